@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Builds the three bundles with esbuild (type-checking is separate: `npm run typecheck`):
+//   dist/extension.js  extension host (CJS; `vscode` and `node-llama-cpp` external, the latter loaded with await import())
+//   dist/cli.js        the `steplens` CLI (CJS, shebang)
+//   dist/webview.js    the inspector webview (browser IIFE)
+// Flags: --watch, --tests (also builds test/unit and test/vscode into out/test), --production (minify, no sourcemaps)
+import esbuild from "esbuild";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const args = new Set(process.argv.slice(2));
+const watch = args.has("--watch");
+const production = args.has("--production");
+const withTests = args.has("--tests");
+
+/** Prints esbuild problems in the `file:line:col: error: message` form VS Code's $esbuild-watch matcher reads. */
+const problemMatcher = {
+  name: "problem-matcher",
+  setup(build) {
+    build.onStart(() => { if (watch) console.log("[watch] build started"); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log("[watch] build finished");
+    });
+  },
+};
+
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+const common = {
+  define: { STEPLENS_VERSION: JSON.stringify(pkg.version) },
+  bundle: true,
+  sourcemap: production ? false : "linked",
+  minify: production,
+  logLevel: "warning",
+  plugins: [problemMatcher],
+  absWorkingDir: root,
+};
+// node-llama-cpp: native binaries + per-platform packages, must stay a real node_module (loaded with import()).
+const nodeExternals = ["vscode", "node-llama-cpp", "@node-llama-cpp/*"];
+
+const builds = [
+  { ...common, entryPoints: ["src/extension/main.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals },
+  { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals, banner: { js: "#!/usr/bin/env node" } },
+  { ...common, entryPoints: ["webview/main.ts"], outfile: "dist/webview.js", platform: "browser", format: "iife", target: "es2022" },
+];
+
+function listTests(dir) {
+  const abs = path.join(root, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { recursive: true }).filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts")).map((f) => path.join(dir, f));
+}
+if (withTests) {
+  const unit = listTests("test/unit");
+  if (unit.length) builds.push({ ...common, entryPoints: unit, outdir: "out/test/unit", outbase: "test/unit", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
+  const vs = listTests("test/vscode");
+  if (vs.length) builds.push({ ...common, entryPoints: vs, outdir: "out/test/vscode", outbase: "test/vscode", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
+}
+
+const existing = builds.filter((b) => (b.entryPoints ?? []).every((e) => fs.existsSync(path.join(root, e))));
+if (watch) {
+  for (const b of existing) await (await esbuild.context(b)).watch();
+} else {
+  const t0 = performance.now();
+  await Promise.all(existing.map((b) => esbuild.build(b)));
+  fs.chmodSync(path.join(root, "dist/cli.js"), 0o755);
+  console.log(`built ${existing.length} bundles in ${(performance.now() - t0).toFixed(0)} ms`);
+}
