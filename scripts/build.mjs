@@ -44,7 +44,7 @@ const nodeExternals = ["vscode", "node-llama-cpp", "@node-llama-cpp/*"];
 
 const builds = [
   { ...common, entryPoints: ["src/extension/main.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals },
-  { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals, banner: { js: "#!/usr/bin/env node" } },
+  { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals, banner: { js: "#!/usr/bin/env node" }, define: { ...common.define, STEPLENS_CLI_ENTRY: "true" } },
   { ...common, entryPoints: ["webview/main.ts"], outfile: "dist/webview.js", platform: "browser", format: "iife", target: "es2022" },
 ];
 

@@ -13,6 +13,8 @@ import { verifyCommand } from "./commands/verify";
 import { evalCommand } from "./commands/eval";
 
 declare const STEPLENS_VERSION: string | undefined;
+/** Defined (true) only in the dist/cli.js bundle, so importing runCli elsewhere (tests) never starts the CLI. */
+declare const STEPLENS_CLI_ENTRY: boolean | undefined;
 
 export const COMMANDS: readonly CliCommand[] = [
   segmentCommand,
@@ -86,7 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (typeof STEPLENS_CLI_ENTRY !== "undefined" && STEPLENS_CLI_ENTRY && require.main === module) {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {

@@ -1,0 +1,98 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { mathShepherdTrace } from "../../src/formats/mathShepherd";
+import { StepLensError } from "../../src/core/errors";
+import { FIXTURES, failures, jsonl, readAll, tempDir, traces } from "./formats-kit";
+
+const ctx = { file: "ms.jsonl", record: 0, line: 1 };
+
+/** A record in Math-Shepherd's layout: "<q> Step 1: … ки\nStep 2: … ки", labels with +/- in the tags' place. */
+function shepherd(question: string, steps: string[], marks: string, tag = "ки") {
+  const body = (end: (i: number) => string) => question + " " + steps.map((s, i) => `Step ${i + 1}: ${s} ${end(i)}`).join("\n");
+  return { input: body(() => tag), label: body((i) => marks[i]), task: "GSM8K" };
+}
+
+test("math-shepherd: splits the problem from the steps, drops 'Step k:' markers, reads +/- labels", () => {
+  const rec = shepherd("Tom has 3 apples and buys 5. How many?", ["He has 3 + 5 = <<3+5=8>>8.", "Wait, 3 + 5 = 9.", "The answer is: 9"], "+--");
+  const t = mathShepherdTrace(rec, ctx);
+  assert.equal(t.format, "math-shepherd");
+  assert.equal(t.problem, "Tom has 3 apples and buys 5. How many?");
+  assert.deepEqual(t.steps.map((s) => s.text), ["He has 3 + 5 = <<3+5=8>>8.", "Wait, 3 + 5 = 9.", "The answer is: 9"]);
+  assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false, false], firstError: 1 });
+  assert.equal(t.finalAnswer, "9");
+  assert.deepEqual(t.meta, { task: "GSM8K" });
+  assert.equal(t.source.id, "0");
+});
+
+test("math-shepherd: '+' and '-' inside the text do not confuse the labels", () => {
+  const rec = shepherd("Compute 5 - 3 + 1.", ["5 - 3 = 2, then + 1 gives 3 -", "So + it is 3. The answer is: 3"], "-+");
+  const t = mathShepherdTrace(rec, ctx);
+  assert.deepEqual(t.labels, { kind: "per-step", steps: [false, true], firstError: 0 });
+  assert.equal(t.steps[0].text, "5 - 3 = 2, then + 1 gives 3 -");
+});
+
+test("math-shepherd: a question that mentions 'Step 1' before the first step still splits at the real first step", () => {
+  const rec = shepherd("In Step 1: of the recipe, add 2 eggs. Step 1: follows. How many eggs?", ["Two eggs.", "The answer is: 2"], "++");
+  const t = mathShepherdTrace(rec, ctx);
+  assert.equal(t.problem, "In Step 1: of the recipe, add 2 eggs. Step 1: follows. How many eggs?");
+  assert.deepEqual(t.steps.map((s) => s.text), ["Two eggs.", "The answer is: 2"]);
+});
+
+test("math-shepherd: without 'Step 1:' the problem ends at the last line break before the first tag", () => {
+  const t = mathShepherdTrace({ input: "What is 2+2?\nTwo plus two is four. ки\nSo 4. ки", label: "What is 2+2?\nTwo plus two is four. +\nSo 4. +" }, ctx);
+  assert.equal(t.problem, "What is 2+2?");
+  assert.deepEqual(t.steps.map((s) => s.text), ["Two plus two is four.", "So 4."]);
+  assert.deepEqual(t.labels?.kind === "per-step" && t.labels.steps, [true, true]);
+});
+
+test("math-shepherd: no label → unlabelled; a custom tag; an untagged last step is kept unlabelled", () => {
+  const unlabelled = mathShepherdTrace({ input: "Q? Step 1: a ки\nStep 2: b ки" }, ctx);
+  assert.equal(unlabelled.labels, null);
+  assert.equal(unlabelled.steps.length, 2);
+
+  const custom = mathShepherdTrace({ input: "Q? Step 1: a <tag>\nStep 2: b <tag>", label: "Q? Step 1: a +\nStep 2: b -" }, ctx, { stepTag: "<tag>" });
+  assert.deepEqual(custom.labels, { kind: "per-step", steps: [true, false], firstError: 1 });
+
+  const tail = mathShepherdTrace({ input: "Q? Step 1: a ки\nStep 2: b", label: "Q? Step 1: a +\nStep 2: b" }, ctx);
+  assert.deepEqual(tail.steps.map((s) => s.text), ["a", "b"]);
+  assert.deepEqual(tail.labels, { kind: "per-step", steps: [true, null], firstError: -1 });
+});
+
+test("math-shepherd: malformed records fail with file, line and what to do", () => {
+  const cases: [unknown, RegExp, RegExp][] = [
+    [{ label: "x" }, /field 'input' must be a string, the field is missing/, /needs 'input'/],
+    [{ input: "Q? no tags here" }, /'input' has no step tag 'ки'/, /--step-tag/],
+    [{ input: "Q? Step 1: a ки", label: 5 }, /field 'label' must be a string, found a number/, /Math-Shepherd/],
+    [{ input: "Q? Step 1: a ки\nStep 2: b ки", label: "Q? Step 1: a +\nStep 2: b ?" }, /'label' does not match 'input' at step 2/, /Regenerate/],
+    [{ input: "Q? Step 1: a ки", label: "Something else entirely +" }, /'label' does not match 'input' at step 1/, /Regenerate/],
+    [{ input: "one line, no marker ки" }, /cannot tell where the problem ends/, /Step 1:/],
+  ];
+  for (const [value, pattern, hint] of cases) {
+    assert.throws(
+      () => mathShepherdTrace(value, ctx),
+      (e: unknown) => e instanceof StepLensError && pattern.test(e.message) && hint.test(e.details.hint ?? "") && e.format().startsWith("ms.jsonl:1: record 0: "),
+      String(pattern),
+    );
+  }
+});
+
+test("math-shepherd: the fixture is auto-detected; a bad line in the middle is skipped with its line", async () => {
+  const fixture = await readAll(path.join(FIXTURES(), "math-shepherd.jsonl"));
+  assert.equal(failures(fixture).length, 0);
+  const ts = traces(fixture);
+  assert.ok(ts.every((t) => t.format === "math-shepherd"));
+  assert.deepEqual(ts.map((t) => t.labels?.firstError), [-1, 2, 1]);
+  assert.deepEqual(ts.map((t) => t.finalAnswer), ["18", "14", "3"]);
+  assert.match(ts[0].problem, /^Janet’s ducks lay 16 eggs per day\..*farmers' market\?$/);
+
+  const tmp = tempDir();
+  try {
+    const file = tmp.file("ms.jsonl", jsonl([shepherd("Q1?", ["a"], "+")]) + "not json at all\n" + jsonl([{ input: "Q? Step 1: no tag" }, shepherd("Q2?", ["b"], "-")]));
+    const results = await readAll(file, { format: "math-shepherd" });
+    assert.deepEqual(results.map((r) => [r.ok, r.line]), [[true, 1], [false, 2], [false, 3], [true, 4]]);
+    assert.equal(traces(results)[1].problem, "Q2?");
+  } finally {
+    tmp.cleanup();
+  }
+});
