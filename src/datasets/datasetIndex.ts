@@ -1,0 +1,773 @@
+/**
+ * A lazy index of a large dataset file (JSONL or a JSON list) for the StepLens tree view. No `vscode`
+ * import.
+ *
+ * One streaming pass over the bytes records, per record, where it lies (byte offset and length), the
+ * line it starts on, its id, its step count and its ground-truth first error, in compact typed arrays
+ * (ids in joined string blocks), not one object per record: 100k records cost a few MB. A record's full
+ * trace is read on demand from its offset. Predictions and scores can be attached later (by id or
+ * record), and filters (mismatches only, ground-truth label, score range) run over the arrays; the tree
+ * shows the filtered records in pages.
+ *
+ * Records are parsed with the same per-format readers as `readTraces` (src/formats), so ids, labels
+ * and errors match the CLI. A bad record is kept in the index (flagged, with its error naming file and
+ * line) so the tree can show it; nothing else is lost. A broken container (a JSON list never closed)
+ * stops the pass with the records found so far and one error.
+ */
+import fs from "node:fs";
+import { CancelledError, StepLensError, throwIfAborted } from "../core/errors";
+import type { RunOptions } from "../core/progress";
+import type { Trace, TraceFormat } from "../core/trace";
+import type { RecordContext } from "../formats/datasetFields";
+import { type DetectedFormat, type FormatChoice, detectFormat } from "../formats/detect";
+import type { DatasetContainer } from "../formats/jsonStream";
+import { type JsonlFieldNames, jsonlTrace } from "../formats/jsonl";
+import { mathShepherdTrace } from "../formats/mathShepherd";
+import { prm800kTrace } from "../formats/prm800k";
+import { processBenchTrace } from "../formats/processbench";
+
+/** Ground truth codes stored in `groundTruth` (values ≥ -1 are the first error itself). */
+export const NO_LABELS = -2;
+export const BAD_RECORD = -3;
+/** Stored in `predictions` when a record has none. */
+const NO_PREDICTION = -2147483648;
+
+const ID_BLOCK = 1024;
+/** Errors kept for bad records (the rest are counted and flagged, not kept). */
+const MAX_KEPT_ERRORS = 1000;
+
+export interface DatasetIndexOptions extends RunOptions {
+  format?: FormatChoice;
+  detected?: DetectedFormat;
+  stepTag?: string;
+  fields?: JsonlFieldNames;
+  /** Read-chunk size in bytes (tests use tiny ones to cross chunk boundaries). */
+  highWaterMark?: number;
+}
+
+/** What the tree shows for one record. */
+export interface RecordSummary {
+  record: number;
+  id: string;
+  /** 1-based line where the record starts. */
+  line: number;
+  steps: number;
+  /** Dataset first error (-1: all correct), null when the record has no labels or is bad. */
+  groundTruth: number | null;
+  prediction: number | null;
+  /** prediction === groundTruth, null when either is missing. */
+  agreement: boolean | null;
+  score: number | null;
+  /** The record could not be read; `error` says why. */
+  bad: boolean;
+  error?: StepLensError;
+}
+
+export interface DatasetFilter {
+  /** Only records with a prediction that differs from the ground truth. */
+  mismatchesOnly?: boolean;
+  /** Ground truth: "correct" (-1), "error" (any first error), or an exact first-error index. */
+  label?: "correct" | "error" | number;
+  /** Only records whose score lies in [min, max] (records without a score are left out). */
+  scoreRange?: { min: number; max: number };
+  /** Leave out records that could not be read (default: they are shown). */
+  hideBad?: boolean;
+}
+
+export interface DatasetPage {
+  items: RecordSummary[];
+  /** Records matching the filter. */
+  total: number;
+  page: number;
+  pages: number;
+}
+
+export interface AttachResult {
+  /** Values attached to a record. */
+  matched: number;
+  /** Ids (first 20) that matched no record, and how many there were. */
+  unknownIds: string[];
+  unknownCount: number;
+}
+
+type RecordReader = (value: unknown, ctx: RecordContext) => Trace;
+
+/** The per-format record reader (the same choice as src/formats/records.ts makes). */
+function recordReader(format: Exclude<TraceFormat, "text">, options: DatasetIndexOptions): RecordReader {
+  switch (format) {
+    case "processbench":
+      return processBenchTrace;
+    case "prm800k":
+      return prm800kTrace;
+    case "math-shepherd":
+      return (value, ctx) => mathShepherdTrace(value, ctx, { stepTag: options.stepTag });
+    case "jsonl":
+      return (value, ctx) => jsonlTrace(value, ctx, options.fields);
+  }
+}
+
+function growFloat64(a: Float64Array, n: number): Float64Array {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+function growInt32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+function growUint32(a: Uint32Array, n: number): Uint32Array {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Column storage while building; trimmed to size at the end. */
+class Columns {
+  count = 0;
+  offsets: Float64Array = new Float64Array(1024);
+  lengths: Uint32Array = new Uint32Array(1024);
+  lines: Uint32Array = new Uint32Array(1024);
+  steps: Uint32Array = new Uint32Array(1024);
+  groundTruth: Int32Array = new Int32Array(1024);
+  /** End of each id inside its block (the start is the previous record's end, or 0 at a block start). */
+  idEnds: Uint32Array = new Uint32Array(1024);
+  idBlocks: string[] = [];
+  private pendingIds: string[] = [];
+  private blockLength = 0;
+
+  push(offset: number, length: number, line: number, steps: number, groundTruth: number, id: string): void {
+    const i = this.count;
+    if (i === this.offsets.length) {
+      const n = i * 2;
+      this.offsets = growFloat64(this.offsets, n);
+      this.lengths = growUint32(this.lengths, n);
+      this.lines = growUint32(this.lines, n);
+      this.steps = growUint32(this.steps, n);
+      this.groundTruth = growInt32(this.groundTruth, n);
+      this.idEnds = growUint32(this.idEnds, n);
+    }
+    this.offsets[i] = offset;
+    this.lengths[i] = length;
+    this.lines[i] = line;
+    this.steps[i] = steps;
+    this.groundTruth[i] = groundTruth;
+    this.blockLength += id.length;
+    this.idEnds[i] = this.blockLength;
+    this.pendingIds.push(id);
+    this.count++;
+    if (this.count % ID_BLOCK === 0) this.flushIds();
+  }
+
+  flushIds(): void {
+    if (this.pendingIds.length === 0) return;
+    // join() makes one flat string: the 1024 small id strings can be collected.
+    this.idBlocks.push(this.pendingIds.join(""));
+    this.pendingIds = [];
+    this.blockLength = 0;
+  }
+}
+
+export interface IndexStats {
+  records: number;
+  badRecords: number;
+  bytes: number;
+  seconds: number;
+  duplicateIds: number;
+}
+
+export class DatasetIndex {
+  private predictions: Int32Array;
+  private scores: Float64Array;
+  private idTable: Int32Array | null = null;
+  private filterCache = new Map<string, Uint32Array>();
+  /** Bumped whenever predictions or scores change (invalidates filter results). */
+  private version = 0;
+
+  private constructor(
+    readonly file: string,
+    readonly detected: DetectedFormat,
+    private readonly reader: RecordReader,
+    private readonly offsets: Float64Array,
+    private readonly lengths: Uint32Array,
+    private readonly lines: Uint32Array,
+    private readonly stepCounts: Uint32Array,
+    private readonly groundTruth: Int32Array,
+    private readonly idEnds: Uint32Array,
+    private readonly idBlocks: string[],
+    /** Errors of bad records, by record. */
+    private readonly errors: Map<number, StepLensError>,
+    /** An error that stopped the pass early (a broken JSON list), if any. */
+    readonly containerError: StepLensError | null,
+    private readonly fileStamp: { size: number; mtimeMs: number },
+    readonly stats: IndexStats,
+  ) {
+    this.predictions = new Int32Array(offsets.length).fill(NO_PREDICTION);
+    this.scores = new Float64Array(offsets.length).fill(Number.NaN);
+  }
+
+  /** Indexes `file` in one streaming pass (cancellable; progress in bytes). */
+  static async build(file: string, options: DatasetIndexOptions = {}): Promise<DatasetIndex> {
+    const t0 = performance.now();
+    const detected = options.detected ?? (await detectFormat(file, { format: options.format, stepTag: options.stepTag, signal: options.signal }));
+    if (detected.format === "text")
+      throw new StepLensError("not a dataset: this file reads as a single text trace.", {
+        file,
+        hint: "Open it as a trace document, or give a .json/.jsonl dataset (or pass the format explicitly).",
+        code: "not-a-dataset",
+      });
+    const reader = recordReader(detected.format, options);
+    const container = detected.container ?? "jsonl";
+    const stat = await fs.promises.stat(file);
+    const columns = new Columns();
+    const errors = new Map<number, StepLensError>();
+    let badRecords = 0;
+
+    const onRecord = (bytes: Buffer, offset: number, line: number): void => {
+      const record = columns.count;
+      const ctx: RecordContext = { file, record, line };
+      let steps = 0;
+      let truth = BAD_RECORD;
+      let id = String(record);
+      try {
+        const trace = reader(parseJson(bytes, ctx, container), ctx);
+        steps = trace.steps.length;
+        truth = trace.labels ? trace.labels.firstError : NO_LABELS;
+        id = trace.source.id ?? id;
+      } catch (e) {
+        if (!(e instanceof StepLensError)) throw e;
+        badRecords++;
+        if (errors.size < MAX_KEPT_ERRORS) errors.set(record, e);
+      }
+      columns.push(offset, bytes.length, line, steps, truth, id);
+    };
+
+    let containerError: StepLensError | null = null;
+    try {
+      await scanRecords(file, container, onRecord, { ...options, total: stat.size });
+    } catch (e) {
+      if (!(e instanceof StepLensError) || e instanceof CancelledError) throw e;
+      containerError = e;
+    }
+    columns.flushIds();
+    const n = columns.count;
+    const index = new DatasetIndex(
+      file,
+      detected,
+      reader,
+      columns.offsets.slice(0, n),
+      columns.lengths.slice(0, n),
+      columns.lines.slice(0, n),
+      columns.steps.slice(0, n),
+      columns.groundTruth.slice(0, n),
+      columns.idEnds.slice(0, n),
+      columns.idBlocks,
+      errors,
+      containerError,
+      { size: stat.size, mtimeMs: stat.mtimeMs },
+      { records: n, badRecords, bytes: stat.size, seconds: (performance.now() - t0) / 1000, duplicateIds: 0 },
+    );
+    return index;
+  }
+
+  get size(): number {
+    return this.offsets.length;
+  }
+
+  id(record: number): string {
+    this.check(record);
+    const block = this.idBlocks[Math.floor(record / ID_BLOCK)];
+    const start = record % ID_BLOCK === 0 ? 0 : this.idEnds[record - 1];
+    return block.slice(start, this.idEnds[record]);
+  }
+
+  /** The record with this id (the first, when ids repeat), or -1. */
+  recordOf(id: string): number {
+    return this.ids().get(id) ?? -1;
+  }
+
+  summary(record: number): RecordSummary {
+    this.check(record);
+    const gt = this.groundTruth[record];
+    const p = this.predictions[record];
+    const groundTruth = gt >= -1 ? gt : null;
+    const prediction = p === NO_PREDICTION ? null : p;
+    const s = this.scores[record];
+    const error = this.errors.get(record);
+    return {
+      record,
+      id: this.id(record),
+      line: this.lines[record],
+      steps: this.stepCounts[record],
+      groundTruth,
+      prediction,
+      agreement: groundTruth === null || prediction === null ? null : groundTruth === prediction,
+      score: Number.isNaN(s) ? null : s,
+      bad: gt === BAD_RECORD,
+      ...(error ? { error } : {}),
+    };
+  }
+
+  /** Errors of the records that could not be read, in record order (and the container error last). */
+  problems(): StepLensError[] {
+    const out = [...this.errors.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+    if (this.containerError) out.push(this.containerError);
+    return out;
+  }
+
+  /** Reads one record's full trace from its offset. Fails if the file changed since it was indexed. */
+  async loadTrace(record: number): Promise<Trace> {
+    this.check(record);
+    const stat = await fs.promises.stat(this.file);
+    if (stat.size !== this.fileStamp.size || stat.mtimeMs !== this.fileStamp.mtimeMs)
+      throw new StepLensError("the dataset changed since it was indexed.", { file: this.file, hint: "Refresh the dataset view to index it again.", code: "stale-index" });
+    const handle = await fs.promises.open(this.file, "r");
+    try {
+      const buffer = Buffer.alloc(this.lengths[record]);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offsets[record]);
+      const ctx: RecordContext = { file: this.file, record, line: this.lines[record] };
+      return this.reader(parseJson(buffer.subarray(0, bytesRead), ctx, this.detected.container ?? "jsonl"), ctx);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Attaches predicted first errors by record id (e.g. from a predictions JSONL). */
+  setPredictionsById(entries: Iterable<{ id: string; prediction: number }>): AttachResult {
+    return this.attach(entries, (r, e) => {
+      this.predictions[r] = e.prediction;
+    });
+  }
+
+  setPrediction(record: number, prediction: number | null): void {
+    this.check(record);
+    this.predictions[record] = prediction === null ? NO_PREDICTION : prediction;
+    this.changed();
+  }
+
+  /** Attaches a score per record id (what "score" means is the caller's: e.g. the lowest step score). */
+  setScoresById(entries: Iterable<{ id: string; score: number }>): AttachResult {
+    return this.attach(entries, (r, e) => {
+      this.scores[r] = e.score;
+    });
+  }
+
+  setScore(record: number, score: number | null): void {
+    this.check(record);
+    this.scores[record] = score === null ? Number.NaN : score;
+    this.changed();
+  }
+
+  clearPredictions(): void {
+    this.predictions.fill(NO_PREDICTION);
+    this.changed();
+  }
+
+  clearScores(): void {
+    this.scores.fill(Number.NaN);
+    this.changed();
+  }
+
+  /** Record indices matching `filter`, in file order (cached until predictions or scores change). */
+  filter(filter: DatasetFilter = {}): Uint32Array {
+    const key = `${this.version}:${JSON.stringify(filter)}`;
+    const cached = this.filterCache.get(key);
+    if (cached) return cached;
+    const n = this.size;
+    const out = new Uint32Array(n);
+    let k = 0;
+    const { mismatchesOnly, label, scoreRange, hideBad } = filter;
+    const groundTruth = this.groundTruth;
+    const predictions = this.predictions;
+    const scores = this.scores;
+    const anyFilter = mismatchesOnly || label !== undefined || scoreRange !== undefined;
+    const min = scoreRange?.min ?? 0;
+    const max = scoreRange?.max ?? 0;
+    for (let r = 0; r < n; r++) {
+      const gt = groundTruth[r];
+      if (gt === BAD_RECORD) {
+        if (!hideBad && !anyFilter) out[k++] = r;
+        continue;
+      }
+      if (mismatchesOnly) {
+        const p = predictions[r];
+        if (p === NO_PREDICTION || gt === NO_LABELS || p === gt) continue;
+      }
+      if (label !== undefined) {
+        if (gt === NO_LABELS) continue;
+        if (label === "correct" ? gt !== -1 : label === "error" ? gt < 0 : gt !== label) continue;
+      }
+      if (scoreRange) {
+        const v = scores[r];
+        if (!(v >= min && v <= max)) continue; // NaN (no score) fails both
+      }
+      out[k++] = r;
+    }
+    const result = out.slice(0, k);
+    if (this.filterCache.size >= 16) this.filterCache.clear();
+    this.filterCache.set(key, result);
+    return result;
+  }
+
+  /** One page of the filtered records (pages of `pageSize`, default 200; `page` is 0-based). */
+  page(filter: DatasetFilter = {}, page = 0, pageSize = 200): DatasetPage {
+    const matching = this.filter(filter);
+    const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+    const items: RecordSummary[] = [];
+    const start = page * pageSize;
+    for (let i = start; i < Math.min(matching.length, start + pageSize); i++) items.push(this.summary(matching[i]));
+    return { items, total: matching.length, page, pages };
+  }
+
+  /** Agreement counts over records with both a prediction and a ground truth. */
+  agreement(): { compared: number; agree: number } {
+    let compared = 0;
+    let agree = 0;
+    for (let r = 0; r < this.size; r++) {
+      const gt = this.groundTruth[r];
+      const p = this.predictions[r];
+      if (gt < -1 || p === NO_PREDICTION) continue;
+      compared++;
+      if (gt === p) agree++;
+    }
+    return { compared, agree };
+  }
+
+  /** Approximate bytes held by the index (typed arrays, id blocks, and the id table once built). */
+  memoryBytes(): number {
+    const arrays = [this.offsets, this.lengths, this.lines, this.stepCounts, this.groundTruth, this.idEnds, this.predictions, this.scores, ...(this.idTable ? [this.idTable] : [])];
+    return arrays.reduce((s, a) => s + a.byteLength, 0) + this.idBlocks.reduce((s, b) => s + b.length * 2, 0);
+  }
+
+  private attach<E extends { id: string }>(entries: Iterable<E>, set: (record: number, entry: E) => void): AttachResult {
+    const ids = this.ids();
+    let matched = 0;
+    let unknownCount = 0;
+    const unknownIds: string[] = [];
+    for (const e of entries) {
+      const r = ids.get(e.id);
+      if (r === undefined) {
+        unknownCount++;
+        if (unknownIds.length < 20) unknownIds.push(e.id);
+        continue;
+      }
+      set(r, e);
+      matched++;
+    }
+    this.changed();
+    return { matched, unknownIds, unknownCount };
+  }
+
+  /**
+   * id → first record, as an open-addressing hash table in one Int32Array (built on first use): about
+   * 8 bytes per record instead of a Map entry and a string each.
+   */
+  private ids(): { get(id: string): number | undefined } {
+    if (!this.idTable) {
+      const size = 1 << Math.max(4, Math.ceil(Math.log2(this.size * 2 + 1)));
+      const table = new Int32Array(size).fill(-1);
+      const mask = size - 1;
+      let duplicates = 0;
+      for (let r = 0; r < this.size; r++) {
+        const id = this.id(r);
+        for (let slot = hashString(id) & mask; ; slot = (slot + 1) & mask) {
+          const there = table[slot];
+          if (there === -1) {
+            table[slot] = r;
+            break;
+          }
+          if (this.id(there) === id) {
+            duplicates++;
+            break;
+          }
+        }
+      }
+      this.stats.duplicateIds = duplicates;
+      this.idTable = table;
+    }
+    const table = this.idTable;
+    const mask = table.length - 1;
+    return {
+      get: (id: string) => {
+        for (let slot = hashString(id) & mask; ; slot = (slot + 1) & mask) {
+          const r = table[slot];
+          if (r === -1) return undefined;
+          if (this.id(r) === id) return r;
+        }
+      },
+    };
+  }
+
+  private changed(): void {
+    this.version++;
+    this.filterCache.clear();
+  }
+
+  private check(record: number): void {
+    if (!Number.isInteger(record) || record < 0 || record >= this.size) throw new RangeError(`record ${record} is outside 0..${this.size - 1}`);
+  }
+}
+
+/** FNV-1a over UTF-16 code units (32-bit, non-negative). */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** JSON.parse of one record's bytes, with an error naming the file and line. */
+function parseJson(bytes: Buffer, ctx: RecordContext, container: DatasetContainer): unknown {
+  const hint =
+    container === "jsonl"
+      ? "Fix the JSON on this line (a JSONL file holds one JSON object per line) or delete the line; the other records are still read."
+      : "Fix this element of the JSON list or remove it; the other records are still read.";
+  if (bytes.length === 0)
+    throw new StepLensError(`record ${ctx.record} is empty (a stray comma in the JSON list?).`, { file: ctx.file, line: ctx.line, hint, code: "bad-json" });
+  const text = bytes.toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    let line = ctx.line;
+    const at = /at position (\d+)/.exec(message);
+    if (at) line += text.slice(0, Number(at[1])).split("\n").length - 1;
+    throw new StepLensError(`record ${ctx.record} is not valid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, "")}.`, { file: ctx.file, line, hint, code: "bad-json" });
+  }
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === NL || c === CR || c === 0x09;
+}
+
+type OnRecord = (bytes: Buffer, offset: number, line: number) => void;
+
+/**
+ * Streams `file` and calls `onRecord` with each record's bytes (trimmed), its byte offset and the
+ * 1-based line it starts on. Works on bytes: every structural character is ASCII and never occurs
+ * inside a UTF-8 multi-byte sequence, so offsets are exact.
+ */
+async function scanRecords(file: string, container: DatasetContainer, onRecord: OnRecord, options: DatasetIndexOptions & { total: number }): Promise<void> {
+  const stream = fs.createReadStream(file, { highWaterMark: options.highWaterMark ?? 1 << 16 });
+  const scanner = container === "jsonl" ? new JsonlScanner(onRecord) : new ArrayScanner(onRecord, file);
+  let done = 0;
+  let lastReport = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      throwIfAborted(options.signal);
+      scanner.push(chunk);
+      done += chunk.length;
+      if (options.onProgress && (done - lastReport >= 1 << 22 || done === options.total)) {
+        lastReport = done;
+        options.onProgress({ done, total: options.total, message: `${scanner.records} records` });
+      }
+    }
+    scanner.end();
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Collects a record's bytes across chunks. */
+class Pending {
+  private parts: Buffer[] = [];
+  add(chunk: Buffer, from: number, to: number): void {
+    if (to > from) this.parts.push(chunk.subarray(from, to));
+  }
+  take(): Buffer {
+    const b = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    this.parts = [];
+    return b;
+  }
+  get empty(): boolean {
+    return this.parts.length === 0;
+  }
+}
+
+/** Trims ASCII white space (and a UTF-8 BOM at the start) from both ends; returns [bytes, leading bytes removed]. */
+function trim(b: Buffer): [Buffer, number] {
+  let s = 0;
+  let e = b.length;
+  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) s = 3;
+  while (s < e && isSpace(b[s])) s++;
+  while (e > s && isSpace(b[e - 1])) e--;
+  return [b.subarray(s, e), s];
+}
+
+class JsonlScanner {
+  records = 0;
+  private offset = 0; // bytes consumed so far
+  private lineStart = 0; // byte offset of the current line
+  private line = 1;
+  private readonly pending = new Pending();
+  constructor(private readonly onRecord: OnRecord) {}
+
+  push(chunk: Buffer): void {
+    let from = 0;
+    for (let i = chunk.indexOf(NL); i !== -1; i = chunk.indexOf(NL, i + 1)) {
+      this.pending.add(chunk, from, i);
+      this.emit();
+      from = i + 1;
+      this.lineStart = this.offset + from;
+      this.line++;
+    }
+    this.pending.add(chunk, from, chunk.length);
+    this.offset += chunk.length;
+  }
+
+  end(): void {
+    this.emit();
+  }
+
+  private emit(): void {
+    if (this.pending.empty) return;
+    const [bytes, lead] = trim(this.pending.take());
+    if (bytes.length === 0) return;
+    this.records++;
+    this.onRecord(bytes, this.lineStart + lead, this.line);
+  }
+}
+
+const enum A {
+  Before,
+  Between,
+  Element,
+  After,
+}
+
+class ArrayScanner {
+  records = 0;
+  private state = A.Before;
+  private offset = 0;
+  private line = 1;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private sawComma = false;
+  private elementStart = 0;
+  private elementLine = 1;
+  private readonly pending = new Pending();
+  constructor(
+    private readonly onRecord: OnRecord,
+    private readonly file: string,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = this.state === A.Element ? 0 : -1;
+    const length = chunk.length;
+    for (let i = 0; i < length; i++) {
+      if (this.inString) {
+        // Fast path through string contents (most of the bytes), with locals: up to the closing quote.
+        let escaped = this.escaped;
+        let line = this.line;
+        let j = i;
+        for (; j < length; j++) {
+          const d = chunk[j];
+          if (d === NL) line++;
+          if (escaped) escaped = false;
+          else if (d === BACKSLASH) escaped = true;
+          else if (d === QUOTE) break;
+        }
+        this.escaped = escaped;
+        this.line = line;
+        if (j < length) this.inString = false;
+        i = j;
+        continue;
+      }
+      const c = chunk[i];
+      if (c === NL) this.line++;
+      switch (this.state) {
+        case A.Element:
+          if (c === QUOTE) this.inString = true;
+          else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
+          else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && this.depth > 0) this.depth--;
+          else if (this.depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
+            this.pending.add(chunk, start, i);
+            this.emit();
+            start = -1;
+            this.sawComma = c === COMMA;
+            this.state = c === COMMA ? A.Between : A.After;
+          }
+          break;
+        case A.Between:
+          if (isSpace(c)) break;
+          if (c === CLOSE_BRACKET) {
+            if (this.sawComma) this.emitEmpty(this.offset + i);
+            this.state = A.After;
+          } else if (c === COMMA) {
+            this.emitEmpty(this.offset + i);
+            this.sawComma = true;
+          } else {
+            this.state = A.Element;
+            start = i;
+            this.elementStart = this.offset + i;
+            this.elementLine = this.line;
+            this.depth = 0;
+            this.inString = false;
+            this.escaped = false;
+            i--; // read this (non-space) character again as the element's first
+          }
+          break;
+        case A.Before:
+          if (isSpace(c) || ((c === 0xef || c === 0xbb || c === 0xbf) && this.offset + i < 3)) break;
+          if (c !== OPEN_BRACKET)
+            throw new StepLensError(`expected a JSON array ('[') or one JSON object per line, found '${String.fromCharCode(c)}'.`, {
+              file: this.file,
+              line: this.line,
+              hint: "Check the file's format, or choose the format explicitly.",
+              code: "bad-container",
+            });
+          this.state = A.Between;
+          this.sawComma = false;
+          break;
+        case A.After:
+          if (!isSpace(c))
+            throw new StepLensError("unexpected text after the closing ']' of the JSON array.", {
+              file: this.file,
+              line: this.line,
+              hint: "Remove it, or put every record inside the array.",
+              code: "bad-container",
+            });
+          break;
+      }
+    }
+    if (this.state === A.Element && start >= 0) this.pending.add(chunk, start, chunk.length);
+    this.offset += chunk.length;
+  }
+
+  end(): void {
+    if (this.state === A.Before) throw new StepLensError("the file is empty: expected a JSON array of records.", { file: this.file, line: this.line, code: "bad-container" });
+    if (this.state !== A.After) {
+      const where = this.state === A.Element ? `inside record ${this.records}, which starts on line ${this.elementLine}` : `after record ${this.records - 1}`;
+      throw new StepLensError(`the JSON array is never closed: the file ends ${where}.`, {
+        file: this.file,
+        line: this.line,
+        hint: "The file may be truncated (an interrupted download?) or a string may be missing its closing quote.",
+        code: "bad-container",
+      });
+    }
+  }
+
+  private emit(): void {
+    const [bytes] = trim(this.pending.take());
+    this.records++;
+    this.onRecord(bytes, this.elementStart, this.elementLine);
+  }
+
+  private emitEmpty(offset: number): void {
+    this.records++;
+    this.onRecord(Buffer.alloc(0), offset, this.line);
+  }
+}

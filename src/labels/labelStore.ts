@@ -1,0 +1,220 @@
+/**
+ * Human labels in the workspace sidecar file (format in ./labelFile.ts). No `vscode` import: the
+ * adapter creates one store per workspace folder, calls `reload()` when a file watcher sees the file
+ * change, and forwards `onDidChange` to hovers, diagnostics and the dataset tree.
+ *
+ * - mark / clear append one line (a "clear" is a tombstone line), so concurrent appends from two
+ *   windows never overwrite each other; writes from one store are serialised.
+ * - `compact()` rewrites the file with only the live labels (sorted), atomically: the new text goes
+ *   to a temporary file in the same folder, which is renamed over the old one. It re-reads the file
+ *   first, so lines appended by another process are kept, and retries if the file changes meanwhile.
+ * - Reading never loses good lines: bad lines are reported (`problems`, file:line) and skipped.
+ * - The file keeps its line-ending style (CRLF stays CRLF).
+ */
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { StepLensError } from "../core/errors";
+import type { TraceLabels } from "../core/trace";
+import { Emitter, type Event, type Disposable } from "../annotations/events";
+import {
+  type HumanLabel,
+  type LabelMap,
+  type LabelRecord,
+  type LabelValue,
+  applyRecord,
+  foldLabels,
+  formatLabelFile,
+  formatLabelLine,
+  parseLabelFile,
+} from "./labelFile";
+import { applyHumanLabels } from "./traceLabels";
+
+export interface LabelChange {
+  /** "mark"/"clear": one step changed; "reload"/"compact": anything may have changed. */
+  reason: "mark" | "clear" | "reload" | "compact";
+  trace?: string;
+  step?: number;
+  label?: HumanLabel | null;
+}
+
+export interface LabelStoreOptions {
+  now?: () => Date;
+}
+
+export class LabelStore implements Disposable {
+  private labels: LabelMap = new Map();
+  private eol: "\n" | "\r\n" = "\n";
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly emitter = new Emitter<LabelChange>();
+  private readonly now: () => Date;
+  /** Problems found by the last read (bad lines, file:line). */
+  problems: StepLensError[] = [];
+
+  readonly onDidChange: Event<LabelChange> = this.emitter.event;
+
+  constructor(
+    readonly file: string,
+    options: LabelStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Reads the file (a missing file is an empty store). Returns the problems found. */
+  async load(): Promise<StepLensError[]> {
+    return this.serialised(async () => {
+      await this.read();
+      return this.problems;
+    });
+  }
+
+  /** Re-reads the file after an outside change and fires a "reload" change when labels differ. */
+  async reload(): Promise<StepLensError[]> {
+    return this.serialised(async () => {
+      const before = formatLabelFile(this.labels);
+      await this.read();
+      if (formatLabelFile(this.labels) !== before) this.emitter.fire({ reason: "reload" });
+      return this.problems;
+    });
+  }
+
+  get(trace: string, step: number): HumanLabel | undefined {
+    return this.labels.get(trace)?.get(step)?.label;
+  }
+
+  /** The labels of one trace, by step. */
+  labelsFor(trace: string): ReadonlyMap<number, HumanLabel> {
+    const out = new Map<number, HumanLabel>();
+    for (const [step, l] of this.labels.get(trace) ?? []) out.set(step, l.label);
+    return out;
+  }
+
+  /** Traces that have at least one label. */
+  traces(): string[] {
+    return [...this.labels.keys()];
+  }
+
+  /** Number of live labels. */
+  get size(): number {
+    let n = 0;
+    for (const steps of this.labels.values()) n += steps.size;
+    return n;
+  }
+
+  mark(trace: string, step: number, label: HumanLabel): Promise<void> {
+    return this.write(trace, step, label);
+  }
+
+  markCorrect(trace: string, step: number): Promise<void> {
+    return this.write(trace, step, "correct");
+  }
+
+  markIncorrect(trace: string, step: number): Promise<void> {
+    return this.write(trace, step, "incorrect");
+  }
+
+  markFirstError(trace: string, step: number): Promise<void> {
+    return this.write(trace, step, "first-error");
+  }
+
+  clear(trace: string, step: number): Promise<void> {
+    return this.write(trace, step, "clear");
+  }
+
+  /**
+   * Rewrites the file with only the live labels, atomically (temp file + rename). Returns the number of
+   * lines before and after. Lines another process appended meanwhile are kept (the file is re-read,
+   * and the rewrite retried when it changed during the write).
+   */
+  compact(): Promise<{ before: number; after: number }> {
+    return this.serialised(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const text = await readOrEmpty(this.file);
+        const parsed = parseLabelFile(text, this.file);
+        this.problems = parsed.problems;
+        this.eol = parsed.eol;
+        const labels = foldLabels(parsed.records);
+        // Bad lines are kept, after the live labels, for the user to fix: compaction never loses text.
+        const out = formatLabelFile(labels, parsed.eol) + parsed.badLines.map((l) => l + parsed.eol).join("");
+        const before = text.split("\n").filter((l) => l.trim() !== "").length;
+        await fs.mkdir(path.dirname(this.file), { recursive: true });
+        const temp = `${this.file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
+        await fs.writeFile(temp, out, "utf8");
+        // Retry when the file changed while we were writing (another window appended a line).
+        if ((await readOrEmpty(this.file)) !== text && attempt < 3) {
+          await fs.rm(temp, { force: true });
+          continue;
+        }
+        await fs.rename(temp, this.file);
+        this.labels = labels;
+        this.emitter.fire({ reason: "compact" });
+        return { before, after: out.split("\n").filter((l) => l.trim() !== "").length };
+      }
+    });
+  }
+
+  /** The trace's labels for export: the dataset's own labels overridden by the human ones. */
+  toTraceLabels(trace: string, stepCount: number, base: TraceLabels | null): TraceLabels | null {
+    return applyHumanLabels(base, this.labelsFor(trace), stepCount);
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+
+  private write(trace: string, step: number, label: LabelValue): Promise<void> {
+    if (trace === "") return Promise.reject(new Error("a label needs a trace key"));
+    if (!Number.isInteger(step) || step < 0) return Promise.reject(new RangeError(`step must be a 0-based integer, got ${step}`));
+    return this.serialised(async () => {
+      const current = this.get(trace, step);
+      if (label === "clear" ? current === undefined : current === label) return; // nothing changes: keep the file quiet
+      const record: LabelRecord = { trace, step, label, at: this.now().toISOString() };
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      const prefix = (await endsWithoutNewline(this.file)) ? this.eol : "";
+      await fs.appendFile(this.file, prefix + formatLabelLine(record) + this.eol, "utf8");
+      applyRecord(this.labels, record);
+      this.emitter.fire({ reason: label === "clear" ? "clear" : "mark", trace, step, label: label === "clear" ? null : label });
+    });
+  }
+
+  private async read(): Promise<void> {
+    const parsed = parseLabelFile(await readOrEmpty(this.file), this.file);
+    this.labels = foldLabels(parsed.records);
+    this.problems = parsed.problems;
+    this.eol = parsed.eol;
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+async function readOrEmpty(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw e;
+  }
+}
+
+/** True when the file exists, is not empty and its last byte is not a line feed. */
+async function endsWithoutNewline(file: string): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return false;
+    const b = Buffer.alloc(1);
+    await handle.read(b, 0, 1, size - 1);
+    return b[0] !== 0x0a;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,77 @@
+// The adapter from the verification pipeline's result to the annotations' view, run on the real
+// pipeline (verifyTrace: parsing, aggregation, final verdicts) over a fake engine that returns fixed
+// SPARK-format verifier outputs — the engine is not under test here, the adaptation is.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
+import { verifyTrace } from "../../src/verify/verifyPipeline";
+import { BUILTIN_TEMPLATES } from "../../src/verify/templates";
+import { verificationViewOf } from "../../src/annotations/verificationView";
+import { buildAnnotations } from "../../src/annotations/stepAnnotations";
+import { buildDiagnostics } from "../../src/annotations/diagnosticsModel";
+import { textTrace } from "./annotations-fixtures";
+
+function spark(verdicts: ("correct" | "incorrect")[], critiques: string[], final: "Yes" | "No"): string {
+  const body = verdicts.map((v, i) => `## Step ${i + 1}: ${critiques[i]}\n**This step is ${v}.**`).join("\n\n");
+  return `${body}\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
+}
+
+function fakeEngine(outputs: string[]): Engine {
+  return {
+    info: () => ({ kind: "local", device: "cpu", models: {}, queued: 0 }),
+    countTokens: async (t) => t.length,
+    scoreSteps: async () => {
+      throw new Error("not used");
+    },
+    generate: async (req: GenerateRequest): Promise<Generation[]> => outputs.slice(0, req.n ?? 1).map((text) => ({ text, finishReason: "stop", tokens: 100 })),
+    tokenProbabilities: async () => {
+      throw new Error("not used");
+    },
+    rollouts: async () => [],
+    dispose: async () => {},
+  };
+}
+
+test("K = 4 verifications: counts, verdicts, the chosen critique and every critique reach the annotations", async () => {
+  const steps = ["2 + 2 = 4", "4 * 2 = 9", "answer 9"];
+  const outputs = [
+    spark(["correct", "incorrect", "incorrect"], ["Fine.", "4 times 2 is 8, not 9.", "Follows the error."], "No"),
+    spark(["correct", "incorrect", "incorrect"], ["Right.", "Wrong product.", "Wrong."], "No"),
+    spark(["correct", "correct", "correct"], ["OK.", "Looks right.", "OK."], "Yes"),
+    "I cannot decide.", // malformed: no verdicts at all
+  ];
+  const result = await verifyTrace(fakeEngine(outputs), { problem: "What is (2 + 2) * 2?", steps }, { template: BUILTIN_TEMPLATES.spark, samples: 4 });
+  assert.equal(result.aggregate.malformed, 1);
+  const view = verificationViewOf(result, "verifier.gguf");
+  assert.equal(view.samples, 4);
+  assert.equal(view.model, "verifier.gguf");
+  assert.deepEqual(
+    view.steps.map((s) => [s.correct, s.incorrect, s.missing, s.verdict]),
+    [
+      [3, 0, 1, "correct"],
+      [1, 2, 1, "incorrect"],
+      [1, 2, 1, "incorrect"],
+    ],
+  );
+  assert.equal(view.firstError, 1);
+  const chosen = view.steps[1].critique!;
+  assert.equal(chosen.verifier, result.aggregate.explanation);
+  assert.match(chosen.text, /4 times 2 is 8, not 9\.|Wrong product\./);
+  assert.deepEqual(
+    view.steps[1].critiques!.map((c) => [c.verifier, c.verdict]),
+    [
+      [0, "incorrect"],
+      [1, "incorrect"],
+      [2, "correct"],
+    ],
+  );
+
+  const annotations = buildAnnotations({ trace: textTrace(steps), threshold: 0.5, verification: view });
+  assert.deepEqual(annotations.firstError, { index: 1, source: "verifiers" });
+  assert.equal(annotations.steps[1].verdictCounts, "2 of 4 verifiers: incorrect (1 gave no verdict)");
+  const diagnostics = buildDiagnostics(annotations);
+  assert.equal(diagnostics[0].message, "Step 2: first error — 2 of 4 verifiers: incorrect (1 gave no verdict)");
+  assert.equal(diagnostics[0].related.length, 3);
+  assert.match(diagnostics[0].related[0].message, /^Verifier 1 of 4 \(incorrect(, chosen)?\): 4 times 2 is 8, not 9\.$/);
+  assert.equal(diagnostics[1].message, "Step 3: incorrect — 2 of 4 verifiers: incorrect (1 gave no verdict)");
+});
