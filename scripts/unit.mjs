@@ -24,6 +24,10 @@ for (const f of files) {
     buildFailed = true;
   }
 }
+if (!outs.length) {
+  console.error("unit: no test file could be built");
+  process.exit(1);
+}
 const extra = process.argv.slice(2).filter((a) => a.startsWith("--"));
 const r = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", ...extra, ...outs], { cwd: root, stdio: "inherit" });
 process.exit(buildFailed ? 1 : (r.status ?? 1));

@@ -146,7 +146,7 @@ function readAnswer(obj: JsonObject, fields: Required<JsonlFieldNames>): string 
 /** Steps (and a final answer found while segmenting) from a solution string. */
 function segmentSolution(solution: string, ctx: RecordContext): { steps: string[]; finalAnswer: string | null } {
   try {
-    const trace = segmentText(solution, { file: ctx.file });
+    const trace = segmentText(solution, { file: ctx.file, withRanges: false });
     return { steps: trace.steps.map((s) => s.text), finalAnswer: trace.finalAnswer };
   } catch (e) {
     if (e instanceof StepLensError) throw recordError(ctx, `the solution could not be segmented: ${e.message}`, e.details.hint);

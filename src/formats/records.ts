@@ -80,7 +80,9 @@ export function parseRecord(raw: RawRecord, file: string, container: DatasetCont
 
 async function* readTextTrace(file: string, options: ReadTracesOptions): AsyncGenerator<TraceRecordResult> {
   throwIfAborted(options.signal);
-  const source = await fs.promises.readFile(file, "utf8");
+  const raw = await fs.promises.readFile(file, "utf8");
+  // VS Code drops a UTF-8 byte-order mark from the document text: do the same, so ranges match the editor's.
+  const source = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {
     const trace = segmentText(source, { file, withRanges: true });
     trace.source = { ...trace.source, file, record: 0, line: 1 };

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import fs from "node:fs";
+import os from "node:os";
 import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
 import { FIXTURES, PROCESSBENCH_DIR, jsonl, tempDir } from "./formats-kit";
@@ -253,4 +255,19 @@ test("segment --help describes the JSON shape and exit codes", async () => {
   assert.match(stdout.text, /--format <name> +auto \| text \| processbench \| prm800k \| math-shepherd \| jsonl/);
   assert.match(stdout.text, /"firstError"/);
   assert.match(stdout.text, /Exit codes: 0/);
+});
+
+test("a UTF-8 byte-order mark is dropped, as VS Code does, so ranges match the editor", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-bom-"));
+  try {
+    const file = path.join(dir, "bom.trace.md");
+    fs.writeFileSync(file, "\ufeffProblem: 1 + 1?\n\nStep 1: Two.\n");
+    const { code, out } = await cli([file, "--json"]);
+    assert.equal(code, 0);
+    const json = JSON.parse(out);
+    assert.equal(json.problem, "1 + 1?");
+    assert.deepEqual(json.steps[0].range.start, { line: 2, character: 0 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
