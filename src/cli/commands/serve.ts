@@ -1,10 +1,163 @@
-// PLACEHOLDER: replaced by the real command (work in progress in this session).
-import type { CliCommand } from "../command";
+/**
+ * `steplens serve`: the local models behind an OpenAI-compatible HTTP server (plus /v1/score and
+ * /get_reward) for other tools and remote trainers. Runs until Ctrl-C (SIGINT/SIGTERM), then
+ * drains in-flight requests and frees the models.
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG, type GpuSetting, type StepLensConfig } from "../../config";
+import { createEngine } from "../../engines/createEngine";
+import { MODEL_ROLES, type Engine } from "../../engines/engine";
+import { MIN_REMOTE_TOKEN_LENGTH, isLoopbackHost } from "../../server/bearerAuth";
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, StepLensServer, checkBindSecurity } from "../../server/stepLensServer";
+import type { CliCommand, CliIo } from "../command";
+import { UsageError } from "../command";
+
+const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
+
 export const serveCommand: CliCommand = {
   name: "serve",
-  summary: "(in progress)",
-  help: "steplens serve (in progress)",
-  async run() {
-    throw new Error("steplens serve is not built yet");
+  summary: "serve the local models over an OpenAI-compatible HTTP API (+ /v1/score)",
+  help: `Usage: steplens serve --model PATH|hf:URI [options]
+
+Serves the local models (node-llama-cpp) to other tools and remote trainers:
+  POST /v1/chat/completions, POST /v1/completions   OpenAI subset: model, messages/prompt, n,
+        temperature, top_p, seed, max_tokens, stop, logprobs/top_logprobs (first token),
+        response_format {type: "json_schema"}
+  GET  /v1/models, GET /health
+  POST /v1/score     {"problem", "steps": [...], "threshold"?} -> per-step scores + firstError
+  POST /tokenize     {"prompt"} -> {"count"}
+  POST /get_reward   OpenRLHF remote reward model: {"query", "prompts", "labels"} -> {"rewards", ...}
+Requests queue fairly onto the model's parallel sequences. Ctrl-C drains and stops.
+
+Options:
+  --model PATH|hf:URI     model for every role (a GGUF file, an hf: URI, or a preset)
+  --prm-model PATH|hf:URI model for the PRM role only (scoring), if different
+  --prm ADAPTER           PRM adapter: math-shepherd | chat-turn | judge | <preset> (default ${DEFAULT_CONFIG.prm.adapter})
+  --host ADDR             interface to bind (default ${DEFAULT_HOST}); anything else needs a token
+  --port N                port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --token T               bearer token clients must send (or env STEPLENS_SERVE_TOKEN); required
+                          off loopback, at least ${MIN_REMOTE_TOKEN_LENGTH} characters there
+  --max-body BYTES        largest request body (default ${DEFAULT_MAX_BODY_BYTES})
+  --concurrency N         engine calls at once = parallel sequences (default ${DEFAULT_CONFIG.local.sequences})
+  --max-waiting N         requests allowed to wait before 503 (default 256)
+  --threshold T           default step threshold for /v1/score (default ${DEFAULT_CONFIG.prm.threshold})
+  --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
+  --threads N             CPU threads (default cores - 1)
+  --context-size N        tokens per sequence context (default ${DEFAULT_CONFIG.local.contextSize})
+  --quiet                 no per-request log lines
+
+Examples:
+  steplens serve --model ./prm.gguf --prm math-shepherd
+  STEPLENS_SERVE_TOKEN=$(openssl rand -hex 24) steplens serve --host 0.0.0.0 --model ./judge.gguf --prm judge
+  curl -s localhost:8080/v1/score -H 'Content-Type: application/json' \\
+       -d '{"problem": "2x = 4", "steps": ["x = 2", "so x = 3"]}'`,
+
+  async run(argv: string[], io: CliIo): Promise<number> {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        allowPositionals: false,
+        options: {
+          model: { type: "string" },
+          "prm-model": { type: "string" },
+          prm: { type: "string" },
+          host: { type: "string" },
+          port: { type: "string" },
+          token: { type: "string" },
+          "max-body": { type: "string" },
+          concurrency: { type: "string" },
+          "max-waiting": { type: "string" },
+          threshold: { type: "string" },
+          gpu: { type: "string" },
+          threads: { type: "string" },
+          "context-size": { type: "string" },
+          quiet: { type: "boolean" },
+        },
+      }));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const host = values.host ?? DEFAULT_HOST;
+    const port = intFlag("--port", values.port, DEFAULT_PORT, 0, 65535);
+    const maxBodyBytes = intFlag("--max-body", values["max-body"], DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER);
+    const token = values.token ?? (io.env.STEPLENS_SERVE_TOKEN || undefined);
+    if (!values.model && !values["prm-model"]) throw new UsageError("--model is required (a GGUF path, an hf: URI or a preset name)");
+    // Refuse an open non-loopback bind before spending time loading models.
+    checkBindSecurity(host, token);
+
+    const config = serveConfig(values, io);
+    if (io.signal.aborted) return 130;
+    io.stderr.write(`steplens serve: loading ${describeModels(config)} …\n`);
+    const engine: Engine = await createEngine(config, {}, { onWarning: (m) => io.stderr.write(`steplens serve: warning: ${m}\n`) });
+    let server: StepLensServer | undefined;
+    try {
+      // Load every role's model now: a missing file or a PRM that needs an endpoint fails here,
+      // not on the first request, and the first request is not slowed by loading.
+      for (const role of MODEL_ROLES) if (config.models[role]) await engine.countTokens("warm-up", role, { signal: io.signal });
+      server = await StepLensServer.start({
+        engine,
+        host,
+        port,
+        token,
+        maxBodyBytes,
+        concurrency: config.local.sequences,
+        maxWaiting: intFlag("--max-waiting", values["max-waiting"], 256, 0, 1_000_000),
+        threshold: config.prm.threshold,
+        log: values.quiet ? undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
+      });
+      const info = engine.info();
+      io.stdout.write(`StepLens server listening on ${server.url}  (OpenAI base URL: ${server.url}/v1)\n`);
+      io.stdout.write(`  device: ${info.device}; PRM adapter: ${config.prm.adapter}; sequences: ${config.local.sequences}; ${token ? "bearer token required" : "no token (loopback only)"}\n`);
+      if (!isLoopbackHost(host)) io.stdout.write(`  listening beyond this machine: clients must send 'Authorization: Bearer <token>'\n`);
+      io.stdout.write("  Ctrl-C stops.\n");
+      await waitForAbort(io.signal);
+      io.stderr.write("steplens serve: stopping (finishing requests in flight) …\n");
+      return 0;
+    } finally {
+      await server?.close();
+      await engine.dispose();
+      if (server) io.stderr.write("steplens serve: stopped\n");
+    }
   },
 };
+
+function intFlag(name: string, raw: string | undefined, def: number, min: number, max: number): number {
+  if (raw === undefined) return def;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return v;
+}
+
+function serveConfig(values: Record<string, string | boolean | undefined>, io: CliIo): StepLensConfig {
+  const config: StepLensConfig = structuredClone(DEFAULT_CONFIG);
+  config.engine.kind = "local";
+  const model = values.model as string | undefined;
+  if (model) config.models = { prm: model, verifier: model, generator: model, prover: model };
+  if (values["prm-model"]) config.models.prm = values["prm-model"] as string;
+  if (values.prm) config.prm.adapter = values.prm as string;
+  if (values.gpu !== undefined) {
+    if (!GPU_SETTINGS.includes(values.gpu as GpuSetting)) throw new UsageError(`--gpu must be one of ${GPU_SETTINGS.join(", ")}, got '${values.gpu}'`);
+    config.local.gpu = values.gpu as GpuSetting;
+  }
+  config.local.maxThreads = intFlag("--threads", values.threads as string | undefined, config.local.maxThreads, 0, 1024);
+  config.local.contextSize = intFlag("--context-size", values["context-size"] as string | undefined, config.local.contextSize, 64, 1 << 24);
+  config.local.sequences = intFlag("--concurrency", values.concurrency as string | undefined, config.local.sequences, 1, 256);
+  if (io.env.STEPLENS_MODEL_CACHE) config.local.modelCacheDir = io.env.STEPLENS_MODEL_CACHE;
+  if (values.threshold !== undefined) {
+    const t = Number(values.threshold);
+    if (!(t >= 0 && t <= 1)) throw new UsageError(`--threshold must be a number from 0 to 1, got '${values.threshold}'`);
+    config.prm.threshold = t;
+  }
+  return config;
+}
+
+function describeModels(config: StepLensConfig): string {
+  const distinct = [...new Set(Object.values(config.models).filter(Boolean))];
+  return distinct.join(", ");
+}
+
+function waitForAbort(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

@@ -1,0 +1,16 @@
+/**
+ * GET /health: liveness and load, without authentication and without paths or model names (safe
+ * to expose to a load balancer).
+ */
+import type { RouteContext } from "../routeContext";
+
+export async function healthRoute(ctx: RouteContext): Promise<unknown> {
+  return {
+    status: "ok",
+    engine: ctx.engine.info().kind,
+    active: ctx.queue.active,
+    waiting: ctx.queue.waiting,
+    concurrency: ctx.queue.concurrency,
+    uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+  };
+}

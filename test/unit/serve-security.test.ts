@@ -1,0 +1,160 @@
+// `steplens serve`: who may connect (loopback by default, a bearer token off loopback), token
+// checks, fair queueing under load (measured), client disconnects cancelling work, and graceful
+// shutdown. Real HTTP on this machine; the engine is the real local engine on a generated tiny
+// GGUF (random weights: plumbing, not judgement).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { StepLensServer } from "../../src/server/stepLensServer";
+import { StepLensError } from "../../src/core/errors";
+import type { Engine } from "../../src/engines/engine";
+import { serveTestEngine } from "./serve-fixture";
+
+let engine: Engine;
+before(async () => {
+  engine = await serveTestEngine();
+});
+after(async () => {
+  await engine?.dispose();
+});
+
+const TOKEN = "test-token-0123456789abcdef";
+const json = (body: unknown, token?: string) => ({
+  method: "POST",
+  headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify(body),
+});
+
+test("a non-loopback bind without a token refuses to start; a short token too", async () => {
+  await assert.rejects(StepLensServer.start({ engine, host: "0.0.0.0", port: 0 }), (e: unknown) =>
+    e instanceof StepLensError && e.details.code === "serve-token-required" && /Refusing to listen on 0\.0\.0\.0 without a bearer token/.test(e.message) && /STEPLENS_SERVE_TOKEN/.test(e.format()));
+  await assert.rejects(StepLensServer.start({ engine, host: "::", port: 0, token: "" }), (e: unknown) => e instanceof StepLensError && e.details.code === "serve-token-required");
+  await assert.rejects(StepLensServer.start({ engine, host: "0.0.0.0", port: 0, token: "short" }), (e: unknown) => e instanceof StepLensError && e.details.code === "serve-token-short");
+});
+
+test("bound to 0.0.0.0 with a token: requests need it (constant-time check), /health does not", async () => {
+  const server = await StepLensServer.start({ engine, host: "0.0.0.0", port: 0, token: TOKEN });
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const none = await fetch(`${base}/v1/models`);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get("www-authenticate"), 'Bearer realm="steplens"');
+    const body: any = await none.json();
+    assert.equal(body.error.type, "authentication_error");
+    const wrong = await fetch(`${base}/v1/models`, { headers: { Authorization: `Bearer ${TOKEN.slice(0, -1)}x` } });
+    assert.equal(wrong.status, 401);
+    const right = await fetch(`${base}/v1/models`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert.equal(right.status, 200);
+    const score = await fetch(`${base}/v1/score`, json({ problem: "p", steps: ["a", "b"] }, TOKEN));
+    assert.equal(score.status, 200);
+    const scoreNoToken = await fetch(`${base}/v1/score`, json({ problem: "p", steps: ["a"] }));
+    assert.equal(scoreNoToken.status, 401);
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a token set on a loopback server is enforced as well", async () => {
+  const server = await StepLensServer.start({ engine, port: 0, token: "loopback-token" });
+  try {
+    assert.equal((await fetch(`${server.url}/v1/models`)).status, 401);
+    assert.equal((await fetch(`${server.url}/v1/models`, { headers: { Authorization: "Bearer loopback-token" } })).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test("under load the queue keeps at most `concurrency` engine calls running and answers everything", async () => {
+  const server = await StepLensServer.start({ engine, port: 0, concurrency: 2 });
+  try {
+    let maxActive = 0;
+    let maxWaiting = 0;
+    const probe = setInterval(() => {
+      maxActive = Math.max(maxActive, server.load.active);
+      maxWaiting = Math.max(maxWaiting, server.load.waiting);
+    }, 1);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        fetch(`${server.url}/v1/completions`, json({ prompt: `Step ${i}:`, max_tokens: 24, temperature: 0 })).then((r) => r.status),
+      ),
+    );
+    clearInterval(probe);
+    assert.deepEqual(results, Array(12).fill(200));
+    assert.equal(maxActive, 2, `at most 2 engine calls ran at once (saw ${maxActive})`);
+    assert.ok(maxWaiting >= 1, "the rest waited in the queue");
+  } finally {
+    await server.close();
+  }
+});
+
+test("a full queue answers 503 with Retry-After instead of growing", async () => {
+  const server = await StepLensServer.start({ engine, port: 0, concurrency: 1, maxWaiting: 1 });
+  try {
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${server.url}/v1/completions`, json({ prompt: "Step 1:", max_tokens: 48, temperature: 0 })).then(async (r) => [r.status, r.headers.get("retry-after")] as const)),
+    );
+    const ok = statuses.filter(([s]) => s === 200).length;
+    const busy = statuses.filter(([s, ra]) => s === 503 && ra === "1").length;
+    assert.ok(ok >= 2, `${ok} answered`);
+    assert.ok(busy >= 1, `${busy} refused as busy`);
+    assert.equal(ok + busy, 6);
+    assert.equal((await fetch(`${server.url}/v1/completions`, json({ prompt: "after", max_tokens: 2 }))).status, 200, "serving again once the queue drains");
+  } finally {
+    await server.close();
+  }
+});
+
+test("a client that disconnects cancels its engine work", async () => {
+  const server = await StepLensServer.start({ engine, port: 0, concurrency: 1 });
+  try {
+    const body = { prompt: "Step 1:", max_tokens: 1000, temperature: 0 }; // greedy on these random weights never stops early
+    const t0 = performance.now();
+    const full = await fetch(`${server.url}/v1/completions`, json(body));
+    const fullMs = performance.now() - t0;
+    const fullJson: any = await full.json();
+    assert.equal(full.status, 200);
+    assert.equal(fullJson.choices[0].finish_reason, "length", "the uncancelled request runs to max_tokens");
+    assert.ok(fullMs > 400, `the full generation takes long enough to cancel (${fullMs.toFixed(0)} ms)`);
+
+    const c = new AbortController();
+    const started = performance.now();
+    const pending = fetch(`${server.url}/v1/completions`, { ...json(body), signal: c.signal }).catch((e: Error) => e.name);
+    while (server.load.active === 0) await new Promise((r) => setTimeout(r, 5));
+    c.abort();
+    assert.equal(await pending, "AbortError");
+    while (server.load.active > 0) await new Promise((r) => setTimeout(r, 5));
+    const stoppedAfter = performance.now() - started;
+    assert.ok(stoppedAfter < fullMs / 2, `engine work stopped ${stoppedAfter.toFixed(0)} ms after start, a full run takes ${fullMs.toFixed(0)} ms`);
+    assert.equal((await fetch(`${server.url}/v1/completions`, json({ prompt: "next", max_tokens: 2 }))).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test("close(): running requests finish, waiting ones get 503, then the port is closed", async () => {
+  const server = await StepLensServer.start({ engine, port: 0, concurrency: 1 });
+  const url = server.url;
+  const running = fetch(`${url}/v1/completions`, json({ prompt: "Step 1:", max_tokens: 64, temperature: 0 }));
+  while (server.load.active === 0) await new Promise((r) => setTimeout(r, 2));
+  const waiting = fetch(`${url}/v1/completions`, json({ prompt: "Step 2:", max_tokens: 64, temperature: 0 }));
+  while (server.load.waiting === 0) await new Promise((r) => setTimeout(r, 2));
+  await server.close();
+  const [a, b] = await Promise.all([running, waiting]);
+  assert.equal(a.status, 200, "the running request completed");
+  assert.equal((await a.json() as any).choices.length, 1);
+  assert.equal(b.status, 503);
+  assert.equal((await b.json() as any).error.code, "shutting_down");
+  await assert.rejects(fetch(`${url}/health`), /fetch failed/);
+});
+
+test("close() with a short grace cancels a long generation: the client gets 503, not a truncated 200", async () => {
+  const server = await StepLensServer.start({ engine, port: 0, concurrency: 1 });
+  const long = fetch(`${server.url}/v1/completions`, json({ prompt: "Step 1:", max_tokens: 1000, temperature: 0 }));
+  while (server.load.active === 0) await new Promise((r) => setTimeout(r, 2));
+  const t0 = performance.now();
+  await server.close(100);
+  assert.ok(performance.now() - t0 < 1500, "close did not wait for the whole generation");
+  const res = await long;
+  assert.equal(res.status, 503);
+  assert.equal(((await res.json()) as any).error.code, "shutting_down");
+});
