@@ -1,10 +1,418 @@
-// PLACEHOLDER: replaced by the real command (work in progress in this session).
-import type { CliCommand } from "../command";
-export const verifyCommand: CliCommand = {
-  name: "verify",
-  summary: "(in progress)",
-  help: "steplens verify (in progress)",
-  async run() {
-    throw new Error("steplens verify is not built yet");
-  },
+/**
+ * `steplens verify <file>`: K verifications of each trace (SPARK's self-consistency), aggregated per
+ * step, with the verdict counts, the aggregate verdict, the chosen critique and the first error;
+ * optional meta-critique and reference-guided mode. One JSON object for a text trace, JSONL for a
+ * dataset. Engines come from the flags (local model or OpenAI-compatible endpoint).
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG, type AggregateMode, type GpuSetting, type StepLensConfig } from "../../config";
+import { CancelledError, errorMessage, StepLensError } from "../../core/errors";
+import type { Progress } from "../../core/progress";
+import type { Trace } from "../../core/trace";
+import type { Engine, ModelRole } from "../../engines/engine";
+import { createEngine } from "../../engines/createEngine";
+import { detectFormat, FORMAT_CHOICES, isFormatChoice, type FormatChoice } from "../../formats/detect";
+import { readTraces } from "../../formats/records";
+import { resolveTemplate } from "../../verify/templates";
+import { verifyTrace, type VerifyOptions, type VerifyResult } from "../../verify/verifyPipeline";
+import { type CliCommand, type CliIo, UsageError } from "../command";
+
+/** Engine flags shared by `verify` and `eval`. */
+export interface EngineFlags {
+  model?: string;
+  endpoint?: string;
+  apiModel?: string;
+  /** PRM adapter (eval --scorer prm). */
+  prm?: string;
+  gpu?: string;
+  threads?: string;
+  contextSize?: string;
+  /** Parallel sequences of the local context (default: at least the number of samples). */
+  sequences?: string;
+  /** Samples per request the caller will ask for (sizes the local context's sequences). */
+  samples?: number;
+}
+
+export type EngineFactory = (flags: EngineFlags, io: CliIo, role: ModelRole) => Promise<Engine>;
+
+export const ENGINE_HELP = `Model (one of):
+  --model <path|hf:URI|preset>  a local GGUF model (node-llama-cpp; GPU when present)
+  --endpoint <URL> --api-model <name>
+                                an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI,
+                                steplens serve); the key comes from OPENAI_API_KEY
+Local engine:
+  --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
+  --threads <n>            CPU threads (default cores - 1)
+  --context-size <n>       tokens per sequence (default ${DEFAULT_CONFIG.local.contextSize})
+  --sequences <n>          parallel sequences (default: the number of samples, at least ${DEFAULT_CONFIG.local.sequences})`;
+
+export const ENGINE_FLAG_OPTIONS = {
+  model: { type: "string" },
+  endpoint: { type: "string" },
+  "api-model": { type: "string" },
+  gpu: { type: "string" },
+  threads: { type: "string" },
+  "context-size": { type: "string" },
+  sequences: { type: "string" },
+} as const;
+
+const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
+
+/** The typed config the engine flags describe (everything else at its default). */
+export function engineConfigFromFlags(flags: EngineFlags, role: ModelRole): StepLensConfig {
+  if (flags.endpoint && flags.model) throw new UsageError("give either --model or --endpoint, not both");
+  if (!flags.endpoint && !flags.model) throw new UsageError("no model: give --model <path|hf:URI|preset> or --endpoint <URL> --api-model <name>");
+  const c: StepLensConfig = structuredClone(DEFAULT_CONFIG);
+  if (flags.prm) c.prm.adapter = flags.prm;
+  if (flags.endpoint) {
+    if (!flags.apiModel) throw new UsageError("--endpoint needs --api-model <name> (the model name the server knows)");
+    c.engine.kind = "openai";
+    c.openai.baseUrl = flags.endpoint;
+    c.openai.model = flags.apiModel;
+    c.openai.concurrency = Math.max(c.openai.concurrency, flags.samples ?? 1);
+    return c;
+  }
+  c.engine.kind = "local";
+  c.models[role] = flags.model!;
+  if (flags.gpu !== undefined) {
+    if (!(GPU_SETTINGS as readonly string[]).includes(flags.gpu)) throw new UsageError(`--gpu must be one of ${GPU_SETTINGS.join(", ")} (got "${flags.gpu}")`);
+    c.local.gpu = flags.gpu as GpuSetting;
+  }
+  c.local.maxThreads = parseNumberFlag("threads", flags.threads, (n) => Number.isInteger(n) && n >= 1 && n <= 1024, "a positive integer") ?? c.local.maxThreads;
+  c.local.contextSize = parseNumberFlag("context-size", flags.contextSize, (n) => Number.isInteger(n) && n >= 256, "an integer of at least 256") ?? c.local.contextSize;
+  c.local.sequences =
+    parseNumberFlag("sequences", flags.sequences, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256") ?? Math.max(c.local.sequences, Math.min(flags.samples ?? 1, 64));
+  return c;
+}
+
+/** The engine the flags name: the one place the CLI builds an engine for verification and evaluation. */
+export const engineFromFlags: EngineFactory = async (flags, io, role) => {
+  const config = engineConfigFromFlags(flags, role);
+  return createEngine(config, { apiKey: io.env.OPENAI_API_KEY || undefined }, { env: io.env, onWarning: (m) => io.stderr.write(`warning: ${m}\n`) });
 };
+
+/** Removes terminal control characters from untrusted model text (keeps newlines and tabs). */
+export function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+}
+
+/**
+ * Progress on stderr: a one-line display redrawn in place on a terminal; elsewhere (logs of cluster
+ * jobs) a plain line at most every `logEveryMs` (default 30 s).
+ */
+export function progressPrinter(io: CliIo, label: string, logEveryMs = 30_000): { update(p: Progress, prefix?: string): void; done(): void } {
+  let shown = false;
+  let lastLog = Date.now();
+  return {
+    update(p, prefix = "") {
+      const frac = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : "";
+      const text = `${label}${prefix}${frac}${p.message ? ` — ${safeText(p.message).slice(0, 60)}` : ""}`;
+      if (!io.isTTY) {
+        if (Date.now() - lastLog >= logEveryMs) {
+          lastLog = Date.now();
+          io.stderr.write(`${text}\n`);
+        }
+        return;
+      }
+      io.stderr.write(`\r\x1b[K${text}`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.stderr.write("\r\x1b[K");
+      shown = false;
+    },
+  };
+}
+
+export function parseNumberFlag(name: string, v: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!v.trim() || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what} (got "${v}")`);
+  return n;
+}
+
+const AGGREGATES: readonly AggregateMode[] = ["step", "outcome", "first-error"];
+
+const HELP = `Usage: steplens verify <file> [options]
+
+Verifies each step of a trace K times with a verifier model and aggregates the verdicts (SPARK's
+self-consistency): for every step, how many of the K verifications flagged it, the aggregate verdict
+and the critique of the verification that best agrees with the aggregate; then the first error and
+the outcome. For a dataset, every record (JSONL output with --json).
+
+Options:
+  --samples <K>            verifications per trace (default ${DEFAULT_CONFIG.verify.samples})
+  --aggregate <mode>       step | outcome | first-error: which rule gives the first error
+                           (default ${DEFAULT_CONFIG.verify.aggregate}); all three are computed and shown
+  --tau <τ>                step rule: a step is incorrect when ≥ τ·K' verifications say so, K' = the
+                           verifications that parsed (default ${DEFAULT_CONFIG.verify.tau})
+  --meta-critique          then critique and rewrite the chosen verification (two passes, temperature 0)
+  --template <name|file>   spark | processbench | thinkprm, or a template file (default ${DEFAULT_CONFIG.verify.promptTemplate})
+  --constrained            JSON-schema-constrained verdicts (for small local models)
+  --max-critique-chars <n> constrained mode: longest critique per step (default 300)
+  --reference <answer>     reference-guided mode: the prompt gets "Expected answer: <answer>"
+  --temperature <t>        sampling temperature of the K verifications (default ${DEFAULT_CONFIG.verify.temperature})
+  --seed <n>               base seed (verification i uses seed + i)
+  --max-tokens <n>         token limit per verification
+  --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
+  --limit <n>              datasets: verify the first n records only
+  --raw                    --json: include each verification's full text
+  --json                   one JSON object (text trace) or JSONL (dataset)
+${ENGINE_HELP}
+  -h, --help               show this help
+
+JSON output, per trace:
+  {"id", "record", "steps": [{"index", "verdict", "incorrect", "correct", "notGiven", "critique"}],
+   "firstError", "outcome", "source", "aggregate": {"mode", "tau", "samples", "valid", "malformed",
+   "malformedReasons", "stepFirstError", "outcomeVotes", "firstErrorVotes", "explanation"},
+   "verifications": [{"sample", "ok", "reason", "firstError", "finalVerdict", "warnings"}],
+   "metaCritique", "label", "template", "referenceGuided", "tokens", "seconds"}
+  "index" and "firstError" are 0-based; firstError -1 means no wrong step, null undetermined.
+  "verdict" is correct | incorrect | not-given. id/record/label only for dataset records.
+
+Ties and missing verdicts: malformed verifications are excluded and counted; "not given" counts
+neither way; a step tie at τ·K' is incorrect; an outcome tie is No; a first-error tie goes to the
+earliest step (-1 loses ties).
+
+Exit codes: 0 all traces verified; 1 some could not be (reported on stderr); 2 usage error.
+
+Examples:
+  steplens verify examples/quadratic.trace.md --endpoint http://127.0.0.1:8080/v1 --api-model qwen3
+  steplens verify gsm8k.json --limit 20 --samples 4 --json --model qwen3-4b > verdicts.jsonl`;
+
+function stepsJson(r: VerifyResult) {
+  return r.final.steps.map((s) => {
+    const a = r.aggregate.steps[s.index];
+    return { index: s.index, verdict: s.verdict, incorrect: a.incorrect, correct: a.correct, notGiven: a.notGiven, critique: s.critique };
+  });
+}
+
+export function verifyResultJson(r: VerifyResult, trace: Trace | null, dataset: boolean, raw: boolean): Record<string, unknown> {
+  const a = r.aggregate;
+  const head: Record<string, unknown> = {};
+  if (dataset && trace) {
+    head.id = trace.source.id ?? String(trace.source.record ?? 0);
+    head.record = trace.source.record ?? 0;
+  }
+  return {
+    ...head,
+    steps: stepsJson(r),
+    firstError: r.final.firstError,
+    outcome: r.final.outcome,
+    source: r.final.source,
+    summary: r.final.summary,
+    aggregate: {
+      mode: a.mode,
+      tau: a.tau,
+      samples: a.k,
+      valid: a.valid,
+      malformed: a.malformed,
+      malformedReasons: a.malformedReasons,
+      stepFirstError: a.stepFirstError,
+      outcomeVotes: { yes: a.outcome.yes, no: a.outcome.no, missing: a.outcome.missing },
+      firstErrorVotes: a.firstErrorVote.counts,
+      explanation: a.explanation,
+    },
+    verifications: r.samples.map((s) => ({
+      sample: s.sample,
+      ok: s.parse.ok,
+      reason: s.parse.ok ? null : s.parse.reason,
+      firstError: s.parse.ok ? s.parse.firstError : null,
+      finalVerdict: s.parse.ok ? s.parse.finalVerdict : null,
+      warnings: s.parse.warnings,
+      finishReason: s.finishReason,
+      ...(raw ? { text: s.text } : {}),
+    })),
+    metaCritique: r.metaCritique
+      ? {
+          target: r.metaCritique.target,
+          sample: r.metaCritique.sample,
+          ok: r.metaCritique.parse.ok,
+          reason: r.metaCritique.parse.ok ? null : r.metaCritique.parse.reason,
+          critique: r.metaCritique.critique,
+          merged: r.metaCritique.merged,
+        }
+      : null,
+    label: dataset && trace?.labels ? trace.labels.firstError : null,
+    template: r.template,
+    referenceGuided: r.referenceGuided,
+    tokens: r.tokens,
+    seconds: r.seconds,
+  };
+}
+
+const MARK = { correct: "✓ correct  ", incorrect: "✗ incorrect", "not-given": "? no verdict" } as const;
+
+function indentText(s: string, pad: string, max = 600): string {
+  const t = safeText(s).trim();
+  const cut = t.length > max ? t.slice(0, max).trimEnd() + " …" : t;
+  return cut
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => pad + l)
+    .join("\n");
+}
+
+function stepName(i: number | null): string {
+  return i === null ? "undetermined" : i === -1 ? "none (every step judged correct)" : `step ${i + 1}`;
+}
+
+export function verifyListing(r: VerifyResult, trace: Trace | null, dataset: boolean): string {
+  const a = r.aggregate;
+  const out: string[] = [];
+  if (dataset && trace) out.push(`── ${safeText(trace.source.id ?? String(trace.source.record))} (record ${trace.source.record ?? 0}) ──`);
+  out.push(
+    `Verified ${a.k}× with ${r.template}${r.referenceGuided ? " (reference-guided)" : ""}; aggregate ${a.mode}, τ ${a.tau}: ${a.valid} parsed, ${a.malformed} malformed`,
+  );
+  for (const s of stepsJson(r)) {
+    out.push(`  Step ${String(s.index + 1).padEnd(3)} ${MARK[s.verdict]}  flagged by ${s.incorrect}/${a.valid}${s.correct ? `, correct for ${s.correct}` : ""}${s.notGiven ? `, ${s.notGiven} silent` : ""}`);
+    if (s.critique) out.push(indentText(s.critique, "           "));
+  }
+  const votes = Object.entries(a.firstErrorVote.counts)
+    .sort(([x], [y]) => Number(x) - Number(y))
+    .map(([k, c]) => `${k === "-1" ? "none" : `step ${Number(k) + 1}`} ×${c}`)
+    .join(", ");
+  out.push(`First error: ${stepName(r.final.firstError)}${votes ? `   (first-error votes: ${votes}${a.firstErrorVote.missing ? `, undetermined ×${a.firstErrorVote.missing}` : ""})` : ""}`);
+  const oc = r.final.outcome === null ? "undetermined" : r.final.outcome === "yes" ? "Yes" : "No";
+  out.push(`Answer correct: ${oc}   (Yes ${a.outcome.yes}, No ${a.outcome.no}${a.outcome.missing ? `, none ${a.outcome.missing}` : ""})`);
+  if (r.final.source === "meta-critique") out.push(`Verdicts from the meta-critique of verification #${r.metaCritique!.sample + 1}`);
+  else if (a.explanation !== null) out.push(`Critiques from verification #${a.explanation + 1} (agrees on ${a.explanationAgreement!.score} of ${a.explanationAgreement!.max} points)`);
+  if (r.metaCritique && !r.metaCritique.parse.ok) out.push(`Meta-critique output was malformed (${r.metaCritique.parse.reason}); the aggregate is shown`);
+  if (r.final.summary && r.format === "processbench") out.push("Critic's review:\n" + indentText(r.final.summary, "  "));
+  if (a.malformed) out.push(`Malformed verifications: ${a.malformedReasons.map((x) => safeText(x)).join("; ")}`);
+  if (dataset && trace?.labels) out.push(`Label: ${trace.labels.firstError === -1 ? "no wrong step" : `first wrong step is step ${trace.labels.firstError + 1}`}`);
+  return out.join("\n");
+}
+
+export interface VerifyFlags {
+  samples?: string;
+  aggregate?: string;
+  tau?: string;
+  "meta-critique"?: boolean;
+  template?: string;
+  constrained?: boolean;
+  "max-critique-chars"?: string;
+  reference?: string;
+  temperature?: string;
+  seed?: string;
+  "max-tokens"?: string;
+}
+
+export const VERIFY_FLAG_OPTIONS = {
+  samples: { type: "string" },
+  aggregate: { type: "string" },
+  tau: { type: "string" },
+  "meta-critique": { type: "boolean" },
+  template: { type: "string" },
+  constrained: { type: "boolean" },
+  "max-critique-chars": { type: "string" },
+  reference: { type: "string" },
+  temperature: { type: "string" },
+  seed: { type: "string" },
+  "max-tokens": { type: "string" },
+  ...ENGINE_FLAG_OPTIONS,
+} as const;
+
+/** The engine flags out of parsed options. */
+export function engineFlags(v: { model?: string; endpoint?: string; "api-model"?: string; gpu?: string; threads?: string; "context-size"?: string; sequences?: string; prm?: string }, samples?: number): EngineFlags {
+  return { model: v.model, endpoint: v.endpoint, apiModel: v["api-model"], gpu: v.gpu, threads: v.threads, contextSize: v["context-size"], sequences: v.sequences, prm: v.prm, samples };
+}
+
+/** VerifyOptions from the flags (defaults from the settings' defaults). */
+export function verifyOptionsFromFlags(v: VerifyFlags, cwd = process.cwd()): VerifyOptions {
+  const d = DEFAULT_CONFIG.verify;
+  const samples = parseNumberFlag("samples", v.samples, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256") ?? d.samples;
+  const tau = parseNumberFlag("tau", v.tau, (n) => n >= 0 && n <= 1, "a number from 0 to 1") ?? d.tau;
+  const aggregate = (v.aggregate ?? d.aggregate) as AggregateMode;
+  if (!AGGREGATES.includes(aggregate)) throw new UsageError(`--aggregate must be one of ${AGGREGATES.join(", ")} (got "${v.aggregate}")`);
+  const temperature = parseNumberFlag("temperature", v.temperature, (n) => n >= 0 && n <= 5, "a number from 0 to 5") ?? d.temperature;
+  const seed = parseNumberFlag("seed", v.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
+  const maxTokens = parseNumberFlag("max-tokens", v["max-tokens"], (n) => Number.isInteger(n) && n >= 1, "a positive integer");
+  const chars = parseNumberFlag("max-critique-chars", v["max-critique-chars"], (n) => Number.isInteger(n) && n >= 0 && n <= 10000, "an integer from 0 to 10000");
+  const constrained = v.constrained || d.constrained ? (chars !== undefined ? { maxCritiqueChars: chars } : true) : false;
+  return {
+    template: resolveTemplate(v.template ?? d.promptTemplate, cwd),
+    samples,
+    tau,
+    aggregate,
+    temperature,
+    seed,
+    maxTokens,
+    constrained,
+    metaCritique: Boolean(v["meta-critique"]) || d.metaCritique,
+    reference: v.reference ?? null,
+  };
+}
+
+/** The command, with the engine factory injectable (tests pass one that builds the test model's engine). */
+export function createVerifyCommand(makeEngine: EngineFactory = engineFromFlags): CliCommand {
+  return {
+    name: "verify",
+    summary: "verify each step K times with a verifier model and aggregate the verdicts",
+    help: HELP,
+    async run(argv, io) {
+      let parsed;
+      try {
+        parsed = parseArgs({
+          args: argv,
+          allowPositionals: true,
+          strict: true,
+          options: { ...VERIFY_FLAG_OPTIONS, format: { type: "string" }, limit: { type: "string" }, raw: { type: "boolean" }, json: { type: "boolean" } },
+        });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const { values: v, positionals } = parsed;
+      if (positionals.length !== 1) throw new UsageError(positionals.length ? `one file at a time (got ${positionals.length})` : "which file? steplens verify <file>");
+      const file = positionals[0];
+      const format = (v.format ?? "auto") as FormatChoice;
+      if (!isFormatChoice(format)) throw new UsageError(`--format must be one of ${FORMAT_CHOICES.join(", ")} (got "${v.format}")`);
+      const limit = parseNumberFlag("limit", v.limit, (n) => Number.isInteger(n) && n >= 1, "a positive integer");
+      const opts = verifyOptionsFromFlags(v);
+      const detected = await detectFormat(file, { format, signal: io.signal });
+      const dataset = detected.format !== "text";
+      const engine = await makeEngine(engineFlags(v, opts.samples), io, "verifier");
+      const progress = progressPrinter(io, "verifying");
+      let failed = 0;
+      let n = 0;
+      try {
+        for await (const rec of readTraces(file, { format, detected, signal: io.signal })) {
+          if (limit !== undefined && n >= limit) break;
+          n++;
+          if (!rec.ok) {
+            failed++;
+            progress.done();
+            io.stderr.write(rec.error.format() + "\n");
+            continue;
+          }
+          const trace = rec.trace;
+          const name = dataset ? ` ${trace.source.id ?? rec.record}` : "";
+          try {
+            const result = await verifyTrace(
+              engine,
+              { problem: trace.problem, steps: trace.steps.map((s) => s.text), reference: opts.reference },
+              opts,
+              { signal: io.signal, onProgress: (p) => progress.update(p, name) },
+            );
+            progress.done();
+            if (v.json) io.stdout.write(JSON.stringify(verifyResultJson(result, trace, dataset, Boolean(v.raw))) + "\n");
+            else io.stdout.write(verifyListing(result, trace, dataset) + "\n" + (dataset ? "\n" : ""));
+          } catch (e) {
+            if (e instanceof CancelledError || io.signal.aborted) throw e instanceof CancelledError ? e : new CancelledError();
+            failed++;
+            progress.done();
+            const where = `${file}${dataset ? `:${rec.line}` : ""}`;
+            io.stderr.write(`${where}: ${dataset ? `record ${rec.record}: ` : ""}${errorMessage(e)}\n`);
+          }
+        }
+      } finally {
+        progress.done();
+        await engine.dispose();
+      }
+      return failed ? 1 : 0;
+    },
+  };
+}
+
+export const verifyCommand: CliCommand = createVerifyCommand();

@@ -1,0 +1,182 @@
+/**
+ * Prediction files: JSONL, one `{"id": "...", "prediction": <int>}` per line (extra fields are
+ * allowed and ignored). Read streaming; bad lines are reported with their line number and skipped.
+ * Also the append-only writer the evaluation runner resumes from: a line is written whole, and a
+ * torn last line (the process was killed mid-write) is cut off before appending again.
+ */
+import fs from "node:fs";
+import readline from "node:readline";
+import { StepLensError, throwIfAborted } from "../core/errors";
+
+export interface LineProblem {
+  line: number;
+  message: string;
+}
+
+export type JsonlLine = { line: number; value: unknown } | { line: number; error: string };
+
+/** Each line of a JSONL file, parsed (blank lines skipped). A torn last line (no newline, not JSON) is reported through `onTorn`. */
+export async function* readJsonlLines(file: string, opts: { signal?: AbortSignal; onTorn?: (line: number, text: string) => void } = {}): AsyncGenerator<JsonlLine> {
+  let endsWithNewline = true;
+  try {
+    const size = fs.statSync(file).size;
+    if (size > 0) {
+      const fd = fs.openSync(file, "r");
+      const b = Buffer.alloc(1);
+      fs.readSync(fd, b, 0, 1, size - 1);
+      fs.closeSync(fd);
+      endsWithNewline = b[0] === 0x0a;
+    }
+  } catch (e) {
+    throw new StepLensError(`cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file, hint: "Check the path." });
+  }
+  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  let line = 0;
+  let pending: JsonlLine | null = null;
+  let pendingText = "";
+  try {
+    for await (const text of rl) {
+      throwIfAborted(opts.signal);
+      line++;
+      if (pending) yield pending;
+      pending = null;
+      if (!text.trim()) continue;
+      pendingText = text;
+      try {
+        pending = { line, value: JSON.parse(text) };
+      } catch (e) {
+        pending = { line, error: `not valid JSON (${(e as Error).message})` };
+      }
+    }
+  } finally {
+    rl.close();
+  }
+  if (pending) {
+    if (!endsWithNewline && "error" in pending) opts.onTorn?.(pending.line, pendingText);
+    else yield pending;
+  }
+}
+
+export interface PredictionsRead {
+  predictions: Map<string, number>;
+  /** Lines that were skipped, with why. */
+  problems: LineProblem[];
+  /** Ids given more than once (the last line wins). */
+  duplicates: string[];
+  /** Line number of a torn last line that was ignored, if any. */
+  tornLine: number | null;
+}
+
+/** A prediction value: an integer ≥ -1. */
+export function checkPrediction(v: unknown): string | null {
+  if (typeof v !== "number" || !Number.isInteger(v)) return `"prediction" must be an integer (got ${JSON.stringify(v)})`;
+  if (v < -1) return `"prediction" must be -1 (no error) or a 0-based step index (got ${v})`;
+  return null;
+}
+
+export async function readPredictions(file: string, opts: { signal?: AbortSignal } = {}): Promise<PredictionsRead> {
+  const predictions = new Map<string, number>();
+  const problems: LineProblem[] = [];
+  const duplicates: string[] = [];
+  let tornLine: number | null = null;
+  for await (const l of readJsonlLines(file, { signal: opts.signal, onTorn: (line) => (tornLine = line) })) {
+    if ("error" in l) {
+      problems.push({ line: l.line, message: l.error });
+      continue;
+    }
+    const v = l.value as Record<string, unknown>;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      problems.push({ line: l.line, message: 'not an object; expected {"id": "...", "prediction": <int>}' });
+      continue;
+    }
+    const id = typeof v.id === "number" ? String(v.id) : v.id;
+    if (typeof id !== "string" || !id) {
+      problems.push({ line: l.line, message: 'no "id" string' });
+      continue;
+    }
+    const bad = checkPrediction(v.prediction);
+    if (bad) {
+      problems.push({ line: l.line, message: bad });
+      continue;
+    }
+    if (predictions.has(id)) duplicates.push(id);
+    predictions.set(id, v.prediction as number);
+  }
+  return { predictions, problems, duplicates, tornLine };
+}
+
+/**
+ * Cuts a torn last line (no trailing newline) off a file that is about to be appended to.
+ * Returns the number of bytes removed (0 when the file is whole or absent).
+ */
+export function repairTornTail(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  const size = fs.statSync(file).size;
+  if (size === 0) return 0;
+  const fd = fs.openSync(file, "r+");
+  try {
+    const chunk = 64 * 1024;
+    let end = size;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return 0;
+    // Find the last newline, reading backwards.
+    while (end > 0) {
+      const start = Math.max(0, end - chunk);
+      const buf = Buffer.alloc(end - start);
+      fs.readSync(fd, buf, 0, buf.length, start);
+      const i = buf.lastIndexOf(0x0a);
+      if (i >= 0) {
+        fs.ftruncateSync(fd, start + i + 1);
+        return size - (start + i + 1);
+      }
+      end = start;
+    }
+    fs.ftruncateSync(fd, 0);
+    return size;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Append-only JSONL writer: each record is one `write` of one whole line. */
+export class JsonlAppender {
+  private fd: number | null;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, "a");
+  }
+
+  append(record: object): void {
+    if (this.fd === null) throw new Error(`${this.file}: writer is closed`);
+    fs.writeSync(this.fd, JSON.stringify(record) + "\n");
+  }
+
+  dispose(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Writes a whole predictions file (replacing it): one {"id", "prediction"} line per entry. */
+export function writePredictionsFile(file: string, entries: Iterable<[string, number]>): number {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, "w");
+  let n = 0;
+  try {
+    let buf = "";
+    for (const [id, prediction] of entries) {
+      buf += JSON.stringify({ id, prediction }) + "\n";
+      n++;
+      if (buf.length > 1 << 16) {
+        fs.writeSync(fd, buf);
+        buf = "";
+      }
+    }
+    if (buf) fs.writeSync(fd, buf);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  return n;
+}

@@ -1,0 +1,240 @@
+/**
+ * The verification pipeline: K verifications of one trace in parallel (one `generate` call with
+ * n = K: the local engine runs them as K sequences of one context, each with its own seed; an
+ * endpoint gets `n` or concurrent requests), parsed, aggregated (self-consistency), and optionally
+ * refined by SPARK's meta-critique (a critique pass and a merge pass, both at temperature 0) applied
+ * to one verification (K = 1) or to the aggregate's explanation (K > 1). A reference answer turns on
+ * the reference-guided mode ("Expected answer: …"), for comparison. Depends only on the Engine
+ * interface. No `vscode` import here.
+ */
+import type { AggregateMode } from "../config";
+import { CancelledError, StepLensError, throwIfAborted } from "../core/errors";
+import type { RunOptions } from "../core/progress";
+import type { Engine, Generation, ModelRole } from "../engines/engine";
+import { aggregateVerifications, DEFAULT_TAU, type AggregateResult } from "./aggregate";
+import { constrainedInstructions, DEFAULT_MAX_CRITIQUE_CHARS, verificationSchema } from "./constrainedSchema";
+import { renderCritiquePrompt, renderMergePrompt, renderPrompt, stepBaseOf, type PromptInput, type VerifierTemplate } from "./templates";
+import { parseVerification } from "./verdictParser";
+import type { OutcomeVerdict, StepVerdictValue, VerificationParse } from "./verification";
+
+export interface VerifyOptions {
+  template: VerifierTemplate;
+  /** K, the number of independent verifications (default 8). */
+  samples?: number;
+  /** Sampling temperature of the K verifications (default 0.8, as SPARK). */
+  temperature?: number;
+  topP?: number;
+  /** Base seed: verification i uses seed + i. */
+  seed?: number;
+  /** Step-level threshold τ (default 0.5). */
+  tau?: number;
+  aggregate?: AggregateMode;
+  /** JSON-schema-constrained output (for small local models); a number sets the longest critique per step. */
+  constrained?: boolean | { maxCritiqueChars?: number };
+  metaCritique?: boolean;
+  /** Known correct final answer: reference-guided verification. */
+  reference?: string | null;
+  /** Token limit per verification (default: 2048 free text; enough for the schema when constrained). */
+  maxTokens?: number;
+  /** Model role that verifies (default "verifier"). */
+  role?: ModelRole;
+}
+
+export interface VerifySample {
+  sample: number;
+  text: string;
+  finishReason: Generation["finishReason"];
+  tokens: number;
+  parse: VerificationParse;
+}
+
+export interface MetaCritiqueResult {
+  /** "sample" when applied to the only verification, "aggregate" when to the aggregate's explanation. */
+  target: "sample" | "aggregate";
+  /** The verification that was critiqued. */
+  sample: number;
+  critique: string;
+  merged: string;
+  parse: VerificationParse;
+  tokens: number;
+}
+
+export interface FinalStep {
+  index: number;
+  verdict: StepVerdictValue;
+  /** The chosen critique for this step (the explanation's, or the merged verification's). */
+  critique: string;
+}
+
+/** What the pipeline concludes: the meta-critique's merged verification when there is a usable one, else the aggregate. */
+export interface FinalVerdicts {
+  source: "aggregate" | "meta-critique";
+  steps: FinalStep[];
+  firstError: number | null;
+  outcome: OutcomeVerdict | null;
+  /** The chosen verification's text outside its step sections (overall review, critic answer). */
+  summary: string;
+}
+
+export interface VerifyResult {
+  stepCount: number;
+  template: string;
+  format: VerifierTemplate["format"];
+  referenceGuided: boolean;
+  samples: VerifySample[];
+  aggregate: AggregateResult;
+  metaCritique: MetaCritiqueResult | null;
+  final: FinalVerdicts;
+  /** Tokens generated in all. */
+  tokens: number;
+  seconds: number;
+}
+
+export const DEFAULT_SAMPLES = 8;
+export const DEFAULT_TEMPERATURE = 0.8;
+export const DEFAULT_MAX_TOKENS = 2048;
+
+function constrainedChars(c: VerifyOptions["constrained"]): number | null {
+  if (!c) return null;
+  return (typeof c === "object" ? c.maxCritiqueChars : undefined) ?? DEFAULT_MAX_CRITIQUE_CHARS;
+}
+
+/** Worst case tokens for the constrained JSON (one character per token), so a grammar-bound answer is never cut. */
+export function constrainedTokenBudget(format: VerifierTemplate["format"], stepCount: number, maxCritiqueChars: number): number {
+  if (format === "processbench") return maxCritiqueChars * Math.max(1, Math.min(stepCount, 8)) + 64;
+  return stepCount * (maxCritiqueChars + 48) + 64;
+}
+
+function samplingFor(opts: VerifyOptions, stepCount: number) {
+  const chars = constrainedChars(opts.constrained);
+  const jsonSchema = chars === null ? undefined : verificationSchema(opts.template.format, stepCount, { maxCritiqueChars: chars });
+  const maxTokens = opts.maxTokens ?? (chars === null ? DEFAULT_MAX_TOKENS : constrainedTokenBudget(opts.template.format, stepCount, chars));
+  return { jsonSchema, maxTokens, chars };
+}
+
+function parseOne(text: string, finishReason: Generation["finishReason"], opts: VerifyOptions, stepCount: number): VerificationParse {
+  return parseVerification(text, {
+    stepCount,
+    format: opts.template.format,
+    stepBase: stepBaseOf(opts.template),
+    json: Boolean(opts.constrained),
+    finishReason,
+  });
+}
+
+function checkInput(input: PromptInput): void {
+  if (!input.steps.length) throw new StepLensError("the trace has no steps to verify", { hint: "Check that the file was segmented into steps (steplens segment <file>)." });
+}
+
+/** K verifications, parsed and aggregated; then the meta-critique when asked for. */
+export async function verifyTrace(engine: Engine, input: PromptInput, opts: VerifyOptions, run: RunOptions = {}): Promise<VerifyResult> {
+  checkInput(input);
+  const t0 = performance.now();
+  const stepCount = input.steps.length;
+  const k = Math.max(1, Math.floor(opts.samples ?? DEFAULT_SAMPLES));
+  const total = k + (opts.metaCritique ? 2 : 0);
+  const role = opts.role ?? "verifier";
+  const { jsonSchema, maxTokens } = samplingFor(opts, stepCount);
+  const report = (done: number, message: string) => run.onProgress?.({ done, total, message });
+
+  throwIfAborted(run.signal);
+  report(0, `verifying (${k} sample${k > 1 ? "s" : ""})`);
+  const generations = await engine.generate(
+    {
+      role,
+      prompt: renderPrompt(opts.template, input, { constrained: constrainedChars(opts.constrained) === null ? false : { maxCritiqueChars: constrainedChars(opts.constrained)! } }),
+      n: k,
+      temperature: opts.temperature ?? DEFAULT_TEMPERATURE,
+      topP: opts.topP,
+      seed: opts.seed,
+      maxTokens,
+      jsonSchema,
+    },
+    { signal: run.signal, onProgress: (p) => report(0, p.message ?? `verifying (${k} samples)`) },
+  );
+  throwIfAborted(run.signal);
+  if (generations.some((g) => g.finishReason === "cancelled")) throw new CancelledError();
+  const samples: VerifySample[] = generations.map((g, sample) => ({ sample, text: g.text, finishReason: g.finishReason, tokens: g.tokens, parse: parseOne(g.text, g.finishReason, opts, stepCount) }));
+  report(k, "aggregating");
+  const aggregate = aggregateVerifications(
+    samples.map((s) => s.parse),
+    // The critic format names only the earliest wrong paragraph: its aggregate is the first-error vote.
+    { stepCount, tau: opts.tau ?? DEFAULT_TAU, mode: opts.template.format === "processbench" ? "first-error" : (opts.aggregate ?? "step") },
+  );
+
+  let meta: MetaCritiqueResult | null = null;
+  if (opts.metaCritique) {
+    const target = k === 1 ? "sample" : "aggregate";
+    const sample = aggregate.explanation ?? 0;
+    meta = await metaCritique(engine, input, samples[sample].text, opts, {
+      signal: run.signal,
+      onProgress: (p) => report(k + p.done, p.message ?? "meta-critique"),
+    });
+    meta = { ...meta, target, sample };
+  }
+
+  const final = finalVerdicts(samples, aggregate, meta, stepCount);
+  report(total, "done");
+  return {
+    stepCount,
+    template: opts.template.name,
+    format: opts.template.format,
+    referenceGuided: Boolean(input.reference?.trim()),
+    samples,
+    aggregate,
+    metaCritique: meta,
+    final,
+    tokens: samples.reduce((a, s) => a + s.tokens, 0) + (meta?.tokens ?? 0),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * SPARK's sequential scaling on one verification: (1) critique it, (2) merge the critique into it,
+ * "as if written in one go", in the same format. Both passes at temperature 0. In constrained mode
+ * the merge pass is constrained to the schema; the critique pass is free text.
+ */
+export async function metaCritique(engine: Engine, input: PromptInput, verification: string, opts: VerifyOptions, run: RunOptions = {}): Promise<MetaCritiqueResult> {
+  checkInput(input);
+  const stepCount = input.steps.length;
+  const role = opts.role ?? "verifier";
+  const { jsonSchema, maxTokens, chars } = samplingFor(opts, stepCount);
+  const base = { role, n: 1, temperature: 0, seed: opts.seed };
+  throwIfAborted(run.signal);
+  run.onProgress?.({ done: 0, total: 2, message: "meta-critique: critique pass" });
+  const [critique] = await engine.generate({ ...base, prompt: renderCritiquePrompt(opts.template, input, verification), maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS }, { signal: run.signal });
+  throwIfAborted(run.signal);
+  if (critique.finishReason === "cancelled") throw new CancelledError();
+  run.onProgress?.({ done: 1, total: 2, message: "meta-critique: merge pass" });
+  const mergePrompt = renderMergePrompt(opts.template, input, verification, critique.text);
+  if (chars !== null) {
+    const last = mergePrompt[mergePrompt.length - 1];
+    last.content += "\n\n" + constrainedInstructions(opts.template.format, stepCount, { maxCritiqueChars: chars });
+  }
+  const [merged] = await engine.generate({ ...base, prompt: mergePrompt, maxTokens, jsonSchema }, { signal: run.signal });
+  throwIfAborted(run.signal);
+  if (merged.finishReason === "cancelled") throw new CancelledError();
+  run.onProgress?.({ done: 2, total: 2, message: "meta-critique done" });
+  return {
+    target: "sample",
+    sample: 0,
+    critique: critique.text,
+    merged: merged.text,
+    parse: parseOne(merged.text, merged.finishReason, opts, stepCount),
+    tokens: critique.tokens + merged.tokens,
+  };
+}
+
+function finalVerdicts(samples: VerifySample[], agg: AggregateResult, meta: MetaCritiqueResult | null, stepCount: number): FinalVerdicts {
+  if (meta?.parse.ok) {
+    const p = meta.parse;
+    return { source: "meta-critique", steps: p.steps.map((s) => ({ ...s })), firstError: p.firstError, outcome: p.finalVerdict, summary: p.summary };
+  }
+  const expl = agg.explanation === null ? null : samples[agg.explanation].parse;
+  const steps: FinalStep[] = Array.from({ length: stepCount }, (_, index) => ({
+    index,
+    verdict: agg.steps[index].verdict,
+    critique: expl?.ok ? (expl.steps[index]?.critique ?? "") : "",
+  }));
+  return { source: "aggregate", steps, firstError: agg.firstError, outcome: agg.outcome.verdict, summary: expl?.ok ? expl.summary : "" };
+}

@@ -1,0 +1,209 @@
+// The verification pipeline's plumbing with a scripted engine (it returns prepared verifier outputs,
+// records every request): K samples in one call with n = K, parsing, aggregation, meta-critique
+// passes at temperature 0, reference-guided prompts, constrained schemas, progress, cancellation.
+// The real-model path (tiny generated GGUF) is in verify-localModel.test.ts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CancelledError } from "../../src/core/errors";
+import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
+import type { RunOptions } from "../../src/core/progress";
+import { BUILTIN_TEMPLATES, renderPrompt, resolveTemplate, loadTemplateFile, renderSteps } from "../../src/verify/templates";
+import { verifyTrace, metaCritique } from "../../src/verify/verifyPipeline";
+import { verificationSchema } from "../../src/verify/constrainedSchema";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+class ScriptedEngine implements Engine {
+  readonly requests: GenerateRequest[] = [];
+  constructor(private readonly reply: (req: GenerateRequest, call: number) => string[]) {}
+  info() {
+    return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
+  }
+  async countTokens(text: string) {
+    return text.length;
+  }
+  async scoreSteps(): Promise<never> {
+    throw new Error("not used");
+  }
+  async generate(req: GenerateRequest, opts?: RunOptions): Promise<Generation[]> {
+    if (opts?.signal?.aborted) throw new CancelledError();
+    this.requests.push(req);
+    const texts = this.reply(req, this.requests.length - 1);
+    assert.equal(texts.length, req.n ?? 1, "the script gives one text per sample");
+    return texts.map((text) => ({ text, finishReason: "stop" as const, tokens: text.length }));
+  }
+  async tokenProbabilities(): Promise<never> {
+    throw new Error("not used");
+  }
+  async rollouts(): Promise<never> {
+    throw new Error("not used");
+  }
+  async dispose() {}
+}
+
+const input = { problem: "What is (2 + 3) * 4?", steps: ["2 + 3 = 5.", "5 * 4 = 21.", "The answer is 21."] };
+const spark = (v: string, final: string) =>
+  [...v].map((c, i) => `## Step ${i + 1}: analysis ${i + 1} of ${v}\n**This step is ${c === "C" ? "correct" : "incorrect"}.**`).join("\n\n") + `\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
+
+test("K verifications come from ONE generate call with n = K, the seed and the temperature; parsed and aggregated", async () => {
+  const outs = [spark("CII", "No"), spark("CIC", "No"), spark("CCI", "No"), spark("CCC", "Yes"), "I cannot grade this."];
+  const engine = new ScriptedEngine(() => outs);
+  const events: number[] = [];
+  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 5, seed: 7, temperature: 0.8, tau: 0.5 }, { onProgress: (p) => events.push(p.done) });
+  assert.equal(engine.requests.length, 1);
+  const req = engine.requests[0];
+  assert.deepEqual([req.n, req.seed, req.temperature, req.role, req.jsonSchema], [5, 7, 0.8, "verifier", undefined]);
+  const prompt = JSON.stringify(req.prompt);
+  assert.ok(prompt.includes("Step 2: 5 * 4 = 21."), "steps are numbered in the prompt");
+  assert.ok(prompt.includes("What is (2 + 3) * 4?"));
+  // K' = 4 (one malformed); step 2 flagged by 2 of 4 ≥ 0.5·4 → incorrect; step 3 by 2 → incorrect.
+  assert.equal(r.aggregate.valid, 4);
+  assert.equal(r.aggregate.malformed, 1);
+  assert.deepEqual(r.aggregate.steps.map((s) => [s.incorrect, s.verdict]), [[0, "correct"], [2, "incorrect"], [2, "incorrect"]]);
+  assert.equal(r.final.firstError, 1);
+  assert.equal(r.final.outcome, "no");
+  assert.equal(r.final.source, "aggregate");
+  // Explanation: sample 0 (CII, No, first error 1) agrees on everything.
+  assert.equal(r.aggregate.explanation, 0);
+  assert.equal(r.final.steps[1].critique, "analysis 2 of CII");
+  assert.ok(events.every((d, i) => i === 0 || d >= events[i - 1]), `progress never goes back: ${events}`);
+  assert.equal(events[0], 0);
+  assert.equal(events[events.length - 1], 5);
+});
+
+test("aggregate modes change only the first error: outcome and first-error votes", async () => {
+  const outs = [spark("ICC", "Yes"), spark("CIC", "Yes"), spark("CIC", "Yes"), spark("CCI", "No")];
+  const engine = new ScriptedEngine(() => outs);
+  const byStep = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 4, aggregate: "step" });
+  const byOutcome = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 4, aggregate: "outcome" });
+  const byVote = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 4, aggregate: "first-error" });
+  assert.equal(byStep.final.firstError, 1); // step 2 flagged by 2 of 4
+  assert.equal(byOutcome.final.firstError, -1); // outcome Yes (3 of 4)
+  assert.equal(byVote.final.firstError, 1); // votes: 0 ×1, 1 ×2, 2 ×1
+});
+
+test("meta-critique: a critique pass then a merge pass, both at temperature 0, on the aggregate's explanation", async () => {
+  const engine = new ScriptedEngine((req, call) => {
+    if (call === 0) return [spark("CCC", "Yes"), spark("CCC", "Yes"), spark("CIC", "No")];
+    if (call === 1) return ["The verification missed that 5 * 4 = 20, not 21: step 2 is wrong."];
+    return [spark("CII", "No")];
+  });
+  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 3, metaCritique: true });
+  assert.equal(engine.requests.length, 3);
+  const [, critique, merge] = engine.requests;
+  assert.deepEqual([critique.temperature, critique.n, merge.temperature, merge.n], [0, 1, 0, 1]);
+  const critiqueText = JSON.stringify(critique.prompt);
+  assert.ok(critiqueText.includes("false alarms") && critiqueText.includes(spark("CCC", "Yes").slice(0, 40).replace(/\n/g, "\\n")));
+  assert.ok(JSON.stringify(merge.prompt).includes("missed that 5 * 4 = 20"));
+  assert.equal(r.metaCritique?.target, "aggregate");
+  assert.equal(r.metaCritique?.sample, 0);
+  assert.equal(r.final.source, "meta-critique");
+  assert.equal(r.final.firstError, 1);
+  assert.equal(r.final.outcome, "no");
+  // The aggregate is still there, unchanged.
+  assert.equal(r.aggregate.firstError, -1);
+});
+
+test("meta-critique on a single verification, and a malformed merge falls back to the aggregate", async () => {
+  const engine = new ScriptedEngine((_req, call) => [call === 0 ? spark("CIC", "No") : call === 1 ? "fine" : "garbled"]);
+  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 1, metaCritique: true });
+  assert.equal(r.metaCritique?.target, "sample");
+  assert.equal(r.metaCritique?.parse.ok, false);
+  assert.equal(r.final.source, "aggregate");
+  assert.equal(r.final.firstError, 1);
+  const direct = await metaCritique(new ScriptedEngine((_q, c) => [c === 0 ? "ok" : spark("CCC", "Yes")]), input, spark("CIC", "No"), { template: BUILTIN_TEMPLATES.spark });
+  assert.ok(direct.parse.ok && direct.parse.firstError === -1);
+});
+
+test("reference-guided mode appends the expected answer to the prompt", async () => {
+  const engine = new ScriptedEngine(() => [spark("CII", "No")]);
+  const r = await verifyTrace(engine, { ...input, reference: "20" }, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
+  assert.ok(JSON.stringify(engine.requests[0].prompt).includes("Expected answer: 20"));
+  assert.equal(r.referenceGuided, true);
+  const plain = new ScriptedEngine(() => [spark("CII", "No")]);
+  await verifyTrace(plain, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
+  assert.ok(!JSON.stringify(plain.requests[0].prompt).includes("Expected answer"));
+});
+
+test("constrained mode sends the JSON schema (enum verdicts, one key per step, bounded critiques) and parses the JSON", async () => {
+  const json = JSON.stringify({ steps: { step_1: { critique: "ok", verdict: "correct" }, step_2: { critique: "20 not 21", verdict: "incorrect" }, step_3: { critique: "follows", verdict: "incorrect" } }, answerCorrect: "no" });
+  const engine = new ScriptedEngine(() => [json, json]);
+  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 2, constrained: { maxCritiqueChars: 40 } });
+  const schema = engine.requests[0].jsonSchema as { properties: { steps: { properties: Record<string, { properties: { verdict: { enum: string[] }; critique: { maxLength: number } } }> } } };
+  assert.deepEqual(Object.keys(schema.properties.steps.properties), ["step_1", "step_2", "step_3"]);
+  assert.deepEqual(schema.properties.steps.properties.step_2.properties.verdict.enum, ["correct", "incorrect"]);
+  assert.equal(schema.properties.steps.properties.step_2.properties.critique.maxLength, 40);
+  assert.ok((engine.requests[0].maxTokens ?? 0) >= 3 * 40, "the token budget fits the longest JSON the grammar allows");
+  assert.ok(JSON.stringify(engine.requests[0].prompt).includes("step_3"));
+  assert.equal(r.final.firstError, 1);
+  assert.equal(r.final.steps[1].critique, "20 not 21");
+  const critic = verificationSchema("processbench", 4) as { properties: { firstError: { enum: number[] } } };
+  assert.deepEqual(critic.properties.firstError.enum, [-1, 0, 1, 2, 3]);
+});
+
+test("the ProcessBench critic template tags paragraphs from 0 and its \\boxed{} answers are voted", async () => {
+  const engine = new ScriptedEngine(() => ["... \\boxed{1}", "\\boxed{1}", "\\boxed{-1}", "no answer"]);
+  // --aggregate step is overridden: the critic format gives no step verdicts, only the index.
+  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.processbench, samples: 4, aggregate: "step" });
+  assert.equal(r.aggregate.mode, "first-error");
+  const prompt = JSON.stringify(engine.requests[0].prompt);
+  assert.ok(prompt.includes("<paragraph_0>\\n2 + 3 = 5.\\n</paragraph_0>"));
+  assert.ok(prompt.includes("-1 to 2"));
+  assert.deepEqual(r.aggregate.firstErrorVote.counts, { "-1": 1, "1": 2 });
+  assert.equal(r.aggregate.malformed, 1);
+  assert.equal(r.final.firstError, 1);
+});
+
+test("cancellation: an aborted signal stops the pipeline with CancelledError", async () => {
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(verifyTrace(new ScriptedEngine(() => ["x"]), input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }, { signal: ac.signal }), CancelledError);
+  const cut = new ScriptedEngine(() => ["x"]);
+  cut.generate = async () => [{ text: "## Step 1", finishReason: "cancelled", tokens: 1 }];
+  await assert.rejects(verifyTrace(cut, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }), CancelledError);
+});
+
+test("a trace with no steps is refused with a clear error", async () => {
+  await assert.rejects(verifyTrace(new ScriptedEngine(() => ["x"]), { problem: "p", steps: [] }, { template: BUILTIN_TEMPLATES.spark }), /no steps/);
+});
+
+test("templates: placeholders filled once (text in the trace that looks like a placeholder stays), few-shot turns, files", () => {
+  const msgs = renderPrompt(BUILTIN_TEMPLATES.spark, { problem: "Find {{steps}}", steps: ["a {{problem}}"] });
+  assert.equal(msgs[0].role, "system");
+  assert.ok(msgs[1].content.includes("Find {{steps}}"));
+  assert.ok(msgs[1].content.includes("Step 1: a {{problem}}"));
+  assert.equal(renderSteps(["x", "y"], "step"), "Step 1: x\nStep 2: y");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
+  const txt = path.join(dir, "mine.txt");
+  fs.writeFileSync(txt, "---\nformat: thinkprm\n---\nProblem: {{problem}}\n{{steps}}\n{{reference}}Grade it.");
+  const t = resolveTemplate("mine.txt", dir);
+  assert.deepEqual([t.format, t.stepStyle], ["thinkprm", "step"]);
+  const withRef = renderPrompt(t, { problem: "P", steps: ["s"], reference: "7" });
+  assert.equal(withRef.length, 1);
+  assert.ok(withRef[0].content.includes("Expected answer: 7") && withRef[0].content.endsWith("Grade it."));
+  const js = path.join(dir, "shots.json");
+  fs.writeFileSync(js, JSON.stringify({ format: "processbench", user: "{{problem}}\n{{steps}}", fewShot: [{ problem: "1+1", steps: ["=2"], verification: "\\boxed{-1}" }] }));
+  const fs2 = renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"] });
+  assert.deepEqual(fs2.map((m) => m.role), ["user", "assistant", "user"]);
+  assert.ok(fs2[0].content.includes("<paragraph_0>\n=2\n</paragraph_0>"));
+  // A reference given to a template without {{reference}} is appended.
+  assert.ok(renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" })[2].content.endsWith("Expected answer: 9"));
+});
+
+test("template errors name the file, the line and the fix", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
+  const bad = path.join(dir, "bad.txt");
+  fs.writeFileSync(bad, "---\nformat: spark\n---\nProblem {{problem}}\nSteps {{stepz}}\n");
+  assert.throws(() => loadTemplateFile(bad), (e: Error & { details?: { line?: number; file?: string } }) => e.message.includes("{{stepz}}") && e.details?.line === 5 && e.details.file === bad);
+  const noSteps = path.join(dir, "nosteps.txt");
+  fs.writeFileSync(noSteps, "Problem {{problem}}");
+  assert.throws(() => loadTemplateFile(noSteps), /never uses \{\{steps\}\}/);
+  const fmt = path.join(dir, "fmt.txt");
+  fs.writeFileSync(fmt, "---\nformat: orm\n---\n{{problem}} {{steps}}");
+  assert.throws(() => loadTemplateFile(fmt), /format "orm"/);
+  assert.throws(() => resolveTemplate("does-not-exist.txt", dir), /cannot read the template file/);
+  const badJson = path.join(dir, "t.json");
+  fs.writeFileSync(badJson, "{");
+  assert.throws(() => loadTemplateFile(badJson), /not valid JSON/);
+});
