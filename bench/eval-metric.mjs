@@ -21,7 +21,7 @@ if (!DATA) {
 }
 const SUBSETS = ["gsm8k", "math", "olympiadbench", "omnimath"];
 if (!process.argv.includes("--no-build")) {
-  const b = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  const b = spawnSync(process.execPath, ["src/build/build.mjs"], { cwd: root, stdio: "inherit" });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const cli = path.join(root, "dist/cli.js");

@@ -26,7 +26,7 @@ const PB_DIR = "/work/shared/data/processbench";
 const PB_FILES = ["gsm8k", "math", "olympiadbench", "omnimath"].map((n) => path.join(PB_DIR, `${n}.json`));
 
 if (!args.includes("--no-build")) {
-  const b = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  const b = spawnSync(process.execPath, ["src/build/build.mjs"], { cwd: root, stdio: "inherit" });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const cli = path.join(root, "dist/cli.js");

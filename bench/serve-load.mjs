@@ -38,7 +38,7 @@ deadline.unref();
 
 // 1. the CLI bundle and the tiny model
 if (!fs.existsSync(path.join(root, "dist/cli.js"))) {
-  const b = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  const b = spawnSync(process.execPath, ["src/build/build.mjs"], { cwd: root, stdio: "inherit" });
   if (b.status !== 0) process.exit(1);
 }
 const helper = path.join(root, "out/bench/testModels.cjs");

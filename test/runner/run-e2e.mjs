@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// End-to-end tests in the browser: package StepLens as a .vsix (scripts/package.mjs), install it
+// End-to-end tests in the browser: package StepLens as a .vsix (src/build/package.mjs), install it
 // into code-server with --install-extension, open a copy of test/fixtures/workspace in headless
 // Debian chromium, and run named checks against the real workbench (what a user sees and clicks).
 //
@@ -46,7 +46,7 @@ try {
   // 1. the .vsix
   const vsix = path.resolve(opts.vsix ?? path.join(REPO_ROOT, `${pkg.name}-${pkg.version}-linux-x64.vsix`));
   if (!opts.vsix && !opts["no-package"]) {
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts/package.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "src/build/package.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
     if (r.status !== 0) throw new Error("npm run package failed");
   }
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} does not exist (run npm run package)`);

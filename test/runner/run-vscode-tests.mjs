@@ -34,10 +34,10 @@ let resultsFile = null;
 const log = (msg) => console.log(`[vscode ${seconds(Date.now() - t0)}] ${msg}`);
 
 if (!args.has("--no-build")) {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts/build.mjs"), "--tests"], { cwd: REPO_ROOT, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "src/build/build.mjs"), "--tests"], { cwd: REPO_ROOT, stdio: "inherit" });
   if (r.status !== 0) finish({ error: "build failed" });
 }
-if (!fs.existsSync(TESTS_ENTRY)) finish({ error: `${path.relative(REPO_ROOT, TESTS_ENTRY)} is missing: build with node scripts/build.mjs --tests` });
+if (!fs.existsSync(TESTS_ENTRY)) finish({ error: `${path.relative(REPO_ROOT, TESTS_ENTRY)} is missing: build with node src/build/build.mjs --tests` });
 if (!fs.existsSync(path.join(REPO_ROOT, "dist/extension.js"))) finish({ error: "dist/extension.js is missing: build first" });
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 

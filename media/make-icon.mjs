@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Draws media/icon.png (128x128 RGBA): a trace as rows of step bars with a gutter heat strip
 // (green → amber → red at the first error) and a lens over the first error. Pure Node: shapes are
-// sampled 4x4 per pixel for anti-aliasing, the PNG is encoded with zlib. Usage: node scripts/make-icon.mjs [out.png]
+// sampled 4x4 per pixel for anti-aliasing, the PNG is encoded with zlib. Usage: node media/make-icon.mjs [out.png]
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";

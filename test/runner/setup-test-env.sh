@@ -7,13 +7,13 @@
 #   - code-server from npm, built with Node 24                  -> .test-env/code-server
 # Everything project-local lives in the git-ignored .test-env/ folder at the repository root.
 # Idempotent: each step writes a stamp file when it completes and is skipped when the stamp matches.
-# Usage: bash scripts/setup-test-env.sh [--force]   (or: npm run setup)
+# Usage: bash test/runner/setup-test-env.sh [--force]   (or: npm run setup)
 set -euo pipefail
 
 NODE_MAJOR=24
 CODE_SERVER_VERSION=4.139.1   # proven on Node 24 here; keep in step with test/runner/code-server.mjs
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ENV_DIR="$ROOT/.test-env"
 FORCE=0
 [[ "${1:-}" == "--force" ]] && FORCE=1

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, with a summary at the end.
-//   setup      scripts/setup-test-env.sh (chromium, Node 24, code-server into .test-env/; skipped when done)
+//   setup      test/runner/setup-test-env.sh (chromium, Node 24, code-server into .test-env/; skipped when done)
 //   typecheck  npm run typecheck (tsc --noEmit)
-//   build      node scripts/build.mjs --tests
-//   unit       node scripts/unit.mjs (plain Node, node:test)
+//   build      node src/build/build.mjs --tests
+//   unit       node test/runner/unit.mjs (plain Node, node:test)
 //   vscode     the integration suite in a real extension host (test/runner/run-vscode-tests.mjs)
 //   e2e        package the .vsix, install it in code-server, drive the workbench (test/runner/run-e2e.mjs)
 // A stage that fails does not stop the later ones (unless they cannot run: no build, no test env).
@@ -16,17 +16,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const { values: opts } = parseArgs({ options: { skip: { type: "string", default: "" }, only: { type: "string", default: "" } } });
 const skip = new Set(opts.skip.split(",").filter(Boolean));
 const only = new Set(opts.only.split(",").filter(Boolean));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const STAGES = [
-  { name: "setup", cmd: "bash", args: ["scripts/setup-test-env.sh"] },
+  { name: "setup", cmd: "bash", args: ["test/runner/setup-test-env.sh"] },
   { name: "typecheck", cmd: npm, args: ["run", "-s", "typecheck"] },
-  { name: "build", cmd: process.execPath, args: ["scripts/build.mjs", "--tests"] },
-  { name: "unit", cmd: process.execPath, args: ["scripts/unit.mjs"], needs: ["build"], counts: unitCounts },
+  { name: "build", cmd: process.execPath, args: ["src/build/build.mjs", "--tests"] },
+  { name: "unit", cmd: process.execPath, args: ["test/runner/unit.mjs"], needs: ["build"], counts: unitCounts },
   { name: "vscode", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build"], needs: ["setup", "build"], counts: closingLine("vscode") },
   { name: "e2e", cmd: process.execPath, args: ["test/runner/run-e2e.mjs"], needs: ["setup", "build"], counts: closingLine("e2e") },
 ];

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Builds unit tests (each file on its own, so one broken file does not hide the others) and runs
-// them with node's test runner. Usage: node scripts/unit.mjs [test/unit/foo.test.ts ...]
+// them with node's test runner. Usage: node test/runner/unit.mjs [test/unit/foo.test.ts ...]
 import esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 let files = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 if (!files.length)
   files = fs.readdirSync(path.join(root, "test/unit"), { recursive: true })

@@ -9,7 +9,7 @@
 // --omit=optional`, then the chosen variants), and vsce packs that folder; .vscodeignore keeps out
 // sources, tests, typescript and node-llama-cpp's 34 MB llama/gitRelease.bundle.
 //
-// Usage: node scripts/package.mjs [--no-build] [--out <file.vsix>] [--variants linux-x64,linux-x64-vulkan]
+// Usage: node src/build/package.mjs [--no-build] [--out <file.vsix>] [--variants linux-x64,linux-x64-vulkan]
 // Env: STEPLENS_PACKAGE_VARIANTS (same as --variants). Default variants: linux-x64 (CPU). The GPU
 // variants are large (vulkan ~70 MB, cuda ~180 MB unpacked, cuda-ext ~360 MB): add them for a GPU build.
 import { spawnSync } from "node:child_process";
@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const TARGET = "linux-x64";
 const { values: opts } = parseArgs({
   options: {
@@ -41,10 +41,10 @@ const step = (msg) => console.log(`[package ${((performance.now() - t0) / 1000).
 
 // 1. production build
 if (!opts["no-build"]) {
-  run(process.execPath, [path.join(root, "scripts/build.mjs"), "--production"], { cwd: root });
+  run(process.execPath, [path.join(root, "src/build/build.mjs"), "--production"], { cwd: root });
   step("built (--production)");
 }
-if (!fs.existsSync(path.join(root, pkg.main))) fail(`${pkg.main} is missing: run node scripts/build.mjs --production`);
+if (!fs.existsSync(path.join(root, pkg.main))) fail(`${pkg.main} is missing: run node src/build/build.mjs --production`);
 
 // 2. stage the extension: everything vsce could take from the repository, minus heavy local folders
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-package-"));

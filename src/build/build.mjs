@@ -8,7 +8,7 @@ import esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const args = new Set(process.argv.slice(2));
 const watch = args.has("--watch");
 const production = args.has("--production");

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds StepLens and opens it on examples/.
 //   - In VS Code when `code` is on the PATH: `code --extensionDevelopmentPath=<repo> examples`.
-//   - Otherwise in code-server (installed into .test-env/ by scripts/setup-test-env.sh, run here if
+//   - Otherwise in code-server (installed into .test-env/ by test/runner/setup-test-env.sh, run here if
 //     needed) on a printed http://127.0.0.1:<port>/ URL, with this repository linked into its
 //     extensions folder, until Ctrl-C. Rebuild (`npm run build` or `npm run watch`) and run
 //     "Developer: Reload Window" in the browser to pick up changes.
@@ -12,7 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   REPO_ROOT, createRunDir, ensureTestEnv, listExtensions, startCodeServer, stopProcessGroup, workbenchUrl,
-} from "../test/runner/code-server.mjs";
+} from "../../test/runner/code-server.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,7 +27,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "ut
 
 // 1. build
 if (!opts["no-build"]) {
-  const built = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts/build.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
+  const built = spawnSync(process.execPath, [path.join(REPO_ROOT, "src/build/build.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
   if (built.status !== 0) fail("the build failed");
 }
 if (!fs.existsSync(path.join(REPO_ROOT, pkg.main))) fail(`${pkg.main} is missing: run npm run build`);
