@@ -1,10 +1,332 @@
-// PLACEHOLDER: replaced by the real command (work in progress in this session).
-import type { CliCommand } from "../command";
+/**
+ * `steplens score <file>`: per-step PRM scores of a trace, or of every record of a dataset, on the
+ * local engine (node-llama-cpp: a GGUF file, an hf: URI or a preset) or an OpenAI-compatible
+ * endpoint. Every step is scored in one pass (see src/engines/prm). Dataset records are scored
+ * several at a time (one per parallel sequence, batched together) and written in input order.
+ * Bad records are reported on stderr as `file:line: …` and skipped. Cancellable (Ctrl-C).
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG, type GpuSetting, type StepLensConfig } from "../../config";
+import { StepLensError, throwIfAborted } from "../../core/errors";
+import type { Progress } from "../../core/progress";
+import type { Trace } from "../../core/trace";
+import { createEngine } from "../../engines/createEngine";
+import type { Engine, ScoreResult } from "../../engines/engine";
+import { isEngineError } from "../../engines/errors";
+import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
+import { detectFormat, FORMAT_CHOICES, isFormatChoice } from "../../formats/detect";
+import { readTraces, type TraceRecordResult } from "../../formats/records";
+import { type CliCommand, type CliIo, UsageError } from "../command";
+
+const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
+
+const HELP = `Usage: steplens score <file> [options]
+
+Scores every step of a trace (Markdown / text) or of every record of a dataset (ProcessBench,
+PRM800K, Math-Shepherd, generic JSONL) with a process reward model, in one pass per trace, and
+reports the first step whose score is below the threshold.
+
+Model (one of):
+  --model <path|hf:URI|preset>  a local GGUF model (node-llama-cpp; GPU when present, else CPU);
+                                hf: URIs and presets are downloaded once into the model cache
+                                ($STEPLENS_MODEL_CACHE, default ~/.cache/steplens/models)
+  --endpoint <URL> --api-model <name>
+                                an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI,
+                                steplens serve); the key comes from OPENAI_API_KEY
+
+Options:
+  --prm <adapter|preset>  math-shepherd | chat-turn | judge | a preset (${presetNames().join(", ")})
+                          (default: the preset's adapter when --model is a preset, else
+                          ${DEFAULT_CONFIG.prm.adapter}; judge with --endpoint)
+  --threshold <t>         a step below t is an error (default ${DEFAULT_CONFIG.prm.threshold})
+  --json                  one JSON object per trace (JSONL for a dataset):
+                          {"steps": [{"index", "score", "margin"}], "firstError", "threshold", "model",
+                           "adapter", "evaluatedTokens", "traceTokens", "seconds"} (+ "id", "record" for
+                          datasets); index is 0-based; firstError is -1 when no step is below t
+  --format <name>         input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
+  --limit <n>             datasets: score the first n records only
+  --step-tag <tag>        math-shepherd tag after each step (default ки)
+  --positive <label>      label read as "correct" (default + for PRMs, Yes for judge)
+  --negative <label>      label read as "incorrect" (default - for PRMs, No for judge)
+  --gpu <auto|cuda|vulkan|metal|off>  (default ${DEFAULT_CONFIG.local.gpu}; a GPU that is absent falls back to the CPU)
+  --threads <n>           CPU threads (default cores - 1)
+  --context-size <n>      tokens per sequence (default ${DEFAULT_CONFIG.local.contextSize})
+  --sequences <n>         parallel sequences: dataset records scored at once (default ${DEFAULT_CONFIG.local.sequences})
+  -h, --help              show this help
+
+Exit codes: 0 every trace was scored; 1 a file or model problem, or some records could not be
+scored (each reported on stderr; the others still come out); 2 usage error; 130 cancelled.
+
+Examples:
+  steplens score examples/quadratic.trace.md --model math-shepherd-mistral-7b-prm
+  steplens score gsm8k.json --model ./prm.Q4_K_M.gguf --prm math-shepherd --json > scores.jsonl
+  steplens score trace.md --model qwen3-4b --prm judge --threshold 0.4
+  steplens score trace.md --endpoint http://127.0.0.1:8000/v1 --api-model Qwen/Qwen3-4B --prm judge`;
+
+interface ScoreFlags {
+  model?: string;
+  prm?: string;
+  endpoint?: string;
+  "api-model"?: string;
+  threshold?: string;
+  json?: boolean;
+  format?: string;
+  limit?: string;
+  "step-tag"?: string;
+  positive?: string;
+  negative?: string;
+  gpu?: string;
+  threads?: string;
+  "context-size"?: string;
+  sequences?: string;
+}
+
+function parse(argv: string[]): { values: ScoreFlags; positionals: string[] } {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: "string" },
+        prm: { type: "string" },
+        endpoint: { type: "string" },
+        "api-model": { type: "string" },
+        threshold: { type: "string" },
+        json: { type: "boolean", default: false },
+        format: { type: "string" },
+        limit: { type: "string" },
+        "step-tag": { type: "string" },
+        positive: { type: "string" },
+        negative: { type: "string" },
+        gpu: { type: "string" },
+        threads: { type: "string" },
+        "context-size": { type: "string" },
+        sequences: { type: "string" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function numberFlag(name: string, raw: string | undefined, ok: (n: number) => boolean, what: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!raw.trim() || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} must be ${what} (got '${raw}').`);
+  return n;
+}
+
+/** The typed config the flags describe (the same one the extension builds from its settings). */
+export function scoreConfig(values: ScoreFlags): StepLensConfig {
+  const config: StepLensConfig = structuredClone(DEFAULT_CONFIG);
+  if (values.endpoint) {
+    if (!values["api-model"]) throw new UsageError("--endpoint needs --api-model <name> (the model name the server knows).");
+    if (values.model) throw new UsageError("give either --model or --endpoint, not both.");
+    config.engine.kind = "openai";
+    config.openai.baseUrl = values.endpoint;
+    config.openai.model = values["api-model"];
+    config.prm.adapter = values.prm ?? "judge";
+  } else {
+    if (!values.model) throw new UsageError("no model: give --model <path|hf:URI|preset> or --endpoint <URL> --api-model <name>.");
+    if (values["api-model"]) throw new UsageError("--api-model goes with --endpoint.");
+    config.engine.kind = "local";
+    config.models = { prm: values.model, verifier: "", generator: "", prover: "" };
+    const preset = findPreset(values.model);
+    config.prm.adapter = values.prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
+  }
+  const adapter = config.prm.adapter;
+  if (!(PRM_ADAPTERS as readonly string[]).includes(adapter) && !findPreset(adapter) && !(config.engine.kind === "openai" && adapter === "remote"))
+    throw new UsageError(`unknown --prm '${adapter}': use ${PRM_ADAPTERS.join(", ")} or a preset (${presetNames().join(", ")}).`);
+  const threshold = numberFlag("threshold", values.threshold, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
+  if (threshold !== undefined) config.prm.threshold = threshold;
+  if (values["step-tag"] !== undefined) {
+    if (!values["step-tag"]) throw new UsageError("--step-tag must not be empty.");
+    config.prm.stepTag = values["step-tag"];
+  }
+  if (values.positive !== undefined) config.prm.positiveToken = values.positive;
+  if (values.negative !== undefined) config.prm.negativeToken = values.negative;
+  if (values.gpu !== undefined) {
+    if (!GPU_SETTINGS.includes(values.gpu as GpuSetting)) throw new UsageError(`--gpu must be one of ${GPU_SETTINGS.join(", ")} (got '${values.gpu}').`);
+    config.local.gpu = values.gpu as GpuSetting;
+  }
+  const threads = numberFlag("threads", values.threads, (n) => Number.isInteger(n) && n >= 0, "a whole number (0: cores - 1)");
+  if (threads !== undefined) config.local.maxThreads = threads;
+  const ctx = numberFlag("context-size", values["context-size"], (n) => Number.isInteger(n) && n >= 64, "a whole number of at least 64");
+  if (ctx !== undefined) config.local.contextSize = ctx;
+  const seqs = numberFlag("sequences", values.sequences, (n) => Number.isInteger(n) && n >= 1 && n <= 64, "a whole number from 1 to 64");
+  if (seqs !== undefined) config.local.sequences = seqs;
+  return config;
+}
+
+/** First step below the threshold, else -1. */
+export function firstErrorOf(scores: readonly { score: number }[], threshold: number): number {
+  return scores.findIndex((s) => s.score < threshold);
+}
+
+const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+/** The `--json` object of one scored trace. */
+export function scoreJson(result: ScoreResult, threshold: number, trace?: Trace, dataset = false): Record<string, unknown> {
+  const head: Record<string, unknown> = {};
+  if (dataset && trace) {
+    head.id = trace.source.id ?? String(trace.source.record ?? 0);
+    head.record = trace.source.record ?? 0;
+  }
+  return {
+    ...head,
+    steps: result.steps.map((s) => ({ index: s.index, score: round(s.score, 6), margin: round(s.margin, 4) })),
+    firstError: firstErrorOf(result.steps, threshold),
+    threshold,
+    model: result.model,
+    adapter: result.adapter,
+    evaluatedTokens: result.evaluatedTokens,
+    traceTokens: result.traceTokens,
+    seconds: round(result.seconds, 4),
+  };
+}
+
+/** A readable report of one scored trace (step numbers 1-based, as editors show them). */
+export function scoreListing(result: ScoreResult, threshold: number, trace: Trace, dataset: boolean): string {
+  const first = firstErrorOf(result.steps, threshold);
+  const src = trace.source;
+  const out: string[] = [];
+  out.push(dataset ? `── ${src.file ?? ""} · record ${src.record ?? 0} · id ${src.id ?? src.record}` : `── ${src.file ?? ""}`);
+  const width = String(result.steps.length).length;
+  for (const s of result.steps) {
+    const step = trace.steps[s.index];
+    const line = step?.range ? `line ${step.range.start.line + 1}` : "";
+    const mark = s.index === first ? "✗ first error" : s.score < threshold ? "✗" : "✓";
+    const text = (step?.text ?? "").replace(/\s+/g, " ").slice(0, 60);
+    out.push(`  ${String(s.index + 1).padStart(width)}. ${s.score.toFixed(3)} ${mark.padEnd(13)} ${line.padEnd(9)} ${safe(text)}`);
+  }
+  out.push(first === -1 ? `No step below ${threshold}.` : `First error: step ${first + 1} (score ${result.steps[first].score.toFixed(3)} < ${threshold}).`);
+  out.push(`${result.adapter} · ${result.model} · ${result.evaluatedTokens} of ${result.traceTokens} tokens evaluated · ${result.seconds.toFixed(2)} s`);
+  return out.join("\n") + "\n";
+}
+
+/** Removes terminal control characters from untrusted trace text (it is model output). */
+function safe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+}
+
+/** A one-line progress bar on a terminal's stderr, redrawn at most 5×/s; silent elsewhere. */
+export class ProgressBar {
+  private last = 0;
+  private shown = false;
+  constructor(
+    private readonly io: Pick<CliIo, "stderr" | "isTTY">,
+    private readonly label: string,
+  ) {}
+
+  update(p: Progress, unit: "count" | "bytes" = "count"): void {
+    const now = Date.now();
+    if (!this.io.isTTY || (now - this.last < 200 && !(p.total && p.done >= p.total))) return;
+    this.last = now;
+    const fmt = (n: number) => (unit === "bytes" ? `${(n / 1048576).toFixed(1)} MB` : String(n));
+    let bar = "";
+    if (p.total) {
+      const frac = Math.max(0, Math.min(1, p.done / p.total));
+      const width = 24;
+      const full = Math.round(frac * width);
+      bar = `[${"#".repeat(full)}${"-".repeat(width - full)}] ${Math.floor(frac * 100)}% `;
+    }
+    const count = p.total ? `${fmt(p.done)}/${fmt(p.total)}` : fmt(p.done);
+    this.io.stderr.write(`\r\x1b[K${this.label} ${bar}${count}${p.message ? ` ${safe(p.message).slice(0, 50)}` : ""}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) this.io.stderr.write("\r\x1b[K");
+    this.shown = false;
+  }
+}
+
+type Scored = { record: TraceRecordResult; result?: ScoreResult; error?: StepLensError };
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to score.");
+  if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
+  const file = positionals[0];
+  const format = values.format ?? "auto";
+  if (!isFormatChoice(format)) throw new UsageError(`unknown format '${format}'; choose one of ${FORMAT_CHOICES.join(", ")}.`);
+  const limit = numberFlag("limit", values.limit, (n) => Number.isInteger(n) && n >= 1, "a whole number of at least 1");
+  const config = scoreConfig(values);
+  const threshold = config.prm.threshold;
+
+  const detected = await detectFormat(file, { format, stepTag: values["step-tag"], signal: io.signal });
+  const dataset = detected.format !== "text";
+  const progress = new ProgressBar(io, "scoring");
+  const warn = (m: string) => {
+    progress.clear();
+    io.stderr.write(`steplens score: warning: ${m}\n`);
+  };
+  const engine: Engine = await createEngine(config, { apiKey: io.env.OPENAI_API_KEY || undefined }, { onWarning: warn, env: io.env });
+  let scored = 0;
+  let failed = 0;
+  const window: Promise<Scored>[] = [];
+  try {
+    const parallel = config.engine.kind === "local" ? config.local.sequences : config.openai.concurrency;
+    const emit = async (item: Scored) => {
+      if (item.result && item.record.ok) {
+        scored++;
+        const trace = item.record.trace;
+        io.stdout.write(values.json ? JSON.stringify(scoreJson(item.result, threshold, trace, dataset)) + "\n" : (scored > 1 ? "\n" : "") + scoreListing(item.result, threshold, trace, dataset));
+      } else {
+        failed++;
+        progress.clear();
+        const error = item.error ?? (item.record.ok ? undefined : item.record.error);
+        io.stderr.write(`${error ? error.format() : "unknown error"}\n`);
+      }
+      progress.update({ done: scored + failed, total: limit, message: `${failed ? `${failed} failed` : ""}` });
+    };
+    const scoreOne = async (record: TraceRecordResult): Promise<Scored> => {
+      if (!record.ok) return { record };
+      const trace = record.trace;
+      const name = dataset ? `${file}#${trace.source.id ?? record.record} (line ${record.line})` : file;
+      try {
+        const result = await engine.scoreSteps(
+          { problem: trace.problem, steps: trace.steps.map((s) => s.text), cacheKey: name },
+          { signal: io.signal, onProgress: dataset ? undefined : (p) => progress.update(p) },
+        );
+        return { record, result };
+      } catch (e) {
+        // One trace that does not fit is reported and skipped; anything else (model, engine) ends the run.
+        if (isEngineError(e, "context-too-small")) return { record, error: e };
+        throw e;
+      }
+    };
+
+    // Score up to `parallel` records at once (they batch on the engine), emit in input order.
+    let taken = 0;
+    for await (const record of readTraces(file, { detected, stepTag: values["step-tag"], signal: io.signal })) {
+      throwIfAborted(io.signal);
+      if (limit !== undefined && taken >= limit) break;
+      taken++;
+      const p = scoreOne(record);
+      p.catch(() => undefined); // awaited below, in order
+      window.push(p);
+      if (window.length >= Math.max(1, parallel)) await emit(await window.shift()!);
+    }
+    while (window.length) await emit(await window.shift()!);
+  } finally {
+    progress.clear();
+    await Promise.allSettled(window); // nothing may still run on the engine when it is disposed
+    await engine.dispose();
+  }
+  if (dataset && failed) {
+    const total = scored + failed;
+    io.stderr.write(`steplens score: ${failed} of ${total} record${total === 1 ? "" : "s"} could not be scored (reported above); the other ${scored} came out.\n`);
+  }
+  if (dataset && scored + failed === 0) io.stderr.write(`${file}: no records found.\n`);
+  return failed ? 1 : 0;
+}
+
 export const scoreCommand: CliCommand = {
   name: "score",
-  summary: "(in progress)",
-  help: "steplens score (in progress)",
-  async run() {
-    throw new Error("steplens score is not built yet");
-  },
+  summary: "score every step of a trace or dataset with a process reward model (one pass per trace)",
+  help: HELP,
+  run,
 };
