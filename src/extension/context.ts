@@ -1,11 +1,21 @@
 /**
  * StepLensContext: the one object that owns everything the extension creates (output channel,
- * configuration, trace documents, providers, commands). `activate` creates it, `deactivate`
- * disposes it; nothing else holds a disposable.
+ * configuration, trace documents, the engine host, labels, annotations, datasets, the inspector,
+ * providers, commands). `activate` creates it, `deactivate` disposes it; nothing else holds a
+ * disposable. Nothing here loads a model: the engine starts on first use.
  */
 import * as vscode from "vscode";
+import type { TraceAnnotations } from "../annotations/stepAnnotations";
 import type { Trace } from "../core/trace";
+import type { ScoreResult } from "../engines/engine";
+import type { InspectorState } from "../inspector/protocol";
+import { AnnotationService, type LandedScore } from "./annotationService";
 import { Configuration } from "./configuration";
+import { DatasetTree } from "./datasetTree";
+import { EngineHost, type EngineSnapshot } from "./engineHost";
+import { InspectorPanel } from "./inspectorPanel";
+import { LabelStores } from "./labelStores";
+import { RecordDocuments } from "./recordDocuments";
 import { TraceDocuments } from "./traceDocuments";
 
 /** What `activate` returns: a small read-only API (also used by the integration tests). */
@@ -14,12 +24,32 @@ export interface StepLensApi {
   isTrace(document: vscode.TextDocument): boolean;
   /** The parsed trace of `document` at its current version, or undefined. */
   getTrace(document: vscode.TextDocument): Trace | undefined;
+  /** The annotations (scores, verdicts, labels) of `document` now, or undefined when it is not a trace. */
+  getAnnotations(document: vscode.TextDocument): TraceAnnotations | undefined;
+  /** The last PRM result for `document` (tokens evaluated, time), possibly for an older version. */
+  getLastScore(document: vscode.TextDocument): (LandedScore & { result: ScoreResult }) | undefined;
+  /** Fires when a document's annotations change. */
+  onDidChangeAnnotations: vscode.Event<vscode.Uri>;
+  /** Resolves when no scoring is running or waiting. */
+  whenIdle(): Promise<void>;
+  /** The engine's status, device, models and queue (what the status bar shows). */
+  engineStatus(): EngineSnapshot;
+  /** The StepLens Datasets tree's data provider. */
+  datasets: DatasetTree;
+  /** The state the inspector last showed (null when closed). */
+  inspectorState(): InspectorState | null;
 }
 
 export class StepLensContext implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly configuration: Configuration;
   readonly traces: TraceDocuments;
+  readonly engines: EngineHost;
+  readonly labels: LabelStores;
+  readonly annotations: AnnotationService;
+  readonly datasets: DatasetTree;
+  readonly records: RecordDocuments;
+  readonly inspector: InspectorPanel;
   private readonly owned: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -27,6 +57,12 @@ export class StepLensContext implements vscode.Disposable {
     this.log = this.own(vscode.window.createOutputChannel("StepLens", { log: true }));
     this.configuration = this.own(new Configuration(this.log));
     this.traces = this.own(new TraceDocuments(this.configuration, this.log));
+    this.engines = this.own(new EngineHost(this.configuration, extension.secrets, this.log));
+    this.labels = this.own(new LabelStores(this.log));
+    this.annotations = this.own(new AnnotationService(extension, this.configuration, this.traces, this.engines, this.labels, this.log));
+    this.datasets = this.own(new DatasetTree(this));
+    this.records = this.own(new RecordDocuments(this.traces, (file) => this.datasets.indexOf(file)));
+    this.inspector = this.own(new InspectorPanel(this));
   }
 
   /** Takes ownership of `disposable` (disposed with the context, last owned first). */
@@ -43,6 +79,13 @@ export class StepLensContext implements vscode.Disposable {
     return {
       isTrace: (document) => this.traces.isTrace(document),
       getTrace: (document) => this.traces.get(document),
+      getAnnotations: (document) => this.annotations.annotations(document),
+      getLastScore: (document) => this.annotations.landed(document),
+      onDidChangeAnnotations: this.annotations.onDidChange,
+      whenIdle: () => this.annotations.whenIdle(),
+      engineStatus: () => this.engines.snapshot(),
+      datasets: this.datasets,
+      inspectorState: () => this.inspector.lastState,
     };
   }
 

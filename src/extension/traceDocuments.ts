@@ -27,6 +27,8 @@ export type TraceParse = { version: number; trace: Trace; error?: undefined } | 
 export class TraceDocuments implements vscode.Disposable {
   private selector: vscode.DocumentFilter[];
   private readonly cache = new Map<string, TraceParse>();
+  /** Traces given by their provider instead of parsed from the text (dataset records shown as documents). */
+  private readonly overrides = new Map<string, Trace>();
   /** URIs (as strings) of open documents that are traces. */
   private readonly open = new Set<string>();
   private readonly changeEmitter = new vscode.EventEmitter<TraceDocumentChange>();
@@ -61,6 +63,7 @@ export class TraceDocuments implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((document) => {
         const k = key(document);
         this.cache.delete(k);
+        this.overrides.delete(k);
         if (this.open.delete(k)) this.changeEmitter.fire({ document, isTrace: false, reason: "close" });
       }),
     );
@@ -85,10 +88,23 @@ export class TraceDocuments implements vscode.Disposable {
     return this.parse(document)?.trace;
   }
 
+  /**
+   * Makes `uri` a trace given as is (its ranges must match the document's text), instead of parsing
+   * the text: virtual documents that render a dataset record. `undefined` removes the override.
+   */
+  setOverride(uri: vscode.Uri, trace: Trace | undefined): void {
+    const k = uri.toString();
+    if (trace) this.overrides.set(k, trace);
+    else this.overrides.delete(k);
+    this.cache.delete(k);
+  }
+
   /** Like `get`, but also says why parsing failed. Undefined when the document is not a trace. */
   parse(document: vscode.TextDocument): TraceParse | undefined {
     if (!this.isTrace(document)) return undefined;
     const k = key(document);
+    const override = this.overrides.get(k);
+    if (override) return { version: document.version, trace: override };
     const cached = this.cache.get(k);
     if (cached && cached.version === document.version) return cached;
     let result: TraceParse;
@@ -144,6 +160,7 @@ export class TraceDocuments implements vscode.Disposable {
     this.changeEmitter.dispose();
     this.selectorEmitter.dispose();
     this.cache.clear();
+    this.overrides.clear();
     this.open.clear();
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * The demo model: where no real model can be had (offline, no GPU, just trying StepLens out), a tiny
+ * llama-architecture GGUF with RANDOM weights is generated on the spot into the extension's global
+ * storage and selected as the PRM (and the verifier, when none is set). It runs everything end to end
+ * — scores, diagnostics, heat, verification — but its judgement is noise: every place a score from
+ * it shows says "demo: scores are meaningless".
+ *
+ * A model is a demo model when its file name starts with `steplens-demo-` (written here) or
+ * `steplens-test-` (the test suite's generated models, random weights too).
+ *
+ * The model is written by the same GGUF writer the test suite uses (src/engines/local/ggufWriter.ts).
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import * as vscode from "vscode";
+import { writeGgufModel, type GgufModelOptions } from "../engines/local/ggufWriter";
+import { CONFIG_SECTION } from "./configuration";
+
+/** Shape of the demo model: tiny (fast on any CPU), SentencePiece tokenizer, ChatML template. */
+export const DEMO_MODEL_OPTIONS: GgufModelOptions = {
+  tokenizer: "spm",
+  chatTemplate: true,
+  embd: 64,
+  layers: 2,
+  heads: 4,
+  ff: 128,
+  contextLength: 8192,
+  weightType: "f32",
+  seed: 20240531,
+  name: "steplens-demo",
+};
+
+const DEMO_PREFIX = "steplens-demo-";
+
+/** True when `spec` (a model setting or a result's model name) is a generated random-weight model. */
+export function isDemoModel(spec: string | null | undefined): boolean {
+  if (!spec) return false;
+  const base = path.basename(spec.trim());
+  return base.startsWith(DEMO_PREFIX) || base.startsWith("steplens-test-");
+}
+
+/** The demo model's file under `dir`, written when missing (returns its path). */
+export function ensureDemoModelFile(dir: string): string {
+  const hash = crypto.createHash("sha256").update(JSON.stringify(DEMO_MODEL_OPTIONS)).digest("hex").slice(0, 10);
+  const file = path.join(dir, `${DEMO_PREFIX}${hash}.gguf`);
+  if (fs.existsSync(file)) return file;
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeGgufModel(tmp, DEMO_MODEL_OPTIONS);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return file;
+}
+
+/**
+ * "StepLens: Use Demo Model": writes the demo model into global storage and selects it in the user
+ * settings as the PRM, and as the verifier when no verifier is set. Returns the model's path.
+ */
+export async function useDemoModel(globalStorage: vscode.Uri, log: vscode.LogOutputChannel, options: { quiet?: boolean } = {}): Promise<string> {
+  const file = ensureDemoModelFile(path.join(globalStorage.fsPath, "demo"));
+  const settings = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  await settings.update("engine.kind", "local", vscode.ConfigurationTarget.Global);
+  await settings.update("models.prm", file, vscode.ConfigurationTarget.Global);
+  const verifier = settings.inspect<string>("models.verifier");
+  const verifierSet = [verifier?.globalValue, verifier?.workspaceValue, verifier?.workspaceFolderValue].some((v) => typeof v === "string" && v.trim() !== "");
+  if (!verifierSet || isDemoModel(settings.get<string>("models.verifier"))) await settings.update("models.verifier", file, vscode.ConfigurationTarget.Global);
+  log.info(`demo model selected: ${file} (random weights: scores are meaningless)`);
+  if (!options.quiet) {
+    void vscode.window.showInformationMessage(
+      "StepLens: the demo model is selected. It has random weights, so its scores are meaningless: it shows how StepLens works, not whether a step is right. Choose a real PRM with “StepLens: Choose Model…”.",
+    );
+  }
+  return file;
+}

@@ -1,0 +1,202 @@
+// End-to-end checks of the editor experience in the browser workbench (run by
+// test/runner/run-e2e.mjs against the installed .vsix, with a copy of test/fixtures/workspace open):
+// the demo model from the palette, a hover with the score, the first error in the Problems panel,
+// a human label added by code action, the gutter heat and end-of-line scores, the dataset tree from
+// the Explorer's context menu, the inspector. The demo model has RANDOM WEIGHTS: these checks test
+// what the user sees, never whether a score is right. Screenshots: out/test-artifacts/e2e/.
+import fs from "node:fs";
+import path from "node:path";
+
+const TRACE = "rectangle-area.trace.md"; // Problem, then 4 steps (step 3 on line 7)
+
+/** Writes workspace settings (VS Code picks the file up as it changes, like a user editing it). */
+function writeWorkspaceSettings(ctx, values) {
+  const dir = path.join(ctx.workspace, ".vscode");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify(values, null, 2));
+}
+
+/** The StepLens status bar item's text ("" when not shown). */
+async function steplensStatus(ctx) {
+  const items = await ctx.page.locator(".statusbar-item").allInnerTexts();
+  return items.map((t) => t.trim()).find((t) => t.startsWith("StepLens")) ?? "";
+}
+
+/** Hovers the first line holding `text` in the active editor, retrying; returns the StepLens hover's text. */
+async function hoverLine(ctx, text, expect) {
+  const { page } = ctx;
+  const line = page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: text }).first();
+  await ctx.expectVisible(line, `the editor line "${text}"`);
+  const box = await line.boundingBox();
+  let last = "";
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await page.mouse.move(box.x + box.width + 400, box.y + 300);
+    await page.waitForTimeout(150);
+    await page.mouse.move(box.x + 40 + attempt * 7, box.y + box.height / 2, { steps: 4 });
+    for (let i = 0; i < 8; i++) {
+      await page.waitForTimeout(250);
+      last = (await page.locator(".monaco-hover:visible").allInnerTexts().catch(() => [])).join("\n");
+      if (expect.test(last)) return last;
+    }
+  }
+  throw new Error(`no hover matching ${expect} over "${text}"; last hover: ${JSON.stringify(last.slice(0, 300))}`);
+}
+
+/** Rows of the Problems panel (opened with Ctrl+Shift+M). */
+async function problems(ctx) {
+  return ctx.page.locator(".markers-panel .monaco-list-row").allInnerTexts().catch(() => []);
+}
+
+async function dismissNotifications(ctx) {
+  await ctx.runCommand("Notifications: Clear All Notifications").catch(() => {});
+  await ctx.page.keyboard.press("Escape").catch(() => {});
+}
+
+export const checks = [
+  {
+    name: "StepLens: Use Demo Model from the palette selects the demo model (status bar says demo)",
+    async run(ctx) {
+      await ctx.quickOpen(TRACE);
+      await ctx.runCommand("StepLens: Use Demo Model");
+      await ctx.waitUntil("the status bar to show the demo model", () => steplensStatus(ctx), (t) => typeof t === "string" && /\(demo\)/.test(t), 60_000);
+      await ctx.expectVisible(ctx.page.locator(".notifications-toasts", { hasText: "scores are meaningless" }), "the demo model notice", 15_000);
+    },
+  },
+  {
+    name: "hovering a step shows its PRM score, the threshold, the model and the demo notice",
+    async run(ctx) {
+      await dismissNotifications(ctx);
+      await ctx.quickOpen(TRACE);
+      await ctx.waitUntil("the status bar to say the engine runs on the CPU", () => steplensStatus(ctx), (t) => typeof t === "string" && /CPU/.test(t), 90_000);
+      const hover = await hoverLine(ctx, "Step 3: Solving", /PRM \d\.\d+/);
+      for (const want of [/StepLens · Step 3/, /PRM \d\.\d+ (≥|<) 0\.50? threshold/, /steplens-demo-/, /demo: scores are meaningless/, /Re-score/, /Mark incorrect/]) {
+        if (!want.test(hover)) throw new Error(`the hover lacks ${want}: ${hover}`);
+      }
+    },
+  },
+  {
+    name: "with threshold 1 the first error (step 1) is in the Problems panel",
+    async run(ctx) {
+      await ctx.page.mouse.move(5, 400);
+      writeWorkspaceSettings(ctx, { "steplens.prm.threshold": 1 });
+      await ctx.focusWorkbench();
+      await ctx.page.keyboard.press("Control+Shift+M");
+      const rows = await ctx.waitUntil("Step 1: first error in the Problems panel", () => problems(ctx), (r) => Array.isArray(r) && r.some((t) => /Step 1: first error — PRM 0\.\d+ < 1\.00/.test(t)), 30_000);
+      if (!rows.some((t) => /StepLens/.test(t))) throw new Error(`the problems do not name their source StepLens: ${rows.join(" | ")}`);
+      if (!rows.some((t) => /Step [234]: (incorrect|below threshold)/.test(t))) throw new Error(`the other steps are not warnings: ${rows.join(" | ")}`);
+    },
+  },
+  {
+    name: "a label added with a code action (Ctrl+.) is written to .steplens/labels.jsonl and becomes the first error",
+    async run(ctx) {
+      writeWorkspaceSettings(ctx, { "steplens.prm.threshold": 0 });
+      await ctx.waitUntil("no StepLens problems at threshold 0", () => problems(ctx), (r) => Array.isArray(r) && !r.some((t) => /Step \d: (first error|incorrect|below)/.test(t)), 30_000);
+      await ctx.quickOpen(TRACE);
+      const line = ctx.page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: "Step 3: Solving" }).first();
+      await line.click({ position: { x: 60, y: 5 } });
+      await ctx.page.keyboard.press("Control+.");
+      const item = ctx.page.locator(".action-widget .monaco-list-row", { hasText: "Mark Step 3 incorrect" });
+      await ctx.expectVisible(item, "“StepLens: Mark Step 3 incorrect” in the code actions", 15_000);
+      await ctx.shot("code-actions");
+      await item.first().click();
+      const file = path.join(ctx.workspace, ".steplens", "labels.jsonl");
+      const text = await ctx.waitUntil("the label line", async () => fs.readFileSync(file, "utf8"), (t) => typeof t === "string" && t.includes('"label":"incorrect"'), 15_000);
+      const rec = JSON.parse(text.trim().split("\n").pop());
+      if (rec.trace !== TRACE || rec.step !== 2) throw new Error(`unexpected label line: ${text}`);
+      await ctx.focusWorkbench();
+      await ctx.page.keyboard.press("Control+Shift+M");
+      await ctx.waitUntil("Step 3: first error — marked incorrect in the Problems panel", () => problems(ctx), (r) => Array.isArray(r) && r.some((t) => /Step 3: first error — marked incorrect/.test(t)), 30_000);
+      await ctx.quickOpen(TRACE);
+      const hover = await hoverLine(ctx, "Step 3: Solving", /Label marked incorrect/);
+      if (!/Clear label/.test(hover)) throw new Error(`the hover offers no Clear label: ${hover}`);
+    },
+  },
+  {
+    name: "the gutter heat strip and the end-of-line scores are drawn",
+    async run(ctx) {
+      writeWorkspaceSettings(ctx, {});
+      await ctx.quickOpen(TRACE);
+      await ctx.page.mouse.move(5, 400);
+      const gutter = ctx.page.locator(".editor-group-container.active .monaco-editor .margin .cgmr");
+      await ctx.waitUntil("gutter heat icons beside the steps", () => gutter.count(), (n) => n >= 4, 30_000);
+      // End-of-line texts are CSS ::after content: read them from the computed styles.
+      const after = await ctx.page.evaluate(() => {
+        const out = [];
+        for (const el of document.querySelectorAll(".editor-group-container.active .view-lines span")) {
+          const c = getComputedStyle(el, "::after").content;
+          if (c && c !== "none" && c !== "normal") out.push(c);
+        }
+        return out;
+      });
+      if (!after.some((c) => /\d\.\d+ [✓✗]/.test(c))) throw new Error(`no end-of-line score found: ${JSON.stringify(after.slice(0, 8))}`);
+      if (!after.some((c) => /marked incorrect|first error/.test(c))) throw new Error(`the label is not at the end of step 3: ${JSON.stringify(after.slice(0, 8))}`);
+      const icons = async () => ctx.page.evaluate(() =>
+        [...document.querySelectorAll(".editor-group-container.active .monaco-editor .margin .cgmr")].map((el) => getComputedStyle(el).backgroundImage).join(" "));
+      if (!/heat-light-\d\.svg/.test(await icons())) throw new Error(`the light theme's heat icons are not used: ${(await icons()).slice(0, 200)}`);
+      // A dark theme swaps in the dark palette's icons.
+      writeWorkspaceSettings(ctx, { "workbench.colorTheme": "Default Dark Modern" });
+      await ctx.waitUntil("the dark palette's heat icons", icons, (t) => typeof t === "string" && /heat-dark-\d\.svg/.test(t), 30_000);
+      await ctx.page.waitForTimeout(500);
+      await ctx.shot("dark-theme");
+      writeWorkspaceSettings(ctx, {});
+      await ctx.waitUntil("the light palette again", icons, (t) => typeof t === "string" && /heat-light-\d\.svg/.test(t), 30_000);
+    },
+  },
+  {
+    name: "Open Dataset in StepLens from the Explorer's context menu lists the records",
+    async run(ctx) {
+      const { page } = ctx;
+      await ctx.runCommand("View: Show Explorer");
+      const folder = page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^datasets$/ });
+      await ctx.expectVisible(folder, "the datasets folder in the Explorer");
+      const file = page.locator(".explorer-folders-view .monaco-list-row", { hasText: "gsm8k-sample.jsonl" });
+      if (!(await file.first().isVisible().catch(() => false))) await folder.first().click();
+      await ctx.expectVisible(file, "gsm8k-sample.jsonl in the Explorer");
+      await file.first().click({ button: "right" });
+      const entry = page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
+      await ctx.expectVisible(entry, "“Open Dataset in StepLens” in the context menu");
+      await entry.first().click();
+      const rows = page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" });
+      await ctx.expectVisible(rows, "record gsm8k-147 in the StepLens Datasets view", 30_000);
+      const text = await ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" }));
+      if (!/truth: step 2/.test(text)) throw new Error(`the record row lacks its ground truth: ${text}`);
+      await rows.first().click();
+      await ctx.expectVisible(page.locator(".tabs-container .tab.active", { hasText: "gsm8k-147.trace.md" }), "the record opened as a trace document", 30_000);
+      await ctx.waitUntil("the record's prediction in the tree", () => ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" })), (t) => typeof t === "string" && /predicted: (step \d|all correct)/.test(t), 60_000);
+    },
+  },
+  {
+    name: "StepLens: Open Inspector shows the trace's charts and steps",
+    async run(ctx) {
+      const tab = ctx.page.locator(".tabs-container .tab", { hasText: TRACE });
+      await ctx.expectVisible(tab, `the ${TRACE} tab`);
+      await tab.first().click();
+      await ctx.expectVisible(ctx.page.locator(".tabs-container .tab.active", { hasText: TRACE }), `${TRACE} active`);
+      await ctx.runCommand("StepLens: Open Inspector");
+      await ctx.expectVisible(ctx.page.locator(".tabs-container .tab", { hasText: `Inspector: ${TRACE}` }), "the inspector tab", 30_000);
+      const frame = ctx.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+      await ctx.expectVisible(frame.locator("header h1", { hasText: TRACE }), "the inspector's title", 30_000);
+      const meta = await frame.locator("header .meta").innerText();
+      if (!/4 steps · threshold/.test(meta)) throw new Error(`unexpected inspector header: ${meta}`);
+      await ctx.expectVisible(frame.locator("vscode-badge", { hasText: "demo: scores are meaningless" }), "the demo badge");
+    },
+  },
+  {
+    name: "the walkthrough leads from opening a trace to choosing a model (or the demo model) and scoring",
+    async run(ctx) {
+      await ctx.runCommand("Welcome: Open Walkthrough...");
+      const input = await ctx.expectVisible(ctx.page.locator(".quick-input-widget input"), "the walkthrough pick");
+      await input.fill("StepLens");
+      await ctx.expectVisible(ctx.page.locator(".quick-input-list .monaco-list-row", { hasText: "Get started with StepLens" }), "the StepLens walkthrough in the pick");
+      await ctx.page.keyboard.press("Enter");
+      const page = ctx.page.locator(".gettingStartedContainer");
+      await ctx.expectVisible(page.locator("text=Get started with StepLens"), "the walkthrough's title", 20_000);
+      for (const step of ["Open a reasoning trace", "Choose a model", "Score the trace", "Read the annotations", "Label steps yourself", "Browse a dataset"]) {
+        await ctx.expectVisible(page.locator(".getting-started-step", { hasText: step }), `the step “${step}”`, 10_000);
+      }
+      await page.locator(".getting-started-step", { hasText: "Choose a model" }).first().click();
+      await ctx.expectVisible(page.locator(".getting-started-step.expanded", { hasText: "Use Demo Model" }), "the demo model button in the “Choose a model” step", 10_000);
+      await ctx.page.waitForTimeout(800);
+    },
+  },
+];
