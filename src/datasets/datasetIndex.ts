@@ -21,10 +21,8 @@ import type { Trace, TraceFormat } from "../core/trace";
 import type { RecordContext } from "../formats/datasetFields";
 import { type DetectedFormat, type FormatChoice, detectFormat } from "../formats/detect";
 import type { DatasetContainer } from "../formats/jsonStream";
-import { type JsonlFieldNames, jsonlTrace } from "../formats/jsonl";
-import { mathShepherdTrace } from "../formats/mathShepherd";
-import { prm800kTrace } from "../formats/prm800k";
-import { processBenchTrace } from "../formats/processbench";
+import type { JsonlFieldNames } from "../formats/jsonl";
+import { type RecordReader, parseRecord, recordReader } from "../formats/records";
 
 /** Ground truth codes stored in `groundTruth` (values ≥ -1 are the first error itself). */
 export const NO_LABELS = -2;
@@ -88,22 +86,6 @@ export interface AttachResult {
   /** Ids (first 20) that matched no record, and how many there were. */
   unknownIds: string[];
   unknownCount: number;
-}
-
-type RecordReader = (value: unknown, ctx: RecordContext) => Trace;
-
-/** The per-format record reader (the same choice as src/formats/records.ts makes). */
-function recordReader(format: Exclude<TraceFormat, "text">, options: DatasetIndexOptions): RecordReader {
-  switch (format) {
-    case "processbench":
-      return processBenchTrace;
-    case "prm800k":
-      return prm800kTrace;
-    case "math-shepherd":
-      return (value, ctx) => mathShepherdTrace(value, ctx, { stepTag: options.stepTag });
-    case "jsonl":
-      return (value, ctx) => jsonlTrace(value, ctx, options.fields);
-  }
 }
 
 function growFloat64(a: Float64Array, n: number): Float64Array {
@@ -518,24 +500,9 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
-/** JSON.parse of one record's bytes, with an error naming the file and line. */
+/** JSON.parse of one record's bytes, with the same error (file, line, column) as the streaming readers give. */
 function parseJson(bytes: Buffer, ctx: RecordContext, container: DatasetContainer): unknown {
-  const hint =
-    container === "jsonl"
-      ? "Fix the JSON on this line (a JSONL file holds one JSON object per line) or delete the line; the other records are still read."
-      : "Fix this element of the JSON list or remove it; the other records are still read.";
-  if (bytes.length === 0)
-    throw new StepLensError(`record ${ctx.record} is empty (a stray comma in the JSON list?).`, { file: ctx.file, line: ctx.line, hint, code: "bad-json" });
-  const text = bytes.toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    let line = ctx.line;
-    const at = /at position (\d+)/.exec(message);
-    if (at) line += text.slice(0, Number(at[1])).split("\n").length - 1;
-    throw new StepLensError(`record ${ctx.record} is not valid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, "")}.`, { file: ctx.file, line, hint, code: "bad-json" });
-  }
+  return parseRecord({ index: ctx.record, line: ctx.line, text: bytes.toString("utf8") }, ctx.file, container);
 }
 
 const NL = 0x0a;

@@ -17,6 +17,7 @@ import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
 import { detectFormat, FORMAT_CHOICES, isFormatChoice } from "../../formats/detect";
 import { readTraces, type TraceRecordResult } from "../../formats/records";
 import { type CliCommand, type CliIo, UsageError } from "../command";
+import { recordIdentity } from "../recordIdentity";
 
 const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
 
@@ -168,11 +169,7 @@ const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFi
 
 /** The `--json` object of one scored trace. */
 export function scoreJson(result: ScoreResult, threshold: number, trace?: Trace, dataset = false): Record<string, unknown> {
-  const head: Record<string, unknown> = {};
-  if (dataset && trace) {
-    head.id = trace.source.id ?? String(trace.source.record ?? 0);
-    head.record = trace.source.record ?? 0;
-  }
+  const head: Record<string, unknown> = dataset && trace ? recordIdentity(trace) : {};
   return {
     ...head,
     steps: result.steps.map((s) => ({ index: s.index, score: round(s.score, 6), margin: round(s.margin, 4) })),

@@ -12,6 +12,7 @@ import { type CliCommand, type CliIo, UsageError } from "../command";
 import { FORMAT_CHOICES, type FormatChoice, detectFormat, isFormatChoice } from "../../formats/detect";
 import type { JsonlFieldNames } from "../../formats/jsonl";
 import { readTraces } from "../../formats/records";
+import { recordIdentity } from "../recordIdentity";
 
 const HELP = `Usage: steplens segment <file> [options]
 
@@ -71,11 +72,7 @@ function stepJson(step: Step) {
 
 /** The `--json` object of one trace (dataset records also carry id and record). */
 export function traceJson(trace: Trace, dataset: boolean): Record<string, unknown> {
-  const head: Record<string, unknown> = { format: trace.format };
-  if (dataset) {
-    head.id = trace.source.id ?? String(trace.source.record ?? 0);
-    head.record = trace.source.record ?? 0;
-  }
+  const head: Record<string, unknown> = { format: trace.format, ...(dataset ? recordIdentity(trace) : {}) };
   return { ...head, problem: trace.problem, steps: trace.steps.map(stepJson), finalAnswer: trace.finalAnswer, labels: labelsJson(trace.labels) };
 }
 

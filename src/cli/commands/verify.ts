@@ -16,6 +16,7 @@ import { readTraces } from "../../formats/records";
 import { resolveTemplate } from "../../verify/templates";
 import { verifyTrace, type VerifyOptions, type VerifyResult } from "../../verify/verifyPipeline";
 import { type CliCommand, type CliIo, UsageError } from "../command";
+import { recordIdentity } from "../recordIdentity";
 
 /** Engine flags shared by `verify` and `eval`. */
 export interface EngineFlags {
@@ -190,11 +191,7 @@ function stepsJson(r: VerifyResult) {
 
 export function verifyResultJson(r: VerifyResult, trace: Trace | null, dataset: boolean, raw: boolean): Record<string, unknown> {
   const a = r.aggregate;
-  const head: Record<string, unknown> = {};
-  if (dataset && trace) {
-    head.id = trace.source.id ?? String(trace.source.record ?? 0);
-    head.record = trace.source.record ?? 0;
-  }
+  const head: Record<string, unknown> = dataset && trace ? recordIdentity(trace) : {};
   return {
     ...head,
     steps: stepsJson(r),
