@@ -14,6 +14,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
+import { DEMO_MODEL_PREFIX, isDemoModel } from "../engines/local/demoModelName";
 import { writeGgufModel, type GgufModelOptions } from "../engines/local/ggufWriter";
 import { CONFIG_SECTION } from "./configuration";
 
@@ -31,14 +32,8 @@ export const DEMO_MODEL_OPTIONS: GgufModelOptions = {
   name: "steplens-demo",
 };
 
-const DEMO_PREFIX = "steplens-demo-";
-
-/** True when `spec` (a model setting or a result's model name) is a generated random-weight model. */
-export function isDemoModel(spec: string | null | undefined): boolean {
-  if (!spec) return false;
-  const base = path.basename(spec.trim());
-  return base.startsWith(DEMO_PREFIX) || base.startsWith("steplens-test-");
-}
+const DEMO_PREFIX = DEMO_MODEL_PREFIX;
+export { isDemoModel };
 
 /** The demo model's file under `dir`, written when missing (returns its path). */
 export function ensureDemoModelFile(dir: string): string {

@@ -43,7 +43,8 @@ async function cli(argv: string[], opts: { env?: NodeJS.ProcessEnv; signal?: Abo
 
 const STEPS = ["Subtract 3: 2x = 4.", "Divide by 2: x = 2.", "So the answer is \\boxed{2}."];
 const record = (id: string, steps: string[], label = -1) => JSON.stringify({ id, generator: "test", problem: "Solve 2x + 3 = 7.", steps, final_answer_correct: label === -1, label });
-const JSON_KEYS = ["steps", "firstError", "threshold", "model", "adapter", "evaluatedTokens", "traceTokens", "seconds"];
+// The test models are generated with random weights, so every JSON line also says "demo": "demo: scores are meaningless".
+const JSON_KEYS = ["steps", "firstError", "threshold", "model", "adapter", "evaluatedTokens", "traceTokens", "seconds", "demo"];
 
 describe("steplens score / models (random-weight tiny models: plumbing, not judgement)", () => {
   let tmp: string;
@@ -104,6 +105,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     assert.equal(code, 0, err);
     assert.equal(out.trimEnd().split("\n").length, 1);
     const j = JSON.parse(out);
+    assert.equal(j.demo, "demo: scores are meaningless");
     assert.deepEqual(Object.keys(j), JSON_KEYS);
     assert.equal(j.steps.length, 3);
     const listing = await cli(["score", trace, "--model", tiny], { isTTY: true });

@@ -18,6 +18,8 @@ import { detectFormat, FORMAT_CHOICES, isFormatChoice } from "../../formats/dete
 import { readTraces, type TraceRecordResult } from "../../formats/records";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { recordIdentity } from "../recordIdentity";
+import { DEMO_NOTICE } from "../../annotations/stepAnnotations";
+import { isDemoModel } from "../../engines/local/demoModelName";
 
 const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
 
@@ -180,6 +182,8 @@ export function scoreJson(result: ScoreResult, threshold: number, trace?: Trace,
     evaluatedTokens: result.evaluatedTokens,
     traceTokens: result.traceTokens,
     seconds: round(result.seconds, 4),
+    // Only for generated random-weight models (the demo and test models): their scores are meaningless.
+    ...(isDemoModel(result.model) ? { demo: DEMO_NOTICE } : {}),
   };
 }
 
@@ -199,6 +203,7 @@ export function scoreListing(result: ScoreResult, threshold: number, trace: Trac
   }
   out.push(first === -1 ? `No step below ${threshold}.` : `First error: step ${first + 1} (score ${result.steps[first].score.toFixed(3)} < ${threshold}).`);
   out.push(`${result.adapter} · ${result.model} · ${result.evaluatedTokens} of ${result.traceTokens} tokens evaluated · ${result.seconds.toFixed(2)} s`);
+  if (isDemoModel(result.model)) out.push(`${DEMO_NOTICE} (a generated model with random weights)`);
   return out.join("\n") + "\n";
 }
 
