@@ -3,7 +3,7 @@
 //   dist/extension.js  extension host (CJS; `vscode` and `node-llama-cpp` external, the latter loaded with await import())
 //   dist/cli.js        the `steplens` CLI (CJS, shebang)
 //   dist/webview.js    the inspector webview (browser IIFE)
-// Flags: --watch, --tests (also builds test/unit and test/vscode into out/test), --production (minify, no sourcemaps)
+// Flags: --watch, --tests (also builds test/unit, test/vscode and test/vscode-untrusted into out/test), --production (minify, no sourcemaps)
 import esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
@@ -58,6 +58,9 @@ if (withTests) {
   if (unit.length) builds.push({ ...common, entryPoints: unit, outdir: "out/test/unit", outbase: "test/unit", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
   const vs = listTests("test/vscode");
   if (vs.length) builds.push({ ...common, entryPoints: vs, outdir: "out/test/vscode", outbase: "test/vscode", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
+  // The untrusted-workspace pass (run-vscode-tests.mjs --untrusted).
+  const untrusted = listTests("test/vscode-untrusted");
+  if (untrusted.length) builds.push({ ...common, entryPoints: untrusted, outdir: "out/test/vscode-untrusted", outbase: "test/vscode-untrusted", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
 }
 
 const existing = builds.filter((b) => (b.entryPoints ?? []).every((e) => fs.existsSync(path.join(root, e))));

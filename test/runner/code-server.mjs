@@ -163,14 +163,15 @@ export function listExtensions(run) {
 /**
  * Starts code-server for `run` on 127.0.0.1:<free port> and waits until /healthz answers.
  * Options: folder (opened by default), smokeTestDriver (lets ?payload= carry extensionDevelopmentPath
- * and extensionTestsPath), env (extra variables; they reach the extension host), port, timeoutMs.
+ * and extensionTestsPath), env (extra variables; they reach the extension host), port, timeoutMs,
+ * workspaceTrust (default false: `--disable-workspace-trust`; true leaves Workspace Trust to the settings).
  * Returns { port, origin, pid, stop(), logFile }.
  */
-export async function startCodeServer(run, { folder, smokeTestDriver = false, env = {}, port, timeoutMs = 90_000, stdio } = {}) {
+export async function startCodeServer(run, { folder, smokeTestDriver = false, env = {}, port, timeoutMs = 90_000, stdio, workspaceTrust = false } = {}) {
   port ??= await freePort();
   fs.mkdirSync(path.join(run.xdg, "runtime"), { recursive: true, mode: 0o700 });
   const args = [...codeServerBaseArgs(run), "--auth", "none", "--bind-addr", `127.0.0.1:${port}`,
-    "--disable-workspace-trust", "--disable-getting-started-override", "--ignore-last-opened"];
+    ...(workspaceTrust ? [] : ["--disable-workspace-trust"]), "--disable-getting-started-override", "--ignore-last-opened"];
   if (smokeTestDriver) args.push("--vscode-option", "enable-smoke-test-driver");
   if (folder) args.push(folder);
   const log = fs.openSync(run.logFile, "a");

@@ -13,7 +13,14 @@
 //
 // The suite writes its results as JSON to $STEPLENS_TEST_RESULTS; this runner prints them and a
 // closing line `vscode: N passed, M failed`.
-// Usage: node test/runner/run-vscode-tests.mjs [--no-build] [--keep]
+//
+// --untrusted runs the Workspace Trust pass instead (test/vscode-untrusted, built to
+// out/test/vscode-untrusted; code-server only): a fresh copy of the fixture workspace, with a
+// .vscode/settings.json that sets a restricted setting (steplens.models.prm) and an unrestricted one
+// (steplens.prm.threshold), opened with Workspace Trust enabled (`security.workspace.trust.enabled:
+// true`, `startupPrompt: "never"`, no --disable-workspace-trust) in a new user-data-dir and browser
+// profile, so the folder is in restricted mode. Its closing line is `vscode-untrusted: N passed, M failed`.
+// Usage: node test/runner/run-vscode-tests.mjs [--no-build] [--keep] [--untrusted]
 // Env: STEPLENS_VSCODE_TEST_TIMEOUT_MS (default 300000), VERBOSE=1 (browser console).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -24,14 +31,27 @@ import {
 } from "./code-server.mjs";
 
 const args = new Set(process.argv.slice(2));
-const TESTS_ENTRY = path.join(REPO_ROOT, "out/test/vscode/index.js");
+const untrusted = args.has("--untrusted");
+/** The suite's name: in the closing line, the artifacts folder and the run directory. */
+const SUITE = untrusted ? "vscode-untrusted" : "vscode";
+const TESTS_ENTRY = path.join(REPO_ROOT, `out/test/${SUITE}/index.js`);
 const TIMEOUT_MS = Number(process.env.STEPLENS_VSCODE_TEST_TIMEOUT_MS || 300_000);
-const ARTIFACTS = path.join(ARTIFACTS_DIR, "vscode");
-const useElectron = Boolean(process.env.VSCODE_EXECUTABLE) || process.env.STEPLENS_TEST_ELECTRON === "1";
+const ARTIFACTS = path.join(ARTIFACTS_DIR, SUITE);
+// @vscode/test-electron always adds --disable-workspace-trust: the untrusted pass runs in code-server.
+const useElectron = !untrusted && (Boolean(process.env.VSCODE_EXECUTABLE) || process.env.STEPLENS_TEST_ELECTRON === "1");
+/** Workspace Trust on, never prompted for at startup: an unknown folder opens in restricted mode. */
+const UNTRUSTED_SETTINGS = {
+  ...TEST_SETTINGS,
+  "security.workspace.trust.enabled": true,
+  "security.workspace.trust.startupPrompt": "never",
+  "security.workspace.trust.emptyWindow": false,
+};
+/** The untrusted copy's .vscode/settings.json (test/vscode-untrusted/restricted.test.ts checks these values). */
+const UNTRUSTED_WORKSPACE_SETTINGS = { "steplens.models.prm": "workspace-model.gguf", "steplens.prm.threshold": 0.25 };
 const t0 = Date.now();
 let run = null;
 let resultsFile = null;
-const log = (msg) => console.log(`[vscode ${seconds(Date.now() - t0)}] ${msg}`);
+const log = (msg) => console.log(`[${SUITE} ${seconds(Date.now() - t0)}] ${msg}`);
 
 if (!args.has("--no-build")) {
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "src/build/build.mjs"), "--tests"], { cwd: REPO_ROOT, stdio: "inherit" });
@@ -41,14 +61,24 @@ if (!fs.existsSync(TESTS_ENTRY)) finish({ error: `${path.relative(REPO_ROOT, TES
 if (!fs.existsSync(path.join(REPO_ROOT, "dist/extension.js"))) finish({ error: "dist/extension.js is missing: build first" });
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
-run = createRunDir("vscode-tests", { settings: TEST_SETTINGS });
+run = createRunDir(untrusted ? "vscode-untrusted-tests" : "vscode-tests", { settings: untrusted ? UNTRUSTED_SETTINGS : TEST_SETTINGS });
 resultsFile = path.join(run.dir, "results.json");
 const outcome = useElectron ? await runWithTestElectron() : await runWithCodeServer();
 finish(outcome);
 
 async function runWithCodeServer() {
   ensureTestEnv();
-  const server = await startCodeServer(run, { smokeTestDriver: true, env: { STEPLENS_TEST_RESULTS: resultsFile } });
+  let folder = FIXTURE_WORKSPACE;
+  const env = { STEPLENS_TEST_RESULTS: resultsFile };
+  if (untrusted) {
+    // A fresh folder nobody has trusted (and the shared fixture folder stays free of .vscode/).
+    folder = path.join(run.dir, "workspace");
+    fs.cpSync(FIXTURE_WORKSPACE, folder, { recursive: true });
+    fs.mkdirSync(path.join(folder, ".vscode"), { recursive: true });
+    fs.writeFileSync(path.join(folder, ".vscode/settings.json"), JSON.stringify(UNTRUSTED_WORKSPACE_SETTINGS, null, 2));
+    env.STEPLENS_TEST_LOGS_DIR = path.join(run.userData, "logs");
+  }
+  const server = await startCodeServer(run, { smokeTestDriver: true, workspaceTrust: untrusted, env });
   log(`code-server listening on ${server.origin} (run dir ${path.relative(REPO_ROOT, run.dir)})`);
   let browser;
   try {
@@ -61,7 +91,7 @@ async function runWithCodeServer() {
       // The workbench calls window.codeAutomationExit(code) when the extension test run ends.
       page.exposeFunction("codeAutomationExit", (code) => { clearTimeout(timer); resolve(code); })
         .then(() => page.goto(workbenchUrl(server.origin, {
-          folder: FIXTURE_WORKSPACE, extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_ENTRY,
+          folder, extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_ENTRY,
         })))
         .catch((e) => { clearTimeout(timer); resolve(`browser error: ${e.message}`); });
     });
@@ -125,8 +155,8 @@ function finish({ exitCode, error }) {
   } else if (run && !problems.length && !args.has("--keep")) {
     removeRunDir(run);
   }
-  for (const p of problems) console.error(`vscode: FAILED: ${p}`);
-  log(`done (${useElectron ? "@vscode/test-electron" : "code-server"})`);
-  console.log(`vscode: ${results?.passed ?? 0} passed, ${results?.failed ?? 0} failed`);
+  for (const p of problems) console.error(`${SUITE}: FAILED: ${p}`);
+  log(`done (${useElectron ? "@vscode/test-electron" : "code-server"}${untrusted ? ", untrusted workspace" : ""})`);
+  console.log(`${SUITE}: ${results?.passed ?? 0} passed, ${results?.failed ?? 0} failed`);
   process.exit(problems.length ? 1 : 0);
 }

@@ -5,9 +5,10 @@
 //   build      node src/build/build.mjs --tests
 //   unit       node test/runner/unit.mjs (plain Node, node:test)
 //   vscode     the integration suite in a real extension host (test/runner/run-vscode-tests.mjs)
+//   vscode-untrusted  the Workspace Trust pass: the same host, an untrusted workspace (run-vscode-tests.mjs --untrusted)
 //   e2e        package the .vsix, install it in code-server, drive the workbench (test/runner/run-e2e.mjs)
 // A stage that fails does not stop the later ones (unless they cannot run: no build, no test env).
-// The vscode and e2e stages count only if they print their closing `<suite>: N passed, M failed`
+// The vscode, vscode-untrusted and e2e stages count only if they print their closing `<suite>: N passed, M failed`
 // line with N > 0 and M = 0: a suite that did not run is a failure.
 // Usage: npm test [-- --skip e2e,vscode] [--only unit]
 // Writes out/test-artifacts/test-summary.json.
@@ -28,6 +29,7 @@ const STAGES = [
   { name: "build", cmd: process.execPath, args: ["src/build/build.mjs", "--tests"] },
   { name: "unit", cmd: process.execPath, args: ["test/runner/unit.mjs"], needs: ["build"], counts: unitCounts },
   { name: "vscode", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build"], needs: ["setup", "build"], counts: closingLine("vscode") },
+  { name: "vscode-untrusted", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build", "--untrusted"], needs: ["setup", "build"], counts: closingLine("vscode-untrusted") },
   { name: "e2e", cmd: process.execPath, args: ["test/runner/run-e2e.mjs"], needs: ["setup", "build"], counts: closingLine("e2e") },
 ];
 
@@ -65,7 +67,7 @@ const totalSeconds = (Date.now() - tAll) / 1000;
 banner("summary");
 for (const r of results) {
   const mark = r.status === "passed" ? "✓" : r.status === "skipped" ? "-" : "✗";
-  console.log(`  ${mark} ${r.name.padEnd(10)} ${r.status.padEnd(8)} ${fmt(r.seconds).padStart(8)}  ${r.detail}`);
+  console.log(`  ${mark} ${r.name.padEnd(16)} ${r.status.padEnd(8)} ${fmt(r.seconds).padStart(8)}  ${r.detail}`);
 }
 const failed = results.filter((r) => r.status === "failed");
 console.log(`  total ${fmt(totalSeconds)}`);

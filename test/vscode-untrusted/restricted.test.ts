@@ -1,0 +1,154 @@
+// Workspace Trust, in the real extension host: the runner (`run-vscode-tests.mjs --untrusted`) opens a
+// fresh copy of the fixture workspace with `security.workspace.trust.enabled: true`, no
+// `--disable-workspace-trust` and a new user-data-dir, so the folder is NOT trusted (restricted mode).
+// The copy carries a .vscode/settings.json that points steplens.models.prm at a workspace file (a
+// restricted setting) and sets steplens.prm.threshold (not restricted: proves the file is read).
+//
+// StepLens must still read and navigate traces there, but run no model and no program, and say why.
+// The user-level PRM is the generated tiny test model (RANDOM WEIGHTS): in a trusted workspace it
+// would score the trace at once (test/vscode/annotations.test.ts), so "no scores" here means
+// "refused", not "nothing configured".
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import * as vscode from "vscode";
+import type { StepLensApi } from "../../src/extension/context";
+import { statusText } from "../../src/extension/statusBar";
+import { UNTRUSTED_REASON } from "../../src/extension/trust";
+import {
+  api, closeAllEditors, fixtureUri, hoverText, insideStep, resetSettings, steplensDiagnostics, useTestModels, waitFor, workspaceRoot,
+} from "../vscode/editorSupport";
+
+const TRACE = "cyclist-speed.trace.md"; // four steps
+/** What the runner's .vscode/settings.json in the workspace copy says (keep in step with run-vscode-tests.mjs). */
+const WORKSPACE_PRM = "workspace-model.gguf";
+const WORKSPACE_THRESHOLD = 0.25;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every line of the StepLens log files the extension host wrote in this run ($STEPLENS_TEST_LOGS_DIR). */
+function steplensLog(): string {
+  const dir = process.env.STEPLENS_TEST_LOGS_DIR;
+  assert.ok(dir, "the runner sets STEPLENS_TEST_LOGS_DIR");
+  const found: string[] = [];
+  const walk = (d: string) => {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/StepLens\.log$/i.test(e.name)) found.push(fs.readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return found.join("\n");
+}
+
+/**
+ * Runs a trustedAction command. In restricted mode it shows a warning (why, and "Manage Workspace
+ * Trust") and waits for the user's answer: the promise must still be pending after `pendingMs`; then
+ * the notifications are cleared (the answer is "dismissed") and the command must return undefined.
+ */
+async function runRefusedCommand(id: string, args: unknown[]): Promise<void> {
+  let settled = false;
+  const result = Promise.resolve(vscode.commands.executeCommand(id, ...args)).finally(() => {
+    settled = true;
+  });
+  await sleep(1500);
+  assert.equal(settled, false, `${id} waits on the warning that explains the refusal`);
+  await vscode.commands.executeCommand("notifications.clearAll");
+  const value = await Promise.race([result, sleep(15_000).then(() => "still pending 15 s after the warning was dismissed")]);
+  assert.equal(value, undefined, `${id} returns nothing in an untrusted workspace`);
+}
+
+suite("Untrusted workspace (restricted mode): read and navigate, run nothing", () => {
+  let a: StepLensApi;
+  let models: { prm: string; verifier: string };
+  let document: vscode.TextDocument;
+
+  suiteSetup(async function () {
+    this.timeout(120_000);
+    a = await api();
+    models = await useTestModels(); // user settings: a real (tiny, random-weight) PRM that trust would let run
+    document = await vscode.workspace.openTextDocument(fixtureUri(TRACE));
+    await vscode.window.showTextDocument(document);
+  });
+
+  suiteTeardown(async () => {
+    await closeAllEditors();
+    await resetSettings();
+  });
+
+  test("the workspace is not trusted and the copy with the workspace settings is open", () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    assert.ok(fs.existsSync(path.join(workspaceRoot(), ".vscode", "settings.json")), "the runner's workspace settings are there");
+    assert.equal(a.isTrace(document), true);
+  });
+
+  test("reading and navigating work: outline symbols, the parsed trace, Go to Step", async () => {
+    const trace = a.getTrace(document);
+    assert.equal(trace?.steps.length, 4);
+    const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>("vscode.executeDocumentSymbolProvider", document.uri)) ?? [];
+    const flat = (s: vscode.DocumentSymbol[]): vscode.DocumentSymbol[] => s.flatMap((x) => [x, ...flat(x.children ?? [])]);
+    const steps = flat(symbols).filter((s) => /^Step \d+/.test(s.name));
+    assert.equal(steps.length, 4, `four step symbols in the outline: ${JSON.stringify(flat(symbols).map((s) => s.name))}`);
+    const target = await vscode.commands.executeCommand<number | undefined>("steplens.goToStep", 3);
+    assert.equal(target, 3, "Go to Step runs without trust");
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor && editor.document === document);
+    assert.ok(trace!.steps[2]!.range, "step 3 has a range");
+    assert.equal(editor.selection.active.line, trace!.steps[2]!.range!.start.line, "the cursor is on step 3");
+  });
+
+  test("no model runs on open: no engine, no scores, no diagnostics, no score in the hover", async () => {
+    await sleep(2000); // in a trusted workspace the tiny model has scored the trace well within this
+    await a.whenIdle();
+    const status = a.engineStatus();
+    assert.equal(status.status.kind, "restricted");
+    assert.deepEqual(status.loaded, [], "no model was loaded");
+    assert.equal(status.device, "", "no local engine started");
+    assert.equal(a.getLastScore(document), undefined, "no PRM result");
+    const ann = a.getAnnotations(document);
+    assert.ok(ann, "the trace still has (empty) annotations");
+    assert.ok(ann.steps.every((s) => s.score === null), `no step has a score: ${JSON.stringify(ann.steps.map((s) => s.score))}`);
+    assert.deepEqual(steplensDiagnostics(document.uri), []);
+    const { text } = await hoverText(document.uri, insideStep(a, document, 1));
+    assert.ok(!text.includes("**PRM**"), `the hover shows no score: ${text}`);
+  });
+
+  test("the status bar says restricted and why", () => {
+    const status = a.engineStatus();
+    assert.equal(status.status.kind, "restricted");
+    assert.equal((status.status as { reason: string }).reason, UNTRUSTED_REASON);
+    assert.match(statusText(status, 0), /restricted/);
+  });
+
+  test("Score and Verify refuse, tell the user why (warning + log), and create no engine", async function () {
+    this.timeout(90_000);
+    await runRefusedCommand("steplens.score", [{ uri: document.uri }]);
+    await runRefusedCommand("steplens.verify", [{ uri: document.uri }]);
+    await waitFor("the refusals in the StepLens log", steplensLog, (log) =>
+      /refused to score this trace: the workspace is not trusted/.test(log) && /refused to verify this trace: the workspace is not trusted/.test(log), 15_000);
+    await a.whenIdle();
+    const status = a.engineStatus();
+    assert.equal(status.status.kind, "restricted");
+    assert.deepEqual(status.loaded, []);
+    assert.equal(a.getLastScore(document), undefined, "still no PRM result");
+    assert.ok(a.getAnnotations(document)!.steps.every((s) => s.score === null && s.verifiers === null && s.critique === null));
+    assert.deepEqual(steplensDiagnostics(document.uri), []);
+  });
+
+  test("a workspace setting that points steplens.models.prm at a file is not honoured (restrictedConfigurations)", () => {
+    const settings = vscode.workspace.getConfiguration("steplens");
+    // Control: the workspace settings file is read (a setting that is not restricted applies).
+    assert.equal(settings.get("prm.threshold"), WORKSPACE_THRESHOLD, "the unrestricted workspace setting applies");
+    assert.equal(settings.get("models.prm"), models.prm, "the user's PRM, not the workspace's");
+    const shown = a.engineStatus().models.prm ?? "";
+    assert.ok(!shown.includes(WORKSPACE_PRM), `StepLens does not use the workspace's model: ${shown}`);
+    assert.equal(shown, models.prm);
+  });
+});
