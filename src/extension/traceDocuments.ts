@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import type { Trace } from "../core/trace";
-import { errorMessage } from "../core/errors";
+import { type StepLensError, errorMessage } from "../core/errors";
 import { segmentText } from "../formats/text";
 import type { Configuration } from "./configuration";
 import { buildTraceSelector, matchesSelector } from "./traceSelector";
@@ -21,8 +21,13 @@ export interface TraceDocumentChange {
   reason: TraceChangeReason;
 }
 
-/** The result of parsing one document version: a trace, or the error that stopped it. */
-export type TraceParse = { version: number; trace: Trace; error?: undefined } | { version: number; trace?: undefined; error: string };
+/**
+ * The result of parsing one document version: a trace (with the problems that left its steps usable,
+ * such as a front-matter label out of range: shown as diagnostics), or the error that stopped it.
+ */
+export type TraceParse =
+  | { version: number; trace: Trace; problems: readonly StepLensError[]; error?: undefined }
+  | { version: number; trace?: undefined; problems?: undefined; error: string };
 
 export class TraceDocuments implements vscode.Disposable {
   private selector: vscode.DocumentFilter[];
@@ -104,14 +109,16 @@ export class TraceDocuments implements vscode.Disposable {
     if (!this.isTrace(document)) return undefined;
     const k = key(document);
     const override = this.overrides.get(k);
-    if (override) return { version: document.version, trace: override };
+    if (override) return { version: document.version, trace: override, problems: [] };
     const cached = this.cache.get(k);
     if (cached && cached.version === document.version) return cached;
     let result: TraceParse;
     const t0 = performance.now();
     try {
-      const trace = segmentText(document.getText(), { file: fileLabel(document.uri), withRanges: true });
-      result = { version: document.version, trace };
+      const problems: StepLensError[] = [];
+      const trace = segmentText(document.getText(), { file: fileLabel(document.uri), withRanges: true, onProblem: (p) => problems.push(p) });
+      result = { version: document.version, trace, problems };
+      for (const p of problems) this.log.warn(p.format());
       this.log.trace(`parsed ${fileLabel(document.uri)} v${document.version}: ${trace.steps.length} steps in ${(performance.now() - t0).toFixed(1)} ms`);
     } catch (e) {
       result = { version: document.version, error: errorMessage(e) };

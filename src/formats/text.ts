@@ -54,6 +54,12 @@ export interface SegmentTextOptions {
   file?: string;
   /** Compute source ranges (default true). Dataset formats segmenting response strings pass false. */
   withRanges?: boolean;
+  /**
+   * Receives problems that leave the steps usable (a front-matter label that is not an integer or
+   * is out of range: codes "bad-label", "label-out-of-range"); the trace then has `labels: null`.
+   * Without it such a problem is thrown, as every other StepLensError is.
+   */
+  onProblem?: (problem: StepLensError) => void;
 }
 
 /** A step before its text is cut out: lines [first, last] of the logical lines. */
@@ -266,13 +272,14 @@ class Segmenter {
   }
 }
 
-function labelsFrom(fm: FrontMatter | null, stepCount: number, file: string | undefined): TraceLabels | null {
+/** The trace's labels from its front matter: null when it has none, an error when the label is unusable. */
+function labelsFrom(fm: FrontMatter | null, stepCount: number, file: string | undefined): TraceLabels | StepLensError | null {
   if (!fm) return null;
   const field = LABEL_KEYS.map((k) => fm.fields.get(k)).find((f) => f !== undefined);
   if (!field) return null;
   const line = field.line + 1;
   if (!/^-?\d+$/.test(field.value.trim())) {
-    throw new StepLensError(`front matter "${field.key}: ${field.value}" is not a step index.`, {
+    return new StepLensError(`front matter "${field.key}: ${field.value}" is not a step index.`, {
       file,
       line,
       code: "bad-label",
@@ -281,7 +288,7 @@ function labelsFrom(fm: FrontMatter | null, stepCount: number, file: string | un
   }
   const firstError = Number(field.value.trim());
   if (firstError < -1 || firstError >= stepCount) {
-    throw new StepLensError(`front matter "${field.key}: ${firstError}" is out of range: the trace has ${stepCount} step${stepCount === 1 ? "" : "s"}.`, {
+    return new StepLensError(`front matter "${field.key}: ${firstError}" is out of range: the trace has ${stepCount} step${stepCount === 1 ? "" : "s"}.`, {
       file,
       line,
       code: "label-out-of-range",
@@ -302,7 +309,7 @@ function mayStartSection(c: number): boolean {
 }
 
 /** Segments a Markdown / plain-text trace (rules at the top of this file). */
-export function segmentText(source: string, options: { file?: string; withRanges?: boolean } = {}): Trace {
+export function segmentText(source: string, options: SegmentTextOptions = {}): Trace {
   const withRanges = options.withRanges ?? true;
   const index = new LineIndex(source);
   const rangeOf = (s: number, e: number): SourceRange | null => (withRanges ? index.range(s, e) : null);
@@ -429,6 +436,12 @@ export function segmentText(source: string, options: { file?: string; withRanges
   const meta: Record<string, unknown> = {};
   if (fm) for (const [k, f] of fm.fields) if (!RESERVED_KEYS.has(k)) meta[k] = f.value;
   const id = fm?.fields.get("id")?.value;
+  let labels = labelsFrom(fm, steps.length, options.file);
+  if (labels instanceof StepLensError) {
+    if (!options.onProblem) throw labels;
+    options.onProblem(labels);
+    labels = null;
+  }
   const trace: Trace = {
     format: "text",
     problem,
@@ -436,7 +449,7 @@ export function segmentText(source: string, options: { file?: string; withRanges
     steps,
     finalAnswer: answer ? answer.text : null,
     finalAnswerRange: answer ? answer.range : null,
-    labels: labelsFrom(fm, steps.length, options.file),
+    labels,
     source: {},
   };
   if (options.file !== undefined) trace.source.file = options.file;

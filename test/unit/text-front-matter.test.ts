@@ -90,3 +90,48 @@ test("a label past the last step is an error that says how many steps there are"
   );
   assert.throws(() => segmentText("---\nlabel: -2\n---\nStep 1: a"), StepLensError);
 });
+
+test("with onProblem, a bad label is reported instead of thrown: the steps stay and labels is null", () => {
+  const problems: StepLensError[] = [];
+  const t = segmentText("---\nproblem: p\nfirst_error: second\n---\nStep 1: a\nStep 2: b", {
+    file: "bad.trace.md",
+    onProblem: (e) => problems.push(e),
+  });
+  assert.deepEqual(t.steps.map((s) => s.text), ["a", "b"]);
+  assert.equal(t.problem, "p");
+  assert.equal(t.labels, null);
+  assert.equal(problems.length, 1);
+  assert.ok(problems[0] instanceof StepLensError);
+  assert.equal(problems[0]!.details.code, "bad-label");
+  assert.equal(problems[0]!.details.file, "bad.trace.md");
+  assert.equal(problems[0]!.details.line, 3);
+  assert.match(problems[0]!.format(), /^bad\.trace\.md:3: front matter "first_error: second" is not a step index\. Write the 0-based index/);
+});
+
+test("with onProblem, a label past the last step is reported with the step count, and ranges are kept", () => {
+  const problems: StepLensError[] = [];
+  const source = "---\nfirst_error: 9\n---\nStep 1: a\n\nStep 2: b\n\nStep 3: c";
+  const t = segmentText(source, { file: "x.trace.md", onProblem: (e) => problems.push(e) });
+  assert.equal(t.steps.length, 3);
+  assert.deepEqual(t.steps.map((s) => s.range?.start.line), [3, 5, 7]);
+  assert.equal(t.labels, null);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.details.code, "label-out-of-range");
+  assert.equal(problems[0]!.details.line, 2);
+  assert.match(problems[0]!.message, /"first_error: 9" is out of range: the trace has 3 steps/);
+  assert.match(problems[0]!.details.hint ?? "", /-1 \(all correct\) or 0 to 2/);
+  // -2 is out of range too; a trace with no steps says so.
+  const more: StepLensError[] = [];
+  assert.equal(segmentText("---\nlabel: -2\n---\nStep 1: a", { onProblem: (e) => more.push(e) }).labels, null);
+  assert.equal(segmentText("---\nlabel: 0\n---\n", { onProblem: (e) => more.push(e) }).steps.length, 0);
+  assert.deepEqual(more.map((e) => e.details.code), ["label-out-of-range", "label-out-of-range"]);
+  assert.match(more[1]!.details.hint ?? "", /no steps/);
+});
+
+test("with onProblem, a valid label is kept and nothing is reported", () => {
+  const problems: StepLensError[] = [];
+  const t = segmentText("---\nfirst_error: 1\n---\nStep 1: a\nStep 2: b", { onProblem: (e) => problems.push(e) });
+  assert.deepEqual(t.labels, { kind: "first-error", firstError: 1 });
+  assert.equal(segmentText("---\nlabel: -1\n---\nStep 1: a", { onProblem: (e) => problems.push(e) }).labels?.firstError, -1);
+  assert.equal(problems.length, 0);
+});

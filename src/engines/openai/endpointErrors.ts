@@ -63,6 +63,16 @@ export function endpointError(e: unknown, ctx: EndpointContext): Error {
         hint: "Set the key: OPENAI_API_KEY for the CLI (for a `steplens serve --token T`, the key is T); in VS Code the key kept in SecretStorage. Keys are never read from settings.",
       });
     }
+    if (status === 404 && isUnknownModel(e, said)) {
+      // The route exists; the model name does not (`steplens serve` says so with code
+      // "model_not_found" and lists what it serves; OpenAI and vLLM answer much the same).
+      const listed = /\bavailable\b/i.test(said) ? "" : ` GET ${where.replace(/\/$/, "")}/models lists the served names.`;
+      const reason = said.replace(/\.$/, "");
+      return new StepLensError(`${ctx.what}: ${where} has no model${ctx.model ? ` '${ctx.model}'` : " by that name"} (404${reason ? `: ${reason}` : ""}).`, {
+        code: "model-not-found",
+        hint: `Set the model to one the server serves: --api-model <name> for the CLI, steplens.openai.model in VS Code. For \`steplens serve\`, that is a served model name or a role name such as 'prm' or 'verifier'.${listed}`,
+      });
+    }
     if (status === 404) {
       return new StepLensError(`${ctx.what}: ${where} answered 404${said ? `: ${said}` : ""}.`, {
         code: "endpoint-not-found",
@@ -88,6 +98,12 @@ export function endpointError(e: unknown, ctx: EndpointContext): Error {
     });
   }
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/** A 404 about the request's model, not about the route: OpenAI's and `steplens serve`'s code, or the model parameter. */
+function isUnknownModel(e: APIError, said: string): boolean {
+  if (e.code === "model_not_found" || e.param === "model") return true;
+  return /\bmodel\b.*\b(does not exist|not found)\b/i.test(said);
 }
 
 function serverMessage(e: APIError): string {
