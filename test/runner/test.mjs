@@ -75,6 +75,9 @@ fs.mkdirSync(path.join(root, "out/test-artifacts"), { recursive: true });
 fs.writeFileSync(path.join(root, "out/test-artifacts/test-summary.json"),
   JSON.stringify({ ok: failed.length === 0, totalSeconds, stages: results, node: process.version, at: new Date().toISOString() }, null, 2));
 console.log(failed.length ? `npm test: FAILED (${failed.map((r) => r.name).join(", ")})` : "npm test: all stages passed");
+// One plain closing line over every suite that ran (unit, integration, untrusted, e2e).
+const sum = (k) => results.reduce((n, r) => n + (r[k] ?? 0), 0);
+if (results.some((r) => r.passed !== undefined)) console.log(`${sum("passed")} passed, ${sum("failed")} failed`);
 process.exit(failed.length ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
