@@ -251,7 +251,9 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     item.id = `record:${d.file}#${s.record}`;
     const labelled = this.ctx.labels.hasRecordLabels(d.file, s.id);
     if (s.bad) {
-      item.description = "unreadable";
+      // A bad record has no id of its own: name it by its record index and line.
+      item.label = `record ${s.record}`;
+      item.description = `line ${s.line} · unreadable`;
       item.iconPath = new vscode.ThemeIcon("warning");
       item.tooltip = s.error ? errorMessage(s.error) : "This record could not be read.";
     } else {

@@ -138,7 +138,8 @@ suite("StepLens Datasets tree", () => {
     assert.equal(item("gsm8k-386").description, "truth: all correct · predicted: —");
     assert.equal(item("gsm8k-199").description, "truth: step 3 · predicted: —");
     const bad = item("6");
-    assert.equal(bad.description, "unreadable");
+    assert.equal(bad.label, "record 6");
+    assert.equal(bad.description, "line 7 · unreadable");
     assert.match(String(bad.tooltip), /gsm8k-sample\.jsonl:7/);
     assert.equal(item("gsm8k-147").command?.command, "steplens.openRecord");
   });
