@@ -28,24 +28,36 @@ const STEP_WORD = /step[ \t]*(\d+)/iy;
 const SEPARATORS = ":.)-–—：";
 
 /**
+ * The markup a marker or label line may open with: a Markdown heading ("## ") and/or a bold opener
+ * ("**" or "__"). Returns where the word starts, or null for a "#" that is not a heading.
+ */
+function openingMarkup(t: string): { end: number; heading: boolean; bold: string | null } | null {
+  let end = 0;
+  let heading = false;
+  if (t[0] === "#") {
+    const m = /^#{1,6}[ \t]+/.exec(t);
+    if (!m) return null;
+    end = m[0].length;
+    heading = true;
+  }
+  let bold: string | null = null;
+  if (t.startsWith("**", end) || t.startsWith("__", end)) {
+    bold = t.slice(end, end + 2);
+    end = skipBlanks(t, end + 2);
+  }
+  return { end, heading, bold };
+}
+
+/**
  * "Step k:", "Step k.", "Step k -", "Step k" alone, "**Step k**", "**Step k:**", "**Step k**:",
  * "**Step k: Title**", "## Step k", "### Step k: Title", "# Step k - Title". A plain "Step k"
  * followed by prose without a separator ("Step 1 is easy") is not a marker.
  */
 export function matchStepMarker(t: string): StepMarker | null {
-  let i = 0;
-  let heading = false;
-  if (t[0] === "#") {
-    const m = /^#{1,6}[ \t]+/.exec(t);
-    if (!m) return null;
-    i = m[0].length;
-    heading = true;
-  }
-  let bold: string | null = null;
-  if (t.startsWith("**", i) || t.startsWith("__", i)) {
-    bold = t.slice(i, i + 2);
-    i = skipBlanks(t, i + 2);
-  }
+  const open = openingMarkup(t);
+  if (!open) return null;
+  let i = open.end;
+  const { heading, bold } = open;
   STEP_WORD.lastIndex = i;
   const m = STEP_WORD.exec(t);
   if (!m) return null;
@@ -92,19 +104,10 @@ export interface SectionLabel {
 }
 
 function matchLabel(t: string, words: RegExp): SectionLabel | null {
-  let i = 0;
-  let heading = false;
-  if (t[0] === "#") {
-    const m = /^#{1,6}[ \t]+/.exec(t);
-    if (!m) return null;
-    i = m[0].length;
-    heading = true;
-  }
-  let bold: string | null = null;
-  if (t.startsWith("**", i) || t.startsWith("__", i)) {
-    bold = t.slice(i, i + 2);
-    i = skipBlanks(t, i + 2);
-  }
+  const open = openingMarkup(t);
+  if (!open) return null;
+  let i = open.end;
+  const { heading, bold } = open;
   words.lastIndex = i;
   const m = words.exec(t);
   if (!m) return null;
