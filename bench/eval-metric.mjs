@@ -6,11 +6,11 @@
 // file is generated (the true label for 60% of the items, -1 or a wrong index otherwise, a fixed
 // pseudo-random choice) and the metric it prints is checked against the value computed here.
 // Usage: node bench/eval-metric.mjs [--no-build]   Results: bench/results/eval-metric.json
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runMeasured } from "./peakRss.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const loadAtStart = os.loadavg().map((x) => +x.toFixed(2));
@@ -49,38 +49,10 @@ const expectedAvg = SUBSETS.reduce((a, s) => a + expected[s].f1, 0) / SUBSETS.le
 const predictions = path.join(tmp, "predictions.jsonl");
 fs.writeFileSync(predictions, lines.join("\n") + "\n");
 
-/** Runs a command with stdout captured; wall time and peak RSS (/usr/bin/time -v, else /proc VmHWM polling). */
+/** Runs the CLI with stdout captured: wall time and peak RSS (bench/peakRss.mjs). */
 async function measure(argv) {
-  const useTime = fs.existsSync("/usr/bin/time");
-  const cmd = useTime ? "/usr/bin/time" : process.execPath;
-  const args = useTime ? ["-v", process.execPath, ...argv] : argv;
-  const t0 = performance.now();
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  let bytes = 0;
-  child.stdout.on("data", (d) => {
-    bytes += d.length;
-    if (out.length < 1 << 16) out += d;
-  });
-  child.stderr.on("data", (d) => (err += d));
-  let polledKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const pids = useTime ? fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/) : [String(child.pid)];
-      for (const pid of pids.filter(Boolean)) {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        if (m) polledKb = Math.max(polledKb, Number(m[1]));
-      }
-    } catch {
-      // ended
-    }
-  }, 20);
-  const [code] = await once(child, "exit");
-  clearInterval(poll);
-  const wallS = (performance.now() - t0) / 1000;
-  const timeKb = useTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? 0) : 0;
-  return { code, wallS, peakRssMb: Math.max(timeKb, polledKb) / 1024, out, bytes, err: useTime ? err.split(/\n?\s*Command being timed:/)[0] : err };
+  const r = await runMeasured(argv, { stdout: "capture", pollMs: 20 });
+  return { code: r.code, wallS: r.wallS, peakRssMb: r.peakRssMb, out: r.stdout, bytes: r.stdoutBytes, err: r.stderr };
 }
 
 async function series(name, argv, runs = 5) {

@@ -9,10 +9,11 @@
 // Usage: node bench/segment-streaming.mjs [--mb N] [--no-build]
 // Results: bench/results/segment-streaming.json. The temp files are deleted.
 import esbuild from "esbuild";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runMeasured } from "./peakRss.mjs";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
 
@@ -73,37 +74,10 @@ async function generate(file, mb, tpl, list = false) {
   return { records: n, bytes };
 }
 
-/** Runs the CLI on `file` with stdout to /dev/null; returns exit code, wall time and peak RSS. */
+/** Runs the CLI on `file` with stdout to /dev/null; returns exit code, wall time and peak RSS (bench/peakRss.mjs). */
 async function measure(file) {
-  const devnull = fs.openSync("/dev/null", "w");
-  const useTime = fs.existsSync("/usr/bin/time");
-  const cmd = useTime ? "/usr/bin/time" : process.execPath;
-  const argv = useTime ? ["-v", process.execPath, cli, "segment", file, "--json"] : [cli, "segment", file, "--json"];
-  const t0 = performance.now();
-  const child = spawn(cmd, argv, { stdio: ["ignore", devnull, "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  let polledKb = 0;
-  const poll = setInterval(() => {
-    // Fallback (and cross-check): VmHWM of the node process (the child itself, or time's child).
-    try {
-      const pids = useTime ? fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/) : [String(child.pid)];
-      for (const pid of pids.filter(Boolean)) {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        if (m) polledKb = Math.max(polledKb, Number(m[1]));
-      }
-    } catch {
-      // the process just ended
-    }
-  }, 50);
-  const [code] = await once(child, "exit");
-  clearInterval(poll);
-  fs.closeSync(devnull);
-  const wallS = (performance.now() - t0) / 1000;
-  const timeKb = useTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? 0) : 0;
-  const peakKb = Math.max(timeKb, polledKb);
-  const cliStderr = useTime ? stderr.split(/\n\s*Command being timed:/)[0] : stderr;
-  return { code, wallS, peakRssMb: peakKb / 1024, method: useTime && timeKb ? "/usr/bin/time -v" : "/proc VmHWM polling", stderr: cliStderr.trim() };
+  const r = await runMeasured([cli, "segment", file, "--json"], { stdout: "discard", pollMs: 50 });
+  return { code: r.code, wallS: r.wallS, peakRssMb: r.peakRssMb, method: r.method, stderr: r.stderr };
 }
 
 /** In-process readTraces over the four real ProcessBench files (esbuild bundle of src/formats/records.ts). */
