@@ -102,8 +102,10 @@ function checkComponents(target: string, root: string, includeTarget: boolean): 
 /** Throws unless the real path of `p`'s nearest existing ancestor lies inside the real root. */
 function checkRealPath(p: string, root: string): void {
   const rr = realRoot(root);
+  const absRoot = path.resolve(root);
   let cur = path.resolve(p);
   for (;;) {
+    if (cur === absRoot || !isInside(cur, absRoot)) return; // nothing below the root exists yet
     try {
       const real = fs.realpathSync(cur);
       if (!isInside(real, rr)) throw unsafe(path.resolve(p), `resolves to ${real}, outside ${rr}`, "StepLens writes only inside the folder it was given; remove the link that leads out of it.");

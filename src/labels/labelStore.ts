@@ -10,10 +10,14 @@
  *   first, so lines appended by another process are kept, and retries if the file changes meanwhile.
  * - Reading never loses good lines: bad lines are reported (`problems`, file:line) and skipped.
  * - The file keeps its line-ending style (CRLF stays CRLF).
+ * - Never through a link: the file and the `.steplens` folder must be a regular file and a real folder
+ *   inside the workspace folder (`root`); a symlink a cloned repository ships is refused with a clear
+ *   error, for reads and writes alike (src/core/safeFs.ts).
  */
-import fs from "node:fs/promises";
+import fs from "node:fs";
 import path from "node:path";
-import type { StepLensError } from "../core/errors";
+import { StepLensError } from "../core/errors";
+import { appendFileSafe, checkWritePath, readFileSafe, writeFileAtomic } from "../core/safeFs";
 import type { TraceLabels } from "../core/trace";
 import { Emitter, type Event, type Disposable } from "../annotations/events";
 import {
@@ -39,6 +43,8 @@ export interface LabelChange {
 
 export interface LabelStoreOptions {
   now?: () => Date;
+  /** The workspace folder the file must stay inside (default: the folder above `.steplens`). */
+  root?: string;
 }
 
 export class LabelStore implements Disposable {
@@ -47,6 +53,8 @@ export class LabelStore implements Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly emitter = new Emitter<LabelChange>();
   private readonly now: () => Date;
+  /** The folder every read and write must stay inside, through no link. */
+  readonly root: string;
   /** Problems found by the last read (bad lines, file:line). */
   problems: StepLensError[] = [];
 
@@ -57,6 +65,7 @@ export class LabelStore implements Disposable {
     options: LabelStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.root = options.root ?? path.dirname(path.dirname(path.resolve(file)));
   }
 
   /** Reads the file (a missing file is an empty store). Returns the problems found. */
@@ -121,35 +130,37 @@ export class LabelStore implements Disposable {
   }
 
   /**
-   * Rewrites the file with only the live labels, atomically (temp file + rename). Returns the number of
-   * lines before and after. Lines another process appended meanwhile are kept (the file is re-read,
-   * and the rewrite retried when it changed during the write).
+   * Rewrites the file with only the live labels, atomically (temp file + fsync + rename). Returns the
+   * number of lines before and after. Safe against other processes: the re-read and the rename happen
+   * under the labels lock (which appends take too), so no appended line can fall between them; should
+   * the file still change meanwhile (a writer that ignores the lock: an old StepLens, git), the rewrite
+   * is retried, and after the last retry the file is left as it is (an error says so): never renamed
+   * over lines it has not seen.
    */
   compact(): Promise<{ before: number; after: number }> {
-    return this.serialised(async () => {
-      for (let attempt = 0; ; attempt++) {
-        const text = await readOrEmpty(this.file);
-        const parsed = parseLabelFile(text, this.file);
-        this.problems = parsed.problems;
-        this.eol = parsed.eol;
-        const labels = foldLabels(parsed.records);
-        // Bad lines are kept, after the live labels, for the user to fix: compaction never loses text.
-        const out = formatLabelFile(labels, parsed.eol) + parsed.badLines.map((l) => l + parsed.eol).join("");
-        const before = text.split("\n").filter((l) => l.trim() !== "").length;
-        await fs.mkdir(path.dirname(this.file), { recursive: true });
-        const temp = `${this.file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-        await fs.writeFile(temp, out, "utf8");
-        // Retry when the file changed while we were writing (another window appended a line).
-        if ((await readOrEmpty(this.file)) !== text && attempt < 3) {
-          await fs.rm(temp, { force: true });
-          continue;
+    return this.serialised(() =>
+      this.locked(async () => {
+        for (let attempt = 0; attempt < COMPACT_ATTEMPTS; attempt++) {
+          const text = this.readText();
+          const parsed = parseLabelFile(text, this.file);
+          const labels = foldLabels(parsed.records);
+          // Bad lines are kept, after the live labels, for the user to fix: compaction never loses text.
+          const out = formatLabelFile(labels, parsed.eol) + parsed.badLines.map((l) => l + parsed.eol).join("");
+          if (this.readText() !== text) continue; // changed by a writer that ignores the lock: read again
+          writeFileAtomic(this.file, this.root, out);
+          this.problems = parsed.problems;
+          this.eol = parsed.eol;
+          this.labels = labels;
+          this.emitter.fire({ reason: "compact" });
+          return { before: countLines(text), after: countLines(out) };
         }
-        await fs.rename(temp, this.file);
-        this.labels = labels;
-        this.emitter.fire({ reason: "compact" });
-        return { before, after: out.split("\n").filter((l) => l.trim() !== "").length };
-      }
-    });
+        throw new StepLensError(`the labels file kept changing during compaction (${COMPACT_ATTEMPTS} tries); it was left as it was`, {
+          file: this.file,
+          code: "compact-busy",
+          hint: "Nothing was lost. Try again when no other program is writing the file.",
+        });
+      }),
+    );
   }
 
   /** The trace's labels for export: the dataset's own labels overridden by the human ones. */
@@ -168,19 +179,30 @@ export class LabelStore implements Disposable {
       const current = this.get(trace, step);
       if (label === "clear" ? current === undefined : current === label) return; // nothing changes: keep the file quiet
       const record: LabelRecord = { trace, step, label, at: this.now().toISOString() };
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      const prefix = (await endsWithoutNewline(this.file)) ? this.eol : "";
-      await fs.appendFile(this.file, prefix + formatLabelLine(record) + this.eol, "utf8");
+      await this.locked(async () => {
+        const prefix = endsWithoutNewline(this.file, this.root) ? this.eol : "";
+        appendFileSafe(this.file, this.root, prefix + formatLabelLine(record) + this.eol);
+      });
       applyRecord(this.labels, record);
       this.emitter.fire({ reason: label === "clear" ? "clear" : "mark", trace, step, label: label === "clear" ? null : label });
     });
   }
 
   private async read(): Promise<void> {
-    const parsed = parseLabelFile(await readOrEmpty(this.file), this.file);
+    const parsed = parseLabelFile(this.readText(), this.file);
     this.labels = foldLabels(parsed.records);
     this.problems = parsed.problems;
     this.eol = parsed.eol;
+  }
+
+  /** The file's text ("" when missing); refuses a link or anything but a regular file inside the root. */
+  private readText(): string {
+    return readFileSafe(this.file, this.root) ?? "";
+  }
+
+  /** Runs `work` holding the labels lock (shared with other processes that write this file). */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    return work();
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
@@ -190,31 +212,29 @@ export class LabelStore implements Disposable {
   }
 }
 
-async function readOrEmpty(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw e;
-  }
+const COMPACT_ATTEMPTS = 3;
+
+function countLines(text: string): number {
+  return text.split("\n").filter((l) => l.trim() !== "").length;
 }
 
-/** True when the file exists, is not empty and its last byte is not a line feed. */
-async function endsWithoutNewline(file: string): Promise<boolean> {
-  let handle: fs.FileHandle;
+/** True when the file exists, is not empty and its last byte is not a line feed (read without following links). */
+function endsWithoutNewline(file: string, root: string): boolean {
+  checkWritePath(file, root);
+  let fd: number;
   try {
-    handle = await fs.open(file, "r");
+    fd = fs.openSync(file, fs.constants.O_RDONLY | ((fs.constants as Record<string, number>).O_NOFOLLOW ?? 0));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw e;
   }
   try {
-    const { size } = await handle.stat();
+    const { size } = fs.fstatSync(fd);
     if (size === 0) return false;
     const b = Buffer.alloc(1);
-    await handle.read(b, 0, 1, size - 1);
+    fs.readSync(fd, b, 0, 1, size - 1);
     return b[0] !== 0x0a;
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }

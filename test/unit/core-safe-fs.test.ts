@@ -87,3 +87,9 @@ test("the root itself may be a link the user made; the atomic writer aborts clea
   fs.closeSync(fd);
   assert.equal(fs.readFileSync(path.join(root, "out", "raw.jsonl"), "utf8"), "{}\n{}\n");
 });
+
+test("a root that does not exist yet is created; nothing above it is checked against it", () => {
+  const root = path.join(base, `new${n++}`, "ws");
+  appendFileSafe(path.join(root, ".steplens", "labels.jsonl"), root, "x\n");
+  assert.equal(readFileSafe(path.join(root, ".steplens", "labels.jsonl"), root), "x\n");
+});

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { StepLensError } from "../../src/core/errors";
 import { LabelStore, type LabelChange } from "../../src/labels/labelStore";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-labels-"));
@@ -177,4 +178,26 @@ test("invalid arguments are refused without touching the file", async () => {
   await assert.rejects(store.markCorrect("a.md", 1.5), RangeError);
   await assert.rejects(store.markCorrect("", 0), /trace key/);
   assert.equal(fs.existsSync(file), false);
+});
+
+test("a symlinked labels file or .steplens folder (a cloned repository's trap) is refused, nothing written outside", async () => {
+  const outside = path.join(root, `outside${n}`);
+  fs.mkdirSync(outside, { recursive: true });
+  const victim = path.join(outside, "bashrc");
+  fs.writeFileSync(victim, "echo hi\n");
+
+  const file = fresh();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.symlinkSync(victim, file);
+  const store = new LabelStore(file);
+  await assert.rejects(store.load(), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path" && /symbolic link/.test(e.message));
+  await assert.rejects(store.markIncorrect("a.md", 0), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path");
+  await assert.rejects(store.compact(), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path");
+
+  const ws = path.join(root, `ws${n++}`);
+  fs.mkdirSync(ws);
+  fs.symlinkSync(outside, path.join(ws, ".steplens"));
+  const linked = new LabelStore(path.join(ws, ".steplens", "bashrc"));
+  await assert.rejects(linked.markIncorrect("a.md", 0), (e: unknown) => e instanceof StepLensError && e.details.file === path.join(ws, ".steplens"));
+  assert.equal(fs.readFileSync(victim, "utf8"), "echo hi\n");
 });
