@@ -7,7 +7,9 @@
  *   windows never overwrite each other; writes from one store are serialised.
  * - `compact()` rewrites the file with only the live labels (sorted), atomically: the new text goes
  *   to a temporary file in the same folder, which is renamed over the old one. It re-reads the file
- *   first, so lines appended by another process are kept, and retries if the file changes meanwhile.
+ *   first, so lines appended by another process are kept; appends and compaction both hold the
+ *   labels lock (`labels.jsonl.lock` next to the file), so no append can fall between the re-read and
+ *   the rename, in this process or another one.
  * - Reading never loses good lines: bad lines are reported (`problems`, file:line) and skipped.
  * - The file keeps its line-ending style (CRLF stays CRLF).
  * - Never through a link: the file and the `.steplens` folder must be a regular file and a real folder
@@ -17,7 +19,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
-import { appendFileSafe, checkWritePath, readFileSafe, writeFileAtomic } from "../core/safeFs";
+import { acquireFolderLock, type FolderLock } from "../core/folderLock";
+import { appendFileSafe, checkWritePath, ensureDir, readFileSafe, writeFileAtomic } from "../core/safeFs";
 import type { TraceLabels } from "../core/trace";
 import { Emitter, type Event, type Disposable } from "../annotations/events";
 import {
@@ -200,9 +203,30 @@ export class LabelStore implements Disposable {
     return readFileSafe(this.file, this.root) ?? "";
   }
 
-  /** Runs `work` holding the labels lock (shared with other processes that write this file). */
+  /**
+   * Runs `work` holding the labels lock, `.steplens/labels.jsonl.lock` (src/core/folderLock.ts), which
+   * every StepLens process takes to append or compact: a held lock is waited for (briefly), a lock
+   * left by a dead process is taken over.
+   */
   private async locked<T>(work: () => Promise<T>): Promise<T> {
-    return work();
+    const dir = path.dirname(path.resolve(this.file));
+    ensureDir(dir, this.root); // .steplens must be a real folder inside the workspace folder
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let lock: FolderLock;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        lock = acquireFolderLock(dir, { name: `${path.basename(this.file)}.lock`, command: "StepLens labels" });
+        break;
+      } catch (e) {
+        if (!(e instanceof StepLensError && e.details.code === "locked") || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      lock.release();
+    }
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
@@ -213,6 +237,8 @@ export class LabelStore implements Disposable {
 }
 
 const COMPACT_ATTEMPTS = 3;
+/** How long a mark or a compaction waits for another process's labels lock. */
+const LOCK_WAIT_MS = 10_000;
 
 function countLines(text: string): number {
   return text.split("\n").filter((l) => l.trim() !== "").length;
