@@ -1,0 +1,195 @@
+/**
+ * A cleaned answer string (see cleanAnswer) read into a structure the equivalence test compares:
+ * - `choice`: a multiple-choice letter: "B", "(B)", "B)", "(B) 12", "Option B", "choice (c)";
+ * - `interval-union`: `I₁ \cup I₂ …` (∪ too), compared as an unordered collection of intervals;
+ * - `set`: `\{a, b\}` (or `{a, b}`), and a bare list "a, b" / "a and b" / "a or b": order does not matter;
+ * - `bracketed`: `(a, b)`, `[a, b]`, `[a, b)`, `(a, b]`, tuples and intervals alike: the bracket
+ *   kinds and the order matter;
+ * - `equation`: "lhs = rhs" whose lhs is not a lone variable, compared as lhs − rhs (up to sign);
+ *   a lone variable on the left ("x = 3", "y = 2x + 1", "f(x) = …") is dropped first;
+ * - `expr`: a number or expression (mathExpression.ts) with a flag for a percent sign;
+ * - `text`: anything else, lower-cased with spacing collapsed.
+ * Numbers are prepared first: thousands separators ("1,234,567", "1{,}000", "1 000") are removed;
+ * a comma decimal ("3,14": one comma, not followed by exactly three digits) reads as 3.14 and also
+ * as the list {3, 14}; a mixed number ("2\frac{1}{2}", "2 1/2") is 2 + 1/2; degrees (`^\circ`, `°`,
+ * "degrees") are dropped; `\%` / `%` sets the percent flag. No `vscode` import here.
+ */
+import { mathExpression, type MathExpr } from "./mathExpression";
+
+export type ParsedAnswer =
+  | { kind: "choice"; letter: string }
+  | { kind: "interval-union"; parts: ParsedAnswer[] }
+  | { kind: "set"; items: ParsedAnswer[] }
+  | { kind: "bracketed"; open: "(" | "["; close: ")" | "]"; items: ParsedAnswer[] }
+  | { kind: "equation"; difference: MathExpr }
+  | { kind: "expr"; expr: MathExpr; percent: boolean }
+  | { kind: "text"; text: string };
+
+const OPENERS = "([{";
+const CLOSERS = ")]}";
+
+/** Splits at `sep` (a regex source matching at a position) outside brackets. */
+function splitTopLevel(s: string, sep: RegExp): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
+      depth += s[i + 1] === "{" ? 1 : -1;
+      i++;
+      continue;
+    }
+    if (OPENERS.includes(c)) depth++;
+    else if (CLOSERS.includes(c)) depth--;
+    else if (depth === 0) {
+      sep.lastIndex = i;
+      const m = sep.exec(s);
+      if (m && m.index === i) {
+        parts.push(s.slice(from, i));
+        from = i + m[0].length;
+        i = from - 1;
+      }
+    }
+  }
+  parts.push(s.slice(from));
+  return parts.map((p) => p.trim());
+}
+
+/** Whether the bracket opened at 0 closes exactly at the last character (any bracket kinds). */
+function wrapsWhole(s: string, openLen: number, closeLen: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
+      depth += s[i + 1] === "{" ? 1 : -1;
+      i++;
+    } else if (OPENERS.includes(c)) depth++;
+    else if (CLOSERS.includes(c)) depth--;
+    if (depth === 0 && i < s.length - 1 && i >= openLen - 1) return false;
+  }
+  return depth === 0 && s.length > openLen + closeLen - 1;
+}
+
+const LONE_VARIABLE = /^(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?|[A-Za-z]\s*\([A-Za-z]\))$/;
+
+function stripDegrees(s: string): string {
+  return s
+    .replace(/\^\s*\{?\s*\\circ\s*\}?/g, "")
+    .replace(/\\degree\b|°/g, "")
+    .replace(/\s*\bdegrees?$/i, "")
+    .trim();
+}
+
+/** Thousands separators out; null when the string is not a plain number with them. */
+function withoutThousands(s: string): string | null {
+  const t = s.replace(/\{,\}/g, ",");
+  if (/^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(t)) return t.replace(/,/g, "");
+  if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(t)) return t.replace(/ /g, "");
+  return null;
+}
+
+const MIXED_LATEX = /^([-+]?)(\d+)\s*\\frac\s*\{(\d+)\}\s*\{(\d+)\}$/;
+const MIXED_PLAIN = /^([-+]?)(\d+)\s+(\d+)\s*\/\s*(\d+)$/;
+
+function parseExpr(s: string): ParsedAnswer | null {
+  let t = stripDegrees(s);
+  let percent = false;
+  const pm = /\s*(?:\\%|%|\s+percent)$/i.exec(t);
+  if (pm) {
+    percent = true;
+    t = t.slice(0, pm.index).trim();
+  }
+  t = withoutThousands(t) ?? t;
+  const mixed = MIXED_LATEX.exec(t) ?? MIXED_PLAIN.exec(t);
+  if (mixed && Number(mixed[3]) < Number(mixed[4])) t = `${mixed[1]}(${mixed[2]}+${mixed[3]}/${mixed[4]})`;
+  const expr = mathExpression(t);
+  return expr ? { kind: "expr", expr, percent } : null;
+}
+
+const CHOICE = /^(?:(?:option|choice)\s*)?(?:\(([A-Ja-j])\)|([A-J])\)?|([A-J])\.)(?:\s+.*)?$/s;
+
+function textOf(s: string): ParsedAnswer {
+  return { kind: "text", text: canonicalText(s) };
+}
+
+/** Lower case, spacing collapsed, a leading "the" and trailing punctuation dropped. */
+export function canonicalText(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .replace(/^the\s+/, "")
+    .replace(/[.!;,]+$/, "")
+    .trim();
+}
+
+/** A word that is not math (two or more letters that are no function name): the answer is text. */
+function looksLikeText(s: string): boolean {
+  if (/[\d\\^_=+*/()[\]{}<>|-]/.test(s)) return false;
+  return /[A-Za-z]{2,}/.test(s);
+}
+
+function parseItems(parts: string[]): ParsedAnswer[] {
+  return parts.map((p) => parseOne(p)[0]);
+}
+
+/** Every reading of `s` (usually one; a comma decimal has two). */
+export function parseAnswer(s: string): ParsedAnswer[] {
+  return parseOne(s.trim());
+}
+
+function parseOne(s: string): ParsedAnswer[] {
+  if (!s) return [textOf("")];
+  const choice = CHOICE.exec(s);
+  if (choice && (choice[1] || s.length <= 2 || /^(?:option|choice)/i.test(s) || /^\(?[A-J]\)/.test(s))) {
+    return [{ kind: "choice", letter: (choice[1] ?? choice[2] ?? choice[3]).toUpperCase() }];
+  }
+  // Interval unions.
+  const union = splitTopLevel(s, /\\cup|∪|\s+U\s+/y);
+  if (union.length > 1) return [{ kind: "interval-union", parts: parseItems(union) }];
+  // "x = 1 or x = 2", "1 and 2".
+  const alternatives = splitTopLevel(s, /\s+(?:or|and)\s+/y);
+  if (alternatives.length > 1) return [{ kind: "set", items: parseItems(alternatives) }];
+  // Equations.
+  const sides = splitTopLevel(s, /(?<![<>!])=(?!=)/y);
+  if (sides.length === 2) {
+    const [lhs, rhs] = sides;
+    if (LONE_VARIABLE.test(lhs) && rhs) return parseOne(rhs);
+    const l = parseExpr(lhs);
+    const r = parseExpr(rhs);
+    if (l?.kind === "expr" && r?.kind === "expr") {
+      const difference = mathExpression(`(${l.expr.source})-(${r.expr.source})`);
+      if (difference) return [{ kind: "equation", difference }];
+    }
+    return [textOf(s)];
+  }
+  // Sets.
+  for (const [open, close] of [
+    ["\\{", "\\}"],
+    ["{", "}"],
+  ] as const) {
+    if (s.startsWith(open) && s.endsWith(close) && wrapsWhole(s, open.length, close.length)) {
+      const inner = s.slice(open.length, s.length - close.length).trim();
+      const items = inner ? splitTopLevel(inner, /,/y) : [];
+      if (open === "{" && items.length < 2) break; // "{5}" is a group, not a set
+      return [{ kind: "set", items: parseItems(items) }];
+    }
+  }
+  // Tuples and intervals.
+  if ((s[0] === "(" || s[0] === "[") && (s.endsWith(")") || s.endsWith("]")) && wrapsWhole(s, 1, 1)) {
+    const items = splitTopLevel(s.slice(1, -1), /,/y);
+    if (items.length >= 2) return [{ kind: "bracketed", open: s[0] as "(" | "[", close: s[s.length - 1] as ")" | "]", items: parseItems(items) }];
+  }
+  // Numbers with separators before bare lists.
+  const plain = withoutThousands(s);
+  if (plain !== null) return [parseExpr(plain) ?? textOf(s)];
+  const comma = /^([-+]?\d+),(\d+)$/.exec(s);
+  if (comma && comma[2].length !== 3) {
+    const asDecimal = parseExpr(`${comma[1]}.${comma[2]}`);
+    return [...(asDecimal ? [asDecimal] : []), { kind: "set", items: parseItems([comma[1], comma[2]]) }];
+  }
+  const list = splitTopLevel(s, /,|;/y);
+  if (list.length > 1) return [{ kind: "set", items: parseItems(list) }];
+  if (looksLikeText(s)) return [textOf(s)];
+  return [parseExpr(s) ?? textOf(s)];
+}
