@@ -6,10 +6,11 @@
  */
 import * as vscode from "vscode";
 import { DIAGNOSTIC_SOURCE } from "../annotations/diagnosticsModel";
-import type { HumanLabel } from "../labels/labelFile";
+import { type HumanLabel, LABELS_FILE } from "../labels/labelFile";
 import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { resolveStepTarget, stepAt } from "./stepTarget";
+import { confirmUntrustedWrite } from "./trust";
 
 /** The code action kind of StepLens's label actions (a quick fix, so Ctrl+. offers them on a step). */
 export const LABEL_ACTION_KIND = vscode.CodeActionKind.QuickFix.append("steplens").append("label");
@@ -68,6 +69,8 @@ export async function setStepLabel(ctx: StepLensContext, label: HumanLabel | "cl
     );
     return false;
   }
+  const what = `${label === "clear" ? "clear the label of" : `mark`} Step ${target.step + 1}${label === "clear" ? "" : ` as ${label}`} in ${LABELS_FILE} of '${where.folder.name}'`;
+  if (!(await confirmUntrustedWrite(what, where.folder.uri.toString(), ctx.log))) return false;
   if (label === "clear") await where.store.clear(where.trace, target.step);
   else await where.store.mark(where.trace, target.step, label);
   ctx.log.info(`label: ${where.trace} step ${target.step + 1} → ${label}`);

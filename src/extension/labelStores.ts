@@ -2,11 +2,12 @@
  * Human labels in the editor: one LabelStore (src/labels) per workspace folder, kept in
  * `<folder>/.steplens/labels.jsonl`, reloaded when the file changes on disk (another window, git).
  * A trace file is labelled under its folder-relative path, a dataset record under
- * `<dataset path>#<record id>` (see src/labels/labelFile.ts).
+ * `<dataset path>#<record id>` (see src/labels/labelFile.ts). The file and the `.steplens` folder are
+ * never followed through a link (the store refuses, and the user is told once per folder).
  */
 import path from "node:path";
 import * as vscode from "vscode";
-import { errorMessage } from "../core/errors";
+import { errorMessage, StepLensError } from "../core/errors";
 import type { HumanLabel } from "../labels/labelFile";
 import { LABELS_FILE, traceKey } from "../labels/labelFile";
 import { LabelStore } from "../labels/labelStore";
@@ -81,7 +82,11 @@ export class LabelStores implements vscode.Disposable {
     const report = (problems: { message: string }[]) => {
       for (const p of problems) this.log.warn(`labels: ${errorMessage(p)}`);
     };
-    const ready = store.load().then(report, (e: unknown) => this.log.error(`labels: cannot read ${file}: ${errorMessage(e)}`));
+    const ready = store.load().then(report, (e: unknown) => {
+      this.log.error(`labels: cannot read ${file}: ${errorMessage(e)}`);
+      // A link or a non-regular file where the labels live (a cloned repository's trap): say so once.
+      if (e instanceof StepLensError && e.details.code === "unsafe-path") void vscode.window.showWarningMessage(`StepLens labels are off in '${folder.name}': ${errorMessage(e)}`);
+    });
     const sub = store.onDidChange((c) => this.emitter.fire({ folder, trace: c.trace }));
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, LABELS_FILE));
     const reload = () => void store.reload().then(report, (e: unknown) => this.log.error(`labels: cannot read ${file}: ${errorMessage(e)}`));
