@@ -30,6 +30,8 @@ import type {
   Generation,
   GenerateRequest,
   ModelRole,
+  PrefixRolloutRequest,
+  PrefixRollouts,
   Prompt,
   RolloutRequest,
   SamplingOptions,
@@ -49,6 +51,7 @@ import { createLlamaRuntime, type LlamaRuntime, type NodeLlamaCpp } from "./llam
 import { ModelRegistry, type MemoryInfo, type ModelLease } from "./modelRegistry";
 import { resolveModel, type ResolvedModel } from "./modelSource";
 import { PrefixCache } from "./prefixCache";
+import { runPrefixRollouts } from "./prefixRollouts";
 import { SequencePool } from "./sequencePool";
 
 export interface LocalEngineOptions {
@@ -350,6 +353,19 @@ export class LocalEngine implements Engine {
     throwIfAborted(opts.signal);
     const loaded = await this.role(req.role, opts);
     return this.sample(loaded, this.promptTokens(loaded.model, req.prefix, true), req, opts);
+  }
+
+  /** Rollouts after every boundary of one text, which is evaluated once and forked (see ./prefixRollouts.ts). */
+  async prefixRollouts(req: PrefixRolloutRequest, opts: RunOptions = {}): Promise<PrefixRollouts> {
+    throwIfAborted(opts.signal);
+    const loaded = await this.role(req.role, opts);
+    const head = this.promptTokens(loaded.model, req.head, true);
+    const stops = head.stops.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.values.join("")).filter((t) => t !== "");
+    return runPrefixRollouts(
+      { model: loaded.model, pool: loaded.pool, head: { tokens: head.tokens, stops }, forget: (s) => this.prefix.forget(s) },
+      req,
+      opts,
+    );
   }
 
   private grammarFor(schema: object): Promise<LlamaGrammar> {

@@ -20,6 +20,8 @@ import type {
   Generation,
   ModelRole,
   Prompt,
+  PrefixRolloutRequest,
+  PrefixRollouts,
   RolloutRequest,
   SamplingOptions,
   ScoreRequest,
@@ -29,6 +31,7 @@ import type {
   TokenProbabilityRequest,
 } from "../engine";
 import { MODEL_ROLES } from "../engine";
+import { prefixRolloutsViaRollouts } from "../prefixRollouts";
 import { findPreset } from "../presets";
 import { classificationHeadError, needsClassificationHead } from "./classificationHeadRoute";
 import { ConcurrencyLimiter } from "./concurrencyLimiter";
@@ -220,6 +223,11 @@ export class OpenAiEngine implements Engine {
   /** Continues a shared prefix `n` times; the endpoint's own prefix cache shares its evaluation. */
   rollouts(req: RolloutRequest, opts?: RunOptions): Promise<Generation[]> {
     return this.generate({ ...req, prompt: req.prefix }, opts);
+  }
+
+  /** Rollouts after every boundary of one text: one request per boundary (the endpoint's prefix cache may share their prompts). */
+  prefixRollouts(req: PrefixRolloutRequest, opts?: RunOptions): Promise<PrefixRollouts> {
+    return prefixRolloutsViaRollouts(this, req, opts);
   }
 
   private async generateOnce(role: ModelRole, prompt: Prompt, s: SamplingOptions & { n: number }, opts?: RunOptions): Promise<Generation[]> {

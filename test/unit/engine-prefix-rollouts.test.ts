@@ -1,0 +1,99 @@
+/**
+ * Rollouts after every boundary of one text (PAV progress) on the local engine, on generated tiny
+ * models with RANDOM weights (plumbing, not judgement): forked prefixes give exactly the rollouts a
+ * freshly evaluated prefix gives with the same seed, the trace is evaluated once, one sequence
+ * works too, the counts add up, and cancellation stops it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { CancelledError } from "../../src/core/errors";
+import type { PrefixRolloutRequest } from "../../src/engines/engine";
+import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
+import { LocalEngine } from "../../src/engines/local/localEngine";
+import { prefixRolloutsViaRollouts } from "../../src/engines/prefixRollouts";
+import { proverPrompt } from "../../src/progress/proverPrompt";
+import { testModel } from "../support/testModels";
+
+const STEPS = ["We have 2x + 3 = 11.", "Subtract 3: 2x = 8.", "Divide by 2: x = 4.", "So the answer is \\boxed{4}."];
+
+describe("prefix rollouts: the trace evaluated once, every boundary forked (random-weight tiny models)", () => {
+  let runtime: LlamaRuntime;
+  let engine: LocalEngine;
+  let single: LocalEngine;
+  let chat: LocalEngine;
+  before(async () => {
+    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
+    const spm = await testModel({ tokenizer: "spm" });
+    const bpeChat = await testModel({ tokenizer: "bpe", chatTemplate: true });
+    const opts = { gpu: "off" as const, maxThreads: 0, contextSize: 1024, modelCacheDir: "", prm: { adapter: "math-shepherd" } };
+    engine = await LocalEngine.create({ ...opts, sequences: 4, models: { prover: spm } }, { runtime });
+    single = await LocalEngine.create({ ...opts, sequences: 1, models: { prover: spm } }, { runtime });
+    chat = await LocalEngine.create({ ...opts, sequences: 3, models: { prover: bpeChat } }, { runtime });
+  });
+  after(async () => {
+    await engine?.dispose();
+    await single?.dispose();
+    await chat?.dispose();
+    await runtime?.dispose();
+  });
+
+  const request = (over: Partial<PrefixRolloutRequest> = {}): PrefixRolloutRequest => {
+    const { head, segments } = proverPrompt("Solve 2x + 3 = 11.", STEPS);
+    return { role: "prover", head, segments, n: 3, seed: 11, temperature: 0.9, maxTokens: 10, ...over };
+  };
+
+  for (const [name, get] of [["spm", () => engine], ["bpe + ChatML", () => chat]] as const) {
+    it(`${name}: forked rollouts equal rollouts from a freshly evaluated prefix with the same seeds`, async () => {
+      const e = get();
+      const forked = await e.prefixRollouts(request());
+      await e.clearCaches();
+      const fresh = await e.prefixRollouts(request({ prefixReuse: "reevaluate" }));
+      assert.equal(forked.rollouts.length, STEPS.length + 1, "one row per boundary (before step 1, after each step)");
+      for (const row of forked.rollouts) assert.equal(row.length, 3);
+      assert.deepEqual(forked.rollouts, fresh.rollouts, "same texts, finish reasons and token counts");
+      assert.ok(new Set(forked.rollouts.flat().map((g) => g.text)).size > 1, "seeds differ per rollout");
+      assert.equal(forked.traceTokens, fresh.traceTokens);
+      // The fork evaluated the trace once; the baseline evaluated every boundary's prefix per rollout.
+      assert.equal(forked.prefixTokensEvaluated, forked.traceTokens);
+      assert.ok(fresh.prefixTokensEvaluated > 3 * forked.traceTokens, `${fresh.prefixTokensEvaluated} vs ${forked.traceTokens}`);
+      assert.equal(forked.rolloutTokens, forked.rollouts.flat().reduce((a, g) => a + g.tokens, 0));
+      for (const g of forked.rollouts.flat()) assert.ok(g.tokens <= 10 && (g.finishReason === "length" || g.finishReason === "stop"));
+    });
+  }
+
+  it("rollout i uses seed + i at every boundary, and repeats exactly", async () => {
+    const a = await engine.prefixRollouts(request());
+    const b = await engine.prefixRollouts(request({ seed: 12, n: 2 }));
+    for (let k = 0; k < a.rollouts.length; k++) assert.deepEqual(b.rollouts[k], a.rollouts[k].slice(1), `boundary ${k}`);
+  });
+
+  it("one sequence: the same rollouts (last boundary first, appended and erased on the trace sequence)", async () => {
+    const many = await engine.prefixRollouts(request());
+    const one = await single.prefixRollouts(request());
+    assert.deepEqual(one.rollouts, many.rollouts);
+    assert.equal(one.prefixTokensEvaluated, one.traceTokens);
+  });
+
+  it("greedy rollouts of one boundary are identical; the uncached fallback gives the counts of a per-prefix evaluation", async () => {
+    const g = await engine.prefixRollouts(request({ temperature: 0, n: 2 }));
+    for (const row of g.rollouts) assert.equal(row[0].text, row[1].text);
+    const fb = await prefixRolloutsViaRollouts(engine, request({ temperature: 0, n: 2, maxTokens: 4 }));
+    assert.equal(fb.rollouts.length, STEPS.length + 1);
+    assert.ok(fb.prefixTokensEvaluated > 2 * fb.traceTokens);
+  });
+
+  it("cancellation stops it with CancelledError", async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    const run = engine.prefixRollouts(request({ n: 4, maxTokens: 40 }), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done > 0 && ++seen === 1) controller.abort();
+      },
+    });
+    await assert.rejects(run, CancelledError);
+    // The engine still works afterwards.
+    const ok = await engine.prefixRollouts(request({ n: 1, maxTokens: 3 }));
+    assert.equal(ok.rollouts.length, STEPS.length + 1);
+  });
+});
