@@ -9,6 +9,10 @@ export type EngineKind = "local" | "openai";
 /** open-save: score on open and on save; type: also while typing (debounced); demand: only from commands. */
 export type RunTrigger = "open-save" | "type" | "demand";
 export type AggregateMode = "step" | "outcome" | "first-error";
+/** Who judges a rollout's steps for a reward: the scalar PRM or the generative verifier. */
+export type RewardSource = "prm" | "verifier";
+/** How a judgement becomes a reward (src/rewards/scalarize.ts); auto: min for the PRM, hybrid for the verifier. */
+export type RewardScalarize = "auto" | "outcome" | "hybrid" | "min" | "product" | "pav" | "steps";
 
 export interface StepLensConfig {
   traces: {
@@ -27,6 +31,8 @@ export interface StepLensConfig {
     sequences: number;
     /** Folder where downloaded models are kept; empty means the default cache. */
     modelCacheDir: string;
+    /** Compiled JSON-schema grammars kept in memory (least recently used dropped first). */
+    grammarCacheSize: number;
   };
   models: {
     /** Per role: a local path, an `hf:` URI, or a preset name. Empty: not set. */
@@ -73,12 +79,30 @@ export interface StepLensConfig {
     inlineScores: boolean;
     codeLens: boolean;
   };
+  /** Rewards for RL (src/rewards): the format gate's rules, the judge and the scalarisation. */
+  rewards: {
+    source: RewardSource;
+    scalarize: RewardScalarize;
+    /** Reward of a rollout that fails the format gate. */
+    gatedReward: number;
+    gateBoxedCount: boolean;
+    gateAnswerTagCount: boolean;
+    gateTextAfterAnswer: boolean;
+    gateStepCount: boolean;
+    minSteps: number;
+    maxSteps: number;
+    gateSecondSolution: boolean;
+    /** Verifications per rollout when the verifier judges (1: one pass at temperature 0, as SPARK's RL). */
+    verifierSamples: number;
+    /** Port of the reward server the extension starts (`steplens serve`). */
+    serverPort: number;
+  };
 }
 
 export const DEFAULT_CONFIG: StepLensConfig = {
   traces: { filePatterns: [] },
   engine: { kind: "local" },
-  local: { gpu: "auto", maxThreads: 0, contextSize: 4096, sequences: 4, modelCacheDir: "" },
+  local: { gpu: "auto", maxThreads: 0, contextSize: 4096, sequences: 4, modelCacheDir: "", grammarCacheSize: 32 },
   models: { prm: "", verifier: "", generator: "", prover: "" },
   prm: { adapter: "math-shepherd", stepTag: "ки", positiveToken: "+", negativeToken: "-", threshold: 0.5 },
   openai: { baseUrl: "http://127.0.0.1:8080/v1", model: "", prmModel: "", concurrency: 4, timeoutMs: 120000, maxRetries: 4 },
@@ -93,6 +117,66 @@ export const DEFAULT_CONFIG: StepLensConfig = {
   },
   run: { trigger: "open-save", debounceMs: 800 },
   annotations: { hover: true, gutterHeat: true, inlineScores: true, codeLens: true },
+  rewards: {
+    source: "prm",
+    scalarize: "auto",
+    gatedReward: 0,
+    gateBoxedCount: true,
+    gateAnswerTagCount: true,
+    gateTextAfterAnswer: true,
+    gateStepCount: true,
+    minSteps: 3,
+    maxSteps: 20,
+    gateSecondSolution: true,
+    verifierSamples: 1,
+    serverPort: 8080,
+  },
+};
+
+/** Bounds of a numeric setting (package.json's `minimum`/`maximum`; `integer` for "type": "integer"). */
+export interface SettingBounds {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/**
+ * Bounds of every numeric setting, keyed `<section>.<key>`: the one table the CLI flags, the settings
+ * reader and package.json share (test/unit/config-manifest.test.ts checks it against the manifest).
+ */
+export const CONFIG_BOUNDS: Readonly<Record<string, SettingBounds>> = {
+  "local.maxThreads": { min: 0, max: 1024, integer: true },
+  "local.contextSize": { min: 256, max: 1048576, integer: true },
+  "local.sequences": { min: 1, max: 256, integer: true },
+  "local.grammarCacheSize": { min: 1, max: 1024, integer: true },
+  "prm.threshold": { min: 0, max: 1, integer: false },
+  "openai.concurrency": { min: 1, max: 256, integer: true },
+  "openai.timeoutMs": { min: 1000, max: 3600000, integer: true },
+  "openai.maxRetries": { min: 0, max: 20, integer: true },
+  "verify.samples": { min: 1, max: 64, integer: true },
+  "verify.tau": { min: 0, max: 1, integer: false },
+  "verify.temperature": { min: 0, max: 2, integer: false },
+  "run.debounceMs": { min: 0, max: 60000, integer: true },
+  "rewards.gatedReward": { min: -10, max: 10, integer: false },
+  "rewards.minSteps": { min: 0, max: 1000, integer: true },
+  "rewards.maxSteps": { min: 1, max: 1000, integer: true },
+  "rewards.verifierSamples": { min: 1, max: 64, integer: true },
+  "rewards.serverPort": { min: 1, max: 65535, integer: true },
+};
+
+/** `Record<Union, true>` forces every member of the union to be listed (and nothing else). */
+function members<T extends string>(all: Record<T, true>): readonly T[] {
+  return Object.keys(all) as T[];
+}
+
+/** Allowed values of the enum-typed settings, keyed `<section>.<key>` (package.json lists the same). */
+export const CONFIG_ENUMS: Readonly<Record<string, readonly string[]>> = {
+  "engine.kind": members<EngineKind>({ local: true, openai: true }),
+  "local.gpu": members<GpuSetting>({ auto: true, cuda: true, vulkan: true, metal: true, off: true }),
+  "verify.aggregate": members<AggregateMode>({ step: true, outcome: true, "first-error": true }),
+  "run.trigger": members<RunTrigger>({ "open-save": true, type: true, demand: true }),
+  "rewards.source": members<RewardSource>({ prm: true, verifier: true }),
+  "rewards.scalarize": members<RewardScalarize>({ auto: true, outcome: true, hybrid: true, min: true, product: true, pav: true, steps: true }),
 };
 
 /** Threads for node-llama-cpp on CPU: the setting, or cores - 1 (at least 1). */

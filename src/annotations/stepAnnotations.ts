@@ -18,14 +18,15 @@
 import type { SourceRange, Trace, TraceLabels } from "../core/trace";
 import type { ScoreResult } from "../engines/engine";
 import type { HumanLabel } from "../labels/labelFile";
+import { DEMO_NOTICE } from "../engines/local/demoModelName";
 import { HEAT_BUCKETS, heatBucket } from "./heatScale";
 
 export type { HumanLabel };
 export type StepVerdict = "correct" | "incorrect" | "unknown";
 export type VerdictSource = "label" | "verifiers" | "prm";
 
-/** The label every rendered score carries when the model is a generated demo model (random weights). */
-export const DEMO_NOTICE = "demo: scores are meaningless";
+/** The label every rendered score carries when the model is a generated demo model (random weights); defined with the demo model. */
+export { DEMO_NOTICE };
 
 /** One verifier's critique of a step (`verifier` is 0-based; users see it 1-based). */
 export interface VerifierCritique {
@@ -49,6 +50,8 @@ export interface VerificationStepView {
   critique?: VerifierCritique | null;
   /** Every verification's verdict and critique of this step (for related information). */
   critiques?: (VerifierCritique & { verdict: "correct" | "incorrect" | null })[];
+  /** One entry per verification, in sample order, including malformed ones (the inspector's agreement matrix). */
+  cells?: { verifier: number; verdict: "correct" | "incorrect" | "not-given" | "malformed"; critique: string }[];
 }
 
 export interface VerificationView {

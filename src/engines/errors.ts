@@ -62,7 +62,7 @@ export function gpuUnavailableWarning(asked: string, threads: number): string {
 
 export function contextTooSmall(trace: string, tokens: number, contextSize: number): StepLensError {
   return err("context-too-small", `trace ${trace} needs ${tokens} tokens but the context holds ${contextSize}.`, {
-    hint: `Raise steplens.local.contextSize (or --context) to at least ${Math.ceil(tokens / 256) * 256}, or shorten the trace.`,
+    hint: `Raise steplens.local.contextSize (CLI: --context-size) to at least ${Math.ceil(tokens / 256) * 256}, or shorten the trace.`,
   });
 }
 

@@ -8,48 +8,15 @@
  * A model is a demo model when its file name starts with `steplens-demo-` (written here) or
  * `steplens-test-` (the test suite's generated models, random weights too).
  *
- * The model is written by the same GGUF writer the test suite uses (src/engines/local/ggufWriter.ts).
+ * The file itself is written by src/engines/local/demoModel.ts (shared with the CLI's `--model demo`).
  */
-import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import { DEMO_MODEL_PREFIX, isDemoModel } from "../engines/local/demoModelName";
-import { writeGgufModel, type GgufModelOptions } from "../engines/local/ggufWriter";
+import { isDemoModel } from "../engines/local/demoModelName";
+import { DEMO_MODEL_OPTIONS, ensureDemoModelFile } from "../engines/local/demoModel";
 import { CONFIG_SECTION } from "./configuration";
 
-/** Shape of the demo model: tiny (fast on any CPU), SentencePiece tokenizer, ChatML template. */
-export const DEMO_MODEL_OPTIONS: GgufModelOptions = {
-  tokenizer: "spm",
-  chatTemplate: true,
-  embd: 64,
-  layers: 2,
-  heads: 4,
-  ff: 128,
-  contextLength: 8192,
-  weightType: "f32",
-  seed: 20240531,
-  name: "steplens-demo",
-};
-
-const DEMO_PREFIX = DEMO_MODEL_PREFIX;
-export { isDemoModel };
-
-/** The demo model's file under `dir`, written when missing (returns its path). */
-export function ensureDemoModelFile(dir: string): string {
-  const hash = crypto.createHash("sha256").update(JSON.stringify(DEMO_MODEL_OPTIONS)).digest("hex").slice(0, 10);
-  const file = path.join(dir, `${DEMO_PREFIX}${hash}.gguf`);
-  if (fs.existsSync(file)) return file;
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    writeGgufModel(tmp, DEMO_MODEL_OPTIONS);
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return file;
-}
+export { DEMO_MODEL_OPTIONS, ensureDemoModelFile, isDemoModel };
 
 /**
  * "StepLens: Use Demo Model": writes the demo model into global storage and selects it in the user

@@ -5,27 +5,10 @@
  * Values that have the wrong type or lie outside an enum fall back to the default and are reported,
  * so one bad entry in settings.json never breaks the extension.
  */
-import {
-  DEFAULT_CONFIG,
-  type AggregateMode,
-  type EngineKind,
-  type GpuSetting,
-  type RunTrigger,
-  type StepLensConfig,
-} from "../config";
+import { CONFIG_BOUNDS, CONFIG_ENUMS, DEFAULT_CONFIG, type StepLensConfig } from "../config";
 
-/** `Record<Union, true>` forces every member of the union to be listed (and nothing else). */
-function members<T extends string>(all: Record<T, true>): readonly T[] {
-  return Object.keys(all) as T[];
-}
-
-/** Allowed values of the enum-typed settings, keyed `<section>.<key>` (package.json lists the same). */
-export const SETTING_ENUMS: Readonly<Record<string, readonly string[]>> = {
-  "engine.kind": members<EngineKind>({ local: true, openai: true }),
-  "local.gpu": members<GpuSetting>({ auto: true, cuda: true, vulkan: true, metal: true, off: true }),
-  "verify.aggregate": members<AggregateMode>({ step: true, outcome: true, "first-error": true }),
-  "run.trigger": members<RunTrigger>({ "open-save": true, type: true, demand: true }),
-};
+/** Allowed values of the enum-typed settings (the table lives next to StepLensConfig). */
+export const SETTING_ENUMS = CONFIG_ENUMS;
 
 /** Every setting key (`<section>.<key>`, without the `steplens.` prefix) with its default, in DEFAULT_CONFIG order. */
 export function settingKeys(): { key: string; section: string; name: string; defaultValue: unknown }[] {
@@ -73,6 +56,11 @@ function validate(key: string, value: unknown, defaultValue: unknown): string | 
   }
   if (typeof value !== typeof defaultValue) return `expected a ${typeof defaultValue}, got ${describe(value)}`;
   if (typeof value === "number" && !Number.isFinite(value)) return `expected a finite number, got ${value}`;
+  const bounds = CONFIG_BOUNDS[key];
+  if (bounds && typeof value === "number") {
+    if (bounds.integer && !Number.isInteger(value)) return `expected a whole number, got ${value}`;
+    if (value < bounds.min || value > bounds.max) return `${value} is outside ${bounds.min}–${bounds.max}`;
+  }
   const allowed = SETTING_ENUMS[key];
   if (allowed && !allowed.includes(value as string)) {
     return `${JSON.stringify(value)} is not one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;

@@ -6,39 +6,16 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
-import type { CliIo } from "../../src/cli/command";
 import { createEvalCommand } from "../../src/cli/commands/eval";
 import type { Engine, ScoreRequest, ScoreResult } from "../../src/engines/engine";
+import { processBenchDir } from "../support/repo";
+import { memoryIo as memoryIoWith } from "../support/cliIo";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
-function dataDir(): string {
-  const near = path.resolve(repoRoot(), "../shared/data/processbench");
-  return fs.existsSync(near) ? near : "/work/shared/data/processbench";
-}
-const DATA = dataDir();
+const memoryIo = (signal?: AbortSignal) => memoryIoWith({ signal });
+
+const DATA = processBenchDir();
 const SUBSETS = ["gsm8k", "math", "olympiadbench", "omnimath"];
-
-function memoryIo(signal = new AbortController().signal): CliIo & { out: () => string; err: () => string } {
-  const sink = () => {
-    const chunks: string[] = [];
-    const w = new Writable({
-      write(c, _e, cb) {
-        chunks.push(String(c));
-        cb();
-      },
-    });
-    return { w, text: () => chunks.join("") };
-  };
-  const o = sink();
-  const e = sink();
-  return { stdout: o.w, stderr: e.w, env: {}, signal, isTTY: false, out: o.text, err: e.text };
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-eval-"));
 const records = Object.fromEntries(SUBSETS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { id: string; label: number; problem: string; steps: string[] }[]]));
@@ -108,7 +85,7 @@ test("usage errors exit 2 with the reason", async () => {
     [["eval", "processbench", "--data", DATA, "--threshold", "0.5", "--tune-threshold", "gsm8k"], /not both/],
     [["eval", "processbench", "--data", DATA, "--scorer", "critic", "--threshold", "0.3"], /--scorer prm only/],
     [["eval", "processbench", "--data", DATA, "--predictions", "x.jsonl", "--scorer", "prm"], /--scorer does not apply/],
-    [["eval", "processbench", "--data", DATA, "--limit", "0"], /--limit must be a positive integer/],
+    [["eval", "processbench", "--data", DATA, "--limit", "0"], /--limit must be a whole number of at least 1/],
     [["eval", "processbench", "--data", DATA, "--bogus"], /Unknown option '--bogus'/],
     [["eval", "processbench", "--data", DATA], /no model/],
   ];
@@ -162,8 +139,8 @@ class LabelPrm implements Engine {
 test("with a model: predictions and metrics go to --out; the same command again resumes with no new work", async () => {
   const out = path.join(tmp(), "run");
   const engine = new LabelPrm();
-  const cmd = createEvalCommand(async (flags, _io, role) => {
-    assert.equal(flags.model, "fake.gguf");
+  const cmd = createEvalCommand(async (config, _io, role) => {
+    assert.equal(config.models.prm, "fake.gguf");
     assert.equal(role, "prm");
     return engine;
   });

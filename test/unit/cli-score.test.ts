@@ -111,7 +111,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     const listing = await cli(["score", trace, "--model", tiny], { isTTY: true });
     assert.match(listing.out, /^ {2}1\. 0\.\d{3} .* line 3 /m);
     assert.match(listing.out, /^ {2}3\. 0\.\d{3} .* line 7 /m);
-    assert.match(listing.err, /scoring \[#*-*\] \d+%/, "a progress bar on a terminal");
+    assert.match(listing.err, /\r\x1b\[Kscoring \d+\/\d+ — scoring/, "a progress line on a terminal");
   });
 
   it("the threshold decides the first error: -1 when no step is below it", async () => {

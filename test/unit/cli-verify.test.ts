@@ -7,22 +7,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
-import type { CliIo } from "../../src/cli/command";
-import { createVerifyCommand, engineConfigFromFlags, progressPrinter, safeText } from "../../src/cli/commands/verify";
+import { createVerifyCommand } from "../../src/cli/commands/verify";
+import { engineConfig, progressPrinter, safeText } from "../../src/cli/flags";
 import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
 import { testModel } from "../support/testModels";
+import { memoryIo } from "../support/cliIo";
 
-function memoryIo(): CliIo & { out: () => string; err: () => string } {
-  const sink = () => {
-    const chunks: string[] = [];
-    return { w: new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }), text: () => chunks.join("") };
-  };
-  const o = sink();
-  const e = sink();
-  return { stdout: o.w, stderr: e.w, env: {}, signal: new AbortController().signal, isTTY: false, out: o.text, err: e.text };
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-verify-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -154,7 +145,7 @@ test("progress: redrawn in place on a terminal, plain throttled lines in logs", 
 test("usage errors exit 2 with the reason", async () => {
   const cases: [string[], RegExp][] = [
     [["verify"], /which file/],
-    [["verify", traceFile, "--samples", "0", "--model", "m"], /--samples must be an integer from 1 to 256/],
+    [["verify", traceFile, "--samples", "0", "--model", "m"], /--samples must be a whole number from 1 to 64/],
     [["verify", traceFile, "--tau", "2", "--model", "m"], /--tau must be a number from 0 to 1/],
     [["verify", traceFile, "--aggregate", "median", "--model", "m"], /--aggregate must be one of step, outcome, first-error/],
     [["verify", traceFile], /no model/],
@@ -174,9 +165,9 @@ test("usage errors exit 2 with the reason", async () => {
 });
 
 test("engine flags become the typed config: local sequences cover K; endpoints get enough concurrency", () => {
-  const local = engineConfigFromFlags({ model: "x.gguf", samples: 8, gpu: "off", threads: "1" }, "verifier");
+  const local = engineConfig({ model: "x.gguf", gpu: "off", threads: "1" }, ["verifier"], {}, { samples: 8 });
   assert.deepEqual([local.engine.kind, local.models.verifier, local.local.sequences, local.local.gpu, local.local.maxThreads], ["local", "x.gguf", 8, "off", 1]);
-  const remote = engineConfigFromFlags({ endpoint: "http://h/v1", apiModel: "qwen", samples: 16 }, "verifier");
+  const remote = engineConfig({ endpoint: "http://h/v1", "api-model": "qwen" }, ["verifier"], {}, { samples: 16 });
   assert.deepEqual([remote.engine.kind, remote.openai.baseUrl, remote.openai.model, remote.openai.concurrency], ["openai", "http://h/v1", "qwen", 16]);
 });
 

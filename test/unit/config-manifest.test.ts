@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { DEFAULT_CONFIG } from "../../src/config";
+import { CONFIG_BOUNDS, DEFAULT_CONFIG } from "../../src/config";
 import { CommandId } from "../../src/extension/commandIds";
 import { readSettings, SETTING_ENUMS, settingKeys } from "../../src/extension/settings";
 
@@ -151,4 +151,27 @@ test("readSettings with nothing set gives DEFAULT_CONFIG", () => {
   const { config, problems } = readSettings(() => undefined);
   assert.deepEqual(config, DEFAULT_CONFIG);
   assert.deepEqual(problems, []);
+});
+
+test("numeric bounds live once: CONFIG_BOUNDS equals package.json's minimum/maximum/integer for every numeric setting", () => {
+  const numeric = Object.entries(properties).filter(([, s]) => s.type === "number" || s.type === "integer");
+  assert.ok(numeric.length >= 10, "expected the numeric settings");
+  for (const [full, schema] of numeric) {
+    const key = full.slice(PREFIX.length);
+    const b = CONFIG_BOUNDS[key];
+    assert.ok(b, `${full} has no CONFIG_BOUNDS entry (src/config.ts)`);
+    assert.equal(b.min, schema.minimum, `${full}: minimum`);
+    assert.equal(b.max, schema.maximum, `${full}: maximum`);
+    assert.equal(b.integer, schema.type === "integer", `${full}: integer`);
+  }
+  const extra = Object.keys(CONFIG_BOUNDS).filter((k) => !properties[PREFIX + k]);
+  assert.deepEqual(extra, [], "CONFIG_BOUNDS keys that are not settings");
+});
+
+test("a setting outside its bounds falls back to the default and is reported", () => {
+  const { config, problems } = readSettings((k) => (k === "local.contextSize" ? 64 : k === "local.sequences" ? 2.5 : undefined));
+  assert.equal(config.local.contextSize, DEFAULT_CONFIG.local.contextSize);
+  assert.equal(config.local.sequences, DEFAULT_CONFIG.local.sequences);
+  assert.equal(problems.length, 2, problems.join("\n"));
+  assert.match(problems[0]!, /contextSize: 64 is outside 256–1048576/);
 });

@@ -6,8 +6,9 @@ import path from "node:path";
 import { DatasetIndex } from "../../src/datasets/datasetIndex";
 import { readTraces } from "../../src/formats/records";
 import { CancelledError, StepLensError } from "../../src/core/errors";
+import { processBenchDir } from "../support/repo";
 
-const PROCESSBENCH = "/work/shared/data/processbench/gsm8k.json";
+const PROCESSBENCH = path.join(processBenchDir(), "gsm8k.json");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-dsindex-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

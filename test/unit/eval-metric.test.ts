@@ -8,21 +8,13 @@ import path from "node:path";
 import { computeProcessBenchMetrics, f1Of, PROCESSBENCH_SUBSETS } from "../../src/eval/processbenchMetric";
 import { processBenchFiles } from "../../src/eval/processbenchData";
 import { evaluatePredictions } from "../../src/eval/scorePredictions";
+import { processBenchDir } from "../support/repo";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
-function dataDir(): string {
-  const near = path.resolve(repoRoot(), "../shared/data/processbench");
-  return fs.existsSync(near) ? near : "/work/shared/data/processbench";
-}
 interface Rec {
   id: string;
   label: number;
 }
-const DATA = dataDir();
+const DATA = processBenchDir();
 const records: Record<string, Rec[]> = Object.fromEntries(
   PROCESSBENCH_SUBSETS.map((s) => [s, (JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as Rec[]).map(({ id, label }) => ({ id, label }))]),
 );

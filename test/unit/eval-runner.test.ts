@@ -15,17 +15,9 @@ import { runProcessBench } from "../../src/eval/processbenchRunner";
 import { criticScorer, prmScorer } from "../../src/eval/scorers";
 import { readPredictions } from "../../src/eval/predictions";
 import { tuneThreshold, firstBelow, thresholdCandidates, evaluateThreshold } from "../../src/eval/thresholdTuning";
+import { processBenchDir } from "../support/repo";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
-function dataDir(): string {
-  const near = path.resolve(repoRoot(), "../shared/data/processbench");
-  return fs.existsSync(near) ? near : "/work/shared/data/processbench";
-}
-const DATA = dataDir();
+const DATA = processBenchDir();
 const labels = new Map<string, number>();
 for (const s of ["gsm8k", "math"])
   for (const r of JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { problem: string; steps: string[]; label: number }[]) labels.set(r.problem + "\u0000" + r.steps.join("\u0000"), r.label);

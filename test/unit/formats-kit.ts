@@ -3,20 +3,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { readTraces, type ReadTracesOptions, type TraceRecordResult } from "../../src/formats/records";
+import { processBenchDir, repoRoot } from "../support/repo";
 
-/** The repository root: the nearest folder holding package.json above this (bundled) file, else above the cwd. */
-export function repoRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  throw new Error(`package.json not found above ${__dirname} or ${process.cwd()}`);
-}
+export { repoRoot };
+
 
 export const FIXTURES = () => path.join(repoRoot(), "test/fixtures/datasets");
-export const PROCESSBENCH_DIR = "/work/shared/data/processbench";
+export const PROCESSBENCH_DIR = processBenchDir();
 
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

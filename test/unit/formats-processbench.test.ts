@@ -126,7 +126,7 @@ for (const [name, total, withError, correct] of SUBSETS) {
     const file = path.join(PROCESSBENCH_DIR, `${name}.json`);
     if (!fs.existsSync(file)) {
       t.diagnostic(`${file} is not on this machine`);
-      assert.fail(`${file} is missing: the real-data test needs /work/shared/data/processbench`);
+      assert.fail(`${file} is missing: the real-data test needs test/fixtures/processbench/ (or STEPLENS_PROCESSBENCH_DIR)`);
     }
     const results = await readAll(file, { highWaterMark: 4096 });
     assert.equal(failures(results).length, 0);

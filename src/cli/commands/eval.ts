@@ -4,7 +4,6 @@
  * resumable through `--out`.
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG } from "../../config";
 import type { ProcessBenchMetrics } from "../../eval/processbenchMetric";
 import { PROCESSBENCH_SUBSETS } from "../../eval/processbenchMetric";
@@ -13,17 +12,8 @@ import { runProcessBench } from "../../eval/processbenchRunner";
 import { criticScorer, prmScorer, SCORER_NAMES, verifyScorer, type ItemScorer, type ScorerName } from "../../eval/scorers";
 import { evaluatePredictions } from "../../eval/scorePredictions";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import {
-  ENGINE_HELP,
-  engineFlags,
-  engineFromFlags,
-  parseNumberFlag,
-  progressPrinter,
-  safeText,
-  VERIFY_FLAG_OPTIONS,
-  verifyOptionsFromFlags,
-  type EngineFactory,
-} from "./verify";
+import { demoLabel, ENGINE_HELP, engineConfig, engineFromConfig, enumFlag, intFlag, numberFlag, parseFlags, progressPrinter, safeText } from "../flags";
+import { VERIFY_FLAG_OPTIONS, verifyOptionsFromFlags, type EngineFactory } from "./verify";
 
 const HELP = `Usage: steplens eval processbench --data <dir|file> [options]
 
@@ -69,7 +59,8 @@ Exit codes: 0 done; 1 the data or predictions could not be read, or some items f
 2 usage error; 130 interrupted (rerun to resume).
 
 Examples:
-  steplens eval processbench --data ../shared/data/processbench --predictions preds.jsonl --json
+  steplens eval processbench --predictions preds.jsonl --json
+  steplens eval processbench --data test/fixtures/processbench --predictions preds.jsonl
   steplens eval processbench --data pb/ --scorer prm --model math-shepherd --tune-threshold gsm8k
   steplens eval processbench --data pb/ --scorer critic --samples 8 --endpoint http://127.0.0.1:8000/v1 --api-model qwen`;
 
@@ -97,45 +88,35 @@ function noteBadRecords(io: CliIo, bad: BadRecord[]): void {
   if (bad.length > 10) io.stderr.write(`… and ${bad.length - 10} more bad records\n`);
 }
 
-function printMetrics(io: CliIo, m: ProcessBenchMetrics, json: boolean): void {
-  io.stdout.write((json ? JSON.stringify(metricsJson(m)) : metricsTable(m)) + "\n");
+function printMetrics(io: CliIo, m: ProcessBenchMetrics, json: boolean, demo?: string): void {
+  if (json) io.stdout.write(JSON.stringify({ ...metricsJson(m), ...(demo ? { demo } : {}) }) + "\n");
+  else io.stdout.write(metricsTable(m) + (demo ? `\n${demo} (a generated model with random weights)` : "") + "\n");
 }
 
-export function createEvalCommand(makeEngine: EngineFactory = engineFromFlags): CliCommand {
+export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig): CliCommand {
   return {
     name: "eval",
     summary: "ProcessBench evaluation: metrics from predictions, or run a PRM / verifier / critic",
     help: HELP,
     async run(argv, io) {
-      let parsed;
-      try {
-        parsed = parseArgs({
-          args: argv,
-          allowPositionals: true,
-          strict: true,
-          options: {
-            ...VERIFY_FLAG_OPTIONS,
-            data: { type: "string" },
-            subset: { type: "string" },
-            limit: { type: "string" },
-            scorer: { type: "string" },
-            threshold: { type: "string" },
-            "tune-threshold": { type: "string" },
-            predictions: { type: "string" },
-            out: { type: "string" },
-            concurrency: { type: "string" },
-            json: { type: "boolean" },
-            prm: { type: "string" },
-          },
-        });
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      const { values: v, positionals } = parsed;
+      const { values: v, positionals } = parseFlags(argv, {
+        ...VERIFY_FLAG_OPTIONS,
+        data: { type: "string" },
+        subset: { type: "string" },
+        limit: { type: "string" },
+        scorer: { type: "string" },
+        threshold: { type: "string" },
+        "tune-threshold": { type: "string" },
+        predictions: { type: "string" },
+        out: { type: "string" },
+        concurrency: { type: "string" },
+        json: { type: "boolean" },
+        prm: { type: "string" },
+      });
       if (positionals[0] !== "processbench" || positionals.length !== 1)
         throw new UsageError(positionals.length ? `unknown benchmark '${positionals.join(" ")}' (available: processbench)` : "which benchmark? steplens eval processbench --data <dir|file>");
       if (!v.data) throw new UsageError("--data <dir|file> is required (the ProcessBench folder or one subset file)");
-      const limit = parseNumberFlag("limit", v.limit, (n) => Number.isInteger(n) && n >= 1, "a positive integer");
+      const limit = intFlag(v, "limit", { min: 1 });
       const subsets = parseSubsets(v.subset);
       const json = Boolean(v.json);
 
@@ -159,13 +140,12 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromFlags): 
         return r.badRecords.length || r.problems.length ? 1 : 0;
       }
 
-      const scorerName = (v.scorer ?? "prm") as ScorerName;
-      if (!SCORER_NAMES.includes(scorerName)) throw new UsageError(`--scorer must be one of ${SCORER_NAMES.join(", ")} (got "${v.scorer}")`);
-      const threshold = parseNumberFlag("threshold", v.threshold, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
+      const scorerName = enumFlag<ScorerName>(v, "scorer", SCORER_NAMES) ?? "prm";
+      const threshold = numberFlag(v, "threshold", "prm.threshold");
       const tuneOn = v["tune-threshold"];
       if (scorerName !== "prm" && (threshold !== undefined || tuneOn)) throw new UsageError("--threshold and --tune-threshold apply to --scorer prm only");
       if (threshold !== undefined && tuneOn) throw new UsageError("give --threshold or --tune-threshold, not both");
-      const concurrency = parseNumberFlag("concurrency", v.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256") ?? 1;
+      const concurrency = intFlag(v, "concurrency", "openai.concurrency") ?? 1;
       const files = processBenchFiles(v.data, subsets);
       const report = files.map((f) => f.subset);
       let runFiles = files;
@@ -175,10 +155,13 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromFlags): 
       }
       const verifyOpts = scorerName === "prm" ? null : verifyOptionsFromFlags(v);
       const samples = scorerName === "critic" ? (v.samples ? verifyOpts!.samples : 8) : verifyOpts?.samples;
-      const flags = engineFlags(v, samples);
-      const modelName = v.endpoint ? `${v.endpoint} ${v["api-model"] ?? ""}`.trim() : (v.model ?? "");
+      const role = scorerName === "prm" ? "prm" : "verifier";
+      const config = engineConfig(v, [role], io.env, { samples });
+      if (v.prm) config.prm.adapter = v.prm;
+      const modelName = v.endpoint ? `${v.endpoint} ${v["api-model"] ?? ""}`.trim() : config.models[role];
+      const demo = demoLabel(config.models[role]);
       const outDir = path.resolve(v.out ?? `steplens-eval-${scorerName}`);
-      const engine = await makeEngine(flags, io, scorerName === "prm" ? "prm" : "verifier");
+      const engine = await makeEngine(config, io, role);
       let scorer: ItemScorer;
       try {
         if (scorerName === "prm") scorer = prmScorer(engine, `${modelName}${v.prm ? ` (${v.prm})` : ""}`);
@@ -224,7 +207,7 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromFlags): 
             `threshold ${r.threshold.value.toFixed(4)} tuned on ${r.threshold.tunedOn} (F1 there ${r.threshold.tuning.f1.toFixed(1)}, ${r.threshold.tuning.candidates} candidates), applied to every subset\n`,
           );
         else if (r.threshold) io.stderr.write(`threshold ${r.threshold.value}\n`);
-        printMetrics(io, r.metrics, json);
+        printMetrics(io, r.metrics, json, demo);
         return r.failures.length || r.badRecords.length ? 1 : 0;
       } finally {
         progress.done();

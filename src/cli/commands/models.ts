@@ -5,14 +5,13 @@
  * Listing never touches the network.
  */
 import fs from "node:fs";
-import { parseArgs } from "node:util";
 import { StepLensError } from "../../core/errors";
 import { MODEL_ROLES, type ModelRole } from "../../engines/engine";
 import { needsEndpoint } from "../../engines/errors";
 import { findPreset, PRESETS } from "../../engines/presets";
 import { cachedModelFile, downloadModel, listCachedModels, modelCacheDir, parseModelSpec } from "../../engines/local/modelSource";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { ProgressBar } from "./score";
+import { parseFlags, progressPrinter } from "../flags";
 
 const HELP = `Usage: steplens models [options]
        steplens models fetch <preset|hf:URI> [--cache-dir DIR]
@@ -84,24 +83,15 @@ export async function resolveRoles(models: Partial<Record<ModelRole, string>>, c
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e9 ? 2 : 1)} GB`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        model: { type: "string" },
-        "prm-model": { type: "string" },
-        "verifier-model": { type: "string" },
-        "generator-model": { type: "string" },
-        "prover-model": { type: "string" },
-        "cache-dir": { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  return parseFlags(argv, {
+    model: { type: "string" },
+    "prm-model": { type: "string" },
+    "verifier-model": { type: "string" },
+    "generator-model": { type: "string" },
+    "prover-model": { type: "string" },
+    "cache-dir": { type: "string" },
+    json: { type: "boolean", default: false },
+  });
 }
 
 async function list(values: ReturnType<typeof parse>["values"], io: CliIo): Promise<number> {
@@ -166,20 +156,20 @@ async function fetchModel(target: string | undefined, values: ReturnType<typeof 
   } else if (/^hf:/i.test(target)) uri = target;
   else throw new UsageError(`'${target}' is neither a preset nor an hf: URI (local files need no fetching).`);
 
-  const bar = new ProgressBar(io, "downloading");
+  const bar = progressPrinter(io, "downloading", 30_000, { unit: "bytes" });
   try {
     const file = await downloadModel(uri, {
       cacheDir: values["cache-dir"],
       env: io.env,
       signal: io.signal,
-      onProgress: (p) => bar.update(p, "bytes"),
+      onProgress: (p) => bar.update(p),
     });
-    bar.clear();
+    bar.done();
     io.stdout.write(`${file}\n`);
     io.stderr.write(`steplens models: ${preset ? preset.name : uri} is in ${dir}\n`);
     return 0;
   } finally {
-    bar.clear();
+    bar.done();
   }
 }
 

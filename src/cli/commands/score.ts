@@ -5,37 +5,23 @@
  * several at a time (one per parallel sequence, batched together) and written in input order.
  * Bad records are reported on stderr as `file:line: …` and skipped. Cancellable (Ctrl-C).
  */
-import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG, type GpuSetting, type StepLensConfig } from "../../config";
+import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { StepLensError, throwIfAborted } from "../../core/errors";
-import type { Progress } from "../../core/progress";
 import type { Trace } from "../../core/trace";
-import { createEngine } from "../../engines/createEngine";
 import type { Engine, ScoreResult } from "../../engines/engine";
 import { isEngineError } from "../../engines/errors";
 import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
-import { detectFormat, FORMAT_CHOICES, isFormatChoice } from "../../formats/detect";
+import { detectFormat, FORMAT_CHOICES, type FormatChoice } from "../../formats/detect";
 import { readTraces, type TraceRecordResult } from "../../formats/records";
 import { type CliCommand, type CliIo, UsageError } from "../command";
+import { DEMO_NOTICE, ENGINE_HELP, ENGINE_OPTIONS, engineConfig, engineFromConfig, enumFlag, type FlagValues, intFlag, isDemoModel, numberFlag, parseFlags, progressPrinter, safeText, textFlag } from "../flags";
 import { recordIdentity } from "../recordIdentity";
-import { DEMO_NOTICE } from "../../annotations/stepAnnotations";
-import { isDemoModel } from "../../engines/local/demoModelName";
-
-const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
 
 const HELP = `Usage: steplens score <file> [options]
 
 Scores every step of a trace (Markdown / text) or of every record of a dataset (ProcessBench,
 PRM800K, Math-Shepherd, generic JSONL) with a process reward model, in one pass per trace, and
 reports the first step whose score is below the threshold.
-
-Model (one of):
-  --model <path|hf:URI|preset>  a local GGUF model (node-llama-cpp; GPU when present, else CPU);
-                                hf: URIs and presets are downloaded once into the model cache
-                                ($STEPLENS_MODEL_CACHE, default ~/.cache/steplens/models)
-  --endpoint <URL> --api-model <name>
-                                an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI,
-                                steplens serve); the key comes from OPENAI_API_KEY
 
 Options:
   --prm <adapter|preset>  math-shepherd | chat-turn | judge | a preset (${presetNames().join(", ")})
@@ -45,120 +31,55 @@ Options:
   --json                  one JSON object per trace (JSONL for a dataset):
                           {"steps": [{"index", "score", "margin"}], "firstError", "threshold", "model",
                            "adapter", "evaluatedTokens", "traceTokens", "seconds"} (+ "id", "record" for
-                          datasets); index is 0-based; firstError is -1 when no step is below t
+                          datasets; + "demo" with a generated random-weight model); index is 0-based;
+                          firstError is -1 when no step is below t
   --format <name>         input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
   --limit <n>             datasets: score the first n records only
   --step-tag <tag>        math-shepherd tag after each step (default ки)
   --positive <label>      label read as "correct" (default + for PRMs, Yes for judge)
   --negative <label>      label read as "incorrect" (default - for PRMs, No for judge)
-  --gpu <auto|cuda|vulkan|metal|off>  (default ${DEFAULT_CONFIG.local.gpu}; a GPU that is absent falls back to the CPU)
-  --threads <n>           CPU threads (default cores - 1)
-  --context-size <n>      tokens per sequence (default ${DEFAULT_CONFIG.local.contextSize})
-  --sequences <n>         parallel sequences: dataset records scored at once (default ${DEFAULT_CONFIG.local.sequences})
+${ENGINE_HELP}
+                          (dataset records are scored --sequences at a time)
   -h, --help              show this help
 
 Exit codes: 0 every trace was scored; 1 a file or model problem, or some records could not be
 scored (each reported on stderr; the others still come out); 2 usage error; 130 cancelled.
 
 Examples:
-  steplens score examples/quadratic.trace.md --model math-shepherd-mistral-7b-prm
+  steplens score examples/quadratic-sum-of-squares.trace.md --model demo
+  steplens score examples/quadratic-sum-of-squares.trace.md --model math-shepherd-mistral-7b-prm
   steplens score gsm8k.json --model ./prm.Q4_K_M.gguf --prm math-shepherd --json > scores.jsonl
   steplens score trace.md --model qwen3-4b --prm judge --threshold 0.4
   steplens score trace.md --endpoint http://127.0.0.1:8000/v1 --api-model Qwen/Qwen3-4B --prm judge`;
 
-interface ScoreFlags {
-  model?: string;
-  prm?: string;
-  endpoint?: string;
-  "api-model"?: string;
-  threshold?: string;
-  json?: boolean;
-  format?: string;
-  limit?: string;
-  "step-tag"?: string;
-  positive?: string;
-  negative?: string;
-  gpu?: string;
-  threads?: string;
-  "context-size"?: string;
-  sequences?: string;
-}
-
-function parse(argv: string[]): { values: ScoreFlags; positionals: string[] } {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        model: { type: "string" },
-        prm: { type: "string" },
-        endpoint: { type: "string" },
-        "api-model": { type: "string" },
-        threshold: { type: "string" },
-        json: { type: "boolean", default: false },
-        format: { type: "string" },
-        limit: { type: "string" },
-        "step-tag": { type: "string" },
-        positive: { type: "string" },
-        negative: { type: "string" },
-        gpu: { type: "string" },
-        threads: { type: "string" },
-        "context-size": { type: "string" },
-        sequences: { type: "string" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function numberFlag(name: string, raw: string | undefined, ok: (n: number) => boolean, what: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!raw.trim() || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} must be ${what} (got '${raw}').`);
-  return n;
-}
+const SCORE_OPTIONS = {
+  ...ENGINE_OPTIONS,
+  prm: { type: "string" },
+  threshold: { type: "string" },
+  json: { type: "boolean", default: false },
+  format: { type: "string" },
+  limit: { type: "string" },
+  "step-tag": { type: "string" },
+  positive: { type: "string" },
+  negative: { type: "string" },
+} as const;
 
 /** The typed config the flags describe (the same one the extension builds from its settings). */
-export function scoreConfig(values: ScoreFlags): StepLensConfig {
-  const config: StepLensConfig = structuredClone(DEFAULT_CONFIG);
-  if (values.endpoint) {
-    if (!values["api-model"]) throw new UsageError("--endpoint needs --api-model <name> (the model name the server knows).");
-    if (values.model) throw new UsageError("give either --model or --endpoint, not both.");
-    config.engine.kind = "openai";
-    config.openai.baseUrl = values.endpoint;
-    config.openai.model = values["api-model"];
-    config.prm.adapter = values.prm ?? "judge";
-  } else {
-    if (!values.model) throw new UsageError("no model: give --model <path|hf:URI|preset> or --endpoint <URL> --api-model <name>.");
-    if (values["api-model"]) throw new UsageError("--api-model goes with --endpoint.");
-    config.engine.kind = "local";
-    config.models = { prm: values.model, verifier: "", generator: "", prover: "" };
-    const preset = findPreset(values.model);
-    config.prm.adapter = values.prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
+export function scoreConfig(values: FlagValues, env: NodeJS.ProcessEnv = {}): StepLensConfig {
+  const config = engineConfig(values, ["prm"], env);
+  const prm = textFlag(values, "prm");
+  if (config.engine.kind === "openai") config.prm.adapter = prm ?? "judge";
+  else {
+    const preset = findPreset(String(values.model));
+    config.prm.adapter = prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
   }
   const adapter = config.prm.adapter;
   if (!(PRM_ADAPTERS as readonly string[]).includes(adapter) && !findPreset(adapter) && !(config.engine.kind === "openai" && adapter === "remote"))
     throw new UsageError(`unknown --prm '${adapter}': use ${PRM_ADAPTERS.join(", ")} or a preset (${presetNames().join(", ")}).`);
-  const threshold = numberFlag("threshold", values.threshold, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
-  if (threshold !== undefined) config.prm.threshold = threshold;
-  if (values["step-tag"] !== undefined) {
-    if (!values["step-tag"]) throw new UsageError("--step-tag must not be empty.");
-    config.prm.stepTag = values["step-tag"];
-  }
-  if (values.positive !== undefined) config.prm.positiveToken = values.positive;
-  if (values.negative !== undefined) config.prm.negativeToken = values.negative;
-  if (values.gpu !== undefined) {
-    if (!GPU_SETTINGS.includes(values.gpu as GpuSetting)) throw new UsageError(`--gpu must be one of ${GPU_SETTINGS.join(", ")} (got '${values.gpu}').`);
-    config.local.gpu = values.gpu as GpuSetting;
-  }
-  const threads = numberFlag("threads", values.threads, (n) => Number.isInteger(n) && n >= 0, "a whole number (0: cores - 1)");
-  if (threads !== undefined) config.local.maxThreads = threads;
-  const ctx = numberFlag("context-size", values["context-size"], (n) => Number.isInteger(n) && n >= 64, "a whole number of at least 64");
-  if (ctx !== undefined) config.local.contextSize = ctx;
-  const seqs = numberFlag("sequences", values.sequences, (n) => Number.isInteger(n) && n >= 1 && n <= 64, "a whole number from 1 to 64");
-  if (seqs !== undefined) config.local.sequences = seqs;
+  config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
+  config.prm.stepTag = textFlag(values, "step-tag") ?? config.prm.stepTag;
+  if (typeof values.positive === "string") config.prm.positiveToken = values.positive;
+  if (typeof values.negative === "string") config.prm.negativeToken = values.negative;
   return config;
 }
 
@@ -199,7 +120,7 @@ export function scoreListing(result: ScoreResult, threshold: number, trace: Trac
     const line = step?.range ? `line ${step.range.start.line + 1}` : "";
     const mark = s.index === first ? "✗ first error" : s.score < threshold ? "✗" : "✓";
     const text = (step?.text ?? "").replace(/\s+/g, " ").slice(0, 60);
-    out.push(`  ${String(s.index + 1).padStart(width)}. ${s.score.toFixed(3)} ${mark.padEnd(13)} ${line.padEnd(9)} ${safe(text)}`);
+    out.push(`  ${String(s.index + 1).padStart(width)}. ${s.score.toFixed(3)} ${mark.padEnd(13)} ${line.padEnd(9)} ${safeText(text)}`);
   }
   out.push(first === -1 ? `No step below ${threshold}.` : `First error: step ${first + 1} (score ${result.steps[first].score.toFixed(3)} < ${threshold}).`);
   out.push(`${result.adapter} · ${result.model} · ${result.evaluatedTokens} of ${result.traceTokens} tokens evaluated · ${result.seconds.toFixed(2)} s`);
@@ -207,65 +128,22 @@ export function scoreListing(result: ScoreResult, threshold: number, trace: Trac
   return out.join("\n") + "\n";
 }
 
-/** Removes terminal control characters from untrusted trace text (it is model output). */
-function safe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
-}
-
-/** A one-line progress bar on a terminal's stderr, redrawn at most 5×/s; silent elsewhere. */
-export class ProgressBar {
-  private last = 0;
-  private shown = false;
-  constructor(
-    private readonly io: Pick<CliIo, "stderr" | "isTTY">,
-    private readonly label: string,
-  ) {}
-
-  update(p: Progress, unit: "count" | "bytes" = "count"): void {
-    const now = Date.now();
-    if (!this.io.isTTY || (now - this.last < 200 && !(p.total && p.done >= p.total))) return;
-    this.last = now;
-    const fmt = (n: number) => (unit === "bytes" ? `${(n / 1048576).toFixed(1)} MB` : String(n));
-    let bar = "";
-    if (p.total) {
-      const frac = Math.max(0, Math.min(1, p.done / p.total));
-      const width = 24;
-      const full = Math.round(frac * width);
-      bar = `[${"#".repeat(full)}${"-".repeat(width - full)}] ${Math.floor(frac * 100)}% `;
-    }
-    const count = p.total ? `${fmt(p.done)}/${fmt(p.total)}` : fmt(p.done);
-    this.io.stderr.write(`\r\x1b[K${this.label} ${bar}${count}${p.message ? ` ${safe(p.message).slice(0, 50)}` : ""}`);
-    this.shown = true;
-  }
-
-  clear(): void {
-    if (this.shown) this.io.stderr.write("\r\x1b[K");
-    this.shown = false;
-  }
-}
-
 type Scored = { record: TraceRecordResult; result?: ScoreResult; error?: StepLensError };
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv);
+  const { values, positionals } = parseFlags(argv, SCORE_OPTIONS);
   if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to score.");
   if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const file = positionals[0];
-  const format = values.format ?? "auto";
-  if (!isFormatChoice(format)) throw new UsageError(`unknown format '${format}'; choose one of ${FORMAT_CHOICES.join(", ")}.`);
-  const limit = numberFlag("limit", values.limit, (n) => Number.isInteger(n) && n >= 1, "a whole number of at least 1");
-  const config = scoreConfig(values);
+  const format = enumFlag<FormatChoice>(values, "format", FORMAT_CHOICES) ?? "auto";
+  const limit = intFlag(values, "limit", { min: 1 });
+  const config = scoreConfig(values, io.env);
   const threshold = config.prm.threshold;
 
   const detected = await detectFormat(file, { format, stepTag: values["step-tag"], signal: io.signal });
   const dataset = detected.format !== "text";
-  const progress = new ProgressBar(io, "scoring");
-  const warn = (m: string) => {
-    progress.clear();
-    io.stderr.write(`steplens score: warning: ${m}\n`);
-  };
-  const engine: Engine = await createEngine(config, { apiKey: io.env.OPENAI_API_KEY || undefined }, { onWarning: warn, env: io.env });
+  const progress = progressPrinter(io, "scoring");
+  const engine: Engine = await engineFromConfig(config, io);
   let scored = 0;
   let failed = 0;
   const window: Promise<Scored>[] = [];
@@ -278,7 +156,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(values.json ? JSON.stringify(scoreJson(item.result, threshold, trace, dataset)) + "\n" : (scored > 1 ? "\n" : "") + scoreListing(item.result, threshold, trace, dataset));
       } else {
         failed++;
-        progress.clear();
+        progress.done();
         const error = item.error ?? (item.record.ok ? undefined : item.record.error);
         io.stderr.write(`${error ? error.format() : "unknown error"}\n`);
       }
@@ -314,7 +192,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     while (window.length) await emit(await window.shift()!);
   } finally {
-    progress.clear();
+    progress.done();
     await Promise.allSettled(window); // nothing may still run on the engine when it is disposed
     await engine.dispose();
   }

@@ -4,12 +4,11 @@
  * backpressure). Bad records are reported on stderr as `file:line: …` and skipped.
  */
 import { once } from "node:events";
-import { parseArgs } from "node:util";
 import { CancelledError } from "../../core/errors";
-import type { Progress } from "../../core/progress";
 import type { Step, Trace, TraceLabels } from "../../core/trace";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { FORMAT_CHOICES, type FormatChoice, detectFormat, isFormatChoice } from "../../formats/detect";
+import { FORMAT_CHOICES, type FormatChoice, detectFormat } from "../../formats/detect";
+import { enumFlag, intFlag, parseFlags, progressPrinter, textFlag } from "../flags";
 import type { JsonlFieldNames } from "../../formats/jsonl";
 import { readTraces } from "../../formats/records";
 import { recordIdentity } from "../recordIdentity";
@@ -24,6 +23,7 @@ Options:
                           the first record)
   --json                  machine-readable output: one JSON object for a text trace, one JSON object
                           per line (JSONL) for a dataset
+  --limit <n>             datasets: the first n records only (bad records count)
   --problem-field <name>  generic JSONL: field with the problem (default question, problem, prompt)
   --solution-field <name> generic JSONL: field with a solution string to segment
                           (default response, solution, completion, output)
@@ -46,8 +46,8 @@ reported on stderr as file:line: what is wrong, and what to do; the other record
 2 usage error.
 
 Examples:
-  steplens segment examples/quadratic.trace.md
-  steplens segment data/processbench/gsm8k.json --json | head -n 3
+  steplens segment examples/quadratic-sum-of-squares.trace.md
+  steplens segment test/fixtures/processbench/gsm8k.json --json --limit 3
   steplens segment chats.jsonl --format jsonl --solution-field reply --json`;
 
 interface LabelsJson {
@@ -162,55 +162,23 @@ class BufferedWriter {
   }
 }
 
-/** A one-line progress display on a terminal's stderr (bytes read of the file), redrawn at most 5×/s. */
-class ProgressLine {
-  private last = 0;
-  private shown = false;
-  constructor(private readonly stderr: NodeJS.WritableStream, private readonly enabled: boolean) {}
-
-  update(p: Progress): void {
-    const now = Date.now();
-    if (!this.enabled || now - this.last < 200) return;
-    this.last = now;
-    const mb = (n: number) => (n / 1048576).toFixed(1);
-    const pct = p.total ? ` ${Math.floor((100 * p.done) / p.total)}%` : "";
-    this.stderr.write(`\r\x1b[K  reading${pct} (${mb(p.done)}${p.total ? ` of ${mb(p.total)}` : ""} MB, ${p.message ?? ""})`);
-    this.shown = true;
-  }
-
-  clear(): void {
-    if (this.shown) this.stderr.write("\r\x1b[K");
-    this.shown = false;
-  }
-}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: "string" },
-        json: { type: "boolean", default: false },
-        "problem-field": { type: "string" },
-        "solution-field": { type: "string" },
-        "steps-field": { type: "string" },
-        "step-tag": { type: "string" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
+const SEGMENT_OPTIONS = {
+  format: { type: "string" },
+  json: { type: "boolean", default: false },
+  limit: { type: "string" },
+  "problem-field": { type: "string" },
+  "solution-field": { type: "string" },
+  "steps-field": { type: "string" },
+  "step-tag": { type: "string" },
+} as const;
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv);
+  const { values, positionals } = parseFlags(argv, SEGMENT_OPTIONS);
   if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to segment.");
   if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const file = positionals[0];
-  const formatArg = values.format ?? "auto";
-  if (!isFormatChoice(formatArg)) throw new UsageError(`unknown format '${formatArg}'; choose one of ${FORMAT_CHOICES.join(", ")}.`);
+  const formatArg = enumFlag<FormatChoice>(values, "format", FORMAT_CHOICES) ?? "auto";
+  const limit = intFlag(values, "limit", { min: 1 });
 
   const fields: JsonlFieldNames = {};
   if (values["problem-field"]) fields.problem = [values["problem-field"]];
@@ -219,21 +187,22 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const fieldFlags = Object.keys(fields).length > 0;
   if (fieldFlags && formatArg !== "auto" && formatArg !== "jsonl")
     throw new UsageError(`--problem-field, --solution-field and --steps-field apply to generic JSONL only, not --format ${formatArg}.`);
-  if (values["step-tag"] === "") throw new UsageError("--step-tag must not be empty.");
+  textFlag(values, "step-tag");
   const format: FormatChoice = fieldFlags ? "jsonl" : formatArg;
 
   const detected = await detectFormat(file, { format, stepTag: values["step-tag"], signal: io.signal });
   const dataset = detected.format !== "text";
   const out = new BufferedWriter(io.stdout, io.signal);
   const errors = new BufferedWriter(io.stderr, io.signal, 0); // unbuffered, but waits for 'drain' too
-  const progress = new ProgressLine(io.stderr, io.isTTY && dataset);
+  const progress = progressPrinter({ stderr: io.stderr, isTTY: io.isTTY && dataset }, "reading", Infinity, { unit: "bytes" });
   let read = 0;
   let failed = 0;
   for await (const result of readTraces(file, { detected, fields, stepTag: values["step-tag"], signal: io.signal, onProgress: (p) => progress.update(p) })) {
+    if (limit !== undefined && read + failed >= limit) break;
     if (!result.ok) {
       failed++;
       await out.flush(); // keep stdout and stderr in order when both go to one terminal
-      progress.clear();
+      progress.done();
       await errors.write(`${result.error.format()}\n`);
       continue;
     }
@@ -241,7 +210,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     await out.write(values.json ? JSON.stringify(traceJson(result.trace, dataset)) + "\n" : (read > 1 ? "\n" : "") + traceListing(result.trace, dataset));
   }
   await out.flush();
-  progress.clear();
+  progress.done();
   if (failed && !dataset) return 1;
   if (failed) {
     const total = read + failed;

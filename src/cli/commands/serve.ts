@@ -3,16 +3,13 @@
  * /get_reward) for other tools and remote trainers. Runs until Ctrl-C (SIGINT/SIGTERM), then
  * drains in-flight requests and frees the models.
  */
-import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG, type GpuSetting, type StepLensConfig } from "../../config";
-import { createEngine } from "../../engines/createEngine";
+import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { MODEL_ROLES, type Engine } from "../../engines/engine";
 import { MIN_REMOTE_TOKEN_LENGTH, isLoopbackHost } from "../../server/bearerAuth";
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, StepLensServer, checkBindSecurity } from "../../server/stepLensServer";
 import type { CliCommand, CliIo } from "../command";
 import { UsageError } from "../command";
-
-const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
+import { ENGINE_OPTIONS, engineConfig, engineFromConfig, type FlagValues, intFlag, numberFlag, parseFlags, resolveModelFlag, textFlag } from "../flags";
 
 export const serveCommand: CliCommand = {
   name: "serve",
@@ -30,7 +27,8 @@ Serves the local models (node-llama-cpp) to other tools and remote trainers:
 Requests queue fairly onto the model's parallel sequences. Ctrl-C drains and stops.
 
 Options:
-  --model PATH|hf:URI     model for every role (a GGUF file, an hf: URI, or a preset)
+  --model PATH|hf:URI|demo  model for every role (a GGUF file, an hf: URI, a preset, or 'demo':
+                          a generated random-weight model, scores meaningless)
   --prm-model PATH|hf:URI model for the PRM role only (scoring), if different
   --prm ADAPTER           PRM adapter: math-shepherd | chat-turn | judge | <preset> (default ${DEFAULT_CONFIG.prm.adapter})
   --host ADDR             interface to bind (default ${DEFAULT_HOST}); anything else needs a token
@@ -38,11 +36,12 @@ Options:
   --token T               bearer token clients must send (or env STEPLENS_SERVE_TOKEN); required
                           off loopback, at least ${MIN_REMOTE_TOKEN_LENGTH} characters there
   --max-body BYTES        largest request body (default ${DEFAULT_MAX_BODY_BYTES})
-  --concurrency N         engine calls at once = parallel sequences (default ${DEFAULT_CONFIG.local.sequences})
+  --sequences N           parallel sequences = engine calls at once (default ${DEFAULT_CONFIG.local.sequences};
+                          --concurrency is the same flag)
   --max-waiting N         requests allowed to wait before 503 (default 256)
   --threshold T           default step threshold for /v1/score (default ${DEFAULT_CONFIG.prm.threshold})
   --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
-  --threads N             CPU threads (default cores - 1)
+  --threads N             CPU threads (default 0: cores - 1)
   --context-size N        tokens per sequence context (default ${DEFAULT_CONFIG.local.contextSize})
   --quiet                 no per-request log lines
 
@@ -53,34 +52,28 @@ Examples:
        -d '{"problem": "2x = 4", "steps": ["x = 2", "so x = 3"]}'`,
 
   async run(argv: string[], io: CliIo): Promise<number> {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        allowPositionals: false,
-        options: {
-          model: { type: "string" },
-          "prm-model": { type: "string" },
-          prm: { type: "string" },
-          host: { type: "string" },
-          port: { type: "string" },
-          token: { type: "string" },
-          "max-body": { type: "string" },
-          concurrency: { type: "string" },
-          "max-waiting": { type: "string" },
-          threshold: { type: "string" },
-          gpu: { type: "string" },
-          threads: { type: "string" },
-          "context-size": { type: "string" },
-          quiet: { type: "boolean" },
-        },
-      }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { model, gpu, threads, sequences, "context-size": contextSize } = ENGINE_OPTIONS;
+    const { values, positionals } = parseFlags(argv, {
+      model,
+      gpu,
+      threads,
+      sequences,
+      "context-size": contextSize,
+      "prm-model": { type: "string" },
+      prm: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      token: { type: "string" },
+      "max-body": { type: "string" },
+      concurrency: { type: "string" },
+      "max-waiting": { type: "string" },
+      threshold: { type: "string" },
+      quiet: { type: "boolean" },
+    });
+    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (serve takes only options)`);
     const host = values.host ?? DEFAULT_HOST;
-    const port = intFlag("--port", values.port, DEFAULT_PORT, 0, 65535);
-    const maxBodyBytes = intFlag("--max-body", values["max-body"], DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER);
+    const port = intFlag(values, "port", { min: 0, max: 65535 }) ?? DEFAULT_PORT;
+    const maxBodyBytes = intFlag(values, "max-body", { min: 1, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_MAX_BODY_BYTES;
     const token = values.token ?? (io.env.STEPLENS_SERVE_TOKEN || undefined);
     if (!values.model && !values["prm-model"]) throw new UsageError("--model is required (a GGUF path, an hf: URI or a preset name)");
     // Refuse an open non-loopback bind before spending time loading models.
@@ -89,7 +82,7 @@ Examples:
     const config = serveConfig(values, io);
     if (io.signal.aborted) return 130;
     io.stderr.write(`steplens serve: loading ${describeModels(config)} …\n`);
-    const engine: Engine = await createEngine(config, {}, { onWarning: (m) => io.stderr.write(`steplens serve: warning: ${m}\n`) });
+    const engine: Engine = await engineFromConfig(config, io);
     let server: StepLensServer | undefined;
     try {
       // Load every role's model now: a missing file or a PRM that needs an endpoint fails here,
@@ -102,7 +95,7 @@ Examples:
         token,
         maxBodyBytes,
         concurrency: config.local.sequences,
-        maxWaiting: intFlag("--max-waiting", values["max-waiting"], 256, 0, 1_000_000),
+        maxWaiting: intFlag(values, "max-waiting", { min: 0, max: 1_000_000 }) ?? 256,
         threshold: config.prm.threshold,
         log: values.quiet ? undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
       });
@@ -122,33 +115,15 @@ Examples:
   },
 };
 
-function intFlag(name: string, raw: string | undefined, def: number, min: number, max: number): number {
-  if (raw === undefined) return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
-  return v;
-}
-
-function serveConfig(values: Record<string, string | boolean | undefined>, io: CliIo): StepLensConfig {
-  const config: StepLensConfig = structuredClone(DEFAULT_CONFIG);
-  config.engine.kind = "local";
-  const model = values.model as string | undefined;
-  if (model) config.models = { prm: model, verifier: model, generator: model, prover: model };
-  if (values["prm-model"]) config.models.prm = values["prm-model"] as string;
-  if (values.prm) config.prm.adapter = values.prm as string;
-  if (values.gpu !== undefined) {
-    if (!GPU_SETTINGS.includes(values.gpu as GpuSetting)) throw new UsageError(`--gpu must be one of ${GPU_SETTINGS.join(", ")}, got '${values.gpu}'`);
-    config.local.gpu = values.gpu as GpuSetting;
-  }
-  config.local.maxThreads = intFlag("--threads", values.threads as string | undefined, config.local.maxThreads, 0, 1024);
-  config.local.contextSize = intFlag("--context-size", values["context-size"] as string | undefined, config.local.contextSize, 64, 1 << 24);
-  config.local.sequences = intFlag("--concurrency", values.concurrency as string | undefined, config.local.sequences, 1, 256);
-  if (io.env.STEPLENS_MODEL_CACHE) config.local.modelCacheDir = io.env.STEPLENS_MODEL_CACHE;
-  if (values.threshold !== undefined) {
-    const t = Number(values.threshold);
-    if (!(t >= 0 && t <= 1)) throw new UsageError(`--threshold must be a number from 0 to 1, got '${values.threshold}'`);
-    config.prm.threshold = t;
-  }
+function serveConfig(values: FlagValues, io: CliIo): StepLensConfig {
+  if (values.concurrency !== undefined && values.sequences !== undefined) throw new UsageError("--concurrency and --sequences are the same flag: give one.");
+  const flags: FlagValues = { ...values, sequences: values.sequences ?? values.concurrency };
+  const config = engineConfig(flags, MODEL_ROLES, io.env, { optional: true });
+  const prmModel = textFlag(values, "prm-model");
+  if (prmModel) config.models.prm = resolveModelFlag(prmModel, io.env);
+  const prm = textFlag(values, "prm");
+  if (prm) config.prm.adapter = prm;
+  config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
   return config;
 }
 

@@ -4,136 +4,20 @@
  * optional meta-critique and reference-guided mode. One JSON object for a text trace, JSONL for a
  * dataset. Engines come from the flags (local model or OpenAI-compatible endpoint).
  */
-import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG, type AggregateMode, type GpuSetting, type StepLensConfig } from "../../config";
+import { DEFAULT_CONFIG, type AggregateMode, type StepLensConfig } from "../../config";
 import { CancelledError, errorMessage, StepLensError } from "../../core/errors";
-import type { Progress } from "../../core/progress";
 import type { Trace } from "../../core/trace";
 import type { Engine, ModelRole } from "../../engines/engine";
-import { createEngine } from "../../engines/createEngine";
-import { detectFormat, FORMAT_CHOICES, isFormatChoice, type FormatChoice } from "../../formats/detect";
+import { detectFormat, FORMAT_CHOICES, type FormatChoice } from "../../formats/detect";
 import { readTraces } from "../../formats/records";
 import { resolveTemplate } from "../../verify/templates";
 import { verifyTrace, type VerifyOptions, type VerifyResult } from "../../verify/verifyPipeline";
 import { type CliCommand, type CliIo, UsageError } from "../command";
+import { demoLabel, ENGINE_HELP, ENGINE_OPTIONS, engineConfig, engineFromConfig, enumFlag, type FlagValues, intFlag, numberFlag, parseFlags, progressPrinter, safeText } from "../flags";
 import { recordIdentity } from "../recordIdentity";
 
-/** Engine flags shared by `verify` and `eval`. */
-export interface EngineFlags {
-  model?: string;
-  endpoint?: string;
-  apiModel?: string;
-  /** PRM adapter (eval --scorer prm). */
-  prm?: string;
-  gpu?: string;
-  threads?: string;
-  contextSize?: string;
-  /** Parallel sequences of the local context (default: at least the number of samples). */
-  sequences?: string;
-  /** Samples per request the caller will ask for (sizes the local context's sequences). */
-  samples?: number;
-}
-
-export type EngineFactory = (flags: EngineFlags, io: CliIo, role: ModelRole) => Promise<Engine>;
-
-export const ENGINE_HELP = `Model (one of):
-  --model <path|hf:URI|preset>  a local GGUF model (node-llama-cpp; GPU when present)
-  --endpoint <URL> --api-model <name>
-                                an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI,
-                                steplens serve); the key comes from OPENAI_API_KEY
-Local engine:
-  --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
-  --threads <n>            CPU threads (default cores - 1)
-  --context-size <n>       tokens per sequence (default ${DEFAULT_CONFIG.local.contextSize})
-  --sequences <n>          parallel sequences (default: the number of samples, at least ${DEFAULT_CONFIG.local.sequences})`;
-
-export const ENGINE_FLAG_OPTIONS = {
-  model: { type: "string" },
-  endpoint: { type: "string" },
-  "api-model": { type: "string" },
-  gpu: { type: "string" },
-  threads: { type: "string" },
-  "context-size": { type: "string" },
-  sequences: { type: "string" },
-} as const;
-
-const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cuda", "vulkan", "metal", "off"];
-
-/** The typed config the engine flags describe (everything else at its default). */
-export function engineConfigFromFlags(flags: EngineFlags, role: ModelRole): StepLensConfig {
-  if (flags.endpoint && flags.model) throw new UsageError("give either --model or --endpoint, not both");
-  if (!flags.endpoint && !flags.model) throw new UsageError("no model: give --model <path|hf:URI|preset> or --endpoint <URL> --api-model <name>");
-  const c: StepLensConfig = structuredClone(DEFAULT_CONFIG);
-  if (flags.prm) c.prm.adapter = flags.prm;
-  if (flags.endpoint) {
-    if (!flags.apiModel) throw new UsageError("--endpoint needs --api-model <name> (the model name the server knows)");
-    c.engine.kind = "openai";
-    c.openai.baseUrl = flags.endpoint;
-    c.openai.model = flags.apiModel;
-    c.openai.concurrency = Math.max(c.openai.concurrency, flags.samples ?? 1);
-    return c;
-  }
-  c.engine.kind = "local";
-  c.models[role] = flags.model!;
-  if (flags.gpu !== undefined) {
-    if (!(GPU_SETTINGS as readonly string[]).includes(flags.gpu)) throw new UsageError(`--gpu must be one of ${GPU_SETTINGS.join(", ")} (got "${flags.gpu}")`);
-    c.local.gpu = flags.gpu as GpuSetting;
-  }
-  c.local.maxThreads = parseNumberFlag("threads", flags.threads, (n) => Number.isInteger(n) && n >= 1 && n <= 1024, "a positive integer") ?? c.local.maxThreads;
-  c.local.contextSize = parseNumberFlag("context-size", flags.contextSize, (n) => Number.isInteger(n) && n >= 256, "an integer of at least 256") ?? c.local.contextSize;
-  c.local.sequences =
-    parseNumberFlag("sequences", flags.sequences, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256") ?? Math.max(c.local.sequences, Math.min(flags.samples ?? 1, 64));
-  return c;
-}
-
-/** The engine the flags name: the one place the CLI builds an engine for verification and evaluation. */
-export const engineFromFlags: EngineFactory = async (flags, io, role) => {
-  const config = engineConfigFromFlags(flags, role);
-  return createEngine(config, { apiKey: io.env.OPENAI_API_KEY || undefined }, { env: io.env, onWarning: (m) => io.stderr.write(`warning: ${m}\n`) });
-};
-
-/** Removes terminal control characters from untrusted model text (keeps newlines and tabs). */
-export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
-}
-
-/**
- * Progress on stderr: a one-line display redrawn in place on a terminal; elsewhere (logs of cluster
- * jobs) a plain line at most every `logEveryMs` (default 30 s).
- */
-export function progressPrinter(io: CliIo, label: string, logEveryMs = 30_000): { update(p: Progress, prefix?: string): void; done(): void } {
-  let shown = false;
-  let lastLog = Date.now();
-  return {
-    update(p, prefix = "") {
-      const frac = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : "";
-      const text = `${label}${prefix}${frac}${p.message ? ` — ${safeText(p.message).slice(0, 60)}` : ""}`;
-      if (!io.isTTY) {
-        if (Date.now() - lastLog >= logEveryMs) {
-          lastLog = Date.now();
-          io.stderr.write(`${text}\n`);
-        }
-        return;
-      }
-      io.stderr.write(`\r\x1b[K${text}`);
-      shown = true;
-    },
-    done() {
-      if (shown) io.stderr.write("\r\x1b[K");
-      shown = false;
-    },
-  };
-}
-
-export function parseNumberFlag(name: string, v: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!v.trim() || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what} (got "${v}")`);
-  return n;
-}
-
-const AGGREGATES: readonly AggregateMode[] = ["step", "outcome", "first-error"];
+/** Builds the engine for a command from the config its flags describe; tests inject their own. */
+export type EngineFactory = (config: StepLensConfig, io: CliIo, role: ModelRole) => Promise<Engine>;
 
 const HELP = `Usage: steplens verify <file> [options]
 
@@ -169,6 +53,7 @@ JSON output, per trace:
    "malformedReasons", "stepFirstError", "outcomeVotes", "firstErrorVotes", "explanation"},
    "verifications": [{"sample", "ok", "reason", "firstError", "finalVerdict", "warnings"}],
    "metaCritique", "label", "template", "referenceGuided", "tokens", "seconds"}
+  (+ "demo": "demo: scores are meaningless" with a generated random-weight model)
   "index" and "firstError" are 0-based; firstError -1 means no wrong step, null undetermined.
   "verdict" is correct | incorrect | not-given. id/record/label only for dataset records.
 
@@ -176,7 +61,8 @@ Ties and missing verdicts: malformed verifications are excluded and counted; "no
 neither way; a step tie at τ·K' is incorrect; an outcome tie is No; a first-error tie goes to the
 earliest step (-1 loses ties).
 
-Exit codes: 0 all traces verified; 1 some could not be (reported on stderr); 2 usage error.
+Exit codes: 0 every trace verified; 1 some could not be, or none of a trace's verifications parsed
+(each reported on stderr; the others still come out); 2 usage error; 130 cancelled.
 
 Examples:
   steplens verify examples/quadratic.trace.md --endpoint http://127.0.0.1:8080/v1 --api-model qwen3
@@ -308,25 +194,19 @@ export const VERIFY_FLAG_OPTIONS = {
   temperature: { type: "string" },
   seed: { type: "string" },
   "max-tokens": { type: "string" },
-  ...ENGINE_FLAG_OPTIONS,
+  ...ENGINE_OPTIONS,
 } as const;
 
-/** The engine flags out of parsed options. */
-export function engineFlags(v: { model?: string; endpoint?: string; "api-model"?: string; gpu?: string; threads?: string; "context-size"?: string; sequences?: string; prm?: string }, samples?: number): EngineFlags {
-  return { model: v.model, endpoint: v.endpoint, apiModel: v["api-model"], gpu: v.gpu, threads: v.threads, contextSize: v["context-size"], sequences: v.sequences, prm: v.prm, samples };
-}
-
 /** VerifyOptions from the flags (defaults from the settings' defaults). */
-export function verifyOptionsFromFlags(v: VerifyFlags, cwd = process.cwd()): VerifyOptions {
+export function verifyOptionsFromFlags(v: VerifyFlags & FlagValues, cwd = process.cwd()): VerifyOptions {
   const d = DEFAULT_CONFIG.verify;
-  const samples = parseNumberFlag("samples", v.samples, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256") ?? d.samples;
-  const tau = parseNumberFlag("tau", v.tau, (n) => n >= 0 && n <= 1, "a number from 0 to 1") ?? d.tau;
-  const aggregate = (v.aggregate ?? d.aggregate) as AggregateMode;
-  if (!AGGREGATES.includes(aggregate)) throw new UsageError(`--aggregate must be one of ${AGGREGATES.join(", ")} (got "${v.aggregate}")`);
-  const temperature = parseNumberFlag("temperature", v.temperature, (n) => n >= 0 && n <= 5, "a number from 0 to 5") ?? d.temperature;
-  const seed = parseNumberFlag("seed", v.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
-  const maxTokens = parseNumberFlag("max-tokens", v["max-tokens"], (n) => Number.isInteger(n) && n >= 1, "a positive integer");
-  const chars = parseNumberFlag("max-critique-chars", v["max-critique-chars"], (n) => Number.isInteger(n) && n >= 0 && n <= 10000, "an integer from 0 to 10000");
+  const samples = intFlag(v, "samples", "verify.samples") ?? d.samples;
+  const tau = numberFlag(v, "tau", "verify.tau") ?? d.tau;
+  const aggregate = enumFlag<AggregateMode>(v, "aggregate", "verify.aggregate") ?? d.aggregate;
+  const temperature = numberFlag(v, "temperature", "verify.temperature") ?? d.temperature;
+  const seed = intFlag(v, "seed", { min: 0 });
+  const maxTokens = intFlag(v, "max-tokens", { min: 1 });
+  const chars = intFlag(v, "max-critique-chars", { min: 0, max: 10000 });
   const constrained = v.constrained || d.constrained ? (chars !== undefined ? { maxCritiqueChars: chars } : true) : false;
   return {
     template: resolveTemplate(v.template ?? d.promptTemplate, cwd),
@@ -343,35 +223,26 @@ export function verifyOptionsFromFlags(v: VerifyFlags, cwd = process.cwd()): Ver
 }
 
 /** The command, with the engine factory injectable (tests pass one that builds the test model's engine). */
-export function createVerifyCommand(makeEngine: EngineFactory = engineFromFlags): CliCommand {
+export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig): CliCommand {
   return {
     name: "verify",
     summary: "verify each step K times with a verifier model and aggregate the verdicts",
     help: HELP,
     async run(argv, io) {
-      let parsed;
-      try {
-        parsed = parseArgs({
-          args: argv,
-          allowPositionals: true,
-          strict: true,
-          options: { ...VERIFY_FLAG_OPTIONS, format: { type: "string" }, limit: { type: "string" }, raw: { type: "boolean" }, json: { type: "boolean" } },
-        });
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      const { values: v, positionals } = parsed;
+      const { values: v, positionals } = parseFlags(argv, { ...VERIFY_FLAG_OPTIONS, format: { type: "string" }, limit: { type: "string" }, raw: { type: "boolean" }, json: { type: "boolean" } });
       if (positionals.length !== 1) throw new UsageError(positionals.length ? `one file at a time (got ${positionals.length})` : "which file? steplens verify <file>");
       const file = positionals[0];
-      const format = (v.format ?? "auto") as FormatChoice;
-      if (!isFormatChoice(format)) throw new UsageError(`--format must be one of ${FORMAT_CHOICES.join(", ")} (got "${v.format}")`);
-      const limit = parseNumberFlag("limit", v.limit, (n) => Number.isInteger(n) && n >= 1, "a positive integer");
+      const format = enumFlag<FormatChoice>(v, "format", FORMAT_CHOICES) ?? "auto";
+      const limit = intFlag(v, "limit", { min: 1 });
       const opts = verifyOptionsFromFlags(v);
+      const config = engineConfig(v, ["verifier"], io.env, { samples: opts.samples });
       const detected = await detectFormat(file, { format, signal: io.signal });
       const dataset = detected.format !== "text";
-      const engine = await makeEngine(engineFlags(v, opts.samples), io, "verifier");
+      const engine = await makeEngine(config, io, "verifier");
+      const demo = demoLabel(config.models.verifier);
       const progress = progressPrinter(io, "verifying");
       let failed = 0;
+      let unparsed = 0;
       let n = 0;
       try {
         for await (const rec of readTraces(file, { format, detected, signal: io.signal })) {
@@ -393,8 +264,12 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromFlags)
               { signal: io.signal, onProgress: (p) => progress.update(p, name) },
             );
             progress.done();
-            if (v.json) io.stdout.write(JSON.stringify(verifyResultJson(result, trace, dataset, Boolean(v.raw))) + "\n");
-            else io.stdout.write(verifyListing(result, trace, dataset) + "\n" + (dataset ? "\n" : ""));
+            if (result.aggregate.valid === 0) {
+              unparsed++;
+              io.stderr.write(`${file}${dataset ? `:${rec.line}` : ""}: ${dataset ? `record ${rec.record}: ` : ""}none of the ${result.aggregate.k} verifications could be parsed (see "malformed"; try --constrained for small models)\n`);
+            }
+            if (v.json) io.stdout.write(JSON.stringify({ ...verifyResultJson(result, trace, dataset, Boolean(v.raw)), ...(demo ? { demo } : {}) }) + "\n");
+            else io.stdout.write(verifyListing(result, trace, dataset) + (demo ? `\n${demo} (a generated model with random weights)` : "") + "\n" + (dataset ? "\n" : ""));
           } catch (e) {
             if (e instanceof CancelledError || io.signal.aborted) throw e instanceof CancelledError ? e : new CancelledError();
             failed++;
@@ -407,7 +282,7 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromFlags)
         progress.done();
         await engine.dispose();
       }
-      return failed ? 1 : 0;
+      return failed || unparsed ? 1 : 0;
     },
   };
 }

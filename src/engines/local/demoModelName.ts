@@ -1,5 +1,8 @@
 import path from "node:path";
 
+/** Shown wherever a score or verdict from a generated random-weight model appears (editor and CLI). */
+export const DEMO_NOTICE = "demo: scores are meaningless";
+
 /** File-name prefix of the demo model the extension generates (random weights). */
 export const DEMO_MODEL_PREFIX = "steplens-demo-";
 /** File-name prefix of the test suite's generated models (random weights too). */

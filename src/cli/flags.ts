@@ -1,0 +1,268 @@
+/**
+ * What every `steplens` command shares: the parseArgs → usage-error wrapper, number and enum flags
+ * checked against the bounds that live next to StepLensConfig (CONFIG_BOUNDS / CONFIG_ENUMS), the
+ * engine/model flags and the config they describe, the demo model, the progress printer and safe
+ * text output. A command file only declares its own flags and what it does with them.
+ */
+import path from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CONFIG_BOUNDS, CONFIG_ENUMS, DEFAULT_CONFIG, type GpuSetting, type SettingBounds, type StepLensConfig } from "../config";
+import type { Progress } from "../core/progress";
+import { createEngine } from "../engines/createEngine";
+import type { Engine, ModelRole } from "../engines/engine";
+import { DEMO_MODEL_SPEC, ensureDemoModelFile } from "../engines/local/demoModel";
+import { DEMO_NOTICE, isDemoModel } from "../engines/local/demoModelName";
+import { modelCacheDir } from "../engines/local/modelSource";
+import { type CliIo, UsageError } from "./command";
+
+export { DEMO_NOTICE, isDemoModel, UsageError };
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+/** Parsed flag values: strings, booleans, or arrays of them for `multiple: true` flags. */
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** `parseArgs` in strict mode with positionals; a bad flag becomes a UsageError (exit 2, pointer to --help). */
+export function parseFlags<T extends Options>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function stringValue(values: FlagValues, name: string): string | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) return stringValue({ [name]: v[v.length - 1] }, name);
+  if (typeof v !== "string") throw new UsageError(`--${name} needs a value.`);
+  return v;
+}
+
+function describeBounds(b: Pick<SettingBounds, "min" | "max" | "integer">): string {
+  const what = b.integer ? "a whole number" : "a number";
+  if (b.max === Infinity) return b.min === -Infinity ? what : `${what} of at least ${b.min}`;
+  if (b.min === -Infinity) return `${what} of at most ${b.max}`;
+  return `${what} from ${b.min} to ${b.max}`;
+}
+
+function boundsOf(bounds: string | Partial<SettingBounds>): SettingBounds {
+  if (typeof bounds === "string") {
+    const b = CONFIG_BOUNDS[bounds];
+    if (!b) throw new Error(`no CONFIG_BOUNDS entry '${bounds}' (src/config.ts)`);
+    return b;
+  }
+  return { min: bounds.min ?? -Infinity, max: bounds.max ?? Infinity, integer: bounds.integer ?? false };
+}
+
+/**
+ * A number flag within bounds: a CONFIG_BOUNDS key (e.g. "local.contextSize", so the flag and the
+ * setting accept the same values) or explicit bounds. Undefined when the flag was not given.
+ */
+export function numberFlag(values: FlagValues, name: string, bounds: string | Partial<SettingBounds>): number | undefined {
+  const raw = stringValue(values, name);
+  if (raw === undefined) return undefined;
+  const b = boundsOf(bounds);
+  const n = Number(raw);
+  if (!raw.trim() || !Number.isFinite(n) || (b.integer && !Number.isInteger(n)) || n < b.min || n > b.max)
+    throw new UsageError(`--${name} must be ${describeBounds(b)} (got '${raw}').`);
+  return n;
+}
+
+/** A whole-number flag: like numberFlag with `integer: true`. */
+export function intFlag(values: FlagValues, name: string, bounds: string | Partial<Omit<SettingBounds, "integer">>): number | undefined {
+  return numberFlag(values, name, typeof bounds === "string" ? bounds : { ...bounds, integer: true });
+}
+
+/** An enum flag: one of `choices` (or of a CONFIG_ENUMS key's values). Undefined when not given. */
+export function enumFlag<T extends string>(values: FlagValues, name: string, choices: readonly T[] | string): T | undefined {
+  const raw = stringValue(values, name);
+  if (raw === undefined) return undefined;
+  const allowed = (typeof choices === "string" ? CONFIG_ENUMS[choices] : choices) as readonly T[] | undefined;
+  if (!allowed) throw new Error(`no CONFIG_ENUMS entry '${String(choices)}' (src/config.ts)`);
+  if (!allowed.includes(raw as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got '${raw}').`);
+  return raw as T;
+}
+
+/** A string flag that must not be empty when given. */
+export function textFlag(values: FlagValues, name: string): string | undefined {
+  const raw = stringValue(values, name);
+  if (raw !== undefined && !raw.trim()) throw new UsageError(`--${name} must not be empty.`);
+  return raw;
+}
+
+/** The model flags every model-running command takes (parseArgs option specs). */
+export const ENGINE_OPTIONS = {
+  model: { type: "string" },
+  endpoint: { type: "string" },
+  "api-model": { type: "string" },
+  gpu: { type: "string" },
+  threads: { type: "string" },
+  "context-size": { type: "string" },
+  sequences: { type: "string" },
+} as const satisfies Options;
+
+const L = CONFIG_BOUNDS;
+/** Help text of ENGINE_OPTIONS, the same in every command. */
+export const ENGINE_HELP = `Model (one of):
+  --model <path|hf:URI|preset|demo>
+                           a local GGUF model (node-llama-cpp; GPU when present, else CPU); hf: URIs
+                           and presets are downloaded once into the model cache ($STEPLENS_MODEL_CACHE,
+                           default ~/.cache/steplens/models); 'demo' generates a tiny random-weight
+                           model on the spot (everything runs; ${DEMO_NOTICE})
+  --endpoint <URL> --api-model <name>
+                           an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI, steplens
+                           serve); the key comes from OPENAI_API_KEY
+Local engine:
+  --gpu <auto|cuda|vulkan|metal|off>  (default ${DEFAULT_CONFIG.local.gpu}; an absent GPU falls back to the CPU)
+  --threads <n>            CPU threads, ${L["local.maxThreads"]!.min}–${L["local.maxThreads"]!.max} (default 0: cores - 1)
+  --context-size <n>       tokens per sequence, ${L["local.contextSize"]!.min}–${L["local.contextSize"]!.max} (default ${DEFAULT_CONFIG.local.contextSize})
+  --sequences <n>          parallel sequences, ${L["local.sequences"]!.min}–${L["local.sequences"]!.max} (default ${DEFAULT_CONFIG.local.sequences}, at least the samples asked for)`;
+
+/** The message when a command that runs a model got none. */
+export const NO_MODEL_MESSAGE = "no model: give --model <path|hf:URI|preset>, --model demo (a generated random-weight model: everything runs, scores are meaningless), or --endpoint <URL> --api-model <name>.";
+
+/** Resolves `--model demo` to the generated demo model's file in the model cache (written when missing). */
+export function resolveModelFlag(spec: string, env: NodeJS.ProcessEnv): string {
+  if (spec.trim().toLowerCase() !== DEMO_MODEL_SPEC) return spec;
+  return ensureDemoModelFile(path.join(modelCacheDir(env.STEPLENS_MODEL_CACHE, env), "demo"));
+}
+
+export interface EngineConfigOptions {
+  /** Samples per request the command will ask for: sizes the local sequences and the endpoint's concurrency. */
+  samples?: number;
+  /** The model may be omitted (e.g. `models list`): no NO_MODEL error. */
+  optional?: boolean;
+}
+
+/**
+ * The typed config the engine flags describe, the same StepLensConfig the extension builds from its
+ * settings: `--model` goes to every role in `roles`, `--endpoint`/`--api-model` to the OpenAI engine,
+ * the local flags within CONFIG_BOUNDS. Everything else keeps its default.
+ */
+export function engineConfig(values: FlagValues, roles: readonly ModelRole[], env: NodeJS.ProcessEnv, opts: EngineConfigOptions = {}): StepLensConfig {
+  const c: StepLensConfig = structuredClone(DEFAULT_CONFIG);
+  const model = textFlag(values, "model");
+  const endpoint = textFlag(values, "endpoint");
+  const apiModel = textFlag(values, "api-model");
+  if (env.STEPLENS_MODEL_CACHE) c.local.modelCacheDir = env.STEPLENS_MODEL_CACHE;
+  if (model && endpoint) throw new UsageError("give either --model or --endpoint, not both.");
+  if (endpoint) {
+    if (!apiModel) throw new UsageError("--endpoint needs --api-model <name> (the model name the server knows).");
+    c.engine.kind = "openai";
+    c.openai.baseUrl = endpoint;
+    c.openai.model = apiModel;
+    c.openai.concurrency = Math.min(L["openai.concurrency"]!.max, Math.max(c.openai.concurrency, opts.samples ?? 1));
+  } else {
+    if (apiModel) throw new UsageError("--api-model goes with --endpoint.");
+    if (!model && !opts.optional) throw new UsageError(NO_MODEL_MESSAGE);
+    c.engine.kind = "local";
+    if (model) {
+      const file = resolveModelFlag(model, env);
+      for (const role of roles) c.models[role] = file;
+    }
+  }
+  const gpu = enumFlag<GpuSetting>(values, "gpu", "local.gpu");
+  if (gpu !== undefined) c.local.gpu = gpu;
+  c.local.maxThreads = intFlag(values, "threads", "local.maxThreads") ?? c.local.maxThreads;
+  c.local.contextSize = intFlag(values, "context-size", "local.contextSize") ?? c.local.contextSize;
+  const seqs = intFlag(values, "sequences", "local.sequences");
+  c.local.sequences = seqs ?? Math.min(L["local.sequences"]!.max, Math.max(c.local.sequences, opts.samples ?? 1));
+  return c;
+}
+
+/** Builds the engine a config describes, with the CLI's key source and warnings on stderr. */
+export function engineFromConfig(config: StepLensConfig, io: CliIo): Promise<Engine> {
+  return createEngine(config, { apiKey: io.env.OPENAI_API_KEY || undefined }, { env: io.env, onWarning: (m) => io.stderr.write(`warning: ${safeText(m)}\n`) });
+}
+
+/** `demo: scores are meaningless` when `model` is a generated random-weight model, else undefined. */
+export function demoLabel(model: string | null | undefined): string | undefined {
+  return isDemoModel(model) ? DEMO_NOTICE : undefined;
+}
+
+/** Removes terminal control characters from untrusted model text (keeps newlines and tabs). */
+export function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b[\]PX^_][^\x07\x1b]*(\x07|\x1b\\)?/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+}
+
+export interface ProgressPrinter {
+  /** The new state; `prefix` goes between the label and the counts (e.g. a stage name). */
+  update(p: Progress, prefix?: string): void;
+  /** Clears the line on a terminal. */
+  done(): void;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  if (seconds < 90) return `${Math.round(seconds)}s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
+  return `${(seconds / 3600).toFixed(1)}h`;
+}
+
+export type ProgressUnit = "count" | "bytes";
+
+function amount(n: number, unit: ProgressUnit): string {
+  return unit === "bytes" ? `${(n / 1048576).toFixed(1)} MB` : String(n);
+}
+
+/** One progress line: counts, rate and ETA (from the rate since the first update), and the message. */
+export function progressText(label: string, p: Progress, elapsedSeconds: number, prefix = "", firstDone = 0, unit: ProgressUnit = "count"): string {
+  const pct = p.total ? ` ${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%` : "";
+  let counts: string;
+  if (unit === "bytes") counts = `${pct} (${amount(p.done, unit)}${p.total ? ` of ${amount(p.total, unit)}` : ""})`;
+  else if (!Number.isInteger(p.done)) counts = pct; // a fraction (model loading): the percentage only
+  else counts = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : "";
+  const rate = elapsedSeconds > 0 ? (p.done - firstDone) / elapsedSeconds : 0;
+  let tail = "";
+  if (p.done > firstDone && elapsedSeconds >= 1) {
+    tail += unit === "bytes" ? ` · ${amount(rate, unit)}/s` : ` · ${rate >= 10 ? rate.toFixed(0) : rate.toFixed(2)}/s`;
+    if (p.total && p.total > p.done && rate > 0) tail += ` · ETA ${duration((p.total - p.done) / rate)}`;
+  }
+  const msg = p.message ? ` — ${safeText(p.message).slice(0, 60)}` : "";
+  return `${label}${prefix}${counts}${tail}${msg}`;
+}
+
+/**
+ * Progress on stderr: a line redrawn in place on a terminal; elsewhere (logs of cluster jobs) a plain
+ * line at most every `logEveryMs` (default 30 s), so logs stay readable.
+ */
+export function progressPrinter(
+  io: Pick<CliIo, "stderr" | "isTTY">,
+  label: string,
+  logEveryMs = 30_000,
+  options: { unit?: ProgressUnit; now?: () => number } = {},
+): ProgressPrinter {
+  const now = options.now ?? Date.now;
+  let shown = false;
+  let start: number | undefined;
+  let firstDone = 0;
+  let lastLog = now();
+  let lastDraw = 0;
+  return {
+    update(p, prefix = "") {
+      if (start === undefined) {
+        start = now();
+        firstDone = p.done;
+      }
+      const text = progressText(label, p, (now() - start) / 1000, prefix, firstDone, options.unit);
+      if (!io.isTTY) {
+        if (now() - lastLog >= logEveryMs) {
+          lastLog = now();
+          io.stderr.write(`${text}\n`);
+        }
+        return;
+      }
+      const finished = p.total !== undefined && p.done >= p.total;
+      if (now() - lastDraw < 100 && !finished) return; // at most 10 redraws a second
+      lastDraw = now();
+      const width = Math.max(20, (process.stderr.columns || 100) - 1);
+      io.stderr.write(`\r\x1b[K${text.slice(0, width)}`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.stderr.write("\r\x1b[K");
+      shown = false;
+    },
+  };
+}
