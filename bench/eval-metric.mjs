@@ -14,9 +14,10 @@ import { runMeasured } from "./peakRss.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const loadAtStart = os.loadavg().map((x) => +x.toFixed(2));
-const DATA = [path.resolve(root, "../shared/data/processbench"), "/work/shared/data/processbench"].find((d) => fs.existsSync(d));
-if (!DATA) {
-  console.error("bench/eval-metric: ProcessBench data not found (../shared/data/processbench)");
+// The real ProcessBench data ships in test/fixtures/processbench/; STEPLENS_PROCESSBENCH_DIR points at another copy.
+const DATA = process.env.STEPLENS_PROCESSBENCH_DIR || path.join(root, "test/fixtures/processbench");
+if (!fs.existsSync(path.join(DATA, "gsm8k.json"))) {
+  console.error(`bench/eval-metric: ProcessBench data not found in ${DATA} (set STEPLENS_PROCESSBENCH_DIR)`);
   process.exit(1);
 }
 const SUBSETS = ["gsm8k", "math", "olympiadbench", "omnimath"];

@@ -23,7 +23,7 @@ const mbAt = args.indexOf("--mb");
 const targetMb = mbAt >= 0 ? Number(args[mbAt + 1]) : 200;
 if (!(targetMb > 0)) throw new Error("--mb needs a positive number");
 const LIMIT_MB = 300;
-const PB_DIR = "/work/shared/data/processbench";
+const PB_DIR = process.env.STEPLENS_PROCESSBENCH_DIR || path.join(root, "test/fixtures/processbench");
 const PB_FILES = ["gsm8k", "math", "olympiadbench", "omnimath"].map((n) => path.join(PB_DIR, `${n}.json`));
 
 if (!args.includes("--no-build")) {
