@@ -49,6 +49,8 @@ export interface AggregateResult {
   valid: number;
   malformed: number;
   malformedReasons: string[];
+  /** Parsed verifications whose `<think>` was never closed, recovered from their first `## Step 1:` line. */
+  recovered: number;
   steps: StepAgreement[];
   /** Step-level rule's first error (first step judged incorrect, else -1); null when K' = 0. */
   stepFirstError: number | null;
@@ -154,6 +156,7 @@ export function aggregateVerifications(parses: readonly VerificationParse[], opt
     valid: kValid,
     malformed: malformedReasons.length,
     malformedReasons,
+    recovered: valid.filter(({ p }) => p.recovered === true).length,
     steps,
     stepFirstError,
     outcome,

@@ -1,18 +1,29 @@
 /**
  * Verifier prompt templates. Three are built in:
- * - `spark`: SPARK's step-by-step grading (`## Step k: …` then `**This step is correct.**` /
- *   `**This step is incorrect.**`, ending `**Verification: Is the answer correct (Yes/No)? X**`);
+ * - `spark`: SPARK's step-by-step grading, laid out as SPARK's public code lays it out
+ *   (`salman-lui/mixed_reward`, data-preparation-sky-math/6_… and 5_…): ONE user message, no system
+ *   message — the grading instructions, two worked examples of a graded solution in the exact output
+ *   format (`## Step k: …` then `**This step is correct.**` / `**This step is incorrect.**`, ending
+ *   `**Verification: Is the answer correct (Yes/No)? X**`), then `Question:`, `Student Solution:` (the
+ *   generator's text as written, when the caller has it) and the `Teacher Verification:` lead. The
+ *   wording is StepLens's own; the structure and output format are SPARK's. With a reference answer
+ *   the reference-guided variant is used: other instructions (does the solution reach the expected
+ *   answer?) and an `Expected Answer:` line in both examples and before the lead;
  * - `processbench`: ProcessBench's critic (paragraphs tagged and indexed from 0, the earliest wrong
  *   paragraph's index in `\boxed{}`, -1 when none);
  * - `thinkprm`: ThinkPRM's (`Step k: … \boxed{correct}` / `\boxed{incorrect}`).
  * Users edit them through a template file (setting `steplens.verify.promptTemplate` or `--template`):
  * - a `.json` file: {"format": "spark"|"processbench"|"thinkprm", "system"?: "…", "user": "…",
- *   "stepStyle"?: "step"|"paragraph", "fewShot"?: [{"problem", "steps": [...], "verification"}]};
+ *   "userWithReference"?: "…", "stepStyle"?: "step"|"paragraph", "fewShot"?: [{"problem", "steps": [...], "verification"}]};
  * - any other file: the user message, optionally preceded by front matter
  *   (`---` / `format: spark` / `stepStyle: step` / `---`).
- * Placeholders: {{problem}}, {{steps}}, {{step_count}}, {{last_index}}, {{reference}} (an
- * "Expected answer: …" line, empty without a reference). A reference given to a template without
- * {{reference}} is appended to the user message. No `vscode` import here.
+ * Placeholders: {{problem}}, {{steps}}, {{solution}} (the generator's text when given, else the steps
+ * as "Step k: …" paragraphs), {{step_count}}, {{last_index}}, {{reference}} (an "Expected Answer: …"
+ * line, empty without a reference), {{expected_answer}} (the bare reference). SPARK's own placeholder
+ * names are understood too (`__QUESTION_PLACEHOLDER__`, `__SOLUTION_PLACEHOLDER__`,
+ * `__EXPECTED_ANSWER_PLACEHOLDER__`), so SPARK's published prompt pasted into a file works verbatim.
+ * A reference given to a template without a reference placeholder is put before its final
+ * "Teacher Verification:" line when it ends with one, else appended. No `vscode` import here.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -38,6 +49,8 @@ export interface VerifierTemplate {
   stepStyle: StepStyle;
   system?: string;
   user: string;
+  /** The user message used instead of `user` when a reference answer is given (reference-guided mode). */
+  userWithReference?: string;
   fewShot?: FewShotExample[];
 }
 
@@ -46,28 +59,136 @@ export interface PromptInput {
   steps: readonly string[];
   /** A known correct final answer: reference-guided verification (SPARK's "ceiling" baseline). */
   reference?: string | null;
+  /**
+   * The solution as the generator wrote it, when the caller has it (data synthesis): shown verbatim
+   * where the template says {{solution}}, as SPARK does. Without it the steps are shown as
+   * "Step k: …" paragraphs.
+   */
+  solution?: string | null;
 }
 
-export const PLACEHOLDERS = ["problem", "steps", "step_count", "last_index", "reference"] as const;
+export const PLACEHOLDERS = ["problem", "steps", "solution", "step_count", "last_index", "reference", "expected_answer"] as const;
+type Placeholder = (typeof PLACEHOLDERS)[number];
 
-const SPARK_USER = `You are given a math problem and a student's solution, split into numbered steps.
+/** SPARK's placeholder names (its published prompts), read as StepLens's. */
+export const SPARK_PLACEHOLDER_ALIASES: Readonly<Record<string, Placeholder>> = {
+  __QUESTION_PLACEHOLDER__: "problem",
+  __SOLUTION_PLACEHOLDER__: "solution",
+  __EXPECTED_ANSWER_PLACEHOLDER__: "expected_answer",
+};
 
-Problem:
-{{problem}}
+/** SPARK's instructions (reference-free), in StepLens's words. */
+const SPARK_INSTRUCTIONS = `You are a math teacher checking a student's work. Go through the student's solution one step at a time and find any mistakes. For every step, write your analysis and then a verdict. Check the reasoning, the arithmetic and the logic of each step yourself instead of taking the student's word for it.
 
-Student Solution:
-{{steps}}
-{{reference}}
-Verify the solution step by step. For every step k from 1 to {{step_count}}, in order, write a section
+Important: every step is either "correct" or "incorrect" - there is no partial credit. A step with any mistake or omission is incorrect.
 
-## Step k: <your analysis: redo the step's computations and check its reasoning>
+When you have gone through every step, give your final verdict in the form 'Verification: Is the answer correct (Yes/No)? X', where X is Yes or No.`;
 
-and end each section with exactly one of these two lines:
+/** SPARK's reference-guided instructions: the solution is also checked against the expected answer. */
+const SPARK_INSTRUCTIONS_REFERENCE = `You are a math teacher checking a student's work. Go through the student's solution one step at a time, check whether it arrives at the expected answer, and find any mistakes. For every step, write your analysis and then a verdict. Use the Expected Answer to help you decide whether the student's work is correct.
+
+Important: every step is either "correct" or "incorrect" - there is no partial credit. A step with any mistake or omission is incorrect.
+
+When you have gone through every step, give your final verdict in the form 'Verification: Is the answer correct (Yes/No)? X', where X is Yes or No.`;
+
+interface SparkExample {
+  question: string;
+  solution: string;
+  expected: string;
+  verification: string;
+}
+
+const SPARK_EXAMPLES: readonly SparkExample[] = [
+  {
+    question: "A bakery sells muffins for $3 each and cookies for $2 each. Maya buys 4 muffins and 5 cookies. How much does she spend in dollars?",
+    solution: `Step 1: Find the cost of the muffins
+Each muffin costs $3, so 4 muffins cost $4 \\times 3 = 12$ dollars.
+
+Step 2: Find the cost of the cookies
+Each cookie costs $2, so 5 cookies cost $5 \\times 2 = 10$ dollars.
+
+Step 3: Add the two costs
+The total is $12 + 10 = 22$ dollars.
+
+Answer: 22`,
+    expected: "22",
+    verification: `## Step 1: Find the cost of the muffins
+The price per muffin is $3 and Maya buys 4 of them, so the muffins cost $4 \\times 3 = 12$ dollars. The multiplication is right and it uses the numbers given in the problem.
+
 **This step is correct.**
+
+## Step 2: Find the cost of the cookies
+The price per cookie is $2 and she buys 5, so the cookies cost $5 \\times 2 = 10$ dollars. This is computed correctly.
+
+**This step is correct.**
+
+## Step 3: Add the two costs
+Adding the two partial costs gives $12 + 10 = 22$ dollars, which is what she spends in all. The sum is right and it answers the question that was asked.
+
+**This step is correct.**
+
+**Verification: Is the answer correct (Yes/No)? Yes**`,
+  },
+  {
+    question: "A rectangle has a perimeter of 36 cm, and its length is twice its width. What is its area in square centimetres?",
+    solution: `Step 1: Name the unknowns
+Let the width be $w$ cm. The length is twice the width, so it is $2w$ cm.
+
+Step 2: Use the perimeter
+The perimeter is $w + 2w = 36$, so $3w = 36$ and $w = 12$.
+
+Step 3: Find the length
+The length is $2w = 24$ cm.
+
+Step 4: Compute the area
+The area is $12 \\times 24 = 288$ square centimetres.
+
+Answer: 288`,
+    expected: "72",
+    verification: `## Step 1: Name the unknowns
+Calling the width $w$ and the length $2w$ expresses the condition that the length is twice the width. This is a sound way to set up the problem.
+
+**This step is correct.**
+
+## Step 2: Use the perimeter
+The perimeter of a rectangle is $2(\\text{length} + \\text{width}) = 2(2w + w) = 6w$, not $w + 2w$. The student added only one length and one width, so the equation should be $6w = 36$, giving $w = 6$, not $w = 12$.
+
 **This step is incorrect.**
 
-After the last step, end with exactly this line, with X replaced by Yes or No:
-**Verification: Is the answer correct (Yes/No)? X**`;
+## Step 3: Find the length
+Doubling the width is the right method, but it starts from the wrong width of 12. With $w = 6$ the length is $12$ cm, not $24$ cm.
+
+**This step is incorrect.**
+
+## Step 4: Compute the area
+Multiplying length by width is the right formula, but both numbers carry the error from Step 2. The area should be $6 \\times 12 = 72$ square centimetres, not 288.
+
+**This step is incorrect.**
+
+**Verification: Is the answer correct (Yes/No)? No**`,
+  },
+];
+
+function sparkUser(withReference: boolean): string {
+  const examples = SPARK_EXAMPLES.map(
+    (ex, i) =>
+      `Example ${i + 1}:\n\nQuestion:\n${ex.question}\n\nStudent Solution:\n${ex.solution}\n\n${withReference ? `Expected Answer: ${ex.expected}\n\n` : ""}Teacher Verification:\n\n${ex.verification}\n\n---`,
+  ).join("\n\n");
+  return `${withReference ? SPARK_INSTRUCTIONS_REFERENCE : SPARK_INSTRUCTIONS}
+
+${examples}
+
+Now grade the following student solution step by step in the same way.
+
+Question: {{problem}}
+
+Student Solution: {{solution}}
+${withReference ? "\nExpected Answer: {{expected_answer}}\n" : ""}
+Teacher Verification:`;
+}
+
+const SPARK_USER = sparkUser(false);
+const SPARK_USER_REFERENCE = sparkUser(true);
 
 const PROCESSBENCH_USER = `The following is a math problem and a solution, split into paragraphs enclosed in tags and indexed from 0.
 
@@ -98,13 +219,7 @@ Review and critique each step in the proposed solution to determine whether each
 Let's verify step by step:`;
 
 export const BUILTIN_TEMPLATES: Readonly<Record<VerdictFormat, VerifierTemplate>> = {
-  spark: {
-    name: "spark",
-    format: "spark",
-    stepStyle: "step",
-    system: "You are a meticulous math teacher who grades students' solutions step by step.",
-    user: SPARK_USER,
-  },
+  spark: { name: "spark", format: "spark", stepStyle: "step", user: SPARK_USER, userWithReference: SPARK_USER_REFERENCE },
   processbench: { name: "processbench", format: "processbench", stepStyle: "paragraph", user: PROCESSBENCH_USER },
   thinkprm: { name: "thinkprm", format: "thinkprm", stepStyle: "step", user: THINKPRM_USER },
 };
@@ -128,23 +243,52 @@ export function renderSteps(steps: readonly string[], style: StepStyle): string 
   return steps.map((s, i) => `Step ${i + 1}: ${s}`).join("\n");
 }
 
-function fill(text: string, values: Record<(typeof PLACEHOLDERS)[number], string>): string {
+/** The steps as SPARK's generator lays a solution out: "Step k: …" paragraphs separated by a blank line. */
+export function renderSolution(input: Pick<PromptInput, "steps" | "solution">): string {
+  if (input.solution?.trim()) return input.solution;
+  return input.steps.map((s, i) => `Step ${i + 1}: ${s}`).join("\n\n");
+}
+
+const PLACEHOLDER_RE = /\{\{\s*([a-z_]+)\s*\}\}|(__[A-Z_]+_PLACEHOLDER__)/g;
+
+function usesPlaceholder(text: string, names: readonly Placeholder[]): boolean {
+  for (const m of text.matchAll(PLACEHOLDER_RE)) {
+    const name = m[1] ?? SPARK_PLACEHOLDER_ALIASES[m[2]];
+    if (name && (names as readonly string[]).includes(name)) return true;
+  }
+  return false;
+}
+
+function fill(text: string, values: Record<Placeholder, string>): string {
   // One pass, so placeholder-like text inside the problem or steps is never expanded.
-  return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (m, name: string) => (name in values ? values[name as keyof typeof values] : m));
+  return text.replace(PLACEHOLDER_RE, (m, name: string | undefined, alias: string | undefined) => {
+    const key = name ?? SPARK_PLACEHOLDER_ALIASES[alias!];
+    return key !== undefined && key in values ? values[key as Placeholder] : m;
+  });
 }
 
 function userMessage(t: VerifierTemplate, input: PromptInput): string {
-  const reference = input.reference?.trim() ? `\nExpected answer: ${input.reference.trim()}\n` : "";
-  const values = {
+  const ref = input.reference?.trim() ?? "";
+  let tpl = ref && t.userWithReference ? t.userWithReference : t.user;
+  // Without a reference, an empty {{reference}} line leaves no gap behind.
+  if (!ref) tpl = tpl.replace(/\n*[ \t]*\{\{\s*reference\s*\}\}[ \t]*\n*/g, "\n\n");
+  const values: Record<Placeholder, string> = {
     problem: input.problem.trim(),
     steps: renderSteps(input.steps, t.stepStyle),
+    solution: renderSolution(input),
     step_count: String(input.steps.length),
     last_index: String(input.steps.length - 1),
-    reference,
+    reference: ref ? `\nExpected Answer: ${ref}\n` : "",
+    expected_answer: ref,
   };
-  let text = fill(t.user, values);
-  if (reference && !/\{\{\s*reference\s*\}\}/.test(t.user)) text += `\n\nExpected answer: ${input.reference!.trim()}`;
-  return text.replace(/\n{3,}/g, "\n\n");
+  let text = fill(tpl, values);
+  if (ref && !usesPlaceholder(tpl, ["reference", "expected_answer"])) {
+    // SPARK's layout puts the expected answer right before the "Teacher Verification:" lead.
+    const lead = /\n[ \t]*Teacher Verification:[ \t]*$/.exec(text);
+    if (lead) text = `${text.slice(0, lead.index).trimEnd()}\n\nExpected Answer: ${ref}\n\n${text.slice(lead.index).trimStart()}`;
+    else text += `\n\nExpected Answer: ${ref}`;
+  }
+  return text;
 }
 
 export interface RenderOptions {
@@ -178,11 +322,11 @@ function checkPlaceholders(file: string, text: string, lineOffset: number): void
   lines.forEach((l, i) => {
     for (const m of l.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g))
       if (!(PLACEHOLDERS as readonly string[]).includes(m[1]))
-        fail(file, `unknown placeholder {{${m[1]}}}`, `Use one of ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")}.`, lineOffset + i + 1);
+        fail(file, `unknown placeholder {{${m[1]}}}`, `Use one of ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")} (or SPARK's ${Object.keys(SPARK_PLACEHOLDER_ALIASES).join(", ")}).`, lineOffset + i + 1);
   });
-  for (const required of ["problem", "steps"])
-    if (!new RegExp(`\\{\\{\\s*${required}\\s*\\}\\}`).test(text))
-      fail(file, `the template never uses {{${required}}}`, `Put {{${required}}} where the ${required === "steps" ? "solution's steps" : "problem"} should appear.`);
+  if (!usesPlaceholder(text, ["problem"])) fail(file, "the template never uses {{problem}}", "Put {{problem}} (or __QUESTION_PLACEHOLDER__) where the problem should appear.");
+  if (!usesPlaceholder(text, ["steps", "solution"]))
+    fail(file, "the template never uses {{steps}} or {{solution}}", "Put {{steps}} or {{solution}} (or __SOLUTION_PLACEHOLDER__) where the solution's steps should appear.");
 }
 
 function parseFormat(file: string, v: unknown, line?: number): VerdictFormat {
@@ -231,12 +375,17 @@ export function loadTemplateFile(file: string): VerifierTemplate {
     const format = parseFormat(file, v.format ?? "spark");
     checkPlaceholders(file, v.user as string, 0);
     if (v.system !== undefined && typeof v.system !== "string") fail(file, '"system" is not a string', "Give the system message as a string, or leave it out.");
+    if (v.userWithReference !== undefined) {
+      if (typeof v.userWithReference !== "string") fail(file, '"userWithReference" is not a string', "Give the reference-guided user message as a string, or leave it out.");
+      checkPlaceholders(file, v.userWithReference, 0);
+    }
     return {
       name: file,
       format,
       stepStyle: parseStepStyle(file, v.stepStyle, format),
       system: v.system as string | undefined,
       user: v.user as string,
+      ...(typeof v.userWithReference === "string" ? { userWithReference: v.userWithReference } : {}),
       fewShot: parseFewShot(file, v.fewShot),
     };
   }
@@ -279,44 +428,96 @@ export function withFewShot(t: VerifierTemplate, examples: FewShotExample[]): Ve
   return { ...t, fewShot: [...(t.fewShot ?? []), ...examples] };
 }
 
-/** SPARK's meta-critique, pass 1: critique an existing verification (temperature 0). */
+/** The problem, the solution and (when given) the expected answer, each in its own tagged section. */
+function metaSections(t: VerifierTemplate, input: PromptInput): string {
+  const solution = t.format === "spark" ? renderSolution(input) : renderSteps(input.steps, t.stepStyle);
+  const ref = input.reference?.trim() ? `\n<Expected Answer> ${input.reference.trim()} </Expected Answer>` : "";
+  return `<Problem> ${input.problem.trim()} </Problem>\n<Solution Path> ${solution.trim()} </Solution Path>${ref}`;
+}
+
+/**
+ * SPARK's meta-critique, pass 1 (its structure, StepLens's words): critique an existing verification.
+ * The problem, the solution and the verification are in delimited sections; the verification should
+ * come with its thinking already removed (the pipeline does it). Run at temperature 0.
+ */
 export function renderCritiquePrompt(t: VerifierTemplate, input: PromptInput, verification: string): ChatMessage[] {
-  const content = `Below are a math problem, a student's solution split into steps, and a teacher's verification of that solution.
+  const content = `You are an expert in mathematics, and your job is to assess a verification of a solution to a math problem.
 
-Problem:
-${input.problem.trim()}
+You will receive the problem, the solution path, and an original verification that went through that solution step by step.
 
-Student Solution:
-${renderSteps(input.steps, t.stepStyle)}
-${input.reference?.trim() ? `\nExpected answer: ${input.reference.trim()}\n` : ""}
-Verification to critique:
-${verification.trim()}
+Critique the original verification: decide whether the verifier checked each step correctly.
 
-Critique this verification. Check, one by one:
-1. errors in the solution that the verification missed;
-2. steps it marked incorrect that are in fact correct (false alarms);
-3. whether its final verdict agrees with its step verdicts;
-4. each step's computations, re-derived by you.
-List every problem you find and the step it concerns. Do not rewrite the verification.`;
+IMPORTANT: verifiers make mistakes of several kinds, for example:
+1. **Missed errors**: a step marked "correct" that in fact contains a mathematical error
+2. **False alarms**: a step marked "incorrect" that is in fact mathematically sound
+3. **Wrong reasoning**: the right label, but an incorrect or incomplete explanation
+4. **Inconsistent final verdict**: a conclusion that does not follow from the step-by-step analysis
+
+Think about how you yourself would check each step of the solution, independently of the original verification. You may re-derive each step with a different valid method or from another angle and see whether you reach the same conclusion, or you may examine the original verification directly: did it find the errors, explain the mathematics correctly, and label every step correctly?
+
+Reason critically first, and give your judgement only after that.
+
+For every step the original verification analysed, decide:
+- Did the verifier judge correctly whether the step is mathematically sound?
+- Where it called a step correct: did it miss an error? (missed errors)
+- Where it called a step incorrect: is its reasoning valid, and is the step really wrong? (false alarms)
+- Is its mathematical explanation accurate and complete?
+- Does its final conclusion follow from its step-by-step analysis? (inconsistent final verdict)
+
+##Evaluation format##
+Write your evaluation in this format:
+**Critique of the original verification**: a detailed critique that takes the step verifications one at a time. For each step, re-evaluate whether the analysis was right, whether errors were found or missed, whether correct steps were wrongly marked incorrect, and whether the mathematical reasoning holds.
+
+${metaSections(t, input)}
+<Original Verification> ${verification.trim()} </Original Verification>
+
+Now critique the original verification and give your final judgement on whether it analysed each step correctly.`;
   return [{ role: "user", content }];
 }
 
-/** SPARK's meta-critique, pass 2: merge the critique into the verification, same format (temperature 0). */
+/** The merge pass's format rules for each output format. */
+function mergeFormatRules(t: VerifierTemplate): string {
+  if (t.format === "spark")
+    return `The result must use EXACTLY the same format as the original verification:
+- Begin with "Teacher Verification:" only if the original does
+- Give each step's analysis under a "## Step X:" heading
+- End each step with "**This step is correct.**" or "**This step is incorrect.**"
+- Finish with "**Verification: Is the answer correct (Yes/No)? X**"
+- Add NO other sections, reflections or commentary outside this format`;
+  return `The result must use EXACTLY the same format as the original verification: ${FORMAT_DESCRIPTIONS[t.format]}. Add NO other sections, reflections or commentary outside this format.`;
+}
+
+/**
+ * SPARK's meta-critique, pass 2 (its structure, StepLens's words): merge the critique into the
+ * verification, as if written in one go, in exactly the same format. Both inputs should come with
+ * their thinking removed. Run at temperature 0.
+ */
 export function renderMergePrompt(t: VerifierTemplate, input: PromptInput, verification: string, critique: string): ChatMessage[] {
-  const content = `Below are a math problem, a student's solution split into steps, a teacher's verification of it, and a critique of that verification.
+  const content = `You are an expert in mathematics and a careful critic of mathematical work.
 
-Problem:
-${input.problem.trim()}
+You will receive an original verification and a critique of that verification.
 
-Student Solution:
-${renderSteps(input.steps, t.stepStyle)}
-${input.reference?.trim() ? `\nExpected answer: ${input.reference.trim()}\n` : ""}
-Verification:
-${verification.trim()}
+Combine the two into one improved verification that takes in what the critique found.
 
-Critique of the verification:
-${critique.trim()}
+Write the combined verification as if it had been produced in one go: as if the verifier had first verified the solution and then checked and refined its own analysis. Make it read smoothly, with transitional and reflective sentences where needed. Never use phrases such as "the original verification" or "the critique says": the result must read as one verification written at once.
 
-Rewrite the verification so that it takes the critique into account, as if you had written it in one go. Keep exactly the same format: ${FORMAT_DESCRIPTIONS[t.format]}. Output only the rewritten verification.`;
+If the critique found errors in the original analysis:
+- correct them in the combined verification
+- give the accurate mathematical reasoning
+- change step labels (correct/incorrect) where needed
+- make the final verdict agree with the corrected analysis
+
+If the critique confirmed that the original verification was accurate:
+- keep the original analysis, adding the further insights the critique offers
+- explain more thoroughly where that helps
+- keep the same step labels and the same final verdict
+
+${mergeFormatRules(t)}
+
+${metaSections(t, input)}
+<Original Verification> ${verification.trim()} </Original Verification>
+<Critique of the Verification> ${critique.trim()} </Critique of the Verification>
+
+Now write the combined verification in exactly the format described above:`;
   return [{ role: "user", content }];
 }

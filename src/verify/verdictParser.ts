@@ -40,7 +40,25 @@ export interface ParseOptions {
   /** The output must be the constrained JSON (otherwise JSON is still recognised when present). */
   json?: boolean;
   finishReason?: Generation["finishReason"];
+  /**
+   * How the final Yes/No verdict is read. "steplens" (default): every final-verdict statement in the
+   * text is read, and Yes and No together leave it undetermined (with a warning). "spark": SPARK's
+   * rule, the first of its patterns that matches decides (see SPARK_FINAL_PATTERNS).
+   */
+  finalVerdictRule?: FinalVerdictRule;
+  /**
+   * How the ProcessBench critic's index is read. "lenient" (default): the last `\boxed{}` holding an
+   * index ("2", "\text{2}", "paragraph_2"; a later non-index box is skipped), else the first paragraph
+   * judged incorrect. "official": as ProcessBench's run_eval.py, the last `\boxed{[^}]*}` of the whole
+   * output (thinking included) read with Python's int(); anything else is no prediction.
+   */
+  criticIndex?: CriticIndexRule;
 }
+
+export type FinalVerdictRule = "steplens" | "spark";
+export const FINAL_VERDICT_RULES: readonly FinalVerdictRule[] = ["steplens", "spark"];
+export type CriticIndexRule = "official" | "lenient";
+export const CRITIC_INDEX_RULES: readonly CriticIndexRule[] = ["official", "lenient"];
 
 type Polarity = "correct" | "incorrect";
 /** Strength of the evidence for a verdict: 1 formatted (bold, boxed, own line, label), 2 sentence, 3 check mark. */
@@ -154,6 +172,44 @@ const FINAL_PATTERNS: RegExp[] = [
   /\bfinal\s+(?:verdict|judge?ment|assessment|evaluation)\s*[:：]?\s*(?:\*\*|__)?\s*(?:\\boxed\{\s*(?:\\text\{\s*)?)?(yes|no|correct|incorrect)\b/gi,
   /\\boxed\{\s*(?:\\text\{\s*)?(yes|no)\s*\}?\s*\}/gi,
 ];
+/**
+ * SPARK's final-verdict patterns, in its order (`critique/1_step_outcome_formatting.py`,
+ * case-insensitive, `.` not crossing lines, `$` the end of the text): the first that matches decides.
+ */
+export const SPARK_FINAL_PATTERNS: readonly RegExp[] = [
+  /Verification:\s*Is the answer correct.*?\?\s*(Yes|No)/i,
+  /Is the answer correct.*?\?\s*(Yes|No)/i,
+  /answer correct.*?\?\s*(Yes|No)/i,
+  /\*\*Verification:\s*Is the answer correct.*?\?\s*(Yes|No)\*\*/i,
+  /\?\s*(Yes|No)\s*\*\*\s*$/i,
+  /\?\s*(Yes|No)\s*$/i,
+];
+
+/** SPARK's rule: the verdict of the first pattern (in SPARK's order) that matches; null when none does. */
+export function sparkFinalVerdict(visible: string): OutcomeVerdict | null {
+  const text = visible.replace(/\s+$/, "");
+  for (const re of SPARK_FINAL_PATTERNS) {
+    const m = re.exec(text);
+    if (m) return m[1].toLowerCase() === "yes" ? "yes" : "no";
+  }
+  return null;
+}
+
+/** ProcessBench's answer: the content of the last `\boxed{…}` without nested braces (its regex), stripped. */
+export function officialBoxedAnswer(text: string): string | null {
+  let last: string | null = null;
+  for (const m of text.matchAll(/\\boxed\{([^}]*)\}/g)) last = m[1];
+  return last === null ? null : last.trim();
+}
+
+/** Python's int() on a string: optional sign, digits (single underscores between them), surrounding white space. */
+export function pythonInt(s: string): number | null {
+  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
+  if (!m) return null;
+  const n = Number(m[1] + m[2].replace(/_/g, ""));
+  return Number.isSafeInteger(n) ? n : null;
+}
+
 /** Weaker outcome statements, used only outside the step sections and only when nothing above matched. */
 const FINAL_WEAK = /\b(?:the|this)\s+(?:final\s+)?(?:answer|solution)\s+is\s+(correct|incorrect|not\s+correct|wrong)\b/gi;
 /** A final-verdict line whose placeholder was never filled in. */
@@ -260,7 +316,12 @@ function cleanCritique(lines: string[], verdictLines: Set<number>): string {
     .trim();
 }
 
-function finalVerdictOf(visible: string, outsideText: string, warnings: string[]): OutcomeVerdict | null {
+function finalVerdictOf(visible: string, outsideText: string, warnings: string[], rule: FinalVerdictRule): OutcomeVerdict | null {
+  if (rule === "spark") {
+    const v = sparkFinalVerdict(visible);
+    if (v === null && FINAL_UNFILLED.test(visible)) warnings.push("the final verdict line is there but says neither Yes nor No");
+    return v;
+  }
   const found: OutcomeVerdict[] = [];
   for (const re of FINAL_PATTERNS) for (const m of visible.matchAll(re)) found.push(outcomeWord(m[1]));
   if (!found.length) for (const m of outsideText.matchAll(FINAL_WEAK)) found.push(outcomeWord(m[1]));
@@ -274,7 +335,17 @@ function finalVerdictOf(visible: string, outsideText: string, warnings: string[]
 }
 
 /** Parses the text after thinking removal. Returns null when it holds no verdict of any kind. */
-function parseVisible(visible: string, opts: Required<Pick<ParseOptions, "stepCount" | "format">> & { stepBase: 0 | 1 }, warnings: string[], thinking: string | null, truncated: boolean): VerificationParse | null {
+interface VisibleOptions {
+  stepCount: number;
+  format: VerdictFormat;
+  stepBase: 0 | 1;
+  finalVerdictRule: FinalVerdictRule;
+  criticIndex: CriticIndexRule;
+  /** The whole output, thinking included (the official critic rule reads its last \boxed{} there). */
+  raw: string;
+}
+
+function parseVisible(visible: string, opts: VisibleOptions, warnings: string[], thinking: string | null, truncated: boolean): VerificationParse | null {
   const { stepCount, format } = opts;
   const { sections, outside } = splitSections(visible);
   const steps: ParsedStep[] = Array.from({ length: stepCount }, (_, index) => ({ index, verdict: "not-given" as StepVerdictValue, critique: "" }));
@@ -334,10 +405,20 @@ function parseVisible(visible: string, opts: Required<Pick<ParseOptions, "stepCo
   }
 
   const outsideText = outside.join("\n");
-  const finalVerdict = format === "processbench" ? null : finalVerdictOf(visible, outsideText, warnings);
+  const finalVerdict = format === "processbench" ? null : finalVerdictOf(visible, outsideText, warnings, opts.finalVerdictRule);
 
   let boxedIndex: number | null = null;
-  if (format === "processbench") {
+  let criticAnswer: string | null | undefined;
+  if (format === "processbench" && opts.criticIndex === "official") {
+    criticAnswer = officialBoxedAnswer(opts.raw);
+    if (criticAnswer === null) return { ok: false, reason: "no \\boxed{} answer (official rule: no prediction)", warnings, thinking, truncated, criticAnswer };
+    const n = pythonInt(criticAnswer);
+    if (n === null)
+      return { ok: false, reason: `the last \\boxed{} holds "${criticAnswer.slice(0, 60)}", not an integer (official rule: no prediction)`, warnings, thinking, truncated, criticAnswer };
+    if (n < -1 || n >= stepCount)
+      return { ok: false, reason: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1} (official rule: a wrong prediction)`, warnings, thinking, truncated, criticAnswer };
+    boxedIndex = n;
+  } else if (format === "processbench") {
     const boxes = boxedContents(visible);
     const indices = boxes.map(indexFromBoxed);
     let at = -1;
@@ -369,7 +450,8 @@ function parseVisible(visible: string, opts: Required<Pick<ParseOptions, "stepCo
   if (format !== "processbench") warnings.push(...contradictionWarnings(steps, finalVerdict, base));
 
   let firstError: number | null;
-  if (format === "processbench") {
+  if (format === "processbench" && opts.criticIndex === "official") firstError = boxedIndex;
+  else if (format === "processbench") {
     if (boxedIndex !== null) {
       firstError = boxedIndex;
       const byStep = steps.find((s) => s.verdict === "incorrect");
@@ -382,7 +464,7 @@ function parseVisible(visible: string, opts: Required<Pick<ParseOptions, "stepCo
   } else firstError = firstErrorFromVerdicts(steps, finalVerdict);
 
   const summary = outsideText.trim();
-  return { ok: true, via, steps, finalVerdict, boxedIndex, firstError, summary, warnings, thinking, truncated };
+  return { ok: true, via, steps, finalVerdict, boxedIndex, firstError, summary, warnings, thinking, truncated, ...(criticAnswer !== undefined ? { criticAnswer } : {}) };
 }
 
 export function parseVerification(text: string, opts: ParseOptions): VerificationParse {
@@ -394,8 +476,18 @@ export function parseVerification(text: string, opts: ParseOptions): Verificatio
   if (opts.finishReason === "cancelled") warnings.push("the generation was cancelled before it finished");
   if (!text.trim()) return { ok: false, reason: "empty output", warnings, thinking: null, truncated };
 
-  const { visible, thinking, unclosed } = splitThinking(text);
+  const { visible, thinking, unclosed, recovered } = splitThinking(text);
   const cut = truncated ? " (cut at the token limit)" : "";
+  if (recovered) warnings.push("the <think> block was never closed; the verification was recovered from its first '## Step 1:' line (SPARK's rule)");
+  const visibleOpts: VisibleOptions = {
+    stepCount: opts.stepCount,
+    format,
+    stepBase,
+    finalVerdictRule: opts.finalVerdictRule ?? "steplens",
+    criticIndex: opts.criticIndex ?? "lenient",
+    raw: text,
+  };
+  const mark = <T extends VerificationParse>(p: T): T => (recovered && p.ok ? { ...p, recovered: true } : p);
 
   if (opts.json || /^(?:```(?:json)?\s*)?\{/.test(visible)) {
     const j = parseConstrained(visible, { stepCount: opts.stepCount, format, required: Boolean(opts.json), thinking, truncated });
@@ -406,13 +498,13 @@ export function parseVerification(text: string, opts: ParseOptions): Verificatio
     }
   }
 
-  const parsed = visible ? parseVisible(visible, { stepCount: opts.stepCount, format, stepBase }, warnings, thinking, truncated) : null;
-  if (parsed) return parsed;
+  const parsed = visible || (format === "processbench" && visibleOpts.criticIndex === "official") ? parseVisible(visible, visibleOpts, warnings, thinking, truncated) : null;
+  if (parsed) return mark(parsed);
 
   // ThinkPRM writes its verdicts inside its thinking: read them there when nothing is outside.
   if (format === "thinkprm" && thinking) {
     const inner: string[] = [];
-    const fromThinking = parseVisible(thinking, { stepCount: opts.stepCount, format, stepBase }, inner, thinking, truncated);
+    const fromThinking = parseVisible(thinking, visibleOpts, inner, thinking, truncated);
     if (fromThinking) {
       fromThinking.warnings.unshift(...warnings, "verdicts read from inside <think> (ThinkPRM writes them there)");
       return fromThinking;

@@ -44,6 +44,10 @@ export interface ParsedVerification {
   thinking: string | null;
   /** The generation hit its token limit. */
   truncated: boolean;
+  /** The `<think>` was never closed and the verification was recovered from its first `## Step 1:` line. */
+  recovered?: boolean;
+  /** Official critic rule: the last `\boxed{}` content as ProcessBench's script reads it (what its vote counts). */
+  criticAnswer?: string | null;
 }
 
 export interface MalformedVerification {
@@ -53,6 +57,8 @@ export interface MalformedVerification {
   warnings: string[];
   thinking: string | null;
   truncated: boolean;
+  /** Official critic rule: the last `\boxed{}` content, even when it is no usable index (it still takes part in the vote). */
+  criticAnswer?: string | null;
 }
 
 export type VerificationParse = ParsedVerification | MalformedVerification;

@@ -4,8 +4,9 @@
  * endpoint gets `n` or concurrent requests), parsed, aggregated (self-consistency), and optionally
  * refined by SPARK's meta-critique (a critique pass and a merge pass, both at temperature 0) applied
  * to one verification (K = 1) or to the aggregate's explanation (K > 1). A reference answer turns on
- * the reference-guided mode ("Expected answer: …"), for comparison. Depends only on the Engine
- * interface. No `vscode` import here.
+ * the reference-guided mode (the template's reference-guided variant), for comparison. Sampling
+ * defaults are SPARK's public code's (K = 16, temperature 0.8, top_p 0.95, 8192 tokens). Depends only
+ * on the Engine interface. No `vscode` import here.
  */
 import type { AggregateMode } from "../config";
 import { CancelledError, StepLensError, throwIfAborted } from "../core/errors";
@@ -14,15 +15,17 @@ import type { Engine, Generation, ModelRole } from "../engines/engine";
 import { aggregateVerifications, DEFAULT_TAU, type AggregateResult } from "./aggregate";
 import { constrainedInstructions, DEFAULT_MAX_CRITIQUE_CHARS, verificationSchema } from "./constrainedSchema";
 import { renderCritiquePrompt, renderMergePrompt, renderPrompt, stepBaseOf, type PromptInput, type VerifierTemplate } from "./templates";
-import { parseVerification } from "./verdictParser";
+import { parseVerification, type CriticIndexRule, type FinalVerdictRule } from "./verdictParser";
+import { splitThinking } from "./thinking";
 import type { OutcomeVerdict, StepVerdictValue, VerificationParse } from "./verification";
 
 export interface VerifyOptions {
   template: VerifierTemplate;
-  /** K, the number of independent verifications (default 8). */
+  /** K, the number of independent verifications (default 16, as SPARK). */
   samples?: number;
   /** Sampling temperature of the K verifications (default 0.8, as SPARK). */
   temperature?: number;
+  /** Nucleus sampling of the K verifications (default 0.95, as SPARK; meta-critique passes too). */
   topP?: number;
   /** Base seed: verification i uses seed + i. */
   seed?: number;
@@ -34,10 +37,14 @@ export interface VerifyOptions {
   metaCritique?: boolean;
   /** Known correct final answer: reference-guided verification. */
   reference?: string | null;
-  /** Token limit per verification (default: 2048 free text; enough for the schema when constrained). */
+  /** Token limit per verification (default: 8192 free text, as SPARK, room for a thinking model; enough for the schema when constrained). */
   maxTokens?: number;
   /** Model role that verifies (default "verifier"). */
   role?: ModelRole;
+  /** How the final Yes/No verdict is read: "steplens" (default, Yes and No together → undetermined) or SPARK's first match. */
+  finalVerdictRule?: FinalVerdictRule;
+  /** How a ProcessBench critic's index is read: "lenient" (default) or "official" (ProcessBench's script). */
+  criticIndex?: CriticIndexRule;
 }
 
 export interface VerifySample {
@@ -90,9 +97,17 @@ export interface VerifyResult {
   seconds: number;
 }
 
-export const DEFAULT_SAMPLES = 8;
+/** SPARK's public code: K = 16 verifications at temperature 0.8, top_p 0.95, up to 8192 tokens each. */
+export const DEFAULT_SAMPLES = 16;
 export const DEFAULT_TEMPERATURE = 0.8;
-export const DEFAULT_MAX_TOKENS = 2048;
+export const DEFAULT_TOP_P = 0.95;
+export const DEFAULT_MAX_TOKENS = 8192;
+
+/** A model text without its thinking (for the meta-critique's inputs): the visible part, else the text itself. */
+export function withoutThinking(text: string): string {
+  const { visible } = splitThinking(text);
+  return visible || text.trim();
+}
 
 function constrainedChars(c: VerifyOptions["constrained"]): number | null {
   if (!c) return null;
@@ -119,6 +134,8 @@ function parseOne(text: string, finishReason: Generation["finishReason"], opts: 
     stepBase: stepBaseOf(opts.template),
     json: Boolean(opts.constrained),
     finishReason,
+    finalVerdictRule: opts.finalVerdictRule,
+    criticIndex: opts.criticIndex,
   });
 }
 
@@ -145,7 +162,7 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
       prompt: renderPrompt(opts.template, input, { constrained: constrainedChars(opts.constrained) === null ? false : { maxCritiqueChars: constrainedChars(opts.constrained)! } }),
       n: k,
       temperature: opts.temperature ?? DEFAULT_TEMPERATURE,
-      topP: opts.topP,
+      topP: opts.topP ?? DEFAULT_TOP_P,
       seed: opts.seed,
       maxTokens,
       jsonSchema,
@@ -191,8 +208,9 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
 
 /**
  * SPARK's sequential scaling on one verification: (1) critique it, (2) merge the critique into it,
- * "as if written in one go", in the same format. Both passes at temperature 0. In constrained mode
- * the merge pass is constrained to the schema; the critique pass is free text.
+ * "as if written in one go", in the same format. Both passes at temperature 0, with the thinking
+ * removed from their inputs (the verification's, then the critique's), as SPARK does. In constrained
+ * mode the merge pass is constrained to the schema; the critique pass is free text.
  */
 export async function metaCritique(engine: Engine, input: PromptInput, verification: string, opts: VerifyOptions, run: RunOptions = {}): Promise<MetaCritiqueResult> {
   checkInput(input);
@@ -202,11 +220,12 @@ export async function metaCritique(engine: Engine, input: PromptInput, verificat
   const base = { role, n: 1, temperature: 0, seed: opts.seed };
   throwIfAborted(run.signal);
   run.onProgress?.({ done: 0, total: 2, message: "meta-critique: critique pass" });
-  const [critique] = await engine.generate({ ...base, prompt: renderCritiquePrompt(opts.template, input, verification), maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS }, { signal: run.signal });
+  const original = withoutThinking(verification);
+  const [critique] = await engine.generate({ ...base, prompt: renderCritiquePrompt(opts.template, input, original), maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS }, { signal: run.signal });
   throwIfAborted(run.signal);
   if (critique.finishReason === "cancelled") throw new CancelledError();
   run.onProgress?.({ done: 1, total: 2, message: "meta-critique: merge pass" });
-  const mergePrompt = renderMergePrompt(opts.template, input, verification, critique.text);
+  const mergePrompt = renderMergePrompt(opts.template, input, original, withoutThinking(critique.text));
   if (chars !== null) {
     const last = mergePrompt[mergePrompt.length - 1];
     last.content += "\n\n" + constrainedInstructions(opts.template.format, stepCount, { maxCritiqueChars: chars });

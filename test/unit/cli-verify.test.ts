@@ -94,7 +94,7 @@ test("--json: one object with steps (0-based), counts, aggregate, verifications;
   assert.equal(j.label, null);
   const req = engine.requests[0];
   assert.deepEqual([req.seed, req.temperature, req.n], [3, 0.5, 2]);
-  assert.ok(JSON.stringify(req.prompt).includes("Expected answer: 24"));
+  assert.ok(JSON.stringify(req.prompt).includes("Expected Answer: 24"));
 });
 
 test("datasets: JSONL with id, record and label; a bad record is reported with file:line and skipped (exit 1)", async () => {
@@ -174,7 +174,7 @@ test("engine flags become the typed config: local sequences cover K; endpoints g
 test("the real path: runCli verify --model <tiny GGUF> --constrained --json (random weights: plumbing, not judgement)", async () => {
   const model = await testModel({ tokenizer: "bpe", chatTemplate: true });
   const io = memoryIo();
-  const argv = ["verify", traceFile, "--model", model, "--gpu", "off", "--threads", "1", "--context-size", "2048", "--samples", "3", "--seed", "2", "--constrained", "--max-critique-chars", "10", "--json"];
+  const argv = ["verify", traceFile, "--model", model, "--gpu", "off", "--threads", "1", "--context-size", "4096", "--samples", "3", "--seed", "2", "--constrained", "--max-critique-chars", "10", "--json"];
   const code = await runCli(argv, io);
   assert.equal(code, 0, io.err());
   const j = JSON.parse(io.out());

@@ -24,7 +24,7 @@ async function tinyEngine(): Promise<LocalEngine> {
   const model = await testModel({ tokenizer: "bpe", chatTemplate: true });
   engine = await LocalEngine.create(
     localEngineOptions(
-      { ...DEFAULT_CONFIG, local: { ...DEFAULT_CONFIG.local, gpu: "off", maxThreads: 1, contextSize: 2048, sequences: 4 } },
+      { ...DEFAULT_CONFIG, local: { ...DEFAULT_CONFIG.local, gpu: "off", maxThreads: 1, contextSize: 4096, sequences: 4 } },
       { models: { verifier: model } },
     ),
   );

@@ -102,11 +102,20 @@ test("a reference to another step inside the analysis does not start a new secti
 });
 
 test("splitThinking: closed blocks, a lone closing tag, and an unclosed opening tag", () => {
-  assert.deepEqual(splitThinking("<think>a</think>b"), { visible: "b", thinking: "a", unclosed: false });
-  assert.deepEqual(splitThinking("a</think>b"), { visible: "b", thinking: "a", unclosed: false });
-  assert.deepEqual(splitThinking("<think>a"), { visible: "", thinking: "a", unclosed: true });
-  assert.deepEqual(splitThinking("x<think>1</think>y<think>2</think>z"), { visible: "x\ny\nz", thinking: "1\n\n2", unclosed: false });
-  assert.deepEqual(splitThinking("plain"), { visible: "plain", thinking: null, unclosed: false });
+  assert.deepEqual(splitThinking("<think>a</think>b"), { visible: "b", thinking: "a", unclosed: false, recovered: false });
+  assert.deepEqual(splitThinking("a</think>b"), { visible: "b", thinking: "a", unclosed: false, recovered: false });
+  assert.deepEqual(splitThinking("<think>a"), { visible: "", thinking: "a", unclosed: true, recovered: false });
+  assert.deepEqual(splitThinking("x<think>1</think>y<think>2</think>z"), { visible: "x\ny\nz", thinking: "1\n\n2", unclosed: false, recovered: false });
+  assert.deepEqual(splitThinking("plain"), { visible: "plain", thinking: null, unclosed: false, recovered: false });
+  // SPARK cuts at the FIRST closing tag: a second lone one stays in the answer (its tag removed).
+  assert.deepEqual(splitThinking("a</think>b</think>c"), { visible: "b\nc", thinking: "a", unclosed: false, recovered: false });
+  // An unclosed block holding a verification: recovered from its first "## Step 1:" line.
+  assert.deepEqual(splitThinking("<think>hmm, Step 1 looks ok\n\n## Step 1: fine\n**This step is correct.**"), {
+    visible: "## Step 1: fine\n**This step is correct.**",
+    thinking: "hmm, Step 1 looks ok",
+    unclosed: true,
+    recovered: true,
+  });
 });
 
 test("boxedContents handles nested braces and stops at an unbalanced box", () => {

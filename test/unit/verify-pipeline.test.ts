@@ -105,6 +105,38 @@ test("meta-critique: a critique pass then a merge pass, both at temperature 0, o
   assert.equal(r.aggregate.firstError, -1);
 });
 
+test("meta-critique inputs: thinking stripped from the verification and the critique, sections delimited, merge format rules", async () => {
+  const thinkingVerification = "<think>draft: step 2 **This step is correct.**</think>\n\n" + spark("CIC", "No");
+  const unclosed = "<think>let me see, 5 * 4 is 20\n\n## Step 1: fine\n**This step is correct.**\n\n## Step 2: wrong\n**This step is incorrect.**\n\n## Step 3: ok\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
+  const engine = new ScriptedEngine((_req, call) => [call === 0 ? "<think>hmm, secret musing</think>Step 3 should be incorrect too." : spark("CII", "No")]);
+  await metaCritique(engine, input, thinkingVerification, { template: BUILTIN_TEMPLATES.spark });
+  const [critique, merge] = engine.requests.map((r) => (r.prompt as { content: string }[])[0].content);
+  assert.ok(!critique.includes("draft:") && critique.includes("<Original Verification> ## Step 1: analysis 1 of CIC"));
+  assert.match(critique, /<Problem> What is \(2 \+ 3\) \* 4\? <\/Problem>\n<Solution Path> Step 1: 2 \+ 3 = 5\.\n\nStep 2:[^]*<\/Solution Path>\n<Original Verification>/);
+  assert.ok(!merge.includes("secret musing") && merge.includes("<Critique of the Verification> Step 3 should be incorrect too. </Critique of the Verification>"));
+  assert.match(merge, /Use "## Step X:"|under a "## Step X:" heading/);
+  assert.match(merge, /Never use phrases such as "the original verification"/);
+  assert.match(merge, /Finish with "\*\*Verification: Is the answer correct \(Yes\/No\)\? X\*\*"/);
+  assert.deepEqual(engine.requests.map((r) => r.temperature), [0, 0]);
+  // An unclosed <think> holding the verification: what is critiqued is the recovered verification.
+  const e2 = new ScriptedEngine(() => [spark("CIC", "No")]);
+  await metaCritique(e2, input, unclosed, { template: BUILTIN_TEMPLATES.spark });
+  const c2 = (e2.requests[0].prompt as { content: string }[])[0].content;
+  assert.ok(c2.includes("<Original Verification> ## Step 1: fine") && !c2.includes("let me see"));
+});
+
+test("sampling defaults follow SPARK (K = 16, temperature 0.8, top_p 0.95, 8192 tokens); unclosed-<think> recoveries are counted", async () => {
+  const recoverable = "<think>checking...\n\n## Step 1: ok\n**This step is correct.**\n\n## Step 2: 5 * 4 is 20\n**This step is incorrect.**\n\n## Step 3: follows\n**This step is incorrect.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
+  const engine = new ScriptedEngine((req) => Array.from({ length: req.n ?? 1 }, (_, i) => (i < 3 ? recoverable : spark("CII", "No"))));
+  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark });
+  const req = engine.requests[0];
+  assert.deepEqual([req.n, req.temperature, req.topP, req.maxTokens], [16, 0.8, 0.95, 8192]);
+  assert.equal(r.aggregate.valid, 16);
+  assert.equal(r.aggregate.recovered, 3);
+  assert.ok(r.samples[0].parse.ok && r.samples[0].parse.recovered === true);
+  assert.ok(r.samples[0].parse.warnings.some((w) => w.includes("never closed")));
+});
+
 test("meta-critique on a single verification, and a malformed merge falls back to the aggregate", async () => {
   const engine = new ScriptedEngine((_req, call) => [call === 0 ? spark("CIC", "No") : call === 1 ? "fine" : "garbled"]);
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 1, metaCritique: true });
@@ -116,14 +148,49 @@ test("meta-critique on a single verification, and a malformed merge falls back t
   assert.ok(direct.parse.ok && direct.parse.firstError === -1);
 });
 
-test("reference-guided mode appends the expected answer to the prompt", async () => {
+test("reference-guided mode: other instructions, the expected answer in both examples and before the lead", async () => {
   const engine = new ScriptedEngine(() => [spark("CII", "No")]);
   const r = await verifyTrace(engine, { ...input, reference: "20" }, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
-  assert.ok(JSON.stringify(engine.requests[0].prompt).includes("Expected answer: 20"));
+  const [msg] = engine.requests[0].prompt as { role: string; content: string }[];
   assert.equal(r.referenceGuided, true);
+  assert.match(msg.content, /check whether it arrives at the expected answer/);
+  assert.equal(msg.content.match(/Expected Answer: /g)?.length, 3, "two examples and the trace");
+  assert.ok(msg.content.endsWith("Expected Answer: 20\n\nTeacher Verification:"));
   const plain = new ScriptedEngine(() => [spark("CII", "No")]);
   await verifyTrace(plain, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
-  assert.ok(!JSON.stringify(plain.requests[0].prompt).includes("Expected answer"));
+  const [p] = plain.requests[0].prompt as { role: string; content: string }[];
+  assert.ok(!p.content.includes("Expected Answer"));
+  assert.ok(!p.content.includes("expected answer"));
+});
+
+test("the spark prompt has SPARK's structure: one user message, instructions, two graded examples, Question / Student Solution / Teacher Verification", () => {
+  const msgs = renderPrompt(BUILTIN_TEMPLATES.spark, { ...input, solution: "Step 1: raw  text\n\n\nStep 2: as written" });
+  assert.deepEqual(msgs.map((m) => m.role), ["user"], "no system message");
+  const c = msgs[0].content;
+  assert.match(c, /no partial credit/);
+  assert.deepEqual([...c.matchAll(/^Example (\d):$/gm)].map((m) => m[1]), ["1", "2"]);
+  assert.equal(c.match(/\*\*Verification: Is the answer correct \(Yes\/No\)\? (Yes|No)\*\*/g)?.length, 2);
+  assert.match(c, /## Step 2: Use the perimeter\n[^]*?\*\*This step is incorrect\.\*\*/);
+  // The generator's text is shown as written (three newlines kept), then the lead.
+  assert.ok(c.endsWith("Question: What is (2 + 3) * 4?\n\nStudent Solution: Step 1: raw  text\n\n\nStep 2: as written\n\nTeacher Verification:"));
+  // Without the raw text, the steps are laid out as the generator's "Step k:" paragraphs.
+  const rendered = renderPrompt(BUILTIN_TEMPLATES.spark, input)[0].content;
+  assert.ok(rendered.includes("Student Solution: Step 1: 2 + 3 = 5.\n\nStep 2: 5 * 4 = 21.\n\nStep 3: The answer is 21."));
+});
+
+test("SPARK's published prompt pasted into a file works verbatim (its __…_PLACEHOLDER__ names)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
+  const file = path.join(dir, "spark-published.txt");
+  fs.writeFileSync(file, "You are a math teacher grading student work.\n\nQuestion: __QUESTION_PLACEHOLDER__ \n\nStudent Solution: __SOLUTION_PLACEHOLDER__\n\nTeacher Verification:\n");
+  const t = loadTemplateFile(file);
+  assert.equal(t.format, "spark");
+  const [m] = renderPrompt(t, { ...input, solution: "S" });
+  assert.equal(m.content, "You are a math teacher grading student work.\n\nQuestion: What is (2 + 3) * 4? \n\nStudent Solution: S\n\nTeacher Verification:");
+  // A reference goes before the lead when the file has no placeholder for it.
+  assert.ok(renderPrompt(t, { ...input, solution: "S", reference: "20" })[0].content.endsWith("Student Solution: S\n\nExpected Answer: 20\n\nTeacher Verification:"));
+  const ref = path.join(dir, "spark-published-reference.txt");
+  fs.writeFileSync(ref, "Q: __QUESTION_PLACEHOLDER__\nS: __SOLUTION_PLACEHOLDER__\nExpected Answer: __EXPECTED_ANSWER_PLACEHOLDER__\nTeacher Verification:");
+  assert.equal(renderPrompt(loadTemplateFile(ref), { ...input, solution: "S", reference: "20" })[0].content, "Q: What is (2 + 3) * 4?\nS: S\nExpected Answer: 20\nTeacher Verification:");
 });
 
 test("constrained mode sends the JSON schema (enum verdicts, one key per step, bounded critiques) and parses the JSON", async () => {
@@ -169,10 +236,10 @@ test("a trace with no steps is refused with a clear error", async () => {
 });
 
 test("templates: placeholders filled once (text in the trace that looks like a placeholder stays), few-shot turns, files", () => {
-  const msgs = renderPrompt(BUILTIN_TEMPLATES.spark, { problem: "Find {{steps}}", steps: ["a {{problem}}"] });
-  assert.equal(msgs[0].role, "system");
-  assert.ok(msgs[1].content.includes("Find {{steps}}"));
-  assert.ok(msgs[1].content.includes("Step 1: a {{problem}}"));
+  const msgs = renderPrompt(BUILTIN_TEMPLATES.spark, { problem: "Find {{steps}} __SOLUTION_PLACEHOLDER__", steps: ["a {{problem}}"] });
+  assert.equal(msgs[0].role, "user");
+  assert.ok(msgs[0].content.includes("Find {{steps}} __SOLUTION_PLACEHOLDER__"));
+  assert.ok(msgs[0].content.includes("Step 1: a {{problem}}"));
   assert.equal(renderSteps(["x", "y"], "step"), "Step 1: x\nStep 2: y");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
   const txt = path.join(dir, "mine.txt");
@@ -181,14 +248,14 @@ test("templates: placeholders filled once (text in the trace that looks like a p
   assert.deepEqual([t.format, t.stepStyle], ["thinkprm", "step"]);
   const withRef = renderPrompt(t, { problem: "P", steps: ["s"], reference: "7" });
   assert.equal(withRef.length, 1);
-  assert.ok(withRef[0].content.includes("Expected answer: 7") && withRef[0].content.endsWith("Grade it."));
+  assert.ok(withRef[0].content.includes("Expected Answer: 7") && withRef[0].content.endsWith("Grade it."));
   const js = path.join(dir, "shots.json");
   fs.writeFileSync(js, JSON.stringify({ format: "processbench", user: "{{problem}}\n{{steps}}", fewShot: [{ problem: "1+1", steps: ["=2"], verification: "\\boxed{-1}" }] }));
   const fs2 = renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"] });
   assert.deepEqual(fs2.map((m) => m.role), ["user", "assistant", "user"]);
   assert.ok(fs2[0].content.includes("<paragraph_0>\n=2\n</paragraph_0>"));
   // A reference given to a template without {{reference}} is appended.
-  assert.ok(renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" })[2].content.endsWith("Expected answer: 9"));
+  assert.ok(renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" })[2].content.endsWith("Expected Answer: 9"));
 });
 
 test("template errors name the file, the line and the fix", () => {
