@@ -80,7 +80,6 @@ test("usage errors exit 2 with the reason", async () => {
   const cases: [string[], RegExp][] = [
     [["eval"], /which benchmark/],
     [["eval", "mmlu", "--data", DATA], /unknown benchmark 'mmlu'/],
-    [["eval", "processbench"], /--data <dir\|file> is required/],
     [["eval", "processbench", "--data", DATA, "--scorer", "magic"], /--scorer must be one of prm, verify, critic/],
     [["eval", "processbench", "--data", DATA, "--threshold", "0.5", "--tune-threshold", "gsm8k"], /not both/],
     [["eval", "processbench", "--data", DATA, "--scorer", "critic", "--threshold", "0.3"], /--scorer prm only/],

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from "../../config";
 import type { ProcessBenchMetrics } from "../../eval/processbenchMetric";
 import { PROCESSBENCH_SUBSETS } from "../../eval/processbenchMetric";
 import { parseSubsets, processBenchFiles, type BadRecord } from "../../eval/processbenchData";
+import { ensureProcessBench, PROCESSBENCH_REPO } from "../../eval/processbenchDownload";
 import { runProcessBench } from "../../eval/processbenchRunner";
 import { criticScorer, prmScorer, SCORER_NAMES, verifyScorer, type ItemScorer, type ScorerName } from "../../eval/scorers";
 import { evaluatePredictions } from "../../eval/scorePredictions";
@@ -15,7 +16,7 @@ import { type CliCommand, type CliIo, UsageError } from "../command";
 import { demoLabel, ENGINE_HELP, engineConfig, engineFromConfig, enumFlag, intFlag, numberFlag, parseFlags, progressPrinter, safeText } from "../flags";
 import { VERIFY_FLAG_OPTIONS, verifyOptionsFromFlags, type EngineFactory } from "./verify";
 
-const HELP = `Usage: steplens eval processbench --data <dir|file> [options]
+const HELP = `Usage: steplens eval processbench [--data <dir|file>] [options]
 
 ProcessBench (arXiv 2412.06559): for each trace, predict the index of the earliest wrong step (-1 if
 none); per subset, acc_error = exact-match accuracy on traces with an error, acc_correct = accuracy
@@ -24,7 +25,9 @@ mean of the subset F1s. Percentages from 0 to 100.
 
 Options:
   --data <dir|file>        the ProcessBench folder (gsm8k.json, math.json, olympiadbench.json,
-                           omnimath.json) or one subset file
+                           omnimath.json) or one subset file; without it the subsets are downloaded
+                           once from the Hugging Face Hub (${PROCESSBENCH_REPO}) into the StepLens
+                           cache ($STEPLENS_CACHE, default ~/.cache/steplens; HF_ENDPOINT for a mirror)
   --subset <a,b,…>         subsets to evaluate (default: ${PROCESSBENCH_SUBSETS.join(",")})
   --limit <n>              the first n items of each subset
   --predictions <file>     compute the metric from a JSONL file of {"id": "...", "prediction": <int>}
@@ -114,10 +117,17 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
         prm: { type: "string" },
       });
       if (positionals[0] !== "processbench" || positionals.length !== 1)
-        throw new UsageError(positionals.length ? `unknown benchmark '${positionals.join(" ")}' (available: processbench)` : "which benchmark? steplens eval processbench --data <dir|file>");
-      if (!v.data) throw new UsageError("--data <dir|file> is required (the ProcessBench folder or one subset file)");
+        throw new UsageError(positionals.length ? `unknown benchmark '${positionals.join(" ")}' (available: processbench)` : "which benchmark? steplens eval processbench [--data <dir|file>]");
       const limit = intFlag(v, "limit", { min: 1 });
       const subsets = parseSubsets(v.subset);
+      if (!v.data) {
+        const tune = typeof v["tune-threshold"] === "string" ? [v["tune-threshold"]] : [];
+        const wanted = subsets ? [...new Set([...subsets, ...tune])] : undefined;
+        const download = progressPrinter(io, "downloading ProcessBench", 30_000, { unit: "bytes" });
+        v.data = await ensureProcessBench({ env: io.env, subsets: wanted, signal: io.signal, onProgress: (p) => download.update(p) });
+        download.done();
+        io.stderr.write(`ProcessBench: ${v.data}\n`);
+      }
       const json = Boolean(v.json);
 
       if (v.predictions) {
