@@ -11,6 +11,7 @@ import { modelsCommand } from "./commands/models";
 import { serveCommand } from "./commands/serve";
 import { verifyCommand } from "./commands/verify";
 import { evalCommand } from "./commands/eval";
+import { exportCommand } from "./commands/export";
 
 declare const STEPLENS_VERSION: string | undefined;
 /** Defined (true) only in the dist/cli.js bundle, so importing runCli elsewhere (tests) never starts the CLI. */
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   scoreCommand,
   verifyCommand,
   evalCommand,
+  exportCommand,
   modelsCommand,
   serveCommand,
 ];

@@ -1,0 +1,132 @@
+/**
+ * `steplens export <synthesis-dir|dataset|scored JSONL> --format F --out FILE`: training data for
+ * PRMs (TRL, Math-Shepherd, chat SFT for generative PRMs, ProcessBench) and RL prompts (verl) from a
+ * synthesis folder, a labelled dataset, or PRM scores. Logic in src/export; this file reads flags and
+ * prints the summary.
+ */
+import { StepLensError } from "../../core/errors";
+import { FORMAT_CHOICES, isFormatChoice } from "../../formats/detect";
+import { type ExportSummary, runExport } from "../../export/exportRun";
+import { EXPORT_FORMATS, findExportFormat } from "../../export/formats";
+import { DEFAULT_RL_INSTRUCTION } from "../../export/formats/verl";
+import { type CliCommand, type CliIo, UsageError } from "../command";
+import { intFlag, numberFlag, parseFlags, textFlag } from "../flags";
+
+declare const STEPLENS_VERSION: string | undefined;
+const VERSION = typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev";
+
+const width = Math.max(...EXPORT_FORMATS.map((f) => f.name.length));
+
+const HELP = `Usage: steplens export <synthesis-dir | dataset | scores.jsonl> --format <F> --out <file> [options]
+
+Writes training data from step-labelled solutions: a \`steplens synthesize\` folder (aggregated
+verifier labels), any dataset StepLens reads (ProcessBench, PRM800K, Math-Shepherd, generic JSONL),
+or scored JSONL from \`steplens score --json\` (a step is correct when its score reaches the
+threshold; give the scored dataset with --dataset).
+
+Formats (--format):
+${EXPORT_FORMATS.map((f) => `  ${f.name.padEnd(width)}  ${f.summary}`).join("\n")}
+
+Options:
+  --format <F>             the output format (above); required
+  --out <file>             the output file, written whole or not at all (temp file + rename);
+                           with --split-ratio, <name>.train<ext> and <name>.test<ext> instead
+  --dataset <file>         scored JSONL input: the dataset the scores were computed on
+  --labels <file>          human labels (the editor's .steplens/labels.jsonl) override the input's
+  --balance                per problem, keep as many correct as incorrect solutions (by label)
+  --drop-unanimous         drop problems whose solutions all have the same outcome (as SPARK does)
+  --split-ratio <r>        send a fraction r (0–1, exclusive) of the problems to the train file, the
+                           rest to the test file; by a hash of the problem id (deterministic)
+  --seed <n>               salt of the balance and split hashes (default 0)
+  --instruction <text>     verl formats: text appended to each problem prompt ("" for none; default:
+                           numbered steps, final answer in \\boxed{} inside <answer></answer>)
+  --input-format <name>    dataset format: ${FORMAT_CHOICES.join(" | ")} (default auto)
+  --step-tag <tag>         math-shepherd input: the tag after each step (default ки)
+  --json                   print the summary as one JSON object
+  -h, --help               show this help
+
+Rows need labels a step at a time: steps after the first unknown label (after a ProcessBench first
+error) are left out by trl-prm, math-shepherd and prm-sft; processbench skips solutions whose first
+error is undetermined; prm-cot-sft needs a synthesis folder (the verifier's text). The summary
+counts every skip by reason. Layouts and examples: docs/export.md.
+
+Exit codes: 0 written; 1 the input could not be read, or no row came out; 2 usage error; 130 cancelled.
+
+Examples:
+  steplens export runs/gsm8k --format trl-prm --out data/prm.jsonl --drop-unanimous --balance
+  steplens export runs/gsm8k --format prm-cot-sft --out data/cot.jsonl --split-ratio 0.95
+  steplens export gsm8k.json --format math-shepherd --out ms.jsonl --labels .steplens/labels.jsonl
+  steplens export scores.jsonl --dataset gsm8k.json --format processbench --out pb.jsonl
+  steplens export runs/gsm8k --format verl-parquet --out rl/train.parquet`;
+
+function summaryText(s: ExportSummary): string {
+  const out: string[] = [];
+  out.push(`read ${s.solutions} solution${s.solutions === 1 ? "" : "s"} of ${s.problems} problem${s.problems === 1 ? "" : "s"} (${s.input}): ${s.outcomes.correct} correct, ${s.outcomes.incorrect} incorrect, ${s.outcomes.unknown} without an outcome` + (s.humanLabelled ? `; ${s.humanLabelled} with human labels` : ""));
+  if (s.selection.unanimousDropped) out.push(`dropped ${s.selection.unanimousDropped} problem${s.selection.unanimousDropped === 1 ? "" : "s"} whose solutions all agree (--drop-unanimous)`);
+  if (s.selection.balanceDropped) out.push(`dropped ${s.selection.balanceDropped} solution${s.selection.balanceDropped === 1 ? "" : "s"} to balance correct and incorrect (--balance)`);
+  for (const [reason, n] of Object.entries(s.skipped)) out.push(`skipped ${n}: ${reason}`);
+  for (const f of s.files) out.push(`wrote ${f.rows} ${s.format} row${f.rows === 1 ? "" : "s"} to ${f.file}${f.split ? ` (${f.split})` : ""}`);
+  if (s.problemsReported) out.push(`${s.problemsReported} bad record${s.problemsReported === 1 ? "" : "s"} or line${s.problemsReported === 1 ? "" : "s"} reported above were skipped`);
+  return out.join("\n") + "\n";
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    format: { type: "string" },
+    out: { type: "string" },
+    dataset: { type: "string" },
+    labels: { type: "string" },
+    balance: { type: "boolean" },
+    "drop-unanimous": { type: "boolean" },
+    "split-ratio": { type: "string" },
+    seed: { type: "string" },
+    instruction: { type: "string" },
+    "input-format": { type: "string" },
+    "step-tag": { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length === 0) throw new UsageError("missing input: give a synthesis folder, a dataset file or scored JSONL.");
+  if (positionals.length > 1) throw new UsageError(`one input at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
+  const formatName = textFlag(values, "format");
+  if (!formatName) throw new UsageError(`--format is required: one of ${EXPORT_FORMATS.map((f) => f.name).join(", ")}.`);
+  const format = findExportFormat(formatName);
+  if (!format) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.map((f) => f.name).join(", ")} (got '${formatName}').`);
+  const out = textFlag(values, "out");
+  if (!out) throw new UsageError(`--out <file> is required (e.g. --out ${format.name}${format.extension}).`);
+  const splitRatio = numberFlag(values, "split-ratio", { min: 0, max: 1 });
+  if (splitRatio !== undefined && (splitRatio <= 0 || splitRatio >= 1)) throw new UsageError(`--split-ratio must lie strictly between 0 and 1 (got ${splitRatio}).`);
+  const inputFormat = textFlag(values, "input-format") ?? "auto";
+  if (!isFormatChoice(inputFormat)) throw new UsageError(`--input-format must be one of ${FORMAT_CHOICES.join(", ")} (got '${inputFormat}').`);
+  const instruction = typeof values.instruction === "string" ? values.instruction : DEFAULT_RL_INSTRUCTION;
+
+  const summary = await runExport({
+    input: positionals[0],
+    dataset: textFlag(values, "dataset"),
+    format,
+    out,
+    labels: textFlag(values, "labels"),
+    balance: values.balance === true,
+    dropUnanimous: values["drop-unanimous"] === true,
+    splitRatio,
+    seed: intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? 0,
+    instruction,
+    read: { format: inputFormat, stepTag: textFlag(values, "step-tag") },
+    createdBy: `steplens ${VERSION}`,
+    signal: io.signal,
+    onProblem: (e: StepLensError) => io.stderr.write(`${e.format()}\n`),
+  });
+  if (values.json) io.stdout.write(JSON.stringify(summary) + "\n");
+  else io.stderr.write(summaryText(summary));
+  if (summary.rows === 0) {
+    io.stderr.write(`steplens export: no row came out (see the counts above); the file${summary.files.length > 1 ? "s were" : " was"} written empty.\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export const exportCommand: CliCommand = {
+  name: "export",
+  summary: "write training data (TRL, Math-Shepherd, chat SFT, ProcessBench, verl) from a synthesis folder, a dataset or scores",
+  help: HELP,
+  run,
+};

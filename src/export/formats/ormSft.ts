@@ -1,0 +1,30 @@
+/**
+ * `orm-sft`: chat SFT rows for SPARK's ORM variant: the ORM prompt, and as target "Yes" or "No"
+ * (the solution's outcome: no step incorrect, or the stated outcome verdict). Layout in
+ * ./chatPrompts.ts. No `vscode` import.
+ */
+import { outcomeOf } from "../exportModel";
+import { ormPrompt, solutionText } from "./chatPrompts";
+import type { ExportFormat, RowResult } from "./exportFormat";
+
+export const ormSftFormat: ExportFormat = {
+  name: "orm-sft",
+  summary: "chat SFT {messages}: ORM prompt → Yes/No",
+  container: "jsonl",
+  extension: ".jsonl",
+  needsLabels: true,
+  rows(group) {
+    return group.solutions.map((s): RowResult => {
+      const outcome = outcomeOf(s);
+      if (outcome === null) return { skip: "no outcome label", id: s.id };
+      return {
+        row: {
+          messages: [
+            { role: "user", content: ormPrompt(s.problem, solutionText(s)) },
+            { role: "assistant", content: outcome ? "Yes" : "No" },
+          ],
+        },
+      };
+    });
+  },
+};

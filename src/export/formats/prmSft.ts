@@ -1,0 +1,33 @@
+/**
+ * `prm-sft`: chat SFT rows for SPARK's PRM variant: the PRM prompt, and as target one
+ * "Step k: Correct|Incorrect" line per labelled step and the final verdict line (layouts in
+ * ./chatPrompts.ts). Steps are kept up to the first unknown label; a solution without an outcome
+ * is skipped. No `vscode` import.
+ */
+import { outcomeOf } from "../exportModel";
+import { prmPrompt, prmTarget, solutionText } from "./chatPrompts";
+import type { ExportFormat, RowResult } from "./exportFormat";
+import { labelledPrefix } from "./labelPrefix";
+
+export const prmSftFormat: ExportFormat = {
+  name: "prm-sft",
+  summary: "chat SFT {messages}: PRM prompt → 'Step k: Correct/Incorrect' lines + final verdict",
+  container: "jsonl",
+  extension: ".jsonl",
+  needsLabels: true,
+  rows(group) {
+    return group.solutions.map((s): RowResult => {
+      const { labels } = labelledPrefix(s);
+      const outcome = outcomeOf(s);
+      if (!labels.length || outcome === null) return { skip: "no labelled step", id: s.id };
+      return {
+        row: {
+          messages: [
+            { role: "user", content: prmPrompt(s.problem, solutionText(s)) },
+            { role: "assistant", content: prmTarget(labels, outcome) },
+          ],
+        },
+      };
+    });
+  },
+};
