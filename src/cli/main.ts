@@ -11,6 +11,7 @@ import { modelsCommand } from "./commands/models";
 import { serveCommand } from "./commands/serve";
 import { verifyCommand } from "./commands/verify";
 import { evalCommand } from "./commands/eval";
+import { gradeCommand } from "./commands/grade";
 import { exportCommand } from "./commands/export";
 
 declare const STEPLENS_VERSION: string | undefined;
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CliCommand[] = [
   scoreCommand,
   verifyCommand,
   evalCommand,
+  gradeCommand,
   exportCommand,
   modelsCommand,
   serveCommand,

@@ -45,6 +45,15 @@ export function replaceCommand(s: string, names: readonly string[], wrap: (conte
   return out + s.slice(from);
 }
 
+/** The next `$` at or after `from` that is not escaped (`\$` is a dollar sign). */
+function nextDollar(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === "\\") i++;
+    else if (s[i] === "$") return i;
+  }
+  return -1;
+}
+
 function stripWrappers(s: string): string {
   for (let changed = true; changed; ) {
     changed = false;
@@ -61,10 +70,11 @@ function stripWrappers(s: string): string {
         changed = true;
       }
     }
-    if (s.length >= 3 && s.startsWith("$") && s.endsWith("$") && !s.startsWith("$$") && s.indexOf("$", 1) === s.length - 1) {
+    if (s.length >= 3 && s.startsWith("$") && s.endsWith("$") && !s.startsWith("$$") && !s.endsWith("\\$") && nextDollar(s, 1) === s.length - 1) {
       s = s.slice(1, -1);
       changed = true;
     }
+    if (/^\\(?:boxed|fbox)\s*\{\s*\}$/.test(s)) return "";
     const box = findLastBoxed(s);
     if (box && box.start === 0 && box.end === s.length) {
       s = box.content;
@@ -78,12 +88,15 @@ function stripWrappers(s: string): string {
 const NUMBER_HEAD = /^([-+−]?\s*(?:\\\$\s*)?(?:\d[\d,{} ]*(?:\.\d+)?|\.\d+)(?:\s*(?:\/|\\frac\{\d+\}\{\d+\})\s*\d*)?(?:\s*\\%|%)?)\s*(.*)$/s;
 
 function stripUnits(s: string): string {
-  const m = NUMBER_HEAD.exec(s);
+  // "\mathrm{18 cm}": the number may sit inside the text command with its unit.
+  const m = NUMBER_HEAD.exec(s.startsWith(TEXT_MARK) ? s.slice(1) : s);
   if (!m || !m[2]) return s;
-  const rest = m[2];
+  const rest = s.startsWith(TEXT_MARK) ? TEXT_MARK + m[2] : m[2];
   // Units: letters (optionally from \text), with ^2 / ^3, "per", "/", spaces; at least one word of 2+ letters
   // or text-command content. "2 x" stays (x is a variable), "5 cm", "6 \text{m}^2" lose their unit.
   if (!/^[\u0001A-Za-z\s^{}\d/.\\-]*$/.test(rest)) return s;
+  // A second number ("1 and 2", "3 or 4") is a list, not a unit; digits right after ^ are powers of a unit.
+  if (/(?:^|[^^{\d])\d/.test(rest.replace(/\^\{?\d+\}?/g, ""))) return s;
   const fromText = rest.includes(TEXT_MARK);
   const words = rest.replace(/\u0001/g, " ").match(/[A-Za-z]+/g) ?? [];
   if (!words.length) return s;
@@ -106,7 +119,7 @@ export function cleanAnswer(raw: string): string {
   // Leading "is", "=", ":" (e.g. from "the answer is = 4") and trailing punctuation / "only".
   for (let changed = true; changed; ) {
     const before = s;
-    s = s.replace(/^(?:is\b|=|:)\s*/i, "").replace(/\s*(?:[.,;!]|\bonly)$/i, "").trim();
+    s = s.replace(/^(?:is\b|=|:)\s*/i, "").replace(/\s*(?:[.,;]|(?<=[A-Za-z\s])!|\bonly)$/i, "").trim();
     s = stripWrappers(s).trim();
     changed = s !== before;
   }

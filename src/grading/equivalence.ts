@@ -73,6 +73,9 @@ export function normalizeAnswer(s: string): string {
   const sides = /^([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(?!=)(.+)$/s.exec(t);
   if (sides) t = sides[2].trim();
   t = t.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b/g, "");
+  // LaTeX shorthands spelled out: \frac12 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
+  t = t.replace(/\\frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])/g, "\\frac{$1}{$2}").replace(/\\frac\s*(\{[^{}]*\})\s*([0-9A-Za-z])/g, "\\frac$1{$2}");
+  t = t.replace(/\\sqrt\s*([0-9A-Za-z])/g, "\\sqrt{$1}");
   t = t.replace(/(\d)\{,\}(?=\d{3})/g, "$1,");
   if (/^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(t)) t = t.replace(/,/g, "");
   t = t.replace(/\s*([=+*/^(),[\]{}-])\s*/g, "$1");

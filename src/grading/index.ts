@@ -3,3 +3,4 @@ export { extractAnswer, MAX_WHOLE_CHARS } from "./extractAnswer";
 export { cleanAnswer } from "./cleanAnswer";
 export { answersEqual, normalizeAnswer } from "./equivalence";
 export { majorityAnswer, groupAnswers, type MajorityAnswer } from "./majority";
+export { gradePair, type GradedPair } from "./gradePair";

@@ -12,14 +12,14 @@
  * A run of letters is a product of one-letter variables (`xy` = x·y) unless it is a function name.
  * `e` and `i` are variables, not constants. `\log` is the natural logarithm.
  *
- * Comparison: no variables → the two values within a relative tolerance of 1e-6 (infinities equal when
- * their signs are); variables → the same set of variables on both sides and equal values at
+ * Comparison: no variables → two whole numbers exactly, other values within a relative tolerance of
+ * 1e-9 (infinities equal when their signs are); variables → equal values, for the variables of both sides, at
  * SAMPLE_POINTS seeded pseudo-random points in [0.5, 2.5] (points where either side is not a finite real
  * number are skipped; at least MIN_VALID_POINTS must remain). No `vscode` import here.
  */
 import { parse, type MathNode } from "mathjs/number";
 
-export const REL_TOLERANCE = 1e-6;
+export const REL_TOLERANCE = 1e-9;
 export const SAMPLE_POINTS = 6;
 export const MIN_VALID_POINTS = 3;
 
@@ -69,6 +69,16 @@ function readArg(s: string, i: number): [string, number] | null {
     if (m) return [m[0], i + m[0].length];
   }
   return [s[i], i + 1];
+}
+
+/** Offset of the bracket closing the one at `open` (any of ( { [), or -1. */
+function matchingClose(s: string, open: number): number {
+  let depth = 0;
+  for (let j = open; j < s.length; j++) {
+    if ("({[".includes(s[j])) depth++;
+    else if (")}]".includes(s[j]) && --depth === 0) return j;
+  }
+  return -1;
 }
 
 /** LaTeX → mathjs syntax; null when something is left that is not math. */
@@ -127,16 +137,32 @@ export function latexToMathjs(input: string): string | null {
       else if (name in LATEX_FUNCTIONS) {
         const fn = LATEX_FUNCTIONS[name];
         while (s[i] === " ") i++;
-        if (s[i] === "(" || s[i] === "{" || s[i] === "^") out += ` ${fn}`;
-        else {
-          // "\sin x", "\ln 2": the argument is the next number or letter run.
-          const arg = /^(?:\d+(?:\.\d+)?|[A-Za-z](?:_\d+)?|\\pi)/.exec(s.slice(i));
-          if (!arg) return null;
-          const na = latexToMathjs(arg[0]);
-          if (na === null) return null;
-          out += ` ${fn}(${na})`;
+        // "\sin^2 x" = (sin x)^2: the power comes before the argument.
+        let power: string | null = null;
+        if (s[i] === "^") {
+          const p = readArg(s, i + 1);
+          if (!p) return null;
+          power = latexToMathjs(p[0]);
+          if (power === null) return null;
+          i = p[1];
+          while (s[i] === " ") i++;
+        }
+        let argText: string;
+        if (s[i] === "(" || s[i] === "{") {
+          const closeAt = matchingClose(s, i);
+          if (closeAt < 0) return null;
+          argText = s.slice(i + 1, closeAt);
+          i = closeAt + 1;
+        } else {
+          // "\sin x", "\ln 2": the argument is the next number, variable or \pi (with a factor: "\sin 2x").
+          const arg = /^(?:\d+(?:\.\d+)?)?(?:[A-Za-z](?:_\d+)?|\\pi)?/.exec(s.slice(i));
+          if (!arg || !arg[0]) return null;
+          argText = arg[0];
           i += arg[0].length;
         }
+        const na = latexToMathjs(argText);
+        if (na === null) return null;
+        out += power === null ? ` ${fn}(${na})` : ` (${fn}(${na}))^(${power})`;
       } else return null;
       continue;
     }
@@ -162,6 +188,8 @@ export function latexToMathjs(input: string): string | null {
     if (FUNCTIONS.has(letters) || CONSTANTS.has(letters)) return letters + sub;
     return " " + letters.split("").join("*") + sub + " ";
   });
+  // A variable before a parenthesis multiplies it ("n(n+1)"); mathjs would read a function call.
+  out = out.replace(/\b([A-Za-z](?:_[A-Za-z0-9]+)?)\s*\(/g, "$1*(");
   return out.trim() || null;
 }
 
@@ -276,12 +304,18 @@ function pointFor(k: number, variable: string): number {
 
 /** a·scaleA equals b·scaleB numerically (see the rules at the top of this file). */
 export function expressionsEqual(a: MathExpr, b: MathExpr, scaleA = 1, scaleB = 1): boolean {
-  if (a.variables.join(",") !== b.variables.join(",")) return false;
-  if (!a.variables.length) return closeEnough(a.evaluate({}) * scaleA, b.evaluate({}) * scaleB);
+  const variables = [...new Set([...a.variables, ...b.variables])];
+  if (!variables.length) {
+    const va = a.evaluate({}) * scaleA;
+    const vb = b.evaluate({}) * scaleB;
+    // Whole numbers compare exactly (1000000 ≠ 1000001 whatever the tolerance).
+    if (Number.isSafeInteger(va) && Number.isSafeInteger(vb)) return va === vb;
+    return closeEnough(va, vb);
+  }
   let valid = 0;
   for (let k = 0; k < SAMPLE_POINTS; k++) {
     const scope: Record<string, number> = {};
-    for (const v of a.variables) scope[v] = pointFor(k, v);
+    for (const v of variables) scope[v] = pointFor(k, v);
     const va = a.evaluate(scope) * scaleA;
     const vb = b.evaluate(scope) * scaleB;
     if (!Number.isFinite(va) || !Number.isFinite(vb)) continue;

@@ -107,7 +107,7 @@ function parseExpr(s: string): ParsedAnswer | null {
   return expr ? { kind: "expr", expr, percent } : null;
 }
 
-const CHOICE = /^(?:(?:option|choice)\s*)?(?:\(([A-Ja-j])\)|([A-J])\)?|([A-J])\.)(?:\s+.*)?$/s;
+const CHOICE = /^(?:(?:[Oo]ption|[Cc]hoice)\s*)?(?:\(([A-Ja-j])\)|([A-J])\)?|([A-J])\.)(?:\s+.*)?$/s;
 
 function textOf(s: string): ParsedAnswer {
   return { kind: "text", text: canonicalText(s) };
@@ -123,10 +123,17 @@ export function canonicalText(s: string): string {
     .trim();
 }
 
-/** A word that is not math (two or more letters that are no function name): the answer is text. */
-function looksLikeText(s: string): boolean {
-  if (/[\d\\^_=+*/()[\]{}<>|-]/.test(s)) return false;
-  return /[A-Za-z]{2,}/.test(s);
+/** Two-letter words read as text only (not as a product of two variables). */
+const SHORT_WORDS = new Set(["no", "ok", "on", "in", "is", "it", "an", "or", "to", "of", "at", "by", "up", "we", "he", "me", "my", "as", "so", "do", "go", "be", "am", "us", "if"]);
+
+/**
+ * How a string without math symbols reads: "text" when it has a run of three or more letters (or is a
+ * short word), "both" for a two-letter run ("xy": text, and the product x·y), "math" otherwise.
+ */
+function textReading(s: string): "text" | "both" | "math" {
+  if (/[\d\\^_=+*/()[\]{}<>|-]/.test(s)) return "math";
+  if (/[A-Za-z]{3,}/.test(s) || SHORT_WORDS.has(s.toLowerCase())) return "text";
+  return /[A-Za-z]{2}/.test(s) ? "both" : "math";
 }
 
 function parseItems(parts: string[]): ParsedAnswer[] {
@@ -190,6 +197,9 @@ function parseOne(s: string): ParsedAnswer[] {
   }
   const list = splitTopLevel(s, /,|;/y);
   if (list.length > 1) return [{ kind: "set", items: parseItems(list) }];
-  if (looksLikeText(s)) return [textOf(s)];
-  return [parseExpr(s) ?? textOf(s)];
+  const reading = textReading(s);
+  if (reading === "text") return [textOf(s)];
+  const expr = parseExpr(s);
+  if (reading === "both") return expr ? [textOf(s), expr] : [textOf(s)];
+  return [expr ?? textOf(s)];
 }
