@@ -40,8 +40,13 @@ for (const s of SUBSETS) {
   for (const r of recs) {
     const p = rand() < 0.6 ? r.label : r.label === -1 ? Math.floor(rand() * r.steps.length) : -1;
     lines.push(JSON.stringify({ id: r.id, prediction: p }));
-    if (r.label === -1) (nC++, p === -1 && hC++);
-    else (nE++, p === r.label && hE++);
+    if (r.label === -1) {
+      nC++;
+      if (p === -1) hC++;
+    } else {
+      nE++;
+      if (p === r.label) hE++;
+    }
   }
   const ae = (100 * hE) / nE, ac = (100 * hC) / nC;
   expected[s] = { n: recs.length, accError: ae, accCorrect: ac, f1: ae + ac ? (2 * ae * ac) / (ae + ac) : 0 };

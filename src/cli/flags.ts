@@ -182,7 +182,7 @@ export function demoLabel(model: string | null | undefined): string | undefined 
 
 /** Removes terminal control characters from untrusted model text (keeps newlines and tabs). */
 export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b[\]PX^_][^\x07\x1b]*(\x07|\x1b\\)?/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
 }
 

@@ -17,7 +17,7 @@
 import fs from "node:fs";
 import { CancelledError, StepLensError, throwIfAborted } from "../core/errors";
 import type { RunOptions } from "../core/progress";
-import type { Trace, TraceFormat } from "../core/trace";
+import type { Trace } from "../core/trace";
 import type { RecordContext } from "../formats/datasetFields";
 import { type DetectedFormat, type FormatChoice, detectFormat } from "../formats/detect";
 import type { DatasetContainer } from "../formats/jsonStream";

@@ -67,7 +67,10 @@ export function tuneThreshold(items: readonly ScoredItem[]): TunedThreshold {
   const candidates = thresholdCandidates(items);
   let best: TunedThreshold | null = null;
   let nE = 0, nC = 0;
-  for (const it of items) it.label === -1 ? nC++ : nE++;
+  for (const it of items) {
+    if (it.label === -1) nC++;
+    else nE++;
+  }
   for (const t of candidates) {
     let hE = 0, hC = 0;
     items.forEach((it, k) => {

@@ -33,7 +33,7 @@ function heatIcons(dir: string, theme: HeatThemeKind): vscode.Uri[] {
   for (let bucket = 0; bucket < HEAT_BUCKETS; bucket++) {
     const file = path.join(dir, heatIconFileName(bucket, theme));
     const svg = heatIconSvg(bucket, theme);
-    let current: string | null = null;
+    let current: string | null;
     try {
       current = fs.readFileSync(file, "utf8");
     } catch {

@@ -22,7 +22,7 @@ import { StepLensError } from "../core/errors";
 import { acquireFolderLock, type FolderLock } from "../core/folderLock";
 import { appendFileSafe, checkWritePath, ensureDir, readFileSafe, writeFileAtomic } from "../core/safeFs";
 import type { TraceLabels } from "../core/trace";
-import { Emitter, type Event, type Disposable } from "../annotations/events";
+import { Emitter, type Event, type Disposable } from "../core/events";
 import {
   type HumanLabel,
   type LabelMap,

@@ -248,7 +248,7 @@ export function tail(file, lines = 40) {
 export function extensionHostLogs(run) {
   const found = [];
   const walk = (d) => {
-    let entries = [];
+    let entries;
     try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
     for (const e of entries) {
       const p = path.join(d, e.name);

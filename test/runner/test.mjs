@@ -2,6 +2,7 @@
 // `npm test`: every check the project has, in order, with a summary at the end.
 //   setup      test/runner/setup-test-env.sh (chromium, Node 24, code-server into .test-env/; skipped when done)
 //   typecheck  npm run typecheck (tsc --noEmit)
+//   lint       npm run lint (eslint with the layering rules of eslint.config.mjs, prettier --check)
 //   build      node src/build/build.mjs --tests
 //   unit       node test/runner/unit.mjs (plain Node, node:test)
 //   vscode     the integration suite in a real extension host (test/runner/run-vscode-tests.mjs)
@@ -26,6 +27,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const STAGES = [
   { name: "setup", cmd: "bash", args: ["test/runner/setup-test-env.sh"] },
   { name: "typecheck", cmd: npm, args: ["run", "-s", "typecheck"] },
+  { name: "lint", cmd: npm, args: ["run", "-s", "lint"] },
   { name: "build", cmd: process.execPath, args: ["src/build/build.mjs", "--tests"] },
   { name: "unit", cmd: process.execPath, args: ["test/runner/unit.mjs"], needs: ["build"], counts: unitCounts },
   { name: "vscode", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build"], needs: ["setup", "build"], counts: closingLine("vscode") },

@@ -32,7 +32,7 @@ function steplensLog(): string {
   assert.ok(dir, "the runner sets STEPLENS_TEST_LOGS_DIR");
   const found: string[] = [];
   const walk = (d: string) => {
-    let entries: fs.Dirent[] = [];
+    let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch {

@@ -5,13 +5,14 @@
  * dataset. Engines come from the flags (local model or OpenAI-compatible endpoint).
  */
 import { DEFAULT_CONFIG, type AggregateMode, type StepLensConfig } from "../../config";
-import { CancelledError, errorMessage, StepLensError } from "../../core/errors";
+import { CancelledError, errorMessage } from "../../core/errors";
 import type { Trace } from "../../core/trace";
 import type { Engine, ModelRole } from "../../engines/engine";
 import { detectFormat, FORMAT_CHOICES, type FormatChoice } from "../../formats/detect";
 import { readTraces } from "../../formats/records";
 import { resolveTemplate } from "../../verify/templates";
 import { verifyTrace, type VerifyOptions, type VerifyResult } from "../../verify/verifyPipeline";
+import type { FinalVerdictRule } from "../../verify/verdictParser";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { demoLabel, ENGINE_HELP, ENGINE_OPTIONS, engineConfig, engineFromConfig, enumFlag, type FlagValues, intFlag, numberFlag, parseFlags, progressPrinter, safeText } from "../flags";
 import { recordIdentity } from "../recordIdentity";
@@ -38,8 +39,11 @@ Options:
   --max-critique-chars <n> constrained mode: longest critique per step (default 300)
   --reference <answer>     reference-guided mode: the prompt gets "Expected answer: <answer>"
   --temperature <t>        sampling temperature of the K verifications (default ${DEFAULT_CONFIG.verify.temperature})
+  --top-p <p>              nucleus sampling of the K verifications (default ${DEFAULT_CONFIG.verify.topP})
+  --final-verdict <rule>   steplens | spark: how the final Yes/No is read (default ${DEFAULT_CONFIG.verify.finalVerdictRule};
+                           spark = the first of SPARK's patterns that matches)
   --seed <n>               base seed (verification i uses seed + i)
-  --max-tokens <n>         token limit per verification
+  --max-tokens <n>         token limit per verification (default ${DEFAULT_CONFIG.verify.maxTokens}; constrained: what the schema needs)
   --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
   --limit <n>              datasets: verify the first n records only
   --raw                    --json: include each verification's full text
@@ -178,6 +182,8 @@ export interface VerifyFlags {
   "max-critique-chars"?: string;
   reference?: string;
   temperature?: string;
+  "top-p"?: string;
+  "final-verdict"?: string;
   seed?: string;
   "max-tokens"?: string;
 }
@@ -192,6 +198,8 @@ export const VERIFY_FLAG_OPTIONS = {
   "max-critique-chars": { type: "string" },
   reference: { type: "string" },
   temperature: { type: "string" },
+  "top-p": { type: "string" },
+  "final-verdict": { type: "string" },
   seed: { type: "string" },
   "max-tokens": { type: "string" },
   ...ENGINE_OPTIONS,
@@ -204,8 +212,10 @@ export function verifyOptionsFromFlags(v: VerifyFlags & FlagValues, cwd = proces
   const tau = numberFlag(v, "tau", "verify.tau") ?? d.tau;
   const aggregate = enumFlag<AggregateMode>(v, "aggregate", "verify.aggregate") ?? d.aggregate;
   const temperature = numberFlag(v, "temperature", "verify.temperature") ?? d.temperature;
+  const topP = numberFlag(v, "top-p", "verify.topP") ?? d.topP;
+  const finalVerdictRule = enumFlag<FinalVerdictRule>(v, "final-verdict", "verify.finalVerdictRule") ?? d.finalVerdictRule;
   const seed = intFlag(v, "seed", { min: 0 });
-  const maxTokens = intFlag(v, "max-tokens", { min: 1 });
+  const maxTokens = intFlag(v, "max-tokens", "verify.maxTokens");
   const chars = intFlag(v, "max-critique-chars", { min: 0, max: 10000 });
   const constrained = v.constrained || d.constrained ? (chars !== undefined ? { maxCritiqueChars: chars } : true) : false;
   return {
@@ -214,6 +224,8 @@ export function verifyOptionsFromFlags(v: VerifyFlags & FlagValues, cwd = proces
     tau,
     aggregate,
     temperature,
+    topP,
+    finalVerdictRule,
     seed,
     maxTokens,
     constrained,
