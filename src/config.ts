@@ -69,6 +69,17 @@ export interface StepLensConfig {
     /** Constrain verifier output with a JSON schema (for small local models). */
     constrained: boolean;
   };
+  /** PAV progress: M prover rollouts per prefix (the prover is `models.prover`). */
+  progress: {
+    /** M, rollouts per prefix. */
+    rollouts: number;
+    /** α of the effective reward r = Q + α·A. */
+    alpha: number;
+    /** Longest rollout, in tokens. */
+    maxTokens: number;
+    /** Prover sampling temperature. */
+    temperature: number;
+  };
   run: {
     trigger: RunTrigger;
     debounceMs: number;
@@ -115,6 +126,7 @@ export const DEFAULT_CONFIG: StepLensConfig = {
     promptTemplate: "spark",
     constrained: false,
   },
+  progress: { rollouts: 8, alpha: 0.5, maxTokens: 512, temperature: 0.7 },
   run: { trigger: "open-save", debounceMs: 800 },
   annotations: { hover: true, gutterHeat: true, inlineScores: true, codeLens: true },
   rewards: {
@@ -157,6 +169,10 @@ export const CONFIG_BOUNDS: Readonly<Record<string, SettingBounds>> = {
   "verify.tau": { min: 0, max: 1, integer: false },
   "verify.temperature": { min: 0, max: 2, integer: false },
   "run.debounceMs": { min: 0, max: 60000, integer: true },
+  "progress.rollouts": { min: 1, max: 256, integer: true },
+  "progress.alpha": { min: 0, max: 10, integer: false },
+  "progress.maxTokens": { min: 1, max: 32768, integer: true },
+  "progress.temperature": { min: 0, max: 2, integer: false },
   "rewards.gatedReward": { min: -10, max: 10, integer: false },
   "rewards.minSteps": { min: 0, max: 1000, integer: true },
   "rewards.maxSteps": { min: 1, max: 1000, integer: true },

@@ -11,6 +11,7 @@ import { modelsCommand } from "./commands/models";
 import { serveCommand } from "./commands/serve";
 import { verifyCommand } from "./commands/verify";
 import { evalCommand } from "./commands/eval";
+import { progressCommand } from "./commands/progress";
 import { gradeCommand } from "./commands/grade";
 import { exportCommand } from "./commands/export";
 
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
   verifyCommand,
   evalCommand,
   gradeCommand,
+  progressCommand,
   exportCommand,
   modelsCommand,
   serveCommand,

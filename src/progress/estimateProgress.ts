@@ -93,6 +93,15 @@ export function progressSteps(correct: readonly number[], rollouts: number, alph
   return steps;
 }
 
+/**
+ * The final answer of a completed solution: a box, an answer line or an answer phrase. The grading
+ * module's last rule (a short text is its own answer, meant for gold fields) does not apply: a
+ * rollout that just says "I give up." has no answer.
+ */
+export function solutionAnswer(solution: string): string | null {
+  return /\\boxed|\\fbox|answer/i.test(solution) ? extractAnswer(solution) : null;
+}
+
 export async function estimateProgress(engine: Engine, req: ProgressRequest, opts: RunOptions = {}): Promise<ProgressResult> {
   const started = performance.now();
   throwIfAborted(opts.signal);
@@ -113,7 +122,7 @@ export async function estimateProgress(engine: Engine, req: ProgressRequest, opt
   const out = engine.prefixRollouts ? await engine.prefixRollouts(prefixReq, opts) : await prefixRolloutsViaRollouts(engine, prefixReq, opts);
   throwIfAborted(opts.signal);
 
-  const answers = out.rollouts.map((row, k) => row.map((g) => extractAnswer(completedSolution(segments, k, g.text))));
+  const answers = out.rollouts.map((row, k) => row.map((g) => solutionAnswer(completedSolution(segments, k, g.text))));
   const all = answers.flat();
   const reference = req.reference?.trim() ? req.reference.trim() : null;
   let target: string | null;

@@ -54,14 +54,19 @@ export function wilsonInterval(successes: number, trials: number, confidence = D
   return [successes === 0 ? 0 : Math.max(0, centre - half), successes === trials ? 1 : Math.min(1, centre + half)];
 }
 
-/** Newcombe's hybrid score interval of Q_after − Q_before, each from `trials` rollouts. */
+/** Newcombe's hybrid score interval of kA/nA − kB/nB (two independent proportions). */
+export function differenceInterval(kA: number, nA: number, kB: number, nB: number, confidence = DEFAULT_CONFIDENCE): [number, number] {
+  const pa = nA > 0 ? kA / nA : 0;
+  const pb = nB > 0 ? kB / nB : 0;
+  const [la, ua] = wilsonInterval(kA, nA, confidence);
+  const [lb, ub] = wilsonInterval(kB, nB, confidence);
+  const d = pa - pb;
+  return [d - Math.hypot(pa - la, ub - pb), d + Math.hypot(ua - pa, pb - lb)];
+}
+
+/** The interval of the advantage Q_after − Q_before, each Q from `trials` rollouts (`before`/`after`: correct counts). */
 export function advantageInterval(before: number, after: number, trials: number, confidence = DEFAULT_CONFIDENCE): [number, number] {
-  const qb = trials > 0 ? before / trials : 0;
-  const qa = trials > 0 ? after / trials : 0;
-  const [lb, ub] = wilsonInterval(before, trials, confidence);
-  const [la, ua] = wilsonInterval(after, trials, confidence);
-  const a = qa - qb;
-  return [a - Math.hypot(qa - la, ub - qb), a + Math.hypot(ua - qa, qb - lb)];
+  return differenceInterval(after, trials, before, trials, confidence);
 }
 
 /** The rule for a diagnostic: the whole interval of the advantage lies below 0. */

@@ -1,0 +1,225 @@
+/**
+ * `steplens progress <file>`: PAV progress of every step of a trace (or of every record of a
+ * dataset): Q before and after each step from M prover rollouts, the advantage, the effective reward
+ * and a Wilson interval on Q (src/progress/). The trace is evaluated once and each prefix forked on
+ * the local engine. Correct means equal to the reference answer (--reference, front matter, a
+ * dataset's gold field), else to the majority answer of all rollouts. Cancellable (Ctrl-C).
+ */
+import { DEFAULT_CONFIG } from "../../config";
+import { StepLensError, throwIfAborted } from "../../core/errors";
+import type { Trace } from "../../core/trace";
+import type { Engine } from "../../engines/engine";
+import { isEngineError } from "../../engines/errors";
+import { detectFormat, FORMAT_CHOICES } from "../../formats/detect";
+import { readTraces } from "../../formats/records";
+import { estimateProgress, stepLosesProgress, type ProgressResult } from "../../progress/estimateProgress";
+import { DEFAULT_CONFIDENCE } from "../../progress/intervals";
+import { referenceAnswerOf } from "../../progress/referenceAnswer";
+import type { CliCommand, CliIo } from "../command";
+import {
+  demoLabel,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineConfig,
+  engineFromConfig,
+  enumFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  progressPrinter,
+  safeText,
+  textFlag,
+  UsageError,
+} from "../flags";
+import { recordIdentity } from "../recordIdentity";
+
+const P = DEFAULT_CONFIG.progress;
+
+const HELP = `Usage: steplens progress <file> [options]
+
+Estimates each step's progress (PAV, "Rewarding Progress"): Q, the chance that the prover finishes
+with the correct answer, from M rollouts before step 1 and after every step; the advantage
+A = Q after − Q before; the effective reward r = Q + α·A; a ${Math.round(DEFAULT_CONFIDENCE * 100)}% Wilson interval on each Q.
+A step loses progress when the whole ${Math.round(DEFAULT_CONFIDENCE * 100)}% interval of its advantage is below 0.
+The trace is evaluated once; every prefix is forked from it (local engine).
+
+Correct means equal to the reference answer (--reference, a 'reference:' front-matter field, or a
+dataset's gold field); without one, to the majority answer of all rollouts of the trace (its share
+is reported).
+
+Options:
+  --rollouts <M>           rollouts per prefix, 1–256 (default ${P.rollouts})
+  --alpha <α>              α of r = Q + α·A, 0–10 (default ${P.alpha})
+  --reference <answer>     the correct final answer (applies to every trace of the file)
+  --max-tokens <n>         longest rollout in tokens (default ${P.maxTokens})
+  --temperature <t>        prover sampling temperature, 0–2 (default ${P.temperature})
+  --seed <s>               rollout i of every prefix uses seed + i (default 0)
+  --json                   one JSON object per trace (JSONL for a dataset, each with "id", "record"):
+                           {"steps": [{"index", "qBefore", "q", "advantage", "effective",
+                           "interval": [lo, hi]}], "answer": {"value", "source": "reference" |
+                           "majority", "share"}, "rollouts", "prefixTokensEvaluated", "traceTokens",
+                           "rolloutTokens", "seconds"}; index is 0-based
+  --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
+  --limit <n>              datasets: the first n records only
+${ENGINE_HELP}
+  -h, --help               show this help
+
+The model is the prover (the policy whose rollouts measure progress), not the PRM.
+Exit codes: 0 done; 1 a file or model problem, or some records failed (reported on stderr);
+2 usage error; 130 cancelled.
+
+Examples:
+  steplens progress examples/quadratic.trace.md --model qwen2.5-math-1.5b-instruct --rollouts 16
+  steplens progress trace.md --model demo --reference 4 --json
+  steplens progress prm800k.jsonl --model ./prover.gguf --limit 20 --json > progress.jsonl`;
+
+const OPTIONS = {
+  ...ENGINE_OPTIONS,
+  rollouts: { type: "string" },
+  alpha: { type: "string" },
+  reference: { type: "string" },
+  "max-tokens": { type: "string" },
+  temperature: { type: "string" },
+  seed: { type: "string" },
+  json: { type: "boolean" },
+  format: { type: "string" },
+  limit: { type: "string" },
+} as const;
+
+const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+/** The `--json` object of one trace (the issue's contract; `id`/`record` first for datasets; `demo` only for generated models). */
+export function progressJson(result: ProgressResult, trace?: Trace, dataset = false, demo?: string): Record<string, unknown> {
+  return {
+    ...(dataset && trace ? recordIdentity(trace) : {}),
+    steps: result.steps.map((s) => ({
+      index: s.index,
+      qBefore: round(s.qBefore, 6),
+      q: round(s.q, 6),
+      advantage: round(s.advantage, 6),
+      effective: round(s.effective, 6),
+      interval: [round(s.interval[0], 6), round(s.interval[1], 6)],
+    })),
+    answer: { value: result.answer.value, source: result.answer.source, share: round(result.answer.share, 6) },
+    rollouts: result.rollouts,
+    prefixTokensEvaluated: result.prefixTokensEvaluated,
+    traceTokens: result.traceTokens,
+    rolloutTokens: result.rolloutTokens,
+    seconds: round(result.seconds, 4),
+    ...(demo ? { demo } : {}),
+  };
+}
+
+const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
+
+/** The readable table of one trace (steps 1-based, as editors show them). */
+export function progressListing(result: ProgressResult, trace: Trace, dataset: boolean, demo?: string): string {
+  const src = trace.source;
+  const out: string[] = [];
+  out.push(dataset ? `── ${src.file ?? ""} · record ${src.record ?? 0} · id ${src.id ?? src.record}` : `── ${src.file ?? ""}`);
+  const level = `${Math.round(DEFAULT_CONFIDENCE * 100)}%`;
+  const width = String(result.steps.length).length;
+  out.push(`  ${"".padStart(width)}  ${"Q before → Q after".padEnd(18)} ${`${level} interval`.padEnd(14)} ${"advantage".padStart(9)}  ${"effective".padStart(9)}`);
+  for (const s of result.steps) {
+    const step = trace.steps[s.index];
+    const mark = stepLosesProgress(s, result.rollouts) ? "✗ loses progress" : "";
+    const text = safeText((step?.text ?? "").replace(/\s+/g, " ").slice(0, 50));
+    const interval = `[${s.interval[0].toFixed(2)}, ${s.interval[1].toFixed(2)}]`;
+    out.push(
+      `  ${String(s.index + 1).padStart(width)}. ${`${s.qBefore.toFixed(2)} → ${s.q.toFixed(2)}`.padEnd(18)} ${interval.padEnd(14)} ${signed(s.advantage).padStart(9)}  ${s.effective.toFixed(2).padStart(9)}  ${mark.padEnd(16)} ${text}`,
+    );
+  }
+  const a = result.answer;
+  out.push(
+    a.source === "reference"
+      ? `Correct = the reference answer ${safeText(a.value ?? "")} (${(a.share * 100).toFixed(0)}% of all rollouts reach it).`
+      : a.value === null
+        ? "Correct = the majority answer, but no rollout gave an answer: every Q is 0."
+        : `Correct = the majority answer of all rollouts, ${safeText(a.value)} (share ${(a.share * 100).toFixed(0)}%; no reference given).`,
+  );
+  out.push(
+    `M = ${result.rollouts} rollouts per prefix · ${result.prefixTokensEvaluated} prefix tokens evaluated for a ${result.traceTokens}-token trace · ${result.rolloutTokens} rollout tokens · ${result.seconds.toFixed(2)} s`,
+  );
+  if (demo) out.push(`${demo} (a generated model with random weights)`);
+  return out.join("\n") + "\n";
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file.");
+  if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
+  const file = positionals[0];
+  const rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? P.rollouts;
+  const alpha = numberFlag(values, "alpha", "progress.alpha") ?? P.alpha;
+  const maxTokens = intFlag(values, "max-tokens", "progress.maxTokens") ?? P.maxTokens;
+  const temperature = numberFlag(values, "temperature", "progress.temperature") ?? P.temperature;
+  const seed = intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? 0;
+  const reference = textFlag(values, "reference");
+  const limit = intFlag(values, "limit", { min: 1, max: Number.MAX_SAFE_INTEGER });
+  const format = enumFlag(values, "format", FORMAT_CHOICES) ?? "auto";
+  // One sequence holds the trace, M more run its rollouts.
+  const config = engineConfig(values, ["prover"], io.env, { samples: rollouts + 1 });
+  const model = config.engine.kind === "openai" ? config.openai.model : config.models.prover;
+  const demo = demoLabel(model);
+
+  const detected = await detectFormat(file, { format, signal: io.signal });
+  const dataset = detected.format !== "text";
+  const progress = progressPrinter(io, "progress");
+  const engine: Engine = await engineFromConfig(config, io);
+  let done = 0;
+  let failed = 0;
+  try {
+    let taken = 0;
+    for await (const record of readTraces(file, { detected, signal: io.signal })) {
+      throwIfAborted(io.signal);
+      if (limit !== undefined && taken >= limit) break;
+      taken++;
+      if (!record.ok) {
+        failed++;
+        progress.done();
+        io.stderr.write(`${record.error.format()}\n`);
+        continue;
+      }
+      const trace = record.trace;
+      const label = dataset ? `record ${trace.source.record ?? record.record}` : "";
+      try {
+        const result = await estimateProgress(
+          engine,
+          {
+            problem: trace.problem,
+            steps: trace.steps.map((s) => s.text),
+            rollouts,
+            alpha,
+            reference: reference ?? referenceAnswerOf(trace),
+            maxTokens,
+            seed,
+            temperature,
+          },
+          { signal: io.signal, onProgress: (p) => progress.update(p, label ? ` ${label}` : "") },
+        );
+        progress.done();
+        done++;
+        io.stdout.write(values.json ? JSON.stringify(progressJson(result, trace, dataset, demo)) + "\n" : (done > 1 ? "\n" : "") + progressListing(result, trace, dataset, demo));
+      } catch (e) {
+        // A trace that does not fit is reported and skipped; anything else (model, engine, Ctrl-C) ends the run.
+        if (!isEngineError(e, "context-too-small")) throw e;
+        failed++;
+        progress.done();
+        io.stderr.write(`${file}${dataset ? `:${record.line}` : ""}: ${(e as StepLensError).format()}\n`);
+      }
+    }
+  } finally {
+    progress.done();
+    await engine.dispose();
+  }
+  if (dataset && done + failed === 0) io.stderr.write(`${file}: no records found.\n`);
+  if (failed) io.stderr.write(`steplens progress: ${failed} of ${done + failed} trace${done + failed === 1 ? "" : "s"} failed (reported above).\n`);
+  return failed ? 1 : 0;
+}
+
+export const progressCommand: CliCommand = {
+  name: "progress",
+  summary: "PAV progress of every step: Q before → after from prover rollouts, advantage, effective reward",
+  help: HELP,
+  run,
+};

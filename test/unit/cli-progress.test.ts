@@ -1,0 +1,127 @@
+/**
+ * `steplens progress` through runCli with in-memory streams, on a generated tiny model with RANDOM
+ * weights (the Q values mean nothing; the tests check the contract): the JSON shape exactly as
+ * documented, the reference from the flag / front matter / none (majority), JSONL with id/record for
+ * datasets, the readable table, the demo label, usage errors and Ctrl-C.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../../src/cli/main";
+import { testModel } from "../support/testModels";
+
+class Sink extends Writable {
+  chunks: string[] = [];
+  override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.chunks.push(chunk.toString());
+    done();
+  }
+  get text(): string {
+    return this.chunks.join("");
+  }
+}
+
+async function cli(argv: string[], opts: { signal?: AbortSignal } = {}) {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await runCli(argv, { stdout, stderr, env: { STEPLENS_OFFLINE: "1" }, signal: opts.signal ?? new AbortController().signal, isTTY: false });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+const KEYS = ["steps", "answer", "rollouts", "prefixTokensEvaluated", "traceTokens", "rolloutTokens", "seconds", "demo"];
+const STEP_KEYS = ["index", "qBefore", "q", "advantage", "effective", "interval"];
+const TRACE = `Problem: Solve 2x + 3 = 11.
+
+Step 1: Subtract 3 from both sides: 2x = 8.
+Step 2: Divide by 2: x = 4.
+Step 3: The answer is \\boxed{4}.
+`;
+
+describe("steplens progress (random-weight tiny model: plumbing, not judgement)", () => {
+  let tmp: string;
+  let model: string;
+  let trace: string;
+  const fast = () => ["--model", model, "--rollouts", "2", "--max-tokens", "4", "--threads", "1"];
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sl-progress-"));
+    model = await testModel({ tokenizer: "spm" });
+    trace = path.join(tmp, "quadratic.trace.md");
+    fs.writeFileSync(trace, TRACE);
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("--json: exactly the documented object, the trace evaluated once, the reference from the flag", async () => {
+    const { code, out, err } = await cli(["progress", trace, ...fast(), "--reference", "4", "--json", "--seed", "7"]);
+    assert.equal(code, 0, err);
+    const lines = out.trim().split("\n");
+    assert.equal(lines.length, 1);
+    const r = JSON.parse(lines[0]);
+    assert.deepEqual(Object.keys(r), KEYS);
+    assert.equal(r.demo, "demo: scores are meaningless");
+    assert.equal(r.steps.length, 3);
+    r.steps.forEach((s: Record<string, unknown>, i: number) => {
+      assert.deepEqual(Object.keys(s), STEP_KEYS);
+      assert.equal(s.index, i);
+      const q = s.q as number;
+      const [lo, hi] = s.interval as number[];
+      assert.ok(lo <= q && q <= hi && lo >= 0 && hi <= 1);
+      assert.ok(Math.abs((s.advantage as number) - (q - (s.qBefore as number))) < 1e-9);
+      assert.ok(Math.abs((s.effective as number) - (q + 0.5 * (s.advantage as number))) < 1e-9, "default α 0.5");
+      if (i > 0) assert.equal(s.qBefore, r.steps[i - 1].q);
+    });
+    assert.deepEqual(Object.keys(r.answer), ["value", "source", "share"]);
+    assert.equal(r.answer.source, "reference");
+    assert.equal(r.answer.value, "4");
+    assert.equal(r.rollouts, 2);
+    assert.equal(r.prefixTokensEvaluated, r.traceTokens, "evaluated once");
+    assert.ok(r.rolloutTokens > 0 && r.rolloutTokens <= 2 * 4 * 4);
+    // Same seed, same result.
+    const again = JSON.parse((await cli(["progress", trace, ...fast(), "--reference", "4", "--json", "--seed", "7"])).out);
+    assert.deepEqual(again.steps, r.steps);
+  });
+
+  it("the reference from front matter; without any, the majority answer", async () => {
+    const fm = path.join(tmp, "fm.trace.md");
+    fs.writeFileSync(fm, `---\nreference: "4"\n---\n${TRACE}`);
+    const a = JSON.parse((await cli(["progress", fm, ...fast(), "--json"])).out);
+    assert.deepEqual([a.answer.source, a.answer.value], ["reference", "4"]);
+    const b = JSON.parse((await cli(["progress", trace, ...fast(), "--json", "--alpha", "0"])).out);
+    assert.equal(b.answer.source, "majority");
+    assert.ok(b.answer.value === null || typeof b.answer.value === "string");
+    for (const s of b.steps) assert.equal(s.effective, s.q, "α 0");
+  });
+
+  it("datasets: one JSON line per record with id and record first; the readable table with the demo label", async () => {
+    const file = path.join(tmp, "pb.jsonl");
+    const rec = (id: string) => JSON.stringify({ id, generator: "t", problem: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], final_answer_correct: true, label: -1 });
+    fs.writeFileSync(file, `${rec("a")}\n${rec("b")}\n`);
+    const { code, out, err } = await cli(["progress", file, ...fast(), "--json"]);
+    assert.equal(code, 0, err);
+    const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.id, l.record]), [["a", 0], ["b", 1]]);
+    assert.deepEqual(Object.keys(lines[0]), ["id", "record", ...KEYS]);
+    const table = await cli(["progress", trace, ...fast(), "--reference", "4"]);
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /Q before → Q after/);
+    assert.match(table.out, /^ {2}3\. \d\.\d\d → \d\.\d\d/m);
+    assert.match(table.out, /Correct = the reference answer 4/);
+    assert.match(table.out, /prefix tokens evaluated for a \d+-token trace/);
+    assert.match(table.out, /demo: scores are meaningless/);
+  });
+
+  it("usage errors exit 2; Ctrl-C exits 130", async () => {
+    for (const bad of [["--rollouts", "0"], ["--alpha", "-1"], ["--max-tokens", "x"], ["--bogus"]]) {
+      const r = await cli(["progress", trace, ...fast(), ...bad]);
+      assert.equal(r.code, 2, `${bad.join(" ")}: ${r.err}`);
+    }
+    assert.equal((await cli(["progress"])).code, 2);
+    assert.equal((await cli(["progress", trace])).code, 2, "no model");
+    const controller = new AbortController();
+    controller.abort();
+    const c = await cli(["progress", trace, ...fast()], { signal: controller.signal });
+    assert.equal(c.code, 130, c.err);
+  });
+});

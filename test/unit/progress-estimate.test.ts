@@ -1,0 +1,198 @@
+/**
+ * PAV progress arithmetic on hand-worked cases: Wilson and Newcombe intervals against textbook
+ * values, Q / advantage / effective reward from scripted rollouts, reference vs majority grading,
+ * the "loses progress" rule, and the uncached fallback for engines without prefixRollouts.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { RunOptions } from "../../src/core/progress";
+import type { Engine, EngineInfo, Generation, PrefixRolloutRequest, PrefixRollouts, RolloutRequest } from "../../src/engines/engine";
+import { boundaryPrompt } from "../../src/engines/prefixRollouts";
+import { estimateProgress, progressSteps, stepLosesProgress } from "../../src/progress/estimateProgress";
+import { advantageInterval, differenceInterval, losesProgress, wilsonInterval, zFor } from "../../src/progress/intervals";
+import { referenceAnswerOf } from "../../src/progress/referenceAnswer";
+
+const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
+const closePair = (a: [number, number], b: [number, number], eps = 1e-4) => {
+  close(a[0], b[0], eps);
+  close(a[1], b[1], eps);
+};
+
+describe("progress statistics (hand-worked and textbook values)", () => {
+  it("z quantiles", () => {
+    close(zFor(0.95), 1.959964, 1e-5);
+    close(zFor(0.9), 1.644854, 1e-5);
+    close(zFor(0.99), 2.575829, 1e-5);
+    assert.throws(() => zFor(1));
+  });
+
+  it("Wilson intervals: 0/10 and 5/10 at 95%, exact ends at 0 and M, no trials", () => {
+    closePair(wilsonInterval(0, 10, 0.95), [0, 0.277533]);
+    closePair(wilsonInterval(5, 10, 0.95), [0.236593, 0.763407]);
+    closePair(wilsonInterval(4, 4), [0.596521, 1]);
+    closePair(wilsonInterval(2, 4), [0.1824, 0.8176]);
+    assert.deepEqual(wilsonInterval(0, 0), [0, 1]);
+    assert.throws(() => wilsonInterval(5, 4));
+  });
+
+  it("Newcombe's difference interval: his example 56/70 − 48/80 = 0.2 has 95% interval 0.0524 to 0.3339", () => {
+    closePair(differenceInterval(56, 70, 48, 80, 0.95), [0.052431, 0.333873]);
+  });
+
+  it("a step loses progress only when the whole interval of its advantage is below 0", () => {
+    // 4/4 → 1/4: A = −0.75, 90% interval −0.942 to −0.186.
+    closePair(advantageInterval(4, 1, 4), [-0.942093, -0.186175]);
+    assert.equal(losesProgress(4, 1, 4), true);
+    // 5/8 → 2/8 (Q 0.62 → 0.25): the interval still reaches above 0 with 8 rollouts …
+    assert.equal(losesProgress(5, 2, 8), false);
+    // … and lies below 0 with 32 (20/32 → 8/32).
+    assert.equal(losesProgress(20, 8, 32), true);
+    assert.equal(losesProgress(2, 4, 4), false);
+  });
+
+  it("Q, advantage and effective reward from correct counts (M = 4, α = 0.5)", () => {
+    const steps = progressSteps([2, 4, 1], 4, 0.5);
+    assert.equal(steps.length, 2);
+    assert.deepEqual(
+      steps.map((s) => [s.index, s.qBefore, s.q, s.advantage, s.effective]),
+      [
+        [0, 0.5, 1, 0.5, 1.25],
+        [1, 1, 0.25, -0.75, -0.125],
+      ],
+    );
+    closePair(steps[0].interval, [0.596521, 1]);
+    closePair(steps[1].interval, [0.057907, 0.643832]);
+    assert.equal(stepLosesProgress(steps[0], 4), false);
+    assert.equal(stepLosesProgress(steps[1], 4), true);
+  });
+
+  it("the reference of a trace: front matter or dataset gold fields", () => {
+    assert.equal(referenceAnswerOf({ meta: { reference: " 4 " } }), "4");
+    assert.equal(referenceAnswerOf({ meta: { groundTruthAnswer: "\\frac12" } }), "\\frac12");
+    assert.equal(referenceAnswerOf({ meta: { gold: 7 } }), "7");
+    assert.equal(referenceAnswerOf({ meta: { generator: "x" } }), null);
+    assert.equal(referenceAnswerOf({}), null);
+  });
+});
+
+/** Answers per boundary, scripted: rollouts[k][i] ends with \boxed{answers[k][i]} (or no box for null). */
+class ScriptedProver implements Engine {
+  requests: PrefixRolloutRequest[] = [];
+  rolloutCalls: RolloutRequest[] = [];
+  constructor(
+    private readonly answers: (string | null)[][],
+    withPrefixRollouts = true,
+  ) {
+    if (!withPrefixRollouts) (this as { prefixRollouts?: unknown }).prefixRollouts = undefined;
+  }
+  private gen(a: string | null): Generation {
+    return { text: a === null ? "I give up." : `So x = ${a}, i.e. \\boxed{${a}}.`, finishReason: "stop", tokens: 5 };
+  }
+  info(): EngineInfo {
+    return { kind: "local", device: "cpu", models: { prover: "scripted" }, queued: 0 };
+  }
+  async countTokens(text: string): Promise<number> {
+    return text.split(/\s+/).filter(Boolean).length;
+  }
+  async scoreSteps(): Promise<never> {
+    throw new Error("not used");
+  }
+  async generate(): Promise<never> {
+    throw new Error("not used");
+  }
+  async tokenProbabilities(): Promise<never> {
+    throw new Error("not used");
+  }
+  async rollouts(req: RolloutRequest): Promise<Generation[]> {
+    this.rolloutCalls.push(req);
+    const text = typeof req.prefix === "string" ? req.prefix : req.prefix.at(-1)!.content;
+    const k = text === "" ? 0 : text.split("\n\n").filter(Boolean).length;
+    return this.answers[k].map((a) => this.gen(a));
+  }
+  async prefixRollouts(req: PrefixRolloutRequest, _opts?: RunOptions): Promise<PrefixRollouts> {
+    this.requests.push(req);
+    return { rollouts: this.answers.map((row) => row.map((a) => this.gen(a))), prefixTokensEvaluated: 100, traceTokens: 100, rolloutTokens: 5 * this.answers.flat().length };
+  }
+  async dispose(): Promise<void> {}
+}
+
+describe("estimateProgress (scripted prover)", () => {
+  const problem = "Solve 2x + 3 = 11.";
+  const steps = ["Subtract 3: 2x = 8.", "Divide by 3: x = 8/3."];
+
+  it("with a reference: Q is the share of rollouts whose answer equals it (answersEqual: 4 = 4.0 = 8/2)", async () => {
+    const engine = new ScriptedProver([
+      ["4", "5", "4.0", null],
+      ["4", "8/2", "4", "\\frac{8}{2}"],
+      ["8/3", "4", "2.67", null],
+    ]);
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 4, alpha: 0.5, reference: "4", seed: 3, maxTokens: 64, temperature: 0.9 });
+    assert.deepEqual(r.steps.map((s) => [s.qBefore, s.q, s.advantage, s.effective]), [
+      [0.5, 1, 0.5, 1.25],
+      [1, 0.25, -0.75, -0.125],
+    ]);
+    assert.deepEqual(r.answer, { value: "4", source: "reference", share: 7 / 12 });
+    assert.equal(r.rollouts, 4);
+    assert.equal(r.prefixTokensEvaluated, 100);
+    assert.equal(r.rolloutTokens, 60);
+    const req = engine.requests[0];
+    assert.equal(req.role, "prover");
+    assert.equal(req.n, 4);
+    assert.equal(req.seed, 3);
+    assert.equal(req.maxTokens, 64);
+    assert.equal(req.temperature, 0.9);
+    assert.equal(req.segments.length, 2, "one segment per step");
+    assert.ok(typeof req.head !== "string" && req.head[0].content.includes(problem));
+  });
+
+  it("reference-free: the majority answer over ALL rollouts of the trace, with its share", async () => {
+    const engine = new ScriptedProver([
+      ["8/3", "4", "5", null],
+      ["8/3", "4", "4", "5"],
+      ["8/3", "2.6666666667", "\\frac{8}{3}", "8/3"],
+    ]);
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 4, alpha: 0 });
+    // 8/3 appears 6 times (8/3 = \frac{8}{3}; 2.6666666667 is within tolerance), 4 three times.
+    assert.equal(r.answer.source, "majority");
+    assert.equal(r.answer.value, "8/3");
+    assert.ok(r.answer.share >= 5 / 12 && r.answer.share <= 6 / 12, `share ${r.answer.share}`);
+    assert.equal(r.steps[0].qBefore, 0.25);
+    assert.equal(r.steps[0].q, 0.25);
+    assert.ok(r.steps[1].q >= 0.75);
+    assert.equal(r.steps[0].effective, r.steps[0].q, "α = 0: r = Q");
+  });
+
+  it("no answer anywhere: majority value null, every Q 0", async () => {
+    const engine = new ScriptedProver([[null, null], [null, null], [null, null]]);
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5 });
+    assert.deepEqual(r.answer, { value: null, source: "majority", share: 0 });
+    assert.ok(r.steps.every((s) => s.q === 0 && s.qBefore === 0 && s.advantage === 0));
+  });
+
+  it("an engine without prefixRollouts goes through the uncached fallback (one rollouts request per prefix)", async () => {
+    const engine = new ScriptedProver(
+      [
+        ["4", "4"],
+        ["4", "5"],
+        ["5", "5"],
+      ],
+      false,
+    );
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
+    assert.equal(engine.rolloutCalls.length, 3);
+    assert.deepEqual(r.steps.map((s) => [s.qBefore, s.q]), [
+      [1, 0.5],
+      [0.5, 0],
+    ]);
+    // Each prefix's tokens are counted once per rollout: 2 × (head + head+s1 + head+s1+s2) > the trace.
+    assert.ok(r.prefixTokensEvaluated > 2 * r.traceTokens);
+  });
+
+  it("bad inputs are refused; the boundary prompt continues the assistant turn", async () => {
+    const engine = new ScriptedProver([["4"]]);
+    await assert.rejects(estimateProgress(engine, { problem, steps: [], rollouts: 0, alpha: 0.5 }));
+    const p = boundaryPrompt([{ role: "user", content: "q" }, { role: "assistant", content: "" }], ["a\n\n", "b\n\n"], 1);
+    assert.deepEqual(p, [{ role: "user", content: "q" }, { role: "assistant", content: "a\n\n" }]);
+    assert.equal(boundaryPrompt("Q:", ["a", "b"], 2), "Q:ab");
+  });
+});
