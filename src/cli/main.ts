@@ -9,6 +9,8 @@ import { segmentCommand } from "./commands/segment";
 import { scoreCommand } from "./commands/score";
 import { modelsCommand } from "./commands/models";
 import { serveCommand } from "./commands/serve";
+import { rewardCommand } from "./commands/reward";
+import { rlCommand } from "./commands/rl";
 import { verifyCommand } from "./commands/verify";
 import { evalCommand } from "./commands/eval";
 import { progressCommand } from "./commands/progress";
@@ -29,6 +31,8 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   modelsCommand,
   serveCommand,
+  rewardCommand,
+  rlCommand,
 ];
 
 export function version(): string {

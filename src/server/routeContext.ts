@@ -1,5 +1,6 @@
 /** What a route handler gets: the engine, the parsed body, the client's lane and cancellation. */
 import type { Engine } from "../engines/engine";
+import type { RewardOptions } from "../rewards/rewardScorer";
 import type { FairQueue } from "./fairQueue";
 import type { ServedModel } from "./servedModels";
 
@@ -18,6 +19,11 @@ export interface RouteContext {
   threshold: number;
   /** Server start time (ms since epoch). */
   startedAt: number;
+  /** How /get_reward and /v1/reward turn a rollout into a reward (gate, judge, scalarisation). */
+  rewards: RewardOptions;
+  /** Answered requests per second (sliding window) and in all. */
+  requestsPerSecond: () => number;
+  requestsTotal: () => number;
 }
 
 /** A route answers a JSON value (status 200) or throws an ApiError. */

@@ -11,7 +11,10 @@ import { CancelledError, StepLensError, errorMessage } from "../core/errors";
 import type { Engine } from "../engines/engine";
 import { ApiError } from "./apiError";
 import { MIN_REMOTE_TOKEN_LENGTH, bearerMatches, hostnameOf, isLoopbackHost } from "./bearerAuth";
+import { DEFAULT_CONFIG } from "../config";
+import { checkRewardOptions, rewardOptionsFromConfig, type RewardOptions } from "../rewards/rewardScorer";
 import { FairQueue } from "./fairQueue";
+import { RequestRate } from "./requestRate";
 import { servedModels } from "./servedModels";
 import { BodyTooLargeError, readJsonBody } from "./readJsonBody";
 import type { RouteContext, RouteHandler } from "./routeContext";
@@ -20,6 +23,7 @@ import { completionsRoute } from "./routes/completions";
 import { getRewardRoute } from "./routes/getReward";
 import { healthRoute } from "./routes/health";
 import { modelsRoute } from "./routes/models";
+import { rewardRoute } from "./routes/reward";
 import { scoreRoute } from "./routes/score";
 import { tokenizeRoute } from "./routes/tokenize";
 
@@ -49,6 +53,8 @@ export interface StepLensServerOptions {
   threshold?: number;
   /** One line per request (method, path, status, ms) and per problem. */
   log?: (line: string) => void;
+  /** How /get_reward and /v1/reward reward a rollout (default: settings' defaults — SPARK's gate, the PRM's min). */
+  rewards?: RewardOptions;
 }
 
 interface Route {
@@ -65,6 +71,7 @@ const ROUTES: ReadonlyMap<string, Route> = new Map([
   ["/v1/score", { method: "POST", handler: scoreRoute, auth: true }],
   ["/tokenize", { method: "POST", handler: tokenizeRoute, auth: true }],
   ["/get_reward", { method: "POST", handler: getRewardRoute, auth: true }],
+  ["/v1/reward", { method: "POST", handler: rewardRoute, auth: true }],
   ["/health", { method: "GET", handler: healthRoute, auth: false }],
 ] as const);
 
@@ -92,6 +99,7 @@ export class StepLensServer {
   private readonly queue: FairQueue;
   private readonly inFlight = new Set<AbortController>();
   private readonly startedAt = Date.now();
+  private readonly rate = new RequestRate();
   private closing: Promise<void> | undefined;
   private readonly loopback: boolean;
 
@@ -118,7 +126,9 @@ export class StepLensServer {
       maxWaiting: Math.max(0, Math.floor(options.maxWaiting ?? DEFAULT_MAX_WAITING)),
       threshold: options.threshold ?? 0.5,
       log: options.log,
+      rewards: options.rewards ?? rewardOptionsFromConfig(DEFAULT_CONFIG),
     };
+    checkRewardOptions(resolved.rewards);
     if (!(resolved.maxBodyBytes > 0)) throw new StepLensError(`--max-body must be a positive number of bytes, got ${options.maxBodyBytes}.`);
     const server = http.createServer();
     const instance = new StepLensServer(server, resolved);
@@ -215,6 +225,7 @@ export class StepLensServer {
         res.destroy();
       }
     } finally {
+      this.rate.add();
       this.options.log?.(`${req.method} ${pathOf(req)} ${status} ${(performance.now() - t0).toFixed(0)}ms`);
     }
   }
@@ -256,6 +267,9 @@ export class StepLensServer {
       served: servedModels(this.options.engine.info()),
       threshold: this.options.threshold,
       startedAt: this.startedAt,
+      rewards: this.options.rewards,
+      requestsPerSecond: () => this.rate.perSecond(),
+      requestsTotal: () => this.rate.total,
     };
     return route.handler(ctx);
   }

@@ -7,7 +7,7 @@ import { ApiError } from "../../src/server/apiError";
 import { bearerMatches, hostnameOf, isLoopbackHost } from "../../src/server/bearerAuth";
 import { modelId, resolveRole, servedModels, GENERATION_ROLES } from "../../src/server/servedModels";
 import { parseChatLogprobs, parseMessages, parsePrompts, parseResponseFormat, parseSampling } from "../../src/server/requestParams";
-import { responseSteps } from "../../src/server/routes/getReward";
+import { splitOpenRlhfQuery } from "../../src/rewards/openRlhfQuery";
 import { CancelledError } from "../../src/core/errors";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
@@ -138,8 +138,11 @@ test("request parsing: the supported subset, and a 400 naming each bad or unsupp
   assert.throws(() => parseMessages([]), (e: unknown) => e instanceof ApiError && e.param === "messages");
 });
 
-test("get_reward: the response is the query minus its prompt, cut into steps at blank lines", () => {
-  assert.deepEqual(responseSteps("Q: 2+2?\nStep 1: 2+2=4.\n\nStep 2: so 4.\n \n", "Q: 2+2?\n"), ["Step 1: 2+2=4.", "Step 2: so 4."]);
-  assert.deepEqual(responseSteps("no prompt prefix", "other"), ["no prompt prefix"]);
-  assert.deepEqual(responseSteps("P", "P"), []);
+test("get_reward: an OpenRLHF query splits into the prompt's problem and the response, special tokens dropped", () => {
+  assert.deepEqual(splitOpenRlhfQuery("Q: 2+2?\nStep 1: 2+2=4.\n\nStep 2: so 4.\n \n", "Q: 2+2?\n"), { problem: "Q: 2+2?", response: "Step 1: 2+2=4.\n\nStep 2: so 4." });
+  const prompt = "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n";
+  assert.deepEqual(splitOpenRlhfQuery(`${prompt}Step 1: 4.<|im_end|><|endoftext|>`, prompt), { problem: "What is 2+2?", response: "Step 1: 4." });
+  // a prompt that does not prefix the query (re-tokenised differently): the last assistant turn
+  assert.equal(splitOpenRlhfQuery("<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\nStep 1: y", "other").response, "Step 1: y");
+  assert.equal(splitOpenRlhfQuery("P", "P").response, "");
 });

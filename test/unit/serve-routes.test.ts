@@ -165,14 +165,18 @@ test("POST /tokenize counts tokens", async () => {
   assert.ok(long.json.count > short.json.count && short.json.count > 0);
 });
 
-test("POST /get_reward answers in OpenRLHF's shape", async () => {
-  const r = await post("/get_reward", { query: ["Q: 1+1?\nStep 1: 1+1 = 2.\n\nStep 2: so 2.", "Q: 2+2?\n"], prompts: ["Q: 1+1?\n", "Q: 2+2?\n"], labels: ["2", "4"] });
+test("POST /get_reward answers in OpenRLHF's shape: a gated rollout gets 0 and its reason flags, numbers only in extra_logs", async () => {
+  const good = "Step 1: 1+1 = 2.\nStep 2: Check: 2 - 1 = 1.\nStep 3: So the sum is 2.\n<answer>\\boxed{2}</answer>";
+  const r = await post("/get_reward", { query: ["Q: 1+1?\n" + good, "Q: 2+2?\nStep 1: 4."], prompts: ["Q: 1+1?\n", "Q: 2+2?\n"], labels: ["2", "4"] });
   assert.equal(r.status, 200);
   assert.equal(r.json.rewards.length, 2);
   assert.deepEqual(r.json.rewards, r.json.scores);
-  assert.ok(r.json.rewards[0] > 0 && r.json.rewards[0] <= 1);
-  assert.equal(r.json.rewards[1], 0, "an empty response gets 0");
-  assert.deepEqual(r.json.extra_logs.prm_steps, [2, 0]);
+  assert.ok(r.json.rewards[0] > 0 && r.json.rewards[0] <= 1, "a well-formed rollout is judged by the PRM (min of its step scores)");
+  assert.equal(r.json.rewards[1], 0, "no boxed answer, no <answer>, one step: gated");
+  assert.deepEqual(r.json.extra_logs.gate_passed, [1, 0]);
+  assert.deepEqual(r.json.extra_logs.gate_boxed_count, [0, 1]);
+  assert.deepEqual(r.json.extra_logs.step_count, [3, 1]);
+  for (const v of Object.values(r.json.extra_logs)) assert.ok((v as unknown[]).every((x) => typeof x === "number"));
 });
 
 test("malformed JSON is a 400 JSON error and the next request still works", async () => {

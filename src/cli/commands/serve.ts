@@ -7,8 +7,10 @@ import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { MODEL_ROLES, type Engine } from "../../engines/engine";
 import { MIN_REMOTE_TOKEN_LENGTH, isLoopbackHost } from "../../server/bearerAuth";
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, StepLensServer, checkBindSecurity } from "../../server/stepLensServer";
+import type { RewardOptions } from "../../rewards/rewardScorer";
 import type { CliCommand, CliIo } from "../command";
 import { UsageError } from "../command";
+import { REWARD_HELP, REWARD_OPTIONS, rewardConfigFromFlags } from "../rewardFlags";
 import { ENGINE_OPTIONS, engineConfig, engineFromConfig, type FlagValues, intFlag, numberFlag, parseFlags, resolveModelFlag, textFlag } from "../flags";
 
 export const serveCommand: CliCommand = {
@@ -23,7 +25,9 @@ Serves the local models (node-llama-cpp) to other tools and remote trainers:
   GET  /v1/models, GET /health
   POST /v1/score     {"problem", "steps": [...], "threshold"?} -> per-step scores + firstError
   POST /tokenize     {"prompt"} -> {"count"}
-  POST /get_reward   OpenRLHF remote reward model: {"query", "prompts", "labels"} -> {"rewards", ...}
+  POST /get_reward   OpenRLHF remote reward model: {"query", "prompts", "labels"} -> {"rewards",
+                     "scores", "extra_logs"} (format gate + judge + scalarisation, as steplens reward)
+  POST /v1/reward    {"items": [{"prompt", "response", "reference"?}], "scalarize"?} -> per-item details
 Requests queue fairly onto the model's parallel sequences. Ctrl-C drains and stops.
 
 Options:
@@ -44,6 +48,8 @@ Options:
   --threads N             CPU threads (default 0: cores - 1)
   --context-size N        tokens per sequence context (default ${DEFAULT_CONFIG.local.contextSize})
   --quiet                 no per-request log lines
+
+${REWARD_HELP}
 
 Examples:
   steplens serve --model ./prm.gguf --prm math-shepherd
@@ -69,6 +75,7 @@ Examples:
       "max-waiting": { type: "string" },
       threshold: { type: "string" },
       quiet: { type: "boolean" },
+      ...REWARD_OPTIONS,
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (serve takes only options)`);
     const host = values.host ?? DEFAULT_HOST;
@@ -80,6 +87,7 @@ Examples:
     checkBindSecurity(host, token);
 
     const config = serveConfig(values, io);
+    const rewards = rewardConfigFromFlags(values, config);
     if (io.signal.aborted) return 130;
     io.stderr.write(`steplens serve: loading ${describeModels(config)} …\n`);
     const engine: Engine = await engineFromConfig(config, io);
@@ -97,11 +105,13 @@ Examples:
         concurrency: config.local.sequences,
         maxWaiting: intFlag(values, "max-waiting", { min: 0, max: 1_000_000 }) ?? 256,
         threshold: config.prm.threshold,
+        rewards,
         log: values.quiet ? undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
       });
       const info = engine.info();
       io.stdout.write(`StepLens server listening on ${server.url}  (OpenAI base URL: ${server.url}/v1)\n`);
       io.stdout.write(`  device: ${info.device}; PRM adapter: ${config.prm.adapter}; sequences: ${config.local.sequences}; ${token ? "bearer token required" : "no token (loopback only)"}\n`);
+      io.stdout.write(`  rewards (/get_reward, /v1/reward): ${rewards.source} judge, scalarize ${rewards.scalarize}, format gate ${describeGate(rewards.gate)}\n`);
       if (!isLoopbackHost(host)) io.stdout.write(`  listening beyond this machine: clients must send 'Authorization: Bearer <token>'\n`);
       io.stdout.write("  Ctrl-C stops.\n");
       await waitForAbort(io.signal);
@@ -125,6 +135,11 @@ function serveConfig(values: FlagValues, io: CliIo): StepLensConfig {
   if (prm) config.prm.adapter = prm;
   config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
   return config;
+}
+
+function describeGate(g: RewardOptions["gate"]): string {
+  const on = [g.boxedCount && "boxed-count", g.answerTagCount && "answer-tag-count", g.textAfterAnswer && "text-after-answer", g.stepCount && `step-count ${g.minSteps}-${g.maxSteps}`, g.secondSolution && "second-solution"].filter(Boolean);
+  return on.length ? on.join(", ") : "off";
 }
 
 function describeModels(config: StepLensConfig): string {

@@ -1,41 +1,58 @@
 /**
- * POST /get_reward in OpenRLHF's remote reward-model shape: `{query, prompts, labels}` →
- * `{rewards, scores, extra_logs}`. Minimal on purpose (reward shaping proper is a later issue):
- * the response is `query` minus its `prompt` prefix, split into steps at blank lines, scored by
- * the PRM; the reward is the lowest step score (a trace is as good as its worst step). `labels`
- * are accepted and not used.
+ * POST /get_reward — OpenRLHF's remote reward protocol (`--reward.remote_url http://host:port/get_reward`):
+ * `{"query": [...], "prompts": [...], "labels": [...]}` → `{"rewards": [...], "scores": [...],
+ * "extra_logs": {...}}`. Each query is split into the problem and the response (src/rewards/
+ * openRlhfQuery.ts), then rewarded exactly as `steplens reward` does (format gate, judge,
+ * scalarisation), each item queued on the client's lane. `labels` are accepted and not used: the
+ * reward is reference-free (SPARK); send references through /v1/reward. `extra_logs` holds only
+ * numbers, one per item (OpenRLHF turns every value into a tensor): `gate_passed`, one
+ * `gate_<code>` flag per gate rule, `outcome` (-1 when gated), `step_count`, `reward_seconds`.
  */
-import { badParam } from "../apiError";
+import { GATE_CODES } from "../../rewards/formatGate";
+import { splitOpenRlhfQuery } from "../../rewards/openRlhfQuery";
+import { scoreReward } from "../../rewards/rewardScorer";
+import { ApiError, badParam } from "../apiError";
 import type { RouteContext } from "../routeContext";
 
-export const MAX_REWARD_BATCH = 256;
+/** Most items in one reward request; more is refused with 413 (split the batch). */
+export const MAX_REWARD_ITEMS = 1024;
 
-/** The response part of an OpenRLHF query, cut into steps at blank lines. */
-export function responseSteps(query: string, prompt: string): string[] {
-  const response = prompt && query.startsWith(prompt) ? query.slice(prompt.length) : query;
-  return response
-    .split(/\n[ \t]*\n/)
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+export function tooManyItems(n: number): ApiError {
+  return new ApiError(413, `The request holds ${n} items; the server takes at most ${MAX_REWARD_ITEMS} per request. Split the batch.`, "invalid_request_error", null, "batch_too_large");
+}
+
+function stringArray(body: Record<string, unknown>, name: string, required: boolean): string[] | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) {
+    if (required) throw badParam(name, `'${name}' is required: an array of strings.`, "missing_required_parameter");
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.some((q) => typeof q !== "string")) throw badParam(name, `'${name}' must be an array of strings.`, "invalid_type");
+  return v as string[];
 }
 
 export async function getRewardRoute(ctx: RouteContext): Promise<unknown> {
-  const { query, prompts } = ctx.body as { query?: unknown; prompts?: unknown };
-  if (!Array.isArray(query) || query.some((q) => typeof q !== "string")) throw badParam("query", "'query' must be an array of strings.", "invalid_type");
-  if (query.length > MAX_REWARD_BATCH) throw badParam("query", `'query' takes at most ${MAX_REWARD_BATCH} items.`);
-  const promptList = prompts ?? [];
-  if (!Array.isArray(promptList) || promptList.some((p) => typeof p !== "string") || (promptList.length && promptList.length !== query.length)) {
-    throw badParam("prompts", "'prompts' must be an array of strings, one per query.", "invalid_type");
-  }
-  const results = await Promise.all(
-    (query as string[]).map(async (q, i) => {
-      const prompt = (promptList as string[])[i] ?? "";
-      const steps = responseSteps(q, prompt);
-      if (!steps.length) return { reward: 0, steps: 0 };
-      const r = await ctx.queue.run(ctx.lane, () => ctx.engine.scoreSteps({ problem: prompt, steps }, { signal: ctx.signal }), ctx.signal);
-      return { reward: Math.min(...r.steps.map((s) => s.score)), steps: steps.length };
+  const query = stringArray(ctx.body, "query", true)!;
+  if (query.length > MAX_REWARD_ITEMS) throw tooManyItems(query.length);
+  const prompts = stringArray(ctx.body, "prompts", false) ?? [];
+  if (prompts.length && prompts.length !== query.length) throw badParam("prompts", `'prompts' must have one entry per query (${query.length}), got ${prompts.length}.`, "invalid_value");
+  const labels = ctx.body.labels;
+  if (labels !== undefined && labels !== null && !Array.isArray(labels)) throw badParam("labels", "'labels' must be an array.", "invalid_type");
+
+  const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
+  const details = await Promise.all(
+    query.map((q, i) => {
+      const { problem, response } = splitOpenRlhfQuery(q, prompts[i] ?? "");
+      return scoreReward(ctx.engine, { prompt: problem, response }, ctx.rewards, { signal: ctx.signal, schedule });
     }),
   );
-  const rewards = results.map((r) => r.reward);
-  return { rewards, scores: rewards, extra_logs: { prm_steps: results.map((r) => r.steps) } };
+  const rewards = details.map((d) => d.reward);
+  const extra: Record<string, number[]> = {
+    gate_passed: details.map((d) => (d.gate.passed ? 1 : 0)),
+    outcome: details.map((d) => d.outcome ?? -1),
+    step_count: details.map((d) => d.stepCount),
+    reward_seconds: details.map((d) => Number(d.seconds.toFixed(4))),
+  };
+  for (const code of GATE_CODES) extra[`gate_${code.replace(/-/g, "_")}`] = details.map((d) => (d.gate.reasons.includes(code) ? 1 : 0));
+  return { rewards, scores: rewards, extra_logs: extra };
 }

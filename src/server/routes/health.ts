@@ -11,6 +11,10 @@ export async function healthRoute(ctx: RouteContext): Promise<unknown> {
     active: ctx.queue.active,
     waiting: ctx.queue.waiting,
     concurrency: ctx.queue.concurrency,
+    queueDepth: ctx.queue.active + ctx.queue.waiting,
+    requestsPerSecond: Number(ctx.requestsPerSecond().toFixed(2)),
+    requests: ctx.requestsTotal(),
+    rewards: { source: ctx.rewards.source, scalarize: ctx.rewards.scalarize },
     uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
   };
 }

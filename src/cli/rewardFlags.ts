@@ -1,0 +1,60 @@
+/**
+ * The reward flags `steplens reward` and `steplens serve` share: judge, scalarisation and the format
+ * gate's rules, checked against the settings' bounds (CONFIG_BOUNDS / CONFIG_ENUMS).
+ */
+import type { RewardScalarize, RewardSource, StepLensConfig } from "../config";
+import { GATE_CODES, type GateCode } from "../rewards/formatGate";
+import { checkRewardOptions, type RewardOptions, rewardOptionsFromConfig } from "../rewards/rewardScorer";
+import { enumFlag, type FlagValues, intFlag, numberFlag, textFlag, UsageError } from "./flags";
+
+/** The reward flags `steplens reward` and `steplens serve` share (parseArgs option specs). */
+export const REWARD_OPTIONS = {
+  source: { type: "string" },
+  scalarize: { type: "string" },
+  "gated-reward": { type: "string" },
+  "no-gate": { type: "string" },
+  "min-steps": { type: "string" },
+  "max-steps": { type: "string" },
+  "verifier-samples": { type: "string" },
+  template: { type: "string" },
+} as const;
+
+export const REWARD_HELP = `Reward (the same in steplens reward and steplens serve):
+  --source prm|verifier    judge: the scalar PRM (scoreSteps) or the generative verifier (default prm)
+  --scalarize MODE         auto|outcome|hybrid|min|product|pav|steps (default auto: min for the PRM,
+                           hybrid for the verifier; pav needs the progress estimator)
+  --gated-reward X         reward of a rollout that fails the format gate (default 0)
+  --no-gate CODES          turn gate rules off, comma-separated: ${GATE_CODES.join(", ")}, or all
+  --min-steps N --max-steps N   step-count bounds (default 3 and 20)
+  --verifier-samples K     verifications per rollout with --source verifier (default 1, temperature 0)
+  --template NAME|FILE     verifier prompt template (default spark)`;
+
+/** Applies the reward flags onto a config (in place) and returns the reward options. */
+export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig): RewardOptions {
+  const r = config.rewards;
+  r.source = enumFlag<RewardSource>(values, "source", "rewards.source") ?? r.source;
+  r.scalarize = enumFlag<RewardScalarize>(values, "scalarize", "rewards.scalarize") ?? r.scalarize;
+  r.gatedReward = numberFlag(values, "gated-reward", "rewards.gatedReward") ?? r.gatedReward;
+  r.minSteps = intFlag(values, "min-steps", "rewards.minSteps") ?? r.minSteps;
+  r.maxSteps = intFlag(values, "max-steps", "rewards.maxSteps") ?? r.maxSteps;
+  r.verifierSamples = intFlag(values, "verifier-samples", "rewards.verifierSamples") ?? r.verifierSamples;
+  const template = textFlag(values, "template");
+  if (template) config.verify.promptTemplate = template;
+  const off = textFlag(values, "no-gate");
+  if (off) {
+    const codes = off.split(",").map((c) => c.trim()).filter(Boolean);
+    for (const c of codes) {
+      if (c !== "all" && !(GATE_CODES as readonly string[]).includes(c)) throw new UsageError(`--no-gate: unknown rule '${c}' (rules: ${GATE_CODES.join(", ")}, or all).`);
+    }
+    const has = (c: GateCode) => codes.includes("all") || codes.includes(c);
+    if (has("boxed-count")) r.gateBoxedCount = false;
+    if (has("answer-tag-count")) r.gateAnswerTagCount = false;
+    if (has("text-after-answer")) r.gateTextAfterAnswer = false;
+    if (has("step-count")) r.gateStepCount = false;
+    if (has("second-solution")) r.gateSecondSolution = false;
+  }
+  if (r.minSteps > r.maxSteps) throw new UsageError(`--min-steps (${r.minSteps}) must not exceed --max-steps (${r.maxSteps}).`);
+  const opts = rewardOptionsFromConfig(config);
+  checkRewardOptions(opts);
+  return opts;
+}

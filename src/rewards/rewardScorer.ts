@@ -1,0 +1,155 @@
+/**
+ * One rollout → one reward, exactly as the server computes it and `steplens reward` shows it:
+ * format gate (cut at `</answer>`, segmented) → the judge (a scalar PRM through Engine.scoreSteps, or
+ * a generative PRM through the verification pipeline) → scalarisation. A failed gate gives the gated
+ * reward without running a model. Engine calls go through `schedule`, so the server can queue them
+ * fairly onto the model's sequences. No `vscode` import here.
+ */
+import type { StepLensConfig } from "../config";
+import { StepLensError, throwIfAborted } from "../core/errors";
+import type { Engine } from "../engines/engine";
+import { extractAnswer } from "../grading/extractAnswer";
+import { resolveTemplate } from "../verify/templates";
+import { verifyTrace, type VerifyOptions } from "../verify/verifyPipeline";
+import { applyFormatGate, DEFAULT_GATE_RULES, type GateCode, type GateRules } from "./formatGate";
+import { scalarize, type ScalarizeMode, type StepJudgement } from "./scalarize";
+
+export type RewardSource = "prm" | "verifier";
+export const REWARD_SOURCES: readonly RewardSource[] = ["prm", "verifier"];
+export type ScalarizeSetting = ScalarizeMode | "auto";
+
+export interface RewardOptions {
+  /** Who judges the steps: the scalar PRM (scoreSteps) or the generative verifier. */
+  source: RewardSource;
+  /** `auto`: `min` for the scalar PRM, `hybrid` for the verifier. */
+  scalarize: ScalarizeSetting;
+  gate: GateRules;
+  /** The reward of a rollout that fails the gate (default 0). */
+  gatedReward: number;
+  /** PRM step threshold (outcome and hybrid for a scalar PRM). */
+  threshold: number;
+  /** Verification settings when `source` is "verifier" (template, K, temperature, …). */
+  verify: VerifyOptions;
+  /** α of PAV's effective reward. */
+  pavAlpha: number;
+}
+
+export interface RewardItem {
+  /** The problem / prompt the policy answered. */
+  prompt: string;
+  /** The policy's rollout. */
+  response: string;
+  /** A known correct answer: reference-guided verification, and answer grading in the details. */
+  reference?: string | null;
+}
+
+export interface RewardDetail {
+  reward: number;
+  gate: { passed: boolean; reasons: GateCode[]; details: string[] };
+  /** 1 / 0 from the judge; null when the gate failed (no model ran). */
+  outcome: number | null;
+  /** Per-step judge values in [0, 1] (P(correct), or verdict 1 / 0). */
+  steps: number[];
+  /** Per-step rewards (see scalarize.ts); they sum to `reward` in mode `steps`. */
+  stepRewards: number[];
+  stepCount: number;
+  scalarize: ScalarizeMode;
+  source: RewardSource;
+  /** The rollout's answer (from `<answer>`, else the final answer of the text); null when none. */
+  answer: string | null;
+  /** Model seconds for this item (0 when gated). */
+  seconds: number;
+}
+
+export interface ScoreRunOptions {
+  signal?: AbortSignal;
+  /** Runs an engine call (the server queues it onto its lane); default: run it now. */
+  schedule?: <T>(task: () => Promise<T>) => Promise<T>;
+}
+
+export const DEFAULT_PAV_ALPHA = 0.5;
+
+/** The mode `auto` stands for with this source. */
+export function resolveScalarize(setting: ScalarizeSetting, source: RewardSource): ScalarizeMode {
+  if (setting !== "auto") return setting;
+  return source === "prm" ? "min" : "hybrid";
+}
+
+/** Refuses modes this build cannot compute, before any request is served. */
+export function checkRewardOptions(opts: RewardOptions): void {
+  const mode = resolveScalarize(opts.scalarize, opts.source);
+  if (mode === "pav") {
+    throw new StepLensError("the 'pav' scalarisation is not available in this build: it needs the progress estimator (Monte Carlo rollouts per step), which is not part of it yet.", {
+      code: "pav-unavailable",
+      hint: "Use --scalarize min|product|steps (scalar PRM) or outcome|hybrid (verifier).",
+    });
+  }
+  const g = opts.gate;
+  if (g.stepCount && !(g.minSteps >= 0 && g.maxSteps >= g.minSteps)) {
+    throw new StepLensError(`the step-count bounds are inverted: min ${g.minSteps}, max ${g.maxSteps}.`, { code: "bad-gate", hint: "Give --min-steps ≤ --max-steps." });
+  }
+  if (!Number.isFinite(opts.gatedReward)) throw new StepLensError("the gated reward must be a finite number.", { code: "bad-gate" });
+}
+
+/** Reward options from the typed config (settings `steplens.rewards.*`, `prm.threshold`, `verify.*`). */
+export function rewardOptionsFromConfig(config: StepLensConfig, baseDir?: string): RewardOptions {
+  const r = config.rewards;
+  return {
+    source: r.source,
+    scalarize: r.scalarize,
+    gate: {
+      boxedCount: r.gateBoxedCount,
+      answerTagCount: r.gateAnswerTagCount,
+      textAfterAnswer: r.gateTextAfterAnswer,
+      stepCount: r.gateStepCount,
+      minSteps: r.minSteps,
+      maxSteps: r.maxSteps,
+      secondSolution: r.gateSecondSolution,
+    },
+    gatedReward: r.gatedReward,
+    threshold: config.prm.threshold,
+    verify: {
+      template: resolveTemplate(config.verify.promptTemplate, baseDir),
+      samples: r.verifierSamples,
+      temperature: r.verifierSamples > 1 ? config.verify.temperature : 0,
+      tau: config.verify.tau,
+      aggregate: config.verify.aggregate,
+      constrained: config.verify.constrained,
+      metaCritique: false,
+    },
+    pavAlpha: DEFAULT_PAV_ALPHA,
+  };
+}
+
+export const DEFAULT_REWARD_GATE = DEFAULT_GATE_RULES;
+
+const direct = <T>(task: () => Promise<T>) => task();
+
+/** The reward of one rollout (see the top of this file). */
+export async function scoreReward(engine: Engine, item: RewardItem, opts: RewardOptions, run: ScoreRunOptions = {}): Promise<RewardDetail> {
+  const mode = resolveScalarize(opts.scalarize, opts.source);
+  const schedule = run.schedule ?? direct;
+  const gate = applyFormatGate(item.response, opts.gate);
+  const answer = gate.answer !== null ? (extractAnswer(gate.answer) ?? gate.answer) : extractAnswer(gate.cut);
+  const base = { gate: { passed: gate.passed, reasons: gate.reasons, details: gate.details }, stepCount: gate.steps.length, scalarize: mode, source: opts.source, answer };
+  if (!gate.passed || gate.steps.length === 0) {
+    const gateOut = gate.passed ? { passed: false, reasons: ["step-count" as GateCode], details: ["no steps to judge"] } : base.gate;
+    return { ...base, gate: gateOut, reward: opts.gatedReward, outcome: null, steps: [], stepRewards: [], seconds: 0 };
+  }
+  if (mode === "pav") checkRewardOptions({ ...opts, scalarize: mode });
+  throwIfAborted(run.signal);
+  const t0 = performance.now();
+  let judgement: StepJudgement;
+  if (opts.source === "prm") {
+    const r = await schedule(() => engine.scoreSteps({ problem: item.prompt, steps: gate.steps }, { signal: run.signal }));
+    const values = r.steps.map((s) => s.score);
+    const last = values[values.length - 1] ?? 0;
+    judgement = { kind: "prm", values, outcome: last >= opts.threshold ? 1 : 0, threshold: opts.threshold };
+  } else {
+    const v = await schedule(() => verifyTrace(engine, { problem: item.prompt, steps: gate.steps, reference: item.reference ?? null }, opts.verify, { signal: run.signal }));
+    const values = v.final.steps.map((s) => (s.verdict === "correct" ? 1 : 0));
+    judgement = { kind: "verifier", values, verdictGiven: v.final.steps.map((s) => s.verdict !== "not-given"), outcome: v.final.outcome === "yes" ? 1 : 0, threshold: 0.5 };
+  }
+  const s = scalarize(judgement, mode as Exclude<ScalarizeMode, "pav">);
+  return { ...base, reward: s.reward, outcome: judgement.outcome, steps: judgement.values, stepRewards: s.stepRewards, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,52 @@
+/**
+ * POST /v1/reward — StepLens's own reward route (the generated reward.py calls it):
+ * `{"items": [{"prompt", "response", "reference"?}], "scalarize"?}` → `{"object": "steplens.reward",
+ * "scalarize", "source", "items": [per item exactly what `steplens reward --json` prints]}`. Items
+ * queue one by one on the client's lane.
+ */
+import { CONFIG_ENUMS, type RewardScalarize } from "../../config";
+import { checkRewardOptions, scoreReward, type RewardItem, type RewardOptions } from "../../rewards/rewardScorer";
+import { rewardJson } from "../../rewards/rewardJson";
+import { ApiError, badParam } from "../apiError";
+import type { RouteContext } from "../routeContext";
+import { MAX_REWARD_ITEMS, tooManyItems } from "./getReward";
+
+function readItems(body: Record<string, unknown>): RewardItem[] {
+  const items = body.items;
+  if (!Array.isArray(items)) throw badParam("items", "'items' must be an array of {\"prompt\", \"response\", \"reference\"?}.", items === undefined ? "missing_required_parameter" : "invalid_type");
+  if (items.length > MAX_REWARD_ITEMS) throw tooManyItems(items.length);
+  return items.map((it, i) => {
+    if (typeof it !== "object" || it === null || Array.isArray(it)) throw badParam(`items[${i}]`, `items[${i}] must be an object {"prompt", "response", "reference"?}.`, "invalid_type");
+    const o = it as Record<string, unknown>;
+    const prompt = o.prompt ?? "";
+    if (typeof prompt !== "string") throw badParam(`items[${i}].prompt`, `items[${i}].prompt must be a string.`, "invalid_type");
+    if (typeof o.response !== "string") throw badParam(`items[${i}].response`, `items[${i}].response must be a string.`, o.response === undefined ? "missing_required_parameter" : "invalid_type");
+    const reference = o.reference ?? null;
+    if (reference !== null && typeof reference !== "string") throw badParam(`items[${i}].reference`, `items[${i}].reference must be a string.`, "invalid_type");
+    return { prompt, response: o.response, reference };
+  });
+}
+
+export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
+  const items = readItems(ctx.body);
+  let opts: RewardOptions = ctx.rewards;
+  const mode = ctx.body.scalarize;
+  if (mode !== undefined && mode !== null) {
+    const allowed = CONFIG_ENUMS["rewards.scalarize"]!;
+    if (typeof mode !== "string" || !allowed.includes(mode)) throw badParam("scalarize", `'scalarize' must be one of ${allowed.join(", ")}.`, "invalid_value");
+    opts = { ...opts, scalarize: mode as RewardScalarize };
+    try {
+      checkRewardOptions(opts);
+    } catch (e) {
+      throw new ApiError(400, (e as Error).message, "invalid_request_error", "scalarize", "scalarize_unavailable");
+    }
+  }
+  const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
+  const details = await Promise.all(items.map((item) => scoreReward(ctx.engine, item, opts, { signal: ctx.signal, schedule })));
+  return {
+    object: "steplens.reward",
+    scalarize: details[0]?.scalarize ?? opts.scalarize,
+    source: opts.source,
+    items: details.map((d) => rewardJson(undefined, d)),
+  };
+}
