@@ -2,7 +2,7 @@
  * Streaming readers for JSON datasets: memory stays bounded by the largest record, whatever the
  * file size.
  * - JSONL: one record per non-blank line, read with readline over a file stream, with 1-based lines.
- * - A top-level JSON array (ProcessBench ships JSON lists): a small state machine over the text chunks
+ * - A top-level JSON array (ProcessBench ships JSON lists): the shared byte scanner (./jsonScanner.ts)
  *   finds where each element starts and ends (tracking strings, escapes and nesting depth) and hands
  *   back each element's text and the line it starts on; the caller JSON.parses one element at a time.
  * Both give raw text, never parsed values, so a bad record can be reported and skipped by the caller.
@@ -10,7 +10,8 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import type { Readable } from "node:stream";
-import { StepLensError, throwIfAborted } from "../core/errors";
+import { throwIfAborted } from "../core/errors";
+import { JsonArrayScanner } from "./jsonScanner";
 
 /** The text of one record and where it starts. */
 export interface RawRecord {
@@ -52,35 +53,10 @@ export async function* readJsonLines(input: Readable, options: { signal?: AbortS
   }
 }
 
-const enum State {
-  /** Before the opening `[`. */
-  Before,
-  /** Inside the array, between elements (after `[` or `,`). */
-  Between,
-  /** Inside an element. */
-  Element,
-  /** After the closing `]`. */
-  After,
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-
-const STRING_STOP = /["\\\n]/g;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
-}
-
 /**
- * Elements of a top-level JSON array read from text chunks. An element's text is everything between
- * its separators, trimmed; an empty one (`[1,,2]`) comes back with text "" so the caller reports it.
+ * Elements of a top-level JSON array read from chunks, by the shared byte scanner
+ * (./jsonScanner.ts) that the dataset index uses too. An element's text is everything between its
+ * separators, trimmed; an empty one (`[1,,2]`) comes back with text "" so the caller reports it.
  * Structural problems that leave no way to find the next element (no `[` at the start, an array that
  * is never closed, text after the closing `]`) throw a StepLensError naming the file and line.
  */
@@ -88,109 +64,29 @@ export async function* splitJsonArray(
   chunks: AsyncIterable<string | Buffer>,
   options: { file?: string; signal?: AbortSignal } = {},
 ): AsyncGenerator<RawRecord> {
-  const file = options.file;
-  let state = State.Before as State; // (widened: TS cannot follow the assignments in the loop)
-  let line = 1;
-  let depth = 0; // nesting inside the current element
-  let inString = false;
-  let escaped = false;
-  let parts: string[] = [];
-  let elementLine = 0;
+  let ready: RawRecord[] = [];
   let index = 0;
-  let sawComma = false; // the last separator was a comma (so `]` now means an empty trailing element)
-
-  const finish = (): RawRecord => {
-    const text = parts.join("").trimEnd();
-    parts = [];
-    return { index: index++, line: elementLine, text };
-  };
-
+  const scanner = new JsonArrayScanner((bytes, _offset, line) => ready.push({ index: index++, line, text: bytes.toString("utf8") }), options.file);
+  let carry = ""; // a high surrogate at the end of a text chunk waits for its pair
   for await (const piece of chunks) {
     throwIfAborted(options.signal);
-    const chunk = typeof piece === "string" ? piece : piece.toString("utf8");
-    let start = state === State.Element ? 0 : -1; // where the current element's text begins in this chunk
-    const ready: RawRecord[] = [];
-    for (let i = 0; i < chunk.length; i++) {
-      if (inString && !escaped && state === State.Element) {
-        // Fast path: jump over string content to the next quote, backslash or line break.
-        STRING_STOP.lastIndex = i;
-        if (!STRING_STOP.exec(chunk)) break; // the rest of the chunk is inside the string
-        i = STRING_STOP.lastIndex - 1;
+    if (typeof piece === "string") {
+      let text = carry + piece;
+      carry = "";
+      const last = text.charCodeAt(text.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        carry = text.slice(-1);
+        text = text.slice(0, -1);
       }
-      const c = chunk.charCodeAt(i);
-      if (c === NEWLINE) line++;
-      switch (state) {
-        case State.Element:
-          if (inString) {
-            if (escaped) escaped = false;
-            else if (c === BACKSLASH) escaped = true;
-            else if (c === QUOTE) inString = false;
-          } else if (c === QUOTE) inString = true;
-          else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-          else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && depth > 0) depth--;
-          else if (depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
-            parts.push(chunk.slice(start, i));
-            ready.push(finish());
-            start = -1;
-            sawComma = c === COMMA;
-            state = c === COMMA ? State.Between : State.After;
-          }
-          break;
-        case State.Between:
-          if (isSpace(c)) break;
-          if (c === CLOSE_BRACKET) {
-            if (sawComma) ready.push({ index: index++, line, text: "" }); // `[1,]`: a trailing comma
-            state = State.After;
-          } else if (c === COMMA) {
-            ready.push({ index: index++, line, text: "" }); // `[1,,2]`
-            sawComma = true;
-          } else {
-            state = State.Element;
-            start = i;
-            elementLine = line;
-            depth = 0;
-            inString = false;
-            escaped = false;
-            i--; // read this (non-space) character again as the element's first
-          }
-          break;
-        case State.Before:
-          if (isSpace(c)) break;
-          if (c !== OPEN_BRACKET)
-            throw new StepLensError(`expected a JSON array ('[') or one JSON object per line, found '${chunk[i]}'.`, {
-              file,
-              line,
-              hint: "Check the file's format, or name it with --format.",
-              code: "bad-container",
-            });
-          state = State.Between;
-          sawComma = false;
-          break;
-        case State.After:
-          if (!isSpace(c))
-            throw new StepLensError("unexpected text after the closing ']' of the JSON array.", {
-              file,
-              line,
-              hint: "Remove it, or put every record inside the array.",
-              code: "bad-container",
-            });
-          break;
-      }
-    }
-    if (state === State.Element && start >= 0) parts.push(chunk.slice(start));
-    for (const r of ready) yield r;
+      scanner.push(Buffer.from(text, "utf8"));
+    } else scanner.push(piece);
+    const batch = ready;
+    ready = [];
+    yield* batch;
   }
-  if (state === State.Before)
-    throw new StepLensError("the file is empty: expected a JSON array of records.", { file, line, code: "bad-container" });
-  if (state !== State.After) {
-    const where = state === State.Element ? `inside record ${index}, which starts on line ${elementLine}` : `after record ${index - 1}`;
-    throw new StepLensError(`the JSON array is never closed: the file ends ${where}.`, {
-      file,
-      line,
-      hint: "The file may be truncated (an interrupted download?) or a string may be missing its closing quote.",
-      code: "bad-container",
-    });
-  }
+  if (carry) scanner.push(Buffer.from(carry, "utf8"));
+  scanner.end();
+  yield* ready;
 }
 
 /** Decides JSONL vs JSON array from the first non-blank character of a file's first bytes. */
@@ -220,7 +116,8 @@ export async function* readRawRecords(
   container: DatasetContainer,
   options: StreamOptions & { onStream?: (stream: fs.ReadStream) => void } = {},
 ): AsyncGenerator<RawRecord> {
-  const stream = openTextStream(file, options);
+  // JSON arrays are scanned as bytes (exact, and no character is cut at a chunk boundary); JSONL by lines.
+  const stream = container === "jsonl" ? openTextStream(file, options) : fs.createReadStream(file, { highWaterMark: options.highWaterMark ?? 1 << 16 });
   options.onStream?.(stream);
   try {
     if (container === "jsonl") yield* readJsonLines(stream, options);
