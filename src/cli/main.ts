@@ -16,6 +16,7 @@ import { evalCommand } from "./commands/eval";
 import { progressCommand } from "./commands/progress";
 import { gradeCommand } from "./commands/grade";
 import { exportCommand } from "./commands/export";
+import { synthesizeCommand } from "./commands/synthesize";
 
 declare const STEPLENS_VERSION: string | undefined;
 /** Defined (true) only in the dist/cli.js bundle, so importing runCli elsewhere (tests) never starts the CLI. */
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CliCommand[] = [
   evalCommand,
   gradeCommand,
   progressCommand,
+  synthesizeCommand,
   exportCommand,
   modelsCommand,
   serveCommand,
