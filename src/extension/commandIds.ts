@@ -58,6 +58,12 @@ export const CommandId = {
   loadPredictions: "steplens.loadPredictions",
   /** Shows the next page of a large dataset's records (tree item). */
   showMoreRecords: "steplens.showMoreRecords",
+
+  // ---- pipelines (integrated terminals / tasks; argument: optional choices object, see pipelineCommands.ts)
+  /** "StepLens: Synthesize Training Data…" — `steplens synthesize` in a task terminal. */
+  synthesizeTrainingData: "steplens.synthesizeTrainingData",
+  /** "StepLens: Export Training Data…" — `steplens export` in a task terminal; Open / Reveal when done. */
+  exportTrainingData: "steplens.exportTrainingData",
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

@@ -11,6 +11,8 @@ import { registerDiagnostics } from "./diagnostics";
 import { registerDocumentSymbols } from "./documentSymbols";
 import { registerFolding } from "./folding";
 import { registerHover } from "./hoverProvider";
+import { PIPELINE_COMMANDS } from "./pipelineCommands";
+import { registerTaskProvider } from "./pipelineTasks";
 import { registerStatusBar } from "./statusBar";
 
 export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vscode.Disposable }[] = [
@@ -25,6 +27,8 @@ export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vsc
   { name: "status bar", start: registerStatusBar },
   { name: "datasets view", start: registerDatasetView },
   { name: "commands", start: (ctx) => registerCommands(ctx) },
+  { name: "pipeline commands", start: (ctx) => registerCommands(ctx, PIPELINE_COMMANDS) },
+  { name: "task provider", start: registerTaskProvider },
 ];
 
 export function startFeatures(ctx: StepLensContext): void {
