@@ -2,13 +2,15 @@
  * The one way to read traces from a file, whatever its format: `readTraces(file, options)` yields one
  * result per record, streamed (memory stays bounded by the largest record). A bad record (invalid JSON,
  * missing field, wrong type) comes back as `{ok: false, error}` naming the file and line, and the
- * records after it still come. A text trace (Markdown / plain text) is one record.
+ * records after it still come. A text trace (Markdown / plain text) is one record; a binary file is
+ * refused as `{ok: false}` and invalid UTF-8 is reported through `onWarning` (./decodeText.ts).
  */
 import fs from "node:fs";
 import { StepLensError, throwIfAborted } from "../core/errors";
 import type { RunOptions } from "../core/progress";
 import type { Trace, TraceFormat } from "../core/trace";
 import type { RecordContext } from "./datasetFields";
+import { decodeTraceText } from "./decodeText";
 import { type DetectedFormat, type FormatChoice, detectFormat } from "./detect";
 import { type DatasetContainer, type RawRecord, readRawRecords } from "./jsonStream";
 import { type JsonlFieldNames, jsonlTrace } from "./jsonl";
@@ -28,6 +30,10 @@ export interface ReadTracesOptions extends RunOptions {
   detected?: DetectedFormat;
   /** Read-chunk size in bytes (tests use tiny ones). */
   highWaterMark?: number;
+  /** Text traces: refuse invalid UTF-8 instead of warning (see ./decodeText.ts). */
+  strict?: boolean;
+  /** Text traces: problems that do not stop reading (invalid UTF-8, file:line of the first bad byte). */
+  onWarning?: (warning: StepLensError) => void;
 }
 
 export type TraceRecordResult =
@@ -80,7 +86,17 @@ export function parseRecord(raw: RawRecord, file: string, container: DatasetCont
 
 async function* readTextTrace(file: string, options: ReadTracesOptions): AsyncGenerator<TraceRecordResult> {
   throwIfAborted(options.signal);
-  const raw = await fs.promises.readFile(file, "utf8");
+  let raw: string;
+  try {
+    // A binary file is refused, invalid UTF-8 is a warning (an error under `strict`): ./decodeText.ts.
+    const decoded = decodeTraceText(await fs.promises.readFile(file), file, { strict: options.strict });
+    for (const w of decoded.warnings) options.onWarning?.(w);
+    raw = decoded.text;
+  } catch (e) {
+    if (!(e instanceof StepLensError)) throw e;
+    yield { ok: false, error: e, record: 0, line: e.details.line ?? 1 };
+    return;
+  }
   // VS Code drops a UTF-8 byte-order mark from the document text: do the same, so ranges match the editor's.
   const source = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {

@@ -4,7 +4,9 @@
  * penalties, logit_bias, …) are refused by name rather than silently ignored. Unknown extra
  * fields are ignored, as vLLM does. No `vscode` import here.
  */
+import { StepLensError } from "../core/errors";
 import type { ChatMessage, SamplingOptions } from "../engines/engine";
+import { CLIENT_SCHEMA_LIMITS, checkJsonSchema } from "../engines/jsonSchemaLimits";
 import { badParam } from "./apiError";
 
 export const MAX_N = 16;
@@ -76,7 +78,7 @@ function parseStop(v: unknown): string[] | undefined {
   return list.length ? (list as string[]) : undefined;
 }
 
-/** response_format: text (none), json_object (any JSON object), json_schema (that schema, enforced by a grammar). */
+/** response_format: text (none), json_object (any JSON object), json_schema (that schema, enforced by a grammar; over the limits of ../engines/jsonSchemaLimits.ts: a 400 with the reason). */
 export function parseResponseFormat(v: unknown): object | undefined {
   if (!present(v)) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) throw badParam("response_format", "'response_format' must be an object.", "invalid_type");
@@ -87,6 +89,12 @@ export function parseResponseFormat(v: unknown): object | undefined {
     const js = rf.json_schema as { schema?: unknown } | undefined;
     if (!js || typeof js !== "object" || !js.schema || typeof js.schema !== "object" || Array.isArray(js.schema)) {
       throw badParam("response_format.json_schema.schema", "'response_format.json_schema.schema' must be a JSON schema object.", "invalid_type");
+    }
+    try {
+      checkJsonSchema(js.schema, CLIENT_SCHEMA_LIMITS);
+    } catch (e) {
+      if (e instanceof StepLensError) throw badParam("response_format.json_schema.schema", e.message, "bad_schema");
+      throw e;
     }
     return js.schema as object;
   }

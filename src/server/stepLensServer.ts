@@ -32,6 +32,12 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_WAITING = 256;
 export const DEFAULT_GRACE_MS = 10_000;
+/** A client must send its request headers within this time (Node's own default is 60 s). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+/** … and the whole request (headers and body) within this (Node's default is 300 s). Answers may take longer. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Open connections at once; more are dropped as they arrive (Node's default: no cap). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
 /** After the grace period: how long cancelled requests get to send their 503. */
 const CANCEL_ANSWER_MS = 2_000;
 
@@ -51,6 +57,12 @@ export interface StepLensServerOptions {
   maxWaiting?: number;
   /** Default step threshold for /v1/score (default 0.5). */
   threshold?: number;
+  /** Time for a client to send the request headers, in ms (default 20 000); slower clients get 408 and are closed. */
+  headersTimeoutMs?: number;
+  /** Time for a client to send the whole request, in ms (default 60 000; not the time to answer it). */
+  requestTimeoutMs?: number;
+  /** Open connections at once (default 256); connections beyond it are closed as they arrive. */
+  maxConnections?: number;
   /** One line per request (method, path, status, ms) and per problem. */
   log?: (line: string) => void;
   /** How /get_reward and /v1/reward reward a rollout (default: settings' defaults — SPARK's gate, the PRM's min). */
@@ -125,12 +137,25 @@ export class StepLensServer {
       concurrency: Math.max(1, Math.floor(options.concurrency ?? 4)),
       maxWaiting: Math.max(0, Math.floor(options.maxWaiting ?? DEFAULT_MAX_WAITING)),
       threshold: options.threshold ?? 0.5,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       log: options.log,
       rewards: options.rewards ?? rewardOptionsFromConfig(DEFAULT_CONFIG),
     };
     checkRewardOptions(resolved.rewards);
     if (!(resolved.maxBodyBytes > 0)) throw new StepLensError(`--max-body must be a positive number of bytes, got ${options.maxBodyBytes}.`);
-    const server = http.createServer();
+    for (const [flag, v] of [["--headers-timeout", resolved.headersTimeoutMs], ["--request-timeout", resolved.requestTimeoutMs], ["--max-connections", resolved.maxConnections]] as const)
+      if (!(Number.isInteger(v) && v > 0)) throw new StepLensError(`${flag} must be a positive integer, got ${v}.`, { code: "serve-bad-option" });
+    // Node requires headersTimeout <= requestTimeout; it checks both every connectionsCheckingInterval.
+    resolved.headersTimeoutMs = Math.min(resolved.headersTimeoutMs, resolved.requestTimeoutMs);
+    const server = http.createServer({
+      headersTimeout: resolved.headersTimeoutMs,
+      requestTimeout: resolved.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(resolved.headersTimeoutMs / 4))),
+    });
+    server.maxConnections = resolved.maxConnections;
+    server.on("drop", () => options.log?.(`dropped a connection: ${resolved.maxConnections} already open (--max-connections)`));
     const instance = new StepLensServer(server, resolved);
     server.on("request", (req, res) => void instance.handle(req, res));
     await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { StepLensError, throwIfAborted } from "../../core/errors";
+import { findTooLong, noStepsError, tooLongError } from "../../core/inputLimits";
 import type { Trace } from "../../core/trace";
 import type { Engine, ScoreResult } from "../../engines/engine";
 import { isEngineError } from "../../engines/errors";
@@ -38,12 +39,16 @@ Options:
   --step-tag <tag>        math-shepherd tag after each step (default ки)
   --positive <label>      label read as "correct" (default + for PRMs, Yes for judge)
   --negative <label>      label read as "incorrect" (default - for PRMs, No for judge)
+  --strict                refuse a text trace with invalid UTF-8 (default: a file:line warning,
+                          bad bytes read as U+FFFD); binary files are always refused
 ${ENGINE_HELP}
                           (dataset records are scored --sequences at a time)
   -h, --help              show this help
 
-Exit codes: 0 every trace was scored; 1 a file or model problem, or some records could not be
-scored (each reported on stderr; the others still come out); 2 usage error; 130 cancelled.
+Exit codes: 0 every trace was scored; 1 a file or model problem, a trace with no steps, or some
+records could not be scored (each reported on stderr; the others still come out); 2 usage error;
+130 cancelled. A step longer than the context could ever hold (--context-size x 64 characters) is
+refused before it is tokenized.
 
 Examples:
   steplens score examples/quadratic-sum-of-squares.trace.md --model demo
@@ -62,6 +67,7 @@ const SCORE_OPTIONS = {
   "step-tag": { type: "string" },
   positive: { type: "string" },
   negative: { type: "string" },
+  strict: { type: "boolean", default: false },
 } as const;
 
 /** The typed config the flags describe (the same one the extension builds from its settings). */
@@ -166,6 +172,16 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (!record.ok) return { record };
       const trace = record.trace;
       const name = dataset ? `${file}#${trace.source.id ?? record.record} (line ${record.line})` : file;
+      const at = dataset ? { file, line: record.line, what: `record ${trace.source.id ?? record.record}` } : { file };
+      if (trace.steps.length === 0) return { record, error: noStepsError(at) };
+      if (config.engine.kind === "local") {
+        // Fail fast, before tokenizing: a 20 MB step would cost gigabytes to learn that it cannot fit.
+        const tooLong = findTooLong(trace.problem, trace.steps.map((s) => s.text), config.local.contextSize);
+        if (tooLong) {
+          const stepLine = tooLong.step !== null ? trace.steps[tooLong.step].range?.start.line : undefined;
+          return { record, error: tooLongError(tooLong, config.local.contextSize, { file, line: dataset ? record.line : stepLine !== undefined ? stepLine + 1 : undefined }) };
+        }
+      }
       try {
         const result = await engine.scoreSteps(
           { problem: trace.problem, steps: trace.steps.map((s) => s.text), cacheKey: name },
@@ -181,7 +197,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
     // Score up to `parallel` records at once (they batch on the engine), emit in input order.
     let taken = 0;
-    for await (const record of readTraces(file, { detected, stepTag: values["step-tag"], signal: io.signal })) {
+    const onWarning = (w: StepLensError) =>
+      io.stderr.write(`${w.details.file ?? file}${w.details.line !== undefined ? `:${w.details.line}` : ""}: warning: ${w.message}${w.details.hint ? ` ${w.details.hint}` : ""}\n`);
+    for await (const record of readTraces(file, { detected, stepTag: values["step-tag"], signal: io.signal, strict: values.strict === true, onWarning })) {
       throwIfAborted(io.signal);
       if (limit !== undefined && taken >= limit) break;
       taken++;

@@ -6,7 +6,7 @@
 import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { MODEL_ROLES, type Engine } from "../../engines/engine";
 import { MIN_REMOTE_TOKEN_LENGTH, isLoopbackHost } from "../../server/bearerAuth";
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, StepLensServer, checkBindSecurity } from "../../server/stepLensServer";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS, StepLensServer, checkBindSecurity } from "../../server/stepLensServer";
 import type { RewardOptions } from "../../rewards/rewardScorer";
 import type { CliCommand, CliIo } from "../command";
 import { UsageError } from "../command";
@@ -43,6 +43,9 @@ Options:
   --sequences N           parallel sequences = engine calls at once (default ${DEFAULT_CONFIG.local.sequences};
                           --concurrency is the same flag)
   --max-waiting N         requests allowed to wait before 503 (default 256)
+  --headers-timeout MS    a client must send its request headers within this (default ${DEFAULT_HEADERS_TIMEOUT_MS})
+  --request-timeout MS    … and its whole request within this (default ${DEFAULT_REQUEST_TIMEOUT_MS}; answers may take longer)
+  --max-connections N     open connections at once; more are closed on arrival (default ${DEFAULT_MAX_CONNECTIONS})
   --threshold T           default step threshold for /v1/score (default ${DEFAULT_CONFIG.prm.threshold})
   --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
   --threads N             CPU threads (default 0: cores - 1)
@@ -73,6 +76,9 @@ Examples:
       "max-body": { type: "string" },
       concurrency: { type: "string" },
       "max-waiting": { type: "string" },
+      "headers-timeout": { type: "string" },
+      "request-timeout": { type: "string" },
+      "max-connections": { type: "string" },
       threshold: { type: "string" },
       quiet: { type: "boolean" },
       ...REWARD_OPTIONS,
@@ -104,6 +110,9 @@ Examples:
         maxBodyBytes,
         concurrency: config.local.sequences,
         maxWaiting: intFlag(values, "max-waiting", { min: 0, max: 1_000_000 }) ?? 256,
+        headersTimeoutMs: intFlag(values, "headers-timeout", { min: 100, max: 3_600_000 }) ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: intFlag(values, "request-timeout", { min: 100, max: 3_600_000 }) ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        maxConnections: intFlag(values, "max-connections", { min: 1, max: 65_536 }) ?? DEFAULT_MAX_CONNECTIONS,
         threshold: config.prm.threshold,
         rewards,
         log: values.quiet ? undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),

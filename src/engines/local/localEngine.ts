@@ -22,6 +22,7 @@ import type {
 } from "node-llama-cpp";
 import type { GpuSetting, StepLensConfig } from "../../config";
 import { throwIfAborted } from "../../core/errors";
+import { checkFitsContext, maxCharsForContext, tooLongError } from "../../core/inputLimits";
 import type { RunOptions } from "../../core/progress";
 import type {
   ChatMessage,
@@ -47,6 +48,7 @@ import { findPreset, PRM_ADAPTERS, type ModelPreset, type PrmAdapterName, type P
 import { ADAPTERS, scoreFromLogits, type AdapterContext, type PrmPlan } from "../prm";
 import { bosTokens, nextTokenAfter, normalizeBos } from "../prm/tokens";
 import { forkPrefix } from "./fork";
+import { GrammarCache } from "./grammarCache";
 import { createLlamaRuntime, type LlamaRuntime, type NodeLlamaCpp } from "./llamaRuntime";
 import { ModelRegistry, type MemoryInfo, type ModelLease } from "./modelRegistry";
 import { resolveModel, type ResolvedModel } from "./modelSource";
@@ -73,6 +75,8 @@ export interface LocalEngineOptions {
   /** Flash attention (default: off on the CPU — exact one-pass/per-prefix agreement — auto on GPUs). */
   flashAttention?: boolean | "auto";
   batchSize?: number;
+  /** Compiled grammars kept (least recently used dropped first; default 32). */
+  grammarCacheSize?: number;
   /** Tests: injectable memory probe and module loader. */
   memory?: () => Promise<MemoryInfo>;
   load?: () => Promise<NodeLlamaCpp>;
@@ -85,6 +89,7 @@ export function localEngineOptions(config: StepLensConfig, extra: Partial<LocalE
     maxThreads: config.local.maxThreads,
     contextSize: config.local.contextSize,
     sequences: config.local.sequences,
+    grammarCacheSize: config.local.grammarCacheSize,
     modelCacheDir: config.local.modelCacheDir,
     models: { ...config.models },
     prm: { adapter: config.prm.adapter, format: prmFormatFromConfig(config.prm) },
@@ -122,7 +127,7 @@ export class LocalEngine implements Engine {
   private readonly pools = new Map<string, SequencePool>();
   private readonly roles = new Map<ModelRole, Promise<LoadedRole>>();
   private readonly prefix = new PrefixCache();
-  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly grammars: GrammarCache<LlamaGrammar>;
   private readonly chatWrappers = new WeakMap<LlamaModel, ChatWrapper | null>();
   private readonly lastSequence = new Map<string, LlamaContextSequence>();
   private disposed = false;
@@ -133,6 +138,7 @@ export class LocalEngine implements Engine {
     private readonly ownsRuntime: boolean,
   ) {
     this.registry = new ModelRegistry(runtime, { memory: options.memory });
+    this.grammars = new GrammarCache((schema) => this.runtime.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>, options.grammarCacheSize);
   }
 
   /**
@@ -245,6 +251,8 @@ export class LocalEngine implements Engine {
 
   /** The token plan for scoring a trace (exposed for tests and benchmarks). */
   async planScoring(req: ScoreRequest, opts: RunOptions = {}): Promise<{ plan: PrmPlan; loaded: LoadedRole; adapter: PrmAdapterName }> {
+    // Before loading or tokenizing anything: a step no context could hold is refused by its length.
+    checkFitsContext(req.problem, req.steps, this.options.contextSize);
     const choice = this.prmChoice();
     const loaded = await this.role("prm", opts);
     const ctx = this.adapterContext(loaded.model, choice.format, choice.name === "chat-turn");
@@ -299,6 +307,9 @@ export class LocalEngine implements Engine {
 
   /** Tokens (BOS as the model wants) and stop triggers of a prompt; `continueLast` leaves a final assistant message open. */
   promptTokens(model: LlamaModel, prompt: Prompt, continueLast: boolean): { tokens: Token[]; text: LlamaText; stops: LlamaText[] } {
+    const chars = typeof prompt === "string" ? prompt.length : prompt.reduce((n, m) => n + m.content.length, 0);
+    const limit = maxCharsForContext(this.options.contextSize);
+    if (chars > limit) throw tooLongError({ step: null, whole: true, chars, limit }, this.options.contextSize, { what: "the prompt" });
     if (typeof prompt === "string") {
       return { tokens: [...bosTokens(model), ...model.tokenize(prompt)], text: new this.lib.LlamaText(prompt), stops: [] };
     }
@@ -369,14 +380,7 @@ export class LocalEngine implements Engine {
   }
 
   private grammarFor(schema: object): Promise<LlamaGrammar> {
-    const key = JSON.stringify(schema);
-    let g = this.grammars.get(key);
-    if (!g) {
-      g = this.runtime.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
-      this.grammars.set(key, g);
-      g.catch(() => this.grammars.delete(key));
-    }
-    return g;
+    return this.grammars.get(schema);
   }
 
   /**

@@ -4,7 +4,7 @@
  * below the threshold (-1 when none). The StepLens OpenAI engine's `remote` adapter calls this.
  */
 import { badParam } from "../apiError";
-import { SCORING_ROLES, resolveRole } from "../servedModels";
+import { SCORING_ROLES, modelId, resolveRole } from "../servedModels";
 import type { RouteContext } from "../routeContext";
 
 export const MAX_SCORE_STEPS = 2000;
@@ -39,7 +39,8 @@ export async function scoreRoute(ctx: RouteContext): Promise<ScoreResponse> {
   const r = await ctx.queue.run(ctx.lane, () => ctx.engine.scoreSteps({ problem, steps: steps as string[], ...(cacheKey ? { cacheKey } : {}) }, { signal: ctx.signal }), ctx.signal);
   return {
     object: "steplens.score",
-    model: r.model,
+    // The served name (as /v1/models lists it), never the model's file path on this machine.
+    model: ctx.served.find((m) => m.roles.includes("prm"))?.id ?? modelId(r.model),
     adapter: r.adapter,
     steps: r.steps.map((s) => ({ index: s.index, score: s.score, margin: s.margin })),
     firstError: r.steps.findIndex((s) => s.score < threshold),

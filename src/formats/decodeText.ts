@@ -1,0 +1,116 @@
+/**
+ * Turning a text trace file's bytes into text, refusing what is not text instead of guessing:
+ * - a binary file (a NUL byte, or mostly bytes that are neither printable nor UTF-8) is refused
+ *   (StepLensError code "binary-file"): a `.trace.md` that is really an image or an archive is not
+ *   segmented into nonsense steps;
+ * - invalid UTF-8 is decoded with U+FFFD replacement characters, and a warning names the first bad
+ *   byte as `file:line` (code "invalid-utf8"); with `strict` that warning is an error instead.
+ * No `vscode` import.
+ */
+import { StepLensError } from "../core/errors";
+
+/** Bytes looked at to decide "binary" (the start of the file, as git and grep do). */
+const SNIFF_BYTES = 64 * 1024;
+/** More than this share of suspicious bytes in the sample: binary. */
+const BINARY_SHARE = 0.3;
+
+export interface DecodedText {
+  text: string;
+  /** At most one: the first invalid UTF-8 byte (empty under `strict`, which throws instead). */
+  warnings: StepLensError[];
+}
+
+/**
+ * Length of the valid UTF-8 sequence starting at `i`, or 0 when the byte at `i` starts none
+ * (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, or cut short).
+ */
+function sequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const cont = (k: number) => i + k < b.length && (b[i + k] & 0xc0) === 0x80;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    const c1 = b[i + 1];
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return 0; // overlong; surrogate
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    const c1 = b[i + 1];
+    if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return 0; // overlong; > U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+/** Offset of the first byte that is not valid UTF-8, or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    if (bytes[i] < 0x80) {
+      i++;
+      continue;
+    }
+    const n = sequenceLength(bytes, i);
+    if (n === 0) return i;
+    i += n;
+  }
+  return -1;
+}
+
+/** Why `bytes` look binary ("contains a NUL byte at offset 12"), or null when they look like text. */
+export function binaryReason(bytes: Uint8Array): string | null {
+  const n = Math.min(bytes.length, SNIFF_BYTES);
+  let suspicious = 0;
+  for (let i = 0; i < n; ) {
+    const c = bytes[i];
+    if (c === 0) return `it contains a NUL byte (at byte ${i})`;
+    if (c < 0x80) {
+      // Control characters other than tab, line feed, vertical tab, form feed, carriage return and escape.
+      if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) suspicious++;
+      else if (c === 0x7f) suspicious++;
+      i++;
+      continue;
+    }
+    const len = sequenceLength(bytes, i);
+    if (len === 0) {
+      suspicious++;
+      i++;
+    } else i += len;
+  }
+  if (n >= 16 && suspicious / n > BINARY_SHARE) return `${Math.round((100 * suspicious) / n)}% of its first ${n} bytes are neither text nor UTF-8`;
+  return null;
+}
+
+/** 1-based line of byte `offset` (line feeds before it, plus one). */
+function lineOfByte(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+/** Decodes a text trace file's bytes; see the module comment. Throws a StepLensError for a binary file (and, with `strict`, for invalid UTF-8). */
+export function decodeTraceText(bytes: Uint8Array, file: string, options: { strict?: boolean } = {}): DecodedText {
+  const binary = binaryReason(bytes);
+  if (binary)
+    throw new StepLensError(`this is not a text file: ${binary}.`, {
+      file,
+      code: "binary-file",
+      hint: "StepLens reads traces as UTF-8 text (Markdown or plain text). Give the trace itself; a UTF-16 file must be saved as UTF-8 first.",
+    });
+  const bad = firstInvalidUtf8(bytes);
+  const warnings: StepLensError[] = [];
+  if (bad >= 0) {
+    const line = lineOfByte(bytes, bad);
+    const byte = bytes[bad].toString(16).padStart(2, "0");
+    const e = new StepLensError(`invalid UTF-8 (byte 0x${byte} at offset ${bad}, the first of possibly several)${options.strict ? "" : "; bad bytes read as U+FFFD"}.`, {
+      file,
+      line,
+      code: "invalid-utf8",
+      hint: options.strict ? "Save the file as UTF-8, or run without --strict to read it with replacement characters." : "Save the file as UTF-8 (--strict refuses such files).",
+    });
+    if (options.strict) throw e;
+    warnings.push(e);
+  }
+  return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), warnings };
+}

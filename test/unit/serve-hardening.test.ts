@@ -1,0 +1,124 @@
+// `steplens serve` against hostile clients: bad JSON schemas (too deep, huge repetition counts, too
+// large) are a 400 with the reason, never a 500; a step no context could hold is refused by its
+// length; slow clients hit the header timeout; connections beyond the cap are closed; /v1/score names
+// the model, not its path. Real HTTP on loopback; the engine is the real local engine on a generated
+// tiny GGUF (random weights: plumbing, not judgement).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import type { Engine } from "../../src/engines/engine";
+import { StepLensServer } from "../../src/server/stepLensServer";
+import { serveTestEngine } from "./serve-fixture";
+
+let engine: Engine;
+let server: StepLensServer;
+before(async () => {
+  engine = await serveTestEngine();
+  server = await StepLensServer.start({ engine, port: 0 });
+});
+after(async () => {
+  await server?.close(0);
+  await engine?.dispose();
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+function nested(depth: number): object {
+  let s: object = { type: "string" };
+  for (let i = 0; i < depth; i++) s = { type: "array", items: s };
+  return s;
+}
+
+test("bad JSON schemas are the client's fault: 400 with the reason, and the server keeps serving", async () => {
+  const cases: [string, object, RegExp][] = [
+    ["1,000 levels deep", nested(1000), /nested more than 64 levels deep/],
+    ["minItems 3000", { type: "array", items: { type: "string" }, minItems: 3000 }, /'minItems' is 3000, over the limit of 256/],
+    ["minLength 5000", { type: "string", minLength: 5000 }, /'minLength' is 5000/],
+    ["too large", { type: "object", properties: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`key_${i}`, { type: "string", description: "x".repeat(20) }])) }, /characters, over the limit of 524288/],
+  ];
+  for (const [name, schema, reason] of cases) {
+    const r = await post("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], max_tokens: 4, response_format: { type: "json_schema", json_schema: { name: "x", schema } } });
+    assert.equal(r.status, 400, name);
+    const body: any = await r.json();
+    assert.equal(body.error.type, "invalid_request_error", name);
+    assert.equal(body.error.param, "response_format.json_schema.schema", name);
+    assert.equal(body.error.code, "bad_schema", name);
+    assert.match(body.error.message, reason, name);
+  }
+  // 5,000 levels, written as text (JSON.stringify itself would overflow the stack on it).
+  const deep = '{"type":"array","items":'.repeat(5000) + '{"type":"string"}' + "}".repeat(5000);
+  const raw = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: `{"messages":[{"role":"user","content":"hi"}],"max_tokens":4,"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":${deep}}}}`,
+  });
+  assert.equal(raw.status, 400);
+  assert.match(((await raw.json()) as any).error.message, /nested more than 64 levels deep/);
+  const ok = await post("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], max_tokens: 4 });
+  assert.equal(ok.status, 200);
+});
+
+test("/v1/score: the model's name (as /v1/models lists it), never its path; a step too long for any context is a 400 naming it", async () => {
+  const models: any = await (await fetch(`${server.url}/v1/models`)).json();
+  const r = await post("/v1/score", { problem: "p", steps: ["a", "b"] });
+  assert.equal(r.status, 200);
+  const body: any = await r.json();
+  assert.equal(body.model, models.data[0].id);
+  assert.ok(!body.model.includes("/") && !body.model.includes("\\") && !body.model.endsWith(".gguf"), body.model);
+
+  const t0 = performance.now();
+  const long = await post("/v1/score", { problem: "p", steps: ["short", "y".repeat(300_000)] });
+  assert.equal(long.status, 400);
+  const e: any = await long.json();
+  assert.equal(e.error.code, "too-long");
+  assert.match(e.error.message, /step 2 is 300000 characters; a 4096-token context holds at most 262144/);
+  assert.ok(performance.now() - t0 < 5000);
+});
+
+test("a client that never finishes its headers gets 408 and is closed after --headers-timeout", async () => {
+  const slow = await StepLensServer.start({ engine, port: 0, headersTimeoutMs: 300, requestTimeoutMs: 600 });
+  try {
+    const t0 = performance.now();
+    const socket = net.connect(slow.port, "127.0.0.1");
+    let data = "";
+    socket.on("data", (d) => (data += d));
+    socket.on("error", () => undefined);
+    socket.write("POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\n"); // …and nothing more
+    await new Promise((r) => socket.on("close", r));
+    const ms = performance.now() - t0;
+    assert.match(data, /^HTTP\/1\.1 408/);
+    assert.ok(ms >= 250 && ms < 5000, `closed after ${ms.toFixed(0)} ms`);
+  } finally {
+    await slow.close(0);
+  }
+});
+
+test("connections beyond --max-connections are closed on arrival; the server serves again once they go", async () => {
+  const capped = await StepLensServer.start({ engine, port: 0, maxConnections: 2 });
+  try {
+    const open = (write = "") => {
+      const socket = net.connect(capped.port, "127.0.0.1");
+      let data = "";
+      socket.on("data", (d) => (data += d));
+      socket.on("error", () => undefined);
+      if (write) socket.write(write);
+      return { socket, closed: new Promise<string>((r) => socket.on("close", () => r(data))), connected: new Promise((r) => socket.on("connect", r)) };
+    };
+    const a = open();
+    const b = open();
+    await Promise.all([a.connected, b.connected]);
+    // The server counts a connection once it has accepted it: wait until both are counted.
+    for (let i = 0; i < 200 && (await new Promise<number>((r) => (capped as any).http.getConnections((_: unknown, n: number) => r(n)))) < 2; i++) await new Promise((r) => setImmediate(r));
+    const c = open("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert.equal(await c.closed, "", "the third connection is closed without an answer");
+    a.socket.destroy();
+    b.socket.destroy();
+    await Promise.all([a.closed, b.closed]);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) status = (await fetch(`${capped.url}/health`).catch(() => ({ status: 0 }))).status;
+    assert.equal(status, 200);
+  } finally {
+    await capped.close(0);
+  }
+});
