@@ -10,25 +10,26 @@
  * changed one are evaluated again; until the new result lands, the steps before the first changed
  * step keep their scores and the rest show as not scored. Results are cached by content hash in
  * workspace storage, so reopening a file shows its scores at once. Work that takes longer than a
- * moment shows a cancellable progress notification; nothing here blocks typing.
+ * moment shows a cancellable progress notification (./queueProgress.ts); nothing here blocks typing.
+ * Verification runs in ./verifyRunner.ts; its result is kept here with the scores.
  */
 import path from "node:path";
 import * as vscode from "vscode";
 import { contentKey, ResultCache } from "../annotations/resultCache";
 import { ScoringScheduler, type ScoringDocument, type ScoringEvent, type ScoringOutcome } from "../annotations/scoringScheduler";
-import { buildAnnotations, type TraceAnnotations, type VerificationView } from "../annotations/stepAnnotations";
-import { verificationViewOf } from "../annotations/verificationView";
-import { CancelledError, errorMessage } from "../core/errors";
+import { buildAnnotations, type ProgressView, type TraceAnnotations, type VerificationView } from "../annotations/stepAnnotations";
+import { errorMessage } from "../core/errors";
 import type { Trace } from "../core/trace";
 import type { ScoreResult } from "../engines/engine";
-import { resolveTemplate } from "../verify/templates";
-import { verifyTrace } from "../verify/verifyPipeline";
 import { HAS_SCORES } from "./commandIds";
 import type { Configuration } from "./configuration";
-import { isDemoModel, useDemoModel } from "./demoModel";
+import { isDemoModel } from "./demoModel";
 import type { EngineHost } from "./engineHost";
 import type { LabelStores } from "./labelStores";
+import { noModelMessage, offerModel } from "./modelOnboarding";
+import { QueueProgressNotification } from "./queueProgress";
 import { fileLabel, type TraceDocuments } from "./traceDocuments";
+import { verifyDocument } from "./verifyRunner";
 
 /** The last PRM result that landed for a document, with the trace it scored. */
 export interface LandedScore {
@@ -48,8 +49,6 @@ interface DocState {
   lastErrorShown?: string;
 }
 
-/** Delay before long work gets a progress notification (quick cache hits never show one). */
-const PROGRESS_DELAY_MS = 1200;
 /** Coalesces change events while typing. */
 const EDIT_EVENT_DELAY_MS = 120;
 
@@ -63,15 +62,18 @@ export class AnnotationService implements vscode.Disposable {
   /** Bumped whenever something every document's annotations depend on changes (settings, labels). */
   private stamp = 0;
   private queued = 0;
-  private progress: { report(message: string): void; done(): void } | null = null;
-  private progressTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastProgressMessage = "";
+  private readonly progress = new QueueProgressNotification("StepLens", () => {
+    this.log.info("scoring cancelled from the progress notification");
+    this.cancelAll();
+  });
   private offeredModel = false;
   private hasScores = false;
   private readonly cache: ResultCache<ScoreResult>;
 
   /** A document's annotations changed (results, labels, settings, or an edit). */
   readonly onDidChange = this.emitter.event;
+  /** PAV progress of a document's trace (set by progressService.ts), shown in its annotations. */
+  progressFor?: (document: vscode.TextDocument, trace: Trace) => ProgressView | null;
   /** A PRM result landed for a document (from the engine or the cache). */
   readonly onDidScore = this.scoredEmitter.event;
   private readonly queueEmitter = new vscode.EventEmitter<number>();
@@ -98,7 +100,7 @@ export class AnnotationService implements vscode.Disposable {
       onProgress: (key, p) => {
         const name = this.docs.get(key) ? path.basename(fileLabel(this.docs.get(key)!.document.uri)) : "";
         const amount = p.total ? ` (${p.done}/${p.total})` : "";
-        this.reportProgress(`${name}: ${p.message ?? "scoring"}${amount}`);
+        this.progress.report(`${name}: ${p.message ?? "scoring"}${amount}`);
       },
     });
 
@@ -150,6 +152,7 @@ export class AnnotationService implements vscode.Disposable {
       score,
       verification,
       labels: this.labels.labelsFor(document.uri),
+      progress: this.progressFor?.(document, trace) ?? null,
       demo: score ? isDemoModel(score.model) : false,
     });
     state.built = { version: document.version, stamp: this.stamp, annotations };
@@ -206,75 +209,21 @@ export class AnnotationService implements vscode.Disposable {
   async verify(document: vscode.TextDocument): Promise<VerificationView | undefined> {
     const trace = this.traces.get(document);
     if (!trace) throw new Error(`${fileLabel(document.uri)} is not a trace StepLens can read.`);
-    if (!trace.steps.length) throw new Error(`${fileLabel(document.uri)} has no steps to verify.`);
-    const c = this.config;
-    const verifierSpec = c.engine.kind === "openai" ? c.openai.model : c.models.verifier;
-    if (!verifierSpec.trim()) {
-      const choose = "Choose Verifier Model…";
-      const demo = "Use Demo Model";
-      const pick = await vscode.window.showWarningMessage(
-        c.engine.kind === "openai" ? "StepLens: no verifier model is set (steplens.openai.model)." : "StepLens: no verifier model is set (steplens.models.verifier).",
-        choose,
-        demo,
-      );
-      if (pick === choose) await vscode.commands.executeCommand("steplens.chooseModel", "verifier");
-      else if (pick === demo) await useDemoModel(this.extension.globalStorageUri, this.log);
-      return undefined;
-    }
-    const engine = await this.engines.get();
-    const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
-    const template = resolveTemplate(c.verify.promptTemplate, folder?.uri.fsPath ?? path.dirname(document.uri.fsPath));
-    const steps = trace.steps.map((s) => s.text);
-    const stepsKey = contentKey({ problem: trace.problem, steps });
-    const name = path.basename(fileLabel(document.uri));
-    const demo = c.engine.kind === "local" && isDemoModel(this.engines.resolveModelSpec(verifierSpec));
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `StepLens: verifying ${name} (×${c.verify.samples})`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        let last = 0;
-        try {
-          return await verifyTrace(
-            engine,
-            { problem: trace.problem, steps },
-            {
-              template,
-              samples: c.verify.samples,
-              temperature: c.verify.temperature,
-              tau: c.verify.tau,
-              aggregate: c.verify.aggregate,
-              metaCritique: c.verify.metaCritique,
-              // A random-weight demo model cannot follow a format: constrain it so the pipeline still runs end to end.
-              constrained: c.verify.constrained || demo ? (demo ? { maxCritiqueChars: 80 } : true) : false,
-              seed: 1,
-            },
-            {
-              signal: controller.signal,
-              onProgress: (p) => {
-                const pct = p.total ? Math.round((100 * p.done) / p.total) : 0;
-                progress.report({ message: p.message, increment: Math.max(0, pct - last) });
-                last = Math.max(last, pct);
-              },
-            },
-          );
-        } finally {
-          sub.dispose();
-        }
-      },
-    ).then(
-      (r) => r,
-      (e: unknown) => {
-        if (e instanceof CancelledError) return undefined;
-        throw e;
-      },
-    );
-    if (!result) return undefined;
-    const view = verificationViewOf(result, verifierSpec);
-    this.state(document).verification = { stepsKey, view };
-    this.log.info(`verified ${name}: K=${view.samples}, first error ${view.firstError ?? "?"} in ${result.seconds.toFixed(2)} s`);
+    const verified = await verifyDocument(document, trace, {
+      configuration: this.configuration,
+      engines: this.engines,
+      globalStorage: this.extension.globalStorageUri,
+      log: this.log,
+    });
+    if (!verified) return undefined;
+    this.state(document).verification = verified;
     this.changed(document);
-    return view;
+    return verified.view;
+  }
+
+  /** Rebuilds `document`'s annotations (another feature's results for it changed) and fires onDidChange. */
+  refresh(document: vscode.TextDocument): void {
+    this.changed(document);
   }
 
   /** Removes the cached results of this workspace. */
@@ -373,60 +322,14 @@ export class AnnotationService implements vscode.Disposable {
   private async offerModel(reason: string, asked: boolean): Promise<void> {
     if (this.offeredModel && !asked) return;
     this.offeredModel = true;
-    const demo = "Use Demo Model";
-    const choose = "Choose Model…";
-    const pick = await vscode.window.showInformationMessage(
-      this.config.engine.kind === "openai"
-        ? `StepLens: ${reason}`
-        : "StepLens: no PRM model is set, so traces are not scored yet. Choose or download one, or try the demo model: generated here with random weights, no download — it shows how StepLens works, but its scores are meaningless.",
-      demo,
-      choose,
-    );
-    if (pick === demo) await useDemoModel(this.extension.globalStorageUri, this.log);
-    else if (pick === choose) await vscode.commands.executeCommand("steplens.chooseModel", "prm");
+    const kind = this.config.engine.kind;
+    await offerModel("prm", kind === "openai" ? `StepLens: ${reason}` : noModelMessage("prm", kind), { globalStorage: this.extension.globalStorageUri, log: this.log });
   }
 
   private queueChanged(queued: number): void {
     this.queued = queued;
     this.queueEmitter.fire(queued);
-    if (queued > 0) {
-      if (!this.progress && this.progressTimer === undefined) {
-        this.progressTimer = setTimeout(() => {
-          this.progressTimer = undefined;
-          if (this.queued > 0) this.showProgress();
-        }, PROGRESS_DELAY_MS);
-      }
-    } else {
-      if (this.progressTimer !== undefined) clearTimeout(this.progressTimer);
-      this.progressTimer = undefined;
-      this.progress?.done();
-      this.progress = null;
-    }
-  }
-
-  private showProgress(): void {
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "StepLens", cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => {
-          this.log.info("scoring cancelled from the progress notification");
-          this.cancelAll();
-        });
-        this.progress = {
-          report: (message) => progress.report({ message }),
-          done: finish,
-        };
-        progress.report({ message: this.lastProgressMessage || `scoring (${this.queued} queued)` });
-        return finished;
-      },
-    );
-  }
-
-  private reportProgress(message: string): void {
-    this.lastProgressMessage = message;
-    this.progress?.report(message);
+    this.progress.queueChanged(queued);
   }
 
   private state(document: vscode.TextDocument): DocState {
@@ -450,8 +353,7 @@ export class AnnotationService implements vscode.Disposable {
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
     for (const t of this.editTimers.values()) clearTimeout(t);
-    if (this.progressTimer !== undefined) clearTimeout(this.progressTimer);
-    this.progress?.done();
+    this.progress.dispose();
     this.scheduler.dispose();
     this.emitter.dispose();
     this.scoredEmitter.dispose();

@@ -16,6 +16,7 @@ import path from "node:path";
 import readline from "node:readline";
 import * as vscode from "vscode";
 import { CancelledError, errorMessage } from "../core/errors";
+import { withCancellableProgress } from "./cancellableProgress";
 import { DatasetIndex, type DatasetFilter, type RecordSummary } from "../datasets/datasetIndex";
 import { CommandId, DATASETS_VIEW, HAS_DATASETS, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
@@ -97,27 +98,10 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   private async build(abs: string, filter: DatasetFilter = {}): Promise<OpenDataset> {
     const name = path.basename(abs);
     const config = this.ctx.configuration.current;
-    const index = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `StepLens: indexing ${name}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        let last = 0;
-        try {
-          return await DatasetIndex.build(abs, {
-            stepTag: config.prm.stepTag,
-            signal: controller.signal,
-            onProgress: (p) => {
-              const pct = p.total ? Math.floor((100 * p.done) / p.total) : 0;
-              progress.report({ message: p.message, increment: Math.max(0, pct - last) });
-              last = Math.max(last, pct);
-            },
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
+    const index = await withCancellableProgress(`StepLens: indexing ${name}`, ({ signal, onProgress }) =>
+      DatasetIndex.build(abs, { stepTag: config.prm.stepTag, signal, onProgress }),
     );
+    if (!index) throw new CancelledError(`indexing ${name} cancelled`);
     const problems = index.problems();
     for (const p of problems.slice(0, 20)) this.ctx.log.warn(`dataset ${name}: ${errorMessage(p)}`);
     if (problems.length) {

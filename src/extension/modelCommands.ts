@@ -8,6 +8,7 @@
 import path from "node:path";
 import * as vscode from "vscode";
 import { CancelledError } from "../core/errors";
+import { withCancellableProgress } from "./cancellableProgress";
 import { MODEL_ROLES, type ModelRole } from "../engines/engine";
 import { downloadModel, listCachedModels, modelCacheDir } from "../engines/local/modelSource";
 import { findPreset, PRESETS } from "../engines/presets";
@@ -127,28 +128,15 @@ export async function downloadModelCommand(ctx: StepLensContext, specArg?: unkno
   const cacheDir = ctx.configuration.current.local.modelCacheDir;
   let file: string;
   try {
-    file = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `StepLens: downloading ${preset?.name ?? uri}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        let last = 0;
-        try {
-          return await downloadModel(uri, {
-            cacheDir,
-            signal: controller.signal,
-            onProgress: (p) => {
-              const pct = p.total ? Math.floor((100 * p.done) / p.total) : 0;
-              const mb = `${(p.done / 1e6).toFixed(0)}${p.total ? ` of ${(p.total / 1e6).toFixed(0)}` : ""} MB`;
-              progress.report({ message: mb, increment: Math.max(0, pct - last) });
-              last = Math.max(last, pct);
-            },
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
+    const downloaded = await withCancellableProgress(`StepLens: downloading ${preset?.name ?? uri}`, ({ signal, onProgress }) =>
+      downloadModel(uri, {
+        cacheDir,
+        signal,
+        onProgress: (p) => onProgress(p, `${(p.done / 1e6).toFixed(0)}${p.total ? ` of ${(p.total / 1e6).toFixed(0)}` : ""} MB`),
+      }),
     );
+    if (downloaded === undefined) throw new CancelledError();
+    file = downloaded;
   } catch (e) {
     if (e instanceof CancelledError) {
       void vscode.window.showInformationMessage("StepLens: download cancelled; running it again resumes it.");
