@@ -9,6 +9,10 @@ export type EngineKind = "local" | "openai";
 /** open-save: score on open and on save; type: also while typing (debounced); demand: only from commands. */
 export type RunTrigger = "open-save" | "type" | "demand";
 export type AggregateMode = "step" | "outcome" | "first-error";
+/** How a verifier's final Yes/No is read: StepLens's (Yes and No together → undetermined) or SPARK's first match. */
+export type FinalVerdictRuleSetting = "steplens" | "spark";
+/** How a chat-turn PRM's first user turn joins the problem and step 1: RLHFlow's " " or ProcessBench's "\n\n". */
+export type ChatTurnJoin = "space" | "blank-line";
 /** Who judges a rollout's steps for a reward: the scalar PRM or the generative verifier. */
 export type RewardSource = "prm" | "verifier";
 /** How a judgement becomes a reward (src/rewards/scalarize.ts); auto: min for the PRM, hybrid for the verifier. */
@@ -48,6 +52,8 @@ export interface StepLensConfig {
     positiveToken: string;
     negativeToken: string;
     threshold: number;
+    /** Chat-turn PRMs: the first user turn is problem + separator + step 1. */
+    chatTurnJoin: ChatTurnJoin;
   };
   openai: {
     baseUrl: string;
@@ -68,6 +74,11 @@ export interface StepLensConfig {
     promptTemplate: string;
     /** Constrain verifier output with a JSON schema (for small local models). */
     constrained: boolean;
+    /** Nucleus sampling of the K verifications (SPARK: 0.95). */
+    topP: number;
+    /** Token limit per verification (SPARK: 8192, room for a thinking model). */
+    maxTokens: number;
+    finalVerdictRule: FinalVerdictRuleSetting;
   };
   /** PAV progress: M prover rollouts per prefix (the prover is `models.prover`). */
   progress: {
@@ -115,16 +126,19 @@ export const DEFAULT_CONFIG: StepLensConfig = {
   engine: { kind: "local" },
   local: { gpu: "auto", maxThreads: 0, contextSize: 4096, sequences: 4, modelCacheDir: "", grammarCacheSize: 32 },
   models: { prm: "", verifier: "", generator: "", prover: "" },
-  prm: { adapter: "math-shepherd", stepTag: "ки", positiveToken: "+", negativeToken: "-", threshold: 0.5 },
+  prm: { adapter: "math-shepherd", stepTag: "ки", positiveToken: "+", negativeToken: "-", threshold: 0.5, chatTurnJoin: "space" },
   openai: { baseUrl: "http://127.0.0.1:8080/v1", model: "", prmModel: "", concurrency: 4, timeoutMs: 120000, maxRetries: 4 },
   verify: {
-    samples: 8,
+    samples: 16,
     tau: 0.5,
     temperature: 0.8,
     aggregate: "step",
     metaCritique: false,
     promptTemplate: "spark",
     constrained: false,
+    topP: 0.95,
+    maxTokens: 8192,
+    finalVerdictRule: "steplens",
   },
   progress: { rollouts: 8, alpha: 0.5, maxTokens: 512, temperature: 0.7 },
   run: { trigger: "open-save", debounceMs: 800 },
@@ -168,6 +182,8 @@ export const CONFIG_BOUNDS: Readonly<Record<string, SettingBounds>> = {
   "verify.samples": { min: 1, max: 64, integer: true },
   "verify.tau": { min: 0, max: 1, integer: false },
   "verify.temperature": { min: 0, max: 2, integer: false },
+  "verify.topP": { min: 0, max: 1, integer: false },
+  "verify.maxTokens": { min: 1, max: 131072, integer: true },
   "run.debounceMs": { min: 0, max: 60000, integer: true },
   "progress.rollouts": { min: 1, max: 256, integer: true },
   "progress.alpha": { min: 0, max: 10, integer: false },
@@ -190,6 +206,8 @@ export const CONFIG_ENUMS: Readonly<Record<string, readonly string[]>> = {
   "engine.kind": members<EngineKind>({ local: true, openai: true }),
   "local.gpu": members<GpuSetting>({ auto: true, cuda: true, vulkan: true, metal: true, off: true }),
   "verify.aggregate": members<AggregateMode>({ step: true, outcome: true, "first-error": true }),
+  "verify.finalVerdictRule": members<FinalVerdictRuleSetting>({ steplens: true, spark: true }),
+  "prm.chatTurnJoin": members<ChatTurnJoin>({ space: true, "blank-line": true }),
   "run.trigger": members<RunTrigger>({ "open-save": true, type: true, demand: true }),
   "rewards.source": members<RewardSource>({ prm: true, verifier: true }),
   "rewards.scalarize": members<RewardScalarize>({ auto: true, outcome: true, hybrid: true, min: true, product: true, pav: true, steps: true }),

@@ -4,8 +4,10 @@
  *   threshold, chosen after scoring (fixed, or tuned on GSM8K), so the raw record keeps the scores;
  * - `verify`: the verification pipeline (K samples, aggregated; meta-critique when asked for); the
  *   prediction is the aggregate's first error;
- * - `critic`: ProcessBench's critic prompt, the index in `\boxed{}`, majority vote over K samples
- *   (ties → earliest step, -1 loses ties; the paper uses 8 samples for open models).
+ * - `critic`: ProcessBench's critic protocol (see criticProtocol.ts): by default exactly as its official
+ *   script runs it — the last `\boxed{}` read with int(), greedy for one sample, 8 samples at
+ *   temperature 1 / top_p 0.9 voted with the first-seen tie rule — so F1 is comparable with the
+ *   paper; StepLens's lenient reading and earliest-step tie rule are options.
  * A verification that decides nothing (every sample malformed) gives no prediction: the item counts as
  * wrong and is reported, never guessed.
  */
@@ -14,6 +16,8 @@ import type { RunOptions } from "../core/progress";
 import type { Trace } from "../core/trace";
 import type { Engine } from "../engines/engine";
 import { BUILTIN_TEMPLATES, type VerifierTemplate } from "../verify/templates";
+import type { CriticIndexRule } from "../verify/verdictParser";
+import { criticVote, officialCriticSampling, OFFICIAL_VOTING_SAMPLES, type CriticTieRule } from "./criticProtocol";
 import { verifyTrace, type VerifyOptions } from "../verify/verifyPipeline";
 
 export type ScorerName = "prm" | "verify" | "critic";
@@ -73,22 +77,37 @@ export function verifyScorer(engine: Engine, o: VerifyScorerOptions): ItemScorer
   };
 }
 
-export function criticScorer(engine: Engine, o: Omit<VerifyScorerOptions, "template" | "aggregate" | "tau" | "metaCritique"> & { template?: VerifierTemplate }): ItemScorer {
-  const samples = o.samples ?? 8;
+export interface CriticScorerOptions extends Omit<VerifyScorerOptions, "template" | "aggregate" | "tau" | "metaCritique" | "criticIndex"> {
+  template?: VerifierTemplate;
+  /** How each sample's index is read (default "official": ProcessBench's script). */
+  criticIndex?: CriticIndexRule;
+  /** How the samples' answers are voted (default "official": most common, first seen wins a tie). */
+  tieRule?: CriticTieRule;
+}
+
+export function criticScorer(engine: Engine, o: CriticScorerOptions): ItemScorer {
+  const samples = o.samples ?? OFFICIAL_VOTING_SAMPLES;
+  const official = officialCriticSampling(samples);
+  const criticIndex = o.criticIndex ?? "official";
+  const tieRule = o.tieRule ?? "official";
   const opts: VerifyScorerOptions = {
     ...o,
     template: o.template ?? BUILTIN_TEMPLATES.processbench,
     samples,
-    temperature: o.temperature ?? (samples === 1 ? 0 : 0.8),
+    temperature: o.temperature ?? official.temperature,
+    topP: o.topP ?? official.topP,
+    seed: o.seed ?? official.seed,
     aggregate: "first-error" as AggregateMode,
     metaCritique: false,
+    criticIndex,
   };
   return {
     name: "critic",
-    config: verifyConfig("critic", opts),
+    config: { ...verifyConfig("critic", opts), topP: opts.topP ?? null, criticIndex, tieRule },
     async score(trace, run) {
       const r = await verifyTrace(engine, { problem: trace.problem, steps: trace.steps.map((s) => s.text) }, opts, run);
-      return { prediction: r.aggregate.firstErrorVote.winner, valid: r.aggregate.valid, malformed: r.aggregate.malformed, votes: r.aggregate.firstErrorVote.counts };
+      const vote = criticVote(r.samples.map((s) => s.parse), tieRule);
+      return { prediction: vote.prediction, valid: r.aggregate.valid, malformed: r.aggregate.malformed, votes: vote.counts };
     },
   };
 }

@@ -12,6 +12,8 @@ import { ensureProcessBench, PROCESSBENCH_REPO } from "../../eval/processbenchDo
 import { runProcessBench } from "../../eval/processbenchRunner";
 import { criticScorer, prmScorer, SCORER_NAMES, verifyScorer, type ItemScorer, type ScorerName } from "../../eval/scorers";
 import { evaluatePredictions } from "../../eval/scorePredictions";
+import { CRITIC_TIE_RULES } from "../../eval/criticProtocol";
+import { CRITIC_INDEX_RULES } from "../../verify/verdictParser";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { demoLabel, ENGINE_HELP, engineConfig, engineFromConfig, enumFlag, intFlag, numberFlag, parseFlags, progressPrinter, safeText } from "../flags";
 import { VERIFY_FLAG_OPTIONS, verifyOptionsFromFlags, type EngineFactory } from "./verify";
@@ -37,8 +39,14 @@ Options:
                              prm     PRM step scores; prediction = first step below the threshold
                              verify  the verification pipeline's aggregate first error (see steplens
                                      verify: --samples, --aggregate, --tau, --template, …)
-                             critic  ProcessBench's critic prompt, the index in \\boxed{}, majority vote
-                                     over --samples (default 8) samples
+                             critic  ProcessBench's critic protocol as its official script runs it:
+                                     the last \\boxed{} read as an integer, greedy for --samples 1,
+                                     else --samples (default 8) at temperature 1, top_p 0.9, seed 42,
+                                     most common answer (first seen wins a tie)
+  --critic-index <rule>    critic: official (default) | lenient (also \\text{2}, a later non-index
+                           box skipped, no box → the first paragraph judged wrong; not comparable)
+  --critic-vote <rule>     critic: official (default; first seen wins a tie) | earliest (the earliest
+                           step wins a tie, -1 loses ties)
   --prm <adapter>          prm: math-shepherd | chat-turn | judge | <preset> (default ${DEFAULT_CONFIG.prm.adapter})
   --threshold <T>          prm: fixed threshold (default ${DEFAULT_CONFIG.prm.threshold})
   --tune-threshold <subset>
@@ -51,7 +59,8 @@ Options:
   --json                   print {"subsets": {"<name>": {"n", "accError", "accCorrect", "f1"}},
                            "averageF1"}; otherwise a table (notes go to stderr either way)
 Verification (--scorer verify | critic): --samples, --aggregate, --tau, --meta-critique, --template,
-  --constrained, --max-critique-chars, --temperature, --seed, --max-tokens (see steplens verify --help)
+  --constrained, --max-critique-chars, --temperature, --top-p, --final-verdict, --seed, --max-tokens
+  (see steplens verify --help)
 ${ENGINE_HELP}
   -h, --help               show this help
 
@@ -115,6 +124,8 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
         concurrency: { type: "string" },
         json: { type: "boolean" },
         prm: { type: "string" },
+        "critic-index": { type: "string" },
+        "critic-vote": { type: "string" },
       });
       if (positionals[0] !== "processbench" || positionals.length !== 1)
         throw new UsageError(positionals.length ? `unknown benchmark '${positionals.join(" ")}' (available: processbench)` : "which benchmark? steplens eval processbench [--data <dir|file>]");
@@ -163,6 +174,8 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
         runFiles = [...processBenchFiles(v.data, [tuneOn]), ...files];
         io.stderr.write(`note: ${tuneOn} is scored to tune the threshold, but not reported\n`);
       }
+      if (scorerName !== "critic" && (v["critic-index"] !== undefined || v["critic-vote"] !== undefined))
+        throw new UsageError("--critic-index and --critic-vote apply to --scorer critic only");
       const verifyOpts = scorerName === "prm" ? null : verifyOptionsFromFlags(v);
       const samples = scorerName === "critic" ? (v.samples ? verifyOpts!.samples : 8) : verifyOpts?.samples;
       const role = scorerName === "prm" ? "prm" : "verifier";
@@ -184,6 +197,9 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
               template: v.template ? vo.template : undefined,
               samples,
               temperature: v.temperature ? vo.temperature : undefined,
+              topP: v["top-p"] ? vo.topP : undefined,
+              criticIndex: enumFlag(v, "critic-index", CRITIC_INDEX_RULES),
+              tieRule: enumFlag(v, "critic-vote", CRITIC_TIE_RULES),
               model: modelName,
             });
         }
