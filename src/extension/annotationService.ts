@@ -21,7 +21,7 @@ import { buildAnnotations, type ProgressView, type TraceAnnotations, type Verifi
 import { errorMessage } from "../core/errors";
 import type { Trace } from "../core/trace";
 import type { ScoreResult } from "../engines/engine";
-import { HAS_SCORES } from "./commandIds";
+import { CommandId, HAS_SCORES } from "./commandIds";
 import type { Configuration } from "./configuration";
 import { isDemoModel } from "./demoModel";
 import type { EngineHost } from "./engineHost";
@@ -305,7 +305,7 @@ export class AnnotationService implements vscode.Disposable {
     const choose = "Choose Model…";
     void vscode.window.showErrorMessage(`StepLens: scoring failed: ${message}`, output, choose).then((pick) => {
       if (pick === output) this.log.show(true);
-      else if (pick === choose) void vscode.commands.executeCommand("steplens.chooseModel", "prm");
+      else if (pick === choose) void vscode.commands.executeCommand(CommandId.chooseModel, "prm");
     });
   }
 
