@@ -6,7 +6,8 @@
  *   not be parsed count as "gave no verdict" for every step (so "6 of 8" always means of all 8 run).
  * - The step's verdict and chosen critique come from the pipeline's final verdicts (the meta-critique's
  *   merged verification when there is one, else the aggregate and its explanation).
- * - Every parsed verification's critique of the step is kept for related information.
+ * - Every parsed verification's critique of the step is kept for related information, and every
+ *   verification's verdict on it (malformed samples included) for the inspector's agreement matrix.
  */
 import type { VerifyResult } from "../verify/verifyPipeline";
 import type { VerificationStepView, VerificationView } from "./stepAnnotations";
@@ -22,11 +23,16 @@ export function verificationViewOf(result: VerifyResult, model?: string): Verifi
     const incorrect = agg?.incorrect ?? 0;
     const verdictValue = fin?.verdict ?? agg?.verdict ?? "not-given";
     const critiques: NonNullable<VerificationStepView["critiques"]> = [];
+    const cells: NonNullable<VerificationStepView["cells"]> = [];
     for (const sample of result.samples) {
-      if (!sample.parse.ok) continue;
-      const s = sample.parse.steps.find((p) => p.index === index);
-      if (!s || s.critique.trim() === "") continue;
-      critiques.push({ verifier: sample.sample, text: s.critique, verdict: s.verdict === "not-given" ? null : s.verdict });
+      if (!sample.parse.ok) {
+        cells.push({ verifier: sample.sample, verdict: "malformed", critique: "" });
+        continue;
+      }
+      const parsed = sample.parse.steps.find((p) => p.index === index);
+      cells.push({ verifier: sample.sample, verdict: parsed?.verdict ?? "not-given", critique: parsed?.critique ?? "" });
+      if (!parsed || parsed.critique.trim() === "") continue;
+      critiques.push({ verifier: sample.sample, text: parsed.critique, verdict: parsed.verdict === "not-given" ? null : parsed.verdict });
     }
     const chosenText = fin?.critique?.trim() ? fin.critique : null;
     steps.push({
@@ -37,6 +43,7 @@ export function verificationViewOf(result: VerifyResult, model?: string): Verifi
       verdict: verdictValue === "not-given" ? "unknown" : verdictValue,
       critique: chosenText !== null && chosenVerifier !== null ? { verifier: chosenVerifier, text: chosenText } : null,
       critiques,
+      cells,
     });
   }
   return {

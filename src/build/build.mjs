@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds the three bundles with esbuild (type-checking is separate: `npm run typecheck`):
+// Builds the bundles with esbuild (type-checking is separate: `npm run typecheck`):
 //   dist/extension.js  extension host (CJS; `vscode` and `node-llama-cpp` external, the latter loaded with await import())
 //   dist/cli.js        the `steplens` CLI (CJS, shebang)
 //   dist/webview.js    the inspector webview (browser IIFE)
+//   dist/dashboard.js  the dataset dashboard webview (browser IIFE); dist/katex.css + dist/katex-fonts/ for the inspector's math
 // Flags: --watch, --tests (also builds test/unit, test/vscode and test/vscode-untrusted into out/test), --production (minify, no sourcemaps)
 import esbuild from "esbuild";
 import fs from "node:fs";
@@ -46,6 +47,9 @@ const builds = [
   { ...common, entryPoints: ["src/extension/main.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals },
   { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals, banner: { js: "#!/usr/bin/env node" }, define: { ...common.define, STEPLENS_CLI_ENTRY: "true" } },
   { ...common, entryPoints: ["webview/main.ts"], outfile: "dist/webview.js", platform: "browser", format: "iife", target: "es2022" },
+  // The dataset dashboard webview, and KaTeX's CSS with its fonts (served from dist/ by asWebviewUri: no network).
+  { ...common, entryPoints: ["webview/dashboard.ts"], outfile: "dist/dashboard.js", platform: "browser", format: "iife", target: "es2022" },
+  { ...common, entryPoints: ["webview/katex.css"], outfile: "dist/katex.css", sourcemap: false, minify: true, loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" }, assetNames: "katex-fonts/[name]-[hash]" },
 ];
 
 function listTests(dir) {

@@ -58,6 +58,8 @@ export const CommandId = {
   loadPredictions: "steplens.loadPredictions",
   /** Shows the next page of a large dataset's records (tree item). */
   showMoreRecords: "steplens.showMoreRecords",
+  /** "StepLens: Open Dataset Dashboard" — score distributions, ProcessBench metrics and a live threshold for a dataset (argument: tree node, file, or `{dataset, scores?}`). */
+  openDatasetDashboard: "steplens.openDatasetDashboard",
 
   // ---- pipelines (integrated terminals / tasks; argument: optional choices object, see pipelineCommands.ts)
   /** "StepLens: Synthesize Training Data…" — `steplens synthesize` in a task terminal. */

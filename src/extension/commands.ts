@@ -9,6 +9,7 @@ import { errorMessage } from "../core/errors";
 import { setStepLabel } from "./codeActions";
 import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
+import { openDashboardCommand } from "./dashboardPanel";
 import { filterByLabel, filterByScore, openDatasetCommand, pickDataset } from "./datasetTree";
 import { useDemoModel } from "./demoModel";
 import { API_KEY_SECRET, setApiKey } from "./engineHost";
@@ -97,6 +98,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 
   // datasets
   { id: CommandId.openDataset, run: (ctx, uri) => openDatasetCommand(ctx, uri) },
+  { id: CommandId.openDatasetDashboard, run: (ctx, arg) => openDashboardCommand(ctx, ctx.dashboard, arg) },
   {
     id: CommandId.openRecord,
     run: async (ctx, ref) => {

@@ -13,6 +13,7 @@ import { AnnotationService, type LandedScore } from "./annotationService";
 import { Configuration } from "./configuration";
 import { DatasetTree } from "./datasetTree";
 import { EngineHost, type EngineSnapshot } from "./engineHost";
+import { DashboardPanel } from "./dashboardPanel";
 import { InspectorPanel } from "./inspectorPanel";
 import { LabelStores } from "./labelStores";
 import { RecordDocuments } from "./recordDocuments";
@@ -38,6 +39,9 @@ export interface StepLensApi {
   datasets: DatasetTree;
   /** The state the inspector last showed (null when closed). */
   inspectorState(): InspectorState | null;
+  /** The inspector and dataset dashboard panels (tests send them webview messages and read what they sent). */
+  inspector: InspectorPanel;
+  dashboard: DashboardPanel;
 }
 
 export class StepLensContext implements vscode.Disposable {
@@ -50,6 +54,7 @@ export class StepLensContext implements vscode.Disposable {
   readonly datasets: DatasetTree;
   readonly records: RecordDocuments;
   readonly inspector: InspectorPanel;
+  readonly dashboard: DashboardPanel;
   private readonly owned: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -63,6 +68,7 @@ export class StepLensContext implements vscode.Disposable {
     this.datasets = this.own(new DatasetTree(this));
     this.records = this.own(new RecordDocuments(this.traces, (file) => this.datasets.indexOf(file)));
     this.inspector = this.own(new InspectorPanel(this));
+    this.dashboard = this.own(new DashboardPanel(this));
   }
 
   /** Takes ownership of `disposable` (disposed with the context, last owned first). */
@@ -86,6 +92,8 @@ export class StepLensContext implements vscode.Disposable {
       engineStatus: () => this.engines.snapshot(),
       datasets: this.datasets,
       inspectorState: () => this.inspector.lastState,
+      inspector: this.inspector,
+      dashboard: this.dashboard,
     };
   }
 

@@ -5,6 +5,7 @@ import { registerCodeActions } from "./codeActions";
 import { registerCodeLens } from "./codeLens";
 import { registerCommands } from "./commands";
 import type { StepLensContext } from "./context";
+import { registerWebviewSerializers } from "./dashboardPanel";
 import { registerDatasetView } from "./datasetTree";
 import { registerDecorations } from "./decorations";
 import { registerDiagnostics } from "./diagnostics";
@@ -27,6 +28,7 @@ export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vsc
   { name: "status bar", start: registerStatusBar },
   { name: "datasets view", start: registerDatasetView },
   { name: "commands", start: (ctx) => registerCommands(ctx) },
+  { name: "webview panel serializers", start: registerWebviewSerializers },
   { name: "pipeline commands", start: (ctx) => registerCommands(ctx, PIPELINE_COMMANDS) },
   { name: "task provider", start: registerTaskProvider },
 ];

@@ -1,58 +1,39 @@
 /**
- * The inspector: a webview panel (dist/webview.js, webview/main.ts) with a trace's score chart, the
- * verifier agreement chart and a steps table. The host builds an InspectorState (plain data,
- * src/inspector/protocol.ts) from the annotations and sends it whenever they change; the webview
- * asks to reveal a step or to run Score / Verify, and every message it sends is validated with
- * `parseWebviewMessage` (it is not trusted either).
+ * The trace inspector: a webview panel (dist/webview.js from webview/main.ts) with the step-score
+ * chart, the verifier × step agreement matrix, PAV progress and the steps in full with rendered math.
+ * The host builds an InspectorState (src/inspector/traceView.ts, plain data) from the annotations and
+ * sends it whenever they change; it follows the editor's cursor (the step under it is highlighted)
+ * and the webview's clicks reveal steps in the editor. Actions run the editor's own commands (score,
+ * verify, estimate progress, label a step), so the two never disagree. Every message from the
+ * webview is validated (`parseInspectorMessage`).
  *
- * Strict CSP: `default-src 'none'`, the one script by nonce, styles only from media/inspector.css
- * (through asWebviewUri), `localResourceRoots` limited to dist/ and media/. Trace text travels as
- * data and is rendered with textContent only.
+ * Strict CSP: `default-src 'none'`, the one script by nonce, styles and KaTeX's fonts only from
+ * dist/ and media/ (asWebviewUri), no eval. A serializer restores the panel after a window reload.
  */
 import crypto from "node:crypto";
 import path from "node:path";
 import * as vscode from "vscode";
-import type { TraceAnnotations } from "../annotations/stepAnnotations";
-import type { Trace } from "../core/trace";
-import { parseWebviewMessage, type HostToWebview, type InspectorState } from "../inspector/protocol";
+import { stepAtPosition } from "../annotations/stepAnnotations";
+import { parseInspectorMessage, type InspectorHostMessage, type InspectorState, type InspectorWebviewMessage } from "../inspector/protocol";
+import { traceViewOf, type ProgressLike } from "../inspector/traceView";
 import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { toRange } from "./ranges";
-import { preview } from "./stepLabels";
 import { fileLabel } from "./traceDocuments";
 
 export const INSPECTOR_VIEW_TYPE = "steplens.inspector";
+/** The progress engineer's command; the inspector offers it once it is registered. */
+export const ESTIMATE_PROGRESS_COMMAND = "steplens.estimateProgress";
 
-/** The inspector's state for a trace and its annotations (plain data; previews are plain text). */
-export function inspectorState(title: string, trace: Trace, a: TraceAnnotations, tau: number): InspectorState {
-  return {
-    title,
-    demo: a.demo,
-    threshold: a.threshold,
-    // A model path is shown by its file name (the hover and status have the full path).
-    model: a.model && /[\\/]/.test(a.model) && !/^hf:/i.test(a.model) ? path.basename(a.model) : a.model,
-    samples: a.verifierSamples,
-    tau,
-    firstError: a.firstError ? a.firstError.index : -1,
-    steps: a.steps.map((s) => ({
-      index: s.index,
-      preview: preview(trace.steps[s.index]?.text ?? "", 140),
-      score: s.score,
-      verdicts: s.verifiers ? { incorrect: s.verifiers.incorrect, correct: s.verifiers.correct, missing: s.verifiers.missing } : null,
-      label: s.label,
-      isFirstError: s.isFirstError,
-    })),
-  };
-}
-
-export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string): string {
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "dist", "webview.js"));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "inspector.css"));
+/** The HTML shell of a StepLens webview: strict CSP, one nonce'd script, local styles (KaTeX's included). */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opts: { script: string; title: string; nonce?: string }): string {
+  const nonce = opts.nonce ?? crypto.randomBytes(16).toString("base64");
+  const uri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource} data:`,
+    `img-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join("; ");
   return `<!DOCTYPE html>
@@ -61,29 +42,51 @@ export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri,
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>StepLens Inspector</title>
+<link rel="stylesheet" href="${uri("dist", "katex.css")}">
+<link rel="stylesheet" href="${uri("media", "inspector.css")}">
+<title>${opts.title}</title>
 </head>
 <body>
-<div id="root"><p class="empty">Loading…</p></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
+<main id="root" aria-live="off"><p class="empty">Loading…</p></main>
+<script nonce="${nonce}" src="${uri("dist", opts.script)}"></script>
 </body>
 </html>`;
+}
+
+/** Kept for callers of the first inspector: the inspector's HTML. */
+export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string): string {
+  return webviewHtml(webview, extensionUri, { script: "webview.js", title: "StepLens Inspector", nonce });
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
+  };
 }
 
 export class InspectorPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private document: vscode.TextDocument | undefined;
   private ready = false;
+  private focused = -1;
+  private progressCommand = false;
+  private readonly progressByUri = new Map<string, ProgressLike>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private panelSubscriptions: vscode.Disposable[] = [];
   /** The last state sent (tests read it). */
   lastState: InspectorState | null = null;
+  /** Messages sent to the webview, newest last (tests read them; at most 50). */
+  readonly sent: InspectorHostMessage[] = [];
+  /** Milliseconds from creating the panel to the webview's first drawn chart, once it reported it. */
+  firstRenderMs: number | null = null;
+  private createdAt = 0;
 
   constructor(private readonly ctx: StepLensContext) {
     this.subscriptions.push(
       ctx.annotations.onDidChange((uri) => {
-        if (this.document && uri.toString() === this.document.uri.toString()) this.post();
+        if (this.document && uri.toString() === this.document.uri.toString()) void this.post();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (this.document && d.uri.toString() === this.document.uri.toString()) {
@@ -91,80 +94,149 @@ export class InspectorPanel implements vscode.Disposable {
           this.send({ type: "empty", reason: "The trace was closed. Open a trace and run “StepLens: Open Inspector”." });
         }
       }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.cursorMoved(e)),
     );
   }
 
   /** Shows the inspector for `document` (creating the panel beside the editor the first time). */
   show(document: vscode.TextDocument): void {
     this.document = document;
+    this.focused = -1;
     if (!this.panel) {
-      const extensionUri = this.ctx.extension.extensionUri;
-      this.panel = vscode.window.createWebviewPanel(
-        INSPECTOR_VIEW_TYPE,
-        this.title(document),
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        {
-          enableScripts: true,
-          retainContextWhenHidden: false,
-          localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
-        },
-      );
-      this.panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "icon.png");
-      this.ready = false;
-      this.panelSubscriptions = [
-        this.panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-        this.panel.onDidDispose(() => {
-          for (const s of this.panelSubscriptions) s.dispose();
-          this.panelSubscriptions = [];
-          this.panel = undefined;
-          this.lastState = null;
-        }),
-      ];
-      this.panel.webview.html = inspectorHtml(this.panel.webview, extensionUri, crypto.randomBytes(16).toString("base64"));
+      const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, this.title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.ctx.extension.extensionUri));
+      this.attach(panel);
     } else {
       this.panel.title = this.title(document);
       this.panel.reveal(undefined, true);
-      this.post();
+      void this.post();
     }
+  }
+
+  /** The serializer's entry: a panel restored after a reload, with the state the webview saved. */
+  async restore(panel: vscode.WebviewPanel, saved: unknown): Promise<void> {
+    const uri = typeof saved === "object" && saved !== null ? (saved as { state?: { uri?: unknown } }).state?.uri : undefined;
+    if (this.panel) {
+      // One inspector at a time: a second restored panel closes.
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(this.ctx.extension.extensionUri);
+    if (typeof uri === "string") {
+      try {
+        this.document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri, true));
+        panel.title = this.title(this.document);
+      } catch (e) {
+        this.ctx.log.warn(`inspector: cannot reopen ${uri} after the reload (${(e as Error).message})`);
+      }
+    }
+    this.attach(panel);
+  }
+
+  /** Progress from the progress pipeline for a trace (shown until the document's annotations carry their own). */
+  setProgress(uri: vscode.Uri, progress: ProgressLike | null): void {
+    if (progress) this.progressByUri.set(uri.toString(), progress);
+    else this.progressByUri.delete(uri.toString());
+    if (this.document?.uri.toString() === uri.toString()) void this.post();
   }
 
   get isOpen(): boolean {
     return this.panel !== undefined;
   }
 
-  private title(document: vscode.TextDocument): string {
-    return `Inspector: ${path.basename(document.uri.path)}`;
-  }
-
-  private receive(raw: unknown): void {
-    const m = parseWebviewMessage(raw);
+  /** Handles one message as if the webview had sent it (the webview's channel, and the tests). */
+  async receive(raw: unknown): Promise<void> {
+    const m = parseInspectorMessage(raw);
     if (!m) {
       this.ctx.log.warn(`inspector: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
+    await this.handle(m);
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    const extensionUri = this.ctx.extension.extensionUri;
+    this.panel = panel;
+    this.createdAt = performance.now();
+    this.firstRenderMs = null;
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "icon.png");
+    this.ready = false;
+    this.panelSubscriptions = [
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      panel.onDidDispose(() => {
+        for (const s of this.panelSubscriptions) s.dispose();
+        this.panelSubscriptions = [];
+        this.panel = undefined;
+        this.lastState = null;
+      }),
+    ];
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: "webview.js", title: "StepLens Inspector" });
+  }
+
+  private title(document: vscode.TextDocument): string {
+    return `Inspector: ${path.basename(document.uri.path)}`;
+  }
+
+  private async handle(m: InspectorWebviewMessage): Promise<void> {
     const document = this.document;
-    if (m.type === "ready") {
-      this.ready = true;
-      this.post();
-    } else if (m.type === "reveal" && document) {
-      const trace = this.ctx.traces.get(document);
-      const step = trace?.steps[m.step];
-      if (!step?.range) return;
-      const range = toRange(step.range);
-      void vscode.window.showTextDocument(document, { viewColumn: this.editorColumn(document), selection: new vscode.Range(range.start, range.start) }).then((editor) => {
+    switch (m.type) {
+      case "ready":
+        this.ready = true;
+        await this.post();
+        return;
+      case "rendered":
+        this.firstRenderMs ??= performance.now() - this.createdAt;
+        return;
+      case "reveal": {
+        if (!document) return;
+        const step = this.ctx.traces.get(document)?.steps[m.step];
+        if (!step?.range) return;
+        const range = toRange(step.range);
+        this.focused = m.step;
+        const editor = await vscode.window.showTextDocument(document, { viewColumn: this.editorColumn(document), selection: new vscode.Range(range.start, range.start) });
         editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      });
-    } else if (m.type === "run" && document) {
-      const command = m.action === "score" ? CommandId.score : CommandId.verify;
-      void vscode.commands.executeCommand(command, { uri: document.uri.toString() });
+        return;
+      }
+      case "run": {
+        if (!document) return;
+        const command = m.action === "score" ? CommandId.score : m.action === "verify" ? CommandId.verify : ESTIMATE_PROGRESS_COMMAND;
+        if (m.action === "progress" && !(await this.hasProgressCommand())) {
+          void vscode.window.showInformationMessage("StepLens: progress estimation is not available in this version.");
+          return;
+        }
+        await vscode.commands.executeCommand(command, { uri: document.uri.toString() });
+        return;
+      }
+      case "label": {
+        if (!document) return;
+        const command = { correct: CommandId.markStepCorrect, incorrect: CommandId.markStepIncorrect, "first-error": CommandId.markStepFirstError, clear: CommandId.clearStepLabel }[m.label];
+        await vscode.commands.executeCommand(command, { uri: document.uri.toString(), step: m.step });
+        return;
+      }
     }
+  }
+
+  private async hasProgressCommand(): Promise<boolean> {
+    if (!this.progressCommand) this.progressCommand = (await vscode.commands.getCommands(true)).includes(ESTIMATE_PROGRESS_COMMAND);
+    return this.progressCommand;
+  }
+
+  /** The editor's cursor moved: the inspector highlights the step under it. */
+  private cursorMoved(e: vscode.TextEditorSelectionChangeEvent): void {
+    if (!this.panel || !this.document || e.textEditor.document !== this.document) return;
+    const a = this.ctx.annotations.annotations(this.document);
+    const pos = e.selections[0]?.active;
+    if (!a || !pos) return;
+    const step = stepAtPosition(a, pos.line, pos.character)?.index ?? -1;
+    if (step === this.focused) return;
+    this.focused = step;
+    if (step >= 0) this.send({ type: "focusStep", step });
   }
 
   private editorColumn(document: vscode.TextDocument): vscode.ViewColumn | undefined {
     return vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
   }
 
-  private post(): void {
+  private async post(): Promise<void> {
     if (!this.panel) return;
     const document = this.document;
     if (!document) {
@@ -177,13 +249,22 @@ export class InspectorPanel implements vscode.Disposable {
       this.send({ type: "empty", reason: `${path.basename(fileLabel(document.uri))} is not a trace StepLens can read.` });
       return;
     }
-    const state = inspectorState(path.basename(document.uri.path), trace, annotations, this.ctx.configuration.current.verify.tau);
+    const trusted = vscode.workspace.isTrusted;
+    const state = traceViewOf(trace, annotations, {
+      uri: document.uri.toString(),
+      title: path.basename(document.uri.path),
+      tau: this.ctx.configuration.current.verify.tau,
+      progress: annotations.steps.some((s) => s.progress) ? null : (this.progressByUri.get(document.uri.toString()) ?? null),
+      actions: { score: trusted, verify: trusted, progress: trusted && (await this.hasProgressCommand()), label: true },
+    });
     this.lastState = state;
     this.send({ type: "state", state });
   }
 
-  private send(message: HostToWebview): void {
+  private send(message: InspectorHostMessage): void {
     if (!this.panel || !this.ready) return;
+    this.sent.push(message);
+    if (this.sent.length > 50) this.sent.splice(0, this.sent.length - 50);
     void this.panel.webview.postMessage(message);
   }
 
@@ -192,4 +273,11 @@ export class InspectorPanel implements vscode.Disposable {
     for (const s of this.panelSubscriptions) s.dispose();
     this.panel?.dispose();
   }
+}
+
+/** Restores inspector panels after a window reload. */
+export function registerInspectorSerializer(ctx: StepLensContext): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+    deserializeWebviewPanel: (panel, state) => ctx.inspector.restore(panel, state),
+  });
 }
