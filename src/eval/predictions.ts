@@ -5,8 +5,10 @@
  * torn last line (the process was killed mid-write) is cut off before appending again.
  */
 import fs from "node:fs";
+import path from "node:path";
 import readline from "node:readline";
 import { StepLensError, throwIfAborted } from "../core/errors";
+import { AtomicFile, checkWritePath, openAppendSafe } from "../core/safeFs";
 
 export interface LineProblem {
   line: number;
@@ -110,6 +112,7 @@ export async function readPredictions(file: string, opts: { signal?: AbortSignal
  * Returns the number of bytes removed (0 when the file is whole or absent).
  */
 export function repairTornTail(file: string): number {
+  checkWritePath(file, path.dirname(path.resolve(file))); // never truncate through a link
   if (!fs.existsSync(file)) return 0;
   const size = fs.statSync(file).size;
   if (size === 0) return 0;
@@ -139,12 +142,12 @@ export function repairTornTail(file: string): number {
   }
 }
 
-/** Append-only JSONL writer: each record is one `write` of one whole line. */
+/** Append-only JSONL writer: each record is one `write` of one whole line (never through a link: src/core/safeFs.ts). */
 export class JsonlAppender {
   private fd: number | null;
 
   constructor(readonly file: string) {
-    this.fd = fs.openSync(file, "a");
+    this.fd = openAppendSafe(file, path.dirname(path.resolve(file)));
   }
 
   append(record: object): void {
@@ -160,8 +163,8 @@ export class JsonlAppender {
 
 /** Writes a whole predictions file (replacing it): one {"id", "prediction"} line per entry. */
 export function writePredictionsFile(file: string, entries: Iterable<[string, number]>): number {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, "w");
+  // Atomic (temp + fsync + rename), never through a link: src/core/safeFs.ts.
+  const out = new AtomicFile(file, path.dirname(path.resolve(file)));
   let n = 0;
   try {
     let buf = "";
@@ -169,14 +172,15 @@ export function writePredictionsFile(file: string, entries: Iterable<[string, nu
       buf += JSON.stringify({ id, prediction }) + "\n";
       n++;
       if (buf.length > 1 << 16) {
-        fs.writeSync(fd, buf);
+        out.write(buf);
         buf = "";
       }
     }
-    if (buf) fs.writeSync(fd, buf);
-  } finally {
-    fs.closeSync(fd);
+    if (buf) out.write(buf);
+  } catch (e) {
+    out.abort();
+    throw e;
   }
-  fs.renameSync(tmp, file);
+  out.commit();
   return n;
 }

@@ -1,6 +1,9 @@
 /**
  * Runs a scorer over ProcessBench and computes the metric. Resumable:
- * - `<out>/run.json` records the scorer's settings; resuming with different ones is refused;
+ * - `<out>` is locked for the run (`.steplens-lock`, src/core/folderLock.ts): a second run on the same
+ *   folder is refused with the pid and command of the first, so no id is written twice;
+ * - `<out>/run.json` records the scorer's settings (written atomically); resuming with different ones
+ *   is refused; a damaged one never forces deleting finished results (see loadRunConfig);
  * - `<out>/raw.jsonl` is append-only, one whole line per finished item
  *   (`{"id", "subset", ...scorer record}`); it is read back on start, a torn last line (killed mid-write)
  *   is cut off, and finished items are not computed again;
@@ -13,6 +16,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CancelledError, errorMessage, StepLensError, throwIfAborted } from "../core/errors";
+import { acquireFolderLock } from "../core/folderLock";
+import { readFileSafe, writeFileAtomic } from "../core/safeFs";
 import type { RunOptions } from "../core/progress";
 import { type BadRecord, type BenchItem, readProcessBench, type SubsetFile } from "./processbenchData";
 import { ProcessBenchAccumulator, type ProcessBenchMetrics } from "./processbenchMetric";
@@ -59,14 +64,36 @@ function sameConfig(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function loadRunConfig(outDir: string, config: Record<string, unknown>): void {
+/**
+ * Checks `run.json` against the settings, or writes it (atomically) for a new run. A damaged run.json
+ * never costs the finished items: with no results yet it is simply rewritten; with results, the error
+ * says how to resume without deleting them (move run.json aside: it is then written afresh from the
+ * settings given, and raw.jsonl is resumed).
+ */
+function loadRunConfig(outDir: string, config: Record<string, unknown>, rawFile: string): void {
   const file = path.join(outDir, "run.json");
-  if (fs.existsSync(file)) {
+  const text = readFileSafe(file, outDir);
+  if (text !== null) {
     let saved: unknown;
+    let damage: string | null = null;
     try {
-      saved = JSON.parse(fs.readFileSync(file, "utf8")).config;
+      const parsed = JSON.parse(text) as { config?: unknown };
+      if (typeof parsed !== "object" || parsed === null || !("config" in parsed)) damage = "it has no 'config'";
+      else saved = parsed.config;
     } catch (e) {
-      throw new StepLensError(`cannot read run.json: ${(e as Error).message}`, { file, hint: "Delete it (and raw.jsonl) to start over, or use another --out." });
+      damage = (e as Error).message;
+    }
+    if (damage !== null) {
+      const finished = countLines(rawFile);
+      if (finished === 0) {
+        writeRunJson(file, outDir, config); // nothing finished yet: nothing to protect
+        return;
+      }
+      throw new StepLensError(`run.json is damaged (${damage}); the ${finished} finished item${finished === 1 ? "" : "s"} in raw.jsonl are kept`, {
+        file,
+        code: "run-json-damaged",
+        hint: `To resume with the settings you gave now, move it aside (mv '${file}' '${file}.damaged') and rerun: a new run.json is written and raw.jsonl is resumed. Only do so if these are the settings the run used; otherwise use another --out.`,
+      });
     }
     if (!sameConfig(saved, config))
       throw new StepLensError(`this folder holds a run with other settings (${JSON.stringify(saved)}; now ${JSON.stringify(config)})`, {
@@ -75,7 +102,17 @@ function loadRunConfig(outDir: string, config: Record<string, unknown>): void {
       });
     return;
   }
-  fs.writeFileSync(file, JSON.stringify({ config, created: new Date().toISOString() }, null, 2) + "\n");
+  writeRunJson(file, outDir, config);
+}
+
+function writeRunJson(file: string, outDir: string, config: Record<string, unknown>): void {
+  writeFileAtomic(file, outDir, JSON.stringify({ config, created: new Date().toISOString() }, null, 2) + "\n");
+}
+
+/** Non-empty lines of a file (0 when missing). */
+function countLines(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").length;
 }
 
 async function readDone(rawFile: string, signal?: AbortSignal): Promise<Map<string, RawLine>> {
@@ -97,9 +134,19 @@ function predictionOf(rec: RawLine | undefined, threshold: number | null): numbe
 
 export async function runProcessBench(opts: RunnerOptions): Promise<RunnerResult> {
   const { scorer, outDir } = opts;
-  fs.mkdirSync(outDir, { recursive: true });
-  loadRunConfig(outDir, scorer.config);
+  // One run per folder: a second one (same --out) is refused, naming the process that holds it.
+  const lock = acquireFolderLock(outDir, { command: "steplens eval processbench" });
+  try {
+    return await runLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(opts: RunnerOptions): Promise<RunnerResult> {
+  const { scorer, outDir } = opts;
   const rawFile = path.join(outDir, "raw.jsonl");
+  loadRunConfig(outDir, scorer.config, rawFile);
   const tornBytes = repairTornTail(rawFile);
   const done = await readDone(rawFile, opts.signal);
   const resumedIds = new Set(done.keys());
@@ -180,8 +227,9 @@ export async function runProcessBench(opts: RunnerOptions): Promise<RunnerResult
   const predictionsFile = path.join(outDir, "predictions.jsonl");
   writePredictionsFile(predictionsFile, predictions);
   const metrics = acc.result();
-  fs.writeFileSync(
+  writeFileAtomic(
     path.join(outDir, "metrics.json"),
+    outDir,
     JSON.stringify({ scorer: scorer.config, threshold, metrics, computed, resumed, failures: failures.length, undecided }, null, 2) + "\n",
   );
   opts.onProgress?.({ done: total, total, message: "done" });
