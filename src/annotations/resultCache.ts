@@ -15,6 +15,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../core/safeFs";
 
 const FORMAT_VERSION = 1;
 const KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -127,15 +128,8 @@ export class ResultCache<T> {
     const text = JSON.stringify({ v: FORMAT_VERSION, key, storedAt: new Date().toISOString(), value });
     const bytes = Buffer.byteLength(text);
     if (bytes > this.maxBytes) return; // would evict everything else and still not fit
-    await fs.mkdir(this.dir, { recursive: true });
-    const temp = path.join(this.dir, `${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    try {
-      await fs.writeFile(temp, text, "utf8");
-      await fs.rename(temp, this.fileOf(key));
-    } catch (e) {
-      await fs.rm(temp, { force: true });
-      throw e;
-    }
+    // Atomic (temp + rename) and never through a link or outside the cache folder: src/core/safeFs.ts.
+    writeFileAtomic(this.fileOf(key), this.dir, text, { fsync: false });
     this.touch(key, bytes);
     await this.evict(key);
   }

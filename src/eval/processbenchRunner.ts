@@ -133,7 +133,7 @@ function predictionOf(rec: RawLine | undefined, threshold: number | null): numbe
 }
 
 export async function runProcessBench(opts: RunnerOptions): Promise<RunnerResult> {
-  const { scorer, outDir } = opts;
+  const { outDir } = opts;
   // One run per folder: a second one (same --out) is refused, naming the process that holds it.
   const lock = acquireFolderLock(outDir, { command: "steplens eval processbench" });
   try {

@@ -12,6 +12,7 @@ import * as vscode from "vscode";
 import { HEAT_BUCKETS, heatIconFileName, heatIconSvg, type HeatThemeKind } from "../annotations/heatScale";
 import type { TraceAnnotations } from "../annotations/stepAnnotations";
 import type { StepLensContext } from "./context";
+import { writeFileAtomic } from "../core/safeFs";
 
 export function heatThemeKind(kind: vscode.ColorThemeKind): HeatThemeKind {
   switch (kind) {
@@ -39,7 +40,7 @@ function heatIcons(dir: string, theme: HeatThemeKind): vscode.Uri[] {
     } catch {
       current = null;
     }
-    if (current !== svg) fs.writeFileSync(file, svg, "utf8");
+    if (current !== svg) writeFileAtomic(file, dir, svg, { fsync: false }); // never through a link
     uris.push(vscode.Uri.file(file));
   }
   return uris;
