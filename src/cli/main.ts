@@ -15,6 +15,7 @@ import { verifyCommand } from "./commands/verify";
 import { evalCommand } from "./commands/eval";
 import { progressCommand } from "./commands/progress";
 import { gradeCommand } from "./commands/grade";
+import { searchCommand } from "./commands/search";
 import { exportCommand } from "./commands/export";
 import { synthesizeCommand } from "./commands/synthesize";
 
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CliCommand[] = [
   verifyCommand,
   evalCommand,
   gradeCommand,
+  searchCommand,
   progressCommand,
   synthesizeCommand,
   exportCommand,

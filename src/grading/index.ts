@@ -1,5 +1,5 @@
 /** Answer grading: one extractor, one equivalence test, one majority vote (see docs/grading.md). */
-export { extractAnswer, MAX_WHOLE_CHARS } from "./extractAnswer";
+export { extractAnswer, extractStatedAnswer, MAX_WHOLE_CHARS } from "./extractAnswer";
 export { cleanAnswer } from "./cleanAnswer";
 export { answersEqual, normalizeAnswer } from "./equivalence";
 export { majorityAnswer, groupAnswers, type MajorityAnswer } from "./majority";

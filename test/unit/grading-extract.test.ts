@@ -16,6 +16,8 @@ const CASES: [string, string | null][] = [
   ["Thus the final answer is $x = 3.5$", "x = 3.5"],
   ["so the answer is: 12 dollars.", "12"],
   ["42", "42"],
+  ["Natalia sold 48/2 = 24 clips in May.\nNatalia sold 48+24 = 72 clips.\n#### 72", "72"],
+  ["#### 1,000", "1,000"],
   ["  $-3$  ", "-3"],
   ["\\(\\frac{3}{4}\\)", "\\frac{3}{4}"],
   ["\\boxed{\\text{Tuesday}}", "Tuesday"],
