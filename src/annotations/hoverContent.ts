@@ -96,7 +96,8 @@ export function buildHover(annotations: TraceAnnotations, step: StepAnnotation, 
     const relation = step.belowThreshold ? "&lt;" : "≥";
     let line = `**PRM** ${escapeMarkdown(step.scoreText)} ${relation} ${escapeMarkdown(formatThreshold(annotations.threshold))} threshold ${step.belowThreshold ? "✗" : "✓"}`;
     if (step.margin !== null) line += ` · margin ${signed(step.margin)}`;
-    if (annotations.model) line += `  \nmodel ${codeSpan(annotations.model)}`;
+    // The model's name only (a full path takes three lines in a narrow hover; the status bar's details show it).
+    if (annotations.model) line += `  \nmodel ${codeSpan(modelDisplayName(annotations.model))}`;
     if (annotations.adapter) line += ` · adapter ${escapeMarkdown(annotations.adapter)}`;
     if (annotations.demo) line += `  \n*${escapeMarkdown(DEMO_NOTICE)}*`;
     paragraphs.push(line);
@@ -113,14 +114,15 @@ export function buildHover(annotations: TraceAnnotations, step: StepAnnotation, 
   // PAV progress.
   if (step.progress) {
     const p = step.progress;
-    let line = `**Progress** Q ${num(p.qBefore)} → ${num(p.qAfter)} · advantage ${signed(p.advantage)}`;
+    const level = annotations.progressConfidence !== null ? `${escapeMarkdown(String(Math.round(annotations.progressConfidence * 100)))}% ` : "";
+    let line = `**Progress** Q ${num(p.qBefore)} → ${num(p.qAfter)}`;
+    if (p.qInterval) line += ` (${level}interval ${num(p.qInterval[0])} to ${num(p.qInterval[1])})`;
+    line += ` · advantage ${signed(p.advantage)}`;
     const extras: string[] = [];
-    if (p.interval) {
-      const level = annotations.progressConfidence !== null ? `${escapeMarkdown(String(Math.round(annotations.progressConfidence * 100)))}% ` : "";
-      extras.push(`${level}interval ${signed(p.interval[0])} to ${signed(p.interval[1])}`);
-    }
+    if (p.interval) extras.push(`${level}interval ${signed(p.interval[0])} to ${signed(p.interval[1])}`);
     if (p.rollouts !== undefined) extras.push(`${escapeMarkdown(String(p.rollouts))} rollouts`);
     if (extras.length) line += ` (${extras.join(", ")})`;
+    if (annotations.progressDemo) line += `  \n*${escapeMarkdown(DEMO_NOTICE)}*`;
     paragraphs.push(line);
   }
 
@@ -164,4 +166,11 @@ export function buildHover(annotations: TraceAnnotations, step: StepAnnotation, 
   }
 
   return { markdown: paragraphs.join("\n\n"), commands };
+}
+
+/** A model setting as a short name: a file path becomes its file name, URIs and names stay as they are. */
+export function modelDisplayName(model: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(model) && !/^[a-z]:[\\/]/i.test(model)) return model; // hf:…, http://…
+  const parts = model.split(/[\\/]/);
+  return parts[parts.length - 1] || model;
 }

@@ -1,26 +1,20 @@
 /**
  * CodeLens over a trace (on its first line): Score · Verify ×K · Inspect, then a summary of what the
  * annotations say (the first error and who decided it, or "no error found"; "demo" for the demo
- * model). Progress (PAV rollouts) has no pipeline in StepLens yet, so it has no lens: nothing is shown
- * that cannot run. Toggled by steplens.annotations.codeLens.
+ * model). The Progress lens (PAV rollouts) comes from progressService.ts. Toggled by
+ * steplens.annotations.codeLens.
+ *
+ * A step whose first line is long (over LONG_LINE characters, src/annotations/longLineLenses.ts) would have its end-of-line score off
+ * screen; such a step also gets a lens above it with the same text, so the score is always visible
+ * without scrolling.
  */
 import * as vscode from "vscode";
+import { longLineStepLenses } from "../annotations/longLineLenses";
 import { DEMO_NOTICE, type TraceAnnotations } from "../annotations/stepAnnotations";
 import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
 
 const SOURCE = { label: "your label", verifiers: "verifiers", prm: "PRM" } as const;
-
-/** The summary lens's title, or null when there is nothing scored or verified yet. */
-export function summaryTitle(a: TraceAnnotations): string | null {
-  const scored = a.steps.some((s) => s.score !== null || s.verifiers !== null || s.label !== null);
-  if (!scored) return null;
-  let title = a.firstError ? `$(error) first error: Step ${a.firstError.index + 1} (${SOURCE[a.firstError.source]})` : "$(pass) no error found";
-  const unscored = a.steps.filter((s) => s.score === null).length;
-  if (a.model && unscored > 0) title += ` · ${unscored} step${unscored === 1 ? "" : "s"} not scored`;
-  if (a.demo) title += ` · ${DEMO_NOTICE}`;
-  return title;
-}
 
 class TraceCodeLensProvider implements vscode.CodeLensProvider {
   private readonly emitter = new vscode.EventEmitter<void>();
@@ -59,6 +53,10 @@ class TraceCodeLensProvider implements vscode.CodeLensProvider {
           ? { title: summary, tooltip: "Go to the first error", command: CommandId.goToStep, arguments: [first.index + 1] }
           : { title: summary, command: "" }),
       );
+    }
+    for (const s of longLineStepLenses(annotations, (l) => (l < document.lineCount ? document.lineAt(l).text.length : 0))) {
+      const at = new vscode.Range(s.line, 0, s.line, 0);
+      lenses.push(new vscode.CodeLens(at, { title: s.title, tooltip: "This step's score (its line is too long to show it at the end)", command: CommandId.openInspector, arguments: [arg] }));
     }
     return lenses;
   }

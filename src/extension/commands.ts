@@ -62,10 +62,17 @@ export const COMMANDS: readonly CommandSpec[] = [
       const t = await resolveStepTarget(ctx, arg, false);
       if (!t) return false;
       ctx.inspector.show(t.document);
+      ctx.walkthrough.mark("read");
       return true;
     },
   },
-  { id: CommandId.nextProblemStep, run: (ctx) => goToProblemStep(ctx, 1) },
+  {
+    id: CommandId.nextProblemStep,
+    run: (ctx) => {
+      ctx.walkthrough.mark("read");
+      return goToProblemStep(ctx, 1);
+    },
+  },
   { id: CommandId.previousProblemStep, run: (ctx) => goToProblemStep(ctx, -1) },
   {
     id: CommandId.clearCache,

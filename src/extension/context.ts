@@ -18,6 +18,7 @@ import { InspectorPanel } from "./inspectorPanel";
 import { LabelStores } from "./labelStores";
 import { RecordDocuments } from "./recordDocuments";
 import { TraceDocuments } from "./traceDocuments";
+import { type Milestone, WALKTHROUGH_CONTEXT, WalkthroughProgress } from "./walkthroughProgress";
 
 /** What `activate` returns: a small read-only API (also used by the integration tests). */
 export interface StepLensApi {
@@ -42,6 +43,8 @@ export interface StepLensApi {
   /** The inspector and dataset dashboard panels (tests send them webview messages and read what they sent). */
   inspector: InspectorPanel;
   dashboard: DashboardPanel;
+  /** The walkthrough milestones reached so far (what its steps tick on). */
+  walkthroughDone(): string[];
 }
 
 export class StepLensContext implements vscode.Disposable {
@@ -55,6 +58,7 @@ export class StepLensContext implements vscode.Disposable {
   readonly records: RecordDocuments;
   readonly inspector: InspectorPanel;
   readonly dashboard: DashboardPanel;
+  readonly walkthrough: WalkthroughProgress;
   private readonly owned: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -65,6 +69,8 @@ export class StepLensContext implements vscode.Disposable {
     this.engines = this.own(new EngineHost(this.configuration, extension.secrets, this.log));
     this.labels = this.own(new LabelStores(this.log));
     this.annotations = this.own(new AnnotationService(extension, this.configuration, this.traces, this.engines, this.labels, this.log));
+    this.walkthrough = this.own(new WalkthroughProgress(extension.globalState, this.configuration));
+    this.own(this.annotations.onDidScore(() => this.walkthrough.mark("scored")));
     this.datasets = this.own(new DatasetTree(this));
     this.records = this.own(new RecordDocuments(this.traces, (file) => this.datasets.indexOf(file)));
     this.inspector = this.own(new InspectorPanel(this));
@@ -94,6 +100,7 @@ export class StepLensContext implements vscode.Disposable {
       inspectorState: () => this.inspector.lastState,
       inspector: this.inspector,
       dashboard: this.dashboard,
+      walkthroughDone: () => (Object.keys(WALKTHROUGH_CONTEXT) as Milestone[]).filter((m) => this.walkthrough.has(m)),
     };
   }
 

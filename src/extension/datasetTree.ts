@@ -21,6 +21,8 @@ import { DatasetIndex, type DatasetFilter, type RecordSummary } from "../dataset
 import { CommandId, DATASETS_VIEW, HAS_DATASETS, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { parseRecordUri } from "./recordDocuments";
+import { datasetKey, indexSynthesisFolder, synthesisDirOf, synthesisRecordDescription, synthesisStepItem } from "./synthesisDataset";
+import type { SynthesisOverlay } from "../datasets/synthesisRecords";
 
 export const PAGE_SIZE = 200;
 
@@ -30,13 +32,16 @@ export interface OpenDataset {
   filter: DatasetFilter;
   /** Records shown (grows by PAGE_SIZE with "Show more…"). */
   shown: number;
+  /** A synthesis folder: its labels and verdicts (`file` is its solutions.jsonl). */
+  synthesis?: SynthesisOverlay;
 }
 
 export type DatasetNode =
   | { kind: "dataset"; dataset: OpenDataset }
   | { kind: "record"; dataset: OpenDataset; summary: RecordSummary }
   | { kind: "more"; dataset: OpenDataset; shown: number; total: number }
-  | { kind: "info"; dataset: OpenDataset; message: string };
+  | { kind: "info"; dataset: OpenDataset; message: string }
+  | { kind: "step"; dataset: OpenDataset; summary: RecordSummary; step: number };
 
 /** "step 3", "all correct", "—". */
 function firstErrorText(v: number | null): string {
@@ -74,7 +79,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   }
 
   get(file: string): OpenDataset | undefined {
-    return this.datasets.get(path.resolve(file));
+    return this.datasets.get(datasetKey(file));
   }
 
   /** The index of `file`, opening the dataset (with progress) when it is not open yet. */
@@ -84,7 +89,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
 
   /** Indexes `file` (one streaming pass, cancellable) and shows it in the tree. */
   open(file: string): Promise<OpenDataset> {
-    const abs = path.resolve(file);
+    const abs = datasetKey(file);
     const existing = this.datasets.get(abs);
     if (existing) return Promise.resolve(existing);
     let pending = this.opening.get(abs);
@@ -96,6 +101,8 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   }
 
   private async build(abs: string, filter: DatasetFilter = {}): Promise<OpenDataset> {
+    const synthesisDir = synthesisDirOf(abs);
+    if (synthesisDir) return this.buildSynthesis(synthesisDir, filter);
     const name = path.basename(abs);
     const config = this.ctx.configuration.current;
     const index = await withCancellableProgress(`StepLens: indexing ${name}`, ({ signal, onProgress }) =>
@@ -112,13 +119,26 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     this.ctx.log.info(`dataset ${name}: ${index.size} records (${index.detected.format}) indexed in ${index.stats.seconds.toFixed(2)} s, ${(index.memoryBytes() / 1048576).toFixed(1)} MB`);
     const dataset: OpenDataset = { file: abs, index, filter, shown: PAGE_SIZE };
     this.datasets.set(abs, dataset);
+    this.ctx.walkthrough.mark("datasetOpened");
+    void vscode.commands.executeCommand("setContext", HAS_DATASETS, true);
+    this.emitter.fire();
+    return dataset;
+  }
+
+  /** A synthesis folder as a dataset: its solutions, with the aggregated labels and the K verdicts per step. */
+  private async buildSynthesis(dir: string, filter: DatasetFilter): Promise<OpenDataset> {
+    const { index, overlay } = await indexSynthesisFolder(dir, this.ctx.configuration.current.prm.stepTag);
+    for (const p of index.problems().slice(0, 20)) this.ctx.log.warn(`synthesis folder ${path.basename(dir)}: ${errorMessage(p)}`);
+    this.ctx.log.info(`synthesis folder ${path.basename(dir)}: ${index.size} solutions, ${overlay.bySolution.size} with labels or verifications`);
+    const dataset: OpenDataset = { file: index.file, index, filter, shown: PAGE_SIZE, synthesis: overlay };
+    this.datasets.set(index.file, dataset);
     void vscode.commands.executeCommand("setContext", HAS_DATASETS, true);
     this.emitter.fire();
     return dataset;
   }
 
   close(file: string): void {
-    const abs = path.resolve(file);
+    const abs = datasetKey(file);
     if (!this.datasets.delete(abs)) return;
     void vscode.commands.executeCommand("setContext", HAS_DATASETS, this.datasets.size > 0);
     this.emitter.fire();
@@ -178,6 +198,8 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
 
   getChildren(node?: DatasetNode): DatasetNode[] {
     if (!node) return this.list().map((dataset) => ({ kind: "dataset", dataset }));
+    if (node.kind === "record" && node.dataset.synthesis && !node.summary.bad)
+      return Array.from({ length: node.summary.steps }, (_, step) => ({ kind: "step" as const, dataset: node.dataset, summary: node.summary, step }));
     if (node.kind !== "dataset") return [];
     const d = node.dataset;
     const matching = d.index.filter(d.filter);
@@ -202,6 +224,8 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
         item.contextValue = "steplensMore";
         return item;
       }
+      case "step":
+        return synthesisStepItem(node.dataset.synthesis!, node.summary, node.step);
       case "info": {
         const item = new vscode.TreeItem(node.message);
         item.iconPath = new vscode.ThemeIcon("info");
@@ -211,11 +235,12 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   }
 
   getParent(node: DatasetNode): DatasetNode | undefined {
+    if (node.kind === "step") return { kind: "record", dataset: node.dataset, summary: node.summary };
     return node.kind === "dataset" ? undefined : { kind: "dataset", dataset: node.dataset };
   }
 
   private datasetItem(d: OpenDataset): vscode.TreeItem {
-    const item = new vscode.TreeItem(path.basename(d.file), vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(d.synthesis ? `${path.basename(d.synthesis.dir)} (synthesis)` : path.basename(d.file), vscode.TreeItemCollapsibleState.Expanded);
     item.id = `dataset:${d.file}`;
     const total = d.index.filter(d.filter).length;
     const filter = describeFilter(d.filter);
@@ -252,6 +277,10 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
       if (labelled) md.appendText("Has human labels.\n");
       item.tooltip = md;
       item.command = { title: "Open Record", command: CommandId.openRecord, arguments: [{ dataset: d.file, record: s.record, id: s.id }] };
+    }
+    if (d.synthesis && !s.bad) {
+      item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+      item.description = `${synthesisRecordDescription(d.synthesis, s)}${labelled ? " · labelled" : ""}`;
     }
     item.contextValue = "steplensRecord";
     return item;

@@ -22,6 +22,7 @@ class StepHoverProvider implements vscode.HoverProvider {
     if (!annotations) return undefined;
     const step = stepAtPosition(annotations, position.line, position.character);
     if (!step) return undefined;
+    if (step.scoreText !== null) this.ctx.walkthrough.mark("read");
     const content = buildHover(annotations, step, {
       documentUri: document.uri.toString(),
       verifySamples: config.verify.samples,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { buildHover, commandUri, type HoverContent } from "../../src/annotations/hoverContent";
+import { buildHover, commandUri, type HoverContent, modelDisplayName } from "../../src/annotations/hoverContent";
 import { codeSpan, escapeMarkdown } from "../../src/annotations/markdownEscape";
 import { DEMO_NOTICE, buildAnnotations, type HumanLabel } from "../../src/annotations/stepAnnotations";
 import { scoreResult, textTrace, verification } from "./annotations-fixtures";
@@ -31,7 +31,7 @@ function hoverFor(opts: { critique?: string; model?: string; label?: HumanLabel;
   const a = buildAnnotations({
     trace,
     threshold: 0.5,
-    score: scoreResult([0.92, 0.08, 0.3], { model: opts.model ?? "tiny-prm.gguf" }),
+    score: scoreResult([0.92, 0.08, 0.3], { model: opts.model ?? "/models/cache/tiny-prm.gguf" }),
     verification: verification(["cccccccc", "iiiiiicc", "iiiiiiii"], 0.5, opts.critique !== undefined ? { 1: { 2: opts.critique } } : {}),
     labels: opts.label ? new Map([[1, opts.label]]) : null,
     demo: opts.demo,
@@ -182,4 +182,11 @@ test("escapeMarkdown and codeSpan: exact outputs", () => {
   assert.equal(codeSpan("abc"), "`abc`");
   assert.equal(codeSpan("a`b"), "``a`b``");
   assert.equal(codeSpan("`x``"), "``` `x`` ```");
+});
+
+test("the hover names the model by its file name, not its absolute path (the status details keep the path)", () => {
+  assert.equal(modelDisplayName("/home/me/.cache/steplens/models/math-shepherd.Q4_K_M.gguf"), "math-shepherd.Q4_K_M.gguf");
+  assert.equal(modelDisplayName("C:\\models\\prm.gguf"), "prm.gguf");
+  assert.equal(modelDisplayName("hf:QuantFactory/math-shepherd-mistral-7b-prm-GGUF:Q4_K_M"), "hf:QuantFactory/math-shepherd-mistral-7b-prm-GGUF:Q4_K_M");
+  assert.equal(modelDisplayName("qwen3-4b"), "qwen3-4b");
 });

@@ -11,6 +11,7 @@ import {
   verdictCountsText,
   type HumanLabel,
 } from "../../src/annotations/stepAnnotations";
+import { longLineStepLenses } from "../../src/annotations/longLineLenses";
 import { scoreResult, textTrace, verification } from "./annotations-fixtures";
 
 const five = () => textTrace(["2 + 2 = 4", "so 4 - 1 = 3", "then 3 * 2 = 7", "hence 7", "the answer is 7"]);
@@ -223,4 +224,15 @@ test("progress is attached per step", () => {
   assert.equal(a.steps[1].progress, null);
   assert.equal(a.progressConfidence, 0.9);
   assert.equal(a.timing.progressSeconds, 3);
+});
+
+test("a scored step whose first line is too long for its end-of-line score also gets a lens above it", () => {
+  const steps = ["short", "a very long line ".repeat(10), "short again"];
+  const trace = textTrace(steps);
+  const lineLength = (l: number) => (l >= 2 ? `Step ${l - 1}: ${steps[l - 2]}`.length : 10);
+  const ann = buildAnnotations({ trace, threshold: 0.5, score: scoreResult([0.9, 0.2, 0.8]) });
+  const lenses = longLineStepLenses(ann, lineLength);
+  assert.deepEqual(lenses.map((l) => [l.index, l.line]), [[1, 3]]);
+  assert.match(lenses[0]!.title, /^Step 2: 0\.20 ✗ first error/);
+  assert.equal(longLineStepLenses(buildAnnotations({ trace, threshold: 0.5, score: null }), lineLength).length, 0, "nothing scored, no lens");
 });

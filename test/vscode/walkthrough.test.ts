@@ -1,0 +1,31 @@
+// The "Get started" walkthrough ticks on real events and remembers them: a model set, scores that
+// landed, annotations read (a hover on a scored step), a dataset really opened. Tiny random-weight
+// test models: plumbing, not judgement.
+import assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { api, closeAllEditors, fixtureUri, hoverText, insideStep, resetSettings, useTestModels, waitFor, waitForScores } from "./editorSupport";
+
+suite("Walkthrough milestones", () => {
+  suiteTeardown(async () => {
+    await closeAllEditors();
+    await resetSettings();
+  });
+
+  test("a chosen model, landed scores, a hover on a scored step and an opened dataset each tick their step", async function () {
+    this.timeout(120_000);
+    const a = await api();
+    await useTestModels();
+    await waitFor("the model milestone", () => a.walkthroughDone(), (d) => d.includes("modelChosen"));
+    const document = await vscode.workspace.openTextDocument(fixtureUri("rectangle-area.trace.md"));
+    await vscode.window.showTextDocument(document);
+    await waitForScores(a, document, 90_000);
+    await waitFor("the scored milestone", () => a.walkthroughDone(), (d) => d.includes("scored"));
+    const { text } = await hoverText(document.uri, insideStep(a, document, 0));
+    assert.match(text, /PRM/);
+    assert.ok(a.walkthroughDone().includes("read"), `after a hover on a scored step: ${a.walkthroughDone().join(", ")}`);
+    const datasets = await vscode.workspace.findFiles("datasets/*.json*");
+    assert.ok(datasets.length > 0, "the fixture workspace has a dataset");
+    await vscode.commands.executeCommand("steplens.openDataset", datasets[0]!.fsPath);
+    assert.ok(a.walkthroughDone().includes("datasetOpened"), a.walkthroughDone().join(", "));
+  });
+});
