@@ -17,14 +17,3 @@ export function longLineStepLenses(a: TraceAnnotations, lineLength: (line: numbe
   }
   return out;
 }
-
-/** The summary lens's title, or null when there is nothing scored or verified yet. */
-export function summaryTitle(a: TraceAnnotations): string | null {
-  const scored = a.steps.some((s) => s.score !== null || s.verifiers !== null || s.label !== null);
-  if (!scored) return null;
-  let title = a.firstError ? `$(error) first error: Step ${a.firstError.index + 1} (${SOURCE[a.firstError.source]})` : "$(pass) no error found";
-  const unscored = a.steps.filter((s) => s.score === null).length;
-  if (a.model && unscored > 0) title += ` · ${unscored} step${unscored === 1 ? "" : "s"} not scored`;
-  if (a.demo) title += ` · ${DEMO_NOTICE}`;
-  return title;
-}

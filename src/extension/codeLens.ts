@@ -4,9 +4,9 @@
  * model). The Progress lens (PAV rollouts) comes from progressService.ts. Toggled by
  * steplens.annotations.codeLens.
  *
- * A step whose first line is long (over LONG_LINE characters, src/annotations/longLineLenses.ts) would have its end-of-line score off
- * screen; such a step also gets a lens above it with the same text, so the score is always visible
- * without scrolling.
+ * A step whose first line is long (src/annotations/longLineLenses.ts) would have its end-of-line
+ * score off screen; such a step also gets a lens above it with the same text, so the score is
+ * always visible without scrolling.
  */
 import * as vscode from "vscode";
 import { longLineStepLenses } from "../annotations/longLineLenses";
@@ -15,6 +15,17 @@ import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
 
 const SOURCE = { label: "your label", verifiers: "verifiers", prm: "PRM" } as const;
+
+/** The summary lens's title, or null when there is nothing scored or verified yet. */
+export function summaryTitle(a: TraceAnnotations): string | null {
+  const scored = a.steps.some((s) => s.score !== null || s.verifiers !== null || s.label !== null);
+  if (!scored) return null;
+  let title = a.firstError ? `$(error) first error: Step ${a.firstError.index + 1} (${SOURCE[a.firstError.source]})` : "$(pass) no error found";
+  const unscored = a.steps.filter((s) => s.score === null).length;
+  if (a.model && unscored > 0) title += ` · ${unscored} step${unscored === 1 ? "" : "s"} not scored`;
+  if (a.demo) title += ` · ${DEMO_NOTICE}`;
+  return title;
+}
 
 class TraceCodeLensProvider implements vscode.CodeLensProvider {
   private readonly emitter = new vscode.EventEmitter<void>();
