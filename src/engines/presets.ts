@@ -51,6 +51,8 @@ export interface ModelPreset {
 }
 
 const QWEN3_NO_THINK = "<think>\n\n</think>\n\n";
+/** Qwen2.5-Math-PRM's system prompt (model card; vLLM's test). */
+export const QWEN_PRM_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}.";
 
 export const PRESETS: readonly ModelPreset[] = [
   {
@@ -97,12 +99,24 @@ export const PRESETS: readonly ModelPreset[] = [
   },
   {
     name: "qwen2.5-math-prm-7b",
-    description: "Qwen2.5-Math-PRM-7B: steps joined by <extra_0>, a 2-class head read at each separator.",
+    description:
+      "Qwen2.5-Math-PRM-7B on a vLLM pooling endpoint: steps joined by <extra_0> in its chat template, P(correct) of the 2-class head at each separator (POST /pooling).",
     uri: null,
     roles: ["prm"],
+    format: { system: QWEN_PRM_SYSTEM },
     runtime: "endpoint",
     endpointReason:
-      "its step scores come from a classification head read at each <extra_0> separator, which the local engine (llama.cpp) does not run",
+      "its step scores come from a classification head read at each <extra_0> separator, which the local engine (llama.cpp) does not run; serve it with `vllm serve Qwen/Qwen2.5-Math-PRM-7B --runner pooling` and use --endpoint … --prm qwen2.5-math-prm-7b",
+  },
+  {
+    name: "qwen2.5-math-prm-72b",
+    description: "Qwen2.5-Math-PRM-72B on a vLLM pooling endpoint (same layout as the 7B).",
+    uri: null,
+    roles: ["prm"],
+    format: { system: QWEN_PRM_SYSTEM },
+    runtime: "endpoint",
+    endpointReason:
+      "its step scores come from a classification head read at each <extra_0> separator, which the local engine (llama.cpp) does not run; serve it with `vllm serve Qwen/Qwen2.5-Math-PRM-72B --runner pooling` and use --endpoint … --prm qwen2.5-math-prm-72b",
   },
 ];
 

@@ -300,11 +300,11 @@ test("a non-StepLens endpoint has no /v1/score: the error says which adapter nee
     e instanceof StepLensError && /has no \/score route, so it is not a StepLens server; PRM adapter 'math-shepherd'/.test(e.message) && /steplens serve/.test(e.format()));
 });
 
-test("a classification-head PRM (Qwen2.5-Math-PRM) gets an error naming the vLLM route to run", async () => {
-  const { fake, engine } = await setup(() => chatReply("x"), { prmAdapter: "qwen-prm" });
+test("a classification-head PRM (Qwen2.5-Math-PRM) on a server without /pooling gets an error naming the vLLM command to run", async () => {
+  const { fake, engine } = await setup((s) => (s.path === "/pooling" ? { status: 404, body: { error: { message: "Not Found" } } } : chatReply("x")), { prmAdapter: "qwen-prm" });
   await assert.rejects(engine.scoreSteps({ problem: "p", steps: ["a"] }), (e: unknown) =>
-    e instanceof StepLensError && /classification head/.test(e.message) && /vllm serve Qwen\/Qwen2\.5-Math-PRM-7B --runner pooling/.test(e.format()) && /\/pooling/.test(e.format()));
-  assert.equal(fake.seen.length, 0, "no request is sent");
+    e instanceof StepLensError && /no usable \/pooling route/.test(e.message) && /vllm serve Qwen\/Qwen2\.5-Math-PRM-7B --runner pooling/.test(e.format()) && /--task reward/.test(e.format()));
+  assert.deepEqual(fake.seen.map((s) => s.path), ["/pooling"], "one request, to the pooling route");
 });
 
 test("countTokens uses /tokenize at the server root, else the prompt usage of a one-token completion", async () => {

@@ -1,10 +1,9 @@
 /**
  * PRMs with a classification head (Qwen2.5-Math-PRM-7B/72B: steps joined by `<extra_0>`, a
  * two-class head read at each separator) cannot be scored through chat/completions logprobs, and
- * the local engine (node-llama-cpp) has no such head. vLLM runs them as pooling models; its routes
- * and flags have changed between versions, and StepLens has not been run against a real vLLM
- * here, so instead of guessing a wire format this module gives the error that says what to run.
- * No `vscode` import here.
+ * the local engine (node-llama-cpp) has no such head. On an endpoint they go through vLLM's pooling
+ * API (see poolingPrm.ts); this module says which adapter names mean such a PRM, and gives the
+ * error for the local engine. No `vscode` import here.
  */
 import { StepLensError } from "../../core/errors";
 import { findPreset } from "../presets";
@@ -17,15 +16,11 @@ export function needsClassificationHead(adapter: string): boolean {
 }
 
 export function classificationHeadError(adapter: string, baseUrl: string): StepLensError {
-  return new StepLensError(
-    `PRM adapter '${adapter}' reads a classification head (Qwen2.5-Math-PRM style), which neither chat/completions logprobs at ${baseUrl} nor the local engine provide.`,
-    {
-      code: "classification-head",
-      hint:
-        "Serve it with vLLM as a pooling model — recent vLLM: `vllm serve Qwen/Qwen2.5-Math-PRM-7B --runner pooling` (older releases: `--task reward`) — " +
-        "and query its POST /pooling route with the steps joined by `<extra_0>`; each separator yields [P(incorrect), P(correct)]. " +
-        "StepLens does not call that route itself yet. Meanwhile use prm.adapter 'judge' with an instruct model on the endpoint, " +
-        "or a Math-Shepherd-style PRM locally (`steplens serve --model <gguf> --prm math-shepherd`, then prm.adapter 'remote').",
-    },
-  );
+  return new StepLensError(`PRM adapter '${adapter}' reads a classification head (Qwen2.5-Math-PRM style), which ${baseUrl} cannot run.`, {
+    code: "classification-head",
+    hint:
+      "Serve it with vLLM as a pooling model — `vllm serve Qwen/Qwen2.5-Math-PRM-7B --runner pooling` (older releases: `--task reward`) — " +
+      "and use the endpoint engine: `steplens score <file> --endpoint http://127.0.0.1:8000/v1 --api-model Qwen/Qwen2.5-Math-PRM-7B --prm qwen2.5-math-prm-7b` " +
+      "(in VS Code: steplens.engine.kind 'openai', steplens.prm.adapter 'qwen2.5-math-prm-7b'). StepLens then calls its POST /pooling route.",
+  });
 }

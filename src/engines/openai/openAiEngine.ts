@@ -33,7 +33,8 @@ import type {
 import { MODEL_ROLES } from "../engine";
 import { prefixRolloutsViaRollouts } from "../prefixRollouts";
 import { findPreset } from "../presets";
-import { classificationHeadError, needsClassificationHead } from "./classificationHeadRoute";
+import { needsClassificationHead } from "./classificationHeadRoute";
+import { correctProbability, noPoolingRouteError, POOLING_TASKS, poolingRequest, poolingRows, QWEN_PRM_SEPARATOR_ID, QWEN_PRM_SYSTEM, qwenPrmInput } from "./poolingPrm";
 import { ConcurrencyLimiter } from "./concurrencyLimiter";
 import { endpointError, headersOf, isTransientConnectionError, isUserAbort, statusOf } from "./endpointErrors";
 import { candidateLogprobs, firstTokenFromChat, firstTokenFromCompletion, type TokenLogprob } from "./firstTokenLogprobs";
@@ -284,7 +285,7 @@ export class OpenAiEngine implements Engine {
 
   async scoreSteps(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {
     const adapter = this.adapter;
-    if (needsClassificationHead(adapter)) throw classificationHeadError(adapter, this.baseUrl);
+    if (needsClassificationHead(adapter)) return this.scoreWithPooling(req, opts);
     if (adapter === "judge" || findPreset(adapter)?.adapter === "judge") return this.scoreWithJudge(req, opts);
     return this.scoreRemote(req, opts);
   }
@@ -321,6 +322,65 @@ export class OpenAiEngine implements Engine {
     };
   }
 
+  /**
+   * Qwen2.5-Math-PRM on vLLM's pooling API (see poolingPrm.ts): one POST /pooling per trace, the
+   * `token_classify` task, else the older `reward` task, else the server's default; P(correct) at each
+   * `<extra_0>` separator.
+   */
+  private async scoreWithPooling(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {
+    const t0 = performance.now();
+    const model = this.modelFor("prm");
+    const system = findPreset(this.adapter)?.format?.system ?? QWEN_PRM_SYSTEM;
+    const input = qwenPrmInput(req.problem, req.steps, system);
+    let body: unknown;
+    let task: string | null = null;
+    let refused = "";
+    for (const t of POOLING_TASKS) {
+      try {
+        body = await this.call({ what: "pooling", model }, (o) => this.client.post<unknown>(`${this.rootUrl}/pooling`, { body: poolingRequest(model, input, t), ...o }), opts);
+        task = t;
+        break;
+      } catch (e) {
+        if (!(e instanceof StepLensError)) throw e;
+        if (e.details.code === "endpoint-not-found") throw noPoolingRouteError(this.baseUrl, `POST ${this.rootUrl}/pooling answered 404`);
+        if (e.details.code !== "endpoint-bad-request") throw e;
+        refused = e.message; // the task name was refused (or the model is not a pooling model): try the next one
+      }
+    }
+    if (body === undefined) throw noPoolingRouteError(this.baseUrl, `every task was refused; last: ${refused}`);
+    let rows = poolingRows(body);
+    if (!rows) throw noPoolingRouteError(this.baseUrl, "the /pooling answer is not {data: [{data: [[p_incorrect, p_correct], …]}]}");
+    if (rows.length !== req.steps.length) rows = await this.separatorRows(model, input, rows, req.steps.length, opts);
+    const steps = rows.map((row, index) => ({ index, ...correctProbability(row) }));
+    opts?.onProgress?.({ done: steps.length, total: steps.length, message: "steps" });
+    const usage = (body as { usage?: { prompt_tokens?: number } }).usage;
+    return {
+      steps,
+      model,
+      adapter: `${this.adapter} (vLLM /pooling${task ? `, task ${task}` : ""})`,
+      evaluatedTokens: usage?.prompt_tokens ?? 0,
+      traceTokens: usage?.prompt_tokens ?? 0,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+
+  /** A server that returned one row per token: keep the rows at the separator's token id (positions from /tokenize). */
+  private async separatorRows(model: string, input: string, rows: number[][], nSteps: number, opts?: RunOptions): Promise<number[][]> {
+    const mismatch = `${rows.length} rows for ${nSteps} steps`;
+    let tokens: unknown;
+    try {
+      const r = await this.call({ what: "tokenize", model }, (o) => this.client.post<{ tokens?: unknown }>(`${this.rootUrl}/tokenize`, { body: { model, prompt: input }, ...o }), opts);
+      tokens = r.tokens;
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      throw noPoolingRouteError(this.baseUrl, `${mismatch}, and /tokenize could not locate the separators: ${errorMessageOf(e)}`);
+    }
+    if (!Array.isArray(tokens) || tokens.length !== rows.length) throw noPoolingRouteError(this.baseUrl, `${mismatch}, not one per token either`);
+    const picked = rows.filter((_, i) => tokens[i] === QWEN_PRM_SEPARATOR_ID);
+    if (picked.length !== nSteps) throw noPoolingRouteError(this.baseUrl, `${picked.length} separators for ${nSteps} steps`);
+    return picked;
+  }
+
   /** A StepLens server scores the whole trace in one pass with its own PRM adapter. */
   private async scoreRemote(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {
     const t0 = performance.now();
@@ -353,6 +413,10 @@ export class OpenAiEngine implements Engine {
   async dispose(): Promise<void> {
     this.disposed.abort();
   }
+}
+
+function errorMessageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
