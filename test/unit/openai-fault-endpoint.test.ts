@@ -333,9 +333,9 @@ test("an unreachable endpoint says so and suggests what to start", async () => {
 });
 
 test("dispose cancels requests in flight", async () => {
-  const { engine } = await setup(() => "hang");
+  const { fake, engine } = await setup(() => "hang");
   const pending = ask(engine);
-  await new Promise((r) => setTimeout(r, 50));
+  while (fake.seen.length === 0) await new Promise((r) => setTimeout(r, 5)); // the request is at the server
   await engine.dispose();
   await assert.rejects(pending, CancelledError);
 });

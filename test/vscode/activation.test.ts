@@ -29,8 +29,12 @@ suite("StepLens activation and commands", () => {
     assert.deepEqual([...registered].sort(), [...contributed].sort());
   });
 
-  test("StepLens: Show Output runs", async () => {
+  test("StepLens: Show Output opens the StepLens output channel", async () => {
     await vscode.commands.executeCommand("steplens.showOutput");
+    const until = Date.now() + 15_000;
+    const shown = () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === "output" && /StepLens/i.test(d.uri.path));
+    while (!shown() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(shown(), `no StepLens output document among ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(", ")}`);
   });
 
   test("an untitled document in the StepLens Trace language is a trace", async () => {
