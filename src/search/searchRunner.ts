@@ -65,9 +65,14 @@ export interface SearchSummary {
   tornBytes: number;
 }
 
-export interface SearchRunOptions extends RunOptions {
+export interface SearchModels {
   engine: Engine;
   scorer: SearchScorer;
+}
+
+export interface SearchRunOptions extends RunOptions {
+  /** The engine and scorer, or a function that makes them, called only when a problem is left to search (a finished run loads no model). */
+  models: SearchModels | (() => Promise<SearchModels>);
   problems: readonly SearchProblem[];
   mode: SearchMode;
   generator: GeneratorSettings;
@@ -80,13 +85,18 @@ export interface SearchRunOptions extends RunOptions {
 }
 
 /** One problem searched and graded. */
-export async function searchProblem(opts: Omit<SearchRunOptions, "problems" | "out" | "onRecord">, problem: SearchProblem): Promise<SearchRecord> {
+export async function searchProblem(
+  models: SearchModels,
+  opts: Pick<SearchRunOptions, "mode" | "generator" | "settings" | "signal">,
+  problem: SearchProblem,
+): Promise<SearchRecord> {
   const started = performance.now();
   const run = { signal: opts.signal };
+  const { engine, scorer } = models;
   const outcome: SearchOutcome =
     opts.mode.kind === "best-of-n"
-      ? await bestOfN(opts.engine, opts.scorer, problem.problem, problem.id, opts.mode.n, opts.generator, run)
-      : await beamSearch(opts.engine, opts.scorer, problem.problem, problem.id, opts.mode, opts.generator, run);
+      ? await bestOfN(engine, scorer, problem.problem, problem.id, opts.mode.n, opts.generator, run)
+      : await beamSearch(engine, scorer, problem.problem, problem.id, opts.mode, opts.generator, run);
   const reference = problem.reference === null ? null : extractAnswer(problem.reference);
   const g = outcome.generatorTokens;
   const s = outcome.scorerTokens;
@@ -95,7 +105,7 @@ export async function searchProblem(opts: Omit<SearchRunOptions, "problems" | "o
   return {
     id: problem.id,
     mode: opts.mode.kind,
-    scorer: opts.scorer.name,
+    scorer: scorer.name,
     solution: solutionText(outcome.steps),
     steps: outcome.steps,
     answer: outcome.answer,
@@ -165,11 +175,13 @@ export async function runSearch(opts: SearchRunOptions): Promise<{ records: Sear
     let finished = resumed;
     const total = opts.problems.length;
     opts.onProgress?.({ done: finished, total, message: resumed ? `${resumed} problems already done` : "searching" });
+    let models: SearchModels | null = typeof opts.models === "function" ? null : opts.models;
     for (const p of opts.problems) {
       if (done.has(p.id)) continue;
       throwIfAborted(opts.signal);
+      models ??= await (opts.models as () => Promise<SearchModels>)();
       try {
-        const rec = await searchProblem(opts, p);
+        const rec = await searchProblem(models, opts, p);
         throwIfAborted(opts.signal);
         writer?.append(rec);
         done.set(p.id, rec);

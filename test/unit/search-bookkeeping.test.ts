@@ -151,8 +151,7 @@ describe("resumable search runs", () => {
   };
   const settings = { mode: "best-of-n", n: 2 };
   const base = (engine: ReturnType<typeof fakeEngine>, out: string) => ({
-    engine,
-    scorer: majorityScorer(),
+    models: { engine, scorer: majorityScorer() },
     mode: { kind: "best-of-n" as const, n: 2 },
     generator: GEN,
     settings,
@@ -225,11 +224,12 @@ describe("resumable search runs", () => {
     assert.equal(r3.summary.withReference, 3);
     assert.ok(r3.summary.tokensPerProblem! > 0);
     for (const l of lines) assert.equal(l.tokens.total, l.tokens.evaluated + l.tokens.generated);
-    // Run 4: everything is done: nothing is generated.
-    const e4 = fakeEngine();
-    const r4 = await runSearch({ ...base(e4, out), problems });
+    // Run 4: everything is done: no model is even made.
+    let made = 0;
+    const r4 = await runSearch({ ...base(fakeEngine(), out), problems, models: async () => (made++, { engine: fakeEngine(), scorer: majorityScorer() }) });
     assert.equal(r4.summary.computed, 0);
-    assert.equal(e4.calls.length, 0);
+    assert.equal(r4.summary.done, 3);
+    assert.equal(made, 0);
   });
 
   it("refuses to mix results of other settings into the same file", async () => {

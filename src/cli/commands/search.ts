@@ -231,9 +231,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
 
-  const engine = await engineFromConfig(config, io);
+  let engine: Engine | null = null;
   try {
-    const models = engine.info().models;
+    const models = config.engine.kind === "openai" ? { generator: config.openai.model, prm: config.openai.prmModel || config.openai.model, verifier: config.openai.model, prover: config.openai.model } : config.models;
     const demo = demoLabel(models.generator) ?? demoLabel(models.prm);
     const settings = {
       mode: plan.mode,
@@ -242,13 +242,16 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       ...(plan.scorer === "pav" ? { rollouts: plan.rollouts, alpha: plan.alpha } : {}),
       ...(plan.scorer === "verify" ? { samples: plan.samples } : {}),
       ...(plan.scorer === "prm" ? { adapter: config.prm.adapter } : {}),
-      models: { generator: models.generator ?? null, ...(plan.scorer === "majority" ? {} : { scorer: models[plan.scorer === "prm" ? "prm" : plan.scorer === "pav" ? "prover" : "verifier"] ?? null }) },
+      models: { generator: models.generator || null, ...(plan.scorer === "majority" ? {} : { scorer: models[plan.scorer === "prm" ? "prm" : plan.scorer === "pav" ? "prover" : "verifier"] || null }) },
       referenceField,
     };
     const progress = progressPrinter(io, "search");
     const { summary } = await runSearch({
-      engine,
-      scorer: makeScorer(plan, engine, config),
+      // The engine is made only when a problem is left (a finished --out file loads no model).
+      models: async () => {
+        engine = await engineFromConfig(config, io);
+        return { engine, scorer: makeScorer(plan, engine, config) };
+      },
       problems,
       mode: plan.mode,
       generator: plan.generator,
@@ -269,7 +272,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     (json ? io.stderr : io.stdout).write(text + "\n");
     return bad || summary.failures.length ? 1 : 0;
   } finally {
-    await engine.dispose();
+    await (engine as Engine | null)?.dispose();
   }
 }
 
