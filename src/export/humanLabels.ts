@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
+import { readFileSafe } from "../core/safeFs";
 import { type HumanLabel, type LabelMap, foldLabels, parseLabelFile, traceKey } from "../labels/labelFile";
 import { applyHumanLabels } from "../labels/traceLabels";
 import type { ExportSolution } from "./exportModel";
@@ -21,10 +22,16 @@ export interface HumanLabelSet {
 }
 
 export function readHumanLabels(file: string): HumanLabelSet {
+  const dir = path.dirname(path.resolve(file));
+  const root = path.basename(dir) === ".steplens" ? path.dirname(dir) : dir;
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    // A workspace's .steplens/labels.jsonl is never read through a link (a cloned repository could ship one).
+    const safe = path.basename(dir) === ".steplens" ? readFileSafe(file, root) : fs.readFileSync(file, "utf8");
+    if (safe === null) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
+    text = safe;
   } catch (e) {
+    if (e instanceof StepLensError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new StepLensError(code === "ENOENT" ? "no such labels file." : `cannot read the labels file (${(e as Error).message}).`, {
       file,
@@ -33,8 +40,6 @@ export function readHumanLabels(file: string): HumanLabelSet {
     });
   }
   const parsed = parseLabelFile(text, file);
-  const dir = path.dirname(path.resolve(file));
-  const root = path.basename(dir) === ".steplens" ? path.dirname(dir) : dir;
   return { file, root, labels: foldLabels(parsed.records), problems: parsed.problems };
 }
 

@@ -201,3 +201,17 @@ test("a symlinked labels file or .steplens folder (a cloned repository's trap) i
   await assert.rejects(linked.markIncorrect("a.md", 0), (e: unknown) => e instanceof StepLensError && e.details.file === path.join(ws, ".steplens"));
   assert.equal(fs.readFileSync(victim, "utf8"), "echo hi\n");
 });
+
+test("export's --labels reads a workspace's .steplens/labels.jsonl only when it is no link", async () => {
+  const { readHumanLabels } = await import("../../src/export/humanLabels");
+  const ws = path.join(root, `ws${n++}`);
+  fs.mkdirSync(path.join(ws, ".steplens"), { recursive: true });
+  const secret = path.join(root, `secret${n}.txt`);
+  fs.writeFileSync(secret, '{"trace":"a.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\n');
+  fs.symlinkSync(secret, path.join(ws, ".steplens", "labels.jsonl"));
+  assert.throws(() => readHumanLabels(path.join(ws, ".steplens", "labels.jsonl")), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path");
+  fs.rmSync(path.join(ws, ".steplens", "labels.jsonl"));
+  fs.copyFileSync(secret, path.join(ws, ".steplens", "labels.jsonl"));
+  assert.equal(readHumanLabels(path.join(ws, ".steplens", "labels.jsonl")).labels.get("a.md")?.get(0)?.label, "correct");
+  assert.throws(() => readHumanLabels(path.join(ws, ".steplens", "missing.jsonl")), /no such labels file/);
+});
