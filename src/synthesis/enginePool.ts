@@ -33,7 +33,7 @@ export interface EnginePoolOptions {
   maxFailures?: number;
   /** First cool-down out of rotation in ms (default 30 s; doubles on each relapse, at most 10 min). */
   cooldownMs?: number;
-  /** Members tried per request (default: every member, at least 2 tries). */
+  /** Members tried per request (default: every member once). */
   attempts?: number;
   /** Out of rotation / back in rotation messages. */
   onEvent?: (message: string) => void;
@@ -80,7 +80,7 @@ export class EnginePool implements Engine {
     this.members = members.map((m) => ({ ...m, outstanding: 0, requests: 0, failures: 0, consecutive: 0, removals: 0, outUntil: 0, cooldown: 0 }));
     this.maxFailures = Math.max(1, options.maxFailures ?? 2);
     this.cooldownMs = Math.max(0, options.cooldownMs ?? 30_000);
-    this.attempts = Math.max(1, options.attempts ?? Math.max(2, members.length));
+    this.attempts = Math.max(1, options.attempts ?? members.length);
     this.now = options.now ?? Date.now;
   }
 

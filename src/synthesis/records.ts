@@ -89,8 +89,8 @@ export interface FailureRecord {
   stage: FailureStage;
   problemId: string;
   run: number;
+  /** The last error (the engine's message says how often it was tried). */
   error: string;
-  attempts: number;
   at: string;
 }
 

@@ -108,7 +108,8 @@ export interface SynthesisSummary {
   seconds: number;
 }
 
-const ATTEMPTS = 2;
+/** Tries of one call at this level; the engines retry transient errors themselves and the pool moves a call to another endpoint. */
+const ATTEMPTS = 1;
 
 function settingsOf(o: SynthesisOptions): SynthesisSettings {
   return {
@@ -135,7 +136,7 @@ function stripThinking(p: VerificationRecord["parse"] & { thinking?: unknown }):
   return rest;
 }
 
-async function withRetries<T>(what: () => Promise<T>, signal: AbortSignal | undefined): Promise<{ ok: true; value: T } | { ok: false; error: string; attempts: number }> {
+async function withRetries<T>(what: () => Promise<T>, signal: AbortSignal | undefined): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   let last: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     throwIfAborted(signal);
@@ -146,7 +147,7 @@ async function withRetries<T>(what: () => Promise<T>, signal: AbortSignal | unde
       last = e;
     }
   }
-  return { ok: false, error: errorMessage(last), attempts: ATTEMPTS };
+  return { ok: false, error: errorMessage(last) };
 }
 
 export async function synthesize(o: SynthesisOptions): Promise<SynthesisSummary> {
@@ -254,8 +255,8 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
 
   const written = { solutions: 0, verifications: 0, labels: 0, failures: 0 };
   const thisRunFailures: FailureRecord[] = [];
-  const fail = (stage: FailureStage, target: string, problemId: string, error: string, attempts: number) => {
-    const rec: FailureRecord = { id: `${target}@${runNo}`, target, stage, problemId, run: runNo, error, attempts, at: now() };
+  const fail = (stage: FailureStage, target: string, problemId: string, error: string) => {
+    const rec: FailureRecord = { id: `${target}@${runNo}`, target, stage, problemId, run: runNo, error, at: now() };
     out.failures.append(rec);
     state.failed.set(target, rec);
     thisRunFailures.push(rec);
@@ -345,7 +346,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
           const r = await withRetries(() => verifyTrace(o.verifier, input, verifyOptions(group.length, base + group[0], p.reference), { signal }), signal);
           throwIfAborted(signal);
           if (!r.ok) {
-            for (const v of group) fail("verification", verificationId(p.id, sol.sample, v), p.id, r.error, r.attempts);
+            for (const v of group) fail("verification", verificationId(p.id, sol.sample, v), p.id, r.error);
             return;
           }
           r.value.samples.forEach((smp, i) => {
@@ -393,7 +394,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
       );
       throwIfAborted(signal);
       if (!r.ok) {
-        fail("label", sol.id, p.id, `meta-critique: ${r.error}`, r.attempts);
+        fail("label", sol.id, p.id, `meta-critique: ${r.error}`);
         return;
       }
       const l = labelsOfParse(r.value.parse, sol.steps.length);
@@ -463,7 +464,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
           );
           throwIfAborted(signal);
           if (!r.ok) {
-            for (const s of group) fail("solution", solutionId(p.id, s), p.id, r.error, r.attempts);
+            for (const s of group) fail("solution", solutionId(p.id, s), p.id, r.error);
             return;
           }
           if (r.value.some((g) => g.finishReason === "cancelled")) throw new CancelledError();
@@ -483,10 +484,9 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
   let taken = 0;
   const nextProblem = async (): Promise<Problem | null> => {
     if (o.limit !== undefined && taken >= o.limit) return null;
+    taken++; // counted before the await: workers ask at the same time
     const r = await iterator.next();
-    if (r.done) return null;
-    taken++;
-    return r.value;
+    return r.done ? null : r.value;
   };
   try {
     const worker = async () => {

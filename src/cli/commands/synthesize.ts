@@ -75,7 +75,8 @@ Models (per role; --model / --endpoint set both roles):
   --verifier-model <m>, --verifier-endpoint <URL>   the same for the verifier
   --model <m>              one local model for both roles
   --endpoint <URL>         endpoint(s) for both roles (repeatable)
-  --api-model <name>       model name on the endpoints (default: the first one they list);
+  --api-model <name>       model name on the endpoints (default: the first one they list)
+  --max-retries <n>        retries of a failed request on one endpoint (default ${DEFAULT_CONFIG.openai.maxRetries}, 1 with several)
   --generator-api-model <name>, --verifier-api-model <name>   per role
   --gpu, --threads, --context-size, --sequences   local engine (see steplens verify --help)
   The endpoint key comes from OPENAI_API_KEY.
@@ -128,6 +129,7 @@ const OPTIONS = {
   "verifier-api-model": { type: "string" },
   resume: { type: "boolean" },
   "retry-failed": { type: "boolean" },
+  "max-retries": { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -196,6 +198,7 @@ interface RoleEngines {
 }
 
 async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEvent: (m: string) => void): Promise<RoleEngines> {
+  const maxRetries = intFlag(values, "max-retries", "openai.maxRetries");
   const specs = [roleSpec(values, "generator"), roleSpec(values, "verifier")];
   const built: Engine[] = [];
   const engines: Partial<Record<"generator" | "verifier", Engine>> = {};
@@ -226,7 +229,7 @@ async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEv
         c.openai.model = apiModel;
         c.openai.concurrency = Math.min(CONFIG_BOUNDS["openai.concurrency"]!.max, Math.max(c.openai.concurrency, samples));
         // With several endpoints the pool moves a failing request elsewhere: fewer retries on one endpoint.
-        if (s.endpoints.length > 1) c.openai.maxRetries = 1;
+        c.openai.maxRetries = maxRetries ?? (s.endpoints.length > 1 ? 1 : c.openai.maxRetries);
         const engine = await engineFromConfig(c, io);
         built.push(engine);
         members.push({ name: url, engine });
