@@ -17,6 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { packagedReadme } from "./packagedReadme.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const TARGET = "linux-x64";
@@ -79,11 +80,14 @@ try {
   }
   step(`staged ${closure.length} production packages for ${external.join(", ")} (variants: ${[...variants].map((v) => `@node-llama-cpp/${v}`).join(", ")})`);
 
-  // 4. vsce package
+  // 4. the packaged README: the linked docs inlined, links made in-page (src/build/packagedReadme.mjs)
+  fs.writeFileSync(path.join(stage, "README.md"), packagedReadme(root));
+
+  // 5. vsce package
   fs.rmSync(outFile, { force: true });
   const vsce = path.join(root, "node_modules/@vscode/vsce/vsce");
   run(process.execPath, [vsce, "package", "--target", TARGET, "--out", outFile, "--no-yarn", "--allow-missing-repository",
-    "--skip-license", "--no-rewrite-relative-links"], { cwd: stage });
+    "--no-rewrite-relative-links"], { cwd: stage });
   step(`vsce packaged ${path.relative(root, outFile)}`);
 } finally {
   if (opts["keep-stage"]) console.log(`stage kept: ${stage}`);

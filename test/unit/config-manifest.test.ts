@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { CONFIG_BOUNDS, DEFAULT_CONFIG } from "../../src/config";
+import { withSettingsTable } from "../../src/docs/settingsTable";
 import { CommandId } from "../../src/extension/commandIds";
 import { readSettings, SETTING_ENUMS, settingKeys } from "../../src/extension/settings";
 
@@ -174,4 +175,10 @@ test("a setting outside its bounds falls back to the default and is reported", (
   assert.equal(config.local.sequences, DEFAULT_CONFIG.local.sequences);
   assert.equal(problems.length, 2, problems.join("\n"));
   assert.match(problems[0]!, /contextSize: 64 is outside 256–1048576/);
+});
+
+test("the README's settings table is the one generated from package.json (npm run readme)", () => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  assert.equal(withSettingsTable(readme, manifest), readme, "README.md's settings table is out of date: run `npm run readme`");
+  for (const key of Object.keys(properties)) assert.ok(readme.includes("`" + key + "`"), `${key} is in the README's table`);
 });
