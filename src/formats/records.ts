@@ -15,7 +15,7 @@ import { type DetectedFormat, type FormatChoice, detectFormat } from "./detect";
 import { type DatasetContainer, type RawRecord, readRawRecords } from "./jsonStream";
 import { type JsonlFieldNames, jsonlTrace } from "./jsonl";
 import { mathShepherdTrace } from "./mathShepherd";
-import { prm800kTrace } from "./prm800k";
+import { type Prm800kNeutral, prm800kTrace } from "./prm800k";
 import { processBenchTrace } from "./processbench";
 import { segmentText } from "./text";
 
@@ -26,6 +26,8 @@ export interface ReadTracesOptions extends RunOptions {
   fields?: JsonlFieldNames;
   /** Math-Shepherd step tag (default `ки`). */
   stepTag?: string;
+  /** PRM800K: how a rating of 0 (neutral) is read (default "unlabelled"; see ./prm800k.ts). */
+  prm800kNeutral?: Prm800kNeutral;
   /** Skip detection: the result of an earlier detectFormat call. */
   detected?: DetectedFormat;
   /** Read-chunk size in bytes (tests use tiny ones). */
@@ -44,12 +46,12 @@ export type TraceRecordResult =
 export type RecordReader = (value: unknown, ctx: RecordContext) => Trace;
 
 /** The record reader of a dataset format (exported for other streaming readers, e.g. a dataset index). */
-export function recordReader(format: Exclude<TraceFormat, "text">, options: Pick<ReadTracesOptions, "stepTag" | "fields"> = {}): RecordReader {
+export function recordReader(format: Exclude<TraceFormat, "text">, options: Pick<ReadTracesOptions, "stepTag" | "fields" | "prm800kNeutral"> = {}): RecordReader {
   switch (format) {
     case "processbench":
       return processBenchTrace;
     case "prm800k":
-      return prm800kTrace;
+      return (value, ctx) => prm800kTrace(value, ctx, { neutral: options.prm800kNeutral });
     case "math-shepherd":
       return (value, ctx) => mathShepherdTrace(value, ctx, { stepTag: options.stepTag });
     case "jsonl":

@@ -101,7 +101,7 @@ test("segment --json on a dataset: one object per line with id, record, null ran
   const prmRows = prm.out.trimEnd().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(prmRows.map((r) => r.labels), [
     { firstError: -1, steps: [true, true, true] },
-    { firstError: -1, steps: [null, null, true] },
+    { firstError: -1, steps: [null, true, true] }, // a human completion is a correct step (TRL)
     { firstError: 1, steps: [true, false] },
   ]);
   const ms = await cli([fixture("math-shepherd.jsonl"), "--json", "--format", "math-shepherd"]);

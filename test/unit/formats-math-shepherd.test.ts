@@ -96,3 +96,25 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
     tmp.cleanup();
   }
 });
+
+test("math-shepherd: a row with a stray tag inside the problem keeps each label on its own step (TRL's known rows)", () => {
+  // Shaped like the published rows TRL lists: an annotation tag (and its mark) inside the problem text.
+  const input =
+    "Mr. Rocky went to the market to sell his handmade crafts on a particular week. ки He was selling jewelry at $30 each and paintings at $100 each. How much did he make? " +
+    "Step 1: He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300. ки\nStep 2: He sold 5 paintings for 5 * 100 = $<<5*100=500>>500. ки\nStep 3: He made 300 + 500 = $<<300+500=800>>800. The answer is: 800 ки";
+  const label = input.replace(/ки/g, () => "+").replace(/(Step 2: [^\n]*?)\+/, "$1-");
+  const t = mathShepherdTrace({ input, label, task: "GSM8K" }, ctx);
+  assert.equal(t.problem, "Mr. Rocky went to the market to sell his handmade crafts on a particular week.  He was selling jewelry at $30 each and paintings at $100 each. How much did he make?");
+  assert.equal(t.steps.length, 3);
+  assert.equal(t.steps[0].text, "He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300.");
+  assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false, true], firstError: 1 }, "the stray tag's mark labels no step");
+  assert.equal(t.meta.strayTags, 1);
+  // The same row without the stray tag reads the same steps and labels.
+  const clean = mathShepherdTrace({ input: input.replace(" ки He", " He"), label: label.replace(" + He", " He") }, ctx);
+  assert.deepEqual(clean.labels, t.labels);
+  assert.equal(clean.meta.strayTags, undefined);
+  // TRL's "?" split when there is no "Step 1:".
+  const q = mathShepherdTrace({ input: "How many legs do 3 cats have? Each cat has 4 legs. ки 3 * 4 = 12. ки", label: "How many legs do 3 cats have? Each cat has 4 legs. + 3 * 4 = 12. +" }, ctx);
+  assert.equal(q.problem, "How many legs do 3 cats have?");
+  assert.deepEqual(q.steps.map((s) => s.text), ["Each cat has 4 legs.", "3 * 4 = 12."]);
+});

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { prm800kTrace } from "../../src/formats/prm800k";
+import { readTraces } from "../../src/formats/records";
 import { StepLensError } from "../../src/core/errors";
 import { FIXTURES, failures, jsonl, readAll, tempDir, traces } from "./formats-kit";
 
@@ -32,13 +33,13 @@ test("prm800k: follows chosen completions; ratings 1/0/-1 become true/null/false
   assert.ok(t.steps.every((s) => s.range === null));
 });
 
-test("prm800k: chosen_completion null → the human completion (unrated → null), else the first completion", () => {
+test("prm800k: chosen_completion null → the human completion (a correct step, as TRL reads it), else the first completion", () => {
   const human = prm800kTrace(
     record([{ completions: [c("bad", -1)], human_completion: { text: "Human step.", rating: null, source: "human" }, chosen_completion: null }]),
     ctx,
   );
   assert.deepEqual(human.steps.map((s) => s.text), ["Human step."]);
-  assert.deepEqual(human.labels, { kind: "per-step", steps: [null], firstError: -1 });
+  assert.deepEqual(human.labels, { kind: "per-step", steps: [true], firstError: -1 });
 
   const first = prm800kTrace(record([{ completions: [c("first", -1), c("second", -1)], human_completion: null, chosen_completion: null }]), ctx);
   assert.deepEqual(first.steps.map((s) => s.text), ["first"]);
@@ -94,7 +95,8 @@ test("prm800k: the fixture is auto-detected and read whole", async () => {
   assert.ok(ts.every((t) => t.format === "prm800k"));
   assert.deepEqual(ts.map((t) => t.labels?.firstError), [-1, -1, 1]);
   assert.deepEqual(ts.map((t) => t.finalAnswer), ["2", "55", null]);
-  assert.deepEqual(ts[1].labels, { kind: "per-step", steps: [null, null, true], firstError: -1 });
+  // Step 1 is rated 0 (neutral → no label by default); step 2 is the labeler's human completion (correct).
+  assert.deepEqual(ts[1].labels, { kind: "per-step", steps: [null, true, true], firstError: -1 });
   assert.equal(ts[1].steps[1].text, "The sum is $\\frac{10 \\cdot 11}{2} = 55$.");
   assert.deepEqual(ts[2].steps.map((s) => s.text), ["$\\dbinom{8}{4} = \\frac{8!}{4!4!}$.", "$= \\frac{40320}{48} = 840$."]);
   assert.deepEqual(ts.map((t) => t.source.line), [1, 2, 3]);
@@ -114,4 +116,39 @@ test("prm800k: one bad line among good ones is reported and the rest still come"
   } finally {
     tmp.cleanup();
   }
+});
+
+test("prm800k: rating 0 (neutral) is unlabelled by default, or read as correct / incorrect (TRL's reading) on request", async () => {
+  const rec = record([
+    { completions: [c("Let me think.", 0)], human_completion: null, chosen_completion: 0 },
+    { completions: [c("Two.", 1)], human_completion: null, chosen_completion: 0 },
+  ]);
+  assert.deepEqual(prm800kTrace(rec, ctx).labels?.steps, [null, true]);
+  assert.deepEqual(prm800kTrace(rec, ctx, { neutral: "correct" }).labels?.steps, [true, true]);
+  const trl = prm800kTrace(rec, ctx, { neutral: "incorrect" });
+  assert.deepEqual(trl.labels, { kind: "per-step", steps: [false, true], firstError: 0 });
+  // Through the dataset reader: the option reaches the record reader.
+  const results = [];
+  for await (const r of readTraces(path.join(FIXTURES(), "prm800k.jsonl"), { prm800kNeutral: "incorrect" })) results.push(r);
+  const second = results[1];
+  assert.ok(second.ok);
+  assert.deepEqual(second.trace.labels, { kind: "per-step", steps: [false, true, true], firstError: 0 });
+});
+
+test("steplens segment --prm800k-neutral incorrect reads the neutral rating as TRL does", async () => {
+  const { runCli } = await import("../../src/cli/main");
+  const { Writable } = await import("node:stream");
+  const run = async (extra: string[]) => {
+    const out: string[] = [];
+    const sink = (into: string[]) => new Writable({ write: (ch, _e, cb) => (into.push(String(ch)), cb()) });
+    const code = await runCli(["segment", path.join(FIXTURES(), "prm800k.jsonl"), "--json", ...extra], { stdout: sink(out), stderr: sink([]), env: {}, signal: new AbortController().signal, isTTY: false });
+    const text = out.join("").trim();
+    return { code, rows: text ? text.split("\n").map((l) => JSON.parse(l)) : [] };
+  };
+  const plain = await run([]);
+  const trl = await run(["--prm800k-neutral", "incorrect"]);
+  assert.equal(plain.code, 0);
+  assert.equal(trl.code, 0);
+  assert.deepEqual([plain.rows[1].labels.firstError, trl.rows[1].labels.firstError], [-1, 0]);
+  assert.equal((await run(["--prm800k-neutral", "maybe"])).code, 2);
 });

@@ -11,6 +11,7 @@ import { FORMAT_CHOICES, type FormatChoice, detectFormat } from "../../formats/d
 import { enumFlag, intFlag, parseFlags, progressPrinter, textFlag } from "../flags";
 import type { JsonlFieldNames } from "../../formats/jsonl";
 import { readTraces } from "../../formats/records";
+import { PRM800K_NEUTRAL_CHOICES } from "../../formats/prm800k";
 import { recordIdentity } from "../recordIdentity";
 
 const HELP = `Usage: steplens segment <file> [options]
@@ -30,6 +31,8 @@ Options:
   --steps-field <name>    generic JSONL: field with an array of step strings (default steps, completions)
                           Field names may be dotted paths (a.b); any of the three implies --format jsonl.
   --step-tag <tag>        Math-Shepherd: the tag that ends each step (default ки)
+  --prm800k-neutral <as>  PRM800K: read rating 0 (neutral) as unlabelled (default) | correct |
+                          incorrect (TRL's reading: it counts only rating 1 as correct)
   -h, --help              show this help
 
 JSON output (--json):
@@ -170,6 +173,7 @@ const SEGMENT_OPTIONS = {
   "solution-field": { type: "string" },
   "steps-field": { type: "string" },
   "step-tag": { type: "string" },
+  "prm800k-neutral": { type: "string" },
 } as const;
 
 async function run(argv: string[], io: CliIo): Promise<number> {
@@ -197,7 +201,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const progress = progressPrinter({ stderr: io.stderr, isTTY: io.isTTY && dataset }, "reading", Infinity, { unit: "bytes" });
   let read = 0;
   let failed = 0;
-  for await (const result of readTraces(file, { detected, fields, stepTag: values["step-tag"], signal: io.signal, onProgress: (p) => progress.update(p) })) {
+  const prm800kNeutral = enumFlag(values, "prm800k-neutral", PRM800K_NEUTRAL_CHOICES);
+  for await (const result of readTraces(file, { detected, fields, stepTag: values["step-tag"], prm800kNeutral, signal: io.signal, onProgress: (p) => progress.update(p) })) {
     if (limit !== undefined && read + failed >= limit) break;
     if (!result.ok) {
       failed++;
