@@ -28,6 +28,12 @@ export interface PromptFormat {
   question?: string;
   /** An explicit Jinja chat template, used instead of the model's own (chat-turn and judge). */
   chatTemplate?: string;
+  /**
+   * Chat-turn: what joins the problem and step 1 in the first user turn. Default " ", as RLHFlow's
+   * own evaluation code (math-rm/prm_evaluate.py); ProcessBench's example for RLHFlow PRMs
+   * (code/run_eval_prm_rlhflow.py) uses "\n\n" (setting `steplens.prm.chatTurnJoin`).
+   */
+  firstTurnJoin?: string;
 }
 
 export interface ModelPreset {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Token } from "node-llama-cpp";
 import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
-import { LocalEngine } from "../../src/engines/local/localEngine";
+import { LocalEngine, prmFormatFromConfig } from "../../src/engines/local/localEngine";
+import { DEFAULT_CONFIG } from "../../src/config";
 import type { PrmAdapterName, PromptFormat } from "../../src/engines/presets";
 import { mathShepherdReadPositions, mathShepherdSegments } from "../../src/engines/prm/mathShepherd";
 import { bosTokens } from "../../src/engines/prm/tokens";
@@ -134,6 +135,19 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
       assert.equal(plan.reads.at(-1)!.position, plan.tokens.length - 1, "nothing after the last read");
       const text = loaded.model.detokenize(plan.tokens, true);
       assert.ok(text.includes(`<|im_start|>user\n${PROBLEM} ${STEPS[0]}<|im_end|>`), "the first turn is problem + step 1");
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("chat-turn: the first turn joins problem and step 1 with a space (RLHFlow's code) or a blank line (ProcessBench's example, prm.chatTurnJoin)", async () => {
+    assert.deepEqual(prmFormatFromConfig({ ...DEFAULT_CONFIG.prm, chatTurnJoin: "blank-line" }), { firstTurnJoin: "\n\n" });
+    assert.deepEqual(prmFormatFromConfig(DEFAULT_CONFIG.prm), {});
+    const engine = await engineFor(await testModel(TINY_VARIANTS[3]), "chat-turn", prmFormatFromConfig({ ...DEFAULT_CONFIG.prm, chatTurnJoin: "blank-line" }));
+    try {
+      const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: STEPS });
+      const text = loaded.model.detokenize(plan.tokens, true);
+      assert.ok(text.includes(`<|im_start|>user\n${PROBLEM}\n\n${STEPS[0]}<|im_end|>`), text.slice(0, 300));
     } finally {
       await engine.dispose();
     }

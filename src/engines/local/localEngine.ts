@@ -47,6 +47,7 @@ import { contextTooSmall, modelNotSet, needsEndpoint } from "../errors";
 import { findPreset, PRM_ADAPTERS, type ModelPreset, type PrmAdapterName, type PromptFormat } from "../presets";
 import { ADAPTERS, scoreFromLogits, type AdapterContext, type PrmPlan } from "../prm";
 import { bosTokens, nextTokenAfter, normalizeBos } from "../prm/tokens";
+import { CHAT_TURN_JOINS } from "../prm/chatTurn";
 import { forkPrefix } from "./fork";
 import { GrammarCache } from "./grammarCache";
 import { createLlamaRuntime, type LlamaRuntime, type NodeLlamaCpp } from "./llamaRuntime";
@@ -103,6 +104,7 @@ export function prmFormatFromConfig(prm: StepLensConfig["prm"]): PromptFormat {
   if (prm.stepTag && prm.stepTag !== "ки") format.stepTag = prm.stepTag;
   if (prm.positiveToken && prm.positiveToken !== "+") format.positive = prm.positiveToken;
   if (prm.negativeToken && prm.negativeToken !== "-") format.negative = prm.negativeToken;
+  if (prm.chatTurnJoin === "blank-line") format.firstTurnJoin = CHAT_TURN_JOINS["blank-line"];
   return format;
 }
 

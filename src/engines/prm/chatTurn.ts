@@ -1,6 +1,7 @@
 /**
  * Chat-turn PRM (RLHFlow style, e.g. Llama3.1-8B-PRM): each step is a user turn (the first one is
- * `"{problem} {step 1}"`), each answered by the assistant with the positive label `+`; the score of
+ * `"{problem} {step 1}"` as RLHFlow's own evaluation code builds it, or `"{problem}\n\n{step 1}"` as
+ * ProcessBench's example does: `format.firstTurnJoin`), each answered by the assistant with the positive label `+`; the score of
  * step i is the softmax over `+` / `-` of the logits right before the assistant's label of turn i.
  * The whole conversation is one token sequence, so one pass scores every step.
  *
@@ -16,7 +17,9 @@ import type { PromptFormat } from "../presets";
 import { formatStep, type AdapterContext, type PrmAdapter, type PrmInput, type PrmPlan } from "./plan";
 import { assertDistinctLabels, labelToken, pieceTokens, renderChatAtSlots, slot } from "./tokens";
 
-export const CHAT_TURN_DEFAULTS = { positive: "+", negative: "-", stepFormat: "{text}" } as const;
+export const CHAT_TURN_DEFAULTS = { positive: "+", negative: "-", stepFormat: "{text}", firstTurnJoin: " " } as const;
+/** The `steplens.prm.chatTurnJoin` choices as the text they put between the problem and step 1. */
+export const CHAT_TURN_JOINS = { space: " ", "blank-line": "\n\n" } as const;
 
 export const chatTurnAdapter: PrmAdapter = {
   name: "chat-turn",
@@ -28,11 +31,12 @@ export const chatTurnAdapter: PrmAdapter = {
     const negative = labelToken(ctx.model, negativeLabel, "negative");
     assertDistinctLabels(positive, negative, [positiveLabel, negativeLabel]);
     const stepFormat = format.stepFormat ?? CHAT_TURN_DEFAULTS.stepFormat;
+    const join = format.firstTurnJoin ?? CHAT_TURN_DEFAULTS.firstTurnJoin;
 
     const history: ChatHistoryItem[] = format.system ? [{ type: "system", text: format.system }] : [];
     input.steps.forEach((text, i) => {
       const step = formatStep(stepFormat, i + 1, text.trim());
-      history.push({ type: "user", text: i === 0 ? `${input.problem.trim()} ${step}` : step });
+      history.push({ type: "user", text: i === 0 ? `${input.problem.trim()}${join}${step}` : step });
       history.push({ type: "model", response: [slot(i)] });
     });
     const { pieces, slots } = renderChatAtSlots(ctx, history);
