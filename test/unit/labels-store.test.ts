@@ -215,3 +215,18 @@ test("export's --labels reads a workspace's .steplens/labels.jsonl only when it 
   assert.equal(readHumanLabels(path.join(ws, ".steplens", "labels.jsonl")).labels.get("a.md")?.get(0)?.label, "correct");
   assert.throws(() => readHumanLabels(path.join(ws, ".steplens", "missing.jsonl")), /no such labels file/);
 });
+
+test("compaction gives up, leaving the file as it is, when the file keeps changing under it (a writer that ignores the lock)", async () => {
+  const file = fresh();
+  const store = new LabelStore(file, { now: clock() });
+  await store.load();
+  await store.markCorrect("a.md", 0);
+  await store.markIncorrect("a.md", 0);
+  const before = fs.readFileSync(file, "utf8");
+  let reads = 0;
+  // Every read sees one more line than the last, as if another program appended all the time.
+  (store as unknown as { readText: () => string }).readText = () => before + '{"trace":"b.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\n'.repeat(++reads);
+  await assert.rejects(store.compact(), (e: unknown) => e instanceof StepLensError && e.details.code === "compact-busy" && /left as it was/.test(e.message));
+  assert.equal(fs.readFileSync(file, "utf8"), before, "not renamed over");
+  assert.deepEqual(fs.readdirSync(path.dirname(file)), ["labels.jsonl"]);
+});
