@@ -12,7 +12,8 @@ import { CancelledError, StepLensError } from "../../src/core/errors";
 import { beamSearch, pruneBeams } from "../../src/search/beamSearch";
 import { bestOfN } from "../../src/search/bestOfN";
 import { generatorPrompt, promptText } from "../../src/search/candidate";
-import { majorityScorer, prmScorer } from "../../src/search/scorers";
+import { majorityScorer, pavScorer, prmScorer, verifyScorer } from "../../src/search/scorers";
+import { BUILTIN_TEMPLATES } from "../../src/verify/templates";
 import { runSearch, type SearchRecord } from "../../src/search/searchRunner";
 import { readSearchProblems } from "../../src/search/searchProblems";
 import { countWords, fakeEngine } from "../support/fakeEngine";
@@ -125,6 +126,42 @@ describe("step-level beam search", () => {
     const r = await beamSearch(engine, prmScorer(engine), PROBLEM, "p", { beams: 2, expansions: 2, maxSteps: 4 }, GEN);
     assert.equal(r.candidates, 1, "four identical first steps are one beam, whose two identical endings are one solution");
     await assert.rejects(beamSearch(engine, majorityScorer(), PROBLEM, "p", { beams: 2, expansions: 2, maxSteps: 4 }, GEN), /no step score/);
+  });
+});
+
+describe("pav and verify scorers", () => {
+  const candidate = (steps: string[]) => ({ steps, answer: null, done: true, key: "k" });
+
+  it("pav: the last step's effective reward and the lowest one, tokens from the rollouts (reference-free)", async () => {
+    // Rollouts after a boundary answer 1 when the solution so far has a "good" step, else 2; the
+    // majority answer over all rollouts of the candidate is the target (no reference is passed).
+    const engine = fakeEngine({ step: (steps) => (steps.some((s) => s.includes("good")) ? "\\boxed{1}" : "\\boxed{2}") });
+    const scorer = pavScorer(engine, { rollouts: 2, alpha: 0.5, seed: 0 });
+    const { scores, tokens } = await scorer.score(PROBLEM, [candidate(["good start", "then more"]), candidate(["bad start", "good fix"])]);
+    // Candidate 1: boundaries 0,1,2 answer 2,1,1 → majority 1 (4 of 6): Q = [0, 1, 1]; r = [1 + 0.5, 1 + 0] → last 1, min 1.
+    assert.deepEqual(scores[0], { last: 1, solution: 1 });
+    // Candidate 2: answers 2,2,1 → majority 2: Q = [1, 1, 0]; r = [1, 0 - 0.5] → last -0.5, min -0.5.
+    assert.deepEqual(scores[1], { last: -0.5, solution: -0.5 });
+    assert.equal(tokens.generated, engine.generated);
+    assert.ok(tokens.evaluated > 0);
+    assert.ok(engine.calls.filter((c) => c.kind === "rollouts").every((c) => !c.problem.includes("reference")));
+  });
+
+  it("verify: the share calling the last step correct, and the share of Yes verdicts", async () => {
+    const verdicts = [
+      "## Step 1: fine\n**This step is correct.**\n\n## Step 2: wrong\n**This step is incorrect.**\n\n**Verification: Is the answer correct (Yes/No)? No**",
+      "## Step 1: fine\n**This step is correct.**\n\n## Step 2: fine\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? Yes**",
+      "## Step 1: fine\n**This step is correct.**\n\n## Step 2: fine\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? Yes**",
+    ];
+    const engine = fakeEngine({ solution: (i) => verdicts[i % 3] });
+    const scorer = verifyScorer(engine, { template: BUILTIN_TEMPLATES.spark, samples: 3, seed: 0 });
+    const { scores, tokens } = await scorer.score(PROBLEM, [candidate(["a", "b"])]);
+    assert.equal(scores[0].last, 2 / 3);
+    assert.equal(scores[0].solution, 2 / 3);
+    assert.equal(tokens.generated, engine.generated);
+    assert.ok(tokens.evaluated > 0);
+    const call = engine.calls.find((c) => c.kind === "generate")!;
+    assert.equal(call.n, 3, "K verifications in one call");
   });
 });
 
