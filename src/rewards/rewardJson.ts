@@ -13,6 +13,7 @@ export function rewardJson(line: number | undefined, d: RewardDetail): Record<st
     scalarize: d.scalarize,
     source: d.source,
     answer: d.answer,
+    answerCorrect: d.answerCorrect,
     seconds: d.seconds,
   };
 }

@@ -8,11 +8,12 @@
 import type { StepLensConfig } from "../config";
 import { StepLensError, throwIfAborted } from "../core/errors";
 import type { Engine } from "../engines/engine";
-import { extractAnswer } from "../grading/extractAnswer";
+import { answersEqual, extractAnswer } from "../grading";
+import { estimateProgress, initialQ } from "../progress/estimateProgress";
 import { resolveTemplate } from "../verify/templates";
 import { verifyTrace, type VerifyOptions } from "../verify/verifyPipeline";
 import { applyFormatGate, DEFAULT_GATE_RULES, type GateCode, type GateRules } from "./formatGate";
-import { scalarize, type ScalarizeMode, type StepJudgement } from "./scalarize";
+import { pavReward, scalarize, type Scalarized, type ScalarizeMode, type StepJudgement } from "./scalarize";
 
 export type RewardSource = "prm" | "verifier";
 export const REWARD_SOURCES: readonly RewardSource[] = ["prm", "verifier"];
@@ -30,8 +31,8 @@ export interface RewardOptions {
   threshold: number;
   /** Verification settings when `source` is "verifier" (template, K, temperature, …). */
   verify: VerifyOptions;
-  /** α of PAV's effective reward. */
-  pavAlpha: number;
+  /** PAV (`pav`): M prover rollouts per step boundary, α of r = Q + α·A, rollout length and temperature. */
+  progress: { rollouts: number; alpha: number; maxTokens: number; temperature: number };
 }
 
 export interface RewardItem {
@@ -57,6 +58,8 @@ export interface RewardDetail {
   source: RewardSource;
   /** The rollout's answer (from `<answer>`, else the final answer of the text); null when none. */
   answer: string | null;
+  /** With a reference: whether the answer equals it (answer grading); null without one. */
+  answerCorrect: boolean | null;
   /** Model seconds for this item (0 when gated). */
   seconds: number;
 }
@@ -67,22 +70,16 @@ export interface ScoreRunOptions {
   schedule?: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
-export const DEFAULT_PAV_ALPHA = 0.5;
-
 /** The mode `auto` stands for with this source. */
 export function resolveScalarize(setting: ScalarizeSetting, source: RewardSource): ScalarizeMode {
   if (setting !== "auto") return setting;
   return source === "prm" ? "min" : "hybrid";
 }
 
-/** Refuses modes this build cannot compute, before any request is served. */
+/** Refuses settings that cannot give a reward, before any request is served. */
 export function checkRewardOptions(opts: RewardOptions): void {
-  const mode = resolveScalarize(opts.scalarize, opts.source);
-  if (mode === "pav") {
-    throw new StepLensError("the 'pav' scalarisation is not available in this build: it needs the progress estimator (Monte Carlo rollouts per step), which is not part of it yet.", {
-      code: "pav-unavailable",
-      hint: "Use --scalarize min|product|steps (scalar PRM) or outcome|hybrid (verifier).",
-    });
+  if (resolveScalarize(opts.scalarize, opts.source) === "pav" && !(opts.progress.rollouts >= 1)) {
+    throw new StepLensError("the 'pav' scalarisation needs at least one prover rollout per step.", { code: "bad-progress", hint: "Set progress.rollouts (steplens.progress.rollouts) to 1 or more." });
   }
   const g = opts.gate;
   if (g.stepCount && !(g.minSteps >= 0 && g.maxSteps >= g.minSteps)) {
@@ -117,7 +114,7 @@ export function rewardOptionsFromConfig(config: StepLensConfig, baseDir?: string
       constrained: config.verify.constrained,
       metaCritique: false,
     },
-    pavAlpha: DEFAULT_PAV_ALPHA,
+    progress: { ...config.progress },
   };
 }
 
@@ -131,14 +128,26 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
   const schedule = run.schedule ?? direct;
   const gate = applyFormatGate(item.response, opts.gate);
   const answer = gate.answer !== null ? (extractAnswer(gate.answer) ?? gate.answer) : extractAnswer(gate.cut);
-  const base = { gate: { passed: gate.passed, reasons: gate.reasons, details: gate.details }, stepCount: gate.steps.length, scalarize: mode, source: opts.source, answer };
+  const reference = item.reference?.trim() ? item.reference.trim() : null;
+  const answerCorrect = reference === null ? null : answer !== null && answersEqual(answer, reference);
+  const base = { gate: { passed: gate.passed, reasons: gate.reasons, details: gate.details }, stepCount: gate.steps.length, scalarize: mode, source: opts.source, answer, answerCorrect };
   if (!gate.passed || gate.steps.length === 0) {
     const gateOut = gate.passed ? { passed: false, reasons: ["step-count" as GateCode], details: ["no steps to judge"] } : base.gate;
     return { ...base, gate: gateOut, reward: opts.gatedReward, outcome: null, steps: [], stepRewards: [], seconds: 0 };
   }
-  if (mode === "pav") checkRewardOptions({ ...opts, scalarize: mode });
   throwIfAborted(run.signal);
   const t0 = performance.now();
+  if (mode === "pav") {
+    // Progress is the judge here: the prover's rollouts after every step, "correct" by the reference
+    // when there is one, else by the rollouts' majority answer (reference-free).
+    const p = opts.progress;
+    const r = await schedule(() =>
+      estimateProgress(engine, { problem: item.prompt, steps: gate.steps, rollouts: p.rollouts, alpha: p.alpha, maxTokens: p.maxTokens, temperature: p.temperature, reference }, { signal: run.signal }),
+    );
+    const q = r.steps.map((st) => st.q);
+    const s: Scalarized = pavReward(initialQ(r) ?? 0, q, p.alpha);
+    return { ...base, reward: s.reward, outcome: (q[q.length - 1] ?? 0) >= 0.5 ? 1 : 0, steps: q, stepRewards: s.stepRewards, seconds: (performance.now() - t0) / 1000 };
+  }
   let judgement: StepJudgement;
   if (opts.source === "prm") {
     const r = await schedule(() => engine.scoreSteps({ problem: item.prompt, steps: gate.steps }, { signal: run.signal }));

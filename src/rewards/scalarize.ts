@@ -19,7 +19,9 @@
  * No `vscode` import here.
  */
 
-export type ScalarizeMode = "outcome" | "hybrid" | "min" | "product" | "pav" | "steps";
+import type { RewardScalarize } from "../config";
+
+export type ScalarizeMode = Exclude<RewardScalarize, "auto">;
 export const SCALARIZE_MODES: readonly ScalarizeMode[] = ["outcome", "hybrid", "min", "product", "pav", "steps"];
 
 export const HYBRID_STEP_WEIGHT = 0.4;

@@ -96,8 +96,9 @@ test("scalarisation: outcome, SPARK's hybrid, min, product, Tango steps, PAV", (
   assert.deepEqual(pav.stepRewards, [0.5, 0.4, 1.3]);
 });
 
-test("pav is refused up front with a clear error while the progress estimator is missing", () => {
-  const opts = { ...rewardOptionsFromConfig(DEFAULT_CONFIG), scalarize: "pav" as const };
-  assert.throws(() => checkRewardOptions(opts), /pav.*not available/);
+test("reward options: defaults pass the check; inverted step bounds are refused", () => {
   assert.doesNotThrow(() => checkRewardOptions(rewardOptionsFromConfig(DEFAULT_CONFIG)));
+  const bad = rewardOptionsFromConfig(DEFAULT_CONFIG);
+  bad.gate = { ...bad.gate, minSteps: 9, maxSteps: 3 };
+  assert.throws(() => checkRewardOptions(bad), /inverted/);
 });

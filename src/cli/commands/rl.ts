@@ -1,12 +1,127 @@
-/** `steplens rl init|launch` (placeholder while the run-folder templates land). */
-import type { CliCommand } from "../command";
-import { UsageError } from "../command";
+/**
+ * `steplens rl init|launch`: RL with the StepLens reward server on an existing trainer (verl on
+ * Ray, OpenRLHF, TRL) — StepLens never ships its own trainer. `init` writes the run folder
+ * (src/rl/rlInit.ts); `launch` checks the prerequisites, each with its fix, then runs it.
+ */
+import path from "node:path";
+import { RL_ENGINES, CHECKED_AGAINST, DEFAULT_POLICY_MODEL, SPARK_DEFAULTS, type RlEngine } from "../../rl/rlRunSpec";
+import { rlInit } from "../../rl/rlInit";
+import { checkPrerequisites, dryRunCommands, readRunSpec, runLaunch, type LaunchDeps } from "../../rl/rlLaunch";
+import type { RewardScalarize } from "../../config";
+import type { CliCommand, CliIo } from "../command";
+import { enumFlag, intFlag, parseFlags, safeText, textFlag, UsageError } from "../flags";
 
-export const rlCommand: CliCommand = {
-  name: "rl",
-  summary: "set up and launch RL with the StepLens reward server (verl, OpenRLHF, TRL)",
-  help: "Usage: steplens rl init|launch …",
-  async run(): Promise<number> {
-    throw new UsageError("not ready");
-  },
-};
+declare const STEPLENS_VERSION: string | undefined;
+
+const HELP = `Usage:
+  steplens rl init --engine verl|openrlhf|trl --out DIR --reward-url URL [--model HF_ID]
+                   [--data FILE] [--nodes N --gpus-per-node G] [--scalarize MODE]
+  steplens rl launch DIR [--dry-run]
+
+RL with the StepLens reward server as the reward, on an existing trainer (StepLens never trains):
+  init     writes DIR: launch.sh (SPARK's settings: GRPO, ${SPARK_DEFAULTS.rollouts} rollouts, lr ${SPARK_DEFAULTS.learningRate}, KL ${SPARK_DEFAULTS.klCoef}
+           low-var-KL; multi-node through Ray or accelerate), reward.py (Python standard library:
+           verl's compute_score / compute_score_batch, TRL's reward_func; retries, timeouts, a clear
+           error when the server is down), the prompt data in the engine's format (verl: parquet),
+           and a README explaining every setting and how to scale out.
+  launch   checks python3, the engine importable, the reward server reachable, GPUs visible and the
+           prompt data, each missing one with its fix; --dry-run prints the exact commands instead
+           of running them; otherwise runs launch.sh (Ctrl-C stops it).
+
+Options (init):
+  --engine E          verl | openrlhf | trl
+  --out DIR           the run folder (created)
+  --reward-url URL    the reward server's base URL, e.g. http://127.0.0.1:8080 (steplens serve)
+  --model HF_ID       policy model (default ${DEFAULT_POLICY_MODEL})
+  --data FILE         prompts: JSONL/JSON rows with prompt|problem|question and optional reference|answer
+  --nodes N           machines (default 1)        --gpus-per-node G   GPUs per machine (default 8)
+  --scalarize MODE    ask the server for outcome|hybrid|min|product|pav|steps (default: the server's)
+
+Settings checked against:
+  ${Object.values(CHECKED_AGAINST).join("\n  ")}
+
+Examples:
+  steplens serve --model ./prm.gguf --prm math-shepherd --port 8080 &
+  steplens rl init --engine verl --out runs/grpo --reward-url http://127.0.0.1:8080 --data prompts.jsonl
+  steplens rl launch runs/grpo --dry-run`;
+
+export function makeRlCommand(deps: LaunchDeps = {}): CliCommand {
+  return {
+    name: "rl",
+    summary: "set up and launch RL with the StepLens reward server (verl, OpenRLHF, TRL)",
+    help: HELP,
+    async run(argv: string[], io: CliIo): Promise<number> {
+      const [sub, ...rest] = argv;
+      if (sub === "init") return init(rest, io);
+      if (sub === "launch") return launch(rest, io, deps);
+      throw new UsageError(sub ? `unknown subcommand '${sub}' (init or launch)` : "give a subcommand: init or launch");
+    },
+  };
+}
+
+function init(argv: string[], io: CliIo): number {
+  const { values, positionals } = parseFlags(argv, {
+    engine: { type: "string" },
+    out: { type: "string" },
+    "reward-url": { type: "string" },
+    model: { type: "string" },
+    data: { type: "string" },
+    nodes: { type: "string" },
+    "gpus-per-node": { type: "string" },
+    scalarize: { type: "string" },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const engine = enumFlag<RlEngine>(values, "engine", RL_ENGINES);
+  if (!engine) throw new UsageError(`--engine is required: ${RL_ENGINES.join(", ")}`);
+  const out = textFlag(values, "out");
+  if (!out) throw new UsageError("--out DIR is required (the run folder)");
+  const rewardUrl = textFlag(values, "reward-url");
+  if (!rewardUrl) throw new UsageError("--reward-url URL is required (the address 'steplens serve' prints, e.g. http://127.0.0.1:8080)");
+  const scalarize = enumFlag<RewardScalarize>(values, "scalarize", "rewards.scalarize") ?? null;
+  const data = textFlag(values, "data") ?? null;
+  const r = rlInit(
+    out,
+    {
+      engine,
+      rewardUrl,
+      model: textFlag(values, "model") ?? DEFAULT_POLICY_MODEL,
+      nodes: intFlag(values, "nodes", { min: 1, max: 4096 }) ?? 1,
+      gpusPerNode: intFlag(values, "gpus-per-node", { min: 1, max: 64 }) ?? 8,
+      scalarize: scalarize === "auto" ? null : scalarize,
+      ...SPARK_DEFAULTS,
+    },
+    data,
+    `steplens ${typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev"}`,
+  );
+  io.stdout.write(`wrote ${engine} run folder ${r.dir}:\n${r.files.map((f) => `  ${f}`).join("\n")}\n`);
+  if (!data) io.stdout.write("  (no prompt data: pass --data FILE to write it)\n");
+  io.stdout.write(`next: steplens rl launch ${path.relative(process.cwd(), r.dir) || "."} --dry-run\n`);
+  return 0;
+}
+
+async function launch(argv: string[], io: CliIo, deps: LaunchDeps): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { "dry-run": { type: "boolean" } });
+  if (positionals.length !== 1) throw new UsageError("give the run folder: steplens rl launch DIR [--dry-run]");
+  const dir = path.resolve(positionals[0]!);
+  const spec = readRunSpec(dir);
+  const env = { ...io.env };
+  const checks = await checkPrerequisites(dir, spec, env, deps);
+  for (const c of checks) {
+    io.stdout.write(`${c.ok ? "ok".padEnd(7) : "MISSING"} ${c.name}: ${safeText(c.detail)}\n`);
+    if (!c.ok) io.stdout.write(`        fix: ${c.fix}\n`);
+  }
+  const missing = checks.filter((c) => !c.ok).length;
+  if (values["dry-run"]) {
+    io.stdout.write(`\n# commands launch.sh runs (NNODES=${env.NNODES ?? spec.nodes}, NODE_RANK=${env.NODE_RANK ?? 0}):\n`);
+    io.stdout.write(dryRunCommands(dir, env, deps));
+    io.stdout.write(missing ? `\n${missing} prerequisite(s) missing: fix them before launching.\n` : "\nall prerequisites present.\n");
+    return 0;
+  }
+  if (missing) {
+    io.stderr.write(`steplens rl launch: ${missing} prerequisite(s) missing (fixes above); nothing started.\n`);
+    return 1;
+  }
+  return runLaunch(dir, env, io.signal, io.stdout, io.stderr);
+}
+
+export const rlCommand: CliCommand = makeRlCommand();

@@ -1,0 +1,55 @@
+/**
+ * What `steplens rl init` writes a run folder for, and the defaults: SPARK's stage-III settings
+ * (GRPO, 16 rollouts per prompt, lr 1e-6, KL loss 0.001 low-var-KL, batch 256, prompt and response
+ * 2048 tokens, rollout tensor parallel 2, GPU memory 0.6). Saved as `steplens-rl.json` in the folder
+ * so `steplens rl launch` knows what to check. No `vscode` import here.
+ */
+export type RlEngine = "verl" | "openrlhf" | "trl";
+export const RL_ENGINES: readonly RlEngine[] = ["verl", "openrlhf", "trl"];
+
+export interface RlRunSpec {
+  engine: RlEngine;
+  /** Base URL of the StepLens reward server (no path). */
+  rewardUrl: string;
+  /** Policy model (Hugging Face id or local path). */
+  model: string;
+  nodes: number;
+  gpusPerNode: number;
+  /** Scalarisation the reward client asks for; null: the server's default. */
+  scalarize: string | null;
+  rollouts: number;
+  learningRate: number;
+  klCoef: number;
+  batchSize: number;
+  maxPromptLength: number;
+  maxResponseLength: number;
+  tensorParallel: number;
+  gpuMemoryUtilization: number;
+  epochs: number;
+  /** Prompt files written into the folder (relative names). */
+  dataFiles: string[];
+  /** How many prompts they hold. */
+  prompts: number;
+}
+
+export const SPARK_DEFAULTS = {
+  rollouts: 16,
+  learningRate: 1e-6,
+  klCoef: 0.001,
+  batchSize: 256,
+  maxPromptLength: 2048,
+  maxResponseLength: 2048,
+  tensorParallel: 2,
+  gpuMemoryUtilization: 0.6,
+  epochs: 25,
+} as const;
+
+export const DEFAULT_POLICY_MODEL = "Qwen/Qwen2.5-Math-7B";
+export const RUN_SPEC_FILE = "steplens-rl.json";
+
+/** Which engine versions each generated setting was checked against (also in the run README). */
+export const CHECKED_AGAINST: Readonly<Record<RlEngine, string>> = {
+  verl: "verl v0.9.0 (verl-project/verl 483b8a0, 2026-08-14): verl/trainer/config/_generated_ppo_trainer.yaml, reward loop managers",
+  openrlhf: "OpenRLHF v0.11.0 (OpenRLHF/OpenRLHF 3c3be62, 2026-08-13): openrlhf/cli/train_ppo_ray.py arguments, openrlhf/utils/agent.py remote reward",
+  trl: "TRL v1.9.0+26 (huggingface/trl f2cd577, 2026-07-24): trl/trainer/grpo_config.py, GRPOTrainer._calculate_rewards",
+};

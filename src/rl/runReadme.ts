@@ -1,0 +1,88 @@
+/**
+ * README.md of an RL run folder: what each file is, every setting and where it comes from (SPARK's
+ * stage III), how to start the reward server, how to check and launch, how to scale out, and which
+ * engine version the settings were checked against. No `vscode` import here.
+ */
+import { CHECKED_AGAINST, type RlRunSpec } from "./rlRunSpec";
+import { num } from "./shellScript";
+
+const ENGINE_NAMES = { verl: "verl", openrlhf: "OpenRLHF", trl: "TRL" } as const;
+
+export function runReadme(spec: RlRunSpec): string {
+  const e = spec.engine;
+  const files: string[] = ["- `launch.sh`: the training command (bash arrays, one argument per line; `DRY_RUN=1 bash launch.sh` prints it).", "- `reward.py`: the reward client (Python standard library only) that asks the StepLens reward server for each rollout's reward.", "- `steplens-rl.json`: these settings, read by `steplens rl launch`."];
+  if (e === "verl") files.push("- `train.parquet`: the prompts as verl RLHF rows (`prompt`, `data_source`, `reward_model`, `extra_info`); `problems.jsonl`: problem_id → problem text for reward.py.", "- `runtime_env.yaml`: Ray's runtime environment for multi-node jobs (the folder is the job's working directory).");
+  if (e === "openrlhf") files.push("- `prompts.jsonl`: `{\"prompt\", \"label\"}` rows (`--data.input_key prompt --data.label_key label`, chat template applied by OpenRLHF).", "- `runtime_env.yaml`: Ray's runtime environment for multi-node jobs.");
+  if (e === "trl") files.push("- `train_grpo.py`: GRPOTrainer with `reward_func` from reward.py.", "- `prompts.jsonl`: `{\"prompt\": [messages], \"problem\", \"reference\"}` rows (TRL passes `problem` and `reference` to the reward function).");
+  if (!spec.dataFiles.length) files.push("- No prompt data yet: run `steplens rl init … --data prompts.jsonl` again (rows with `prompt`/`problem`/`question` and optional `reference`/`answer`).");
+
+  const settings = [
+    `| algorithm | GRPO (${e === "verl" ? "`algorithm.adv_estimator=grpo`" : e === "openrlhf" ? "`--algo.advantage.estimator group_norm`" : "GRPOTrainer"}) | SPARK stage III |`,
+    `| rollouts per prompt | ${spec.rollouts} (${e === "verl" ? "`actor_rollout_ref.rollout.n`" : e === "openrlhf" ? "`--rollout.n_samples_per_prompt`" : "`num_generations`"}) | SPARK |`,
+    `| learning rate | ${num(spec.learningRate)} | SPARK |`,
+    `| KL | ${num(spec.klCoef)}, as a loss, low-variance estimator (${e === "verl" ? "`kl_loss_type=low_var_kl`" : e === "openrlhf" ? "`--algo.kl.estimator k3`" : "TRL's `beta` uses k3"}) | SPARK |`,
+    `| entropy bonus | 0 | SPARK |`,
+    `| batch | ${spec.batchSize} prompts${e === "openrlhf" ? ` (train batch ${spec.batchSize * spec.rollouts} samples)` : ""} | SPARK |`,
+    `| prompt / response tokens | ${spec.maxPromptLength} / ${spec.maxResponseLength} | SPARK |`,
+    `| rollout tensor parallel, GPU memory | ${spec.tensorParallel}, ${spec.gpuMemoryUtilization} | SPARK |`,
+    `| epochs | ${spec.epochs} | SPARK |`,
+    `| reward | StepLens server at \`${spec.rewardUrl}\` (${e === "openrlhf" ? "`/get_reward`" : "`/v1/reward` through reward.py"}); scalarisation ${spec.scalarize ?? "the server's default"} | StepLens |`,
+  ];
+
+  const rewardNote =
+    e === "verl"
+      ? "verl ≥ 0.7 computes rewards in its reward loop: `reward.reward_manager.name=naive` calls `compute_score(data_source, solution_str, ground_truth, extra_info)` per rollout, several at once. SPARK's own run used the batch manager (`compute_score_batch`), which verl 0.9 no longer registers in the reward loop; for verl ≤ 0.7 with the legacy workers run `VERL_LEGACY_REWARD=1 bash launch.sh` (legacy keys `reward_model.reward_manager=batch`, `custom_reward_function.*`)."
+      : e === "openrlhf"
+        ? "OpenRLHF posts `{query, prompts, labels}` to `--reward.remote_url` (one rollout per request, the query decoded with special tokens) and reads `rewards`, `scores` and `extra_logs`. StepLens cuts the prompt off the query and drops chat-template tokens; labels are not used (the reward is reference-free, as in SPARK)."
+        : "TRL calls `reward_func(prompts=…, completions=…, completion_ids=…, **dataset_columns, trainer_state=…)`; reward.py uses `problem` and `reference` from the dataset columns and the last message of conversational completions.";
+
+  const scale =
+    e === "trl"
+      ? `Every machine runs \`launch.sh\` with the same \`NNODES\` and its own \`NODE_RANK\` (0 on the main one) and \`HEAD_ADDR\` (the main one's address): \`accelerate launch --num_machines $NNODES …\`.`
+      : `Start the reward server where every node can reach it (\`steplens serve --host 0.0.0.0 --token … \`; set \`STEPLENS_SERVE_TOKEN\` on the nodes too), then on every node run \`NNODES=${Math.max(2, spec.nodes)} NODE_RANK=<0…> HEAD_ADDR=<head address> bash launch.sh\`. Rank 0 starts the Ray head (\`ray start --head\`), waits for every node, and submits the job (\`ray job submit … -- python3 -m ${e === "verl" ? "verl.trainer.main_ppo trainer.nnodes=N trainer.n_gpus_per_node=G …" : "openrlhf.cli.train_ppo_ray --actor.num_nodes N …"}\`); the others join it (\`ray start --address=<head>:<port> --block\`). One reward server serves many trainers: requests queue fairly per client; add sequences (\`--sequences\`) or servers behind a load balancer when \`/health\` shows a long queue.`;
+
+  return `# StepLens RL run (${ENGINE_NAMES[e]})
+
+Generated by \`steplens rl init --engine ${e}\`. StepLens never trains: ${ENGINE_NAMES[e]} does; StepLens serves the reward.
+Policy model: \`${spec.model}\`; ${spec.nodes} node(s) × ${spec.gpusPerNode} GPU(s); ${spec.prompts} prompt(s).
+
+## Files
+${files.join("\n")}
+
+## 1. Start the reward server
+\`\`\`
+steplens serve --model <PRM or verifier GGUF> --prm <adapter> --port ${new URL(spec.rewardUrl).port || "8080"}
+\`\`\`
+(in VS Code: **StepLens: Start Reward Server**). Each rollout gets the format gate (exactly one \`\\boxed{}\`,
+exactly one \`<answer>…</answer>\`, nothing after \`</answer>\`, 3–20 steps, no appended second solution;
+the rollout is cut at \`</answer>\`), then the judge, then the scalarisation. Debug rewards offline
+with \`steplens reward rollouts.jsonl --model …\` — the same computation.
+
+## 2. Check and launch
+\`\`\`
+steplens rl launch . --dry-run    # checks python, ${ENGINE_NAMES[e]}, the reward server, GPUs; prints the commands
+steplens rl launch .              # checks, then runs launch.sh
+\`\`\`
+
+## Settings
+| setting | value | from |
+|---|---|---|
+${settings.join("\n")}
+
+${rewardNote}
+
+reward.py reads \`STEPLENS_REWARD_URL\`, \`STEPLENS_SERVE_TOKEN\`, \`STEPLENS_REWARD_TIMEOUT\` (s, default 300),
+\`STEPLENS_REWARD_RETRIES\` (default 5, exponential backoff), \`STEPLENS_REWARD_ON_ERROR\` (\`raise\`, default:
+training stops with a clear error when the server is down; \`zero\`: reward 0, as SPARK's code did) and
+\`STEPLENS_REWARD_SEND_REFERENCE=1\` (reference-guided rewards).
+
+## Scaling out
+${scale}
+
+## Checked against
+${CHECKED_AGAINST[e]}. ${ENGINE_NAMES[e]} itself could not be installed where StepLens is tested (no Python
+package registry there): the keys were checked against the engine's public source at that version, the
+scripts pass \`bash -n\` and a dry run, and reward.py is imported and called by python3 against a running
+\`steplens serve\`.
+`;
+}
