@@ -83,7 +83,7 @@ function matchingClose(s: string, open: number): number {
 
 /** LaTeX → mathjs syntax; null when something is left that is not math. */
 export function latexToMathjs(input: string): string | null {
-  let s = input
+  const s = input
     .replace(/[−–]/g, "-")
     .replace(/[×·⋅]/g, "*")
     .replace(/÷/g, "/")

@@ -59,7 +59,7 @@ export async function readSearchProblems(file: string, opts: { referenceField?: 
     ids.add(p.id);
     out.push(p);
   };
-  let head = "";
+  let head: string;
   try {
     const fd = fs.openSync(file, "r");
     const b = Buffer.alloc(256);
