@@ -74,6 +74,8 @@ export interface ProgressStepView {
   advantage: number;
   /** Confidence interval of the advantage, when known. */
   interval?: [number, number];
+  /** Confidence interval of qAfter, when known. */
+  qInterval?: [number, number];
   rollouts?: number;
 }
 
@@ -83,6 +85,8 @@ export interface ProgressView {
   confidence?: number;
   prover?: string;
   seconds?: number;
+  /** The prover is a generated random-weight model: the hover says so. */
+  demo?: boolean;
 }
 
 export interface AnnotationInput {
@@ -150,6 +154,8 @@ export interface TraceAnnotations {
   demo: boolean;
   /** Confidence level of the progress intervals (e.g. 0.9), null when unknown or no progress. */
   progressConfidence: number | null;
+  /** The progress comes from a generated random-weight prover. */
+  progressDemo: boolean;
   timing: { scoreSeconds: number | null; evaluatedTokens: number | null; traceTokens: number | null; verifySeconds: number | null; progressSeconds: number | null };
 }
 
@@ -323,6 +329,7 @@ export function buildAnnotations(input: AnnotationInput): TraceAnnotations {
     verifierSamples: verification?.samples ?? null,
     demo,
     progressConfidence: input.progress?.confidence ?? null,
+    progressDemo: input.progress?.demo === true,
     timing: {
       scoreSeconds: input.score?.seconds ?? null,
       evaluatedTokens: input.score?.evaluatedTokens ?? null,

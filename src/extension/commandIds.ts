@@ -16,6 +16,8 @@ export const CommandId = {
   score: "steplens.score",
   /** "StepLens: Verify Trace" — K verifications of the trace, aggregated per step. */
   verify: "steplens.verify",
+  /** "StepLens: Estimate Progress" — PAV progress of every step from prover rollouts (Q before → after, advantage). */
+  estimateProgress: "steplens.estimateProgress",
   /** "StepLens: Open Inspector" — the charts and steps table of a trace. */
   openInspector: "steplens.openInspector",
   /** "StepLens: Next Problem Step" / "Previous Problem Step" — steps with a StepLens diagnostic. */

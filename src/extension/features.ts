@@ -12,6 +12,7 @@ import { registerDiagnostics } from "./diagnostics";
 import { registerDocumentSymbols } from "./documentSymbols";
 import { registerFolding } from "./folding";
 import { registerHover } from "./hoverProvider";
+import { registerProgress } from "./progressService";
 import { PIPELINE_COMMANDS } from "./pipelineCommands";
 import { registerTaskProvider } from "./pipelineTasks";
 import { registerStatusBar } from "./statusBar";
@@ -24,6 +25,7 @@ export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vsc
   { name: "diagnostics", start: registerDiagnostics },
   { name: "decorations", start: registerDecorations },
   { name: "code lenses", start: registerCodeLens },
+  { name: "progress", start: registerProgress },
   { name: "label code actions", start: registerCodeActions },
   { name: "status bar", start: registerStatusBar },
   { name: "datasets view", start: registerDatasetView },

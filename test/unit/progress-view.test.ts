@@ -1,0 +1,65 @@
+/**
+ * PAV progress as the editor shows it (plain data, no VS Code): the hover's view model and text
+ * (Q before → after with Q's interval, the advantage with its interval, the demo label), the
+ * "loses progress" Information diagnostics, the lens title, and which rollout text has an answer.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { buildHover } from "../../src/annotations/hoverContent";
+import { progressDiagnostics, progressViewOf } from "../../src/annotations/progressView";
+import { buildAnnotations } from "../../src/annotations/stepAnnotations";
+import { progressSteps, solutionAnswer, type ProgressResult } from "../../src/progress/estimateProgress";
+import { segmentText } from "../../src/formats/text";
+
+const TRACE = "Problem: Solve 2x + 3 = 11.\n\nStep 1: 2x = 8.\nStep 2: x = 4, so \\boxed{4}.\nStep 3: No, \\boxed{5}.\n";
+
+function result(correct: number[], m: number): ProgressResult {
+  return {
+    steps: progressSteps(correct, m, 0.5),
+    answer: { value: "4", source: "reference", share: 0.5 },
+    rollouts: m,
+    prefixTokensEvaluated: 50,
+    traceTokens: 50,
+    rolloutTokens: 400,
+    seconds: 1.5,
+  };
+}
+
+describe("progress in the editor's view models", () => {
+  const trace = segmentText(TRACE, { file: "t.trace.md" });
+
+  it("diagnostics: only the step whose advantage interval lies below 0, with Q before → after", () => {
+    const r = result([0, 0, 8, 0], 8);
+    const d = progressDiagnostics(trace, r, false);
+    assert.equal(d.length, 1);
+    assert.equal(d[0].step, 2);
+    assert.equal(d[0].severity, "information");
+    assert.equal(d[0].code, "loses-progress");
+    assert.match(d[0].message, /^Step 3 loses progress: Q 1\.00 → 0\.00 \(advantage −1\.00, 90% interval −1\.00 to −0\.\d\d; 8 prover rollouts per prefix\)$/);
+    assert.deepEqual(d[0].range, trace.steps[2].range);
+    assert.match(progressDiagnostics(trace, r, true)[0].message, / — demo: scores are meaningless$/);
+    // 5/8 → 2/8 is not clearly negative with 8 rollouts.
+    assert.equal(progressDiagnostics(trace, result([5, 5, 5, 2], 8), false).length, 0);
+  });
+
+  it("the hover: Q before → after with its interval, the advantage with its interval, the rollouts, the demo label", () => {
+    const view = progressViewOf(result([0, 0, 8, 0], 8), "prover.gguf", true);
+    assert.equal(view.confidence, 0.9);
+    assert.deepEqual(view.steps[2].qInterval, [0, view.steps[2].qInterval![1]]);
+    assert.ok(view.steps[2].interval![1] < 0);
+    const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
+    assert.equal(annotations.progressDemo, true);
+    const { markdown } = buildHover(annotations, annotations.steps[2], { documentUri: "file:///t.trace.md" });
+    assert.match(markdown, /\*\*Progress\*\* Q 1\\\.00 → 0\\\.00 \(90% interval 0\\\.00 to 0\\\.\d\d\) · advantage \\?-1\\\.00 \(90% interval \\?-1\\\.00 to \\?-0\\\.\d\d, 8 rollouts\)/);
+    assert.match(markdown, /demo\\?: scores are meaningless/);
+    const plain = buildAnnotations({ trace, threshold: 0.5, progress: progressViewOf(result([0, 0, 8, 0], 8), "p", false) });
+    assert.doesNotMatch(buildHover(plain, plain.steps[2], { documentUri: "file:///t.trace.md" }).markdown, /demo/);
+  });
+
+  it("a rollout's answer needs a box, an answer line or an answer phrase", () => {
+    assert.equal(solutionAnswer("Step 1: 2x = 8.\n\nSo x = \\boxed{4}."), "4");
+    assert.equal(solutionAnswer("Step 1.\n\nThe answer is 4."), "4");
+    assert.equal(solutionAnswer("I give up."), null);
+    assert.equal(solutionAnswer("4"), null);
+  });
+});

@@ -1,0 +1,107 @@
+// PAV progress in the real extension host, with the generated tiny test model as the prover (RANDOM
+// WEIGHTS: its rollouts are gibberish and give no answer of their own, so each Q is decided by the
+// trace's own boxed answer — which makes the outcome known in advance): the Progress lens, the
+// command with its notification, Q before → after in the hover, the Information diagnostic on the
+// step that loses progress, the demo label, and the cached result.
+import assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { StepLensApi } from "../../src/extension/context";
+import { testModel } from "../support/testModels";
+import { api, closeAllEditors, hoverText, insideStep, resetSettings, setSetting, steplensDiagnostics, useTestModels, waitFor } from "./editorSupport";
+
+// Step 2 reaches the reference (Q after = 1); step 3 boxes a wrong answer (Q after = 0): it loses progress.
+const CONTENT = `---
+reference: "4"
+---
+Problem: Solve 2x + 3 = 11.
+
+Step 1: Subtract 3 from both sides, so 2x = 8.
+Step 2: Divide by 2: x = 4, so the answer is \\boxed{4}.
+Step 3: On second thought the answer is \\boxed{5}.
+`;
+
+const lenses = async (uri: vscode.Uri) => (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", uri)) ?? [];
+const progressLens = async (uri: vscode.Uri) => (await lenses(uri)).find((l) => l.command?.command === "steplens.estimateProgress");
+
+suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not judgement)", () => {
+  let a: StepLensApi;
+  let document: vscode.TextDocument;
+
+  suiteSetup(async function () {
+    this.timeout(120_000);
+    a = await api();
+    await useTestModels();
+    await setSetting("models.prover", await testModel({ tokenizer: "spm" }));
+    await setSetting("progress.rollouts", 8);
+    await setSetting("progress.maxTokens", 6);
+    await setSetting("run.trigger", "demand");
+    document = await vscode.workspace.openTextDocument({ language: "steplens-trace", content: CONTENT });
+    await vscode.window.showTextDocument(document);
+    await waitFor("the trace is parsed", () => a.getTrace(document)?.steps.length, (n) => n === 3);
+  });
+
+  suiteTeardown(async () => {
+    await closeAllEditors();
+    for (const key of ["models.prover", "progress.rollouts", "progress.maxTokens"]) await setSetting(key, undefined);
+    await resetSettings();
+  });
+
+  test("the Progress lens runs the command; before a run the hover has no progress", async () => {
+    const lens = await waitFor("the Progress lens", () => progressLens(document.uri), (l) => l !== undefined);
+    assert.match(lens!.command!.title, /Progress$/);
+    assert.deepEqual(lens!.command!.arguments, [{ uri: document.uri.toString() }]);
+    assert.ok(a.getAnnotations(document)!.steps.every((s) => s.progress === null));
+  });
+
+  test("Estimate Progress: Q before → after per step, the advantage, the losing step as an Information diagnostic, the demo label", async function () {
+    this.timeout(120_000);
+    const result = (await vscode.commands.executeCommand("steplens.estimateProgress", { uri: document.uri.toString() })) as {
+      steps: { qBefore: number; q: number; advantage: number }[];
+      answer: { value: string; source: string };
+      prefixTokensEvaluated: number;
+      traceTokens: number;
+    };
+    assert.ok(result, "the command resolves with the result");
+    assert.deepEqual(result.answer.source, "reference");
+    assert.deepEqual(result.steps.map((s) => [s.qBefore, s.q]), [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ]);
+    assert.equal(result.prefixTokensEvaluated, result.traceTokens, "the trace was evaluated once");
+
+    const ann = await waitFor("progress in the annotations", () => a.getAnnotations(document), (x) => !!x && x.steps.every((s) => s.progress !== null));
+    assert.equal(ann!.steps[2].progress!.advantage, -1);
+    assert.equal(ann!.steps[2].progress!.rollouts, 8);
+    assert.ok(ann!.steps[2].progress!.interval![1] < 0, "the advantage interval lies below 0");
+
+    const diags = await waitFor("the loses-progress diagnostic", () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress"), (d) => d.length === 1);
+    assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Information);
+    assert.match(diags[0].message, /^Step 3 loses progress: Q 1\.00 → 0\.00/);
+    assert.match(diags[0].message, /demo: scores are meaningless/);
+    assert.equal(diags[0].range.start.line, a.getTrace(document)!.steps[2].range!.start.line);
+
+    const { text } = await hoverText(document.uri, insideStep(a, document, 2));
+    assert.ok(text.includes("**Progress** Q 1\\.00 → 0\\.00"), text);
+    assert.match(text, /90% interval 0\\\.00 to 0\\\.\d\d\) · advantage \\?-1\\\.00/);
+    assert.ok(text.includes("8 rollouts"), text);
+    assert.match(text, /demo\\?: scores are meaningless/);
+
+    const lens = await waitFor("the lens shows the result", () => progressLens(document.uri), (l) => !!l && /Q 0\.00 → 0\.00/.test(l.command!.title));
+    assert.match(lens!.command!.title, /1 step loses progress/);
+    assert.match(lens!.command!.title, /demo: scores are meaningless/);
+  });
+
+  test("a second run comes from the cache; an edit hides the result until it is estimated again", async function () {
+    this.timeout(60_000);
+    const started = Date.now();
+    const again = (await vscode.commands.executeCommand("steplens.estimateProgress", { uri: document.uri.toString() })) as { steps: { q: number }[] };
+    assert.deepEqual(again.steps.map((s) => s.q), [0, 1, 0]);
+    assert.ok(Date.now() - started < 5000, "cached");
+    const editor = vscode.window.activeTextEditor!;
+    const line = a.getTrace(document)!.steps[2].range!.start.line;
+    await editor.edit((e) => e.insert(new vscode.Position(line, document.lineAt(line).text.length), " Done."));
+    await waitFor("no progress diagnostic after the edit", () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress").length, (n) => n === 0);
+    await waitFor("no progress in the hover model", () => a.getAnnotations(document), (x) => !!x && x.steps.every((s) => s.progress === null));
+  });
+});
