@@ -270,8 +270,12 @@ export function parseMathjs(source: string): MathExpr | null {
   return result;
 }
 
+/** Longer answers are not parsed as math (compared as text): bounds time and recursion depth. */
+export const MAX_MATH_CHARS = 2000;
+
 /** LaTeX or plain math → a checked expression; null when it is not math. */
 export function mathExpression(latex: string): MathExpr | null {
+  if (latex.length > MAX_MATH_CHARS) return null;
   const source = latexToMathjs(latex);
   return source === null ? null : parseMathjs(source);
 }

@@ -262,6 +262,17 @@ describe("answer equivalence: near-misses are not equal, both directions", () =>
   it(`hand-written near-misses (${misses.length})`, () => checkEqual(misses, false));
   it(`integer near-misses (${integerMisses.length})`, () => checkEqual(integerMisses, false));
   it(`fraction near-misses (${fractionMisses.length})`, () => checkEqual(fractionMisses, false));
+  it("pathological input stays fast and safe: deep nesting, long lists, answers that try to call functions", () => {
+    const t = performance.now();
+    const deep = "\\frac{".repeat(5000) + "1" + "}{2}".repeat(5000);
+    assert.equal(answersEqual(deep, deep + "1"), false);
+    assert.equal(answersEqual("(".repeat(3000) + "1" + ")".repeat(3000), "1"), false, "too long for math: compared as text");
+    const list = Array.from({ length: 300 }, (_, i) => String(i)).join(", ");
+    assert.equal(answersEqual(`\\{${list}\\}`, `\\{${[...list.split(", ")].reverse().join(", ")}\\}`), true);
+    assert.equal(answersEqual("import(x)", "x"), false);
+    assert.equal(answersEqual("evaluate(1)", "1"), false);
+    assert.ok(performance.now() - t < 5000, "well under a few seconds");
+  });
   it("an empty answer equals nothing, not even another empty one", () => {
     assert.equal(answersEqual("", ""), false);
     assert.equal(answersEqual("  ", "$ $"), false);
