@@ -42,6 +42,8 @@ export interface DatasetIndexOptions extends RunOptions {
   fields?: JsonlFieldNames;
   /** Read-chunk size in bytes (tests use tiny ones to cross chunk boundaries). */
   highWaterMark?: number;
+  /** Reads each record instead of the format's reader (e.g. a synthesis folder's solutions with their labels). */
+  reader?: RecordReader;
 }
 
 /** What the tree shows for one record. */
@@ -199,7 +201,7 @@ export class DatasetIndex {
         hint: "Open it as a trace document, or give a .json/.jsonl dataset (or pass the format explicitly).",
         code: "not-a-dataset",
       });
-    const reader = recordReader(detected.format, options);
+    const reader = options.reader ?? recordReader(detected.format, options);
     const container = detected.container ?? "jsonl";
     const stat = await fs.promises.stat(file);
     const columns = new Columns();
