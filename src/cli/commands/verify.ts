@@ -37,7 +37,8 @@ Options:
   --template <name|file>   spark | processbench | thinkprm, or a template file (default ${DEFAULT_CONFIG.verify.promptTemplate})
   --constrained            JSON-schema-constrained verdicts (for small local models)
   --max-critique-chars <n> constrained mode: longest critique per step (default 300)
-  --reference <answer>     reference-guided mode: the prompt gets "Expected answer: <answer>"
+  --reference <answer>     reference-guided mode: the template's reference-guided prompt, with
+                           "Expected Answer: <answer>" (SPARK's ceiling baseline)
   --temperature <t>        sampling temperature of the K verifications (default ${DEFAULT_CONFIG.verify.temperature})
   --top-p <p>              nucleus sampling of the K verifications (default ${DEFAULT_CONFIG.verify.topP})
   --final-verdict <rule>   steplens | spark: how the final Yes/No is read (default ${DEFAULT_CONFIG.verify.finalVerdictRule};
