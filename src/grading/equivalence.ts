@@ -2,7 +2,7 @@
  * Answer equivalence: do two answers (a gold and a prediction, or two predictions) say the same?
  * Both sides are cleaned (cleanAnswer), read into every structure they can mean (parseAnswer) and
  * compared by kind:
- * - the same canonical text (case and spacing ignored) is always equal;
+ * - the same canonical text (spacing ignored, and case unless it is math) is always equal;
  * - choice letters: the same letter;
  * - numbers and expressions: numerically (mathExpression.ts: tolerance, random points); a percent
  *   side also matches its value over 100 ("50%" = "50" = "0.5");

@@ -113,10 +113,12 @@ function textOf(s: string): ParsedAnswer {
   return { kind: "text", text: canonicalText(s) };
 }
 
-/** Lower case, spacing collapsed, a leading "the" and trailing punctuation dropped. */
+/** Characters that make a string math, whose case then matters (\Delta is not \delta, A is not a). */
+const MATH_CHARS = /[\\\d=+*/^_(){}[\]<>|-]/;
+
+/** Spacing collapsed, a leading "the" and trailing punctuation dropped; lower case unless it is math. */
 export function canonicalText(s: string): string {
-  return s
-    .toLowerCase()
+  return (MATH_CHARS.test(s) ? s : s.toLowerCase())
     .replace(/\s+/g, " ")
     .replace(/^the\s+/, "")
     .replace(/[.!;,]+$/, "")
@@ -197,6 +199,8 @@ function parseOne(s: string): ParsedAnswer[] {
   }
   const list = splitTopLevel(s, /,|;/y);
   if (list.length > 1) return [{ kind: "set", items: parseItems(list) }];
+  // A lone lowercase letter a–j may be a choice ("b") as well as a variable.
+  if (/^[a-j]$/.test(s)) return [{ kind: "choice", letter: s.toUpperCase() }, ...(parseExpr(s) ? [parseExpr(s)!] : [])];
   const reading = textReading(s);
   if (reading === "text") return [textOf(s)];
   const expr = parseExpr(s);

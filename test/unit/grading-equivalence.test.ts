@@ -195,6 +195,8 @@ const hand: Pair[] = [
   ["A)", "(A)"],
   ["(E) 42", "E"],
   ["Option B", "(B)"],
+  ["b", "B"],
+  ["(c)", "c"],
   // units and wrappers
   ["5 cm", "5"],
   ["\\$5", "5"],
@@ -250,6 +252,9 @@ const misses: Pair[] = [
   ["e^x", "x^e"],
   ["12", "21"],
   ["x_1", "x_2"],
+  ["\\Delta", "\\delta"],
+  ["2A", "2a"],
+  ["b", "C"],
 ];
 
 describe("answer equivalence: equal pairs, both directions", () => {
