@@ -23,7 +23,8 @@ export const REWARD_HELP = `Reward (the same in steplens reward and steplens ser
   --source prm|verifier    judge: the scalar PRM (scoreSteps) or the generative verifier (default prm)
   --scalarize MODE         auto|outcome|hybrid|min|product|pav|steps (default auto: min for the PRM,
                            hybrid for the verifier; pav: prover rollouts after every step, progress.*)
-  --gated-reward X         reward of a rollout that fails the format gate (default 0)
+  --gated-reward X         reward of a rollout that fails the format gate (default 0; a negative
+                           value as --gated-reward=-1)
   --no-gate CODES          turn gate rules off, comma-separated: ${GATE_CODES.join(", ")}, or all
   --min-steps N --max-steps N   step-count bounds (default 3 and 20)
   --verifier-samples K     verifications per rollout with --source verifier (default 1, temperature 0)

@@ -65,7 +65,8 @@ const BOXED = /\\(?:boxed|fbox)\s*\{/g;
 const ANSWER_BLOCK = /<answer>([\s\S]*?)<\/answer>/gi;
 const ANSWER_OPEN = /<answer>/i;
 const ANSWER_CLOSE = /<\/answer>/i;
-const FINAL_ANSWER_PHRASE = /\b(?:the\s+)?final\s+answer\s+is\b|\\boxed\s*\{/i;
+/** A stated final answer ("the final answer is …"); a bare \boxed{} is not one (boxed-count covers those). */
+const FINAL_ANSWER_PHRASE = /\b(?:the\s+)?final\s+answer\s+is\b/i;
 
 function count(re: RegExp, text: string): number {
   re.lastIndex = 0;

@@ -1,0 +1,127 @@
+// The reward routes under load and faults on loopback, bounded in count and time, with the real
+// local engine on the tiny generated model (RANDOM weights): concurrent clients, malformed JSON, wrong
+// types, oversized bodies and batches (413), clients that disconnect mid-request — the server keeps
+// answering every valid request, /health reports requests/s and queue depth, memory stays flat.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { StepLensServer } from "../../src/server/stepLensServer";
+import type { Engine } from "../../src/engines/engine";
+import { serveTestEngine } from "./serve-fixture";
+
+const GOOD = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: Check 2*2 = 4.\n<answer>\\boxed{2}</answer>";
+let engine: Engine;
+let server: StepLensServer;
+let base: string;
+let port: number;
+
+before(async () => {
+  engine = await serveTestEngine({ sequences: 2 });
+  server = await StepLensServer.start({ engine, port: 0, maxBodyBytes: 64 * 1024, concurrency: 2 });
+  base = server.url;
+  port = server.port;
+});
+
+after(async () => {
+  await server?.close();
+  await engine?.dispose();
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  return { status: res.status, json: JSON.parse(text) as any };
+}
+
+const item = (i: number) => ({ prompt: `Solve 2x = ${4 + i}.`, response: GOOD.replace("2x = 4", `2x = ${4 + i}`) });
+
+test("concurrent clients: every valid request is answered, in OpenRLHF and StepLens shapes", async () => {
+  const clients = 4;
+  const perClient = 6;
+  const t0 = Date.now();
+  const results = await Promise.all(
+    Array.from({ length: clients }, (_, c) =>
+      (async () => {
+        const out: number[] = [];
+        for (let k = 0; k < perClient; k++) {
+          const r = k % 2 ? await post("/get_reward", { query: [`Q\n${item(k).response}`], prompts: ["Q\n"], labels: [""] }, { "X-StepLens-Client": `trainer-${c}` }) : await post("/v1/reward", { items: [item(k), item(k + 1)] }, { "X-StepLens-Client": `trainer-${c}` });
+          assert.equal(r.status, 200, JSON.stringify(r.json));
+          out.push(...(r.json.rewards ?? r.json.items.map((x: any) => x.reward)));
+        }
+        return out;
+      })(),
+    ),
+  );
+  for (const rewards of results) for (const r of rewards) assert.ok(r > 0 && r <= 1, `reward ${r}`);
+  assert.ok(Date.now() - t0 < 60_000);
+  const health = (await (await fetch(base + "/health")).json()) as any;
+  assert.ok(health.requestsPerSecond > 0, "requests/s over the last 10 s");
+  assert.ok(health.requests >= clients * perClient);
+  assert.equal(typeof health.queueDepth, "number");
+  assert.deepEqual(health.rewards, { source: "prm", scalarize: "auto" });
+});
+
+test("malformed JSON, wrong types and unknown modes are 400s naming the problem", async () => {
+  const cases: Array<[string, unknown, string | null]> = [
+    ["/v1/reward", '{"items": [', null],
+    ["/v1/reward", { items: "x" }, "items"],
+    ["/v1/reward", { items: [{ prompt: "p", response: 5 }] }, "items[0].response"],
+    ["/v1/reward", { items: [{ prompt: 1, response: "r" }] }, "items[0].prompt"],
+    ["/v1/reward", { items: [null] }, "items[0]"],
+    ["/v1/reward", { items: [item(0)], scalarize: "max" }, "scalarize"],
+    ["/get_reward", { query: [1, 2] }, "query"],
+    ["/get_reward", { prompts: ["a"] }, "query"],
+    ["/get_reward", { query: ["a", "b"], prompts: ["a"] }, "prompts"],
+    ["/get_reward", "[1, 2]", null],
+  ];
+  for (const [path, body, param] of cases) {
+    const r = await post(path, body);
+    assert.equal(r.status, 400, `${path} ${JSON.stringify(body)}`);
+    assert.equal(typeof r.json.error.message, "string");
+    if (param) assert.equal(r.json.error.param, param);
+  }
+  assert.equal((await post("/v1/reward", { items: [item(0)] })).status, 200, "still serving");
+});
+
+test("oversized bodies and batches are refused with a 413 JSON error", async () => {
+  const huge = await post("/v1/reward", { items: [{ prompt: "p", response: "x".repeat(200 * 1024) }] });
+  assert.equal(huge.status, 413);
+  assert.equal(huge.json.error.code, "body_too_large");
+  assert.match(huge.json.error.message, /--max-body/);
+  const many = await post("/get_reward", { query: Array.from({ length: 1025 }, () => "q") });
+  assert.equal(many.status, 413);
+  assert.equal(many.json.error.code, "batch_too_large");
+  assert.match(many.json.error.message, /at most 1024 per request/);
+  assert.equal((await post("/v1/reward", { items: [item(1)] })).status, 200);
+});
+
+function rawRequest(body: string, sendBytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, "127.0.0.1", () => {
+      sock.write(`POST /v1/reward HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      sock.write(body.slice(0, sendBytes));
+      setImmediate(() => sock.destroy());
+    });
+    sock.on("close", () => resolve());
+    sock.on("error", () => resolve());
+  });
+}
+
+test("clients that disconnect mid-body or while waiting for the answer do not hurt the server; memory stays flat", async () => {
+  const body = JSON.stringify({ items: Array.from({ length: 8 }, (_, i) => item(i)) });
+  const round = async () => {
+    await Promise.all([rawRequest(body, 40), rawRequest(body, body.length), rawRequest(body, body.length), post("/v1/reward", { items: [item(2)] })]);
+  };
+  for (let i = 0; i < 3; i++) await round(); // warm up
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 20; i++) await round();
+  // Abandoned work drains: the queue empties without anyone waiting for it.
+  const deadline = Date.now() + 30_000;
+  while (server.load.active + server.load.waiting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(server.load, { active: 0, waiting: 0 });
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 32 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MiB over 20 rounds`);
+  const ok = await post("/v1/reward", { items: [item(3)] });
+  assert.equal(ok.status, 200);
+  assert.ok(ok.json.items[0].reward > 0);
+});
