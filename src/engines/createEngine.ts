@@ -5,10 +5,11 @@
  * passed in by the caller (the CLI reads OPENAI_API_KEY; the extension its SecretStorage) and are
  * never part of the config. No `vscode` import here.
  */
-import type { StepLensConfig } from "../config";
+import { DEFAULT_CONFIG, type StepLensConfig } from "../config";
 import { StepLensError } from "../core/errors";
 import type { Engine, ModelRole } from "./engine";
 import { OpenAiEngine } from "./openai/openAiEngine";
+import { findPreset } from "./presets";
 
 export interface EngineSecrets {
   /** API key for the OpenAI-compatible endpoint (or a `steplens serve` bearer token). */
@@ -31,6 +32,17 @@ export async function createEngine(config: StepLensConfig, secrets: EngineSecret
   return LocalEngine.create(localEngineOptions(config, { onWarning: options.onWarning, ...(options.env ? { env: options.env } : {}) }));
 }
 
+/**
+ * The PRM adapter on an endpoint: `prm.adapter`, unless it is left at its default and `models.prm`
+ * names an endpoint-only preset (e.g. qwen2.5-math-prm-7b chosen in the editor's model picker):
+ * then that preset, so its route (vLLM pooling) is used.
+ */
+export function endpointPrmAdapter(config: StepLensConfig): string {
+  const preset = config.models.prm ? findPreset(config.models.prm) : undefined;
+  if (preset?.runtime === "endpoint" && config.prm.adapter === DEFAULT_CONFIG.prm.adapter) return preset.name;
+  return config.prm.adapter;
+}
+
 /** The OpenAI engine's options from the config: one model for every role, `prmModel` for the PRM role. */
 export function openAiEngineOptions(config: StepLensConfig, secrets: EngineSecrets) {
   const o = config.openai;
@@ -40,7 +52,7 @@ export function openAiEngineOptions(config: StepLensConfig, secrets: EngineSecre
     apiKey: secrets.apiKey,
     model: o.model,
     models,
-    prmAdapter: config.prm.adapter,
+    prmAdapter: endpointPrmAdapter(config),
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
     retry: { maxRetries: o.maxRetries },

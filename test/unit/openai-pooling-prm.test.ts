@@ -149,3 +149,27 @@ test("steplens score --endpoint … --prm qwen2.5-math-prm-7b scores through the
   assert.equal(seen[0].url, "/pooling");
   assert.ok((seen[0].body.input as string).includes("<extra_0>"));
 });
+
+test("the editor's settings reach the route: engine kind openai with the preset as PRM adapter, or picked as the PRM model", async () => {
+  const { DEFAULT_CONFIG } = await import("../../src/config");
+  const { createEngine, endpointPrmAdapter } = await import("../../src/engines/createEngine");
+  const { base, seen } = await fakeVllm(() => ({ status: 200, body: pooling(PAIRS) }));
+  const config = structuredClone(DEFAULT_CONFIG);
+  config.engine.kind = "openai";
+  config.openai.baseUrl = base;
+  config.openai.prmModel = "Qwen/Qwen2.5-Math-PRM-7B";
+  config.openai.maxRetries = 0;
+  config.models.prm = "qwen2.5-math-prm-7b"; // what the model picker writes
+  assert.equal(endpointPrmAdapter(config), "qwen2.5-math-prm-7b");
+  const e = await createEngine(config);
+  try {
+    const r = await e.scoreSteps({ problem: PROBLEM, steps: STEPS });
+    assert.deepEqual(r.steps.map((s) => s.score), [0.98, 0.09, 0.3]);
+    assert.equal(seen[0].url, "/pooling");
+    assert.equal(seen[0].body.model, "Qwen/Qwen2.5-Math-PRM-7B");
+  } finally {
+    await e.dispose();
+  }
+  // An adapter set explicitly wins over the picked model.
+  assert.equal(endpointPrmAdapter({ ...config, prm: { ...config.prm, adapter: "judge" } }), "judge");
+});
