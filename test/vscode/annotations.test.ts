@@ -131,7 +131,7 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10)) ?? [];
     const titles = lenses.map((l) => l.command?.title ?? "");
     assert.ok(titles.some((t) => t.includes("Score")), titles.join(" | "));
-    assert.ok(titles.some((t) => t.includes("Verify ×8")), titles.join(" | "));
+    assert.ok(titles.some((t) => t.includes("Verify ×16")), titles.join(" | "));
     assert.ok(titles.some((t) => t.includes("Inspect")), titles.join(" | "));
     assert.ok(titles.some((t) => t.includes("first error: Step 1 (PRM)") && t.includes("demo: scores are meaningless")), titles.join(" | "));
     assert.ok(!titles.some((t) => /progress/i.test(t)), "no Progress lens");
