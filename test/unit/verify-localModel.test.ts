@@ -89,7 +89,7 @@ test("steplens verify --constrained --json on a trace file, with the tiny model"
   const w = (into: string[]) => new Writable({ write: (c, _e, cb) => (into.push(String(c)), cb()) });
   const io: CliIo = { stdout: w(chunks), stderr: w(errs), env: {}, signal: new AbortController().signal, isTTY: false };
   const cmd = createVerifyCommand(async () => ({ ...wrap(e) }));
-  const code = await cmd.run([file, "--samples", "3", "--seed", "1", "--constrained", "--max-critique-chars", "10", "--json"], io);
+  const code = await cmd.run([file, "--model", "tiny-test-model", "--samples", "3", "--seed", "1", "--constrained", "--max-critique-chars", "10", "--json"], io);
   assert.equal(code, 0, errs.join(""));
   const j = JSON.parse(chunks.join(""));
   assert.equal(j.steps.length, 3);
