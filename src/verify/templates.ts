@@ -21,7 +21,9 @@
  * as "Step k: …" paragraphs), {{step_count}}, {{last_index}}, {{reference}} (an "Expected Answer: …"
  * line, empty without a reference), {{expected_answer}} (the bare reference). SPARK's own placeholder
  * names are understood too (`__QUESTION_PLACEHOLDER__`, `__SOLUTION_PLACEHOLDER__`,
- * `__EXPECTED_ANSWER_PLACEHOLDER__`), so SPARK's published prompt pasted into a file works verbatim.
+ * `__EXPECTED_ANSWER_PLACEHOLDER__`), so SPARK's published prompt pasted into a file works verbatim;
+ * so does ProcessBench's critique template (a Python format string with {problem} and
+ * {tagged_response}; read as the `processbench` format).
  * A reference given to a template without a reference placeholder is put before its final
  * "Teacher Verification:" line when it ends with one, else appended. No `vscode` import here.
  */
@@ -408,9 +410,25 @@ export function loadTemplateFile(file: string): VerifierTemplate {
     for (const k of Object.keys(meta))
       if (!["format", "stepStyle", "system"].includes(k)) fail(file, `unknown front matter key "${k}"`, "Known keys: format, stepStyle, system.", meta[k][1]);
   }
-  const format = parseFormat(file, meta.format?.[0] ?? "spark", meta.format?.[1]);
+  // ProcessBench's published critique template (a Python format string) works verbatim.
+  const python = PROCESSBENCH_PYTHON_TEMPLATE.test(body);
+  if (python) body = fromPythonFormat(body);
+  const format = parseFormat(file, meta.format?.[0] ?? (python ? "processbench" : "spark"), meta.format?.[1]);
   checkPlaceholders(file, body, offset);
   return { name: file, format, stepStyle: parseStepStyle(file, meta.stepStyle?.[0], format, meta.stepStyle?.[1]), system: meta.system?.[0], user: body.trim() };
+}
+
+/** ProcessBench's code/templates/critique_template.txt: Python str.format fields {problem} and {tagged_response}. */
+const PROCESSBENCH_PYTHON_TEMPLATE = /\{tagged_response\}/;
+
+/**
+ * A Python format string as StepLens's template: {problem} → {{problem}}, {tagged_response} →
+ * {{steps}} (the paragraphs tagged from 0, as ProcessBench's script tags them), `{{`/`}}` → `{`/`}`.
+ */
+function fromPythonFormat(text: string): string {
+  return text.replace(/\{\{|\}\}|\{(problem|tagged_response)\}/g, (m, field: string | undefined) =>
+    m === "{{" ? "{" : m === "}}" ? "}" : field === "problem" ? "{{problem}}" : "{{steps}}",
+  );
 }
 
 /**

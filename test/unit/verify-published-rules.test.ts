@@ -128,3 +128,16 @@ test("eval's critic scorer runs the official protocol by default: 8 samples at t
   assert.deepEqual([one.requests[0].n, one.requests[0].temperature, one.requests[0].topP], [1, 0, 1]);
   assert.deepEqual(officialCriticSampling(8), { temperature: 1, topP: 0.9, seed: 42 });
 });
+
+test("ProcessBench's critique template file (a Python format string) is read verbatim as a processbench template", async () => {
+  const { loadTemplateFile, renderPrompt } = await import("../../src/verify/templates");
+  const os = await import("node:os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-pb-tpl-"));
+  const file = path.join(dir, "critique_template.txt");
+  // The official file's layout (its fields and its escaped braces), not its wording.
+  fs.writeFileSync(file, "Problem and paragraphs from 0:\n\n[Math Problem]\n\n{problem}\n\n[Solution]\n\n{tagged_response}\n\nAnswer in \\boxed{{}}.\n");
+  const t = loadTemplateFile(file);
+  assert.deepEqual([t.format, t.stepStyle], ["processbench", "paragraph"]);
+  const [m] = renderPrompt(t, { problem: "What is {x}?", steps: ["a", "b"] });
+  assert.equal(m.content, "Problem and paragraphs from 0:\n\n[Math Problem]\n\nWhat is {x}?\n\n[Solution]\n\n<paragraph_0>\na\n</paragraph_0>\n\n<paragraph_1>\nb\n</paragraph_1>\n\nAnswer in \\boxed{}.");
+});
