@@ -58,6 +58,9 @@ function verifyConfig(name: ScorerName, o: VerifyScorerOptions): Record<string, 
     template: o.template.name,
     samples: o.samples,
     temperature: o.temperature,
+    topP: o.topP ?? null,
+    maxTokens: o.maxTokens ?? null,
+    finalVerdictRule: o.finalVerdictRule ?? "steplens",
     seed: o.seed ?? null,
     tau: o.tau,
     aggregate: o.aggregate,
@@ -103,7 +106,7 @@ export function criticScorer(engine: Engine, o: CriticScorerOptions): ItemScorer
   };
   return {
     name: "critic",
-    config: { ...verifyConfig("critic", opts), topP: opts.topP ?? null, criticIndex, tieRule },
+    config: { ...verifyConfig("critic", opts), criticIndex, tieRule },
     async score(trace, run) {
       const r = await verifyTrace(engine, { problem: trace.problem, steps: trace.steps.map((s) => s.text) }, opts, run);
       const vote = criticVote(r.samples.map((s) => s.parse), tieRule);
