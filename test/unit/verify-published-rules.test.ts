@@ -141,3 +141,26 @@ test("ProcessBench's critique template file (a Python format string) is read ver
   const [m] = renderPrompt(t, { problem: "What is {x}?", steps: ["a", "b"] });
   assert.equal(m.content, "Problem and paragraphs from 0:\n\n[Math Problem]\n\nWhat is {x}?\n\n[Solution]\n\n<paragraph_0>\na\n</paragraph_0>\n\n<paragraph_1>\nb\n</paragraph_1>\n\nAnswer in \\boxed{}.");
 });
+
+test("steplens verify reports how many verifications were recovered from an unclosed <think> (JSON and listing)", async () => {
+  const { createVerifyCommand } = await import("../../src/cli/commands/verify");
+  const { Writable } = await import("node:stream");
+  const os = await import("node:os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-recovered-"));
+  const file = path.join(dir, "flamingos.trace.md");
+  fs.writeFileSync(file, "Problem: flamingos\n\nStep 1: a\n\nStep 2: b\n\nStep 3: c\n\nStep 4: d\n");
+  const outputs = [read("spark-unclosed-think-recovered.txt"), read("spark-canonical.txt"), read("malformed-only-think-unclosed.txt")];
+  const run = async (extra: string[]) => {
+    const out: string[] = [];
+    const sink = (into: string[]) => new Writable({ write: (ch, _e, cb) => (into.push(String(ch)), cb()) });
+    const cmd = createVerifyCommand(async () => new Recorder(outputs));
+    const code = await cmd.run([file, "--model", "scripted", "--samples", "3", ...extra], { stdout: sink(out), stderr: sink([]), env: {}, signal: new AbortController().signal, isTTY: false });
+    return { code, out: out.join("") };
+  };
+  const json = await run(["--json"]);
+  assert.equal(json.code, 0);
+  const j = JSON.parse(json.out);
+  assert.deepEqual([j.aggregate.valid, j.aggregate.recovered, j.aggregate.malformed], [2, 1, 1]);
+  const text = await run([]);
+  assert.match(text.out, /2 parsed \(1 recovered from an unclosed <think>\), 1 malformed/);
+});

@@ -55,7 +55,7 @@ ${ENGINE_HELP}
 JSON output, per trace:
   {"id", "record", "steps": [{"index", "verdict", "incorrect", "correct", "notGiven", "critique"}],
    "firstError", "outcome", "source", "aggregate": {"mode", "tau", "samples", "valid", "malformed",
-   "malformedReasons", "stepFirstError", "outcomeVotes", "firstErrorVotes", "explanation"},
+   "malformedReasons", "recovered", "stepFirstError", "outcomeVotes", "firstErrorVotes", "explanation"},
    "verifications": [{"sample", "ok", "reason", "firstError", "finalVerdict", "warnings"}],
    "metaCritique", "label", "template", "referenceGuided", "tokens", "seconds"}
   (+ "demo": "demo: scores are meaningless" with a generated random-weight model)
@@ -97,6 +97,7 @@ export function verifyResultJson(r: VerifyResult, trace: Trace | null, dataset: 
       valid: a.valid,
       malformed: a.malformed,
       malformedReasons: a.malformedReasons,
+      recovered: a.recovered,
       stepFirstError: a.stepFirstError,
       outcomeVotes: { yes: a.outcome.yes, no: a.outcome.no, missing: a.outcome.missing },
       firstErrorVotes: a.firstErrorVote.counts,
@@ -151,7 +152,7 @@ export function verifyListing(r: VerifyResult, trace: Trace | null, dataset: boo
   const out: string[] = [];
   if (dataset && trace) out.push(`── ${safeText(trace.source.id ?? String(trace.source.record))} (record ${trace.source.record ?? 0}) ──`);
   out.push(
-    `Verified ${a.k}× with ${r.template}${r.referenceGuided ? " (reference-guided)" : ""}; aggregate ${a.mode}, τ ${a.tau}: ${a.valid} parsed, ${a.malformed} malformed`,
+    `Verified ${a.k}× with ${r.template}${r.referenceGuided ? " (reference-guided)" : ""}; aggregate ${a.mode}, τ ${a.tau}: ${a.valid} parsed${a.recovered ? ` (${a.recovered} recovered from an unclosed <think>)` : ""}, ${a.malformed} malformed`,
   );
   for (const s of stepsJson(r)) {
     out.push(`  Step ${String(s.index + 1).padEnd(3)} ${MARK[s.verdict]}  flagged by ${s.incorrect}/${a.valid}${s.correct ? `, correct for ${s.correct}` : ""}${s.notGiven ? `, ${s.notGiven} silent` : ""}`);
