@@ -38,13 +38,12 @@ type Json = Record<string, unknown>;
  * line break is ignored (being written); other bad lines go to `onProblem`.
  */
 export async function* jsonLines(file: string, opts: Pick<ReadInputOptions, "onProblem" | "signal"> = {}): AsyncGenerator<{ value: Json; line: number }> {
-  let stream: fs.ReadStream;
   try {
     await fs.promises.access(file);
   } catch {
     return;
   }
-  stream = fs.createReadStream(file, { encoding: "utf8" });
+  const stream = fs.createReadStream(file, { encoding: "utf8" });
   let rest = "";
   let line = 0;
   const parse = (text: string, at: number) => {

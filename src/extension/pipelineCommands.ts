@@ -209,7 +209,7 @@ export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown
     if (!out) return undefined;
   }
 
-  let models: Pick<SynthesizeChoices, "generator" | "verifier"> | string = given.generator && given.verifier ? { generator: given.generator, verifier: given.verifier } : modelsFromSettings(ctx);
+  const models: Pick<SynthesizeChoices, "generator" | "verifier"> | string = given.generator && given.verifier ? { generator: given.generator, verifier: given.verifier } : modelsFromSettings(ctx);
   if (typeof models === "string") {
     const choose = "Choose Model…";
     if ((await vscode.window.showErrorMessage(`StepLens: to synthesize, ${models}`, choose)) === choose) await vscode.commands.executeCommand(CommandId.chooseModel, "generator");

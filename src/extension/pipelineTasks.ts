@@ -14,6 +14,7 @@ import { detectFormat } from "../formats/detect";
 import { resolveCli } from "../pipelines/cliInvocation";
 import { PROBLEM_MATCHER, type StepLensTaskDefinition, TASK_TYPE, definitionProblem, displayCommand, findPipeline, taskLabel, taskProcess } from "../pipelines/pipelineTable";
 import type { StepLensContext } from "./context";
+import { rewardTasks } from "./rewardServer";
 import { UNTRUSTED_REASON } from "./trust";
 
 /** The bundled CLI script of this extension. */
@@ -42,6 +43,7 @@ export async function detectTasks(ctx: StepLensContext, token?: vscode.Cancellat
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     if (folder.uri.scheme !== "file") continue;
     const rel = (p: string) => path.relative(folder.uri.fsPath, p).split(path.sep).join("/");
+    tasks.push(...(await rewardTasks(ctx, folder, token)));
     const manifests = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, "**/manifest.json"), exclude, 50, token);
     for (const m of manifests) {
       try {
@@ -115,15 +117,15 @@ export interface PipelineRun {
 export async function runPipeline(ctx: StepLensContext, def: StepLensTaskDefinition, folder: vscode.WorkspaceFolder, name?: string): Promise<PipelineRun> {
   const task = buildTask(ctx, def, folder, name);
   ctx.log.info(`running task '${task.name}': ${task.detail ?? ""}`);
-  let execution: vscode.TaskExecution | undefined;
+  const started: { execution?: vscode.TaskExecution } = {};
   const ended = new Promise<number | undefined>((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
-      if (execution ? e.execution !== execution && e.execution.task.name !== task.name : e.execution.task.name !== task.name) return;
+      if (e.execution !== started.execution && e.execution.task.name !== task.name) return;
       sub.dispose();
       resolve(e.exitCode);
     });
   });
-  execution = await vscode.tasks.executeTask(task);
+  started.execution = await vscode.tasks.executeTask(task);
   const exitCode = await ended;
   ctx.log.info(`task '${task.name}' ended with exit code ${exitCode ?? "none"}`);
   return { task, exitCode };
