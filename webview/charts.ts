@@ -23,16 +23,16 @@ interface Frame {
 
 function frame(n: number, opts: { caption: string; yLabel: string; top?: number; height?: number; ticks?: (i: number) => string; yMin?: number; yMax?: number; yTicks?: number[] }): Frame {
   const count = Math.max(1, n);
-  const width = Math.max(360, Math.min(1100, 60 + count * 26));
+  const pad = { left: 52, right: 10, top: opts.top ?? 14, bottom: 26 };
+  // Bars at most 44 units wide (a 3-step trace is not drawn with fat slabs), the whole at most 1100.
+  const bw = Math.min(44, (1100 - pad.left - pad.right) / count);
+  const width = Math.max(300, pad.left + pad.right + bw * count);
   const height = opts.height ?? 190;
-  const pad = { left: 40, right: 10, top: opts.top ?? 14, bottom: 26 };
   const yMin = opts.yMin ?? 0;
   const yMax = opts.yMax ?? 1;
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", class: "chart", role: "group", "aria-label": opts.caption });
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: String(Math.round(width * 1.15)), class: "chart", role: "group", "aria-label": opts.caption });
   svg("desc", {}, root).textContent = opts.caption;
-  const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
-  const bw = plotW / count;
   const x = (i: number) => pad.left + i * bw;
   const y = (v: number) => pad.top + plotH * (1 - (v - yMin) / (yMax - yMin));
   for (const v of opts.yTicks ?? [0, 0.5, 1]) {
@@ -43,7 +43,8 @@ function frame(n: number, opts: { caption: string; yLabel: string; top?: number;
   for (let i = 0; i < n; i++) {
     if (i % every === 0) svg("text", { x: x(i) + bw / 2, y: height - 9, class: "tick", "text-anchor": "middle", "aria-hidden": "true" }, root).textContent = opts.ticks ? opts.ticks(i) : String(i + 1);
   }
-  svg("text", { x: 4, y: 10, class: "axis-label", "aria-hidden": "true" }, root).textContent = opts.yLabel;
+  const midY = pad.top + plotH / 2;
+  svg("text", { x: 11, y: midY, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 11 ${midY})`, "aria-hidden": "true" }, root).textContent = opts.yLabel;
   return { svg: root, x, bw, y, width, pad };
 }
 
@@ -65,14 +66,14 @@ const MARKERS = [
  */
 export function scoreChart(state: InspectorState, selected: number, onPick: (step: number) => void): HTMLElement {
   const lane = 12;
-  const f = frame(state.steps.length, { caption: "PRM score per step", yLabel: "P(correct)", top: 14 + lane * MARKERS.length, height: 230 });
+  const f = frame(state.steps.length, { caption: "PRM score per step", yLabel: "P(correct)", top: 14 + lane * MARKERS.length, height: 220 });
   const items: SVGGElement[] = [];
   const where: Record<(typeof MARKERS)[number]["key"], number | null> = { truth: state.groundTruthFirstError, label: state.labelFirstError, prm: state.prmFirstError };
   MARKERS.forEach((m, row) => {
-    const yy = 16 + row * lane;
-    svg("text", { x: f.pad.left - 4, y: yy + 3, class: "lane-label", "text-anchor": "end", "aria-hidden": "true" }, f.svg).textContent = m.key === "truth" ? "data" : m.key;
+    const yy = 12 + row * lane;
     const at = where[m.key];
     if (at === null) return;
+    svg("text", { x: f.pad.left - 4, y: yy + 3, class: "lane-label", "text-anchor": "end", "aria-hidden": "true" }, f.svg).textContent = m.key === "truth" ? "dataset" : m.key === "prm" ? "PRM" : "label";
     if (at < 0) {
       svg("text", { x: f.pad.left + 4, y: yy + 3, class: `lane-none ${m.cls}`, "data-marker": m.key, "data-step": -1 }, f.svg).textContent = `${m.label}: none`;
       return;
@@ -221,6 +222,8 @@ export function histogram(series: readonly Series[], binLabels: readonly string[
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   const f = frame(bins, { caption: opts.caption, yLabel: opts.yLabel, ticks: (i) => binLabels[i], yMax: max, yTicks: [0, Math.round(max / 2), max] });
   f.svg.setAttribute("id", opts.id);
+  f.svg.setAttribute("data-plot-left", String(f.pad.left));
+  f.svg.setAttribute("data-plot-right", String(f.width - f.pad.right));
   const items: SVGGElement[] = [];
   const inner = f.bw / (series.length + 0.5);
   for (let b = 0; b < bins; b++) {

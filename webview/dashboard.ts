@@ -181,9 +181,8 @@ function applyView(view: ThresholdView): void {
   if (line) {
     // Move the score chart's threshold marker without redrawing the chart.
     const chart = document.getElementById("score-chart")!;
-    const vb = chart.getAttribute("viewBox")!.split(" ").map(Number);
-    const left = 40;
-    const right = vb[2] - 10;
+    const left = Number(chart.getAttribute("data-plot-left"));
+    const right = Number(chart.getAttribute("data-plot-right"));
     const x = left + (right - left) * view.threshold;
     line.setAttribute("x1", String(x));
     line.setAttribute("x2", String(x));

@@ -86,7 +86,15 @@ export class DashboardPanel implements vscode.Disposable {
     this.timings.summaryMs = this.timings.firstChartMs = null;
     this.dataset = dataset;
     this.threshold = this.ctx.configuration.current.prm.threshold;
-    if (scoresFile) await this.loadScores(scoresFile);
+    const found = scoresFile ?? (this.store(dataset.file).sources.size ? undefined : findEvalRun(dataset.file));
+    if (found) {
+      try {
+        await this.loadScores(found, { quiet: !scoresFile });
+      } catch (e) {
+        if (scoresFile) throw e;
+        this.ctx.log.warn(`dashboard: ${found}: ${errorMessage(e)}`);
+      }
+    }
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, this.title(dataset), { viewColumn: vscode.ViewColumn.Active }, webviewOptions(this.ctx.extension.extensionUri));
       this.attach(panel);
@@ -119,10 +127,14 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** Attaches step scores or predictions from an eval --out folder, a raw.jsonl or a predictions file. */
-  async loadScores(target: string): Promise<{ scores: number; predictions: number; bad: number }> {
+  async loadScores(target: string, opts: { quiet?: boolean } = {}): Promise<{ scores: number; predictions: number; bad: number; matched: number }> {
     const dataset = this.dataset;
     if (!dataset) throw new Error("open a dataset dashboard first");
     const read = await readScoresFile(target);
+    let matched = 0;
+    for (const id of [...read.scores.keys(), ...read.predictions.keys()]) if (dataset.index.recordOf(id) >= 0) matched++;
+    // A run found by looking around (not chosen) that is about other records is left alone.
+    if (opts.quiet && matched === 0) return { scores: 0, predictions: 0, bad: read.bad, matched };
     const store = this.store(dataset.file);
     for (const [id, s] of read.scores) store.scores.set(id, s);
     for (const [id, p] of read.predictions) store.predictions.set(id, p);
@@ -139,7 +151,8 @@ export class DashboardPanel implements vscode.Disposable {
     for (const p of read.problems.slice(0, 5)) this.ctx.log.warn(`${read.file}:${p.line}: ${p.message}; line skipped`);
     this.version++;
     this.postSummary();
-    return { scores: read.scores.size, predictions: read.predictions.size, bad: read.bad };
+    this.ctx.log.info(`dashboard: ${read.file}: ${read.scores.size} records with step scores, ${read.predictions.size} predictions, ${matched} matching ${path.basename(dataset.file)}`);
+    return { scores: read.scores.size, predictions: read.predictions.size, bad: read.bad, matched };
   }
 
   /** Handles one message as if the webview had sent it (the webview's channel, and the tests). */
@@ -206,7 +219,7 @@ export class DashboardPanel implements vscode.Disposable {
         });
         if (!picked?.[0]) return;
         const r = await this.loadScores(picked[0].fsPath);
-        void vscode.window.showInformationMessage(`StepLens: ${r.scores} records with step scores, ${r.predictions} predictions${r.bad ? `, ${r.bad} bad lines skipped` : ""}.`);
+        void vscode.window.showInformationMessage(`StepLens: ${r.scores} records with step scores, ${r.predictions} predictions (${r.matched} in this dataset)${r.bad ? `, ${r.bad} bad lines skipped` : ""}.`);
         return;
       }
     }
@@ -314,6 +327,33 @@ export class DashboardPanel implements vscode.Disposable {
     for (const s of this.panelSubscriptions) s.dispose();
     this.panel?.dispose();
   }
+}
+
+/**
+ * The newest `steplens eval processbench` run folder (its default `--out` is `steplens-eval-<scorer>`)
+ * beside the dataset or at the top of a workspace folder, when it has a raw.jsonl.
+ */
+export function findEvalRun(datasetFile: string): string | undefined {
+  const dirs = [path.dirname(datasetFile), ...(vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath)];
+  let best: { file: string; mtime: number } | undefined;
+  for (const dir of new Set(dirs)) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => n.startsWith("steplens-eval-"));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const file = path.join(dir, n, "raw.jsonl");
+      try {
+        const st = fs.lstatSync(file);
+        if (st.isFile() && (!best || st.mtimeMs > best.mtime)) best = { file, mtime: st.mtimeMs };
+      } catch {
+        // not a run folder
+      }
+    }
+  }
+  return best?.file;
 }
 
 /**
