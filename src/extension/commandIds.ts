@@ -60,14 +60,18 @@ export const CommandId = {
   loadPredictions: "steplens.loadPredictions",
   /** Shows the next page of a large dataset's records (tree item). */
   showMoreRecords: "steplens.showMoreRecords",
-  /** "StepLens: Open Dataset Dashboard" — score distributions, ProcessBench metrics and a live threshold for a dataset (argument: tree node, file, or `{dataset, scores?}`). */
-  openDatasetDashboard: "steplens.openDatasetDashboard",
 
   // ---- pipelines (integrated terminals / tasks; argument: optional choices object, see pipelineCommands.ts)
   /** "StepLens: Synthesize Training Data…" — `steplens synthesize` in a task terminal. */
   synthesizeTrainingData: "steplens.synthesizeTrainingData",
   /** "StepLens: Export Training Data…" — `steplens export` in a task terminal; Open / Reveal when done. */
   exportTrainingData: "steplens.exportTrainingData",
+  /** "StepLens: Start Reward Server" — `steplens serve` with the PRM and the rewards.* settings as a background task (pipeline "serve"). */
+  startRewardServer: "steplens.startRewardServer",
+  /** "StepLens: Start RL Training…" — `steplens rl init` / `rl launch` as tasks (pipeline "rl"); argument: optional choices, see rewardServer.ts. */
+  startRlTraining: "steplens.startRlTraining",
+  /** "StepLens: Open Dataset Dashboard" — score distributions, ProcessBench metrics and a live threshold for a dataset (argument: tree node, file, or `{dataset, scores?}`). */
+  openDatasetDashboard: "steplens.openDatasetDashboard",
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

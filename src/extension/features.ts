@@ -15,6 +15,7 @@ import { registerHover } from "./hoverProvider";
 import { registerProgress } from "./progressService";
 import { PIPELINE_COMMANDS } from "./pipelineCommands";
 import { registerTaskProvider } from "./pipelineTasks";
+import { REWARD_COMMANDS, registerRewardServerStatus } from "./rewardServer";
 import { registerStatusBar } from "./statusBar";
 
 export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vscode.Disposable }[] = [
@@ -30,9 +31,11 @@ export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vsc
   { name: "status bar", start: registerStatusBar },
   { name: "datasets view", start: registerDatasetView },
   { name: "commands", start: (ctx) => registerCommands(ctx) },
-  { name: "webview panel serializers", start: registerWebviewSerializers },
   { name: "pipeline commands", start: (ctx) => registerCommands(ctx, PIPELINE_COMMANDS) },
   { name: "task provider", start: registerTaskProvider },
+  { name: "reward and RL commands", start: (ctx) => registerCommands(ctx, REWARD_COMMANDS) },
+  { name: "reward server status", start: registerRewardServerStatus },
+  { name: "webview panel serializers", start: registerWebviewSerializers },
 ];
 
 export function startFeatures(ctx: StepLensContext): void {

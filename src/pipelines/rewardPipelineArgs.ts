@@ -1,0 +1,71 @@
+/**
+ * The CLI arguments of the editor's reward-server and RL tasks (`pipeline: serve | rl`), built from
+ * the typed config, and what the status bar says about a reward server's /health. No `vscode` import.
+ */
+import type { StepLensConfig } from "../config";
+
+/** `steplens serve …` for the reward server: the PRM (or verifier) model, loopback, the rewards.* settings. */
+export function rewardServeArgs(c: StepLensConfig): string[] | string {
+  const judge = c.rewards.source === "prm" ? c.models.prm : c.models.verifier || c.models.prm;
+  if (c.engine.kind !== "local") return "the reward server runs local models: set steplens.engine.kind to local and choose a PRM model (StepLens: Choose Model…).";
+  if (!judge) return `choose a ${c.rewards.source === "prm" ? "PRM" : "verifier"} model first (StepLens: Choose Model…).`;
+  const args = ["--model", judge, "--prm", c.prm.adapter, "--port", String(c.rewards.serverPort), "--source", c.rewards.source, "--scalarize", c.rewards.scalarize, "--gated-reward=" + String(c.rewards.gatedReward)];
+  args.push("--min-steps", String(c.rewards.minSteps), "--max-steps", String(c.rewards.maxSteps), "--verifier-samples", String(c.rewards.verifierSamples));
+  const off = [
+    !c.rewards.gateBoxedCount && "boxed-count",
+    !c.rewards.gateAnswerTagCount && "answer-tag-count",
+    !c.rewards.gateTextAfterAnswer && "text-after-answer",
+    !c.rewards.gateStepCount && "step-count",
+    !c.rewards.gateSecondSolution && "second-solution",
+  ].filter((x): x is string => Boolean(x));
+  if (off.length) args.push("--no-gate", off.join(","));
+  if (c.local.gpu !== "auto") args.push("--gpu", c.local.gpu);
+  return args;
+}
+
+export interface RlChoices {
+  engine: "verl" | "openrlhf" | "trl";
+  /** Run folder, relative to the workspace folder. */
+  out: string;
+  rewardUrl: string;
+  model?: string;
+  data?: string;
+  nodes?: number;
+  gpusPerNode?: number;
+}
+
+export function rlInitArgs(c: RlChoices): string[] {
+  const args = ["init", "--engine", c.engine, "--out", c.out, "--reward-url", c.rewardUrl];
+  if (c.model) args.push("--model", c.model);
+  if (c.data) args.push("--data", c.data);
+  if (c.nodes) args.push("--nodes", String(c.nodes));
+  if (c.gpusPerNode) args.push("--gpus-per-node", String(c.gpusPerNode));
+  return args;
+}
+
+export function rlLaunchArgs(dir: string, dryRun: boolean): string[] {
+  return ["launch", dir, ...(dryRun ? ["--dry-run"] : [])];
+}
+
+export type RewardServerState = { kind: "stopped" } | { kind: "starting" } | { kind: "listening"; requestsPerSecond: number; queueDepth: number; scalarize: string };
+
+/** The state a /health answer (or its failure) means; `running`: a reward-server task is running. */
+export function rewardServerState(health: unknown, running: boolean): RewardServerState {
+  const h = health as { status?: unknown; requestsPerSecond?: unknown; queueDepth?: unknown; rewards?: { scalarize?: unknown } } | null;
+  if (h && h.status === "ok") {
+    return { kind: "listening", requestsPerSecond: Number(h.requestsPerSecond) || 0, queueDepth: Number(h.queueDepth) || 0, scalarize: String(h.rewards?.scalarize ?? "?") };
+  }
+  return running ? { kind: "starting" } : { kind: "stopped" };
+}
+
+/** The status bar text (codicons) for a state. */
+export function rewardServerText(s: RewardServerState, port: number): string {
+  switch (s.kind) {
+    case "stopped":
+      return "$(debug-disconnect) Reward server: stopped";
+    case "starting":
+      return `$(loading~spin) Reward server: starting on :${port}`;
+    case "listening":
+      return `$(radio-tower) Reward server :${port} · ${s.requestsPerSecond.toFixed(1)} req/s${s.queueDepth ? ` · ${s.queueDepth} queued` : ""}`;
+  }
+}
