@@ -52,6 +52,8 @@ export interface ExportedFile {
   file: string;
   split: SplitName | null;
   rows: number;
+  /** False for a parquet file with no row: it is not written (a parquet file without row groups is not read back by every reader). */
+  written: boolean;
 }
 
 export interface ExportSummary {
@@ -193,8 +195,9 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
   for (const [split, file] of targets) {
     throwIfAborted(opts.signal);
     const rows = bySplit.get(split) ?? [];
-    writeFile(file, opts.format, rows, createdBy);
-    files.push({ file, split, rows: rows.length });
+    const written = rows.length > 0 || opts.format.container !== "parquet";
+    if (written) writeFile(file, opts.format, rows, createdBy);
+    files.push({ file, split, rows: rows.length, written });
   }
   return {
     input: kind,

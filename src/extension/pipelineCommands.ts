@@ -127,7 +127,7 @@ export async function exportTrainingData(ctx: StepLensContext, arg?: unknown): P
   };
   const args = exportArgs({ ...choices, input: rel(choices.input), out: rel(choices.out), labels: choices.labels ? rel(choices.labels) : undefined, dataset: choices.dataset ? rel(choices.dataset) : undefined });
   const run = await runPipeline(ctx, { type: TASK_TYPE, pipeline: "export", args }, folder);
-  const files = exportOutputs(args, folder.uri.fsPath);
+  const files = exportOutputs(args, folder.uri.fsPath).filter((f) => fs.existsSync(f)); // an empty parquet split is not written
   if (run.exitCode === 0) {
     const first = files[0];
     void vscode.window.showInformationMessage(`StepLens: exported ${format} to ${files.map((f) => path.basename(f)).join(" and ")}.`, "Open", "Reveal").then(async (choice) => {

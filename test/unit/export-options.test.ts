@@ -54,6 +54,14 @@ describe("steplens export options", () => {
     assert.equal(pbSplit.code, 0);
     const trainProblems = new Set(train.map((x) => (x.extra_info as { problem_id: string }).problem_id));
     for (const id of ids(out("pb.train.jsonl"))) assert.ok(trainProblems.has(id.split("#")[0]), "a problem's solutions go where the problem goes");
+    // One problem: one split is empty. An empty JSONL file is written; an empty parquet file is not (and it says so).
+    const one = path.join(tmp, "one.json");
+    fs.writeFileSync(one, JSON.stringify([{ id: "a", problem: "What is 1 + 1?", steps: ["1 + 1 = 2.", "\\boxed{2}"], label: -1 }]));
+    const pq = await cli(["export", one, "--format", "verl-parquet", "--out", out("one.parquet"), "--split-ratio", "0.5"]);
+    assert.equal(pq.code, 0, pq.err);
+    const written = ["train", "test"].filter((x) => fs.existsSync(out(`one.${x}.parquet`)));
+    assert.equal(written.length, 1);
+    assert.match(pq.err, /not written \(a parquet file needs at least one row\)/);
     const bad = await cli(["export", synth, "--format", "processbench", "--out", out("x.jsonl"), "--split-ratio", "1"]);
     assert.equal(bad.code, 2);
   });

@@ -65,7 +65,12 @@ function summaryText(s: ExportSummary): string {
   if (s.selection.unanimousDropped) out.push(`dropped ${s.selection.unanimousDropped} problem${s.selection.unanimousDropped === 1 ? "" : "s"} whose solutions all agree (--drop-unanimous)`);
   if (s.selection.balanceDropped) out.push(`dropped ${s.selection.balanceDropped} solution${s.selection.balanceDropped === 1 ? "" : "s"} to balance correct and incorrect (--balance)`);
   for (const [reason, n] of Object.entries(s.skipped)) out.push(`skipped ${n}: ${reason}`);
-  for (const f of s.files) out.push(`wrote ${f.rows} ${s.format} row${f.rows === 1 ? "" : "s"} to ${f.file}${f.split ? ` (${f.split})` : ""}`);
+  for (const f of s.files)
+    out.push(
+      f.written
+        ? `wrote ${f.rows} ${s.format} row${f.rows === 1 ? "" : "s"} to ${f.file}${f.split ? ` (${f.split})` : ""}`
+        : `no ${f.split ?? ""} row: ${f.file} not written (a parquet file needs at least one row)`.replace("  ", " "),
+    );
   if (s.problemsReported) out.push(`${s.problemsReported} bad record${s.problemsReported === 1 ? "" : "s"} or line${s.problemsReported === 1 ? "" : "s"} reported above were skipped`);
   return out.join("\n") + "\n";
 }
@@ -118,7 +123,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (values.json) io.stdout.write(JSON.stringify(summary) + "\n");
   else io.stderr.write(summaryText(summary));
   if (summary.rows === 0) {
-    io.stderr.write(`steplens export: no row came out (see the counts above); the file${summary.files.length > 1 ? "s were" : " was"} written empty.\n`);
+    io.stderr.write(`steplens export: no row came out (see the counts above).\n`);
     return 1;
   }
   return 0;
