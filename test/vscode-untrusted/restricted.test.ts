@@ -142,6 +142,14 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
     assert.deepEqual(steplensDiagnostics(document.uri), []);
   });
 
+  test("Estimate Progress refuses too: no prover runs, no progress is shown", async function () {
+    this.timeout(60_000);
+    await runRefusedCommand("steplens.estimateProgress", [{ uri: document.uri.toString() }]);
+    await waitFor("the refusal in the StepLens log", steplensLog, (log) => /refused to estimate progress \(it runs the prover model\): the workspace is not trusted/.test(log), 15_000);
+    assert.deepEqual(a.engineStatus().loaded, []);
+    assert.ok(a.getAnnotations(document)!.steps.every((s) => s.progress === null));
+  });
+
   test("a workspace setting that points steplens.models.prm at a file is not honoured (restrictedConfigurations)", () => {
     const settings = vscode.workspace.getConfiguration("steplens");
     // Control: the workspace settings file is read (a setting that is not restricted applies).
