@@ -16,6 +16,7 @@ export const REWARD_OPTIONS = {
   "min-steps": { type: "string" },
   "max-steps": { type: "string" },
   "verifier-samples": { type: "string" },
+  rollouts: { type: "string" },
   template: { type: "string" },
 } as const;
 
@@ -28,7 +29,8 @@ export const REWARD_HELP = `Reward (the same in steplens reward and steplens ser
   --no-gate CODES          turn gate rules off, comma-separated: ${GATE_CODES.join(", ")}, or all
   --min-steps N --max-steps N   step-count bounds (default 3 and 20)
   --verifier-samples K     verifications per rollout with --source verifier (default 1, temperature 0)
-  --template NAME|FILE     verifier prompt template (default spark)`;
+  --template NAME|FILE     verifier prompt template (default spark)
+  --rollouts M             pav: prover rollouts after every step (default progress.rollouts, 8)`;
 
 /** Applies the reward flags onto a config (in place) and returns the reward options. */
 export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig): RewardOptions {
@@ -39,6 +41,7 @@ export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig
   r.minSteps = intFlag(values, "min-steps", "rewards.minSteps") ?? r.minSteps;
   r.maxSteps = intFlag(values, "max-steps", "rewards.maxSteps") ?? r.maxSteps;
   r.verifierSamples = intFlag(values, "verifier-samples", "rewards.verifierSamples") ?? r.verifierSamples;
+  config.progress.rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? config.progress.rollouts;
   const template = textFlag(values, "template");
   if (template) config.verify.promptTemplate = template;
   const off = textFlag(values, "no-gate");

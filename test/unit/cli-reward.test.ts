@@ -127,3 +127,17 @@ test("an injected engine is disposed and a gated file never calls it", async () 
   assert.equal(calls, 0);
   assert.ok(disposed);
 });
+
+test("pav: the effective reward from prover rollouts after every step (the same model as prover)", async () => {
+  const one = path.join(tmp, "pav.jsonl");
+  fs.writeFileSync(one, JSON.stringify(CASES[0]) + "\n");
+  const r = await cli(["reward", one, "--model", model, "--gpu", "off", "--json", "--scalarize", "pav", "--rollouts", "2"], { env: { STEPLENS_OFFLINE: "1" } });
+  assert.equal(r.code, 0, r.err);
+  const d = JSON.parse(r.out.trim());
+  assert.equal(d.scalarize, "pav");
+  assert.equal(d.steps.length, 3, "Q after each step");
+  for (const q of d.steps) assert.ok([0, 0.5, 1].includes(q), `Q is a share of 2 rollouts: ${q}`);
+  const mean = d.stepRewards.reduce((a: number, b: number) => a + b, 0) / d.stepRewards.length;
+  assert.ok(Math.abs(d.reward - mean) < 1e-12);
+  assert.ok(Math.abs(d.stepRewards[2] - (d.steps[2] + 0.5 * (d.steps[2] - d.steps[1]))) < 1e-12, "r = Q + α·(Q − Q_before), α = 0.5");
+});

@@ -71,7 +71,7 @@ Examples:
       if (positionals.length !== 1) throw new UsageError("give one JSONL file of {\"prompt\", \"response\", \"reference\"?} lines.");
       const file = positionals[0]!;
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-      const config = engineConfig(values, ["prm", "verifier"], io.env);
+      const config = engineConfig(values, ["prm", "verifier", "prover"], io.env); // one file, loaded once; the prover rolls out for pav
       const adapter = textFlag(values, "prm");
       if (adapter) config.prm.adapter = adapter;
       config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
