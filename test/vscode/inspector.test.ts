@@ -135,10 +135,14 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     await a.dashboard.receive({ type: "openRecord", record: "0; rm -rf /" });
     assert.equal(a.dashboard.sent.length, before, "invalid messages are ignored");
 
+    // The button writes the workspace settings: leave the fixture folder as it was.
+    const settingsDir = path.join(path.dirname(path.dirname(file)), ".vscode");
+    const hadSettings = fs.existsSync(settingsDir);
     await a.dashboard.receive({ type: "saveThreshold", value: 0.42 });
     await waitFor("the threshold in the settings", () => vscode.workspace.getConfiguration("steplens").get<number>("prm.threshold"), (v) => v === 0.42, 15_000);
     assert.equal(lastOf<DashboardHostMessage, "saved">(a.dashboard.sent, "saved")?.threshold, 0.42);
     await vscode.workspace.getConfiguration("steplens").update("prm.threshold", undefined, vscode.ConfigurationTarget.Workspace);
+    if (!hadSettings) fs.rmSync(settingsDir, { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
