@@ -159,4 +159,18 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
     assert.ok(!shown.includes(WORKSPACE_PRM), `StepLens does not use the workspace's model: ${shown}`);
     assert.equal(shown, models.prm);
   });
+
+  // VS Code refuses modal dialogs in extension tests ("DialogService: refused to show dialog in tests"),
+  // which is the "no answer" case: the question must have been put, and nothing written.
+  test("marking a step asks first (modal) and writes nothing without a yes", async function () {
+    this.timeout(30_000);
+    const labels = path.join(workspaceRoot(), ".steplens", "labels.jsonl");
+    const existed = fs.existsSync(labels) ? fs.readFileSync(labels, "utf8") : null;
+    const result = await vscode.commands.executeCommand("steplens.markStepIncorrect", { uri: document.uri.toString(), step: 1 });
+    assert.equal(result, false, "the mark did not go ahead");
+    await waitFor("the question and the refusal in the StepLens log", steplensLog, (log) =>
+      /This workspace is not trusted\. Mark Step 2 as incorrect in \.steplens\/labels\.jsonl/.test(log) && /refused in an untrusted workspace: mark Step 2 as incorrect/.test(log), 15_000);
+    assert.equal(fs.existsSync(labels) ? fs.readFileSync(labels, "utf8") : null, existed, "no label written");
+    assert.equal(a.getTrace(document)?.steps.length, 4, "reading still works");
+  });
 });
