@@ -5,6 +5,8 @@
  * it wrote. No `vscode` import here.
  */
 
+import { DEFAULT_RL_INSTRUCTION } from "../export/formats/verl";
+
 /** Chat-template and end-of-sequence tokens a decoded query may carry around the response. */
 const SPECIAL_TOKEN = /<\|[a-z_]+\|>|<\/s>|<s>|<eos>|<bos>|<end_of_turn>|<start_of_turn>(?:model|user)?/gi;
 
@@ -43,6 +45,9 @@ export function responseOfQuery(query: string, prompt: string): string {
   return response.replace(SPECIAL_TOKEN, "").trim();
 }
 
+/** The problem and the response; the RL instruction StepLens appends to prompts is not part of the problem. */
 export function splitOpenRlhfQuery(query: string, prompt: string): { problem: string; response: string } {
-  return { problem: problemOfPrompt(prompt), response: responseOfQuery(query, prompt) };
+  const problem = problemOfPrompt(prompt);
+  const bare = problem.endsWith(DEFAULT_RL_INSTRUCTION) ? problem.slice(0, -DEFAULT_RL_INSTRUCTION.length).trim() : problem;
+  return { problem: bare, response: responseOfQuery(query, prompt) };
 }

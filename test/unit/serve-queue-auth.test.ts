@@ -8,6 +8,7 @@ import { bearerMatches, hostnameOf, isLoopbackHost } from "../../src/server/bear
 import { modelId, resolveRole, servedModels, GENERATION_ROLES } from "../../src/server/servedModels";
 import { parseChatLogprobs, parseMessages, parsePrompts, parseResponseFormat, parseSampling } from "../../src/server/requestParams";
 import { splitOpenRlhfQuery } from "../../src/rewards/openRlhfQuery";
+import { DEFAULT_RL_INSTRUCTION } from "../../src/export/formats/verl";
 import { CancelledError } from "../../src/core/errors";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
@@ -145,4 +146,6 @@ test("get_reward: an OpenRLHF query splits into the prompt's problem and the res
   // a prompt that does not prefix the query (re-tokenised differently): the last assistant turn
   assert.equal(splitOpenRlhfQuery("<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\nStep 1: y", "other").response, "Step 1: y");
   assert.equal(splitOpenRlhfQuery("P", "P").response, "");
+  const withInstruction = `<|im_start|>user\nWhat is 2+2?\n\n${DEFAULT_RL_INSTRUCTION}<|im_end|>\n<|im_start|>assistant\n`;
+  assert.equal(splitOpenRlhfQuery(`${withInstruction}Step 1: 4.`, withInstruction).problem, "What is 2+2?", "the RL instruction of StepLens's prompt files is not the problem");
 });
