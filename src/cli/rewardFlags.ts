@@ -26,7 +26,8 @@ export const REWARD_HELP = `Reward (the same in steplens reward and steplens ser
                            hybrid for the verifier; pav: prover rollouts after every step, progress.*)
   --gated-reward X         reward of a rollout that fails the format gate (default 0; a negative
                            value as --gated-reward=-1)
-  --no-gate CODES          turn gate rules off, comma-separated: ${GATE_CODES.join(", ")}, or all
+  --no-gate CODES          turn gate rules off, comma-separated (or all):
+                           ${GATE_CODES.join(", ")}
   --min-steps N --max-steps N   step-count bounds (default 3 and 20)
   --verifier-samples K     verifications per rollout with --source verifier (default 1, temperature 0)
   --template NAME|FILE     verifier prompt template (default spark)

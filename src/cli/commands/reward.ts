@@ -52,7 +52,8 @@ gated reward and its reason codes, and no model runs for it.
 
 Output: one line per input line; with --json one JSON object per line:
   {"line", "reward", "gate": {"passed", "reasons": [codes], "details"}, "outcome", "steps": [...],
-   "stepRewards", "stepCount", "scalarize", "source", "answer", "seconds"}
+   "stepRewards", "stepCount", "scalarize", "source", "answer", "answerCorrect" (with a reference),
+   "seconds"} (+ "demo" for generated random-weight models)
 
 ${REWARD_HELP}
   --prm ADAPTER            PRM adapter: math-shepherd | chat-turn | judge | <preset>
