@@ -117,15 +117,15 @@ export interface PipelineRun {
 export async function runPipeline(ctx: StepLensContext, def: StepLensTaskDefinition, folder: vscode.WorkspaceFolder, name?: string): Promise<PipelineRun> {
   const task = buildTask(ctx, def, folder, name);
   ctx.log.info(`running task '${task.name}': ${task.detail ?? ""}`);
-  let execution: vscode.TaskExecution | undefined;
+  const started: { execution?: vscode.TaskExecution } = {};
   const ended = new Promise<number | undefined>((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
-      if (execution ? e.execution !== execution && e.execution.task.name !== task.name : e.execution.task.name !== task.name) return;
+      if (e.execution !== started.execution && e.execution.task.name !== task.name) return;
       sub.dispose();
       resolve(e.exitCode);
     });
   });
-  execution = await vscode.tasks.executeTask(task);
+  started.execution = await vscode.tasks.executeTask(task);
   const exitCode = await ended;
   ctx.log.info(`task '${task.name}' ended with exit code ${exitCode ?? "none"}`);
   return { task, exitCode };
