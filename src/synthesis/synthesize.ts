@@ -478,28 +478,35 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     if (bad) throw bad.reason;
   };
 
-  // 3. Second pass: the work, `concurrency` problems at a time, streamed.
+  // 3. Second pass: the work, streamed, in windows of `concurrency` problems. A window's generations
+  // are all asked for first and its verifications after them, so a server that caches prompts per
+  // slot (llama.cpp server, steplens serve) sees long runs of the same verifier prompt, not an
+  // interleaving of the two kinds; the next window starts when this one is done.
   let status: SynthesisSummary["status"] = "complete";
   const iterator = readProblems(o.problemsFile, { fields: o.fields, shard: o.shard, signal })[Symbol.asyncIterator]();
+  const window = Math.max(1, o.concurrency ?? 2);
   let taken = 0;
-  const nextProblem = async (): Promise<Problem | null> => {
-    if (o.limit !== undefined && taken >= o.limit) return null;
-    taken++; // counted before the await: workers ask at the same time
-    const r = await iterator.next();
-    return r.done ? null : r.value;
-  };
   try {
-    const worker = async () => {
-      for (let p = await nextProblem(); p; p = await nextProblem()) {
-        throwIfAborted(signal);
-        await processProblem(p);
-        progress.problems.done++;
-        report();
+    for (let more = true; more; ) {
+      throwIfAborted(signal);
+      const batch: Problem[] = [];
+      while (batch.length < window && (o.limit === undefined || taken < o.limit)) {
+        const r = await iterator.next();
+        if (r.done) break;
+        taken++;
+        batch.push(r.value);
       }
-    };
-    const results = await Promise.allSettled(Array.from({ length: Math.max(1, o.concurrency ?? 2) }, worker));
-    const bad = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
-    if (bad) throw bad.reason;
+      more = batch.length === window && (o.limit === undefined || taken < o.limit);
+      const results = await Promise.allSettled(
+        batch.map(async (p) => {
+          await processProblem(p);
+          progress.problems.done++;
+          report();
+        }),
+      );
+      const bad = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+      if (bad) throw bad.reason;
+    }
   } catch (e) {
     if (!(e instanceof CancelledError) && !signal?.aborted) {
       finish("failed");

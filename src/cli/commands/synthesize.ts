@@ -65,7 +65,8 @@ Generation and verification:
   --meta-critique          critique and merge the chosen verification (two passes, temperature 0)
   --seed <S>               base seed (default 0): sample s uses S+s, verification v of sample s S+s·K+v
   --max-tokens <n>         token limit of every generation (default ${GENERATOR_DEFAULTS.maxTokens})
-  --concurrency <n>        problems worked on at once (default 2, or 2 per endpoint)
+  --concurrency <n>        problems worked on at once, as one window: their generations first, then
+                           their verifications (default 2 with a local model, 16 per endpoint)
 
 Models (per role; --model / --endpoint set both roles):
   --generator-model <m>    local GGUF (path | hf:URI | preset | demo) for the generator
@@ -219,10 +220,20 @@ async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEv
         engines[s.role as "generator" | "verifier"] = new EnginePool([{ name: file, engine }], { onEvent });
       }
     }
+    // One engine per endpoint and model, shared by the roles: one limit on the requests in flight there.
+    const byEndpoint = new Map<string, Engine>();
     for (const s of specs.filter((x) => x.endpoints.length)) {
       const members: PoolMember[] = [];
       for (const url of s.endpoints) {
         const apiModel = s.apiModel ?? (await firstServedModel(url, io));
+        models[s.role as "generator" | "verifier"].push(`${apiModel}@${url}`);
+        demo ||= isDemoModel(apiModel);
+        const key = JSON.stringify([url, apiModel]);
+        const shared = byEndpoint.get(key);
+        if (shared) {
+          members.push({ name: url, engine: shared });
+          continue;
+        }
         const c: StepLensConfig = structuredClone(DEFAULT_CONFIG);
         c.engine.kind = "openai";
         c.openai.baseUrl = url;
@@ -232,9 +243,8 @@ async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEv
         c.openai.maxRetries = maxRetries ?? (s.endpoints.length > 1 ? 1 : c.openai.maxRetries);
         const engine = await engineFromConfig(c, io);
         built.push(engine);
+        byEndpoint.set(key, engine);
         members.push({ name: url, engine });
-        models[s.role as "generator" | "verifier"].push(`${apiModel}@${url}`);
-        demo ||= isDemoModel(apiModel);
       }
       engines[s.role as "generator" | "verifier"] = new EnginePool(members, { onEvent });
     }
@@ -313,8 +323,9 @@ export const synthesizeCommand: CliCommand = {
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     if (shard === null) throw new UsageError(`--shard must be i/n with 0 ≤ i < n (got '${shardText}').`);
     const template = resolveTemplate(textFlag(values, "template") ?? DEFAULT_CONFIG.verify.promptTemplate);
-    const endpointsCount = Math.max(list(values, "generator-endpoint").length, list(values, "verifier-endpoint").length, list(values, "endpoint").length, 1);
-    const concurrency = intFlag(values, "concurrency", { min: 1, max: 1024 }) ?? 2 * endpointsCount;
+    // Problems per window: enough to keep every endpoint's request limit busy (requests beyond it wait in the engine's queue).
+    const endpointsCount = new Set([...list(values, "generator-endpoint"), ...list(values, "verifier-endpoint"), ...list(values, "endpoint")]).size;
+    const concurrency = intFlag(values, "concurrency", { min: 1, max: 4096 }) ?? (endpointsCount ? 16 * endpointsCount : 2);
 
     const printer = progressPrinter(io, "synthesize");
     const warn = (m: string) => {

@@ -11,6 +11,7 @@
  */
 import OpenAI from "openai";
 import { CancelledError, StepLensError, throwIfAborted } from "../../core/errors";
+import { linkedSignal } from "../../core/linkedSignal";
 import type { RunOptions } from "../../core/progress";
 import type {
   ChatMessage,
@@ -155,7 +156,16 @@ export class OpenAiEngine implements Engine {
    * held during backoff waits so a struggling server does not get more requests in flight.
    */
   private async call<T>(ctx: CallContext, fn: (o: RequestOptions) => Promise<T>, opts?: RunOptions): Promise<T> {
-    const signal = opts?.signal ? AbortSignal.any([opts.signal, this.disposed.signal]) : this.disposed.signal;
+    // Not AbortSignal.any: its signals leak while the long-lived sources live (see core/linkedSignal.ts).
+    const linked = linkedSignal([opts?.signal, this.disposed.signal]);
+    try {
+      return await this.callLinked(ctx, fn, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  private async callLinked<T>(ctx: CallContext, fn: (o: RequestOptions) => Promise<T>, signal: AbortSignal): Promise<T> {
     return this.limiter.run(async () => {
       for (let attempt = 0; ; attempt++) {
         throwIfAborted(signal);
@@ -425,14 +435,18 @@ function errorMessageOf(e: unknown): string {
  */
 async function allOrAbort<T>(opts: RunOptions | undefined, start: (o: RunOptions) => Promise<T>[]): Promise<T[]> {
   const batch = new AbortController();
-  const signal = opts?.signal ? AbortSignal.any([opts.signal, batch.signal]) : batch.signal;
-  const tasks = start({ ...opts, signal }).map((p) =>
+  const linked = linkedSignal([opts?.signal, batch.signal]);
+  const tasks = start({ ...opts, signal: linked.signal }).map((p) =>
     p.catch((e: unknown) => {
       batch.abort();
       throw e;
     }),
   );
-  return Promise.all(tasks);
+  try {
+    return await Promise.all(tasks);
+  } finally {
+    linked.dispose();
+  }
 }
 
 function samplingParams(s: SamplingOptions): { temperature?: number; top_p?: number; seed?: number; max_tokens?: number; stop?: string[] } {
