@@ -20,6 +20,7 @@ import { StepLensError } from "../core/errors";
 import { finalAnswerFromSteps } from "./datasetAnswer";
 import { type JsonObject, type RecordContext, describeType, getPath, isObject, recordError, requireObject, stepText } from "./datasetFields";
 import { segmentText } from "./text";
+import { REFERENCE_KEYS } from "../progress/referenceAnswer";
 
 export interface JsonlFieldNames {
   /** Candidates for the problem text, tried in order. */
@@ -195,5 +196,15 @@ export function jsonlTrace(value: unknown, ctx: RecordContext, fieldNames: Jsonl
     finalAnswerRange: null,
     labels: readLabels(obj, steps.length, ctx),
     source: { file: ctx.file, record: ctx.record, line: ctx.line, id: readId(obj, fields, ctx) },
+    ...referenceMeta(obj),
   };
+}
+
+/** A reference (gold) answer field of the record, kept in `meta` for outcome grading (PAV progress). */
+function referenceMeta(obj: JsonObject): { meta?: Record<string, unknown> } {
+  for (const key of REFERENCE_KEYS) {
+    const v = obj[key];
+    if ((typeof v === "string" && v.trim() !== "") || typeof v === "number") return { meta: { [key]: v } };
+  }
+  return {};
 }

@@ -1,7 +1,8 @@
 /**
  * The reference answer a trace carries, for grading PAV rollouts: a front-matter field of a text
  * trace (`reference: 4`) or a dataset's gold field kept in `trace.meta` (PRM800K's
- * `ground_truth_answer`). Null when there is none (progress is then reference-free). No `vscode` import.
+ * `ground_truth_answer`; a generic JSONL record's field named by REFERENCE_KEYS). Null when there is
+ * none (progress is then reference-free). No `vscode` import.
  */
 import type { Trace } from "../core/trace";
 

@@ -103,6 +103,10 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
     const lines = out.trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.id, l.record]), [["a", 0], ["b", 1]]);
     assert.deepEqual(Object.keys(lines[0]), ["id", "record", ...KEYS]);
+    const generic = path.join(tmp, "generic.jsonl");
+    fs.writeFileSync(generic, JSON.stringify({ id: "g1", question: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], gold: "4" }) + "\n");
+    const g = JSON.parse((await cli(["progress", generic, ...fast(), "--json"])).out);
+    assert.deepEqual([g.id, g.answer.source, g.answer.value], ["g1", "reference", "4"], "a dataset's gold field");
     const table = await cli(["progress", trace, ...fast(), "--reference", "4"]);
     assert.equal(table.code, 0, table.err);
     assert.match(table.out, /Q before → Q after/);
