@@ -108,11 +108,11 @@ test("math-shepherd: a row with a stray tag inside the problem keeps each label 
   assert.equal(t.steps.length, 3);
   assert.equal(t.steps[0].text, "He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300.");
   assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false, true], firstError: 1 }, "the stray tag's mark labels no step");
-  assert.equal(t.meta.strayTags, 1);
+  assert.equal(t.meta?.strayTags, 1);
   // The same row without the stray tag reads the same steps and labels.
   const clean = mathShepherdTrace({ input: input.replace(" ки He", " He"), label: label.replace(" + He", " He") }, ctx);
   assert.deepEqual(clean.labels, t.labels);
-  assert.equal(clean.meta.strayTags, undefined);
+  assert.equal(clean.meta?.strayTags, undefined);
   // TRL's "?" split when there is no "Step 1:".
   const q = mathShepherdTrace({ input: "How many legs do 3 cats have? Each cat has 4 legs. ки 3 * 4 = 12. ки", label: "How many legs do 3 cats have? Each cat has 4 legs. + 3 * 4 = 12. +" }, ctx);
   assert.equal(q.problem, "How many legs do 3 cats have?");

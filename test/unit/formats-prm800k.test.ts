@@ -123,8 +123,8 @@ test("prm800k: rating 0 (neutral) is unlabelled by default, or read as correct /
     { completions: [c("Let me think.", 0)], human_completion: null, chosen_completion: 0 },
     { completions: [c("Two.", 1)], human_completion: null, chosen_completion: 0 },
   ]);
-  assert.deepEqual(prm800kTrace(rec, ctx).labels?.steps, [null, true]);
-  assert.deepEqual(prm800kTrace(rec, ctx, { neutral: "correct" }).labels?.steps, [true, true]);
+  assert.deepEqual(prm800kTrace(rec, ctx).labels, { kind: "per-step", steps: [null, true], firstError: -1 });
+  assert.deepEqual(prm800kTrace(rec, ctx, { neutral: "correct" }).labels, { kind: "per-step", steps: [true, true], firstError: -1 });
   const trl = prm800kTrace(rec, ctx, { neutral: "incorrect" });
   assert.deepEqual(trl.labels, { kind: "per-step", steps: [false, true], firstError: 0 });
   // Through the dataset reader: the option reaches the record reader.
