@@ -7,6 +7,11 @@
  * on Node 20 each request leaked about 1.3 KB, ~1.3 GB over a million-call synthesis run. Here the
  * listeners on the sources are removed by `dispose()`, so nothing is left behind. No `vscode` import.
  */
+import { getMaxListeners, setMaxListeners } from "node:events";
+
+/** Listeners a source may carry before Node warns: one per linked signal alive, i.e. per call in flight. */
+const MAX_IN_FLIGHT = 4096;
+
 export interface LinkedSignal {
   signal: AbortSignal;
   /** Detaches from the sources (call in a finally). Idempotent. */
@@ -26,6 +31,7 @@ export function linkedSignal(sources: readonly (AbortSignal | undefined)[]): Lin
     for (const d of detach.splice(0)) d();
   };
   for (const s of live) {
+    if (getMaxListeners(s) < MAX_IN_FLIGHT) setMaxListeners(MAX_IN_FLIGHT, s); // every listener is removed again by dispose()
     const onAbort = () => {
       dispose();
       controller.abort(s.reason);
