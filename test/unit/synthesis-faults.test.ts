@@ -117,6 +117,15 @@ test("shards: the same ids as one run; merge refuses a missing, repeated or over
     assert.match(overlap.err, /is in two shards/);
     assert.ok(!fs.existsSync(path.join(dir, "m3", "solutions.jsonl")), "a refused merge writes nothing");
 
+    // A shard that has not finished (killed, or with failures) is refused.
+    const unfinished = path.join(dir, "unfinished-1");
+    fs.cpSync(shards[1], unfinished, { recursive: true });
+    const um = JSON.parse(fs.readFileSync(path.join(unfinished, "manifest.json"), "utf8"));
+    um.status = "interrupted";
+    fs.writeFileSync(path.join(unfinished, "manifest.json"), JSON.stringify(um));
+    const notDone = await cli(["synthesize", "merge", shards[0], unfinished, shards[2], "--out", path.join(dir, "m4")]);
+    assert.match(notDone.err, /shard 1\/3\) is not finished \(interrupted/);
+
     const merged = path.join(dir, "merged");
     const ok = await cli(["synthesize", "merge", ...shards, "--out", merged]);
     assert.equal(ok.code, 0, ok.err);
