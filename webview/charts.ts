@@ -102,8 +102,8 @@ export function scoreChart(state: InspectorState, selected: number, onPick: (ste
   thresholdLine(f, state.threshold, `threshold ${fmt(state.threshold)}`);
   rovingFocus(items, { initial: Math.max(0, selected) });
   const legend = h("div", { cls: "legend", attrs: { "aria-hidden": "true" } });
-  for (const m of MARKERS) legend.append(h("span", { cls: `swatch ${m.cls}` }), h("span", { text: m.label }));
-  legend.append(h("span", { cls: "swatch first-error-swatch" }), h("span", { text: "effective first error" }));
+  for (const m of MARKERS) if (where[m.key] !== null) legend.append(h("span", { cls: `swatch ${m.cls}` }), h("span", { text: m.label }));
+  legend.append(h("span", { cls: "swatch first-error-swatch" }), h("span", { text: "effective first error (outlined)" }), h("span", { cls: "swatch threshold-swatch" }), h("span", { text: `threshold ${fmt(state.threshold)}` }));
   return h("div", { cls: "chart-wrap" }, f.svg, legend);
 }
 

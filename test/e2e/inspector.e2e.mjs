@@ -58,7 +58,19 @@ async function closeAll(ctx) {
 async function openInspectorOn(ctx, file) {
   await closeAll(ctx);
   await ctx.quickOpen(file);
-  await ctx.runCommand("StepLens: Open Inspector");
+  // The editor title's button (shown for trace editors); the palette entry when the button is not there yet.
+  const button = ctx.page.locator('.editor-group-container.active .editor-actions [aria-label*="Open Inspector"]');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (await button.first().isVisible().catch(() => false)) await button.first().click();
+      else await ctx.runCommand("StepLens: Open Inspector");
+      break;
+    } catch (e) {
+      await ctx.page.keyboard.press("Escape");
+      await ctx.quickOpen(file);
+      if (attempt >= 3) throw e;
+    }
+  }
   await ctx.expectVisible(ctx.page.locator(".tabs-container .tab", { hasText: `Inspector: ${file}` }), "the inspector tab", 30_000);
   const frame = webview(ctx);
   await ctx.expectVisible(frame.locator("header h1", { hasText: file }), "the inspector's title", 30_000);
@@ -102,14 +114,16 @@ export const checks = [
       const threshold = await frame.locator("#scores .chart line.threshold").getAttribute("data-value");
       if (Number(threshold) !== 0.5) throw new Error(`threshold line at ${threshold}, expected 0.5`);
       // Math: KaTeX rendered, its TeX source kept in MathML annotations, the display formula in display mode.
-      const tex = await frame.locator(".step-text .math annotation").allInnerTexts();
+      const texOf = (loc) => loc.evaluateAll((els) => els.map((e) => e.getAttribute("data-tex")));
+      const tex = await texOf(frame.locator(".step-text .math"));
+      if ((await frame.locator(".step-text .math .katex-html").count()) !== tex.length) throw new Error("not every formula was rendered by KaTeX");
       for (const want of ["x^2 - 5x + 6 = (x - 2)(x - 3)", "x = 2", "x = 3", "\\frac{5}{1} = 5"]) if (!tex.includes(want)) throw new Error(`no rendered formula ${want}: ${JSON.stringify(tex)}`);
       if ((await frame.locator(".step-text .math-display .katex-display").count()) !== 1) throw new Error("the $$…$$ formula is not in display mode");
       const frac = await frame.locator("#step-1 .katex-html .mfrac").count();
       if (frac < 1) throw new Error("\\frac did not render as a fraction");
       const errors = await frame.locator("#step-2 .math-error").allInnerTexts();
       if (!errors.includes("$\\frac{1}{$")) throw new Error(`the broken formula does not fall back to its source: ${JSON.stringify(errors)}`);
-      const problem = await frame.locator(".problem annotation").allInnerTexts();
+      const problem = await texOf(frame.locator(".problem .math"));
       if (!problem.includes("x^2 - 5x + 6 = 0")) throw new Error(`the problem's math is not rendered: ${JSON.stringify(problem)}`);
       await ctx.shot("inspector-light");
     },
@@ -194,12 +208,19 @@ export const checks = [
     name: "webviews · inspector in the dark theme (screenshot)",
     async run(ctx) {
       writeWorkspaceSettings(ctx, { "steplens.verify.samples": 2, "workbench.colorTheme": "Default Dark Modern" });
-      const frame = await openInspectorOn(ctx, MATH);
-      await ctx.waitUntil("the dark theme in the webview", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
-      await ctx.waitUntil("scored bars", () => frame.locator("#scores g.bar").count(), (n) => n === 3, 60_000);
-      await ctx.page.waitForTimeout(500);
-      await ctx.shot("inspector-dark");
-      writeWorkspaceSettings(ctx, { "steplens.verify.samples": 2 });
+      try {
+        const frame = await openInspectorOn(ctx, MATH);
+        await ctx.waitUntil("the dark theme in the webview", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
+        await ctx.waitUntil("scored bars", () => frame.locator("#scores g.bar").count(), (n) => n === 3, 60_000);
+        await frame.locator("vscode-button", { hasText: "Verify ×K" }).click();
+        await ctx.waitUntil("the agreement matrix", () => frame.locator("#agreement td.cell").count(), (n) => n === 6, 180_000);
+        await frame.locator("#agreement td.cell").nth(4).click();
+        await ctx.expectVisible(frame.locator("#critique h3", { hasText: "Verifier 2" }), "the critique of verifier 2");
+        await ctx.page.waitForTimeout(500);
+        await ctx.shot("inspector-dark");
+      } finally {
+        writeWorkspaceSettings(ctx, { "steplens.verify.samples": 2 });
+      }
     },
   },
   {
@@ -214,16 +235,28 @@ export const checks = [
       const file = ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "processbench-3400.jsonl" });
       if (!(await file.first().isVisible().catch(() => false))) await folder.first().click();
       await ctx.expectVisible(file, "processbench-3400.jsonl in the Explorer");
-      await file.first().click({ button: "right" });
-      const open = ctx.page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
-      await ctx.expectVisible(open, "“Open Dataset in StepLens” in the context menu");
-      await open.first().click();
+      await ctx.expectVisible(ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "steplens-eval-prm" }), "the eval run folder in the Explorer");
+      await ctx.page.waitForTimeout(1000); // let the Explorer settle after the new files (a refresh closes an open menu)
       // The Datasets view's row (its description names the record count; the Explorer's row does not).
       const row = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "3400 records" });
-      await ctx.expectVisible(row, "the 3,400-record dataset in the StepLens Datasets view", 60_000);
+      for (let attempt = 0; ; attempt++) {
+        await file.first().click({ button: "right" });
+        const open = ctx.page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
+        await ctx.expectVisible(open, "“Open Dataset in StepLens” in the context menu");
+        await ctx.page.waitForTimeout(500); // a menu ignores a click that comes right after it opened
+        await open.first().click();
+        try {
+          await ctx.expectVisible(row, "the 3,400-record dataset in the StepLens Datasets view", 20_000);
+          break;
+        } catch (e) {
+          await ctx.page.keyboard.press("Escape");
+          if (attempt >= 2) throw e;
+        }
+      }
       await row.first().click({ button: "right" });
       const entry = ctx.page.locator(".context-view .action-label", { hasText: "Open Dataset Dashboard" });
       await ctx.expectVisible(entry, "“Open Dataset Dashboard” in the dataset's context menu");
+      await ctx.page.waitForTimeout(500);
       const t0 = Date.now();
       await entry.first().click();
       const frame = webview(ctx);
@@ -296,15 +329,18 @@ export const checks = [
     name: "webviews · dashboard in the dark theme (screenshot)",
     async run(ctx) {
       writeWorkspaceSettings(ctx, { "workbench.colorTheme": "Default Dark Modern" });
-      const tab = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
-      await tab.first().click();
-      await ctx.runCommand("View: Close Other Editors in Group").catch(() => {});
-      const frame = webview(ctx);
-      await ctx.waitUntil("the dark theme in the dashboard", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
-      await ctx.expectVisible(frame.locator("#score-chart"), "the score chart");
-      await ctx.page.waitForTimeout(500);
-      await ctx.shot("dashboard-dark");
-      writeWorkspaceSettings(ctx, {});
+      try {
+        const tab = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
+        await tab.first().click();
+        await ctx.runCommand("View: Close Other Editors in Group").catch(() => {});
+        const frame = webview(ctx);
+        await ctx.waitUntil("the dark theme in the dashboard", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
+        await ctx.expectVisible(frame.locator("#score-chart"), "the score chart");
+        await ctx.page.waitForTimeout(500);
+        await ctx.shot("dashboard-dark");
+      } finally {
+        writeWorkspaceSettings(ctx, {});
+      }
     },
   },
 ];
