@@ -125,7 +125,7 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     await setSetting("prm.threshold", 0.5);
   });
 
-  test("code lenses: Score · Verify ×K · Inspect and the first error; no Progress lens (no PAV pipeline exists)", async () => {
+  test("code lenses: Score · Verify ×K · Inspect · Progress and the first error", async () => {
     await setSetting("prm.threshold", 1);
     await waitFor("the first error", () => a.getAnnotations(document)?.firstError?.index, (i) => i === 0);
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10)) ?? [];
@@ -134,7 +134,7 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     assert.ok(titles.some((t) => t.includes("Verify ×16")), titles.join(" | "));
     assert.ok(titles.some((t) => t.includes("Inspect")), titles.join(" | "));
     assert.ok(titles.some((t) => t.includes("first error: Step 1 (PRM)") && t.includes("demo: scores are meaningless")), titles.join(" | "));
-    assert.ok(!titles.some((t) => /progress/i.test(t)), "no Progress lens");
+    assert.ok(lenses.some((l) => l.command?.command === "steplens.estimateProgress" && /Progress/.test(l.command.title)), "the Progress lens runs Estimate Progress");
     assert.equal(lenses.find((l) => l.command?.title.includes("Score"))?.command?.command, "steplens.score");
     await setSetting("annotations.codeLens", false);
     const none = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri)) ?? [];
