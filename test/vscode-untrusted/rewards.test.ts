@@ -1,5 +1,6 @@
-// Workspace Trust for the reward server and RL (restricted mode, see restricted.test.ts): both
-// commands start no task and return nothing, and no reward or RL task is offered.
+// Workspace Trust for the reward server and RL (restricted mode, see restricted.test.ts): both commands
+// start no task, warn why and return nothing. (That no StepLens task — reward server and RL runs
+// included — is offered there is pipelines.test.ts's check: the provider returns none.)
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { api } from "../vscode/editorSupport";
@@ -11,25 +12,25 @@ suite("Untrusted workspace: reward server and RL run nothing", () => {
     await api();
   });
 
-  test("Start Reward Server and Start RL Training… start no task", async function () {
-    this.timeout(60_000);
+  test("Start Reward Server and Start RL Training… start no task and return nothing", async function () {
+    this.timeout(90_000);
     let startedTasks = 0;
     const sub = vscode.tasks.onDidStartTask((e) => {
       if (e.execution.task.definition.type === "steplens") startedTasks++;
     });
     try {
       for (const [id, arg] of [
-        ["steplens.startRewardServer", undefined],
+        ["steplens.startRewardServer", {}],
         ["steplens.startRlTraining", { engine: "verl", out: "rl-runs/x", data: "", dryRun: true }],
       ] as const) {
-        const result = Promise.resolve(vscode.commands.executeCommand(id, arg));
-        await sleep(1000);
+        let settled = false;
+        const result = Promise.resolve(vscode.commands.executeCommand(id, arg)).finally(() => (settled = true));
+        await sleep(1500);
+        assert.equal(settled, false, `${id} waits on the warning that explains the refusal`);
         await vscode.commands.executeCommand("notifications.clearAll");
         assert.equal(await Promise.race([result, sleep(15_000).then(() => "still pending")]), undefined, id);
       }
       assert.equal(startedTasks, 0);
-      const tasks = await vscode.tasks.fetchTasks({ type: "steplens" });
-      assert.deepEqual(tasks.filter((t) => t.definition.pipeline === "serve" || t.definition.pipeline === "rl").map((t) => t.name), []);
     } finally {
       sub.dispose();
     }
