@@ -37,13 +37,20 @@ function writeWorkspaceSettings(ctx, values) {
   fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify(values, null, 2));
 }
 
+/** Switches the workbench theme through the workspace settings and waits until it is applied. */
+async function useTheme(ctx, dark, extra = {}) {
+  writeWorkspaceSettings(ctx, dark ? { ...extra, "workbench.colorTheme": "Default Dark Modern" } : extra);
+  await ctx.waitUntil(`the ${dark ? "dark" : "light"} workbench`, () => ctx.page.locator(".monaco-workbench").getAttribute("class"), (c) => typeof c === "string" && /\bvs-dark\b/.test(c) === dark, 30_000);
+  await ctx.page.waitForTimeout(500);
+}
+
 /** The innermost frame of the one visible webview (close other editors first). */
 function webview(ctx) {
   return ctx.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
 }
 
 const SHOTS = path.resolve(import.meta.dirname, "../../out/test-artifacts/e2e");
-const timings = { dashboard: {}, inspector: {} };
+const timings = { dashboard: {} };
 function saveTimings() {
   fs.mkdirSync(SHOTS, { recursive: true });
   fs.writeFileSync(path.join(SHOTS, "dashboard-timings.json"), JSON.stringify(timings, null, 2));
@@ -169,6 +176,23 @@ export const checks = [
     },
   },
   {
+    name: "webviews · inspector in the dark theme (screenshot)",
+    async run(ctx) {
+      await useTheme(ctx, true, { "steplens.verify.samples": 2 });
+      try {
+        const frame = webview(ctx);
+        await ctx.waitUntil("the dark theme in the webview", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
+        await ctx.waitUntil("the agreement matrix", () => frame.locator("#agreement td.cell").count(), (n) => n === 6, 60_000);
+        await frame.locator("#agreement td.cell").nth(4).click();
+        await ctx.expectVisible(frame.locator("#critique h3", { hasText: "Verifier 2" }), "the critique of verifier 2");
+        await ctx.page.waitForTimeout(500);
+        await ctx.shot("inspector-dark");
+      } finally {
+        await useTheme(ctx, false, { "steplens.verify.samples": 2 });
+      }
+    },
+  },
+  {
     name: "webviews · inspector: a hostile trace (<script>, <img onerror>, \\href{javascript:…}) shows as text and runs nothing (no dialog, no request)",
     async run(ctx) {
       const dialogs = [];
@@ -201,25 +225,6 @@ export const checks = [
       } finally {
         ctx.page.off("dialog", onDialog);
         ctx.page.context().off("request", onRequest);
-      }
-    },
-  },
-  {
-    name: "webviews · inspector in the dark theme (screenshot)",
-    async run(ctx) {
-      writeWorkspaceSettings(ctx, { "steplens.verify.samples": 2, "workbench.colorTheme": "Default Dark Modern" });
-      try {
-        const frame = await openInspectorOn(ctx, MATH);
-        await ctx.waitUntil("the dark theme in the webview", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
-        await ctx.waitUntil("scored bars", () => frame.locator("#scores g.bar").count(), (n) => n === 3, 60_000);
-        await frame.locator("vscode-button", { hasText: "Verify ×K" }).click();
-        await ctx.waitUntil("the agreement matrix", () => frame.locator("#agreement td.cell").count(), (n) => n === 6, 180_000);
-        await frame.locator("#agreement td.cell").nth(4).click();
-        await ctx.expectVisible(frame.locator("#critique h3", { hasText: "Verifier 2" }), "the critique of verifier 2");
-        await ctx.page.waitForTimeout(500);
-        await ctx.shot("inspector-dark");
-      } finally {
-        writeWorkspaceSettings(ctx, { "steplens.verify.samples": 2 });
       }
     },
   },
@@ -304,7 +309,7 @@ export const checks = [
       if (moves[Math.floor(moves.length / 2)] >= 100) throw new Error(`slider → F1 median ${moves[Math.floor(moves.length / 2)]} ms`);
       await frame.locator("#save-threshold").click();
       const file = path.join(ctx.workspace, ".vscode", "settings.json");
-      await ctx.waitUntil("steplens.prm.threshold 0.6 in the workspace settings", () => JSON.parse(fs.readFileSync(file, "utf8"))["steplens.prm.threshold"], (v) => v === 0.6, 15_000);
+      await ctx.waitUntil("steplens.prm.threshold 0.6 in the workspace settings", async () => JSON.parse(fs.readFileSync(file, "utf8"))["steplens.prm.threshold"], (v) => v === 0.6, 15_000);
       await ctx.expectVisible(frame.locator("#threshold-note", { hasText: "Settings: 0.60 (saved)" }), "the saved note");
     },
   },
@@ -328,7 +333,7 @@ export const checks = [
   {
     name: "webviews · dashboard in the dark theme (screenshot)",
     async run(ctx) {
-      writeWorkspaceSettings(ctx, { "workbench.colorTheme": "Default Dark Modern" });
+      await useTheme(ctx, true);
       try {
         const tab = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
         await tab.first().click();
@@ -339,7 +344,7 @@ export const checks = [
         await ctx.page.waitForTimeout(500);
         await ctx.shot("dashboard-dark");
       } finally {
-        writeWorkspaceSettings(ctx, {});
+        await useTheme(ctx, false);
       }
     },
   },
