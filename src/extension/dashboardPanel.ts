@@ -86,15 +86,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.timings.summaryMs = this.timings.firstChartMs = null;
     this.dataset = dataset;
     this.threshold = this.ctx.configuration.current.prm.threshold;
-    const found = scoresFile ?? (this.store(dataset.file).sources.size ? undefined : findEvalRun(dataset.file));
-    if (found) {
-      try {
-        await this.loadScores(found, { quiet: !scoresFile });
-      } catch (e) {
-        if (scoresFile) throw e;
-        this.ctx.log.warn(`dashboard: ${found}: ${errorMessage(e)}`);
-      }
-    }
+    await this.attachScores(dataset, scoresFile);
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, this.title(dataset), { viewColumn: vscode.ViewColumn.Active }, webviewOptions(this.ctx.extension.extensionUri));
       this.attach(panel);
@@ -102,6 +94,18 @@ export class DashboardPanel implements vscode.Disposable {
       this.panel.title = this.title(dataset);
       this.panel.reveal();
       this.postSummary();
+    }
+  }
+
+  /** Attaches `scoresFile`, or else (when nothing is attached yet) an eval run found beside the dataset. */
+  private async attachScores(dataset: OpenDataset, scoresFile?: string): Promise<void> {
+    const found = scoresFile ?? (this.store(dataset.file).sources.size ? undefined : findEvalRun(dataset.file));
+    if (!found) return;
+    try {
+      await this.loadScores(found, { quiet: !scoresFile });
+    } catch (e) {
+      if (scoresFile) throw e;
+      this.ctx.log.warn(`dashboard: ${found}: ${errorMessage(e)}`);
     }
   }
 
@@ -119,6 +123,7 @@ export class DashboardPanel implements vscode.Disposable {
       try {
         this.dataset = await this.ctx.datasets.open(s.summary.file);
         panel.title = this.title(this.dataset);
+        await this.attachScores(this.dataset);
       } catch (e) {
         this.ctx.log.warn(`dashboard: cannot reopen ${s.summary.file} after the reload (${errorMessage(e)})`);
       }

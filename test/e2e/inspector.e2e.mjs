@@ -348,4 +348,29 @@ export const checks = [
       }
     },
   },
+  {
+    name: "webviews · the dashboard keeps its state when hidden and comes back after a window reload (panel serializer)",
+    async run(ctx) {
+      const tab = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
+      await ctx.expectVisible(tab, "the dashboard tab");
+      // Hidden: another editor in front, then the dashboard again (its webview is rebuilt from its saved state).
+      await ctx.quickOpen(MATH);
+      await tab.first().click();
+      let frame = webview(ctx);
+      await ctx.expectVisible(frame.locator("#score-chart"), "the score chart after being hidden", 30_000);
+      const shown = await frame.locator("#threshold-value").innerText();
+      if (shown !== "0.60") throw new Error(`the threshold was not kept while hidden: ${shown}`);
+      // Reloaded: the serializer reopens the dataset and the dashboard.
+      await ctx.runCommand("Developer: Reload Window");
+      await ctx.page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
+      const again = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
+      await ctx.expectVisible(again, "the dashboard tab after the reload", 90_000);
+      await again.first().click();
+      frame = webview(ctx);
+      await ctx.expectVisible(frame.locator("#score-chart g.hbar").first(), "the restored dashboard's chart", 90_000);
+      const avg = await ctx.waitUntil("the restored metrics", () => frame.locator("#average-f1").innerText(), (t) => typeof t === "string" && /\d/.test(t), 60_000);
+      const want = expectedMetrics(fixture.items, 0.6).averageF1.toFixed(1);
+      if (avg !== want) throw new Error(`after the reload the average F1 is ${avg}, expected ${want} (threshold 0.60 kept)`);
+    },
+  },
 ];
