@@ -8,28 +8,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../../src/cli/main";
 import { testModel } from "../support/testModels";
-
-class Sink extends Writable {
-  chunks: string[] = [];
-  override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.chunks.push(chunk.toString());
-    done();
-  }
-  get text(): string {
-    return this.chunks.join("");
-  }
-}
-
-async function cli(argv: string[], opts: { signal?: AbortSignal } = {}) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await runCli(argv, { stdout, stderr, env: { STEPLENS_OFFLINE: "1" }, signal: opts.signal ?? new AbortController().signal, isTTY: false });
-  return { code, out: stdout.text, err: stderr.text };
-}
+import { cli } from "../support/cliIo";
 
 const KEYS = ["steps", "answer", "rollouts", "prefixTokensEvaluated", "traceTokens", "rolloutTokens", "seconds", "demo"];
 const STEP_KEYS = ["index", "qBefore", "q", "advantage", "effective", "interval"];

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../../src/cli/main";
 import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
@@ -16,30 +15,7 @@ import { hfDownloadTarget } from "../../src/engines/local/modelSource";
 import { PRESETS } from "../../src/engines/presets";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { testModel } from "../support/testModels";
-
-class Sink extends Writable {
-  chunks: string[] = [];
-  override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.chunks.push(chunk.toString());
-    done();
-  }
-  get text(): string {
-    return this.chunks.join("");
-  }
-}
-
-async function cli(argv: string[], opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; isTTY?: boolean } = {}) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    env: opts.env ?? { STEPLENS_OFFLINE: "1" },
-    signal: opts.signal ?? new AbortController().signal,
-    isTTY: opts.isTTY ?? false,
-  });
-  return { code, out: stdout.text, err: stderr.text };
-}
+import { cli } from "../support/cliIo";
 
 const STEPS = ["Subtract 3: 2x = 4.", "Divide by 2: x = 2.", "So the answer is \\boxed{2}."];
 const record = (id: string, steps: string[], label = -1) => JSON.stringify({ id, generator: "test", problem: "Solve 2x + 3 = 7.", steps, final_answer_correct: label === -1, label });

@@ -4,26 +4,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
+import { cli } from "../support/cliIo";
 
-class Sink extends Writable {
-  chunks: string[] = [];
-  override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.chunks.push(chunk.toString());
-    done();
-  }
-  get text(): string {
-    return this.chunks.join("");
-  }
-}
-
-export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await runCli(argv, { stdout, stderr, env: { STEPLENS_OFFLINE: "1" }, signal: new AbortController().signal, isTTY: false });
-  return { code, out: stdout.text, err: stderr.text };
-}
+export { cli };
 
 export function readJsonl(file: string): Record<string, unknown>[] {
   return fs
