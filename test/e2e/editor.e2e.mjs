@@ -157,6 +157,7 @@ export const checks = [
       await file.first().click({ button: "right" });
       const entry = page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
       await ctx.expectVisible(entry, "“Open Dataset in StepLens” in the context menu");
+      await ctx.page.waitForTimeout(500); // a menu ignores a click that comes right after it opened
       await entry.first().click();
       const rows = page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" });
       await ctx.expectVisible(rows, "record gsm8k-147 in the StepLens Datasets view", 30_000);

@@ -62,9 +62,22 @@ async function closeAll(ctx) {
   await ctx.runCommand("Notifications: Clear All Notifications").catch(() => {});
 }
 
+/** Quick Open, retried: a file written a moment ago reaches Quick Open's index after the file watcher. */
+async function quickOpen(ctx, file) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ctx.quickOpen(file);
+      return;
+    } catch (e) {
+      await ctx.page.keyboard.press("Escape");
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 async function openInspectorOn(ctx, file) {
   await closeAll(ctx);
-  await ctx.quickOpen(file);
+  await quickOpen(ctx, file);
   // The editor title's button (shown for trace editors); the palette entry when the button is not there yet.
   const button = ctx.page.locator('.editor-group-container.active .editor-actions [aria-label*="Open Inspector"]');
   for (let attempt = 0; ; attempt++) {
@@ -74,7 +87,7 @@ async function openInspectorOn(ctx, file) {
       break;
     } catch (e) {
       await ctx.page.keyboard.press("Escape");
-      await ctx.quickOpen(file);
+      await quickOpen(ctx, file);
       if (attempt >= 3) throw e;
     }
   }
@@ -354,7 +367,7 @@ export const checks = [
       const tab = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
       await ctx.expectVisible(tab, "the dashboard tab");
       // Hidden: another editor in front, then the dashboard again (its webview is rebuilt from its saved state).
-      await ctx.quickOpen(MATH);
+      await quickOpen(ctx, MATH);
       await tab.first().click();
       let frame = webview(ctx);
       await ctx.expectVisible(frame.locator("#score-chart"), "the score chart after being hidden", 30_000);
