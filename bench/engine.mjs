@@ -6,23 +6,7 @@
 //
 // Usage: node bench/engine.mjs [--quick] [--reps N] [--reps-100m N]   (--quick: the tiny model only;
 // medians of N repetitions, default 5 on the tiny model and 1 on the 100M one)
-// The measurement code is bench/engineBench.ts, bundled here with esbuild (node-llama-cpp external).
-import esbuild from "esbuild";
-import path from "node:path";
-import { spawnSync } from "node:child_process";
+// The measurement code is bench/engineBench.ts, bundled and run by bench/runTs.mjs.
+import { runTsBench } from "./runTs.mjs";
 
-const root = path.resolve(import.meta.dirname, "..");
-const outfile = path.join(root, "out/bench/engine.js");
-await esbuild.build({
-  entryPoints: [path.join(root, "bench/engineBench.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  sourcemap: "inline",
-  logLevel: "error",
-  external: ["node-llama-cpp", "@node-llama-cpp/*", "vscode"],
-});
-const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
-process.exit(r.status ?? 1);
+await runTsBench("engine");
