@@ -377,10 +377,10 @@ export const checks = [
       await ctx.runCommand("Developer: Reload Window");
       await ctx.page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
       const again = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
-      await ctx.expectVisible(again, "the dashboard tab after the reload", 90_000);
+      await ctx.expectVisible(again, "the dashboard tab after the reload", 150_000);
       await again.first().click();
       frame = webview(ctx);
-      await ctx.expectVisible(frame.locator("#score-chart g.hbar").first(), "the restored dashboard's chart", 90_000);
+      await ctx.expectVisible(frame.locator("#score-chart g.hbar").first(), "the restored dashboard's chart", 150_000);
       const avg = await ctx.waitUntil("the restored metrics", () => frame.locator("#average-f1").innerText(), (t) => typeof t === "string" && /\d/.test(t), 60_000);
       const want = expectedMetrics(fixture.items, 0.6).averageF1.toFixed(1);
       if (avg !== want) throw new Error(`after the reload the average F1 is ${avg}, expected ${want} (threshold 0.60 kept)`);
