@@ -37,8 +37,18 @@ export function expectedMetrics(items, threshold) {
   for (const it of items) {
     const g = (per[it.subset] ??= { nE: 0, hE: 0, nC: 0, hC: 0 });
     let p = -1;
-    for (let i = 0; i < it.scores.length; i++) if (it.scores[i] < threshold) { p = i; break; }
-    if (it.label === -1) { g.nC++; if (p === -1) g.hC++; } else { g.nE++; if (p === it.label) g.hE++; }
+    for (let i = 0; i < it.scores.length; i++)
+      if (it.scores[i] < threshold) {
+        p = i;
+        break;
+      }
+    if (it.label === -1) {
+      g.nC++;
+      if (p === -1) g.hC++;
+    } else {
+      g.nE++;
+      if (p === it.label) g.hE++;
+    }
   }
   const subsets = {};
   for (const [s, g] of Object.entries(per)) {
@@ -68,7 +78,10 @@ export function writeDashboardFixture(root, dir) {
   const dataset = path.join(dir, "processbench-3400.jsonl");
   fs.writeFileSync(dataset, lines.join("\n") + "\n");
   const out = path.join(dir, "steplens-eval-prm");
-  fs.writeFileSync(path.join(out, "run.json"), JSON.stringify({ config: { scorer: "prm", model: "synthetic-noisy-prm" }, created: new Date(0).toISOString() }, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(out, "run.json"),
+    JSON.stringify({ config: { scorer: "prm", model: "synthetic-noisy-prm" }, created: new Date(0).toISOString() }, null, 2) + "\n",
+  );
   fs.writeFileSync(path.join(out, "raw.jsonl"), raw.join("\n") + "\n");
   return { dataset, out, items };
 }

@@ -33,7 +33,14 @@ async function main(): Promise<void> {
       const records: DashboardRecord[] = [];
       for (let r = 0; r < index.size; r++) {
         const s = index.summary(r);
-        records.push({ record: r, id: s.id, subset: scores.subsets.get(s.id) ?? subsetOfId(s.id, "all"), label: s.groundTruth, scores: scores.scores.get(s.id) ?? null, prediction: s.prediction });
+        records.push({
+          record: r,
+          id: s.id,
+          subset: scores.subsets.get(s.id) ?? subsetOfId(s.id, "all"),
+          label: s.groundTruth,
+          scores: scores.scores.get(s.id) ?? null,
+          prediction: s.prediction,
+        });
       }
       model = new DashboardModel({ file: dataset, title: "processbench-3400.jsonl", format: index.detected.format, records, settingsThreshold: 0.5 });
       const t3 = performance.now();

@@ -34,7 +34,9 @@ const root = document.getElementById("root")!;
 const started = performance.now();
 let reportedRender = false;
 const restored = vscode.getState() as Partial<Saved> | undefined;
-let current: Saved | null = restored?.summary?.view ? { summary: restored.summary, threshold: restored.threshold ?? restored.summary.view.threshold, records: restored.records ?? null } : null;
+let current: Saved | null = restored?.summary?.view
+  ? { summary: restored.summary, threshold: restored.threshold ?? restored.summary.view.threshold, records: restored.records ?? null }
+  : null;
 const post = (m: DashboardWebviewMessage) => vscode.postMessage(m);
 const save = () => current && vscode.setState(current);
 
@@ -59,10 +61,30 @@ function metricsTable(view: ThresholdView): HTMLElement {
   table.appendChild(h("thead", {}, h("tr", {}, ...["Subset", "n", "errors / correct", "acc_error", "acc_correct", "F1"].map((t) => h("th", { text: t })))));
   const body = h("tbody");
   for (const r of view.subsets)
-    body.appendChild(h("tr", { attrs: { "data-subset": r.subset } },
-      h("td", { text: r.subset }), h("td", { text: String(r.n) }), h("td", { text: `${r.nError} / ${r.nCorrect}` }),
-      h("td", { text: pct(r.accError) }), h("td", { text: pct(r.accCorrect) }), h("td", { text: pct(r.f1), cls: "f1" })));
-  body.appendChild(h("tr", { cls: "average" }, h("td", { text: "Average F1" }), h("td", { text: "" }), h("td", { text: "" }), h("td", { text: "" }), h("td", { text: "" }), h("td", { text: pct(view.averageF1), attrs: { id: "average-f1" } })));
+    body.appendChild(
+      h(
+        "tr",
+        { attrs: { "data-subset": r.subset } },
+        h("td", { text: r.subset }),
+        h("td", { text: String(r.n) }),
+        h("td", { text: `${r.nError} / ${r.nCorrect}` }),
+        h("td", { text: pct(r.accError) }),
+        h("td", { text: pct(r.accCorrect) }),
+        h("td", { text: pct(r.f1), cls: "f1" }),
+      ),
+    );
+  body.appendChild(
+    h(
+      "tr",
+      { cls: "average" },
+      h("td", { text: "Average F1" }),
+      h("td", { text: "" }),
+      h("td", { text: "" }),
+      h("td", { text: "" }),
+      h("td", { text: "" }),
+      h("td", { text: pct(view.averageF1), attrs: { id: "average-f1" } }),
+    ),
+  );
   table.appendChild(body);
   return table;
 }
@@ -70,22 +92,42 @@ function metricsTable(view: ThresholdView): HTMLElement {
 function viewPart(s: DashboardSummary, view: ThresholdView): HTMLElement {
   const part = h("div", { attrs: { id: "view" } });
   const bins = [...POSITION_BINS];
-  const info = `${view.compared} labelled records with a prediction, ${view.agree} exact (${view.compared ? ((100 * view.agree) / view.compared).toFixed(1) : "—"}%)` + (view.missing ? ` · ${view.missing} labelled without a prediction (count as wrong)` : "");
-  part.appendChild(h("section", { cls: "panel", attrs: { id: "metrics-panel", "aria-labelledby": "metrics-h" } },
-    h("h2", { text: `ProcessBench metrics at threshold ${fmt(view.threshold)}`, attrs: { id: "metrics-h" } }),
-    s.labelled ? metricsTable(view) : h("p", { cls: "hint", text: "No record has a ground-truth label: metrics need labels." }),
-    h("p", { cls: "meta", text: info })));
-  part.appendChild(h("section", { cls: "panel", attrs: { id: "positions", "aria-labelledby": "positions-h" } },
-    h("h2", { text: "First-error position: label vs prediction", attrs: { id: "positions-h" } }),
-    histogram(
-      [{ name: "labelled", cls: "series-label", values: view.positions.label }, { name: "predicted", cls: "series-prediction", values: view.positions.prediction }],
-      bins,
-      { caption: "Records per first-error position, labelled and predicted", yLabel: "records", id: "position-chart" },
-      (series, bin) => select({ kind: "position", series: series === 0 ? "label" : "prediction", bin }),
-    )));
-  part.appendChild(h("section", { cls: "panel", attrs: { id: "confusion-panel", "aria-labelledby": "confusion-h" } },
-    h("h2", { text: "Confusion: labelled vs predicted first error", attrs: { id: "confusion-h" } }),
-    confusionGrid(view.confusion, bins, (label, prediction) => select({ kind: "confusion", label, prediction }))));
+  const info =
+    `${view.compared} labelled records with a prediction, ${view.agree} exact (${view.compared ? ((100 * view.agree) / view.compared).toFixed(1) : "—"}%)` +
+    (view.missing ? ` · ${view.missing} labelled without a prediction (count as wrong)` : "");
+  part.appendChild(
+    h(
+      "section",
+      { cls: "panel", attrs: { id: "metrics-panel", "aria-labelledby": "metrics-h" } },
+      h("h2", { text: `ProcessBench metrics at threshold ${fmt(view.threshold)}`, attrs: { id: "metrics-h" } }),
+      s.labelled ? metricsTable(view) : h("p", { cls: "hint", text: "No record has a ground-truth label: metrics need labels." }),
+      h("p", { cls: "meta", text: info }),
+    ),
+  );
+  part.appendChild(
+    h(
+      "section",
+      { cls: "panel", attrs: { id: "positions", "aria-labelledby": "positions-h" } },
+      h("h2", { text: "First-error position: label vs prediction", attrs: { id: "positions-h" } }),
+      histogram(
+        [
+          { name: "labelled", cls: "series-label", values: view.positions.label },
+          { name: "predicted", cls: "series-prediction", values: view.positions.prediction },
+        ],
+        bins,
+        { caption: "Records per first-error position, labelled and predicted", yLabel: "records", id: "position-chart" },
+        (series, bin) => select({ kind: "position", series: series === 0 ? "label" : "prediction", bin }),
+      ),
+    ),
+  );
+  part.appendChild(
+    h(
+      "section",
+      { cls: "panel", attrs: { id: "confusion-panel", "aria-labelledby": "confusion-h" } },
+      h("h2", { text: "Confusion: labelled vs predicted first error", attrs: { id: "confusion-h" } }),
+      confusionGrid(view.confusion, bins, (label, prediction) => select({ kind: "confusion", label, prediction })),
+    ),
+  );
   return part;
 }
 
@@ -96,17 +138,32 @@ function select(selection: DashboardSelection): void {
 function recordsPart(r: Saved["records"]): HTMLElement {
   const box = h("section", { cls: "panel", attrs: { id: "records", "aria-labelledby": "records-h", "aria-live": "polite" } });
   if (!r) {
-    box.append(h("h2", { text: "Records", attrs: { id: "records-h" } }), h("p", { cls: "hint", text: "Click a bar or a cell (or reach it with Tab and the arrow keys, then Enter) to list its records." }));
+    box.append(
+      h("h2", { text: "Records", attrs: { id: "records-h" } }),
+      h("p", { cls: "hint", text: "Click a bar or a cell (or reach it with Tab and the arrow keys, then Enter) to list its records." }),
+    );
     return box;
   }
-  box.appendChild(h("h2", { text: `${r.title} — ${r.total} record${r.total === 1 ? "" : "s"}${r.total > r.rows.length ? ` (first ${r.rows.length})` : ""}`, attrs: { id: "records-h" } }));
+  box.appendChild(
+    h("h2", {
+      text: `${r.title} — ${r.total} record${r.total === 1 ? "" : "s"}${r.total > r.rows.length ? ` (first ${r.rows.length})` : ""}`,
+      attrs: { id: "records-h" },
+    }),
+  );
   if (!r.rows.length) return box;
   const table = h("table", { cls: "records" });
   table.appendChild(h("thead", {}, h("tr", {}, ...["Record", "Subset", "Label", "Predicted", "Lowest score"].map((t) => h("th", { text: t })))));
   const body = h("tbody");
   for (const row of r.rows as RecordRow[]) {
-    const tr = h("tr", { attrs: { tabindex: "0", role: "button", "data-record": String(row.record), "aria-label": `Open ${row.id}` } },
-      h("td", { text: row.id }), h("td", { text: row.subset }), h("td", { text: firstErrorText(row.label) }), h("td", { text: firstErrorText(row.prediction) }), h("td", { text: fmt(row.minScore) }));
+    const tr = h(
+      "tr",
+      { attrs: { tabindex: "0", role: "button", "data-record": String(row.record), "aria-label": `Open ${row.id}` } },
+      h("td", { text: row.id }),
+      h("td", { text: row.subset }),
+      h("td", { text: firstErrorText(row.label) }),
+      h("td", { text: firstErrorText(row.prediction) }),
+      h("td", { text: fmt(row.minScore) }),
+    );
     const open = () => post({ type: "openRecord", record: row.record });
     tr.addEventListener("click", open);
     tr.addEventListener("keydown", (e) => {
@@ -127,10 +184,25 @@ function render(): void {
   const s = current.summary;
   root.replaceChildren();
   const head = h("header", {}, h("h1", { text: s.title }));
-  head.appendChild(h("p", { cls: "meta", text: `${s.records} records (${s.format}) · ${s.labelled} labelled · ${s.scored} with step scores${s.fixedPredictions ? ` · ${s.fixedPredictions} with a fixed prediction` : ""}${s.sources.length ? ` · from ${s.sources.join(", ")}` : ""}` }));
+  head.appendChild(
+    h("p", {
+      cls: "meta",
+      text: `${s.records} records (${s.format}) · ${s.labelled} labelled · ${s.scored} with step scores${s.fixedPredictions ? ` · ${s.fixedPredictions} with a fixed prediction` : ""}${s.sources.length ? ` · from ${s.sources.join(", ")}` : ""}`,
+    }),
+  );
   if (s.demo) head.appendChild(custom("vscode-badge", { variant: "counter" }, "demo: scores are meaningless"));
   const controls = h("div", { cls: "controls", attrs: { role: "group", "aria-label": "Threshold" } });
-  const slider = h("input", { attrs: { type: "range", id: "threshold", min: "0", max: "1", step: "0.01", "aria-label": "PRM threshold: a step scoring below it is flagged", "aria-describedby": "threshold-note" } });
+  const slider = h("input", {
+    attrs: {
+      type: "range",
+      id: "threshold",
+      min: "0",
+      max: "1",
+      step: "0.01",
+      "aria-label": "PRM threshold: a step scoring below it is flagged",
+      "aria-describedby": "threshold-note",
+    },
+  });
   slider.value = String(current.threshold);
   if (!s.scored) slider.disabled = true;
   const readout = h("output", { text: fmt(current.threshold), attrs: { id: "threshold-value", for: "threshold" } });
@@ -147,21 +219,42 @@ function render(): void {
   load.setAttribute("title", "Read step scores or predictions: the folder `steplens eval processbench --out` wrote, its raw.jsonl, or a predictions file");
   load.addEventListener("click", () => post({ type: "loadScores" }));
   controls.append(h("label", { text: "Threshold", attrs: { for: "threshold" } }), slider, readout, saveButton, load);
-  const note = h("p", { cls: "meta", attrs: { id: "threshold-note" }, text: `Settings: ${fmt(s.settingsThreshold)}${s.scored ? "" : " · no step scores: the slider needs scores (records scored in the editor, or an eval --out folder)"}` });
+  const note = h("p", {
+    cls: "meta",
+    attrs: { id: "threshold-note" },
+    text: `Settings: ${fmt(s.settingsThreshold)}${s.scored ? "" : " · no step scores: the slider needs scores (records scored in the editor, or an eval --out folder)"}`,
+  });
   head.append(controls, note, h("p", { cls: "meta", attrs: { id: "latency" } }));
   root.appendChild(head);
 
   const tBin = Math.min(SCORE_BINS, Math.max(0, current.threshold * SCORE_BINS));
-  root.appendChild(h("section", { cls: "panel", attrs: { id: "scores", "aria-labelledby": "scores-h" } },
-    h("h2", { text: "Lowest step score per trace: all-correct vs erroneous", attrs: { id: "scores-h" } }),
-    s.scored
-      ? histogram(
-          [{ name: "all-correct traces", cls: "series-correct", values: s.scoreHistogram.correct }, { name: "erroneous traces", cls: "series-erroneous", values: s.scoreHistogram.erroneous }],
-          Array.from({ length: SCORE_BINS }, (_, i) => (i / SCORE_BINS).toFixed(2)),
-          { caption: "Traces per lowest-step-score bin", yLabel: "traces", thresholdBin: tBin, thresholdText: `threshold ${fmt(current.threshold)}`, id: "score-chart" },
-          (series, bin) => select({ kind: "score", group: series === 0 ? "correct" : "erroneous", bin }),
-        )
-      : h("p", { cls: "hint", text: "No step scores yet. Load the output of `steplens eval processbench --out DIR`, or open records (they are scored like any trace)." })));
+  root.appendChild(
+    h(
+      "section",
+      { cls: "panel", attrs: { id: "scores", "aria-labelledby": "scores-h" } },
+      h("h2", { text: "Lowest step score per trace: all-correct vs erroneous", attrs: { id: "scores-h" } }),
+      s.scored
+        ? histogram(
+            [
+              { name: "all-correct traces", cls: "series-correct", values: s.scoreHistogram.correct },
+              { name: "erroneous traces", cls: "series-erroneous", values: s.scoreHistogram.erroneous },
+            ],
+            Array.from({ length: SCORE_BINS }, (_, i) => (i / SCORE_BINS).toFixed(2)),
+            {
+              caption: "Traces per lowest-step-score bin",
+              yLabel: "traces",
+              thresholdBin: tBin,
+              thresholdText: `threshold ${fmt(current.threshold)}`,
+              id: "score-chart",
+            },
+            (series, bin) => select({ kind: "score", group: series === 0 ? "correct" : "erroneous", bin }),
+          )
+        : h("p", {
+            cls: "hint",
+            text: "No step scores yet. Load the output of `steplens eval processbench --out DIR`, or open records (they are scored like any trace).",
+          }),
+    ),
+  );
   root.appendChild(viewPart(s, s.view));
   root.appendChild(recordsPart(current.records));
   if (!reportedRender) {

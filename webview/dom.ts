@@ -5,7 +5,11 @@
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; cls?: string; attrs?: Record<string, string> } = {}, ...children: (Node | null | undefined)[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { text?: string; cls?: string; attrs?: Record<string, string> } = {},
+  ...children: (Node | null | undefined)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (props.cls) e.className = props.cls;
   if (props.attrs) for (const [k, v] of Object.entries(props.attrs)) e.setAttribute(k, v);

@@ -7,12 +7,7 @@
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-badge/index.js";
-import {
-  isInspectorHostMessage,
-  type InspectorState,
-  type InspectorWebviewMessage,
-  type LabelChoice,
-} from "../src/inspector/protocol";
+import { isInspectorHostMessage, type InspectorState, type InspectorWebviewMessage, type LabelChoice } from "../src/inspector/protocol";
 import { agreementMatrix, progressChart, scoreChart } from "./charts";
 import { custom, firstErrorText, fmt, h } from "./dom";
 import { appendWithMath } from "./math";
@@ -29,7 +24,8 @@ const started = performance.now();
 let reportedRender = false;
 
 const restored = vscode.getState() as Partial<Saved> | undefined;
-let current: Saved | null = restored?.state && Array.isArray(restored.state.steps) ? { state: restored.state, selected: restored.selected ?? 0, cell: restored.cell ?? null } : null;
+let current: Saved | null =
+  restored?.state && Array.isArray(restored.state.steps) ? { state: restored.state, selected: restored.selected ?? 0, cell: restored.cell ?? null } : null;
 const post = (m: InspectorWebviewMessage) => vscode.postMessage(m);
 
 function save(): void {
@@ -52,7 +48,9 @@ function section(id: string, title: string, ...content: (Node | null)[]): HTMLEl
 function header(s: InspectorState): HTMLElement {
   const meta =
     `${s.steps.length} steps · threshold ${fmt(s.threshold)}${s.model ? ` · ${s.model}` : ""}` +
-    (s.firstError >= 0 ? ` · first error: step ${s.firstError + 1}${s.firstErrorSource ? ` (${s.firstErrorSource === "prm" ? "PRM" : s.firstErrorSource})` : ""}` : " · no error found");
+    (s.firstError >= 0
+      ? ` · first error: step ${s.firstError + 1}${s.firstErrorSource ? ` (${s.firstErrorSource === "prm" ? "PRM" : s.firstErrorSource})` : ""}`
+      : " · no error found");
   const sources = h("p", { cls: "sources" });
   const part = (name: string, v: number | null, cls: string) => {
     if (v === null) return;
@@ -76,7 +74,13 @@ function header(s: InspectorState): HTMLElement {
   };
   button("Re-score", "score", s.actions.score, false, "Score the trace again with the PRM (StepLens: Score Trace)");
   button(`Verify ×K`, "verify", s.actions.verify, true, "Run K verifiers over the trace (StepLens: Verify Trace)");
-  button("Estimate progress", "progress", s.actions.progress, true, s.actions.progress ? "Estimate each step's progress with prover rollouts (PAV)" : "Progress estimation is not available in this build");
+  button(
+    "Estimate progress",
+    "progress",
+    s.actions.progress,
+    true,
+    s.actions.progress ? "Estimate each step's progress with prover rollouts (PAV)" : "Progress estimation is not available in this build",
+  );
   const head = h("header", {}, h("h1", { text: s.title }), h("p", { cls: "meta", text: meta }));
   if (s.demo) head.appendChild(custom("vscode-badge", { variant: "counter" }, "demo: scores are meaningless"));
   head.append(sources, actions);
@@ -86,16 +90,27 @@ function header(s: InspectorState): HTMLElement {
 function critiquePanel(s: InspectorState, cell: Saved["cell"]): HTMLElement {
   const box = h("div", { cls: "critique", attrs: { id: "critique", "aria-live": "polite" } });
   if (!s.matrix || !cell) {
-    box.appendChild(h("p", { cls: "hint", text: "Click a cell (or move to it with the arrow keys and press Enter) to read that verifier's critique of that step." }));
+    box.appendChild(
+      h("p", { cls: "hint", text: "Click a cell (or move to it with the arrow keys and press Enter) to read that verifier's critique of that step." }),
+    );
     return box;
   }
   const row = s.matrix.rows.find((r) => r.verifier === cell.verifier);
   const c = row?.cells[cell.step];
   if (!row || !c) return box;
   const chosen = row.verifier === s.matrix.explanation;
-  box.appendChild(h("h3", { text: `Verifier ${row.verifier + 1}${chosen ? " — the explanation" : ""}, step ${cell.step + 1}: ${c.verdict === "not-given" ? "no verdict" : c.verdict}` }));
+  box.appendChild(
+    h("h3", {
+      text: `Verifier ${row.verifier + 1}${chosen ? " — the explanation" : ""}, step ${cell.step + 1}: ${c.verdict === "not-given" ? "no verdict" : c.verdict}`,
+    }),
+  );
   // Plain text: the critique is model output.
-  box.appendChild(h("p", { cls: "critique-text", text: c.critique || (c.verdict === "malformed" ? "This verification could not be parsed; it gave no verdicts." : "No critique for this step.") }));
+  box.appendChild(
+    h("p", {
+      cls: "critique-text",
+      text: c.critique || (c.verdict === "malformed" ? "This verification could not be parsed; it gave no verdicts." : "No critique for this step."),
+    }),
+  );
   return box;
 }
 
@@ -110,7 +125,13 @@ function stepCard(s: InspectorState, i: number, selected: boolean): HTMLElement 
   if (st.isFirstError) tags.push("first error");
   const card = h("article", {
     cls: `step verdict-${st.verdict}${st.isFirstError ? " first-error" : ""}${selected ? " selected" : ""}`,
-    attrs: { id: `step-${i}`, tabindex: "0", role: "button", "aria-current": selected ? "true" : "false", "aria-label": `Step ${i + 1}${tags.length ? `: ${tags.join(", ")}` : ""}. Enter reveals it in the editor.` },
+    attrs: {
+      id: `step-${i}`,
+      tabindex: "0",
+      role: "button",
+      "aria-current": selected ? "true" : "false",
+      "aria-label": `Step ${i + 1}${tags.length ? `: ${tags.join(", ")}` : ""}. Enter reveals it in the editor.`,
+    },
   });
   const title = h("h3", {}, h("span", { text: `Step ${i + 1}` }), h("span", { cls: "tags", text: tags.join(" · ") }));
   const body = h("div", { cls: "step-text" });
@@ -133,7 +154,12 @@ function stepCard(s: InspectorState, i: number, selected: boolean): HTMLElement 
   });
   if (selected && s.actions.label) {
     const bar = h("div", { cls: "label-actions", attrs: { role: "toolbar", "aria-label": `Label step ${i + 1}` } });
-    const choices: [LabelChoice, string][] = [["correct", "Mark correct"], ["incorrect", "Mark incorrect"], ["first-error", "Mark first error"], ["clear", "Clear label"]];
+    const choices: [LabelChoice, string][] = [
+      ["correct", "Mark correct"],
+      ["incorrect", "Mark incorrect"],
+      ["first-error", "Mark first error"],
+      ["clear", "Clear label"],
+    ];
     for (const [label, text] of choices) {
       if (label === "clear" && !st.label) continue;
       const b = custom("vscode-button", { secondary: "" }, text);
@@ -155,27 +181,55 @@ function render(): void {
   const focusedKind = document.activeElement?.closest("section")?.id;
   root.replaceChildren();
   root.appendChild(header(s));
-  root.appendChild(section("scores", "Step scores", scoreChart(s, selected, (i) => select(i, { reveal: true, scroll: true }))));
+  root.appendChild(
+    section(
+      "scores",
+      "Step scores",
+      scoreChart(s, selected, (i) => select(i, { reveal: true, scroll: true })),
+    ),
+  );
   if (s.matrix) {
     root.appendChild(
-      section("agreement", "Verifier agreement", agreementMatrix(s.matrix, current.cell, (verifier, step) => {
-        current!.cell = { verifier, step };
-        current!.selected = step;
-        save();
-        render();
-      }), critiquePanel(s, current.cell)),
+      section(
+        "agreement",
+        "Verifier agreement",
+        agreementMatrix(s.matrix, current.cell, (verifier, step) => {
+          current!.cell = { verifier, step };
+          current!.selected = step;
+          save();
+          render();
+        }),
+        critiquePanel(s, current.cell),
+      ),
     );
   } else {
-    root.appendChild(section("agreement", "Verifier agreement", h("p", { cls: "hint", text: "No verification yet: “Verify ×K” runs K verifiers and shows each one's verdict per step here." })));
+    root.appendChild(
+      section(
+        "agreement",
+        "Verifier agreement",
+        h("p", { cls: "hint", text: "No verification yet: “Verify ×K” runs K verifiers and shows each one's verdict per step here." }),
+      ),
+    );
   }
-  if (s.progress) root.appendChild(section("progress", "Progress (PAV)", progressChart(s.progress, (i) => select(i, { reveal: true, scroll: true }))));
+  if (s.progress)
+    root.appendChild(
+      section(
+        "progress",
+        "Progress (PAV)",
+        progressChart(s.progress, (i) => select(i, { reveal: true, scroll: true })),
+      ),
+    );
   const problem = h("div", { cls: "problem" });
   appendWithMath(problem, s.problem);
   const list = h("div", { cls: "steps", attrs: { role: "list" } });
   s.steps.forEach((_, i) => list.appendChild(stepCard(s, i, i === selected)));
   root.appendChild(section("steps", "Steps", h("details", { attrs: { open: "" } }, h("summary", { text: "Problem" }), problem), list));
   // Keep the keyboard where it was across re-renders.
-  const again = focusedId ? document.getElementById(focusedId) : focusedKind && focusedStep !== undefined ? document.querySelector<HTMLElement>(`#${focusedKind} [data-step="${focusedStep}"][tabindex="0"]`) : null;
+  const again = focusedId
+    ? document.getElementById(focusedId)
+    : focusedKind && focusedStep !== undefined
+      ? document.querySelector<HTMLElement>(`#${focusedKind} [data-step="${focusedStep}"][tabindex="0"]`)
+      : null;
   again?.focus({ preventScroll: true });
   if (!reportedRender) {
     reportedRender = true;
@@ -189,7 +243,11 @@ window.addEventListener("message", (event: MessageEvent<unknown>) => {
   if (m.type === "state") {
     const sameTrace = current?.state.uri === m.state.uri;
     current = { state: m.state, selected: sameTrace ? current!.selected : Math.max(0, m.state.firstError), cell: sameTrace ? current!.cell : null };
-    if (current.cell && (!m.state.matrix || !m.state.matrix.rows.some((r) => r.verifier === current!.cell!.verifier) || current.cell.step >= m.state.steps.length)) current.cell = null;
+    if (
+      current.cell &&
+      (!m.state.matrix || !m.state.matrix.rows.some((r) => r.verifier === current!.cell!.verifier) || current.cell.step >= m.state.steps.length)
+    )
+      current.cell = null;
     save();
     render();
   } else if (m.type === "focusStep") {

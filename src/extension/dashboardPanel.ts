@@ -88,7 +88,12 @@ export class DashboardPanel implements vscode.Disposable {
     this.threshold = this.ctx.configuration.current.prm.threshold;
     await this.attachScores(dataset, scoresFile);
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, this.title(dataset), { viewColumn: vscode.ViewColumn.Active }, webviewOptions(this.ctx.extension.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        DASHBOARD_VIEW_TYPE,
+        this.title(dataset),
+        { viewColumn: vscode.ViewColumn.Active },
+        webviewOptions(this.ctx.extension.extensionUri),
+      );
       this.attach(panel);
     } else {
       this.panel.title = this.title(dataset);
@@ -156,7 +161,9 @@ export class DashboardPanel implements vscode.Disposable {
     for (const p of read.problems.slice(0, 5)) this.ctx.log.warn(`${read.file}:${p.line}: ${p.message}; line skipped`);
     this.version++;
     this.postSummary();
-    this.ctx.log.info(`dashboard: ${read.file}: ${read.scores.size} records with step scores, ${read.predictions.size} predictions, ${matched} matching ${path.basename(dataset.file)}`);
+    this.ctx.log.info(
+      `dashboard: ${read.file}: ${read.scores.size} records with step scores, ${read.predictions.size} predictions, ${matched} matching ${path.basename(dataset.file)}`,
+    );
     return { scores: read.scores.size, predictions: read.predictions.size, bad: read.bad, matched };
   }
 
@@ -183,7 +190,9 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       case "rendered":
         this.timings.firstChartMs ??= performance.now() - this.openedAt;
-        this.ctx.log.info(`dashboard: first chart ${this.timings.firstChartMs.toFixed(0)} ms after opening (summary ${this.timings.summaryMs?.toFixed(0) ?? "?"} ms)`);
+        this.ctx.log.info(
+          `dashboard: first chart ${this.timings.firstChartMs.toFixed(0)} ms after opening (summary ${this.timings.summaryMs?.toFixed(0) ?? "?"} ms)`,
+        );
         return;
       case "threshold": {
         const model = this.currentModel();
@@ -211,7 +220,9 @@ export class DashboardPanel implements vscode.Disposable {
         const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
         await vscode.workspace.getConfiguration("steplens").update("prm.threshold", m.value, target);
         this.send({ type: "saved", threshold: m.value });
-        void vscode.window.showInformationMessage(`StepLens: steplens.prm.threshold is now ${m.value} (${target === vscode.ConfigurationTarget.Workspace ? "workspace" : "user"} settings).`);
+        void vscode.window.showInformationMessage(
+          `StepLens: steplens.prm.threshold is now ${m.value} (${target === vscode.ConfigurationTarget.Workspace ? "workspace" : "user"} settings).`,
+        );
         return;
       }
       case "loadScores": {
@@ -224,7 +235,9 @@ export class DashboardPanel implements vscode.Disposable {
         });
         if (!picked?.[0]) return;
         const r = await this.loadScores(picked[0].fsPath);
-        void vscode.window.showInformationMessage(`StepLens: ${r.scores} records with step scores, ${r.predictions} predictions (${r.matched} in this dataset)${r.bad ? `, ${r.bad} bad lines skipped` : ""}.`);
+        void vscode.window.showInformationMessage(
+          `StepLens: ${r.scores} records with step scores, ${r.predictions} predictions (${r.matched} in this dataset)${r.bad ? `, ${r.bad} bad lines skipped` : ""}.`,
+        );
         return;
       }
     }

@@ -103,7 +103,12 @@ export class InspectorPanel implements vscode.Disposable {
     this.document = document;
     this.focused = -1;
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, this.title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.ctx.extension.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        INSPECTOR_VIEW_TYPE,
+        this.title(document),
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        webviewOptions(this.ctx.extension.extensionUri),
+      );
       this.attach(panel);
     } else {
       this.panel.title = this.title(document);
@@ -192,7 +197,10 @@ export class InspectorPanel implements vscode.Disposable {
         if (!step?.range) return;
         const range = toRange(step.range);
         this.focused = m.step;
-        const editor = await vscode.window.showTextDocument(document, { viewColumn: this.editorColumn(document), selection: new vscode.Range(range.start, range.start) });
+        const editor = await vscode.window.showTextDocument(document, {
+          viewColumn: this.editorColumn(document),
+          selection: new vscode.Range(range.start, range.start),
+        });
         editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
         return;
       }
@@ -208,7 +216,12 @@ export class InspectorPanel implements vscode.Disposable {
       }
       case "label": {
         if (!document) return;
-        const command = { correct: CommandId.markStepCorrect, incorrect: CommandId.markStepIncorrect, "first-error": CommandId.markStepFirstError, clear: CommandId.clearStepLabel }[m.label];
+        const command = {
+          correct: CommandId.markStepCorrect,
+          incorrect: CommandId.markStepIncorrect,
+          "first-error": CommandId.markStepFirstError,
+          clear: CommandId.clearStepLabel,
+        }[m.label];
         await vscode.commands.executeCommand(command, { uri: document.uri.toString(), step: m.step });
         return;
       }

@@ -13,15 +13,7 @@
  */
 import { PROCESSBENCH_SUBSETS, ProcessBenchAccumulator } from "../eval/processbenchMetric";
 import { firstBelow } from "../eval/thresholdTuning";
-import {
-  POSITION_BINS,
-  SCORE_BINS,
-  type DashboardSelection,
-  type DashboardSummary,
-  type RecordRow,
-  type SubsetRow,
-  type ThresholdView,
-} from "./protocol";
+import { POSITION_BINS, SCORE_BINS, type DashboardSelection, type DashboardSummary, type RecordRow, type SubsetRow, type ThresholdView } from "./protocol";
 
 export interface DashboardRecord {
   record: number;
@@ -213,6 +205,8 @@ export function selectionTitle(s: DashboardSelection, threshold: number): string
     return `${s.group === "correct" ? "All-correct" : "Erroneous"} traces whose lowest step score is ${lo}–${hi}`;
   }
   if (s.kind === "position")
-    return s.series === "label" ? `Labelled first error: ${positionBinText(s.bin)}` : `Predicted first error at threshold ${threshold.toFixed(2)}: ${positionBinText(s.bin)}`;
+    return s.series === "label"
+      ? `Labelled first error: ${positionBinText(s.bin)}`
+      : `Predicted first error at threshold ${threshold.toFixed(2)}: ${positionBinText(s.bin)}`;
   return `Labelled ${positionBinText(s.label)}, predicted ${positionBinText(s.prediction)} (threshold ${threshold.toFixed(2)})`;
 }

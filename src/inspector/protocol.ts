@@ -253,7 +253,8 @@ export const parseWebviewMessage = parseInspectorMessage;
 function parseSelection(s: unknown): DashboardSelection | null {
   if (!isObj(s)) return null;
   const bin = (v: unknown, n: number) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < n;
-  if (s.kind === "score" && (s.group === "correct" || s.group === "erroneous") && bin(s.bin, SCORE_BINS)) return { kind: "score", group: s.group, bin: s.bin as number };
+  if (s.kind === "score" && (s.group === "correct" || s.group === "erroneous") && bin(s.bin, SCORE_BINS))
+    return { kind: "score", group: s.group, bin: s.bin as number };
   if (s.kind === "position" && (s.series === "label" || s.series === "prediction") && bin(s.bin, POSITION_BINS.length))
     return { kind: "position", series: s.series, bin: s.bin as number };
   if (s.kind === "confusion" && bin(s.label, POSITION_BINS.length) && bin(s.prediction, POSITION_BINS.length))

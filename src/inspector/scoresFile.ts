@@ -26,14 +26,20 @@ export function scoresFileOf(target: string): string {
   try {
     stat = fs.statSync(target);
   } catch {
-    throw new StepLensError("no such file or folder", { file: target, hint: "Choose the folder `steplens eval processbench --out` wrote, or its raw.jsonl / predictions.jsonl." });
+    throw new StepLensError("no such file or folder", {
+      file: target,
+      hint: "Choose the folder `steplens eval processbench --out` wrote, or its raw.jsonl / predictions.jsonl.",
+    });
   }
   if (!stat.isDirectory()) return target;
   for (const name of ["raw.jsonl", "predictions.jsonl"]) {
     const file = path.join(target, name);
     if (fs.existsSync(file)) return file;
   }
-  throw new StepLensError("this folder has no raw.jsonl or predictions.jsonl", { file: target, hint: "Choose the folder `steplens eval processbench --out` wrote." });
+  throw new StepLensError("this folder has no raw.jsonl or predictions.jsonl", {
+    file: target,
+    hint: "Choose the folder `steplens eval processbench --out` wrote.",
+  });
 }
 
 export async function readScoresFile(target: string, opts: { signal?: AbortSignal } = {}): Promise<ScoresRead> {

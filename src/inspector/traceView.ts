@@ -106,7 +106,11 @@ export function previewOf(text: string, max: number): string {
 /** The inspector's whole state for one trace. */
 export function traceViewOf(trace: Trace, a: TraceAnnotations, opts: TraceViewOptions): InspectorState {
   const fromAnnotations: ProgressLike | null = a.steps.some((s) => s.progress)
-    ? { steps: a.steps.flatMap((s) => (s.progress ? [s.progress] : [])), confidence: a.progressConfidence, demo: (a as { progressDemo?: boolean }).progressDemo === true }
+    ? {
+        steps: a.steps.flatMap((s) => (s.progress ? [s.progress] : [])),
+        confidence: a.progressConfidence,
+        demo: (a as { progressDemo?: boolean }).progressDemo === true,
+      }
     : null;
   const model = opts.model !== undefined ? opts.model : a.model;
   return {

@@ -40,7 +40,12 @@ function writeWorkspaceSettings(ctx, values) {
 /** Switches the workbench theme through the workspace settings and waits until it is applied. */
 async function useTheme(ctx, dark, extra = {}) {
   writeWorkspaceSettings(ctx, dark ? { ...extra, "workbench.colorTheme": "Default Dark Modern" } : extra);
-  await ctx.waitUntil(`the ${dark ? "dark" : "light"} workbench`, () => ctx.page.locator(".monaco-workbench").getAttribute("class"), (c) => typeof c === "string" && /\bvs-dark\b/.test(c) === dark, 30_000);
+  await ctx.waitUntil(
+    `the ${dark ? "dark" : "light"} workbench`,
+    () => ctx.page.locator(".monaco-workbench").getAttribute("class"),
+    (c) => typeof c === "string" && /\bvs-dark\b/.test(c) === dark,
+    30_000,
+  );
   await ctx.page.waitForTimeout(500);
 }
 
@@ -82,7 +87,13 @@ async function openInspectorOn(ctx, file) {
   const button = ctx.page.locator('.editor-group-container.active .editor-actions [aria-label*="Open Inspector"]');
   for (let attempt = 0; ; attempt++) {
     try {
-      if (await button.first().isVisible().catch(() => false)) await button.first().click();
+      if (
+        await button
+          .first()
+          .isVisible()
+          .catch(() => false)
+      )
+        await button.first().click();
       else await ctx.runCommand("StepLens: Open Inspector");
       break;
     } catch (e) {
@@ -119,10 +130,15 @@ export const checks = [
       }
       const frame = await openInspectorOn(ctx, MATH);
       const bars = frame.locator("#scores .chart g.bar");
-      await ctx.waitUntil("three scored bars", async () => {
-        const labels = await bars.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
-        return labels;
-      }, (l) => Array.isArray(l) && l.length === 3 && l.every((x) => /score \d\.\d+/.test(x)), 90_000);
+      await ctx.waitUntil(
+        "three scored bars",
+        async () => {
+          const labels = await bars.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
+          return labels;
+        },
+        (l) => Array.isArray(l) && l.length === 3 && l.every((x) => /score \d\.\d+/.test(x)),
+        90_000,
+      );
       // The values drawn are the values the host computed (the bar labels carry them).
       const labels = await bars.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
       const tags = await frame.locator("article.step .tags").allInnerTexts();
@@ -137,7 +153,8 @@ export const checks = [
       const texOf = (loc) => loc.evaluateAll((els) => els.map((e) => e.getAttribute("data-tex")));
       const tex = await texOf(frame.locator(".step-text .math"));
       if ((await frame.locator(".step-text .math .katex-html").count()) !== tex.length) throw new Error("not every formula was rendered by KaTeX");
-      for (const want of ["x^2 - 5x + 6 = (x - 2)(x - 3)", "x = 2", "x = 3", "\\frac{5}{1} = 5"]) if (!tex.includes(want)) throw new Error(`no rendered formula ${want}: ${JSON.stringify(tex)}`);
+      for (const want of ["x^2 - 5x + 6 = (x - 2)(x - 3)", "x = 2", "x = 3", "\\frac{5}{1} = 5"])
+        if (!tex.includes(want)) throw new Error(`no rendered formula ${want}: ${JSON.stringify(tex)}`);
       if ((await frame.locator(".step-text .math-display .katex-display").count()) !== 1) throw new Error("the $$…$$ formula is not in display mode");
       const frac = await frame.locator("#step-1 .katex-html .mfrac").count();
       if (frac < 1) throw new Error("\\frac did not render as a fraction");
@@ -153,11 +170,21 @@ export const checks = [
     async run(ctx) {
       const frame = webview(ctx);
       await frame.locator("#step-2").click({ position: { x: 20, y: 8 } });
-      await ctx.waitUntil("the editor cursor on step 3 (line 7)", () => ctx.statusBarText("status.editor.selection"), (t) => typeof t === "string" && /^Ln 7, Col 1\b/.test(t), 15_000);
+      await ctx.waitUntil(
+        "the editor cursor on step 3 (line 7)",
+        () => ctx.statusBarText("status.editor.selection"),
+        (t) => typeof t === "string" && /^Ln 7, Col 1\b/.test(t),
+        15_000,
+      );
       // Now the other way: the cursor to line 3 (step 1).
       const line = ctx.page.locator(".editor-group-container .monaco-editor .view-line", { hasText: "Step 1: Factor" }).first();
       await line.click({ position: { x: 30, y: 5 } });
-      await ctx.waitUntil("the inspector to select step 1", () => frame.locator("article.step.selected").getAttribute("id"), (id) => id === "step-0", 15_000);
+      await ctx.waitUntil(
+        "the inspector to select step 1",
+        () => frame.locator("article.step.selected").getAttribute("id"),
+        (id) => id === "step-0",
+        15_000,
+      );
       // Keyboard: the chart's bars are one Tab stop, arrows move along them.
       const first = frame.locator("#scores g.bar").first();
       await first.focus();
@@ -172,7 +199,12 @@ export const checks = [
       const frame = webview(ctx);
       await frame.locator("vscode-button", { hasText: "Verify ×K" }).click();
       const cells = frame.locator("#agreement td.cell");
-      await ctx.waitUntil("a 2 × 3 agreement matrix", () => cells.count(), (n) => n === 6, 180_000);
+      await ctx.waitUntil(
+        "a 2 × 3 agreement matrix",
+        () => cells.count(),
+        (n) => n === 6,
+        180_000,
+      );
       const verdicts = await cells.evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")));
       if (!verdicts.every((v) => ["correct", "incorrect", "not-given", "malformed"].includes(v))) throw new Error(`unexpected cell verdicts ${verdicts}`);
       if ((await frame.locator("#agreement tr.aggregate td").count()) !== 3) throw new Error("no aggregate row of 3 steps");
@@ -194,8 +226,18 @@ export const checks = [
       await useTheme(ctx, true, { "steplens.verify.samples": 2 });
       try {
         const frame = webview(ctx);
-        await ctx.waitUntil("the dark theme in the webview", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
-        await ctx.waitUntil("the agreement matrix", () => frame.locator("#agreement td.cell").count(), (n) => n === 6, 60_000);
+        await ctx.waitUntil(
+          "the dark theme in the webview",
+          () => frame.locator("body").getAttribute("class"),
+          (c) => typeof c === "string" && /vscode-dark/.test(c),
+          30_000,
+        );
+        await ctx.waitUntil(
+          "the agreement matrix",
+          () => frame.locator("#agreement td.cell").count(),
+          (n) => n === 6,
+          60_000,
+        );
         await frame.locator("#agreement td.cell").nth(4).click();
         await ctx.expectVisible(frame.locator("#critique h3", { hasText: "Verifier 2" }), "the critique of verifier 2");
         await ctx.page.waitForTimeout(500);
@@ -251,9 +293,18 @@ export const checks = [
       const folder = ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^bench-data$/ });
       await ctx.expectVisible(folder, "the bench-data folder in the Explorer", 30_000);
       const file = ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "processbench-3400.jsonl" });
-      if (!(await file.first().isVisible().catch(() => false))) await folder.first().click();
+      if (
+        !(await file
+          .first()
+          .isVisible()
+          .catch(() => false))
+      )
+        await folder.first().click();
       await ctx.expectVisible(file, "processbench-3400.jsonl in the Explorer");
-      await ctx.expectVisible(ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "steplens-eval-prm" }), "the eval run folder in the Explorer");
+      await ctx.expectVisible(
+        ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "steplens-eval-prm" }),
+        "the eval run folder in the Explorer",
+      );
       await ctx.page.waitForTimeout(1000); // let the Explorer settle after the new files (a refresh closes an open menu)
       // The Datasets view's row (its description names the record count; the Explorer's row does not).
       const row = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "3400 records" });
@@ -281,16 +332,24 @@ export const checks = [
       await ctx.expectVisible(frame.locator("#score-chart g.hbar").first(), "the score distribution chart", 60_000);
       timings.dashboard.openToFirstChartMs = Date.now() - t0;
       const want = expectedMetrics(fixture.items, 0.5);
-      const avg = await ctx.waitUntil("the average F1", () => frame.locator("#average-f1").innerText(), (t) => typeof t === "string" && /\d/.test(t), 30_000);
+      const avg = await ctx.waitUntil(
+        "the average F1",
+        () => frame.locator("#average-f1").innerText(),
+        (t) => typeof t === "string" && /\d/.test(t),
+        30_000,
+      );
       if (avg !== want.averageF1.toFixed(1)) throw new Error(`average F1 shown ${avg}, computed ${want.averageF1.toFixed(1)}`);
       for (const s of ["gsm8k", "math", "olympiadbench", "omnimath"]) {
         const f1 = await frame.locator(`#metrics tr[data-subset="${s}"] td.f1`).innerText();
         if (f1 !== want.subsets[s].f1.toFixed(1)) throw new Error(`${s} F1 shown ${f1}, computed ${want.subsets[s].f1.toFixed(1)}`);
       }
       const meta = await frame.locator("header .meta").first().innerText();
-      if (!/3400 records .* 3400 labelled · 3400 with step scores/.test(meta) || !/steplens-eval-prm\/raw\.jsonl/.test(meta)) throw new Error(`header: ${meta}`);
+      if (!/3400 records .* 3400 labelled · 3400 with step scores/.test(meta) || !/steplens-eval-prm\/raw\.jsonl/.test(meta))
+        throw new Error(`header: ${meta}`);
       // The histograms hold every trace: 1,179 all-correct and 2,221 erroneous.
-      const counts = await frame.locator("#score-chart g.hbar").evaluateAll((els) => els.map((e) => [e.getAttribute("data-series"), Number(e.getAttribute("data-count"))]));
+      const counts = await frame
+        .locator("#score-chart g.hbar")
+        .evaluateAll((els) => els.map((e) => [e.getAttribute("data-series"), Number(e.getAttribute("data-count"))]));
       const sum = (k) => counts.filter(([s]) => s === k).reduce((a, [, n]) => a + n, 0);
       if (sum("0") !== 1179 || sum("1") !== 2221) throw new Error(`score histogram sums ${sum("0")} / ${sum("1")}`);
       await ctx.page.waitForTimeout(300);
@@ -307,7 +366,12 @@ export const checks = [
       for (let i = 1; i <= 10; i++) {
         await ctx.page.keyboard.press("ArrowRight");
         const t = (50 + i) / 100;
-        await ctx.waitUntil(`the view at threshold ${t}`, () => frame.locator("#metrics-h").innerText(), (x) => typeof x === "string" && x.endsWith(t.toFixed(2)), 10_000);
+        await ctx.waitUntil(
+          `the view at threshold ${t}`,
+          () => frame.locator("#metrics-h").innerText(),
+          (x) => typeof x === "string" && x.endsWith(t.toFixed(2)),
+          10_000,
+        );
         const ms = Number(await frame.locator("#latency").getAttribute("data-ms"));
         moves.push(ms);
       }
@@ -322,7 +386,12 @@ export const checks = [
       if (moves[Math.floor(moves.length / 2)] >= 100) throw new Error(`slider → F1 median ${moves[Math.floor(moves.length / 2)]} ms`);
       await frame.locator("#save-threshold").click();
       const file = path.join(ctx.workspace, ".vscode", "settings.json");
-      await ctx.waitUntil("steplens.prm.threshold 0.6 in the workspace settings", async () => JSON.parse(fs.readFileSync(file, "utf8"))["steplens.prm.threshold"], (v) => v === 0.6, 15_000);
+      await ctx.waitUntil(
+        "steplens.prm.threshold 0.6 in the workspace settings",
+        async () => JSON.parse(fs.readFileSync(file, "utf8"))["steplens.prm.threshold"],
+        (v) => v === 0.6,
+        15_000,
+      );
       await ctx.expectVisible(frame.locator("#threshold-note", { hasText: "Settings: 0.60 (saved)" }), "the saved note");
     },
   },
@@ -337,7 +406,8 @@ export const checks = [
       await ctx.expectVisible(frame.locator("#records-h", { hasText: `${count} record` }), `the list of ${count} records`, 15_000);
       const first = frame.locator("#records tbody tr").first();
       const id = await first.locator("td").first().innerText();
-      if ((await first.locator("td").nth(2).innerText()) !== "no error" || (await first.locator("td").nth(3).innerText()) !== "step 1") throw new Error("the listed record is not labelled none / predicted step 1");
+      if ((await first.locator("td").nth(2).innerText()) !== "no error" || (await first.locator("td").nth(3).innerText()) !== "step 1")
+        throw new Error("the listed record is not labelled none / predicted step 1");
       await ctx.shot("dashboard-records");
       await first.click();
       await ctx.expectVisible(ctx.page.locator(".tabs-container .tab", { hasText: `${id}.trace.md` }), `${id} opened as a trace document`, 30_000);
@@ -352,7 +422,12 @@ export const checks = [
         await tab.first().click();
         await ctx.runCommand("View: Close Other Editors in Group").catch(() => {});
         const frame = webview(ctx);
-        await ctx.waitUntil("the dark theme in the dashboard", () => frame.locator("body").getAttribute("class"), (c) => typeof c === "string" && /vscode-dark/.test(c), 30_000);
+        await ctx.waitUntil(
+          "the dark theme in the dashboard",
+          () => frame.locator("body").getAttribute("class"),
+          (c) => typeof c === "string" && /vscode-dark/.test(c),
+          30_000,
+        );
         await ctx.expectVisible(frame.locator("#score-chart"), "the score chart");
         await ctx.page.waitForTimeout(500);
         await ctx.shot("dashboard-dark");
@@ -381,7 +456,12 @@ export const checks = [
       await again.first().click();
       frame = webview(ctx);
       await ctx.expectVisible(frame.locator("#score-chart g.hbar").first(), "the restored dashboard's chart", 150_000);
-      const avg = await ctx.waitUntil("the restored metrics", () => frame.locator("#average-f1").innerText(), (t) => typeof t === "string" && /\d/.test(t), 60_000);
+      const avg = await ctx.waitUntil(
+        "the restored metrics",
+        () => frame.locator("#average-f1").innerText(),
+        (t) => typeof t === "string" && /\d/.test(t),
+        60_000,
+      );
       const want = expectedMetrics(fixture.items, 0.6).averageF1.toFixed(1);
       if (avg !== want) throw new Error(`after the reload the average F1 is ${avg}, expected ${want} (threshold 0.60 kept)`);
     },

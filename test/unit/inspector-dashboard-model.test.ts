@@ -32,7 +32,9 @@ function unit(s: string): number {
 
 /** A PRM that knows the labels but is noisy: correct steps score high-ish, the first wrong one low-ish. */
 class NoisyPrm implements Engine {
-  private readonly byProblem = new Map<string, number>(SUBSETS.flatMap((s) => records[s].map((r) => [r.problem + r.steps.join("|"), r.label] as [string, number])));
+  private readonly byProblem = new Map<string, number>(
+    SUBSETS.flatMap((s) => records[s].map((r) => [r.problem + r.steps.join("|"), r.label] as [string, number])),
+  );
   info() {
     return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
   }
@@ -63,9 +65,14 @@ class NoisyPrm implements Engine {
 
 const out = path.join(tmp(), "run");
 const cmd = createEvalCommand(async () => new NoisyPrm());
-async function cliMetrics(threshold: number): Promise<{ subsets: Record<string, { n: number; accError: number; accCorrect: number; f1: number }>; averageF1: number }> {
+async function cliMetrics(
+  threshold: number,
+): Promise<{ subsets: Record<string, { n: number; accError: number; accCorrect: number; f1: number }>; averageF1: number }> {
   const io = memoryIo();
-  const code = await cmd.run(["processbench", "--data", DATA, "--scorer", "prm", "--model", "noisy.gguf", "--threshold", String(threshold), "--out", out, "--json"], io);
+  const code = await cmd.run(
+    ["processbench", "--data", DATA, "--scorer", "prm", "--model", "noisy.gguf", "--threshold", String(threshold), "--out", out, "--json"],
+    io,
+  );
   assert.equal(code, 0, io.err());
   return JSON.parse(io.out());
 }
@@ -82,7 +89,14 @@ async function dashboardModel(): Promise<DashboardModel> {
   const recs: DashboardRecord[] = [];
   for (let r = 0; r < index.size; r++) {
     const s = index.summary(r);
-    recs.push({ record: r, id: s.id, subset: scores.subsets.get(s.id) ?? subsetOfId(s.id, "all"), label: s.groundTruth, scores: scores.scores.get(s.id) ?? null, prediction: s.prediction });
+    recs.push({
+      record: r,
+      id: s.id,
+      subset: scores.subsets.get(s.id) ?? subsetOfId(s.id, "all"),
+      label: s.groundTruth,
+      scores: scores.scores.get(s.id) ?? null,
+      prediction: s.prediction,
+    });
   }
   return new DashboardModel({ file, title: "processbench-all.jsonl", format: index.detected.format, records: recs, settingsThreshold: 0.5 });
 }
@@ -93,11 +107,15 @@ test("F1 at a threshold equals `steplens eval processbench`'s on the real data (
   for (const t of [0.5, 0.3, 0.62]) {
     const cli = await cliMetrics(t);
     const view = model.view(t);
-    assert.deepEqual(view.subsets.map((s) => s.subset), SUBSETS);
+    assert.deepEqual(
+      view.subsets.map((s) => s.subset),
+      SUBSETS,
+    );
     for (const s of view.subsets) {
       const c = cli.subsets[s.subset];
       assert.equal(s.n, c.n);
-      for (const k of ["accError", "accCorrect", "f1"] as const) assert.ok(Math.abs((s[k] ?? NaN) - c[k]) < 1e-9, `${s.subset} ${k} at ${t}: ${s[k]} ≠ ${c[k]}`);
+      for (const k of ["accError", "accCorrect", "f1"] as const)
+        assert.ok(Math.abs((s[k] ?? NaN) - c[k]) < 1e-9, `${s.subset} ${k} at ${t}: ${s[k]} ≠ ${c[k]}`);
     }
     assert.ok(Math.abs(view.averageF1! - cli.averageF1) < 1e-9, `average F1 at ${t}: ${view.averageF1} ≠ ${cli.averageF1}`);
     assert.ok(view.averageF1! > 5 && view.averageF1! < 95, `a non-trivial F1 (${view.averageF1})`);
@@ -121,8 +139,14 @@ test("histograms, confusion and record lists add up; a slider move recomputes in
   const v = s.view;
   assert.equal(v.positions.label.length, POSITION_BINS.length);
   assert.equal(v.positions.label[0], correct, "the 'none' bin of the labels holds the all-correct traces");
-  assert.equal(v.positions.prediction.reduce((a, b) => a + b, 0), 3400);
-  assert.equal(v.confusion.flat().reduce((a, b) => a + b, 0), v.compared);
+  assert.equal(
+    v.positions.prediction.reduce((a, b) => a + b, 0),
+    3400,
+  );
+  assert.equal(
+    v.confusion.flat().reduce((a, b) => a + b, 0),
+    v.compared,
+  );
   const diagonal = v.confusion.reduce((a, row, i) => a + row[i], 0);
   assert.ok(diagonal >= v.agree, "exact agreements lie on the diagonal (late bins merge positions)");
   // Clicking a confusion cell lists exactly its records.
@@ -169,10 +193,25 @@ test("fixed predictions (no scores) do not move with the threshold; unlabelled r
 
 test("messages from the webviews are validated: bad types, out-of-range values and stray fields are refused", () => {
   assert.deepEqual(parseDashboardMessage({ type: "threshold", value: 0.42 }), { type: "threshold", value: 0.42 });
-  for (const bad of [null, "x", [], { type: "threshold", value: 2 }, { type: "threshold", value: "0.4" }, { type: "threshold", value: Number.NaN }, { type: "openRecord", record: -1 }, { type: "openRecord", record: 1.5 },
-    { type: "select", selection: { kind: "confusion", label: 99, prediction: 0 } }, { type: "select", selection: { kind: "score", group: "all", bin: 1 } }, { type: "eval", code: "alert(1)" }])
+  for (const bad of [
+    null,
+    "x",
+    [],
+    { type: "threshold", value: 2 },
+    { type: "threshold", value: "0.4" },
+    { type: "threshold", value: Number.NaN },
+    { type: "openRecord", record: -1 },
+    { type: "openRecord", record: 1.5 },
+    { type: "select", selection: { kind: "confusion", label: 99, prediction: 0 } },
+    { type: "select", selection: { kind: "score", group: "all", bin: 1 } },
+    { type: "eval", code: "alert(1)" },
+  ])
     assert.equal(parseDashboardMessage(bad), null, JSON.stringify(bad));
-  assert.deepEqual(parseDashboardMessage({ type: "select", selection: { kind: "position", series: "label", bin: 3, extra: "<script>" } }), { type: "select", selection: { kind: "position", series: "label", bin: 3 } }, "only known fields pass");
+  assert.deepEqual(
+    parseDashboardMessage({ type: "select", selection: { kind: "position", series: "label", bin: 3, extra: "<script>" } }),
+    { type: "select", selection: { kind: "position", series: "label", bin: 3 } },
+    "only known fields pass",
+  );
   assert.deepEqual(parseInspectorMessage({ type: "label", step: 2, label: "first-error" }), { type: "label", step: 2, label: "first-error" });
   assert.equal(parseInspectorMessage({ type: "label", step: 2, label: "wrong" }), null);
   assert.equal(parseInspectorMessage({ type: "run", action: "rm -rf" }), null);

@@ -11,7 +11,18 @@ import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { DashboardModel, type DashboardRecord } from "../../src/inspector/dashboardModel";
 import type { DashboardHostMessage, InspectorHostMessage } from "../../src/inspector/protocol";
-import { api, closeAllEditors, fixtureUri, insideStep, readLabelLines, removeLabels, resetSettings, useTestModels, waitFor, waitForScores } from "./editorSupport";
+import {
+  api,
+  closeAllEditors,
+  fixtureUri,
+  insideStep,
+  readLabelLines,
+  removeLabels,
+  resetSettings,
+  useTestModels,
+  waitFor,
+  waitForScores,
+} from "./editorSupport";
 
 const TRACE = "cyclist-speed.trace.md";
 const DATASET = path.join("datasets", "gsm8k-sample.jsonl");
@@ -44,19 +55,33 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
   test("the inspector sends the whole state once its webview is ready: full step text, scores, actions", async function () {
     this.timeout(60_000);
     assert.equal(await vscode.commands.executeCommand("steplens.openInspector", { uri: document.uri.toString() }), true);
-    const state = await waitFor("the inspector state", () => a.inspector.lastState, (s) => s !== null && s.steps.length === 4 && s.steps.every((x) => x.score !== null), 30_000);
+    const state = await waitFor(
+      "the inspector state",
+      () => a.inspector.lastState,
+      (s) => s !== null && s.steps.length === 4 && s.steps.every((x) => x.score !== null),
+      30_000,
+    );
     assert.equal(state!.uri, document.uri.toString());
     assert.equal(state!.steps[0].text, a.getTrace(document)!.steps[0].text, "the step in full");
     assert.ok(state!.actions.score && state!.actions.verify && state!.actions.label);
     assert.equal(state!.prmFirstError, a.getAnnotations(document)!.firstErrorBy.prm);
-    await waitFor("the webview's first render", () => a.inspector.firstRenderMs, (ms) => ms !== null && ms > 0, 30_000);
+    await waitFor(
+      "the webview's first render",
+      () => a.inspector.firstRenderMs,
+      (ms) => ms !== null && ms > 0,
+      30_000,
+    );
     const sent = a.inspector.sent.filter((m) => m.type === "state");
     assert.ok(sent.length >= 1, "a state message went to the webview");
   });
 
   test("reveal: a step clicked in the inspector becomes the editor's selection", async () => {
     await a.inspector.receive({ type: "reveal", step: 2 });
-    const editor = await waitFor("the editor on step 3", () => vscode.window.activeTextEditor, (e) => e?.document === document && e.selection.active.line === a.getTrace(document)!.steps[2].range!.start.line);
+    const editor = await waitFor(
+      "the editor on step 3",
+      () => vscode.window.activeTextEditor,
+      (e) => e?.document === document && e.selection.active.line === a.getTrace(document)!.steps[2].range!.start.line,
+    );
     assert.equal(editor!.selection.active.character, a.getTrace(document)!.steps[2].range!.start.character);
   });
 
@@ -64,22 +89,50 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One });
     const pos = insideStep(a, document, 1);
     editor.selection = new vscode.Selection(pos, pos);
-    const m = await waitFor("a focusStep message", () => lastOf<InspectorHostMessage, "focusStep">(a.inspector.sent, "focusStep"), (x) => x?.step === 1, 15_000);
+    const m = await waitFor(
+      "a focusStep message",
+      () => lastOf<InspectorHostMessage, "focusStep">(a.inspector.sent, "focusStep"),
+      (x) => x?.step === 1,
+      15_000,
+    );
     assert.equal(m!.step, 1);
   });
 
   test("label: the inspector labels a step through the editor's command (the sidecar file and the state agree)", async () => {
     await a.inspector.receive({ type: "label", step: 1, label: "incorrect" });
-    await waitFor("the label line", () => readLabelLines(), (l) => l.some((x) => x.trace === TRACE && x.step === 1 && x.label === "incorrect"), 15_000);
-    const s = await waitFor("the labelled state", () => a.inspector.lastState, (x) => x?.steps[1].label === "incorrect", 15_000);
+    await waitFor(
+      "the label line",
+      () => readLabelLines(),
+      (l) => l.some((x) => x.trace === TRACE && x.step === 1 && x.label === "incorrect"),
+      15_000,
+    );
+    const s = await waitFor(
+      "the labelled state",
+      () => a.inspector.lastState,
+      (x) => x?.steps[1].label === "incorrect",
+      15_000,
+    );
     assert.equal(s!.labelFirstError, 1);
     await a.inspector.receive({ type: "label", step: 1, label: "clear" });
-    await waitFor("the label cleared", () => a.inspector.lastState, (x) => x?.steps[1].label === null, 15_000);
+    await waitFor(
+      "the label cleared",
+      () => a.inspector.lastState,
+      (x) => x?.steps[1].label === null,
+      15_000,
+    );
   });
 
   test("invalid messages from the webview are ignored (nothing runs, nothing is sent)", async () => {
     const before = a.inspector.sent.length;
-    for (const bad of [{ type: "run", action: "rm" }, { type: "reveal", step: -3 }, { type: "label", step: 1, label: "owned" }, "ready", null, { type: "eval", code: "process.exit(1)" }]) await a.inspector.receive(bad);
+    for (const bad of [
+      { type: "run", action: "rm" },
+      { type: "reveal", step: -3 },
+      { type: "label", step: 1, label: "owned" },
+      "ready",
+      null,
+      { type: "eval", code: "process.exit(1)" },
+    ])
+      await a.inspector.receive(bad);
     assert.equal(a.inspector.sent.length, before);
     assert.equal(readLabelLines().filter((l) => l.label === "owned").length, 0);
   });
@@ -96,18 +149,32 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
         return [];
       }
     };
-    const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).flatMap(parse);
+    const lines = fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .flatMap(parse);
     assert.ok(lines.length >= 5);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-dash-"));
     const raw = path.join(dir, "raw.jsonl");
     const scores = lines.map((r, k) => ({ id: r.id, subset: "gsm8k", scores: r.steps.map((_, i) => ((k * 7 + i * 13) % 10) / 10 + 0.05) }));
     fs.writeFileSync(raw, scores.map((s) => JSON.stringify(s)).join("\n") + "\n");
     assert.equal(await vscode.commands.executeCommand("steplens.openDatasetDashboard", { dataset: file, scores: raw }), true);
-    const summary = await waitFor("the dashboard summary", () => a.dashboard.lastSummary, (s) => s !== null && s.scored === lines.length, 30_000);
+    const summary = await waitFor(
+      "the dashboard summary",
+      () => a.dashboard.lastSummary,
+      (s) => s !== null && s.scored === lines.length,
+      30_000,
+    );
     assert.equal(summary!.records, lines.length);
     assert.equal(summary!.labelled, lines.length);
     assert.match(summary!.sources.join(" "), /raw\.jsonl/);
-    await waitFor("the dashboard's first chart", () => a.dashboard.timings.firstChartMs, (ms) => ms !== null, 30_000);
+    await waitFor(
+      "the dashboard's first chart",
+      () => a.dashboard.timings.firstChartMs,
+      (ms) => ms !== null,
+      30_000,
+    );
 
     const expected = new DashboardModel({
       file,
@@ -128,7 +195,12 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     assert.ok(rec.rows.every((r) => r.label === -1));
 
     await a.dashboard.receive({ type: "openRecord", record: 0 });
-    await waitFor("the record opened as a trace document", () => vscode.window.activeTextEditor?.document.uri, (u) => u?.scheme === "steplens-record", 30_000);
+    await waitFor(
+      "the record opened as a trace document",
+      () => vscode.window.activeTextEditor?.document.uri,
+      (u) => u?.scheme === "steplens-record",
+      30_000,
+    );
 
     const before = a.dashboard.sent.length;
     await a.dashboard.receive({ type: "threshold", value: 7 });
@@ -139,7 +211,12 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     const settingsDir = path.join(path.dirname(path.dirname(file)), ".vscode");
     const hadSettings = fs.existsSync(settingsDir);
     await a.dashboard.receive({ type: "saveThreshold", value: 0.42 });
-    await waitFor("the threshold in the settings", () => vscode.workspace.getConfiguration("steplens").get<number>("prm.threshold"), (v) => v === 0.42, 15_000);
+    await waitFor(
+      "the threshold in the settings",
+      () => vscode.workspace.getConfiguration("steplens").get<number>("prm.threshold"),
+      (v) => v === 0.42,
+      15_000,
+    );
     assert.equal(lastOf<DashboardHostMessage, "saved">(a.dashboard.sent, "saved")?.threshold, 0.42);
     await vscode.workspace.getConfiguration("steplens").update("prm.threshold", undefined, vscode.ConfigurationTarget.Workspace);
     if (!hadSettings) fs.rmSync(settingsDir, { recursive: true, force: true });
