@@ -6,7 +6,10 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const noVscode = { name: "vscode", message: "Only src/extension may import vscode: keep this logic testable in plain Node and usable by the CLI." };
-const layer = (from, what) => ({ group: [`**/${from}/**`, `**/${from}`], message: `The core must not import from src/${from} (${what}); move the shared code into the core instead.` });
+const layer = (from, what) => ({
+  group: [`**/${from}/**`, `**/${from}`],
+  message: `The core must not import from src/${from} (${what}); move the shared code into the core instead.`,
+});
 
 export default tseslint.config(
   {
@@ -66,7 +69,13 @@ export default tseslint.config(
     // The CLI: no vscode, nothing from the extension.
     files: ["src/cli/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [noVscode], patterns: [{ group: ["**/extension/**", "**/extension"], message: "The CLI must not import the VS Code adapters (src/extension)." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [noVscode],
+          patterns: [{ group: ["**/extension/**", "**/extension"], message: "The CLI must not import the VS Code adapters (src/extension)." }],
+        },
+      ],
     },
   },
   {
@@ -76,7 +85,15 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { paths: [noVscode], patterns: [{ group: ["node:*", "**/extension/**", "**/engines/**", "**/cli/**"], message: "The webview gets data by messages: no Node modules, engines or adapters." }] },
+        {
+          paths: [noVscode],
+          patterns: [
+            {
+              group: ["node:*", "**/extension/**", "**/engines/**", "**/cli/**"],
+              message: "The webview gets data by messages: no Node modules, engines or adapters.",
+            },
+          ],
+        },
       ],
     },
   },

@@ -25,14 +25,26 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-bench-dsindex-"));
 try {
   // Bundle the modules under test (the same way the unit tests are built).
   const entry = path.join(work, "entry.ts");
-  fs.writeFileSync(entry, `export { DatasetIndex } from ${JSON.stringify(path.join(root, "src/datasets/datasetIndex.ts"))};\nexport { readTraces } from ${JSON.stringify(path.join(root, "src/formats/records.ts"))};\n`);
+  fs.writeFileSync(
+    entry,
+    `export { DatasetIndex } from ${JSON.stringify(path.join(root, "src/datasets/datasetIndex.ts"))};\nexport { readTraces } from ${JSON.stringify(path.join(root, "src/formats/records.ts"))};\n`,
+  );
   const bundle = path.join(work, "bundle.mjs");
-  await esbuild.build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error", external: ["node-llama-cpp", "vscode"] });
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+    external: ["node-llama-cpp", "vscode"],
+  });
   const { DatasetIndex, readTraces } = await import(bundle);
 
   // A deterministic ProcessBench-like dataset: 3–12 steps of 40–160 characters, ~60% with an error.
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const words = "the sum of each term gives total so we multiply by two then subtract three and divide by four which equals".split(" ");
   const sentence = (len) => {
     let s = "";

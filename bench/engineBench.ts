@@ -98,12 +98,16 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
       maxLogitDiff: Number(maxDiff.toExponential(2)),
     };
     onePass.push(a);
-    console.log(`A ${n} steps: one pass ${a.onePassTokens} tok ${a.onePassMs} ms | per-prefix ${a.naiveTokens} tok ${a.naiveMs} ms | ×${a.tokenRatio} tokens, ×${a.timeRatio} time (N/2 = ${n / 2})`);
+    console.log(
+      `A ${n} steps: one pass ${a.onePassTokens} tok ${a.onePassMs} ms | per-prefix ${a.naiveTokens} tok ${a.naiveMs} ms | ×${a.tokenRatio} tokens, ×${a.timeRatio} time (N/2 = ${n / 2})`,
+    );
 
     // B. overhead over a bare controlledEvaluate of the same tokens with the same reads
     const filter = [...plan.positive, ...plan.negative];
     const readSet = new Set(plan.reads.map((r) => r.position));
-    const bareInput = plan.tokens.map((t: Token, i: number) => (readSet.has(i) ? ([t, { generateNext: { logits: { filter: { tokens: filter } } } }] as const) : t));
+    const bareInput = plan.tokens.map((t: Token, i: number) =>
+      readSet.has(i) ? ([t, { generateNext: { logits: { filter: { tokens: filter } } } }] as const) : t,
+    );
     const msScorer: number[] = [];
     const msBare: number[] = [];
     for (let k = 0; k < mc.reps; k++) {
@@ -114,7 +118,14 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
       msBare.push((await time(() => ref.controlledEvaluate(bareInput as never)))[1]);
       await ref.clearHistory();
     }
-    const b = { steps: n, tokens: plan.tokens.length, scorerMs: r2(median(msScorer)), bareMs: r2(median(msBare)), ratio: r3(median(msScorer) / median(msBare)), reps: mc.reps };
+    const b = {
+      steps: n,
+      tokens: plan.tokens.length,
+      scorerMs: r2(median(msScorer)),
+      bareMs: r2(median(msBare)),
+      ratio: r3(median(msScorer) / median(msBare)),
+      reps: mc.reps,
+    };
     overhead.push(b);
     console.log(`B ${n} steps: scoreSteps ${b.scorerMs} ms vs bare controlledEvaluate ${b.bareMs} ms → ×${b.ratio} (median of ${mc.reps})`);
 
@@ -135,7 +146,9 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
       timeRatio: r2(msFull / msWarm),
     };
     edits.push(d);
-    console.log(`D ${n} steps: edit last step ${d.editTokens} tok ${d.editMs} ms vs full ${d.fullTokens} tok ${d.fullMs} ms → ×${d.tokenRatio} tokens, ×${d.timeRatio} time`);
+    console.log(
+      `D ${n} steps: edit last step ${d.editTokens} tok ${d.editMs} ms vs full ${d.fullTokens} tok ${d.fullMs} ms → ×${d.tokenRatio} tokens, ×${d.timeRatio} time`,
+    );
   }
   await engine.dispose();
   Object.assign(out, { onePass, overhead, editRescore: edits });
@@ -172,9 +185,13 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
       if (parTokens !== seqTokens) throw new Error(`unequal work: ${seqTokens} vs ${parTokens} tokens`);
       scoreTokens = parTokens;
       await e.clearCaches();
-      seqGen.push((await time(async () => {
-        for (let k = 0; k < K; k++) await e.generate({ ...gen, seed: 1 + k, n: 1 });
-      }))[1]);
+      seqGen.push(
+        (
+          await time(async () => {
+            for (let k = 0; k < K; k++) await e.generate({ ...gen, seed: 1 + k, n: 1 });
+          })
+        )[1],
+      );
       await e.clearCaches();
       parGen.push((await time(() => e.generate({ ...gen, n: K })))[1]);
     }
@@ -190,7 +207,9 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
       sampleThroughputRatio: r2(msSeqGen / msParGen),
     };
     parallel.push(c);
-    console.log(`C K=${K}: score ${K} traces (${scoreTokens} tokens) ×${c.scoreThroughputRatio} (${c.scoreSequentialMs} → ${c.scoreParallelMs} ms); ${K} samples of 16 tokens ×${c.sampleThroughputRatio} (${c.sampleSequentialMs} → ${c.sampleParallelMs} ms)`);
+    console.log(
+      `C K=${K}: score ${K} traces (${scoreTokens} tokens) ×${c.scoreThroughputRatio} (${c.scoreSequentialMs} → ${c.scoreParallelMs} ms); ${K} samples of 16 tokens ×${c.sampleThroughputRatio} (${c.sampleSequentialMs} → ${c.sampleParallelMs} ms)`,
+    );
     await e.dispose();
   }
   out.parallel = parallel;
@@ -218,14 +237,19 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
     timeRatio: r2(msJudgeNaive / msJudge),
     maxLogitDiff: Number(Math.max(...jr.steps.map((s, i) => Math.abs(s.margin - jn.margins[i]))).toExponential(2)),
   };
-  console.log(`E judge ${jSteps.length} steps: ${jr.evaluatedTokens} tok (shared ${shared} + questions ${questions}, ×${r2(jr.evaluatedTokens / shared)} one pass) ${r2(msJudge)} ms vs per-step prompts ${jn.evaluatedTokens} tok ${r2(msJudgeNaive)} ms`);
+  console.log(
+    `E judge ${jSteps.length} steps: ${jr.evaluatedTokens} tok (shared ${shared} + questions ${questions}, ×${r2(jr.evaluatedTokens / shared)} one pass) ${r2(msJudge)} ms vs per-step prompts ${jn.evaluatedTokens} tok ${r2(msJudgeNaive)} ms`,
+  );
   await judge.dispose();
 
   // ---- F. forking a 1000-token prefix (512 on the 100M model)
   const fe = await mk("math-shepherd", 2);
   const { model, pool } = await fe.role("generator");
   const [src, dst] = pool.sequences;
-  const prefix = [...(model.tokens.bos != null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : []), ...model.tokenize(makeSteps(80).join(" "))].slice(0, mc.stepKind === "long" ? 1000 : 512);
+  const prefix = [
+    ...(model.tokens.bos != null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : []),
+    ...model.tokenize(makeSteps(80).join(" ")),
+  ].slice(0, mc.stepKind === "long" ? 1000 : 512);
   await src.clearHistory();
   const [, msEval] = await time(() => src.evaluateWithoutGeneratingNewTokens(prefix));
   const fork: Record<string, number> = { prefixTokens: prefix.length, evaluateMs: r2(msEval) };
@@ -245,18 +269,39 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
 
 function markdown(results: Record<string, any>[]): string {
   const lines: string[] = [];
-  lines.push("| model | steps | one-pass tokens | per-prefix tokens | × tokens | one-pass ms | per-prefix ms | × time |", "|---|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of results) for (const a of r.onePass) lines.push(`| ${r.model} | ${a.steps} | ${a.onePassTokens} | ${a.naiveTokens} | ${a.tokenRatio} | ${a.onePassMs} | ${a.naiveMs} | ${a.timeRatio} |`);
+  lines.push(
+    "| model | steps | one-pass tokens | per-prefix tokens | × tokens | one-pass ms | per-prefix ms | × time |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const r of results)
+    for (const a of r.onePass)
+      lines.push(`| ${r.model} | ${a.steps} | ${a.onePassTokens} | ${a.naiveTokens} | ${a.tokenRatio} | ${a.onePassMs} | ${a.naiveMs} | ${a.timeRatio} |`);
   lines.push("", "| model | steps | tokens | scoreSteps ms | bare controlledEvaluate ms | overhead × |", "|---|---:|---:|---:|---:|---:|");
   for (const r of results) for (const b of r.overhead) lines.push(`| ${r.model} | ${b.steps} | ${b.tokens} | ${b.scorerMs} | ${b.bareMs} | ${b.ratio} |`);
-  lines.push("", "| model | K | score K traces: sequential → parallel ms | × | K samples (16 tokens): sequential → parallel ms | × |", "|---|---:|---:|---:|---:|---:|");
-  for (const r of results) for (const c of r.parallel) lines.push(`| ${r.model} | ${c.K} | ${c.scoreSequentialMs} → ${c.scoreParallelMs} | ${c.scoreThroughputRatio} | ${c.sampleSequentialMs} → ${c.sampleParallelMs} | ${c.sampleThroughputRatio} |`);
+  lines.push(
+    "",
+    "| model | K | score K traces: sequential → parallel ms | × | K samples (16 tokens): sequential → parallel ms | × |",
+    "|---|---:|---:|---:|---:|---:|",
+  );
+  for (const r of results)
+    for (const c of r.parallel)
+      lines.push(
+        `| ${r.model} | ${c.K} | ${c.scoreSequentialMs} → ${c.scoreParallelMs} | ${c.scoreThroughputRatio} | ${c.sampleSequentialMs} → ${c.sampleParallelMs} | ${c.sampleThroughputRatio} |`,
+      );
   lines.push("", "| model | steps | edit last step: tokens / ms | full re-score: tokens / ms | × tokens | × time |", "|---|---:|---:|---:|---:|---:|");
-  for (const r of results) for (const d of r.editRescore) lines.push(`| ${r.model} | ${d.steps} | ${d.editTokens} / ${d.editMs} | ${d.fullTokens} / ${d.fullMs} | ${d.tokenRatio} | ${d.timeRatio} |`);
-  lines.push("", "| model | judge steps | shared + questions = evaluated tokens | per-step prompts tokens | × tokens | ms vs per-step ms |", "|---|---:|---:|---:|---:|---:|");
+  for (const r of results)
+    for (const d of r.editRescore)
+      lines.push(`| ${r.model} | ${d.steps} | ${d.editTokens} / ${d.editMs} | ${d.fullTokens} / ${d.fullMs} | ${d.tokenRatio} | ${d.timeRatio} |`);
+  lines.push(
+    "",
+    "| model | judge steps | shared + questions = evaluated tokens | per-step prompts tokens | × tokens | ms vs per-step ms |",
+    "|---|---:|---:|---:|---:|---:|",
+  );
   for (const r of results) {
     const j = r.judge;
-    lines.push(`| ${r.model} | ${j.steps} | ${j.sharedTokens} + ${j.questionTokens} = ${j.evaluatedTokens} | ${j.perStepPromptTokens} | ${j.tokenRatio} | ${j.ms} vs ${j.perStepMs} |`);
+    lines.push(
+      `| ${r.model} | ${j.steps} | ${j.sharedTokens} + ${j.questionTokens} = ${j.evaluatedTokens} | ${j.perStepPromptTokens} | ${j.tokenRatio} | ${j.ms} vs ${j.perStepMs} |`,
+    );
   }
   lines.push("", "| model | fork prefix tokens | KV copy ms | state file ms | evaluating the prefix ms |", "|---|---:|---:|---:|---:|");
   for (const r of results) lines.push(`| ${r.model} | ${r.fork.prefixTokens} | ${r.fork.copyMs} | ${r.fork["state-fileMs"]} | ${r.fork.evaluateMs} |`);

@@ -31,12 +31,15 @@ process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // Deterministic predictions and the metric they must give (computed here independently).
 let state = 12345;
-const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const lines = [];
 const expected = {};
 for (const s of SUBSETS) {
   const recs = JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8"));
-  let nE = 0, hE = 0, nC = 0, hC = 0;
+  let nE = 0,
+    hE = 0,
+    nC = 0,
+    hC = 0;
   for (const r of recs) {
     const p = rand() < 0.6 ? r.label : r.label === -1 ? Math.floor(rand() * r.steps.length) : -1;
     lines.push(JSON.stringify({ id: r.id, prediction: p }));
@@ -48,7 +51,8 @@ for (const s of SUBSETS) {
       if (p === r.label) hE++;
     }
   }
-  const ae = (100 * hE) / nE, ac = (100 * hC) / nC;
+  const ae = (100 * hE) / nE,
+    ac = (100 * hC) / nC;
   expected[s] = { n: recs.length, accError: ae, accCorrect: ac, f1: ae + ac ? (2 * ae * ac) / (ae + ac) : 0 };
 }
 const expectedAvg = SUBSETS.reduce((a, s) => a + expected[s].f1, 0) / SUBSETS.length;
@@ -69,7 +73,12 @@ async function series(name, argv, runs = 5) {
     rs.push(r);
   }
   const times = rs.map((r) => r.wallS).sort((a, b) => a - b);
-  return { runsS: rs.map((r) => +r.wallS.toFixed(3)), medianS: +times[Math.floor(times.length / 2)].toFixed(3), peakRssMb: +Math.max(...rs.map((r) => r.peakRssMb)).toFixed(1), last: rs[rs.length - 1] };
+  return {
+    runsS: rs.map((r) => +r.wallS.toFixed(3)),
+    medianS: +times[Math.floor(times.length / 2)].toFixed(3),
+    peakRssMb: +Math.max(...rs.map((r) => r.peakRssMb)).toFixed(1),
+    last: rs[rs.length - 1],
+  };
 }
 
 const node = await series("node -e", ["-e", ""]);

@@ -68,7 +68,16 @@ async function main(): Promise<void> {
           for (const mode of ["fork", "reevaluate"] as const) {
             await engine.clearCaches();
             const t = performance.now();
-            const r = await engine.prefixRollouts({ role: "prover", head, segments, n: m, seed: 0, temperature: 0.7, maxTokens: MAX_TOKENS, prefixReuse: mode });
+            const r = await engine.prefixRollouts({
+              role: "prover",
+              head,
+              segments,
+              n: m,
+              seed: 0,
+              temperature: 0.7,
+              maxTokens: MAX_TOKENS,
+              prefixReuse: mode,
+            });
             const seconds = (performance.now() - t) / 1000;
             out[mode] = r;
             rows.push({
@@ -83,7 +92,9 @@ async function main(): Promise<void> {
               rolloutTokens: r.rolloutTokens,
               seconds: r2(seconds),
             });
-            console.log(`${c.label} M=${m} ${mode}: ${r.prefixTokensEvaluated} prefix tokens for a ${r.traceTokens}-token trace, ${r.rolloutTokens} rollout tokens, ${seconds.toFixed(2)} s`);
+            console.log(
+              `${c.label} M=${m} ${mode}: ${r.prefixTokensEvaluated} prefix tokens for a ${r.traceTokens}-token trace, ${r.rolloutTokens} rollout tokens, ${seconds.toFixed(2)} s`,
+            );
           }
           const a = out.fork!.rollouts.flat();
           const b = out.reevaluate!.rollouts.flat();
@@ -116,7 +127,11 @@ async function main(): Promise<void> {
     `|---|---:|---|---:|---:|---:|---:|`,
     ...rows.map((r) => `| ${r.model} | ${r.rollouts} | ${r.mode} | ${r.prefixTokensEvaluated} | ${r.prefixPerTrace} | ${r.rolloutTokens} | ${r.seconds} |`),
     ``,
-    `Identical rollouts (fork vs re-evaluate, same seeds): ${Object.entries(identical).map(([k, v]) => `${k}: ${v}`).join("; ")}. With several sequences decoding in one batch, llama.cpp rounds some logits differently (batch-size dependent), which now and then flips a sample of a random-weight model in either mode; one generation at a time, the two modes agree exactly (test/unit/engine-prefix-rollouts.test.ts).`,
+    `Identical rollouts (fork vs re-evaluate, same seeds): ${Object.entries(identical)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(
+        "; ",
+      )}. With several sequences decoding in one batch, llama.cpp rounds some logits differently (batch-size dependent), which now and then flips a sample of a random-weight model in either mode; one generation at a time, the two modes agree exactly (test/unit/engine-prefix-rollouts.test.ts).`,
     ``,
   ].join("\n");
   fs.writeFileSync(path.join(dir, "progress.md"), md);

@@ -50,7 +50,16 @@ export { DEFAULT_CONFIG } from "../../src/config";
 export { rewardOptionsFromConfig, scoreReward } from "../../src/rewards/rewardScorer";
 `,
 );
-await esbuild.build({ entryPoints: [path.join(root, "out/bench/rewardsInProcess.ts")], outfile: helper, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error", external: ["node-llama-cpp", "@node-llama-cpp/*"] });
+await esbuild.build({
+  entryPoints: [path.join(root, "out/bench/rewardsInProcess.ts")],
+  outfile: helper,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  logLevel: "error",
+  external: ["node-llama-cpp", "@node-llama-cpp/*"],
+});
 const lib = createRequire(import.meta.url)(helper);
 const modelPath = await lib.testModel({ tokenizer: "spm" });
 
@@ -64,7 +73,25 @@ const rssKb = (pid) => {
 
 const serverLog = [];
 const url = await new Promise((resolve, reject) => {
-  child = spawn(process.execPath, [path.join(root, "dist/cli.js"), "serve", "--model", modelPath, "--prm", "math-shepherd", "--port", "0", "--sequences", String(SEQUENCES), "--gpu", "off", "--quiet"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(
+    process.execPath,
+    [
+      path.join(root, "dist/cli.js"),
+      "serve",
+      "--model",
+      modelPath,
+      "--prm",
+      "math-shepherd",
+      "--port",
+      "0",
+      "--sequences",
+      String(SEQUENCES),
+      "--gpu",
+      "off",
+      "--quiet",
+    ],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   child.stdout.on("data", (d) => {
     out += d;
@@ -78,14 +105,28 @@ console.log(`server: ${url} (model ${path.basename(modelPath)}, ${SEQUENCES} seq
 
 const problem = "Solve for x: 2x + 3 = 7.";
 const rollout = (i) =>
-  [`Step 1: Subtract 3 from both sides: 2x = ${4 + (i % 7)}.`, "Step 2: Divide both sides by 2.", "Step 3: Check the result by substitution.", "Step 4: So x is found.", "<answer>\\boxed{2}</answer>"].join("\n");
+  [
+    `Step 1: Subtract 3 from both sides: 2x = ${4 + (i % 7)}.`,
+    "Step 2: Divide both sides by 2.",
+    "Step 3: Check the result by substitution.",
+    "Step 4: So x is found.",
+    "<answer>\\boxed{2}</answer>",
+  ].join("\n");
 const gated = (i) => rollout(i) + "\nStep 1: a second solution.";
 
 async function one(i, route) {
-  const body = route === "/v1/reward" ? { items: [{ prompt: problem, response: i % 10 === 9 ? gated(i) : rollout(i) }] } : { query: [`${problem}\n${rollout(i)}`], prompts: [`${problem}\n`], labels: [""] };
+  const body =
+    route === "/v1/reward"
+      ? { items: [{ prompt: problem, response: i % 10 === 9 ? gated(i) : rollout(i) }] }
+      : { query: [`${problem}\n${rollout(i)}`], prompts: [`${problem}\n`], labels: [""] };
   const start = performance.now();
   try {
-    const res = await fetch(url + route, { method: "POST", headers: { "Content-Type": "application/json", "X-StepLens-Client": `bench-${i % CONCURRENCY}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(url + route, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-StepLens-Client": `bench-${i % CONCURRENCY}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
     const json = await res.json();
     const r = route === "/v1/reward" ? json.items?.[0]?.reward : json.rewards?.[0];
     return { ok: res.status === 200 && typeof r === "number" && r >= 0 && r <= 1, ms: performance.now() - start, status: res.status };
@@ -98,12 +139,14 @@ async function load(count, concurrency, route, offset) {
   const results = new Array(count);
   let next = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await one(offset + i, route);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await one(offset + i, route);
+      }
+    }),
+  );
   return { results, seconds: (performance.now() - start) / 1000 };
 }
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -125,9 +168,13 @@ function summarize({ results, seconds }, concurrency) {
 await load(8, 2, "/v1/reward", 50_000); // warm-up
 const rssBefore = rssKb(child.pid);
 const concurrent = summarize(await load(REQUESTS, CONCURRENCY, "/v1/reward", 0), CONCURRENCY);
-console.log(`/v1/reward: ${concurrent.requests} at ${CONCURRENCY}: ${concurrent.rewardsPerSecond} rewards/s, p50 ${concurrent.p50Ms} ms, p99 ${concurrent.p99Ms} ms, dropped ${concurrent.dropped}`);
+console.log(
+  `/v1/reward: ${concurrent.requests} at ${CONCURRENCY}: ${concurrent.rewardsPerSecond} rewards/s, p50 ${concurrent.p50Ms} ms, p99 ${concurrent.p99Ms} ms, dropped ${concurrent.dropped}`,
+);
 const openrlhf = summarize(await load(REQUESTS, CONCURRENCY, "/get_reward", 10_000), CONCURRENCY);
-console.log(`/get_reward: ${openrlhf.requests} at ${CONCURRENCY}: ${openrlhf.rewardsPerSecond} rewards/s, p50 ${openrlhf.p50Ms} ms, p99 ${openrlhf.p99Ms} ms, dropped ${openrlhf.dropped}`);
+console.log(
+  `/get_reward: ${openrlhf.requests} at ${CONCURRENCY}: ${openrlhf.rewardsPerSecond} rewards/s, p50 ${openrlhf.p50Ms} ms, p99 ${openrlhf.p99Ms} ms, dropped ${openrlhf.dropped}`,
+);
 const sequentialHttp = summarize(await load(SEQUENTIAL, 1, "/v1/reward", 20_000), 1);
 const rssAfter = rssKb(child.pid);
 const health = await (await fetch(url + "/health")).json();
@@ -141,7 +188,8 @@ const engine = await lib.createEngine(config);
 const opts = lib.rewardOptionsFromConfig(config);
 for (let i = 0; i < 8; i++) await lib.scoreReward(engine, { prompt: problem, response: rollout(50_000 + i) }, opts);
 const inStart = performance.now();
-for (let i = 0; i < SEQUENTIAL; i++) await lib.scoreReward(engine, { prompt: problem, response: (20_000 + i) % 10 === 9 ? gated(20_000 + i) : rollout(20_000 + i) }, opts);
+for (let i = 0; i < SEQUENTIAL; i++)
+  await lib.scoreReward(engine, { prompt: problem, response: (20_000 + i) % 10 === 9 ? gated(20_000 + i) : rollout(20_000 + i) }, opts);
 const inProcessMsPerReward = (performance.now() - inStart) / SEQUENTIAL;
 await engine.dispose();
 const httpMsPerReward = (sequentialHttp.seconds * 1000) / SEQUENTIAL;
@@ -155,7 +203,13 @@ const exitCode = await new Promise((resolve) => {
 const result = {
   benchmark: "rewards",
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage1m: { before: +loadBefore[0].toFixed(2), after: +os.loadavg()[0].toFixed(2) } },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage1m: { before: +loadBefore[0].toFixed(2), after: +os.loadavg()[0].toFixed(2) },
+  },
   model: { file: path.basename(modelPath), note: "generated tiny GGUF, random weights (plumbing, not judgement); 1 in 10 rollouts is gated (no model call)" },
   server: { sequences: SEQUENCES, defaults: "SPARK's gate, scalar PRM min", healthAfterLoad: health },
   v1Reward: concurrent,
@@ -173,7 +227,9 @@ const result = {
 };
 fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
 fs.writeFileSync(path.join(root, "bench/results/rewards.json"), JSON.stringify(result, null, 2) + "\n");
-console.log(`overhead: in-process ${result.overhead.inProcessMsPerReward} ms/reward, over HTTP ${result.overhead.httpMsPerReward} ms/reward (ratio ${result.overhead.ratioHttpOverInProcess}); server RSS ${rssBefore} → ${rssAfter} kB`);
+console.log(
+  `overhead: in-process ${result.overhead.inProcessMsPerReward} ms/reward, over HTTP ${result.overhead.httpMsPerReward} ms/reward (ratio ${result.overhead.ratioHttpOverInProcess}); server RSS ${rssBefore} → ${rssAfter} kB`,
+);
 console.log("wrote bench/results/rewards.json");
 const failed = concurrent.dropped + openrlhf.dropped + sequentialHttp.dropped > 0 || exitCode !== 0;
 if (failed) console.error("rewards: FAILED (dropped requests or unclean exit)");

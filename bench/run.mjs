@@ -7,7 +7,21 @@ import path from "node:path";
 import fs from "node:fs";
 
 const root = path.resolve(import.meta.dirname, "..");
-const all = ["segment-scaling", "segment-streaming", "dataset-index", "engine", "editor", "serve-load", "verify", "eval-metric", "progress", "dashboard", "search", "rewards", "synthesis"];
+const all = [
+  "segment-scaling",
+  "segment-streaming",
+  "dataset-index",
+  "engine",
+  "editor",
+  "serve-load",
+  "verify",
+  "eval-metric",
+  "progress",
+  "dashboard",
+  "search",
+  "rewards",
+  "synthesis",
+];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : all;
 const build = spawnSync(process.execPath, ["src/build/build.mjs"], { cwd: root, stdio: "inherit" });

@@ -99,7 +99,9 @@ async function gradeBench() {
     pairs: pairs.length,
     pairsPerSecond: Math.round(pairs.length / seconds),
     cliPairsPerSecond: Math.round(pairs.length / cliSeconds),
-    byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, { pairs: v.pairs, equal: v.equal, pairsPerSecond: Math.round(v.pairs / v.seconds) }])),
+    byKind: Object.fromEntries(
+      Object.entries(byKind).map(([k, v]) => [k, { pairs: v.pairs, equal: v.equal, pairsPerSecond: Math.round(v.pairs / v.seconds) }]),
+    ),
   };
 }
 
@@ -146,7 +148,15 @@ async function searchBench(): Promise<Row[]> {
     for (const c of cases) {
       const file = await testModel(c.options);
       const engine = await LocalEngine.create(
-        { gpu: GPU, maxThreads: 0, contextSize: 2048, sequences: 8, modelCacheDir: "", prm: { adapter: "math-shepherd" }, models: { generator: file, prm: file } },
+        {
+          gpu: GPU,
+          maxThreads: 0,
+          contextSize: 2048,
+          sequences: 8,
+          modelCacheDir: "",
+          prm: { adapter: "math-shepherd" },
+          models: { generator: file, prm: file },
+        },
         { runtime },
       );
       try {
@@ -176,7 +186,9 @@ async function searchBench(): Promise<Row[]> {
             secondsPerProblem: r2(seconds / records.length),
           };
           rows.push(row);
-          console.log(`${c.label} ${row.mode}: ${row.totalPerProblem} tokens/problem (${row.evaluatedPerProblem} evaluated + ${row.generatedPerProblem} generated), ${row.secondsPerProblem} s/problem`);
+          console.log(
+            `${c.label} ${row.mode}: ${row.totalPerProblem} tokens/problem (${row.evaluatedPerProblem} evaluated + ${row.generatedPerProblem} generated), ${row.secondsPerProblem} s/problem`,
+          );
         }
       } finally {
         await engine.dispose();
@@ -196,7 +208,14 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "", node: process.version },
     grade,
-    search: { problems: PROBLEMS, solutionTokens: SOLUTION_TOKENS, stepTokens: STEP_TOKENS, maxSteps: MAX_STEPS, scorer: "prm (math-shepherd adapter)", rows: search },
+    search: {
+      problems: PROBLEMS,
+      solutionTokens: SOLUTION_TOKENS,
+      stepTokens: STEP_TOKENS,
+      maxSteps: MAX_STEPS,
+      scorer: "prm (math-shepherd adapter)",
+      rows: search,
+    },
   };
   const dir = path.join(root, "bench/results");
   fs.mkdirSync(dir, { recursive: true });
@@ -220,7 +239,10 @@ async function main(): Promise<void> {
     ``,
     `| model | search | tokens/problem | evaluated | generated | generator evaluated / generated | PRM evaluated | s/problem |`,
     `|---|---|---:|---:|---:|---:|---:|---:|`,
-    ...search.map((r) => `| ${r.model} | ${r.mode} | ${r.totalPerProblem} | ${r.evaluatedPerProblem} | ${r.generatedPerProblem} | ${r.generator.evaluated} / ${r.generator.generated} | ${r.scorer.evaluated} | ${r.secondsPerProblem} |`),
+    ...search.map(
+      (r) =>
+        `| ${r.model} | ${r.mode} | ${r.totalPerProblem} | ${r.evaluatedPerProblem} | ${r.generatedPerProblem} | ${r.generator.evaluated} / ${r.generator.generated} | ${r.scorer.evaluated} | ${r.secondsPerProblem} |`,
+    ),
     ``,
   ].join("\n");
   fs.writeFileSync(path.join(dir, "search.md"), md);

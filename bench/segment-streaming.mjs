@@ -44,7 +44,9 @@ function templates() {
     id: `synthetic-${i}`,
     generator: "synthetic",
     problem: `Compute the sum of the first ${i + 10} odd numbers and explain each step. `.repeat(3),
-    steps: Array.from({ length: 8 }, (_, k) => `Step ${k + 1}: we have $a_{${k}} = ${k * i}$, so \\(\\sum_{j\\le ${k}} (2j+1) = ${(k + 1) ** 2}\\). `.repeat(3)),
+    steps: Array.from({ length: 8 }, (_, k) =>
+      `Step ${k + 1}: we have $a_{${k}} = ${k * i}$, so \\(\\sum_{j\\le ${k}} (2j+1) = ${(k + 1) ** 2}\\). `.repeat(3),
+    ),
     final_answer_correct: i % 3 !== 0,
     label: i % 3 === 0 ? 2 : -1,
   }));
@@ -85,7 +87,15 @@ async function timeProcessBench() {
   const present = PB_FILES.filter((f) => fs.existsSync(f));
   if (present.length !== 4) return { skipped: `ProcessBench files not found in ${PB_DIR}` };
   const bundle = path.join(tmp, "records.mjs");
-  await esbuild.build({ entryPoints: [path.join(root, "src/formats/records.ts")], outfile: bundle, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
+  await esbuild.build({
+    entryPoints: [path.join(root, "src/formats/records.ts")],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+  });
   const { readTraces } = await import(pathToFileURL(bundle).href);
   const runs = [];
   let items = 0;
@@ -107,7 +117,15 @@ async function timeProcessBench() {
   const medianMs = runs[Math.floor(runs.length / 2)];
   const cliRun = await measure(PB_FILES[3]);
   // Best and median of 5: the machine is shared and noisy; the best run is the least disturbed one.
-  return { items, steps, runsMs: runs.map((x) => +x.toFixed(1)), bestMs: +runs[0].toFixed(1), medianMs: +medianMs.toFixed(1), itemsPerS: Math.round((items / runs[0]) * 1000), cliOmnimath: { wallS: +cliRun.wallS.toFixed(2), peakRssMb: +cliRun.peakRssMb.toFixed(1) } };
+  return {
+    items,
+    steps,
+    runsMs: runs.map((x) => +x.toFixed(1)),
+    bestMs: +runs[0].toFixed(1),
+    medianMs: +medianMs.toFixed(1),
+    itemsPerS: Math.round((items / runs[0]) * 1000),
+    cliOmnimath: { wallS: +cliRun.wallS.toFixed(2), peakRssMb: +cliRun.peakRssMb.toFixed(1) },
+  };
 }
 
 const tpl = templates();
@@ -128,7 +146,11 @@ const list = path.join(tmp, "big-list.json");
 const listInfo = await generate(list, targetMb, tpl, true);
 const listRun = await measure(list);
 fs.rmSync(list, { force: true });
-for (const [name, r] of [["small", smallRun], ["big", bigRun], ["big JSON list", listRun]]) {
+for (const [name, r] of [
+  ["small", smallRun],
+  ["big", bigRun],
+  ["big JSON list", listRun],
+]) {
   if (r.code !== 0) {
     console.error(`segment on the ${name} file exited ${r.code}: ${r.stderr}`);
     process.exit(1);
@@ -141,9 +163,27 @@ const result = {
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version },
   command: "node dist/cli.js segment <file> --json > /dev/null",
   rssMethod: bigRun.method,
-  big: { mb: +(bigInfo.bytes / 1048576).toFixed(1), records: bigInfo.records, wallS: +bigRun.wallS.toFixed(2), peakRssMb: +bigRun.peakRssMb.toFixed(1), mbPerS: +(bigInfo.bytes / 1048576 / bigRun.wallS).toFixed(1), recordsPerS: Math.round(bigInfo.records / bigRun.wallS) },
-  bigJsonList: { mb: +(listInfo.bytes / 1048576).toFixed(1), records: listInfo.records, wallS: +listRun.wallS.toFixed(2), peakRssMb: +listRun.peakRssMb.toFixed(1), mbPerS: +(listInfo.bytes / 1048576 / listRun.wallS).toFixed(1) },
-  small: { mb: +(smallInfo.bytes / 1048576).toFixed(2), records: smallInfo.records, wallS: +smallRun.wallS.toFixed(2), peakRssMb: +smallRun.peakRssMb.toFixed(1) },
+  big: {
+    mb: +(bigInfo.bytes / 1048576).toFixed(1),
+    records: bigInfo.records,
+    wallS: +bigRun.wallS.toFixed(2),
+    peakRssMb: +bigRun.peakRssMb.toFixed(1),
+    mbPerS: +(bigInfo.bytes / 1048576 / bigRun.wallS).toFixed(1),
+    recordsPerS: Math.round(bigInfo.records / bigRun.wallS),
+  },
+  bigJsonList: {
+    mb: +(listInfo.bytes / 1048576).toFixed(1),
+    records: listInfo.records,
+    wallS: +listRun.wallS.toFixed(2),
+    peakRssMb: +listRun.peakRssMb.toFixed(1),
+    mbPerS: +(listInfo.bytes / 1048576 / listRun.wallS).toFixed(1),
+  },
+  small: {
+    mb: +(smallInfo.bytes / 1048576).toFixed(2),
+    records: smallInfo.records,
+    wallS: +smallRun.wallS.toFixed(2),
+    peakRssMb: +smallRun.peakRssMb.toFixed(1),
+  },
   ratios: {
     fileSize: +(bigInfo.bytes / smallInfo.bytes).toFixed(1),
     peakRss: +(bigRun.peakRssMb / smallRun.peakRssMb).toFixed(2),
@@ -160,5 +200,6 @@ console.log(
     `vs ${result.small.peakRssMb} MB for ${result.small.mb} MB: ${result.ratios.fileSize}× the data, ${result.ratios.peakRss}× the memory (limit ${LIMIT_MB} MB).\n` +
     `As one JSON list: peak RSS ${result.bigJsonList.peakRssMb} MB for ${result.bigJsonList.mb} MB (${result.bigJsonList.wallS} s, ${result.bigJsonList.mbPerS} MB/s).`,
 );
-if (!pb.skipped) console.log(`ProcessBench: ${pb.items} items (${pb.steps} steps) read in ${pb.bestMs} ms (best of 5; median ${pb.medianMs} ms), ${pb.itemsPerS} items/s.`);
+if (!pb.skipped)
+  console.log(`ProcessBench: ${pb.items} items (${pb.steps} steps) read in ${pb.bestMs} ms (best of 5; median ${pb.medianMs} ms), ${pb.itemsPerS} items/s.`);
 process.exit(result.pass ? 0 : 1);

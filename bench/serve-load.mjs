@@ -42,7 +42,15 @@ if (!fs.existsSync(path.join(root, "dist/cli.js"))) {
   if (b.status !== 0) process.exit(1);
 }
 const helper = path.join(root, "out/bench/testModels.cjs");
-await esbuild.build({ entryPoints: [path.join(root, "test/support/testModels.ts")], outfile: helper, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
+await esbuild.build({
+  entryPoints: [path.join(root, "test/support/testModels.ts")],
+  outfile: helper,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  logLevel: "error",
+});
 const { testModel } = createRequire(import.meta.url)(helper);
 const modelPath = await testModel({ tokenizer: "spm" });
 
@@ -50,10 +58,14 @@ const modelPath = await testModel({ tokenizer: "spm" });
 let child;
 const serverLog = [];
 const url = await new Promise((resolve, reject) => {
-  child = spawn(process.execPath, [path.join(root, "dist/cli.js"), "serve", "--model", modelPath, "--prm", "math-shepherd", "--port", "0", "--concurrency", String(SEQUENCES), "--quiet"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  child = spawn(
+    process.execPath,
+    [path.join(root, "dist/cli.js"), "serve", "--model", modelPath, "--prm", "math-shepherd", "--port", "0", "--concurrency", String(SEQUENCES), "--quiet"],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d) => {
     out += d;
@@ -138,7 +150,9 @@ await load(4, 2, 10_000); // warm-up (first evaluation allocates buffers)
 const sequential = summarize(await load(SEQUENTIAL, 1, 20_000), 1);
 console.log(`sequential: ${sequential.requests} requests, ${sequential.requestsPerSecond} req/s, p50 ${sequential.p50Ms} ms, p99 ${sequential.p99Ms} ms`);
 const concurrent = summarize(await load(REQUESTS, CONCURRENCY, 0), CONCURRENCY);
-console.log(`concurrent: ${concurrent.requests} requests at ${CONCURRENCY}, ${concurrent.requestsPerSecond} req/s, p50 ${concurrent.p50Ms} ms, p99 ${concurrent.p99Ms} ms, dropped ${concurrent.dropped}`);
+console.log(
+  `concurrent: ${concurrent.requests} requests at ${CONCURRENCY}, ${concurrent.requestsPerSecond} req/s, p50 ${concurrent.p50Ms} ms, p99 ${concurrent.p99Ms} ms, dropped ${concurrent.dropped}`,
+);
 const health = await (await fetch(url + "/health")).json();
 
 // 4. graceful stop
@@ -171,7 +185,9 @@ const result = {
 };
 fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
 fs.writeFileSync(path.join(root, "bench/results/serve-load.json"), JSON.stringify(result, null, 2) + "\n");
-console.log(`ratio concurrent/sequential throughput: ${result.throughputRatioConcurrentOverSequential}x; shutdown exit ${exitCode} in ${result.shutdown.ms} ms`);
+console.log(
+  `ratio concurrent/sequential throughput: ${result.throughputRatioConcurrentOverSequential}x; shutdown exit ${exitCode} in ${result.shutdown.ms} ms`,
+);
 console.log("wrote bench/results/serve-load.json");
 const failed = concurrent.dropped > 0 || sequential.dropped > 0 || exitCode !== 0;
 if (failed) console.error("serve-load: FAILED (dropped requests or unclean exit)", concurrent.errors, sequential.errors);

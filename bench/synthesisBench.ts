@@ -86,7 +86,15 @@ interface Call {
 }
 
 /** The bare client: a queue of chat calls, `concurrency` in flight, verifier calls queued as solutions come back. */
-async function bareClient(url: string, model: string, problems: string[], n: number, k: number, maxTokens: number, concurrency: number): Promise<{ calls: number; seconds: number }> {
+async function bareClient(
+  url: string,
+  model: string,
+  problems: string[],
+  n: number,
+  k: number,
+  maxTokens: number,
+  concurrency: number,
+): Promise<{ calls: number; seconds: number }> {
   const template = BUILTIN_TEMPLATES.spark;
   const queue: { call: Call; then?: (text: string) => void }[] = [];
   let calls = 0;
@@ -125,7 +133,8 @@ async function bareClient(url: string, model: string, problems: string[], n: num
           const steps = segmentText(text, { withRanges: false, onProblem: () => undefined }).steps.map((x) => x.text);
           if (!steps.length) return;
           const messages = renderPrompt(template, { problem, steps });
-          for (let v = 0; v < k; v++) queue.push({ call: { messages, seed: s * k + v, temperature: VERIFIER_DEFAULTS.temperature, topP: VERIFIER_DEFAULTS.topP } });
+          for (let v = 0; v < k; v++)
+            queue.push({ call: { messages, seed: s * k + v, temperature: VERIFIER_DEFAULTS.temperature, topP: VERIFIER_DEFAULTS.topP } });
         },
       });
   });
@@ -165,7 +174,25 @@ async function pipelineOverhead(): Promise<Record<string, unknown>> {
       bare.push(b.calls / b.seconds);
       bareCalls = b.calls;
       const out = path.join(tmp, `overhead-${rep}`);
-      const r = await runCli(["synthesize", "--problems", problemsFile, "--out", out, "--endpoint", `${serve.url}/v1`, "--api-model", apiModel, "--solutions", String(N), "--verifications", String(K), "--max-tokens", String(MAX), ...(process.env.SYN_CONC ? ["--concurrency", process.env.SYN_CONC] : []), "--json"]);
+      const r = await runCli([
+        "synthesize",
+        "--problems",
+        problemsFile,
+        "--out",
+        out,
+        "--endpoint",
+        `${serve.url}/v1`,
+        "--api-model",
+        apiModel,
+        "--solutions",
+        String(N),
+        "--verifications",
+        String(K),
+        "--max-tokens",
+        String(MAX),
+        ...(process.env.SYN_CONC ? ["--concurrency", process.env.SYN_CONC] : []),
+        "--json",
+      ]);
       if (r.code !== 0) throw new Error(`synthesize failed: ${r.stderr}`);
       const s = JSON.parse(r.stdout);
       synthCalls = s.written.solutions + s.written.verifications;
@@ -199,16 +226,21 @@ async function pipelineOverhead(): Promise<Record<string, unknown>> {
 async function localParallel(): Promise<Record<string, unknown>[]> {
   const runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
   const lib = runtime.lib;
-  const cases = QUICK ? [{ label: "tiny (spm)", size: "tiny" as const, tokens: 64 }] : [
-    { label: "tiny (spm)", size: "tiny" as const, tokens: 64 },
-    { label: "100M (bpe)", size: "100m" as const, tokens: 24 },
-  ];
+  const cases = QUICK
+    ? [{ label: "tiny (spm)", size: "tiny" as const, tokens: 64 }]
+    : [
+        { label: "tiny (spm)", size: "tiny" as const, tokens: 64 },
+        { label: "100M (bpe)", size: "100m" as const, tokens: 24 },
+      ];
   const out: Record<string, unknown>[] = [];
   const K = 8;
   const PROMPT = "Solve step by step: a train travels 60 km in 45 minutes. What is its average speed in km/h?\nStep 1:";
   for (const c of cases) {
     const modelPath = await testModel({ tokenizer: c.size === "tiny" ? "spm" : "bpe", size: c.size });
-    const engine = await LocalEngine.create({ gpu: "off", maxThreads: 0, contextSize: 1024, sequences: K, modelCacheDir: "", models: { generator: modelPath }, prm: { adapter: "math-shepherd" } }, { runtime });
+    const engine = await LocalEngine.create(
+      { gpu: "off", maxThreads: 0, contextSize: 1024, sequences: K, modelCacheDir: "", models: { generator: modelPath }, prm: { adapter: "math-shepherd" } },
+      { runtime },
+    );
     await engine.role("generator");
     const sampling = { temperature: 0.7, topP: 0.95, maxTokens: c.tokens, seed: 11 };
     const engineRun = async () => {
@@ -279,7 +311,24 @@ async function localParallel(): Promise<Record<string, unknown>[]> {
 async function memoryAndResume(): Promise<Record<string, unknown>> {
   const server = await startFakeServer();
   try {
-    const base = (problems: string, out: string) => ["synthesize", "--problems", problems, "--out", out, "--endpoint", server.url, "--api-model", "fake-model", "--solutions", "1", "--verifications", "1", "--concurrency", "8", "--json"];
+    const base = (problems: string, out: string) => [
+      "synthesize",
+      "--problems",
+      problems,
+      "--out",
+      out,
+      "--endpoint",
+      server.url,
+      "--api-model",
+      "fake-model",
+      "--solutions",
+      "1",
+      "--verifications",
+      "1",
+      "--concurrency",
+      "8",
+      "--json",
+    ];
     const sizes = QUICK ? [200, 2000] : [1000, 10000];
     const rss: Record<string, unknown>[] = [];
     for (const n of sizes) {
@@ -288,8 +337,16 @@ async function memoryAndResume(): Promise<Record<string, unknown>> {
       const r = await runMeasured([cliJs, ...base(file, path.join(tmp, `mem-${n}`))], { stdout: "capture" });
       if (r.code !== 0) throw new Error(`synthesize (${n}) failed: ${r.stderr}`);
       const s = JSON.parse(r.stdout);
-      console.log(`C. ${n} problems: peak RSS ${r3(r.peakRssMb)} MB, ${s.written.solutions + s.written.verifications + s.written.labels} records in ${r3(r.wallS)} s`);
-      rss.push({ problems: n, peakRssMb: r3(r.peakRssMb), wallS: r3(r.wallS), records: s.written.solutions + s.written.verifications + s.written.labels, method: r.method });
+      console.log(
+        `C. ${n} problems: peak RSS ${r3(r.peakRssMb)} MB, ${s.written.solutions + s.written.verifications + s.written.labels} records in ${r3(r.wallS)} s`,
+      );
+      rss.push({
+        problems: n,
+        peakRssMb: r3(r.peakRssMb),
+        wallS: r3(r.wallS),
+        records: s.written.solutions + s.written.verifications + s.written.labels,
+        method: r.method,
+      });
     }
     const rssRatio = (rss[1].peakRssMb as number) / (rss[0].peakRssMb as number);
 
@@ -297,7 +354,10 @@ async function memoryAndResume(): Promise<Record<string, unknown>> {
     const big = path.join(tmp, `mem-${sizes[1]}`);
     const more = path.join(tmp, "more.jsonl");
     writeProblems(more, sizes[1] + 50);
-    const records = ["solutions.jsonl", "verifications.jsonl", "labels.jsonl"].reduce((a, f) => a + fs.readFileSync(path.join(big, f), "utf8").split("\n").filter(Boolean).length, 0);
+    const records = ["solutions.jsonl", "verifications.jsonl", "labels.jsonl"].reduce(
+      (a, f) => a + fs.readFileSync(path.join(big, f), "utf8").split("\n").filter(Boolean).length,
+      0,
+    );
     // The problems file is named in the settings by its base name: the resumed run reads a copy with 50 more problems.
     const moreSame = path.join(tmp, "resume");
     fs.mkdirSync(moreSame, { recursive: true });

@@ -104,15 +104,35 @@ for (const [format, list] of Object.entries(groups)) {
   row.nowParsed = count(list, (c) => parse(now, c).ok);
   row.recovered = count(list, (c) => parse(now, c).recovered === true);
   if (format !== "processbench") {
-    if (before) row.beforeFinal = count(list, (c) => { const r = parse(before, c); return r.ok && r.finalVerdict !== null; });
-    row.nowFinalStepLens = count(list, (c) => { const r = parse(now, c); return r.ok && r.finalVerdict !== null; });
-    row.nowFinalSpark = count(list, (c) => { const r = parse(now, c, { finalVerdictRule: "spark" }); return r.ok && r.finalVerdict !== null; });
+    if (before)
+      row.beforeFinal = count(list, (c) => {
+        const r = parse(before, c);
+        return r.ok && r.finalVerdict !== null;
+      });
+    row.nowFinalStepLens = count(list, (c) => {
+      const r = parse(now, c);
+      return r.ok && r.finalVerdict !== null;
+    });
+    row.nowFinalSpark = count(list, (c) => {
+      const r = parse(now, c, { finalVerdictRule: "spark" });
+      return r.ok && r.finalVerdict !== null;
+    });
     row.sparkScriptParsed = count(list, (c) => sparkSteps(text(c)).size > 0 || sparkOutcome(text(c)) !== null);
     row.sparkScriptFinal = count(list, (c) => sparkOutcome(text(c)) !== null);
   } else {
-    if (before) row.beforeIndex = count(list, (c) => { const r = parse(before, c); return r.ok && r.firstError !== null; });
-    row.nowIndexLenient = count(list, (c) => { const r = parse(now, c); return r.ok && r.firstError !== null; });
-    row.nowIndexOfficial = count(list, (c) => { const r = parse(now, c, { criticIndex: "official" }); return r.ok && r.firstError !== null; });
+    if (before)
+      row.beforeIndex = count(list, (c) => {
+        const r = parse(before, c);
+        return r.ok && r.firstError !== null;
+      });
+    row.nowIndexLenient = count(list, (c) => {
+      const r = parse(now, c);
+      return r.ok && r.firstError !== null;
+    });
+    row.nowIndexOfficial = count(list, (c) => {
+      const r = parse(now, c, { criticIndex: "official" });
+      return r.ok && r.firstError !== null;
+    });
     row.officialScriptIndex = count(list, (c) => officialIndex(text(c)) !== null);
   }
   rows.push(row);

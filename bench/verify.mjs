@@ -68,7 +68,13 @@ async function parallel(mode, seed) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const r = await lib.verifyTrace(engine, trace, { ...mode, samples: K, seed });
-  return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), tokens: r.samples.reduce((a, x) => a + x.tokens, 0), texts: r.samples.map((x) => x.text), valid: r.aggregate.valid };
+  return {
+    s: (performance.now() - t0) / 1000,
+    cpu: cpuS(process.cpuUsage(c0)),
+    tokens: r.samples.reduce((a, x) => a + x.tokens, 0),
+    texts: r.samples.map((x) => x.text),
+    valid: r.aggregate.valid,
+  };
 }
 async function sequential(mode, seed) {
   const t0 = performance.now();
@@ -122,7 +128,10 @@ try {
       throughputRatio: +median(perRound).toFixed(2),
       throughputRatioPerRound: perRound.map((x) => +x.toFixed(2)),
       cpuPerTokenRatio: +cpuRatio.toFixed(2),
-      cpuMsPerToken: { parallel: +median(par.map((x) => (1000 * x.cpu) / x.tokens)).toFixed(3), sequential: +median(seq.map((x) => (1000 * x.cpu) / x.tokens)).toFixed(3) },
+      cpuMsPerToken: {
+        parallel: +median(par.map((x) => (1000 * x.cpu) / x.tokens)).toFixed(3),
+        sequential: +median(seq.map((x) => (1000 * x.cpu) / x.tokens)).toFixed(3),
+      },
       wallRatio: +(sS / pS).toFixed(2),
       sameTextsBothWays: sameTexts,
     };

@@ -80,7 +80,8 @@ export function heatIconFileName(bucket: number, theme: HeatThemeKind): string {
 export function allHeatIcons(): { theme: HeatThemeKind; bucket: number; fileName: string; svg: string }[] {
   const out: { theme: HeatThemeKind; bucket: number; fileName: string; svg: string }[] = [];
   for (const theme of HEAT_THEME_KINDS)
-    for (let bucket = 0; bucket < HEAT_BUCKETS; bucket++) out.push({ theme, bucket, fileName: heatIconFileName(bucket, theme), svg: heatIconSvg(bucket, theme) });
+    for (let bucket = 0; bucket < HEAT_BUCKETS; bucket++)
+      out.push({ theme, bucket, fileName: heatIconFileName(bucket, theme), svg: heatIconSvg(bucket, theme) });
   return out;
 }
 
@@ -88,7 +89,11 @@ export function allHeatIcons(): { theme: HeatThemeKind; bucket: number; fileName
  * Theme colour contributions (`contributes.colors` in package.json) for the end-of-line score text
  * and the overview ruler, so themes can override them: ids `steplens.heat0` … `steplens.heat4`.
  */
-export function heatColorContributions(): { id: string; description: string; defaults: { light: string; dark: string; highContrast: string; highContrastLight: string } }[] {
+export function heatColorContributions(): {
+  id: string;
+  description: string;
+  defaults: { light: string; dark: string; highContrast: string; highContrastLight: string };
+}[] {
   return HEAT_BUCKET_NAMES.map((name, bucket) => ({
     id: `steplens.heat${bucket}`,
     description: `StepLens heat scale, bucket ${bucket} of ${HEAT_BUCKETS - 1}: steps whose score is ${name}.`,

@@ -39,7 +39,11 @@ export function inputDiagnostics(trace: Trace, options: InputDiagnosticsOptions)
       message: "No steps: StepLens found no step to score in this trace (steps are 'Step N:' markers, numbered lines or paragraphs).",
     });
   } else if (options.contextSize !== null) {
-    const t = findTooLong(trace.problem, trace.steps.map((s) => s.text), options.contextSize);
+    const t = findTooLong(
+      trace.problem,
+      trace.steps.map((s) => s.text),
+      options.contextSize,
+    );
     if (t) {
       const range = t.step !== null ? trace.steps[t.step].range : null;
       const e = tooLongError(t, options.contextSize);
@@ -51,7 +55,8 @@ export function inputDiagnostics(trace: Trace, options: InputDiagnosticsOptions)
       line: options.invalidUtf8Line - 1,
       severity: "warning",
       code: "invalid-utf8",
-      message: "Invalid UTF-8 in the file (the first bad byte is on this line): the editor shows such bytes as U+FFFD, and StepLens scores what it shows. Save the file as UTF-8 (`steplens score --strict` refuses such files).",
+      message:
+        "Invalid UTF-8 in the file (the first bad byte is on this line): the editor shows such bytes as U+FFFD, and StepLens scores what it shows. Save the file as UTF-8 (`steplens score --strict` refuses such files).",
     });
   }
   return out;

@@ -156,7 +156,13 @@ export interface TraceAnnotations {
   progressConfidence: number | null;
   /** The progress comes from a generated random-weight prover. */
   progressDemo: boolean;
-  timing: { scoreSeconds: number | null; evaluatedTokens: number | null; traceTokens: number | null; verifySeconds: number | null; progressSeconds: number | null };
+  timing: {
+    scoreSeconds: number | null;
+    evaluatedTokens: number | null;
+    traceTokens: number | null;
+    verifySeconds: number | null;
+    progressSeconds: number | null;
+  };
 }
 
 /**
@@ -349,6 +355,9 @@ export function stepAtOffset(annotations: TraceAnnotations, offset: number): Ste
 export function stepAtPosition(annotations: TraceAnnotations, line: number, character: number): StepAnnotation | undefined {
   const before = (l1: number, c1: number, l2: number, c2: number) => l1 < l2 || (l1 === l2 && c1 <= c2);
   return annotations.steps.find(
-    (a) => a.range !== null && before(a.range.start.line, a.range.start.character, line, character) && before(line, character, a.range.end.line, a.range.end.character),
+    (a) =>
+      a.range !== null &&
+      before(a.range.start.line, a.range.start.character, line, character) &&
+      before(line, character, a.range.end.line, a.range.end.character),
   );
 }

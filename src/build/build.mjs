@@ -19,7 +19,9 @@ const withTests = args.has("--tests");
 const problemMatcher = {
   name: "problem-matcher",
   setup(build) {
-    build.onStart(() => { if (watch) console.log("[watch] build started"); });
+    build.onStart(() => {
+      if (watch) console.log("[watch] build started");
+    });
     build.onEnd((result) => {
       for (const { text, location } of result.errors) {
         console.error(`✘ [ERROR] ${text}`);
@@ -44,27 +46,86 @@ const common = {
 const nodeExternals = ["vscode", "node-llama-cpp", "@node-llama-cpp/*"];
 
 const builds = [
-  { ...common, entryPoints: ["src/extension/main.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals },
-  { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: nodeExternals, banner: { js: "#!/usr/bin/env node" }, define: { ...common.define, STEPLENS_CLI_ENTRY: "true" } },
+  {
+    ...common,
+    entryPoints: ["src/extension/main.ts"],
+    outfile: "dist/extension.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: nodeExternals,
+  },
+  {
+    ...common,
+    entryPoints: ["src/cli/main.ts"],
+    outfile: "dist/cli.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: nodeExternals,
+    banner: { js: "#!/usr/bin/env node" },
+    define: { ...common.define, STEPLENS_CLI_ENTRY: "true" },
+  },
   { ...common, entryPoints: ["webview/main.ts"], outfile: "dist/webview.js", platform: "browser", format: "iife", target: "es2022" },
   // The dataset dashboard webview, and KaTeX's CSS with its fonts (served from dist/ by asWebviewUri: no network).
   { ...common, entryPoints: ["webview/dashboard.ts"], outfile: "dist/dashboard.js", platform: "browser", format: "iife", target: "es2022" },
-  { ...common, entryPoints: ["webview/katex.css"], outfile: "dist/katex.css", sourcemap: false, minify: true, loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" }, assetNames: "katex-fonts/[name]-[hash]" },
+  {
+    ...common,
+    entryPoints: ["webview/katex.css"],
+    outfile: "dist/katex.css",
+    sourcemap: false,
+    minify: true,
+    loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" },
+    assetNames: "katex-fonts/[name]-[hash]",
+  },
 ];
 
 function listTests(dir) {
   const abs = path.join(root, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true }).filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts")).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(abs, { recursive: true })
+    .filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"))
+    .map((f) => path.join(dir, f));
 }
 if (withTests) {
   const unit = listTests("test/unit");
-  if (unit.length) builds.push({ ...common, entryPoints: unit, outdir: "out/test/unit", outbase: "test/unit", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
+  if (unit.length)
+    builds.push({
+      ...common,
+      entryPoints: unit,
+      outdir: "out/test/unit",
+      outbase: "test/unit",
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      external: [...nodeExternals, "mocha"],
+    });
   const vs = listTests("test/vscode");
-  if (vs.length) builds.push({ ...common, entryPoints: vs, outdir: "out/test/vscode", outbase: "test/vscode", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
+  if (vs.length)
+    builds.push({
+      ...common,
+      entryPoints: vs,
+      outdir: "out/test/vscode",
+      outbase: "test/vscode",
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      external: [...nodeExternals, "mocha"],
+    });
   // The untrusted-workspace pass (run-vscode-tests.mjs --untrusted).
   const untrusted = listTests("test/vscode-untrusted");
-  if (untrusted.length) builds.push({ ...common, entryPoints: untrusted, outdir: "out/test/vscode-untrusted", outbase: "test/vscode-untrusted", platform: "node", format: "cjs", target: "node20", external: [...nodeExternals, "mocha"] });
+  if (untrusted.length)
+    builds.push({
+      ...common,
+      entryPoints: untrusted,
+      outdir: "out/test/vscode-untrusted",
+      outbase: "test/vscode-untrusted",
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      external: [...nodeExternals, "mocha"],
+    });
 }
 
 const existing = builds.filter((b) => (b.entryPoints ?? []).every((e) => fs.existsSync(path.join(root, e))));

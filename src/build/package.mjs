@@ -30,9 +30,16 @@ const { values: opts } = parseArgs({
   },
 });
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-const variants = new Set(opts.variants.split(",").map((v) => v.trim()).filter(Boolean).map((v) => v.replace(/^@node-llama-cpp\//, "")));
+const variants = new Set(
+  opts.variants
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => v.replace(/^@node-llama-cpp\//, "")),
+);
 for (const v of variants) {
-  if (v !== TARGET && !v.startsWith(`${TARGET}-`)) fail(`variant ${v} does not run on ${TARGET}; pick from ${TARGET}, ${TARGET}-vulkan, ${TARGET}-cuda, ${TARGET}-cuda-ext`);
+  if (v !== TARGET && !v.startsWith(`${TARGET}-`))
+    fail(`variant ${v} does not run on ${TARGET}; pick from ${TARGET}, ${TARGET}-vulkan, ${TARGET}-cuda, ${TARGET}-cuda-ext`);
 }
 /** Paths (relative to the repo) never copied into the stage: large files .vscodeignore drops anyway. */
 const NEVER_COPY = [/node-llama-cpp\/llama\/gitRelease\.bundle$/, /node-llama-cpp\/llama\/llama\.cpp(\/|$)/, /\/\.cache(\/|$)/];
@@ -49,7 +56,9 @@ if (!fs.existsSync(path.join(root, pkg.main))) fail(`${pkg.main} is missing: run
 
 // 2. stage the extension: everything vsce could take from the repository, minus heavy local folders
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-package-"));
-const removeStage = () => { if (!opts["keep-stage"]) fs.rmSync(stage, { recursive: true, force: true }); };
+const removeStage = () => {
+  if (!opts["keep-stage"]) fs.rmSync(stage, { recursive: true, force: true });
+};
 process.on("exit", removeStage); // fail() exits without unwinding the finally below
 try {
   const skipTop = new Set(["node_modules", ".git", ".test-env", "out", ".vscode-test", "test-artifacts"]);
@@ -70,7 +79,8 @@ try {
   const stagedPkg = { ...pkg, dependencies: Object.fromEntries(external.map((d) => [d, pkg.dependencies[d]])) };
   fs.writeFileSync(path.join(stage, "package.json"), JSON.stringify(stagedPkg, null, 2) + "\n");
   const missingVariants = [...variants].filter((v) => !closure.some((c) => c.name === `@node-llama-cpp/${v}`));
-  if (missingVariants.length) fail(`@node-llama-cpp/${missingVariants.join(", @node-llama-cpp/")} is not installed in node_modules (npm ci installs the variants for this platform)`);
+  if (missingVariants.length)
+    fail(`@node-llama-cpp/${missingVariants.join(", @node-llama-cpp/")} is not installed in node_modules (npm ci installs the variants for this platform)`);
   for (const { dir } of closure) {
     const rel = path.relative(root, dir);
     fs.cpSync(dir, path.join(stage, rel), {
@@ -86,8 +96,9 @@ try {
   // 5. vsce package
   fs.rmSync(outFile, { force: true });
   const vsce = path.join(root, "node_modules/@vscode/vsce/vsce");
-  run(process.execPath, [vsce, "package", "--target", TARGET, "--out", outFile, "--no-yarn", "--allow-missing-repository",
-    "--no-rewrite-relative-links"], { cwd: stage });
+  run(process.execPath, [vsce, "package", "--target", TARGET, "--out", outFile, "--no-yarn", "--allow-missing-repository", "--no-rewrite-relative-links"], {
+    cwd: stage,
+  });
   step(`vsce packaged ${path.relative(root, outFile)}`);
 } finally {
   if (opts["keep-stage"]) console.log(`stage kept: ${stage}`);
@@ -97,8 +108,12 @@ try {
 // 5. check what went in, and report size and file count
 const entries = zipEntries(outFile);
 const files = entries.filter((e) => !e.endsWith("/"));
-const must = ["extension/package.json", `extension/${pkg.main.replace(/^\.\//, "")}`, "extension/node_modules/node-llama-cpp/package.json",
-  ...[...variants].map((v) => `extension/node_modules/@node-llama-cpp/${v}/package.json`)];
+const must = [
+  "extension/package.json",
+  `extension/${pkg.main.replace(/^\.\//, "")}`,
+  "extension/node_modules/node-llama-cpp/package.json",
+  ...[...variants].map((v) => `extension/node_modules/@node-llama-cpp/${v}/package.json`),
+];
 const mustNot = [
   [/^extension\/node_modules\/typescript\//, "node_modules/typescript"],
   [/gitRelease\.bundle$/, "node-llama-cpp/llama/gitRelease.bundle"],
@@ -107,25 +122,36 @@ const mustNot = [
 ];
 const problems = must.filter((m) => !files.includes(m)).map((m) => `missing ${m}`);
 for (const [re, what, extra] of mustNot) {
-  const hit = files.find((f) => { const m = re.exec(f); return m && (!extra || extra(m)); });
+  const hit = files.find((f) => {
+    const m = re.exec(f);
+    return m && (!extra || extra(m));
+  });
   if (hit) problems.push(`should not contain ${what} (found ${hit})`);
 }
-const expectedTop = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE[^/]*|dist|media|syntaxes|node_modules|l10n|walkthroughs|package\.nls[^/]*\.json)(\/|$)/i;
+const expectedTop =
+  /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE[^/]*|dist|media|syntaxes|node_modules|l10n|walkthroughs|package\.nls[^/]*\.json)(\/|$)/i;
 const unexpected = [...new Set(files.filter((f) => f.startsWith("extension/") && !expectedTop.test(f)).map((f) => f.split("/").slice(0, 2).join("/")))];
-if (unexpected.length) console.warn(`package: note: unexpected top-level entries in the .vsix (add them to .vscodeignore if they are not needed at run time): ${unexpected.join(", ")}`);
+if (unexpected.length)
+  console.warn(
+    `package: note: unexpected top-level entries in the .vsix (add them to .vscodeignore if they are not needed at run time): ${unexpected.join(", ")}`,
+  );
 const size = fs.statSync(outFile).size;
-console.log(`${path.relative(process.cwd(), outFile) || outFile}: ${(size / 1024 / 1024).toFixed(1)} MB, ${files.length} files (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `${path.relative(process.cwd(), outFile) || outFile}: ${(size / 1024 / 1024).toFixed(1)} MB, ${files.length} files (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
 if (problems.length) fail(`the .vsix is wrong:\n  ${problems.join("\n  ")}`);
 
 // ---------------------------------------------------------------------------------------------
 
 /** The package.json dependencies that the built bundles still require()/import() (not inlined by esbuild). */
 function externalDependencies() {
-  const bundles = fs.readdirSync(path.join(root, "dist")).filter((f) => /\.(c|m)?js$/.test(f))
-    .map((f) => fs.readFileSync(path.join(root, "dist", f), "utf8")).join("\n");
+  const bundles = fs
+    .readdirSync(path.join(root, "dist"))
+    .filter((f) => /\.(c|m)?js$/.test(f))
+    .map((f) => fs.readFileSync(path.join(root, "dist", f), "utf8"))
+    .join("\n");
   const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  return Object.keys(pkg.dependencies ?? {}).filter((dep) =>
-    new RegExp(`(require|import)\\(\\s*["'\`]${escape(dep)}(/[^"'\`]*)?["'\`]\\s*\\)`).test(bundles));
+  return Object.keys(pkg.dependencies ?? {}).filter((dep) => new RegExp(`(require|import)\\(\\s*["'\`]${escape(dep)}(/[^"'\`]*)?["'\`]\\s*\\)`).test(bundles));
 }
 
 function productionClosure(rootDir, roots) {
@@ -166,7 +192,10 @@ function zipEntries(file) {
   const buf = fs.readFileSync(file);
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65_557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) fail(`${file} is not a zip file`);
   const count = buf.readUInt16LE(eocd + 10);
@@ -174,7 +203,9 @@ function zipEntries(file) {
   const names = [];
   for (let i = 0; i < count; i++) {
     if (buf.readUInt32LE(off) !== 0x02014b50) fail(`${file}: bad central directory`);
-    const nameLen = buf.readUInt16LE(off + 28), extraLen = buf.readUInt16LE(off + 30), commentLen = buf.readUInt16LE(off + 32);
+    const nameLen = buf.readUInt16LE(off + 28),
+      extraLen = buf.readUInt16LE(off + 30),
+      commentLen = buf.readUInt16LE(off + 32);
     names.push(buf.toString("utf8", off + 46, off + 46 + nameLen));
     off += 46 + nameLen + extraLen + commentLen;
   }

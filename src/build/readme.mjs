@@ -6,7 +6,14 @@ import fs from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const out = await esbuild.build({ entryPoints: [path.join(root, "src/docs/settingsTable.ts")], bundle: true, format: "esm", platform: "node", write: false, logLevel: "error" });
+const out = await esbuild.build({
+  entryPoints: [path.join(root, "src/docs/settingsTable.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  write: false,
+  logLevel: "error",
+});
 const { withSettingsTable } = await import(`data:text/javascript,${encodeURIComponent(out.outputFiles[0].text)}`);
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
 const file = path.join(root, "README.md");

@@ -10,9 +10,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  REPO_ROOT, createRunDir, ensureTestEnv, listExtensions, startCodeServer, stopProcessGroup, workbenchUrl,
-} from "../../test/runner/code-server.mjs";
+import { REPO_ROOT, createRunDir, ensureTestEnv, listExtensions, startCodeServer, stopProcessGroup, workbenchUrl } from "../../test/runner/code-server.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -69,7 +67,8 @@ registerLinkedExtension(run.extensions, extensionId, pkg.version, link);
 const installed = listExtensions(run);
 const useDevelopmentPath = !installed.some((e) => e.startsWith(`${extensionId}@`));
 const server = await startCodeServer(run, {
-  folder, port: opts.port ? Number(opts.port) : undefined,
+  folder,
+  port: opts.port ? Number(opts.port) : undefined,
   smokeTestDriver: useDevelopmentPath, // only needed for the ?payload= fallback below
 });
 const url = useDevelopmentPath
@@ -100,7 +99,11 @@ server.child.on("exit", (codeNum, signal) => {
 function registerLinkedExtension(extensionsDir, id, version, location) {
   const file = path.join(extensionsDir, "extensions.json");
   let list = [];
-  try { list = JSON.parse(fs.readFileSync(file, "utf8")); } catch { /* first run */ }
+  try {
+    list = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    /* first run */
+  }
   list = list.filter((e) => e?.identifier?.id?.toLowerCase() !== id.toLowerCase());
   list.push({
     identifier: { id },
@@ -115,7 +118,12 @@ function registerLinkedExtension(extensionsDir, id, version, location) {
 function findOnPath(cmd) {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     const p = path.join(dir, cmd);
-    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
   }
   return null;
 }

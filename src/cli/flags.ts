@@ -119,7 +119,8 @@ Local engine:
   --sequences <n>          parallel sequences, ${L["local.sequences"]!.min}–${L["local.sequences"]!.max} (default ${DEFAULT_CONFIG.local.sequences}, at least the samples asked for)`;
 
 /** The message when a command that runs a model got none. */
-export const NO_MODEL_MESSAGE = "no model: give --model <path|hf:URI|preset>, --model demo (a generated random-weight model: everything runs, scores are meaningless), or --endpoint <URL> --api-model <name>.";
+export const NO_MODEL_MESSAGE =
+  "no model: give --model <path|hf:URI|preset>, --model demo (a generated random-weight model: everything runs, scores are meaningless), or --endpoint <URL> --api-model <name>.";
 
 /** Resolves `--model demo` to the generated demo model's file in the model cache (written when missing). */
 export function resolveModelFlag(spec: string, env: NodeJS.ProcessEnv): string {
@@ -182,8 +183,10 @@ export function demoLabel(model: string | null | undefined): string | undefined 
 
 /** Removes terminal control characters from untrusted model text (keeps newlines and tabs). */
 export function safeText(s: string): string {
-   
-  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b[\]PX^_][^\x07\x1b]*(\x07|\x1b\\)?/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+  return s
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
+    .replace(/\x1b[\]PX^_][^\x07\x1b]*(\x07|\x1b\\)?/g, "")
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
 }
 
 export interface ProgressPrinter {
@@ -211,7 +214,8 @@ export function progressText(label: string, p: Progress, elapsedSeconds: number,
   const pct = p.total ? ` ${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%` : "";
   let counts: string;
   if (unit === "bytes") counts = `${pct} (${amount(p.done, unit)}${p.total ? ` of ${amount(p.total, unit)}` : ""})`;
-  else if (!Number.isInteger(p.done)) counts = pct; // a fraction (model loading): the percentage only
+  else if (!Number.isInteger(p.done))
+    counts = pct; // a fraction (model loading): the percentage only
   else counts = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : "";
   const rate = elapsedSeconds > 0 ? (p.done - firstDone) / elapsedSeconds : 0;
   let tail = "";

@@ -47,9 +47,13 @@ export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig
   if (template) config.verify.promptTemplate = template;
   const off = textFlag(values, "no-gate");
   if (off) {
-    const codes = off.split(",").map((c) => c.trim()).filter(Boolean);
+    const codes = off
+      .split(",")
+      .map((c) => c.trim())
+      .filter(Boolean);
     for (const c of codes) {
-      if (c !== "all" && !(GATE_CODES as readonly string[]).includes(c)) throw new UsageError(`--no-gate: unknown rule '${c}' (rules: ${GATE_CODES.join(", ")}, or all).`);
+      if (c !== "all" && !(GATE_CODES as readonly string[]).includes(c))
+        throw new UsageError(`--no-gate: unknown rule '${c}' (rules: ${GATE_CODES.join(", ")}, or all).`);
     }
     const has = (c: GateCode) => codes.includes("all") || codes.includes(c);
     if (has("boxed-count")) r.gateBoxedCount = false;

@@ -176,7 +176,8 @@ export async function scanJsonl(file: string, options: RecoverOptions = {}): Pro
     fd = fs.openSync(file, fs.constants.O_RDONLY | ((fs.constants as Record<string, number>).O_NOFOLLOW ?? 0));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { ids, records, tornBytes: 0, duplicates };
-    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw new StepLensError("refusing to read through a symbolic link", { file, code: "unsafe-path", hint: "Replace the link with the file itself." });
+    if ((e as NodeJS.ErrnoException).code === "ELOOP")
+      throw new StepLensError("refusing to read through a symbolic link", { file, code: "unsafe-path", hint: "Replace the link with the file itself." });
     throw e;
   }
   const idOf = options.idOf ?? ((r) => (typeof r.id === "string" ? r.id : undefined));

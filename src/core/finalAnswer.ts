@@ -161,7 +161,7 @@ function answerValueSpan(line: string, s: number, e: number): [number, number] {
     if (hope) e -= hope[0].length;
     trim();
   }
-  for (let changed = true; changed && e > s; ) {
+  for (let changed = true; changed && e > s;) {
     changed = false;
     const v = line.slice(s, e);
     if (v.length > 1 && v.endsWith(".")) {
@@ -232,6 +232,7 @@ export function findFinalAnswer(text: string, options: FindFinalAnswerOptions = 
     return { text: normalise(boxed.content), kind: "boxed", startOffset: boxed.start, endOffset: boxed.end, range: rangeOf(boxed.start, boxed.end) };
   }
   const line = findLastAnswerLine(text, start, end);
-  if (line) return { text: line.text, kind: "answer-line", startOffset: line.startOffset, endOffset: line.endOffset, range: rangeOf(line.startOffset, line.endOffset) };
+  if (line)
+    return { text: line.text, kind: "answer-line", startOffset: line.startOffset, endOffset: line.endOffset, range: rangeOf(line.startOffset, line.endOffset) };
   return null;
 }

@@ -93,9 +93,10 @@ function refused(dir: string, file: string, holder: LockOwner | null): StepLensE
   return new StepLensError(`${dir} is in use by another StepLens process (${who})`, {
     file,
     code: "locked",
-    hint: holder && holder.host !== os.hostname()
-      ? `Wait for it to finish or stop it. The lock belongs to another host, so it is never taken over automatically: if that process is gone, delete ${file}.`
-      : `Wait for it to finish or stop it (kill ${holder?.pid ?? "<pid>"}); if you are sure no process uses the folder, delete ${file}.`,
+    hint:
+      holder && holder.host !== os.hostname()
+        ? `Wait for it to finish or stop it. The lock belongs to another host, so it is never taken over automatically: if that process is gone, delete ${file}.`
+        : `Wait for it to finish or stop it (kill ${holder?.pid ?? "<pid>"}); if you are sure no process uses the folder, delete ${file}.`,
   });
 }
 

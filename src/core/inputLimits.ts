@@ -57,7 +57,12 @@ export function tooLongError(t: TooLong, contextSize: number, where: { file?: st
 }
 
 /** Throws the `tooLongError` of the first part that cannot fit. */
-export function checkFitsContext(problem: string, steps: readonly string[], contextSize: number, where: { file?: string; lineOf?: (step: number) => number | undefined } = {}): void {
+export function checkFitsContext(
+  problem: string,
+  steps: readonly string[],
+  contextSize: number,
+  where: { file?: string; lineOf?: (step: number) => number | undefined } = {},
+): void {
   const t = findTooLong(problem, steps, contextSize);
   if (t) throw tooLongError(t, contextSize, { file: where.file, line: t.step !== null ? where.lineOf?.(t.step) : undefined });
 }

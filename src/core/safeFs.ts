@@ -94,7 +94,11 @@ function checkComponents(target: string, root: string, includeTarget: boolean): 
     const st = lstatOrNull(cur);
     if (!st) return; // the rest does not exist yet: it is created by ensureDir
     if (st.isSymbolicLink())
-      throw unsafe(cur, "refusing to write through a symbolic link", `StepLens never follows links when writing. Replace the link with a real folder (rm '${cur}' && mkdir '${cur}') if this is your own.`);
+      throw unsafe(
+        cur,
+        "refusing to write through a symbolic link",
+        `StepLens never follows links when writing. Replace the link with a real folder (rm '${cur}' && mkdir '${cur}') if this is your own.`,
+      );
     if (!st.isDirectory()) throw unsafe(cur, `expected a folder, found ${kindOf(st)}`, "Move it out of the way, or choose another folder.");
   }
 }
@@ -108,7 +112,12 @@ function checkRealPath(p: string, root: string): void {
     if (cur === absRoot || !isInside(cur, absRoot)) return; // nothing below the root exists yet
     try {
       const real = fs.realpathSync(cur);
-      if (!isInside(real, rr)) throw unsafe(path.resolve(p), `resolves to ${real}, outside ${rr}`, "StepLens writes only inside the folder it was given; remove the link that leads out of it.");
+      if (!isInside(real, rr))
+        throw unsafe(
+          path.resolve(p),
+          `resolves to ${real}, outside ${rr}`,
+          "StepLens writes only inside the folder it was given; remove the link that leads out of it.",
+        );
       return;
     } catch (e) {
       if (e instanceof StepLensError) throw e;
@@ -165,7 +174,11 @@ function verifyOpened(fd: number, file: string, root: string): void {
   const byPath = lstatOrNull(file);
   if (!st.isFile() || !byPath || !byPath.isFile() || byPath.ino !== st.ino || byPath.dev !== st.dev) {
     fs.closeSync(fd);
-    throw unsafe(file, "the file changed while it was opened (replaced by a link or another file)", "Something else is modifying this folder; check it and try again.");
+    throw unsafe(
+      file,
+      "the file changed while it was opened (replaced by a link or another file)",
+      "Something else is modifying this folder; check it and try again.",
+    );
   }
   try {
     checkRealPath(file, root);
@@ -304,7 +317,11 @@ export function readFileSafe(file: string, root: string, options: { maxBytes?: n
   const st = lstatOrNull(abs);
   if (!st) return null;
   if (!st.isFile())
-    throw unsafe(abs, `refusing to read: it is ${kindOf(st)}`, st.isSymbolicLink() ? "StepLens does not follow symbolic links for its own files. Delete the link." : "Move it out of the way.");
+    throw unsafe(
+      abs,
+      `refusing to read: it is ${kindOf(st)}`,
+      st.isSymbolicLink() ? "StepLens does not follow symbolic links for its own files. Delete the link." : "Move it out of the way.",
+    );
   let fd: number;
   try {
     fd = fs.openSync(abs, fs.constants.O_RDONLY | O_NOFOLLOW);

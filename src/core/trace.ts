@@ -33,9 +33,7 @@ export interface Step {
  * - `per-step`: one verdict per step (true correct, false incorrect, null neutral/unknown); `firstError`
  *   is derived (the first false, else -1).
  */
-export type TraceLabels =
-  | { kind: "first-error"; firstError: number }
-  | { kind: "per-step"; steps: (boolean | null)[]; firstError: number };
+export type TraceLabels = { kind: "first-error"; firstError: number } | { kind: "per-step"; steps: (boolean | null)[]; firstError: number };
 
 export type TraceFormat = "text" | "processbench" | "prm800k" | "math-shepherd" | "jsonl";
 export const TRACE_FORMATS: readonly TraceFormat[] = ["text", "processbench", "prm800k", "math-shepherd", "jsonl"];

@@ -305,7 +305,11 @@ export class DatasetIndex {
     this.check(record);
     const stat = await fs.promises.stat(this.file);
     if (stat.size !== this.fileStamp.size || stat.mtimeMs !== this.fileStamp.mtimeMs)
-      throw new StepLensError("the dataset changed since it was indexed.", { file: this.file, hint: "Refresh the dataset view to index it again.", code: "stale-index" });
+      throw new StepLensError("the dataset changed since it was indexed.", {
+        file: this.file,
+        hint: "Refresh the dataset view to index it again.",
+        code: "stale-index",
+      });
     const handle = await fs.promises.open(this.file, "r");
     try {
       const buffer = Buffer.alloc(this.lengths[record]);
@@ -420,7 +424,17 @@ export class DatasetIndex {
 
   /** Approximate bytes held by the index (typed arrays, id blocks, and the id table once built). */
   memoryBytes(): number {
-    const arrays = [this.offsets, this.lengths, this.lines, this.stepCounts, this.groundTruth, this.idEnds, this.predictions, this.scores, ...(this.idTable ? [this.idTable] : [])];
+    const arrays = [
+      this.offsets,
+      this.lengths,
+      this.lines,
+      this.stepCounts,
+      this.groundTruth,
+      this.idEnds,
+      this.predictions,
+      this.scores,
+      ...(this.idTable ? [this.idTable] : []),
+    ];
     return arrays.reduce((s, a) => s + a.byteLength, 0) + this.idBlocks.reduce((s, b) => s + b.length * 2, 0);
   }
 
@@ -529,4 +543,3 @@ async function scanRecords(file: string, container: DatasetContainer, onRecord: 
     stream.destroy();
   }
 }
-

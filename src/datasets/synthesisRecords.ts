@@ -61,7 +61,11 @@ export async function loadSynthesisOverlay(dir: string, signal?: AbortSignal): P
     if (parse?.ok === true && Array.isArray(parse.steps))
       for (const s of parse.steps) if (isObject(s) && Number.isInteger(s.index)) marks[s.index as number] = verdictMark(s.verdict);
     const final: "yes" | "no" | null = parse?.finalVerdict === "yes" ? "yes" : parse?.finalVerdict === "no" ? "no" : null;
-    const v = { id: typeof value.id === "string" ? value.id : `${id}#v?`, marks: parse?.ok === true ? Array.from(marks, (m) => m ?? "?") : ["x" as const], final };
+    const v = {
+      id: typeof value.id === "string" ? value.id : `${id}#v?`,
+      marks: parse?.ok === true ? Array.from(marks, (m) => m ?? "?") : ["x" as const],
+      final,
+    };
     info(id).verifications.push(v);
   }
   for (const i of bySolution.values()) i.verifications.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -90,7 +94,14 @@ export function synthesisRecordReader(overlay: SynthesisOverlay): RecordReader {
       finalAnswerRange: null,
       labels: labels ? { kind: "per-step", steps: labels, firstError: firstErrorOf(labels) } : null,
       source: { file: ctx.file, record: ctx.record, line: ctx.line, id },
-      meta: { synthesis: { status: info?.status ?? "unlabelled", rule: info?.rule ?? "", outcome: info?.outcome ?? null, verifications: info?.verifications.length ?? 0 } },
+      meta: {
+        synthesis: {
+          status: info?.status ?? "unlabelled",
+          rule: info?.rule ?? "",
+          outcome: info?.outcome ?? null,
+          verifications: info?.verifications.length ?? 0,
+        },
+      },
     };
   };
 }

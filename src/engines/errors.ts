@@ -52,7 +52,7 @@ export function modelTooLarge(file: string, bytes: number, available: number, wh
 export function noBinary(platform: string, arch: string, gpu: string, cause?: unknown): StepLensError {
   const why = cause instanceof Error && cause.message && cause.message !== cause.name ? ` (${cause.message})` : "";
   return err("no-binary", `no prebuilt llama.cpp binary of node-llama-cpp works on ${platform}-${arch} (gpu: ${gpu})${why}.`, {
-    hint: "Reinstall StepLens for this platform (the VSIX is per platform), or build one with `npx --no node-llama-cpp source download`; set steplens.local.gpu to \"off\" if a GPU variant is what fails.",
+    hint: 'Reinstall StepLens for this platform (the VSIX is per platform), or build one with `npx --no node-llama-cpp source download`; set steplens.local.gpu to "off" if a GPU variant is what fails.',
   });
 }
 

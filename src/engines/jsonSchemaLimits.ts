@@ -59,8 +59,10 @@ export function checkJsonSchema(schema: unknown, limits: JsonSchemaLimits = CLIE
       const n = o[key];
       if (typeof n === "number" && n > limits.maxItems) throw bad(`'${key}' is ${n}, over the limit of ${limits.maxItems}`, path);
     }
-    if (typeof o.minLength === "number" && o.minLength > limits.maxMinLength) throw bad(`'minLength' is ${o.minLength}, over the limit of ${limits.maxMinLength}`, path);
-    if (typeof o.maxLength === "number" && o.maxLength > limits.maxLength) throw bad(`'maxLength' is ${o.maxLength}, over the limit of ${limits.maxLength}`, path);
+    if (typeof o.minLength === "number" && o.minLength > limits.maxMinLength)
+      throw bad(`'minLength' is ${o.minLength}, over the limit of ${limits.maxMinLength}`, path);
+    if (typeof o.maxLength === "number" && o.maxLength > limits.maxLength)
+      throw bad(`'maxLength' is ${o.maxLength}, over the limit of ${limits.maxLength}`, path);
     for (const [k, v] of Object.entries(o)) if (typeof v === "object" && v !== null) stack.push({ value: v, depth: depth + 1, path: `${path}/${k}` });
   }
   const chars = (serialized ?? JSON.stringify(schema)).length;

@@ -45,7 +45,8 @@ export function officialCriticVote(answers: readonly (string | null | undefined)
   for (const a of answers) if (a !== null && a !== undefined) counts.set(a, (counts.get(a) ?? 0) + 1);
   let winner: string | null = null;
   let best = 0;
-  for (const [a, c] of counts) // Map keeps first-seen order; only a strictly larger count displaces the leader
+  for (const [a, c] of counts)
+    // Map keeps first-seen order; only a strictly larger count displaces the leader
     if (c > best) {
       winner = a;
       best = c;

@@ -18,7 +18,10 @@ export interface LineProblem {
 export type JsonlLine = { line: number; value: unknown } | { line: number; error: string };
 
 /** Each line of a JSONL file, parsed (blank lines skipped). A torn last line (no newline, not JSON) is reported through `onTorn`. */
-export async function* readJsonlLines(file: string, opts: { signal?: AbortSignal; onTorn?: (line: number, text: string) => void } = {}): AsyncGenerator<JsonlLine> {
+export async function* readJsonlLines(
+  file: string,
+  opts: { signal?: AbortSignal; onTorn?: (line: number, text: string) => void } = {},
+): AsyncGenerator<JsonlLine> {
   let endsWithNewline = true;
   try {
     const size = fs.statSync(file).size;

@@ -28,7 +28,10 @@ export interface BadRecord {
 
 export function parseSubsets(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return names.length ? [...new Set(names)] : undefined;
 }
 
@@ -38,12 +41,18 @@ export function processBenchFiles(dataPath: string, subsets?: readonly string[])
   try {
     stat = fs.statSync(dataPath);
   } catch {
-    throw new StepLensError("no such file or folder", { file: dataPath, hint: "Give --data the ProcessBench folder (gsm8k.json, math.json, …) or one of its files." });
+    throw new StepLensError("no such file or folder", {
+      file: dataPath,
+      hint: "Give --data the ProcessBench folder (gsm8k.json, math.json, …) or one of its files.",
+    });
   }
   if (stat.isFile()) {
     const subset = path.basename(dataPath).replace(/\.(jsonl|json|ndjson)$/i, "");
     if (subsets && !subsets.includes(subset))
-      throw new StepLensError(`the file is subset "${subset}", not ${subsets.join(", ")}`, { file: dataPath, hint: "Leave out --subset, or give --data the folder." });
+      throw new StepLensError(`the file is subset "${subset}", not ${subsets.join(", ")}`, {
+        file: dataPath,
+        hint: "Leave out --subset, or give --data the folder.",
+      });
     return [{ subset, file: dataPath }];
   }
   const wanted = subsets ?? PROCESSBENCH_SUBSETS;

@@ -57,11 +57,19 @@ function checkSubsetFile(file: string, url: string): void {
   try {
     data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new StepLensError(`the downloaded file is not JSON (${(e as Error).message})`, { file: url, hint: "Run again (the file is fetched anew); check HF_ENDPOINT if you use a mirror.", code: "dataset-corrupt" });
+    throw new StepLensError(`the downloaded file is not JSON (${(e as Error).message})`, {
+      file: url,
+      hint: "Run again (the file is fetched anew); check HF_ENDPOINT if you use a mirror.",
+      code: "dataset-corrupt",
+    });
   }
   const first = Array.isArray(data) ? (data[0] as Record<string, unknown> | undefined) : undefined;
   if (!first || typeof first.problem !== "string" || !Array.isArray(first.steps) || typeof first.label !== "number")
-    throw new StepLensError("the downloaded file is not a ProcessBench subset (a JSON list of {id, problem, steps, label})", { file: url, hint: "Check HF_ENDPOINT if you use a mirror.", code: "dataset-corrupt" });
+    throw new StepLensError("the downloaded file is not a ProcessBench subset (a JSON list of {id, problem, steps, label})", {
+      file: url,
+      hint: "Check HF_ENDPOINT if you use a mirror.",
+      code: "dataset-corrupt",
+    });
 }
 
 async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
@@ -83,7 +91,13 @@ function causeOf(e: unknown): string {
 }
 
 /** Fetches one subset into `dir` (resuming a `.part` file); returns the final path. */
-async function downloadSubset(subset: string, dir: string, env: NodeJS.ProcessEnv, opts: ProcessBenchDownloadOptions, report: (bytes: number, total?: number) => void): Promise<string> {
+async function downloadSubset(
+  subset: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  opts: ProcessBenchDownloadOptions,
+  report: (bytes: number, total?: number) => void,
+): Promise<string> {
   const file = path.join(dir, `${subset}.json`);
   const part = `${file}.part`;
   const url = processBenchUrl(subset, env);
@@ -105,7 +119,10 @@ async function downloadSubset(subset: string, dir: string, env: NodeJS.ProcessEn
     await res.body?.cancel();
     throw new StepLensError(`the Hub answered ${res.status} ${res.statusText}`, {
       file: url,
-      hint: res.status === 401 || res.status === 403 ? "Set HF_TOKEN if your Hub account needs one." : `Check that ${PROCESSBENCH_REPO} is reachable (HF_ENDPOINT for a mirror).`,
+      hint:
+        res.status === 401 || res.status === 403
+          ? "Set HF_TOKEN if your Hub account needs one."
+          : `Check that ${PROCESSBENCH_REPO} is reachable (HF_ENDPOINT for a mirror).`,
       code: "dataset-download",
     });
   } else {
@@ -158,7 +175,11 @@ export async function ensureProcessBench(opts: ProcessBenchDownloadOptions = {})
   for (const [i, subset] of missing.entries()) {
     throwIfAborted(opts.signal);
     await downloadSubset(subset, dir, env, opts, (bytes, total) =>
-      opts.onProgress?.({ done: finished + bytes, total: total !== undefined ? finished + total : undefined, message: `${subset}.json (${i + 1} of ${missing.length})` }),
+      opts.onProgress?.({
+        done: finished + bytes,
+        total: total !== undefined ? finished + total : undefined,
+        message: `${subset}.json (${i + 1} of ${missing.length})`,
+      }),
     );
     finished += fs.statSync(path.join(dir, `${subset}.json`)).size;
   }

@@ -112,14 +112,22 @@ function writeRunJson(file: string, outDir: string, config: Record<string, unkno
 /** Non-empty lines of a file (0 when missing). */
 function countLines(file: string): number {
   if (!fs.existsSync(file)) return 0;
-  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").length;
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "").length;
 }
 
 async function readDone(rawFile: string, signal?: AbortSignal): Promise<Map<string, RawLine>> {
   const done = new Map<string, RawLine>();
   if (!fs.existsSync(rawFile)) return done;
   for await (const l of readJsonlLines(rawFile, { signal })) {
-    if ("error" in l) throw new StepLensError(`line ${l.line} is damaged: ${l.error}`, { file: rawFile, line: l.line, hint: "Delete that line (the item is then computed again) and rerun." });
+    if ("error" in l)
+      throw new StepLensError(`line ${l.line} is damaged: ${l.error}`, {
+        file: rawFile,
+        line: l.line,
+        hint: "Delete that line (the item is then computed again) and rerun.",
+      });
     const v = l.value as RawLine;
     if (typeof v?.id === "string") done.set(v.id, v);
   }
@@ -203,7 +211,9 @@ async function runLocked(opts: RunnerOptions): Promise<RunnerResult> {
         .filter((x): x is { label: number; rec: RawLine & { scores: number[] } } => x.rec !== undefined && "scores" in x.rec)
         .map((x) => ({ label: x.label, scores: x.rec.scores }));
       if (!tuneItems.length)
-        throw new StepLensError(`no scored ${opts.tuneOn} items to tune the threshold on`, { hint: `Include ${opts.tuneOn} in --data/--subset, or give --threshold.` });
+        throw new StepLensError(`no scored ${opts.tuneOn} items to tune the threshold on`, {
+          hint: `Include ${opts.tuneOn} in --data/--subset, or give --threshold.`,
+        });
       if (!tuneItems.some((x) => x.label === -1) || !tuneItems.some((x) => x.label !== -1))
         throw new StepLensError(`tuning the threshold needs ${opts.tuneOn} items both with and without an error (F1 needs both accuracies)`, {
           hint: "Raise or drop --limit (ProcessBench lists the items with errors first), or give --threshold.",

@@ -22,7 +22,11 @@ export interface PredictionsEvaluation {
   duplicateDataIds: string[];
 }
 
-export async function evaluatePredictions(files: readonly SubsetFile[], predictionsFile: string, opts: RunOptions & { limit?: number } = {}): Promise<PredictionsEvaluation> {
+export async function evaluatePredictions(
+  files: readonly SubsetFile[],
+  predictionsFile: string,
+  opts: RunOptions & { limit?: number } = {},
+): Promise<PredictionsEvaluation> {
   const read = await readPredictions(predictionsFile, { signal: opts.signal });
   const acc = new ProcessBenchAccumulator();
   const seen = new Set<string>();

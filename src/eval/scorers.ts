@@ -24,9 +24,7 @@ export type ScorerName = "prm" | "verify" | "critic";
 export const SCORER_NAMES: readonly ScorerName[] = ["prm", "verify", "critic"];
 
 /** What a scorer stores per item in the runner's append-only file (besides id and subset). */
-export type ScoreRecord =
-  | { scores: number[] }
-  | { prediction: number | null; valid: number; malformed: number; votes?: Record<string, number> };
+export type ScoreRecord = { scores: number[] } | { prediction: number | null; valid: number; malformed: number; votes?: Record<string, number> };
 
 export interface ItemScorer {
   name: ScorerName;
@@ -109,7 +107,10 @@ export function criticScorer(engine: Engine, o: CriticScorerOptions): ItemScorer
     config: { ...verifyConfig("critic", opts), criticIndex, tieRule },
     async score(trace, run) {
       const r = await verifyTrace(engine, { problem: trace.problem, steps: trace.steps.map((s) => s.text) }, opts, run);
-      const vote = criticVote(r.samples.map((s) => s.parse), tieRule);
+      const vote = criticVote(
+        r.samples.map((s) => s.parse),
+        tieRule,
+      );
       return { prediction: vote.prediction, valid: r.aggregate.valid, malformed: r.aggregate.malformed, votes: vote.counts };
     },
   };

@@ -39,7 +39,10 @@ export function thresholdCandidates(items: readonly ScoredItem[]): number[] {
 
 /** Metrics of one threshold on items (percentages). */
 export function evaluateThreshold(items: readonly ScoredItem[], threshold: number): { accError: number | null; accCorrect: number | null; f1: number | null } {
-  let nE = 0, hE = 0, nC = 0, hC = 0;
+  let nE = 0,
+    hE = 0,
+    nC = 0,
+    hC = 0;
   for (const it of items) {
     const p = firstBelow(it.scores, threshold);
     if (it.label === -1) {
@@ -66,17 +69,20 @@ export function tuneThreshold(items: readonly ScoredItem[]): TunedThreshold {
   });
   const candidates = thresholdCandidates(items);
   let best: TunedThreshold | null = null;
-  let nE = 0, nC = 0;
+  let nE = 0,
+    nC = 0;
   for (const it of items) {
     if (it.label === -1) nC++;
     else nE++;
   }
   for (const t of candidates) {
-    let hE = 0, hC = 0;
+    let hE = 0,
+      hC = 0;
     items.forEach((it, k) => {
       const mins = prefixMins[k];
       // Binary search: first index with mins[i] < t (mins is non-increasing).
-      let lo = 0, hi = mins.length;
+      let lo = 0,
+        hi = mins.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (mins[mid] < t) hi = mid;

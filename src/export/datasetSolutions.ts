@@ -26,7 +26,12 @@ export function perStepLabels(labels: TraceLabels | null, stepCount: number): (b
 
 /** The data-source name of a dataset file: its name without extensions ("gsm8k.json" → "gsm8k"). */
 export function dataSourceOf(file: string): string {
-  return path.basename(file).replace(/\.(jsonl|json|ndjson|jsonlines|md|markdown|txt|trace)$/i, "").replace(/\.trace$/i, "") || "steplens";
+  return (
+    path
+      .basename(file)
+      .replace(/\.(jsonl|json|ndjson|jsonlines|md|markdown|txt|trace)$/i, "")
+      .replace(/\.trace$/i, "") || "steplens"
+  );
 }
 
 export function traceSolution(trace: Trace, file: string, record: number): ExportSolution {

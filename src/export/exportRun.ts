@@ -79,11 +79,19 @@ export async function inputKind(input: string): Promise<InputKind> {
   try {
     stat = await fs.promises.stat(input);
   } catch {
-    throw new StepLensError("no such file or folder.", { file: input, hint: "Give a synthesis folder, a dataset file or scored JSONL (`steplens score --json` output).", code: "ENOENT" });
+    throw new StepLensError("no such file or folder.", {
+      file: input,
+      hint: "Give a synthesis folder, a dataset file or scored JSONL (`steplens score --json` output).",
+      code: "ENOENT",
+    });
   }
   if (stat.isDirectory()) {
     if (!isSynthesisFolder(input))
-      throw new StepLensError("this folder is not a synthesis folder (no manifest.json or solutions.jsonl).", { file: input, hint: "Give the --out folder of `steplens synthesize`, or a dataset file.", code: "not-synthesis" });
+      throw new StepLensError("this folder is not a synthesis folder (no manifest.json or solutions.jsonl).", {
+        file: input,
+        hint: "Give the --out folder of `steplens synthesize`, or a dataset file.",
+        code: "not-synthesis",
+      });
     return "synthesis";
   }
   return (await looksLikeScores(input)) ? "scores" : "dataset";
@@ -101,7 +109,10 @@ function source(opts: ExportOptions, kind: InputKind, onProblem: (e: StepLensErr
   if (kind === "synthesis") return synthesisSolutions(opts.input, { ...read, withVerifications: opts.format.name === "prm-cot-sft" });
   if (kind === "scores") {
     if (!opts.dataset)
-      throw new StepLensError("scored JSONL has no step texts: name the dataset it was computed on with --dataset FILE.", { file: opts.input, code: "needs-dataset" });
+      throw new StepLensError("scored JSONL has no step texts: name the dataset it was computed on with --dataset FILE.", {
+        file: opts.input,
+        code: "needs-dataset",
+      });
     return scoredSolutions(opts.input, opts.dataset, read);
   }
   return datasetSolutions(opts.input, read);
@@ -143,7 +154,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
     if (target === path.resolve(opts.input) || (opts.dataset && target === path.resolve(opts.dataset)))
       throw new StepLensError("the output would overwrite the input.", { file: target, hint: "Choose another --out file.", code: "out-is-input" });
     if (fs.existsSync(target) && fs.statSync(target).isDirectory())
-      throw new StepLensError("the output is a folder.", { file: target, hint: `Give a file name, e.g. ${path.join(opts.out, `export${opts.format.extension}`)}.`, code: "EISDIR" });
+      throw new StepLensError("the output is a folder.", {
+        file: target,
+        hint: `Give a file name, e.g. ${path.join(opts.out, `export${opts.format.extension}`)}.`,
+        code: "EISDIR",
+      });
   }
   const human: HumanLabelSet | null = opts.labels ? readHumanLabels(opts.labels) : null;
   for (const p of human?.problems ?? []) onProblem(p);
@@ -159,7 +174,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
   if (opts.format.needsLabels && solutions.length && !solutions.some(isLabelled))
     throw new StepLensError(`no solution in the input has step labels, and ${opts.format.name} needs them.`, {
       file: opts.input,
-      hint: kind === "dataset" ? "Export a labelled dataset, scored JSONL with --dataset, a synthesis folder, or add --labels .steplens/labels.jsonl." : "Wait until the synthesis has labelled solutions (labels.jsonl), or add --labels.",
+      hint:
+        kind === "dataset"
+          ? "Export a labelled dataset, scored JSONL with --dataset, a synthesis folder, or add --labels .steplens/labels.jsonl."
+          : "Wait until the synthesis has labelled solutions (labels.jsonl), or add --labels.",
       code: "no-labels",
     });
 

@@ -62,11 +62,25 @@ async function readScores(file: string, opts: ReadInputOptions): Promise<ScoreLi
     try {
       value = JSON.parse(raw);
     } catch (e) {
-      opts.onProblem?.(new StepLensError(`not valid JSON (${(e as Error).message}).`, { file, line, hint: "Each line must be one `steplens score --json` object; the line is skipped.", code: "bad-json" }));
+      opts.onProblem?.(
+        new StepLensError(`not valid JSON (${(e as Error).message}).`, {
+          file,
+          line,
+          hint: "Each line must be one `steplens score --json` object; the line is skipped.",
+          code: "bad-json",
+        }),
+      );
       continue;
     }
     if (!isScoreLine(value)) {
-      opts.onProblem?.(new StepLensError("not a score line (needs steps[].score, firstError and threshold).", { file, line, hint: "Give the output of `steplens score <dataset> --json`; the line is skipped.", code: "bad-record" }));
+      opts.onProblem?.(
+        new StepLensError("not a score line (needs steps[].score, firstError and threshold).", {
+          file,
+          line,
+          hint: "Give the output of `steplens score <dataset> --json`; the line is skipped.",
+          code: "bad-record",
+        }),
+      );
       continue;
     }
     const o = value as { id?: unknown; record?: unknown; steps: { index?: unknown; score: number }[]; threshold: number };
@@ -114,5 +128,12 @@ export async function* scoredSolutions(scoresFile: string, dataset: string, opts
   }
   for (const l of lines)
     if (!used.has(l))
-      opts.onProblem?.(new StepLensError(`no record '${l.id ?? l.record}' in ${dataset}.`, { file: scoresFile, line: l.line, hint: "Give the dataset these scores were computed on (--dataset); the line is skipped.", code: "score-unmatched" }));
+      opts.onProblem?.(
+        new StepLensError(`no record '${l.id ?? l.record}' in ${dataset}.`, {
+          file: scoresFile,
+          line: l.line,
+          hint: "Give the dataset these scores were computed on (--dataset); the line is skipped.",
+          code: "score-unmatched",
+        }),
+      );
 }

@@ -19,7 +19,12 @@ import { splitThinking } from "../verify/thinking";
 import { dataSourceOf, type ReadInputOptions } from "./datasetSolutions";
 import type { ExportSolution } from "./exportModel";
 
-export const SYNTHESIS_FILES = { manifest: "manifest.json", solutions: "solutions.jsonl", verifications: "verifications.jsonl", labels: "labels.jsonl" } as const;
+export const SYNTHESIS_FILES = {
+  manifest: "manifest.json",
+  solutions: "solutions.jsonl",
+  verifications: "verifications.jsonl",
+  labels: "labels.jsonl",
+} as const;
 
 /** True when `dir` is a folder holding a synthesis manifest or solutions file. */
 export function isSynthesisFolder(dir: string): boolean {
@@ -53,7 +58,9 @@ export async function* jsonLines(file: string, opts: Pick<ReadInputOptions, "onP
       if (isObject(value)) return value;
       opts.onProblem?.(new StepLensError("a record must be a JSON object.", { file, line: at, hint: "The line is skipped.", code: "bad-record" }));
     } catch (e) {
-      opts.onProblem?.(new StepLensError(`not valid JSON (${(e as Error).message}).`, { file, line: at, hint: "The line is skipped; the others are read.", code: "bad-json" }));
+      opts.onProblem?.(
+        new StepLensError(`not valid JSON (${(e as Error).message}).`, { file, line: at, hint: "The line is skipped; the others are read.", code: "bad-json" }),
+      );
     }
     return null;
   };
@@ -124,7 +131,9 @@ function readManifest(dir: string, opts: ReadInputOptions): Json | null {
     return isObject(value) ? value : null;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT")
-      opts.onProblem?.(new StepLensError(`cannot read the manifest (${(e as Error).message}).`, { file, hint: "The records are still read.", code: "bad-manifest" }));
+      opts.onProblem?.(
+        new StepLensError(`cannot read the manifest (${(e as Error).message}).`, { file, hint: "The records are still read.", code: "bad-manifest" }),
+      );
     return null;
   }
 }
@@ -166,7 +175,9 @@ export async function* synthesisSolutions(dir: string, opts: SynthesisReadOption
     const problem = str(value.problem);
     const steps = Array.isArray(value.steps) && value.steps.every((s) => typeof s === "string") ? (value.steps as string[]) : null;
     if (!id || problem === null || !steps) {
-      opts.onProblem?.(new StepLensError("a solution record needs 'id', 'problem' and 'steps' (strings).", { file, line, hint: "The line is skipped.", code: "bad-record" }));
+      opts.onProblem?.(
+        new StepLensError("a solution record needs 'id', 'problem' and 'steps' (strings).", { file, line, hint: "The line is skipped.", code: "bad-record" }),
+      );
       continue;
     }
     if (seen.has(id)) continue; // a merge of overlapping shards: the first record wins

@@ -323,7 +323,10 @@ export class AnnotationService implements vscode.Disposable {
     if (this.offeredModel && !asked) return;
     this.offeredModel = true;
     const kind = this.config.engine.kind;
-    await offerModel("prm", kind === "openai" ? `StepLens: ${reason}` : noModelMessage("prm", kind), { globalStorage: this.extension.globalStorageUri, log: this.log });
+    await offerModel("prm", kind === "openai" ? `StepLens: ${reason}` : noModelMessage("prm", kind), {
+      globalStorage: this.extension.globalStorageUri,
+      log: this.log,
+    });
   }
 
   private queueChanged(queued: number): void {

@@ -37,9 +37,7 @@ class LabelCodeActions implements vscode.CodeActionProvider {
     if (step === undefined) return [];
     const current = target.store.get(target.trace, step);
     const stepRange = trace.steps[step].range;
-    const diagnostics = context.diagnostics.filter(
-      (d) => d.source === DIAGNOSTIC_SOURCE && stepRange !== null && d.range.start.line === stepRange.start.line,
-    );
+    const diagnostics = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && stepRange !== null && d.range.start.line === stepRange.start.line);
     const out: vscode.CodeAction[] = [];
     for (const a of ACTIONS) {
       if (a.label === "clear" ? current === undefined : current === a.label) continue;

@@ -47,27 +47,47 @@ class TraceCodeLensProvider implements vscode.CodeLensProvider {
     const range = new vscode.Range(line, 0, line, 0);
     const arg = { uri: document.uri.toString() };
     const lenses = [
-      new vscode.CodeLens(range, { title: "$(play) Score", tooltip: "Score every step with the PRM (StepLens: Score Trace)", command: CommandId.score, arguments: [arg] }),
+      new vscode.CodeLens(range, {
+        title: "$(play) Score",
+        tooltip: "Score every step with the PRM (StepLens: Score Trace)",
+        command: CommandId.score,
+        arguments: [arg],
+      }),
       new vscode.CodeLens(range, {
         title: `$(checklist) Verify ×${config.verify.samples}`,
         tooltip: `Run ${config.verify.samples} independent verifications and aggregate them per step (StepLens: Verify Trace)`,
         command: CommandId.verify,
         arguments: [arg],
       }),
-      new vscode.CodeLens(range, { title: "$(graph) Inspect", tooltip: "Open the inspector: score chart, verifier agreement, steps", command: CommandId.openInspector, arguments: [arg] }),
+      new vscode.CodeLens(range, {
+        title: "$(graph) Inspect",
+        tooltip: "Open the inspector: score chart, verifier agreement, steps",
+        command: CommandId.openInspector,
+        arguments: [arg],
+      }),
     ];
     const summary = summaryTitle(annotations);
     if (summary) {
       const first = annotations.firstError;
       lenses.push(
-        new vscode.CodeLens(range, first
-          ? { title: summary, tooltip: "Go to the first error", command: CommandId.goToStep, arguments: [first.index + 1] }
-          : { title: summary, command: "" }),
+        new vscode.CodeLens(
+          range,
+          first
+            ? { title: summary, tooltip: "Go to the first error", command: CommandId.goToStep, arguments: [first.index + 1] }
+            : { title: summary, command: "" },
+        ),
       );
     }
     for (const s of longLineStepLenses(annotations, (l) => (l < document.lineCount ? document.lineAt(l).text.length : 0))) {
       const at = new vscode.Range(s.line, 0, s.line, 0);
-      lenses.push(new vscode.CodeLens(at, { title: s.title, tooltip: "This step's score (its line is too long to show it at the end)", command: CommandId.openInspector, arguments: [arg] }));
+      lenses.push(
+        new vscode.CodeLens(at, {
+          title: s.title,
+          tooltip: "This step's score (its line is too long to show it at the end)",
+          command: CommandId.openInspector,
+          arguments: [arg],
+        }),
+      );
     }
     return lenses;
   }

@@ -116,7 +116,9 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
         `StepLens: ${index.stats.badRecords} record${index.stats.badRecords === 1 ? "" : "s"} of ${name} could not be read${index.containerError ? " and the file ends early" : ""}; they are marked in the tree (details in the StepLens output).`,
       );
     }
-    this.ctx.log.info(`dataset ${name}: ${index.size} records (${index.detected.format}) indexed in ${index.stats.seconds.toFixed(2)} s, ${(index.memoryBytes() / 1048576).toFixed(1)} MB`);
+    this.ctx.log.info(
+      `dataset ${name}: ${index.size} records (${index.detected.format}) indexed in ${index.stats.seconds.toFixed(2)} s, ${(index.memoryBytes() / 1048576).toFixed(1)} MB`,
+    );
     const dataset: OpenDataset = { file: abs, index, filter, shown: PAGE_SIZE };
     this.datasets.set(abs, dataset);
     this.ctx.walkthrough.mark("datasetOpened");
@@ -240,7 +242,10 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   }
 
   private datasetItem(d: OpenDataset): vscode.TreeItem {
-    const item = new vscode.TreeItem(d.synthesis ? `${path.basename(d.synthesis.dir)} (synthesis)` : path.basename(d.file), vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(
+      d.synthesis ? `${path.basename(d.synthesis.dir)} (synthesis)` : path.basename(d.file),
+      vscode.TreeItemCollapsibleState.Expanded,
+    );
     item.id = `dataset:${d.file}`;
     const total = d.index.filter(d.filter).length;
     const filter = describeFilter(d.filter);
@@ -248,7 +253,8 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     const parts = [filter ? `${total} of ${d.index.size} records (${filter})` : `${d.index.size} records`, d.index.detected.format];
     if (compared) parts.push(`agreement ${agree}/${compared}`);
     item.description = parts.join(" · ");
-    item.tooltip = `${d.file}\n${d.index.size} records, ${d.index.stats.badRecords} unreadable; format ${d.index.detected.format}` + (filter ? `\nFilter: ${filter}` : "");
+    item.tooltip =
+      `${d.file}\n${d.index.size} records, ${d.index.stats.badRecords} unreadable; format ${d.index.detected.format}` + (filter ? `\nFilter: ${filter}` : "");
     item.iconPath = new vscode.ThemeIcon("database");
     item.contextValue = filter ? "steplensDataset.filtered" : "steplensDataset";
     item.resourceUri = vscode.Uri.file(d.file);

@@ -53,7 +53,11 @@ export interface EditorDecorations {
   inline: vscode.DecorationOptions[];
 }
 
-export function decorationsFor(annotations: TraceAnnotations, document: vscode.TextDocument, show: { gutterHeat: boolean; inlineScores: boolean }): EditorDecorations {
+export function decorationsFor(
+  annotations: TraceAnnotations,
+  document: vscode.TextDocument,
+  show: { gutterHeat: boolean; inlineScores: boolean },
+): EditorDecorations {
   const heat: vscode.Range[][] = Array.from({ length: HEAT_BUCKETS }, () => []);
   const inline: vscode.DecorationOptions[] = [];
   for (const a of annotations.steps) {
@@ -112,7 +116,11 @@ class Decorations implements vscode.Disposable {
     const theme = heatThemeKind(kind);
     const icons = heatIcons(path.join(this.ctx.extension.globalStorageUri.fsPath, "heat"), theme);
     this.heatTypes = icons.map((icon) =>
-      vscode.window.createTextEditorDecorationType({ gutterIconPath: icon, gutterIconSize: "contain", rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }),
+      vscode.window.createTextEditorDecorationType({
+        gutterIconPath: icon,
+        gutterIconSize: "contain",
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
     );
   }
 

@@ -49,8 +49,17 @@ export function problemDiagnostic(problem: StepLensError, document: vscode.TextD
 function inputDiagnostic(d: InputDiagnostic, document: vscode.TextDocument): vscode.Diagnostic {
   const line = Math.min(Math.max(d.line, 0), document.lineCount - 1);
   const text = document.lineAt(line);
-  const range = new vscode.Range(line, text.firstNonWhitespaceCharacterIndex, line, Math.max(text.firstNonWhitespaceCharacterIndex, Math.min(text.text.trimEnd().length, 200)));
-  const diagnostic = new vscode.Diagnostic(range, d.message, d.severity === "information" ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning);
+  const range = new vscode.Range(
+    line,
+    text.firstNonWhitespaceCharacterIndex,
+    line,
+    Math.max(text.firstNonWhitespaceCharacterIndex, Math.min(text.text.trimEnd().length, 200)),
+  );
+  const diagnostic = new vscode.Diagnostic(
+    range,
+    d.message,
+    d.severity === "information" ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning,
+  );
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = d.code;
   return diagnostic;
@@ -97,7 +106,10 @@ export function registerDiagnostics(ctx: StepLensContext): vscode.Disposable {
     const problems = (parsed?.problems ?? []).map((p) => problemDiagnostic(p, document));
     const config = ctx.configuration.current;
     const inputs = parsed?.trace
-      ? inputDiagnostics(parsed.trace, { contextSize: config.engine.kind === "local" ? config.local.contextSize : null, invalidUtf8Line: invalidUtf8Line(document) }).map((d) => inputDiagnostic(d, document))
+      ? inputDiagnostics(parsed.trace, {
+          contextSize: config.engine.kind === "local" ? config.local.contextSize : null,
+          invalidUtf8Line: invalidUtf8Line(document),
+        }).map((d) => inputDiagnostic(d, document))
       : [];
     const annotations = ctx.annotations.annotations(document);
     if (!annotations && problems.length === 0 && inputs.length === 0) {

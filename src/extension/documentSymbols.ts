@@ -40,7 +40,5 @@ class TraceSymbolProvider implements vscode.DocumentSymbolProvider {
 
 export function registerDocumentSymbols(ctx: StepLensContext): vscode.Disposable {
   const provider = new TraceSymbolProvider(ctx);
-  return ctx.traces.registerForTraces((selector) =>
-    vscode.languages.registerDocumentSymbolProvider(selector, provider, { label: "StepLens" }),
-  );
+  return ctx.traces.registerForTraces((selector) => vscode.languages.registerDocumentSymbolProvider(selector, provider, { label: "StepLens" }));
 }

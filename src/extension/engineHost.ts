@@ -222,12 +222,16 @@ export class EngineHost implements vscode.Disposable {
     for (const role of ["prm", "verifier", "generator", "prover"] as const) models[role] = this.resolveModelSpec(c.models[role]);
     const apiKey = c.engine.kind === "openai" ? ((await this.secrets.get(API_KEY_SECRET)) ?? process.env.OPENAI_API_KEY ?? "") : undefined;
     if (c.engine.kind === "local") opts.onProgress?.({ done: 0, message: "starting the local engine" });
-    return createEngine({ ...c, models }, { apiKey }, {
-      onWarning: (m) => {
-        this.log.warn(m);
-        void vscode.window.showWarningMessage(`StepLens: ${m}`);
+    return createEngine(
+      { ...c, models },
+      { apiKey },
+      {
+        onWarning: (m) => {
+          this.log.warn(m);
+          void vscode.window.showWarningMessage(`StepLens: ${m}`);
+        },
       },
-    });
+    );
   }
 
   /** An Engine that creates the real one on first use and marks the roles it loaded. */

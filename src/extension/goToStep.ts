@@ -38,9 +38,7 @@ export async function goToStep(ctx: StepLensContext, stepNumber?: unknown): Prom
   if (stepNumber !== undefined && stepNumber !== null) {
     const n = typeof stepNumber === "string" && stepNumber.trim() !== "" ? Number(stepNumber) : stepNumber;
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > steps.length) {
-      void vscode.window.showErrorMessage(
-        `StepLens: there is no step ${String(stepNumber)} in ${fileLabel(document.uri)}; it has steps 1 to ${steps.length}.`,
-      );
+      void vscode.window.showErrorMessage(`StepLens: there is no step ${String(stepNumber)} in ${fileLabel(document.uri)}; it has steps 1 to ${steps.length}.`);
       return undefined;
     }
     select(editor, steps[n - 1]!);

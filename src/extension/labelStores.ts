@@ -85,7 +85,8 @@ export class LabelStores implements vscode.Disposable {
     const ready = store.load().then(report, (e: unknown) => {
       this.log.error(`labels: cannot read ${file}: ${errorMessage(e)}`);
       // A link or a non-regular file where the labels live (a cloned repository's trap): say so once.
-      if (e instanceof StepLensError && e.details.code === "unsafe-path") void vscode.window.showWarningMessage(`StepLens labels are off in '${folder.name}': ${errorMessage(e)}`);
+      if (e instanceof StepLensError && e.details.code === "unsafe-path")
+        void vscode.window.showWarningMessage(`StepLens labels are off in '${folder.name}': ${errorMessage(e)}`);
     });
     const sub = store.onDidChange((c) => this.emitter.fire({ folder, trace: c.trace }));
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, LABELS_FILE));
@@ -93,7 +94,13 @@ export class LabelStores implements vscode.Disposable {
     this.stores.set(key, {
       store,
       ready,
-      watcher: vscode.Disposable.from(watcher, watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload), new vscode.Disposable(() => sub.dispose())),
+      watcher: vscode.Disposable.from(
+        watcher,
+        watcher.onDidChange(reload),
+        watcher.onDidCreate(reload),
+        watcher.onDidDelete(reload),
+        new vscode.Disposable(() => sub.dispose()),
+      ),
     });
   }
 

@@ -16,7 +16,12 @@ import { CONFIG_SECTION } from "./configuration";
 import type { StepLensContext } from "./context";
 import { useDemoModel } from "./demoModel";
 
-const ROLE_NAMES: Record<ModelRole, string> = { prm: "PRM (scores steps)", verifier: "verifier (critiques steps)", generator: "generator", prover: "prover (progress rollouts)" };
+const ROLE_NAMES: Record<ModelRole, string> = {
+  prm: "PRM (scores steps)",
+  verifier: "verifier (critiques steps)",
+  generator: "generator",
+  prover: "prover (progress rollouts)",
+};
 
 function asRole(v: unknown): ModelRole | undefined {
   return typeof v === "string" && (MODEL_ROLES as readonly string[]).includes(v) ? (v as ModelRole) : undefined;
@@ -58,7 +63,11 @@ export async function chooseModel(ctx: StepLensContext, roleArg?: unknown): Prom
     {
       label: "$(folder-opened) Browse for a GGUF file…",
       run: async () => {
-        const picked = await vscode.window.showOpenDialog({ title: `StepLens: GGUF model for the ${role}`, filters: { "GGUF models": ["gguf"] }, canSelectMany: false });
+        const picked = await vscode.window.showOpenDialog({
+          title: `StepLens: GGUF model for the ${role}`,
+          filters: { "GGUF models": ["gguf"] },
+          canSelectMany: false,
+        });
         return picked?.[0]?.fsPath;
       },
     },
@@ -71,7 +80,8 @@ export async function chooseModel(ctx: StepLensContext, roleArg?: unknown): Prom
   const cached = listCachedModels(cacheDir);
   if (cached.length) {
     items.push({ label: "In the model cache", kind: vscode.QuickPickItemKind.Separator });
-    for (const c of cached) items.push({ label: `$(file-binary) ${path.basename(c.file)}`, description: size(c.bytes), detail: c.file, run: async () => c.file });
+    for (const c of cached)
+      items.push({ label: `$(file-binary) ${path.basename(c.file)}`, description: size(c.bytes), detail: c.file, run: async () => c.file });
   }
   const presets = PRESETS.filter((p) => p.roles.includes(role!));
   if (presets.length) {
@@ -85,8 +95,13 @@ export async function chooseModel(ctx: StepLensContext, roleArg?: unknown): Prom
       });
     }
   }
-  if (config.models[role]) items.push({ label: "", kind: vscode.QuickPickItemKind.Separator }, { label: "$(close) No model for this role", run: async () => "" });
-  const pick = await vscode.window.showQuickPick(items, { title: `StepLens: model for the ${ROLE_NAMES[role]}`, placeHolder: `now: ${config.models[role] || "not set"}`, matchOnDetail: true });
+  if (config.models[role])
+    items.push({ label: "", kind: vscode.QuickPickItemKind.Separator }, { label: "$(close) No model for this role", run: async () => "" });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `StepLens: model for the ${ROLE_NAMES[role]}`,
+    placeHolder: `now: ${config.models[role] || "not set"}`,
+    matchOnDetail: true,
+  });
   if (!pick?.run) return undefined;
   const value = await pick.run();
   if (value === undefined) return undefined;
@@ -115,7 +130,10 @@ export async function downloadModelCommand(ctx: StepLensContext, specArg?: unkno
         if (/^hf:/i.test(s)) return undefined;
         const p = findPreset(s);
         if (!p) return `not an hf: URI or a preset (${PRESETS.map((x) => x.name).join(", ")})`;
-        if (!p.uri) return p.runtime === "endpoint" ? `${p.name} needs an endpoint: ${p.endpointReason}` : `${p.name} has no published GGUF: ${p.conversion ?? "bring your own file"}`;
+        if (!p.uri)
+          return p.runtime === "endpoint"
+            ? `${p.name} needs an endpoint: ${p.endpointReason}`
+            : `${p.name} has no published GGUF: ${p.conversion ?? "bring your own file"}`;
         return undefined;
       },
     });

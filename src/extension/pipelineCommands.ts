@@ -10,7 +10,15 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import { LABELS_FILE } from "../labels/labelFile";
-import { EDITOR_EXPORT_FORMATS, type ExportChoices, type SynthesizeChoices, exportArgs, exportExtension, exportOutputs, synthesizeArgs } from "../pipelines/pipelineArgs";
+import {
+  EDITOR_EXPORT_FORMATS,
+  type ExportChoices,
+  type SynthesizeChoices,
+  exportArgs,
+  exportExtension,
+  exportOutputs,
+  synthesizeArgs,
+} from "../pipelines/pipelineArgs";
 import { TASK_TYPE } from "../pipelines/pipelineTable";
 import { CommandId } from "./commandIds";
 import type { CommandSpec } from "./commands";
@@ -60,18 +68,26 @@ async function pickExportInput(ctx: StepLensContext, folder: vscode.WorkspaceFol
     items.push({ label: path.basename(p), description, detail: path.relative(folder.uri.fsPath, p) || p, value: p });
   };
   if (last && fs.existsSync(last)) add(last, "last used");
-  for (const m of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, "**/manifest.json"), "**/node_modules/**", 20)) add(path.dirname(m.fsPath), "synthesis folder");
+  for (const m of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, "**/manifest.json"), "**/node_modules/**", 20))
+    add(path.dirname(m.fsPath), "synthesis folder");
   for (const d of ctx.datasets.list()) add(d.file, `open dataset (${d.index.detected.format})`);
   items.push({ label: "$(folder-opened) Browse…", description: "a synthesis folder, a dataset or scored JSONL" });
   const pick = await vscode.window.showQuickPick(items, { title: "StepLens: Export Training Data (1/4): from what?", ignoreFocusOut: true });
   if (!pick) return undefined;
   if (pick.value) return pick.value;
-  const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false, defaultUri: folder.uri, title: "StepLens: a synthesis folder, a dataset or scored JSONL" });
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    defaultUri: folder.uri,
+    title: "StepLens: a synthesis folder, a dataset or scored JSONL",
+  });
   return uris?.[0]?.fsPath;
 }
 
 export async function exportTrainingData(ctx: StepLensContext, arg?: unknown): Promise<ExportCommandResult | undefined> {
-  const given: ExportCommandArgs = arg && typeof arg === "object" && !(arg instanceof vscode.Uri) ? (arg as ExportCommandArgs) : arg instanceof vscode.Uri ? { input: arg.fsPath } : {};
+  const given: ExportCommandArgs =
+    arg && typeof arg === "object" && !(arg instanceof vscode.Uri) ? (arg as ExportCommandArgs) : arg instanceof vscode.Uri ? { input: arg.fsPath } : {};
   const folder = await pickFolder();
   if (!folder) return undefined;
   const state = ctx.extension.workspaceState;
@@ -82,14 +98,25 @@ export async function exportTrainingData(ctx: StepLensContext, arg?: unknown): P
   let format = given.format;
   if (!format) {
     const last = state.get<string>(STATE.exportFormat) ?? "trl-prm";
-    const items = [...EDITOR_EXPORT_FORMATS].sort((a, b) => Number(b.name === last) - Number(a.name === last)).map((f) => ({ label: f.name, detail: f.detail }));
+    const items = [...EDITOR_EXPORT_FORMATS]
+      .sort((a, b) => Number(b.name === last) - Number(a.name === last))
+      .map((f) => ({ label: f.name, detail: f.detail }));
     format = (await vscode.window.showQuickPick(items, { title: "StepLens: Export Training Data (2/4): format", ignoreFocusOut: true }))?.label;
     if (!format) return undefined;
   }
   await state.update(STATE.exportFormat, format);
 
   const labelsFile = path.join(folder.uri.fsPath, LABELS_FILE);
-  const choices: ExportChoices = { input, format, out: given.out ?? "", labels: given.labels, dataset: given.dataset, balance: given.balance, dropUnanimous: given.dropUnanimous, splitRatio: given.splitRatio };
+  const choices: ExportChoices = {
+    input,
+    format,
+    out: given.out ?? "",
+    labels: given.labels,
+    dataset: given.dataset,
+    balance: given.balance,
+    dropUnanimous: given.dropUnanimous,
+    splitRatio: given.splitRatio,
+  };
   if (!given.out) {
     const remembered = state.get<string[]>(STATE.exportOptions) ?? (isSynthesisDir(input) ? ["dropUnanimous"] : []);
     const options: (vscode.QuickPickItem & { key: string })[] = [
@@ -99,7 +126,11 @@ export async function exportTrainingData(ctx: StepLensContext, arg?: unknown): P
     ];
     if (fs.existsSync(labelsFile)) options.push({ key: "labels", label: "Let my human labels override the model's", description: `--labels ${LABELS_FILE}` });
     for (const o of options) o.picked = remembered.includes(o.key);
-    const picked = await vscode.window.showQuickPick(options, { title: "StepLens: Export Training Data (3/4): options", canPickMany: true, ignoreFocusOut: true });
+    const picked = await vscode.window.showQuickPick(options, {
+      title: "StepLens: Export Training Data (3/4): options",
+      canPickMany: true,
+      ignoreFocusOut: true,
+    });
     if (!picked) return undefined;
     const keys = picked.map((p) => p.key);
     await state.update(STATE.exportOptions, keys);
@@ -125,20 +156,28 @@ export async function exportTrainingData(ctx: StepLensContext, arg?: unknown): P
     const r = path.relative(folder.uri.fsPath, p);
     return r && !r.startsWith("..") && !path.isAbsolute(r) ? r.split(path.sep).join("/") : p;
   };
-  const args = exportArgs({ ...choices, input: rel(choices.input), out: rel(choices.out), labels: choices.labels ? rel(choices.labels) : undefined, dataset: choices.dataset ? rel(choices.dataset) : undefined });
+  const args = exportArgs({
+    ...choices,
+    input: rel(choices.input),
+    out: rel(choices.out),
+    labels: choices.labels ? rel(choices.labels) : undefined,
+    dataset: choices.dataset ? rel(choices.dataset) : undefined,
+  });
   const run = await runPipeline(ctx, { type: TASK_TYPE, pipeline: "export", args }, folder);
   const files = exportOutputs(args, folder.uri.fsPath).filter((f) => fs.existsSync(f)); // an empty parquet split is not written
   if (run.exitCode === 0) {
     const first = files[0];
-    void vscode.window.showInformationMessage(`StepLens: exported ${format} to ${files.map((f) => path.basename(f)).join(" and ")}.`, "Open", "Reveal").then(async (choice) => {
-      if (!first) return;
-      if (choice === "Open") {
-        if (first.endsWith(".parquet")) await vscode.commands.executeCommand("vscode.open", vscode.Uri.file(first));
-        else await vscode.window.showTextDocument(vscode.Uri.file(first), { preview: false });
-      } else if (choice === "Reveal") {
-        await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(first));
-      }
-    });
+    void vscode.window
+      .showInformationMessage(`StepLens: exported ${format} to ${files.map((f) => path.basename(f)).join(" and ")}.`, "Open", "Reveal")
+      .then(async (choice) => {
+        if (!first) return;
+        if (choice === "Open") {
+          if (first.endsWith(".parquet")) await vscode.commands.executeCommand("vscode.open", vscode.Uri.file(first));
+          else await vscode.window.showTextDocument(vscode.Uri.file(first), { preview: false });
+        } else if (choice === "Reveal") {
+          await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(first));
+        }
+      });
   } else {
     void vscode.window.showErrorMessage(`StepLens: the export ended with exit code ${run.exitCode ?? "none"}; the terminal '${run.task.name}' says why.`);
   }
@@ -160,12 +199,14 @@ function modelsFromSettings(ctx: StepLensContext): Pick<SynthesizeChoices, "gene
   }
   const generator = c.models.generator || c.models.verifier;
   const verifier = c.models.verifier || c.models.generator;
-  if (!generator || !verifier) return "choose a generator and a verifier model first (StepLens: Choose Model…), or use an endpoint (steplens.engine.kind: openai).";
+  if (!generator || !verifier)
+    return "choose a generator and a verifier model first (StepLens: Choose Model…), or use an endpoint (steplens.engine.kind: openai).";
   return { generator: { model: generator }, verifier: { model: verifier } };
 }
 
 export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown): Promise<PipelineRun | undefined> {
-  const given: SynthesizeCommandArgs = arg && typeof arg === "object" && !(arg instanceof vscode.Uri) ? (arg as SynthesizeCommandArgs) : arg instanceof vscode.Uri ? { problems: arg.fsPath } : {};
+  const given: SynthesizeCommandArgs =
+    arg && typeof arg === "object" && !(arg instanceof vscode.Uri) ? (arg as SynthesizeCommandArgs) : arg instanceof vscode.Uri ? { problems: arg.fsPath } : {};
   const folder = await pickFolder();
   if (!folder) return undefined;
   const state = ctx.extension.workspaceState;
@@ -189,8 +230,13 @@ export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown
   if (solutions === undefined) {
     const last = state.get<number>(STATE.synthSolutions) ?? 8;
     const pick = await vscode.window.showQuickPick(
-      [4, 8, 16, 20].map((n) => ({ label: String(n), description: n === last ? "last used" : n === 20 ? "SPARK's public code" : undefined, n })).sort((a, b) => Number(b.n === last) - Number(a.n === last)),
-      { title: `StepLens: Synthesize Training Data (2/3): solutions per problem (each verified ${c.verify.samples} times: steplens.verify.samples)`, ignoreFocusOut: true },
+      [4, 8, 16, 20]
+        .map((n) => ({ label: String(n), description: n === last ? "last used" : n === 20 ? "SPARK's public code" : undefined, n }))
+        .sort((a, b) => Number(b.n === last) - Number(a.n === last)),
+      {
+        title: `StepLens: Synthesize Training Data (2/3): solutions per problem (each verified ${c.verify.samples} times: steplens.verify.samples)`,
+        ignoreFocusOut: true,
+      },
     );
     if (!pick) return undefined;
     solutions = pick.n;
@@ -209,10 +255,12 @@ export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown
     if (!out) return undefined;
   }
 
-  const models: Pick<SynthesizeChoices, "generator" | "verifier"> | string = given.generator && given.verifier ? { generator: given.generator, verifier: given.verifier } : modelsFromSettings(ctx);
+  const models: Pick<SynthesizeChoices, "generator" | "verifier"> | string =
+    given.generator && given.verifier ? { generator: given.generator, verifier: given.verifier } : modelsFromSettings(ctx);
   if (typeof models === "string") {
     const choose = "Choose Model…";
-    if ((await vscode.window.showErrorMessage(`StepLens: to synthesize, ${models}`, choose)) === choose) await vscode.commands.executeCommand(CommandId.chooseModel, "generator");
+    if ((await vscode.window.showErrorMessage(`StepLens: to synthesize, ${models}`, choose)) === choose)
+      await vscode.commands.executeCommand(CommandId.chooseModel, "generator");
     return undefined;
   }
   const outAbs = path.resolve(folder.uri.fsPath, out);
@@ -246,6 +294,10 @@ export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown
 
 /** The two commands, registered from the command table like the others (features.ts). */
 export const PIPELINE_COMMANDS: readonly CommandSpec[] = [
-  { id: CommandId.synthesizeTrainingData, trustedAction: "run a synthesis (it runs models and the steplens CLI)", run: (ctx, arg) => synthesizeTrainingData(ctx, arg) },
+  {
+    id: CommandId.synthesizeTrainingData,
+    trustedAction: "run a synthesis (it runs models and the steplens CLI)",
+    run: (ctx, arg) => synthesizeTrainingData(ctx, arg),
+  },
   { id: CommandId.exportTrainingData, trustedAction: "export training data (it runs the steplens CLI)", run: (ctx, arg) => exportTrainingData(ctx, arg) },
 ];

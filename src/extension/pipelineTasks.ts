@@ -12,7 +12,16 @@ import path from "node:path";
 import * as vscode from "vscode";
 import { detectFormat } from "../formats/detect";
 import { resolveCli } from "../pipelines/cliInvocation";
-import { PROBLEM_MATCHER, type StepLensTaskDefinition, TASK_TYPE, definitionProblem, displayCommand, findPipeline, taskLabel, taskProcess } from "../pipelines/pipelineTable";
+import {
+  PROBLEM_MATCHER,
+  type StepLensTaskDefinition,
+  TASK_TYPE,
+  definitionProblem,
+  displayCommand,
+  findPipeline,
+  taskLabel,
+  taskProcess,
+} from "../pipelines/pipelineTable";
 import type { StepLensContext } from "./context";
 import { rewardTasks } from "./rewardServer";
 import { UNTRUSTED_REASON } from "./trust";
@@ -23,7 +32,12 @@ export function cliScript(ctx: StepLensContext): string {
 }
 
 /** A runnable task for `def` in `folder` (`task` given: a tasks.json entry being resolved). */
-export function buildTask(ctx: StepLensContext, def: StepLensTaskDefinition, folder: vscode.WorkspaceFolder | vscode.TaskScope.Workspace, name?: string): vscode.Task {
+export function buildTask(
+  ctx: StepLensContext,
+  def: StepLensTaskDefinition,
+  folder: vscode.WorkspaceFolder | vscode.TaskScope.Workspace,
+  name?: string,
+): vscode.Task {
   const cli = resolveCli(typeof def.cli === "string" ? def.cli : undefined, process.execPath, cliScript(ctx));
   const proc = taskProcess(def, cli);
   const cwd = typeof folder === "object" ? folder.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -31,7 +45,14 @@ export function buildTask(ctx: StepLensContext, def: StepLensTaskDefinition, fol
   const task = new vscode.Task(def, folder, name ?? taskLabel(def), "StepLens", execution, [PROBLEM_MATCHER]);
   task.detail = displayCommand(def);
   task.isBackground = Boolean(findPipeline(def.pipeline)?.background);
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true, echo: true, focus: false, showReuseMessage: false };
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    panel: vscode.TaskPanelKind.Dedicated,
+    clear: true,
+    echo: true,
+    focus: false,
+    showReuseMessage: false,
+  };
   if (def.pipeline === "synthesize" || def.pipeline === "export") task.group = vscode.TaskGroup.Build;
   return task;
 }
@@ -74,7 +95,13 @@ export async function detectTasks(ctx: StepLensContext, token?: vscode.Cancellat
       datasets++;
       const input = rel(f.fsPath);
       const stem = name.replace(/\.(jsonl|json)$/i, "");
-      tasks.push(buildTask(ctx, { type: TASK_TYPE, pipeline: "export", args: [input, "--format", "trl-prm", "--out", `${path.posix.dirname(input)}/${stem}.trl-prm.jsonl`] }, folder));
+      tasks.push(
+        buildTask(
+          ctx,
+          { type: TASK_TYPE, pipeline: "export", args: [input, "--format", "trl-prm", "--out", `${path.posix.dirname(input)}/${stem}.trl-prm.jsonl`] },
+          folder,
+        ),
+      );
     }
   }
   return tasks;

@@ -132,7 +132,14 @@ export class ProgressService implements vscode.Disposable {
   }
 
   private cacheKey(trace: Trace, id: ProverIdentity): string {
-    return contentKey({ kind: "progress", problem: trace.problem, steps: trace.steps.map((s) => s.text), reference: referenceAnswerOf(trace), prover: id.prover, settings: id.settings });
+    return contentKey({
+      kind: "progress",
+      problem: trace.problem,
+      steps: trace.steps.map((s) => s.text),
+      reference: referenceAnswerOf(trace),
+      prover: id.prover,
+      settings: id.settings,
+    });
   }
 
   /** Shows a cached result for the document's trace, if there is one (trusted workspaces only). */
@@ -174,7 +181,11 @@ export class ProgressService implements vscode.Disposable {
     this.emitter.fire(document.uri);
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `StepLens: estimating progress of ${name} (M = ${p.rollouts})${id.demo ? ` — ${DEMO_NOTICE}` : ""}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `StepLens: estimating progress of ${name} (M = ${p.rollouts})${id.demo ? ` — ${DEMO_NOTICE}` : ""}`,
+          cancellable: true,
+        },
         async (progress, token) => {
           const controller = new AbortController();
           const sub = token.onCancellationRequested(() => controller.abort());

@@ -60,13 +60,21 @@ class TextBuilder {
   span(s: string, from = this.position): SourceRange {
     this.add(s);
     const to = this.position;
-    return { start: { line: from.line, character: from.character }, end: { line: to.line, character: to.character }, startOffset: from.offset, endOffset: to.offset };
+    return {
+      start: { line: from.line, character: from.character },
+      end: { line: to.line, character: to.character },
+      startOffset: from.offset,
+      endOffset: to.offset,
+    };
   }
 }
 
 /** One line, no control characters but line breaks (trace text is untrusted: shown as plain text only). */
 function clean(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, " ").replace(/\s+$/, "");
+  return text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, " ")
+    .replace(/\s+$/, "");
 }
 
 /** The record as trace text, and the trace with ranges into that text. */
@@ -89,7 +97,10 @@ export function renderRecord(trace: Trace, ref: RecordRef): { text: string; trac
     finalAnswerRange = b.span(clean(trace.finalAnswer).replace(/\n/g, " "));
     b.add("\n");
   }
-  return { text: b.text, trace: { ...trace, problemRange, steps, finalAnswerRange, source: { ...trace.source, file: ref.dataset, id: ref.id, record: ref.record } } };
+  return {
+    text: b.text,
+    trace: { ...trace, problemRange, steps, finalAnswerRange, source: { ...trace.source, file: ref.dataset, id: ref.id, record: ref.record } },
+  };
 }
 
 export class RecordDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {

@@ -13,7 +13,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import { rewardServeArgs, rewardServerState, rewardServerText, rlInitArgs, rlLaunchArgs, type RewardServerState, type RlChoices } from "../pipelines/rewardPipelineArgs";
+import {
+  rewardServeArgs,
+  rewardServerState,
+  rewardServerText,
+  rlInitArgs,
+  rlLaunchArgs,
+  type RewardServerState,
+  type RlChoices,
+} from "../pipelines/rewardPipelineArgs";
 import { type StepLensTaskDefinition, TASK_TYPE } from "../pipelines/pipelineTable";
 import { RUN_SPEC_FILE } from "../rl/rlRunSpec";
 import { CommandId } from "./commandIds";
@@ -51,7 +59,8 @@ export async function startRewardServer(ctx: StepLensContext): Promise<vscode.Ta
   const def = rewardServerDefinition(ctx);
   if (typeof def === "string") {
     const choose = "Choose Model…";
-    if ((await vscode.window.showErrorMessage(`StepLens: to start the reward server, ${def}`, choose)) === choose) await vscode.commands.executeCommand(CommandId.chooseModel, "prm");
+    if ((await vscode.window.showErrorMessage(`StepLens: to start the reward server, ${def}`, choose)) === choose)
+      await vscode.commands.executeCommand(CommandId.chooseModel, "prm");
     return undefined;
   }
   const running = vscode.tasks.taskExecutions.find((e) => e.task.name === REWARD_SERVER_TASK);
@@ -91,17 +100,43 @@ export async function startRlTraining(ctx: StepLensContext, arg?: unknown) {
   if (!engine) return undefined;
   const out =
     given.out ??
-    (await vscode.window.showInputBox({ title: "StepLens: Start RL Training (2/3): run folder (an existing one is reused)", value: `rl-runs/${engine}`, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : "a folder, relative to the workspace folder") }));
+    (await vscode.window.showInputBox({
+      title: "StepLens: Start RL Training (2/3): run folder (an existing one is reused)",
+      value: `rl-runs/${engine}`,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : "a folder, relative to the workspace folder"),
+    }));
   if (!out) return undefined;
   const outAbs = path.resolve(folder.uri.fsPath, out);
   const exists = fs.existsSync(path.join(outAbs, RUN_SPEC_FILE));
   if (!exists) {
     let data = given.data;
     if (data === undefined) {
-      const picked = await vscode.window.showOpenDialog({ title: "StepLens: Start RL Training (3/3): prompts (JSONL with prompt/problem and optional reference) — Cancel for none", defaultUri: folder.uri, filters: { Prompts: ["jsonl", "json"] } });
+      const picked = await vscode.window.showOpenDialog({
+        title: "StepLens: Start RL Training (3/3): prompts (JSONL with prompt/problem and optional reference) — Cancel for none",
+        defaultUri: folder.uri,
+        filters: { Prompts: ["jsonl", "json"] },
+      });
       data = picked?.[0] ? path.relative(folder.uri.fsPath, picked[0].fsPath) : undefined;
     }
-    const init = await runPipeline(ctx, { type: TASK_TYPE, pipeline: "rl", args: rlInitArgs({ engine, out, rewardUrl: given.rewardUrl ?? rewardUrl(ctx), model: given.model, data, nodes: given.nodes, gpusPerNode: given.gpusPerNode }) }, folder, `StepLens rl init ${engine}`);
+    const init = await runPipeline(
+      ctx,
+      {
+        type: TASK_TYPE,
+        pipeline: "rl",
+        args: rlInitArgs({
+          engine,
+          out,
+          rewardUrl: given.rewardUrl ?? rewardUrl(ctx),
+          model: given.model,
+          data,
+          nodes: given.nodes,
+          gpusPerNode: given.gpusPerNode,
+        }),
+      },
+      folder,
+      `StepLens rl init ${engine}`,
+    );
     if (init.exitCode !== 0) return init;
   }
   let dryRun = given.dryRun;
@@ -116,7 +151,12 @@ export async function startRlTraining(ctx: StepLensContext, arg?: unknown) {
     if (!pick) return undefined;
     dryRun = pick.dry;
   }
-  return runPipeline(ctx, { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(out, dryRun) }, folder, `StepLens rl ${dryRun ? "dry run" : "launch"} ${path.basename(out)}`);
+  return runPipeline(
+    ctx,
+    { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(out, dryRun) },
+    folder,
+    `StepLens rl ${dryRun ? "dry run" : "launch"} ${path.basename(out)}`,
+  );
 }
 
 /** Ready tasks: the reward server (when a model is set) and a dry run per RL run folder. */
@@ -143,7 +183,10 @@ export function registerRewardServerStatus(ctx: StepLensContext): vscode.Disposa
   const render = () => {
     const port = ctx.configuration.current.rewards.serverPort;
     item.text = rewardServerText(last, port);
-    item.tooltip = last.kind === "listening" ? `StepLens reward server at http://127.0.0.1:${port} (scalarize ${last.scalarize}): /get_reward (OpenRLHF), /v1/reward` : "StepLens reward server (click to start)";
+    item.tooltip =
+      last.kind === "listening"
+        ? `StepLens reward server at http://127.0.0.1:${port} (scalarize ${last.scalarize}): /get_reward (OpenRLHF), /v1/reward`
+        : "StepLens reward server (click to start)";
     if (last.kind === "stopped" && !isRewardServerRunning()) item.hide();
     else item.show();
   };
@@ -181,5 +224,9 @@ export function registerRewardServerStatus(ctx: StepLensContext): vscode.Disposa
 
 export const REWARD_COMMANDS: readonly CommandSpec[] = [
   { id: CommandId.startRewardServer, trustedAction: "start the reward server (it runs models and the steplens CLI)", run: (ctx) => startRewardServer(ctx) },
-  { id: CommandId.startRlTraining, trustedAction: "start RL training (it runs the steplens CLI and the trainer)", run: (ctx, arg) => startRlTraining(ctx, arg) },
+  {
+    id: CommandId.startRlTraining,
+    trustedAction: "start RL training (it runs the steplens CLI and the trainer)",
+    run: (ctx, arg) => startRlTraining(ctx, arg),
+  },
 ];

@@ -55,9 +55,14 @@ export function statusTooltip(s: EngineSnapshot, queued: number): vscode.Markdow
   };
   if (s.status.kind === "restricted" || s.status.kind === "unconfigured") line("Status", s.status.reason);
   else if (s.status.kind === "failed") line("Engine failed", s.status.error);
-  else line("Engine", `${s.engineKind === "openai" ? "OpenAI-compatible endpoint" : "local (node-llama-cpp)"}${s.status.kind === "ready" ? ` on ${deviceName(s)}` : " (starts on first use)"}`);
+  else
+    line(
+      "Engine",
+      `${s.engineKind === "openai" ? "OpenAI-compatible endpoint" : "local (node-llama-cpp)"}${s.status.kind === "ready" ? ` on ${deviceName(s)}` : " (starts on first use)"}`,
+    );
   if (s.engineKind === "openai" && s.device) line("Endpoint", s.device);
-  for (const [role, spec] of Object.entries(s.models)) line(role.toUpperCase() === "PRM" ? "PRM" : role[0]!.toUpperCase() + role.slice(1), `${spec}${s.loaded.includes(role as never) ? " (loaded)" : ""}`);
+  for (const [role, spec] of Object.entries(s.models))
+    line(role.toUpperCase() === "PRM" ? "PRM" : role[0]!.toUpperCase() + role.slice(1), `${spec}${s.loaded.includes(role as never) ? " (loaded)" : ""}`);
   if (s.demo) md.appendMarkdown("\n*demo: scores are meaningless (random weights)*  \n");
   line("Queued", String(queued));
   md.appendMarkdown("\nClick for details and settings.");
@@ -74,7 +79,12 @@ export function registerStatusBar(ctx: StepLensContext): vscode.Disposable {
     const queued = Math.max(ctx.annotations.queueLength, s.queued);
     item.text = statusText(s, queued);
     item.tooltip = statusTooltip(s, queued);
-    item.backgroundColor = s.status.kind === "failed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : s.status.kind === "restricted" ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
+    item.backgroundColor =
+      s.status.kind === "failed"
+        ? new vscode.ThemeColor("statusBarItem.errorBackground")
+        : s.status.kind === "restricted"
+          ? new vscode.ThemeColor("statusBarItem.warningBackground")
+          : undefined;
     // Shown while a trace is open (or once anything ran), so it never clutters unrelated work.
     const show = visible || ctx.traces.traceDocuments().length > 0 || queued > 0;
     if (show) {
@@ -106,8 +116,15 @@ export async function showStatus(ctx: StepLensContext): Promise<void> {
   const items: StatusPick[] = [{ label: "Status", kind: vscode.QuickPickItemKind.Separator }];
   if (s.status.kind === "restricted" || s.status.kind === "unconfigured") items.push(info("$(info) Status", s.status.reason));
   else if (s.status.kind === "failed") items.push(info("$(error) Engine failed", s.status.error));
-  else items.push(info("$(server-process) Engine", `${s.engineKind === "openai" ? `endpoint ${s.device}` : "local (node-llama-cpp)"}${s.status.kind === "ready" ? ` · ${deviceName(s)}` : " · starts on first use"}`));
-  for (const [role, spec] of Object.entries(s.models)) items.push(info(`$(file-binary) ${role}`, `${spec}${s.loaded.includes(role as never) ? " · loaded" : ""}`));
+  else
+    items.push(
+      info(
+        "$(server-process) Engine",
+        `${s.engineKind === "openai" ? `endpoint ${s.device}` : "local (node-llama-cpp)"}${s.status.kind === "ready" ? ` · ${deviceName(s)}` : " · starts on first use"}`,
+      ),
+    );
+  for (const [role, spec] of Object.entries(s.models))
+    items.push(info(`$(file-binary) ${role}`, `${spec}${s.loaded.includes(role as never) ? " · loaded" : ""}`));
   if (s.demo) items.push(info("$(beaker) demo model", "random weights: scores are meaningless"));
   items.push(info("$(list-ordered) Queued", `${queued} scoring request${queued === 1 ? "" : "s"}`));
   items.push(info("$(database) Cached results", `${cache.entries} in workspace storage (${(cache.bytes / 1024).toFixed(0)} KB)`));
@@ -115,10 +132,18 @@ export async function showStatus(ctx: StepLensContext): Promise<void> {
   const action = (label: string, run: () => unknown, detail?: string): StatusPick => ({ label, detail, run });
   if (s.status.kind === "restricted") items.push(action("$(shield) Manage Workspace Trust…", () => vscode.commands.executeCommand("workbench.trust.manage")));
   items.push(action("$(file-binary) Choose Model…", () => vscode.commands.executeCommand(CommandId.chooseModel, "prm")));
-  items.push(action("$(beaker) Use Demo Model", () => vscode.commands.executeCommand(CommandId.useDemoModel), "Random weights, generated here: shows how StepLens works; scores are meaningless."));
+  items.push(
+    action(
+      "$(beaker) Use Demo Model",
+      () => vscode.commands.executeCommand(CommandId.useDemoModel),
+      "Random weights, generated here: shows how StepLens works; scores are meaningless.",
+    ),
+  );
   items.push(action("$(cloud-download) Download Model…", () => vscode.commands.executeCommand(CommandId.downloadModel)));
   if (s.engineKind === "openai") items.push(action("$(key) Set API Key…", () => vscode.commands.executeCommand(CommandId.setApiKey)));
-  items.push(action("$(settings-gear) Open StepLens Settings", () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:steplens.steplens")));
+  items.push(
+    action("$(settings-gear) Open StepLens Settings", () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:steplens.steplens")),
+  );
   items.push(action("$(output) Show Output", () => ctx.log.show(true)));
   items.push(action("$(trash) Clear Cached Results", () => vscode.commands.executeCommand(CommandId.clearCache)));
   const pick = await vscode.window.showQuickPick(items, { title: "StepLens", placeHolder: "Engine, models and queue; pick an action" });

@@ -53,7 +53,9 @@ export async function resolveStepTarget(ctx: StepLensContext, arg: unknown, need
   }
   const trace = ctx.traces.get(document);
   if (!trace) {
-    void vscode.window.showErrorMessage(`StepLens: cannot read ${document.uri.fsPath || document.uri.toString()} as a trace: ${ctx.traces.parse(document)?.error ?? "unknown error"}`);
+    void vscode.window.showErrorMessage(
+      `StepLens: cannot read ${document.uri.fsPath || document.uri.toString()} as a trace: ${ctx.traces.parse(document)?.error ?? "unknown error"}`,
+    );
     return undefined;
   }
   if (!needStep) return { document, trace };

@@ -32,28 +32,31 @@ export function datasetKey(file: string): string {
 /** Indexes a synthesis folder's solutions with its labels and verdicts (cancellable progress). */
 export async function indexSynthesisFolder(dir: string, stepTag: string): Promise<{ index: DatasetIndex; overlay: SynthesisOverlay }> {
   const name = path.basename(dir);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `StepLens: reading synthesis folder ${name}`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    try {
-      const overlay = await loadSynthesisOverlay(dir, controller.signal);
-      progress.report({ message: `${overlay.bySolution.size} labelled solutions` });
-      const solutions = path.join(dir, SYNTHESIS_FILES.solutions);
-      if (!fs.existsSync(solutions)) fs.closeSync(fs.openSync(solutions, "a")); // a run that wrote no solution yet
-      const index = await DatasetIndex.build(solutions, {
-        detected: { format: "jsonl", container: "jsonl", reason: "synthesis folder" },
-        reader: synthesisRecordReader(overlay),
-        stepTag,
-        signal: controller.signal,
-      });
-      return { index, overlay };
-    } catch (e) {
-      if (controller.signal.aborted) throw new CancelledError(`reading ${name} cancelled`);
-      throw e;
-    } finally {
-      sub.dispose();
-    }
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `StepLens: reading synthesis folder ${name}`, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const sub = token.onCancellationRequested(() => controller.abort());
+      try {
+        const overlay = await loadSynthesisOverlay(dir, controller.signal);
+        progress.report({ message: `${overlay.bySolution.size} labelled solutions` });
+        const solutions = path.join(dir, SYNTHESIS_FILES.solutions);
+        if (!fs.existsSync(solutions)) fs.closeSync(fs.openSync(solutions, "a")); // a run that wrote no solution yet
+        const index = await DatasetIndex.build(solutions, {
+          detected: { format: "jsonl", container: "jsonl", reason: "synthesis folder" },
+          reader: synthesisRecordReader(overlay),
+          stepTag,
+          signal: controller.signal,
+        });
+        return { index, overlay };
+      } catch (e) {
+        if (controller.signal.aborted) throw new CancelledError(`reading ${name} cancelled`);
+        throw e;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
 }
 
 const labelText = (l: boolean | null | undefined) => (l === true ? "correct" : l === false ? "incorrect" : "undetermined");

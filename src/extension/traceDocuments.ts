@@ -183,6 +183,12 @@ export function fileLabel(uri: vscode.Uri): string {
 
 function describeSelector(selector: vscode.DocumentFilter[]): string {
   return selector
-    .map((f) => (f.language ? `language ${f.language}` : typeof f.pattern === "string" ? f.pattern : `${f.pattern?.baseUri.fsPath}/${(f.pattern as vscode.RelativePattern).pattern}`))
+    .map((f) =>
+      f.language
+        ? `language ${f.language}`
+        : typeof f.pattern === "string"
+          ? f.pattern
+          : `${f.pattern?.baseUri.fsPath}/${(f.pattern as vscode.RelativePattern).pattern}`,
+    )
     .join(", ");
 }

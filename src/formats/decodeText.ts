@@ -46,7 +46,7 @@ function sequenceLength(b: Uint8Array, i: number): number {
 
 /** Offset of the first byte that is not valid UTF-8, or -1. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     if (bytes[i] < 0x80) {
       i++;
       continue;
@@ -62,7 +62,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 export function binaryReason(bytes: Uint8Array): string | null {
   const n = Math.min(bytes.length, SNIFF_BYTES);
   let suspicious = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = bytes[i];
     if (c === 0) return `it contains a NUL byte (at byte ${i})`;
     if (c < 0x80) {
@@ -103,12 +103,17 @@ export function decodeTraceText(bytes: Uint8Array, file: string, options: { stri
   if (bad >= 0) {
     const line = lineOfByte(bytes, bad);
     const byte = bytes[bad].toString(16).padStart(2, "0");
-    const e = new StepLensError(`invalid UTF-8 (byte 0x${byte} at offset ${bad}, the first of possibly several)${options.strict ? "" : "; bad bytes read as U+FFFD"}.`, {
-      file,
-      line,
-      code: "invalid-utf8",
-      hint: options.strict ? "Save the file as UTF-8, or run without --strict to read it with replacement characters." : "Save the file as UTF-8 (--strict refuses such files).",
-    });
+    const e = new StepLensError(
+      `invalid UTF-8 (byte 0x${byte} at offset ${bad}, the first of possibly several)${options.strict ? "" : "; bad bytes read as U+FFFD"}.`,
+      {
+        file,
+        line,
+        code: "invalid-utf8",
+        hint: options.strict
+          ? "Save the file as UTF-8, or run without --strict to read it with replacement characters."
+          : "Save the file as UTF-8 (--strict refuses such files).",
+      },
+    );
     if (options.strict) throw e;
     warnings.push(e);
   }

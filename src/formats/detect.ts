@@ -60,8 +60,10 @@ export async function checkReadableFile(file: string): Promise<void> {
     stat = await fs.promises.stat(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new StepLensError("no such file.", { file, hint: "Check the path (relative paths start from the current directory).", code: "ENOENT" });
-    if (code === "EACCES") throw new StepLensError("permission denied.", { file, hint: "Make the file readable, or copy it somewhere you can read.", code: "EACCES" });
+    if (code === "ENOENT")
+      throw new StepLensError("no such file.", { file, hint: "Check the path (relative paths start from the current directory).", code: "ENOENT" });
+    if (code === "EACCES")
+      throw new StepLensError("permission denied.", { file, hint: "Make the file readable, or copy it somewhere you can read.", code: "EACCES" });
     throw new StepLensError(`cannot read the file (${(e as Error).message}).`, { file, code });
   }
   if (!stat.isFile()) throw new StepLensError("not a regular file.", { file, hint: "Give the path of a trace or dataset file, not a folder.", code: "EISDIR" });

@@ -206,7 +206,8 @@ export class JsonArrayScanner implements RecordScanner {
   }
 
   end(): void {
-    if (this.state === A.Before) throw new StepLensError("the file is empty: expected a JSON array of records.", { file: this.file, line: this.line, code: "bad-container" });
+    if (this.state === A.Before)
+      throw new StepLensError("the file is empty: expected a JSON array of records.", { file: this.file, line: this.line, code: "bad-container" });
     if (this.state !== A.After) {
       const where = this.state === A.Element ? `inside record ${this.records}, which starts on line ${this.elementLine}` : `after record ${this.records - 1}`;
       throw new StepLensError(`the JSON array is never closed: the file ends ${where}.`, {

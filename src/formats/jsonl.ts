@@ -104,13 +104,23 @@ function readProblem(obj: JsonObject, fields: Required<JsonlFieldNames>, ctx: Re
 }
 
 const LABEL_VALUES = new Map<unknown, boolean | null>([
-  [true, true], [false, false], [null, null], [1, true], [0, false], ["+", true], ["-", false],
+  [true, true],
+  [false, false],
+  [null, null],
+  [1, true],
+  [0, false],
+  ["+", true],
+  ["-", false],
 ]);
 
 function readLabels(obj: JsonObject, stepCount: number, ctx: RecordContext): TraceLabels | null {
   if (Array.isArray(obj.labels)) {
     if (obj.labels.length !== stepCount)
-      throw recordError(ctx, `'labels' has ${obj.labels.length} entries but the record has ${stepCount} steps`, "Give one label per step (true/false/null, 1/0 or \"+\"/\"-\").");
+      throw recordError(
+        ctx,
+        `'labels' has ${obj.labels.length} entries but the record has ${stepCount} steps`,
+        'Give one label per step (true/false/null, 1/0 or "+"/"-").',
+      );
     const steps = obj.labels.map((v, i) => {
       if (!LABEL_VALUES.has(v)) throw recordError(ctx, `'labels[${i}]' must be true/false/null, 1/0 or "+"/"-", found ${JSON.stringify(v)}`, HINT);
       return LABEL_VALUES.get(v) as boolean | null;
@@ -120,7 +130,11 @@ function readLabels(obj: JsonObject, stepCount: number, ctx: RecordContext): Tra
   const label = obj.label;
   if (typeof label === "number" && Number.isInteger(label)) {
     if (label < -1 || label >= stepCount)
-      throw recordError(ctx, `'label' is ${label} but the record has ${stepCount} steps (valid: -1 to ${stepCount - 1})`, "Use -1 when every step is correct, else the 0-based index of the first wrong step.");
+      throw recordError(
+        ctx,
+        `'label' is ${label} but the record has ${stepCount} steps (valid: -1 to ${stepCount - 1})`,
+        "Use -1 when every step is correct, else the 0-based index of the first wrong step.",
+      );
     return { kind: "first-error", firstError: label };
   }
   return null; // other `label` shapes are not step labels: ignored

@@ -26,7 +26,8 @@ export interface MathShepherdOptions {
   stepTag?: string;
 }
 
-const HINT = "A Math-Shepherd record needs 'input' (the question, then steps each ended by the step tag) and optionally 'label' (the same text with +/- in place of each tag).";
+const HINT =
+  "A Math-Shepherd record needs 'input' (the question, then steps each ended by the step tag) and optionally 'label' (the same text with +/- in place of each tag).";
 const STEP_MARKER = /^\s*Step\s*\d+\s*[:.：]\s*/i;
 const FIRST_STEP = /(?:^|\s)(Step\s*1\s*[:.：])/gi;
 
@@ -74,7 +75,11 @@ function splitProblem(head: string, ctx: RecordContext): [problem: string, first
   if (at > 0 && head.slice(at).trim()) return [head.slice(0, at).trim(), head.slice(at)];
   at = head.trimEnd().lastIndexOf("\n") + 1;
   if (at <= 0)
-    throw recordError(ctx, "cannot tell where the problem ends in 'input': no 'Step 1:' and no line break before the first step tag", "Start the first step with 'Step 1:' (Math-Shepherd's layout), or put the problem on its own line.");
+    throw recordError(
+      ctx,
+      "cannot tell where the problem ends in 'input': no 'Step 1:' and no line break before the first step tag",
+      "Start the first step with 'Step 1:' (Math-Shepherd's layout), or put the problem on its own line.",
+    );
   return [head.slice(0, at).trim(), head.slice(at)];
 }
 

@@ -7,7 +7,8 @@ import type { Trace } from "../core/trace";
 import { finalAnswerFromSteps } from "./datasetAnswer";
 import { type RecordContext, recordError, recordId, requireObject, requireString, requireStringArray, stepText } from "./datasetFields";
 
-const HINT = "A ProcessBench record needs 'problem' (string), 'steps' (array of strings) and 'label' (-1 or the 0-based index of the first wrong step); for records without labels use --format jsonl.";
+const HINT =
+  "A ProcessBench record needs 'problem' (string), 'steps' (array of strings) and 'label' (-1 or the 0-based index of the first wrong step); for records without labels use --format jsonl.";
 
 export function processBenchTrace(value: unknown, ctx: RecordContext): Trace {
   const obj = requireObject(value, ctx, "a ProcessBench record", HINT);

@@ -38,15 +38,16 @@ export interface ReadTracesOptions extends RunOptions {
   onWarning?: (warning: StepLensError) => void;
 }
 
-export type TraceRecordResult =
-  | { ok: true; trace: Trace; record: number; line: number }
-  | { ok: false; error: StepLensError; record: number; line: number };
+export type TraceRecordResult = { ok: true; trace: Trace; record: number; line: number } | { ok: false; error: StepLensError; record: number; line: number };
 
 /** Turns one parsed record into a trace, or throws a StepLensError naming file, line and field. */
 export type RecordReader = (value: unknown, ctx: RecordContext) => Trace;
 
 /** The record reader of a dataset format (exported for other streaming readers, e.g. a dataset index). */
-export function recordReader(format: Exclude<TraceFormat, "text">, options: Pick<ReadTracesOptions, "stepTag" | "fields" | "prm800kNeutral"> = {}): RecordReader {
+export function recordReader(
+  format: Exclude<TraceFormat, "text">,
+  options: Pick<ReadTracesOptions, "stepTag" | "fields" | "prm800kNeutral"> = {},
+): RecordReader {
   switch (format) {
     case "processbench":
       return processBenchTrace;

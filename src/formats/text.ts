@@ -164,7 +164,11 @@ class Segmenter {
       for (const i of items) minIndent = Math.min(minIndent, i.indent);
       const top = items.filter((i) => i.indent === minIndent);
       if (top.length >= 2 && this.itemsCover(a, b, new Set(top.map((i) => i.k)))) {
-        return this.bySplits(a, b, top.map((i) => ({ k: i.k, length: i.length, rebold: null })));
+        return this.bySplits(
+          a,
+          b,
+          top.map((i) => ({ k: i.k, length: i.length, rebold: null })),
+        );
       }
     }
     return this.paragraphs(a, b);

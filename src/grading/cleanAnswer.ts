@@ -55,7 +55,7 @@ function nextDollar(s: string, from: number): number {
 }
 
 function stripWrappers(s: string): string {
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     s = s.trim();
     const pairs: [string, string][] = [
@@ -117,14 +117,20 @@ export function cleanAnswer(raw: string): string {
   s = stripWrappers(s); // "$\text{…}$" may unwrap further
   s = s.replace(/\s+/g, " ").trim();
   // Leading "is", "=", ":" (e.g. from "the answer is = 4") and trailing punctuation / "only".
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     const before = s;
-    s = s.replace(/^(?:is\b|=|:)\s*/i, "").replace(/\s*(?:[.,;]|(?<=[A-Za-z\s])!|\bonly)$/i, "").trim();
+    s = s
+      .replace(/^(?:is\b|=|:)\s*/i, "")
+      .replace(/\s*(?:[.,;]|(?<=[A-Za-z\s])!|\bonly)$/i, "")
+      .trim();
     s = stripWrappers(s).trim();
     changed = s !== before;
   }
   s = stripUnits(s);
   s = s.replace(/^\\\$\s*/, "").replace(/^\$\s*(?=\d)/, "");
-  s = s.replace(/\u0001/g, "").replace(/\s+/g, " ").trim();
+  s = s
+    .replace(/\u0001/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return s;
 }

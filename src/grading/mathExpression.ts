@@ -23,7 +23,28 @@ export const REL_TOLERANCE = 1e-9;
 export const SAMPLE_POINTS = 6;
 export const MIN_VALID_POINTS = 3;
 
-const FUNCTIONS = new Set(["sqrt", "nthRoot", "log", "log10", "log2", "exp", "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "sinh", "cosh", "tanh", "abs", "factorial"]);
+const FUNCTIONS = new Set([
+  "sqrt",
+  "nthRoot",
+  "log",
+  "log10",
+  "log2",
+  "exp",
+  "sin",
+  "cos",
+  "tan",
+  "cot",
+  "sec",
+  "csc",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "abs",
+  "factorial",
+]);
 const CONSTANTS = new Set(["pi", "Infinity"]);
 
 export interface MathExpr {
@@ -83,13 +104,7 @@ function matchingClose(s: string, open: number): number {
 
 /** LaTeX → mathjs syntax; null when something is left that is not math. */
 export function latexToMathjs(input: string): string | null {
-  const s = input
-    .replace(/[−–]/g, "-")
-    .replace(/[×·⋅]/g, "*")
-    .replace(/÷/g, "/")
-    .replace(/π/g, "\\pi ")
-    .replace(/∞/g, "\\infty ")
-    .replace(/√/g, "\\sqrt");
+  const s = input.replace(/[−–]/g, "-").replace(/[×·⋅]/g, "*").replace(/÷/g, "/").replace(/π/g, "\\pi ").replace(/∞/g, "\\infty ").replace(/√/g, "\\sqrt");
   let out = "";
   let i = 0;
   while (i < s.length) {
@@ -182,12 +197,15 @@ export function latexToMathjs(input: string): string | null {
   out = out.replace(/\|([^|]+)\|/g, "abs($1)");
   if (!/^[0-9A-Za-z_+\-*/^().,! ]*$/.test(out)) return null;
   // Letter runs: a function name or constant stays, anything else is a product of one-letter variables.
-  out = out.replace(/(\d(?:\.\d+)?[eE][-+]?\d+)|([A-Za-z]+)((?:_[A-Za-z0-9]+)?)/g, (whole, sci: string | undefined, letters: string | undefined, sub: string) => {
-    if (sci) return whole;
-    if (!letters) return whole;
-    if (FUNCTIONS.has(letters) || CONSTANTS.has(letters)) return letters + sub;
-    return " " + letters.split("").join("*") + sub + " ";
-  });
+  out = out.replace(
+    /(\d(?:\.\d+)?[eE][-+]?\d+)|([A-Za-z]+)((?:_[A-Za-z0-9]+)?)/g,
+    (whole, sci: string | undefined, letters: string | undefined, sub: string) => {
+      if (sci) return whole;
+      if (!letters) return whole;
+      if (FUNCTIONS.has(letters) || CONSTANTS.has(letters)) return letters + sub;
+      return " " + letters.split("").join("*") + sub + " ";
+    },
+  );
   // A variable before a parenthesis multiplies it ("n(n+1)"); mathjs would read a function call.
   out = out.replace(/\b([A-Za-z](?:_[A-Za-z0-9]+)?)\s*\(/g, "$1*(");
   return out.trim() || null;

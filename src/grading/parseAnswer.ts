@@ -126,7 +126,33 @@ export function canonicalText(s: string): string {
 }
 
 /** Two-letter words read as text only (not as a product of two variables). */
-const SHORT_WORDS = new Set(["no", "ok", "on", "in", "is", "it", "an", "or", "to", "of", "at", "by", "up", "we", "he", "me", "my", "as", "so", "do", "go", "be", "am", "us", "if"]);
+const SHORT_WORDS = new Set([
+  "no",
+  "ok",
+  "on",
+  "in",
+  "is",
+  "it",
+  "an",
+  "or",
+  "to",
+  "of",
+  "at",
+  "by",
+  "up",
+  "we",
+  "he",
+  "me",
+  "my",
+  "as",
+  "so",
+  "do",
+  "go",
+  "be",
+  "am",
+  "us",
+  "if",
+]);
 
 /**
  * How a string without math symbols reads: "text" when it has a run of three or more letters (or is a

@@ -54,7 +54,8 @@ export function formatLabelLine(record: LabelRecord): string {
   return JSON.stringify({ trace: record.trace, step: record.step, label: record.label, at: record.at });
 }
 
-const HINT = 'Each line must be {"trace": "<path or dataset#id>", "step": <0-based integer>, "label": "correct"|"incorrect"|"first-error"|"clear", "at": "<ISO time>"}; fix or delete the line.';
+const HINT =
+  'Each line must be {"trace": "<path or dataset#id>", "step": <0-based integer>, "label": "correct"|"incorrect"|"first-error"|"clear", "at": "<ISO time>"}; fix or delete the line.';
 
 function problem(file: string, line: number, message: string): StepLensError {
   return new StepLensError(message, { file, line, hint: HINT, code: "bad-label" });

@@ -72,9 +72,25 @@ export interface SynthesizeChoices {
 }
 
 export function synthesizeArgs(c: SynthesizeChoices): string[] {
-  const args = ["--problems", c.problems, "--out", c.out, "--solutions", String(c.solutions), "--verifications", String(c.verifications), "--aggregate", c.aggregate, "--tau", String(c.tau)];
+  const args = [
+    "--problems",
+    c.problems,
+    "--out",
+    c.out,
+    "--solutions",
+    String(c.solutions),
+    "--verifications",
+    String(c.verifications),
+    "--aggregate",
+    c.aggregate,
+    "--tau",
+    String(c.tau),
+  ];
   if (c.metaCritique) args.push("--meta-critique");
-  for (const [role, m] of [["generator", c.generator], ["verifier", c.verifier]] as const) {
+  for (const [role, m] of [
+    ["generator", c.generator],
+    ["verifier", c.verifier],
+  ] as const) {
     if (m.endpoint) {
       args.push(`--${role}-endpoint`, m.endpoint);
       if (m.apiModel) args.push(`--${role}-api-model`, m.apiModel);

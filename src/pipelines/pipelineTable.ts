@@ -51,13 +51,17 @@ export function findPipeline(name: unknown): PipelineSpec | undefined {
 /** Why a task definition cannot run, or null when it can. */
 export function definitionProblem(def: { pipeline?: unknown; args?: unknown; cli?: unknown }): string | null {
   if (!findPipeline(def.pipeline)) return `unknown pipeline ${JSON.stringify(def.pipeline)}: use one of ${PIPELINE_NAMES.join(", ")}.`;
-  if (def.args !== undefined && !(Array.isArray(def.args) && def.args.every((a) => typeof a === "string"))) return "'args' must be a list of strings (the CLI arguments).";
+  if (def.args !== undefined && !(Array.isArray(def.args) && def.args.every((a) => typeof a === "string")))
+    return "'args' must be a list of strings (the CLI arguments).";
   if (def.cli !== undefined && typeof def.cli !== "string") return "'cli' must be a string (a steplens command on PATH, or its path).";
   return null;
 }
 
 /** The program and arguments a definition runs with `cli`. Throws when the definition is invalid. */
-export function taskProcess(def: Pick<StepLensTaskDefinition, "pipeline" | "args">, cli: CliInvocation): { command: string; args: string[]; env: Record<string, string> } {
+export function taskProcess(
+  def: Pick<StepLensTaskDefinition, "pipeline" | "args">,
+  cli: CliInvocation,
+): { command: string; args: string[]; env: Record<string, string> } {
   const problem = definitionProblem(def);
   if (problem) throw new Error(problem);
   const spec = findPipeline(def.pipeline)!;
@@ -70,7 +74,11 @@ export function displayCommand(def: Pick<StepLensTaskDefinition, "pipeline" | "a
   return commandLineText("steplens", [...(spec?.command ?? [String(def.pipeline)]), ...(def.args ?? [])]);
 }
 
-const base = (p: string) => p.replace(/[\\/]+$/, "").split(/[\\/]/).pop() || p;
+const base = (p: string) =>
+  p
+    .replace(/[\\/]+$/, "")
+    .split(/[\\/]/)
+    .pop() || p;
 
 /** A task's name, which is also its terminal's: the job in a few words ("export run → prm.jsonl"). */
 export function taskLabel(def: Pick<StepLensTaskDefinition, "pipeline" | "args">): string {
@@ -79,7 +87,9 @@ export function taskLabel(def: Pick<StepLensTaskDefinition, "pipeline" | "args">
     const i = args.indexOf(name);
     return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined;
   };
-  const firstPositional = args.find((a, i) => !a.startsWith("-") && (i === 0 || !args[i - 1].startsWith("--") || args[i - 1].includes("=") || BOOLEAN_FLAGS.has(args[i - 1])));
+  const firstPositional = args.find(
+    (a, i) => !a.startsWith("-") && (i === 0 || !args[i - 1].startsWith("--") || args[i - 1].includes("=") || BOOLEAN_FLAGS.has(args[i - 1])),
+  );
   switch (def.pipeline) {
     case "export": {
       const input = firstPositional ? base(firstPositional) : "?";

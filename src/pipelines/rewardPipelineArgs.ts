@@ -7,9 +7,22 @@ import type { StepLensConfig } from "../config";
 /** `steplens serve …` for the reward server: the PRM (or verifier) model, loopback, the rewards.* settings. */
 export function rewardServeArgs(c: StepLensConfig): string[] | string {
   const judge = c.rewards.source === "prm" ? c.models.prm : c.models.verifier || c.models.prm;
-  if (c.engine.kind !== "local") return "the reward server runs local models: set steplens.engine.kind to local and choose a PRM model (StepLens: Choose Model…).";
+  if (c.engine.kind !== "local")
+    return "the reward server runs local models: set steplens.engine.kind to local and choose a PRM model (StepLens: Choose Model…).";
   if (!judge) return `choose a ${c.rewards.source === "prm" ? "PRM" : "verifier"} model first (StepLens: Choose Model…).`;
-  const args = ["--model", judge, "--prm", c.prm.adapter, "--port", String(c.rewards.serverPort), "--source", c.rewards.source, "--scalarize", c.rewards.scalarize, "--gated-reward=" + String(c.rewards.gatedReward)];
+  const args = [
+    "--model",
+    judge,
+    "--prm",
+    c.prm.adapter,
+    "--port",
+    String(c.rewards.serverPort),
+    "--source",
+    c.rewards.source,
+    "--scalarize",
+    c.rewards.scalarize,
+    "--gated-reward=" + String(c.rewards.gatedReward),
+  ];
   args.push("--min-steps", String(c.rewards.minSteps), "--max-steps", String(c.rewards.maxSteps), "--verifier-samples", String(c.rewards.verifierSamples));
   const off = [
     !c.rewards.gateBoxedCount && "boxed-count",
@@ -47,13 +60,19 @@ export function rlLaunchArgs(dir: string, dryRun: boolean): string[] {
   return ["launch", dir, ...(dryRun ? ["--dry-run"] : [])];
 }
 
-export type RewardServerState = { kind: "stopped" } | { kind: "starting" } | { kind: "listening"; requestsPerSecond: number; queueDepth: number; scalarize: string };
+export type RewardServerState =
+  { kind: "stopped" } | { kind: "starting" } | { kind: "listening"; requestsPerSecond: number; queueDepth: number; scalarize: string };
 
 /** The state a /health answer (or its failure) means; `running`: a reward-server task is running. */
 export function rewardServerState(health: unknown, running: boolean): RewardServerState {
   const h = health as { status?: unknown; requestsPerSecond?: unknown; queueDepth?: unknown; rewards?: { scalarize?: unknown } } | null;
   if (h && h.status === "ok") {
-    return { kind: "listening", requestsPerSecond: Number(h.requestsPerSecond) || 0, queueDepth: Number(h.queueDepth) || 0, scalarize: String(h.rewards?.scalarize ?? "?") };
+    return {
+      kind: "listening",
+      requestsPerSecond: Number(h.requestsPerSecond) || 0,
+      queueDepth: Number(h.queueDepth) || 0,
+      scalarize: String(h.rewards?.scalarize ?? "?"),
+    };
   }
   return running ? { kind: "starting" } : { kind: "stopped" };
 }

@@ -88,7 +88,14 @@ export function progressSteps(correct: readonly number[], rollouts: number, alph
   const steps: ProgressStep[] = [];
   for (let h = 1; h < q.length; h++) {
     const advantage = q[h] - q[h - 1];
-    steps.push({ index: h - 1, qBefore: q[h - 1], q: q[h], advantage, effective: q[h] + alpha * advantage, interval: wilsonInterval(correct[h], rollouts, confidence) });
+    steps.push({
+      index: h - 1,
+      qBefore: q[h - 1],
+      q: q[h],
+      advantage,
+      effective: q[h] + alpha * advantage,
+      interval: wilsonInterval(correct[h], rollouts, confidence),
+    });
   }
   return steps;
 }

@@ -45,7 +45,15 @@ export const DEFAULT_GATE_RULES: Readonly<GateRules> = {
 };
 
 /** Every rule off: the gate passes everything (still cuts at `</answer>` and segments). */
-export const NO_GATE_RULES: Readonly<GateRules> = { boxedCount: false, answerTagCount: false, textAfterAnswer: false, stepCount: false, minSteps: 0, maxSteps: Number.MAX_SAFE_INTEGER, secondSolution: false };
+export const NO_GATE_RULES: Readonly<GateRules> = {
+  boxedCount: false,
+  answerTagCount: false,
+  textAfterAnswer: false,
+  stepCount: false,
+  minSteps: 0,
+  maxSteps: Number.MAX_SAFE_INTEGER,
+  secondSolution: false,
+};
 
 export interface GateResult {
   passed: boolean;
@@ -91,7 +99,8 @@ export function findSecondSolution(reasoning: string): { line: number; why: stri
     const top = raw.length - raw.trimStart().length <= 3;
     const marker = top ? matchStepMarker(t) : null;
     if (marker) {
-      if (sawStep && marker.number <= 1 && lastNumber >= 1) return { line: i + 1, why: `step numbering starts over at line ${i + 1} ("Step ${marker.number}" after "Step ${lastNumber}")` };
+      if (sawStep && marker.number <= 1 && lastNumber >= 1)
+        return { line: i + 1, why: `step numbering starts over at line ${i + 1} ("Step ${marker.number}" after "Step ${lastNumber}")` };
       if (answeredAt >= 0) return { line: i + 1, why: `new steps at line ${i + 1} after the final answer was stated at line ${answeredAt + 1}` };
       sawStep = true;
       lastNumber = marker.number;

@@ -17,4 +17,3 @@ export function rewardJson(line: number | undefined, d: RewardDetail): Record<st
     seconds: d.seconds,
   };
 }
-

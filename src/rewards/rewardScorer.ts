@@ -79,11 +79,17 @@ export function resolveScalarize(setting: ScalarizeSetting, source: RewardSource
 /** Refuses settings that cannot give a reward, before any request is served. */
 export function checkRewardOptions(opts: RewardOptions): void {
   if (resolveScalarize(opts.scalarize, opts.source) === "pav" && !(opts.progress.rollouts >= 1)) {
-    throw new StepLensError("the 'pav' scalarisation needs at least one prover rollout per step.", { code: "bad-progress", hint: "Set progress.rollouts (steplens.progress.rollouts) to 1 or more." });
+    throw new StepLensError("the 'pav' scalarisation needs at least one prover rollout per step.", {
+      code: "bad-progress",
+      hint: "Set progress.rollouts (steplens.progress.rollouts) to 1 or more.",
+    });
   }
   const g = opts.gate;
   if (g.stepCount && !(g.minSteps >= 0 && g.maxSteps >= g.minSteps)) {
-    throw new StepLensError(`the step-count bounds are inverted: min ${g.minSteps}, max ${g.maxSteps}.`, { code: "bad-gate", hint: "Give --min-steps ≤ --max-steps." });
+    throw new StepLensError(`the step-count bounds are inverted: min ${g.minSteps}, max ${g.maxSteps}.`, {
+      code: "bad-gate",
+      hint: "Give --min-steps ≤ --max-steps.",
+    });
   }
   if (!Number.isFinite(opts.gatedReward)) throw new StepLensError("the gated reward must be a finite number.", { code: "bad-gate" });
 }
@@ -130,7 +136,14 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
   const answer = gate.answer !== null ? (extractAnswer(gate.answer) ?? gate.answer) : extractAnswer(gate.cut);
   const reference = item.reference?.trim() ? item.reference.trim() : null;
   const answerCorrect = reference === null ? null : answer !== null && answersEqual(answer, reference);
-  const base = { gate: { passed: gate.passed, reasons: gate.reasons, details: gate.details }, stepCount: gate.steps.length, scalarize: mode, source: opts.source, answer, answerCorrect };
+  const base = {
+    gate: { passed: gate.passed, reasons: gate.reasons, details: gate.details },
+    stepCount: gate.steps.length,
+    scalarize: mode,
+    source: opts.source,
+    answer,
+    answerCorrect,
+  };
   if (!gate.passed || gate.steps.length === 0) {
     const gateOut = gate.passed ? { passed: false, reasons: ["step-count" as GateCode], details: ["no steps to judge"] } : base.gate;
     return { ...base, gate: gateOut, reward: opts.gatedReward, outcome: null, steps: [], stepRewards: [], seconds: 0 };
@@ -142,11 +155,22 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
     // when there is one, else by the rollouts' majority answer (reference-free).
     const p = opts.progress;
     const r = await schedule(() =>
-      estimateProgress(engine, { problem: item.prompt, steps: gate.steps, rollouts: p.rollouts, alpha: p.alpha, maxTokens: p.maxTokens, temperature: p.temperature, reference }, { signal: run.signal }),
+      estimateProgress(
+        engine,
+        { problem: item.prompt, steps: gate.steps, rollouts: p.rollouts, alpha: p.alpha, maxTokens: p.maxTokens, temperature: p.temperature, reference },
+        { signal: run.signal },
+      ),
     );
     const q = r.steps.map((st) => st.q);
     const s: Scalarized = pavReward(initialQ(r) ?? 0, q, p.alpha);
-    return { ...base, reward: s.reward, outcome: (q[q.length - 1] ?? 0) >= 0.5 ? 1 : 0, steps: q, stepRewards: s.stepRewards, seconds: (performance.now() - t0) / 1000 };
+    return {
+      ...base,
+      reward: s.reward,
+      outcome: (q[q.length - 1] ?? 0) >= 0.5 ? 1 : 0,
+      steps: q,
+      stepRewards: s.stepRewards,
+      seconds: (performance.now() - t0) / 1000,
+    };
   }
   let judgement: StepJudgement;
   if (opts.source === "prm") {
@@ -155,10 +179,25 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
     const last = values[values.length - 1] ?? 0;
     judgement = { kind: "prm", values, outcome: last >= opts.threshold ? 1 : 0, threshold: opts.threshold };
   } else {
-    const v = await schedule(() => verifyTrace(engine, { problem: item.prompt, steps: gate.steps, reference: item.reference ?? null }, opts.verify, { signal: run.signal }));
+    const v = await schedule(() =>
+      verifyTrace(engine, { problem: item.prompt, steps: gate.steps, reference: item.reference ?? null }, opts.verify, { signal: run.signal }),
+    );
     const values = v.final.steps.map((s) => (s.verdict === "correct" ? 1 : 0));
-    judgement = { kind: "verifier", values, verdictGiven: v.final.steps.map((s) => s.verdict !== "not-given"), outcome: v.final.outcome === "yes" ? 1 : 0, threshold: 0.5 };
+    judgement = {
+      kind: "verifier",
+      values,
+      verdictGiven: v.final.steps.map((s) => s.verdict !== "not-given"),
+      outcome: v.final.outcome === "yes" ? 1 : 0,
+      threshold: 0.5,
+    };
   }
   const s = scalarize(judgement, mode as Exclude<ScalarizeMode, "pav">);
-  return { ...base, reward: s.reward, outcome: judgement.outcome, steps: judgement.values, stepRewards: s.stepRewards, seconds: (performance.now() - t0) / 1000 };
+  return {
+    ...base,
+    reward: s.reward,
+    outcome: judgement.outcome,
+    steps: judgement.values,
+    stepRewards: s.stepRewards,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

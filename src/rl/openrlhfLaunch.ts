@@ -51,7 +51,9 @@ export function openrlhfLaunchSh(spec: RlRunSpec): string {
   return `${shellHeader("RL with the StepLens reward server on OpenRLHF (GRPO = group_norm, SPARK's settings)", spec)}VLLM_ENGINES="\${VLLM_ENGINES:-$(( NNODES * GPUS_PER_NODE / ${spec.tensorParallel} ))}"
 
 TRAIN_ARGS=(
-${openrlhfArgs(spec).map((a) => `  ${a}`).join("\n")}
+${openrlhfArgs(spec)
+  .map((a) => `  ${a}`)
+  .join("\n")}
 )
 
 if [ "$NNODES" -le 1 ]; then

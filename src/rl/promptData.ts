@@ -37,7 +37,8 @@ function pick(o: Record<string, unknown>, keys: readonly string[]): unknown {
 /** The problems (and answers) of a JSONL or JSON-array file; a bad line is an error naming it. */
 export function readPromptRecords(file: string): PromptRecord[] {
   const st = fs.statSync(file);
-  if (st.size > MAX_PROMPT_FILE_BYTES) throw new StepLensError(`the prompt file is ${st.size} bytes; at most ${MAX_PROMPT_FILE_BYTES} are read.`, { file, code: "prompts-too-large" });
+  if (st.size > MAX_PROMPT_FILE_BYTES)
+    throw new StepLensError(`the prompt file is ${st.size} bytes; at most ${MAX_PROMPT_FILE_BYTES} are read.`, { file, code: "prompts-too-large" });
   const text = fs.readFileSync(file, "utf8");
   const values: Array<{ value: unknown; line: number }> = [];
   if (text.trimStart().startsWith("[")) {
@@ -49,17 +50,28 @@ export function readPromptRecords(file: string): PromptRecord[] {
       try {
         values.push({ value: JSON.parse(raw), line: i + 1 });
       } catch (e) {
-        throw new StepLensError(`line ${i + 1} is not JSON: ${(e as Error).message}`, { file, line: i + 1, code: "bad-record", hint: "Each line must be a JSON object with a \"prompt\" (or \"problem\" / \"question\")." });
+        throw new StepLensError(`line ${i + 1} is not JSON: ${(e as Error).message}`, {
+          file,
+          line: i + 1,
+          code: "bad-record",
+          hint: 'Each line must be a JSON object with a "prompt" (or "problem" / "question").',
+        });
       }
     });
   }
   const out: PromptRecord[] = [];
   for (const { value, line } of values) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new StepLensError(`record ${line} is not a JSON object.`, { file, line, code: "bad-record" });
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new StepLensError(`record ${line} is not a JSON object.`, { file, line, code: "bad-record" });
     const o = value as Record<string, unknown>;
     let problem = pick(o, PROBLEM_KEYS);
-    if (Array.isArray(problem)) problem = (problem as Array<{ role?: string; content?: unknown }>).filter((m) => m?.role === "user").map((m) => String(m.content ?? "")).pop();
-    if (typeof problem !== "string" || !problem.trim()) throw new StepLensError(`record ${line} has no problem text (fields ${PROBLEM_KEYS.join(", ")}).`, { file, line, code: "bad-record" });
+    if (Array.isArray(problem))
+      problem = (problem as Array<{ role?: string; content?: unknown }>)
+        .filter((m) => m?.role === "user")
+        .map((m) => String(m.content ?? ""))
+        .pop();
+    if (typeof problem !== "string" || !problem.trim())
+      throw new StepLensError(`record ${line} has no problem text (fields ${PROBLEM_KEYS.join(", ")}).`, { file, line, code: "bad-record" });
     const answer = pick(o, ANSWER_KEYS);
     out.push({ problem: problem.trim(), reference: answer === undefined ? null : String(answer) });
   }
@@ -103,6 +115,10 @@ export function writePromptData(engine: RlEngine, records: readonly PromptRecord
     writeFileAtomic(path.join(dir, "prompts.jsonl"), dir, jsonl(records.map((r) => ({ prompt: withInstruction(r.problem), label: r.reference ?? "" }))));
     return ["prompts.jsonl"];
   }
-  writeFileAtomic(path.join(dir, "prompts.jsonl"), dir, jsonl(records.map((r) => ({ prompt: [{ role: "user", content: withInstruction(r.problem) }], problem: r.problem, reference: r.reference ?? "" }))));
+  writeFileAtomic(
+    path.join(dir, "prompts.jsonl"),
+    dir,
+    jsonl(records.map((r) => ({ prompt: [{ role: "user", content: withInstruction(r.problem) }], problem: r.problem, reference: r.reference ?? "" }))),
+  );
   return ["prompts.jsonl"];
 }

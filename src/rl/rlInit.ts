@@ -21,7 +21,11 @@ export interface RlInitResult {
 }
 
 function checkValue(name: string, v: string): void {
-  if (!SAFE_SHELL_VALUE.test(v)) throw new StepLensError(`${name} '${v}' has characters a launch script cannot hold safely.`, { code: "rl-bad-value", hint: "Use letters, digits and . _ / : @ + = % , ~ - only." });
+  if (!SAFE_SHELL_VALUE.test(v))
+    throw new StepLensError(`${name} '${v}' has characters a launch script cannot hold safely.`, {
+      code: "rl-bad-value",
+      hint: "Use letters, digits and . _ / : @ + = % , ~ - only.",
+    });
 }
 
 export function normalizeRewardUrl(url: string): string {
@@ -29,7 +33,10 @@ export function normalizeRewardUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new StepLensError(`--reward-url '${url}' is not a URL.`, { code: "rl-bad-url", hint: "e.g. http://127.0.0.1:8080 (the address steplens serve prints)." });
+    throw new StepLensError(`--reward-url '${url}' is not a URL.`, {
+      code: "rl-bad-url",
+      hint: "e.g. http://127.0.0.1:8080 (the address steplens serve prints).",
+    });
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new StepLensError(`--reward-url must be http(s), got ${u.protocol}`, { code: "rl-bad-url" });
   // The base URL: /get_reward, /v1/reward or /v1 given by habit are dropped.

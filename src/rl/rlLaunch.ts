@@ -44,7 +44,11 @@ async function defaultGet(url: string) {
 
 export function readRunSpec(dir: string): RlRunSpec {
   const file = path.join(dir, RUN_SPEC_FILE);
-  if (!fs.existsSync(file)) throw new StepLensError(`${dir} is not an RL run folder (no ${RUN_SPEC_FILE}).`, { code: "rl-no-run", hint: "Create one with: steplens rl init --engine verl|openrlhf|trl --out DIR --reward-url URL" });
+  if (!fs.existsSync(file))
+    throw new StepLensError(`${dir} is not an RL run folder (no ${RUN_SPEC_FILE}).`, {
+      code: "rl-no-run",
+      hint: "Create one with: steplens rl init --engine verl|openrlhf|trl --out DIR --reward-url URL",
+    });
   const spec = JSON.parse(fs.readFileSync(file, "utf8")) as RlRunSpec;
   if (!RL_ENGINES.includes(spec.engine)) throw new StepLensError(`${file}: unknown engine '${String(spec.engine)}'.`, { code: "rl-bad-run" });
   return spec;
@@ -57,27 +61,47 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
   const checks: Check[] = [];
   const py = exec("python3", ["--version"], env);
   const pyOk = py.status === 0;
-  checks.push({ name: "python3", ok: pyOk, detail: pyOk ? (py.stdout || py.stderr).trim() : "python3 not found on PATH", fix: "Install Python 3.10+ and put python3 on PATH (or activate the training environment)." });
+  checks.push({
+    name: "python3",
+    ok: pyOk,
+    detail: pyOk ? (py.stdout || py.stderr).trim() : "python3 not found on PATH",
+    fix: "Install Python 3.10+ and put python3 on PATH (or activate the training environment).",
+  });
   const imp = IMPORTS[spec.engine];
   if (pyOk) {
     const code = `import ${imp.module}`;
     const r = exec("python3", ["-c", code], env);
     const last = (r.stderr.trim().split("\n").pop() ?? "").slice(0, 200);
-    checks.push({ name: `${spec.engine} importable`, ok: r.status === 0, detail: r.status === 0 ? `python3 -c "${code}" works` : last || "import failed", fix: imp.pip });
+    checks.push({
+      name: `${spec.engine} importable`,
+      ok: r.status === 0,
+      detail: r.status === 0 ? `python3 -c "${code}" works` : last || "import failed",
+      fix: imp.pip,
+    });
   } else {
     checks.push({ name: `${spec.engine} importable`, ok: false, detail: "needs python3", fix: imp.pip });
   }
   const nodes = Number(env.NNODES) || spec.nodes;
   if (spec.engine !== "trl" && nodes > 1) {
     const r = exec("ray", ["--version"], env);
-    checks.push({ name: "ray (multi-node)", ok: r.status === 0, detail: r.status === 0 ? r.stdout.trim() : "ray not found on PATH", fix: "pip install 'ray[default]' on every node." });
+    checks.push({
+      name: "ray (multi-node)",
+      ok: r.status === 0,
+      detail: r.status === 0 ? r.stdout.trim() : "ray not found on PATH",
+      fix: "pip install 'ray[default]' on every node.",
+    });
   }
   const url = (env.STEPLENS_REWARD_URL || spec.rewardUrl).replace(/\/+$/, "");
   let server: Check;
   try {
     const h = await get(`${url}/health`);
     const j = h.status === 200 ? (JSON.parse(h.body) as { status?: string; rewards?: { source?: string; scalarize?: string } }) : null;
-    server = { name: "reward server", ok: j?.status === "ok", detail: j ? `${url} answers (${j.rewards?.source ?? "?"} judge, scalarize ${j.rewards?.scalarize ?? "?"})` : `${url}/health answered HTTP ${h.status}`, fix: "" };
+    server = {
+      name: "reward server",
+      ok: j?.status === "ok",
+      detail: j ? `${url} answers (${j.rewards?.source ?? "?"} judge, scalarize ${j.rewards?.scalarize ?? "?"})` : `${url}/health answered HTTP ${h.status}`,
+      fix: "",
+    };
   } catch (e) {
     server = { name: "reward server", ok: false, detail: `${url} not reachable (${(e as Error).message})`, fix: "" };
   }
@@ -88,14 +112,19 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
   checks.push({
     name: "GPUs visible",
     ok: gpus >= Math.min(spec.gpusPerNode, 1) && gpus > 0,
-    detail: smi.status === 0 ? `${gpus} GPU(s) (this node; the run asks for ${spec.gpusPerNode} per node)` : "nvidia-smi not found or failed: no NVIDIA GPU visible",
+    detail:
+      smi.status === 0 ? `${gpus} GPU(s) (this node; the run asks for ${spec.gpusPerNode} per node)` : "nvidia-smi not found or failed: no NVIDIA GPU visible",
     fix: "Run on a machine with NVIDIA GPUs and drivers (nvidia-smi -L lists them); check CUDA_VISIBLE_DEVICES. Set GPUS_PER_NODE to what each node has.",
   });
   const missing = spec.dataFiles.filter((f) => !fs.existsSync(path.join(dir, f)));
   checks.push({
     name: "prompt data",
     ok: spec.dataFiles.length > 0 && missing.length === 0,
-    detail: spec.dataFiles.length ? (missing.length ? `missing: ${missing.join(", ")}` : `${spec.dataFiles.join(", ")} (${spec.prompts} prompts)`) : "none written",
+    detail: spec.dataFiles.length
+      ? missing.length
+        ? `missing: ${missing.join(", ")}`
+        : `${spec.dataFiles.join(", ")} (${spec.prompts} prompts)`
+      : "none written",
     fix: `steplens rl init --engine ${spec.engine} --out ${dir} --reward-url ${spec.rewardUrl} --data prompts.jsonl`,
   });
   return checks;
@@ -105,7 +134,8 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
 export function dryRunCommands(dir: string, env: NodeJS.ProcessEnv, deps: LaunchDeps = {}): string {
   const exec = deps.exec ?? defaultExec;
   const r = exec("bash", [path.join(dir, "launch.sh")], { ...env, DRY_RUN: "1" });
-  if (r.status !== 0) throw new StepLensError(`launch.sh failed in a dry run: ${r.stderr.trim().slice(0, 400)}`, { code: "rl-launch-broken", file: path.join(dir, "launch.sh") });
+  if (r.status !== 0)
+    throw new StepLensError(`launch.sh failed in a dry run: ${r.stderr.trim().slice(0, 400)}`, { code: "rl-launch-broken", file: path.join(dir, "launch.sh") });
   return r.stdout;
 }
 

@@ -10,11 +10,30 @@ const ENGINE_NAMES = { verl: "verl", openrlhf: "OpenRLHF", trl: "TRL" } as const
 
 export function runReadme(spec: RlRunSpec): string {
   const e = spec.engine;
-  const files: string[] = ["- `launch.sh`: the training command (bash arrays, one argument per line; `DRY_RUN=1 bash launch.sh` prints it).", "- `reward.py`: the reward client (Python standard library only) that asks the StepLens reward server for each rollout's reward.", "- `steplens-rl.json`: these settings, read by `steplens rl launch`."];
-  if (e === "verl") files.push("- `train.parquet`: the prompts as verl RLHF rows (`prompt`, `data_source`, `reward_model`, `extra_info`); `problems.jsonl`: problem_id → problem text for reward.py.", "- `runtime_env.yaml`: Ray's runtime environment for multi-node jobs (the folder is the job's working directory).");
-  if (e === "openrlhf") files.push("- `prompts.jsonl`: `{\"prompt\", \"label\"}` rows (`--data.input_key prompt --data.label_key label`, chat template applied by OpenRLHF).", "- `runtime_env.yaml`: Ray's runtime environment for multi-node jobs.");
-  if (e === "trl") files.push("- `train_grpo.py`: GRPOTrainer with `reward_func` from reward.py.", "- `prompts.jsonl`: `{\"prompt\": [messages], \"problem\", \"reference\"}` rows (TRL passes `problem` and `reference` to the reward function).");
-  if (!spec.dataFiles.length) files.push("- No prompt data yet: run `steplens rl init … --data prompts.jsonl` again (rows with `prompt`/`problem`/`question` and optional `reference`/`answer`).");
+  const files: string[] = [
+    "- `launch.sh`: the training command (bash arrays, one argument per line; `DRY_RUN=1 bash launch.sh` prints it).",
+    "- `reward.py`: the reward client (Python standard library only) that asks the StepLens reward server for each rollout's reward.",
+    "- `steplens-rl.json`: these settings, read by `steplens rl launch`.",
+  ];
+  if (e === "verl")
+    files.push(
+      "- `train.parquet`: the prompts as verl RLHF rows (`prompt`, `data_source`, `reward_model`, `extra_info`); `problems.jsonl`: problem_id → problem text for reward.py.",
+      "- `runtime_env.yaml`: Ray's runtime environment for multi-node jobs (the folder is the job's working directory).",
+    );
+  if (e === "openrlhf")
+    files.push(
+      '- `prompts.jsonl`: `{"prompt", "label"}` rows (`--data.input_key prompt --data.label_key label`, chat template applied by OpenRLHF).',
+      "- `runtime_env.yaml`: Ray's runtime environment for multi-node jobs.",
+    );
+  if (e === "trl")
+    files.push(
+      "- `train_grpo.py`: GRPOTrainer with `reward_func` from reward.py.",
+      '- `prompts.jsonl`: `{"prompt": [messages], "problem", "reference"}` rows (TRL passes `problem` and `reference` to the reward function).',
+    );
+  if (!spec.dataFiles.length)
+    files.push(
+      "- No prompt data yet: run `steplens rl init … --data prompts.jsonl` again (rows with `prompt`/`problem`/`question` and optional `reference`/`answer`).",
+    );
 
   const settings = [
     `| algorithm | GRPO (${e === "verl" ? "`algorithm.adv_estimator=grpo`" : e === "openrlhf" ? "`--algo.advantage.estimator group_norm`" : "GRPOTrainer"}) | SPARK stage III |`,

@@ -56,8 +56,16 @@ export function verlOverrides(spec: RlRunSpec): string[] {
 }
 
 /** Reward keys: verl ≥ 0.7 (reward loop, naive manager) and the legacy ones (batch manager). */
-export const VERL_REWARD_KEYS = ["reward.reward_manager.name=naive", "reward.custom_reward_function.path=reward.py", "reward.custom_reward_function.name=compute_score"];
-export const VERL_LEGACY_REWARD_KEYS = ["reward_model.reward_manager=batch", "custom_reward_function.path=reward.py", "custom_reward_function.name=compute_score_batch"];
+export const VERL_REWARD_KEYS = [
+  "reward.reward_manager.name=naive",
+  "reward.custom_reward_function.path=reward.py",
+  "reward.custom_reward_function.name=compute_score",
+];
+export const VERL_LEGACY_REWARD_KEYS = [
+  "reward_model.reward_manager=batch",
+  "custom_reward_function.path=reward.py",
+  "custom_reward_function.name=compute_score_batch",
+];
 
 export function verlLaunchSh(spec: RlRunSpec): string {
   // "$VAR" values in double quotes; Hydra lists ([…]) in single quotes so bash never globs them.

@@ -72,7 +72,16 @@ export async function beamSearch(
       const n = depth === 0 ? B * E : E;
       const prefix = generatorPrompt(problem, beam.steps);
       const gens = await engine.rollouts(
-        { role: "generator", prefix, n, temperature: gen.temperature, topP: gen.topP, seed: gen.seed + calls * SEED_STRIDE, maxTokens: gen.maxTokens, stop: STEP_STOPS },
+        {
+          role: "generator",
+          prefix,
+          n,
+          temperature: gen.temperature,
+          topP: gen.topP,
+          seed: gen.seed + calls * SEED_STRIDE,
+          maxTokens: gen.maxTokens,
+          stop: STEP_STOPS,
+        },
         { signal: run.signal },
       );
       throwIfAborted(run.signal);

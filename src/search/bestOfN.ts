@@ -18,7 +18,15 @@ export interface GeneratorSettings {
   maxTokens: number;
 }
 
-export async function bestOfN(engine: Engine, scorer: SearchScorer, problem: string, id: string, n: number, gen: GeneratorSettings, run: RunOptions = {}): Promise<SearchOutcome> {
+export async function bestOfN(
+  engine: Engine,
+  scorer: SearchScorer,
+  problem: string,
+  id: string,
+  n: number,
+  gen: GeneratorSettings,
+  run: RunOptions = {},
+): Promise<SearchOutcome> {
   throwIfAborted(run.signal);
   const prompt = generatorPrompt(problem, []).slice(0, 1); // the user turn: generate opens the assistant turn
   const generations = await engine.generate(

@@ -87,7 +87,16 @@ export function pavScorer(engine: Engine, settings: PavSettings): SearchScorer {
         }
         const r = await estimateProgress(
           engine,
-          { problem, steps: c.steps, rollouts: settings.rollouts, alpha: settings.alpha, maxTokens: settings.maxTokens, seed: settings.seed, temperature: settings.temperature, reference: null },
+          {
+            problem,
+            steps: c.steps,
+            rollouts: settings.rollouts,
+            alpha: settings.alpha,
+            maxTokens: settings.maxTokens,
+            seed: settings.seed,
+            temperature: settings.temperature,
+            reference: null,
+          },
           { signal: run.signal },
         );
         tokens.evaluated += r.prefixTokensEvaluated;
@@ -126,7 +135,16 @@ export function verifyScorer(engine: Engine, settings: VerifySettings): SearchSc
         const r = await verifyTrace(
           engine,
           input,
-          { template: settings.template, samples: settings.samples, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens, seed: settings.seed, constrained: settings.constrained, reference: null },
+          {
+            template: settings.template,
+            samples: settings.samples,
+            temperature: settings.temperature,
+            topP: settings.topP,
+            maxTokens: settings.maxTokens,
+            seed: settings.seed,
+            constrained: settings.constrained,
+            reference: null,
+          },
           { signal: run.signal },
         );
         tokens.generated += r.tokens;

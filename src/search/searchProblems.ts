@@ -47,7 +47,10 @@ function toProblem(v: unknown, index: number, line: number, referenceField: stri
   return { id, problem: text, reference, line };
 }
 
-export async function readSearchProblems(file: string, opts: { referenceField?: string; limit?: number; signal?: AbortSignal; onBad?: (b: BadProblem) => void } = {}): Promise<SearchProblem[]> {
+export async function readSearchProblems(
+  file: string,
+  opts: { referenceField?: string; limit?: number; signal?: AbortSignal; onBad?: (b: BadProblem) => void } = {},
+): Promise<SearchProblem[]> {
   const referenceField = opts.referenceField ?? DEFAULT_REFERENCE_FIELD;
   const out: SearchProblem[] = [];
   const ids = new Set<string>();
@@ -67,14 +70,20 @@ export async function readSearchProblems(file: string, opts: { referenceField?: 
     fs.closeSync(fd);
     head = b.subarray(0, n).toString("utf8").trimStart();
   } catch (e) {
-    throw new StepLensError(`cannot read the problems (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file, hint: "Check the path given to --problems." });
+    throw new StepLensError(`cannot read the problems (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      file,
+      hint: "Check the path given to --problems.",
+    });
   }
   if (head.startsWith("[")) {
     let list: unknown;
     try {
       list = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
-      throw new StepLensError(`not valid JSON (${(e as Error).message})`, { file, hint: "Give a JSON array of problem objects, or JSONL (one object per line)." });
+      throw new StepLensError(`not valid JSON (${(e as Error).message})`, {
+        file,
+        hint: "Give a JSON array of problem objects, or JSONL (one object per line).",
+      });
     }
     for (const v of list as unknown[]) {
       if (opts.limit !== undefined && out.length >= opts.limit) break;
@@ -82,7 +91,10 @@ export async function readSearchProblems(file: string, opts: { referenceField?: 
     }
     return out;
   }
-  for await (const l of readJsonlLines(file, { signal: opts.signal, onTorn: (line) => opts.onBad?.({ line, message: "not valid JSON (a torn last line?)" }) })) {
+  for await (const l of readJsonlLines(file, {
+    signal: opts.signal,
+    onTorn: (line) => opts.onBad?.({ line, message: "not valid JSON (a torn last line?)" }),
+  })) {
     if (opts.limit !== undefined && out.length >= opts.limit) break;
     if ("error" in l) {
       index++;

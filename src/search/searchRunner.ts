@@ -42,7 +42,13 @@ export interface SearchRecord {
   candidates: number;
   generations: number;
   /** evaluated + generated = total; split by generator and scorer. */
-  tokens: { evaluated: number; generated: number; total: number; generator: { evaluated: number; generated: number }; scorer: { evaluated: number; generated: number } };
+  tokens: {
+    evaluated: number;
+    generated: number;
+    total: number;
+    generator: { evaluated: number; generated: number };
+    scorer: { evaluated: number; generated: number };
+  };
   seconds: number;
   /** What produced it; a resumed run must match. */
   settings: Record<string, unknown>;
@@ -121,7 +127,11 @@ export async function searchProblem(
 }
 
 /** The summary of a set of records. */
-export function summarize(records: readonly SearchRecord[], problems: number, extra: Pick<SearchSummary, "computed" | "resumed" | "failures" | "tornBytes">): SearchSummary {
+export function summarize(
+  records: readonly SearchRecord[],
+  problems: number,
+  extra: Pick<SearchSummary, "computed" | "resumed" | "failures" | "tornBytes">,
+): SearchSummary {
   const graded = records.filter((r) => r.correct !== null);
   const correct = graded.filter((r) => r.correct).length;
   const mean = (f: (r: SearchRecord) => number) => (records.length ? records.reduce((a, r) => a + f(r), 0) / records.length : null);

@@ -61,7 +61,11 @@ export class FairQueue {
       return Promise.resolve();
     }
     if (this.waitingCount >= this.maxWaiting) {
-      return Promise.reject(new ApiError(503, `Server busy: ${this.waitingCount} requests already waiting. Retry later.`, "server_error", null, "server_busy", { "Retry-After": "1" }));
+      return Promise.reject(
+        new ApiError(503, `Server busy: ${this.waitingCount} requests already waiting. Retry later.`, "server_error", null, "server_busy", {
+          "Retry-After": "1",
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {

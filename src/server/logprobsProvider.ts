@@ -36,7 +36,13 @@ export function nextTokenLogprobsProvider(engine: Engine): NextTokenLogprobsFn |
 export function requireLogprobs(engine: Engine, param: string): NextTokenLogprobsFn {
   const fn = nextTokenLogprobsProvider(engine);
   if (fn) return fn;
-  throw new ApiError(400, `'${param}' is not available: the server's engine (${engine.info().kind}) does not report next-token distributions.`, "invalid_request_error", param, "unsupported_parameter");
+  throw new ApiError(
+    400,
+    `'${param}' is not available: the server's engine (${engine.info().kind}) does not report next-token distributions.`,
+    "invalid_request_error",
+    param,
+    "unsupported_parameter",
+  );
 }
 
 export async function localNextTokenLogprobs(engine: LocalEngine, req: NextTokenLogprobsRequest, opts: RunOptions = {}): Promise<NextTokenLogprobs> {
@@ -46,10 +52,14 @@ export async function localNextTokenLogprobs(engine: LocalEngine, req: NextToken
   const { tokens, text } = engine.promptTokens(model, req.prompt, false);
   if (tokens.length === 0) throw new StepLensError("The prompt is empty: next-token logprobs need at least one token.");
   if (tokens.length > pool.contextSize) {
-    throw new StepLensError(`The prompt needs ${tokens.length} tokens but the context holds ${pool.contextSize}.`, { hint: "Shorten it, or restart the server with a larger --context-size." });
+    throw new StepLensError(`The prompt needs ${tokens.length} tokens but the context holds ${pool.contextSize}.`, {
+      hint: "Shorten it, or restart the server with a larger --context-size.",
+    });
   }
   // Fallback for the chosen token: the first token the generated text adds after the prompt.
-  const retokenized: Token | undefined = req.continuation ? nextTokenAfter(engine.adapterContext(model, {}, true), text, req.continuation, "generated") : undefined;
+  const retokenized: Token | undefined = req.continuation
+    ? nextTokenAfter(engine.adapterContext(model, {}, true), text, req.continuation, "generated")
+    : undefined;
   const head = tokens.slice(0, -1);
   const last = tokens[tokens.length - 1];
   // At least the top 20: the top token normalises, and the chosen token is looked for among them.
@@ -65,7 +75,10 @@ export async function localNextTokenLogprobs(engine: LocalEngine, req: NextToken
       if (missing.length) await sequence.evaluateWithoutGeneratingNewTokens(missing);
       throwIfAborted(opts.signal);
       const out = await sequence.controlledEvaluate([
-        [last, { generateNext: { logits: { filter: { tokens: retokenized !== undefined ? [retokenized] : [], includeTop: searched } }, totalLogitWeight: true } }],
+        [
+          last,
+          { generateNext: { logits: { filter: { tokens: retokenized !== undefined ? [retokenized] : [], includeTop: searched } }, totalLogitWeight: true } },
+        ],
       ]);
       return out[0]?.next;
     },

@@ -16,7 +16,13 @@ export class BodyTooLargeError extends ApiError {
     /** True when the connection must be closed (the body was not read to its end). */
     readonly mustClose: boolean,
   ) {
-    super(413, `Request body is larger than the server's limit of ${limit} bytes (steplens serve --max-body BYTES raises it).`, "invalid_request_error", null, "body_too_large");
+    super(
+      413,
+      `Request body is larger than the server's limit of ${limit} bytes (steplens serve --max-body BYTES raises it).`,
+      "invalid_request_error",
+      null,
+      "body_too_large",
+    );
   }
 }
 

@@ -33,7 +33,14 @@ function refuseUnsupported(body: Body, keys: string[]): void {
   if (body.stream === true) throw badParam("stream", "Streaming is not supported by steplens serve; send stream: false.", "unsupported_parameter");
   for (const key of keys) {
     const v = body[key];
-    if (!present(v) || v === false || v === 0 || (typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0) || (Array.isArray(v) && v.length === 0)) continue;
+    if (
+      !present(v) ||
+      v === false ||
+      v === 0 ||
+      (typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0) ||
+      (Array.isArray(v) && v.length === 0)
+    )
+      continue;
     throw badParam(key, `'${key}' is not supported by steplens serve.`, "unsupported_parameter");
   }
 }
@@ -44,7 +51,19 @@ export interface ParsedSampling extends SamplingOptions {
 
 /** n, temperature, top_p, seed, max_tokens (chat also max_completion_tokens), stop, response_format. */
 export function parseSampling(body: Body, chat: boolean): ParsedSampling {
-  refuseUnsupported(body, ["frequency_penalty", "presence_penalty", "logit_bias", "tools", "functions", "tool_choice", "function_call", "suffix", "echo", "audio", "prediction"]);
+  refuseUnsupported(body, [
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "tools",
+    "functions",
+    "tool_choice",
+    "function_call",
+    "suffix",
+    "echo",
+    "audio",
+    "prediction",
+  ]);
   const bestOf = number(body, "best_of", 1, MAX_N, true);
   if (bestOf !== undefined && bestOf > 1) throw badParam("best_of", "'best_of' is not supported by steplens serve.", "unsupported_parameter");
   const n = number(body, "n", 1, MAX_N, true) ?? 1;

@@ -50,7 +50,13 @@ export function resolveRole(model: unknown, served: ServedModel[], preferred: re
   }
   const entry = served.find((m) => m.id === model);
   if (entry) return available(entry.roles);
-  throw new ApiError(404, `The model '${model}' does not exist on this server. Available: ${served.map((m) => m.id).join(", ")} (or a role name: ${MODEL_ROLES.join(", ")}).`, "invalid_request_error", "model", "model_not_found");
+  throw new ApiError(
+    404,
+    `The model '${model}' does not exist on this server. Available: ${served.map((m) => m.id).join(", ")} (or a role name: ${MODEL_ROLES.join(", ")}).`,
+    "invalid_request_error",
+    "model",
+    "model_not_found",
+  );
 }
 
 export const GENERATION_ROLES: readonly ModelRole[] = ["generator", "verifier", "prover", "prm"];

@@ -145,7 +145,11 @@ export class StepLensServer {
     };
     checkRewardOptions(resolved.rewards);
     if (!(resolved.maxBodyBytes > 0)) throw new StepLensError(`--max-body must be a positive number of bytes, got ${options.maxBodyBytes}.`);
-    for (const [flag, v] of [["--headers-timeout", resolved.headersTimeoutMs], ["--request-timeout", resolved.requestTimeoutMs], ["--max-connections", resolved.maxConnections]] as const)
+    for (const [flag, v] of [
+      ["--headers-timeout", resolved.headersTimeoutMs],
+      ["--request-timeout", resolved.requestTimeoutMs],
+      ["--max-connections", resolved.maxConnections],
+    ] as const)
       if (!(Number.isInteger(v) && v > 0)) throw new StepLensError(`${flag} must be a positive integer, got ${v}.`, { code: "serve-bad-option" });
     // Node requires headersTimeout <= requestTimeout; it checks both every connectionsCheckingInterval.
     resolved.headersTimeoutMs = Math.min(resolved.headersTimeoutMs, resolved.requestTimeoutMs);
@@ -163,9 +167,15 @@ export class StepLensServer {
         server.off("listening", onListening);
         reject(
           e.code === "EADDRINUSE"
-            ? new StepLensError(`Port ${resolved.port} on ${host} is already in use.`, { code: "serve-port-in-use", hint: "Pick another with --port, or stop the other server." })
+            ? new StepLensError(`Port ${resolved.port} on ${host} is already in use.`, {
+                code: "serve-port-in-use",
+                hint: "Pick another with --port, or stop the other server.",
+              })
             : e.code === "EADDRNOTAVAIL"
-              ? new StepLensError(`Cannot bind to ${host}: no such local address.`, { code: "serve-bad-host", hint: "Use 127.0.0.1, 0.0.0.0 or an address of this machine." })
+              ? new StepLensError(`Cannot bind to ${host}: no such local address.`, {
+                  code: "serve-bad-host",
+                  hint: "Use 127.0.0.1, 0.0.0.0 or an address of this machine.",
+                })
               : e,
         );
       };
@@ -245,7 +255,8 @@ export class StepLensServer {
         if (err instanceof BodyTooLargeError && err.mustClose) res.setHeader("Connection", "close");
         this.send(res, err.status, err.body(), err.headers);
         if (err instanceof BodyTooLargeError && err.mustClose) res.on("finish", () => req.socket.destroy());
-        if (err.status >= 500 && err.code !== "server_busy" && err.code !== "shutting_down") this.options.log?.(`error: ${req.method} ${req.url}: ${err.message}`);
+        if (err.status >= 500 && err.code !== "server_busy" && err.code !== "shutting_down")
+          this.options.log?.(`error: ${req.method} ${req.url}: ${err.message}`);
       } else if (!res.headersSent) {
         res.destroy();
       }
@@ -259,27 +270,54 @@ export class StepLensServer {
     // A page in a browser could reach a loopback server through DNS rebinding: accept only
     // loopback Host names there (off loopback the bearer token guards the server).
     if (this.loopback && req.headers.host !== undefined && !isLoopbackHost(hostnameOf(req.headers.host))) {
-      throw new ApiError(403, `Host '${req.headers.host}' is not allowed: this server only answers requests addressed to the loopback interface.`, "invalid_request_error", null, "host_not_allowed");
+      throw new ApiError(
+        403,
+        `Host '${req.headers.host}' is not allowed: this server only answers requests addressed to the loopback interface.`,
+        "invalid_request_error",
+        null,
+        "host_not_allowed",
+      );
     }
     const path = pathOf(req);
     const route = ROUTES.get(path);
     if (!route) {
-      throw new ApiError(404, `Unknown route ${req.method} ${path}. Routes: ${[...ROUTES].map(([p, r]) => `${r.method} ${p}`).join(", ")}.`, "invalid_request_error", null, "unknown_url");
+      throw new ApiError(
+        404,
+        `Unknown route ${req.method} ${path}. Routes: ${[...ROUTES].map(([p, r]) => `${r.method} ${p}`).join(", ")}.`,
+        "invalid_request_error",
+        null,
+        "unknown_url",
+      );
     }
     if (req.method !== route.method) {
-      throw new ApiError(405, `${path} takes ${route.method}, not ${req.method}.`, "invalid_request_error", null, "method_not_allowed", { Allow: route.method });
+      throw new ApiError(405, `${path} takes ${route.method}, not ${req.method}.`, "invalid_request_error", null, "method_not_allowed", {
+        Allow: route.method,
+      });
     }
     if (route.auth && this.options.token !== undefined && !bearerMatches(req.headers.authorization, this.options.token)) {
-      throw new ApiError(401, "Missing or wrong bearer token: send 'Authorization: Bearer <token>' (the server's --token / STEPLENS_SERVE_TOKEN).", "authentication_error", null, "invalid_api_key", {
-        "WWW-Authenticate": 'Bearer realm="steplens"',
-      });
+      throw new ApiError(
+        401,
+        "Missing or wrong bearer token: send 'Authorization: Bearer <token>' (the server's --token / STEPLENS_SERVE_TOKEN).",
+        "authentication_error",
+        null,
+        "invalid_api_key",
+        {
+          "WWW-Authenticate": 'Bearer realm="steplens"',
+        },
+      );
     }
     let body: Record<string, unknown> = {};
     if (route.method === "POST") {
       const type = String(req.headers["content-type"] ?? "");
       if (!/^application\/json\b/i.test(type)) {
         req.resume();
-        throw new ApiError(415, `Send the request body as JSON with 'Content-Type: application/json' (got '${type || "none"}').`, "invalid_request_error", null, "unsupported_media_type");
+        throw new ApiError(
+          415,
+          `Send the request body as JSON with 'Content-Type: application/json' (got '${type || "none"}').`,
+          "invalid_request_error",
+          null,
+          "unsupported_media_type",
+        );
       }
       body = await readJsonBody(req, this.options.maxBodyBytes);
     }

@@ -90,7 +90,14 @@ export class EnginePool implements Engine {
 
   stats(): MemberStats[] {
     const t = this.now();
-    return this.members.map((m) => ({ name: m.name, requests: m.requests, failures: m.failures, outstanding: m.outstanding, inRotation: m.outUntil <= t, removals: m.removals }));
+    return this.members.map((m) => ({
+      name: m.name,
+      requests: m.requests,
+      failures: m.failures,
+      outstanding: m.outstanding,
+      inRotation: m.outUntil <= t,
+      removals: m.removals,
+    }));
   }
 
   /** The member for the next request: in rotation, fewest outstanding; else the one due back first. */

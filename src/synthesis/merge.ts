@@ -46,19 +46,29 @@ export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
   const seen = new Map<number, string>();
   for (const { dir, m } of shards) {
     const diff = settingsDiff({ ...first.settings, shard: WHOLE }, { ...m.settings, shard: WHOLE });
-    if (diff.length) throw new StepLensError(`${dir} was run with other settings than ${shards[0].dir} (${diff.join("; ")})`, { hint: "Merge only the shards of one run." });
+    if (diff.length)
+      throw new StepLensError(`${dir} was run with other settings than ${shards[0].dir} (${diff.join("; ")})`, { hint: "Merge only the shards of one run." });
     if (m.settings.shard.count !== count)
-      throw new StepLensError(`${dir} is shard ${m.settings.shard.index}/${m.settings.shard.count}, the others are of ${count}`, { hint: "Merge only the shards of one run." });
+      throw new StepLensError(`${dir} is shard ${m.settings.shard.index}/${m.settings.shard.count}, the others are of ${count}`, {
+        hint: "Merge only the shards of one run.",
+      });
     const other = seen.get(m.settings.shard.index);
-    if (other) throw new StepLensError(`shard ${m.settings.shard.index}/${count} is given twice: ${other} and ${dir}`, { hint: "Give each shard folder once." });
+    if (other)
+      throw new StepLensError(`shard ${m.settings.shard.index}/${count} is given twice: ${other} and ${dir}`, { hint: "Give each shard folder once." });
     seen.set(m.settings.shard.index, dir);
     if (m.status !== "complete")
-      throw new StepLensError(`${dir} (shard ${m.settings.shard.index}/${count}) is not finished (${m.status}; ${m.counts.failed.solution + m.counts.failed.verification + m.counts.failed.label} failed)`, {
-        hint: "Finish it first: rerun its command with --resume (or --retry-failed for failures), then merge.",
-      });
+      throw new StepLensError(
+        `${dir} (shard ${m.settings.shard.index}/${count}) is not finished (${m.status}; ${m.counts.failed.solution + m.counts.failed.verification + m.counts.failed.label} failed)`,
+        {
+          hint: "Finish it first: rerun its command with --resume (or --retry-failed for failures), then merge.",
+        },
+      );
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  if (missing.length) throw new StepLensError(`shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} missing`, { hint: "Give every shard folder of the run." });
+  if (missing.length)
+    throw new StepLensError(`shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} missing`, {
+      hint: "Give every shard folder of the run.",
+    });
 
   // Overlap check first (ids only), so a refused merge writes nothing.
   for (const name of RECORD_FILES) {
@@ -68,7 +78,10 @@ export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
       const r = await scanJsonl(path.join(dir, name), { signal: o.signal });
       for (const id of r.ids) {
         const prev = owner.get(id);
-        if (prev) throw new StepLensError(`record ${id} of ${name} is in two shards: ${prev} and ${dir}`, { hint: "These folders overlap; were they run with the same --shard or different problem files?" });
+        if (prev)
+          throw new StepLensError(`record ${id} of ${name} is in two shards: ${prev} and ${dir}`, {
+            hint: "These folders overlap; were they run with the same --shard or different problem files?",
+          });
         owner.set(id, dir);
       }
     }
@@ -77,7 +90,8 @@ export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
   ensureDir(outDir, outDir);
   const lock = acquireFolderLock(outDir, { command: o.command });
   try {
-    if (readManifest(outDir) || hasRecordFiles(outDir)) throw new StepLensError(`${outDir} already holds synthesis records`, { hint: "Merge into a new, empty folder." });
+    if (readManifest(outDir) || hasRecordFiles(outDir))
+      throw new StepLensError(`${outDir} already holds synthesis records`, { hint: "Merge into a new, empty folder." });
     const counts: Counts = { problems: 0, skippedProblems: 0, solutions: 0, verifications: 0, labels: 0, failed: { solution: 0, verification: 0, label: 0 } };
     for (const name of RECORD_FILES) {
       const w = new AppendOnlyJsonl(path.join(outDir, name), outDir, { fsync: "never" });

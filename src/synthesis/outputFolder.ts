@@ -109,7 +109,12 @@ export async function recoverState(dir: string, signal?: AbortSignal): Promise<F
       if (typeof f.target === "string" && !present.has(f.target)) s.failed.set(f.target, f);
     },
   });
-  s.torn = { [FILES.labels]: labels.tornBytes, [FILES.solutions]: solutions.tornBytes, [FILES.verifications]: verifications.tornBytes, [FILES.failures]: failures.tornBytes };
+  s.torn = {
+    [FILES.labels]: labels.tornBytes,
+    [FILES.solutions]: solutions.tornBytes,
+    [FILES.verifications]: verifications.tornBytes,
+    [FILES.failures]: failures.tornBytes,
+  };
   s.duplicates = [...labels.duplicates, ...solutions.duplicates, ...verifications.duplicates];
   return s;
 }

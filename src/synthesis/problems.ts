@@ -93,10 +93,18 @@ function extract(value: unknown, format: Exclude<TraceFormat, "text">, fields: P
   const obj = value as JsonObject;
   let problem: string | null = null;
   let id: string | null = fields.id ? idText(getPath(obj, fields.id)) : null;
-  if (fields.id && id === null) throw badRecord(file, line, record, `has no id in field '${fields.id}' (a string or number)`, "Give every record an id, or drop --id-field to use record indices.");
+  if (fields.id && id === null)
+    throw badRecord(
+      file,
+      line,
+      record,
+      `has no id in field '${fields.id}' (a string or number)`,
+      "Give every record an id, or drop --id-field to use record indices.",
+    );
   if (fields.problem) {
     problem = problemText(getPath(obj, fields.problem));
-    if (problem === null) throw badRecord(file, line, record, `has no problem text in field '${fields.problem}'`, "Fix the record or name the right field with --problem-field.");
+    if (problem === null)
+      throw badRecord(file, line, record, `has no problem text in field '${fields.problem}'`, "Fix the record or name the right field with --problem-field.");
   } else if (format !== "jsonl") {
     // A dataset format StepLens reads: its own reader finds the problem and id (steps and labels are ignored).
     const trace = recordReader(format)(obj, { file, record, line });
@@ -112,7 +120,13 @@ function extract(value: unknown, format: Exclude<TraceFormat, "text">, fields: P
       if (Array.isArray(messages)) problem = problemText(messages.filter((m) => !isObject(m) || m.role !== "assistant"));
     }
     if (problem === null)
-      throw badRecord(file, line, record, `has no problem text (looked for ${DEFAULT_JSONL_FIELDS.problem.join(", ")})`, "Name the field with --problem-field.");
+      throw badRecord(
+        file,
+        line,
+        record,
+        `has no problem text (looked for ${DEFAULT_JSONL_FIELDS.problem.join(", ")})`,
+        "Name the field with --problem-field.",
+      );
   }
   if (id === null) {
     for (const name of DEFAULT_JSONL_FIELDS.id) {
@@ -138,7 +152,10 @@ export async function* readProblems(file: string, options: ReadProblemsOptions =
   const shard = options.shard ?? { index: 0, count: 1 };
   const seen = new Map<string, number>();
   const bad = (e: unknown, line: number, record: number) => {
-    const error = e instanceof StepLensError ? e : badRecord(file, line, record, `could not be read: ${(e as Error)?.message ?? String(e)}`, "Fix the record or remove it.");
+    const error =
+      e instanceof StepLensError
+        ? e
+        : badRecord(file, line, record, `could not be read: ${(e as Error)?.message ?? String(e)}`, "Fix the record or remove it.");
     options.onBadRecord?.(error);
   };
   for await (const raw of readRawRecords(file, container, { signal: options.signal })) {
@@ -152,7 +169,17 @@ export async function* readProblems(file: string, options: ReadProblemsOptions =
     }
     const first = seen.get(p.id);
     if (first !== undefined) {
-      bad(badRecord(file, raw.line, raw.index, `repeats the id '${p.id}' of line ${first}`, "Ids must be unique (they name the output records); this record is skipped."), raw.line, raw.index);
+      bad(
+        badRecord(
+          file,
+          raw.line,
+          raw.index,
+          `repeats the id '${p.id}' of line ${first}`,
+          "Ids must be unique (they name the output records); this record is skipped.",
+        ),
+        raw.line,
+        raw.index,
+      );
       continue;
     }
     seen.set(p.id, raw.line);

@@ -94,5 +94,9 @@ export function labelSolution(parses: readonly VerificationParse[], stepCount: n
 /** Labels of a single (merged) verification: its own step verdicts. */
 export function labelsOfParse(p: VerificationParse, stepCount: number): RuleLabels & { outcome: OutcomeVerdict | null } {
   if (!p.ok) return { labels: new Array<StepLabel>(stepCount).fill(null), firstError: null, outcome: null };
-  return { labels: Array.from({ length: stepCount }, (_, i) => verdictLabel(p.steps[i]?.verdict ?? "not-given")), firstError: p.firstError, outcome: p.finalVerdict };
+  return {
+    labels: Array.from({ length: stepCount }, (_, i) => verdictLabel(p.steps[i]?.verdict ?? "not-given")),
+    firstError: p.firstError,
+    outcome: p.finalVerdict,
+  };
 }

@@ -181,9 +181,14 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
   // 1. The folder: a new run, or the one to resume (same settings).
   const saved = readManifest(outDir);
   if (saved && !resume)
-    throw new StepLensError(`${outDir} already holds a synthesis run (${saved.status})`, { file: path.join(outDir, FILES.manifest), hint: "Add --resume to continue it, or choose another --out folder." });
+    throw new StepLensError(`${outDir} already holds a synthesis run (${saved.status})`, {
+      file: path.join(outDir, FILES.manifest),
+      hint: "Add --resume to continue it, or choose another --out folder.",
+    });
   if (!saved && hasRecordFiles(outDir))
-    throw new StepLensError(`${outDir} has synthesis record files but no manifest.json`, { hint: "Choose another --out folder; StepLens does not add to files it cannot match to settings." });
+    throw new StepLensError(`${outDir} has synthesis record files but no manifest.json`, {
+      hint: "Choose another --out folder; StepLens does not add to files it cannot match to settings.",
+    });
   if (saved) {
     const diff = settingsDiff(saved.settings, settings);
     if (diff.length)
@@ -389,7 +394,14 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     if (o.metaCritique && sol.steps.length > 0 && lab.explanation !== null) {
       const of = ordered[lab.explanation];
       const r = await withRetries(
-        () => metaCritique(o.verifier, { problem: p.problem, steps: sol.steps, reference: p.reference }, of.text, verifyOptions(1, o.seed + sol.sample * K, p.reference), { signal }),
+        () =>
+          metaCritique(
+            o.verifier,
+            { problem: p.problem, steps: sol.steps, reference: p.reference },
+            of.text,
+            verifyOptions(1, o.seed + sol.sample * K, p.reference),
+            { signal },
+          ),
         signal,
       );
       throwIfAborted(signal);
@@ -398,7 +410,14 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
         return;
       }
       const l = labelsOfParse(r.value.parse, sol.steps.length);
-      meta = { of: of.id, critique: r.value.critique, merged: r.value.merged, ok: r.value.parse.ok, reason: r.value.parse.ok ? null : r.value.parse.reason, ...l };
+      meta = {
+        of: of.id,
+        critique: r.value.critique,
+        merged: r.value.merged,
+        ok: r.value.parse.ok,
+        reason: r.value.parse.ok ? null : r.value.parse.reason,
+        ...l,
+      };
     }
     const useMeta = meta !== null && meta.ok;
     const record: LabelRecord = {
@@ -487,7 +506,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
   const window = Math.max(1, o.concurrency ?? 2);
   let taken = 0;
   try {
-    for (let more = true; more; ) {
+    for (let more = true; more;) {
       throwIfAborted(signal);
       const batch: Problem[] = [];
       while (batch.length < window && (o.limit === undefined || taken < o.limit)) {

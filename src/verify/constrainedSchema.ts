@@ -150,14 +150,19 @@ export function parseConstrained(
       return;
     }
     const verdict = verdictOf(entry.verdict);
-    if (verdict === null && entry.verdict !== undefined) warnings.push(`${label}: verdict ${JSON.stringify(entry.verdict)} is neither "correct" nor "incorrect"`);
+    if (verdict === null && entry.verdict !== undefined)
+      warnings.push(`${label}: verdict ${JSON.stringify(entry.verdict)} is neither "correct" nor "incorrect"`);
     if (steps[index].verdict !== "not-given" && verdict !== null && steps[index].verdict !== verdict) {
       warnings.push(`${label}: conflicting verdicts; no verdict kept`);
       steps[index] = { ...steps[index], verdict: "not-given" };
       return;
     }
     if (verdict) given++;
-    steps[index] = { index, verdict: verdict ?? steps[index].verdict, critique: typeof entry.critique === "string" ? entry.critique.trim() : steps[index].critique };
+    steps[index] = {
+      index,
+      verdict: verdict ?? steps[index].verdict,
+      critique: typeof entry.critique === "string" ? entry.critique.trim() : steps[index].critique,
+    };
   };
   if (isRecord(raw)) {
     for (const [key, entry] of Object.entries(raw)) {
@@ -174,13 +179,12 @@ export function parseConstrained(
       setStep(n - 1, entry, `steps[${i}]`);
     });
   } else if (raw !== undefined) {
-    return { ok: false, reason: "\"steps\" is neither an object nor an array", warnings, ...base };
+    return { ok: false, reason: '"steps" is neither an object nor an array', warnings, ...base };
   }
   const finalVerdict = outcomeOf(value.answerCorrect);
   if (finalVerdict === null && value.answerCorrect !== undefined)
     warnings.push(`answerCorrect ${JSON.stringify(value.answerCorrect)} is neither "yes" nor "no"`);
-  if (given === 0 && finalVerdict === null)
-    return { ok: false, reason: "the JSON holds no step verdict and no answerCorrect", warnings, ...base };
+  if (given === 0 && finalVerdict === null) return { ok: false, reason: "the JSON holds no step verdict and no answerCorrect", warnings, ...base };
   const missing = steps.filter((s) => s.verdict === "not-given").map((s) => s.index + 1);
   if (missing.length && given > 0) warnings.push(`no verdict for step ${missing.join(", ")}`);
   warnings.push(...contradictionWarnings(steps, finalVerdict, 1));

@@ -230,8 +230,7 @@ export const BUILTIN_TEMPLATES: Readonly<Record<VerdictFormat, VerifierTemplate>
 export const FORMAT_DESCRIPTIONS: Readonly<Record<VerdictFormat, string>> = {
   spark:
     "one section per step, `## Step k: <analysis>` followed by `**This step is correct.**` or `**This step is incorrect.**`, and the final line `**Verification: Is the answer correct (Yes/No)? X**` with X Yes or No",
-  processbench:
-    "a paragraph-by-paragraph review, then the index of the earliest wrong paragraph (0-based, -1 if none) in \\boxed{}",
+  processbench: "a paragraph-by-paragraph review, then the index of the earliest wrong paragraph (0-based, -1 if none) in \\boxed{}",
   thinkprm: 'one line per step, "Step k: <critique> The step is \\boxed{correct}" or "\\boxed{incorrect}", then "Is the solution correct? Yes" or "No"',
 };
 
@@ -324,22 +323,42 @@ function checkPlaceholders(file: string, text: string, lineOffset: number): void
   lines.forEach((l, i) => {
     for (const m of l.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g))
       if (!(PLACEHOLDERS as readonly string[]).includes(m[1]))
-        fail(file, `unknown placeholder {{${m[1]}}}`, `Use one of ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")} (or SPARK's ${Object.keys(SPARK_PLACEHOLDER_ALIASES).join(", ")}).`, lineOffset + i + 1);
+        fail(
+          file,
+          `unknown placeholder {{${m[1]}}}`,
+          `Use one of ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")} (or SPARK's ${Object.keys(SPARK_PLACEHOLDER_ALIASES).join(", ")}).`,
+          lineOffset + i + 1,
+        );
   });
-  if (!usesPlaceholder(text, ["problem"])) fail(file, "the template never uses {{problem}}", "Put {{problem}} (or __QUESTION_PLACEHOLDER__) where the problem should appear.");
+  if (!usesPlaceholder(text, ["problem"]))
+    fail(file, "the template never uses {{problem}}", "Put {{problem}} (or __QUESTION_PLACEHOLDER__) where the problem should appear.");
   if (!usesPlaceholder(text, ["steps", "solution"]))
-    fail(file, "the template never uses {{steps}} or {{solution}}", "Put {{steps}} or {{solution}} (or __SOLUTION_PLACEHOLDER__) where the solution's steps should appear.");
+    fail(
+      file,
+      "the template never uses {{steps}} or {{solution}}",
+      "Put {{steps}} or {{solution}} (or __SOLUTION_PLACEHOLDER__) where the solution's steps should appear.",
+    );
 }
 
 function parseFormat(file: string, v: unknown, line?: number): VerdictFormat {
   if (typeof v === "string" && (VERDICT_FORMATS as readonly string[]).includes(v)) return v as VerdictFormat;
-  return fail(file, `format ${JSON.stringify(v)} is not one of ${VERDICT_FORMATS.join(", ")}`, "Say which output format the prompt asks for, so that StepLens parses it.", line);
+  return fail(
+    file,
+    `format ${JSON.stringify(v)} is not one of ${VERDICT_FORMATS.join(", ")}`,
+    "Say which output format the prompt asks for, so that StepLens parses it.",
+    line,
+  );
 }
 
 function parseStepStyle(file: string, v: unknown, format: VerdictFormat, line?: number): StepStyle {
   if (v === undefined) return format === "processbench" ? "paragraph" : "step";
   if (v === "step" || v === "paragraph") return v;
-  return fail(file, `stepStyle ${JSON.stringify(v)} is neither "step" nor "paragraph"`, '"step" shows "Step 1: …" lines; "paragraph" shows <paragraph_0> tags.', line);
+  return fail(
+    file,
+    `stepStyle ${JSON.stringify(v)} is neither "step" nor "paragraph"`,
+    '"step" shows "Step 1: …" lines; "paragraph" shows <paragraph_0> tags.',
+    line,
+  );
 }
 
 function parseFewShot(file: string, v: unknown): FewShotExample[] | undefined {
@@ -347,7 +366,12 @@ function parseFewShot(file: string, v: unknown): FewShotExample[] | undefined {
   if (!Array.isArray(v)) fail(file, "fewShot is not a list", 'Give a list of {"problem", "steps": [...], "verification"} objects.');
   return v.map((ex, i) => {
     const ok =
-      typeof ex === "object" && ex !== null && typeof ex.problem === "string" && Array.isArray(ex.steps) && ex.steps.every((s: unknown) => typeof s === "string") && typeof ex.verification === "string";
+      typeof ex === "object" &&
+      ex !== null &&
+      typeof ex.problem === "string" &&
+      Array.isArray(ex.steps) &&
+      ex.steps.every((s: unknown) => typeof s === "string") &&
+      typeof ex.verification === "string";
     if (!ok) fail(file, `fewShot[${i}] is not {"problem": string, "steps": string[], "verification": string}`, "Fix or remove that example.");
     return { problem: ex.problem, steps: ex.steps, verification: ex.verification };
   });
@@ -378,7 +402,8 @@ export function loadTemplateFile(file: string): VerifierTemplate {
     checkPlaceholders(file, v.user as string, 0);
     if (v.system !== undefined && typeof v.system !== "string") fail(file, '"system" is not a string', "Give the system message as a string, or leave it out.");
     if (v.userWithReference !== undefined) {
-      if (typeof v.userWithReference !== "string") fail(file, '"userWithReference" is not a string', "Give the reference-guided user message as a string, or leave it out.");
+      if (typeof v.userWithReference !== "string")
+        fail(file, '"userWithReference" is not a string', "Give the reference-guided user message as a string, or leave it out.");
       checkPlaceholders(file, v.userWithReference, 0);
     }
     return {

@@ -87,7 +87,10 @@ const VERDICT_PHRASE = new RegExp(
 );
 const CHECK_CORRECT = /[✓✔✅]/u;
 const CHECK_INCORRECT = /[✗✘❌]/u;
-const LABELLED = new RegExp(String.raw`\b(?:verdict|judge?ment|assessment|evaluation|status)\s*[:：]\s*(?:\*\*|__)?\s*(?:(?:this|the)\s+step\s+is\s+)?` + VERDICT_WORD + String.raw`\b`, "gi");
+const LABELLED = new RegExp(
+  String.raw`\b(?:verdict|judge?ment|assessment|evaluation|status)\s*[:：]\s*(?:\*\*|__)?\s*(?:(?:this|the)\s+step\s+is\s+)?` + VERDICT_WORD + String.raw`\b`,
+  "gi",
+);
 const BOXED_VERDICT = /\\boxed\{\s*(?:\\text(?:bf|rm)?\{\s*)?(correct|incorrect)\s*\}?\s*\}/gi;
 const SENTENCE = new RegExp(String.raw`\b(?:this|the)\s+step\s+(?:is|was)\s+` + VERDICT_WORD + String.raw`\b`, "gi");
 const BOLD = /\*\*([^*\n]{1,100}?)\*\*|__([^_\n]{1,100}?)__/g;
@@ -137,7 +140,10 @@ function markersIn(text: string): { markers: Marker[]; verdictLines: Set<number>
   for (const m of text.matchAll(BOXED_VERDICT)) markers.push({ tier: 1, polarity: polarity(m[1]) });
   for (const m of text.matchAll(LABELLED)) markers.push({ tier: 1, polarity: polarity(m[1]) });
   for (const m of text.matchAll(BOLD)) {
-    const inner = (m[1] ?? m[2]).trim().replace(/[.!:;]+$/, "").trim();
+    const inner = (m[1] ?? m[2])
+      .trim()
+      .replace(/[.!:;]+$/, "")
+      .trim();
     const v = VERDICT_PHRASE.exec(inner);
     if (v) markers.push({ tier: 1, polarity: polarity(v[1]) });
   }
@@ -163,7 +169,8 @@ const HEADER = new RegExp(
 );
 const HEADING = /^[ \t]{0,3}(#{1,6})[ \t]+\S/;
 /** A label alone on its line that closes the step sections ("**Summary**", "Final verdict:"). */
-const TRAILER = /^(?:final\s+(?:verdict|answer|assessment|evaluation|judge?ment)|conclusion|summary|overall\s+(?:verdict|assessment)|in summary|to summarize)$/i;
+const TRAILER =
+  /^(?:final\s+(?:verdict|answer|assessment|evaluation|judge?ment)|conclusion|summary|overall\s+(?:verdict|assessment)|in summary|to summarize)$/i;
 
 /** Final (outcome) verdict statements; group 1 is the verdict word. */
 const FINAL_PATTERNS: RegExp[] = [
@@ -246,7 +253,11 @@ export function boxedContents(text: string): string[] {
 /** A paragraph index written in `\boxed{}`: "2", "-1", "\text{2}", "paragraph_2", "$2$". Null if not one. */
 export function indexFromBoxed(content: string): number | null {
   let s = content.trim();
-  for (let k = 0; k < 3; k++) s = s.replace(/^\\(?:text|textbf|mathbf|mathrm)\{([\s\S]*)\}$/, "$1").replace(/^\$+|\$+$/g, "").trim();
+  for (let k = 0; k < 3; k++)
+    s = s
+      .replace(/^\\(?:text|textbf|mathbf|mathrm)\{([\s\S]*)\}$/, "$1")
+      .replace(/^\$+|\$+$/g, "")
+      .trim();
   s = s.replace(/^<|>$/g, "").trim();
   const m = /^(?:paragraph[\s_]*)?(-?\s*\d+)$/i.exec(s);
   if (!m) return null;
@@ -288,7 +299,12 @@ function splitSections(visible: string): TextParse {
         if (!onlyVerdict) current.lines.push(line);
         continue;
       }
-      current = { number, level: h[1]?.length ?? 0, lines: [marker ? rest.replace(/^\s*(?:is|was)\s+(?:not\s+correct|incorrect|correct|wrong|right)\b[\s.:,;-]*/i, "") : rest], markers: marker ? [marker] : [] };
+      current = {
+        number,
+        level: h[1]?.length ?? 0,
+        lines: [marker ? rest.replace(/^\s*(?:is|was)\s+(?:not\s+correct|incorrect|correct|wrong|right)\b[\s.:,;-]*/i, "") : rest],
+        markers: marker ? [marker] : [],
+      };
       sections.push(current);
       continue;
     }
@@ -308,7 +324,10 @@ function cleanCritique(lines: string[], verdictLines: Set<number>): string {
     .filter((_, i) => !verdictLines.has(i))
     .join("\n")
     .replace(BOLD, (m, a: string | undefined, b: string | undefined) => {
-      const inner = (a ?? b ?? "").trim().replace(/[.!:;]+$/, "").trim();
+      const inner = (a ?? b ?? "")
+        .trim()
+        .replace(/[.!:;]+$/, "")
+        .trim();
       return VERDICT_PHRASE.test(inner) ? "" : m;
     })
     .replace(/^[ \t]*(?:\*\*|__)[ \t]*$/gm, "")
@@ -385,7 +404,9 @@ function parseVisible(visible: string, opts: VisibleOptions, warnings: string[],
     perStep.set(index, entry);
   }
   if (outOfRange.size)
-    warnings.push(`step number${outOfRange.size > 1 ? "s" : ""} ${[...outOfRange].join(", ")} outside the trace's ${stepCount} steps (${base} to ${stepCount - 1 + base}); ignored`);
+    warnings.push(
+      `step number${outOfRange.size > 1 ? "s" : ""} ${[...outOfRange].join(", ")} outside the trace's ${stepCount} steps (${base} to ${stepCount - 1 + base}); ignored`,
+    );
   for (const [index, e] of perStep) {
     const { verdict, conflict } = decide(e.markers);
     if (conflict) warnings.push(`step ${index + base}: both "correct" and "incorrect" verdicts; no verdict kept`);
@@ -414,9 +435,23 @@ function parseVisible(visible: string, opts: VisibleOptions, warnings: string[],
     if (criticAnswer === null) return { ok: false, reason: "no \\boxed{} answer (official rule: no prediction)", warnings, thinking, truncated, criticAnswer };
     const n = pythonInt(criticAnswer);
     if (n === null)
-      return { ok: false, reason: `the last \\boxed{} holds "${criticAnswer.slice(0, 60)}", not an integer (official rule: no prediction)`, warnings, thinking, truncated, criticAnswer };
+      return {
+        ok: false,
+        reason: `the last \\boxed{} holds "${criticAnswer.slice(0, 60)}", not an integer (official rule: no prediction)`,
+        warnings,
+        thinking,
+        truncated,
+        criticAnswer,
+      };
     if (n < -1 || n >= stepCount)
-      return { ok: false, reason: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1} (official rule: a wrong prediction)`, warnings, thinking, truncated, criticAnswer };
+      return {
+        ok: false,
+        reason: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1} (official rule: a wrong prediction)`,
+        warnings,
+        thinking,
+        truncated,
+        criticAnswer,
+      };
     boxedIndex = n;
   } else if (format === "processbench") {
     const boxes = boxedContents(visible);
@@ -428,13 +463,25 @@ function parseVisible(visible: string, opts: VisibleOptions, warnings: string[],
         break;
       }
     if (boxes.length && at < 0)
-      return { ok: false, reason: `the last \\boxed{} holds "${boxes[boxes.length - 1].trim().slice(0, 60)}", not a paragraph index (-1 to ${stepCount - 1})`, warnings, thinking, truncated };
+      return {
+        ok: false,
+        reason: `the last \\boxed{} holds "${boxes[boxes.length - 1].trim().slice(0, 60)}", not a paragraph index (-1 to ${stepCount - 1})`,
+        warnings,
+        thinking,
+        truncated,
+      };
     if (at >= 0) {
       const n = indices[at]!;
       if (n < -1 || n >= stepCount)
         return { ok: false, reason: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1}`, warnings, thinking, truncated };
       boxedIndex = n;
-      if (at < boxes.length - 1) warnings.push(`\\boxed{} answers after the index hold no index (${boxes.slice(at + 1).map((b) => `"${b.trim().slice(0, 20)}"`).join(", ")}); the last index was kept`);
+      if (at < boxes.length - 1)
+        warnings.push(
+          `\\boxed{} answers after the index hold no index (${boxes
+            .slice(at + 1)
+            .map((b) => `"${b.trim().slice(0, 20)}"`)
+            .join(", ")}); the last index was kept`,
+        );
       const earlier = new Set(indices.slice(0, at).filter((x) => x !== null && x !== n));
       if (earlier.size) warnings.push(`several \\boxed{} indices (${[...earlier].join(", ")}, ${n}); the last one was kept`);
     }
@@ -455,16 +502,30 @@ function parseVisible(visible: string, opts: VisibleOptions, warnings: string[],
     if (boxedIndex !== null) {
       firstError = boxedIndex;
       const byStep = steps.find((s) => s.verdict === "incorrect");
-      if (byStep && byStep.index !== boxedIndex) warnings.push(`\\boxed{${boxedIndex}} differs from the first paragraph judged incorrect (${byStep.index + base})`);
+      if (byStep && byStep.index !== boxedIndex)
+        warnings.push(`\\boxed{${boxedIndex}} differs from the first paragraph judged incorrect (${byStep.index + base})`);
     } else {
       firstError = firstErrorFromVerdicts(steps, null);
       warnings.push("no \\boxed{} index; the first error was read from the paragraph verdicts");
-      if (firstError === null) return { ok: false, reason: "no \\boxed{} index, and the paragraph verdicts do not determine the first error", warnings, thinking, truncated };
+      if (firstError === null)
+        return { ok: false, reason: "no \\boxed{} index, and the paragraph verdicts do not determine the first error", warnings, thinking, truncated };
     }
   } else firstError = firstErrorFromVerdicts(steps, finalVerdict);
 
   const summary = outsideText.trim();
-  return { ok: true, via, steps, finalVerdict, boxedIndex, firstError, summary, warnings, thinking, truncated, ...(criticAnswer !== undefined ? { criticAnswer } : {}) };
+  return {
+    ok: true,
+    via,
+    steps,
+    finalVerdict,
+    boxedIndex,
+    firstError,
+    summary,
+    warnings,
+    thinking,
+    truncated,
+    ...(criticAnswer !== undefined ? { criticAnswer } : {}),
+  };
 }
 
 export function parseVerification(text: string, opts: ParseOptions): VerificationParse {
@@ -498,7 +559,8 @@ export function parseVerification(text: string, opts: ParseOptions): Verificatio
     }
   }
 
-  const parsed = visible || (format === "processbench" && visibleOpts.criticIndex === "official") ? parseVisible(visible, visibleOpts, warnings, thinking, truncated) : null;
+  const parsed =
+    visible || (format === "processbench" && visibleOpts.criticIndex === "official") ? parseVisible(visible, visibleOpts, warnings, thinking, truncated) : null;
   if (parsed) return mark(parsed);
 
   // ThinkPRM writes its verdicts inside its thinking: read them there when nothing is outside.
@@ -514,9 +576,6 @@ export function parseVerification(text: string, opts: ParseOptions): Verificatio
   if (unclosed && !visible)
     return { ok: false, reason: `the output ended inside <think>${cut}: no verification was written after the thinking`, warnings, thinking, truncated };
   if (!visible) return { ok: false, reason: "nothing outside the <think> block", warnings, thinking, truncated };
-  const expected =
-    format === "processbench"
-      ? "no \\boxed{} paragraph index"
-      : "no step verdict and no final verdict";
+  const expected = format === "processbench" ? "no \\boxed{} paragraph index" : "no step verdict and no final verdict";
   return { ok: false, reason: `${expected} found${cut}`, warnings, thinking, truncated };
 }

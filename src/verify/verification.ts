@@ -77,8 +77,7 @@ export function firstErrorFromVerdicts(steps: readonly ParsedStep[], finalVerdic
 /** Warnings for a final verdict that contradicts the step verdicts (not an error: both are kept). */
 export function contradictionWarnings(steps: readonly ParsedStep[], finalVerdict: OutcomeVerdict | null, base: number): string[] {
   const wrong = steps.filter((s) => s.verdict === "incorrect");
-  if (finalVerdict === "yes" && wrong.length)
-    return [`final verdict Yes contradicts step ${wrong.map((s) => s.index + base).join(", ")} marked incorrect`];
+  if (finalVerdict === "yes" && wrong.length) return [`final verdict Yes contradicts step ${wrong.map((s) => s.index + base).join(", ")} marked incorrect`];
   if (finalVerdict === "no" && steps.length > 0 && steps.every((s) => s.verdict === "correct"))
     return ["final verdict No contradicts every step being marked correct"];
   return [];

@@ -140,7 +140,8 @@ function parseOne(text: string, finishReason: Generation["finishReason"], opts: 
 }
 
 function checkInput(input: PromptInput): void {
-  if (!input.steps.length) throw new StepLensError("the trace has no steps to verify", { hint: "Check that the file was segmented into steps (steplens segment <file>)." });
+  if (!input.steps.length)
+    throw new StepLensError("the trace has no steps to verify", { hint: "Check that the file was segmented into steps (steplens segment <file>)." });
 }
 
 /** K verifications, parsed and aggregated; then the meta-critique when asked for. */
@@ -159,7 +160,9 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   const generations = await engine.generate(
     {
       role,
-      prompt: renderPrompt(opts.template, input, { constrained: constrainedChars(opts.constrained) === null ? false : { maxCritiqueChars: constrainedChars(opts.constrained)! } }),
+      prompt: renderPrompt(opts.template, input, {
+        constrained: constrainedChars(opts.constrained) === null ? false : { maxCritiqueChars: constrainedChars(opts.constrained)! },
+      }),
       n: k,
       temperature: opts.temperature ?? DEFAULT_TEMPERATURE,
       topP: opts.topP ?? DEFAULT_TOP_P,
@@ -171,7 +174,13 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   );
   throwIfAborted(run.signal);
   if (generations.some((g) => g.finishReason === "cancelled")) throw new CancelledError();
-  const samples: VerifySample[] = generations.map((g, sample) => ({ sample, text: g.text, finishReason: g.finishReason, tokens: g.tokens, parse: parseOne(g.text, g.finishReason, opts, stepCount) }));
+  const samples: VerifySample[] = generations.map((g, sample) => ({
+    sample,
+    text: g.text,
+    finishReason: g.finishReason,
+    tokens: g.tokens,
+    parse: parseOne(g.text, g.finishReason, opts, stepCount),
+  }));
   report(k, "aggregating");
   const aggregate = aggregateVerifications(
     samples.map((s) => s.parse),
@@ -212,7 +221,13 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
  * removed from their inputs (the verification's, then the critique's), as SPARK does. In constrained
  * mode the merge pass is constrained to the schema; the critique pass is free text.
  */
-export async function metaCritique(engine: Engine, input: PromptInput, verification: string, opts: VerifyOptions, run: RunOptions = {}): Promise<MetaCritiqueResult> {
+export async function metaCritique(
+  engine: Engine,
+  input: PromptInput,
+  verification: string,
+  opts: VerifyOptions,
+  run: RunOptions = {},
+): Promise<MetaCritiqueResult> {
   checkInput(input);
   const stepCount = input.steps.length;
   const role = opts.role ?? "verifier";
@@ -221,7 +236,10 @@ export async function metaCritique(engine: Engine, input: PromptInput, verificat
   throwIfAborted(run.signal);
   run.onProgress?.({ done: 0, total: 2, message: "meta-critique: critique pass" });
   const original = withoutThinking(verification);
-  const [critique] = await engine.generate({ ...base, prompt: renderCritiquePrompt(opts.template, input, original), maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS }, { signal: run.signal });
+  const [critique] = await engine.generate(
+    { ...base, prompt: renderCritiquePrompt(opts.template, input, original), maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS },
+    { signal: run.signal },
+  );
   throwIfAborted(run.signal);
   if (critique.finishReason === "cancelled") throw new CancelledError();
   run.onProgress?.({ done: 1, total: 2, message: "meta-critique: merge pass" });

@@ -21,7 +21,11 @@ export const checks = [
     name: "a trace opened through Quick Open is in the StepLens Trace language",
     async run(ctx) {
       await ctx.quickOpen(TRACE);
-      await ctx.waitUntil("the language status to read StepLens Trace", () => ctx.statusBarText("status.editor.mode"), (t) => t === "StepLens Trace");
+      await ctx.waitUntil(
+        "the language status to read StepLens Trace",
+        () => ctx.statusBarText("status.editor.mode"),
+        (t) => t === "StepLens Trace",
+      );
       const lines = await ctx.editorLines();
       if (!lines.some((l) => l.startsWith("Step 1:"))) throw new Error(`the editor does not show the trace text: ${lines.slice(0, 3).join(" / ")}`);
     },
@@ -31,8 +35,12 @@ export const checks = [
     async run(ctx) {
       await ctx.runCommand("Explorer: Focus on Outline View");
       const rows = ctx.page.locator(".outline-pane .monaco-list-row");
-      const labels = await ctx.waitUntil("four steps in the Outline", () => rows.allInnerTexts(),
-        (t) => Array.isArray(t) && [1, 2, 3, 4].every((n) => t.some((l) => l.includes(`Step ${n}`))), 30_000);
+      const labels = await ctx.waitUntil(
+        "four steps in the Outline",
+        () => rows.allInnerTexts(),
+        (t) => Array.isArray(t) && [1, 2, 3, 4].every((n) => t.some((l) => l.includes(`Step ${n}`))),
+        30_000,
+      );
       if (!labels.some((l) => /problem/i.test(l))) throw new Error(`the Outline has no problem entry: ${labels.join(" | ")}`);
     },
   },
@@ -46,7 +54,11 @@ export const checks = [
       await ctx.page.waitForTimeout(300);
       await ctx.page.keyboard.press("Enter");
       // The step is selected with the cursor at its start: "Ln 7, Col 1 (… selected)".
-      await ctx.waitUntil("the cursor on step 3 (line 7)", () => ctx.statusBarText("status.editor.selection"), (t) => typeof t === "string" && /^Ln 7, Col 1\b/.test(t));
+      await ctx.waitUntil(
+        "the cursor on step 3 (line 7)",
+        () => ctx.statusBarText("status.editor.selection"),
+        (t) => typeof t === "string" && /^Ln 7, Col 1\b/.test(t),
+      );
     },
   },
   {
@@ -54,7 +66,11 @@ export const checks = [
     async run(ctx) {
       await ctx.runCommand("StepLens: Show Output");
       const panel = ctx.page.locator(".part.panel .monaco-editor .view-lines");
-      await ctx.waitUntil("the StepLens output to say it activated", () => ctx.text(panel), (t) => typeof t === "string" && /StepLens .*activated/.test(t));
+      await ctx.waitUntil(
+        "the StepLens output to say it activated",
+        () => ctx.text(panel),
+        (t) => typeof t === "string" && /StepLens .*activated/.test(t),
+      );
     },
   },
 ];

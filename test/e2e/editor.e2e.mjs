@@ -35,7 +35,12 @@ async function hoverLine(ctx, text, expect) {
     await page.mouse.move(box.x + 40 + attempt * 7, box.y + box.height / 2, { steps: 4 });
     for (let i = 0; i < 8; i++) {
       await page.waitForTimeout(250);
-      last = (await page.locator(".monaco-hover:visible").allInnerTexts().catch(() => [])).join("\n");
+      last = (
+        await page
+          .locator(".monaco-hover:visible")
+          .allInnerTexts()
+          .catch(() => [])
+      ).join("\n");
       if (expect.test(last)) return last;
     }
   }
@@ -44,7 +49,10 @@ async function hoverLine(ctx, text, expect) {
 
 /** Rows of the Problems panel (opened with Ctrl+Shift+M). */
 async function problems(ctx) {
-  return ctx.page.locator(".markers-panel .monaco-list-row").allInnerTexts().catch(() => []);
+  return ctx.page
+    .locator(".markers-panel .monaco-list-row")
+    .allInnerTexts()
+    .catch(() => []);
 }
 
 async function dismissNotifications(ctx) {
@@ -58,7 +66,12 @@ export const checks = [
     async run(ctx) {
       await ctx.quickOpen(TRACE);
       await ctx.runCommand("StepLens: Use Demo Model");
-      await ctx.waitUntil("the status bar to show the demo model", () => steplensStatus(ctx), (t) => typeof t === "string" && /\(demo\)/.test(t), 60_000);
+      await ctx.waitUntil(
+        "the status bar to show the demo model",
+        () => steplensStatus(ctx),
+        (t) => typeof t === "string" && /\(demo\)/.test(t),
+        60_000,
+      );
       await ctx.expectVisible(ctx.page.locator(".notifications-toasts", { hasText: "scores are meaningless" }), "the demo model notice", 15_000);
     },
   },
@@ -67,9 +80,21 @@ export const checks = [
     async run(ctx) {
       await dismissNotifications(ctx);
       await ctx.quickOpen(TRACE);
-      await ctx.waitUntil("the status bar to say the engine runs on the CPU", () => steplensStatus(ctx), (t) => typeof t === "string" && /CPU/.test(t), 90_000);
+      await ctx.waitUntil(
+        "the status bar to say the engine runs on the CPU",
+        () => steplensStatus(ctx),
+        (t) => typeof t === "string" && /CPU/.test(t),
+        90_000,
+      );
       const hover = await hoverLine(ctx, "Step 3: Solving", /PRM \d\.\d+/);
-      for (const want of [/StepLens · Step 3/, /PRM \d\.\d+ (≥|<) 0\.50? threshold/, /steplens-demo-/, /demo: scores are meaningless/, /Re-score/, /Mark incorrect/]) {
+      for (const want of [
+        /StepLens · Step 3/,
+        /PRM \d\.\d+ (≥|<) 0\.50? threshold/,
+        /steplens-demo-/,
+        /demo: scores are meaningless/,
+        /Re-score/,
+        /Mark incorrect/,
+      ]) {
         if (!want.test(hover)) throw new Error(`the hover lacks ${want}: ${hover}`);
       }
     },
@@ -81,7 +106,12 @@ export const checks = [
       writeWorkspaceSettings(ctx, { "steplens.prm.threshold": 1 });
       await ctx.focusWorkbench();
       await ctx.page.keyboard.press("Control+Shift+M");
-      const rows = await ctx.waitUntil("Step 1: first error in the Problems panel", () => problems(ctx), (r) => Array.isArray(r) && r.some((t) => /Step 1: first error — PRM 0\.\d+ < 1\.00/.test(t)), 30_000);
+      const rows = await ctx.waitUntil(
+        "Step 1: first error in the Problems panel",
+        () => problems(ctx),
+        (r) => Array.isArray(r) && r.some((t) => /Step 1: first error — PRM 0\.\d+ < 1\.00/.test(t)),
+        30_000,
+      );
       if (!rows.some((t) => /StepLens/.test(t))) throw new Error(`the problems do not name their source StepLens: ${rows.join(" | ")}`);
       if (!rows.some((t) => /Step [234]: (incorrect|below threshold)/.test(t))) throw new Error(`the other steps are not warnings: ${rows.join(" | ")}`);
     },
@@ -90,7 +120,12 @@ export const checks = [
     name: "a label added with a code action (Ctrl+.) is written to .steplens/labels.jsonl and becomes the first error",
     async run(ctx) {
       writeWorkspaceSettings(ctx, { "steplens.prm.threshold": 0 });
-      await ctx.waitUntil("no StepLens problems at threshold 0", () => problems(ctx), (r) => Array.isArray(r) && !r.some((t) => /Step \d: (first error|incorrect|below)/.test(t)), 30_000);
+      await ctx.waitUntil(
+        "no StepLens problems at threshold 0",
+        () => problems(ctx),
+        (r) => Array.isArray(r) && !r.some((t) => /Step \d: (first error|incorrect|below)/.test(t)),
+        30_000,
+      );
       await ctx.quickOpen(TRACE);
       const line = ctx.page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: "Step 3: Solving" }).first();
       await line.click({ position: { x: 60, y: 5 } });
@@ -100,12 +135,22 @@ export const checks = [
       await ctx.shot("code-actions");
       await item.first().click();
       const file = path.join(ctx.workspace, ".steplens", "labels.jsonl");
-      const text = await ctx.waitUntil("the label line", async () => fs.readFileSync(file, "utf8"), (t) => typeof t === "string" && t.includes('"label":"incorrect"'), 15_000);
+      const text = await ctx.waitUntil(
+        "the label line",
+        async () => fs.readFileSync(file, "utf8"),
+        (t) => typeof t === "string" && t.includes('"label":"incorrect"'),
+        15_000,
+      );
       const rec = JSON.parse(text.trim().split("\n").pop());
       if (rec.trace !== TRACE || rec.step !== 2) throw new Error(`unexpected label line: ${text}`);
       await ctx.focusWorkbench();
       await ctx.page.keyboard.press("Control+Shift+M");
-      await ctx.waitUntil("Step 3: first error — marked incorrect in the Problems panel", () => problems(ctx), (r) => Array.isArray(r) && r.some((t) => /Step 3: first error — marked incorrect/.test(t)), 30_000);
+      await ctx.waitUntil(
+        "Step 3: first error — marked incorrect in the Problems panel",
+        () => problems(ctx),
+        (r) => Array.isArray(r) && r.some((t) => /Step 3: first error — marked incorrect/.test(t)),
+        30_000,
+      );
       await ctx.quickOpen(TRACE);
       const hover = await hoverLine(ctx, "Step 3: Solving", /Label marked incorrect/);
       if (!/Clear label/.test(hover)) throw new Error(`the hover offers no Clear label: ${hover}`);
@@ -118,22 +163,36 @@ export const checks = [
       await ctx.quickOpen(TRACE);
       await ctx.page.mouse.move(5, 400);
       const gutter = ctx.page.locator(".editor-group-container.active .monaco-editor .margin .cgmr");
-      await ctx.waitUntil("gutter heat icons beside the steps", () => gutter.count(), (n) => n >= 4, 30_000);
+      await ctx.waitUntil(
+        "gutter heat icons beside the steps",
+        () => gutter.count(),
+        (n) => n >= 4,
+        30_000,
+      );
       // End-of-line texts are CSS ::after content: read them from the computed styles. The settings
       // were just reset, so the decorations are re-applied: wait for the new ones.
-      const afterTexts = () => ctx.page.evaluate(() => {
-        const out = [];
-        for (const el of document.querySelectorAll(".editor-group-container.active .view-lines span")) {
-          const c = getComputedStyle(el, "::after").content;
-          if (c && c !== "none" && c !== "normal") out.push(c);
-        }
-        return out;
-      });
+      const afterTexts = () =>
+        ctx.page.evaluate(() => {
+          const out = [];
+          for (const el of document.querySelectorAll(".editor-group-container.active .view-lines span")) {
+            const c = getComputedStyle(el, "::after").content;
+            if (c && c !== "none" && c !== "normal") out.push(c);
+          }
+          return out;
+        });
       // Threshold 0.5 again: the demo model's step 1 (0.02) is the first error; step 3 keeps its label.
-      await ctx.waitUntil("end-of-line scores, the first error and the label on step 3", afterTexts,
-        (a) => Array.isArray(a) && a.some((c) => /\d\.\d+ [✓✗]/.test(c)) && a.some((c) => /first error/.test(c)) && a.some((c) => /marked incorrect/.test(c)), 30_000);
-      const icons = async () => ctx.page.evaluate(() =>
-        [...document.querySelectorAll(".editor-group-container.active .monaco-editor .margin .cgmr")].map((el) => getComputedStyle(el).backgroundImage).join(" "));
+      await ctx.waitUntil(
+        "end-of-line scores, the first error and the label on step 3",
+        afterTexts,
+        (a) => Array.isArray(a) && a.some((c) => /\d\.\d+ [✓✗]/.test(c)) && a.some((c) => /first error/.test(c)) && a.some((c) => /marked incorrect/.test(c)),
+        30_000,
+      );
+      const icons = async () =>
+        ctx.page.evaluate(() =>
+          [...document.querySelectorAll(".editor-group-container.active .monaco-editor .margin .cgmr")]
+            .map((el) => getComputedStyle(el).backgroundImage)
+            .join(" "),
+        );
       if (!/heat-light-\d\.svg/.test(await icons())) throw new Error(`the light theme's heat icons are not used: ${(await icons()).slice(0, 200)}`);
       // A dark theme swaps in the dark palette's icons.
       writeWorkspaceSettings(ctx, { "workbench.colorTheme": "Default Dark Modern" });
@@ -152,7 +211,13 @@ export const checks = [
       const folder = page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^datasets$/ });
       await ctx.expectVisible(folder, "the datasets folder in the Explorer");
       const file = page.locator(".explorer-folders-view .monaco-list-row", { hasText: "gsm8k-sample.jsonl" });
-      if (!(await file.first().isVisible().catch(() => false))) await folder.first().click();
+      if (
+        !(await file
+          .first()
+          .isVisible()
+          .catch(() => false))
+      )
+        await folder.first().click();
       await ctx.expectVisible(file, "gsm8k-sample.jsonl in the Explorer");
       await file.first().click({ button: "right" });
       const entry = page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
@@ -165,7 +230,12 @@ export const checks = [
       if (!/truth: step 2/.test(text)) throw new Error(`the record row lacks its ground truth: ${text}`);
       await rows.first().click();
       await ctx.expectVisible(page.locator(".tabs-container .tab.active", { hasText: "gsm8k-147.trace.md" }), "the record opened as a trace document", 30_000);
-      await ctx.waitUntil("the record's prediction in the tree", () => ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" })), (t) => typeof t === "string" && /predicted: (step \d|all correct)/.test(t), 60_000);
+      await ctx.waitUntil(
+        "the record's prediction in the tree",
+        () => ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" })),
+        (t) => typeof t === "string" && /predicted: (step \d|all correct)/.test(t),
+        60_000,
+      );
     },
   },
   {
@@ -190,7 +260,10 @@ export const checks = [
       await ctx.runCommand("Welcome: Open Walkthrough...");
       const input = await ctx.expectVisible(ctx.page.locator(".quick-input-widget input"), "the walkthrough pick");
       await input.fill("StepLens");
-      await ctx.expectVisible(ctx.page.locator(".quick-input-list .monaco-list-row", { hasText: "Get started with StepLens" }), "the StepLens walkthrough in the pick");
+      await ctx.expectVisible(
+        ctx.page.locator(".quick-input-list .monaco-list-row", { hasText: "Get started with StepLens" }),
+        "the StepLens walkthrough in the pick",
+      );
       await ctx.page.keyboard.press("Enter");
       const page = ctx.page.locator(".gettingStartedContainer");
       await ctx.expectVisible(page.locator("text=Get started with StepLens"), "the walkthrough's title", 20_000);
@@ -198,7 +271,11 @@ export const checks = [
         await ctx.expectVisible(page.locator(".getting-started-step", { hasText: step }), `the step “${step}”`, 10_000);
       }
       await page.locator(".getting-started-step", { hasText: "Choose a model" }).first().click();
-      await ctx.expectVisible(page.locator(".getting-started-step.expanded", { hasText: "Use Demo Model" }), "the demo model button in the “Choose a model” step", 10_000);
+      await ctx.expectVisible(
+        page.locator(".getting-started-step.expanded", { hasText: "Use Demo Model" }),
+        "the demo model button in the “Choose a model” step",
+        10_000,
+      );
       await ctx.page.waitForTimeout(800);
     },
   },

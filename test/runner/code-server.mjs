@@ -27,8 +27,14 @@ export const FIXTURE_WORKSPACE = path.join(REPO_ROOT, "test/fixtures/workspace")
 
 /** Flags for Debian's chromium in a container: no sandbox (root), no GPU, no network chatter. */
 export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
   "--disable-dev-shm-usage",
 ];
 
@@ -115,7 +121,9 @@ export function createRunDir(name, { settings = TEST_SETTINGS, persistent = fals
       const current = JSON.parse(fs.readFileSync(settingsFile, "utf8"));
       const missing = Object.keys(settings).filter((k) => !(k in current));
       if (missing.length) fs.writeFileSync(settingsFile, JSON.stringify({ ...current, ...Object.fromEntries(missing.map((k) => [k, settings[k]])) }, null, 2));
-    } catch { /* edited by hand (comments): leave it alone */ }
+    } catch {
+      /* edited by hand (comments): leave it alone */
+    }
   }
   return run;
 }
@@ -126,7 +134,11 @@ function pruneOldRuns(runsDir) {
   for (const entry of fs.readdirSync(runsDir)) {
     if (!entry.startsWith("sl-")) continue; // only StepLens's own run folders
     const p = path.join(runsDir, entry);
-    try { if (fs.statSync(p).mtimeMs < cutoff) fs.rmSync(p, { recursive: true, force: true }); } catch { /* raced */ }
+    try {
+      if (fs.statSync(p).mtimeMs < cutoff) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* raced */
+    }
   }
 }
 
@@ -146,15 +158,27 @@ export function runEnv(run, extra = {}) {
 }
 
 function codeServerBaseArgs(run) {
-  return [CODE_SERVER_ENTRY, "--config", path.join(run.dir, "config.yaml"), "--user-data-dir", run.userData,
-    "--extensions-dir", run.extensions, "--disable-telemetry", "--disable-update-check"];
+  return [
+    CODE_SERVER_ENTRY,
+    "--config",
+    path.join(run.dir, "config.yaml"),
+    "--user-data-dir",
+    run.userData,
+    "--extensions-dir",
+    run.extensions,
+    "--disable-telemetry",
+    "--disable-update-check",
+  ];
 }
 
 /** `code-server --install-extension <vsix>` into the run's extensions-dir; returns its output. */
 export function installExtension(run, vsix) {
   fs.mkdirSync(path.join(run.xdg, "runtime"), { recursive: true, mode: 0o700 });
-  const r = spawnSync(NODE24_BIN, [...codeServerBaseArgs(run), "--force", "--install-extension", vsix],
-    { env: runEnv(run), encoding: "utf8", timeout: 180_000 });
+  const r = spawnSync(NODE24_BIN, [...codeServerBaseArgs(run), "--force", "--install-extension", vsix], {
+    env: runEnv(run),
+    encoding: "utf8",
+    timeout: 180_000,
+  });
   const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${output}`);
   return output;
@@ -162,9 +186,15 @@ export function installExtension(run, vsix) {
 
 /** Extensions code-server reports as installed in `run` (`publisher.name@version` lines). */
 export function listExtensions(run) {
-  const r = spawnSync(NODE24_BIN, [...codeServerBaseArgs(run), "--list-extensions", "--show-versions"],
-    { env: runEnv(run), encoding: "utf8", timeout: 120_000 });
-  return (r.stdout ?? "").split("\n").map((l) => l.trim()).filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
+  const r = spawnSync(NODE24_BIN, [...codeServerBaseArgs(run), "--list-extensions", "--show-versions"], {
+    env: runEnv(run),
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return (r.stdout ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
 }
 
 /**
@@ -177,18 +207,30 @@ export function listExtensions(run) {
 export async function startCodeServer(run, { folder, smokeTestDriver = false, env = {}, port, timeoutMs = 90_000, stdio, workspaceTrust = false } = {}) {
   port ??= await freePort();
   fs.mkdirSync(path.join(run.xdg, "runtime"), { recursive: true, mode: 0o700 });
-  const args = [...codeServerBaseArgs(run), "--auth", "none", "--bind-addr", `127.0.0.1:${port}`,
-    ...(workspaceTrust ? [] : ["--disable-workspace-trust"]), "--disable-getting-started-override", "--ignore-last-opened"];
+  const args = [
+    ...codeServerBaseArgs(run),
+    "--auth",
+    "none",
+    "--bind-addr",
+    `127.0.0.1:${port}`,
+    ...(workspaceTrust ? [] : ["--disable-workspace-trust"]),
+    "--disable-getting-started-override",
+    "--ignore-last-opened",
+  ];
   if (smokeTestDriver) args.push("--vscode-option", "enable-smoke-test-driver");
   if (folder) args.push(folder);
   const log = fs.openSync(run.logFile, "a");
   const child = spawn(NODE24_BIN, args, {
-    env: runEnv(run, env), detached: true, cwd: run.dir,
+    env: runEnv(run, env),
+    detached: true,
+    cwd: run.dir,
     stdio: stdio ?? ["ignore", log, log],
   });
   fs.closeSync(log);
   let exited = null;
-  child.on("exit", (code, signal) => { exited = { code, signal }; });
+  child.on("exit", (code, signal) => {
+    exited = { code, signal };
+  });
   const stop = () => stopProcessGroup(child.pid);
   process.once("exit", stop);
   const origin = `http://127.0.0.1:${port}`;
@@ -198,8 +240,13 @@ export async function startCodeServer(run, { folder, smokeTestDriver = false, en
     try {
       const r = await fetch(`${origin}/healthz`);
       if (r.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) { stop(); throw new Error(`code-server did not answer on ${origin} within ${timeoutMs} ms; log: ${run.logFile}\n${tail(run.logFile)}`); }
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error(`code-server did not answer on ${origin} within ${timeoutMs} ms; log: ${run.logFile}\n${tail(run.logFile)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return { port, origin, pid: child.pid, child, stop, logFile: run.logFile };
@@ -208,13 +255,25 @@ export async function startCodeServer(run, { folder, smokeTestDriver = false, en
 /** SIGTERM the process group, then SIGKILL whatever is left after a grace period (synchronously). */
 export function stopProcessGroup(pid, graceMs = 3000) {
   if (!pid) return;
-  try { process.kill(-pid, "SIGTERM"); } catch { return; }
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    return;
+  }
   const until = Date.now() + graceMs;
   while (Date.now() < until) {
-    try { process.kill(-pid, 0); } catch { return; }
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
-  try { process.kill(-pid, "SIGKILL"); } catch { /* gone */ }
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* gone */
+  }
 }
 
 /** The workbench URL for `folder`, optionally with a smoke-test-driver payload. */
@@ -234,14 +293,21 @@ export function workbenchUrl(origin, { folder, extensionDevelopmentPath, extensi
 export async function launchChromium(run, { viewport = { width: 1400, height: 900 } } = {}) {
   const { chromium } = await import("playwright-core");
   return chromium.launchPersistentContext(run.chromeProfile, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
     env: runEnv(run),
   });
 }
 
 /** The last `lines` lines of a text file ("" if it does not exist). */
 export function tail(file, lines = 40) {
-  try { return fs.readFileSync(file, "utf8").split("\n").slice(-lines).join("\n"); } catch { return ""; }
+  try {
+    return fs.readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
 }
 
 /** The extension host log files VS Code wrote under the run's user-data-dir (newest session). */
@@ -249,7 +315,11 @@ export function extensionHostLogs(run) {
   const found = [];
   const walk = (d) => {
     let entries;
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);

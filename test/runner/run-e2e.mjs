@@ -17,8 +17,21 @@ import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import {
-  ARTIFACTS_DIR, FIXTURE_WORKSPACE, REPO_ROOT, TEST_SETTINGS, createRunDir, ensureTestEnv, extensionHostLogs,
-  installExtension, launchChromium, listExtensions, removeRunDir, seconds, startCodeServer, tail, workbenchUrl,
+  ARTIFACTS_DIR,
+  FIXTURE_WORKSPACE,
+  REPO_ROOT,
+  TEST_SETTINGS,
+  createRunDir,
+  ensureTestEnv,
+  extensionHostLogs,
+  installExtension,
+  launchChromium,
+  listExtensions,
+  removeRunDir,
+  seconds,
+  startCodeServer,
+  tail,
+  workbenchUrl,
 } from "./code-server.mjs";
 
 const { values: opts } = parseArgs({
@@ -67,7 +80,9 @@ try {
   const page = browser.pages()[0] ?? (await browser.newPage());
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
-  page.on("console", (m) => { if (process.env.VERBOSE) console.log(`[browser ${m.type()}] ${m.text().slice(0, 400)}`); });
+  page.on("console", (m) => {
+    if (process.env.VERBOSE) console.log(`[browser ${m.type()}] ${m.text().slice(0, 400)}`);
+  });
   await page.goto(workbenchUrl(server.origin, { folder: workspace }));
   await page.locator(".monaco-workbench").waitFor({ timeout: 90_000 });
   log("workbench loaded");
@@ -88,7 +103,12 @@ try {
     } catch (e) {
       const shot = await ctx.shot("failure").catch(() => null);
       results.push({ name: check.name, ok: false, ms: Date.now() - started, error: e?.message ?? String(e) });
-      console.log(`  ✗ ${check.name} (${seconds(Date.now() - started)})\n      ${String(e?.message ?? e).split("\n").slice(0, 6).join("\n      ")}`);
+      console.log(
+        `  ✗ ${check.name} (${seconds(Date.now() - started)})\n      ${String(e?.message ?? e)
+          .split("\n")
+          .slice(0, 6)
+          .join("\n      ")}`,
+      );
       if (shot) console.log(`      screenshot: ${path.relative(REPO_ROOT, shot)}`);
       await page.keyboard.press("Escape").catch(() => {});
     }
@@ -126,7 +146,12 @@ function plain(text) {
 }
 
 async function loadChecks() {
-  const files = fs.existsSync(CHECKS_DIR) ? fs.readdirSync(CHECKS_DIR).filter((f) => f.endsWith(".e2e.mjs")).sort() : [];
+  const files = fs.existsSync(CHECKS_DIR)
+    ? fs
+        .readdirSync(CHECKS_DIR)
+        .filter((f) => f.endsWith(".e2e.mjs"))
+        .sort()
+    : [];
   const all = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(path.join(CHECKS_DIR, f)).href);
@@ -142,12 +167,25 @@ async function loadChecks() {
 /** Helpers the checks use. Every wait has a timeout and says what it was waiting for. */
 function makeContext({ page, run, server, workspace, installed, vsix, pageErrors }) {
   const ctx = {
-    page, run, server, workspace, installed, vsix, pageErrors, extensionId: EXTENSION_ID, extensionVersion: pkg.version,
-    shotIndex: 0, checkName: "",
+    page,
+    run,
+    server,
+    workspace,
+    installed,
+    vsix,
+    pageErrors,
+    extensionId: EXTENSION_ID,
+    extensionVersion: pkg.version,
+    shotIndex: 0,
+    checkName: "",
 
     /** Screenshot into out/test-artifacts/e2e/NN-<check>[-suffix].png; returns the path. */
     async shot(suffix = "") {
-      const slug = ctx.checkName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+      const slug = ctx.checkName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "")
+        .slice(0, 60);
       const file = path.join(SHOTS, `${String(ctx.shotIndex).padStart(2, "0")}-${slug}${suffix ? `-${suffix}` : ""}.png`);
       await page.screenshot({ path: file });
       return file;
@@ -177,7 +215,10 @@ function makeContext({ page, run, server, workspace, installed, vsix, pageErrors
 
     /** Focuses the workbench (keyboard shortcuts need it). */
     async focusWorkbench() {
-      await page.locator(".monaco-workbench").click({ position: { x: 700, y: 5 } }).catch(() => {});
+      await page
+        .locator(".monaco-workbench")
+        .click({ position: { x: 700, y: 5 } })
+        .catch(() => {});
     },
 
     /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */

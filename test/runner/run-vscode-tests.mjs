@@ -26,8 +26,19 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  ARTIFACTS_DIR, FIXTURE_WORKSPACE, REPO_ROOT, TEST_SETTINGS, createRunDir, ensureTestEnv, extensionHostLogs,
-  launchChromium, removeRunDir, seconds, startCodeServer, tail, workbenchUrl,
+  ARTIFACTS_DIR,
+  FIXTURE_WORKSPACE,
+  REPO_ROOT,
+  TEST_SETTINGS,
+  createRunDir,
+  ensureTestEnv,
+  extensionHostLogs,
+  launchChromium,
+  removeRunDir,
+  seconds,
+  startCodeServer,
+  tail,
+  workbenchUrl,
 } from "./code-server.mjs";
 
 const args = new Set(process.argv.slice(2));
@@ -84,16 +95,33 @@ async function runWithCodeServer() {
   try {
     browser = await launchChromium(run);
     const page = browser.pages()[0] ?? (await browser.newPage());
-    page.on("console", (m) => { if (process.env.VERBOSE) console.log(`[browser ${m.type()}] ${m.text().slice(0, 500)}`); });
-    page.on("pageerror", (e) => { if (process.env.VERBOSE) console.log(`[pageerror] ${e.message.slice(0, 300)}`); });
+    page.on("console", (m) => {
+      if (process.env.VERBOSE) console.log(`[browser ${m.type()}] ${m.text().slice(0, 500)}`);
+    });
+    page.on("pageerror", (e) => {
+      if (process.env.VERBOSE) console.log(`[pageerror] ${e.message.slice(0, 300)}`);
+    });
     const exitCode = await new Promise((resolve) => {
       const timer = setTimeout(() => resolve("timeout"), TIMEOUT_MS);
       // The workbench calls window.codeAutomationExit(code) when the extension test run ends.
-      page.exposeFunction("codeAutomationExit", (code) => { clearTimeout(timer); resolve(code); })
-        .then(() => page.goto(workbenchUrl(server.origin, {
-          folder, extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_ENTRY,
-        })))
-        .catch((e) => { clearTimeout(timer); resolve(`browser error: ${e.message}`); });
+      page
+        .exposeFunction("codeAutomationExit", (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        })
+        .then(() =>
+          page.goto(
+            workbenchUrl(server.origin, {
+              folder,
+              extensionDevelopmentPath: REPO_ROOT,
+              extensionTestsPath: TESTS_ENTRY,
+            }),
+          ),
+        )
+        .catch((e) => {
+          clearTimeout(timer);
+          resolve(`browser error: ${e.message}`);
+        });
     });
     log(exitCode === "timeout" ? `no exit from the extension host within ${TIMEOUT_MS} ms` : `extension host finished the suite: exit ${exitCode}`);
     await page.screenshot({ path: path.join(ARTIFACTS, exitCode === 0 ? "workbench.png" : "failure.png") }).catch(() => {});
@@ -110,7 +138,9 @@ async function runWithTestElectron() {
   log(`@vscode/test-electron with ${process.env.VSCODE_EXECUTABLE ?? `VS Code ${process.env.STEPLENS_VSCODE_VERSION ?? "stable"} (download)`}`);
   try {
     const exitCode = await runTests({
-      ...(process.env.VSCODE_EXECUTABLE ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE } : { version: process.env.STEPLENS_VSCODE_VERSION ?? "stable" }),
+      ...(process.env.VSCODE_EXECUTABLE
+        ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE }
+        : { version: process.env.STEPLENS_VSCODE_VERSION ?? "stable" }),
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath: TESTS_ENTRY,
       extensionTestsEnv: { STEPLENS_TEST_RESULTS: resultsFile },
@@ -127,7 +157,11 @@ async function runWithTestElectron() {
 function finish({ exitCode, error }) {
   let results = null;
   if (!error && resultsFile) {
-    try { results = JSON.parse(fs.readFileSync(resultsFile, "utf8")); } catch { /* the suite never wrote it */ }
+    try {
+      results = JSON.parse(fs.readFileSync(resultsFile, "utf8"));
+    } catch {
+      /* the suite never wrote it */
+    }
   }
   const problems = [];
   if (error) problems.push(error);
@@ -135,9 +169,18 @@ function finish({ exitCode, error }) {
   else {
     for (const t of results.tests) {
       console.log(`  ${t.state === "passed" ? "✓" : "✗"} ${t.title} (${t.durationMs} ms)`);
-      if (t.error) console.log(t.error.split("\n").slice(0, 8).map((l) => `      ${l}`).join("\n"));
+      if (t.error)
+        console.log(
+          t.error
+            .split("\n")
+            .slice(0, 8)
+            .map((l) => `      ${l}`)
+            .join("\n"),
+        );
     }
-    console.log(`  host: VS Code ${results.host.vscode}, Node ${results.host.node}${results.host.electron ? `, Electron ${results.host.electron}` : ""}; ${results.files.length} test files`);
+    console.log(
+      `  host: VS Code ${results.host.vscode}, Node ${results.host.node}${results.host.electron ? `, Electron ${results.host.electron}` : ""}; ${results.files.length} test files`,
+    );
     if (results.total === 0) problems.push("the suite ran zero tests");
     if (results.failed > 0) problems.push(`${results.failed} tests failed`);
     if (exitCode !== 0) problems.push(`the extension host reported exit ${JSON.stringify(exitCode)}`);

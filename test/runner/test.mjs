@@ -31,7 +31,13 @@ const STAGES = [
   { name: "build", cmd: process.execPath, args: ["src/build/build.mjs", "--tests"] },
   { name: "unit", cmd: process.execPath, args: ["test/runner/unit.mjs"], needs: ["build"], counts: unitCounts },
   { name: "vscode", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build"], needs: ["setup", "build"], counts: closingLine("vscode") },
-  { name: "vscode-untrusted", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build", "--untrusted"], needs: ["setup", "build"], counts: closingLine("vscode-untrusted") },
+  {
+    name: "vscode-untrusted",
+    cmd: process.execPath,
+    args: ["test/runner/run-vscode-tests.mjs", "--no-build", "--untrusted"],
+    needs: ["setup", "build"],
+    counts: closingLine("vscode-untrusted"),
+  },
   { name: "e2e", cmd: process.execPath, args: ["test/runner/run-e2e.mjs"], needs: ["setup", "build"], counts: closingLine("e2e") },
 ];
 
@@ -55,8 +61,10 @@ for (const stage of STAGES) {
   let detail = code === 0 ? "" : `exit ${code}`;
   if (stage.counts) {
     const c = stage.counts(output);
-    if (!c) { status = "failed"; detail = `${detail ? `${detail}; ` : ""}no test counts in its output: the suite did not run`; }
-    else {
+    if (!c) {
+      status = "failed";
+      detail = `${detail ? `${detail}; ` : ""}no test counts in its output: the suite did not run`;
+    } else {
       detail = `${c.passed} passed, ${c.failed} failed${detail ? ` (${detail})` : ""}`;
       if (c.passed === 0 || c.failed > 0) status = "failed";
       Object.assign(stage, { counted: c });
@@ -74,8 +82,10 @@ for (const r of results) {
 const failed = results.filter((r) => r.status === "failed");
 console.log(`  total ${fmt(totalSeconds)}`);
 fs.mkdirSync(path.join(root, "out/test-artifacts"), { recursive: true });
-fs.writeFileSync(path.join(root, "out/test-artifacts/test-summary.json"),
-  JSON.stringify({ ok: failed.length === 0, totalSeconds, stages: results, node: process.version, at: new Date().toISOString() }, null, 2));
+fs.writeFileSync(
+  path.join(root, "out/test-artifacts/test-summary.json"),
+  JSON.stringify({ ok: failed.length === 0, totalSeconds, stages: results, node: process.version, at: new Date().toISOString() }, null, 2),
+);
 console.log(failed.length ? `npm test: FAILED (${failed.map((r) => r.name).join(", ")})` : "npm test: all stages passed");
 // One plain closing line over every suite that ran (unit, integration, untrusted, e2e).
 const sum = (k) => results.reduce((n, r) => n + (r[k] ?? 0), 0);
@@ -89,10 +99,16 @@ function runStage(stage) {
   return new Promise((resolve) => {
     const child = spawn(stage.cmd, stage.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
     let output = "";
-    const keep = (chunk, to) => { output += chunk; to.write(chunk); };
+    const keep = (chunk, to) => {
+      output += chunk;
+      to.write(chunk);
+    };
     child.stdout.on("data", (c) => keep(c.toString(), process.stdout));
     child.stderr.on("data", (c) => keep(c.toString(), process.stderr));
-    child.on("error", (e) => { output += String(e); resolve({ code: 127, output }); });
+    child.on("error", (e) => {
+      output += String(e);
+      resolve({ code: 127, output });
+    });
     child.on("close", (code, signal) => resolve({ code: code ?? `signal ${signal}`, output }));
   });
 }

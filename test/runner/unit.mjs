@@ -9,15 +9,27 @@ import { spawnSync } from "node:child_process";
 const root = path.resolve(import.meta.dirname, "../..");
 let files = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 if (!files.length)
-  files = fs.readdirSync(path.join(root, "test/unit"), { recursive: true })
-    .filter((f) => f.endsWith(".test.ts")).map((f) => path.join("test/unit", f));
+  files = fs
+    .readdirSync(path.join(root, "test/unit"), { recursive: true })
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => path.join("test/unit", f));
 const outs = [];
 let buildFailed = false;
 for (const f of files) {
   const out = path.join("out", f.replace(/\.ts$/, ".js"));
   try {
-    await esbuild.build({ entryPoints: [f], outfile: out, bundle: true, platform: "node", format: "cjs", target: "node20",
-      sourcemap: "inline", absWorkingDir: root, logLevel: "error", external: ["vscode", "node-llama-cpp", "@node-llama-cpp/*"] });
+    await esbuild.build({
+      entryPoints: [f],
+      outfile: out,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      sourcemap: "inline",
+      absWorkingDir: root,
+      logLevel: "error",
+      external: ["vscode", "node-llama-cpp", "@node-llama-cpp/*"],
+    });
     outs.push(out);
   } catch {
     console.error(`build failed: ${f}`);

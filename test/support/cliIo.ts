@@ -13,11 +13,22 @@ export function memoryIo(opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; 
   };
   const o = sink();
   const e = sink();
-  return { stdout: o.w, stderr: e.w, env: opts.env ?? {}, signal: opts.signal ?? new AbortController().signal, isTTY: opts.isTTY ?? false, out: o.text, err: e.text };
+  return {
+    stdout: o.w,
+    stderr: e.w,
+    env: opts.env ?? {},
+    signal: opts.signal ?? new AbortController().signal,
+    isTTY: opts.isTTY ?? false,
+    out: o.text,
+    err: e.text,
+  };
 }
 
 /** Runs `steplens <argv>` in memory: the exit code and what it printed (env default: STEPLENS_OFFLINE=1, no downloads). */
-export async function cli(argv: string[], opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; isTTY?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
+export async function cli(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; isTTY?: boolean } = {},
+): Promise<{ code: number; out: string; err: string }> {
   const io = memoryIo({ ...opts, env: opts.env ?? { STEPLENS_OFFLINE: "1" } });
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };

@@ -97,7 +97,12 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       return state.scored;
     },
     info(): EngineInfo {
-      return { kind: "local", device: "cpu", models: { generator: "fake-generator", prm: "fake-prm", verifier: "fake-verifier", prover: "fake-prover" }, queued: 0 };
+      return {
+        kind: "local",
+        device: "cpu",
+        models: { generator: "fake-generator", prm: "fake-prm", verifier: "fake-verifier", prover: "fake-prover" },
+        queued: 0,
+      };
     },
     async countTokens(text: string) {
       calls.push({ kind: "countTokens", problem: "", steps: [], n: 0 });

@@ -76,14 +76,14 @@ export async function startFakeServer(o: FakeServerOptions = {}): Promise<FakeSe
         if (res.destroyed) return;
         res.writeHead(200, { "content-type": "application/json" });
         res.end(
-        JSON.stringify({
-          id: `fake-${stats.requests}`,
-          object: "chat.completion",
-          created: Math.floor(Date.now() / 1000),
-          model: "fake-model",
-          choices: Array.from({ length: n }, (_, index) => ({ index, message: { role: "assistant", content: text }, finish_reason: "stop" })),
-          usage: { prompt_tokens: 10, completion_tokens: 20 * n, total_tokens: 10 + 20 * n },
-        }),
+          JSON.stringify({
+            id: `fake-${stats.requests}`,
+            object: "chat.completion",
+            created: Math.floor(Date.now() / 1000),
+            model: "fake-model",
+            choices: Array.from({ length: n }, (_, index) => ({ index, message: { role: "assistant", content: text }, finish_reason: "stop" })),
+            usage: { prompt_tokens: 10, completion_tokens: 20 * n, total_tokens: 10 + 20 * n },
+          }),
         );
       };
       if (o.delayMs) setTimeout(answer, o.delayMs);

@@ -16,8 +16,10 @@ export interface ParquetTable {
 
 export function readParquetIndependently(bytes: Uint8Array): ParquetTable {
   const req = createRequire(path.join(process.cwd(), "package.json"));
-  const wasm = req("parquet-wasm/node") as { readParquet(b: Uint8Array): { intoIPCStream(): Uint8Array }; };
-  const arrow = req("apache-arrow") as { tableFromIPC(b: Uint8Array): { schema: { fields: { name: string; type: unknown }[] }; toArray(): { toJSON(): Record<string, unknown> }[] } };
+  const wasm = req("parquet-wasm/node") as { readParquet(b: Uint8Array): { intoIPCStream(): Uint8Array } };
+  const arrow = req("apache-arrow") as {
+    tableFromIPC(b: Uint8Array): { schema: { fields: { name: string; type: unknown }[] }; toArray(): { toJSON(): Record<string, unknown> }[] };
+  };
   const table = arrow.tableFromIPC(wasm.readParquet(bytes).intoIPCStream());
   const plain = (v: unknown): unknown => {
     if (v && typeof v === "object") {

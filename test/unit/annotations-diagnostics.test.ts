@@ -66,9 +66,15 @@ test("no results: no diagnostics; a clean trace: no diagnostics", () => {
 
 test("a label-only first error, and the demo notice on scored messages", () => {
   const labelled = buildDiagnostics(buildAnnotations({ trace: trace(), threshold: 0.5, labels: new Map([[2, "first-error" as const]]) }));
-  assert.deepEqual(labelled.map((x) => x.message), ["Step 3: first error — marked first error"]);
+  assert.deepEqual(
+    labelled.map((x) => x.message),
+    ["Step 3: first error — marked first error"],
+  );
   const demo = buildDiagnostics(buildAnnotations({ trace: trace(), threshold: 0.5, score: scoreResult([0.9, 0.1, 0.9, 0.9, 0.9]), demo: true }));
-  assert.deepEqual(demo.map((x) => x.message), ["Step 2: first error — PRM 0.10 < 0.50 (demo: scores are meaningless)"]);
+  assert.deepEqual(
+    demo.map((x) => x.message),
+    ["Step 2: first error — PRM 0.10 < 0.50 (demo: scores are meaningless)"],
+  );
 });
 
 test("critique excerpts in related information are cut; a chosen critique alone is used when the list is absent", () => {

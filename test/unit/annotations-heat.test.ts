@@ -16,8 +16,14 @@ import {
 } from "../../src/annotations/heatScale";
 
 test("buckets: half-open intervals of [0, 1], clamped, null for missing", () => {
-  assert.deepEqual([0, 0.19999, 0.2, 0.39, 0.4, 0.5, 0.6, 0.8, 0.99999, 1].map((v) => heatBucket(v)), [0, 0, 1, 1, 2, 2, 3, 4, 4, 4]);
-  assert.deepEqual([-0.5, 1.5, Number.NaN, null, undefined].map((v) => heatBucket(v)), [0, 4, null, null, null]);
+  assert.deepEqual(
+    [0, 0.19999, 0.2, 0.39, 0.4, 0.5, 0.6, 0.8, 0.99999, 1].map((v) => heatBucket(v)),
+    [0, 0, 1, 1, 2, 2, 3, 4, 4, 4],
+  );
+  assert.deepEqual(
+    [-0.5, 1.5, Number.NaN, null, undefined].map((v) => heatBucket(v)),
+    [0, 4, null, null, null],
+  );
   assert.equal(heatBucket(0.5, 2), 1);
   assert.equal(heatBucket(0.49, 2), 0);
 });
@@ -54,7 +60,10 @@ const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[
 
 test("palette: adjacent buckets stay distinguishable under simulated deuteranopia and protanopia", () => {
   for (const theme of HEAT_THEME_KINDS) {
-    for (const [name, m] of [["deuteranopia", DEUTERANOPIA], ["protanopia", PROTANOPIA]] as const) {
+    for (const [name, m] of [
+      ["deuteranopia", DEUTERANOPIA],
+      ["protanopia", PROTANOPIA],
+    ] as const) {
       const sim = HEAT_COLORS[theme].map((c) => simulate(c, m));
       for (let b = 0; b + 1 < HEAT_BUCKETS; b++) {
         const d = distance(sim[b], sim[b + 1]);
@@ -89,6 +98,9 @@ test("icons: exact SVG, wider bars for worse buckets, deterministic data URIs", 
 
 test("theme colour contributions mirror the palette", () => {
   const c = heatColorContributions();
-  assert.deepEqual(c.map((x) => x.id), ["steplens.heat0", "steplens.heat1", "steplens.heat2", "steplens.heat3", "steplens.heat4"]);
+  assert.deepEqual(
+    c.map((x) => x.id),
+    ["steplens.heat0", "steplens.heat1", "steplens.heat2", "steplens.heat3", "steplens.heat4"],
+  );
   assert.deepEqual(c[0].defaults, { light: "#b35806", dark: "#f28e2b", highContrast: "#ff8f1f", highContrastLight: "#6b2800" });
 });

@@ -8,7 +8,7 @@ import { scoreResult, textTrace, verification } from "./annotations-fixtures";
 
 // A reference CommonMark renderer (markdown-it, installed with @vscode/vsce), run in its most
 // permissive mode — raw HTML on, bare-URL linkify on — so escaping is tested against the worst case.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const MarkdownIt = createRequire(__filename)("markdown-it") as any;
 const md = new MarkdownIt({ html: true, linkify: true });
 const render = (markdown: string): string => md.render(markdown) as string;
@@ -64,7 +64,10 @@ test("hover: exact Markdown for a scored, verified, first-error step", () => {
 test("hover renders (reference renderer) to the expected text, links and nothing else", () => {
   const { hover, html } = hoverFor({ critique: "4 * 2 is 8, not 9." });
   assert.deepEqual(hrefs(html), hover.commands.map(commandUri));
-  assert.ok(tags(html).every((t) => ALLOWED_TAGS.has(t)), tags(html).join(","));
+  assert.ok(
+    tags(html).every((t) => ALLOWED_TAGS.has(t)),
+    tags(html).join(","),
+  );
   const text = decode(html);
   assert.match(text, /PRM 0\.08 < 0\.50 threshold ✗ · margin -2\.44/);
   assert.match(text, /6 of 8 verifiers: incorrect/);
@@ -85,11 +88,17 @@ test("hover: label, dataset truth, progress, demo notice and the label commands"
   const hover = buildHover(a, a.steps[1], { documentUri: "untitled:x", commandIds: { markCorrect: "my.mark" } });
   const paragraphs = hover.markdown.split("\n\n");
   assert.equal(paragraphs[0], "**StepLens · Step 2** · first error ✗ (decided by your label)");
-  assert.equal(paragraphs[1], `**PRM** 0\\.40 &lt; 0\\.50 threshold ✗ · margin \\-0\\.41  \nmodel \`tiny-prm.gguf\` · adapter math\\-shepherd  \n*${escapeMarkdown(DEMO_NOTICE)}*`);
+  assert.equal(
+    paragraphs[1],
+    `**PRM** 0\\.40 &lt; 0\\.50 threshold ✗ · margin \\-0\\.41  \nmodel \`tiny-prm.gguf\` · adapter math\\-shepherd  \n*${escapeMarkdown(DEMO_NOTICE)}*`,
+  );
   assert.equal(paragraphs[2], "**Progress** Q 0\\.62 → 0\\.25 · advantage \\-0\\.37 (90% interval \\-0\\.50 to \\-0\\.21, 16 rollouts)");
   assert.equal(paragraphs[3], "**Label** marked incorrect · **Dataset** first error");
   assert.equal(paragraphs[4], "*scored in 2\\.50 s \\(40 of 120 tokens evaluated\\) · progress in 31\\.0 s*");
-  assert.deepEqual(hover.commands.map((c) => c.title), ["Re-score", "Verify", "Open in inspector", "Mark correct", "Clear label"]);
+  assert.deepEqual(
+    hover.commands.map((c) => c.title),
+    ["Re-score", "Verify", "Open in inspector", "Mark correct", "Clear label"],
+  );
   assert.equal(hover.commands[3].command, "my.mark");
   assert.match(decode(render(hover.markdown)), /demo: scores are meaningless/);
 });
@@ -134,9 +143,16 @@ for (const [name, critique] of ATTACKS) {
     // The only links are the hover's own commands.
     assert.deepEqual(hrefs(html), hover.commands.map(commandUri));
     assert.doesNotMatch(html, /<img|<script|<!--|<a href="command:x"/i); // as tags; the same words as escaped text are fine
-    assert.ok(tags(html).every((t) => ALLOWED_TAGS.has(t)), `unexpected tags: ${tags(html).join(",")}`);
+    assert.ok(
+      tags(html).every((t) => ALLOWED_TAGS.has(t)),
+      `unexpected tags: ${tags(html).join(",")}`,
+    );
     // The critique is shown literally (white space collapsed, controls as spaces, bidi controls dropped).
-    const shown = critique.replace(/[\u202a-\u202e\u2066-\u2069]/g, "").replace(/[\u0000-\u001f\u2028\u2029]/g, " ").replace(/\s+/g, " ").trim();
+    const shown = critique
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, "")
+      .replace(/[\u0000-\u001f\u2028\u2029]/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
     const blockquote = /<blockquote>\s*<p>([\s\S]*?)<br>/.exec(html);
     assert.ok(blockquote, "the critique is in its own blockquote");
     assert.equal(decode(blockquote[1]).trim(), shown);
@@ -156,9 +172,36 @@ test("security: a model name with backticks cannot escape its code span", () => 
 });
 
 test("security: random strings of Markdown-significant characters never make links or HTML", () => {
-  const alphabet = ["[", "]", "(", ")", "<", ">", "&", "`", "\\", "*", "_", "!", "#", "|", ":", "/", "\n", " ", "a", "command:x", "https://e.x", "www.e.x", "$(", ";", "&lt;", "<a href='command:x'>"];
+  const alphabet = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "&",
+    "`",
+    "\\",
+    "*",
+    "_",
+    "!",
+    "#",
+    "|",
+    ":",
+    "/",
+    "\n",
+    " ",
+    "a",
+    "command:x",
+    "https://e.x",
+    "www.e.x",
+    "$(",
+    ";",
+    "&lt;",
+    "<a href='command:x'>",
+  ];
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 400; i++) {
     let s = "";
     const len = 1 + Math.floor(rand() * 30);

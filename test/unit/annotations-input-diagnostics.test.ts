@@ -5,7 +5,10 @@ import { segmentText } from "../../src/formats/text";
 
 test("no steps: one Information diagnostic on the first line", () => {
   const d = inputDiagnostics(segmentText("\n\n", { withRanges: true }), { contextSize: 4096 });
-  assert.deepEqual(d.map((x) => [x.line, x.severity, x.code]), [[0, "information", "no-steps"]]);
+  assert.deepEqual(
+    d.map((x) => [x.line, x.severity, x.code]),
+    [[0, "information", "no-steps"]],
+  );
   assert.match(d[0].message, /^No steps/);
 });
 
@@ -21,5 +24,8 @@ test("a step too long for the context: a Warning on its line, naming the step an
 
 test("invalid UTF-8 on disk: a Warning on the first bad byte's line", () => {
   const d = inputDiagnostics(segmentText("Step 1: a\n\nStep 2: b\n", { withRanges: true }), { contextSize: 4096, invalidUtf8Line: 3 });
-  assert.deepEqual(d.map((x) => [x.line, x.severity, x.code]), [[2, "warning", "invalid-utf8"]]);
+  assert.deepEqual(
+    d.map((x) => [x.line, x.severity, x.code]),
+    [[2, "warning", "invalid-utf8"]],
+  );
 });

@@ -50,7 +50,10 @@ class FakeEngine implements Engine {
     while (first < req.steps.length && first < previous.length && previous[first] === req.steps[first]) first++;
     this.running.set(key, (this.running.get(key) ?? 0) + 1);
     this.maxParallelPerKey = Math.max(this.maxParallelPerKey, this.running.get(key)!);
-    this.maxParallel = Math.max(this.maxParallel, [...this.running.values()].reduce((a, b) => a + b, 0));
+    this.maxParallel = Math.max(
+      this.maxParallel,
+      [...this.running.values()].reduce((a, b) => a + b, 0),
+    );
     return new Promise<ScoreResult>((resolve, reject) => {
       const call: Call = {
         req,
@@ -205,7 +208,10 @@ test("open-save: edits do not score but cancel the run in flight; save scores th
   assert.equal(engine.calls.length, 2);
   engine.calls[1].resolve();
   await scheduler.whenIdle();
-  assert.deepEqual(results.map((r) => r.version), [2]);
+  assert.deepEqual(
+    results.map((r) => r.version),
+    [2],
+  );
   assert.deepEqual(errors, []); // cancellation is silent
 });
 
@@ -224,7 +230,10 @@ test("type: edits are debounced into one run of the newest version", async () =>
   assert.deepEqual(engine.calls[0].req.steps.at(-1), "answer 5");
   engine.calls[0].resolve();
   await scheduler.whenIdle();
-  assert.deepEqual(results.map((r) => r.version), [5]);
+  assert.deepEqual(
+    results.map((r) => r.version),
+    [5],
+  );
 });
 
 test("type: a newer version cancels the run in flight at once, and only the newest result lands", async () => {
@@ -239,7 +248,10 @@ test("type: a newer version cancels the run in flight at once, and only the newe
   assert.equal(engine.calls.length, 2);
   engine.calls[1].resolve();
   await scheduler.whenIdle();
-  assert.deepEqual(results.map((r) => r.version), [2]);
+  assert.deepEqual(
+    results.map((r) => r.version),
+    [2],
+  );
   assert.equal(engine.maxParallelPerKey, 1);
 });
 
@@ -258,7 +270,10 @@ test("a stale result never lands, even from an engine that ignores cancellation"
   assert.equal(engine.calls.length, 2);
   engine.calls[1].resolve();
   await scheduler.whenIdle();
-  assert.deepEqual(results.map((r) => r.version), [2]);
+  assert.deepEqual(
+    results.map((r) => r.version),
+    [2],
+  );
   assert.equal(engine.maxParallelPerKey, 1);
 });
 
@@ -277,9 +292,18 @@ test("after an edit the same cacheKey reaches the engine, so only steps from the
   await settle();
   engine.calls[2].resolve();
   await scheduler.whenIdle();
-  assert.deepEqual(engine.calls.map((c) => c.req.cacheKey), ["a", "a", "a"]);
-  assert.deepEqual(engine.calls.map((c) => c.evaluatedSteps), [4, 1, 4]);
-  assert.deepEqual(results.map((r) => r.result.evaluatedTokens), [40, 10, 40]);
+  assert.deepEqual(
+    engine.calls.map((c) => c.req.cacheKey),
+    ["a", "a", "a"],
+  );
+  assert.deepEqual(
+    engine.calls.map((c) => c.evaluatedSteps),
+    [4, 1, 4],
+  );
+  assert.deepEqual(
+    results.map((r) => r.result.evaluatedTokens),
+    [40, 10, 40],
+  );
 });
 
 test("the result cache answers first; a forced re-score skips it; an undo finds the earlier result", async () => {
@@ -295,7 +319,13 @@ test("the result cache answers first; a forced re-score skips it; an undo finds 
   scheduler.notify("open", doc("a", 7, STEPS));
   await scheduler.whenIdle();
   assert.equal(engine.calls.length, 1);
-  assert.deepEqual(results.map((r) => [r.version, r.fromCache]), [[1, false], [7, true]]);
+  assert.deepEqual(
+    results.map((r) => [r.version, r.fromCache]),
+    [
+      [1, false],
+      [7, true],
+    ],
+  );
 
   // Re-score on demand with force: the engine runs although the cache has it.
   scheduler.notify("demand", doc("a", 7, STEPS), { force: true });
@@ -331,7 +361,13 @@ test("demand: open and save only read the cache; the demand event scores", async
   await scheduler.whenIdle();
   scheduler.notify("open", doc("b", 1, STEPS)); // same content in another document: cached
   await scheduler.whenIdle();
-  assert.deepEqual(results.map((r) => [r.key, r.fromCache]), [["a", false], ["b", true]]);
+  assert.deepEqual(
+    results.map((r) => [r.key, r.fromCache]),
+    [
+      ["a", false],
+      ["b", true],
+    ],
+  );
 });
 
 test("documents score at most maxConcurrent at a time; the queue length follows", async () => {
@@ -368,7 +404,10 @@ test("closing a document cancels its run and drops its result; errors are report
   engine.calls[1].resolve();
   await scheduler.whenIdle();
   assert.equal(results.length, 0);
-  assert.deepEqual(errors.map((e) => (e as Error).message), ["model exploded"]);
+  assert.deepEqual(
+    errors.map((e) => (e as Error).message),
+    ["model exploded"],
+  );
 });
 
 test("a document that is not a trace (or has no steps) is skipped; no engine means cache only", async () => {
@@ -379,7 +418,11 @@ test("a document that is not a trace (or has no steps) is skipped; no engine mea
   assert.equal(engine.calls.length, 0);
   assert.equal(results.length, 0);
 
-  const noEngine = new ScoringScheduler({ engine: () => undefined, settings: () => ({ trigger: "open-save", debounceMs: 0, cacheIdentity: null }), onResult: () => assert.fail("no result expected") });
+  const noEngine = new ScoringScheduler({
+    engine: () => undefined,
+    settings: () => ({ trigger: "open-save", debounceMs: 0, cacheIdentity: null }),
+    onResult: () => assert.fail("no result expected"),
+  });
   noEngine.notify("open", doc("z", 1, STEPS));
   await noEngine.whenIdle();
   noEngine.dispose();

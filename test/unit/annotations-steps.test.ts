@@ -63,10 +63,19 @@ test("formatScore never rounds across the threshold (tie cases)", () => {
 
 test("heat buckets: five half-open buckets of the score, verifier share when unscored", () => {
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0, 0.1999, 0.2, 0.79, 1]) });
-  assert.deepEqual(a.steps.map((s) => s.heat), [0, 0, 1, 3, 4]);
+  assert.deepEqual(
+    a.steps.map((s) => s.heat),
+    [0, 0, 1, 3, 4],
+  );
   const v = buildAnnotations({ trace: five(), threshold: 0.5, verification: verification(["cccc", "ccci", "ccii", "iiii", "----"]) });
-  assert.deepEqual(v.steps.map((s) => s.heat), [4, 3, 2, 0, null]);
-  assert.deepEqual(buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0.1, 0.3, 0.5, 0.7, 0.9]), buckets: 3 }).steps.map((s) => s.heat), [0, 0, 1, 2, 2]);
+  assert.deepEqual(
+    v.steps.map((s) => s.heat),
+    [4, 3, 2, 0, null],
+  );
+  assert.deepEqual(
+    buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0.1, 0.3, 0.5, 0.7, 0.9]), buckets: 3 }).steps.map((s) => s.heat),
+    [0, 0, 1, 2, 2],
+  );
 });
 
 test("verdict counts read as sentences, ties and missing verdicts included", () => {
@@ -82,7 +91,10 @@ test("verdict counts read as sentences, ties and missing verdicts included", () 
       "5 of 8 verifiers: correct (2 gave no verdict)",
     ],
   );
-  assert.equal(verdictCountsText({ index: 0, correct: 4, incorrect: 4, missing: 0, verdict: "unknown" }, 8), "4 of 8 verifiers: incorrect, 4: correct — no majority");
+  assert.equal(
+    verdictCountsText({ index: 0, correct: 4, incorrect: 4, missing: 0, verdict: "unknown" }, 8),
+    "4 of 8 verifiers: incorrect, 4: correct — no majority",
+  );
   assert.equal(verdictCountsText({ index: 0, correct: 0, incorrect: 1, missing: 0, verdict: "incorrect" }, 1), "1 of 1 verifier: incorrect");
 });
 
@@ -106,7 +118,12 @@ test("verifiers outrank the PRM: their first error wins, and steps they call cor
 });
 
 test("a step the verifiers leave undecided falls back to the PRM", () => {
-  const a = buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0.9, 0.1, 0.9, 0.9, 0.9]), verification: verification(["cc", "--", "cc", "cc", "cc"]) });
+  const a = buildAnnotations({
+    trace: five(),
+    threshold: 0.5,
+    score: scoreResult([0.9, 0.1, 0.9, 0.9, 0.9]),
+    verification: verification(["cc", "--", "cc", "cc", "cc"]),
+  });
   assert.deepEqual(a.firstError, { index: 1, source: "prm" });
 });
 
@@ -116,13 +133,16 @@ test("human labels outrank everything; a first-error label clears earlier model 
   const labels = new Map<number, HumanLabel>([[3, "first-error"]]);
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score, verification: v, labels });
   assert.deepEqual(a.firstError, { index: 3, source: "label" });
-  assert.deepEqual(a.steps.map((s) => [s.verdict, s.verdictSource]), [
-    ["correct", "label"],
-    ["correct", "label"],
-    ["correct", "label"],
-    ["incorrect", "label"],
-    ["correct", "verifiers"],
-  ]);
+  assert.deepEqual(
+    a.steps.map((s) => [s.verdict, s.verdictSource]),
+    [
+      ["correct", "label"],
+      ["correct", "label"],
+      ["correct", "label"],
+      ["incorrect", "label"],
+      ["correct", "verifiers"],
+    ],
+  );
   assert.deepEqual(a.firstErrorBy, { label: 3, verifiers: 0, prm: 0 });
   assert.equal(a.steps[3].inlineText, "0.90 ✓ first error (marked)");
   assert.equal(a.steps[0].inlineText, "0.10 ✗");
@@ -156,13 +176,10 @@ test("labels on steps that do not exist are ignored", () => {
 test("demo flag: every rendered score carries the notice, nothing else does", () => {
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0.9, 0.1, 0.9, 0.9, 0.9]), demo: true });
   assert.equal(a.demo, true);
-  assert.deepEqual(a.steps.map((s) => s.inlineText), [
-    `0.90 ✓ · ${DEMO_NOTICE}`,
-    `0.10 ✗ first error · ${DEMO_NOTICE}`,
-    `0.90 ✓ · ${DEMO_NOTICE}`,
-    `0.90 ✓ · ${DEMO_NOTICE}`,
-    `0.90 ✓ · ${DEMO_NOTICE}`,
-  ]);
+  assert.deepEqual(
+    a.steps.map((s) => s.inlineText),
+    [`0.90 ✓ · ${DEMO_NOTICE}`, `0.10 ✗ first error · ${DEMO_NOTICE}`, `0.90 ✓ · ${DEMO_NOTICE}`, `0.90 ✓ · ${DEMO_NOTICE}`, `0.90 ✓ · ${DEMO_NOTICE}`],
+  );
   const unscored = buildAnnotations({ trace: five(), threshold: 0.5, verification: verification(["ii", "cc", "cc", "cc", "cc"]), demo: true });
   assert.equal(unscored.steps[0].inlineText, "✗ 2/2 verifiers first error");
 });
@@ -172,7 +189,10 @@ test("scores for missing steps, NaN scores and extra scores are handled", () => 
   score.steps.push({ index: 7, score: 0.1, margin: -2 });
   score.steps[1].score = Number.NaN;
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score });
-  assert.deepEqual(a.steps.map((s) => s.score), [0.9, null, null, null, null]);
+  assert.deepEqual(
+    a.steps.map((s) => s.score),
+    [0.9, null, null, null, null],
+  );
   assert.equal(a.firstError, null);
   assert.equal(a.steps[1].inlineText, "");
 });
@@ -185,7 +205,10 @@ test("ground truth from dataset labels is shown but never decides the first erro
   const a = buildAnnotations({ trace, threshold: 0.5, score: scoreResult([0.9, 0.9, 0.1]) });
   assert.equal(a.groundTruthFirstError, 1);
   assert.deepEqual(a.firstError, { index: 2, source: "prm" });
-  assert.deepEqual(a.steps.map((s) => s.groundTruth), [true, false, null]);
+  assert.deepEqual(
+    a.steps.map((s) => s.groundTruth),
+    [true, false, null],
+  );
 });
 
 test("excerpt collapses white space and cuts at a word boundary", () => {
@@ -232,7 +255,10 @@ test("a scored step whose first line is too long for its end-of-line score also 
   const lineLength = (l: number) => (l >= 2 ? `Step ${l - 1}: ${steps[l - 2]}`.length : 10);
   const ann = buildAnnotations({ trace, threshold: 0.5, score: scoreResult([0.9, 0.2, 0.8]) });
   const lenses = longLineStepLenses(ann, lineLength);
-  assert.deepEqual(lenses.map((l) => [l.index, l.line]), [[1, 3]]);
+  assert.deepEqual(
+    lenses.map((l) => [l.index, l.line]),
+    [[1, 3]],
+  );
   assert.match(lenses[0]!.title, /^Step 2: 0\.20 ✗ first error/);
   assert.equal(longLineStepLenses(buildAnnotations({ trace, threshold: 0.5, score: null }), lineLength).length, 0, "nothing scored, no lens");
 });

@@ -18,7 +18,12 @@ const DATA = processBenchDir();
 const SUBSETS = ["gsm8k", "math", "olympiadbench", "omnimath"];
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-eval-"));
-const records = Object.fromEntries(SUBSETS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { id: string; label: number; problem: string; steps: string[] }[]]));
+const records = Object.fromEntries(
+  SUBSETS.map((s) => [
+    s,
+    JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { id: string; label: number; problem: string; steps: string[] }[],
+  ]),
+);
 
 function predictionsFile(pick: (label: number, i: number) => number | null): string {
   const file = path.join(tmp(), "p.jsonl");
@@ -108,7 +113,9 @@ test("--help describes the contract", async () => {
 /** A PRM that marks exactly the labelled first error (0.2), everything before it 0.9. */
 class LabelPrm implements Engine {
   calls = 0;
-  private readonly byProblem = new Map<string, number>(SUBSETS.flatMap((s) => records[s].map((r) => [r.problem + r.steps.join("|"), r.label] as [string, number])));
+  private readonly byProblem = new Map<string, number>(
+    SUBSETS.flatMap((s) => records[s].map((r) => [r.problem + r.steps.join("|"), r.label] as [string, number])),
+  );
   info() {
     return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
   }
@@ -118,7 +125,14 @@ class LabelPrm implements Engine {
   async scoreSteps(req: ScoreRequest): Promise<ScoreResult> {
     this.calls++;
     const label = this.byProblem.get(req.problem + req.steps.join("|"))!;
-    return { steps: req.steps.map((_, index) => ({ index, score: label !== -1 && index >= label ? 0.2 : 0.9, margin: 0 })), model: "label-prm", adapter: "x", evaluatedTokens: 0, traceTokens: 0, seconds: 0 };
+    return {
+      steps: req.steps.map((_, index) => ({ index, score: label !== -1 && index >= label ? 0.2 : 0.9, margin: 0 })),
+      model: "label-prm",
+      adapter: "x",
+      evaluatedTokens: 0,
+      traceTokens: 0,
+      seconds: 0,
+    };
   }
   async generate(): Promise<never> {
     throw new Error("not used");
@@ -143,7 +157,24 @@ test("with a model: predictions and metrics go to --out; the same command again 
     assert.equal(role, "prm");
     return engine;
   });
-  const argv = ["processbench", "--data", DATA, "--subset", "gsm8k,math", "--limit", "700", "--scorer", "prm", "--model", "fake.gguf", "--tune-threshold", "gsm8k", "--out", out, "--json"];
+  const argv = [
+    "processbench",
+    "--data",
+    DATA,
+    "--subset",
+    "gsm8k,math",
+    "--limit",
+    "700",
+    "--scorer",
+    "prm",
+    "--model",
+    "fake.gguf",
+    "--tune-threshold",
+    "gsm8k",
+    "--out",
+    out,
+    "--json",
+  ];
   const io = memoryIo();
   assert.equal(await cmd.run(argv, io), 0, io.err());
   assert.equal(engine.calls, 1100);

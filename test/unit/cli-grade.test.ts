@@ -31,7 +31,11 @@ describe("steplens grade", () => {
     const io = memoryIo();
     const code = await runCli(["grade", file, "--json"], io);
     assert.equal(code, 0, io.err());
-    const lines = io.out().trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = io
+      .out()
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.deepEqual(lines, [
       { line: 1, equal: true, gold: "\\frac{1}{2}", extracted: "0.5" },
       { line: 2, equal: false, gold: "7", extracted: "8" },
@@ -45,14 +49,26 @@ describe("steplens grade", () => {
   it("reports bad lines as file:line, skips them, still grades the others, exit 1", async () => {
     const file = write(
       "bad.jsonl",
-      [JSON.stringify({ gold: "3", pred: "3" }), "{ not json", JSON.stringify({ gold: "3" }), "[1, 2]", JSON.stringify({ gold: null, pred: "x" }), JSON.stringify({ gold: "2", pred: "\\boxed{2}" }), '{"gold": "1", "pr'],
+      [
+        JSON.stringify({ gold: "3", pred: "3" }),
+        "{ not json",
+        JSON.stringify({ gold: "3" }),
+        "[1, 2]",
+        JSON.stringify({ gold: null, pred: "x" }),
+        JSON.stringify({ gold: "2", pred: "\\boxed{2}" }),
+        '{"gold": "1", "pr',
+      ],
       false,
     );
     const io = memoryIo();
     const code = await runCli(["grade", file, "--json"], io);
     assert.equal(code, 1);
     assert.deepEqual(
-      io.out().trimEnd().split("\n").map((l) => JSON.parse(l).line),
+      io
+        .out()
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).line),
       [1, 6],
     );
     for (const n of [2, 3, 4, 5, 7]) assert.ok(io.err().includes(`${file}:${n}: `), `line ${n} reported:\n${io.err()}`);

@@ -9,7 +9,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli } from "../../src/cli/main";
 import { testModel } from "../support/testModels";
 import { cli } from "../support/cliIo";
 
@@ -78,12 +77,22 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
 
   it("datasets: one JSON line per record with id and record first; the readable table with the demo label", async () => {
     const file = path.join(tmp, "pb.jsonl");
-    const rec = (id: string) => JSON.stringify({ id, generator: "t", problem: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], final_answer_correct: true, label: -1 });
+    const rec = (id: string) =>
+      JSON.stringify({ id, generator: "t", problem: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], final_answer_correct: true, label: -1 });
     fs.writeFileSync(file, `${rec("a")}\n${rec("b")}\n`);
     const { code, out, err } = await cli(["progress", file, ...fast(), "--json"]);
     assert.equal(code, 0, err);
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => [l.id, l.record]), [["a", 0], ["b", 1]]);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => [l.id, l.record]),
+      [
+        ["a", 0],
+        ["b", 1],
+      ],
+    );
     assert.deepEqual(Object.keys(lines[0]), ["id", "record", ...KEYS]);
     const generic = path.join(tmp, "generic.jsonl");
     fs.writeFileSync(generic, JSON.stringify({ id: "g1", question: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], gold: "4" }) + "\n");

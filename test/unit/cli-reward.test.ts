@@ -46,9 +46,15 @@ after(async () => {
 test("steplens reward --json: one line per input line, reason codes, gated rows get the gated reward, bad lines named (exit 1)", async () => {
   const r = await cli(["reward", file, "--model", model, "--gpu", "off", "--json"], { env: { STEPLENS_OFFLINE: "1" } });
   assert.equal(r.code, 1, "two unreadable lines");
-  const lines = r.out.trim().split("\n").map((l) => JSON.parse(l));
+  const lines = r.out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 8);
-  assert.deepEqual(lines.map((l) => l.line), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    lines.map((l) => l.line),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   const [good, boxed, after, second, padded, noTag, badJson, badType] = lines;
   assert.equal(good.gate.passed, true);
   assert.ok(good.reward > 0 && good.reward <= 1);
@@ -74,18 +80,34 @@ test("steplens reward --json: one line per input line, reason codes, gated rows 
 
 test("the server's /v1/reward computes exactly what steplens reward prints", async () => {
   const r = await cli(["reward", file, "--model", model, "--gpu", "off", "--json", "--gated-reward=-1"], { env: { STEPLENS_OFFLINE: "1" } });
-  const lines = r.out.trim().split("\n").map((l) => JSON.parse(l)).filter((l) => !l.error);
-  const res = await fetch(`${server.url}/v1/reward`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ items: CASES }) });
+  const lines = r.out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
+    .filter((l) => !l.error);
+  const res = await fetch(`${server.url}/v1/reward`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ items: CASES }),
+  });
   assert.equal(res.status, 200);
   const body = (await res.json()) as { object: string; items: Array<{ reward: number; steps: number[]; gate: { reasons: string[] } }> };
   assert.equal(body.object, "steplens.reward");
   for (let i = 0; i < CASES.length; i++) {
     assert.deepEqual(body.items[i]!.gate.reasons, lines[i].gate.reasons);
-    assert.deepEqual(body.items[i]!.steps.map((s) => s.toFixed(6)), lines[i].steps.map((s: number) => s.toFixed(6)), `item ${i}: same step scores`);
+    assert.deepEqual(
+      body.items[i]!.steps.map((s) => s.toFixed(6)),
+      lines[i].steps.map((s: number) => s.toFixed(6)),
+      `item ${i}: same step scores`,
+    );
     if (lines[i].gate.passed) assert.equal(body.items[i]!.reward.toFixed(6), lines[i].reward.toFixed(6));
     else assert.equal(lines[i].reward, -1, "--gated-reward sets the gated reward");
   }
-  const product = await fetch(`${server.url}/v1/reward`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ items: [CASES[0]], scalarize: "product" }) });
+  const product = await fetch(`${server.url}/v1/reward`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ items: [CASES[0]], scalarize: "product" }),
+  });
   const p = (await product.json()) as { scalarize: string; items: Array<{ reward: number; steps: number[] }> };
   assert.equal(p.scalarize, "product");
   assert.ok(Math.abs(p.items[0]!.reward - p.items[0]!.steps.reduce((a, b) => a * b, 1)) < 1e-12);
@@ -102,13 +124,20 @@ test("text output, --no-gate, the verifier's hybrid, and flag errors (exit 2)", 
   const o = JSON.parse(open.out.trim());
   assert.equal(o.gate.passed, true);
   assert.equal(o.stepCount, 22);
-  const ver = await cli(["reward", one, "--model", model, "--gpu", "off", "--json", "--source", "verifier", "--max-steps", "30"], { env: { STEPLENS_OFFLINE: "1" } });
+  const ver = await cli(["reward", one, "--model", model, "--gpu", "off", "--json", "--source", "verifier", "--max-steps", "30"], {
+    env: { STEPLENS_OFFLINE: "1" },
+  });
   const v = JSON.parse(ver.out.trim());
   assert.equal(v.scalarize, "hybrid");
   assert.equal(v.source, "verifier");
   assert.ok([0, 1].includes(v.outcome));
   assert.ok(Math.abs(v.reward - (0.4 * (v.steps.filter((s: number) => s === 1).length / v.steps.length) + 0.6 * v.outcome)) < 1e-12);
-  for (const bad of [["--scalarize", "max"], ["--no-gate", "nonsense"], ["--min-steps", "9", "--max-steps", "3"], ["--gated-reward", "x"]]) {
+  for (const bad of [
+    ["--scalarize", "max"],
+    ["--no-gate", "nonsense"],
+    ["--min-steps", "9", "--max-steps", "3"],
+    ["--gated-reward", "x"],
+  ]) {
     const r = await cli(["reward", one, "--model", model, ...bad], { env: { STEPLENS_OFFLINE: "1" } });
     assert.equal(r.code, 2, `${bad.join(" ")}: ${r.err}`);
   }
@@ -120,7 +149,10 @@ test("an injected engine is disposed and a gated file never calls it", async () 
   let disposed = false;
   const gatedOnly = path.join(tmp, "gated.jsonl");
   fs.writeFileSync(gatedOnly, JSON.stringify(CASES[1]) + "\n");
-  const fake = { scoreSteps: async () => (calls++, { steps: [], model: "", adapter: "", evaluatedTokens: 0, traceTokens: 0, seconds: 0 }), dispose: async () => void (disposed = true) } as unknown as Engine;
+  const fake = {
+    scoreSteps: async () => (calls++, { steps: [], model: "", adapter: "", evaluatedTokens: 0, traceTokens: 0, seconds: 0 }),
+    dispose: async () => void (disposed = true),
+  } as unknown as Engine;
   const io = memoryIo({ env: {} });
   const code = await makeRewardCommand({ engine: async () => fake }).run([gatedOnly, "--model", "x.gguf", "--json"], io);
   assert.equal(code, 0);

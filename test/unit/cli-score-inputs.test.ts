@@ -29,7 +29,14 @@ describe("steplens score refuses what is not a trace", () => {
     assert.equal(r.out, "");
     assert.match(r.err, new RegExp(`${path.basename(png)}: this is not a text file: it contains a NUL byte`));
     const noExt = path.join(tmp, "blob");
-    fs.writeFileSync(noExt, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 128) % 256).map((b) => (b === 0 ? 1 : b)).concat([])));
+    fs.writeFileSync(
+      noExt,
+      Buffer.from(
+        Array.from({ length: 4096 }, (_, i) => (i * 37 + 128) % 256)
+          .map((b) => (b === 0 ? 1 : b))
+          .concat([]),
+      ),
+    );
     const r2 = await cli(["score", noExt, "--model", tiny]);
     assert.equal(r2.code, 1);
     assert.match(r2.err, /blob: this is not a text file: \d+% of its first 4096 bytes are neither text nor UTF-8/);

@@ -8,7 +8,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli } from "../../src/cli/main";
 import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { hfDownloadTarget } from "../../src/engines/local/modelSource";
@@ -18,7 +17,8 @@ import { testModel } from "../support/testModels";
 import { cli } from "../support/cliIo";
 
 const STEPS = ["Subtract 3: 2x = 4.", "Divide by 2: x = 2.", "So the answer is \\boxed{2}."];
-const record = (id: string, steps: string[], label = -1) => JSON.stringify({ id, generator: "test", problem: "Solve 2x + 3 = 7.", steps, final_answer_correct: label === -1, label });
+const record = (id: string, steps: string[], label = -1) =>
+  JSON.stringify({ id, generator: "test", problem: "Solve 2x + 3 = 7.", steps, final_answer_correct: label === -1, label });
 // The test models are generated with random weights, so every JSON line also says "demo": "demo: scores are meaningless".
 const JSON_KEYS = ["steps", "firstError", "threshold", "model", "adapter", "evaluatedTokens", "traceTokens", "seconds", "demo"];
 
@@ -32,7 +32,10 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     tiny = await testModel({ tokenizer: "spm" });
     runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
     dataset = path.join(tmp, "pb.jsonl");
-    fs.writeFileSync(dataset, [record("a", STEPS), "{ not json", record("b", [...STEPS, "Check: 2*2+3 = 7."], 1), record("c", STEPS.slice(0, 1))].join("\n") + "\n");
+    fs.writeFileSync(
+      dataset,
+      [record("a", STEPS), "{ not json", record("b", [...STEPS, "Check: 2*2+3 = 7."], 1), record("c", STEPS.slice(0, 1))].join("\n") + "\n",
+    );
   });
   after(async () => {
     await runtime?.dispose();
@@ -42,10 +45,19 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
   it("scores a dataset as JSONL in input order, reports a bad record with its line and goes on", async () => {
     const { code, out, err } = await cli(["score", dataset, "--model", tiny, "--json", "--sequences", "2"]);
     assert.equal(code, 1, "a record could not be read");
-    const lines = out.trimEnd().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.id), ["a", "b", "c"]);
+    const lines = out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.id),
+      ["a", "b", "c"],
+    );
     assert.deepEqual(Object.keys(lines[0]), ["id", "record", ...JSON_KEYS]);
-    assert.deepEqual(lines.map((l) => l.steps.length), [3, 4, 1]);
+    assert.deepEqual(
+      lines.map((l) => l.steps.length),
+      [3, 4, 1],
+    );
     assert.match(err, new RegExp(`${dataset.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2: `));
     assert.match(err, /1 of 4 records could not be scored/);
     for (const l of lines) {
@@ -76,7 +88,10 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
 
   it("scores a text trace: one JSON object; the listing names each step's line", async () => {
     const trace = path.join(tmp, "t.trace.md");
-    fs.writeFileSync(trace, "Problem: Solve 2x + 3 = 7.\n\nStep 1: Subtract 3: 2x = 4.\n\nStep 2: Divide by 2: x = 2.\n\nStep 3: So the answer is \\boxed{2}.\n");
+    fs.writeFileSync(
+      trace,
+      "Problem: Solve 2x + 3 = 7.\n\nStep 1: Subtract 3: 2x = 4.\n\nStep 2: Divide by 2: x = 2.\n\nStep 3: So the answer is \\boxed{2}.\n",
+    );
     const { code, out, err } = await cli(["score", trace, "--model", tiny, "--json"]);
     assert.equal(code, 0, err);
     assert.equal(out.trimEnd().split("\n").length, 1);
@@ -147,7 +162,9 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     );
     const server = await StepLensServer.start({ engine, host: "127.0.0.1", port: 0 });
     try {
-      const remote = await cli(["score", dataset, "--endpoint", `${server.url}/v1`, "--api-model", "prm", "--prm", "math-shepherd", "--json", "--limit", "1"], { env: {} });
+      const remote = await cli(["score", dataset, "--endpoint", `${server.url}/v1`, "--api-model", "prm", "--prm", "math-shepherd", "--json", "--limit", "1"], {
+        env: {},
+      });
       const local = await cli(["score", dataset, "--model", tiny, "--json", "--limit", "1"]);
       assert.equal(remote.code, 0, remote.err + remote.out);
       const [r, l] = [JSON.parse(remote.out), JSON.parse(local.out)];
@@ -170,7 +187,10 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     assert.equal(listed.code, 0, listed.err);
     const j = JSON.parse(listed.out);
     assert.equal(j.cacheDir, cache);
-    assert.deepEqual(j.presets.map((p: { name: string }) => p.name), PRESETS.map((p) => p.name));
+    assert.deepEqual(
+      j.presets.map((p: { name: string }) => p.name),
+      PRESETS.map((p) => p.name),
+    );
     assert.equal(j.presets[0].cached, path.join(cache, hfDownloadTarget(uri).fileName!));
     assert.equal(j.cached.length, 1);
     const roles = Object.fromEntries(j.roles.map((r: { role: string }) => [r.role, r]));

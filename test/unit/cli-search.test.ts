@@ -11,7 +11,23 @@ import { after, before, describe, it } from "node:test";
 import { cli } from "../support/cliIo";
 import { testModel } from "../support/testModels";
 
-const KEYS = ["id", "mode", "scorer", "solution", "steps", "answer", "score", "reference", "correct", "candidates", "generations", "tokens", "seconds", "settings", "demo"];
+const KEYS = [
+  "id",
+  "mode",
+  "scorer",
+  "solution",
+  "steps",
+  "answer",
+  "score",
+  "reference",
+  "correct",
+  "candidates",
+  "generations",
+  "tokens",
+  "seconds",
+  "settings",
+  "demo",
+];
 
 describe("steplens search (random-weight tiny model: plumbing, not judgement)", () => {
   let tmp: string;
@@ -23,7 +39,13 @@ describe("steplens search (random-weight tiny model: plumbing, not judgement)", 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-search-"));
     model = await testModel({ tokenizer: "bpe", chatTemplate: true });
     problems = path.join(tmp, "problems.jsonl");
-    fs.writeFileSync(problems, [JSON.stringify({ id: "a", problem: "What is 2 + 3?", answer: "5" }), JSON.stringify({ id: "b", problem: "What is 10 / 4?", answer: "$\\frac{5}{2}$" })].join("\n") + "\n");
+    fs.writeFileSync(
+      problems,
+      [
+        JSON.stringify({ id: "a", problem: "What is 2 + 3?", answer: "5" }),
+        JSON.stringify({ id: "b", problem: "What is 10 / 4?", answer: "$\\frac{5}{2}$" }),
+      ].join("\n") + "\n",
+    );
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -32,7 +54,10 @@ describe("steplens search (random-weight tiny model: plumbing, not judgement)", 
     const args = ["search", ...common(), "--n", "2", "--max-tokens", "12", "--json", "--out", out];
     const r = await cli(args, { env });
     assert.equal(r.code, 0, r.err);
-    const lines = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = r.out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.deepEqual(
       lines.map((l) => l.id),
       ["a", "b"],
@@ -65,7 +90,10 @@ describe("steplens search (random-weight tiny model: plumbing, not judgement)", 
   it("beam search with the PRM and best-of-N self-consistency, readable output", async () => {
     const beam = await cli(["search", ...common(), "--beam", "2", "--expand", "2", "--max-steps", "2", "--step-tokens", "6", "--limit", "1"], { env });
     assert.equal(beam.code, 0, beam.err);
-    assert.match(beam.out, /^a: answer .* · (correct|wrong) · score .* \(demo: scores are meaningless\) · \d+ candidates · \d+ tokens \(\d+ evaluated \+ \d+ generated\)/);
+    assert.match(
+      beam.out,
+      /^a: answer .* · (correct|wrong) · score .* \(demo: scores are meaningless\) · \d+ candidates · \d+ tokens \(\d+ evaluated \+ \d+ generated\)/,
+    );
     assert.match(beam.out, /beam search \(B=2, E=2, S=2\), prm: 1\/1 problems/);
     const sc = await cli(["search", ...common(), "--scorer", "majority", "--n", "3", "--max-tokens", "8", "--json", "--limit", "1"], { env });
     assert.equal(sc.code, 0, sc.err);

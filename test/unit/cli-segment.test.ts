@@ -30,10 +30,15 @@ class Sink extends Writable {
 async function cli(argv: string[], options: { slow?: number; signal?: AbortSignal; isTTY?: boolean } = {}) {
   const stdout = new Sink(options.slow ?? 0);
   const stderr = new Sink();
-  const code = await runCli(["segment", ...argv], { stdout, stderr, env: {}, signal: options.signal ?? new AbortController().signal, isTTY: options.isTTY ?? false });
+  const code = await runCli(["segment", ...argv], {
+    stdout,
+    stderr,
+    env: {},
+    signal: options.signal ?? new AbortController().signal,
+    isTTY: options.isTTY ?? false,
+  });
   return { code, out: stdout.text, err: stderr.text, stdout };
 }
-
 
 const fixture = (name: string) => path.join(FIXTURES(), name);
 const TEXT = "Problem: What is 2 + 3?\n\nStep 1: Two plus three.\nIt is five.\n\nStep 2: So the answer is \\boxed{5}.\n";
@@ -89,23 +94,48 @@ test("segment without --json: a readable listing with problem, numbered steps, l
 test("segment --json on a dataset: one object per line with id, record, null ranges and labels", async () => {
   const { code, out, err } = await cli([fixture("processbench.json"), "--json"]);
   assert.equal(code, 0, err);
-  const rows = out.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const rows = out
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 2);
   assert.deepEqual(Object.keys(rows[0]), ["format", "id", "record", "problem", "steps", "finalAnswer", "labels"]);
-  assert.deepEqual(rows.map((r) => [r.format, r.id, r.record]), [["processbench", "toy-0", 0], ["processbench", "toy-1", 1]]);
+  assert.deepEqual(
+    rows.map((r) => [r.format, r.id, r.record]),
+    [
+      ["processbench", "toy-0", 0],
+      ["processbench", "toy-1", 1],
+    ],
+  );
   assert.deepEqual(rows[1].steps[0], { index: 0, text: "Two pens cost 2 × 2 = 4 dollars.", range: null });
   assert.deepEqual(rows[1].labels, { firstError: 1, steps: null });
   assert.equal(rows[0].finalAnswer, "8");
 
   const prm = await cli([fixture("prm800k.jsonl"), "--json"]);
-  const prmRows = prm.out.trimEnd().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(prmRows.map((r) => r.labels), [
-    { firstError: -1, steps: [true, true, true] },
-    { firstError: -1, steps: [null, true, true] }, // a human completion is a correct step (TRL)
-    { firstError: 1, steps: [true, false] },
-  ]);
+  const prmRows = prm.out
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    prmRows.map((r) => r.labels),
+    [
+      { firstError: -1, steps: [true, true, true] },
+      { firstError: -1, steps: [null, true, true] }, // a human completion is a correct step (TRL)
+      { firstError: 1, steps: [true, false] },
+    ],
+  );
   const ms = await cli([fixture("math-shepherd.jsonl"), "--json", "--format", "math-shepherd"]);
-  assert.deepEqual(ms.out.trimEnd().split("\n").map((l) => JSON.parse(l).labels.steps), [[true, true], [true, true, false, false], [true, false]]);
+  assert.deepEqual(
+    ms.out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l).labels.steps),
+    [
+      [true, true],
+      [true, true, false, false],
+      [true, false],
+    ],
+  );
 });
 
 test("segment listing of a dataset marks labelled steps and names record, id and line", async () => {
@@ -126,7 +156,13 @@ test("segment: bad records go to stderr as file:line and are skipped; exit code 
     const file = tmp.file("d.jsonl", jsonl([good("a")]) + "{broken\n" + jsonl([{ id: "c", problem: "p", steps: ["a"], label: 7 }, good("d")]));
     const { code, out, err } = await cli([file, "--json", "--format", "processbench"]);
     assert.equal(code, 1);
-    assert.deepEqual(out.trimEnd().split("\n").map((l) => JSON.parse(l).id), ["a", "d"]);
+    assert.deepEqual(
+      out
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).id),
+      ["a", "d"],
+    );
     const errLines = err.trimEnd().split("\n");
     assert.match(errLines[0], new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: .+ Fix the JSON on this line`));
     assert.match(errLines[1], new RegExp(`^${escape(file)}:3: record 2: 'label' is 7 but the record has 1 steps`));
@@ -149,7 +185,10 @@ test("segment: a missing file is a clear error (exit 1); usage errors exit 2", a
 
   const unknown = await cli([fixture("generic.jsonl"), "--format", "csv"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.err, /^steplens segment: --format must be one of auto, text, processbench, prm800k, math-shepherd, jsonl \(got 'csv'\)\.\nRun 'steplens segment --help' for usage\.\n$/);
+  assert.match(
+    unknown.err,
+    /^steplens segment: --format must be one of auto, text, processbench, prm800k, math-shepherd, jsonl \(got 'csv'\)\.\nRun 'steplens segment --help' for usage\.\n$/,
+  );
 
   const none = await cli([]);
   assert.equal(none.code, 2);
@@ -171,7 +210,13 @@ test("segment: a missing file is a clear error (exit 1); usage errors exit 2", a
 test("segment: --problem-field / --steps-field / --solution-field read custom JSONL", async () => {
   const tmp = tempDir();
   try {
-    const file = tmp.file("custom.jsonl", jsonl([{ uid: 1, task: { q: "Q1" }, trace: ["x", "y"] }, { uid: 2, task: { q: "Q2" }, reply: "Step 1: a\nStep 2: b" }]));
+    const file = tmp.file(
+      "custom.jsonl",
+      jsonl([
+        { uid: 1, task: { q: "Q1" }, trace: ["x", "y"] },
+        { uid: 2, task: { q: "Q2" }, reply: "Step 1: a\nStep 2: b" },
+      ]),
+    );
     const steps = await cli([file, "--json", "--problem-field", "task.q", "--steps-field", "trace"]);
     assert.equal(steps.code, 1, "the second record has no 'trace'");
     const row = JSON.parse(steps.out);
@@ -180,9 +225,18 @@ test("segment: --problem-field / --steps-field / --solution-field read custom JS
 
     const reply = await cli([file, "--json", "--problem-field", "task.q", "--solution-field", "reply", "--steps-field", "trace"]);
     assert.equal(reply.code, 0, reply.err);
-    const rows = reply.out.trimEnd().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((r) => r.steps.length), [2, 2]);
-    assert.deepEqual(rows.map((r) => r.problem), ["Q1", "Q2"]);
+    const rows = reply.out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((r) => r.steps.length),
+      [2, 2],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.problem),
+      ["Q1", "Q2"],
+    );
   } finally {
     tmp.cleanup();
   }
@@ -241,9 +295,15 @@ test("segment: an aborted signal stops the run with exit code 130", async () => 
 test("segment --json over the real gsm8k.json: 400 lines, ids in order", async () => {
   const { code, out, err } = await cli([path.join(PROCESSBENCH_DIR, "gsm8k.json"), "--json"]);
   assert.equal(code, 0, err);
-  const rows = out.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const rows = out
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 400);
-  assert.deepEqual(rows.map((r) => r.id), rows.map((_, i) => `gsm8k-${i}`));
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    rows.map((_, i) => `gsm8k-${i}`),
+  );
   assert.equal(rows.filter((r) => r.labels.firstError === -1).length, 193);
 });
 

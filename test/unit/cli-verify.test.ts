@@ -14,7 +14,6 @@ import type { Engine, GenerateRequest, Generation } from "../../src/engines/engi
 import { testModel } from "../support/testModels";
 import { memoryIo } from "../support/cliIo";
 
-
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-verify-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const traceFile = path.join(dir, "flamingos.trace.md");
@@ -24,7 +23,8 @@ fs.writeFileSync(
 );
 
 const spark = (v: string, final: string) =>
-  [...v].map((c, i) => `## Step ${i + 1}: check ${i + 1} (${v})\n**This step is ${c === "C" ? "correct" : "incorrect"}.**`).join("\n\n") + `\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
+  [...v].map((c, i) => `## Step ${i + 1}: check ${i + 1} (${v})\n**This step is ${c === "C" ? "correct" : "incorrect"}.**`).join("\n\n") +
+  `\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
 
 class Scripted implements Engine {
   requests: GenerateRequest[] = [];
@@ -75,14 +75,43 @@ test("readable listing: per step the flag counts, the verdict and the chosen cri
 test("--json: one object with steps (0-based), counts, aggregate, verifications; flags reach the pipeline", async () => {
   const engine = new Scripted(() => [spark("CII", "No"), spark("CIC", "No")]);
   const io = memoryIo();
-  const argv = [traceFile, "--samples", "2", "--tau", "0.75", "--aggregate", "first-error", "--seed", "3", "--temperature", "0.5", "--reference", "24", "--json", "--raw", "--endpoint", "http://x", "--api-model", "m"];
+  const argv = [
+    traceFile,
+    "--samples",
+    "2",
+    "--tau",
+    "0.75",
+    "--aggregate",
+    "first-error",
+    "--seed",
+    "3",
+    "--temperature",
+    "0.5",
+    "--reference",
+    "24",
+    "--json",
+    "--raw",
+    "--endpoint",
+    "http://x",
+    "--api-model",
+    "m",
+  ];
   assert.equal(await createVerifyCommand(async () => engine).run(argv, io), 0, io.err());
   const j = JSON.parse(io.out());
-  assert.deepEqual(j.steps.map((s: { index: number; verdict: string; incorrect: number; correct: number; notGiven: number }) => [s.index, s.verdict, s.incorrect, s.correct, s.notGiven]), [
-    [0, "correct", 0, 2, 0],
-    [1, "incorrect", 2, 0, 0],
-    [2, "correct", 1, 1, 0], // 1 of 2 < 0.75·2
-  ]);
+  assert.deepEqual(
+    j.steps.map((s: { index: number; verdict: string; incorrect: number; correct: number; notGiven: number }) => [
+      s.index,
+      s.verdict,
+      s.incorrect,
+      s.correct,
+      s.notGiven,
+    ]),
+    [
+      [0, "correct", 0, 2, 0],
+      [1, "incorrect", 2, 0, 0],
+      [2, "correct", 1, 1, 0], // 1 of 2 < 0.75·2
+    ],
+  );
   assert.equal(j.firstError, 1);
   assert.equal(j.outcome, "no");
   assert.deepEqual(j.aggregate.firstErrorVotes, { "1": 2 });
@@ -109,12 +138,25 @@ test("datasets: JSONL with id, record and label; a bad record is reported with f
   );
   const engine = new Scripted((req) => [JSON.stringify(req.prompt).includes("2*3=5") ? spark("II", "No") : spark("CC", "Yes")]);
   const io = memoryIo();
-  assert.equal(await createVerifyCommand(async () => engine).run([data, "--samples", "1", "--json", "--format", "processbench", "--endpoint", "http://x", "--api-model", "m"], io), 1);
-  const rows = io.out().trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => [r.id, r.record, r.firstError, r.label]), [
-    ["a", 0, -1, -1],
-    ["c", 2, 0, 0],
-  ]);
+  assert.equal(
+    await createVerifyCommand(async () => engine).run(
+      [data, "--samples", "1", "--json", "--format", "processbench", "--endpoint", "http://x", "--api-model", "m"],
+      io,
+    ),
+    1,
+  );
+  const rows = io
+    .out()
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.record, r.firstError, r.label]),
+    [
+      ["a", 0, -1, -1],
+      ["c", 2, 0, 0],
+    ],
+  );
   assert.match(io.err(), new RegExp(`${data.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2: record 1 is not valid JSON`));
 });
 
@@ -166,7 +208,10 @@ test("usage errors exit 2 with the reason", async () => {
 
 test("engine flags become the typed config: local sequences cover K; endpoints get enough concurrency", () => {
   const local = engineConfig({ model: "x.gguf", gpu: "off", threads: "1" }, ["verifier"], {}, { samples: 8 });
-  assert.deepEqual([local.engine.kind, local.models.verifier, local.local.sequences, local.local.gpu, local.local.maxThreads], ["local", "x.gguf", 8, "off", 1]);
+  assert.deepEqual(
+    [local.engine.kind, local.models.verifier, local.local.sequences, local.local.gpu, local.local.maxThreads],
+    ["local", "x.gguf", 8, "off", 1],
+  );
   const remote = engineConfig({ endpoint: "http://h/v1", "api-model": "qwen" }, ["verifier"], {}, { samples: 16 });
   assert.deepEqual([remote.engine.kind, remote.openai.baseUrl, remote.openai.model, remote.openai.concurrency], ["openai", "http://h/v1", "qwen", 16]);
 });
@@ -174,7 +219,26 @@ test("engine flags become the typed config: local sequences cover K; endpoints g
 test("the real path: runCli verify --model <tiny GGUF> --constrained --json (random weights: plumbing, not judgement)", async () => {
   const model = await testModel({ tokenizer: "bpe", chatTemplate: true });
   const io = memoryIo();
-  const argv = ["verify", traceFile, "--model", model, "--gpu", "off", "--threads", "1", "--context-size", "4096", "--samples", "3", "--seed", "2", "--constrained", "--max-critique-chars", "10", "--json"];
+  const argv = [
+    "verify",
+    traceFile,
+    "--model",
+    model,
+    "--gpu",
+    "off",
+    "--threads",
+    "1",
+    "--context-size",
+    "4096",
+    "--samples",
+    "3",
+    "--seed",
+    "2",
+    "--constrained",
+    "--max-critique-chars",
+    "10",
+    "--json",
+  ];
   const code = await runCli(argv, io);
   assert.equal(code, 0, io.err());
   const j = JSON.parse(io.out());

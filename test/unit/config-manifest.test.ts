@@ -56,7 +56,10 @@ test("every contributed steplens setting exists in DEFAULT_CONFIG", () => {
   const known = new Set(settingKeys().map((k) => PREFIX + k.key));
   const extra = Object.keys(properties).filter((k) => !known.has(k));
   assert.deepEqual(extra, [], "settings in package.json that StepLensConfig does not have");
-  assert.ok(Object.keys(properties).every((k) => k.startsWith(PREFIX)), "every setting is under steplens.");
+  assert.ok(
+    Object.keys(properties).every((k) => k.startsWith(PREFIX)),
+    "every setting is under steplens.",
+  );
 });
 
 test("settings are documented, scoped and bounded sensibly", () => {
@@ -73,7 +76,9 @@ test("settings are documented, scoped and bounded sensibly", () => {
 });
 
 test("enum settings list exactly the values of their TypeScript unions, each described", () => {
-  const enumKeys = Object.entries(properties).filter(([, s]) => s.enum).map(([k]) => k.slice(PREFIX.length));
+  const enumKeys = Object.entries(properties)
+    .filter(([, s]) => s.enum)
+    .map(([k]) => k.slice(PREFIX.length));
   assert.deepEqual(enumKeys.sort(), Object.keys(SETTING_ENUMS).sort());
   for (const [key, values] of Object.entries(SETTING_ENUMS)) {
     const schema = properties[PREFIX + key]!;
@@ -89,7 +94,14 @@ test("restricted (untrusted workspace) settings exist and cover model paths and 
   assert.ok(typeof trust.description === "string" && /run/i.test(trust.description), "says what is limited and why");
   const restricted: string[] = trust.restrictedConfigurations ?? [];
   for (const key of restricted) assert.ok(properties[key], `restricted ${key} is not a setting`);
-  for (const key of ["steplens.models.prm", "steplens.models.verifier", "steplens.models.generator", "steplens.models.prover", "steplens.openai.baseUrl", "steplens.local.modelCacheDir"]) {
+  for (const key of [
+    "steplens.models.prm",
+    "steplens.models.verifier",
+    "steplens.models.generator",
+    "steplens.models.prover",
+    "steplens.openai.baseUrl",
+    "steplens.local.modelCacheDir",
+  ]) {
     assert.ok(restricted.includes(key), `${key} must be restricted in untrusted workspaces`);
   }
 });

@@ -14,11 +14,29 @@ test("line starts for LF, CRLF, lone CR and a missing final newline", () => {
 test("lineEnd and lineText exclude the line break, whatever its kind", () => {
   const idx = new LineIndex("ab\r\ncd\nef\rgh");
   assert.equal(idx.lineCount, 4);
-  assert.deepEqual([0, 1, 2, 3].map((l) => idx.lineText(l)), ["ab", "cd", "ef", "gh"]);
-  assert.deepEqual([0, 1, 2, 3].map((l) => [idx.lineStart(l), idx.lineEnd(l)]), [[0, 2], [4, 6], [7, 9], [10, 12]]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((l) => idx.lineText(l)),
+    ["ab", "cd", "ef", "gh"],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((l) => [idx.lineStart(l), idx.lineEnd(l)]),
+    [
+      [0, 2],
+      [4, 6],
+      [7, 9],
+      [10, 12],
+    ],
+  );
   // Empty lines between CRLFs.
   const e = new LineIndex("x\r\n\r\ny");
-  assert.deepEqual([0, 1, 2].map((l) => [e.lineStart(l), e.lineEnd(l)]), [[0, 1], [3, 3], [5, 6]]);
+  assert.deepEqual(
+    [0, 1, 2].map((l) => [e.lineStart(l), e.lineEnd(l)]),
+    [
+      [0, 1],
+      [3, 3],
+      [5, 6],
+    ],
+  );
 });
 
 test("positionAt / offsetAt round-trip over every offset that is not inside a line break", () => {

@@ -28,8 +28,8 @@ test("append and atomic write create folders and files below the root", () => {
   assert.equal(fs.readFileSync(file, "utf8"), "a\nb\n");
   writeFileAtomic(path.join(root, "run", "run.json"), root, "{}\n");
   assert.equal(fs.readFileSync(path.join(root, "run", "run.json"), "utf8"), "{}\n");
-  writeFileAtomic(path.join(root, "run", "run.json"), root, "{\"x\":1}\n");
-  assert.equal(fs.readFileSync(path.join(root, "run", "run.json"), "utf8"), "{\"x\":1}\n");
+  writeFileAtomic(path.join(root, "run", "run.json"), root, '{"x":1}\n');
+  assert.equal(fs.readFileSync(path.join(root, "run", "run.json"), "utf8"), '{"x":1}\n');
   assert.deepEqual(fs.readdirSync(path.join(root, "run")), ["run.json"]); // no temp left behind
   assert.equal(readFileSafe(file, root), "a\nb\n");
   assert.equal(readFileSafe(path.join(root, "missing"), root), null);
@@ -40,7 +40,10 @@ test("a symlinked target is never written through, read through or replaced", ()
   fs.mkdirSync(path.join(root, ".steplens"));
   const file = path.join(root, ".steplens", "labels.jsonl");
   fs.symlinkSync(victim, file);
-  assert.throws(() => appendFileSafe(file, root, "evil\n"), (e: unknown) => unsafe(e) && /symbolic link/.test((e as Error).message) && (e as StepLensError).format().includes(file));
+  assert.throws(
+    () => appendFileSafe(file, root, "evil\n"),
+    (e: unknown) => unsafe(e) && /symbolic link/.test((e as Error).message) && (e as StepLensError).format().includes(file),
+  );
   assert.throws(() => writeFileAtomic(file, root, "evil\n"), unsafe);
   assert.throws(() => readFileSafe(file, root), unsafe);
   assert.equal(fs.readFileSync(victim, "utf8"), "precious\n");
@@ -52,7 +55,10 @@ test("a symlinked folder component (.steplens -> elsewhere) is refused", () => {
   const outside = path.dirname(victim);
   fs.symlinkSync(outside, path.join(root, ".steplens"));
   const file = path.join(root, ".steplens", path.basename(victim));
-  assert.throws(() => appendFileSafe(file, root, "evil\n"), (e: unknown) => unsafe(e) && (e as StepLensError).details.file === path.join(root, ".steplens"));
+  assert.throws(
+    () => appendFileSafe(file, root, "evil\n"),
+    (e: unknown) => unsafe(e) && (e as StepLensError).details.file === path.join(root, ".steplens"),
+  );
   assert.throws(() => ensureDir(path.join(root, ".steplens", "sub"), root), unsafe);
   assert.throws(() => new AtomicFile(file, root), unsafe);
   assert.equal(fs.readFileSync(victim, "utf8"), "precious\n");
@@ -61,12 +67,21 @@ test("a symlinked folder component (.steplens -> elsewhere) is refused", () => {
 test("non-regular targets (a FIFO, a folder) and paths outside the root are refused", () => {
   const { root } = setup();
   fs.mkdirSync(path.join(root, "dir"));
-  assert.throws(() => appendFileSafe(path.join(root, "dir"), root, "x"), (e: unknown) => unsafe(e) && /folder/.test((e as Error).message));
+  assert.throws(
+    () => appendFileSafe(path.join(root, "dir"), root, "x"),
+    (e: unknown) => unsafe(e) && /folder/.test((e as Error).message),
+  );
   if (process.platform !== "win32") {
     execFileSync("mkfifo", [path.join(root, "fifo")]);
-    assert.throws(() => appendFileSafe(path.join(root, "fifo"), root, "x"), (e: unknown) => unsafe(e) && /pipe/.test((e as Error).message));
+    assert.throws(
+      () => appendFileSafe(path.join(root, "fifo"), root, "x"),
+      (e: unknown) => unsafe(e) && /pipe/.test((e as Error).message),
+    );
   }
-  assert.throws(() => checkWritePath(path.join(root, "..", "escape.txt"), root), (e: unknown) => unsafe(e) && /outside/.test((e as Error).message));
+  assert.throws(
+    () => checkWritePath(path.join(root, "..", "escape.txt"), root),
+    (e: unknown) => unsafe(e) && /outside/.test((e as Error).message),
+  );
   assert.ok(isInside(path.join(root, "a", "b"), root));
   assert.ok(!isInside(path.join(root, "..", "x"), root));
   assert.ok(!isInside(`${root}-sibling`, root));

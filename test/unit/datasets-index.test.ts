@@ -18,7 +18,8 @@ function write(name: string, content: string | Buffer): string {
   return file;
 }
 
-const pb = (id: string, steps: string[], label: number) => JSON.stringify({ id, generator: "g", problem: `Problem ${id}`, steps, final_answer_correct: label === -1, label });
+const pb = (id: string, steps: string[], label: number) =>
+  JSON.stringify({ id, generator: "g", problem: `Problem ${id}`, steps, final_answer_correct: label === -1, label });
 
 test("ProcessBench gsm8k: every record indexed, and each loads exactly as readTraces reads it", async () => {
   const index = await DatasetIndex.build(PROCESSBENCH, { highWaterMark: 4093 });
@@ -47,20 +48,23 @@ test("ProcessBench gsm8k: every record indexed, and each loads exactly as readTr
 });
 
 test("JSONL with CRLF, blank lines, a BOM, multi-byte text and tiny chunks: exact offsets", async () => {
-  const lines = [
-    pb("é-1", ["ça fait 4", "中文 step"], 1),
-    "",
-    pb("🙂-2", ["🙂".repeat(40), "b"], -1),
-    "   ",
-    pb("x3", ["one", "two", "three"], 2),
-  ];
+  const lines = [pb("é-1", ["ça fait 4", "中文 step"], 1), "", pb("🙂-2", ["🙂".repeat(40), "b"], -1), "   ", pb("x3", ["one", "two", "three"], 2)];
   const file = write("multi.jsonl", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines.join("\r\n") + "\r\n")]));
   for (const highWaterMark of [1, 3, 7, 64, 65536]) {
     const index = await DatasetIndex.build(file, { highWaterMark });
     assert.equal(index.size, 3, `hwm ${highWaterMark}`);
-    assert.deepEqual([0, 1, 2].map((r) => index.id(r)), ["é-1", "🙂-2", "x3"]);
-    assert.deepEqual([0, 1, 2].map((r) => index.summary(r).line), [1, 3, 5]);
-    assert.deepEqual([0, 1, 2].map((r) => index.summary(r).groundTruth), [1, -1, 2]);
+    assert.deepEqual(
+      [0, 1, 2].map((r) => index.id(r)),
+      ["é-1", "🙂-2", "x3"],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((r) => index.summary(r).line),
+      [1, 3, 5],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((r) => index.summary(r).groundTruth),
+      [1, -1, 2],
+    );
     const t = await index.loadTrace(1);
     assert.equal(t.steps[0].text, "🙂".repeat(40));
     assert.deepEqual(t.source, { file, record: 1, line: 3, id: "🙂-2" });
@@ -69,7 +73,10 @@ test("JSONL with CRLF, blank lines, a BOM, multi-byte text and tiny chunks: exac
 });
 
 test("a bad line is flagged with file:line and skipped; the records around it are intact", async () => {
-  const file = write("bad.jsonl", [pb("a", ["s"], -1), '{"id": "b", "problem": "p", "steps": [}', pb("c", ["s", "t"], 0), '{"id":"d","problem":"p","steps":["x"],"label":5}'].join("\n"));
+  const file = write(
+    "bad.jsonl",
+    [pb("a", ["s"], -1), '{"id": "b", "problem": "p", "steps": [}', pb("c", ["s", "t"], 0), '{"id":"d","problem":"p","steps":["x"],"label":5}'].join("\n"),
+  );
   const index = await DatasetIndex.build(file, { format: "processbench" });
   assert.equal(index.size, 4);
   assert.equal(index.stats.badRecords, 2);
@@ -83,7 +90,10 @@ test("a bad line is flagged with file:line and skipped; the records around it ar
   assert.equal(index.summary(2).groundTruth, 0);
   assert.equal((await index.loadTrace(2)).source.id, "c");
   await assert.rejects(index.loadTrace(1), (e: unknown) => e instanceof StepLensError && e.details.line === 2);
-  assert.deepEqual(index.problems().map((e) => e.details.line), [2, 4]);
+  assert.deepEqual(
+    index.problems().map((e) => e.details.line),
+    [2, 4],
+  );
   // Bad records are shown unless hidden, and never match a label filter.
   assert.deepEqual([...index.filter()], [0, 1, 2, 3]);
   assert.deepEqual([...index.filter({ hideBad: true })], [0, 2]);
@@ -98,18 +108,29 @@ test("JSON list: brackets and quotes inside strings, multi-line elements, empty 
     const index = await DatasetIndex.build(file, { highWaterMark });
     assert.equal(index.size, 4, `hwm ${highWaterMark}`);
     assert.equal(index.containerError, null);
-    assert.deepEqual([0, 1, 2, 3].map((r) => index.summary(r).line), [2, 13, 14, 15]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((r) => index.summary(r).line),
+      [2, 13, 14, 15],
+    );
     assert.equal(index.summary(2).bad, true);
     assert.match(index.summary(2).error!.message, /record 2 is empty/);
     const t = await index.loadTrace(0);
     assert.equal(t.problem, 'has "quotes" and [brackets], {braces}');
-    assert.deepEqual(t.steps.map((s) => s.text), ["x]", "\\", "y,z"]);
+    assert.deepEqual(
+      t.steps.map((s) => s.text),
+      ["x]", "\\", "y,z"],
+    );
     assert.equal((await index.loadTrace(3)).source.id, "b");
   }
   // The same lines and outcomes as the streaming reader.
   const viaReader: [number, boolean][] = [];
   for await (const r of readTraces(file)) viaReader.push([r.line, r.ok]);
-  assert.deepEqual(viaReader, [[2, true], [13, true], [14, false], [15, true]]);
+  assert.deepEqual(viaReader, [
+    [2, true],
+    [13, true],
+    [14, false],
+    [15, true],
+  ]);
 });
 
 test("a JSON list that is never closed keeps the records before the break and reports it", async () => {
@@ -156,7 +177,10 @@ test("predictions, scores, filters and pages", async () => {
   const p0 = index.page({}, 0, 3);
   const p2 = index.page({}, 2, 3);
   assert.deepEqual([p0.total, p0.pages, p0.items.map((i) => i.id)], [7, 3, ["r0", "r1", "r2"]]);
-  assert.deepEqual(p2.items.map((i) => i.id), ["r6"]);
+  assert.deepEqual(
+    p2.items.map((i) => i.id),
+    ["r6"],
+  );
   assert.deepEqual(index.page({ label: 7 }, 0).items, []);
   assert.equal(index.page({ label: 7 }, 0).pages, 1);
 });
@@ -185,7 +209,10 @@ test("duplicate ids: the first record wins and the duplicates are counted", asyn
 });
 
 test("records without labels, with numeric ids, and the generic JSONL reader", async () => {
-  const file = write("generic.jsonl", [JSON.stringify({ id: 17, question: "q", steps: ["a", "b"] }), JSON.stringify({ question: "q2", response: "Step 1: x\nStep 2: y" })].join("\n"));
+  const file = write(
+    "generic.jsonl",
+    [JSON.stringify({ id: 17, question: "q", steps: ["a", "b"] }), JSON.stringify({ question: "q2", response: "Step 1: x\nStep 2: y" })].join("\n"),
+  );
   const index = await DatasetIndex.build(file);
   assert.equal(index.detected.format, "jsonl");
   assert.deepEqual([index.summary(0).id, index.summary(0).groundTruth, index.summary(0).steps], ["17", null, 2]);

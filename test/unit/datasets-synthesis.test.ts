@@ -21,10 +21,23 @@ describe("synthesis folder as a dataset", () => {
 
   it("indexes the solutions with the aggregate's first error as ground truth; verdicts per step and verification", async () => {
     const overlay = await loadSynthesisOverlay(dir);
-    const index = await DatasetIndex.build(path.join(dir, "solutions.jsonl"), { detected: { format: "jsonl", container: "jsonl", reason: "test" }, reader: synthesisRecordReader(overlay) });
+    const index = await DatasetIndex.build(path.join(dir, "solutions.jsonl"), {
+      detected: { format: "jsonl", container: "jsonl", reason: "test" },
+      reader: synthesisRecordReader(overlay),
+    });
     assert.equal(index.size, 9);
     const truth = Array.from({ length: index.size }, (_, i) => [index.summary(i).id, index.summary(i).groundTruth]);
-    assert.deepEqual(truth, [["p1#s0", -1], ["p1#s1", 0], ["p1#s2", -1], ["p2#s0", -1], ["p2#s1", 0], ["p2#s2", 1], ["p3#s0", -1], ["p3#s1", -1], ["p3#s2", null]]);
+    assert.deepEqual(truth, [
+      ["p1#s0", -1],
+      ["p1#s1", 0],
+      ["p1#s2", -1],
+      ["p2#s0", -1],
+      ["p2#s1", 0],
+      ["p2#s2", 1],
+      ["p3#s0", -1],
+      ["p3#s1", -1],
+      ["p3#s2", null],
+    ]);
     const info = overlay.bySolution.get("p2#s2")!;
     assert.equal(info.verifications.length, 2);
     assert.deepEqual(stepVotes(info, 1), { marks: "-+", correct: 1, incorrect: 1, notGiven: 0 });

@@ -80,7 +80,10 @@ describe("model sources and actionable engine errors (random-weight tiny models)
     await rejectsWith(resolveModel(bad), "model-not-gguf", bad, '"{"__', "GGUF");
     const empty = path.join(tmp, "empty.gguf");
     fs.writeFileSync(empty, "");
-    assert.throws(() => checkGgufFile(empty), (e: unknown) => isEngineError(e, "model-not-gguf") && e.message.includes("an empty file"));
+    assert.throws(
+      () => checkGgufFile(empty),
+      (e: unknown) => isEngineError(e, "model-not-gguf") && e.message.includes("an empty file"),
+    );
     assert.doesNotThrow(() => checkGgufFile(tiny));
   });
 
@@ -164,7 +167,12 @@ describe("model sources and actionable engine errors (random-weight tiny models)
         throw e;
       },
     } as unknown as NodeLlamaCpp;
-    await rejectsWith(createLlamaRuntime({ gpu: "off", maxThreads: 1 }, { load: async () => broken }), "no-binary", `${process.platform}-${process.arch}`, "Reinstall");
+    await rejectsWith(
+      createLlamaRuntime({ gpu: "off", maxThreads: 1 }, { load: async () => broken }),
+      "no-binary",
+      `${process.platform}-${process.arch}`,
+      "Reinstall",
+    );
   });
 
   it("a preset that needs the classification head points to the endpoint route", async () => {
@@ -179,8 +187,18 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   it("an hf: URI offline says which URI, which file to download and which folder to put it in", async () => {
     const dir = path.join(tmp, "offline-cache");
     const env = { ...process.env, HF_ENDPOINT: "https://huggingface.unreachable.invalid" };
-    const e = await rejectsWith(downloadModel(URI, { cacheDir: dir, env }), "model-offline", URI, dir, "hf_QuantFactory_math-shepherd-mistral-7b-prm.Q4_K_M.gguf");
-    assert.ok(e.details.hint?.includes("https://huggingface.unreachable.invalid/QuantFactory/math-shepherd-mistral-7b-prm-GGUF/resolve/main/math-shepherd-mistral-7b-prm.Q4_K_M.gguf"));
+    const e = await rejectsWith(
+      downloadModel(URI, { cacheDir: dir, env }),
+      "model-offline",
+      URI,
+      dir,
+      "hf_QuantFactory_math-shepherd-mistral-7b-prm.Q4_K_M.gguf",
+    );
+    assert.ok(
+      e.details.hint?.includes(
+        "https://huggingface.unreachable.invalid/QuantFactory/math-shepherd-mistral-7b-prm-GGUF/resolve/main/math-shepherd-mistral-7b-prm.Q4_K_M.gguf",
+      ),
+    );
     await rejectsWith(downloadModel(URI, { cacheDir: dir, env: { ...process.env, STEPLENS_OFFLINE: "1" } }), "model-offline", URI);
   });
 
@@ -194,7 +212,10 @@ describe("model sources and actionable engine errors (random-weight tiny models)
     assert.equal(await cachedModelFile(URI, dir), path.join(dir, target.fileName!));
     const resolved = await resolveModel(URI, { cacheDir: dir, env });
     assert.equal(resolved.path, path.join(dir, target.fileName!));
-    assert.deepEqual(listCachedModels(dir).map((c) => path.basename(c.file)), [target.fileName]);
+    assert.deepEqual(
+      listCachedModels(dir).map((c) => path.basename(c.file)),
+      [target.fileName],
+    );
     const engine = await LocalEngine.create(options({ modelCacheDir: dir, models: { prm: URI }, env }), { runtime });
     const r = await engine.scoreSteps({ problem: "p", steps: ["a", "b"] });
     assert.equal(r.steps.length, 2);

@@ -42,7 +42,11 @@ describe("generate, grammars, token probabilities, rollouts (random-weight tiny 
       assert.ok(g.tokens > 0 && g.tokens <= 12, `${g.tokens} tokens (those of the returned text; a split UTF-8 tail is held back)`);
     }
     const c = await engine.generate({ ...req, seed: 6, n: 3 });
-    assert.deepEqual(c.map((g) => g.text), a.slice(1).map((g) => g.text), "seed 6 + i = seed 5 + (i + 1)");
+    assert.deepEqual(
+      c.map((g) => g.text),
+      a.slice(1).map((g) => g.text),
+      "seed 6 + i = seed 5 + (i + 1)",
+    );
     const { pool } = await engine.role("generator");
     assert.ok(pool.sequences.filter((s) => s.nextTokenIndex > 0).length > 1, "samples ran on several sequences");
   });
@@ -68,7 +72,13 @@ describe("generate, grammars, token probabilities, rollouts (random-weight tiny 
     };
     for (const [e, prompt] of [
       [engine, "Verdict as JSON: "],
-      [chatEngine, [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "Is step 2 correct?" }]],
+      [
+        chatEngine,
+        [
+          { role: "system", content: "Answer in JSON." },
+          { role: "user", content: "Is step 2 correct?" },
+        ],
+      ],
     ] as const) {
       const out = await e.generate({ role: "verifier", prompt: prompt as never, n: 3, temperature: 1, seed: 3, maxTokens: 80, jsonSchema: schema });
       for (const g of out) {

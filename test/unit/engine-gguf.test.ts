@@ -69,7 +69,13 @@ describe("GGUF writer (random-weight test models)", () => {
         assert.equal(model.tokens.shouldPrependBosToken, variant.tokenizer === "spm");
         const template = model.fileInfo.metadata.tokenizer?.chat_template;
         assert.equal(typeof template === "string", Boolean(variant.chatTemplate));
-        for (const text of ["Step 1: 2x + 3 = 7, so x = 2. ки", '$\\frac{1}{2} + \\sqrt{x^2}$ \\boxed{42}', '{"verdict": "correct"}', "Is this step correct? Yes", "ℝ → π ≈ 3.14"]) {
+        for (const text of [
+          "Step 1: 2x + 3 = 7, so x = 2. ки",
+          "$\\frac{1}{2} + \\sqrt{x^2}$ \\boxed{42}",
+          '{"verdict": "correct"}',
+          "Is this step correct? Yes",
+          "ℝ → π ≈ 3.14",
+        ]) {
           assert.equal(model.detokenize(model.tokenize(text)), text, `round trip of ${JSON.stringify(text)}`);
         }
         // Each piece is one token on its own (so tags, labels and JSON stay short).

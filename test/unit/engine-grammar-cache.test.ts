@@ -26,9 +26,15 @@ test("a compiler failure becomes a bad-schema StepLensError and is not cached; o
     calls++;
     throw new Error("Failed to parse grammar\nroot ::= ...");
   }, 4);
-  await assert.rejects(cache.get({ type: "string" }), (e: unknown) => e instanceof StepLensError && e.details.code === "bad-schema" && /Failed to parse grammar\.$/.test(e.message));
+  await assert.rejects(
+    cache.get({ type: "string" }),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "bad-schema" && /Failed to parse grammar\.$/.test(e.message),
+  );
   assert.equal(cache.size, 0);
-  await assert.rejects(cache.get({ type: "array", items: { type: "string" }, minItems: 3000 }), (e: unknown) => e instanceof StepLensError && /minItems/.test(e.message));
+  await assert.rejects(
+    cache.get({ type: "array", items: { type: "string" }, minItems: 3000 }),
+    (e: unknown) => e instanceof StepLensError && /minItems/.test(e.message),
+  );
   assert.equal(calls, 1);
 });
 

@@ -48,7 +48,10 @@ describe("prefix rollouts: the trace evaluated once, every boundary forked (rand
   // differently now and then (llama.cpp's batch-size dependence), which can flip a sample of a
   // random-weight model. The fork side runs its rollouts on one worker next to the trace sequence;
   // the fresh side evaluates each prefix from scratch on a clean sequence.
-  for (const [name, forkEngine, freshEngine] of [["spm", () => pair, () => single], ["bpe + ChatML", () => chatPair, () => chatSingle]] as const) {
+  for (const [name, forkEngine, freshEngine] of [
+    ["spm", () => pair, () => single],
+    ["bpe + ChatML", () => chatPair, () => chatSingle],
+  ] as const) {
     it(`${name}: rollouts from a forked prefix equal rollouts from a freshly evaluated prefix with the same seeds`, async () => {
       const forked = await forkEngine().prefixRollouts(request());
       const fresh = await freshEngine().prefixRollouts(request({ prefixReuse: "reevaluate" }));
@@ -60,7 +63,10 @@ describe("prefix rollouts: the trace evaluated once, every boundary forked (rand
       // The fork evaluated the trace once; the baseline evaluated every boundary's prefix per rollout.
       assert.equal(forked.prefixTokensEvaluated, forked.traceTokens);
       assert.ok(fresh.prefixTokensEvaluated > 3 * forked.traceTokens, `${fresh.prefixTokensEvaluated} vs ${forked.traceTokens}`);
-      assert.equal(forked.rolloutTokens, forked.rollouts.flat().reduce((a, g) => a + g.tokens, 0));
+      assert.equal(
+        forked.rolloutTokens,
+        forked.rollouts.flat().reduce((a, g) => a + g.tokens, 0),
+      );
       for (const g of forked.rollouts.flat()) assert.ok(g.tokens <= 10 && (g.finishReason === "length" || g.finishReason === "stop"));
     });
   }

@@ -49,7 +49,10 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
         try {
           const first = await engine.scoreSteps({ problem: PROBLEM, steps: STEPS });
           assert.equal(first.adapter, adapter);
-          assert.deepEqual(first.steps.map((s) => s.index), [0, 1, 2, 3, 4]);
+          assert.deepEqual(
+            first.steps.map((s) => s.index),
+            [0, 1, 2, 3, 4],
+          );
           assert.equal(first.evaluatedTokens, first.traceTokens, "a cold run evaluates the whole input once");
           for (const s of first.steps) {
             assert.ok(s.score > 0 && s.score < 1);
@@ -109,7 +112,10 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
       const loaded = await engine.role("prm");
       const ctx = engine.adapterContext(loaded.model, {}, false);
       const segments = mathShepherdSegments({ problem: PROBLEM, steps: STEPS });
-      assert.equal(segments.join(""), `${PROBLEM} Step 1: ${STEPS[0]} ки\nStep 2: ${STEPS[1]} ки\nStep 3: ${STEPS[2]} ки\nStep 4: ${STEPS[3]} ки\nStep 5: ${STEPS[4]} ки`);
+      assert.equal(
+        segments.join(""),
+        `${PROBLEM} Step 1: ${STEPS[0]} ки\nStep 2: ${STEPS[1]} ки\nStep 3: ${STEPS[2]} ки\nStep 4: ${STEPS[3]} ки\nStep 5: ${STEPS[4]} ки`,
+      );
       const bos = bosTokens(loaded.model);
       const joined: Token[] = [...bos, ...loaded.model.tokenize(segments.join(""))];
       const fast = mathShepherdReadPositions(ctx, segments, bos, joined);

@@ -37,7 +37,9 @@ function writePredictions(pick: (r: Rec, i: number) => number | undefined, extra
 const close = (a: number | null, b: number, msg?: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${msg ?? ""} ${a} ≠ ${b}`);
 
 test("the real data has ProcessBench's published sizes (total / with error / correct)", () => {
-  const sizes = Object.fromEntries(PROCESSBENCH_SUBSETS.map((s) => [s, [records[s].length, records[s].filter((r) => r.label !== -1).length, records[s].filter((r) => r.label === -1).length]]));
+  const sizes = Object.fromEntries(
+    PROCESSBENCH_SUBSETS.map((s) => [s, [records[s].length, records[s].filter((r) => r.label !== -1).length, records[s].filter((r) => r.label === -1).length]]),
+  );
   assert.deepEqual(sizes, { gsm8k: [400, 207, 193], math: [1000, 594, 406], olympiadbench: [1000, 661, 339], omnimath: [1000, 759, 241] });
 });
 
@@ -49,7 +51,10 @@ test("F1 is the harmonic mean, 0 when both accuracies are 0, null for an empty g
 });
 
 test("predicting -1 everywhere: acc_correct 100, acc_error 0, F1 0 on every subset; average 0", async () => {
-  const r = await evaluatePredictions(files, writePredictions(() => -1));
+  const r = await evaluatePredictions(
+    files,
+    writePredictions(() => -1),
+  );
   for (const s of PROCESSBENCH_SUBSETS) {
     assert.equal(r.metrics.subsets[s].accCorrect, 100, s);
     assert.equal(r.metrics.subsets[s].accError, 0, s);
@@ -60,9 +65,16 @@ test("predicting -1 everywhere: acc_correct 100, acc_error 0, F1 0 on every subs
 });
 
 test("predicting the true label: 100 / 100 / 100, average 100, n per subset", async () => {
-  const r = await evaluatePredictions(files, writePredictions((rec) => rec.label));
-  for (const s of PROCESSBENCH_SUBSETS) assert.deepEqual([r.metrics.subsets[s].accError, r.metrics.subsets[s].accCorrect, r.metrics.subsets[s].f1], [100, 100, 100]);
-  assert.deepEqual(PROCESSBENCH_SUBSETS.map((s) => r.metrics.subsets[s].n), [400, 1000, 1000, 1000]);
+  const r = await evaluatePredictions(
+    files,
+    writePredictions((rec) => rec.label),
+  );
+  for (const s of PROCESSBENCH_SUBSETS)
+    assert.deepEqual([r.metrics.subsets[s].accError, r.metrics.subsets[s].accCorrect, r.metrics.subsets[s].f1], [100, 100, 100]);
+  assert.deepEqual(
+    PROCESSBENCH_SUBSETS.map((s) => r.metrics.subsets[s].n),
+    [400, 1000, 1000, 1000],
+  );
   assert.equal(r.metrics.averageF1, 100);
 });
 
@@ -71,7 +83,10 @@ test("true label for the first half only, the rest missing: error items come fir
   // olympiadbench 500/661, 0/339; omnimath 500/759, 0/241.
   const half = (s: string) => records[s].length / 2;
   const positions = new Map(PROCESSBENCH_SUBSETS.flatMap((s) => records[s].map((rec, i) => [rec.id, [s, i] as const])));
-  const r = await evaluatePredictions(files, writePredictions((rec) => (positions.get(rec.id)![1] < half(positions.get(rec.id)![0]) ? rec.label : undefined)));
+  const r = await evaluatePredictions(
+    files,
+    writePredictions((rec) => (positions.get(rec.id)![1] < half(positions.get(rec.id)![0]) ? rec.label : undefined)),
+  );
   const m = r.metrics;
   close(m.subsets.gsm8k.accError, (100 * 200) / 207);
   close(m.subsets.math.accError, (100 * 500) / 594);
@@ -120,25 +135,39 @@ test("a wrong index on an error item is a miss; a step index on a correct item i
     { id: "c", subset: "x", label: -1 },
     { id: "d", subset: "x", label: -1 },
   ];
-  const m = computeProcessBenchMetrics(items, new Map([["a", 2], ["b", 3], ["c", -1], ["d", 0]]));
+  const m = computeProcessBenchMetrics(
+    items,
+    new Map([
+      ["a", 2],
+      ["b", 3],
+      ["c", -1],
+      ["d", 0],
+    ]),
+  );
   assert.deepEqual([m.subsets.x.accError, m.subsets.x.accCorrect, m.subsets.x.f1], [50, 50, 50]);
 });
 
 test("missing ids count as wrong and are reported; unknown ids and bad lines are reported, not fatal", async () => {
   const drop = new Set(["gsm8k-0", "math-5", "omnimath-999"]);
-  const file = writePredictions((rec) => (drop.has(rec.id) ? undefined : rec.label), [
-    JSON.stringify({ id: "not-a-real-id", prediction: 1 }),
-    "{not json",
-    JSON.stringify({ id: "gsm8k-1", prediction: 1.5 }),
-    JSON.stringify({ prediction: 3 }),
-  ]);
+  const file = writePredictions(
+    (rec) => (drop.has(rec.id) ? undefined : rec.label),
+    [
+      JSON.stringify({ id: "not-a-real-id", prediction: 1 }),
+      "{not json",
+      JSON.stringify({ id: "gsm8k-1", prediction: 1.5 }),
+      JSON.stringify({ prediction: 3 }),
+    ],
+  );
   const r = await evaluatePredictions(files, file);
   assert.equal(r.metrics.missing, 3);
   assert.deepEqual(new Set(r.metrics.missingIds), drop);
   assert.equal(r.unknown, 1);
   assert.deepEqual(r.unknownIds, ["not-a-real-id"]);
   const total = 3400;
-  assert.deepEqual(r.problems.map((p) => p.line), [total - 3 + 2, total - 3 + 3, total - 3 + 4]);
+  assert.deepEqual(
+    r.problems.map((p) => p.line),
+    [total - 3 + 2, total - 3 + 3, total - 3 + 4],
+  );
   assert.match(r.problems[1].message, /integer/);
   // gsm8k-0 has label != -1? Either way one gsm8k item is now wrong: F1 drops below 100.
   assert.ok(r.metrics.subsets.gsm8k.f1! < 100);

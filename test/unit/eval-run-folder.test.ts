@@ -24,7 +24,14 @@ function engine(gate?: Promise<void>): Engine & { calls: number } {
     countTokens: async () => 0,
     async scoreSteps(req: ScoreRequest): Promise<ScoreResult> {
       if (e.calls++ === 0 && gate) await gate;
-      return { steps: req.steps.map((_, index) => ({ index, score: 0.9, margin: 0.4 })), model: "m", adapter: "a", evaluatedTokens: 0, traceTokens: 0, seconds: 0 };
+      return {
+        steps: req.steps.map((_, index) => ({ index, score: 0.9, margin: 0.4 })),
+        model: "m",
+        adapter: "a",
+        evaluatedTokens: 0,
+        traceTokens: 0,
+        seconds: 0,
+      };
     },
     generate: async () => [],
     tokenProbabilities: async () => {
@@ -37,7 +44,12 @@ function engine(gate?: Promise<void>): Engine & { calls: number } {
 }
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-runfolder-"));
-const ids = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).id as string);
+const ids = (file: string) =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).id as string);
 
 test("a second run on the same folder is refused, naming the first; no id is written twice", async () => {
   const out = tmpDir();
@@ -46,7 +58,8 @@ test("a second run on the same folder is refused, naming the first; no id is wri
   const first = runProcessBench({ files, limit: 4, outDir: out, scorer: prmScorer(engine(gate), "m") });
   await assert.rejects(
     runProcessBench({ files, limit: 4, outDir: out, scorer: prmScorer(engine(), "m") }),
-    (e: unknown) => e instanceof StepLensError && e.details.code === "locked" && e.message.includes(`pid ${process.pid}`) && e.message.includes("steplens eval processbench"),
+    (e: unknown) =>
+      e instanceof StepLensError && e.details.code === "locked" && e.message.includes(`pid ${process.pid}`) && e.message.includes("steplens eval processbench"),
   );
   open();
   const r = await first;
@@ -68,7 +81,11 @@ test("a damaged run.json with finished items: refused with a fix that keeps them
   fs.writeFileSync(runJson, '{"config": {"scorer": "prm"'); // cut short
   await assert.rejects(
     runProcessBench({ files, limit: 3, outDir: out, scorer: prmScorer(engine(), "m") }),
-    (e: unknown) => e instanceof StepLensError && e.details.code === "run-json-damaged" && /3 finished items in raw\.jsonl are kept/.test(e.message) && /mv '.*run\.json' '.*run\.json\.damaged'/.test(e.format()),
+    (e: unknown) =>
+      e instanceof StepLensError &&
+      e.details.code === "run-json-damaged" &&
+      /3 finished items in raw\.jsonl are kept/.test(e.message) &&
+      /mv '.*run\.json' '.*run\.json\.damaged'/.test(e.format()),
   );
   assert.equal(fs.readFileSync(raw, "utf8"), before, "raw.jsonl untouched");
   fs.renameSync(runJson, `${runJson}.damaged`); // the fix the message gives
@@ -92,10 +109,16 @@ test("raw.jsonl or run.json as a link out of the folder is refused; the target i
   const victim = path.join(tmpDir(), "victim.txt");
   fs.writeFileSync(victim, "keep\n");
   fs.symlinkSync(victim, path.join(out, "raw.jsonl"));
-  await assert.rejects(runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(engine(), "m") }), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path");
+  await assert.rejects(
+    runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(engine(), "m") }),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path",
+  );
   const out2 = tmpDir();
   fs.symlinkSync(victim, path.join(out2, "run.json"));
-  await assert.rejects(runProcessBench({ files, limit: 2, outDir: out2, scorer: prmScorer(engine(), "m") }), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path");
+  await assert.rejects(
+    runProcessBench({ files, limit: 2, outDir: out2, scorer: prmScorer(engine(), "m") }),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path",
+  );
   assert.equal(fs.readFileSync(victim, "utf8"), "keep\n");
   assert.equal(fs.existsSync(path.join(out, ".steplens-lock")), false, "the lock is released after a refusal");
 });

@@ -20,7 +20,8 @@ import { processBenchDir } from "../support/repo";
 const DATA = processBenchDir();
 const labels = new Map<string, number>();
 for (const s of ["gsm8k", "math"])
-  for (const r of JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { problem: string; steps: string[]; label: number }[]) labels.set(r.problem + "\u0000" + r.steps.join("\u0000"), r.label);
+  for (const r of JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { problem: string; steps: string[]; label: number }[])
+    labels.set(r.problem + "\u0000" + r.steps.join("\u0000"), r.label);
 
 /** Scores that put the first error exactly at the label (0.2 there, 0.9 before, 0.6 after); a perfect PRM at 0.5. */
 function scoresFor(req: ScoreRequest): number[] {
@@ -32,9 +33,7 @@ function scoresFor(req: ScoreRequest): number[] {
 class ScriptedEngine implements Engine {
   scoreCalls = 0;
   generateCalls = 0;
-  constructor(
-    private readonly hooks: { onScore?: (n: number, req: ScoreRequest) => void; generate?: (req: GenerateRequest) => string[] } = {},
-  ) {}
+  constructor(private readonly hooks: { onScore?: (n: number, req: ScoreRequest) => void; generate?: (req: GenerateRequest) => string[] } = {}) {}
   info() {
     return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
   }
@@ -46,7 +45,14 @@ class ScriptedEngine implements Engine {
     this.scoreCalls++;
     this.hooks.onScore?.(this.scoreCalls, req);
     const scores = scoresFor(req);
-    return { steps: scores.map((score, index) => ({ index, score, margin: score - 0.5 })), model: "scripted", adapter: "scripted", evaluatedTokens: 0, traceTokens: 0, seconds: 0 };
+    return {
+      steps: scores.map((score, index) => ({ index, score, margin: score - 0.5 })),
+      model: "scripted",
+      adapter: "scripted",
+      evaluatedTokens: 0,
+      traceTokens: 0,
+      seconds: 0,
+    };
   }
   async generate(req: GenerateRequest): Promise<Generation[]> {
     this.generateCalls++;
@@ -86,7 +92,11 @@ test("resume: interrupted after 7 items, the rerun computes only the other 13 (e
   const preds = await readPredictions(r.predictionsFile);
   assert.equal(preds.predictions.size, 20);
   // The scripted PRM is perfect at threshold 0.5: every prediction is the label.
-  for (const [id, p] of preds.predictions) assert.equal(p, raw.find((x) => x.id === id)!.scores.findIndex((s: number) => s < 0.5));
+  for (const [id, p] of preds.predictions)
+    assert.equal(
+      p,
+      raw.find((x) => x.id === id)!.scores.findIndex((s: number) => s < 0.5),
+    );
   assert.equal(r.metrics.subsets.gsm8k.accError, 100);
 
   // A third run does nothing at all.
@@ -135,7 +145,10 @@ test("resuming with other settings is refused, naming run.json", async () => {
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k"]);
   await runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(new ScriptedEngine(), "model-a") });
-  await assert.rejects(runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(new ScriptedEngine(), "model-b") }), (e: Error & { details?: { file?: string } }) => /other settings/.test(e.message) && e.details?.file === path.join(out, "run.json"));
+  await assert.rejects(
+    runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(new ScriptedEngine(), "model-b") }),
+    (e: Error & { details?: { file?: string } }) => /other settings/.test(e.message) && e.details?.file === path.join(out, "run.json"),
+  );
 });
 
 test("a failing item is reported, counted as no prediction, and retried by the next run", async () => {

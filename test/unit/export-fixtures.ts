@@ -4,7 +4,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { runCli } from "../../src/cli/main";
 import { cli } from "../support/cliIo";
 
 export { cli };
@@ -38,14 +37,55 @@ const PROBLEMS = {
 
 /** Solutions: p1 mixed (2 correct, 1 wrong), p2 mixed (1 correct, 2 wrong), p3 unanimous (2 correct). */
 export const FIXTURE_SOLUTIONS: FixtureSolution[] = [
-  { problemId: "p1", sample: 0, problem: PROBLEMS.p1, steps: ["3 * 4 = 12.", "2 + 12 = 14.", "The answer is \\boxed{14}."], labels: [true, true, true], outcome: "yes", answer: "14" },
-  { problemId: "p1", sample: 1, problem: PROBLEMS.p1, steps: ["2 + 3 = 5.", "5 * 4 = 20.", "The answer is \\boxed{20}."], labels: [false, null, null], outcome: "no", answer: "20" },
-  { problemId: "p1", sample: 2, problem: PROBLEMS.p1, steps: ["Multiply first: 12.", "Add 2: 14.", "\\boxed{14}"], labels: [true, true, true], outcome: "yes", answer: "14" },
+  {
+    problemId: "p1",
+    sample: 0,
+    problem: PROBLEMS.p1,
+    steps: ["3 * 4 = 12.", "2 + 12 = 14.", "The answer is \\boxed{14}."],
+    labels: [true, true, true],
+    outcome: "yes",
+    answer: "14",
+  },
+  {
+    problemId: "p1",
+    sample: 1,
+    problem: PROBLEMS.p1,
+    steps: ["2 + 3 = 5.", "5 * 4 = 20.", "The answer is \\boxed{20}."],
+    labels: [false, null, null],
+    outcome: "no",
+    answer: "20",
+  },
+  {
+    problemId: "p1",
+    sample: 2,
+    problem: PROBLEMS.p1,
+    steps: ["Multiply first: 12.", "Add 2: 14.", "\\boxed{14}"],
+    labels: [true, true, true],
+    outcome: "yes",
+    answer: "14",
+  },
   { problemId: "p2", sample: 0, problem: PROBLEMS.p2, steps: ["6 * 3 = 18.", "So \\boxed{18}."], labels: [true, true], outcome: "yes", answer: "18" },
   { problemId: "p2", sample: 1, problem: PROBLEMS.p2, steps: ["6 + 3 = 9.", "So \\boxed{9}."], labels: [false, false], outcome: "no", answer: "9" },
-  { problemId: "p2", sample: 2, problem: PROBLEMS.p2, steps: ["6 * 3 = 18.", "18 - 1 = 17.", "So \\boxed{17}."], labels: [true, false, null], outcome: "no", answer: "17" },
+  {
+    problemId: "p2",
+    sample: 2,
+    problem: PROBLEMS.p2,
+    steps: ["6 * 3 = 18.", "18 - 1 = 17.", "So \\boxed{17}."],
+    labels: [true, false, null],
+    outcome: "no",
+    answer: "17",
+  },
   { problemId: "p3", sample: 0, problem: PROBLEMS.p3, steps: ["10 / 2 = 5.", "\\boxed{5}"], labels: [true, true], outcome: "yes", answer: "5", reference: "5" },
-  { problemId: "p3", sample: 1, problem: PROBLEMS.p3, steps: ["Half of 10 is 5.", "\\boxed{5}"], labels: [true, true], outcome: "yes", answer: "5", reference: "5" },
+  {
+    problemId: "p3",
+    sample: 1,
+    problem: PROBLEMS.p3,
+    steps: ["Half of 10 is 5.", "\\boxed{5}"],
+    labels: [true, true],
+    outcome: "yes",
+    answer: "5",
+    reference: "5",
+  },
   { problemId: "p3", sample: 2, problem: PROBLEMS.p3, steps: ["Half of 10 is 5."], labels: null, outcome: null, answer: "5", reference: "5" },
 ];
 
@@ -88,21 +128,79 @@ export function writeSynthesisFolder(dir: string, opts: { tornLastLine?: boolean
   for (const s of FIXTURE_SOLUTIONS) {
     const id = solutionId(s);
     const text = s.steps.map((t, i) => `Step ${i + 1}: ${t}`).join("\n") + `\nAnswer: ${s.answer}`;
-    solutions.push(JSON.stringify({ id, problemId: s.problemId, sample: s.sample, problem: s.problem, text, steps: s.steps, finalAnswer: s.answer, finishReason: "stop", tokens: 20, seed: s.sample, model: "test", reference: s.reference ?? null, answerCorrect: null }));
+    solutions.push(
+      JSON.stringify({
+        id,
+        problemId: s.problemId,
+        sample: s.sample,
+        problem: s.problem,
+        text,
+        steps: s.steps,
+        finalAnswer: s.answer,
+        finishReason: "stop",
+        tokens: 20,
+        seed: s.sample,
+        model: "test",
+        reference: s.reference ?? null,
+        answerCorrect: null,
+      }),
+    );
     if (!s.labels) continue;
     for (const v of [0, 1]) {
       verifications.push(
-        JSON.stringify({ id: `${id}#v${v}`, solutionId: id, problemId: s.problemId, sample: s.sample, verification: v, text: verificationText(s, s.labels, v === 0, v === 0), finishReason: "stop", tokens: 30, seed: v, model: "test", template: "spark", referenceGuided: false, parse: parseOf(s, s.labels, v === 0) }),
+        JSON.stringify({
+          id: `${id}#v${v}`,
+          solutionId: id,
+          problemId: s.problemId,
+          sample: s.sample,
+          verification: v,
+          text: verificationText(s, s.labels, v === 0, v === 0),
+          finishReason: "stop",
+          tokens: 30,
+          seed: v,
+          model: "test",
+          template: "spark",
+          referenceGuided: false,
+          parse: parseOf(s, s.labels, v === 0),
+        }),
       );
     }
     const firstError = s.labels.indexOf(false);
     labels.push(
-      JSON.stringify({ id, solutionId: id, problemId: s.problemId, sample: s.sample, status: "labelled", stepCount: s.steps.length, rule: "step", tau: 0.5, source: "aggregate", labels: s.labels, firstError, outcome: s.outcome, rules: {}, votes: {}, explanation: 0, explanationId: `${id}#v0`, metaCritique: null, reference: null }),
+      JSON.stringify({
+        id,
+        solutionId: id,
+        problemId: s.problemId,
+        sample: s.sample,
+        status: "labelled",
+        stepCount: s.steps.length,
+        rule: "step",
+        tau: 0.5,
+        source: "aggregate",
+        labels: s.labels,
+        firstError,
+        outcome: s.outcome,
+        rules: {},
+        votes: {},
+        explanation: 0,
+        explanationId: `${id}#v0`,
+        metaCritique: null,
+        reference: null,
+      }),
     );
   }
-  const manifest = { format: "steplens-synthesis", formatVersion: 1, steplensVersion: "0.1.0", status: "complete", settings: { problems: "tiny-math.jsonl", solutions: 3, verifications: 2, aggregate: "step", tau: 0.5 } };
+  const manifest = {
+    format: "steplens-synthesis",
+    formatVersion: 1,
+    steplensVersion: "0.1.0",
+    status: "complete",
+    settings: { problems: "tiny-math.jsonl", solutions: 3, verifications: 2, aggregate: "step", tau: 0.5 },
+  };
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
-  fs.writeFileSync(path.join(dir, "solutions.jsonl"), solutions.join("\n") + "\n" + (opts.tornLastLine ? '{"id": "p9#s0", "problemId": "p9", "problem": "Tor' : ""));
+  fs.writeFileSync(
+    path.join(dir, "solutions.jsonl"),
+    solutions.join("\n") + "\n" + (opts.tornLastLine ? '{"id": "p9#s0", "problemId": "p9", "problem": "Tor' : ""),
+  );
   fs.writeFileSync(path.join(dir, "verifications.jsonl"), verifications.join("\n") + "\n");
   fs.writeFileSync(path.join(dir, "labels.jsonl"), labels.join("\n") + "\n");
   return dir;

@@ -74,7 +74,10 @@ describe("steplens export: every format read back independently", () => {
       }),
     );
     assert.equal(traces[0].problem, labelled[0].problem);
-    assert.deepEqual(traces[0].steps.map((s) => s.text), labelled[0].steps);
+    assert.deepEqual(
+      traces[0].steps.map((s) => s.text),
+      labelled[0].steps,
+    );
   });
 
   it("prm-sft: the PRM prompt; the target's verdict lines parse back to the labels and the outcome", async () => {
@@ -84,7 +87,10 @@ describe("steplens export: every format read back independently", () => {
     assert.equal(rows.length, labelled.length);
     for (const [i, row] of rows.entries()) {
       const messages = row.messages as { role: string; content: string }[];
-      assert.deepEqual(messages.map((m) => m.role), ["user", "assistant"]);
+      assert.deepEqual(
+        messages.map((m) => m.role),
+        ["user", "assistant"],
+      );
       assert.ok(messages.every((m) => typeof m.content === "string"));
       assert.match(messages[0].content, /^Problem: .*\n\nStudent Solution: Step 1: [\s\S]*\n\nLet's verify step by step\.$/);
       const s = labelled[i];
@@ -92,7 +98,10 @@ describe("steplens export: every format read back independently", () => {
       const known = k < 0 ? s.labels! : s.labels!.slice(0, k);
       const parsed = parseVerification(messages[1].content, { stepCount: known.length });
       assert.ok(parsed.ok, JSON.stringify(parsed));
-      assert.deepEqual(parsed.steps.map((x) => x.verdict === "correct"), known);
+      assert.deepEqual(
+        parsed.steps.map((x) => x.verdict === "correct"),
+        known,
+      );
       assert.equal(parsed.finalVerdict, s.outcome);
     }
   });
@@ -135,7 +144,10 @@ describe("steplens export: every format read back independently", () => {
       assert.deepEqual(Object.keys(row).sort(), ["id", "label", "problem", "steps"]);
       assert.ok(Number.isInteger(row.label));
     }
-    assert.deepEqual(rows.map((x) => [x.id, x.label]), labelled.map((s) => [solutionId(s), s.labels!.indexOf(false)]));
+    assert.deepEqual(
+      rows.map((x) => [x.id, x.label]),
+      labelled.map((s) => [solutionId(s), s.labels!.indexOf(false)]),
+    );
     for await (const t of readTraces(out("pb.jsonl"))) {
       assert.ok(t.ok);
       assert.equal(t.trace.format, "processbench");
@@ -144,7 +156,10 @@ describe("steplens export: every format read back independently", () => {
     const again = await cli(["export", pb, "--format", "processbench", "--out", out("pb2.jsonl")]);
     assert.equal(again.code, 0, again.err);
     const original = JSON.parse(fs.readFileSync(pb, "utf8")) as Record<string, unknown>[];
-    assert.deepEqual(readJsonl(out("pb2.jsonl")), original.map(({ id, problem, steps, label }) => ({ id, problem, steps, label })));
+    assert.deepEqual(
+      readJsonl(out("pb2.jsonl")),
+      original.map(({ id, problem, steps, label }) => ({ id, problem, steps, label })),
+    );
   });
 
   it("verl-parquet: nested columns with the right types, read by parquet-wasm + apache-arrow", async () => {
@@ -161,15 +176,27 @@ describe("steplens export: every format read back independently", () => {
       "extra_info: Struct<{split:Utf8, index:Int64, problem_id:Utf8, ground_truth_source:Utf8}>",
     ]);
     assert.equal(t.rows.length, 3, "one row per problem");
-    const [p1, , p3] = t.rows as { data_source: string; prompt: { role: string; content: string }[]; ability: string; reward_model: { style: string; ground_truth: string }; extra_info: { split: string; index: bigint; problem_id: string; ground_truth_source: string } }[];
+    const [p1, , p3] = t.rows as {
+      data_source: string;
+      prompt: { role: string; content: string }[];
+      ability: string;
+      reward_model: { style: string; ground_truth: string };
+      extra_info: { split: string; index: bigint; problem_id: string; ground_truth_source: string };
+    }[];
     assert.equal(p1.data_source, "tiny-math");
-    assert.deepEqual(p1.prompt.map((m) => m.role), ["user"]);
+    assert.deepEqual(
+      p1.prompt.map((m) => m.role),
+      ["user"],
+    );
     assert.match(p1.prompt[0].content, /^What is 2 \+ 3 \* 4\?\n\n.*\\boxed\{\}.*<answer><\/answer>/);
     assert.equal(p1.ability, "math");
     assert.deepEqual(p1.reward_model, { style: "model", ground_truth: "14" }, "reference-free: the verifier-majority answer as a hint");
     assert.deepEqual(p3.reward_model, { style: "rule", ground_truth: "5" }, "a reference answer makes it a rule reward");
     assert.equal(typeof p1.extra_info.index, "bigint");
-    assert.deepEqual({ ...p1.extra_info, index: Number(p1.extra_info.index) }, { split: "train", index: 0, problem_id: "p1", ground_truth_source: "verifier-majority" });
+    assert.deepEqual(
+      { ...p1.extra_info, index: Number(p1.extra_info.index) },
+      { split: "train", index: 0, problem_id: "p1", ground_truth_source: "verifier-majority" },
+    );
   });
 
   it("verl-jsonl: the same rows as JSON; --instruction '' leaves the problem alone", async () => {
@@ -182,6 +209,15 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("every format in the table is covered above", () => {
-    assert.deepEqual([...EXPORT_FORMAT_NAMES].sort(), ["math-shepherd", "orm-sft", "prm-cot-sft", "prm-sft", "processbench", "trl-prm", "verl-jsonl", "verl-parquet"]);
+    assert.deepEqual([...EXPORT_FORMAT_NAMES].sort(), [
+      "math-shepherd",
+      "orm-sft",
+      "prm-cot-sft",
+      "prm-sft",
+      "processbench",
+      "trl-prm",
+      "verl-jsonl",
+      "verl-parquet",
+    ]);
   });
 });

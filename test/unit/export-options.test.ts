@@ -82,7 +82,14 @@ describe("steplens export options", () => {
     );
     const r = await cli(["export", data, "--format", "processbench", "--out", out("h.jsonl"), "--labels", path.join(ws, ".steplens/labels.jsonl")]);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(readJsonl(out("h.jsonl")).map((x) => [x.id, x.label]), [["gsm8k-0", 1], ["gsm8k-1", 1], ["gsm8k-2", -1]]);
+    assert.deepEqual(
+      readJsonl(out("h.jsonl")).map((x) => [x.id, x.label]),
+      [
+        ["gsm8k-0", 1],
+        ["gsm8k-1", 1],
+        ["gsm8k-2", -1],
+      ],
+    );
     assert.match(r.err, /labels\.jsonl:4: /, "a bad label line is reported as file:line");
     assert.match(r.err, /2 with human labels/);
   });
@@ -92,8 +99,29 @@ describe("steplens export options", () => {
     fs.writeFileSync(
       scores,
       [
-        { id: "gsm8k-0", record: 0, steps: [{ index: 0, score: 0.9 }, { index: 1, score: 0.2 }, { index: 2, score: 0.1 }], firstError: 1, threshold: 0.5, model: "m" },
-        { id: "gsm8k-2", record: 2, steps: [{ index: 0, score: 0.7 }, { index: 1, score: 0.8 }], firstError: -1, threshold: 0.5, model: "m" },
+        {
+          id: "gsm8k-0",
+          record: 0,
+          steps: [
+            { index: 0, score: 0.9 },
+            { index: 1, score: 0.2 },
+            { index: 2, score: 0.1 },
+          ],
+          firstError: 1,
+          threshold: 0.5,
+          model: "m",
+        },
+        {
+          id: "gsm8k-2",
+          record: 2,
+          steps: [
+            { index: 0, score: 0.7 },
+            { index: 1, score: 0.8 },
+          ],
+          firstError: -1,
+          threshold: 0.5,
+          model: "m",
+        },
         { id: "nope", record: 9, steps: [{ index: 0, score: 0.7 }], firstError: -1, threshold: 0.5, model: "m" },
       ]
         .map((x) => JSON.stringify(x))
@@ -104,7 +132,13 @@ describe("steplens export options", () => {
     assert.match(noDataset.err, /--dataset/);
     const r = await cli(["export", scores, "--dataset", pb, "--format", "trl-prm", "--out", out("s.jsonl")]);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(readJsonl(out("s.jsonl")).map((x) => x.labels), [[true, false, false], [true, true]]);
+    assert.deepEqual(
+      readJsonl(out("s.jsonl")).map((x) => x.labels),
+      [
+        [true, false, false],
+        [true, true],
+      ],
+    );
     assert.match(r.err, /scores\.jsonl:3: no record 'nope'/);
   });
 
@@ -119,7 +153,11 @@ describe("steplens export options", () => {
     const self = await cli(["export", pb, "--format", "processbench", "--out", pb]);
     assert.equal(self.code, 1);
     assert.match(self.err, /overwrite the input/);
-    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith(".tmp")), [], "no temporary file is left behind");
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((f) => f.endsWith(".tmp")),
+      [],
+      "no temporary file is left behind",
+    );
   });
 
   it("usage errors: no --format, unknown format, no --out, a folder that is not a synthesis folder", async () => {

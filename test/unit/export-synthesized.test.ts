@@ -25,7 +25,23 @@ describe("steplens export of a real synthesis folder", () => {
     const server = await startFakeServer({ secondStep: "incorrect" });
     try {
       run = path.join(dir, "run");
-      const r = await cli(["synthesize", "--problems", problems, "--out", run, "--endpoint", server.url, "--api-model", "fake-model", "--solutions", "2", "--verifications", "3", "--max-tokens", "16"]);
+      const r = await cli([
+        "synthesize",
+        "--problems",
+        problems,
+        "--out",
+        run,
+        "--endpoint",
+        server.url,
+        "--api-model",
+        "fake-model",
+        "--solutions",
+        "2",
+        "--verifications",
+        "3",
+        "--max-tokens",
+        "16",
+      ]);
       assert.equal(r.code, 0, r.err);
     } finally {
       await server.close();
@@ -37,14 +53,20 @@ describe("steplens export of a real synthesis folder", () => {
     const labels = readJsonl(path.join(run, "labels.jsonl"));
     assert.equal(labels.length, 8);
     const expected = labels.map((l) => l.labels as (boolean | null)[]);
-    assert.ok(expected.every((l) => l.length === 2 && l[1] === false), "the fake verifier flags step 2");
+    assert.ok(
+      expected.every((l) => l.length === 2 && l[1] === false),
+      "the fake verifier flags step 2",
+    );
 
     const trl = path.join(dir, "trl.jsonl");
     let r = await cli(["export", run, "--format", "trl-prm", "--out", trl]);
     assert.equal(r.code, 0, r.err);
     const trlRows = readJsonl(trl);
     assert.equal(trlRows.length, 8);
-    assert.deepEqual(trlRows.map((x) => x.labels), expected);
+    assert.deepEqual(
+      trlRows.map((x) => x.labels),
+      expected,
+    );
     assert.deepEqual(trlRows[0].completions, ["Add 2 and 3 to get 5.", "Check: 5 - 3 = 2."]);
 
     const cot = path.join(dir, "cot.jsonl");
@@ -56,14 +78,20 @@ describe("steplens export of a real synthesis folder", () => {
     assert.equal(user.content, `Problem: What is 0 + 3?\n\nStudent Solution: ${FAKE_SOLUTION}\n\nLet's verify step by step.`);
     const parsed = parseVerification(assistant.content, { stepCount: 2 });
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.steps.map((s) => s.verdict), ["correct", "incorrect"]);
+    assert.deepEqual(
+      parsed.steps.map((s) => s.verdict),
+      ["correct", "incorrect"],
+    );
 
     const rl = path.join(dir, "rl.parquet");
     r = await cli(["export", run, "--format", "verl-parquet", "--out", rl]);
     assert.equal(r.code, 0, r.err);
     const t = readParquetIndependently(fs.readFileSync(rl));
     assert.equal(t.rows.length, 4);
-    assert.deepEqual(t.rows.map((x) => (x.extra_info as { problem_id: string }).problem_id), ["q0", "q1", "q2", "q3"]);
+    assert.deepEqual(
+      t.rows.map((x) => (x.extra_info as { problem_id: string }).problem_id),
+      ["q0", "q1", "q2", "q3"],
+    );
     assert.equal((t.rows[0].reward_model as { style: string }).style, "model");
 
     // All solutions of a problem agree (both incorrect): --drop-unanimous leaves nothing, and says so.

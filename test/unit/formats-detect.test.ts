@@ -22,12 +22,20 @@ test("detectRecordFormat: the record's fields decide", () => {
 
 test("detectFormat: fixtures and the real ProcessBench files", async () => {
   const f = (name: string) => path.join(FIXTURES(), name);
-  assert.deepEqual(await detectFormat(f("processbench.json")), { format: "processbench", container: "json-array", reason: "first record looks like processbench" });
+  assert.deepEqual(await detectFormat(f("processbench.json")), {
+    format: "processbench",
+    container: "json-array",
+    reason: "first record looks like processbench",
+  });
   assert.equal((await detectFormat(f("processbench.jsonl"))).container, "jsonl");
   assert.equal((await detectFormat(f("prm800k.jsonl"))).format, "prm800k");
   assert.equal((await detectFormat(f("math-shepherd.jsonl"))).format, "math-shepherd");
   assert.equal((await detectFormat(f("generic.jsonl"))).format, "jsonl");
-  assert.deepEqual(await detectFormat(path.join(PROCESSBENCH_DIR, "math.json")), { format: "processbench", container: "json-array", reason: "first record looks like processbench" });
+  assert.deepEqual(await detectFormat(path.join(PROCESSBENCH_DIR, "math.json")), {
+    format: "processbench",
+    container: "json-array",
+    reason: "first record looks like processbench",
+  });
 });
 
 test("detectFormat: extensions, content sniffing, and an explicit format that wins", async () => {
@@ -49,7 +57,11 @@ test("detectFormat: extensions, content sniffing, and an explicit format that wi
     const messy = tmp.file("messy.jsonl", "{bad\n[1,2]\n" + jsonl([MS]));
     assert.equal((await detectFormat(messy)).format, "math-shepherd");
     // A .jsonl with nothing parseable is still a (generic) dataset, so each line gets reported.
-    assert.deepEqual(await detectFormat(tmp.file("junk.jsonl", "{a\n{b\n")), { format: "jsonl", container: "jsonl", reason: "extension .jsonl (no record parses)" });
+    assert.deepEqual(await detectFormat(tmp.file("junk.jsonl", "{a\n{b\n")), {
+      format: "jsonl",
+      container: "jsonl",
+      reason: "extension .jsonl (no record parses)",
+    });
     assert.equal((await detectFormat(tmp.file("empty.json", ""))).format, "jsonl");
     // A custom Math-Shepherd tag is honoured while detecting.
     assert.equal((await detectFormat(tmp.file("tag.jsonl", jsonl([{ input: "Q? Step 1: a <t>" }])), { stepTag: "<t>" })).format, "math-shepherd");
@@ -62,7 +74,11 @@ test("detectFormat: a missing file or a folder is a clear StepLensError", async 
   const tmp = tempDir();
   try {
     const missing = path.join(tmp.dir, "nope.jsonl");
-    await assert.rejects(detectFormat(missing), (e: unknown) => e instanceof StepLensError && e.format() === `${missing}: no such file. Check the path (relative paths start from the current directory).`);
+    await assert.rejects(
+      detectFormat(missing),
+      (e: unknown) =>
+        e instanceof StepLensError && e.format() === `${missing}: no such file. Check the path (relative paths start from the current directory).`,
+    );
     await assert.rejects(detectFormat(tmp.dir), (e: unknown) => e instanceof StepLensError && /not a regular file/.test(e.message));
   } finally {
     tmp.cleanup();

@@ -72,21 +72,28 @@ test("splitJsonArray: the line of each element is where it starts (pretty-printe
   const expected = elementStartLines(pretty, TRICKY.length);
   for (const size of [1, 3, 7, 64, 100000]) {
     const got = await collect(splitJsonArray(pieces(pretty, size)));
-    assert.deepEqual(got.map((r) => r.line), expected, `chunk size ${size}`);
+    assert.deepEqual(
+      got.map((r) => r.line),
+      expected,
+      `chunk size ${size}`,
+    );
   }
   const compact = await collect(splitJsonArray(pieces(JSON.stringify(TRICKY), 5)));
   assert.ok(compact.every((r) => r.line === 1));
-  const custom = "\n\n[ {\"a\": 1},\n\n  {\"b\":\n 2}\n,3]";
-  assert.deepEqual((await collect(splitJsonArray(pieces(custom, 2)))).map((r) => [r.line, r.text]), [
-    [3, '{"a": 1}'],
-    [5, '{"b":\n 2}'],
-    [7, "3"],
-  ]);
+  const custom = '\n\n[ {"a": 1},\n\n  {"b":\n 2}\n,3]';
+  assert.deepEqual(
+    (await collect(splitJsonArray(pieces(custom, 2)))).map((r) => [r.line, r.text]),
+    [
+      [3, '{"a": 1}'],
+      [5, '{"b":\n 2}'],
+      [7, "3"],
+    ],
+  );
 });
 
 test("splitJsonArray: randomly generated nested values round-trip at random chunk sizes", async () => {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const alphabet = ['"', "\\", "[", "]", "{", "}", ",", ":", " ", "\n", "a", "é", "🙂", "ки", "\t"];
   const str = () => Array.from({ length: Math.floor(rand() * 12) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join("");
   const value = (depth: number): unknown => {
@@ -103,7 +110,11 @@ test("splitJsonArray: randomly generated nested values round-trip at random chun
     const text = JSON.stringify(arr, null, rand() < 0.5 ? 2 : undefined);
     const size = 1 + Math.floor(rand() * 17);
     const got = await collect(splitJsonArray(pieces(text, size)));
-    assert.deepEqual(got.map((r) => JSON.parse(r.text)), arr, `round ${round}, chunk size ${size}`);
+    assert.deepEqual(
+      got.map((r) => JSON.parse(r.text)),
+      arr,
+      `round ${round}, chunk size ${size}`,
+    );
   }
 });
 
@@ -113,7 +124,11 @@ test("splitJsonArray: multi-byte UTF-8 split across 1-byte file chunks decodes c
   try {
     for (const hwm of [1, 2, 3, 5]) {
       const got = await collect(readRawRecords(file, "json-array", { highWaterMark: hwm }));
-      assert.deepEqual(got.map((r) => JSON.parse(r.text)), records, `highWaterMark ${hwm}`);
+      assert.deepEqual(
+        got.map((r) => JSON.parse(r.text)),
+        records,
+        `highWaterMark ${hwm}`,
+      );
     }
   } finally {
     removeTemp(file);
@@ -123,8 +138,14 @@ test("splitJsonArray: multi-byte UTF-8 split across 1-byte file chunks decodes c
 test("splitJsonArray: empty arrays, stray commas and a bad element are separate records", async () => {
   assert.deepEqual(await collect(splitJsonArray(pieces("  [ ]  ", 1))), []);
   const got = await collect(splitJsonArray(pieces('[{"a":1},,{"b":2},{"c":3 oops},{"d":4},]', 3)));
-  assert.deepEqual(got.map((r) => r.text), ['{"a":1}', "", '{"b":2}', '{"c":3 oops}', '{"d":4}', ""]);
-  assert.deepEqual(got.map((r) => r.index), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    got.map((r) => r.text),
+    ['{"a":1}', "", '{"b":2}', '{"c":3 oops}', '{"d":4}', ""],
+  );
+  assert.deepEqual(
+    got.map((r) => r.index),
+    [0, 1, 2, 3, 4, 5],
+  );
 });
 
 async function expectError(text: string, size: number, pattern: RegExp, line: number): Promise<RawRecord[]> {
@@ -146,9 +167,12 @@ async function expectError(text: string, size: number, pattern: RegExp, line: nu
 
 test("splitJsonArray: broken containers fail with file and line, after the records before them", async () => {
   const truncated = await expectError('[\n{"a": 1},\n{"b": "unterminated}\n]\n', 4, /never closed.*inside record 1, which starts on line 3/, 5);
-  assert.deepEqual(truncated.map((r) => r.text), ['{"a": 1}']);
+  assert.deepEqual(
+    truncated.map((r) => r.text),
+    ['{"a": 1}'],
+  );
   await expectError('\n\n{"a": 1}', 2, /expected a JSON array/, 3);
-  await expectError('[1, 2]\n\n[3]', 2, /after the closing/, 3);
+  await expectError("[1, 2]\n\n[3]", 2, /after the closing/, 3);
   await expectError("   \n ", 1, /empty/, 2);
 });
 

@@ -24,15 +24,24 @@ test("jsonl: a steps array with question/problem/prompt defaults, labels and an 
 
 test("jsonl: TRL's {prompt, completions, labels} rows read as steps with per-step labels", () => {
   const t = jsonlTrace({ prompt: "2+2?", completions: ["2+2 = 5", "\\boxed{5}"], labels: [false, 0] }, ctx);
-  assert.deepEqual(t.steps.map((s) => s.text), ["2+2 = 5", "\\boxed{5}"]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["2+2 = 5", "\\boxed{5}"],
+  );
   assert.deepEqual(t.labels, { kind: "per-step", steps: [false, false], firstError: 0 });
   assert.equal(t.finalAnswer, "5");
 });
 
 test("jsonl: a solution string is segmented like a text trace (steps without file ranges)", () => {
   const t = jsonlTrace({ problem: "Solve 2x+3=11.", response: "Step 1: 2x = 8.\nStep 2: x = 4, so \\boxed{4}." }, ctx);
-  assert.deepEqual(t.steps.map((s) => s.text), ["2x = 8.", "x = 4, so \\boxed{4}."]);
-  assert.ok(t.steps.every((s) => s.range === null), "dataset steps have no range");
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["2x = 8.", "x = 4, so \\boxed{4}."],
+  );
+  assert.ok(
+    t.steps.every((s) => s.range === null),
+    "dataset steps have no range",
+  );
   assert.equal(t.finalAnswer, "4");
   for (const key of ["solution", "completion", "output"]) {
     assert.equal(jsonlTrace({ problem: "p", [key]: "Step 1: a\nStep 2: b" }, ctx).steps.length, 2, key);
@@ -44,7 +53,13 @@ test("jsonl: chat messages: first user turn is the problem, last assistant turn 
     {
       messages: [
         { role: "system", content: "Be careful." },
-        { role: "user", content: [{ type: "text", text: "What is " }, { type: "text", text: "12 × 13?" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is " },
+            { type: "text", text: "12 × 13?" },
+          ],
+        },
         { role: "assistant", content: "draft" },
         { role: "user", content: "Again, step by step." },
         { role: "assistant", content: "Step 1: 12 × 13 = 120 + 36.\nStep 2: = \\boxed{156}." },
@@ -53,12 +68,24 @@ test("jsonl: chat messages: first user turn is the problem, last assistant turn 
     ctx,
   );
   assert.equal(t.problem, "What is 12 × 13?");
-  assert.deepEqual(t.steps.map((s) => s.text), ["12 × 13 = 120 + 36.", "= \\boxed{156}."]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["12 × 13 = 120 + 36.", "= \\boxed{156}."],
+  );
   assert.equal(t.finalAnswer, "156");
 });
 
 test("jsonl: a verl-style prompt given as chat messages gives its user turn as the problem", () => {
-  const t = jsonlTrace({ prompt: [{ role: "system", content: "s" }, { role: "user", content: "Q?" }], steps: ["a"] }, ctx);
+  const t = jsonlTrace(
+    {
+      prompt: [
+        { role: "system", content: "s" },
+        { role: "user", content: "Q?" },
+      ],
+      steps: ["a"],
+    },
+    ctx,
+  );
   assert.equal(t.problem, "Q?");
 });
 
@@ -68,9 +95,18 @@ test("jsonl: field overrides replace the defaults and accept dotted paths", () =
   assert.deepEqual(resolveJsonlFields({}).solution, DEFAULT_JSONL_FIELDS.solution);
   const fromSteps = jsonlTrace({ task: { text: "Q" }, trace: { steps: ["x", "y"] }, question: "ignored" }, ctx, fields);
   assert.equal(fromSteps.problem, "Q");
-  assert.deepEqual(fromSteps.steps.map((s) => s.text), ["x", "y"]);
-  const fromReply = jsonlTrace({ task: { text: "Q" }, reply: "Step 1: a\nStep 2: b", response: "ignored" }, ctx, { problem: ["task.text"], solution: ["reply"] });
-  assert.deepEqual(fromReply.steps.map((s) => s.text), ["a", "b"]);
+  assert.deepEqual(
+    fromSteps.steps.map((s) => s.text),
+    ["x", "y"],
+  );
+  const fromReply = jsonlTrace({ task: { text: "Q" }, reply: "Step 1: a\nStep 2: b", response: "ignored" }, ctx, {
+    problem: ["task.text"],
+    solution: ["reply"],
+  });
+  assert.deepEqual(
+    fromReply.steps.map((s) => s.text),
+    ["a", "b"],
+  );
   // The defaults are not consulted once a field is named.
   assert.throws(() => jsonlTrace({ question: "Q", steps: ["a"] }, ctx, { problem: ["title"] }), /no problem: none of 'title' is a string/);
 });
@@ -102,17 +138,32 @@ test("jsonl: malformed records fail with file:line, the field and the flags to u
   assert.throws(() => jsonlTrace({ problem: "p", mine: "x" }, ctx, { steps: ["mine"] }), /field 'mine' must be an array of strings, found a string/);
   assert.throws(() => jsonlTrace({ problem: "p", mine: ["x"] }, ctx, { solution: ["mine"] }), /field 'mine' must be a string, found an array/);
   assert.throws(() => jsonlTrace({ problem: 5, steps: ["a"] }, ctx, { problem: ["problem"] }), /field 'problem' must be a string or a list of chat messages/);
-  assert.throws(() => jsonlTrace({}, ctx), (e: unknown) => e instanceof StepLensError && /--problem-field/.test(e.details.hint ?? ""));
+  assert.throws(
+    () => jsonlTrace({}, ctx),
+    (e: unknown) => e instanceof StepLensError && /--problem-field/.test(e.details.hint ?? ""),
+  );
 });
 
 test("jsonl: the generic fixture (chat, TRL steps, solution string) is auto-detected and read", async () => {
   const results = await readAll(path.join(FIXTURES(), "generic.jsonl"));
   assert.equal(failures(results).length, 0);
   const ts = traces(results);
-  assert.deepEqual(ts.map((t) => t.format), ["jsonl", "jsonl", "jsonl"]);
-  assert.deepEqual(ts.map((t) => t.source.id), ["chat-1", "steps-1", "2"]);
-  assert.deepEqual(ts.map((t) => t.steps.length), [2, 2, 2]);
-  assert.deepEqual(ts.map((t) => t.finalAnswer), ["156", null, "4"]);
+  assert.deepEqual(
+    ts.map((t) => t.format),
+    ["jsonl", "jsonl", "jsonl"],
+  );
+  assert.deepEqual(
+    ts.map((t) => t.source.id),
+    ["chat-1", "steps-1", "2"],
+  );
+  assert.deepEqual(
+    ts.map((t) => t.steps.length),
+    [2, 2, 2],
+  );
+  assert.deepEqual(
+    ts.map((t) => t.finalAnswer),
+    ["156", null, "4"],
+  );
   assert.equal(ts[0].problem, "What is 12 × 13?");
 });
 
@@ -121,8 +172,19 @@ test("jsonl: field names given to readTraces reach every record; bad JSON lines 
   try {
     const file = tmp.file("c.jsonl", jsonl([{ q: "Q1", a: ["s1"] }]) + "{oops\n\n" + jsonl([{ q: "Q2", a: ["s2", "s3"] }, { q: "Q3" }]));
     const results = await readAll(file, { format: "jsonl", fields: { problem: ["q"], steps: ["a"] } });
-    assert.deepEqual(results.map((r) => [r.ok, r.record, r.line]), [[true, 0, 1], [false, 1, 2], [true, 2, 4], [false, 3, 5]]);
-    assert.deepEqual(traces(results).map((t) => t.problem), ["Q1", "Q2"]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.record, r.line]),
+      [
+        [true, 0, 1],
+        [false, 1, 2],
+        [true, 2, 4],
+        [false, 3, 5],
+      ],
+    );
+    assert.deepEqual(
+      traces(results).map((t) => t.problem),
+      ["Q1", "Q2"],
+    );
     assert.match(failures(results)[1].error.format(), /c\.jsonl:5: record 3: no steps: none of 'a', 'response'/);
   } finally {
     tmp.cleanup();

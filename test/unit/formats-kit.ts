@@ -7,7 +7,6 @@ import { processBenchDir, repoRoot } from "../support/repo";
 
 export { repoRoot };
 
-
 export const FIXTURES = () => path.join(repoRoot(), "test/fixtures/datasets");
 export const PROCESSBENCH_DIR = processBenchDir();
 

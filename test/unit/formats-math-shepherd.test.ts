@@ -18,7 +18,10 @@ test("math-shepherd: splits the problem from the steps, drops 'Step k:' markers,
   const t = mathShepherdTrace(rec, ctx);
   assert.equal(t.format, "math-shepherd");
   assert.equal(t.problem, "Tom has 3 apples and buys 5. How many?");
-  assert.deepEqual(t.steps.map((s) => s.text), ["He has 3 + 5 = <<3+5=8>>8.", "Wait, 3 + 5 = 9.", "The answer is: 9"]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["He has 3 + 5 = <<3+5=8>>8.", "Wait, 3 + 5 = 9.", "The answer is: 9"],
+  );
   assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false, false], firstError: 1 });
   assert.equal(t.finalAnswer, "9");
   assert.deepEqual(t.meta, { task: "GSM8K" });
@@ -36,13 +39,19 @@ test("math-shepherd: a question that mentions 'Step 1' before the first step sti
   const rec = shepherd("In Step 1: of the recipe, add 2 eggs. Step 1: follows. How many eggs?", ["Two eggs.", "The answer is: 2"], "++");
   const t = mathShepherdTrace(rec, ctx);
   assert.equal(t.problem, "In Step 1: of the recipe, add 2 eggs. Step 1: follows. How many eggs?");
-  assert.deepEqual(t.steps.map((s) => s.text), ["Two eggs.", "The answer is: 2"]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["Two eggs.", "The answer is: 2"],
+  );
 });
 
 test("math-shepherd: without 'Step 1:' the problem ends at the last line break before the first tag", () => {
   const t = mathShepherdTrace({ input: "What is 2+2?\nTwo plus two is four. ки\nSo 4. ки", label: "What is 2+2?\nTwo plus two is four. +\nSo 4. +" }, ctx);
   assert.equal(t.problem, "What is 2+2?");
-  assert.deepEqual(t.steps.map((s) => s.text), ["Two plus two is four.", "So 4."]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["Two plus two is four.", "So 4."],
+  );
   assert.deepEqual(t.labels?.kind === "per-step" && t.labels.steps, [true, true]);
 });
 
@@ -55,7 +64,10 @@ test("math-shepherd: no label → unlabelled; a custom tag; an untagged last ste
   assert.deepEqual(custom.labels, { kind: "per-step", steps: [true, false], firstError: 1 });
 
   const tail = mathShepherdTrace({ input: "Q? Step 1: a ки\nStep 2: b", label: "Q? Step 1: a +\nStep 2: b" }, ctx);
-  assert.deepEqual(tail.steps.map((s) => s.text), ["a", "b"]);
+  assert.deepEqual(
+    tail.steps.map((s) => s.text),
+    ["a", "b"],
+  );
   assert.deepEqual(tail.labels, { kind: "per-step", steps: [true, null], firstError: -1 });
 });
 
@@ -71,7 +83,8 @@ test("math-shepherd: malformed records fail with file, line and what to do", () 
   for (const [value, pattern, hint] of cases) {
     assert.throws(
       () => mathShepherdTrace(value, ctx),
-      (e: unknown) => e instanceof StepLensError && pattern.test(e.message) && hint.test(e.details.hint ?? "") && e.format().startsWith("ms.jsonl:1: record 0: "),
+      (e: unknown) =>
+        e instanceof StepLensError && pattern.test(e.message) && hint.test(e.details.hint ?? "") && e.format().startsWith("ms.jsonl:1: record 0: "),
       String(pattern),
     );
   }
@@ -82,15 +95,32 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
   assert.equal(failures(fixture).length, 0);
   const ts = traces(fixture);
   assert.ok(ts.every((t) => t.format === "math-shepherd"));
-  assert.deepEqual(ts.map((t) => t.labels?.firstError), [-1, 2, 1]);
-  assert.deepEqual(ts.map((t) => t.finalAnswer), ["18", "14", "3"]);
+  assert.deepEqual(
+    ts.map((t) => t.labels?.firstError),
+    [-1, 2, 1],
+  );
+  assert.deepEqual(
+    ts.map((t) => t.finalAnswer),
+    ["18", "14", "3"],
+  );
   assert.match(ts[0].problem, /^Janet’s ducks lay 16 eggs per day\..*farmers' market\?$/);
 
   const tmp = tempDir();
   try {
-    const file = tmp.file("ms.jsonl", jsonl([shepherd("Q1?", ["a"], "+")]) + "not json at all\n" + jsonl([{ input: "Q? Step 1: no tag" }, shepherd("Q2?", ["b"], "-")]));
+    const file = tmp.file(
+      "ms.jsonl",
+      jsonl([shepherd("Q1?", ["a"], "+")]) + "not json at all\n" + jsonl([{ input: "Q? Step 1: no tag" }, shepherd("Q2?", ["b"], "-")]),
+    );
     const results = await readAll(file, { format: "math-shepherd" });
-    assert.deepEqual(results.map((r) => [r.ok, r.line]), [[true, 1], [false, 2], [false, 3], [true, 4]]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.line]),
+      [
+        [true, 1],
+        [false, 2],
+        [false, 3],
+        [true, 4],
+      ],
+    );
     assert.equal(traces(results)[1].problem, "Q2?");
   } finally {
     tmp.cleanup();
@@ -104,7 +134,10 @@ test("math-shepherd: a row with a stray tag inside the problem keeps each label 
     "Step 1: He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300. ки\nStep 2: He sold 5 paintings for 5 * 100 = $<<5*100=500>>500. ки\nStep 3: He made 300 + 500 = $<<300+500=800>>800. The answer is: 800 ки";
   const label = input.replace(/ки/g, () => "+").replace(/(Step 2: [^\n]*?)\+/, "$1-");
   const t = mathShepherdTrace({ input, label, task: "GSM8K" }, ctx);
-  assert.equal(t.problem, "Mr. Rocky went to the market to sell his handmade crafts on a particular week.  He was selling jewelry at $30 each and paintings at $100 each. How much did he make?");
+  assert.equal(
+    t.problem,
+    "Mr. Rocky went to the market to sell his handmade crafts on a particular week.  He was selling jewelry at $30 each and paintings at $100 each. How much did he make?",
+  );
   assert.equal(t.steps.length, 3);
   assert.equal(t.steps[0].text, "He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300.");
   assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false, true], firstError: 1 }, "the stray tag's mark labels no step");
@@ -114,7 +147,16 @@ test("math-shepherd: a row with a stray tag inside the problem keeps each label 
   assert.deepEqual(clean.labels, t.labels);
   assert.equal(clean.meta?.strayTags, undefined);
   // TRL's "?" split when there is no "Step 1:".
-  const q = mathShepherdTrace({ input: "How many legs do 3 cats have? Each cat has 4 legs. ки 3 * 4 = 12. ки", label: "How many legs do 3 cats have? Each cat has 4 legs. + 3 * 4 = 12. +" }, ctx);
+  const q = mathShepherdTrace(
+    {
+      input: "How many legs do 3 cats have? Each cat has 4 legs. ки 3 * 4 = 12. ки",
+      label: "How many legs do 3 cats have? Each cat has 4 legs. + 3 * 4 = 12. +",
+    },
+    ctx,
+  );
   assert.equal(q.problem, "How many legs do 3 cats have?");
-  assert.deepEqual(q.steps.map((s) => s.text), ["Each cat has 4 legs.", "3 * 4 = 12."]);
+  assert.deepEqual(
+    q.steps.map((s) => s.text),
+    ["Each cat has 4 legs.", "3 * 4 = 12."],
+  );
 });

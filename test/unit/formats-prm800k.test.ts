@@ -25,7 +25,10 @@ test("prm800k: follows chosen completions; ratings 1/0/-1 become true/null/false
   );
   assert.equal(t.format, "prm800k");
   assert.equal(t.problem, "What is 1+1?");
-  assert.deepEqual(t.steps.map((s) => s.text), ["One plus one.", "Hmm.", "# Answer\n\n2"]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["One plus one.", "Hmm.", "# Answer\n\n2"],
+  );
   assert.deepEqual(t.labels, { kind: "per-step", steps: [true, null, true], firstError: -1 });
   assert.equal(t.finalAnswer, "2", "PRM800K's closing '# Answer' step gives the answer");
   assert.deepEqual(t.meta, { groundTruthAnswer: "2", finishReason: "solution" });
@@ -38,11 +41,17 @@ test("prm800k: chosen_completion null → the human completion (a correct step, 
     record([{ completions: [c("bad", -1)], human_completion: { text: "Human step.", rating: null, source: "human" }, chosen_completion: null }]),
     ctx,
   );
-  assert.deepEqual(human.steps.map((s) => s.text), ["Human step."]);
+  assert.deepEqual(
+    human.steps.map((s) => s.text),
+    ["Human step."],
+  );
   assert.deepEqual(human.labels, { kind: "per-step", steps: [true], firstError: -1 });
 
   const first = prm800kTrace(record([{ completions: [c("first", -1), c("second", -1)], human_completion: null, chosen_completion: null }]), ctx);
-  assert.deepEqual(first.steps.map((s) => s.text), ["first"]);
+  assert.deepEqual(
+    first.steps.map((s) => s.text),
+    ["first"],
+  );
   assert.deepEqual(first.labels, { kind: "per-step", steps: [false], firstError: 0 });
 });
 
@@ -55,7 +64,10 @@ test("prm800k: the trace stops after the first step rated -1", () => {
     ]),
     ctx,
   );
-  assert.deepEqual(t.steps.map((s) => s.text), ["ok", "wrong"]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["ok", "wrong"],
+  );
   assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false], firstError: 1 });
 });
 
@@ -93,13 +105,25 @@ test("prm800k: the fixture is auto-detected and read whole", async () => {
   const ts = traces(results);
   assert.equal(ts.length, 3);
   assert.ok(ts.every((t) => t.format === "prm800k"));
-  assert.deepEqual(ts.map((t) => t.labels?.firstError), [-1, -1, 1]);
-  assert.deepEqual(ts.map((t) => t.finalAnswer), ["2", "55", null]);
+  assert.deepEqual(
+    ts.map((t) => t.labels?.firstError),
+    [-1, -1, 1],
+  );
+  assert.deepEqual(
+    ts.map((t) => t.finalAnswer),
+    ["2", "55", null],
+  );
   // Step 1 is rated 0 (neutral → no label by default); step 2 is the labeler's human completion (correct).
   assert.deepEqual(ts[1].labels, { kind: "per-step", steps: [null, true, true], firstError: -1 });
   assert.equal(ts[1].steps[1].text, "The sum is $\\frac{10 \\cdot 11}{2} = 55$.");
-  assert.deepEqual(ts[2].steps.map((s) => s.text), ["$\\dbinom{8}{4} = \\frac{8!}{4!4!}$.", "$= \\frac{40320}{48} = 840$."]);
-  assert.deepEqual(ts.map((t) => t.source.line), [1, 2, 3]);
+  assert.deepEqual(
+    ts[2].steps.map((s) => s.text),
+    ["$\\dbinom{8}{4} = \\frac{8!}{4!4!}$.", "$= \\frac{40320}{48} = 840$."],
+  );
+  assert.deepEqual(
+    ts.map((t) => t.source.line),
+    [1, 2, 3],
+  );
 });
 
 test("prm800k: one bad line among good ones is reported and the rest still come", async () => {
@@ -109,7 +133,15 @@ test("prm800k: one bad line among good ones is reported and the rest still come"
     const text = jsonl([good]) + '{"question": {"problem": "p"}, "label": {"steps": [}\n' + jsonl([{ question: {}, label: { steps: [] } }, good]);
     const file = tmp.file("p.jsonl", text);
     const results = await readAll(file, { format: "prm800k" });
-    assert.deepEqual(results.map((r) => [r.ok, r.record, r.line]), [[true, 0, 1], [false, 1, 2], [false, 2, 3], [true, 3, 4]]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.record, r.line]),
+      [
+        [true, 0, 1],
+        [false, 1, 2],
+        [false, 2, 3],
+        [true, 3, 4],
+      ],
+    );
     const [syntax, missing] = failures(results);
     assert.match(syntax.error.format(), /p\.jsonl:2: record 1 is not valid JSON: .*Fix the JSON on this line/);
     assert.match(missing.error.format(), /p\.jsonl:3: record 2: field 'question\.problem' must be a string, the field is missing/);
@@ -141,7 +173,13 @@ test("steplens segment --prm800k-neutral incorrect reads the neutral rating as T
   const run = async (extra: string[]) => {
     const out: string[] = [];
     const sink = (into: string[]) => new Writable({ write: (ch, _e, cb) => (into.push(String(ch)), cb()) });
-    const code = await runCli(["segment", path.join(FIXTURES(), "prm800k.jsonl"), "--json", ...extra], { stdout: sink(out), stderr: sink([]), env: {}, signal: new AbortController().signal, isTTY: false });
+    const code = await runCli(["segment", path.join(FIXTURES(), "prm800k.jsonl"), "--json", ...extra], {
+      stdout: sink(out),
+      stderr: sink([]),
+      env: {},
+      signal: new AbortController().signal,
+      isTTY: false,
+    });
     const text = out.join("").trim();
     return { code, rows: text ? text.split("\n").map((l) => JSON.parse(l)) : [] };
   };

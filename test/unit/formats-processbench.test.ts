@@ -64,11 +64,17 @@ test("processbench: the JSON-list and JSONL fixtures give the same traces (auto-
   assert.equal(failures(list).length + failures(lines).length, 0);
   const strip = (ts: ReturnType<typeof traces>) => ts.map((t) => ({ ...t, source: { ...t.source, file: "", line: 0 } }));
   assert.deepEqual(strip(traces(list)), strip(traces(lines)));
-  assert.deepEqual(traces(list).map((t) => [t.source.id, t.source.line, t.labels?.firstError]), [
-    ["toy-0", 2, -1],
-    ["toy-1", 14, 1],
-  ]);
-  assert.deepEqual(traces(lines).map((t) => t.source.line), [1, 2]);
+  assert.deepEqual(
+    traces(list).map((t) => [t.source.id, t.source.line, t.labels?.firstError]),
+    [
+      ["toy-0", 2, -1],
+      ["toy-1", 14, 1],
+    ],
+  );
+  assert.deepEqual(
+    traces(lines).map((t) => t.source.line),
+    [1, 2],
+  );
 });
 
 test("processbench: bad records in a JSON list are reported with their line and skipped", async () => {
@@ -86,12 +92,18 @@ test("processbench: bad records in a JSON list are reported with their line and 
     ].join("\n");
     const file = tmp.file("bad.json", text);
     const results = await readAll(file);
-    assert.deepEqual(results.map((r) => r.ok), [true, false, false, true]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, false, false, true],
+    );
     const [b, c] = failures(results);
     assert.equal(b.record, 1);
     assert.equal(b.error.details.file, file);
     assert.equal(b.error.details.line, 12, "the line of the syntax error inside the multi-line element");
-    assert.match(b.error.format(), new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:12: record 1 is not valid JSON: .*\\(column \\d+\\)\\. Fix this element`));
+    assert.match(
+      b.error.format(),
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:12: record 1 is not valid JSON: .*\\(column \\d+\\)\\. Fix this element`),
+    );
     assert.equal(c.error.details.line, 13);
     assert.match(c.error.message, /record 2: 'label' is 5 but the record has 1 steps/);
     assert.equal(traces(results)[1].steps[0].text, '[{"tricky"}]');
@@ -104,9 +116,23 @@ test("processbench: bad records in a JSON list are reported with their line and 
 test("processbench: an explicit --format on a JSONL file with a missing label reports every such line", async () => {
   const tmp = tempDir();
   try {
-    const file = tmp.file("x.jsonl", jsonl([{ problem: "p", steps: ["a"] }, { problem: "p", steps: ["a"], label: 0 }, { problem: "p", steps: ["a"] }]));
+    const file = tmp.file(
+      "x.jsonl",
+      jsonl([
+        { problem: "p", steps: ["a"] },
+        { problem: "p", steps: ["a"], label: 0 },
+        { problem: "p", steps: ["a"] },
+      ]),
+    );
     const results = await readAll(file, { format: "processbench" });
-    assert.deepEqual(results.map((r) => [r.ok, r.line]), [[false, 1], [true, 2], [false, 3]]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.line]),
+      [
+        [false, 1],
+        [true, 2],
+        [false, 3],
+      ],
+    );
     assert.match(failures(results)[0].error.format(), /x\.jsonl:1: record 0: field 'label' must be an integer.*use --format jsonl/);
   } finally {
     tmp.cleanup();
@@ -135,13 +161,19 @@ for (const [name, total, withError, correct] of SUBSETS) {
     assert.ok(ts.every((tr) => tr.format === "processbench"));
     assert.equal(ts.filter((tr) => tr.labels?.firstError !== -1).length, withError);
     assert.equal(ts.filter((tr) => tr.labels?.firstError === -1).length, correct);
-    assert.deepEqual(ts.map((tr) => tr.source.record), ts.map((_, i) => i));
+    assert.deepEqual(
+      ts.map((tr) => tr.source.record),
+      ts.map((_, i) => i),
+    );
     // The streamed records equal what a whole-file JSON.parse gives.
     const whole = JSON.parse(fs.readFileSync(file, "utf8")) as { id: string; problem: string; steps: string[]; label: number; generator: string }[];
     ts.forEach((tr, i) => {
       assert.equal(tr.source.id, whole[i].id);
       assert.equal(tr.problem, whole[i].problem);
-      assert.deepEqual(tr.steps.map((s) => s.text), whole[i].steps.map((s) => s.replace(/^[\r\n]+|[\r\n]+$/g, "")));
+      assert.deepEqual(
+        tr.steps.map((s) => s.text),
+        whole[i].steps.map((s) => s.replace(/^[\r\n]+|[\r\n]+$/g, "")),
+      );
       assert.equal(tr.labels?.firstError, whole[i].label);
       assert.equal(tr.meta?.generator, whole[i].generator);
     });

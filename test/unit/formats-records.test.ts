@@ -21,7 +21,10 @@ test("readTraces: a text trace is one record with file ranges", async () => {
     assert.equal(r.trace.source.file, file);
     assert.equal(r.trace.finalAnswer, "2");
     assert.ok(r.trace.steps.length >= 2);
-    assert.ok(r.trace.steps.every((s) => s.range !== null), "text steps carry their range in the file");
+    assert.ok(
+      r.trace.steps.every((s) => s.range !== null),
+      "text steps carry their range in the file",
+    );
   } finally {
     tmp.cleanup();
   }
@@ -41,21 +44,30 @@ test("readTraces: every kind of bad record is reported with file and line, and t
     ];
     const file = tmp.file("mixed.jsonl", lines.join("\n"));
     const results = await readAll(file, { format: "processbench" });
-    assert.deepEqual(results.map((r) => [r.ok, r.record, r.line]), [
-      [true, 0, 1],
-      [false, 1, 2],
-      [false, 2, 4],
-      [false, 3, 5],
-      [false, 4, 6],
-      [true, 5, 7],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.record, r.line]),
+      [
+        [true, 0, 1],
+        [false, 1, 2],
+        [false, 2, 4],
+        [false, 3, 5],
+        [false, 4, 6],
+        [true, 5, 7],
+      ],
+    );
     const messages = failures(results).map((f) => f.error.format());
     assert.match(messages[0], new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: `));
     assert.match(messages[1], new RegExp(`^${escape(file)}:4: record 2: field 'steps' must be an array of strings, found a string\\.`));
     assert.match(messages[2], new RegExp(`^${escape(file)}:5: record 3: field 'problem' must be a string, the field is missing\\.`));
     assert.match(messages[3], new RegExp(`^${escape(file)}:6: record 4: a ProcessBench record must be a JSON object, found an array\\.`));
-    assert.ok(failures(results).every((f) => f.error instanceof StepLensError && f.error.details.hint), "every error says what to do");
-    assert.deepEqual(traces(results).map((t) => t.source.id), ["r0", "r4"]);
+    assert.ok(
+      failures(results).every((f) => f.error instanceof StepLensError && f.error.details.hint),
+      "every error says what to do",
+    );
+    assert.deepEqual(
+      traces(results).map((t) => t.source.id),
+      ["r0", "r4"],
+    );
   } finally {
     tmp.cleanup();
   }
@@ -71,10 +83,16 @@ test("readTraces: a JSON list cut short yields its complete records, then one er
     const whole = JSON.stringify([pb(0), pb(1), pb(2)], null, 2);
     const file = tmp.file("cut.json", whole.slice(0, whole.indexOf('"r2"') + 10));
     const results = await readAll(file, { highWaterMark: 16 });
-    assert.deepEqual(results.map((r) => r.ok), [true, true, false]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, true, false],
+    );
     const last = failures(results)[0];
     assert.equal(last.record, 2);
-    assert.match(last.error.format(), /cut\.json:\d+: the JSON array is never closed: the file ends inside record 2, which starts on line 18\. The file may be truncated/);
+    assert.match(
+      last.error.format(),
+      /cut\.json:\d+: the JSON array is never closed: the file ends inside record 2, which starts on line 18\. The file may be truncated/,
+    );
   } finally {
     tmp.cleanup();
   }
@@ -108,7 +126,10 @@ test("readTraces: progress reports bytes read of the file size, ending at the wh
     assert.equal(results.length, 1000);
     assert.ok(seen.length >= 4, `several reports (${seen.length})`);
     assert.ok(seen.every((p) => p.total === size));
-    assert.ok(seen.every((p, i) => i === 0 || p.done >= seen[i - 1].done), "monotonic");
+    assert.ok(
+      seen.every((p, i) => i === 0 || p.done >= seen[i - 1].done),
+      "monotonic",
+    );
     assert.deepEqual(seen[seen.length - 1], { done: size, total: size, message: "1000 records" });
   } finally {
     tmp.cleanup();

@@ -38,7 +38,10 @@ if (process.env.STEPLENS_LABELS_CHILD) {
 
   const run = (role: string, file: string) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [process.argv[1]], { env: { ...process.env, STEPLENS_LABELS_CHILD: `${role}\n${file}` }, stdio: ["ignore", "ignore", "pipe"] });
+      const p = spawn(process.execPath, [process.argv[1]], {
+        env: { ...process.env, STEPLENS_LABELS_CHILD: `${role}\n${file}` },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       p.stderr.on("data", (d) => (stderr += d));
       p.on("close", (code) => resolve({ code, stderr }));

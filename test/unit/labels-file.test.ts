@@ -7,7 +7,10 @@ import { applyHumanLabels } from "../../src/labels/traceLabels";
 const AT = "2025-01-31T10:00:00.000Z";
 
 test("a line is fixed-order JSON", () => {
-  assert.equal(formatLabelLine({ trace: "traces/a.md", step: 2, label: "incorrect", at: AT }), `{"trace":"traces/a.md","step":2,"label":"incorrect","at":"${AT}"}`);
+  assert.equal(
+    formatLabelLine({ trace: "traces/a.md", step: 2, label: "incorrect", at: AT }),
+    `{"trace":"traces/a.md","step":2,"label":"incorrect","at":"${AT}"}`,
+  );
 });
 
 test("parse: CRLF, BOM, blank lines; bad lines are reported with file:line and skipped", () => {
@@ -102,16 +105,34 @@ test("human labels override dataset labels", () => {
   assert.equal(applyHumanLabels(null, new Map([[9, "correct" as const]]), 4), null); // out of range only
   // The human says step 1 is right after all, and step 3 is wrong.
   assert.deepEqual(
-    applyHumanLabels(base, new Map([[1, "correct" as const], [3, "incorrect" as const]]), 4),
+    applyHumanLabels(
+      base,
+      new Map([
+        [1, "correct" as const],
+        [3, "incorrect" as const],
+      ]),
+      4,
+    ),
     { kind: "per-step", steps: [true, true, null, false], firstError: 3 },
   );
   // A first-error label makes the steps before it correct, except explicit human labels.
   assert.deepEqual(
-    applyHumanLabels({ kind: "per-step", steps: [false, false, true, true, true], firstError: 0 }, new Map([[3, "first-error" as const], [1, "incorrect" as const]]), 5),
+    applyHumanLabels(
+      { kind: "per-step", steps: [false, false, true, true, true], firstError: 0 },
+      new Map([
+        [3, "first-error" as const],
+        [1, "incorrect" as const],
+      ]),
+      5,
+    ),
     { kind: "per-step", steps: [true, false, true, false, true], firstError: 1 },
   );
   // Unlabelled dataset: only what the human said.
   assert.deepEqual(applyHumanLabels(null, new Map([[2, "first-error" as const]]), 4), { kind: "per-step", steps: [true, true, false, null], firstError: 2 });
   // All correct from the dataset, one human "incorrect".
-  assert.deepEqual(applyHumanLabels({ kind: "first-error", firstError: -1 }, new Map([[0, "correct" as const]]), 2), { kind: "per-step", steps: [true, true], firstError: -1 });
+  assert.deepEqual(applyHumanLabels({ kind: "first-error", firstError: -1 }, new Map([[0, "correct" as const]]), 2), {
+    kind: "per-step",
+    steps: [true, true],
+    firstError: -1,
+  });
 });

@@ -55,13 +55,20 @@ test("mark, clear and reload round-trip through the file; events say what change
   assert.deepEqual([...again.labelsFor("traces/a.md")], [[2, "incorrect"]]);
   assert.deepEqual([...again.labelsFor("data/d.json#r7")], [[1, "first-error"]]);
   assert.deepEqual(again.traces().sort(), ["data/d.json#r7", "traces/a.md"]);
-  assert.deepEqual(again.toTraceLabels("data/d.json#r7", 3, { kind: "first-error", firstError: 0 }), { kind: "per-step", steps: [true, false, null], firstError: 1 });
+  assert.deepEqual(again.toTraceLabels("data/d.json#r7", 3, { kind: "first-error", firstError: 0 }), {
+    kind: "per-step",
+    steps: [true, false, null],
+    firstError: 1,
+  });
 });
 
 test("a CRLF file stays CRLF, and a file without a final line break gets one before the new line", async () => {
   const file = fresh();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, '{"trace":"a.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\r\n{"trace":"a.md","step":1,"label":"incorrect","at":"2025-01-01T00:00:00.000Z"}');
+  fs.writeFileSync(
+    file,
+    '{"trace":"a.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\r\n{"trace":"a.md","step":1,"label":"incorrect","at":"2025-01-01T00:00:00.000Z"}',
+  );
   const store = new LabelStore(file, { now: clock() });
   await store.load();
   await store.markCorrect("a.md", 1);
@@ -71,7 +78,10 @@ test("a CRLF file stays CRLF, and a file without a final line break gets one bef
   );
   const reread = new LabelStore(file);
   await reread.load();
-  assert.deepEqual([...reread.labelsFor("a.md")].sort(), [[0, "correct"], [1, "correct"]]);
+  assert.deepEqual([...reread.labelsFor("a.md")].sort(), [
+    [0, "correct"],
+    [1, "correct"],
+  ]);
   assert.deepEqual(reread.problems, []);
 });
 
@@ -91,7 +101,10 @@ test("bad lines: reported with file:line, the good lines around them all kept, a
   );
   const store = new LabelStore(file, { now: clock() });
   const problems = await store.load();
-  assert.deepEqual(problems.map((p) => p.details.line), [2, 5]);
+  assert.deepEqual(
+    problems.map((p) => p.details.line),
+    [2, 5],
+  );
   assert.ok(problems.every((p) => p.details.file === file && p.details.code === "bad-label"));
   assert.deepEqual([...store.labelsFor("a.md")], [[2, "incorrect"]]);
 
@@ -209,10 +222,18 @@ test("export's --labels reads a workspace's .steplens/labels.jsonl only when it 
   const secret = path.join(root, `secret${n}.txt`);
   fs.writeFileSync(secret, '{"trace":"a.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\n');
   fs.symlinkSync(secret, path.join(ws, ".steplens", "labels.jsonl"));
-  assert.throws(() => readHumanLabels(path.join(ws, ".steplens", "labels.jsonl")), (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path");
+  assert.throws(
+    () => readHumanLabels(path.join(ws, ".steplens", "labels.jsonl")),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "unsafe-path",
+  );
   fs.rmSync(path.join(ws, ".steplens", "labels.jsonl"));
   fs.copyFileSync(secret, path.join(ws, ".steplens", "labels.jsonl"));
-  assert.equal(readHumanLabels(path.join(ws, ".steplens", "labels.jsonl")).labels.get("a.md")?.get(0)?.label, "correct");
+  assert.equal(
+    readHumanLabels(path.join(ws, ".steplens", "labels.jsonl"))
+      .labels.get("a.md")
+      ?.get(0)?.label,
+    "correct",
+  );
   assert.throws(() => readHumanLabels(path.join(ws, ".steplens", "missing.jsonl")), /no such labels file/);
 });
 
@@ -225,7 +246,8 @@ test("compaction gives up, leaving the file as it is, when the file keeps changi
   const before = fs.readFileSync(file, "utf8");
   let reads = 0;
   // Every read sees one more line than the last, as if another program appended all the time.
-  (store as unknown as { readText: () => string }).readText = () => before + '{"trace":"b.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\n'.repeat(++reads);
+  (store as unknown as { readText: () => string }).readText = () =>
+    before + '{"trace":"b.md","step":0,"label":"correct","at":"2025-01-01T00:00:00.000Z"}\n'.repeat(++reads);
   await assert.rejects(store.compact(), (e: unknown) => e instanceof StepLensError && e.details.code === "compact-busy" && /left as it was/.test(e.message));
   assert.equal(fs.readFileSync(file, "utf8"), before, "not renamed over");
   assert.deepEqual(fs.readdirSync(path.dirname(file)), ["labels.jsonl"]);

@@ -36,7 +36,13 @@ test("openai config → OpenAiEngine: base URL, one model per role with prmModel
   try {
     const config = structuredClone(DEFAULT_CONFIG);
     config.engine.kind = "openai";
-    config.openai = { ...config.openai, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: "gen-model", prmModel: "prm-model", concurrency: 3 };
+    config.openai = {
+      ...config.openai,
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      model: "gen-model",
+      prmModel: "prm-model",
+      concurrency: 3,
+    };
     const engine = await createEngine(config, { apiKey: "sk-from-secret-storage" });
     assert.ok(engine instanceof OpenAiEngine);
     const info = engine.info();
@@ -79,13 +85,27 @@ createEngine(config, {}).then(async (e) => { console.log("created " + e.info().k
     const bundle = path.join(dir, "entry.cjs");
     // esbuild cannot itself be bundled into this test: load the installed one.
     const esbuild = createRequire(path.join(root, "package.json"))("esbuild") as typeof import("esbuild");
-    await esbuild.build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error", external: ["node-llama-cpp", "@node-llama-cpp/*"], nodePaths: [path.join(root, "node_modules")] });
+    await esbuild.build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      logLevel: "error",
+      external: ["node-llama-cpp", "@node-llama-cpp/*"],
+      nodePaths: [path.join(root, "node_modules")],
+    });
     // A loader hook (own thread) that records every resolution of node-llama-cpp in a file.
     const record = path.join(dir, "resolved.txt");
     const hooks = `export async function resolve(s, c, next) { if (s === "node-llama-cpp" || s.startsWith("@node-llama-cpp/")) (await import("node:fs")).appendFileSync(${JSON.stringify(record)}, s + "\\n"); return next(s, c); }`;
     const register = `import { register } from "node:module"; register(${JSON.stringify("data:text/javascript," + encodeURIComponent(hooks))});`;
     const run = (kind: string) =>
-      spawnSync(process.execPath, ["--import", "data:text/javascript," + encodeURIComponent(register), bundle, kind], { cwd: root, encoding: "utf8", timeout: 120_000 });
+      spawnSync(process.execPath, ["--import", "data:text/javascript," + encodeURIComponent(register), bundle, kind], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
 
     const openai = run("openai");
     assert.equal(openai.stdout.trim(), "created openai", openai.stderr);

@@ -109,7 +109,9 @@ const ask = (engine: OpenAiEngine, opts?: { signal?: AbortSignal }) =>
   engine.generate({ role: "generator", prompt: [{ role: "user", content: "2+2?" }], maxTokens: 8 }, opts);
 
 test("429 with Retry-After (seconds) is retried after the wait the server asked for", async () => {
-  const { fake, engine } = await setup((_, i) => (i === 0 ? { status: 429, body: { error: { message: "slow down" } }, headers: { "Retry-After": "1" } } : chatReply("4")));
+  const { fake, engine } = await setup((_, i) =>
+    i === 0 ? { status: 429, body: { error: { message: "slow down" } }, headers: { "Retry-After": "1" } } : chatReply("4"),
+  );
   const gens = await ask(engine);
   assert.equal(gens[0].text, "4");
   assert.equal(fake.seen.length, 2);
@@ -127,7 +129,9 @@ test("5xx without Retry-After is retried with backoff until it succeeds", async 
 });
 
 test("a persistent 500 fails after maxRetries + 1 attempts with the server's message", async () => {
-  const { fake, engine } = await setup(() => ({ status: 500, body: { error: { message: "GPU on fire" } } }), { retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 } });
+  const { fake, engine } = await setup(() => ({ status: 500, body: { error: { message: "GPU on fire" } } }), {
+    retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
+  });
   await assert.rejects(ask(engine), (e: unknown) => {
     assert.ok(e instanceof StepLensError);
     assert.match(e.message, /chat completion: http:\/\/127\.0\.0\.1:\d+\/v1 failed \(500\): GPU on fire \(after 3 attempts\)/);
@@ -138,14 +142,20 @@ test("a persistent 500 fails after maxRetries + 1 attempts with the server's mes
 });
 
 test("400 is not retried and the error names the parameter and the server's message", async () => {
-  const { fake, engine } = await setup(() => ({ status: 400, body: { error: { message: "n must be at most 8", type: "invalid_request_error", param: "n", code: null } } }));
+  const { fake, engine } = await setup(() => ({
+    status: 400,
+    body: { error: { message: "n must be at most 8", type: "invalid_request_error", param: "n", code: null } },
+  }));
   await assert.rejects(ask(engine), /rejected the request \(400\) \(parameter 'n'\): n must be at most 8/);
   assert.equal(fake.seen.length, 1);
 });
 
 test("401 says how to set the API key; the key is sent as a bearer token, and no header goes out without one", async () => {
   const { fake, engine } = await setup(() => ({ status: 401, body: { error: { message: "bad key" } } }), { apiKey: "sk-test-123" });
-  await assert.rejects(ask(engine), (e: unknown) => e instanceof StepLensError && /refused the API key \(401: bad key\)/.test(e.message) && /OPENAI_API_KEY/.test(e.format()));
+  await assert.rejects(
+    ask(engine),
+    (e: unknown) => e instanceof StepLensError && /refused the API key \(401: bad key\)/.test(e.message) && /OPENAI_API_KEY/.test(e.format()),
+  );
   assert.equal(fake.seen[0].headers.authorization, "Bearer sk-test-123");
   assert.equal(fake.seen.length, 1, "401 is not retried");
 
@@ -155,7 +165,9 @@ test("401 says how to set the API key; the key is sent as a bearer token, and no
 });
 
 test("a Retry-After longer than the client accepts fails at once, saying so", async () => {
-  const { fake, engine } = await setup(() => ({ status: 429, body: {}, headers: { "Retry-After": "120" } }), { retry: { maxRetries: 3, maxRetryAfterMs: 10_000 } });
+  const { fake, engine } = await setup(() => ({ status: 429, body: {}, headers: { "Retry-After": "120" } }), {
+    retry: { maxRetries: 3, maxRetryAfterMs: 10_000 },
+  });
   const t0 = performance.now();
   await assert.rejects(ask(engine), /asked to wait 120 s before retrying \(Retry-After, status 429\), longer than the 10 s/);
   assert.ok(performance.now() - t0 < 2000);
@@ -165,7 +177,10 @@ test("a Retry-After longer than the client accepts fails at once, saying so", as
 test("a request with no answer times out per attempt, is retried, then reports the timeout", async () => {
   const { fake, engine } = await setup(() => "hang", { timeoutMs: 250, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } });
   const t0 = performance.now();
-  await assert.rejects(ask(engine), (e: unknown) => e instanceof StepLensError && /no answer from .* within 250 ms \(after 2 attempts\)/.test(e.message) && /timeoutMs/.test(e.format()));
+  await assert.rejects(
+    ask(engine),
+    (e: unknown) => e instanceof StepLensError && /no answer from .* within 250 ms \(after 2 attempts\)/.test(e.message) && /timeoutMs/.test(e.format()),
+  );
   const ms = performance.now() - t0;
   assert.equal(fake.seen.length, 2);
   assert.ok(ms >= 450 && ms < 3000, `two 250 ms attempts took ${ms.toFixed(0)} ms`);
@@ -195,10 +210,13 @@ test("cancellation during a backoff wait stops at once", async () => {
 });
 
 test("the concurrency limit holds: never more than N requests in flight at the server", async () => {
-  const { fake, engine } = await setup(async () => {
-    await new Promise((r) => setTimeout(r, 60));
-    return chatReply("x");
-  }, { concurrency: 3 });
+  const { fake, engine } = await setup(
+    async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      return chatReply("x");
+    },
+    { concurrency: 3 },
+  );
   let maxQueued = 0;
   const all = Promise.all(Array.from({ length: 12 }, () => ask(engine)));
   const probe = setInterval(() => (maxQueued = Math.max(maxQueued, engine.info().queued)), 5);
@@ -213,12 +231,32 @@ test("the concurrency limit holds: never more than N requests in flight at the s
 test("chat and completions requests carry n, sampling, stop and a json_schema response format", async () => {
   const { fake, engine } = await setup((s) =>
     s.path.endsWith("/completions") && !s.path.includes("chat")
-      ? { status: 200, body: { id: "c", object: "text_completion", created: 1, model: "m", choices: [
-          { index: 1, text: "bb", finish_reason: "length", logprobs: null }, { index: 0, text: "a", finish_reason: "stop", logprobs: null }],
-          usage: { prompt_tokens: 3, completion_tokens: 6, total_tokens: 9 } } }
-      : chatReply('{"verdict":"correct"}'));
+      ? {
+          status: 200,
+          body: {
+            id: "c",
+            object: "text_completion",
+            created: 1,
+            model: "m",
+            choices: [
+              { index: 1, text: "bb", finish_reason: "length", logprobs: null },
+              { index: 0, text: "a", finish_reason: "stop", logprobs: null },
+            ],
+            usage: { prompt_tokens: 3, completion_tokens: 6, total_tokens: 9 },
+          },
+        }
+      : chatReply('{"verdict":"correct"}'),
+  );
   const schema = { type: "object", properties: { verdict: { enum: ["correct", "incorrect"] } }, required: ["verdict"] };
-  const chat = await engine.generate({ role: "verifier", prompt: [{ role: "user", content: "verdict?" }], jsonSchema: schema, temperature: 0.7, topP: 0.9, maxTokens: 40, stop: ["\n\n"] });
+  const chat = await engine.generate({
+    role: "verifier",
+    prompt: [{ role: "user", content: "verdict?" }],
+    jsonSchema: schema,
+    temperature: 0.7,
+    topP: 0.9,
+    maxTokens: 40,
+    stop: ["\n\n"],
+  });
   assert.deepEqual(JSON.parse(chat[0].text), { verdict: "correct" });
   const body = fake.seen[0].body;
   assert.equal(fake.seen[0].path, "/v1/chat/completions");
@@ -232,15 +270,29 @@ test("chat and completions requests carry n, sampling, stop and a json_schema re
   const texts = await engine.generate({ role: "generator", prompt: "Once", n: 2, maxTokens: 4 });
   assert.equal(fake.seen[1].path, "/v1/completions");
   assert.equal(fake.seen[1].body.n, 2, "one request with n when no seed is given");
-  assert.deepEqual(texts.map((t) => [t.text, t.finishReason]), [["a", "stop"], ["bb", "length"]], "choices in index order");
+  assert.deepEqual(
+    texts.map((t) => [t.text, t.finishReason]),
+    [
+      ["a", "stop"],
+      ["bb", "length"],
+    ],
+    "choices in index order",
+  );
   assert.equal(texts[0].tokens + texts[1].tokens, 6);
 });
 
 test("n samples with a seed: one request per sample with seed + i (reproducible per sample)", async () => {
   const { fake, engine } = await setup((s) => chatReply(`seed ${s.body.seed}`));
   const gens = await engine.generate({ role: "generator", prompt: [{ role: "user", content: "go" }], n: 3, seed: 40 });
-  assert.deepEqual(gens.map((g) => g.text), ["seed 40", "seed 41", "seed 42"]);
-  assert.deepEqual(fake.seen.map((s) => [s.body.n, s.body.seed]).sort(), [[1, 40], [1, 41], [1, 42]]);
+  assert.deepEqual(
+    gens.map((g) => g.text),
+    ["seed 40", "seed 41", "seed 42"],
+  );
+  assert.deepEqual(fake.seen.map((s) => [s.body.n, s.body.seed]).sort(), [
+    [1, 40],
+    [1, 41],
+    [1, 42],
+  ]);
   assert.ok(gens.every((g) => g.tokens === 3));
 });
 
@@ -250,7 +302,11 @@ function judgeReply(probs: Record<number, [number, number]>) {
     const user = s.body.messages.at(-1).content as string;
     const step = Number(/Is step (\d+) correct\?/.exec(user)![1]);
     const [yes, no] = probs[step];
-    const top = [{ token: "Yes", logprob: Math.log(yes) }, { token: "No", logprob: Math.log(no) }, { token: "Maybe", logprob: Math.log(0.01) }];
+    const top = [
+      { token: "Yes", logprob: Math.log(yes) },
+      { token: "No", logprob: Math.log(no) },
+      { token: "Maybe", logprob: Math.log(0.01) },
+    ];
     return chatReply("Yes", { logprobs: { content: [{ token: "Yes", logprob: Math.log(yes), bytes: null, top_logprobs: top }], refusal: null } });
   };
 }
@@ -270,7 +326,10 @@ test("judge adapter: one request per step prefix, score = P(Yes) / (P(Yes) + P(N
   const step2 = fake.seen.find((s) => /Is step 2 correct/.test(s.body.messages.at(-1).content))!;
   assert.match(step2.body.messages.at(-1).content, /Step 1: x = 2\nStep 2: so x = 3\n/);
   assert.doesNotMatch(step2.body.messages.at(-1).content, /answer 3/, "a step prefix only");
-  assert.deepEqual(r.steps.map((s) => s.index), [0, 1, 2]);
+  assert.deepEqual(
+    r.steps.map((s) => s.index),
+    [0, 1, 2],
+  );
   const expected = [0.75, 0.125, 0.5];
   r.steps.forEach((s, i) => assert.ok(Math.abs(s.score - expected[i]) < 1e-9, `step ${i}: ${s.score} vs ${expected[i]}`));
   assert.ok(Math.abs(r.steps[0].margin - Math.log(3)) < 1e-9);
@@ -282,43 +341,92 @@ test("judge adapter: one request per step prefix, score = P(Yes) / (P(Yes) + P(N
 });
 
 test("judge adapter: a candidate missing from the top logprobs is bounded by the lowest one; none present is an error", async () => {
-  const onlyYes = (): Reply => chatReply("Yes", { logprobs: { content: [{ token: "Yes", logprob: Math.log(0.9), top_logprobs: [
-    { token: "Yes", logprob: Math.log(0.9) }, { token: "Y", logprob: Math.log(0.05) }] }], refusal: null } });
+  const onlyYes = (): Reply =>
+    chatReply("Yes", {
+      logprobs: {
+        content: [
+          {
+            token: "Yes",
+            logprob: Math.log(0.9),
+            top_logprobs: [
+              { token: "Yes", logprob: Math.log(0.9) },
+              { token: "Y", logprob: Math.log(0.05) },
+            ],
+          },
+        ],
+        refusal: null,
+      },
+    });
   const { engine } = await setup(onlyYes, { prmAdapter: "judge" });
   const r = await engine.scoreSteps({ problem: "p", steps: ["s"] });
   assert.ok(Math.abs(r.steps[0].margin - Math.log(0.9 / 0.05)) < 1e-9);
   assert.ok(Number.isFinite(r.steps[0].margin));
 
-  const neither = (): Reply => chatReply("Sure", { logprobs: { content: [{ token: "Sure", logprob: -0.1, top_logprobs: [{ token: "Sure", logprob: -0.1 }] }], refusal: null } });
+  const neither = (): Reply =>
+    chatReply("Sure", { logprobs: { content: [{ token: "Sure", logprob: -0.1, top_logprobs: [{ token: "Sure", logprob: -0.1 }] }], refusal: null } });
   const { engine: e2 } = await setup(neither, { prmAdapter: "judge" });
-  await assert.rejects(e2.scoreSteps({ problem: "p", steps: ["s"] }), /judge step 1 \(judge-model\): none of "Yes", "No" is among the 1 most likely first tokens/);
+  await assert.rejects(
+    e2.scoreSteps({ problem: "p", steps: ["s"] }),
+    /judge step 1 \(judge-model\): none of "Yes", "No" is among the 1 most likely first tokens/,
+  );
 });
 
 test("a non-StepLens endpoint has no /v1/score: the error says which adapter needs what", async () => {
   const { engine } = await setup(() => ({ status: 404, body: { error: { message: "Not Found" } } }), { prmAdapter: "math-shepherd" });
-  await assert.rejects(engine.scoreSteps({ problem: "p", steps: ["a", "b"] }), (e: unknown) =>
-    e instanceof StepLensError && /has no \/score route, so it is not a StepLens server; PRM adapter 'math-shepherd'/.test(e.message) && /steplens serve/.test(e.format()));
+  await assert.rejects(
+    engine.scoreSteps({ problem: "p", steps: ["a", "b"] }),
+    (e: unknown) =>
+      e instanceof StepLensError &&
+      /has no \/score route, so it is not a StepLens server; PRM adapter 'math-shepherd'/.test(e.message) &&
+      /steplens serve/.test(e.format()),
+  );
 });
 
 test("a classification-head PRM (Qwen2.5-Math-PRM) on a server without /pooling gets an error naming the vLLM command to run", async () => {
-  const { fake, engine } = await setup((s) => (s.path === "/pooling" ? { status: 404, body: { error: { message: "Not Found" } } } : chatReply("x")), { prmAdapter: "qwen-prm" });
-  await assert.rejects(engine.scoreSteps({ problem: "p", steps: ["a"] }), (e: unknown) =>
-    e instanceof StepLensError && /no usable \/pooling route/.test(e.message) && /vllm serve Qwen\/Qwen2\.5-Math-PRM-7B --runner pooling/.test(e.format()) && /--task reward/.test(e.format()));
-  assert.deepEqual(fake.seen.map((s) => s.path), ["/pooling"], "one request, to the pooling route");
+  const { fake, engine } = await setup((s) => (s.path === "/pooling" ? { status: 404, body: { error: { message: "Not Found" } } } : chatReply("x")), {
+    prmAdapter: "qwen-prm",
+  });
+  await assert.rejects(
+    engine.scoreSteps({ problem: "p", steps: ["a"] }),
+    (e: unknown) =>
+      e instanceof StepLensError &&
+      /no usable \/pooling route/.test(e.message) &&
+      /vllm serve Qwen\/Qwen2\.5-Math-PRM-7B --runner pooling/.test(e.format()) &&
+      /--task reward/.test(e.format()),
+  );
+  assert.deepEqual(
+    fake.seen.map((s) => s.path),
+    ["/pooling"],
+    "one request, to the pooling route",
+  );
 });
 
 test("countTokens uses /tokenize at the server root, else the prompt usage of a one-token completion", async () => {
-  const { fake, engine } = await setup((s) =>
-    s.path === "/tokenize" ? { status: 200, body: { count: 17, max_model_len: 4096 } } : { status: 500, body: {} });
+  const { fake, engine } = await setup((s) => (s.path === "/tokenize" ? { status: 200, body: { count: 17, max_model_len: 4096 } } : { status: 500, body: {} }));
   assert.equal(await engine.countTokens("some text", "prm"), 17);
   assert.equal(fake.seen[0].path, "/tokenize");
   assert.equal(fake.seen[0].body.prompt, "some text");
 
   const { fake: other, engine: e2 } = await setup((s) =>
-    s.path === "/tokenize" ? { status: 404, body: { error: { message: "Not Found" } } }
-      : { status: 200, body: { id: "c", object: "text_completion", created: 1, model: "m", choices: [{ index: 0, text: "x", finish_reason: "length", logprobs: null }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } } });
+    s.path === "/tokenize"
+      ? { status: 404, body: { error: { message: "Not Found" } } }
+      : {
+          status: 200,
+          body: {
+            id: "c",
+            object: "text_completion",
+            created: 1,
+            model: "m",
+            choices: [{ index: 0, text: "x", finish_reason: "length", logprobs: null }],
+            usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+          },
+        },
+  );
   assert.equal(await e2.countTokens("abc", "generator"), 5);
-  assert.deepEqual(other.seen.map((s) => s.path), ["/tokenize", "/v1/completions"]);
+  assert.deepEqual(
+    other.seen.map((s) => s.path),
+    ["/tokenize", "/v1/completions"],
+  );
   assert.equal(other.seen[1].body.max_tokens, 1);
 });
 
@@ -328,7 +436,10 @@ test("an unreachable endpoint says so and suggests what to start", async () => {
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
   const engine = new OpenAiEngine({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "m", retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } });
-  await assert.rejects(ask(engine), (e: unknown) => e instanceof StepLensError && /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1/.test(e.message) && /steplens serve/.test(e.format()));
+  await assert.rejects(
+    ask(engine),
+    (e: unknown) => e instanceof StepLensError && /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1/.test(e.message) && /steplens serve/.test(e.format()),
+  );
   assert.throws(() => new OpenAiEngine({ baseUrl: "localhost:8080", model: "m" }), /must use http or https|is not a URL/);
 });
 

@@ -81,7 +81,10 @@ test("POST /pooling with task token_classify and the chat-templated <extra_0> in
       `<|im_start|>assistant\n${STEPS.join("<extra_0>")}<extra_0><|im_end|>\n`,
   );
   assert.equal(input.split("<extra_0>").length - 1, STEPS.length, "one separator per step, the last one trailing");
-  assert.deepEqual(r.steps.map((s) => s.score), [0.98, 0.09, 0.3]);
+  assert.deepEqual(
+    r.steps.map((s) => s.score),
+    [0.98, 0.09, 0.3],
+  );
   assert.ok(r.steps[1].margin < 0 && r.steps[0].margin > 0);
   assert.match(r.adapter, /qwen2\.5-math-prm-7b \(vLLM \/pooling, task token_classify\)/);
   assert.equal(r.evaluatedTokens, 97);
@@ -90,11 +93,24 @@ test("POST /pooling with task token_classify and the chat-templated <extra_0> in
 test("an older vLLM that refuses token_classify gets the reward task; raw logits are turned into probabilities", async () => {
   const { base, seen } = await fakeVllm((s) =>
     s.body.task === "token_classify"
-      ? { status: 400, body: { object: "error", message: "Unsupported task: 'token_classify' Supported tasks: ['encode', 'reward']", type: "BadRequestError", code: 400 } }
-      : { status: 200, body: pooling([[-2, 2], [1, -1], [0, 0]]) },
+      ? {
+          status: 400,
+          body: { object: "error", message: "Unsupported task: 'token_classify' Supported tasks: ['encode', 'reward']", type: "BadRequestError", code: 400 },
+        }
+      : {
+          status: 200,
+          body: pooling([
+            [-2, 2],
+            [1, -1],
+            [0, 0],
+          ]),
+        },
   );
   const r = await engine(base).scoreSteps({ problem: PROBLEM, steps: STEPS });
-  assert.deepEqual(seen.map((s) => s.body.task), ["token_classify", "reward"]);
+  assert.deepEqual(
+    seen.map((s) => s.body.task),
+    ["token_classify", "reward"],
+  );
   assert.ok(Math.abs(r.steps[0].score - 1 / (1 + Math.exp(-4))) < 1e-9);
   assert.ok(Math.abs(r.steps[2].score - 0.5) < 1e-9);
 });
@@ -102,9 +118,14 @@ test("an older vLLM that refuses token_classify gets the reward task; raw logits
 test("a server returning one row per token: the separator rows are found through /tokenize", async () => {
   const tokens = [1, 2, QWEN_PRM_SEPARATOR_ID, 3, QWEN_PRM_SEPARATOR_ID, 4, 5, QWEN_PRM_SEPARATOR_ID, 6];
   const rows = tokens.map((t, i) => (t === QWEN_PRM_SEPARATOR_ID ? PAIRS[tokens.slice(0, i).filter((x) => x === t).length] : [0.5, 0.5]));
-  const { base, seen } = await fakeVllm((s) => (s.url === "/tokenize" ? { status: 200, body: { count: tokens.length, tokens } } : { status: 200, body: pooling(rows) }));
+  const { base, seen } = await fakeVllm((s) =>
+    s.url === "/tokenize" ? { status: 200, body: { count: tokens.length, tokens } } : { status: 200, body: pooling(rows) },
+  );
   const r = await engine(base).scoreSteps({ problem: PROBLEM, steps: STEPS });
-  assert.deepEqual(r.steps.map((s) => s.score), [0.98, 0.09, 0.3]);
+  assert.deepEqual(
+    r.steps.map((s) => s.score),
+    [0.98, 0.09, 0.3],
+  );
   assert.equal(seen[1].body.prompt, qwenPrmInput(PROBLEM, STEPS));
 });
 
@@ -123,7 +144,9 @@ test("a server without the route, or one that is not a pooling model: the error 
     return true;
   });
   assert.equal(generative.seen.length, 3, "token_classify, reward, then no task");
-  const wrongCount = await fakeVllm((s) => (s.url === "/tokenize" ? { status: 200, body: { tokens: [1, 2] } } : { status: 200, body: pooling(PAIRS.slice(0, 2)) }));
+  const wrongCount = await fakeVllm((s) =>
+    s.url === "/tokenize" ? { status: 200, body: { tokens: [1, 2] } } : { status: 200, body: pooling(PAIRS.slice(0, 2)) },
+  );
   await assert.rejects(engine(wrongCount.base).scoreSteps({ problem: PROBLEM, steps: STEPS }), /0 separators for 3 steps/);
 });
 
@@ -144,7 +167,10 @@ test("steplens score --endpoint … --prm qwen2.5-math-prm-7b scores through the
   });
   assert.equal(code, 0, err.join(""));
   const j = JSON.parse(out.join(""));
-  assert.deepEqual(j.steps.map((s: { score: number }) => s.score), [0.98, 0.09, 0.3]);
+  assert.deepEqual(
+    j.steps.map((s: { score: number }) => s.score),
+    [0.98, 0.09, 0.3],
+  );
   assert.equal(j.firstError, 1);
   assert.equal(seen[0].url, "/pooling");
   assert.ok((seen[0].body.input as string).includes("<extra_0>"));
@@ -164,7 +190,10 @@ test("the editor's settings reach the route: engine kind openai with the preset 
   const e = await createEngine(config);
   try {
     const r = await e.scoreSteps({ problem: PROBLEM, steps: STEPS });
-    assert.deepEqual(r.steps.map((s) => s.score), [0.98, 0.09, 0.3]);
+    assert.deepEqual(
+      r.steps.map((s) => s.score),
+      [0.98, 0.09, 0.3],
+    );
     assert.equal(seen[0].url, "/pooling");
     assert.equal(seen[0].body.model, "Qwen/Qwen2.5-Math-PRM-7B");
   } finally {

@@ -87,7 +87,12 @@ test("ConcurrencyLimiter: a waiter whose signal aborts leaves the queue; a faili
   unblock();
   await blocker;
   assert.equal(await third, "third");
-  await assert.rejects(limiter.run(async () => { throw new Error("boom"); }), /boom/);
+  await assert.rejects(
+    limiter.run(async () => {
+      throw new Error("boom");
+    }),
+    /boom/,
+  );
   assert.equal(await limiter.run(async () => "after failure"), "after failure");
   assert.equal(limiter.active, 0);
 });
@@ -96,16 +101,40 @@ test("splitUsage: exact for one choice, shares the total by text length for seve
   assert.deepEqual(splitUsage(7, ["abc"]), [7]);
   assert.deepEqual(splitUsage(undefined, ["a", "b"]), [0, 0]);
   const shares = splitUsage(10, ["aaaa", "a", "aaaaa"]);
-  assert.equal(shares.reduce((a, b) => a + b, 0), 10);
+  assert.equal(
+    shares.reduce((a, b) => a + b, 0),
+    10,
+  );
   assert.ok(shares[2] >= shares[0] && shares[0] >= shares[1]);
 });
 
 test("first-token logprobs: chat and completions shapes, candidates matched after trimming and summed", () => {
-  const chat = { choices: [{ logprobs: { content: [{ token: "Yes", logprob: Math.log(0.5), top_logprobs: [
-    { token: " Yes", logprob: Math.log(0.1) }, { token: "Yes", logprob: Math.log(0.5) }, { token: "No", logprob: Math.log(0.2) }, { token: "Maybe", logprob: Math.log(0.05) },
-  ] }] } }] };
+  const chat = {
+    choices: [
+      {
+        logprobs: {
+          content: [
+            {
+              token: "Yes",
+              logprob: Math.log(0.5),
+              top_logprobs: [
+                { token: " Yes", logprob: Math.log(0.1) },
+                { token: "Yes", logprob: Math.log(0.5) },
+                { token: "No", logprob: Math.log(0.2) },
+                { token: "Maybe", logprob: Math.log(0.05) },
+              ],
+            },
+          ],
+        },
+      },
+    ],
+  };
   const top = firstTokenFromChat(chat)!;
-  assert.deepEqual(top.map((t) => t.token), ["Yes", "No", " Yes", "Maybe"], "sorted best first");
+  assert.deepEqual(
+    top.map((t) => t.token),
+    ["Yes", "No", " Yes", "Maybe"],
+    "sorted best first",
+  );
   const c = candidateLogprobs(top, ["Yes", "No"], "test");
   assert.ok(Math.abs(Math.exp(c.logprobs.Yes) - 0.6) < 1e-12, "'Yes' and ' Yes' are summed");
   assert.ok(Math.abs(c.normalized.Yes - 0.75) < 1e-12);
@@ -114,13 +143,19 @@ test("first-token logprobs: chat and completions shapes, candidates matched afte
 
   const completion = { choices: [{ logprobs: { tokens: ["No"], token_logprobs: [-0.1], top_logprobs: [{ No: -0.1, Yes: -2.5 }] } }] };
   const top2 = firstTokenFromCompletion(completion)!;
-  assert.deepEqual(top2, [{ token: "No", logprob: -0.1 }, { token: "Yes", logprob: -2.5 }]);
+  assert.deepEqual(top2, [
+    { token: "No", logprob: -0.1 },
+    { token: "Yes", logprob: -2.5 },
+  ]);
   assert.equal(firstTokenFromChat({ choices: [{ logprobs: null }] }), undefined);
 
   const partial = candidateLogprobs(top2, ["Yes", "Unsure"], "test");
   assert.equal(partial.logprobs.Unsure, -Infinity);
   assert.equal(partial.normalized.Yes, 1);
-  assert.throws(() => candidateLogprobs(top2, ["True", "False"], "judge step 3"), (e: unknown) =>
-    e instanceof StepLensError && /judge step 3: none of "True", "False" is among the 2 most likely first tokens \(top: "No", "Yes"\)/.test(e.message));
+  assert.throws(
+    () => candidateLogprobs(top2, ["True", "False"], "judge step 3"),
+    (e: unknown) =>
+      e instanceof StepLensError && /judge step 3: none of "True", "False" is among the 2 most likely first tokens \(top: "No", "Yes"\)/.test(e.message),
+  );
   assert.throws(() => candidateLogprobs([], ["Yes"], "ctx"), /returned no logprobs/);
 });

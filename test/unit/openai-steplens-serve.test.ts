@@ -46,12 +46,27 @@ test("openai client: models.list shows the served model", async () => {
 });
 
 test("openai client: chat.completions with n and a seed gives n reproducible choices", async () => {
-  const ask = () => client.chat.completions.create({ model: modelId, messages: [{ role: "user", content: "Step 1: 2x = 4, so x = ?" }], n: 3, seed: 42, temperature: 0.9, max_tokens: 8 });
+  const ask = () =>
+    client.chat.completions.create({
+      model: modelId,
+      messages: [{ role: "user", content: "Step 1: 2x = 4, so x = ?" }],
+      n: 3,
+      seed: 42,
+      temperature: 0.9,
+      max_tokens: 8,
+    });
   const a = await ask();
   const b = await ask();
   assert.equal(a.choices.length, 3);
-  assert.deepEqual(a.choices.map((c) => c.index), [0, 1, 2]);
-  assert.deepEqual(a.choices.map((c) => c.message.content), b.choices.map((c) => c.message.content), "same seed, same samples");
+  assert.deepEqual(
+    a.choices.map((c) => c.index),
+    [0, 1, 2],
+  );
+  assert.deepEqual(
+    a.choices.map((c) => c.message.content),
+    b.choices.map((c) => c.message.content),
+    "same seed, same samples",
+  );
   assert.ok(a.usage!.completion_tokens > 0);
 });
 
@@ -61,15 +76,26 @@ test("openai client: completions with logprobs and json_schema chat parse", asyn
   assert.equal(Object.keys(c.choices[0].logprobs!.top_logprobs![0]).length, 5);
 
   const schema = { type: "object", properties: { verdict: { enum: ["correct", "incorrect"] } }, required: ["verdict"], additionalProperties: false };
-  const j = await client.chat.completions.create({ model: modelId, messages: [{ role: "user", content: "verdict?" }], response_format: { type: "json_schema", json_schema: { name: "v", schema, strict: true } }, max_tokens: 40, temperature: 0.5, seed: 1 });
+  const j = await client.chat.completions.create({
+    model: modelId,
+    messages: [{ role: "user", content: "verdict?" }],
+    response_format: { type: "json_schema", json_schema: { name: "v", schema, strict: true } },
+    max_tokens: 40,
+    temperature: 0.5,
+    seed: 1,
+  });
   assert.ok(["correct", "incorrect"].includes(JSON.parse(j.choices[0].message.content!).verdict));
 });
 
 test("openai client: errors arrive as the client's typed errors with param and code", async () => {
-  await assert.rejects(client.chat.completions.create({ model: modelId, messages: [{ role: "user", content: "x" }], n: 0 }), (e: unknown) =>
-    e instanceof BadRequestError && e.status === 400 && e.param === "n" && e.code === "invalid_value");
-  await assert.rejects(client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] }), (e: unknown) =>
-    e instanceof NotFoundError && e.code === "model_not_found");
+  await assert.rejects(
+    client.chat.completions.create({ model: modelId, messages: [{ role: "user", content: "x" }], n: 0 }),
+    (e: unknown) => e instanceof BadRequestError && e.status === 400 && e.param === "n" && e.code === "invalid_value",
+  );
+  await assert.rejects(
+    client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] }),
+    (e: unknown) => e instanceof NotFoundError && e.code === "model_not_found",
+  );
   const noKey = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "wrong-token", maxRetries: 0 });
   await assert.rejects(noKey.models.list(), AuthenticationError);
 });
@@ -78,8 +104,15 @@ test("OpenAI engine: generate (chat and text) matches the local engine's samples
   const messages = [{ role: "user" as const, content: "Is step 2 correct?" }];
   const viaServer = await remote.generate({ role: "generator", prompt: messages, n: 2, seed: 9, temperature: 0.8, maxTokens: 10 });
   const direct = await local.generate({ role: "generator", prompt: messages, n: 2, seed: 9, temperature: 0.8, maxTokens: 10 });
-  assert.deepEqual(viaServer.map((g) => g.text), direct.map((g) => g.text), "sample i uses seed + i on both paths");
-  assert.deepEqual(viaServer.map((g) => g.tokens), direct.map((g) => g.tokens));
+  assert.deepEqual(
+    viaServer.map((g) => g.text),
+    direct.map((g) => g.text),
+    "sample i uses seed + i on both paths",
+  );
+  assert.deepEqual(
+    viaServer.map((g) => g.tokens),
+    direct.map((g) => g.tokens),
+  );
 
   const text = await remote.generate({ role: "generator", prompt: "Step 1:", maxTokens: 6, temperature: 0 });
   const textDirect = await local.generate({ role: "generator", prompt: "Step 1:", maxTokens: 6, temperature: 0 });
@@ -109,7 +142,10 @@ test("OpenAI engine: tokenProbabilities reads top_logprobs and agrees with the l
   const probe = await client.chat.completions.create({ model: modelId, messages: prompt, max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20 });
   const top = probe.choices[0].logprobs!.content![0].top_logprobs.filter((t) => t.token.trim() !== "" && !/[\uFFFD]/.test(t.token));
   const seen = new Set<string>();
-  const candidates = top.map((t) => t.token.trim()).filter((t) => !seen.has(t) && seen.add(t)).slice(0, 2);
+  const candidates = top
+    .map((t) => t.token.trim())
+    .filter((t) => !seen.has(t) && seen.add(t))
+    .slice(0, 2);
   assert.equal(candidates.length, 2);
   const viaServer = await remote.tokenProbabilities({ role: "prm", prompt, candidates });
   const direct = await local.tokenProbabilities({ role: "prm", prompt, candidates });

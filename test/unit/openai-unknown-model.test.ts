@@ -42,7 +42,10 @@ test("scoreSteps with a model the server does not serve: model-not-found naming 
     assert.ok(e instanceof StepLensError, String(e));
     assert.equal(e.details.code, "model-not-found");
     assert.doesNotMatch(e.message, /no \/score route/);
-    assert.match(e.message, /^score: http:\/\/127\.0\.0\.1:\d+\/v1 has no model 'qwen-prm-7b' \(404: The model 'qwen-prm-7b' does not exist on this server\. Available: /);
+    assert.match(
+      e.message,
+      /^score: http:\/\/127\.0\.0\.1:\d+\/v1 has no model 'qwen-prm-7b' \(404: The model 'qwen-prm-7b' does not exist on this server\. Available: /,
+    );
     assert.ok(e.message.includes(`Available: ${modelId}`), `the served model is named: ${e.message}`);
     assert.match(e.details.hint ?? "", /--api-model <name>.*steplens\.openai\.model.*role name such as 'prm'/);
     return true;
@@ -51,15 +54,24 @@ test("scoreSteps with a model the server does not serve: model-not-found naming 
 
 test("the same model error for other requests (token counting no longer falls back and fails as 'not found')", async () => {
   const wrong = engine(`${server.url}/v1`, "qwen-prm-7b");
-  await assert.rejects(wrong.countTokens("x = 2", "prm"), (e: unknown) => e instanceof StepLensError && e.details.code === "model-not-found" && /^count tokens: .* has no model 'qwen-prm-7b'/.test(e.message));
-  await assert.rejects(wrong.generate({ role: "generator", prompt: "Step 1:", maxTokens: 2 }), (e: unknown) => e instanceof StepLensError && e.details.code === "model-not-found");
+  await assert.rejects(
+    wrong.countTokens("x = 2", "prm"),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "model-not-found" && /^count tokens: .* has no model 'qwen-prm-7b'/.test(e.message),
+  );
+  await assert.rejects(
+    wrong.generate({ role: "generator", prompt: "Step 1:", maxTokens: 2 }),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "model-not-found",
+  );
 });
 
 test("a role name or the served name scores: the fix the message suggests works", async () => {
   const byRole = await engine(`${server.url}/v1`, "prm").scoreSteps(TRACE);
   const byName = await engine(`${server.url}/v1`, modelId).scoreSteps(TRACE);
   assert.equal(byRole.steps.length, 2);
-  assert.deepEqual(byRole.steps.map((s) => s.score), byName.steps.map((s) => s.score));
+  assert.deepEqual(
+    byRole.steps.map((s) => s.score),
+    byName.steps.map((s) => s.score),
+  );
 });
 
 test("a base URL where the server has no /score route still says so (code no-score-route)", async () => {

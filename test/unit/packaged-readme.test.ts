@@ -9,7 +9,11 @@ test("the packaged README inlines every linked doc and keeps no link to a file t
   const text = packagedReadme(repoRoot());
   const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
   const local = links.filter((l) => !/^(https?:|mailto:|#|command:)/.test(l));
-  assert.deepEqual(local.filter((l) => l !== "LICENSE"), [], "links to files outside the page");
+  assert.deepEqual(
+    local.filter((l) => l !== "LICENSE"),
+    [],
+    "links to files outside the page",
+  );
   const headings = new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)));
   const anchors = links.filter((l) => l.startsWith("#")).map((l) => l.slice(1));
   assert.ok(anchors.length >= 10, "the README links to the docs");

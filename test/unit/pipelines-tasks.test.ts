@@ -14,7 +14,11 @@ import { EDITOR_EXPORT_FORMATS, exportArgs, exportOutputs, synthesizeArgs } from
 import { PIPELINE_NAMES, definitionProblem, displayCommand, taskLabel, taskProcess } from "../../src/pipelines/pipelineTable";
 
 const manifest = JSON.parse(fs.readFileSync(path.join(process.cwd(), "package.json"), "utf8")) as {
-  contributes: { taskDefinitions: { type: string; required: string[]; properties: Record<string, { enum?: string[] }> }[]; problemMatchers: { name: string; pattern: { regexp: string; file: number; line: number; message: number } }[]; commands: { command: string; title: string }[] };
+  contributes: {
+    taskDefinitions: { type: string; required: string[]; properties: Record<string, { enum?: string[] }> }[];
+    problemMatchers: { name: string; pattern: { regexp: string; file: number; line: number; message: number } }[];
+    commands: { command: string; title: string }[];
+  };
 };
 
 describe("pipeline tasks (pure)", () => {
@@ -33,7 +37,11 @@ describe("pipeline tasks (pure)", () => {
     assert.deepEqual(bundled, bundledCli("/opt/code/code", "/ext/dist/cli.js"));
     assert.deepEqual(bundled.env, { ELECTRON_RUN_AS_NODE: "1" });
     const p = taskProcess({ pipeline: "export", args: ["run", "--format", "trl-prm", "--out", "x.jsonl"] }, bundled);
-    assert.deepEqual(p, { command: "/opt/code/code", args: ["/ext/dist/cli.js", "export", "run", "--format", "trl-prm", "--out", "x.jsonl"], env: { ELECTRON_RUN_AS_NODE: "1" } });
+    assert.deepEqual(p, {
+      command: "/opt/code/code",
+      args: ["/ext/dist/cli.js", "export", "run", "--format", "trl-prm", "--out", "x.jsonl"],
+      env: { ELECTRON_RUN_AS_NODE: "1" },
+    });
     const onPath = taskProcess({ pipeline: "serve", args: ["--port", "8080"] }, resolveCli("steplens", "/node", "/cli.js"));
     assert.deepEqual(onPath, { command: "steplens", args: ["serve", "--port", "8080"], env: {} });
   });
@@ -46,8 +54,14 @@ describe("pipeline tasks (pure)", () => {
   });
 
   it("task (and terminal) names say what the job does; the detail shows the steplens command line", () => {
-    assert.equal(taskLabel({ pipeline: "export", args: ["runs/gsm8k", "--format", "trl-prm", "--out", "export/prm.jsonl"] }), "StepLens export gsm8k (trl-prm) → prm.jsonl");
-    assert.equal(taskLabel({ pipeline: "export", args: ["--balance", "data/pb.json", "--format", "processbench", "--out", "o.jsonl"] }), "StepLens export pb.json (processbench) → o.jsonl");
+    assert.equal(
+      taskLabel({ pipeline: "export", args: ["runs/gsm8k", "--format", "trl-prm", "--out", "export/prm.jsonl"] }),
+      "StepLens export gsm8k (trl-prm) → prm.jsonl",
+    );
+    assert.equal(
+      taskLabel({ pipeline: "export", args: ["--balance", "data/pb.json", "--format", "processbench", "--out", "o.jsonl"] }),
+      "StepLens export pb.json (processbench) → o.jsonl",
+    );
     assert.equal(taskLabel({ pipeline: "synthesize", args: ["--problems", "data/p.jsonl", "--out", "runs/p"] }), "StepLens synthesize p.jsonl → p");
     assert.equal(taskLabel({ pipeline: "serve", args: ["--port", "9"] }), "StepLens serve");
     assert.equal(displayCommand({ pipeline: "export", args: ["my run", "--format", "trl-prm"] }), "steplens export 'my run' --format trl-prm");
@@ -55,25 +69,84 @@ describe("pipeline tasks (pure)", () => {
   });
 
   it("the Export and Synthesize commands build these command lines", () => {
-    const args = exportArgs({ input: "runs/p", format: "verl-parquet", out: "export/rl.parquet", labels: ".steplens/labels.jsonl", balance: true, dropUnanimous: true, splitRatio: 0.95 });
-    assert.deepEqual(args, ["runs/p", "--format", "verl-parquet", "--out", "export/rl.parquet", "--labels", ".steplens/labels.jsonl", "--balance", "--drop-unanimous", "--split-ratio", "0.95"]);
+    const args = exportArgs({
+      input: "runs/p",
+      format: "verl-parquet",
+      out: "export/rl.parquet",
+      labels: ".steplens/labels.jsonl",
+      balance: true,
+      dropUnanimous: true,
+      splitRatio: 0.95,
+    });
+    assert.deepEqual(args, [
+      "runs/p",
+      "--format",
+      "verl-parquet",
+      "--out",
+      "export/rl.parquet",
+      "--labels",
+      ".steplens/labels.jsonl",
+      "--balance",
+      "--drop-unanimous",
+      "--split-ratio",
+      "0.95",
+    ]);
     assert.deepEqual(exportOutputs(args, "/ws"), ["/ws/export/rl.train.parquet", "/ws/export/rl.test.parquet"]);
     assert.deepEqual(exportOutputs(["x", "--out", "o.jsonl"], "/ws"), ["/ws/o.jsonl"]);
     assert.deepEqual(
-      synthesizeArgs({ problems: "p.jsonl", out: "runs/p", solutions: 8, verifications: 16, aggregate: "step", tau: 0.5, metaCritique: true, generator: { model: "g.gguf" }, verifier: { endpoint: "http://127.0.0.1:8000/v1", apiModel: "qwen" }, resume: true }),
-      ["--problems", "p.jsonl", "--out", "runs/p", "--solutions", "8", "--verifications", "16", "--aggregate", "step", "--tau", "0.5", "--meta-critique", "--generator-model", "g.gguf", "--verifier-endpoint", "http://127.0.0.1:8000/v1", "--verifier-api-model", "qwen", "--resume"],
+      synthesizeArgs({
+        problems: "p.jsonl",
+        out: "runs/p",
+        solutions: 8,
+        verifications: 16,
+        aggregate: "step",
+        tau: 0.5,
+        metaCritique: true,
+        generator: { model: "g.gguf" },
+        verifier: { endpoint: "http://127.0.0.1:8000/v1", apiModel: "qwen" },
+        resume: true,
+      }),
+      [
+        "--problems",
+        "p.jsonl",
+        "--out",
+        "runs/p",
+        "--solutions",
+        "8",
+        "--verifications",
+        "16",
+        "--aggregate",
+        "step",
+        "--tau",
+        "0.5",
+        "--meta-critique",
+        "--generator-model",
+        "g.gguf",
+        "--verifier-endpoint",
+        "http://127.0.0.1:8000/v1",
+        "--verifier-api-model",
+        "qwen",
+        "--resume",
+      ],
     );
   });
 
   it("the editor offers exactly the CLI's export formats", () => {
-    assert.deepEqual(EDITOR_EXPORT_FORMATS.map((f) => f.name), [...EXPORT_FORMAT_NAMES]);
+    assert.deepEqual(
+      EDITOR_EXPORT_FORMATS.map((f) => f.name),
+      [...EXPORT_FORMAT_NAMES],
+    );
   });
 
   it("the $steplens problem matcher reads the CLI's file:line: message errors (POSIX and Windows paths)", () => {
     const m = manifest.contributes.problemMatchers.find((x) => x.name === "steplens");
     assert.ok(m);
     const re = new RegExp(m.pattern.regexp);
-    const line = new StepLensError("record 3 is not valid JSON: Unexpected token (column 5).", { file: "data/problems.jsonl", line: 4, hint: "Fix the JSON." }).format();
+    const line = new StepLensError("record 3 is not valid JSON: Unexpected token (column 5).", {
+      file: "data/problems.jsonl",
+      line: 4,
+      hint: "Fix the JSON.",
+    }).format();
     const hit = re.exec(line);
     assert.ok(hit, line);
     assert.equal(hit[m.pattern.file], "data/problems.jsonl");

@@ -111,7 +111,12 @@ class ScriptedProver implements Engine {
   }
   async prefixRollouts(req: PrefixRolloutRequest, _opts?: RunOptions): Promise<PrefixRollouts> {
     this.requests.push(req);
-    return { rollouts: this.answers.map((row) => row.map((a) => this.gen(a))), prefixTokensEvaluated: 100, traceTokens: 100, rolloutTokens: 5 * this.answers.flat().length };
+    return {
+      rollouts: this.answers.map((row) => row.map((a) => this.gen(a))),
+      prefixTokensEvaluated: 100,
+      traceTokens: 100,
+      rolloutTokens: 5 * this.answers.flat().length,
+    };
   }
   async dispose(): Promise<void> {}
 }
@@ -127,10 +132,13 @@ describe("estimateProgress (scripted prover)", () => {
       ["8/3", "4", "2.67", null],
     ]);
     const r = await estimateProgress(engine, { problem, steps, rollouts: 4, alpha: 0.5, reference: "4", seed: 3, maxTokens: 64, temperature: 0.9 });
-    assert.deepEqual(r.steps.map((s) => [s.qBefore, s.q, s.advantage, s.effective]), [
-      [0.5, 1, 0.5, 1.25],
-      [1, 0.25, -0.75, -0.125],
-    ]);
+    assert.deepEqual(
+      r.steps.map((s) => [s.qBefore, s.q, s.advantage, s.effective]),
+      [
+        [0.5, 1, 0.5, 1.25],
+        [1, 0.25, -0.75, -0.125],
+      ],
+    );
     assert.deepEqual(r.answer, { value: "4", source: "reference", share: 7 / 12 });
     assert.equal(r.rollouts, 4);
     assert.equal(r.prefixTokensEvaluated, 100);
@@ -163,7 +171,11 @@ describe("estimateProgress (scripted prover)", () => {
   });
 
   it("no answer anywhere: majority value null, every Q 0", async () => {
-    const engine = new ScriptedProver([[null, null], [null, null], [null, null]]);
+    const engine = new ScriptedProver([
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
     const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5 });
     assert.deepEqual(r.answer, { value: null, source: "majority", share: 0 });
     assert.ok(r.steps.every((s) => s.q === 0 && s.qBefore === 0 && s.advantage === 0));
@@ -180,10 +192,13 @@ describe("estimateProgress (scripted prover)", () => {
     );
     const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
     assert.equal(engine.rolloutCalls.length, 3);
-    assert.deepEqual(r.steps.map((s) => [s.qBefore, s.q]), [
-      [1, 0.5],
-      [0.5, 0],
-    ]);
+    assert.deepEqual(
+      r.steps.map((s) => [s.qBefore, s.q]),
+      [
+        [1, 0.5],
+        [0.5, 0],
+      ],
+    );
     // Each prefix's tokens are counted once per rollout: 2 × (head + head+s1 + head+s1+s2) > the trace.
     assert.ok(r.prefixTokensEvaluated > 2 * r.traceTokens);
   });
@@ -191,8 +206,18 @@ describe("estimateProgress (scripted prover)", () => {
   it("bad inputs are refused; the boundary prompt continues the assistant turn", async () => {
     const engine = new ScriptedProver([["4"]]);
     await assert.rejects(estimateProgress(engine, { problem, steps: [], rollouts: 0, alpha: 0.5 }));
-    const p = boundaryPrompt([{ role: "user", content: "q" }, { role: "assistant", content: "" }], ["a\n\n", "b\n\n"], 1);
-    assert.deepEqual(p, [{ role: "user", content: "q" }, { role: "assistant", content: "a\n\n" }]);
+    const p = boundaryPrompt(
+      [
+        { role: "user", content: "q" },
+        { role: "assistant", content: "" },
+      ],
+      ["a\n\n", "b\n\n"],
+      1,
+    );
+    assert.deepEqual(p, [
+      { role: "user", content: "q" },
+      { role: "assistant", content: "a\n\n" },
+    ]);
     assert.equal(boundaryPrompt("Q:", ["a", "b"], 2), "Q:ab");
   });
 });

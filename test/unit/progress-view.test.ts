@@ -50,7 +50,10 @@ describe("progress in the editor's view models", () => {
     const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
     assert.equal(annotations.progressDemo, true);
     const { markdown } = buildHover(annotations, annotations.steps[2], { documentUri: "file:///t.trace.md" });
-    assert.match(markdown, /\*\*Progress\*\* Q 1\\\.00 → 0\\\.00 \(90% interval 0\\\.00 to 0\\\.\d\d\) · advantage \\?-1\\\.00 \(90% interval \\?-1\\\.00 to \\?-0\\\.\d\d, 8 rollouts\)/);
+    assert.match(
+      markdown,
+      /\*\*Progress\*\* Q 1\\\.00 → 0\\\.00 \(90% interval 0\\\.00 to 0\\\.\d\d\) · advantage \\?-1\\\.00 \(90% interval \\?-1\\\.00 to \\?-0\\\.\d\d, 8 rollouts\)/,
+    );
     assert.match(markdown, /demo\\?: scores are meaningless/);
     const plain = buildAnnotations({ trace, threshold: 0.5, progress: progressViewOf(result([0, 0, 8, 0], 8), "p", false) });
     assert.doesNotMatch(buildHover(plain, plain.steps[2], { documentUri: "file:///t.trace.md" }).markdown, /demo/);

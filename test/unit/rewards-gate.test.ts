@@ -46,14 +46,16 @@ test("a pasted second solution: second-solution (and the other rules it breaks)"
   assert.ok(g.reasons.includes("second-solution"), g.reasons.join());
   assert.ok(g.reasons.includes("text-after-answer") && g.reasons.includes("answer-tag-count") && g.reasons.includes("boxed-count"));
   // inside the answer block's reasoning: a restart of the numbering, nothing else wrong
-  const inner = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: The final answer is 2.\nStep 1: Now another problem: 5 - 1 = 4.\nStep 2: So 4.\n<answer>\\boxed{2}</answer>";
+  const inner =
+    "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: The final answer is 2.\nStep 1: Now another problem: 5 - 1 = 4.\nStep 2: So 4.\n<answer>\\boxed{2}</answer>";
   assert.deepEqual(applyFormatGate(inner).reasons, ["second-solution"]);
   assert.match(findSecondSolution(inner.split("<answer>")[0]!)!.why, /starts over/);
   // a second problem statement without step markers
   const restated = "First, 2x = 4.\n\nSo x = 2.\n\nCheck: 2*2 = 4.\n\nQuestion: What is 9 - 3?\n\nIt is 6.\n\n<answer>\\boxed{2}</answer>";
   assert.deepEqual(applyFormatGate(restated).reasons, ["second-solution"]);
   // new steps after the final answer was stated
-  const restart = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: check 2*2 = 4.\nThe final answer is 2.\nStep 4: Let us also solve x + 1 = 5: x = 4.\n<answer>\\boxed{2}</answer>";
+  const restart =
+    "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: check 2*2 = 4.\nThe final answer is 2.\nStep 4: Let us also solve x + 1 = 5: x = 4.\n<answer>\\boxed{2}</answer>";
   assert.deepEqual(applyFormatGate(restart).reasons, ["second-solution"]);
 });
 

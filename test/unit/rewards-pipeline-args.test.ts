@@ -19,7 +19,10 @@ test("reward server args follow the settings and parse back into the same reward
   assert.deepEqual(args.slice(0, 6), ["--model", "/m/prm.gguf", "--prm", "math-shepherd", "--port", "8080"]);
   assert.ok(args.includes("--no-gate") && args[args.indexOf("--no-gate") + 1] === "step-count,second-solution");
   // What `steplens serve` makes of them: the same options the settings describe.
-  const { values } = parseFlags(args.filter((_, i) => i >= 4), { ...REWARD_OPTIONS, port: { type: "string" } });
+  const { values } = parseFlags(
+    args.filter((_, i) => i >= 4),
+    { ...REWARD_OPTIONS, port: { type: "string" } },
+  );
   const back = structuredClone(DEFAULT_CONFIG);
   const opts = rewardConfigFromFlags(values, back);
   assert.equal(opts.scalarize, "product");
@@ -32,7 +35,19 @@ test("reward server args follow the settings and parse back into the same reward
 });
 
 test("rl task args, and serve / rl are pipelines of the task table", () => {
-  assert.deepEqual(rlInitArgs({ engine: "verl", out: "rl-runs/verl", rewardUrl: "http://127.0.0.1:8080", data: "p.jsonl", nodes: 2 }), ["init", "--engine", "verl", "--out", "rl-runs/verl", "--reward-url", "http://127.0.0.1:8080", "--data", "p.jsonl", "--nodes", "2"]);
+  assert.deepEqual(rlInitArgs({ engine: "verl", out: "rl-runs/verl", rewardUrl: "http://127.0.0.1:8080", data: "p.jsonl", nodes: 2 }), [
+    "init",
+    "--engine",
+    "verl",
+    "--out",
+    "rl-runs/verl",
+    "--reward-url",
+    "http://127.0.0.1:8080",
+    "--data",
+    "p.jsonl",
+    "--nodes",
+    "2",
+  ]);
   assert.deepEqual(rlLaunchArgs("rl-runs/verl", true), ["launch", "rl-runs/verl", "--dry-run"]);
   assert.ok(PIPELINE_NAMES.includes("serve") && PIPELINE_NAMES.includes("rl"));
 });

@@ -69,7 +69,10 @@ after(async () => {
 
 function initRun(engine: string, extra: string[] = []) {
   const dir = path.join(tmp, `run-${engine}-${extra.length}`);
-  return cli(["rl", "init", "--engine", engine, "--out", dir, "--reward-url", url, "--data", path.join(tmp, "prompts.jsonl"), ...extra]).then((r) => ({ ...r, dir }));
+  return cli(["rl", "init", "--engine", engine, "--out", dir, "--reward-url", url, "--data", path.join(tmp, "prompts.jsonl"), ...extra]).then((r) => ({
+    ...r,
+    dir,
+  }));
 }
 
 function noContinuationComments(script: string): void {
@@ -99,7 +102,8 @@ function python(script: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Pro
 test("rl init --engine verl writes launch.sh, reward.py, parquet prompts, README; bash -n and dry runs (one node, Ray head, Ray worker)", async () => {
   const r = await initRun("verl", ["--nodes", "2", "--gpus-per-node", "4"]);
   assert.equal(r.code, 0, r.err);
-  for (const f of ["launch.sh", "reward.py", "README.md", "train.parquet", "problems.jsonl", "runtime_env.yaml", "steplens-rl.json"]) assert.ok(fs.existsSync(path.join(r.dir, f)), f);
+  for (const f of ["launch.sh", "reward.py", "README.md", "train.parquet", "problems.jsonl", "runtime_env.yaml", "steplens-rl.json"])
+    assert.ok(fs.existsSync(path.join(r.dir, f)), f);
   const launch = fs.readFileSync(path.join(r.dir, "launch.sh"), "utf8");
   noContinuationComments(launch);
   assert.equal(spawnSync("bash", ["-n", path.join(r.dir, "launch.sh")]).status, 0, "bash -n");
@@ -110,14 +114,28 @@ test("rl init --engine verl writes launch.sh, reward.py, parquet prompts, README
   const row = table.rows[0] as { prompt: Array<{ role: string; content: string }>; reward_model: { ground_truth: string }; extra_info: { problem_id: string } };
   assert.match(row.prompt[0]!.content, /^Solve 2x \+ 3 = 7\.\n\n.*<answer>/s, "problem, then the instruction the gate expects");
   assert.equal(row.reward_model.ground_truth, "2");
-  const problems = fs.readFileSync(path.join(r.dir, "problems.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const problems = fs
+    .readFileSync(path.join(r.dir, "problems.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.equal(problems.find((p) => p.problem_id === row.extra_info.problem_id)?.problem, "Solve 2x + 3 = 7.");
 
   const single = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NNODES: "1" } });
   assert.equal(single.code, 0, single.err);
   assert.match(single.out, /ok +reward server: http:\/\/127\.0\.0\.1:\d+ answers \(prm judge, scalarize auto\)/);
   assert.match(single.out, /python3 -m verl\.trainer\.main_ppo algorithm\.adv_estimator=grpo /);
-  for (const key of ["actor_rollout_ref.rollout.n=16", "actor_rollout_ref.actor.optim.lr=1e-6", "actor_rollout_ref.actor.kl_loss_coef=0.001", "actor_rollout_ref.actor.kl_loss_type=low_var_kl", "reward.reward_manager.name=naive", "reward.custom_reward_function.path=reward.py", "reward.custom_reward_function.name=compute_score", "trainer.n_gpus_per_node=4", "data.train_files=train.parquet"]) {
+  for (const key of [
+    "actor_rollout_ref.rollout.n=16",
+    "actor_rollout_ref.actor.optim.lr=1e-6",
+    "actor_rollout_ref.actor.kl_loss_coef=0.001",
+    "actor_rollout_ref.actor.kl_loss_type=low_var_kl",
+    "reward.reward_manager.name=naive",
+    "reward.custom_reward_function.path=reward.py",
+    "reward.custom_reward_function.name=compute_score",
+    "trainer.n_gpus_per_node=4",
+    "data.train_files=train.parquet",
+  ]) {
     assert.ok(single.out.includes(key), `dry run has ${key}`);
   }
   if (!spawnSync("python3", ["-c", "import verl"]).status) assert.fail("verl is importable here; the MISSING check below assumes it is not");
@@ -127,7 +145,10 @@ test("rl init --engine verl writes launch.sh, reward.py, parquet prompts, README
 
   const head = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NODE_RANK: "0" } });
   assert.match(head.out, /ray start --head --port=6379 --dashboard-host=0\.0\.0\.0 --dashboard-port=8265/);
-  assert.match(head.out, /ray job submit --address=http:\/\/127\.0\.0\.1:8265 --runtime-env=runtime_env\.yaml --no-wait -- python3 -m verl\.trainer\.main_ppo .*trainer\.nnodes=2 /);
+  assert.match(
+    head.out,
+    /ray job submit --address=http:\/\/127\.0\.0\.1:8265 --runtime-env=runtime_env\.yaml --no-wait -- python3 -m verl\.trainer\.main_ppo .*trainer\.nnodes=2 /,
+  );
   const worker = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NODE_RANK: "1", HEAD_ADDR: "10.0.0.1" } });
   assert.match(worker.out, /ray start --address=10\.0\.0\.1:6379 --block/);
   assert.doesNotMatch(worker.out, /main_ppo/);
@@ -147,8 +168,19 @@ test("rl init for OpenRLHF and TRL: scripts pass bash -n, dry runs show the rewa
   const od = await cli(["rl", "launch", o.dir, "--dry-run"], { env: { ...process.env, GPUS_PER_NODE: "8" } });
   assert.equal(od.code, 0, od.err);
   assert.ok(od.out.includes(`--reward.remote_url ${url}/get_reward`), od.out);
-  for (const a of ["--algo.advantage.estimator group_norm", "--rollout.n_samples_per_prompt 16", "--algo.kl.estimator k3", "--vllm.num_engines 4", "--data.input_key prompt"]) assert.ok(od.out.includes(a), a);
-  const rows = fs.readFileSync(path.join(o.dir, "prompts.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  for (const a of [
+    "--algo.advantage.estimator group_norm",
+    "--rollout.n_samples_per_prompt 16",
+    "--algo.kl.estimator k3",
+    "--vllm.num_engines 4",
+    "--data.input_key prompt",
+  ])
+    assert.ok(od.out.includes(a), a);
+  const rows = fs
+    .readFileSync(path.join(o.dir, "prompts.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.deepEqual(Object.keys(rows[0]), ["prompt", "label"]);
   assert.equal(rows[0].label, "2");
 
@@ -156,11 +188,18 @@ test("rl init for OpenRLHF and TRL: scripts pass bash -n, dry runs show the rewa
   assert.equal(t.code, 0, t.err);
   assert.equal(spawnSync("bash", ["-n", path.join(t.dir, "launch.sh")]).status, 0);
   const td = await cli(["rl", "launch", t.dir, "--dry-run"], { env: { ...process.env, NNODES: "2", NODE_RANK: "1", HEAD_ADDR: "10.0.0.1" } });
-  assert.match(td.out, /accelerate launch --num_machines 2 --num_processes 16 --machine_rank 1 --main_process_ip 10\.0\.0\.1 --main_process_port 29500 train_grpo\.py/);
+  assert.match(
+    td.out,
+    /accelerate launch --num_machines 2 --num_processes 16 --machine_rank 1 --main_process_ip 10\.0\.0\.1 --main_process_port 29500 train_grpo\.py/,
+  );
   const train = fs.readFileSync(path.join(t.dir, "train_grpo.py"), "utf8");
   assert.match(train, /num_generations=16/);
   assert.match(train, /beta=0\.001/);
-  assert.equal(spawnSync("python3", ["-c", `import ast,sys; ast.parse(open(sys.argv[1]).read())`, path.join(t.dir, "train_grpo.py")]).status, 0, "train_grpo.py parses");
+  assert.equal(
+    spawnSync("python3", ["-c", `import ast,sys; ast.parse(open(sys.argv[1]).read())`, path.join(t.dir, "train_grpo.py")]).status,
+    0,
+    "train_grpo.py parses",
+  );
 });
 
 test("rl init refuses bad input with exit 2 / a clear error", async () => {
@@ -212,7 +251,12 @@ except reward.StepLensRewardError as e:
     print("error", e)
 `;
   const t0 = Date.now();
-  const slow = await python(call, { STEPLENS_REWARD_URL: hangUrl, STEPLENS_REWARD_TIMEOUT: "0.5", STEPLENS_REWARD_RETRIES: "1", STEPLENS_REWARD_BACKOFF: "0.05" });
+  const slow = await python(call, {
+    STEPLENS_REWARD_URL: hangUrl,
+    STEPLENS_REWARD_TIMEOUT: "0.5",
+    STEPLENS_REWARD_RETRIES: "1",
+    STEPLENS_REWARD_BACKOFF: "0.05",
+  });
   assert.equal(slow.status, 0, slow.err);
   assert.match(slow.out, /^error the StepLens reward server at http:\/\/127\.0\.0\.1:\d+\/v1\/reward is not reachable \(timed out after 0\.5s; 2 attempts\)/);
   assert.ok(Date.now() - t0 < 20_000);
@@ -221,6 +265,8 @@ except reward.StepLensRewardError as e:
   const zero = await python(call, { STEPLENS_REWARD_URL: closedUrl, STEPLENS_REWARD_RETRIES: "0", STEPLENS_REWARD_ON_ERROR: "zero" });
   assert.match(zero.out, /^value 0\.0$/m);
   // A request the server refuses (4xx) is not retried and says why.
-  const refused = await python(call.replace("reward.compute_score(", "reward._post('/v1/reward', {'items': 'x'}) or reward.compute_score("), { STEPLENS_REWARD_URL: url });
+  const refused = await python(call.replace("reward.compute_score(", "reward._post('/v1/reward', {'items': 'x'}) or reward.compute_score("), {
+    STEPLENS_REWARD_URL: url,
+  });
   assert.match(refused.out, /^error the StepLens reward server at .* refused the request \(HTTP 400\): 'items' must be an array/);
 });

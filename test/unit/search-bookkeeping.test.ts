@@ -105,7 +105,10 @@ describe("step-level beam search", () => {
     const engine = fakeEngine(script);
     const r = await beamSearch(engine, prmScorer(engine), PROBLEM, "p", { beams: 2, expansions: 2, maxSteps: 5 }, GEN);
     const prompts = engine.calls.filter((c) => c.kind === "rollouts").map((c) => countWords(promptText(generatorPrompt(PROBLEM, c.steps))));
-    assert.equal(r.generatorTokens.evaluated, prompts.reduce((a, b) => a + b, 0));
+    assert.equal(
+      r.generatorTokens.evaluated,
+      prompts.reduce((a, b) => a + b, 0),
+    );
     assert.equal(r.generatorTokens.generated, engine.generated);
     assert.equal(r.scorerTokens.evaluated, engine.scored);
     const scored = engine.calls.filter((c) => c.kind === "scoreSteps");
@@ -220,7 +223,11 @@ describe("resumable search runs", () => {
       runSearch({ ...base(e1, out), problems, signal: controller.signal, onRecord: () => (++seen === 1 ? controller.abort() : undefined) }),
       (e) => e instanceof CancelledError,
     );
-    let lines = fs.readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as SearchRecord);
+    let lines = fs
+      .readFileSync(out, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as SearchRecord);
     assert.deepEqual(
       lines.map((l) => l.id),
       ["p1"],
@@ -248,7 +255,11 @@ describe("resumable search runs", () => {
     assert.equal(r3.summary.computed, 1);
     assert.equal(r3.summary.resumed, 2);
     assert.equal(e3.calls.filter((c) => c.kind === "generate").length, 1);
-    lines = fs.readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as SearchRecord);
+    lines = fs
+      .readFileSync(out, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as SearchRecord);
     assert.deepEqual(
       lines.map((l) => [l.id, l.correct]),
       [
@@ -273,6 +284,9 @@ describe("resumable search runs", () => {
     const problems = await readSearchProblems(problemsFile());
     const out = path.join(tmp, "mixed.jsonl");
     await runSearch({ ...base(fakeEngine(), out), problems });
-    await assert.rejects(runSearch({ ...base(fakeEngine(), out), problems, settings: { mode: "best-of-n", n: 3 } }), (e) => e instanceof StepLensError && /other settings/.test(e.message));
+    await assert.rejects(
+      runSearch({ ...base(fakeEngine(), out), problems, settings: { mode: "best-of-n", n: 3 } }),
+      (e) => e instanceof StepLensError && /other settings/.test(e.message),
+    );
   });
 });

@@ -40,7 +40,13 @@ test("serve loads the model before listening: a missing file fails at start with
 });
 
 test("serve flag errors are usage errors (exit 2)", async () => {
-  for (const argv of [["serve"], ["serve", "--model", "m.gguf", "--port", "99999"], ["serve", "--model", "m.gguf", "--max-body", "0"], ["serve", "--model", "m.gguf", "--gpu", "tpu"], ["serve", "--model", "m.gguf", "--bogus"]]) {
+  for (const argv of [
+    ["serve"],
+    ["serve", "--model", "m.gguf", "--port", "99999"],
+    ["serve", "--model", "m.gguf", "--max-body", "0"],
+    ["serve", "--model", "m.gguf", "--gpu", "tpu"],
+    ["serve", "--model", "m.gguf", "--bogus"],
+  ]) {
     const m = memoryIo();
     assert.equal(await runCli(argv, m.io), 2, argv.join(" "));
     assert.match(m.err(), /steplens serve: .*\nRun 'steplens serve --help'/);

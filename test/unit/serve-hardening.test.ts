@@ -35,10 +35,21 @@ test("bad JSON schemas are the client's fault: 400 with the reason, and the serv
     ["1,000 levels deep", nested(1000), /nested more than 64 levels deep/],
     ["minItems 3000", { type: "array", items: { type: "string" }, minItems: 3000 }, /'minItems' is 3000, over the limit of 256/],
     ["minLength 5000", { type: "string", minLength: 5000 }, /'minLength' is 5000/],
-    ["too large", { type: "object", properties: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`key_${i}`, { type: "string", description: "x".repeat(20) }])) }, /characters, over the limit of 524288/],
+    [
+      "too large",
+      {
+        type: "object",
+        properties: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`key_${i}`, { type: "string", description: "x".repeat(20) }])),
+      },
+      /characters, over the limit of 524288/,
+    ],
   ];
   for (const [name, schema, reason] of cases) {
-    const r = await post("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], max_tokens: 4, response_format: { type: "json_schema", json_schema: { name: "x", schema } } });
+    const r = await post("/v1/chat/completions", {
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 4,
+      response_format: { type: "json_schema", json_schema: { name: "x", schema } },
+    });
     assert.equal(r.status, 400, name);
     const body: any = await r.json();
     assert.equal(body.error.type, "invalid_request_error", name);
@@ -109,7 +120,8 @@ test("connections beyond --max-connections are closed on arrival; the server ser
     const b = open();
     await Promise.all([a.connected, b.connected]);
     // The server counts a connection once it has accepted it: wait until both are counted.
-    for (let i = 0; i < 200 && (await new Promise<number>((r) => (capped as any).http.getConnections((_: unknown, n: number) => r(n)))) < 2; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 200 && (await new Promise<number>((r) => (capped as any).http.getConnections((_: unknown, n: number) => r(n)))) < 2; i++)
+      await new Promise((r) => setImmediate(r));
     const c = open("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     assert.equal(await c.closed, "", "the third connection is closed without an answer");
     a.socket.destroy();

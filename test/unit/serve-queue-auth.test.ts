@@ -26,10 +26,7 @@ test("FairQueue: at most `concurrency` run; waiters are served round robin acros
     running--;
   };
   // client A floods first, client B arrives later: B must not wait behind all of A's burst
-  const jobs = [
-    q.run("A", job("A0")), q.run("A", job("A1")), q.run("A", job("A2")), q.run("A", job("A3")),
-    q.run("B", job("B0")), q.run("B", job("B1")),
-  ];
+  const jobs = [q.run("A", job("A0")), q.run("A", job("A1")), q.run("A", job("A2")), q.run("A", job("A3")), q.run("B", job("B0")), q.run("B", job("B1"))];
   await Promise.all(jobs);
   assert.equal(maxRunning, 1);
   assert.deepEqual(order, ["A0", "A1", "B0", "A2", "B1", "A3"]);
@@ -44,7 +41,10 @@ test("FairQueue: bounded waiting answers 503 with Retry-After; aborted waiters l
   const w1 = q.run("x", async () => "w1", c.signal);
   const w2 = q.run("y", async () => "w2");
   assert.equal(q.waiting, 2);
-  await assert.rejects(q.run("z", async () => "over"), (e: unknown) => e instanceof ApiError && e.status === 503 && e.code === "server_busy" && e.headers["Retry-After"] === "1");
+  await assert.rejects(
+    q.run("z", async () => "over"),
+    (e: unknown) => e instanceof ApiError && e.status === 503 && e.code === "server_busy" && e.headers["Retry-After"] === "1",
+  );
   c.abort();
   await assert.rejects(w1, CancelledError);
   assert.equal(q.waiting, 1);
@@ -59,7 +59,10 @@ test("FairQueue: bounded waiting answers 503 with Retry-After; aborted waiters l
   await tick();
   q.close();
   await assert.rejects(late, (e: unknown) => e instanceof ApiError && e.status === 503 && e.code === "shutting_down");
-  await assert.rejects(q.run("x", async () => 1), /shutting down/);
+  await assert.rejects(
+    q.run("x", async () => 1),
+    /shutting down/,
+  );
   hold();
   await Promise.all(busy);
   assert.equal(q.active, 0);
@@ -78,7 +81,8 @@ test("bearer tokens: exact match only, whatever the case of 'Bearer'", () => {
 
 test("loopback detection and Host parsing", () => {
   for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST", "::ffff:127.0.0.1"]) assert.equal(isLoopbackHost(h), true, h);
-  for (const h of ["0.0.0.0", "::", "192.168.1.5", "10.0.0.1", "example.com", "127.0.0.1.evil.com", "localhost.evil.com"]) assert.equal(isLoopbackHost(h), false, h);
+  for (const h of ["0.0.0.0", "::", "192.168.1.5", "10.0.0.1", "example.com", "127.0.0.1.evil.com", "localhost.evil.com"])
+    assert.equal(isLoopbackHost(h), false, h);
   assert.equal(hostnameOf("127.0.0.1:8080"), "127.0.0.1");
   assert.equal(hostnameOf("[::1]:8080"), "::1");
   assert.equal(hostnameOf("localhost"), "localhost");
@@ -87,23 +91,43 @@ test("loopback detection and Host parsing", () => {
 
 test("served models: one per file, named by file; `model` resolves to a role or a 404 naming what exists", () => {
   const served = servedModels({ kind: "local", device: "cpu", queued: 0, models: { prm: "/m/prm.gguf", generator: "/m/gen.gguf", verifier: "/m/gen.gguf" } });
-  assert.deepEqual(served, [{ id: "prm", roles: ["prm"] }, { id: "gen", roles: ["verifier", "generator"] }]);
+  assert.deepEqual(served, [
+    { id: "prm", roles: ["prm"] },
+    { id: "gen", roles: ["verifier", "generator"] },
+  ]);
   assert.equal(modelId("hf:Qwen/Qwen3-4B-GGUF:Q4_K_M"), "Qwen/Qwen3-4B-GGUF:Q4_K_M");
   assert.equal(resolveRole(undefined, served, GENERATION_ROLES), "generator");
   assert.equal(resolveRole("gen", served, GENERATION_ROLES), "generator");
   assert.equal(resolveRole("prm", served, GENERATION_ROLES), "prm");
   assert.equal(resolveRole("verifier", served, GENERATION_ROLES), "verifier");
-  assert.throws(() => resolveRole("gpt-4o", served, GENERATION_ROLES), (e: unknown) => e instanceof ApiError && e.status === 404 && e.code === "model_not_found" && /Available: prm, gen/.test(e.message));
-  assert.throws(() => resolveRole(42, served, GENERATION_ROLES), (e: unknown) => e instanceof ApiError && e.status === 400 && e.param === "model");
+  assert.throws(
+    () => resolveRole("gpt-4o", served, GENERATION_ROLES),
+    (e: unknown) => e instanceof ApiError && e.status === 404 && e.code === "model_not_found" && /Available: prm, gen/.test(e.message),
+  );
+  assert.throws(
+    () => resolveRole(42, served, GENERATION_ROLES),
+    (e: unknown) => e instanceof ApiError && e.status === 400 && e.param === "model",
+  );
 });
 
 test("request parsing: the supported subset, and a 400 naming each bad or unsupported field", () => {
-  assert.deepEqual(parseSampling({ n: 3, temperature: 0.5, top_p: 0.9, seed: 7, max_tokens: 12, stop: "\n" }, false), { n: 3, temperature: 0.5, topP: 0.9, seed: 7, maxTokens: 12, stop: ["\n"] });
+  assert.deepEqual(parseSampling({ n: 3, temperature: 0.5, top_p: 0.9, seed: 7, max_tokens: 12, stop: "\n" }, false), {
+    n: 3,
+    temperature: 0.5,
+    topP: 0.9,
+    seed: 7,
+    maxTokens: 12,
+    stop: ["\n"],
+  });
   assert.equal(parseSampling({}, false).maxTokens, 16, "completions default");
   assert.equal(parseSampling({}, true).maxTokens, undefined);
   assert.equal(parseSampling({ max_completion_tokens: 5, max_tokens: 9 }, true).maxTokens, 5);
   const bad = (body: Record<string, unknown>, param: string) =>
-    assert.throws(() => parseSampling(body, true), (e: unknown) => e instanceof ApiError && e.status === 400 && e.param === param, JSON.stringify(body));
+    assert.throws(
+      () => parseSampling(body, true),
+      (e: unknown) => e instanceof ApiError && e.status === 400 && e.param === param,
+      JSON.stringify(body),
+    );
   bad({ n: 0 }, "n");
   bad({ n: 1.5 }, "n");
   bad({ n: 99 }, "n");
@@ -129,23 +153,51 @@ test("request parsing: the supported subset, and a 400 naming each bad or unsupp
   assert.throws(() => parseChatLogprobs({ logprobs: true, top_logprobs: 21 }), /between 0 and 20/);
   assert.deepEqual(parsePrompts(["a", "b"]), ["a", "b"]);
   assert.throws(() => parsePrompts([1, 2, 3]), /Token-id prompts are not supported/);
-  assert.throws(() => parsePrompts(undefined), (e: unknown) => e instanceof ApiError && e.code === "missing_required_parameter");
-  assert.deepEqual(parseMessages([{ role: "developer", content: "be brief" }, { role: "user", content: [{ type: "text", text: "hi " }, { type: "text", text: "there" }] }]), [
-    { role: "system", content: "be brief" },
-    { role: "user", content: "hi there" },
-  ]);
-  assert.throws(() => parseMessages([{ role: "tool", content: "x" }]), (e: unknown) => e instanceof ApiError && e.param === "messages[0].role");
+  assert.throws(
+    () => parsePrompts(undefined),
+    (e: unknown) => e instanceof ApiError && e.code === "missing_required_parameter",
+  );
+  assert.deepEqual(
+    parseMessages([
+      { role: "developer", content: "be brief" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "hi " },
+          { type: "text", text: "there" },
+        ],
+      },
+    ]),
+    [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "hi there" },
+    ],
+  );
+  assert.throws(
+    () => parseMessages([{ role: "tool", content: "x" }]),
+    (e: unknown) => e instanceof ApiError && e.param === "messages[0].role",
+  );
   assert.throws(() => parseMessages([{ role: "user", content: [{ type: "image_url", image_url: {} }] }]), /images and audio are not supported/);
-  assert.throws(() => parseMessages([]), (e: unknown) => e instanceof ApiError && e.param === "messages");
+  assert.throws(
+    () => parseMessages([]),
+    (e: unknown) => e instanceof ApiError && e.param === "messages",
+  );
 });
 
 test("get_reward: an OpenRLHF query splits into the prompt's problem and the response, special tokens dropped", () => {
-  assert.deepEqual(splitOpenRlhfQuery("Q: 2+2?\nStep 1: 2+2=4.\n\nStep 2: so 4.\n \n", "Q: 2+2?\n"), { problem: "Q: 2+2?", response: "Step 1: 2+2=4.\n\nStep 2: so 4." });
+  assert.deepEqual(splitOpenRlhfQuery("Q: 2+2?\nStep 1: 2+2=4.\n\nStep 2: so 4.\n \n", "Q: 2+2?\n"), {
+    problem: "Q: 2+2?",
+    response: "Step 1: 2+2=4.\n\nStep 2: so 4.",
+  });
   const prompt = "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n";
   assert.deepEqual(splitOpenRlhfQuery(`${prompt}Step 1: 4.<|im_end|><|endoftext|>`, prompt), { problem: "What is 2+2?", response: "Step 1: 4." });
   // a prompt that does not prefix the query (re-tokenised differently): the last assistant turn
   assert.equal(splitOpenRlhfQuery("<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\nStep 1: y", "other").response, "Step 1: y");
   assert.equal(splitOpenRlhfQuery("P", "P").response, "");
   const withInstruction = `<|im_start|>user\nWhat is 2+2?\n\n${DEFAULT_RL_INSTRUCTION}<|im_end|>\n<|im_start|>assistant\n`;
-  assert.equal(splitOpenRlhfQuery(`${withInstruction}Step 1: 4.`, withInstruction).problem, "What is 2+2?", "the RL instruction of StepLens's prompt files is not the problem");
+  assert.equal(
+    splitOpenRlhfQuery(`${withInstruction}Step 1: 4.`, withInstruction).problem,
+    "What is 2+2?",
+    "the RL instruction of StepLens's prompt files is not the problem",
+  );
 });

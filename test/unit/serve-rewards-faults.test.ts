@@ -28,7 +28,12 @@ after(async () => {
 });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(base + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) as any };
 }
@@ -44,7 +49,10 @@ test("concurrent clients: every valid request is answered, in OpenRLHF and StepL
       (async () => {
         const out: number[] = [];
         for (let k = 0; k < perClient; k++) {
-          const r = k % 2 ? await post("/get_reward", { query: [`Q\n${item(k).response}`], prompts: ["Q\n"], labels: [""] }, { "X-StepLens-Client": `trainer-${c}` }) : await post("/v1/reward", { items: [item(k), item(k + 1)] }, { "X-StepLens-Client": `trainer-${c}` });
+          const r =
+            k % 2
+              ? await post("/get_reward", { query: [`Q\n${item(k).response}`], prompts: ["Q\n"], labels: [""] }, { "X-StepLens-Client": `trainer-${c}` })
+              : await post("/v1/reward", { items: [item(k), item(k + 1)] }, { "X-StepLens-Client": `trainer-${c}` });
           assert.equal(r.status, 200, JSON.stringify(r.json));
           out.push(...(r.json.rewards ?? r.json.items.map((x: any) => x.reward)));
         }

@@ -22,7 +22,11 @@ after(async () => {
 });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, json: (await res.json()) as any };
 }
 
@@ -57,7 +61,10 @@ test("POST /v1/completions returns n choices with usage", async () => {
   const r = await post("/v1/completions", { prompt: "Step 1: 2x = ", n: 3, max_tokens: 6, temperature: 0.8, seed: 11 });
   assert.equal(r.status, 200);
   assert.equal(r.json.object, "text_completion");
-  assert.deepEqual(r.json.choices.map((c: any) => c.index), [0, 1, 2]);
+  assert.deepEqual(
+    r.json.choices.map((c: any) => c.index),
+    [0, 1, 2],
+  );
   for (const c of r.json.choices) {
     assert.equal(typeof c.text, "string");
     assert.ok(["stop", "length"].includes(c.finish_reason));
@@ -70,11 +77,21 @@ test("POST /v1/completions returns n choices with usage", async () => {
 test("POST /v1/completions with a list of prompts numbers choices prompt by prompt", async () => {
   const r = await post("/v1/completions", { prompt: ["a", "b"], n: 2, max_tokens: 2 });
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json.choices.map((c: any) => c.index), [0, 1, 2, 3]);
+  assert.deepEqual(
+    r.json.choices.map((c: any) => c.index),
+    [0, 1, 2, 3],
+  );
 });
 
 test("POST /v1/chat/completions answers an assistant message", async () => {
-  const r = await post("/v1/chat/completions", { messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Is 2 + 2 = 4?" }], max_tokens: 5, temperature: 0 });
+  const r = await post("/v1/chat/completions", {
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Is 2 + 2 = 4?" },
+    ],
+    max_tokens: 5,
+    temperature: 0,
+  });
   assert.equal(r.status, 200);
   assert.equal(r.json.object, "chat.completion");
   assert.equal(r.json.choices.length, 1);
@@ -102,13 +119,23 @@ test("response_format json_schema: the output parses and follows the schema", as
 });
 
 test("logprobs: chat top_logprobs and completions logprobs for the first generated token", async () => {
-  const chat = await post("/v1/chat/completions", { messages: [{ role: "user", content: "Yes or No?" }], max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 5 });
+  const chat = await post("/v1/chat/completions", {
+    messages: [{ role: "user", content: "Yes or No?" }],
+    max_tokens: 1,
+    temperature: 0,
+    logprobs: true,
+    top_logprobs: 5,
+  });
   assert.equal(chat.status, 200);
   const content = chat.json.choices[0].logprobs.content;
   assert.equal(content.length, 1);
   assert.equal(content[0].top_logprobs.length, 5);
   const lps = content[0].top_logprobs.map((t: any) => t.logprob);
-  assert.deepEqual(lps, [...lps].sort((a: number, b: number) => b - a), "best first");
+  assert.deepEqual(
+    lps,
+    [...lps].sort((a: number, b: number) => b - a),
+    "best first",
+  );
   assert.ok(lps.every((l: number) => l <= 0));
   // the chosen token is one of the top tokens, the text starts with it, and greedy decoding picked
   // the most likely one (up to ~1e-2 of batch-shape numeric noise between generation and this read)
@@ -126,9 +153,14 @@ test("logprobs: chat top_logprobs and completions logprobs for the first generat
   const { tokens } = local.promptTokens(model, [{ role: "user", content: "Yes or No?" }], false);
   const context = await model.createContext({ contextSize: 256 });
   try {
-    const out = await context.getSequence().controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
+    const out = await context
+      .getSequence()
+      .controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
     const probabilities = [...out.at(-1)!.next!.probabilities!.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
-    assert.deepEqual(content[0].top_logprobs.map((t: any) => t.token), probabilities.map(([t]) => model.detokenize([t], false)));
+    assert.deepEqual(
+      content[0].top_logprobs.map((t: any) => t.token),
+      probabilities.map(([t]) => model.detokenize([t], false)),
+    );
     probabilities.forEach(([, p], i) => assert.ok(Math.abs(Math.log(p) - lps[i]) < 2e-2, `rank ${i}: ${Math.log(p)} vs ${lps[i]}`));
   } finally {
     await context.dispose();
@@ -146,7 +178,10 @@ test("POST /v1/score returns one score per step and the first step under the thr
   const r = await post("/v1/score", { problem: "Solve 2x + 3 = 7.", steps: ["2x = 4.", "x = 2.", "So the answer is 2."], threshold: 1 });
   assert.equal(r.status, 200);
   assert.equal(r.json.object, "steplens.score");
-  assert.deepEqual(r.json.steps.map((s: any) => s.index), [0, 1, 2]);
+  assert.deepEqual(
+    r.json.steps.map((s: any) => s.index),
+    [0, 1, 2],
+  );
   for (const s of r.json.steps) {
     assert.ok(s.score >= 0 && s.score <= 1);
     assert.equal(typeof s.margin, "number");

@@ -25,10 +25,22 @@ const json = (body: unknown, token?: string) => ({
 });
 
 test("a non-loopback bind without a token refuses to start; a short token too", async () => {
-  await assert.rejects(StepLensServer.start({ engine, host: "0.0.0.0", port: 0 }), (e: unknown) =>
-    e instanceof StepLensError && e.details.code === "serve-token-required" && /Refusing to listen on 0\.0\.0\.0 without a bearer token/.test(e.message) && /STEPLENS_SERVE_TOKEN/.test(e.format()));
-  await assert.rejects(StepLensServer.start({ engine, host: "::", port: 0, token: "" }), (e: unknown) => e instanceof StepLensError && e.details.code === "serve-token-required");
-  await assert.rejects(StepLensServer.start({ engine, host: "0.0.0.0", port: 0, token: "short" }), (e: unknown) => e instanceof StepLensError && e.details.code === "serve-token-short");
+  await assert.rejects(
+    StepLensServer.start({ engine, host: "0.0.0.0", port: 0 }),
+    (e: unknown) =>
+      e instanceof StepLensError &&
+      e.details.code === "serve-token-required" &&
+      /Refusing to listen on 0\.0\.0\.0 without a bearer token/.test(e.message) &&
+      /STEPLENS_SERVE_TOKEN/.test(e.format()),
+  );
+  await assert.rejects(
+    StepLensServer.start({ engine, host: "::", port: 0, token: "" }),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "serve-token-required",
+  );
+  await assert.rejects(
+    StepLensServer.start({ engine, host: "0.0.0.0", port: 0, token: "short" }),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "serve-token-short",
+  );
 });
 
 test("bound to 0.0.0.0 with a token: requests need it (constant-time check), /health does not", async () => {
@@ -91,7 +103,11 @@ test("a full queue answers 503 with Retry-After instead of growing", async () =>
   const server = await StepLensServer.start({ engine, port: 0, concurrency: 1, maxWaiting: 1 });
   try {
     const statuses = await Promise.all(
-      Array.from({ length: 6 }, () => fetch(`${server.url}/v1/completions`, json({ prompt: "Step 1:", max_tokens: 48, temperature: 0 })).then(async (r) => [r.status, r.headers.get("retry-after")] as const)),
+      Array.from({ length: 6 }, () =>
+        fetch(`${server.url}/v1/completions`, json({ prompt: "Step 1:", max_tokens: 48, temperature: 0 })).then(
+          async (r) => [r.status, r.headers.get("retry-after")] as const,
+        ),
+      ),
     );
     const ok = statuses.filter(([s]) => s === 200).length;
     const busy = statuses.filter(([s, ra]) => s === 503 && ra === "1").length;
@@ -141,9 +157,9 @@ test("close(): running requests finish, waiting ones get 503, then the port is c
   await server.close();
   const [a, b] = await Promise.all([running, waiting]);
   assert.equal(a.status, 200, "the running request completed");
-  assert.equal((await a.json() as any).choices.length, 1);
+  assert.equal(((await a.json()) as any).choices.length, 1);
   assert.equal(b.status, 503);
-  assert.equal((await b.json() as any).error.code, "shutting_down");
+  assert.equal(((await b.json()) as any).error.code, "shutting_down");
   await assert.rejects(fetch(`${url}/health`), /fetch failed/);
 });
 

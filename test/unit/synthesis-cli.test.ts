@@ -34,7 +34,10 @@ before(async () => {
 function lines(file: string): Record<string, unknown>[] {
   const text = fs.readFileSync(file, "utf8");
   assert.ok(text === "" || text.endsWith("\n"), `${file} ends with a newline`);
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 const ARGS = ["--solutions", "2", "--verifications", "2", "--max-tokens", "12", "--gpu", "off"];
@@ -71,7 +74,20 @@ test("local tiny model: every stage's records with stable ids; bad problem lines
   const again = await cli(["synthesize", "--problems", problems, "--out", out, "--model", model, ...ARGS, "--reference-field", "answer"]);
   assert.equal(again.code, 1);
   assert.match(again.err, /already holds a synthesis run.*--resume/s);
-  const resumed = await cli(["synthesize", "--problems", problems, "--out", out, "--model", model, ...ARGS, "--reference-field", "answer", "--resume", "--json"]);
+  const resumed = await cli([
+    "synthesize",
+    "--problems",
+    problems,
+    "--out",
+    out,
+    "--model",
+    model,
+    ...ARGS,
+    "--reference-field",
+    "answer",
+    "--resume",
+    "--json",
+  ]);
   const summary = JSON.parse(resumed.out);
   assert.deepEqual(summary.written, { solutions: 0, verifications: 0, labels: 0, failures: 0 });
   assert.equal(lines(path.join(out, "labels.jsonl")).length, 6);
@@ -103,5 +119,10 @@ test("against steplens serve: endpoint roles, model name from GET /models, same 
   const m = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
   assert.equal(m.models.generator.length, 1);
   assert.match(m.models.generator[0], new RegExp(`@${server.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/v1$`));
-  assert.deepEqual(lines(path.join(out, "solutions.jsonl")).map((s) => s.id).sort(), ["a#s0", "a#s1", "b#s0", "b#s1"]);
+  assert.deepEqual(
+    lines(path.join(out, "solutions.jsonl"))
+      .map((s) => s.id)
+      .sort(),
+    ["a#s0", "a#s1", "b#s0", "b#s1"],
+  );
 });

@@ -31,7 +31,10 @@ test("folder lock: exclusive; a live holder is named; a dead pid's lock is taken
   assert.equal(owner.pid, process.pid);
   assert.equal(owner.host, os.hostname());
   // The holder (this very process) is alive: refused, naming it and what it runs.
-  assert.throws(() => acquireFolderLock(d, { isAlive: () => true }), (e: StepLensError) => e.details.code === "locked" && e.message.includes(`pid ${process.pid}`) && e.message.includes("steplens synthesize A"));
+  assert.throws(
+    () => acquireFolderLock(d, { isAlive: () => true }),
+    (e: StepLensError) => e.details.code === "locked" && e.message.includes(`pid ${process.pid}`) && e.message.includes("steplens synthesize A"),
+  );
   a.release();
   assert.ok(!fs.existsSync(a.file));
   a.release(); // idempotent
@@ -54,7 +57,10 @@ test("folder lock: exclusive; a live holder is named; a dead pid's lock is taken
   const target = path.join(dir, "victim");
   fs.writeFileSync(target, "keep");
   fs.symlinkSync(target, path.join(d, ".steplens-lock"));
-  assert.throws(() => acquireFolderLock(d), (e: StepLensError) => e.details.code === "unsafe-path");
+  assert.throws(
+    () => acquireFolderLock(d),
+    (e: StepLensError) => e.details.code === "unsafe-path",
+  );
   assert.equal(fs.readFileSync(target, "utf8"), "keep");
 });
 
@@ -106,7 +112,10 @@ test("append-only JSONL never writes or repairs through a symbolic link", async 
   const victim = path.join(dir, "victim.jsonl");
   fs.writeFileSync(victim, "precious");
   fs.symlinkSync(victim, path.join(d, "r.jsonl"));
-  assert.throws(() => new AppendOnlyJsonl(path.join(d, "r.jsonl"), d), (e: StepLensError) => e.details.code === "unsafe-path");
+  assert.throws(
+    () => new AppendOnlyJsonl(path.join(d, "r.jsonl"), d),
+    (e: StepLensError) => e.details.code === "unsafe-path",
+  );
   await assert.rejects(recoverJsonl(path.join(d, "r.jsonl"), d), (e: StepLensError) => e.details.code === "unsafe-path");
   assert.equal(fs.readFileSync(victim, "utf8"), "precious");
 });
@@ -153,7 +162,10 @@ test("engine pool: load to the fewest outstanding; a failing member retried else
   const gate = new Promise<void>((r) => (open = r));
   const a = new FakeEngine("a", gate);
   const b = new FakeEngine("b", gate);
-  const pool = new EnginePool([{ name: "a", engine: a }, { name: "b", engine: b }]);
+  const pool = new EnginePool([
+    { name: "a", engine: a },
+    { name: "b", engine: b },
+  ]);
   const pending = Array.from({ length: 6 }, (_, i) => pool.generate({ role: "generator", prompt: `p${i}` }));
   assert.equal(a.inFlight, 3);
   assert.equal(b.inFlight, 3);
@@ -164,7 +176,13 @@ test("engine pool: load to the fewest outstanding; a failing member retried else
   const events: string[] = [];
   const c = new FakeEngine("c");
   const d = new FakeEngine("d");
-  const pool2 = new EnginePool([{ name: "c", engine: c }, { name: "d", engine: d }], { maxFailures: 2, cooldownMs: 1000, now: () => t, onEvent: (m) => events.push(m) });
+  const pool2 = new EnginePool(
+    [
+      { name: "c", engine: c },
+      { name: "d", engine: d },
+    ],
+    { maxFailures: 2, cooldownMs: 1000, now: () => t, onEvent: (m) => events.push(m) },
+  );
   c.fail = true;
   for (let i = 0; i < 6; i++) assert.match((await pool2.generate({ role: "generator", prompt: "x" }))[0].text, /^d:/);
   assert.equal(c.calls, 2, "c tried until it was taken out of rotation");
@@ -181,7 +199,10 @@ test("engine pool: load to the fewest outstanding; a failing member retried else
   e.generate = async () => {
     throw new StepLensError("too long", { code: "endpoint-bad-request" });
   };
-  const pool3 = new EnginePool([{ name: "e", engine: e }, { name: "f", engine: new FakeEngine("f") }]);
+  const pool3 = new EnginePool([
+    { name: "e", engine: e },
+    { name: "f", engine: new FakeEngine("f") },
+  ]);
   await assert.rejects(pool3.generate({ role: "generator", prompt: "z" }), /too long/);
   // Every member failing: the last error comes out.
   const g = new FakeEngine("g");
@@ -190,13 +211,34 @@ test("engine pool: load to the fewest outstanding; a failing member retried else
 });
 
 const ok = (verdicts: string, final: "yes" | "no" | null): VerificationParse => {
-  const steps = [...verdicts].map((v, index) => ({ index, verdict: v === "C" ? ("correct" as const) : v === "I" ? ("incorrect" as const) : ("not-given" as const), critique: "" }));
+  const steps = [...verdicts].map((v, index) => ({
+    index,
+    verdict: v === "C" ? ("correct" as const) : v === "I" ? ("incorrect" as const) : ("not-given" as const),
+    critique: "",
+  }));
   const wrong = steps.findIndex((s) => s.verdict === "incorrect");
-  return { ok: true, via: "sections", steps, finalVerdict: final, boxedIndex: null, firstError: wrong >= 0 ? wrong : final === "yes" ? -1 : null, summary: "", warnings: [], thinking: null, truncated: false };
+  return {
+    ok: true,
+    via: "sections",
+    steps,
+    finalVerdict: final,
+    boxedIndex: null,
+    firstError: wrong >= 0 ? wrong : final === "yes" ? -1 : null,
+    summary: "",
+    warnings: [],
+    thinking: null,
+    truncated: false,
+  };
 };
 
 test("step labels: the three rules recorded, the chosen one gives the labels", () => {
-  const parses = [ok("CIC", "no"), ok("CIC", "no"), ok("CCI", "no"), ok("CCC", "yes"), { ok: false as const, reason: "garbage", warnings: [], thinking: null, truncated: false }];
+  const parses = [
+    ok("CIC", "no"),
+    ok("CIC", "no"),
+    ok("CCI", "no"),
+    ok("CCC", "yes"),
+    { ok: false as const, reason: "garbage", warnings: [], thinking: null, truncated: false },
+  ];
   const step = labelSolution(parses, 3, "step", 0.5);
   assert.deepEqual(step.rules.step.labels, [true, false, true]); // 2 of 4 flag step 2 (ties flag); 1 of 4 flags step 3
   assert.equal(step.rules.step.firstError, 1);
@@ -224,8 +266,14 @@ test("ids and shards: stable, and every problem in exactly one shard", () => {
   for (const bad of ["4/4", "1/0", "a/2", "-1/2", "1"]) assert.equal(parseShard(bad), null, bad);
   const counts = [0, 0, 0, 0];
   for (let i = 0; i < 400; i++) counts[shardOf(`p${i}`, 4)]++;
-  assert.equal(counts.reduce((a, b) => a + b), 400);
-  assert.ok(counts.every((c) => c > 60), `balanced enough: ${counts}`);
+  assert.equal(
+    counts.reduce((a, b) => a + b),
+    400,
+  );
+  assert.ok(
+    counts.every((c) => c > 60),
+    `balanced enough: ${counts}`,
+  );
 });
 
 test("problems: configurable fields, chat prompts, dataset formats; bad records file:line and skipped", async () => {
@@ -243,20 +291,43 @@ test("problems: configurable fields, chat prompts, dataset formats; bad records 
   const bad: string[] = [];
   const got: Problem[] = [];
   for await (const p of readProblems(f, { fields: { id: "uid", problem: "q.text", reference: "gold" }, onBadRecord: (e) => bad.push(e.format()) })) got.push(p);
-  assert.deepEqual(got.map((p) => [p.id, p.problem, p.reference, p.line]), [["x1", "Q1", "7", 1], ["5", "Q5", "3", 4]]);
+  assert.deepEqual(
+    got.map((p) => [p.id, p.problem, p.reference, p.line]),
+    [
+      ["x1", "Q1", "7", 1],
+      ["5", "Q5", "3", 4],
+    ],
+  );
   assert.equal(bad.length, 2);
   assert.match(bad[0], /p\.jsonl:2: record 1: has no problem text in field 'q\.text'/);
   assert.match(bad[1], /p\.jsonl:3: record 2: repeats the id 'x1' of line 1/);
 
   // verl / SPARK-style chat prompts: the last user turn; default fields; no id → the record index.
-  fs.writeFileSync(f, JSON.stringify({ prompt: [{ role: "system", content: "s" }, { role: "user", content: "Solve 1+1" }] }) + "\n");
+  fs.writeFileSync(
+    f,
+    JSON.stringify({
+      prompt: [
+        { role: "system", content: "s" },
+        { role: "user", content: "Solve 1+1" },
+      ],
+    }) + "\n",
+  );
   const chat: Problem[] = [];
   for await (const p of readProblems(f)) chat.push(p);
-  assert.deepEqual(chat.map((p) => [p.id, p.problem]), [["0", "Solve 1+1"]]);
+  assert.deepEqual(
+    chat.map((p) => [p.id, p.problem]),
+    [["0", "Solve 1+1"]],
+  );
 
   // A ProcessBench file: its problems (steps and labels ignored).
   const pb = path.join(d, "pb.json");
-  fs.writeFileSync(pb, JSON.stringify([{ id: "gsm8k-0", generator: "g", problem: "P0", steps: ["a", "b"], final_answer_correct: true, label: -1 }, { id: "gsm8k-1", generator: "g", problem: "P1", steps: ["c"], final_answer_correct: false, label: 0 }]));
+  fs.writeFileSync(
+    pb,
+    JSON.stringify([
+      { id: "gsm8k-0", generator: "g", problem: "P0", steps: ["a", "b"], final_answer_correct: true, label: -1 },
+      { id: "gsm8k-1", generator: "g", problem: "P1", steps: ["c"], final_answer_correct: false, label: 0 },
+    ]),
+  );
   const pbs: string[] = [];
   for await (const p of readProblems(pb)) pbs.push(`${p.id}:${p.problem}`);
   assert.deepEqual(pbs, ["gsm8k-0:P0", "gsm8k-1:P1"]);

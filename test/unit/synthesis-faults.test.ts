@@ -22,9 +22,15 @@ function lines(file: string): Record<string, unknown>[] {
   if (!fs.existsSync(file)) return [];
   const text = fs.readFileSync(file, "utf8");
   assert.ok(text === "" || text.endsWith("\n"), `${file} ends with a newline`);
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
-const ids = (file: string) => lines(file).map((r) => String(r.id)).sort();
+const ids = (file: string) =>
+  lines(file)
+    .map((r) => String(r.id))
+    .sort();
 const RUN = ["--solutions", "2", "--verifications", "3", "--max-tokens", "16", "--max-retries", "0"];
 
 test("an endpoint that dies mid-run: taken out of rotation, the other takes its load, nothing fails", async () => {
@@ -32,7 +38,20 @@ test("an endpoint that dies mid-run: taken out of rotation, the other takes its 
   const dying = await startFakeServer({ failAfter: 6 });
   try {
     const out = path.join(dir, "dying");
-    const r = await cli(["synthesize", "--problems", problems, "--out", out, "--endpoint", dying.url, "--endpoint", good.url, "--api-model", "fake-model", ...RUN]);
+    const r = await cli([
+      "synthesize",
+      "--problems",
+      problems,
+      "--out",
+      out,
+      "--endpoint",
+      dying.url,
+      "--endpoint",
+      good.url,
+      "--api-model",
+      "fake-model",
+      ...RUN,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /out of rotation/);
     assert.equal(dying.stats.answered, 6);
@@ -73,7 +92,22 @@ test("every endpoint down: failures recorded (never dropped), --resume leaves th
   }
   const healed = await startFakeServer({ secondStep: "incorrect" });
   try {
-    const r = await cli(["synthesize", "--problems", problems, "--out", out, "--endpoint", healed.url, "--api-model", "fake-model", ...RUN, "--limit", "4", "--retry-failed", "--json"]);
+    const r = await cli([
+      "synthesize",
+      "--problems",
+      problems,
+      "--out",
+      out,
+      "--endpoint",
+      healed.url,
+      "--api-model",
+      "fake-model",
+      ...RUN,
+      "--limit",
+      "4",
+      "--retry-failed",
+      "--json",
+    ]);
     assert.equal(r.code, 0, r.err);
     const s = JSON.parse(r.out);
     assert.equal(s.failures.total, 0);
@@ -100,7 +134,10 @@ test("shards: the same ids as one run; merge refuses a missing, repeated or over
       assert.equal(r.code, 0, r.err);
     }
     const sizes = shards.map((d) => ids(path.join(d, "solutions.jsonl")).length);
-    assert.ok(sizes.every((n) => n > 0 && n < 24), `each shard has a part: ${sizes}`);
+    assert.ok(
+      sizes.every((n) => n > 0 && n < 24),
+      `each shard has a part: ${sizes}`,
+    );
 
     const missing = await cli(["synthesize", "merge", shards[0], shards[2], "--out", path.join(dir, "m1")]);
     assert.equal(missing.code, 1);
@@ -152,7 +189,9 @@ test("a second process on the same folder is refused, naming the one that holds 
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}/v1`;
   const out = path.join(dir, "locked");
-  const first = spawn(process.execPath, [cliJs, "synthesize", "--problems", problems, "--out", out, "--endpoint", url, "--api-model", "m", ...RUN], { stdio: ["ignore", "ignore", "pipe"] });
+  const first = spawn(process.execPath, [cliJs, "synthesize", "--problems", problems, "--out", out, "--endpoint", url, "--api-model", "m", ...RUN], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   try {
     const lock = path.join(out, ".steplens-lock");
     for (let i = 0; !(fs.existsSync(lock) && held.length > 0); i++) {

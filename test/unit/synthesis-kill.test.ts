@@ -65,7 +65,25 @@ test("SIGKILL at random points, resumed each time: the same record ids as an uni
   const server = await startFakeServer({ delayMs: 4 });
   const seed = Number(process.env.STEPLENS_FAULT_SEED ?? Date.now() % 100000);
   const random = prng(seed);
-  const args = (out: string) => ["synthesize", "--problems", problems, "--out", out, "--endpoint", server.url, "--api-model", "fake-model", "--solutions", "2", "--verifications", "3", "--max-tokens", "16", "--concurrency", "2"];
+  const args = (out: string) => [
+    "synthesize",
+    "--problems",
+    problems,
+    "--out",
+    out,
+    "--endpoint",
+    server.url,
+    "--api-model",
+    "fake-model",
+    "--solutions",
+    "2",
+    "--verifications",
+    "3",
+    "--max-tokens",
+    "16",
+    "--concurrency",
+    "2",
+  ];
   try {
     const reference = path.join(dir, "reference");
     const ref = await cli(args(reference));

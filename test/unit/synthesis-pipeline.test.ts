@@ -12,7 +12,11 @@ import { startFakeServer, type FakeServer } from "../support/fakeOpenAiServer";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-synth-pipe-"));
 const problems = path.join(dir, "problems.jsonl");
-fs.writeFileSync(problems, [JSON.stringify({ id: "right", problem: "What is 2 + 3?", gold: "5" }), JSON.stringify({ id: "wrong", problem: "What is 2 + 4?", gold: "$6$" })].join("\n") + "\n");
+fs.writeFileSync(
+  problems,
+  [JSON.stringify({ id: "right", problem: "What is 2 + 3?", gold: "5" }), JSON.stringify({ id: "wrong", problem: "What is 2 + 4?", gold: "$6$" })].join("\n") +
+    "\n",
+);
 let server: FakeServer;
 before(async () => {
   server = await startFakeServer({ secondStep: "incorrect" });
@@ -21,7 +25,12 @@ after(async () => {
   await server.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-const read = (f: string) => fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const read = (f: string) =>
+  fs
+    .readFileSync(f, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const base = () => ["synthesize", "--problems", problems, "--endpoint", server.url, "--solutions", "2", "--verifications", "2", "--max-retries", "0"];
 
 test("reference-guided: the verifier gets the expected answer, each solution is graded by the answer grader", async () => {

@@ -95,11 +95,7 @@ test("a nested numbered list inside an item is not a split; continuation lines s
 test("numbered items with a preamble line and explanation paragraphs between items", () => {
   const src = "We proceed in steps.\n\n1. **Expand.**\n\nWe get x^2 + 2x + 1.\n\n2. **Factor.**\n\nIt is (x+1)^2.\n\nSo the minimum is 0.";
   const t = seg(src);
-  assert.deepEqual(texts(t), [
-    "We proceed in steps.",
-    "**Expand.**\n\nWe get x^2 + 2x + 1.",
-    "**Factor.**\n\nIt is (x+1)^2.\n\nSo the minimum is 0.",
-  ]);
+  assert.deepEqual(texts(t), ["We proceed in steps.", "**Expand.**\n\nWe get x^2 + 2x + 1.", "**Factor.**\n\nIt is (x+1)^2.\n\nSo the minimum is 0."]);
 });
 
 test("a numbered list that does not cover the solution is not how it is split", () => {

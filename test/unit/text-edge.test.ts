@@ -14,8 +14,14 @@ test("CRLF: same steps as LF, no \\r in any text, ranges on the CRLF document", 
   assert.equal(b.problem, "What is 3 * 4?");
   assert.deepEqual(ranges(b), ranges(a));
   assert.deepEqual(ranges(b), ["2:0-6:2", "8:0-8:13"]);
-  assert.deepEqual(a.steps.map((s) => s.range!.startOffset), [25, 56]);
-  assert.deepEqual(b.steps.map((s) => s.range!.startOffset), [27, 64]);
+  assert.deepEqual(
+    a.steps.map((s) => s.range!.startOffset),
+    [25, 56],
+  );
+  assert.deepEqual(
+    b.steps.map((s) => s.range!.startOffset),
+    [27, 64],
+  );
   assert.deepEqual(covered(crlf, b)[0], "Step 1: 3 * 4 = 12.\r\n\r\n$$\r\n12\r\n$$");
   assert.equal(b.finalAnswer, "12");
   assert.equal(pos(b.finalAnswerRange), "10:8-10:10");

@@ -13,7 +13,10 @@ function repoRoot(): string {
   }
 }
 const dir = path.join(repoRoot(), "examples");
-const files = fs.readdirSync(dir).filter((f) => f.endsWith(".trace.md") || f.endsWith(".trace")).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith(".trace.md") || f.endsWith(".trace"))
+  .sort();
 
 /** What each example is known to contain (steps, final answer, first error). */
 const KNOWN: Record<string, { steps: number; finalAnswer: string; firstError: number }> = {
@@ -30,10 +33,16 @@ const KNOWN: Record<string, { steps: number; finalAnswer: string; firstError: nu
 
 test("examples/ has at least 3 correct traces and 3 with a known first error", () => {
   const labels = files.map((f) => segmentText(fs.readFileSync(path.join(dir, f), "utf8")).labels);
-  assert.ok(labels.every((l) => l !== null), "every example carries a label");
+  assert.ok(
+    labels.every((l) => l !== null),
+    "every example carries a label",
+  );
   assert.ok(labels.filter((l) => l!.firstError === -1).length >= 3);
   assert.ok(labels.filter((l) => l!.firstError >= 0).length >= 3);
-  assert.ok(files.some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes("\r\n")), "one example uses CRLF");
+  assert.ok(
+    files.some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes("\r\n")),
+    "one example uses CRLF",
+  );
 });
 
 for (const f of files) {
@@ -43,7 +52,10 @@ for (const f of files) {
     checkInvariants(source, t);
     assert.ok(t.problem.length > 0, "has a problem");
     assert.ok(t.steps.length >= 2, "has steps");
-    assert.ok(t.steps.every((s) => s.text.trim() !== ""), "no empty steps");
+    assert.ok(
+      t.steps.every((s) => s.text.trim() !== ""),
+      "no empty steps",
+    );
     assert.ok(t.labels && t.labels.kind === "first-error");
     assert.ok(t.labels.firstError >= -1 && t.labels.firstError < t.steps.length, `label ${t.labels.firstError} of ${t.steps.length} steps`);
     assert.ok(t.finalAnswer, "has a final answer");

@@ -97,7 +97,10 @@ test("with onProblem, a bad label is reported instead of thrown: the steps stay 
     file: "bad.trace.md",
     onProblem: (e) => problems.push(e),
   });
-  assert.deepEqual(t.steps.map((s) => s.text), ["a", "b"]);
+  assert.deepEqual(
+    t.steps.map((s) => s.text),
+    ["a", "b"],
+  );
   assert.equal(t.problem, "p");
   assert.equal(t.labels, null);
   assert.equal(problems.length, 1);
@@ -113,7 +116,10 @@ test("with onProblem, a label past the last step is reported with the step count
   const source = "---\nfirst_error: 9\n---\nStep 1: a\n\nStep 2: b\n\nStep 3: c";
   const t = segmentText(source, { file: "x.trace.md", onProblem: (e) => problems.push(e) });
   assert.equal(t.steps.length, 3);
-  assert.deepEqual(t.steps.map((s) => s.range?.start.line), [3, 5, 7]);
+  assert.deepEqual(
+    t.steps.map((s) => s.range?.start.line),
+    [3, 5, 7],
+  );
   assert.equal(t.labels, null);
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.details.code, "label-out-of-range");
@@ -124,7 +130,10 @@ test("with onProblem, a label past the last step is reported with the step count
   const more: StepLensError[] = [];
   assert.equal(segmentText("---\nlabel: -2\n---\nStep 1: a", { onProblem: (e) => more.push(e) }).labels, null);
   assert.equal(segmentText("---\nlabel: 0\n---\n", { onProblem: (e) => more.push(e) }).steps.length, 0);
-  assert.deepEqual(more.map((e) => e.details.code), ["label-out-of-range", "label-out-of-range"]);
+  assert.deepEqual(
+    more.map((e) => e.details.code),
+    ["label-out-of-range", "label-out-of-range"],
+  );
   assert.match(more[1]!.details.hint ?? "", /no steps/);
 });
 

@@ -46,7 +46,10 @@ export function checkInvariants(source: string, t: Trace): void {
   assert.ok(!t.problem.includes("\r"));
   // Without ranges, the same texts.
   const bare = segmentText(source, { withRanges: false });
-  assert.deepEqual(bare.steps.map((s) => s.text), t.steps.map((s) => s.text));
+  assert.deepEqual(
+    bare.steps.map((s) => s.text),
+    t.steps.map((s) => s.text),
+  );
   assert.ok(bare.steps.every((s) => s.range === null) && bare.problemRange === null && bare.finalAnswerRange === null);
   assert.equal(bare.finalAnswer, t.finalAnswer);
   assert.equal(bare.problem, t.problem);

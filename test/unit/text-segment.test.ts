@@ -12,7 +12,10 @@ test("Problem: + Step k: markers — exact texts, ranges and offsets", () => {
   assert.deepEqual(ranges(t), ["2:0-3:9", "5:0-5:35"]);
   assert.deepEqual(
     t.steps.map((s) => [s.range!.startOffset, s.range!.endOffset]),
-    [[23, 53], [55, 90]],
+    [
+      [23, 53],
+      [55, 90],
+    ],
   );
   assert.deepEqual(covered(src, t), ["Step 1: Add 2 and 2.\nWe get 4.", "Step 2: So the answer is \\boxed{4}."]);
   assert.equal(t.finalAnswer, "4");
@@ -65,7 +68,10 @@ test("text before the first marker is a step of its own", () => {
 
 test("Step 10 follows Step 9; non-monotonic numbering keeps document order", () => {
   const lines = Array.from({ length: 11 }, (_, i) => `Step ${i + 1}: s${i + 1}`);
-  assert.deepEqual(texts(seg(lines.join("\n"))), lines.map((_, i) => `s${i + 1}`));
+  assert.deepEqual(
+    texts(seg(lines.join("\n"))),
+    lines.map((_, i) => `s${i + 1}`),
+  );
   assert.deepEqual(texts(seg("Step 3: c\nStep 1: a\nStep 1: a again\nStep 2: b")), ["c", "a", "a again", "b"]);
 });
 
@@ -118,10 +124,7 @@ test("## Problem Statement and **Question** headings; an unrelated heading is no
 });
 
 test("without a solution header the problem ends at the first blank line, step marker or heading", () => {
-  assert.deepEqual(
-    [seg("Problem: p\n\nfirst\n\nsecond").problem, texts(seg("Problem: p\n\nfirst\n\nsecond"))],
-    ["p", ["first", "second"]],
-  );
+  assert.deepEqual([seg("Problem: p\n\nfirst\n\nsecond").problem, texts(seg("Problem: p\n\nfirst\n\nsecond"))], ["p", ["first", "second"]]);
   const t = seg("Problem: p\nmore p\nStep 1: s1\nStep 2: s2");
   assert.equal(t.problem, "p\nmore p");
   assert.deepEqual(texts(t), ["s1", "s2"]);
@@ -176,7 +179,8 @@ test("a solution header without a problem section is skipped too", () => {
 });
 
 test("GSM8K style: Question: … then Answer: … opens the response; the label is not step text", () => {
-  const src = "Question: Natalia sold 48 clips in April and half as many in May. How many in all?\nAnswer: In May she sold 48/2 = 24 clips.\nIn all she sold 48+24 = 72 clips.";
+  const src =
+    "Question: Natalia sold 48 clips in April and half as many in May. How many in all?\nAnswer: In May she sold 48/2 = 24 clips.\nIn all she sold 48+24 = 72 clips.";
   const t = seg(src);
   assert.equal(t.problem, "Natalia sold 48 clips in April and half as many in May. How many in all?");
   assert.deepEqual(texts(t), ["In May she sold 48/2 = 24 clips.", "In all she sold 48+24 = 72 clips."]);

@@ -29,11 +29,14 @@ const bad = (reason: string): VerificationParse => ({ ok: false, reason, warning
 test("step level, τ = 0.5, K = 8: 4 of 8 flag step 2 → incorrect (ties flag); 3 of 8 → not", () => {
   const four = [v("CCI"), v("CCI"), v("CCI"), v("CCI"), v("CCC"), v("CCC"), v("CCC"), v("CCC")];
   const a = aggregateVerifications(four, { stepCount: 3, tau: 0.5 });
-  assert.deepEqual(a.steps.map((s) => [s.incorrect, s.correct, s.notGiven, s.verdict]), [
-    [0, 8, 0, "correct"],
-    [0, 8, 0, "correct"],
-    [4, 4, 0, "incorrect"],
-  ]);
+  assert.deepEqual(
+    a.steps.map((s) => [s.incorrect, s.correct, s.notGiven, s.verdict]),
+    [
+      [0, 8, 0, "correct"],
+      [0, 8, 0, "correct"],
+      [4, 4, 0, "incorrect"],
+    ],
+  );
   assert.equal(a.stepFirstError, 2);
   assert.equal(a.firstError, 2);
   const three = [v("CCI"), v("CCI"), v("CCI"), v("CCC"), v("CCC"), v("CCC"), v("CCC"), v("CCC")];
@@ -61,7 +64,16 @@ test("not given counts neither way but stays in the denominator: 1 incorrect + 7
 });
 
 test("malformed verifications are excluded and counted: K = 8, 2 malformed, 3 of 6 flag → flagged", () => {
-  const xs: VerificationParse[] = [v("CI"), v("CI"), v("CI"), v("CC"), v("CC"), v("CC"), bad("empty output"), bad("no step verdict and no final verdict found")];
+  const xs: VerificationParse[] = [
+    v("CI"),
+    v("CI"),
+    v("CI"),
+    v("CC"),
+    v("CC"),
+    v("CC"),
+    bad("empty output"),
+    bad("no step verdict and no final verdict found"),
+  ];
   const a = aggregateVerifications(xs, { stepCount: 2, tau: 0.5 });
   assert.equal(a.k, 8);
   assert.equal(a.valid, 6);
@@ -78,7 +90,10 @@ test("all malformed: nothing is decided", () => {
   assert.equal(a.stepFirstError, null);
   assert.equal(a.outcome.verdict, null);
   assert.equal(a.explanation, null);
-  assert.deepEqual(a.steps.map((s) => s.verdict), ["not-given", "not-given"]);
+  assert.deepEqual(
+    a.steps.map((s) => s.verdict),
+    ["not-given", "not-given"],
+  );
 });
 
 test("outcome: majority of given final verdicts; a tie is No; missing ones are counted", () => {
@@ -117,7 +132,10 @@ test("the explanation is the verification agreeing most with the aggregate; ties
   // Aggregate (τ 0.5, K 4): steps C, I (2 of 4 ≥ 2), C; outcome: 2 no / 2 yes → no; first error 1.
   const xs = [v("CCC", "yes"), v("CIC", "no"), v("CII", "no"), v("CIC", "yes")];
   const a = aggregateVerifications(xs, { stepCount: 3, tau: 0.5 });
-  assert.deepEqual(a.steps.map((s) => s.verdict), ["correct", "incorrect", "correct"]);
+  assert.deepEqual(
+    a.steps.map((s) => s.verdict),
+    ["correct", "incorrect", "correct"],
+  );
   assert.equal(a.outcome.verdict, "no");
   assert.equal(a.firstError, 1);
   // Sample 1 matches all 3 steps, the outcome and the first error (5 of 5); sample 3 only 4.

@@ -41,7 +41,10 @@ test("random-weight model + JSON schema → every one of K = 4 verifications par
   for (const s of r.samples) {
     assert.ok(s.parse.ok, `sample ${s.sample} malformed: ${!s.parse.ok && s.parse.reason}\n${s.text}`);
     assert.equal(s.finishReason, "stop");
-    assert.ok(s.parse.steps.every((st) => st.verdict === "correct" || st.verdict === "incorrect"), s.text);
+    assert.ok(
+      s.parse.steps.every((st) => st.verdict === "correct" || st.verdict === "incorrect"),
+      s.text,
+    );
     assert.ok(s.parse.finalVerdict === "yes" || s.parse.finalVerdict === "no");
     JSON.parse(s.text);
   }
@@ -57,13 +60,22 @@ test("the same seed gives the same K verifications; sample i differs from sample
   const opts = { template: BUILTIN_TEMPLATES.spark, samples: 3, seed: 5, temperature: 1, constrained: { maxCritiqueChars: 12 } };
   const a = await verifyTrace(e, trace, opts);
   const b = await verifyTrace(e, trace, opts);
-  assert.deepEqual(a.samples.map((s) => s.text), b.samples.map((s) => s.text));
+  assert.deepEqual(
+    a.samples.map((s) => s.text),
+    b.samples.map((s) => s.text),
+  );
   assert.ok(new Set(a.samples.map((s) => s.text)).size > 1, "different seeds per sample give different outputs");
 });
 
 test("critic format constrained: the boxed-index schema gives an index from -1 to N-1", async () => {
   const e = await tinyEngine();
-  const r = await verifyTrace(e, trace, { template: BUILTIN_TEMPLATES.processbench, samples: 2, seed: 3, constrained: { maxCritiqueChars: 10 }, aggregate: "first-error" });
+  const r = await verifyTrace(e, trace, {
+    template: BUILTIN_TEMPLATES.processbench,
+    samples: 2,
+    seed: 3,
+    constrained: { maxCritiqueChars: 10 },
+    aggregate: "first-error",
+  });
   for (const s of r.samples) {
     assert.ok(s.parse.ok, s.text);
     assert.ok(s.parse.firstError !== null && s.parse.firstError >= -1 && s.parse.firstError <= 2);
@@ -73,7 +85,14 @@ test("critic format constrained: the boxed-index schema gives an index from -1 t
 
 test("meta-critique runs on the tiny model: free-text critique, constrained merge", async () => {
   const e = await tinyEngine();
-  const r = await verifyTrace(e, trace, { template: BUILTIN_TEMPLATES.spark, samples: 2, seed: 9, constrained: { maxCritiqueChars: 8 }, metaCritique: true, maxTokens: 200 });
+  const r = await verifyTrace(e, trace, {
+    template: BUILTIN_TEMPLATES.spark,
+    samples: 2,
+    seed: 9,
+    constrained: { maxCritiqueChars: 8 },
+    metaCritique: true,
+    maxTokens: 200,
+  });
   assert.ok(r.metaCritique);
   assert.ok(r.metaCritique.parse.ok, r.metaCritique.merged);
   assert.equal(r.final.source, "meta-critique");
@@ -89,7 +108,10 @@ test("steplens verify --constrained --json on a trace file, with the tiny model"
   const w = (into: string[]) => new Writable({ write: (c, _e, cb) => (into.push(String(c)), cb()) });
   const io: CliIo = { stdout: w(chunks), stderr: w(errs), env: {}, signal: new AbortController().signal, isTTY: false };
   const cmd = createVerifyCommand(async () => ({ ...wrap(e) }));
-  const code = await cmd.run([file, "--model", "tiny-test-model", "--samples", "3", "--seed", "1", "--constrained", "--max-critique-chars", "10", "--json"], io);
+  const code = await cmd.run(
+    [file, "--model", "tiny-test-model", "--samples", "3", "--seed", "1", "--constrained", "--max-critique-chars", "10", "--json"],
+    io,
+  );
   assert.equal(code, 0, errs.join(""));
   const j = JSON.parse(chunks.join(""));
   assert.equal(j.steps.length, 3);

@@ -53,7 +53,11 @@ for (const c of cases) {
     const r = parseVerification(text, { stepCount: c.stepCount, format: c.format, json: c.json, finishReason: c.finishReason ?? "stop" });
     const e = c.expect;
     assert.equal(r.ok, e.ok, r.ok ? `expected malformed, got ${JSON.stringify(r)}` : `unexpected malformed: ${r.reason}`);
-    if (e.warning) assert.ok(r.warnings.some((w) => w.includes(e.warning!)), `no warning containing "${e.warning}" in ${JSON.stringify(r.warnings)}`);
+    if (e.warning)
+      assert.ok(
+        r.warnings.some((w) => w.includes(e.warning!)),
+        `no warning containing "${e.warning}" in ${JSON.stringify(r.warnings)}`,
+      );
     if (e.thinking !== undefined) assert.equal(r.thinking !== null, e.thinking);
     if (c.finishReason === "length") assert.equal(r.truncated, true);
     if (!r.ok) {
@@ -66,7 +70,11 @@ for (const c of cases) {
     assert.equal(r.finalVerdict, e.finalVerdict ?? null);
     assert.equal(r.firstError, e.firstError ?? null);
     if (e.via) assert.equal(r.via, e.via);
-    if (e.critique) assert.ok(r.steps[e.critique[0]].critique.includes(e.critique[1]), `critique of step ${e.critique[0]}: ${JSON.stringify(r.steps[e.critique[0]].critique)}`);
+    if (e.critique)
+      assert.ok(
+        r.steps[e.critique[0]].critique.includes(e.critique[1]),
+        `critique of step ${e.critique[0]}: ${JSON.stringify(r.steps[e.critique[0]].critique)}`,
+      );
   });
 }
 
@@ -98,7 +106,10 @@ test("a reference to another step inside the analysis does not start a new secti
   const text = "## Step 2: This uses the value from Step 1 which was 12.\nStep 1 computed 12 correctly.\n**This step is correct.**\n";
   const r = parseVerification(text, { stepCount: 2 });
   assert.ok(r.ok);
-  assert.deepEqual(r.steps.map((s) => s.verdict), ["not-given", "correct"]);
+  assert.deepEqual(
+    r.steps.map((s) => s.verdict),
+    ["not-given", "correct"],
+  );
 });
 
 test("splitThinking: closed blocks, a lone closing tag, and an unclosed opening tag", () => {

@@ -44,13 +44,19 @@ class ScriptedEngine implements Engine {
 
 const input = { problem: "What is (2 + 3) * 4?", steps: ["2 + 3 = 5.", "5 * 4 = 21.", "The answer is 21."] };
 const spark = (v: string, final: string) =>
-  [...v].map((c, i) => `## Step ${i + 1}: analysis ${i + 1} of ${v}\n**This step is ${c === "C" ? "correct" : "incorrect"}.**`).join("\n\n") + `\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
+  [...v].map((c, i) => `## Step ${i + 1}: analysis ${i + 1} of ${v}\n**This step is ${c === "C" ? "correct" : "incorrect"}.**`).join("\n\n") +
+  `\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
 
 test("K verifications come from ONE generate call with n = K, the seed and the temperature; parsed and aggregated", async () => {
   const outs = [spark("CII", "No"), spark("CIC", "No"), spark("CCI", "No"), spark("CCC", "Yes"), "I cannot grade this."];
   const engine = new ScriptedEngine(() => outs);
   const events: number[] = [];
-  const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 5, seed: 7, temperature: 0.8, tau: 0.5 }, { onProgress: (p) => events.push(p.done) });
+  const r = await verifyTrace(
+    engine,
+    input,
+    { template: BUILTIN_TEMPLATES.spark, samples: 5, seed: 7, temperature: 0.8, tau: 0.5 },
+    { onProgress: (p) => events.push(p.done) },
+  );
   assert.equal(engine.requests.length, 1);
   const req = engine.requests[0];
   assert.deepEqual([req.n, req.seed, req.temperature, req.role, req.jsonSchema], [5, 7, 0.8, "verifier", undefined]);
@@ -60,14 +66,24 @@ test("K verifications come from ONE generate call with n = K, the seed and the t
   // K' = 4 (one malformed); step 2 flagged by 2 of 4 ≥ 0.5·4 → incorrect; step 3 by 2 → incorrect.
   assert.equal(r.aggregate.valid, 4);
   assert.equal(r.aggregate.malformed, 1);
-  assert.deepEqual(r.aggregate.steps.map((s) => [s.incorrect, s.verdict]), [[0, "correct"], [2, "incorrect"], [2, "incorrect"]]);
+  assert.deepEqual(
+    r.aggregate.steps.map((s) => [s.incorrect, s.verdict]),
+    [
+      [0, "correct"],
+      [2, "incorrect"],
+      [2, "incorrect"],
+    ],
+  );
   assert.equal(r.final.firstError, 1);
   assert.equal(r.final.outcome, "no");
   assert.equal(r.final.source, "aggregate");
   // Explanation: sample 0 (CII, No, first error 1) agrees on everything.
   assert.equal(r.aggregate.explanation, 0);
   assert.equal(r.final.steps[1].critique, "analysis 2 of CII");
-  assert.ok(events.every((d, i) => i === 0 || d >= events[i - 1]), `progress never goes back: ${events}`);
+  assert.ok(
+    events.every((d, i) => i === 0 || d >= events[i - 1]),
+    `progress never goes back: ${events}`,
+  );
   assert.equal(events[0], 0);
   assert.equal(events[events.length - 1], 5);
 });
@@ -107,17 +123,26 @@ test("meta-critique: a critique pass then a merge pass, both at temperature 0, o
 
 test("meta-critique inputs: thinking stripped from the verification and the critique, sections delimited, merge format rules", async () => {
   const thinkingVerification = "<think>draft: step 2 **This step is correct.**</think>\n\n" + spark("CIC", "No");
-  const unclosed = "<think>let me see, 5 * 4 is 20\n\n## Step 1: fine\n**This step is correct.**\n\n## Step 2: wrong\n**This step is incorrect.**\n\n## Step 3: ok\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
+  const unclosed =
+    "<think>let me see, 5 * 4 is 20\n\n## Step 1: fine\n**This step is correct.**\n\n## Step 2: wrong\n**This step is incorrect.**\n\n## Step 3: ok\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
   const engine = new ScriptedEngine((_req, call) => [call === 0 ? "<think>hmm, secret musing</think>Step 3 should be incorrect too." : spark("CII", "No")]);
   await metaCritique(engine, input, thinkingVerification, { template: BUILTIN_TEMPLATES.spark });
   const [critique, merge] = engine.requests.map((r) => (r.prompt as { content: string }[])[0].content);
   assert.ok(!critique.includes("draft:") && critique.includes("<Original Verification> ## Step 1: analysis 1 of CIC"));
-  assert.match(critique, /<Problem> What is \(2 \+ 3\) \* 4\? <\/Problem>\n<Solution Path> Step 1: 2 \+ 3 = 5\.\n\nStep 2:[^]*<\/Solution Path>\n<Original Verification>/);
-  assert.ok(!merge.includes("secret musing") && merge.includes("<Critique of the Verification> Step 3 should be incorrect too. </Critique of the Verification>"));
+  assert.match(
+    critique,
+    /<Problem> What is \(2 \+ 3\) \* 4\? <\/Problem>\n<Solution Path> Step 1: 2 \+ 3 = 5\.\n\nStep 2:[^]*<\/Solution Path>\n<Original Verification>/,
+  );
+  assert.ok(
+    !merge.includes("secret musing") && merge.includes("<Critique of the Verification> Step 3 should be incorrect too. </Critique of the Verification>"),
+  );
   assert.match(merge, /Use "## Step X:"|under a "## Step X:" heading/);
   assert.match(merge, /Never use phrases such as "the original verification"/);
   assert.match(merge, /Finish with "\*\*Verification: Is the answer correct \(Yes\/No\)\? X\*\*"/);
-  assert.deepEqual(engine.requests.map((r) => r.temperature), [0, 0]);
+  assert.deepEqual(
+    engine.requests.map((r) => r.temperature),
+    [0, 0],
+  );
   // An unclosed <think> holding the verification: what is critiqued is the recovered verification.
   const e2 = new ScriptedEngine(() => [spark("CIC", "No")]);
   await metaCritique(e2, input, unclosed, { template: BUILTIN_TEMPLATES.spark });
@@ -126,7 +151,8 @@ test("meta-critique inputs: thinking stripped from the verification and the crit
 });
 
 test("sampling defaults follow SPARK (K = 16, temperature 0.8, top_p 0.95, 8192 tokens); unclosed-<think> recoveries are counted", async () => {
-  const recoverable = "<think>checking...\n\n## Step 1: ok\n**This step is correct.**\n\n## Step 2: 5 * 4 is 20\n**This step is incorrect.**\n\n## Step 3: follows\n**This step is incorrect.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
+  const recoverable =
+    "<think>checking...\n\n## Step 1: ok\n**This step is correct.**\n\n## Step 2: 5 * 4 is 20\n**This step is incorrect.**\n\n## Step 3: follows\n**This step is incorrect.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
   const engine = new ScriptedEngine((req) => Array.from({ length: req.n ?? 1 }, (_, i) => (i < 3 ? recoverable : spark("CII", "No"))));
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark });
   const req = engine.requests[0];
@@ -144,7 +170,9 @@ test("meta-critique on a single verification, and a malformed merge falls back t
   assert.equal(r.metaCritique?.parse.ok, false);
   assert.equal(r.final.source, "aggregate");
   assert.equal(r.final.firstError, 1);
-  const direct = await metaCritique(new ScriptedEngine((_q, c) => [c === 0 ? "ok" : spark("CCC", "Yes")]), input, spark("CIC", "No"), { template: BUILTIN_TEMPLATES.spark });
+  const direct = await metaCritique(new ScriptedEngine((_q, c) => [c === 0 ? "ok" : spark("CCC", "Yes")]), input, spark("CIC", "No"), {
+    template: BUILTIN_TEMPLATES.spark,
+  });
   assert.ok(direct.parse.ok && direct.parse.firstError === -1);
 });
 
@@ -165,10 +193,17 @@ test("reference-guided mode: other instructions, the expected answer in both exa
 
 test("the spark prompt has SPARK's structure: one user message, instructions, two graded examples, Question / Student Solution / Teacher Verification", () => {
   const msgs = renderPrompt(BUILTIN_TEMPLATES.spark, { ...input, solution: "Step 1: raw  text\n\n\nStep 2: as written" });
-  assert.deepEqual(msgs.map((m) => m.role), ["user"], "no system message");
+  assert.deepEqual(
+    msgs.map((m) => m.role),
+    ["user"],
+    "no system message",
+  );
   const c = msgs[0].content;
   assert.match(c, /no partial credit/);
-  assert.deepEqual([...c.matchAll(/^Example (\d):$/gm)].map((m) => m[1]), ["1", "2"]);
+  assert.deepEqual(
+    [...c.matchAll(/^Example (\d):$/gm)].map((m) => m[1]),
+    ["1", "2"],
+  );
   assert.equal(c.match(/\*\*Verification: Is the answer correct \(Yes\/No\)\? (Yes|No)\*\*/g)?.length, 2);
   assert.match(c, /## Step 2: Use the perimeter\n[^]*?\*\*This step is incorrect\.\*\*/);
   // The generator's text is shown as written (three newlines kept), then the lead.
@@ -181,23 +216,40 @@ test("the spark prompt has SPARK's structure: one user message, instructions, tw
 test("SPARK's published prompt pasted into a file works verbatim (its __…_PLACEHOLDER__ names)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
   const file = path.join(dir, "spark-published.txt");
-  fs.writeFileSync(file, "You are a math teacher grading student work.\n\nQuestion: __QUESTION_PLACEHOLDER__ \n\nStudent Solution: __SOLUTION_PLACEHOLDER__\n\nTeacher Verification:\n");
+  fs.writeFileSync(
+    file,
+    "You are a math teacher grading student work.\n\nQuestion: __QUESTION_PLACEHOLDER__ \n\nStudent Solution: __SOLUTION_PLACEHOLDER__\n\nTeacher Verification:\n",
+  );
   const t = loadTemplateFile(file);
   assert.equal(t.format, "spark");
   const [m] = renderPrompt(t, { ...input, solution: "S" });
   assert.equal(m.content, "You are a math teacher grading student work.\n\nQuestion: What is (2 + 3) * 4? \n\nStudent Solution: S\n\nTeacher Verification:");
   // A reference goes before the lead when the file has no placeholder for it.
-  assert.ok(renderPrompt(t, { ...input, solution: "S", reference: "20" })[0].content.endsWith("Student Solution: S\n\nExpected Answer: 20\n\nTeacher Verification:"));
+  assert.ok(
+    renderPrompt(t, { ...input, solution: "S", reference: "20" })[0].content.endsWith("Student Solution: S\n\nExpected Answer: 20\n\nTeacher Verification:"),
+  );
   const ref = path.join(dir, "spark-published-reference.txt");
   fs.writeFileSync(ref, "Q: __QUESTION_PLACEHOLDER__\nS: __SOLUTION_PLACEHOLDER__\nExpected Answer: __EXPECTED_ANSWER_PLACEHOLDER__\nTeacher Verification:");
-  assert.equal(renderPrompt(loadTemplateFile(ref), { ...input, solution: "S", reference: "20" })[0].content, "Q: What is (2 + 3) * 4?\nS: S\nExpected Answer: 20\nTeacher Verification:");
+  assert.equal(
+    renderPrompt(loadTemplateFile(ref), { ...input, solution: "S", reference: "20" })[0].content,
+    "Q: What is (2 + 3) * 4?\nS: S\nExpected Answer: 20\nTeacher Verification:",
+  );
 });
 
 test("constrained mode sends the JSON schema (enum verdicts, one key per step, bounded critiques) and parses the JSON", async () => {
-  const json = JSON.stringify({ steps: { step_1: { critique: "ok", verdict: "correct" }, step_2: { critique: "20 not 21", verdict: "incorrect" }, step_3: { critique: "follows", verdict: "incorrect" } }, answerCorrect: "no" });
+  const json = JSON.stringify({
+    steps: {
+      step_1: { critique: "ok", verdict: "correct" },
+      step_2: { critique: "20 not 21", verdict: "incorrect" },
+      step_3: { critique: "follows", verdict: "incorrect" },
+    },
+    answerCorrect: "no",
+  });
   const engine = new ScriptedEngine(() => [json, json]);
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 2, constrained: { maxCritiqueChars: 40 } });
-  const schema = engine.requests[0].jsonSchema as { properties: { steps: { properties: Record<string, { properties: { verdict: { enum: string[] }; critique: { maxLength: number } } }> } } };
+  const schema = engine.requests[0].jsonSchema as {
+    properties: { steps: { properties: Record<string, { properties: { verdict: { enum: string[] }; critique: { maxLength: number } } }> } };
+  };
   assert.deepEqual(Object.keys(schema.properties.steps.properties), ["step_1", "step_2", "step_3"]);
   assert.deepEqual(schema.properties.steps.properties.step_2.properties.verdict.enum, ["correct", "incorrect"]);
   assert.equal(schema.properties.steps.properties.step_2.properties.critique.maxLength, 40);
@@ -225,7 +277,10 @@ test("the ProcessBench critic template tags paragraphs from 0 and its \\boxed{} 
 test("cancellation: an aborted signal stops the pipeline with CancelledError", async () => {
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(verifyTrace(new ScriptedEngine(() => ["x"]), input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }, { signal: ac.signal }), CancelledError);
+  await assert.rejects(
+    verifyTrace(new ScriptedEngine(() => ["x"]), input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }, { signal: ac.signal }),
+    CancelledError,
+  );
   const cut = new ScriptedEngine(() => ["x"]);
   cut.generate = async () => [{ text: "## Step 1", finishReason: "cancelled", tokens: 1 }];
   await assert.rejects(verifyTrace(cut, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }), CancelledError);
@@ -250,9 +305,15 @@ test("templates: placeholders filled once (text in the trace that looks like a p
   assert.equal(withRef.length, 1);
   assert.ok(withRef[0].content.includes("Expected Answer: 7") && withRef[0].content.endsWith("Grade it."));
   const js = path.join(dir, "shots.json");
-  fs.writeFileSync(js, JSON.stringify({ format: "processbench", user: "{{problem}}\n{{steps}}", fewShot: [{ problem: "1+1", steps: ["=2"], verification: "\\boxed{-1}" }] }));
+  fs.writeFileSync(
+    js,
+    JSON.stringify({ format: "processbench", user: "{{problem}}\n{{steps}}", fewShot: [{ problem: "1+1", steps: ["=2"], verification: "\\boxed{-1}" }] }),
+  );
   const fs2 = renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"] });
-  assert.deepEqual(fs2.map((m) => m.role), ["user", "assistant", "user"]);
+  assert.deepEqual(
+    fs2.map((m) => m.role),
+    ["user", "assistant", "user"],
+  );
   assert.ok(fs2[0].content.includes("<paragraph_0>\n=2\n</paragraph_0>"));
   // A reference given to a template without {{reference}} is appended.
   assert.ok(renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" })[2].content.endsWith("Expected Answer: 9"));
@@ -262,7 +323,10 @@ test("template errors name the file, the line and the fix", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
   const bad = path.join(dir, "bad.txt");
   fs.writeFileSync(bad, "---\nformat: spark\n---\nProblem {{problem}}\nSteps {{stepz}}\n");
-  assert.throws(() => loadTemplateFile(bad), (e: Error & { details?: { line?: number; file?: string } }) => e.message.includes("{{stepz}}") && e.details?.line === 5 && e.details.file === bad);
+  assert.throws(
+    () => loadTemplateFile(bad),
+    (e: Error & { details?: { line?: number; file?: string } }) => e.message.includes("{{stepz}}") && e.details?.line === 5 && e.details.file === bad,
+  );
   const noSteps = path.join(dir, "nosteps.txt");
   fs.writeFileSync(noSteps, "Problem {{problem}}");
   assert.throws(() => loadTemplateFile(noSteps), /never uses \{\{steps\}\}/);

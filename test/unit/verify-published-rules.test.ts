@@ -14,7 +14,8 @@ import { repoRoot } from "../support/repo";
 
 const FIXTURES = path.join(repoRoot(), "test/fixtures/verifier-outputs");
 const read = (f: string) => fs.readFileSync(path.join(FIXTURES, f), "utf8");
-const letters = (r: ReturnType<typeof parseVerification>) => (r.ok ? r.steps.map((s) => ({ correct: "C", incorrect: "I", "not-given": "-" })[s.verdict]).join("") : null);
+const letters = (r: ReturnType<typeof parseVerification>) =>
+  r.ok ? r.steps.map((s) => ({ correct: "C", incorrect: "I", "not-given": "-" })[s.verdict]).join("") : null;
 
 test("SPARK-style output whose <think> is never closed: recovered from its first '## Step 1:' line, flagged and warned", () => {
   const r = parseVerification(read("spark-unclosed-think-recovered.txt"), { stepCount: 4, format: "spark" });
@@ -78,7 +79,9 @@ test("official vote: most common raw answer, the first seen wins a tie, int() of
   assert.deepEqual(officialCriticVote(["2", "1", null, "1", "2"]), { counts: { "2": 2, "1": 2 }, prediction: 2 });
   assert.equal(officialCriticVote(["\\text{3", "\\text{3", "1"]).prediction, null, "a non-integer winner is no prediction");
   assert.equal(officialCriticVote([null, null]).prediction, null);
-  const parses = [" \\boxed{-1}", "\\boxed{2}", "\\boxed{-1}", "\\boxed{2}"].map((t) => parseVerification(t, { stepCount: 4, format: "processbench", criticIndex: "official" }));
+  const parses = [" \\boxed{-1}", "\\boxed{2}", "\\boxed{-1}", "\\boxed{2}"].map((t) =>
+    parseVerification(t, { stepCount: 4, format: "processbench", criticIndex: "official" }),
+  );
   assert.equal(criticVote(parses, "official").prediction, -1);
   assert.equal(criticVote(parses, "earliest").prediction, 2, "earliest: -1 loses ties");
 });
@@ -119,7 +122,12 @@ test("eval's critic scorer runs the official protocol by default: 8 samples at t
   assert.deepEqual(rec.votes, { "1": 2, "0": 2, "\\text{2": 1, "-1": 1, "5": 1 });
   assert.deepEqual([scorer.config.criticIndex, scorer.config.tieRule], ["official", "official"]);
   // The lenient reading with StepLens's tie rule: \text{2} counts as 2, ties go to the earliest step.
-  const lenient = criticScorer(new Recorder(["\\boxed{1}", "\\boxed{\\text{0}}", "\\boxed{0}", "\\boxed{1}"]), { model: "m", samples: 4, criticIndex: "lenient", tieRule: "earliest" });
+  const lenient = criticScorer(new Recorder(["\\boxed{1}", "\\boxed{\\text{0}}", "\\boxed{0}", "\\boxed{1}"]), {
+    model: "m",
+    samples: 4,
+    criticIndex: "lenient",
+    tieRule: "earliest",
+  });
   const r2 = await lenient.score(trace, {});
   assert.ok("prediction" in r2 && r2.prediction === 0);
   // One sample: greedy, as the official script.
@@ -139,7 +147,10 @@ test("ProcessBench's critique template file (a Python format string) is read ver
   const t = loadTemplateFile(file);
   assert.deepEqual([t.format, t.stepStyle], ["processbench", "paragraph"]);
   const [m] = renderPrompt(t, { problem: "What is {x}?", steps: ["a", "b"] });
-  assert.equal(m.content, "Problem and paragraphs from 0:\n\n[Math Problem]\n\nWhat is {x}?\n\n[Solution]\n\n<paragraph_0>\na\n</paragraph_0>\n\n<paragraph_1>\nb\n</paragraph_1>\n\nAnswer in \\boxed{}.");
+  assert.equal(
+    m.content,
+    "Problem and paragraphs from 0:\n\n[Math Problem]\n\nWhat is {x}?\n\n[Solution]\n\n<paragraph_0>\na\n</paragraph_0>\n\n<paragraph_1>\nb\n</paragraph_1>\n\nAnswer in \\boxed{}.",
+  );
 });
 
 test("steplens verify reports how many verifications were recovered from an unclosed <think> (JSON and listing)", async () => {
@@ -154,7 +165,13 @@ test("steplens verify reports how many verifications were recovered from an uncl
     const out: string[] = [];
     const sink = (into: string[]) => new Writable({ write: (ch, _e, cb) => (into.push(String(ch)), cb()) });
     const cmd = createVerifyCommand(async () => new Recorder(outputs));
-    const code = await cmd.run([file, "--model", "scripted", "--samples", "3", ...extra], { stdout: sink(out), stderr: sink([]), env: {}, signal: new AbortController().signal, isTTY: false });
+    const code = await cmd.run([file, "--model", "scripted", "--samples", "3", ...extra], {
+      stdout: sink(out),
+      stderr: sink([]),
+      env: {},
+      signal: new AbortController().signal,
+      isTTY: false,
+    });
     return { code, out: out.join("") };
   };
   const json = await run(["--json"]);

@@ -33,8 +33,16 @@ suite("Untrusted workspace: pipelines run nothing", () => {
     this.timeout(60_000);
     // In restricted mode VS Code may hold fetchTasks until the user decides about trust: do not await
     // it; the provider says in the log that it offered nothing, and why.
-    const fetching = Promise.resolve(vscode.tasks.fetchTasks({ type: "steplens" })).then((tasks) => tasks.map((t) => t.name), () => []);
-    await waitFor("the provider's refusal in the StepLens log", steplensLog, (log) => /no StepLens tasks offered: StepLens does not run models or programs in an untrusted workspace/.test(log), 30_000);
+    const fetching = Promise.resolve(vscode.tasks.fetchTasks({ type: "steplens" })).then(
+      (tasks) => tasks.map((t) => t.name),
+      () => [],
+    );
+    await waitFor(
+      "the provider's refusal in the StepLens log",
+      steplensLog,
+      (log) => /no StepLens tasks offered: StepLens does not run models or programs in an untrusted workspace/.test(log),
+      30_000,
+    );
     const names = await Promise.race([fetching, sleep(2000).then(() => [] as string[])]);
     assert.deepEqual(names, []);
   });
@@ -49,7 +57,10 @@ suite("Untrusted workspace: pipelines run nothing", () => {
       const out = path.join(workspaceRoot(), "never-written.jsonl");
       for (const [id, arg] of [
         ["steplens.exportTrainingData", { input: "processbench/gsm8k.json", format: "trl-prm", out }],
-        ["steplens.synthesizeTrainingData", { problems: "processbench/gsm8k.json", out: "runs/x", solutions: 1, generator: { model: "g.gguf" }, verifier: { model: "v.gguf" } }],
+        [
+          "steplens.synthesizeTrainingData",
+          { problems: "processbench/gsm8k.json", out: "runs/x", solutions: 1, generator: { model: "g.gguf" }, verifier: { model: "v.gguf" } },
+        ],
       ] as const) {
         let settled = false;
         const result = Promise.resolve(vscode.commands.executeCommand(id, arg)).finally(() => (settled = true));
@@ -58,7 +69,12 @@ suite("Untrusted workspace: pipelines run nothing", () => {
         await vscode.commands.executeCommand("notifications.clearAll");
         assert.equal(await Promise.race([result, sleep(15_000).then(() => "still pending")]), undefined);
       }
-      await waitFor("the refusals in the StepLens log", steplensLog, (log) => /refused to export training data/.test(log) && /refused to run a synthesis/.test(log), 15_000);
+      await waitFor(
+        "the refusals in the StepLens log",
+        steplensLog,
+        (log) => /refused to export training data/.test(log) && /refused to run a synthesis/.test(log),
+        15_000,
+      );
       assert.equal(startedTasks, 0);
       assert.equal(fs.existsSync(out), false);
     } finally {

@@ -16,7 +16,16 @@ import type { StepLensApi } from "../../src/extension/context";
 import { statusText } from "../../src/extension/statusBar";
 import { UNTRUSTED_REASON } from "../../src/extension/trust";
 import {
-  api, closeAllEditors, fixtureUri, hoverText, insideStep, resetSettings, steplensDiagnostics, useTestModels, waitFor, workspaceRoot,
+  api,
+  closeAllEditors,
+  fixtureUri,
+  hoverText,
+  insideStep,
+  resetSettings,
+  steplensDiagnostics,
+  useTestModels,
+  waitFor,
+  workspaceRoot,
 } from "../vscode/editorSupport";
 
 const TRACE = "cyclist-speed.trace.md"; // four steps
@@ -114,7 +123,10 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
     assert.equal(a.getLastScore(document), undefined, "no PRM result");
     const ann = a.getAnnotations(document);
     assert.ok(ann, "the trace still has (empty) annotations");
-    assert.ok(ann.steps.every((s) => s.score === null), `no step has a score: ${JSON.stringify(ann.steps.map((s) => s.score))}`);
+    assert.ok(
+      ann.steps.every((s) => s.score === null),
+      `no step has a score: ${JSON.stringify(ann.steps.map((s) => s.score))}`,
+    );
     assert.deepEqual(steplensDiagnostics(document.uri), []);
     const { text } = await hoverText(document.uri, insideStep(a, document, 1));
     assert.ok(!text.includes("**PRM**"), `the hover shows no score: ${text}`);
@@ -131,8 +143,12 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
     this.timeout(90_000);
     await runRefusedCommand("steplens.score", [{ uri: document.uri }]);
     await runRefusedCommand("steplens.verify", [{ uri: document.uri }]);
-    await waitFor("the refusals in the StepLens log", steplensLog, (log) =>
-      /refused to score this trace: the workspace is not trusted/.test(log) && /refused to verify this trace: the workspace is not trusted/.test(log), 15_000);
+    await waitFor(
+      "the refusals in the StepLens log",
+      steplensLog,
+      (log) => /refused to score this trace: the workspace is not trusted/.test(log) && /refused to verify this trace: the workspace is not trusted/.test(log),
+      15_000,
+    );
     await a.whenIdle();
     const status = a.engineStatus();
     assert.equal(status.status.kind, "restricted");
@@ -145,7 +161,12 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
   test("Estimate Progress refuses too: no prover runs, no progress is shown", async function () {
     this.timeout(60_000);
     await runRefusedCommand("steplens.estimateProgress", [{ uri: document.uri.toString() }]);
-    await waitFor("the refusal in the StepLens log", steplensLog, (log) => /refused to estimate progress \(it runs the prover model\): the workspace is not trusted/.test(log), 15_000);
+    await waitFor(
+      "the refusal in the StepLens log",
+      steplensLog,
+      (log) => /refused to estimate progress \(it runs the prover model\): the workspace is not trusted/.test(log),
+      15_000,
+    );
     assert.deepEqual(a.engineStatus().loaded, []);
     assert.ok(a.getAnnotations(document)!.steps.every((s) => s.progress === null));
   });
@@ -168,8 +189,14 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
     const existed = fs.existsSync(labels) ? fs.readFileSync(labels, "utf8") : null;
     const result = await vscode.commands.executeCommand("steplens.markStepIncorrect", { uri: document.uri.toString(), step: 1 });
     assert.equal(result, false, "the mark did not go ahead");
-    await waitFor("the question and the refusal in the StepLens log", steplensLog, (log) =>
-      /This workspace is not trusted\. Mark Step 2 as incorrect in \.steplens\/labels\.jsonl/.test(log) && /refused in an untrusted workspace: mark Step 2 as incorrect/.test(log), 15_000);
+    await waitFor(
+      "the question and the refusal in the StepLens log",
+      steplensLog,
+      (log) =>
+        /This workspace is not trusted\. Mark Step 2 as incorrect in \.steplens\/labels\.jsonl/.test(log) &&
+        /refused in an untrusted workspace: mark Step 2 as incorrect/.test(log),
+      15_000,
+    );
     assert.equal(fs.existsSync(labels) ? fs.readFileSync(labels, "utf8") : null, existed, "no label written");
     assert.equal(a.getTrace(document)?.steps.length, 4, "reading still works");
   });

@@ -10,7 +10,17 @@ import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { statusText } from "../../src/extension/statusBar";
 import {
-  api, closeAllEditors, fixtureUri, hoverText, insideStep, resetSettings, setSetting, steplensDiagnostics, useTestModels, waitFor, waitForScores,
+  api,
+  closeAllEditors,
+  fixtureUri,
+  hoverText,
+  insideStep,
+  resetSettings,
+  setSetting,
+  steplensDiagnostics,
+  useTestModels,
+  waitFor,
+  waitForScores,
 } from "./editorSupport";
 
 const TRACE = "cyclist-speed.trace.md"; // four steps
@@ -68,7 +78,10 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
       // Trusted for exactly the StepLens commands it links, never wholesale.
       assert.notEqual(md.isTrusted, true);
       const enabled = (md.isTrusted as { enabledCommands: string[] }).enabledCommands;
-      assert.ok(enabled.every((c) => c.startsWith("steplens.")), JSON.stringify(enabled));
+      assert.ok(
+        enabled.every((c) => c.startsWith("steplens.")),
+        JSON.stringify(enabled),
+      );
     }
     assert.notEqual(md.supportHtml, true);
     // Outside any step (the problem line) there is no StepLens hover.
@@ -88,7 +101,11 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
 
   test("diagnostics: threshold 1.0 makes step 1 the first error and the rest warnings; threshold 0 clears them", async () => {
     await setSetting("prm.threshold", 1);
-    const diags = await waitFor("4 StepLens diagnostics", () => steplensDiagnostics(document.uri), (d) => d.length === 4);
+    const diags = await waitFor(
+      "4 StepLens diagnostics",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.length === 4,
+    );
     const sorted = [...diags].sort((x, y) => x.range.start.line - y.range.start.line);
     const first = sorted[0]!;
     assert.equal(first.severity, vscode.DiagnosticSeverity.Error);
@@ -107,7 +124,11 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     assert.equal(ann.steps[0]!.inlineText.startsWith(`${ann.steps[0]!.scoreText} ✗ first error`), true, ann.steps[0]!.inlineText);
 
     await setSetting("prm.threshold", 0);
-    await waitFor("no StepLens diagnostics", () => steplensDiagnostics(document.uri), (d) => d.length === 0);
+    await waitFor(
+      "no StepLens diagnostics",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.length === 0,
+    );
     assert.equal(a.getAnnotations(document)!.firstError, null);
     assert.match(a.getAnnotations(document)!.steps[2]!.inlineText, /^0\.\d+ ✓/);
     await setSetting("prm.threshold", 0.5);
@@ -115,7 +136,11 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
 
   test("next / previous problem step move between the steps that have diagnostics", async () => {
     await setSetting("prm.threshold", 1);
-    await waitFor("4 diagnostics", () => steplensDiagnostics(document.uri), (d) => d.length === 4);
+    await waitFor(
+      "4 diagnostics",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.length === 4,
+    );
     const editor = await vscode.window.showTextDocument(document);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     assert.equal(await vscode.commands.executeCommand("steplens.nextProblemStep"), 0);
@@ -127,14 +152,33 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
 
   test("code lenses: Score · Verify ×K · Inspect · Progress and the first error", async () => {
     await setSetting("prm.threshold", 1);
-    await waitFor("the first error", () => a.getAnnotations(document)?.firstError?.index, (i) => i === 0);
+    await waitFor(
+      "the first error",
+      () => a.getAnnotations(document)?.firstError?.index,
+      (i) => i === 0,
+    );
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10)) ?? [];
     const titles = lenses.map((l) => l.command?.title ?? "");
-    assert.ok(titles.some((t) => t.includes("Score")), titles.join(" | "));
-    assert.ok(titles.some((t) => t.includes("Verify ×16")), titles.join(" | "));
-    assert.ok(titles.some((t) => t.includes("Inspect")), titles.join(" | "));
-    assert.ok(titles.some((t) => t.includes("first error: Step 1 (PRM)") && t.includes("demo: scores are meaningless")), titles.join(" | "));
-    assert.ok(lenses.some((l) => l.command?.command === "steplens.estimateProgress" && /Progress/.test(l.command.title)), "the Progress lens runs Estimate Progress");
+    assert.ok(
+      titles.some((t) => t.includes("Score")),
+      titles.join(" | "),
+    );
+    assert.ok(
+      titles.some((t) => t.includes("Verify ×16")),
+      titles.join(" | "),
+    );
+    assert.ok(
+      titles.some((t) => t.includes("Inspect")),
+      titles.join(" | "),
+    );
+    assert.ok(
+      titles.some((t) => t.includes("first error: Step 1 (PRM)") && t.includes("demo: scores are meaningless")),
+      titles.join(" | "),
+    );
+    assert.ok(
+      lenses.some((l) => l.command?.command === "steplens.estimateProgress" && /Progress/.test(l.command.title)),
+      "the Progress lens runs Estimate Progress",
+    );
     assert.equal(lenses.find((l) => l.command?.title.includes("Score"))?.command?.command, "steplens.score");
     await setSetting("annotations.codeLens", false);
     const none = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri)) ?? [];
@@ -145,7 +189,13 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
 
   test("re-scoring after an edit of the last step evaluates fewer tokens than the first score; after an edit of the first step, more", async () => {
     const nonce = Math.random().toString(36).slice(2, 8); // fresh content: no cache hit, no reused prefix
-    const steps = ["We have 10 apples and buy 12 more.", "So the total is 10 + 12 = 22 apples.", "We give 2 away, so 22 - 2 = 20 remain.", "Then we double it: 2 · 20 = 40.", "So the answer is 40."];
+    const steps = [
+      "We have 10 apples and buy 12 more.",
+      "So the total is 10 + 12 = 22 apples.",
+      "We give 2 away, so 22 - 2 = 20 remain.",
+      "Then we double it: 2 · 20 = 40.",
+      "So the answer is 40.",
+    ];
     const content = `Problem: (${nonce}) How many apples are left?\n\n${steps.map((s, i) => `Step ${i + 1}: ${s}`).join("\n\n")}\n`;
     const doc = await vscode.workspace.openTextDocument({ language: "steplens-trace", content });
     await vscode.window.showTextDocument(doc);
@@ -160,7 +210,10 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     edit.replace(doc.uri, new vscode.Range(last.end.line, last.end.character - 3, last.end.line, last.end.character), "41.");
     assert.ok(await vscode.workspace.applyEdit(edit));
     const before = a.getAnnotations(doc)!;
-    assert.ok(before.steps.slice(0, 4).every((s) => s.score !== null), "steps before the edit keep their scores meanwhile");
+    assert.ok(
+      before.steps.slice(0, 4).every((s) => s.score !== null),
+      "steps before the edit keep their scores meanwhile",
+    );
     assert.equal(before.steps[4]!.score, null, "the edited step shows as not scored until the new result lands");
     const afterLast = (await vscode.commands.executeCommand<{ evaluatedTokens: number; traceTokens: number }>("steplens.score", { uri: doc.uri.toString() }))!;
     assert.ok(afterLast, "the score command returns the result");
@@ -188,7 +241,10 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
       const ms = performance.now() - t0;
       const last = a.getLastScore(twin)!;
       assert.equal(last.fromCache, true, "the result came from the cache");
-      assert.deepEqual(last.result.steps.map((s) => s.score), scored.steps.map((s) => s.score));
+      assert.deepEqual(
+        last.result.steps.map((s) => s.score),
+        scored.steps.map((s) => s.score),
+      );
       assert.ok(ms < 10_000, `shown in ${ms.toFixed(0)} ms`);
       await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     } finally {
@@ -199,7 +255,12 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
   test("the inspector shows the trace's steps and scores", async () => {
     await vscode.window.showTextDocument(document);
     assert.equal(await vscode.commands.executeCommand("steplens.openInspector", { uri: document.uri.toString() }), true);
-    const state = await waitFor("the inspector state", () => a.inspectorState(), (s) => s !== null && s.steps.length === 4, 30_000);
+    const state = await waitFor(
+      "the inspector state",
+      () => a.inspectorState(),
+      (s) => s !== null && s.steps.length === 4,
+      30_000,
+    );
     assert.equal(state!.demo, true);
     assert.ok(state!.steps.every((s) => s.score !== null));
     assert.equal(state!.threshold, 0.5);
@@ -240,6 +301,9 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     const base = { engineKind: "local" as const, device: "", models: {}, loaded: [], queued: 0, demo: false };
     assert.equal(statusText({ ...base, status: { kind: "restricted", reason: "x" } }, 0), "$(shield) StepLens: restricted");
     assert.equal(statusText({ ...base, status: { kind: "unconfigured", reason: "x" } }, 0), "$(circle-slash) StepLens: no model");
-    assert.match(statusText({ ...base, status: { kind: "ready" }, device: "cuda", models: { prm: "/m/prm.gguf" } }, 3), /CUDA · prm\.gguf · \$\(sync~spin\) 3 queued/);
+    assert.match(
+      statusText({ ...base, status: { kind: "ready" }, device: "cuda", models: { prm: "/m/prm.gguf" } }, 3),
+      /CUDA · prm\.gguf · \$\(sync~spin\) 3 queued/,
+    );
   });
 });

@@ -25,7 +25,12 @@ suite("A trace with a bad front-matter label", () => {
     if (!opened || opened.isClosed) return;
     await vscode.window.showTextDocument(opened);
     await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
-    await waitFor("the untitled trace to close", () => opened!.isClosed, (closed) => closed, 10_000);
+    await waitFor(
+      "the untitled trace to close",
+      () => opened!.isClosed,
+      (closed) => closed,
+      10_000,
+    );
   });
 
   test("first_error past the last step: the steps stay in the outline and the label line gets a diagnostic", async () => {
@@ -38,12 +43,26 @@ suite("A trace with a bad front-matter label", () => {
     assert.equal(trace.steps.length, 3);
     assert.equal(trace.labels, null);
 
-    const symbols = await waitFor("3 step symbols", () => symbolsOf(document.uri), (s) => s.length === 3);
-    assert.deepEqual(symbols.map((s) => s.name.split(" — ")[0]), ["Step 1", "Step 2", "Step 3"]);
+    const symbols = await waitFor(
+      "3 step symbols",
+      () => symbolsOf(document.uri),
+      (s) => s.length === 3,
+    );
+    assert.deepEqual(
+      symbols.map((s) => s.name.split(" — ")[0]),
+      ["Step 1", "Step 2", "Step 3"],
+    );
     const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", document.uri)) ?? [];
-    assert.ok(folds.some((f) => f.start === 5 && f.end === 6), `step 2 still folds: ${JSON.stringify(folds)}`);
+    assert.ok(
+      folds.some((f) => f.start === 5 && f.end === 6),
+      `step 2 still folds: ${JSON.stringify(folds)}`,
+    );
 
-    const diags = await waitFor("the label diagnostic", () => steplensDiagnostics(document.uri), (d) => d.length === 1);
+    const diags = await waitFor(
+      "the label diagnostic",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.length === 1,
+    );
     const d = diags[0]!;
     assert.equal(d.range.start.line, 1, "on the front-matter line (line 2)");
     assert.equal(document.getText(d.range), "first_error: 9");
@@ -54,10 +73,18 @@ suite("A trace with a bad front-matter label", () => {
 
     // Fixing the label clears the diagnostic and the label counts again; breaking it differently brings it back.
     await replaceLine(document, 1, "first_error: 1");
-    await waitFor("no StepLens diagnostics after the fix", () => steplensDiagnostics(document.uri), (x) => x.length === 0 || x.every((y) => y.code !== "label-out-of-range"));
+    await waitFor(
+      "no StepLens diagnostics after the fix",
+      () => steplensDiagnostics(document.uri),
+      (x) => x.length === 0 || x.every((y) => y.code !== "label-out-of-range"),
+    );
     assert.equal(a.getTrace(document)?.labels?.firstError, 1);
     await replaceLine(document, 1, "first_error: second");
-    const again = await waitFor("the bad-label diagnostic", () => steplensDiagnostics(document.uri), (x) => x.some((y) => y.code === "bad-label"));
+    const again = await waitFor(
+      "the bad-label diagnostic",
+      () => steplensDiagnostics(document.uri),
+      (x) => x.some((y) => y.code === "bad-label"),
+    );
     assert.match(again.find((y) => y.code === "bad-label")!.message, /"first_error: second" is not a step index\. Write the 0-based index/);
     assert.equal(a.getTrace(document)?.steps.length, 3);
   });

@@ -69,7 +69,9 @@ async function editStep(a: StepLensApi, document: vscode.TextDocument, index: nu
 
 async function rescore(document: vscode.TextDocument): Promise<{ evaluatedTokens: number; traceTokens: number; seconds: number; ms: number }> {
   const t0 = performance.now();
-  const r = await vscode.commands.executeCommand<{ evaluatedTokens: number; traceTokens: number; seconds: number }>("steplens.score", { uri: document.uri.toString() });
+  const r = await vscode.commands.executeCommand<{ evaluatedTokens: number; traceTokens: number; seconds: number }>("steplens.score", {
+    uri: document.uri.toString(),
+  });
   assert.ok(r, "the score command returned a result");
   return { ...r, ms: performance.now() - t0 };
 }
@@ -93,8 +95,17 @@ suite("Editor bench (tiny random-weight model: plumbing figures)", () => {
       const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
       const out = path.join(ext.extensionPath, "bench", "results", "editor.json");
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      const host = { vscode: vscode.version, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "", platform: `${process.platform}-${process.arch}` };
-      fs.writeFileSync(out, `${JSON.stringify({ suite: "bench/editor.mjs", date: new Date().toISOString(), host, model: "generated tiny test model (steplens-test-tiny-spm, random weights), CPU, 1 thread", ...results }, null, 2)}\n`);
+      const host = {
+        vscode: vscode.version,
+        node: process.version,
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? "",
+        platform: `${process.platform}-${process.arch}`,
+      };
+      fs.writeFileSync(
+        out,
+        `${JSON.stringify({ suite: "bench/editor.mjs", date: new Date().toISOString(), host, model: "generated tiny test model (steplens-test-tiny-spm, random weights), CPU, 1 thread", ...results }, null, 2)}\n`,
+      );
     }
   });
 
@@ -178,8 +189,16 @@ suite("Editor bench (tiny random-weight model: plumbing figures)", () => {
     const m = (xs: typeof lastEdits, k: "evaluatedTokens" | "seconds" | "ms") => median(xs.map((x) => x[k]));
     results.rescoreAfterEdit50Steps = {
       fullScore: { evaluatedTokens: full.evaluatedTokens, traceTokens: full.traceTokens, engineSeconds: round(full.seconds, 4) },
-      lastStepEdited: { evaluatedTokens: m(lastEdits, "evaluatedTokens"), engineSeconds: round(m(lastEdits, "seconds"), 4), commandMs: round(m(lastEdits, "ms"), 1) },
-      firstStepEdited: { evaluatedTokens: m(firstEdits, "evaluatedTokens"), engineSeconds: round(m(firstEdits, "seconds"), 4), commandMs: round(m(firstEdits, "ms"), 1) },
+      lastStepEdited: {
+        evaluatedTokens: m(lastEdits, "evaluatedTokens"),
+        engineSeconds: round(m(lastEdits, "seconds"), 4),
+        commandMs: round(m(lastEdits, "ms"), 1),
+      },
+      firstStepEdited: {
+        evaluatedTokens: m(firstEdits, "evaluatedTokens"),
+        engineSeconds: round(m(firstEdits, "seconds"), 4),
+        commandMs: round(m(firstEdits, "ms"), 1),
+      },
       tokenRatioFirstOverLast: round(m(firstEdits, "evaluatedTokens") / m(lastEdits, "evaluatedTokens"), 1),
       timeRatioFirstOverLast: round(m(firstEdits, "seconds") / m(lastEdits, "seconds"), 1),
       repeats: REPEATS,
@@ -192,7 +211,9 @@ suite("Editor bench (tiny random-weight model: plumbing figures)", () => {
   test(`extension host memory with a ${RECORDS.toLocaleString("en")}-record dataset open in the tree`, async function () {
     this.timeout(600_000);
     await closeAllEditors();
-    const source = JSON.parse(fs.readFileSync(path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, "datasets", "gsm8k-sample.jsonl"), "utf8").split("\n")[2]!);
+    const source = JSON.parse(
+      fs.readFileSync(path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, "datasets", "gsm8k-sample.jsonl"), "utf8").split("\n")[2]!,
+    );
     const file = path.join(os.tmpdir(), `steplens-bench-${RECORDS}-${process.pid}.jsonl`);
     temp.push(file);
     const fd = fs.openSync(file, "w");

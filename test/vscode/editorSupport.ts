@@ -53,9 +53,21 @@ export async function useTestModels(): Promise<{ prm: string; verifier: string }
 /** Puts every setting the editor suites touch back to its default. */
 export async function resetSettings(): Promise<void> {
   for (const key of [
-    "engine.kind", "local.gpu", "local.maxThreads", "local.sequences", "local.contextSize", "run.trigger", "prm.threshold",
-    "models.prm", "models.verifier", "verify.samples", "verify.constrained", "annotations.hover", "annotations.codeLens",
-  ]) await setSetting(key, undefined);
+    "engine.kind",
+    "local.gpu",
+    "local.maxThreads",
+    "local.sequences",
+    "local.contextSize",
+    "run.trigger",
+    "prm.threshold",
+    "models.prm",
+    "models.verifier",
+    "verify.samples",
+    "verify.constrained",
+    "annotations.hover",
+    "annotations.codeLens",
+  ])
+    await setSetting(key, undefined);
 }
 
 /** Polls `read` until `ok(value)`; fails naming `what` and the last value. */

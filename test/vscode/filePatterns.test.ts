@@ -86,7 +86,14 @@ suite("Markdown files as traces (steplens.traces.filePatterns)", () => {
     assert.deepEqual(names, ["Step 1 — Factor it: $12 = 2^2 \\cdot 3$.", "Step 2 — The count is $(2+1)(1+1) = 6$, so the answer…"]);
     // Markdown folds headings and lists; this file has neither, so these ranges are StepLens's.
     const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", document.uri)) ?? [];
-    assert.deepEqual(folds.map((f) => [f.start, f.end]).sort((a, b) => a[0]! - b[0]!), [[0, 1], [3, 4], [6, 7]]);
+    assert.deepEqual(
+      folds.map((f) => [f.start, f.end]).sort((a, b) => a[0]! - b[0]!),
+      [
+        [0, 1],
+        [3, 4],
+        [6, 7],
+      ],
+    );
   });
 
   test("go to step works in it", async () => {
@@ -101,12 +108,19 @@ suite("Markdown files as traces (steplens.traces.filePatterns)", () => {
     await until("the Markdown file to stop being a trace", () => (steplens.isTrace(document) ? undefined : true));
     assert.deepEqual(await stepLensStepNames(document.uri), []);
     const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", document.uri)) ?? [];
-    assert.deepEqual(folds.filter((f) => f.start === 3 && f.end === 4), [], "no StepLens folding left");
+    assert.deepEqual(
+      folds.filter((f) => f.start === 3 && f.end === 4),
+      [],
+      "no StepLens folding left",
+    );
   });
 
   test("a pattern without ** is relative to the workspace folder", async () => {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    assert.ok(folder, `the test workspace (test/fixtures/workspace) must be open; folders: ${vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath).join(", ")}`);
+    assert.ok(
+      folder,
+      `the test workspace (test/fixtures/workspace) must be open; folders: ${vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath).join(", ")}`,
+    );
     const relative = path.relative(folder.uri.fsPath, document.uri.fsPath).split(path.sep).join("/");
     assert.ok(relative.includes("/"), `the fixture lies in a subfolder of the workspace: ${relative}`);
     await setPatterns(["*.md"]); // only the folder's top-level Markdown files: not this one

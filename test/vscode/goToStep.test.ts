@@ -58,7 +58,10 @@ suite("StepLens: Go to Step…", () => {
     assert.equal(went, 2);
     assert.equal(rangeOf(editor.selection), "5:0-9:37");
     assert.deepEqual([editor.selection.active.line, editor.selection.active.character], [5, 0]);
-    assert.ok(editor.visibleRanges.some((r) => r.contains(editor.selection.active)), "the step is revealed");
+    assert.ok(
+      editor.visibleRanges.some((r) => r.contains(editor.selection.active)),
+      "the step is revealed",
+    );
   });
 
   test("each step can be reached, and the last one too", async () => {

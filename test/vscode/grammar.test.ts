@@ -57,8 +57,7 @@ async function loadGrammar(): Promise<TextMateGrammar> {
       createOnigScanner: (patterns: string[]) => new onig.exports.OnigScanner(patterns),
       createOnigString: (text: string) => new onig.exports.OnigString(text),
     }),
-    loadGrammar: async (scope: string) =>
-      scope === SCOPE ? textmate.parseRawGrammar(fs.readFileSync(grammarFile, "utf8"), grammarFile) : null,
+    loadGrammar: async (scope: string) => (scope === SCOPE ? textmate.parseRawGrammar(fs.readFileSync(grammarFile, "utf8"), grammarFile) : null),
   });
   const grammar = await registry.loadGrammar(SCOPE);
   assert.ok(grammar, `the grammar in ${contributed.path} did not load`);
@@ -80,7 +79,10 @@ async function tokensOf(name: string): Promise<Token[]> {
     state = r.ruleStack;
   }
   assert.ok(tokens.length > 10, `no tokens for ${name}`);
-  assert.ok(tokens.every((t) => t.t.startsWith(SCOPE)), "tokenized with the StepLens Trace grammar");
+  assert.ok(
+    tokens.every((t) => t.t.startsWith(SCOPE)),
+    "tokenized with the StepLens Trace grammar",
+  );
   return tokens;
 }
 
@@ -92,7 +94,10 @@ function find(tokens: Token[], text: string, nth = 0): Token {
 }
 
 function assertScope(token: Token, scope: string): void {
-  assert.ok(token.t.split(" ").some((s) => s.startsWith(scope)), `${JSON.stringify(token.c)} has ${scope}: ${token.t}`);
+  assert.ok(
+    token.t.split(" ").some((s) => s.startsWith(scope)),
+    `${JSON.stringify(token.c)} has ${scope}: ${token.t}`,
+  );
 }
 
 function assertNoScope(token: Token, scope: string): void {
@@ -160,7 +165,10 @@ suite("StepLens Trace grammar", () => {
     const closing = rest.find((t) => t.t.includes("punctuation.definition.boxed.end"));
     assert.ok(closing, "the box closes");
     const inner = rest.slice(0, rest.indexOf(closing));
-    assert.ok(inner.some((t) => t.c === "5" && t.t.includes("markup.bold.boxed")), inner.map((t) => `${t.c} ${t.t}`).join("\n"));
+    assert.ok(
+      inner.some((t) => t.c === "5" && t.t.includes("markup.bold.boxed")),
+      inner.map((t) => `${t.c} ${t.t}`).join("\n"),
+    );
     assert.equal(inner.filter((t) => t.t.includes("punctuation.definition.group.end.tex")).length, 2, "two inner groups closed before the box");
     assertScope(rest[rest.indexOf(closing) + 1]!, "punctuation.definition.math.end");
   });
@@ -168,7 +176,10 @@ suite("StepLens Trace grammar", () => {
   test("$$…$$ display math over several lines in another trace", async () => {
     const quadratic = await tokensOf("quadratic.trace.md");
     const inDisplay = quadratic.filter((t) => t.t.includes("markup.math.block.steplens-trace"));
-    assert.ok(inDisplay.some((t) => t.c.includes("x")), "x^2 - 5x + 6 is display math");
+    assert.ok(
+      inDisplay.some((t) => t.c.includes("x")),
+      "x^2 - 5x + 6 is display math",
+    );
     const after = quadratic.find((t) => t.c.includes("so the roots are"));
     assert.ok(after);
     assertNoScope(after, "markup.math");

@@ -39,7 +39,10 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: "tdd", color: false, timeout: 60_000, failZero: true, reporter: "spec" });
   // STEPLENS_TEST_GREP runs only the tests whose full title matches (targeted runs, bench/editor.mjs).
   if (process.env.STEPLENS_TEST_GREP) mocha.grep(new RegExp(process.env.STEPLENS_TEST_GREP));
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith(".test.js")).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith(".test.js"))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
 
   const tests: TestResult[] = [];
@@ -47,9 +50,15 @@ export async function run(): Promise<void> {
   const write = (extra: Partial<SuiteResults> = {}) => {
     const passed = tests.filter((t) => t.state === "passed").length;
     const results: SuiteResults = {
-      passed, failed: tests.length - passed, total: tests.length, tests, files,
+      passed,
+      failed: tests.length - passed,
+      total: tests.length,
+      tests,
+      files,
       host: { node: process.version, vscode: vscode.version, execPath: process.execPath, electron: process.versions.electron ?? null },
-      startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, ...extra,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      ...extra,
     };
     if (outFile) fs.writeFileSync(outFile, JSON.stringify(results, null, 2));
     return results;
@@ -72,6 +81,7 @@ export async function run(): Promise<void> {
     }
     runner.on("pass", (t) => tests.push({ title: t.fullTitle(), state: "passed", durationMs: t.duration ?? 0 }));
     runner.on("fail", (t, err: Error) =>
-      tests.push({ title: t.fullTitle(), state: "failed", durationMs: t.duration ?? 0, error: String(err?.stack ?? err?.message ?? err) }));
+      tests.push({ title: t.fullTitle(), state: "failed", durationMs: t.duration ?? 0, error: String(err?.stack ?? err?.message ?? err) }),
+    );
   });
 }

@@ -21,7 +21,11 @@ suite("Input diagnostics: no steps, invalid UTF-8", () => {
     created.push(file);
     const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(document);
-    const diags = await waitFor("the no-steps diagnostic", () => steplensDiagnostics(document.uri), (d) => d.some((x) => x.code === "no-steps"));
+    const diags = await waitFor(
+      "the no-steps diagnostic",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.some((x) => x.code === "no-steps"),
+    );
     const d = diags.find((x) => x.code === "no-steps")!;
     assert.equal(d.severity, vscode.DiagnosticSeverity.Information);
     assert.equal(d.range.start.line, 0);
@@ -36,7 +40,11 @@ suite("Input diagnostics: no steps, invalid UTF-8", () => {
     created.push(file);
     const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(document);
-    const diags = await waitFor("the invalid-utf8 diagnostic", () => steplensDiagnostics(document.uri), (d) => d.some((x) => x.code === "invalid-utf8"));
+    const diags = await waitFor(
+      "the invalid-utf8 diagnostic",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.some((x) => x.code === "invalid-utf8"),
+    );
     const d = diags.find((x) => x.code === "invalid-utf8")!;
     assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(d.range.start.line, 4, "line 5, where the bad byte is");

@@ -10,14 +10,31 @@ import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import type { DatasetNode, OpenDataset } from "../../src/extension/datasetTree";
 import {
-  api, closeAllEditors, fixtureUri, hoverText, insideStep, labelsFile, readLabelLines, removeLabels, resetSettings, setSetting, steplensDiagnostics,
-  useTestModels, waitFor, waitForScores,
+  api,
+  closeAllEditors,
+  fixtureUri,
+  hoverText,
+  insideStep,
+  labelsFile,
+  readLabelLines,
+  removeLabels,
+  resetSettings,
+  setSetting,
+  steplensDiagnostics,
+  useTestModels,
+  waitFor,
+  waitForScores,
 } from "./editorSupport";
 
 const TRACE = "rectangle-area.trace.md"; // not verified by the other suites: only labels and the PRM speak
 
 async function codeActions(uri: vscode.Uri, position: vscode.Position): Promise<vscode.CodeAction[]> {
-  const all = (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>("vscode.executeCodeActionProvider", uri, new vscode.Range(position, position))) ?? [];
+  const all =
+    (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+      "vscode.executeCodeActionProvider",
+      uri,
+      new vscode.Range(position, position),
+    )) ?? [];
   return all.filter((x): x is vscode.CodeAction => "title" in x && typeof x.title === "string" && x.title.startsWith("StepLens:"));
 }
 
@@ -58,13 +75,25 @@ suite("Human labels through code actions", () => {
     const action = (await codeActions(document.uri, insideStep(a, document, 2))).find((x) => x.title === "StepLens: Mark Step 3 incorrect");
     assert.ok(action);
     await apply(action);
-    const lines = await waitFor("a label line", () => readLabelLines(), (l) => l.length === 1);
+    const lines = await waitFor(
+      "a label line",
+      () => readLabelLines(),
+      (l) => l.length === 1,
+    );
     assert.deepEqual({ trace: lines[0]!.trace, step: lines[0]!.step, label: lines[0]!.label }, { trace: TRACE, step: 2, label: "incorrect" });
-    const ann = await waitFor("the label in the annotations", () => a.getAnnotations(document)!, (x) => x.steps[2]!.label === "incorrect");
+    const ann = await waitFor(
+      "the label in the annotations",
+      () => a.getAnnotations(document)!,
+      (x) => x.steps[2]!.label === "incorrect",
+    );
     assert.deepEqual(ann.firstError, { index: 2, source: "label" });
     const { text } = await hoverText(document.uri, insideStep(a, document, 2));
     assert.match(text, /\*\*Label\*\* marked incorrect/);
-    const diags = await waitFor("the label's diagnostic", () => steplensDiagnostics(document.uri), (d) => d.length === 1);
+    const diags = await waitFor(
+      "the label's diagnostic",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.length === 1,
+    );
     assert.equal(diags[0]!.severity, vscode.DiagnosticSeverity.Error);
     assert.match(diags[0]!.message, /^Step 3: first error — marked incorrect; PRM 0\.\d+/);
     const titles = (await codeActions(document.uri, insideStep(a, document, 2))).map((x) => x.title);
@@ -76,15 +105,32 @@ suite("Human labels through code actions", () => {
     const clear = (await codeActions(document.uri, insideStep(a, document, 2))).find((x) => x.title.startsWith("StepLens: Clear"));
     assert.ok(clear);
     await apply(clear);
-    const lines = await waitFor("two label lines", () => readLabelLines(), (l) => l.length === 2);
+    const lines = await waitFor(
+      "two label lines",
+      () => readLabelLines(),
+      (l) => l.length === 2,
+    );
     assert.equal(lines[1]!.label, "clear");
-    await waitFor("no label", () => a.getAnnotations(document)!.steps[2]!.label, (l) => l === null);
-    await waitFor("no diagnostics", () => steplensDiagnostics(document.uri), (d) => d.length === 0);
+    await waitFor(
+      "no label",
+      () => a.getAnnotations(document)!.steps[2]!.label,
+      (l) => l === null,
+    );
+    await waitFor(
+      "no diagnostics",
+      () => steplensDiagnostics(document.uri),
+      (d) => d.length === 0,
+    );
   });
 
   test("a label written to the file by someone else (another window, git) shows up", async () => {
     fs.appendFileSync(labelsFile(), `${JSON.stringify({ trace: TRACE, step: 0, label: "first-error", at: new Date().toISOString() })}\n`);
-    const ann = await waitFor("the outside label", () => a.getAnnotations(document)!, (x) => x.steps[0]!.label === "first-error", 20_000);
+    const ann = await waitFor(
+      "the outside label",
+      () => a.getAnnotations(document)!,
+      (x) => x.steps[0]!.label === "first-error",
+      20_000,
+    );
     assert.deepEqual(ann.firstError, { index: 0, source: "label" });
     assert.match(ann.steps[0]!.inlineText, /first error \(marked\)/);
   });
@@ -93,7 +139,11 @@ suite("Human labels through code actions", () => {
     const editor = await vscode.window.showTextDocument(document);
     editor.selection = new vscode.Selection(insideStep(a, document, 3), insideStep(a, document, 3));
     assert.equal(await vscode.commands.executeCommand("steplens.markStepCorrect"), true);
-    await waitFor("step 4 marked correct", () => a.getAnnotations(document)!.steps[3]!.label, (l) => l === "correct");
+    await waitFor(
+      "step 4 marked correct",
+      () => a.getAnnotations(document)!.steps[3]!.label,
+      (l) => l === "correct",
+    );
   });
 });
 
@@ -133,7 +183,10 @@ suite("StepLens Datasets tree", () => {
   });
 
   test("records: id, ground-truth first error, no prediction yet; the unreadable line is marked", () => {
-    assert.deepEqual(records().map((r) => r.summary.id), ["gsm8k-126", "gsm8k-386", "gsm8k-147", "gsm8k-337", "gsm8k-199", "gsm8k-26", "6"]);
+    assert.deepEqual(
+      records().map((r) => r.summary.id),
+      ["gsm8k-126", "gsm8k-386", "gsm8k-147", "gsm8k-337", "gsm8k-199", "gsm8k-26", "6"],
+    );
     assert.equal(item("gsm8k-126").description, "truth: step 1 · predicted: —");
     assert.equal(item("gsm8k-386").description, "truth: all correct · predicted: —");
     assert.equal(item("gsm8k-199").description, "truth: step 3 · predicted: —");
@@ -157,12 +210,18 @@ suite("StepLens Datasets tree", () => {
     assert.match(doc.getText(), /^# Record gsm8k-147 — gsm8k-sample\.jsonl \(dataset: first error at step 2\)/);
     // Step ranges point at the rendered steps.
     const s2 = a.getTrace(doc)!.steps[1]!;
-    assert.ok(doc.getText(new vscode.Range(s2.range!.start.line, s2.range!.start.character, s2.range!.end.line, s2.range!.end.character)).startsWith("Step 2: "));
+    assert.ok(
+      doc.getText(new vscode.Range(s2.range!.start.line, s2.range!.start.character, s2.range!.end.line, s2.range!.end.character)).startsWith("Step 2: "),
+    );
     await waitForScores(a, doc);
     const { text } = await hoverText(doc.uri, insideStep(a, doc, 1));
     assert.match(text, /\*\*PRM\*\*/);
     assert.match(text, /\*\*Dataset\*\* first error/);
-    const desc = await waitFor("a prediction in the tree", () => String(item("gsm8k-147").description), (d) => !d.includes("predicted: —"));
+    const desc = await waitFor(
+      "a prediction in the tree",
+      () => String(item("gsm8k-147").description),
+      (d) => !d.includes("predicted: —"),
+    );
     assert.match(desc, /^truth: step 2 · predicted: (step \d|all correct) [✓✗]$/);
   });
 
@@ -170,27 +229,50 @@ suite("StepLens Datasets tree", () => {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === "steplens-record")!;
     assert.ok(doc);
     assert.equal(await vscode.commands.executeCommand("steplens.markStepFirstError", { uri: doc.uri.toString(), step: 1 }), true);
-    const lines = await waitFor("the record's label line", () => readLabelLines(), (l) => l.some((x) => x.trace === "datasets/gsm8k-sample.jsonl#gsm8k-147"));
-    assert.deepEqual(lines.find((x) => x.trace.endsWith("#gsm8k-147")), { ...lines.find((x) => x.trace.endsWith("#gsm8k-147"))!, step: 1, label: "first-error" });
-    await waitFor("'labelled' in the tree", () => String(item("gsm8k-147").description), (d) => d.endsWith("· labelled"));
+    const lines = await waitFor(
+      "the record's label line",
+      () => readLabelLines(),
+      (l) => l.some((x) => x.trace === "datasets/gsm8k-sample.jsonl#gsm8k-147"),
+    );
+    assert.deepEqual(
+      lines.find((x) => x.trace.endsWith("#gsm8k-147")),
+      { ...lines.find((x) => x.trace.endsWith("#gsm8k-147"))!, step: 1, label: "first-error" },
+    );
+    await waitFor(
+      "'labelled' in the tree",
+      () => String(item("gsm8k-147").description),
+      (d) => d.endsWith("· labelled"),
+    );
   });
 
   test("filters: mismatches only, by label, cleared", async () => {
     await vscode.commands.executeCommand("steplens.filterMismatches", root());
     const agree = dataset.index.summary(2).agreement;
-    assert.deepEqual(records().map((r) => r.summary.id), agree === false ? ["gsm8k-147"] : []);
+    assert.deepEqual(
+      records().map((r) => r.summary.id),
+      agree === false ? ["gsm8k-147"] : [],
+    );
     assert.match(String(a.datasets.getTreeItem(root()).description), /of 7 records \(mismatches only\)/);
     a.datasets.setFilter(root().dataset, { label: "correct" });
-    assert.deepEqual(records().map((r) => r.summary.id), ["gsm8k-386", "gsm8k-337"]);
+    assert.deepEqual(
+      records().map((r) => r.summary.id),
+      ["gsm8k-386", "gsm8k-337"],
+    );
     a.datasets.setFilter(root().dataset, { label: 0 });
-    assert.deepEqual(records().map((r) => r.summary.id), ["gsm8k-126", "gsm8k-26"]);
+    assert.deepEqual(
+      records().map((r) => r.summary.id),
+      ["gsm8k-126", "gsm8k-26"],
+    );
     await vscode.commands.executeCommand("steplens.clearFilters", root());
     assert.equal(records().length, 7);
   });
 
   test("Load Predictions… attaches a predictions JSONL and the agreement shows", async () => {
     const preds = path.join(os.tmpdir(), `steplens-preds-${process.pid}.jsonl`);
-    fs.writeFileSync(preds, ['{"id":"gsm8k-126","prediction":0}', '{"id":"gsm8k-386","prediction":1}', '{"id":"nope","prediction":2}', "not json", ""].join("\n"));
+    fs.writeFileSync(
+      preds,
+      ['{"id":"gsm8k-126","prediction":0}', '{"id":"gsm8k-386","prediction":1}', '{"id":"nope","prediction":2}', "not json", ""].join("\n"),
+    );
     try {
       const r = await vscode.commands.executeCommand<{ matched: number; unknown: number; bad: number }>("steplens.loadPredictions", root(), preds);
       assert.deepEqual(r, { matched: 2, unknown: 1, bad: 1 });

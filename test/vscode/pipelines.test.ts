@@ -50,7 +50,15 @@ suite("Pipelines: tasks and commands", () => {
     assert.ok(exec instanceof vscode.ProcessExecution);
     assert.equal(exec.process, process.execPath);
     assert.ok(exec.args[0].endsWith(path.join("dist", "cli.js")), exec.args[0]);
-    assert.deepEqual(exec.args.slice(1), ["export", `${SCRATCH}/run`, "--format", "trl-prm", "--out", `${SCRATCH}/run/export/trl-prm.jsonl`, "--drop-unanimous"]);
+    assert.deepEqual(exec.args.slice(1), [
+      "export",
+      `${SCRATCH}/run`,
+      "--format",
+      "trl-prm",
+      "--out",
+      `${SCRATCH}/run/export/trl-prm.jsonl`,
+      "--drop-unanimous",
+    ]);
     assert.equal(exec.options?.env?.ELECTRON_RUN_AS_NODE, "1");
   });
 
@@ -58,19 +66,30 @@ suite("Pipelines: tasks and commands", () => {
     this.timeout(120_000);
     const out = path.join(scratch, "out", "prm.jsonl");
     const start = started((t) => t.definition.type === "steplens" && t.definition.pipeline === "export");
-    const result = (await vscode.commands.executeCommand("steplens.exportTrainingData", { input: path.join(scratch, "run"), format: "trl-prm", out, dropUnanimous: true })) as
-      | { exitCode: number | undefined; files: string[]; task: vscode.Task }
-      | undefined;
+    const result = (await vscode.commands.executeCommand("steplens.exportTrainingData", {
+      input: path.join(scratch, "run"),
+      format: "trl-prm",
+      out,
+      dropUnanimous: true,
+    })) as { exitCode: number | undefined; files: string[]; task: vscode.Task } | undefined;
     const execution = await start;
     const exec = execution.task.execution as vscode.ProcessExecution;
     assert.equal(exec.process, process.execPath);
     assert.deepEqual(exec.args.slice(1), ["export", `${SCRATCH}/run`, "--format", "trl-prm", "--out", `${SCRATCH}/out/prm.jsonl`, "--drop-unanimous"]);
     assert.equal(execution.task.name, "StepLens export run (trl-prm) → prm.jsonl");
-    await waitFor("the job's terminal", () => vscode.window.terminals.map((t) => t.name), (names) => names.some((n) => n.includes("StepLens export run (trl-prm) → prm.jsonl")));
+    await waitFor(
+      "the job's terminal",
+      () => vscode.window.terminals.map((t) => t.name),
+      (names) => names.some((n) => n.includes("StepLens export run (trl-prm) → prm.jsonl")),
+    );
     assert.ok(result, "the command returns its run");
     assert.equal(result.exitCode, 0);
     assert.deepEqual(result.files, [out]);
-    const rows = fs.readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt: string; completions: string[]; labels: boolean[] });
+    const rows = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { prompt: string; completions: string[]; labels: boolean[] });
     assert.equal(rows.length, 6, "p3 (unanimous) dropped: 3 + 3 solutions of p1 and p2");
     assert.ok(rows.every((r) => typeof r.prompt === "string" && r.completions.length === r.labels.length));
   });
@@ -105,15 +124,35 @@ suite("Pipelines: tasks and commands", () => {
     const problems = path.join(scratch, "problems.jsonl");
     fs.writeFileSync(problems, JSON.stringify({ id: "q1", problem: "What is 1 + 1?" }) + "\n");
     const start = started((t) => t.definition.type === "steplens" && t.definition.pipeline === "synthesize");
-    const run = vscode.commands.executeCommand("steplens.synthesizeTrainingData", { problems, out: `${SCRATCH}/synth`, solutions: 2, generator: { model: "gen.gguf" }, verifier: { model: "ver.gguf" } });
+    const run = vscode.commands.executeCommand("steplens.synthesizeTrainingData", {
+      problems,
+      out: `${SCRATCH}/synth`,
+      solutions: 2,
+      generator: { model: "gen.gguf" },
+      verifier: { model: "ver.gguf" },
+    });
     const execution = await start;
     const exec = execution.task.execution as vscode.ProcessExecution;
     const config = vscode.workspace.getConfiguration("steplens");
     assert.deepEqual(exec.args.slice(1), [
-      "synthesize", "--problems", `${SCRATCH}/problems.jsonl`, "--out", `${SCRATCH}/synth`, "--solutions", "2",
-      "--verifications", String(config.get("verify.samples")), "--aggregate", String(config.get("verify.aggregate")), "--tau", String(config.get("verify.tau")),
+      "synthesize",
+      "--problems",
+      `${SCRATCH}/problems.jsonl`,
+      "--out",
+      `${SCRATCH}/synth`,
+      "--solutions",
+      "2",
+      "--verifications",
+      String(config.get("verify.samples")),
+      "--aggregate",
+      String(config.get("verify.aggregate")),
+      "--tau",
+      String(config.get("verify.tau")),
       ...(config.get("verify.metaCritique") ? ["--meta-critique"] : []),
-      "--generator-model", "gen.gguf", "--verifier-model", "ver.gguf",
+      "--generator-model",
+      "gen.gguf",
+      "--verifier-model",
+      "ver.gguf",
     ]);
     assert.equal(execution.task.name, "StepLens synthesize problems.jsonl → synth");
     execution.terminate();

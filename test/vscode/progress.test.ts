@@ -37,7 +37,11 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
     await setSetting("run.trigger", "demand");
     document = await vscode.workspace.openTextDocument({ language: "steplens-trace", content: CONTENT });
     await vscode.window.showTextDocument(document);
-    await waitFor("the trace is parsed", () => a.getTrace(document)?.steps.length, (n) => n === 3);
+    await waitFor(
+      "the trace is parsed",
+      () => a.getTrace(document)?.steps.length,
+      (n) => n === 3,
+    );
   });
 
   suiteTeardown(async () => {
@@ -47,7 +51,11 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
   });
 
   test("the Progress lens runs the command; before a run the hover has no progress", async () => {
-    const lens = await waitFor("the Progress lens", () => progressLens(document.uri), (l) => l !== undefined);
+    const lens = await waitFor(
+      "the Progress lens",
+      () => progressLens(document.uri),
+      (l) => l !== undefined,
+    );
     assert.match(lens!.command!.title, /Progress$/);
     assert.deepEqual(lens!.command!.arguments, [{ uri: document.uri.toString() }]);
     assert.ok(a.getAnnotations(document)!.steps.every((s) => s.progress === null));
@@ -63,19 +71,30 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
     };
     assert.ok(result, "the command resolves with the result");
     assert.deepEqual(result.answer.source, "reference");
-    assert.deepEqual(result.steps.map((s) => [s.qBefore, s.q]), [
-      [0, 0],
-      [0, 1],
-      [1, 0],
-    ]);
+    assert.deepEqual(
+      result.steps.map((s) => [s.qBefore, s.q]),
+      [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+      ],
+    );
     assert.equal(result.prefixTokensEvaluated, result.traceTokens, "the trace was evaluated once");
 
-    const ann = await waitFor("progress in the annotations", () => a.getAnnotations(document), (x) => !!x && x.steps.every((s) => s.progress !== null));
+    const ann = await waitFor(
+      "progress in the annotations",
+      () => a.getAnnotations(document),
+      (x) => !!x && x.steps.every((s) => s.progress !== null),
+    );
     assert.equal(ann!.steps[2].progress!.advantage, -1);
     assert.equal(ann!.steps[2].progress!.rollouts, 8);
     assert.ok(ann!.steps[2].progress!.interval![1] < 0, "the advantage interval lies below 0");
 
-    const diags = await waitFor("the loses-progress diagnostic", () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress"), (d) => d.length === 1);
+    const diags = await waitFor(
+      "the loses-progress diagnostic",
+      () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress"),
+      (d) => d.length === 1,
+    );
     assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Information);
     assert.match(diags[0].message, /^Step 3 loses progress: Q 1\.00 → 0\.00/);
     assert.match(diags[0].message, /demo: scores are meaningless/);
@@ -87,7 +106,11 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
     assert.ok(text.includes("8 rollouts"), text);
     assert.match(text, /demo\\?: scores are meaningless/);
 
-    const lens = await waitFor("the lens shows the result", () => progressLens(document.uri), (l) => !!l && /Q 0\.00 → 0\.00/.test(l.command!.title));
+    const lens = await waitFor(
+      "the lens shows the result",
+      () => progressLens(document.uri),
+      (l) => !!l && /Q 0\.00 → 0\.00/.test(l.command!.title),
+    );
     assert.match(lens!.command!.title, /1 step loses progress/);
     assert.match(lens!.command!.title, /demo: scores are meaningless/);
   });
@@ -96,12 +119,23 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
     this.timeout(60_000);
     const started = Date.now();
     const again = (await vscode.commands.executeCommand("steplens.estimateProgress", { uri: document.uri.toString() })) as { steps: { q: number }[] };
-    assert.deepEqual(again.steps.map((s) => s.q), [0, 1, 0]);
+    assert.deepEqual(
+      again.steps.map((s) => s.q),
+      [0, 1, 0],
+    );
     assert.ok(Date.now() - started < 5000, "cached");
     const editor = vscode.window.activeTextEditor!;
     const line = a.getTrace(document)!.steps[2].range!.start.line;
     await editor.edit((e) => e.insert(new vscode.Position(line, document.lineAt(line).text.length), " Done."));
-    await waitFor("no progress diagnostic after the edit", () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress").length, (n) => n === 0);
-    await waitFor("no progress in the hover model", () => a.getAnnotations(document), (x) => !!x && x.steps.every((s) => s.progress === null));
+    await waitFor(
+      "no progress diagnostic after the edit",
+      () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress").length,
+      (n) => n === 0,
+    );
+    await waitFor(
+      "no progress in the hover model",
+      () => a.getAnnotations(document),
+      (x) => !!x && x.steps.every((s) => s.progress === null),
+    );
   });
 });

@@ -46,7 +46,14 @@ suite("Rewards and RL: reward server task, RL run folder, task provider", () => 
     assert.equal(execution.task.definition.pipeline, "serve");
     assert.equal(execution.task.isBackground, true);
     const args = (execution.task.execution as vscode.ProcessExecution).args;
-    assert.deepEqual(args.slice(1, 7), ["serve", "--model", vscode.workspace.getConfiguration("steplens").get("models.prm"), "--prm", "math-shepherd", "--port"]);
+    assert.deepEqual(args.slice(1, 7), [
+      "serve",
+      "--model",
+      vscode.workspace.getConfiguration("steplens").get("models.prm"),
+      "--prm",
+      "math-shepherd",
+      "--port",
+    ]);
     const health = await waitFor(
       "the reward server's /health",
       async () => {
@@ -61,7 +68,11 @@ suite("Rewards and RL: reward server task, RL run folder, task provider", () => 
     );
     assert.equal(health.status, "ok");
     const good = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: check 2*2 = 4.\n<answer>\\boxed{2}</answer>";
-    const res = await fetch(`http://127.0.0.1:${port}/get_reward`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ query: [`Q\n${good}`], prompts: ["Q\n"] }) });
+    const res = await fetch(`http://127.0.0.1:${port}/get_reward`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ query: [`Q\n${good}`], prompts: ["Q\n"] }),
+    });
     const body = (await res.json()) as { rewards: number[] };
     assert.equal(res.status, 200);
     assert.ok(body.rewards[0]! > 0 && body.rewards[0]! <= 1);
@@ -69,18 +80,25 @@ suite("Rewards and RL: reward server task, RL run folder, task provider", () => 
     const again = (await vscode.commands.executeCommand("steplens.startRewardServer")) as vscode.TaskExecution;
     assert.equal(again, execution);
     const tasks = await vscode.tasks.fetchTasks({ type: "steplens" });
-    assert.ok(tasks.some((t) => t.name === "StepLens reward server" && t.definition.pipeline === "serve"), tasks.map((t) => t.name).join("\n"));
+    assert.ok(
+      tasks.some((t) => t.name === "StepLens reward server" && t.definition.pipeline === "serve"),
+      tasks.map((t) => t.name).join("\n"),
+    );
     execution.terminate();
   });
 
   test("Start RL Training… writes the run folder and dry-runs it as steplens tasks; the provider offers the run", async function () {
     this.timeout(120_000);
     const out = `${SCRATCH}/trl-run`;
-    const run = (await vscode.commands.executeCommand("steplens.startRlTraining", { engine: "trl", out, data: "", dryRun: true })) as { exitCode?: number; task: vscode.Task };
+    const run = (await vscode.commands.executeCommand("steplens.startRlTraining", { engine: "trl", out, data: "", dryRun: true })) as {
+      exitCode?: number;
+      task: vscode.Task;
+    };
     assert.equal(run.exitCode, 0, "the dry run finishes (missing prerequisites are reported, not fatal)");
     assert.equal(run.task.definition.pipeline, "rl");
     assert.deepEqual((run.task.execution as vscode.ProcessExecution).args.slice(1), ["rl", "launch", out, "--dry-run"]);
-    for (const f of ["launch.sh", "reward.py", "train_grpo.py", "README.md", "steplens-rl.json"]) assert.ok(fs.existsSync(path.join(workspaceRoot(), out, f)), f);
+    for (const f of ["launch.sh", "reward.py", "train_grpo.py", "README.md", "steplens-rl.json"])
+      assert.ok(fs.existsSync(path.join(workspaceRoot(), out, f)), f);
     const tasks = await vscode.tasks.fetchTasks({ type: "steplens" });
     const names = tasks.map((t) => t.name);
     assert.ok(names.includes("StepLens rl dry run trl-run"), names.join("\n"));

@@ -98,8 +98,14 @@ suite("Outline and folding of a trace", () => {
     const editor = await vscode.window.showTextDocument(doc);
     await editor.edit((b) => b.insert(new vscode.Position(3, 0), "\nStep 2: Check: 2 - 1 = 1.\nYes.\n"));
     const symbols = await symbolsOf(doc.uri);
-    assert.deepEqual(symbols.map((s) => s.name), ["Problem", "Step 1 — It is 2.", "Step 2 — Check: 2 - 1 = 1. Yes."]);
-    assert.deepEqual((await foldingOf(doc.uri)).map((r) => [r.start, r.end]), [[4, 5]]);
+    assert.deepEqual(
+      symbols.map((s) => s.name),
+      ["Problem", "Step 1 — It is 2.", "Step 2 — Check: 2 - 1 = 1. Yes."],
+    );
+    assert.deepEqual(
+      (await foldingOf(doc.uri)).map((r) => [r.start, r.end]),
+      [[4, 5]],
+    );
     await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
   });
 
@@ -108,8 +114,14 @@ suite("Outline and folding of a trace", () => {
     assert.equal(doc.languageId, "steplens-trace");
     const symbols = await symbolsOf(doc.uri);
     // The closing "Answer: 56" line is not a step; it shows as its own symbol.
-    assert.deepEqual(symbols.map((s) => s.name), ["Problem", "Step 1 — Seven eights are 56.", "Step 2 — So the answer is 56.", "Answer: 56"]);
+    assert.deepEqual(
+      symbols.map((s) => s.name),
+      ["Problem", "Step 1 — Seven eights are 56.", "Step 2 — So the answer is 56.", "Answer: 56"],
+    );
     assert.equal(rangeOf(symbols[3]!.range), "5:8-5:10");
-    assert.deepEqual((await foldingOf(doc.uri)).map((r) => [r.start, r.end]), []);
+    assert.deepEqual(
+      (await foldingOf(doc.uri)).map((r) => [r.start, r.end]),
+      [],
+    );
   });
 });

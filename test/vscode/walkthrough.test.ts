@@ -15,11 +15,19 @@ suite("Walkthrough milestones", () => {
     this.timeout(120_000);
     const a = await api();
     await useTestModels();
-    await waitFor("the model milestone", () => a.walkthroughDone(), (d) => d.includes("modelChosen"));
+    await waitFor(
+      "the model milestone",
+      () => a.walkthroughDone(),
+      (d) => d.includes("modelChosen"),
+    );
     const document = await vscode.workspace.openTextDocument(fixtureUri("rectangle-area.trace.md"));
     await vscode.window.showTextDocument(document);
     await waitForScores(a, document, 90_000);
-    await waitFor("the scored milestone", () => a.walkthroughDone(), (d) => d.includes("scored"));
+    await waitFor(
+      "the scored milestone",
+      () => a.walkthroughDone(),
+      (d) => d.includes("scored"),
+    );
     const { text } = await hoverText(document.uri, insideStep(a, document, 0));
     assert.match(text, /PRM/);
     assert.ok(a.walkthroughDone().includes("read"), `after a hover on a scored step: ${a.walkthroughDone().join(", ")}`);

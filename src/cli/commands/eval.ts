@@ -80,18 +80,32 @@ function fmt(x: number | null): string {
   return x === null ? "–" : x.toFixed(1);
 }
 
-export function metricsJson(m: ProcessBenchMetrics): { subsets: Record<string, { n: number; accError: number | null; accCorrect: number | null; f1: number | null }>; averageF1: number | null } {
+export function metricsJson(m: ProcessBenchMetrics): {
+  subsets: Record<string, { n: number; accError: number | null; accCorrect: number | null; f1: number | null }>;
+  averageF1: number | null;
+} {
   const subsets: Record<string, { n: number; accError: number | null; accCorrect: number | null; f1: number | null }> = {};
   for (const [name, s] of Object.entries(m.subsets)) subsets[name] = { n: s.n, accError: s.accError, accCorrect: s.accCorrect, f1: s.f1 };
   return { subsets, averageF1: m.averageF1 };
 }
 
 export function metricsTable(m: ProcessBenchMetrics): string {
-  const rows = Object.entries(m.subsets).map(([name, s]) => [name, String(s.n), fmt(s.accError), fmt(s.accCorrect), fmt(s.f1), s.missing ? String(s.missing) : ""]);
+  const rows = Object.entries(m.subsets).map(([name, s]) => [
+    name,
+    String(s.n),
+    fmt(s.accError),
+    fmt(s.accCorrect),
+    fmt(s.f1),
+    s.missing ? String(s.missing) : "",
+  ]);
   const head = ["subset", "n", "acc_error", "acc_correct", "F1", "no prediction"];
   const all = [head, ...rows, ["average F1", "", "", "", fmt(m.averageF1), ""]];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join("  ")
+      .trimEnd();
   return [line(head), ...rows.map(line), line(all[all.length - 1])].join("\n");
 }
 
@@ -128,7 +142,11 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
         "critic-vote": { type: "string" },
       });
       if (positionals[0] !== "processbench" || positionals.length !== 1)
-        throw new UsageError(positionals.length ? `unknown benchmark '${positionals.join(" ")}' (available: processbench)` : "which benchmark? steplens eval processbench [--data <dir|file>]");
+        throw new UsageError(
+          positionals.length
+            ? `unknown benchmark '${positionals.join(" ")}' (available: processbench)`
+            : "which benchmark? steplens eval processbench [--data <dir|file>]",
+        );
       const limit = intFlag(v, "limit", { min: 1 });
       const subsets = parseSubsets(v.subset);
       if (!v.data) {
@@ -152,10 +170,16 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
         for (const p of r.problems.slice(0, 10)) io.stderr.write(`${v.predictions}:${p.line}: ${p.message}; line skipped\n`);
         if (r.problems.length > 10) io.stderr.write(`${v.predictions}: … and ${r.problems.length - 10} more bad lines\n`);
         if (r.tornLine !== null) io.stderr.write(`${v.predictions}:${r.tornLine}: the last line is cut off (no newline, not JSON); ignored\n`);
-        if (r.duplicates.length) io.stderr.write(`${v.predictions}: ${r.duplicates.length} ids appear more than once; the last prediction of each was used (e.g. ${safeText(r.duplicates[0])})\n`);
+        if (r.duplicates.length)
+          io.stderr.write(
+            `${v.predictions}: ${r.duplicates.length} ids appear more than once; the last prediction of each was used (e.g. ${safeText(r.duplicates[0])})\n`,
+          );
         if (r.metrics.missing)
-          io.stderr.write(`note: ${r.metrics.missing} of the evaluated items have no prediction and count as wrong (e.g. ${r.metrics.missingIds.slice(0, 5).map(safeText).join(", ")})\n`);
-        if (r.unknown) io.stderr.write(`note: ${r.unknown} predictions have ids outside the evaluated items (e.g. ${r.unknownIds.slice(0, 5).map(safeText).join(", ")})\n`);
+          io.stderr.write(
+            `note: ${r.metrics.missing} of the evaluated items have no prediction and count as wrong (e.g. ${r.metrics.missingIds.slice(0, 5).map(safeText).join(", ")})\n`,
+          );
+        if (r.unknown)
+          io.stderr.write(`note: ${r.unknown} predictions have ids outside the evaluated items (e.g. ${r.unknownIds.slice(0, 5).map(safeText).join(", ")})\n`);
         if (r.duplicateDataIds.length) io.stderr.write(`note: ${r.duplicateDataIds.length} ids repeat in the data; their predictions cannot be told apart\n`);
         printMetrics(io, r.metrics, json);
         return r.badRecords.length || r.problems.length ? 1 : 0;

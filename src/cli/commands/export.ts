@@ -61,9 +61,14 @@ Examples:
 
 function summaryText(s: ExportSummary): string {
   const out: string[] = [];
-  out.push(`read ${s.solutions} solution${s.solutions === 1 ? "" : "s"} of ${s.problems} problem${s.problems === 1 ? "" : "s"} (${s.input}): ${s.outcomes.correct} correct, ${s.outcomes.incorrect} incorrect, ${s.outcomes.unknown} without an outcome` + (s.humanLabelled ? `; ${s.humanLabelled} with human labels` : ""));
-  if (s.selection.unanimousDropped) out.push(`dropped ${s.selection.unanimousDropped} problem${s.selection.unanimousDropped === 1 ? "" : "s"} whose solutions all agree (--drop-unanimous)`);
-  if (s.selection.balanceDropped) out.push(`dropped ${s.selection.balanceDropped} solution${s.selection.balanceDropped === 1 ? "" : "s"} to balance correct and incorrect (--balance)`);
+  out.push(
+    `read ${s.solutions} solution${s.solutions === 1 ? "" : "s"} of ${s.problems} problem${s.problems === 1 ? "" : "s"} (${s.input}): ${s.outcomes.correct} correct, ${s.outcomes.incorrect} incorrect, ${s.outcomes.unknown} without an outcome` +
+      (s.humanLabelled ? `; ${s.humanLabelled} with human labels` : ""),
+  );
+  if (s.selection.unanimousDropped)
+    out.push(`dropped ${s.selection.unanimousDropped} problem${s.selection.unanimousDropped === 1 ? "" : "s"} whose solutions all agree (--drop-unanimous)`);
+  if (s.selection.balanceDropped)
+    out.push(`dropped ${s.selection.balanceDropped} solution${s.selection.balanceDropped === 1 ? "" : "s"} to balance correct and incorrect (--balance)`);
   for (const [reason, n] of Object.entries(s.skipped)) out.push(`skipped ${n}: ${reason}`);
   for (const f of s.files)
     out.push(
@@ -71,7 +76,10 @@ function summaryText(s: ExportSummary): string {
         ? `wrote ${f.rows} ${s.format} row${f.rows === 1 ? "" : "s"} to ${f.file}${f.split ? ` (${f.split})` : ""}`
         : `no ${f.split ?? ""} row: ${f.file} not written (a parquet file needs at least one row)`.replace("  ", " "),
     );
-  if (s.problemsReported) out.push(`${s.problemsReported} bad record${s.problemsReported === 1 ? "" : "s"} or line${s.problemsReported === 1 ? "" : "s"} reported above were skipped`);
+  if (s.problemsReported)
+    out.push(
+      `${s.problemsReported} bad record${s.problemsReported === 1 ? "" : "s"} or line${s.problemsReported === 1 ? "" : "s"} reported above were skipped`,
+    );
   return out.join("\n") + "\n";
 }
 
@@ -99,7 +107,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const out = textFlag(values, "out");
   if (!out) throw new UsageError(`--out <file> is required (e.g. --out ${format.name}${format.extension}).`);
   const splitRatio = numberFlag(values, "split-ratio", { min: 0, max: 1 });
-  if (splitRatio !== undefined && (splitRatio <= 0 || splitRatio >= 1)) throw new UsageError(`--split-ratio must lie strictly between 0 and 1 (got ${splitRatio}).`);
+  if (splitRatio !== undefined && (splitRatio <= 0 || splitRatio >= 1))
+    throw new UsageError(`--split-ratio must lie strictly between 0 and 1 (got ${splitRatio}).`);
   const inputFormat = textFlag(values, "input-format") ?? "auto";
   if (!isFormatChoice(inputFormat)) throw new UsageError(`--input-format must be one of ${FORMAT_CHOICES.join(", ")} (got '${inputFormat}').`);
   const instruction = typeof values.instruction === "string" ? values.instruction : DEFAULT_RL_INSTRUCTION;

@@ -106,11 +106,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (!r.extracted) noAnswer++;
     const out: GradeLine = { line: l.line, ...r };
     if (json) io.stdout.write(JSON.stringify(out) + "\n");
-    else io.stdout.write(`${String(l.line).padStart(6)}  ${r.equal ? "equal    " : "different"}  gold ${safeText(r.gold) || "(none)"}  ·  extracted ${safeText(r.extracted) || "(none)"}\n`);
+    else
+      io.stdout.write(
+        `${String(l.line).padStart(6)}  ${r.equal ? "equal    " : "different"}  gold ${safeText(r.gold) || "(none)"}  ·  extracted ${safeText(r.extracted) || "(none)"}\n`,
+      );
   }
-  if (graded === 0 && skipped === 0) throw new StepLensError("the file has no lines to grade", { file, hint: 'Each line: a JSON object such as {"gold": "1/2", "pred": "… \\\\boxed{0.5}"}.' });
+  if (graded === 0 && skipped === 0)
+    throw new StepLensError("the file has no lines to grade", { file, hint: 'Each line: a JSON object such as {"gold": "1/2", "pred": "… \\\\boxed{0.5}"}.' });
   const accuracy = graded ? ((100 * equal) / graded).toFixed(1) : "0.0";
-  io.stderr.write(`graded ${graded} line${graded === 1 ? "" : "s"}: ${equal} equal, ${graded - equal} different (accuracy ${accuracy}%); ${noAnswer} without an extracted answer; ${skipped} skipped\n`);
+  io.stderr.write(
+    `graded ${graded} line${graded === 1 ? "" : "s"}: ${equal} equal, ${graded - equal} different (accuracy ${accuracy}%); ${noAnswer} without an extracted answer; ${skipped} skipped\n`,
+  );
   return skipped ? 1 : 0;
 }
 

@@ -129,7 +129,13 @@ async function list(values: ReturnType<typeof parse>["values"], io: CliIo): Prom
   const w = Math.max(...presets.map((p) => p.name.length));
   for (const p of presets) {
     const where =
-      p.runtime === "endpoint" ? "endpoint only (vLLM)" : !p.uri ? "bring your own GGUF" : p.cached ? "cached" : `not downloaded${p.sizeBytes ? ` (${gb(p.sizeBytes)})` : ""}`;
+      p.runtime === "endpoint"
+        ? "endpoint only (vLLM)"
+        : !p.uri
+          ? "bring your own GGUF"
+          : p.cached
+            ? "cached"
+            : `not downloaded${p.sizeBytes ? ` (${gb(p.sizeBytes)})` : ""}`;
     out.push(`  ${p.name.padEnd(w)}  ${(p.adapter ?? "-").padEnd(13)}  ${p.roles.join(",").padEnd(30)}  ${where}`);
     out.push(`  ${"".padEnd(w)}  ${p.description}`);
     if (p.runtime === "endpoint") out.push(`  ${"".padEnd(w)}  ${needsEndpoint(p.name, p.endpointReason ?? "").format()}`);

@@ -119,7 +119,9 @@ export function progressListing(result: ProgressResult, trace: Trace, dataset: b
   out.push(dataset ? `── ${src.file ?? ""} · record ${src.record ?? 0} · id ${src.id ?? src.record}` : `── ${src.file ?? ""}`);
   const level = `${Math.round(DEFAULT_CONFIDENCE * 100)}%`;
   const width = String(result.steps.length).length;
-  out.push(`  ${"".padStart(width)}  ${"Q before → Q after".padEnd(18)} ${`${level} interval`.padEnd(14)} ${"advantage".padStart(9)}  ${"effective".padStart(9)}`);
+  out.push(
+    `  ${"".padStart(width)}  ${"Q before → Q after".padEnd(18)} ${`${level} interval`.padEnd(14)} ${"advantage".padStart(9)}  ${"effective".padStart(9)}`,
+  );
   for (const s of result.steps) {
     const step = trace.steps[s.index];
     const mark = stepLosesProgress(s, result.rollouts) ? "✗ loses progress" : "";
@@ -199,7 +201,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         );
         progress.done();
         done++;
-        io.stdout.write(values.json ? JSON.stringify(progressJson(result, trace, dataset, demo)) + "\n" : (done > 1 ? "\n" : "") + progressListing(result, trace, dataset, demo));
+        io.stdout.write(
+          values.json
+            ? JSON.stringify(progressJson(result, trace, dataset, demo)) + "\n"
+            : (done > 1 ? "\n" : "") + progressListing(result, trace, dataset, demo),
+        );
       } catch (e) {
         // A trace that does not fit is reported and skipped; anything else (model, engine, Ctrl-C) ends the run.
         if (!isEngineError(e, "context-too-small")) throw e;

@@ -12,11 +12,25 @@ import type { Engine } from "../../engines/engine";
 import { rewardJson } from "../../rewards/rewardJson";
 import { type RewardDetail, type RewardItem, scoreReward } from "../../rewards/rewardScorer";
 import type { CliCommand, CliIo } from "../command";
-import { DEMO_NOTICE, ENGINE_HELP, ENGINE_OPTIONS, engineConfig, engineFromConfig, isDemoModel, numberFlag, parseFlags, progressPrinter, safeText, textFlag, UsageError } from "../flags";
+import {
+  DEMO_NOTICE,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineConfig,
+  engineFromConfig,
+  isDemoModel,
+  numberFlag,
+  parseFlags,
+  progressPrinter,
+  safeText,
+  textFlag,
+  UsageError,
+} from "../flags";
 import { REWARD_HELP, REWARD_OPTIONS, rewardConfigFromFlags } from "../rewardFlags";
 
 function readItem(value: unknown): RewardItem {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("the line must be a JSON object {\"prompt\", \"response\", \"reference\"?}");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error('the line must be a JSON object {"prompt", "response", "reference"?}');
   const v = value as Record<string, unknown>;
   const prompt = v.prompt ?? v.problem ?? "";
   if (typeof prompt !== "string") throw new Error("'prompt' must be a string");
@@ -68,8 +82,14 @@ Examples:
   steplens reward rollouts.jsonl --model demo --no-gate step-count`,
 
     async run(argv: string[], io: CliIo): Promise<number> {
-      const { values, positionals } = parseFlags(argv, { ...ENGINE_OPTIONS, ...REWARD_OPTIONS, prm: { type: "string" }, threshold: { type: "string" }, json: { type: "boolean" } });
-      if (positionals.length !== 1) throw new UsageError("give one JSONL file of {\"prompt\", \"response\", \"reference\"?} lines.");
+      const { values, positionals } = parseFlags(argv, {
+        ...ENGINE_OPTIONS,
+        ...REWARD_OPTIONS,
+        prm: { type: "string" },
+        threshold: { type: "string" },
+        json: { type: "boolean" },
+      });
+      if (positionals.length !== 1) throw new UsageError('give one JSONL file of {"prompt", "response", "reference"?} lines.');
       const file = positionals[0]!;
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
       const config = engineConfig(values, ["prm", "verifier", "prover"], io.env); // one file, loaded once; the prover rolls out for pav

@@ -15,7 +15,22 @@ import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
 import { detectFormat, FORMAT_CHOICES, type FormatChoice } from "../../formats/detect";
 import { readTraces, type TraceRecordResult } from "../../formats/records";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { DEMO_NOTICE, ENGINE_HELP, ENGINE_OPTIONS, engineConfig, engineFromConfig, enumFlag, type FlagValues, intFlag, isDemoModel, numberFlag, parseFlags, progressPrinter, safeText, textFlag } from "../flags";
+import {
+  DEMO_NOTICE,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineConfig,
+  engineFromConfig,
+  enumFlag,
+  type FlagValues,
+  intFlag,
+  isDemoModel,
+  numberFlag,
+  parseFlags,
+  progressPrinter,
+  safeText,
+  textFlag,
+} from "../flags";
 import { recordIdentity } from "../recordIdentity";
 
 const HELP = `Usage: steplens score <file> [options]
@@ -159,7 +174,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (item.result && item.record.ok) {
         scored++;
         const trace = item.record.trace;
-        io.stdout.write(values.json ? JSON.stringify(scoreJson(item.result, threshold, trace, dataset)) + "\n" : (scored > 1 ? "\n" : "") + scoreListing(item.result, threshold, trace, dataset));
+        io.stdout.write(
+          values.json
+            ? JSON.stringify(scoreJson(item.result, threshold, trace, dataset)) + "\n"
+            : (scored > 1 ? "\n" : "") + scoreListing(item.result, threshold, trace, dataset),
+        );
       } else {
         failed++;
         progress.done();
@@ -176,10 +195,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (trace.steps.length === 0) return { record, error: noStepsError(at) };
       if (config.engine.kind === "local") {
         // Fail fast, before tokenizing: a 20 MB step would cost gigabytes to learn that it cannot fit.
-        const tooLong = findTooLong(trace.problem, trace.steps.map((s) => s.text), config.local.contextSize);
+        const tooLong = findTooLong(
+          trace.problem,
+          trace.steps.map((s) => s.text),
+          config.local.contextSize,
+        );
         if (tooLong) {
           const stepLine = tooLong.step !== null ? trace.steps[tooLong.step].range?.start.line : undefined;
-          return { record, error: tooLongError(tooLong, config.local.contextSize, { file, line: dataset ? record.line : stepLine !== undefined ? stepLine + 1 : undefined }) };
+          return {
+            record,
+            error: tooLongError(tooLong, config.local.contextSize, { file, line: dataset ? record.line : stepLine !== undefined ? stepLine + 1 : undefined }),
+          };
         }
       }
       try {
@@ -198,7 +224,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     // Score up to `parallel` records at once (they batch on the engine), emit in input order.
     let taken = 0;
     const onWarning = (w: StepLensError) =>
-      io.stderr.write(`${w.details.file ?? file}${w.details.line !== undefined ? `:${w.details.line}` : ""}: warning: ${w.message}${w.details.hint ? ` ${w.details.hint}` : ""}\n`);
+      io.stderr.write(
+        `${w.details.file ?? file}${w.details.line !== undefined ? `:${w.details.line}` : ""}: warning: ${w.message}${w.details.hint ? ` ${w.details.hint}` : ""}\n`,
+      );
     for await (const record of readTraces(file, { detected, stepTag: values["step-tag"], signal: io.signal, strict: values.strict === true, onWarning })) {
       throwIfAborted(io.signal);
       if (limit !== undefined && taken >= limit) break;
@@ -216,7 +244,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (dataset && failed) {
     const total = scored + failed;
-    io.stderr.write(`steplens score: ${failed} of ${total} record${total === 1 ? "" : "s"} could not be scored (reported above); the other ${scored} came out.\n`);
+    io.stderr.write(
+      `steplens score: ${failed} of ${total} record${total === 1 ? "" : "s"} could not be scored (reported above); the other ${scored} came out.\n`,
+    );
   }
   if (dataset && scored + failed === 0) io.stderr.write(`${file}: no records found.\n`);
   return failed ? 1 : 0;

@@ -134,7 +134,8 @@ export function searchPlan(values: FlagValues): SearchPlan {
   let mode: SearchMode;
   if (beam !== undefined) {
     if (n !== undefined) throw new UsageError("--n is for best-of-N; beam search explores --beam × --expand candidates per step.");
-    if (scorer === "majority") throw new UsageError("the majority scorer has no step score: it cannot guide beam search (drop --beam for best-of-N self-consistency).");
+    if (scorer === "majority")
+      throw new UsageError("the majority scorer has no step score: it cannot guide beam search (drop --beam for best-of-N self-consistency).");
     if (values["max-tokens"] !== undefined) throw new UsageError("--max-tokens is for best-of-N; beam search takes --step-tokens.");
     mode = { kind: "beam", beams: beam, expansions: expand ?? SEARCH_DEFAULTS.expand, maxSteps: maxSteps ?? SEARCH_DEFAULTS.maxSteps };
   } else {
@@ -143,7 +144,9 @@ export function searchPlan(values: FlagValues): SearchPlan {
     mode = { kind: "best-of-n", n: n ?? SEARCH_DEFAULTS.n };
   }
   const maxTokens =
-    mode.kind === "beam" ? (intFlag(values, "step-tokens", { min: 1, max: 32768 }) ?? SEARCH_DEFAULTS.stepTokens) : (intFlag(values, "max-tokens", { min: 1, max: 131072 }) ?? SEARCH_DEFAULTS.maxTokens);
+    mode.kind === "beam"
+      ? (intFlag(values, "step-tokens", { min: 1, max: 32768 }) ?? SEARCH_DEFAULTS.stepTokens)
+      : (intFlag(values, "max-tokens", { min: 1, max: 131072 }) ?? SEARCH_DEFAULTS.maxTokens);
   return { scorer, mode, generator: { temperature, seed, maxTokens }, rollouts, alpha, samples };
 }
 
@@ -171,7 +174,13 @@ function makeScorer(plan: SearchPlan, engine: Engine, config: StepLensConfig): S
     case "prm":
       return prmScorer(engine);
     case "pav":
-      return pavScorer(engine, { rollouts: plan.rollouts, alpha: plan.alpha, seed: plan.generator.seed, maxTokens: config.progress.maxTokens, temperature: config.progress.temperature });
+      return pavScorer(engine, {
+        rollouts: plan.rollouts,
+        alpha: plan.alpha,
+        seed: plan.generator.seed,
+        maxTokens: config.progress.maxTokens,
+        temperature: config.progress.temperature,
+      });
     case "verify":
       return verifyScorer(engine, {
         template: resolveTemplate(config.verify.promptTemplate),
@@ -198,7 +207,10 @@ function recordLine(r: SearchRecord, demo: string | undefined): string {
 export function summaryText(s: SearchSummary, mode: SearchMode, scorer: string): string {
   const what = mode.kind === "beam" ? `beam search (B=${mode.beams}, E=${mode.expansions}, S=${mode.maxSteps})` : `best-of-${mode.n}`;
   const acc = s.accuracy === null ? "no references" : `accuracy ${(100 * s.accuracy).toFixed(1)}% (${s.correct}/${s.withReference})`;
-  const tokens = s.tokensPerProblem === null ? "" : ` · ${Math.round(s.tokensPerProblem)} tokens/problem (${Math.round(s.evaluatedPerProblem!)} evaluated + ${Math.round(s.generatedPerProblem!)} generated)`;
+  const tokens =
+    s.tokensPerProblem === null
+      ? ""
+      : ` · ${Math.round(s.tokensPerProblem)} tokens/problem (${Math.round(s.evaluatedPerProblem!)} evaluated + ${Math.round(s.generatedPerProblem!)} generated)`;
   const resumed = s.resumed ? ` (${s.resumed} resumed)` : "";
   const failed = s.failures.length ? ` · ${s.failures.length} failed` : "";
   return `${what}, ${scorer}: ${s.done}/${s.problems} problems${resumed} · ${acc}${tokens}${failed}`;
@@ -208,7 +220,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(argv, OPTIONS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (the problems go in --problems <file>).`);
   const file = textFlag(values, "problems");
-  if (!file) throw new UsageError("no problems: give --problems <file> (JSONL or a JSON array of {\"problem\", \"answer\"}).");
+  if (!file) throw new UsageError('no problems: give --problems <file> (JSONL or a JSON array of {"problem", "answer"}).');
   const plan = searchPlan(values);
   const config = searchConfig(values, plan, io.env);
   const referenceField = textFlag(values, "reference-field") ?? DEFAULT_REFERENCE_FIELD;
@@ -233,7 +245,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   let engine: Engine | null = null;
   try {
-    const models = config.engine.kind === "openai" ? { generator: config.openai.model, prm: config.openai.prmModel || config.openai.model, verifier: config.openai.model, prover: config.openai.model } : config.models;
+    const models =
+      config.engine.kind === "openai"
+        ? { generator: config.openai.model, prm: config.openai.prmModel || config.openai.model, verifier: config.openai.model, prover: config.openai.model }
+        : config.models;
     const demo = demoLabel(models.generator) ?? demoLabel(models.prm);
     const settings = {
       mode: plan.mode,
@@ -242,7 +257,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       ...(plan.scorer === "pav" ? { rollouts: plan.rollouts, alpha: plan.alpha } : {}),
       ...(plan.scorer === "verify" ? { samples: plan.samples } : {}),
       ...(plan.scorer === "prm" ? { adapter: config.prm.adapter } : {}),
-      models: { generator: models.generator || null, ...(plan.scorer === "majority" ? {} : { scorer: models[plan.scorer === "prm" ? "prm" : plan.scorer === "pav" ? "prover" : "verifier"] || null }) },
+      models: {
+        generator: models.generator || null,
+        ...(plan.scorer === "majority" ? {} : { scorer: models[plan.scorer === "prm" ? "prm" : plan.scorer === "pav" ? "prover" : "verifier"] || null }),
+      },
       referenceField,
     };
     const progress = progressPrinter(io, "search");
@@ -266,7 +284,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       },
     });
     progress.done();
-    for (const f of summary.failures) io.stderr.write(`${safeText(file)}: problem ${safeText(f.id)}: ${safeText(f.message)} (retried on the next run with the same --out)\n`);
+    for (const f of summary.failures)
+      io.stderr.write(`${safeText(file)}: problem ${safeText(f.id)}: ${safeText(f.message)} (retried on the next run with the same --out)\n`);
     if (summary.tornBytes) io.stderr.write(`${safeText(out ?? "")}: a torn last line (${summary.tornBytes} bytes) was cut off\n`);
     const text = summaryText(summary, plan.mode, plan.scorer) + (demo ? ` · ${demo}` : "");
     (json ? io.stderr : io.stdout).write(text + "\n");

@@ -68,7 +68,10 @@ function stepJson(step: Step) {
     index: step.index,
     text: step.text,
     range: step.range
-      ? { start: { line: step.range.start.line, character: step.range.start.character }, end: { line: step.range.end.line, character: step.range.end.character } }
+      ? {
+          start: { line: step.range.start.line, character: step.range.start.character },
+          end: { line: step.range.end.line, character: step.range.end.character },
+        }
       : null,
   };
 }
@@ -202,7 +205,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let read = 0;
   let failed = 0;
   const prm800kNeutral = enumFlag(values, "prm800k-neutral", PRM800K_NEUTRAL_CHOICES);
-  for await (const result of readTraces(file, { detected, fields, stepTag: values["step-tag"], prm800kNeutral, signal: io.signal, onProgress: (p) => progress.update(p) })) {
+  for await (const result of readTraces(file, {
+    detected,
+    fields,
+    stepTag: values["step-tag"],
+    prm800kNeutral,
+    signal: io.signal,
+    onProgress: (p) => progress.update(p),
+  })) {
     if (limit !== undefined && read + failed >= limit) break;
     if (!result.ok) {
       failed++;
@@ -219,10 +229,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (failed && !dataset) return 1;
   if (failed) {
     const total = read + failed;
-    io.stderr.write(`steplens segment: ${failed} of ${total} record${total === 1 ? "" : "s"} could not be read (reported above); the other ${read} came out.\n`);
+    io.stderr.write(
+      `steplens segment: ${failed} of ${total} record${total === 1 ? "" : "s"} could not be read (reported above); the other ${read} came out.\n`,
+    );
     return 1;
   }
-  if (dataset && read === 0) io.stderr.write(`${file}: no records found (${detected.container === "json-array" ? "the JSON list is empty" : "the file has no non-blank lines"}).\n`);
+  if (dataset && read === 0)
+    io.stderr.write(`${file}: no records found (${detected.container === "json-array" ? "the JSON list is empty" : "the file has no non-blank lines"}).\n`);
   return 0;
 }
 

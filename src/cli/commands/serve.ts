@@ -6,7 +6,16 @@
 import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { MODEL_ROLES, type Engine } from "../../engines/engine";
 import { MIN_REMOTE_TOKEN_LENGTH, isLoopbackHost } from "../../server/bearerAuth";
-import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS, StepLensServer, checkBindSecurity } from "../../server/stepLensServer";
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_PORT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  StepLensServer,
+  checkBindSecurity,
+} from "../../server/stepLensServer";
 import type { RewardOptions } from "../../rewards/rewardScorer";
 import type { CliCommand, CliIo } from "../command";
 import { UsageError } from "../command";
@@ -119,8 +128,12 @@ Examples:
       });
       const info = engine.info();
       io.stdout.write(`StepLens server listening on ${server.url}  (OpenAI base URL: ${server.url}/v1)\n`);
-      io.stdout.write(`  device: ${info.device}; PRM adapter: ${config.prm.adapter}; sequences: ${config.local.sequences}; ${token ? "bearer token required" : "no token (loopback only)"}\n`);
-      io.stdout.write(`  rewards (/get_reward, /v1/reward): ${rewards.source} judge, scalarize ${rewards.scalarize}, format gate ${describeGate(rewards.gate)}\n`);
+      io.stdout.write(
+        `  device: ${info.device}; PRM adapter: ${config.prm.adapter}; sequences: ${config.local.sequences}; ${token ? "bearer token required" : "no token (loopback only)"}\n`,
+      );
+      io.stdout.write(
+        `  rewards (/get_reward, /v1/reward): ${rewards.source} judge, scalarize ${rewards.scalarize}, format gate ${describeGate(rewards.gate)}\n`,
+      );
       if (!isLoopbackHost(host)) io.stdout.write(`  listening beyond this machine: clients must send 'Authorization: Bearer <token>'\n`);
       io.stdout.write("  Ctrl-C stops.\n");
       await waitForAbort(io.signal);
@@ -147,7 +160,13 @@ function serveConfig(values: FlagValues, io: CliIo): StepLensConfig {
 }
 
 function describeGate(g: RewardOptions["gate"]): string {
-  const on = [g.boxedCount && "boxed-count", g.answerTagCount && "answer-tag-count", g.textAfterAnswer && "text-after-answer", g.stepCount && `step-count ${g.minSteps}-${g.maxSteps}`, g.secondSolution && "second-solution"].filter(Boolean);
+  const on = [
+    g.boxedCount && "boxed-count",
+    g.answerTagCount && "answer-tag-count",
+    g.textAfterAnswer && "text-after-answer",
+    g.stepCount && `step-count ${g.minSteps}-${g.maxSteps}`,
+    g.secondSolution && "second-solution",
+  ].filter(Boolean);
   return on.length ? on.join(", ") : "off";
 }
 

@@ -209,7 +209,9 @@ async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEv
     // Local roles share one engine (the same model file loads once).
     const local = specs.filter((s) => s.model);
     if (local.length) {
-      const config: StepLensConfig = engineConfig({ ...values, endpoint: undefined, "api-model": undefined, model: local[0].model }, [local[0].role], io.env, { samples });
+      const config: StepLensConfig = engineConfig({ ...values, endpoint: undefined, "api-model": undefined, model: local[0].model }, [local[0].role], io.env, {
+        samples,
+      });
       for (const s of local.slice(1)) config.models[s.role] = resolveModelFlag(s.model!, io.env);
       const engine = await engineFromConfig(config, io);
       built.push(engine);
@@ -294,9 +296,18 @@ async function runMerge(argv: string[], io: CliIo): Promise<number> {
   const out = textFlag(values, "out");
   if (!out) throw new UsageError("where to? steplens synthesize merge DIR… --out DIR");
   if (!positionals.length) throw new UsageError("which folders? steplens synthesize merge DIR… --out DIR");
-  const r = await mergeShards({ dirs: positionals, outDir: out, version: version(), signal: io.signal, command: `steplens synthesize merge ${argv.map(shellWord).join(" ")}` });
+  const r = await mergeShards({
+    dirs: positionals,
+    outDir: out,
+    version: version(),
+    signal: io.signal,
+    command: `steplens synthesize merge ${argv.map(shellWord).join(" ")}`,
+  });
   if (values.json) io.stdout.write(JSON.stringify(r) + "\n");
-  else io.stdout.write(`Merged ${r.shards} shards into ${safeText(r.outDir)}: ${r.counts.problems} problems, ${r.counts.solutions} solutions, ${r.counts.verifications} verifications, ${r.counts.labels} labels\n`);
+  else
+    io.stdout.write(
+      `Merged ${r.shards} shards into ${safeText(r.outDir)}: ${r.counts.problems} problems, ${r.counts.solutions} solutions, ${r.counts.verifications} verifications, ${r.counts.labels} labels\n`,
+    );
   return 0;
 }
 
@@ -377,7 +388,10 @@ export const synthesizeCommand: CliCommand = {
     }
     if (values.json) io.stdout.write(JSON.stringify({ ...summary, demo: engines.demo ? DEMO_NOTICE : undefined }) + "\n");
     else io.stdout.write(summaryText(summary, engines.demo) + "\n");
-    const again = argv.filter((a) => a !== "--resume" && a !== "--retry-failed").map(shellWord).join(" ");
+    const again = argv
+      .filter((a) => a !== "--resume" && a !== "--retry-failed")
+      .map(shellWord)
+      .join(" ");
     if (summary.status === "interrupted") {
       io.stderr.write(`Stopped. Nothing is lost; continue with:\n  steplens synthesize ${again} --resume\n`);
       return 130;

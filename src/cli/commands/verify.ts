@@ -14,7 +14,20 @@ import { resolveTemplate } from "../../verify/templates";
 import { verifyTrace, type VerifyOptions, type VerifyResult } from "../../verify/verifyPipeline";
 import type { FinalVerdictRule } from "../../verify/verdictParser";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { demoLabel, ENGINE_HELP, ENGINE_OPTIONS, engineConfig, engineFromConfig, enumFlag, type FlagValues, intFlag, numberFlag, parseFlags, progressPrinter, safeText } from "../flags";
+import {
+  demoLabel,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineConfig,
+  engineFromConfig,
+  enumFlag,
+  type FlagValues,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  progressPrinter,
+  safeText,
+} from "../flags";
 import { recordIdentity } from "../recordIdentity";
 
 /** Builds the engine for a command from the config its flags describe; tests inject their own. */
@@ -155,22 +168,28 @@ export function verifyListing(r: VerifyResult, trace: Trace | null, dataset: boo
     `Verified ${a.k}× with ${r.template}${r.referenceGuided ? " (reference-guided)" : ""}; aggregate ${a.mode}, τ ${a.tau}: ${a.valid} parsed${a.recovered ? ` (${a.recovered} recovered from an unclosed <think>)` : ""}, ${a.malformed} malformed`,
   );
   for (const s of stepsJson(r)) {
-    out.push(`  Step ${String(s.index + 1).padEnd(3)} ${MARK[s.verdict]}  flagged by ${s.incorrect}/${a.valid}${s.correct ? `, correct for ${s.correct}` : ""}${s.notGiven ? `, ${s.notGiven} silent` : ""}`);
+    out.push(
+      `  Step ${String(s.index + 1).padEnd(3)} ${MARK[s.verdict]}  flagged by ${s.incorrect}/${a.valid}${s.correct ? `, correct for ${s.correct}` : ""}${s.notGiven ? `, ${s.notGiven} silent` : ""}`,
+    );
     if (s.critique) out.push(indentText(s.critique, "           "));
   }
   const votes = Object.entries(a.firstErrorVote.counts)
     .sort(([x], [y]) => Number(x) - Number(y))
     .map(([k, c]) => `${k === "-1" ? "none" : `step ${Number(k) + 1}`} ×${c}`)
     .join(", ");
-  out.push(`First error: ${stepName(r.final.firstError)}${votes ? `   (first-error votes: ${votes}${a.firstErrorVote.missing ? `, undetermined ×${a.firstErrorVote.missing}` : ""})` : ""}`);
+  out.push(
+    `First error: ${stepName(r.final.firstError)}${votes ? `   (first-error votes: ${votes}${a.firstErrorVote.missing ? `, undetermined ×${a.firstErrorVote.missing}` : ""})` : ""}`,
+  );
   const oc = r.final.outcome === null ? "undetermined" : r.final.outcome === "yes" ? "Yes" : "No";
   out.push(`Answer correct: ${oc}   (Yes ${a.outcome.yes}, No ${a.outcome.no}${a.outcome.missing ? `, none ${a.outcome.missing}` : ""})`);
   if (r.final.source === "meta-critique") out.push(`Verdicts from the meta-critique of verification #${r.metaCritique!.sample + 1}`);
-  else if (a.explanation !== null) out.push(`Critiques from verification #${a.explanation + 1} (agrees on ${a.explanationAgreement!.score} of ${a.explanationAgreement!.max} points)`);
+  else if (a.explanation !== null)
+    out.push(`Critiques from verification #${a.explanation + 1} (agrees on ${a.explanationAgreement!.score} of ${a.explanationAgreement!.max} points)`);
   if (r.metaCritique && !r.metaCritique.parse.ok) out.push(`Meta-critique output was malformed (${r.metaCritique.parse.reason}); the aggregate is shown`);
   if (r.final.summary && r.format === "processbench") out.push("Critic's review:\n" + indentText(r.final.summary, "  "));
   if (a.malformed) out.push(`Malformed verifications: ${a.malformedReasons.map((x) => safeText(x)).join("; ")}`);
-  if (dataset && trace?.labels) out.push(`Label: ${trace.labels.firstError === -1 ? "no wrong step" : `first wrong step is step ${trace.labels.firstError + 1}`}`);
+  if (dataset && trace?.labels)
+    out.push(`Label: ${trace.labels.firstError === -1 ? "no wrong step" : `first wrong step is step ${trace.labels.firstError + 1}`}`);
   return out.join("\n");
 }
 
@@ -243,8 +262,15 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
     summary: "verify each step K times with a verifier model and aggregate the verdicts",
     help: HELP,
     async run(argv, io) {
-      const { values: v, positionals } = parseFlags(argv, { ...VERIFY_FLAG_OPTIONS, format: { type: "string" }, limit: { type: "string" }, raw: { type: "boolean" }, json: { type: "boolean" } });
-      if (positionals.length !== 1) throw new UsageError(positionals.length ? `one file at a time (got ${positionals.length})` : "which file? steplens verify <file>");
+      const { values: v, positionals } = parseFlags(argv, {
+        ...VERIFY_FLAG_OPTIONS,
+        format: { type: "string" },
+        limit: { type: "string" },
+        raw: { type: "boolean" },
+        json: { type: "boolean" },
+      });
+      if (positionals.length !== 1)
+        throw new UsageError(positionals.length ? `one file at a time (got ${positionals.length})` : "which file? steplens verify <file>");
       const file = positionals[0];
       const format = enumFlag<FormatChoice>(v, "format", FORMAT_CHOICES) ?? "auto";
       const limit = intFlag(v, "limit", { min: 1 });
@@ -271,19 +297,22 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
           const trace = rec.trace;
           const name = dataset ? ` ${trace.source.id ?? rec.record}` : "";
           try {
-            const result = await verifyTrace(
-              engine,
-              { problem: trace.problem, steps: trace.steps.map((s) => s.text), reference: opts.reference },
-              opts,
-              { signal: io.signal, onProgress: (p) => progress.update(p, name) },
-            );
+            const result = await verifyTrace(engine, { problem: trace.problem, steps: trace.steps.map((s) => s.text), reference: opts.reference }, opts, {
+              signal: io.signal,
+              onProgress: (p) => progress.update(p, name),
+            });
             progress.done();
             if (result.aggregate.valid === 0) {
               unparsed++;
-              io.stderr.write(`${file}${dataset ? `:${rec.line}` : ""}: ${dataset ? `record ${rec.record}: ` : ""}none of the ${result.aggregate.k} verifications could be parsed (see "malformed"; try --constrained for small models)\n`);
+              io.stderr.write(
+                `${file}${dataset ? `:${rec.line}` : ""}: ${dataset ? `record ${rec.record}: ` : ""}none of the ${result.aggregate.k} verifications could be parsed (see "malformed"; try --constrained for small models)\n`,
+              );
             }
             if (v.json) io.stdout.write(JSON.stringify({ ...verifyResultJson(result, trace, dataset, Boolean(v.raw)), ...(demo ? { demo } : {}) }) + "\n");
-            else io.stdout.write(verifyListing(result, trace, dataset) + (demo ? `\n${demo} (a generated model with random weights)` : "") + "\n" + (dataset ? "\n" : ""));
+            else
+              io.stdout.write(
+                verifyListing(result, trace, dataset) + (demo ? `\n${demo} (a generated model with random weights)` : "") + "\n" + (dataset ? "\n" : ""),
+              );
           } catch (e) {
             if (e instanceof CancelledError || io.signal.aborted) throw e instanceof CancelledError ? e : new CancelledError();
             failed++;

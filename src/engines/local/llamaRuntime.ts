@@ -78,9 +78,11 @@ export async function createLlamaRuntime(options: LlamaRuntimeOptions, deps: Run
       throw noBinary(process.platform, process.arch, "off", e);
     });
   } else if (asked === "auto") {
-    llama = await open("auto").catch(() => open(false)).catch((e: unknown) => {
-      throw noBinary(process.platform, process.arch, "auto", e);
-    });
+    llama = await open("auto")
+      .catch(() => open(false))
+      .catch((e: unknown) => {
+        throw noBinary(process.platform, process.arch, "auto", e);
+      });
   } else {
     try {
       llama = await open(asked);

@@ -11,15 +11,7 @@
  *   and the n samples run in parallel (seed + i for sample i).
  * Everything takes an AbortSignal and reports progress. No `vscode` import.
  */
-import type {
-  ChatHistoryItem,
-  ChatWrapper,
-  LlamaContextSequence,
-  LlamaGrammar,
-  LlamaModel,
-  LlamaText,
-  Token,
-} from "node-llama-cpp";
+import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaGrammar, LlamaModel, LlamaText, Token } from "node-llama-cpp";
 import type { GpuSetting, StepLensConfig } from "../../config";
 import { throwIfAborted } from "../../core/errors";
 import { checkFitsContext, maxCharsForContext, tooLongError } from "../../core/inputLimits";
@@ -140,7 +132,10 @@ export class LocalEngine implements Engine {
     private readonly ownsRuntime: boolean,
   ) {
     this.registry = new ModelRegistry(runtime, { memory: options.memory });
-    this.grammars = new GrammarCache((schema) => this.runtime.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>, options.grammarCacheSize);
+    this.grammars = new GrammarCache(
+      (schema) => this.runtime.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>,
+      options.grammarCacheSize,
+    );
   }
 
   /**
@@ -149,10 +144,7 @@ export class LocalEngine implements Engine {
    */
   static async create(options: LocalEngineOptions, shared: { runtime?: LlamaRuntime } = {}): Promise<LocalEngine> {
     if (shared.runtime) return new LocalEngine(shared.runtime, options, false);
-    const runtime = await createLlamaRuntime(
-      { gpu: options.gpu, maxThreads: options.maxThreads, onWarning: options.onWarning },
-      { load: options.load },
-    );
+    const runtime = await createLlamaRuntime({ gpu: options.gpu, maxThreads: options.maxThreads, onWarning: options.onWarning }, { load: options.load });
     return new LocalEngine(runtime, options, true);
   }
 
@@ -373,12 +365,11 @@ export class LocalEngine implements Engine {
     throwIfAborted(opts.signal);
     const loaded = await this.role(req.role, opts);
     const head = this.promptTokens(loaded.model, req.head, true);
-    const stops = head.stops.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.values.join("")).filter((t) => t !== "");
-    return runPrefixRollouts(
-      { model: loaded.model, pool: loaded.pool, head: { tokens: head.tokens, stops }, forget: (s) => this.prefix.forget(s) },
-      req,
-      opts,
-    );
+    const stops = head.stops
+      .filter((t) => t.values.every((v) => typeof v === "string"))
+      .map((t) => t.values.join(""))
+      .filter((t) => t !== "");
+    return runPrefixRollouts({ model: loaded.model, pool: loaded.pool, head: { tokens: head.tokens, stops }, forget: (s) => this.prefix.forget(s) }, req, opts);
   }
 
   private grammarFor(schema: object): Promise<LlamaGrammar> {
@@ -389,12 +380,7 @@ export class LocalEngine implements Engine {
    * n samples of one prompt: the prompt is evaluated once on the first granted sequence, forked into
    * the others, and the samples run in parallel, each granted sequence taking the next sample.
    */
-  private async sample(
-    loaded: LoadedRole,
-    prompt: { tokens: Token[]; stops: LlamaText[] },
-    s: SamplingOptions,
-    opts: RunOptions,
-  ): Promise<Generation[]> {
+  private async sample(loaded: LoadedRole, prompt: { tokens: Token[]; stops: LlamaText[] }, s: SamplingOptions, opts: RunOptions): Promise<Generation[]> {
     const n = Math.max(1, Math.floor(s.n ?? 1));
     const full = prompt.tokens;
     const { pool, model } = loaded;
@@ -412,8 +398,7 @@ export class LocalEngine implements Engine {
       async (sequences) => {
         const [first, ...others] = sequences;
         await this.holdPrefix(first, head, opts.signal);
-        for (const seq of others)
-          if (PrefixCache.reusable(seq, head) < head.length) await forkPrefix(first, seq, head.length);
+        for (const seq of others) if (PrefixCache.reusable(seq, head) < head.length) await forkPrefix(first, seq, head.length);
         let next = 0;
         await Promise.all(
           sequences.map(async (seq) => {
@@ -513,4 +498,3 @@ function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
     return { type: "model", response: [m.content] };
   });
 }
-

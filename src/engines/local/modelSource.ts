@@ -13,23 +13,13 @@ import os from "node:os";
 import path from "node:path";
 import { CancelledError, throwIfAborted } from "../../core/errors";
 import type { RunOptions } from "../../core/progress";
-import {
-  downloadFailed,
-  modelFileMissing,
-  modelNotGguf,
-  modelOffline,
-  needsEndpoint,
-  unknownModel,
-} from "../errors";
+import { downloadFailed, modelFileMissing, modelNotGguf, modelOffline, needsEndpoint, unknownModel } from "../errors";
 import { findPreset, presetNames, type ModelPreset } from "../presets";
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from "./llamaRuntime";
 
 export const GGUF_MAGIC = "GGUF";
 
-export type ModelSpec =
-  | { kind: "path"; path: string }
-  | { kind: "hf"; uri: string }
-  | { kind: "preset"; preset: ModelPreset };
+export type ModelSpec = { kind: "path"; path: string } | { kind: "hf"; uri: string } | { kind: "preset"; preset: ModelPreset };
 
 export interface ModelSourceOptions extends RunOptions {
   /** steplens.local.modelCacheDir (empty: default). */
@@ -177,8 +167,7 @@ export async function downloadModel(uri: string, opts: ModelSourceOptions = {}):
       deleteTempFileOnCancel: false, // keep the partial file: the next attempt resumes it
       endpoints,
       tokens: env.HF_TOKEN ? { huggingFace: env.HF_TOKEN } : undefined,
-      onProgress: ({ totalSize, downloadedSize }) =>
-        opts.onProgress?.({ done: downloadedSize, total: totalSize || undefined, message: `downloading ${name}` }),
+      onProgress: ({ totalSize, downloadedSize }) => opts.onProgress?.({ done: downloadedSize, total: totalSize || undefined, message: `downloading ${name}` }),
     });
     const file = await downloader.download({ signal: opts.signal });
     checkGgufFile(file);

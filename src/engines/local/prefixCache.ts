@@ -126,13 +126,28 @@ export class PrefixCache {
 
     let cursor = start;
     for (const b of branchesToRun) {
-      await run(tokens.slice(cursor, b.forkAt), cursor, (p) => readAt.has(p), (p, o) => readResults.set(p, o));
+      await run(
+        tokens.slice(cursor, b.forkAt),
+        cursor,
+        (p) => readAt.has(p),
+        (p, o) => readResults.set(p, o),
+      );
       cursor = b.forkAt;
       const last = b.forkAt + b.suffix.length - 1;
-      await run(b.suffix, b.forkAt, (p) => p === last, (_, o) => branchResults.set(branchKey(b), o));
+      await run(
+        b.suffix,
+        b.forkAt,
+        (p) => p === last,
+        (_, o) => branchResults.set(branchKey(b), o),
+      );
       await sequence.eraseContextTokenRanges([{ start: b.forkAt, end: sequence.nextTokenIndex }]);
     }
-    await run(tokens.slice(cursor), cursor, (p) => readAt.has(p), (p, o) => readResults.set(p, o));
+    await run(
+      tokens.slice(cursor),
+      cursor,
+      (p) => readAt.has(p),
+      (p, o) => readResults.set(p, o),
+    );
 
     // Remember what this sequence now knows (its KV holds exactly `tokens`).
     const next: Memo = { key, tokens: [...tokens], reads: new Map(), branches: new Map() };

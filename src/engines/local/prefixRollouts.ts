@@ -90,7 +90,12 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
       const start = Math.min(trace.compareContextTokens(tokens).firstDifferentIndex, ends[0] - 1);
       if (trace.nextTokenIndex > start) await trace.eraseContextTokenRanges([{ start, end: trace.nextTokenIndex }]);
       opts.onProgress?.({ done: 0, total: tasks.length, message: "evaluating the trace" });
-      const logits = await evaluateWithReads(trace, tokens.slice(start), ends.map((e) => e - 1 - start), opts);
+      const logits = await evaluateWithReads(
+        trace,
+        tokens.slice(start),
+        ends.map((e) => e - 1 - start),
+        opts,
+      );
       prefixTokensEvaluated += tokens.length - start;
       if (workers.length === 0) {
         // One sequence: last boundary first, each rollout appended and erased, then cut back.
@@ -201,7 +206,12 @@ async function cutTo(seq: LlamaContextSequence, length: number): Promise<void> {
  * Appends `tokens` to `seq` in chunks of the batch size (cancellation checked between chunks) and
  * returns the full next-token logits after each position in `reads` (relative to `tokens`).
  */
-async function evaluateWithReads(seq: LlamaContextSequence, tokens: readonly Token[], reads: readonly number[], opts: RunOptions): Promise<ReadonlyMap<Token, number>[]> {
+async function evaluateWithReads(
+  seq: LlamaContextSequence,
+  tokens: readonly Token[],
+  reads: readonly number[],
+  opts: RunOptions,
+): Promise<ReadonlyMap<Token, number>[]> {
   const wanted = new Map(reads.map((p, i) => [p, i]));
   const out: ReadonlyMap<Token, number>[] = new Array(reads.length);
   const chunk = Math.max(1, seq.context.batchSize);

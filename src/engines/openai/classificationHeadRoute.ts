@@ -12,7 +12,14 @@ import { findPreset } from "../presets";
 export function needsClassificationHead(adapter: string): boolean {
   const a = adapter.toLowerCase();
   if (findPreset(a)?.runtime === "endpoint") return true;
-  return a === "qwen-prm" || a === "classification" || a === "classification-head" || a.includes("qwen2.5-math-prm") || a.includes("math-prm-7b") || a.includes("math-prm-72b");
+  return (
+    a === "qwen-prm" ||
+    a === "classification" ||
+    a === "classification-head" ||
+    a.includes("qwen2.5-math-prm") ||
+    a.includes("math-prm-7b") ||
+    a.includes("math-prm-72b")
+  );
 }
 
 export function classificationHeadError(adapter: string, baseUrl: string): StepLensError {

@@ -56,7 +56,10 @@ export interface CandidateLogprobs extends TokenProbabilities {
  * candidates; it throws when none of them is among the top tokens.
  */
 export function candidateLogprobs(top: readonly TokenLogprob[], candidates: readonly string[], context: string): CandidateLogprobs {
-  if (!top.length) throw new StepLensError(`${context}: the endpoint returned no logprobs.`, { hint: "Use an endpoint that supports logprobs and top_logprobs (vLLM, llama.cpp server, OpenAI chat models, `steplens serve`)." });
+  if (!top.length)
+    throw new StepLensError(`${context}: the endpoint returned no logprobs.`, {
+      hint: "Use an endpoint that supports logprobs and top_logprobs (vLLM, llama.cpp server, OpenAI chat models, `steplens serve`).",
+    });
   const logprobs: Record<string, number> = {};
   const found: string[] = [];
   for (const c of candidates) {
@@ -71,10 +74,13 @@ export function candidateLogprobs(top: readonly TokenLogprob[], candidates: read
       .slice(0, 5)
       .map((t) => JSON.stringify(t.token))
       .join(", ");
-    throw new StepLensError(`${context}: none of ${candidates.map((c) => JSON.stringify(c)).join(", ")} is among the ${top.length} most likely first tokens (top: ${shown}).`, {
-      code: "candidates-missing",
-      hint: "The model does not answer in the expected form: use an instruct model, or check that its chat template is applied.",
-    });
+    throw new StepLensError(
+      `${context}: none of ${candidates.map((c) => JSON.stringify(c)).join(", ")} is among the ${top.length} most likely first tokens (top: ${shown}).`,
+      {
+        code: "candidates-missing",
+        hint: "The model does not answer in the expected form: use an instruct model, or check that its chat template is applied.",
+      },
+    );
   }
   const total = found.reduce((s, c) => s + Math.exp(logprobs[c]), 0);
   const normalized: Record<string, number> = {};

@@ -35,7 +35,16 @@ import { MODEL_ROLES } from "../engine";
 import { prefixRolloutsViaRollouts } from "../prefixRollouts";
 import { findPreset } from "../presets";
 import { needsClassificationHead } from "./classificationHeadRoute";
-import { correctProbability, noPoolingRouteError, POOLING_TASKS, poolingRequest, poolingRows, QWEN_PRM_SEPARATOR_ID, QWEN_PRM_SYSTEM, qwenPrmInput } from "./poolingPrm";
+import {
+  correctProbability,
+  noPoolingRouteError,
+  POOLING_TASKS,
+  poolingRequest,
+  poolingRows,
+  QWEN_PRM_SEPARATOR_ID,
+  QWEN_PRM_SYSTEM,
+  qwenPrmInput,
+} from "./poolingPrm";
 import { ConcurrencyLimiter } from "./concurrencyLimiter";
 import { endpointError, headersOf, isTransientConnectionError, isUserAbort, statusOf } from "./endpointErrors";
 import { candidateLogprobs, firstTokenFromChat, firstTokenFromCompletion, type TokenLogprob } from "./firstTokenLogprobs";
@@ -147,7 +156,10 @@ export class OpenAiEngine implements Engine {
 
   private modelFor(role: ModelRole): string {
     const m = this.modelNames[role];
-    if (!m) throw new StepLensError(`No endpoint model set for role '${role}'.`, { hint: "Set steplens.openai.model (or steplens.openai.prmModel for the PRM role)." });
+    if (!m)
+      throw new StepLensError(`No endpoint model set for role '${role}'.`, {
+        hint: "Set steplens.openai.model (or steplens.openai.prmModel for the PRM role).",
+      });
     return m;
   }
 
@@ -178,10 +190,13 @@ export class OpenAiEngine implements Engine {
           if (!retryable || attempt >= this.policy.maxRetries) throw endpointError(e, context);
           const retryAfter = parseRetryAfter(headersOf(e));
           if (retryAfter !== undefined && retryAfter > this.policy.maxRetryAfterMs) {
-            throw new StepLensError(`${ctx.what}: ${this.baseUrl} asked to wait ${Math.ceil(retryAfter / 1000)} s before retrying (Retry-After, status ${statusOf(e)}), longer than the ${Math.ceil(this.policy.maxRetryAfterMs / 1000)} s StepLens waits.`, {
-              code: "endpoint-retry-after",
-              hint: "The endpoint is rate-limiting: try again later or lower steplens.openai.concurrency.",
-            });
+            throw new StepLensError(
+              `${ctx.what}: ${this.baseUrl} asked to wait ${Math.ceil(retryAfter / 1000)} s before retrying (Retry-After, status ${statusOf(e)}), longer than the ${Math.ceil(this.policy.maxRetryAfterMs / 1000)} s StepLens waits.`,
+              {
+                code: "endpoint-retry-after",
+                hint: "The endpoint is rate-limiting: try again later or lower steplens.openai.concurrency.",
+              },
+            );
           }
           await sleep(retryDelayMs(attempt, this.policy, retryAfter), signal);
         }
@@ -193,9 +208,15 @@ export class OpenAiEngine implements Engine {
     const model = this.modelFor(role);
     // vLLM and `steplens serve` answer POST /tokenize at the server root.
     try {
-      const r = await this.call({ what: "count tokens", model }, (o) =>
-        this.client.post<{ count?: number; tokens?: unknown[] }>(`${this.rootUrl}/tokenize`, { body: { model, prompt: text, add_special_tokens: false }, ...o }),
-        opts);
+      const r = await this.call(
+        { what: "count tokens", model },
+        (o) =>
+          this.client.post<{ count?: number; tokens?: unknown[] }>(`${this.rootUrl}/tokenize`, {
+            body: { model, prompt: text, add_special_tokens: false },
+            ...o,
+          }),
+        opts,
+      );
       if (typeof r.count === "number") return r.count;
       if (Array.isArray(r.tokens)) return r.tokens.length;
     } catch (e) {
@@ -203,10 +224,15 @@ export class OpenAiEngine implements Engine {
       if (!(e instanceof StepLensError && e.details.code === "endpoint-not-found")) throw e;
     }
     // Elsewhere: the prompt token count a one-token completion reports.
-    const r = await this.call({ what: "count tokens", model }, (o) =>
-      this.client.completions.create({ model, prompt: text, max_tokens: 1, temperature: 0 }, o), opts);
+    const r = await this.call(
+      { what: "count tokens", model },
+      (o) => this.client.completions.create({ model, prompt: text, max_tokens: 1, temperature: 0 }, o),
+      opts,
+    );
     if (typeof r.usage?.prompt_tokens !== "number") {
-      throw new StepLensError(`count tokens: ${this.baseUrl} has no /tokenize route and reports no usage.`, { hint: "Use an endpoint with /tokenize (vLLM, steplens serve)." });
+      throw new StepLensError(`count tokens: ${this.baseUrl} has no /tokenize route and reports no usage.`, {
+        hint: "Use an endpoint with /tokenize (vLLM, steplens serve).",
+      });
     }
     return r.usage.prompt_tokens;
   }
@@ -253,7 +279,10 @@ export class OpenAiEngine implements Engine {
       };
       const r = await this.call({ what: "completion", model }, (o) => this.client.completions.create(body, o), opts);
       const choices = [...r.choices].sort((a, b) => a.index - b.index);
-      const tokens = splitUsage(r.usage?.completion_tokens, choices.map((c) => c.text));
+      const tokens = splitUsage(
+        r.usage?.completion_tokens,
+        choices.map((c) => c.text),
+      );
       return choices.map((c, i) => ({ text: c.text, finishReason: finishReason(c.finish_reason), tokens: tokens[i] }));
     }
     const body: OpenAI.ChatCompletionCreateParamsNonStreaming = {
@@ -281,15 +310,22 @@ export class OpenAiEngine implements Engine {
   private async firstTokenTop(role: ModelRole, prompt: Prompt, opts?: RunOptions): Promise<{ top: TokenLogprob[]; promptTokens: number }> {
     const model = this.modelFor(role);
     if (typeof prompt === "string") {
-      const r = await this.call({ what: "token probabilities", model }, (o) =>
-        this.client.completions.create({ model, prompt, max_tokens: 1, temperature: 0, logprobs: this.topLogprobs }, o), opts);
+      const r = await this.call(
+        { what: "token probabilities", model },
+        (o) => this.client.completions.create({ model, prompt, max_tokens: 1, temperature: 0, logprobs: this.topLogprobs }, o),
+        opts,
+      );
       return { top: firstTokenFromCompletion(r) ?? [], promptTokens: r.usage?.prompt_tokens ?? 0 };
     }
-    const r = await this.call({ what: "token probabilities", model }, (o) =>
-      this.client.chat.completions.create(
-        { model, messages: toChatMessages(prompt), max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: this.topLogprobs },
-        o,
-      ), opts);
+    const r = await this.call(
+      { what: "token probabilities", model },
+      (o) =>
+        this.client.chat.completions.create(
+          { model, messages: toChatMessages(prompt), max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: this.topLogprobs },
+          o,
+        ),
+      opts,
+    );
     return { top: firstTokenFromChat(r) ?? [], promptTokens: r.usage?.prompt_tokens ?? 0 };
   }
 
@@ -347,7 +383,11 @@ export class OpenAiEngine implements Engine {
     let refused = "";
     for (const t of POOLING_TASKS) {
       try {
-        body = await this.call({ what: "pooling", model }, (o) => this.client.post<unknown>(`${this.rootUrl}/pooling`, { body: poolingRequest(model, input, t), ...o }), opts);
+        body = await this.call(
+          { what: "pooling", model },
+          (o) => this.client.post<unknown>(`${this.rootUrl}/pooling`, { body: poolingRequest(model, input, t), ...o }),
+          opts,
+        );
         task = t;
         break;
       } catch (e) {
@@ -379,7 +419,11 @@ export class OpenAiEngine implements Engine {
     const mismatch = `${rows.length} rows for ${nSteps} steps`;
     let tokens: unknown;
     try {
-      const r = await this.call({ what: "tokenize", model }, (o) => this.client.post<{ tokens?: unknown }>(`${this.rootUrl}/tokenize`, { body: { model, prompt: input }, ...o }), opts);
+      const r = await this.call(
+        { what: "tokenize", model },
+        (o) => this.client.post<{ tokens?: unknown }>(`${this.rootUrl}/tokenize`, { body: { model, prompt: input }, ...o }),
+        opts,
+      );
       tokens = r.tokens;
     } catch (e) {
       if (e instanceof CancelledError) throw e;
@@ -397,14 +441,24 @@ export class OpenAiEngine implements Engine {
     const model = this.modelFor("prm");
     let body: unknown;
     try {
-      body = await this.call({ what: "score", model }, (o) =>
-        this.client.post<unknown>("/score", { body: { model, problem: req.problem, steps: req.steps, ...(req.cacheKey ? { cacheKey: req.cacheKey } : {}) }, ...o }), opts);
+      body = await this.call(
+        { what: "score", model },
+        (o) =>
+          this.client.post<unknown>("/score", {
+            body: { model, problem: req.problem, steps: req.steps, ...(req.cacheKey ? { cacheKey: req.cacheKey } : {}) },
+            ...o,
+          }),
+        opts,
+      );
     } catch (e) {
       if (e instanceof StepLensError && e.details.code === "endpoint-not-found") {
-        throw new StepLensError(`score: ${this.baseUrl} has no /score route, so it is not a StepLens server; PRM adapter '${this.adapter}' needs token logits at each step, which chat/completions endpoints do not expose.`, {
-          code: "no-score-route",
-          hint: "Point steplens.openai.baseUrl at `steplens serve --model <prm.gguf>`, or set prm.adapter to 'judge' to score with an instruct model's Yes/No logprobs.",
-        });
+        throw new StepLensError(
+          `score: ${this.baseUrl} has no /score route, so it is not a StepLens server; PRM adapter '${this.adapter}' needs token logits at each step, which chat/completions endpoints do not expose.`,
+          {
+            code: "no-score-route",
+            hint: "Point steplens.openai.baseUrl at `steplens serve --model <prm.gguf>`, or set prm.adapter to 'judge' to score with an instruct model's Yes/No logprobs.",
+          },
+        );
       }
       throw e;
     }
@@ -489,11 +543,15 @@ export function splitUsage(total: number | undefined, texts: string[]): number[]
 
 function parseRemoteScore(body: unknown, nSteps: number, baseUrl: string): RemoteScoreBody {
   const b = body as Partial<RemoteScoreBody> | null;
-  const bad = (why: string) => new StepLensError(`score: ${baseUrl}/score answered in an unexpected shape (${why}).`, { hint: "Is the endpoint a StepLens server (`steplens serve`) of the same version?" });
+  const bad = (why: string) =>
+    new StepLensError(`score: ${baseUrl}/score answered in an unexpected shape (${why}).`, {
+      hint: "Is the endpoint a StepLens server (`steplens serve`) of the same version?",
+    });
   if (!b || typeof b !== "object" || !Array.isArray(b.steps)) throw bad("no steps array");
   if (b.steps.length !== nSteps) throw bad(`${b.steps.length} scores for ${nSteps} steps`);
   for (const s of b.steps) {
-    if (!s || typeof s.index !== "number" || typeof s.score !== "number" || !(s.score >= 0 && s.score <= 1)) throw bad("a step without index and score in [0, 1]");
+    if (!s || typeof s.index !== "number" || typeof s.score !== "number" || !(s.score >= 0 && s.score <= 1))
+      throw bad("a step without index and score in [0, 1]");
   }
   return b as RemoteScoreBody;
 }

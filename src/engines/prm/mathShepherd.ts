@@ -54,7 +54,11 @@ export const mathShepherdAdapter: PrmAdapter = {
     const notes: string[] = [];
 
     const { ends, path } = mathShepherdReadPositions(ctx, segments, bos, tokens);
-    notes.push(path === "fast" ? "tokenisation: joined text, positions from per-step segments" : "tokenisation: joined text, positions by prefix search (a tag merges with the text after it)");
+    notes.push(
+      path === "fast"
+        ? "tokenisation: joined text, positions from per-step segments"
+        : "tokenisation: joined text, positions by prefix search (a tag merges with the text after it)",
+    );
     return {
       adapter: "math-shepherd",
       tokens,

@@ -60,7 +60,9 @@ export function nextTokenAfter(ctx: AdapterContext, context: LlamaText, label: s
 
 export function assertDistinctLabels(positive: Token, negative: Token, labels: [string, string]): void {
   if (positive === negative)
-    throw new Error(`the labels ${JSON.stringify(labels[0])} and ${JSON.stringify(labels[1])} start with the same token: choose labels that differ in their first token.`);
+    throw new Error(
+      `the labels ${JSON.stringify(labels[0])} and ${JSON.stringify(labels[1])} start with the same token: choose labels that differ in their first token.`,
+    );
 }
 
 /** Puts BOS first when the model wants one and leaves it out when it does not (chat templates may add it either way). */

@@ -89,7 +89,11 @@ export function parseFrontMatter(source: string, index: LineIndex): FrontMatter 
       }
       let value: string;
       if (block[1] === "|") value = body.join("\n");
-      else value = body.join("\n").replace(/([^\n])\n(?=[^\n])/g, "$1 ").replace(/\n\n/g, "\n");
+      else
+        value = body
+          .join("\n")
+          .replace(/([^\n])\n(?=[^\n])/g, "$1 ")
+          .replace(/\n\n/g, "\n");
       value = block[2] === "+" ? value : value.replace(/\n+$/, "");
       const start = last > ln ? index.lineStart(ln + 1) + Math.max(0, ind) : valueStart;
       field = { key, value, line: ln, start, end: index.lineEnd(last) };

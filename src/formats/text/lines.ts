@@ -46,7 +46,10 @@ export class LineTable {
   indent: Int32Array;
   private flags: Uint8Array;
 
-  constructor(private readonly source: string, capacity: number) {
+  constructor(
+    private readonly source: string,
+    capacity: number,
+  ) {
     const n = Math.max(16, capacity);
     this.line = new Int32Array(n);
     this.start = new Int32Array(n);

@@ -59,7 +59,12 @@ export async function completionsRoute(ctx: RouteContext): Promise<unknown> {
 }
 
 /** Legacy completions logprobs: parallel arrays, one entry per reported position (the first token). */
-function completionLogprobs(lp: NextTokenLogprobs): { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[]; text_offset: number[] } {
+function completionLogprobs(lp: NextTokenLogprobs): {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Record<string, number>[];
+  text_offset: number[];
+} {
   if (!lp.chosen) return { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
   const top: Record<string, number> = {};
   for (const t of lp.top) if (!(t.token in top)) top[t.token] = t.logprob;

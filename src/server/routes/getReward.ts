@@ -18,7 +18,13 @@ import type { RouteContext } from "../routeContext";
 export const MAX_REWARD_ITEMS = 1024;
 
 export function tooManyItems(n: number): ApiError {
-  return new ApiError(413, `The request holds ${n} items; the server takes at most ${MAX_REWARD_ITEMS} per request. Split the batch.`, "invalid_request_error", null, "batch_too_large");
+  return new ApiError(
+    413,
+    `The request holds ${n} items; the server takes at most ${MAX_REWARD_ITEMS} per request. Split the batch.`,
+    "invalid_request_error",
+    null,
+    "batch_too_large",
+  );
 }
 
 function stringArray(body: Record<string, unknown>, name: string, required: boolean): string[] | undefined {
@@ -35,7 +41,8 @@ export async function getRewardRoute(ctx: RouteContext): Promise<unknown> {
   const query = stringArray(ctx.body, "query", true)!;
   if (query.length > MAX_REWARD_ITEMS) throw tooManyItems(query.length);
   const prompts = stringArray(ctx.body, "prompts", false) ?? [];
-  if (prompts.length && prompts.length !== query.length) throw badParam("prompts", `'prompts' must have one entry per query (${query.length}), got ${prompts.length}.`, "invalid_value");
+  if (prompts.length && prompts.length !== query.length)
+    throw badParam("prompts", `'prompts' must have one entry per query (${query.length}), got ${prompts.length}.`, "invalid_value");
   const labels = ctx.body.labels;
   if (labels !== undefined && labels !== null && !Array.isArray(labels)) throw badParam("labels", "'labels' must be an array.", "invalid_type");
 

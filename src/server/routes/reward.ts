@@ -13,14 +13,25 @@ import { MAX_REWARD_ITEMS, tooManyItems } from "./getReward";
 
 function readItems(body: Record<string, unknown>): RewardItem[] {
   const items = body.items;
-  if (!Array.isArray(items)) throw badParam("items", "'items' must be an array of {\"prompt\", \"response\", \"reference\"?}.", items === undefined ? "missing_required_parameter" : "invalid_type");
+  if (!Array.isArray(items))
+    throw badParam(
+      "items",
+      '\'items\' must be an array of {"prompt", "response", "reference"?}.',
+      items === undefined ? "missing_required_parameter" : "invalid_type",
+    );
   if (items.length > MAX_REWARD_ITEMS) throw tooManyItems(items.length);
   return items.map((it, i) => {
-    if (typeof it !== "object" || it === null || Array.isArray(it)) throw badParam(`items[${i}]`, `items[${i}] must be an object {"prompt", "response", "reference"?}.`, "invalid_type");
+    if (typeof it !== "object" || it === null || Array.isArray(it))
+      throw badParam(`items[${i}]`, `items[${i}] must be an object {"prompt", "response", "reference"?}.`, "invalid_type");
     const o = it as Record<string, unknown>;
     const prompt = o.prompt ?? "";
     if (typeof prompt !== "string") throw badParam(`items[${i}].prompt`, `items[${i}].prompt must be a string.`, "invalid_type");
-    if (typeof o.response !== "string") throw badParam(`items[${i}].response`, `items[${i}].response must be a string.`, o.response === undefined ? "missing_required_parameter" : "invalid_type");
+    if (typeof o.response !== "string")
+      throw badParam(
+        `items[${i}].response`,
+        `items[${i}].response must be a string.`,
+        o.response === undefined ? "missing_required_parameter" : "invalid_type",
+      );
     const reference = o.reference ?? null;
     if (reference !== null && typeof reference !== "string") throw badParam(`items[${i}].reference`, `items[${i}].reference must be a string.`, "invalid_type");
     return { prompt, response: o.response, reference };

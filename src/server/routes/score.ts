@@ -36,7 +36,11 @@ export async function scoreRoute(ctx: RouteContext): Promise<ScoreResponse> {
   const cacheKey = body.cacheKey;
   if (cacheKey !== undefined && typeof cacheKey !== "string") throw badParam("cacheKey", "'cacheKey' must be a string.", "invalid_type");
 
-  const r = await ctx.queue.run(ctx.lane, () => ctx.engine.scoreSteps({ problem, steps: steps as string[], ...(cacheKey ? { cacheKey } : {}) }, { signal: ctx.signal }), ctx.signal);
+  const r = await ctx.queue.run(
+    ctx.lane,
+    () => ctx.engine.scoreSteps({ problem, steps: steps as string[], ...(cacheKey ? { cacheKey } : {}) }, { signal: ctx.signal }),
+    ctx.signal,
+  );
   return {
     object: "steplens.score",
     // The served name (as /v1/models lists it), never the model's file path on this machine.
