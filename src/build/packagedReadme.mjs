@@ -27,22 +27,36 @@ function shiftHeadings(markdown) {
     .join("\n");
 }
 
+const LINKABLE = /^(?:docs\/[\w.-]+\.md|CONTRIBUTING\.md|CHANGELOG\.md)$/;
+
 export function packagedReadme(root) {
-  let readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-  readme = readme.replace(/^!\[[^\]]*\]\(media\/[^)]+\)\s*\n/gm, "");
   const linked = [];
   const seen = new Map();
-  readme = readme.replace(/\]\(((?:docs\/[\w.-]+|CONTRIBUTING|CHANGELOG)(?:\.md)?)(#[\w-]+)?\)/g, (m, target, hash) => {
-    const file = target.endsWith(".md") ? target : `${target}.md`;
-    if (!fs.existsSync(path.join(root, file))) throw new Error(`README.md links to ${file}, which does not exist`);
+  /** The in-page anchor for a repository file (inlined once, in link order); null for other targets. */
+  const anchorOf = (file) => {
+    if (!LINKABLE.test(file)) return null;
+    if (!fs.existsSync(path.join(root, file))) throw new Error(`a link points at ${file}, which does not exist`);
     if (!seen.has(file)) {
       const text = fs.readFileSync(path.join(root, file), "utf8");
-      const title = /^# (.+)$/m.exec(text)?.[1] ?? file;
-      seen.set(file, slug(title));
+      seen.set(file, slug(/^# (.+)$/m.exec(text)?.[1] ?? file));
       linked.push({ file, text });
     }
-    return `](#${hash ? hash.slice(1) : seen.get(file)})`;
-  });
-  const sections = linked.map(({ file, text }) => `\n\n---\n\n<!-- ${file} -->\n${shiftHeadings(text).trim()}\n`);
+    return seen.get(file);
+  };
+  /** Rewrites the links of `markdown` (which lives in folder `dir` of the repository) to in-page anchors. */
+  const rewrite = (markdown, dir) =>
+    markdown.replace(/^!\[[^\]]*\]\((?:\.\.\/)?media\/[^)]+\)\s*\n/gm, "").replace(/\]\(([\w./-]+\.md)(#[\w-]+)?\)/g, (m, target) => {
+      const file = path.posix.normalize(path.posix.join(dir, target));
+      if (file === "README.md") return "](#steplens)";
+      const anchor = anchorOf(file);
+      // A link to a heading inside another file goes to that file's section: headings repeat across files.
+      return anchor === null ? m : `](#${anchor})`;
+    });
+  const readme = rewrite(fs.readFileSync(path.join(root, "README.md"), "utf8"), ".");
+  const sections = [];
+  for (let i = 0; i < linked.length; i++) {
+    const { file, text } = linked[i];
+    sections.push(`\n\n---\n\n<!-- ${file} -->\n${shiftHeadings(rewrite(text, path.posix.dirname(file))).trim()}\n`);
+  }
   return `${readme.trimEnd()}\n\n---\n\n# Reference\n\nThe sections below are the repository's documentation files, included here so every link above works on this page.${sections.join("")}`;
 }
