@@ -441,8 +441,10 @@ export const checks = [
     async run(ctx) {
       const tab = ctx.page.locator(".tabs-container .tab", { hasText: "Dashboard: processbench-3400.jsonl" });
       await ctx.expectVisible(tab, "the dashboard tab");
-      // Hidden: another editor in front, then the dashboard again (its webview is rebuilt from its saved state).
-      await quickOpen(ctx, MATH);
+      // Hidden: another editor in front (a new untitled file: no file search involved), then the dashboard
+      // again (its webview is rebuilt from its saved state).
+      await ctx.runCommand("File: New Untitled Text File");
+      await ctx.expectVisible(ctx.page.locator(".tabs-container .tab.active", { hasText: "Untitled" }), "an untitled editor in front of the dashboard");
       await tab.first().click();
       let frame = webview(ctx);
       await ctx.expectVisible(frame.locator("#score-chart"), "the score chart after being hidden", 30_000);

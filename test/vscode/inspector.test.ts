@@ -221,5 +221,7 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     await vscode.workspace.getConfiguration("steplens").update("prm.threshold", undefined, vscode.ConfigurationTarget.Workspace);
     if (!hadSettings) fs.rmSync(settingsDir, { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
+    // Leave the tree as the next suites expect it: the dashboard's scores attached predictions to this dataset.
+    a.datasets.close(file);
   });
 });

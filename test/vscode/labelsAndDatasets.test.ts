@@ -164,6 +164,10 @@ suite("StepLens Datasets tree", () => {
     removeLabels();
     a = await api();
     await useTestModels();
+    // Start from a fresh index: record documents an earlier suite left open are scored again when the
+    // models change, and their predictions would land in the tree.
+    await a.whenIdle();
+    a.datasets.close(file().fsPath);
     dataset = (await vscode.commands.executeCommand<OpenDataset>("steplens.openDataset", file()))!;
     assert.ok(dataset, "the dataset opened");
   });
@@ -226,7 +230,8 @@ suite("StepLens Datasets tree", () => {
   });
 
   test("a label on a record step is stored under <dataset>#<id> and shows in the tree", async () => {
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === "steplens-record")!;
+    // The record the previous test opened (other suites may have left other record documents open).
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === "steplens-record" && d.uri.path.endsWith("/gsm8k-147.trace.md"))!;
     assert.ok(doc);
     assert.equal(await vscode.commands.executeCommand("steplens.markStepFirstError", { uri: doc.uri.toString(), step: 1 }), true);
     const lines = await waitFor(
