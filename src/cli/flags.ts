@@ -7,6 +7,7 @@
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CONFIG_BOUNDS, CONFIG_ENUMS, DEFAULT_CONFIG, type GpuSetting, type SettingBounds, type StepLensConfig } from "../config";
+import type { StepLensError } from "../core/errors";
 import type { Progress } from "../core/progress";
 import { createEngine } from "../engines/createEngine";
 import type { Engine, ModelRole } from "../engines/engine";
@@ -88,6 +89,25 @@ export function textFlag(values: FlagValues, name: string): string | undefined {
   const raw = stringValue(values, name);
   if (raw !== undefined && !raw.trim()) throw new UsageError(`--${name} must not be empty.`);
   return raw;
+}
+
+/** `--strict`: refuse a text trace with invalid UTF-8 instead of warning (every command that reads traces). */
+export const INPUT_OPTIONS = {
+  strict: { type: "boolean", default: false },
+} as const satisfies Options;
+
+export const INPUT_HELP = `  --strict                refuse a text trace with invalid UTF-8 (default: a file:line warning,
+                          bad bytes read as U+FFFD); binary files are always refused`;
+
+/** readTraces options from INPUT_OPTIONS: `strict`, and warnings (invalid UTF-8 at file:line) printed on stderr. */
+export function inputReadOptions(values: FlagValues, io: Pick<CliIo, "stderr">, file: string): { strict: boolean; onWarning: (w: StepLensError) => void } {
+  return {
+    strict: values.strict === true,
+    onWarning: (w) =>
+      io.stderr.write(
+        `${w.details.file ?? file}${w.details.line !== undefined ? `:${w.details.line}` : ""}: warning: ${w.message}${w.details.hint ? ` ${w.details.hint}` : ""}\n`,
+      ),
+  };
 }
 
 /** The model flags every model-running command takes (parseArgs option specs). */

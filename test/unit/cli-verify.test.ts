@@ -247,3 +247,32 @@ test("the real path: runCli verify --model <tiny GGUF> --constrained --json (ran
   assert.equal(j.aggregate.valid, 3, JSON.stringify(j.verifications));
   assert.ok(j.firstError === -1 || (j.firstError >= 0 && j.firstError < 3));
 });
+
+test("invalid UTF-8: segment and verify warn at file:line and go on; --strict refuses the file (exit 1)", async () => {
+  const bad = path.join(dir, "latin1.trace.md");
+  fs.writeFileSync(
+    bad,
+    Buffer.concat([Buffer.from("Problem: 2 + 2?\n\nStep 1: caf"), Buffer.from([0xe9]), Buffer.from(" gives 4.\n\nStep 2: So the answer is 4.\n")]),
+  );
+  const seg = memoryIo();
+  assert.equal(await runCli(["segment", bad, "--json"], seg), 0, seg.err());
+  assert.match(seg.err(), /latin1\.trace\.md:3: warning: invalid UTF-8/);
+  assert.equal(JSON.parse(seg.out()).steps.length, 2);
+  const segStrict = memoryIo();
+  assert.equal(await runCli(["segment", bad, "--strict"], segStrict), 1);
+  assert.match(segStrict.err(), /latin1\.trace\.md:3: .*invalid UTF-8/);
+  const engine = new Scripted(() => [spark("CC", "Yes")]);
+  const ver = memoryIo();
+  assert.equal(
+    await createVerifyCommand(async () => engine).run([bad, "--samples", "1", "--endpoint", "http://x", "--api-model", "m", "--json"], ver),
+    0,
+    ver.err(),
+  );
+  assert.match(ver.err(), /latin1\.trace\.md:3: warning: invalid UTF-8/);
+  const verStrict = memoryIo();
+  assert.equal(
+    await createVerifyCommand(async () => engine).run([bad, "--strict", "--samples", "1", "--endpoint", "http://x", "--api-model", "m"], verStrict),
+    1,
+  );
+  assert.match(verStrict.err(), /invalid UTF-8/);
+});

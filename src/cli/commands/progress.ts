@@ -30,6 +30,9 @@ import {
   safeText,
   textFlag,
   UsageError,
+  INPUT_HELP,
+  INPUT_OPTIONS,
+  inputReadOptions,
 } from "../flags";
 import { recordIdentity } from "../recordIdentity";
 
@@ -61,6 +64,7 @@ Options:
                            "rolloutTokens", "seconds"}; index is 0-based
   --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
   --limit <n>              datasets: the first n records only
+${INPUT_HELP}
 ${ENGINE_HELP}
   -h, --help               show this help
 
@@ -75,6 +79,7 @@ Examples:
 
 const OPTIONS = {
   ...ENGINE_OPTIONS,
+  ...INPUT_OPTIONS,
   rollouts: { type: "string" },
   alpha: { type: "string" },
   reference: { type: "string" },
@@ -172,7 +177,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let failed = 0;
   try {
     let taken = 0;
-    for await (const record of readTraces(file, { detected, signal: io.signal })) {
+    for await (const record of readTraces(file, { detected, signal: io.signal, ...inputReadOptions(values, io, file) })) {
       throwIfAborted(io.signal);
       if (limit !== undefined && taken >= limit) break;
       taken++;

@@ -30,6 +30,9 @@ import {
   progressPrinter,
   safeText,
   textFlag,
+  INPUT_HELP,
+  INPUT_OPTIONS,
+  inputReadOptions,
 } from "../flags";
 import { recordIdentity } from "../recordIdentity";
 
@@ -54,8 +57,7 @@ Options:
   --step-tag <tag>        math-shepherd tag after each step (default ки)
   --positive <label>      label read as "correct" (default + for PRMs, Yes for judge)
   --negative <label>      label read as "incorrect" (default - for PRMs, No for judge)
-  --strict                refuse a text trace with invalid UTF-8 (default: a file:line warning,
-                          bad bytes read as U+FFFD); binary files are always refused
+${INPUT_HELP}
 ${ENGINE_HELP}
                           (dataset records are scored --sequences at a time)
   -h, --help              show this help
@@ -82,7 +84,7 @@ const SCORE_OPTIONS = {
   "step-tag": { type: "string" },
   positive: { type: "string" },
   negative: { type: "string" },
-  strict: { type: "boolean", default: false },
+  ...INPUT_OPTIONS,
 } as const;
 
 /** The typed config the flags describe (the same one the extension builds from its settings). */
@@ -223,11 +225,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
     // Score up to `parallel` records at once (they batch on the engine), emit in input order.
     let taken = 0;
-    const onWarning = (w: StepLensError) =>
-      io.stderr.write(
-        `${w.details.file ?? file}${w.details.line !== undefined ? `:${w.details.line}` : ""}: warning: ${w.message}${w.details.hint ? ` ${w.details.hint}` : ""}\n`,
-      );
-    for await (const record of readTraces(file, { detected, stepTag: values["step-tag"], signal: io.signal, strict: values.strict === true, onWarning })) {
+    for await (const record of readTraces(file, { detected, stepTag: values["step-tag"], signal: io.signal, ...inputReadOptions(values, io, file) })) {
       throwIfAborted(io.signal);
       if (limit !== undefined && taken >= limit) break;
       taken++;

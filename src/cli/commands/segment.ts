@@ -8,7 +8,7 @@ import { CancelledError } from "../../core/errors";
 import type { Step, Trace, TraceLabels } from "../../core/trace";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { FORMAT_CHOICES, type FormatChoice, detectFormat } from "../../formats/detect";
-import { enumFlag, intFlag, parseFlags, progressPrinter, textFlag } from "../flags";
+import { enumFlag, intFlag, parseFlags, progressPrinter, textFlag, INPUT_HELP, INPUT_OPTIONS, inputReadOptions } from "../flags";
 import type { JsonlFieldNames } from "../../formats/jsonl";
 import { readTraces } from "../../formats/records";
 import { PRM800K_NEUTRAL_CHOICES } from "../../formats/prm800k";
@@ -25,6 +25,7 @@ Options:
   --json                  machine-readable output: one JSON object for a text trace, one JSON object
                           per line (JSONL) for a dataset
   --limit <n>             datasets: the first n records only (bad records count)
+${INPUT_HELP}
   --problem-field <name>  generic JSONL: field with the problem (default question, problem, prompt)
   --solution-field <name> generic JSONL: field with a solution string to segment
                           (default response, solution, completion, output)
@@ -169,6 +170,7 @@ class BufferedWriter {
 }
 
 const SEGMENT_OPTIONS = {
+  ...INPUT_OPTIONS,
   format: { type: "string" },
   json: { type: "boolean", default: false },
   limit: { type: "string" },
@@ -212,6 +214,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     prm800kNeutral,
     signal: io.signal,
     onProgress: (p) => progress.update(p),
+    ...inputReadOptions(values, io, file),
   })) {
     if (limit !== undefined && read + failed >= limit) break;
     if (!result.ok) {

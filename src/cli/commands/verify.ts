@@ -27,6 +27,9 @@ import {
   parseFlags,
   progressPrinter,
   safeText,
+  INPUT_HELP,
+  INPUT_OPTIONS,
+  inputReadOptions,
 } from "../flags";
 import { recordIdentity } from "../recordIdentity";
 
@@ -62,6 +65,7 @@ Options:
   --limit <n>              datasets: verify the first n records only
   --raw                    --json: include each verification's full text
   --json                   one JSON object (text trace) or JSONL (dataset)
+${INPUT_HELP}
 ${ENGINE_HELP}
   -h, --help               show this help
 
@@ -264,6 +268,7 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
     async run(argv, io) {
       const { values: v, positionals } = parseFlags(argv, {
         ...VERIFY_FLAG_OPTIONS,
+        ...INPUT_OPTIONS,
         format: { type: "string" },
         limit: { type: "string" },
         raw: { type: "boolean" },
@@ -285,7 +290,7 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
       let unparsed = 0;
       let n = 0;
       try {
-        for await (const rec of readTraces(file, { format, detected, signal: io.signal })) {
+        for await (const rec of readTraces(file, { format, detected, signal: io.signal, ...inputReadOptions(v, io, file) })) {
           if (limit !== undefined && n >= limit) break;
           n++;
           if (!rec.ok) {
