@@ -20,16 +20,20 @@ export { DEMO_MODEL_OPTIONS, ensureDemoModelFile, isDemoModel };
 
 /**
  * "StepLens: Use Demo Model": writes the demo model into global storage and selects it in the user
- * settings as the PRM, and as the verifier when no verifier is set. Returns the model's path.
+ * settings as the PRM, and as the verifier, generator and prover where none is set. Returns the model's path.
  */
 export async function useDemoModel(globalStorage: vscode.Uri, log: vscode.LogOutputChannel, options: { quiet?: boolean } = {}): Promise<string> {
   const file = ensureDemoModelFile(path.join(globalStorage.fsPath, "demo"));
   const settings = vscode.workspace.getConfiguration(CONFIG_SECTION);
   await settings.update("engine.kind", "local", vscode.ConfigurationTarget.Global);
   await settings.update("models.prm", file, vscode.ConfigurationTarget.Global);
-  const verifier = settings.inspect<string>("models.verifier");
-  const verifierSet = [verifier?.globalValue, verifier?.workspaceValue, verifier?.workspaceFolderValue].some((v) => typeof v === "string" && v.trim() !== "");
-  if (!verifierSet || isDemoModel(settings.get<string>("models.verifier"))) await settings.update("models.verifier", file, vscode.ConfigurationTarget.Global);
+  // The other roles get it too where nothing (or another demo model) is set, so every feature runs.
+  for (const role of ["verifier", "generator", "prover"] as const) {
+    const key = `models.${role}`;
+    const current = settings.inspect<string>(key);
+    const set = [current?.globalValue, current?.workspaceValue, current?.workspaceFolderValue].some((v) => typeof v === "string" && v.trim() !== "");
+    if (!set || isDemoModel(settings.get<string>(key))) await settings.update(key, file, vscode.ConfigurationTarget.Global);
+  }
   log.info(`demo model selected: ${file} (random weights: scores are meaningless)`);
   if (!options.quiet) {
     void vscode.window.showInformationMessage(
