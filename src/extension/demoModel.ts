@@ -1,7 +1,7 @@
 /**
  * The demo model: where no real model can be had (offline, no GPU, just trying StepLens out), a tiny
  * llama-architecture GGUF with RANDOM weights is generated on the spot into the extension's global
- * storage and selected as the PRM (and the verifier, when none is set). It runs everything end to end
+ * storage and selected as the PRM (and the verifier, generator and prover, where none is set). It runs everything end to end
  * — scores, diagnostics, heat, verification — but its judgement is noise: every place a score from
  * it shows says "demo: scores are meaningless".
  *
