@@ -43,24 +43,28 @@ export interface SearchScorer {
 
 const min = (xs: readonly number[]): number | null => (xs.length ? Math.min(...xs) : null);
 
+/** Scores each candidate in turn with `one` (a candidate with no step scores null/null), adding up the tokens it reports. */
+async function eachCandidate(
+  candidates: readonly Candidate[],
+  one: (c: Candidate, tokens: TokenCount) => Promise<PrefixScore>,
+): Promise<{ scores: PrefixScore[]; tokens: TokenCount }> {
+  const tokens = noTokens();
+  const scores: PrefixScore[] = [];
+  for (const c of candidates) scores.push(c.steps.length ? await one(c, tokens) : { last: null, solution: null });
+  return { scores, tokens };
+}
+
 export function prmScorer(engine: Engine): SearchScorer {
   return {
     name: "prm",
     stepwise: true,
     async score(problem, candidates, run = {}) {
-      const tokens = noTokens();
-      const scores: PrefixScore[] = [];
-      for (const c of candidates) {
-        if (!c.steps.length) {
-          scores.push({ last: null, solution: null });
-          continue;
-        }
+      return eachCandidate(candidates, async (c, tokens) => {
         const r = await engine.scoreSteps({ problem, steps: c.steps, cacheKey: c.key }, { signal: run.signal });
         tokens.evaluated += r.evaluatedTokens;
         const s = r.steps.map((x) => x.score);
-        scores.push({ last: s.at(-1) ?? null, solution: min(s) });
-      }
-      return { scores, tokens };
+        return { last: s.at(-1) ?? null, solution: min(s) };
+      });
     },
   };
 }
@@ -78,13 +82,7 @@ export function pavScorer(engine: Engine, settings: PavSettings): SearchScorer {
     name: "pav",
     stepwise: true,
     async score(problem, candidates, run = {}) {
-      const tokens = noTokens();
-      const scores: PrefixScore[] = [];
-      for (const c of candidates) {
-        if (!c.steps.length) {
-          scores.push({ last: null, solution: null });
-          continue;
-        }
+      return eachCandidate(candidates, async (c, tokens) => {
         const r = await estimateProgress(
           engine,
           {
@@ -102,9 +100,8 @@ export function pavScorer(engine: Engine, settings: PavSettings): SearchScorer {
         tokens.evaluated += r.prefixTokensEvaluated;
         tokens.generated += r.rolloutTokens;
         const eff = r.steps.map((s) => s.effective);
-        scores.push({ last: eff.at(-1) ?? null, solution: min(eff) });
-      }
-      return { scores, tokens };
+        return { last: eff.at(-1) ?? null, solution: min(eff) };
+      });
     },
   };
 }
@@ -124,13 +121,7 @@ export function verifyScorer(engine: Engine, settings: VerifySettings): SearchSc
     name: "verify",
     stepwise: true,
     async score(problem, candidates, run = {}) {
-      const tokens = noTokens();
-      const scores: PrefixScore[] = [];
-      for (const c of candidates) {
-        if (!c.steps.length) {
-          scores.push({ last: null, solution: null });
-          continue;
-        }
+      return eachCandidate(candidates, async (c, tokens) => {
         const input = { problem, steps: c.steps, reference: null };
         const r = await verifyTrace(
           engine,
@@ -156,9 +147,8 @@ export function verifyScorer(engine: Engine, settings: VerifySettings): SearchSc
         const given = a.outcome.yes + a.outcome.no;
         if (given > 0) solution = a.outcome.yes / given;
         else if (a.firstError !== null) solution = a.firstError === -1 ? 1 : a.firstError / c.steps.length;
-        scores.push({ last, solution });
-      }
-      return { scores, tokens };
+        return { last, solution };
+      });
     },
   };
 }
