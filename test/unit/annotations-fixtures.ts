@@ -1,6 +1,6 @@
 /** Small hand-built traces and results shared by the annotations tests (not a test file itself). */
 import type { SourceRange, Trace, TraceLabels } from "../../src/core/trace";
-import type { ScoreResult } from "../../src/engines/engine";
+import type { Engine, GenerateRequest, Generation, ScoreResult } from "../../src/engines/engine";
 import type { VerificationView } from "../../src/annotations/stepAnnotations";
 
 /** A text trace whose step k sits on line k + 2 ("Step k+1: <text>"), with real offsets. */
@@ -62,5 +62,28 @@ export function verification(perStep: string[], tau = 0.5, critiques: Record<num
       const chosen = list.find((c) => c.verdict === verdict) ?? null;
       return { index, correct, incorrect, missing, verdict, critique: chosen ? { verifier: chosen.verifier, text: chosen.text } : null, critiques: list };
     }),
+  };
+}
+
+/** A SPARK-format verification with these step verdicts, critiques and final verdict. */
+export function spark(verdicts: ("correct" | "incorrect")[], critiques: string[], final: "Yes" | "No"): string {
+  const body = verdicts.map((v, i) => `## Step ${i + 1}: ${critiques[i]}\n**This step is ${v}.**`).join("\n\n");
+  return `${body}\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
+}
+
+/** An engine whose generate() returns the given verifier outputs (nothing else is used). */
+export function scriptedVerifier(outputs: string[]): Engine {
+  return {
+    info: () => ({ kind: "local", device: "cpu", models: {}, queued: 0 }),
+    countTokens: async (t) => t.length,
+    scoreSteps: async () => {
+      throw new Error("not used");
+    },
+    generate: async (req: GenerateRequest): Promise<Generation[]> => outputs.slice(0, req.n ?? 1).map((text) => ({ text, finishReason: "stop", tokens: 100 })),
+    tokenProbabilities: async () => {
+      throw new Error("not used");
+    },
+    rollouts: async () => [],
+    dispose: async () => {},
   };
 }

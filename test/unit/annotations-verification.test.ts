@@ -3,34 +3,12 @@
 // SPARK-format verifier outputs — the engine is not under test here, the adaptation is.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
 import { verifyTrace } from "../../src/verify/verifyPipeline";
 import { BUILTIN_TEMPLATES } from "../../src/verify/templates";
 import { verificationViewOf } from "../../src/annotations/verificationView";
 import { buildAnnotations } from "../../src/annotations/stepAnnotations";
 import { buildDiagnostics } from "../../src/annotations/diagnosticsModel";
-import { textTrace } from "./annotations-fixtures";
-
-function spark(verdicts: ("correct" | "incorrect")[], critiques: string[], final: "Yes" | "No"): string {
-  const body = verdicts.map((v, i) => `## Step ${i + 1}: ${critiques[i]}\n**This step is ${v}.**`).join("\n\n");
-  return `${body}\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
-}
-
-function fakeEngine(outputs: string[]): Engine {
-  return {
-    info: () => ({ kind: "local", device: "cpu", models: {}, queued: 0 }),
-    countTokens: async (t) => t.length,
-    scoreSteps: async () => {
-      throw new Error("not used");
-    },
-    generate: async (req: GenerateRequest): Promise<Generation[]> => outputs.slice(0, req.n ?? 1).map((text) => ({ text, finishReason: "stop", tokens: 100 })),
-    tokenProbabilities: async () => {
-      throw new Error("not used");
-    },
-    rollouts: async () => [],
-    dispose: async () => {},
-  };
-}
+import { textTrace, scriptedVerifier, spark } from "./annotations-fixtures";
 
 test("K = 4 verifications: counts, verdicts, the chosen critique and every critique reach the annotations", async () => {
   const steps = ["2 + 2 = 4", "4 * 2 = 9", "answer 9"];
@@ -40,7 +18,7 @@ test("K = 4 verifications: counts, verdicts, the chosen critique and every criti
     spark(["correct", "correct", "correct"], ["OK.", "Looks right.", "OK."], "Yes"),
     "I cannot decide.", // malformed: no verdicts at all
   ];
-  const result = await verifyTrace(fakeEngine(outputs), { problem: "What is (2 + 2) * 2?", steps }, { template: BUILTIN_TEMPLATES.spark, samples: 4 });
+  const result = await verifyTrace(scriptedVerifier(outputs), { problem: "What is (2 + 2) * 2?", steps }, { template: BUILTIN_TEMPLATES.spark, samples: 4 });
   assert.equal(result.aggregate.malformed, 1);
   const view = verificationViewOf(result, "verifier.gguf");
   assert.equal(view.samples, 4);

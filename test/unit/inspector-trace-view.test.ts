@@ -4,35 +4,13 @@
 // in both producers' shapes, and the math splitter the webview renders with KaTeX.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
 import { verifyTrace } from "../../src/verify/verifyPipeline";
 import { BUILTIN_TEMPLATES } from "../../src/verify/templates";
 import { verificationViewOf } from "../../src/annotations/verificationView";
 import { buildAnnotations } from "../../src/annotations/stepAnnotations";
 import { progressPanelOf, traceViewOf } from "../../src/inspector/traceView";
 import { splitMath } from "../../src/inspector/mathSegments";
-import { scoreResult, textTrace } from "./annotations-fixtures";
-
-function spark(verdicts: ("correct" | "incorrect")[], critiques: string[], final: "Yes" | "No"): string {
-  const body = verdicts.map((v, i) => `## Step ${i + 1}: ${critiques[i]}\n**This step is ${v}.**`).join("\n\n");
-  return `${body}\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
-}
-
-function fakeEngine(outputs: string[]): Engine {
-  return {
-    info: () => ({ kind: "local", device: "cpu", models: {}, queued: 0 }),
-    countTokens: async (t) => t.length,
-    scoreSteps: async () => {
-      throw new Error("not used");
-    },
-    generate: async (req: GenerateRequest): Promise<Generation[]> => outputs.slice(0, req.n ?? 1).map((text) => ({ text, finishReason: "stop", tokens: 100 })),
-    tokenProbabilities: async () => {
-      throw new Error("not used");
-    },
-    rollouts: async () => [],
-    dispose: async () => {},
-  };
-}
+import { scoreResult, textTrace, scriptedVerifier, spark } from "./annotations-fixtures";
 
 const STEPS = ["$2 + 2 = 4$", "so $4 \\times 2 = 9$", "answer $\\boxed{9}$"];
 
@@ -43,7 +21,11 @@ async function verified() {
     spark(["correct", "correct", "correct"], ["OK.", "Looks right.", "OK."], "Yes"),
     "I cannot decide.", // malformed
   ];
-  const result = await verifyTrace(fakeEngine(outputs), { problem: "What is (2 + 2) * 2?", steps: STEPS }, { template: BUILTIN_TEMPLATES.spark, samples: 4 });
+  const result = await verifyTrace(
+    scriptedVerifier(outputs),
+    { problem: "What is (2 + 2) * 2?", steps: STEPS },
+    { template: BUILTIN_TEMPLATES.spark, samples: 4 },
+  );
   return { result, view: verificationViewOf(result, "verifier.gguf") };
 }
 
