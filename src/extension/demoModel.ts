@@ -1,7 +1,7 @@
 /**
  * The demo model: where no real model can be had (offline, no GPU, just trying StepLens out), a tiny
  * llama-architecture GGUF with RANDOM weights is generated on the spot into the extension's global
- * storage and selected as the PRM (and the verifier, generator and prover, where none is set). It runs everything end to end
+ * storage and selected as the PRM (and the verifier, when none is set). It runs everything end to end
  * — scores, diagnostics, heat, verification — but its judgement is noise: every place a score from
  * it shows says "demo: scores are meaningless".
  *
@@ -20,15 +20,16 @@ export { DEMO_MODEL_OPTIONS, ensureDemoModelFile, isDemoModel };
 
 /**
  * "StepLens: Use Demo Model": writes the demo model into global storage and selects it in the user
- * settings as the PRM, and as the verifier, generator and prover where none is set. Returns the model's path.
+ * settings as the PRM, and as the verifier where none is set. Returns the model's path.
  */
 export async function useDemoModel(globalStorage: vscode.Uri, log: vscode.LogOutputChannel, options: { quiet?: boolean } = {}): Promise<string> {
   const file = ensureDemoModelFile(path.join(globalStorage.fsPath, "demo"));
   const settings = vscode.workspace.getConfiguration(CONFIG_SECTION);
   await settings.update("engine.kind", "local", vscode.ConfigurationTarget.Global);
   await settings.update("models.prm", file, vscode.ConfigurationTarget.Global);
-  // The other roles get it too where nothing (or another demo model) is set, so every feature runs.
-  for (const role of ["verifier", "generator", "prover"] as const) {
+  // The verifier gets it too where nothing (or another demo model) is set. The generator and prover are
+  // left alone: Estimate Progress and the pipelines offer the demo model themselves when they need one.
+  for (const role of ["verifier"] as const) {
     const key = `models.${role}`;
     const current = settings.inspect<string>(key);
     const set = [current?.globalValue, current?.workspaceValue, current?.workspaceFolderValue].some((v) => typeof v === "string" && v.trim() !== "");
