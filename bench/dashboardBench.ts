@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DatasetIndex } from "../src/datasets/datasetIndex";
-import { DashboardModel, subsetOfId, type DashboardRecord } from "../src/inspector/dashboardModel";
+import { DashboardModel, dashboardRecords } from "../src/inspector/dashboardModel";
 import { readScoresFile } from "../src/inspector/scoresFile";
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-ignore -- a plain .mjs helper shared with the e2e checks
@@ -30,18 +30,7 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       const scores = await readScoresFile(out);
       const t2 = performance.now();
-      const records: DashboardRecord[] = [];
-      for (let r = 0; r < index.size; r++) {
-        const s = index.summary(r);
-        records.push({
-          record: r,
-          id: s.id,
-          subset: scores.subsets.get(s.id) ?? subsetOfId(s.id, "all"),
-          label: s.groundTruth,
-          scores: scores.scores.get(s.id) ?? null,
-          prediction: s.prediction,
-        });
-      }
+      const { records } = dashboardRecords(index, scores, "all");
       model = new DashboardModel({ file: dataset, title: "processbench-3400.jsonl", format: index.detected.format, records, settingsThreshold: 0.5 });
       const t3 = performance.now();
       model.summary(0.5);

@@ -11,7 +11,7 @@ import path from "node:path";
 import * as vscode from "vscode";
 import { errorMessage } from "../core/errors";
 import { isDemoModel } from "../engines/local/demoModelName";
-import { DashboardModel, subsetOfId, type DashboardRecord } from "../inspector/dashboardModel";
+import { DashboardModel, dashboardRecords } from "../inspector/dashboardModel";
 import { parseDashboardMessage, type DashboardHostMessage, type DashboardSummary, type DashboardWebviewMessage } from "../inspector/protocol";
 import { readScoresFile } from "../inspector/scoresFile";
 import { CommandId, RECORD_SCHEME } from "./commandIds";
@@ -256,16 +256,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.model && this.modelFor?.dataset === d && this.modelFor.version === this.version) return this.model;
     const store = this.store(d.file);
     const fallback = path.basename(d.file).replace(/\.(jsonl|json|ndjson)$/i, "");
-    const records: DashboardRecord[] = [];
-    let fromIndex = 0;
-    for (let r = 0; r < d.index.size; r++) {
-      const s = d.index.summary(r);
-      if (s.bad) continue;
-      const scores = store.scores.get(s.id) ?? null;
-      const prediction = store.predictions.get(s.id) ?? s.prediction;
-      if (!scores && !store.predictions.has(s.id) && s.prediction !== null) fromIndex++;
-      records.push({ record: r, id: s.id, subset: store.subsets.get(s.id) ?? subsetOfId(s.id, fallback), label: s.groundTruth, scores, prediction });
-    }
+    const { records, fromIndex } = dashboardRecords(d.index, store, fallback);
     const sources = [...store.sources];
     if (fromIndex) sources.push(`${fromIndex} predictions from the Datasets view`);
     this.model = new DashboardModel({

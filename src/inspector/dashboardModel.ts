@@ -27,6 +27,38 @@ export interface DashboardRecord {
   prediction: number | null;
 }
 
+/** What the dashboard needs of a dataset index's records (src/datasets/datasetIndex.ts). */
+export interface RecordSource {
+  readonly size: number;
+  summary(record: number): { id: string; groundTruth: number | null; prediction: number | null; bad: boolean };
+}
+
+/** Step scores, predictions and subsets by record id (a scores file, records scored in the editor). */
+export interface ScoreLookup {
+  scores: ReadonlyMap<string, readonly number[]>;
+  predictions: ReadonlyMap<string, number>;
+  subsets: ReadonlyMap<string, string>;
+}
+
+/**
+ * The dashboard's records: every readable record of `index` joined with `lookup` by id (a
+ * prediction from the lookup wins over the index's own). `fromIndex` counts the records whose only
+ * prediction came from the index (the Datasets view), for the sources line.
+ */
+export function dashboardRecords(index: RecordSource, lookup: ScoreLookup, fallbackSubset: string): { records: DashboardRecord[]; fromIndex: number } {
+  const records: DashboardRecord[] = [];
+  let fromIndex = 0;
+  for (let r = 0; r < index.size; r++) {
+    const s = index.summary(r);
+    if (s.bad) continue;
+    const scores = lookup.scores.get(s.id) ?? null;
+    const prediction = lookup.predictions.get(s.id) ?? s.prediction;
+    if (!scores && !lookup.predictions.has(s.id) && s.prediction !== null) fromIndex++;
+    records.push({ record: r, id: s.id, subset: lookup.subsets.get(s.id) ?? subsetOfId(s.id, fallbackSubset), label: s.groundTruth, scores, prediction });
+  }
+  return { records, fromIndex };
+}
+
 export interface DashboardInput {
   file: string;
   title: string;

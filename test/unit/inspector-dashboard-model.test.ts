@@ -11,7 +11,7 @@ import path from "node:path";
 import { createEvalCommand } from "../../src/cli/commands/eval";
 import type { Engine, ScoreRequest, ScoreResult } from "../../src/engines/engine";
 import { DatasetIndex } from "../../src/datasets/datasetIndex";
-import { DashboardModel, positionBin, subsetOfId, type DashboardRecord } from "../../src/inspector/dashboardModel";
+import { DashboardModel, dashboardRecords, positionBin, subsetOfId, type DashboardRecord } from "../../src/inspector/dashboardModel";
 import { readScoresFile } from "../../src/inspector/scoresFile";
 import { isDashboardHostMessage, parseDashboardMessage, parseInspectorMessage, POSITION_BINS } from "../../src/inspector/protocol";
 import { processBenchDir } from "../support/repo";
@@ -86,18 +86,8 @@ async function dashboardModel(): Promise<DashboardModel> {
   const scores = await readScoresFile(out);
   assert.equal(scores.scores.size, 3400);
   assert.equal(scores.file, path.join(out, "raw.jsonl"), "a run folder is read as its raw.jsonl");
-  const recs: DashboardRecord[] = [];
-  for (let r = 0; r < index.size; r++) {
-    const s = index.summary(r);
-    recs.push({
-      record: r,
-      id: s.id,
-      subset: scores.subsets.get(s.id) ?? subsetOfId(s.id, "all"),
-      label: s.groundTruth,
-      scores: scores.scores.get(s.id) ?? null,
-      prediction: s.prediction,
-    });
-  }
+  // The same join the editor's dashboard makes (src/inspector/dashboardModel.ts).
+  const { records: recs } = dashboardRecords(index, scores, "all");
   return new DashboardModel({ file, title: "processbench-all.jsonl", format: index.detected.format, records: recs, settingsThreshold: 0.5 });
 }
 
