@@ -4,7 +4,7 @@
  * ensemble's aggregate, human labels, PAV progress). No `vscode` import; everything here is plain
  * data and plain text (never Markdown: hoverContent.ts escapes what it renders).
  *
- * Per-step verdict precedence (documented in docs-notes/editor-core.md):
+ * Per-step verdict precedence (documented in docs/editor.md):
  *   1. a human label ("correct", "incorrect", "first-error"); a "first-error" label on step k also
  *      makes every earlier step without a label of its own count as correct;
  *   2. else the verifier ensemble's aggregate verdict for the step, when it gave one;

@@ -1,5 +1,5 @@
 /**
- * The final answer of a dataset record, kept deliberately simple (documented in docs-notes/datasets.md):
+ * The final answer of a dataset record, kept deliberately simple (documented in docs/traces-and-datasets.md):
  * 1. the content of the last balanced `\boxed{…}` (or `\fbox{…}`), searching the steps from the last
  *    one backwards, so "… \boxed{18}" followed by a closing remark still gives 18;
  * 2. else, in the last step: an answer line ("Answer: 4", "**Final Answer:** 4", as for text traces),

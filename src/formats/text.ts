@@ -1,6 +1,6 @@
 /**
  * Markdown / plain-text traces (`*.trace.md`, `*.trace`, and any Markdown the user opts in).
- * The rules (README-ready version in docs-notes/segmentation.md):
+ * The rules (README-ready version in docs/traces-and-datasets.md):
  *
  * 1. Front matter (`---` YAML `---`) may give `problem`/`question`, `first_error`/`label`
  *    (0-based index of the first wrong step, -1 when all are correct) and `id`; other keys go to
