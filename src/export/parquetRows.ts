@@ -7,7 +7,8 @@
  *   prompt       list<struct<role: string, content: string>>   (3-level LIST: prompt.list.element)
  *   ability      string
  *   reward_model struct<style: string, ground_truth: string>
- *   extra_info   struct<split: string, index: int64, problem_id: string, ground_truth_source: string>
+ *   extra_info   struct<split: string, index: int64, problem_id: string, ground_truth_source: string,
+ *                       problem: string>
  *
  * Every field is required (never null). Snappy-compressed, one row group per 100k rows.
  * No `vscode` import.
@@ -29,11 +30,12 @@ export const VERL_PARQUET_SCHEMA = [
   { name: "reward_model", repetition_type: "REQUIRED" as const, num_children: 2 },
   utf8("style"),
   utf8("ground_truth"),
-  { name: "extra_info", repetition_type: "REQUIRED" as const, num_children: 4 },
+  { name: "extra_info", repetition_type: "REQUIRED" as const, num_children: 5 },
   utf8("split"),
   { name: "index", type: "INT64" as const, repetition_type: "REQUIRED" as const },
   utf8("problem_id"),
   utf8("ground_truth_source"),
+  utf8("problem"),
 ];
 
 /** The parquet bytes of `rows` (at least one row). */

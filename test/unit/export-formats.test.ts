@@ -173,7 +173,7 @@ describe("steplens export: every format read back independently", () => {
       "prompt: List<Struct<{role:Utf8, content:Utf8}>>",
       "ability: Utf8",
       "reward_model: Struct<{style:Utf8, ground_truth:Utf8}>",
-      "extra_info: Struct<{split:Utf8, index:Int64, problem_id:Utf8, ground_truth_source:Utf8}>",
+      "extra_info: Struct<{split:Utf8, index:Int64, problem_id:Utf8, ground_truth_source:Utf8, problem:Utf8}>",
     ]);
     assert.equal(t.rows.length, 3, "one row per problem");
     const [p1, , p3] = t.rows as {
@@ -181,7 +181,7 @@ describe("steplens export: every format read back independently", () => {
       prompt: { role: string; content: string }[];
       ability: string;
       reward_model: { style: string; ground_truth: string };
-      extra_info: { split: string; index: bigint; problem_id: string; ground_truth_source: string };
+      extra_info: { split: string; index: bigint; problem_id: string; ground_truth_source: string; problem: string };
     }[];
     assert.equal(p1.data_source, "tiny-math");
     assert.deepEqual(
@@ -195,7 +195,8 @@ describe("steplens export: every format read back independently", () => {
     assert.equal(typeof p1.extra_info.index, "bigint");
     assert.deepEqual(
       { ...p1.extra_info, index: Number(p1.extra_info.index) },
-      { split: "train", index: 0, problem_id: "p1", ground_truth_source: "verifier-majority" },
+      { split: "train", index: 0, problem_id: "p1", ground_truth_source: "verifier-majority", problem: "What is 2 + 3 * 4?" },
+      "extra_info carries the problem text alone: verl hands the reward function extra_info, not the prompt",
     );
   });
 
