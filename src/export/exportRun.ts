@@ -15,6 +15,7 @@ import { datasetSolutions } from "./datasetSolutions";
 import { type ExportSolution, groupByProblem, isLabelled, outcomeOf } from "./exportModel";
 import type { ExportFormat, Row } from "./formats";
 import type { VerlRow } from "./formats/verl";
+import { checkExportTargets } from "./outputGuard";
 import { type HumanLabelSet, readHumanLabels, withHumanLabels } from "./humanLabels";
 import { verlParquet } from "./parquetRows";
 import { type SplitName, selectSolutions, splitOf, type SelectionStats } from "./selection";
@@ -32,6 +33,8 @@ export interface ExportOptions {
   out: string;
   /** A `.steplens/labels.jsonl` whose human labels override the input's. */
   labels?: string;
+  /** Replace an existing output that is not an export of this format (never an input, a run folder's file or `.steplens/`). */
+  force?: boolean;
   balance?: boolean;
   dropUnanimous?: boolean;
   /** Fraction of problems in the train file (0 < r < 1); without it one file. */
@@ -150,9 +153,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
   };
   const kind = await inputKind(opts.input);
   const outAbs = path.resolve(opts.out);
-  for (const target of opts.splitRatio !== undefined ? Object.values(splitFiles(outAbs)) : [outAbs]) {
-    if (target === path.resolve(opts.input) || (opts.dataset && target === path.resolve(opts.dataset)))
-      throw new StepLensError("the output would overwrite the input.", { file: target, hint: "Choose another --out file.", code: "out-is-input" });
+  const outputs = opts.splitRatio !== undefined ? Object.values(splitFiles(outAbs)) : [outAbs];
+  for (const target of outputs) {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory())
       throw new StepLensError("the output is a folder.", {
         file: target,
@@ -160,6 +162,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
         code: "EISDIR",
       });
   }
+  checkExportTargets(outputs, opts);
   const human: HumanLabelSet | null = opts.labels ? readHumanLabels(opts.labels) : null;
   for (const p of human?.problems ?? []) onProblem(p);
 
@@ -214,7 +217,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
     throwIfAborted(opts.signal);
     const rows = bySplit.get(split) ?? [];
     const written = rows.length > 0 || opts.format.container !== "parquet";
-    if (written) writeFile(file, opts.format, rows, createdBy);
+    if (written) {
+      checkExportTargets([file], opts); // again: the export took a while, and a file may have appeared since
+      writeFile(file, opts.format, rows, createdBy);
+    }
     files.push({ file, split, rows: rows.length, written });
   }
   return {

@@ -42,6 +42,9 @@ Options:
                            numbered steps, final answer in \\boxed{} inside <answer></answer>)
   --input-format <name>    dataset format: ${FORMAT_CHOICES.join(" | ")} (default auto)
   --step-tag <tag>         math-shepherd input: the tag after each step (default ки)
+  --force                  replace an existing --out file that is not an export of this format
+                           (an export never writes over its inputs, a synthesis run's own files
+                           or anything under .steplens/, even with --force)
   --json                   print the summary as one JSON object
   -h, --help               show this help
 
@@ -97,6 +100,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     "input-format": { type: "string" },
     "step-tag": { type: "string" },
     json: { type: "boolean" },
+    force: { type: "boolean" },
   });
   if (positionals.length === 0) throw new UsageError("missing input: give a synthesis folder, a dataset file or scored JSONL.");
   if (positionals.length > 1) throw new UsageError(`one input at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
@@ -119,6 +123,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     format,
     out,
     labels: textFlag(values, "labels"),
+    force: values.force === true,
     balance: values.balance === true,
     dropUnanimous: values["drop-unanimous"] === true,
     splitRatio,

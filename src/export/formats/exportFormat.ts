@@ -25,6 +25,8 @@ export interface ExportFormat {
   summary: string;
   /** How rows are stored: JSON Lines or one parquet file. */
   container: "jsonl" | "parquet";
+  /** The fields of every row (top-level keys; parquet: column names): how an earlier export of this format is recognised (src/export/outputGuard.ts). */
+  rowKeys: readonly string[];
   /** The file extension `--out` usually has (the split files keep the one given). */
   extension: string;
   /** Whether rows need step or outcome labels (sources without any are refused up front). */

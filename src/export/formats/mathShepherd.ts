@@ -16,6 +16,7 @@ export const mathShepherdFormat: ExportFormat = {
   name: "math-shepherd",
   summary: "Math-Shepherd rows {input, label, task} with ки / + -",
   container: "jsonl",
+  rowKeys: ["input", "label", "task"],
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {

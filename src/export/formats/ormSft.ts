@@ -11,6 +11,7 @@ export const ormSftFormat: ExportFormat = {
   name: "orm-sft",
   summary: "chat SFT {messages}: ORM prompt → Yes/No",
   container: "jsonl",
+  rowKeys: ["messages"],
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {

@@ -11,6 +11,7 @@ export const prmCotSftFormat: ExportFormat = {
   name: "prm-cot-sft",
   summary: "chat SFT {messages}: PRM prompt → a full agreeing verification (synthesis input)",
   container: "jsonl",
+  rowKeys: ["messages"],
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {

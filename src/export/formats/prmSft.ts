@@ -13,6 +13,7 @@ export const prmSftFormat: ExportFormat = {
   name: "prm-sft",
   summary: "chat SFT {messages}: PRM prompt → 'Step k: Correct/Incorrect' lines + final verdict",
   container: "jsonl",
+  rowKeys: ["messages"],
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {

@@ -19,6 +19,7 @@ export const processBenchFormat: ExportFormat = {
   name: "processbench",
   summary: "ProcessBench rows {id, problem, steps, label} (first error, -1 when all correct)",
   container: "jsonl",
+  rowKeys: ["id", "problem", "steps", "label"],
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {

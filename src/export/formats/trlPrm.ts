@@ -12,6 +12,7 @@ export const trlPrmFormat: ExportFormat = {
   name: "trl-prm",
   summary: "TRL PRMTrainer rows {prompt, completions, labels}",
   container: "jsonl",
+  rowKeys: ["prompt", "completions", "labels"],
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {
