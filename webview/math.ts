@@ -5,7 +5,7 @@
  * parsing), so the strict CSP holds. Any rendering error falls back to the source text.
  */
 import katex from "katex";
-import { splitMath } from "../src/inspector/mathSegments";
+import { capRenderedText, splitMath } from "../src/inspector/mathSegments";
 
 const OPTIONS = {
   throwOnError: true,
@@ -16,11 +16,14 @@ const OPTIONS = {
   output: "htmlAndMathml" as const,
 };
 
-/** Appends `text` to `parent`: text segments as text nodes, math rendered (or its source on error). */
+/**
+ * Appends `text` to `parent`: text segments as text nodes, math rendered (or its source on error).
+ * Text past MAX_RENDERED_TEXT characters is cut off with a note (a 3 MB step would freeze the view).
+ */
 export function appendWithMath(parent: HTMLElement, text: string): { math: number; failed: number } {
   let math = 0;
   let failed = 0;
-  for (const seg of splitMath(text)) {
+  for (const seg of splitMath(capRenderedText(text))) {
     if (seg.kind === "text") {
       parent.appendChild(document.createTextNode(seg.text));
       continue;

@@ -11,8 +11,38 @@ export type Segment = { kind: "text"; text: string } | { kind: "math"; tex: stri
 /** Longest TeX source sent to the renderer; longer math stays text. */
 export const MAX_MATH_LENGTH = 4000;
 
-export function splitMath(text: string): Segment[] {
+/** Most characters of one text the inspector renders; the rest is cut off with a note (capRenderedText). */
+export const MAX_RENDERED_TEXT = 20_000;
+
+/** `text`, or its first MAX_RENDERED_TEXT characters and a note saying how many were left out. */
+export function capRenderedText(text: string, max = MAX_RENDERED_TEXT): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)} … [${(text.length - max).toLocaleString("en-US")} more characters not shown; open the file to read them]`;
+}
+
+/** Work done by splitMath (characters looked at), for tests that check it stays linear. */
+export interface SplitWork {
+  steps: number;
+}
+
+type Close = "$$" | "$" | "\\]" | "\\)";
+
+/**
+ * Splits `text` in linear time: the next closing delimiter at or after each position is computed
+ * once per delimiter kind, from the end backwards (the scan that looked for a close from every
+ * unclosed opener made 60 KB of `\(` take seconds).
+ */
+export function splitMath(text: string, work: SplitWork = { steps: 0 }): Segment[] {
   const out: Segment[] = [];
+  const next = new Map<Close, Int32Array>();
+  const findClose = (from: number, close: Close): number => {
+    let table = next.get(close);
+    if (!table) {
+      table = nextCloseTable(text, close, work);
+      next.set(close, table);
+    }
+    return from >= text.length ? -1 : table[from];
+  };
   let buf = "";
   const flush = () => {
     if (buf) out.push({ kind: "text", text: buf });
@@ -20,6 +50,7 @@ export function splitMath(text: string): Segment[] {
   };
   let i = 0;
   while (i < text.length) {
+    work.steps++;
     const c = text[i];
     if (c === "\\" && text[i + 1] === "$") {
       buf += "\\$";
@@ -27,21 +58,23 @@ export function splitMath(text: string): Segment[] {
       continue;
     }
     let open = "";
-    let close = "";
+    let close: Close | "" = "";
     let display = false;
     if (text.startsWith("$$", i)) [open, close, display] = ["$$", "$$", true];
     else if (text.startsWith("\\[", i)) [open, close, display] = ["\\[", "\\]", true];
     else if (text.startsWith("\\(", i)) [open, close, display] = ["\\(", "\\)", false];
     else if (c === "$") [open, close, display] = ["$", "$", false];
-    if (!open) {
+    if (!close) {
       buf += c;
       i++;
       continue;
     }
-    const end = findClose(text, i + open.length, close);
-    const tex = end < 0 ? "" : text.slice(i + open.length, end);
+    const end = findClose(i + open.length, close);
+    const length = end - (i + open.length);
+    // Too long is text: checked before slicing, so a far-away close costs nothing per opener.
+    const tex = end < 0 || length > MAX_MATH_LENGTH ? "" : text.slice(i + open.length, end);
     const inlineOk = open !== "$" || (tex.length > 0 && !/^\s|\s$/.test(tex) && !/\n\s*\n/.test(tex));
-    if (end < 0 || !tex.trim() || !inlineOk || tex.length > MAX_MATH_LENGTH) {
+    if (end < 0 || length > MAX_MATH_LENGTH || !tex.trim() || !inlineOk) {
       buf += open;
       i += open.length;
       continue;
@@ -54,16 +87,20 @@ export function splitMath(text: string): Segment[] {
   return out;
 }
 
-/** Index of `close` at or after `from`, skipping backslash-escaped characters; -1 when absent. */
-function findClose(text: string, from: number, close: string): number {
-  for (let j = from; j < text.length; j++) {
-    if (close === "$" || close === "$$") {
-      if (text[j] === "\\") {
-        j++;
-        continue;
-      }
-      if (text.startsWith(close, j)) return j;
-    } else if (text.startsWith(close, j)) return j;
+/**
+ * For every position p, where a scan for `close` starting at p finds it (-1: nowhere). Dollar
+ * closes skip backslash-escaped characters (a scan at a backslash continues two further on);
+ * `\)` and `\]` are found as they are. One pass from the end: each entry uses the next one or two.
+ */
+function nextCloseTable(text: string, close: Close, work: SplitWork): Int32Array {
+  const n = text.length;
+  const table = new Int32Array(n + 2).fill(-1);
+  const escapes = close === "$" || close === "$$";
+  for (let p = n - 1; p >= 0; p--) {
+    work.steps++;
+    if (escapes && text[p] === "\\") table[p] = table[p + 2];
+    else if (text.startsWith(close, p)) table[p] = p;
+    else table[p] = table[p + 1];
   }
-  return -1;
+  return table;
 }
