@@ -68,6 +68,43 @@ test("FairQueue: bounded waiting answers 503 with Retry-After; aborted waiters l
   assert.equal(q.active, 0);
 });
 
+test("FairQueue admits a request as a whole: its 1,024 calls queue under one admission; --max-waiting counts requests", async () => {
+  const q = new FairQueue(1, 1);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const blocker = q.run("other", () => gate);
+  // One request (one signal) of 1,024 calls, the documented /get_reward maximum: counting calls, a
+  // queue of 1 waiting would refuse all but one; counted as one request it is admitted whole.
+  const big = new AbortController();
+  const calls = Array.from({ length: 1024 }, (_, i) => q.run("trainer", async () => i, big.signal));
+  assert.equal(q.waiting, 1024, "every call of the request waits for the engine");
+  assert.equal(q.waitingRequests, 1);
+  // A second request finds one request waiting (the limit) and is refused with the request count.
+  const second = new AbortController();
+  await assert.rejects(
+    q.run("late", async () => "late", second.signal),
+    (e: unknown) => e instanceof ApiError && e.status === 503 && /1 requests already waiting \(--max-waiting 1\)/.test(e.message),
+  );
+  release();
+  await blocker;
+  assert.deepEqual(
+    await Promise.all(calls),
+    Array.from({ length: 1024 }, (_, i) => i),
+  );
+  assert.equal(q.waitingRequests, 0);
+  assert.equal(q.waiting, 0);
+  // A request admitted while the engine was free is not refused for its later calls either.
+  const hold = new Promise<void>((r) => (release = r));
+  const admitted = new AbortController();
+  const first = q.run("a", () => hold, admitted.signal);
+  const other = q.run("b", async () => "b", new AbortController().signal);
+  assert.equal(q.waitingRequests, 1, "the other request waits");
+  const later = q.run("a", async () => "a-later", admitted.signal);
+  assert.equal(q.waitingRequests, 2, "the admitted request's later call waits too, without a 503");
+  release();
+  assert.deepEqual(await Promise.all([first, other, later]), [undefined, "b", "a-later"]);
+});
+
 test("bearer tokens: exact match only, whatever the case of 'Bearer'", () => {
   const token = "s3cret-token-0123456789";
   assert.equal(bearerMatches(`Bearer ${token}`, token), true);

@@ -27,8 +27,8 @@ after(async () => {
   await engine?.dispose();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, {
+async function post(path: string, body: unknown, headers: Record<string, string> = {}, url = base) {
+  const res = await fetch(url + path, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -101,6 +101,34 @@ test("oversized bodies and batches are refused with a 413 JSON error", async () 
   assert.equal(many.json.error.code, "batch_too_large");
   assert.match(many.json.error.message, /at most 1024 per request/);
   assert.equal((await post("/v1/reward", { items: [item(1)] })).status, 200);
+});
+
+test("a /get_reward batch of the documented maximum (1,024 items) is served at the default --max-waiting (256)", async () => {
+  // Before request-level admission each item queued as a request: 1,024 > 256 always got 503.
+  const responses = Array.from({ length: 4 }, (_, i) => item(i).response);
+  const query = Array.from({ length: 1024 }, (_, i) => `Q\n${responses[i % 4]}`);
+  // Its own server with the defaults (this file's server caps bodies at 64 KiB; the default is 4 MiB).
+  const defaults = await StepLensServer.start({ engine, port: 0, concurrency: 2 });
+  let big: Awaited<ReturnType<typeof post>>;
+  try {
+    big = await post("/get_reward", { query, prompts: query.map(() => "Q\n") }, {}, defaults.url);
+  } finally {
+    await defaults.close();
+  }
+  assert.equal(big.status, 200, JSON.stringify(big.json).slice(0, 300));
+  assert.equal(big.json.rewards.length, 1024);
+  // Each reward equals the reward of the same rollout asked alone (the model is deterministic).
+  const alone: number[] = [];
+  for (const r of responses) alone.push((await post("/get_reward", { query: [`Q\n${r}`], prompts: ["Q\n"] })).json.rewards[0]);
+  assert.ok(
+    alone.every((r) => r > 0 && r <= 1),
+    `rollouts that pass the gate get the judge's reward: ${alone}`,
+  );
+  assert.deepEqual(
+    big.json.rewards,
+    query.map((_, i) => alone[i % 4]),
+  );
+  assert.equal(big.json.extra_logs.gate_passed.filter((g: number) => g === 1).length, 1024);
 });
 
 function rawRequest(body: string, sendBytes: number): Promise<void> {

@@ -51,7 +51,8 @@ Options:
   --max-body BYTES        largest request body (default ${DEFAULT_MAX_BODY_BYTES})
   --sequences N           parallel sequences = engine calls at once (default ${DEFAULT_CONFIG.local.sequences};
                           --concurrency is the same flag)
-  --max-waiting N         requests allowed to wait before 503 (default 256)
+  --max-waiting N         requests allowed to wait before a new one gets 503 (default 256); a
+                          request's items count once: a 1,024-item reward batch is one request
   --headers-timeout MS    a client must send its request headers within this (default ${DEFAULT_HEADERS_TIMEOUT_MS})
   --request-timeout MS    … and its whole request within this (default ${DEFAULT_REQUEST_TIMEOUT_MS}; answers may take longer)
   --max-connections N     open connections at once; more are closed on arrival (default ${DEFAULT_MAX_CONNECTIONS})

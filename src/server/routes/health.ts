@@ -10,6 +10,7 @@ export async function healthRoute(ctx: RouteContext): Promise<unknown> {
     engine: ctx.engine.info().kind,
     active: ctx.queue.active,
     waiting: ctx.queue.waiting,
+    waitingRequests: ctx.queue.waitingRequests,
     concurrency: ctx.queue.concurrency,
     queueDepth: ctx.queue.active + ctx.queue.waiting,
     requestsPerSecond: Number(ctx.requestsPerSecond().toFixed(2)),
