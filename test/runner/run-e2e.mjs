@@ -3,8 +3,9 @@
 // into code-server with --install-extension, open a copy of test/fixtures/workspace in headless
 // Debian chromium, and run named checks against the real workbench (what a user sees and clicks).
 //
-// Checks live in test/e2e/*.e2e.mjs; each file exports `checks`: [{ name, run(ctx) }, ...], run
-// in file-name order, then in list order. A check throws to fail; later checks still run. Add a
+// Checks live in test/e2e/*.e2e.mjs; each file exports `checks`: [{ name, run(ctx), timeoutMs? }, ...],
+// run in file-name order, then in list order. A check throws to fail, or fails when it runs past its
+// time limit (3 minutes unless it sets timeoutMs); later checks still run. Add a
 // feature's checks in a new file there (see test/e2e/basics.e2e.mjs for the helpers on `ctx`).
 // Screenshots (one per check, plus failure shots) go to out/test-artifacts/e2e/.
 //
@@ -96,7 +97,7 @@ try {
     ctx.shotIndex = i + 1;
     ctx.checkName = check.name;
     try {
-      await check.run(ctx);
+      await withinCheckLimit(check, check.run(ctx));
       await ctx.shot().catch(() => {});
       results.push({ name: check.name, ok: true, ms: Date.now() - started });
       console.log(`  ✓ ${check.name} (${seconds(Date.now() - started)})`);
@@ -139,6 +140,24 @@ console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed || !results.length ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * A check's time limit (`timeoutMs` on the check, else CHECK_TIMEOUT_MS): past it the check fails,
+ * named, and the next one runs, instead of the whole run hanging on one stuck wait.
+ */
+const CHECK_TIMEOUT_MS = 180_000;
+async function withinCheckLimit(check, running) {
+  const limit = check.timeoutMs ?? CHECK_TIMEOUT_MS;
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`check "${check.name}" timed out after ${limit} ms`)), limit);
+  });
+  try {
+    return await Promise.race([running, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Monaco renders spaces as U+00A0: make them plain for comparisons. */
 function plain(text) {

@@ -13,6 +13,15 @@ if (!files.length)
     .readdirSync(path.join(root, "test/unit"), { recursive: true })
     .filter((f) => f.endsWith(".test.ts"))
     .map((f) => path.join("test/unit", f));
+// Every `import … from "node:test"` in a test file resolves to test/support/nodeTest.ts: node's
+// module whose test()/it() carry a default time limit, so a hanging test fails under its own name.
+const NODE_TEST_SHIM = path.join(root, "test/support/nodeTest.ts");
+const perTestTimeout = {
+  name: "per-test-timeout",
+  setup(build) {
+    build.onResolve({ filter: /^node:test$/ }, (args) => (args.importer === NODE_TEST_SHIM ? { path: "node:test", external: true } : { path: NODE_TEST_SHIM }));
+  },
+};
 const outs = [];
 let buildFailed = false;
 for (const f of files) {
@@ -29,6 +38,7 @@ for (const f of files) {
       absWorkingDir: root,
       logLevel: "error",
       external: ["vscode", "node-llama-cpp", "@node-llama-cpp/*"],
+      plugins: [perTestTimeout],
     });
     outs.push(out);
   } catch {
@@ -41,5 +51,12 @@ if (!outs.length) {
   process.exit(1);
 }
 const extra = process.argv.slice(2).filter((a) => a.startsWith("--"));
-const r = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", ...extra, ...outs], { cwd: root, stdio: "inherit" });
+// Each test has its own limit (test/support/nodeTest.ts, 120 s unless the test sets one). On Node 20
+// --test-timeout bounds a whole file: the backstop for a file that never exits (a server left open
+// after its tests). A later --test-timeout=N on the command line overrides it.
+const FILE_TIMEOUT_MS = 600_000;
+const r = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", `--test-timeout=${FILE_TIMEOUT_MS}`, ...extra, ...outs], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(buildFailed ? 1 : (r.status ?? 1));
