@@ -79,6 +79,11 @@ export interface PrefixRolloutRequest extends SamplingOptions {
    * baseline benchmarks and tests compare against).
    */
   prefixReuse?: "fork" | "reevaluate";
+  /**
+   * The first boundary that gets rollouts (default 0). Earlier boundaries get none (their rows are
+   * empty); the text is still evaluated once. PAV's base policy needs no rollouts before step 1.
+   */
+  firstBoundary?: number;
 }
 
 export interface PrefixRollouts {
@@ -131,11 +136,15 @@ export interface EngineInfo {
   models: Partial<Record<ModelRole, string>>;
   /** Requests waiting or running. */
   queued: number;
+  /** Tokens one sequence holds (prompt + generation), when the engine knows it (local: steplens.local.contextSize). */
+  contextSize?: number;
 }
 
 export interface Engine {
   info(): EngineInfo;
   countTokens(text: string, role: ModelRole, opts?: RunOptions): Promise<number>;
+  /** Tokens of a prompt as the role's model would be given it (chat template, BOS included); engines that know it. */
+  promptTokenCount?(prompt: Prompt, role: ModelRole, opts?: RunOptions): Promise<number>;
   /** Score every step of a trace with the PRM role's model and adapter. */
   scoreSteps(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult>;
   generate(req: GenerateRequest, opts?: RunOptions): Promise<Generation[]>;

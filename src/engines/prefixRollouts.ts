@@ -41,31 +41,34 @@ export async function prefixRolloutsViaRollouts(engine: Engine, req: PrefixRollo
   const headTokens = await tokensOf(engine, promptText(req.head), req.role, opts);
   const segmentTokens: number[] = [];
   for (const s of req.segments) segmentTokens.push(await tokensOf(engine, s, req.role, opts));
-  const { head, segments, prefixReuse: _reuse, ...sampling } = req;
-  const total = boundaries * n;
+  const { head, segments, prefixReuse: _reuse, firstBoundary, ...sampling } = req;
+  const first = Math.max(0, Math.min(boundaries, Math.floor(firstBoundary ?? 0)));
+  const total = (boundaries - first) * n;
   let done = 0;
   const rollouts: Generation[][] = await Promise.all(
     Array.from({ length: boundaries }, (_, k) =>
-      engine
-        .rollouts(
-          { ...sampling, role: req.role, n, prefix: boundaryPrompt(head, segments, k) },
-          {
-            signal: opts.signal,
-            onProgress: () => undefined,
-          },
-        )
-        .then((gens) => {
-          done += gens.length;
-          opts.onProgress?.({ done, total, message: "rollouts" });
-          return gens;
-        }),
+      k < first
+        ? Promise.resolve([])
+        : engine
+            .rollouts(
+              { ...sampling, role: req.role, n, prefix: boundaryPrompt(head, segments, k) },
+              {
+                signal: opts.signal,
+                onProgress: () => undefined,
+              },
+            )
+            .then((gens) => {
+              done += gens.length;
+              opts.onProgress?.({ done, total, message: "rollouts" });
+              return gens;
+            }),
     ),
   );
   let prefixTokensEvaluated = 0;
   let boundaryTokens = headTokens;
   for (let k = 0; k < boundaries; k++) {
     if (k > 0) boundaryTokens += segmentTokens[k - 1];
-    prefixTokensEvaluated += n * boundaryTokens;
+    if (k >= first) prefixTokensEvaluated += n * boundaryTokens;
   }
   return {
     rollouts,

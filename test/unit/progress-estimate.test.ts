@@ -79,17 +79,22 @@ describe("progress statistics (hand-worked and textbook values)", () => {
 class ScriptedProver implements Engine {
   requests: PrefixRolloutRequest[] = [];
   rolloutCalls: RolloutRequest[] = [];
+  /** Per role other than the prover: its own scripted answers and model name (π ≠ μ). */
+  readonly others = new Map<string, { model: string; answers: (string | null)[][] }>();
   constructor(
     private readonly answers: (string | null)[][],
     withPrefixRollouts = true,
   ) {
     if (!withPrefixRollouts) (this as { prefixRollouts?: unknown }).prefixRollouts = undefined;
   }
+  private answersOf(role: string): (string | null)[][] {
+    return this.others.get(role)?.answers ?? this.answers;
+  }
   private gen(a: string | null): Generation {
     return { text: a === null ? "I give up." : `So x = ${a}, i.e. \\boxed{${a}}.`, finishReason: "stop", tokens: 5 };
   }
   info(): EngineInfo {
-    return { kind: "local", device: "cpu", models: { prover: "scripted" }, queued: 0 };
+    return { kind: "local", device: "cpu", models: { prover: "scripted", ...Object.fromEntries([...this.others].map(([r, o]) => [r, o.model])) }, queued: 0 };
   }
   async countTokens(text: string): Promise<number> {
     return text.split(/\s+/).filter(Boolean).length;
@@ -107,15 +112,17 @@ class ScriptedProver implements Engine {
     this.rolloutCalls.push(req);
     const text = typeof req.prefix === "string" ? req.prefix : req.prefix.at(-1)!.content;
     const k = text === "" ? 0 : text.split("\n\n").filter(Boolean).length;
-    return this.answers[k].map((a) => this.gen(a));
+    return this.answersOf(req.role)[k].map((a) => this.gen(a));
   }
   async prefixRollouts(req: PrefixRolloutRequest, _opts?: RunOptions): Promise<PrefixRollouts> {
     this.requests.push(req);
+    const first = req.firstBoundary ?? 0;
+    const rows = this.answersOf(req.role).map((row, k) => (k < first ? [] : row));
     return {
-      rollouts: this.answers.map((row) => row.map((a) => this.gen(a))),
+      rollouts: rows.map((row) => row.map((a) => this.gen(a))),
       prefixTokensEvaluated: 100,
       traceTokens: 100,
-      rolloutTokens: 5 * this.answers.flat().length,
+      rolloutTokens: 5 * rows.flat().length,
     };
   }
   async dispose(): Promise<void> {}
@@ -219,5 +226,153 @@ describe("estimateProgress (scripted prover)", () => {
       { role: "assistant", content: "a\n\n" },
     ]);
     assert.equal(boundaryPrompt("Q:", ["a", "b"], 2), "Q:ab");
+  });
+});
+
+describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
+  const problem = "Solve 2x + 3 = 11.";
+  const steps = ["Subtract 3: 2x = 8.", "Divide by 3: x = 8/3."];
+
+  it("progressSteps: effective = Q^π_h + α·(Q^μ_h − Q^μ_{h−1}), with a Wilson interval on every Q", () => {
+    // Prover μ: 1/4, 3/4, 2/4 correct at boundaries 0, 1, 2; base policy π: 1/4 and 0/4 after steps 1, 2.
+    const s = progressSteps([1, 3, 2], 4, 0.5, [0, 1, 0]);
+    assert.deepEqual(
+      s.map((x) => [x.qBefore, x.q, x.advantage, x.qBase, x.effective]),
+      [
+        [0.25, 0.75, 0.5, 0.25, 0.25 + 0.5 * 0.5], // 0.5
+        [0.75, 0.5, -0.25, 0, 0 - 0.5 * 0.25], // −0.125
+      ],
+    );
+    closePair(s[0].qBaseInterval, wilsonInterval(1, 4));
+    closePair(s[0].intervalBefore, wilsonInterval(1, 4));
+    closePair(s[0].interval, wilsonInterval(3, 4));
+    closePair(s[1].qBaseInterval, [0, 0.40348]); // Wilson 0/4 at 90%: upper z²/(M+z²) = 2.7055/6.7055
+    assert.throws(() => progressSteps([1, 3], 4, 0.5, [0]), /boundaries/);
+  });
+
+  it("π = μ (no base counts): Q^π is the prover's Q and the effective reward reduces to Q + α·A", () => {
+    const s = progressSteps([2, 4, 1], 4, 0.5);
+    assert.deepEqual(
+      s.map((x) => [x.qBase, x.effective]),
+      [
+        [1, 1.25],
+        [0.25, -0.125],
+      ],
+    );
+  });
+
+  it("a prover that always succeeds: Q^μ = 1 everywhere, A^μ = 0, so the effective reward is Q^π alone", () => {
+    const s = progressSteps([4, 4, 4], 4, 0.7, [0, 3, 1]);
+    assert.deepEqual(
+      s.map((x) => [x.q, x.advantage, x.effective]),
+      [
+        [1, 0, 0.75],
+        [1, 0, 0.25],
+      ],
+    );
+  });
+
+  it("estimateProgress with two models: base-policy rollouts from step 1 on, the same prefix, graded against the same answer", async () => {
+    const engine = new ScriptedProver([
+      ["4", "5", "4.0", null],
+      ["4", "8/2", "4", "\\frac{8}{2}"],
+      ["8/3", "4", "2.67", null],
+    ]);
+    engine.others.set("generator", {
+      model: "policy.gguf",
+      answers: [
+        ["never", "used", "at", "boundary0"],
+        ["5", "5", "4", null],
+        ["4", "4", "4", "5"],
+      ],
+    });
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 4, alpha: 0.5, reference: "4", seed: 3 });
+    assert.equal(r.samePolicy, false);
+    assert.deepEqual([r.policy.model, r.prover.model], ["policy.gguf", "scripted"]);
+    // μ: 2/4, 4/4, 1/4 → A = +0.5, −0.75; π after steps: 1/4, 3/4.
+    assert.deepEqual(
+      r.steps.map((s) => [s.qBefore, s.q, s.advantage, s.qBase, s.effective]),
+      [
+        [0.5, 1, 0.5, 0.25, 0.25 + 0.5 * 0.5],
+        [1, 0.25, -0.75, 0.75, 0.75 - 0.5 * 0.75],
+      ],
+    );
+    assert.deepEqual(
+      engine.requests.map((q) => [q.role, q.firstBoundary, q.seed, q.n, q.segments.length]),
+      [
+        ["prover", 0, 3, 4, 2],
+        ["generator", 1, 3, 4, 2],
+      ],
+    );
+    assert.deepEqual(engine.requests[0].head, engine.requests[1].head, "the same prefix for both policies");
+    // The share of all graded rollouts (12 prover + 8 base) that reach 4: 7 + 4.
+    assert.equal(r.answer.share, 11 / 20);
+    assert.equal(r.policy.rolloutTokens, 5 * 8, "no base rollouts before step 1");
+    assert.equal(r.rolloutTokens, 5 * 12);
+  });
+
+  it("the same model in both roles: one set of rollouts, samePolicy true, Q^π = Q^μ", async () => {
+    const engine = new ScriptedProver([
+      ["4", "5"],
+      ["4", "4"],
+      ["5", "5"],
+    ]);
+    engine.others.set("generator", { model: "scripted", answers: [] });
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
+    assert.equal(r.samePolicy, true);
+    assert.equal(engine.requests.length, 1);
+    assert.deepEqual(
+      r.steps.map((s) => [s.qBase, s.effective]),
+      [
+        [1, 1 + 0.5 * 0.5],
+        [0, 0 - 0.5 * 1],
+      ],
+    );
+    assert.deepEqual([r.policy.prefixTokensEvaluated, r.policy.rolloutTokens], [0, 0]);
+  });
+
+  it("reference-free with two models: the majority answer over both policies' rollouts", async () => {
+    const engine = new ScriptedProver([["7"], ["7"], ["7"]]);
+    engine.others.set("generator", { model: "p", answers: [[], ["9"], ["9"]] });
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 1, alpha: 1 });
+    assert.deepEqual([r.answer.value, r.answer.share], ["7", 3 / 5]);
+    assert.deepEqual(
+      r.steps.map((s) => [s.q, s.qBase, s.effective]),
+      [
+        [1, 0, 0],
+        [1, 0, 0],
+      ],
+    );
+  });
+
+  it("the uncached fallback skips the boundaries before firstBoundary", async () => {
+    const engine = new ScriptedProver(
+      [
+        ["4", "4"],
+        ["4", "5"],
+        ["5", "5"],
+      ],
+      false,
+    );
+    engine.others.set("generator", {
+      model: "p",
+      answers: [
+        ["x", "x"],
+        ["4", "4"],
+        ["4", "5"],
+      ],
+    });
+    const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
+    assert.deepEqual(
+      engine.rolloutCalls.map((c) => c.role),
+      ["prover", "prover", "prover", "generator", "generator"],
+    );
+    assert.deepEqual(
+      r.steps.map((s) => [s.q, s.qBase, s.effective]),
+      [
+        [0.5, 1, 1 - 0.25],
+        [0, 0.5, 0.5 - 0.25],
+      ],
+    );
   });
 });

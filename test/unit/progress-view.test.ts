@@ -21,6 +21,9 @@ function result(correct: number[], m: number): ProgressResult {
     prefixTokensEvaluated: 50,
     traceTokens: 50,
     rolloutTokens: 400,
+    samePolicy: true,
+    policy: { model: null, prefixTokensEvaluated: 0, traceTokens: 0, rolloutTokens: 0 },
+    prover: { model: null },
     seconds: 1.5,
   };
 }

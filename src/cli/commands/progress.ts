@@ -1,7 +1,9 @@
 /**
  * `steplens progress <file>`: PAV progress of every step of a trace (or of every record of a
- * dataset): Q before and after each step from M prover rollouts, the advantage, the effective reward
- * and a Wilson interval on Q (src/progress/). The trace is evaluated once and each prefix forked on
+ * dataset): Q^μ before and after each step from M prover rollouts, the advantage A^μ, Q^π after each
+ * step from M base-policy rollouts, the effective reward Q^π + α·A^μ and Wilson intervals
+ * (src/progress/). `--policy` sets the base policy π (generator role), `--prover` the prover μ;
+ * `--model` sets both (then π = μ and one set of rollouts serves both). The trace is evaluated once and each prefix forked on
  * the local engine. Correct means equal to the reference answer (--reference, front matter, a
  * dataset's gold field), else to the majority answer of all rollouts. Cancellable (Ctrl-C).
  */
@@ -27,6 +29,7 @@ import {
   numberFlag,
   parseFlags,
   progressPrinter,
+  resolveModelFlag,
   safeText,
   textFlag,
   UsageError,
@@ -40,11 +43,17 @@ const P = DEFAULT_CONFIG.progress;
 
 const HELP = `Usage: steplens progress <file> [options]
 
-Estimates each step's progress (PAV, "Rewarding Progress"): Q, the chance that the prover finishes
-with the correct answer, from M rollouts before step 1 and after every step; the advantage
-A = Q after − Q before; the effective reward r = Q + α·A; a ${Math.round(DEFAULT_CONFIDENCE * 100)}% Wilson interval on each Q.
-A step loses progress when the whole ${Math.round(DEFAULT_CONFIDENCE * 100)}% interval of its advantage is below 0.
-The trace is evaluated once; every prefix is forked from it (local engine).
+Estimates each step's progress (PAV, "Rewarding Progress") under two policies: the prover μ and the
+base policy π (the policy being searched or trained).
+  Q^μ_h   the chance that the prover, continuing after step h, ends with the correct answer
+          (M rollouts before step 1 and after every step): "qBefore" = Q^μ_{h-1}, "q" = Q^μ_h
+  A^μ_h   = Q^μ_h − Q^μ_{h-1}, the step's progress ("advantage")
+  Q^π_h   the same chance under the base policy, after step h ("qBase")
+  r_h     = Q^π_h + α·A^μ_h, the effective reward ("effective")
+with a ${Math.round(DEFAULT_CONFIDENCE * 100)}% Wilson interval on each Q. A step loses progress when the whole
+${Math.round(DEFAULT_CONFIDENCE * 100)}% interval of its advantage is below 0. When π and μ are the same model (--model alone),
+one set of rollouts serves both: Q^π = Q^μ and r_h = Q_h + α·A_h (the output says so).
+Each model evaluates the trace once; every prefix is forked from it (local engine).
 
 Correct means equal to the reference answer (--reference, a 'reference:' front-matter field, or a
 dataset's gold field); without one, to the majority answer of all rollouts of the trace (its share
@@ -52,35 +61,46 @@ is reported).
 
 Options:
   --rollouts <M>           rollouts per prefix, 1–256 (default ${P.rollouts})
-  --alpha <α>              α of r = Q + α·A, 0–10 (default ${P.alpha})
+  --policy <path|preset|demo>
+                           the base policy π (default: --model)
+  --prover <path|preset|demo>
+                           the prover μ (default: --model)
+  --alpha <α>              α of r = Q^π + α·A^μ, 0–10 (default ${P.alpha})
   --reference <answer>     the correct final answer (applies to every trace of the file)
   --max-tokens <n>         longest rollout in tokens (default ${P.maxTokens})
-  --temperature <t>        prover sampling temperature, 0–2 (default ${P.temperature})
+  --temperature <t>        rollout sampling temperature (both policies), 0–2 (default ${P.temperature})
   --seed <s>               rollout i of every prefix uses seed + i (default 0)
   --json                   one JSON object per trace (JSONL for a dataset, each with "id", "record"):
-                           {"steps": [{"index", "qBefore", "q", "advantage", "effective",
-                           "interval": [lo, hi]}], "answer": {"value", "source": "reference" |
-                           "majority", "share"}, "rollouts", "prefixTokensEvaluated", "traceTokens",
-                           "rolloutTokens", "seconds"}; index is 0-based
+                           {"steps": [{"index", "qBefore", "q", "advantage", "qBase", "effective",
+                           "interval": [lo, hi], "intervalBefore", "qBaseInterval"}], "answer":
+                           {"value", "source": "reference" | "majority", "share"}, "rollouts",
+                           "prefixTokensEvaluated", "traceTokens", "rolloutTokens" (the prover's),
+                           "samePolicy", "policy": {"prefixTokensEvaluated", "traceTokens",
+                           "rolloutTokens"} (the base policy's; 0 when samePolicy), "seconds"};
+                           index is 0-based
   --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
   --limit <n>              datasets: the first n records only
 ${INPUT_HELP}
 ${ENGINE_HELP}
   -h, --help               show this help
 
-The model is the prover (the policy whose rollouts measure progress), not the PRM.
+--model is the model of both roles unless --policy / --prover name another (local models; an
+endpoint serves one model, so π = μ there). Neither is the PRM.
 Exit codes: 0 done; 1 a file or model problem, or some records failed (reported on stderr);
 2 usage error; 130 cancelled.
 
 Examples:
   steplens progress examples/quadratic.trace.md --model qwen2.5-math-1.5b-instruct --rollouts 16
   steplens progress trace.md --model demo --reference 4 --json
+  steplens progress trace.md --policy ./policy.gguf --prover ./prover.gguf --alpha 0.3
   steplens progress prm800k.jsonl --model ./prover.gguf --limit 20 --json > progress.jsonl`;
 
 const OPTIONS = {
   ...ENGINE_OPTIONS,
   ...INPUT_OPTIONS,
   rollouts: { type: "string" },
+  policy: { type: "string" },
+  prover: { type: "string" },
   alpha: { type: "string" },
   reference: { type: "string" },
   "max-tokens": { type: "string" },
@@ -92,6 +112,7 @@ const OPTIONS = {
 } as const;
 
 const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+const pair = (x: [number, number]): [number, number] => [round(x[0], 6), round(x[1], 6)];
 
 /** The `--json` object of one trace (the issue's contract; `id`/`record` first for datasets; `demo` only for generated models). */
 export function progressJson(result: ProgressResult, trace?: Trace, dataset = false, demo?: string): Record<string, unknown> {
@@ -102,14 +123,23 @@ export function progressJson(result: ProgressResult, trace?: Trace, dataset = fa
       qBefore: round(s.qBefore, 6),
       q: round(s.q, 6),
       advantage: round(s.advantage, 6),
+      qBase: round(s.qBase, 6),
       effective: round(s.effective, 6),
-      interval: [round(s.interval[0], 6), round(s.interval[1], 6)],
+      interval: pair(s.interval),
+      intervalBefore: pair(s.intervalBefore),
+      qBaseInterval: pair(s.qBaseInterval),
     })),
     answer: { value: result.answer.value, source: result.answer.source, share: round(result.answer.share, 6) },
     rollouts: result.rollouts,
     prefixTokensEvaluated: result.prefixTokensEvaluated,
     traceTokens: result.traceTokens,
     rolloutTokens: result.rolloutTokens,
+    samePolicy: result.samePolicy,
+    policy: {
+      prefixTokensEvaluated: result.policy.prefixTokensEvaluated,
+      traceTokens: result.policy.traceTokens,
+      rolloutTokens: result.policy.rolloutTokens,
+    },
     seconds: round(result.seconds, 4),
     ...(demo ? { demo } : {}),
   };
@@ -125,7 +155,7 @@ export function progressListing(result: ProgressResult, trace: Trace, dataset: b
   const level = `${Math.round(DEFAULT_CONFIDENCE * 100)}%`;
   const width = String(result.steps.length).length;
   out.push(
-    `  ${"".padStart(width)}  ${"Q before → Q after".padEnd(18)} ${`${level} interval`.padEnd(14)} ${"advantage".padStart(9)}  ${"effective".padStart(9)}`,
+    `  ${"".padStart(width)}  ${"Qμ before → after".padEnd(18)} ${`${level} interval`.padEnd(14)} ${"Aμ".padStart(9)}  ${"Qπ after".padStart(9)}  ${"effective".padStart(9)}`,
   );
   for (const s of result.steps) {
     const step = trace.steps[s.index];
@@ -133,7 +163,7 @@ export function progressListing(result: ProgressResult, trace: Trace, dataset: b
     const text = safeText((step?.text ?? "").replace(/\s+/g, " ").slice(0, 50));
     const interval = `[${s.interval[0].toFixed(2)}, ${s.interval[1].toFixed(2)}]`;
     out.push(
-      `  ${String(s.index + 1).padStart(width)}. ${`${s.qBefore.toFixed(2)} → ${s.q.toFixed(2)}`.padEnd(18)} ${interval.padEnd(14)} ${signed(s.advantage).padStart(9)}  ${s.effective.toFixed(2).padStart(9)}  ${mark.padEnd(16)} ${text}`,
+      `  ${String(s.index + 1).padStart(width)}. ${`${s.qBefore.toFixed(2)} → ${s.q.toFixed(2)}`.padEnd(18)} ${interval.padEnd(14)} ${signed(s.advantage).padStart(9)}  ${s.qBase.toFixed(2).padStart(9)}  ${s.effective.toFixed(2).padStart(9)}  ${mark.padEnd(16)} ${text}`,
     );
   }
   const a = result.answer;
@@ -145,7 +175,16 @@ export function progressListing(result: ProgressResult, trace: Trace, dataset: b
         : `Correct = the majority answer of all rollouts, ${safeText(a.value)} (share ${(a.share * 100).toFixed(0)}%; no reference given).`,
   );
   out.push(
-    `M = ${result.rollouts} rollouts per prefix · ${result.prefixTokensEvaluated} prefix tokens evaluated for a ${result.traceTokens}-token trace · ${result.rolloutTokens} rollout tokens · ${result.seconds.toFixed(2)} s`,
+    result.samePolicy
+      ? "π = μ: the base policy and the prover are the same model, so Qπ = Qμ and effective = Q + α·A (one set of rollouts)."
+      : "π ≠ μ: Qμ and Aμ from the prover's rollouts, Qπ from the base policy's; effective = Qπ + α·Aμ.",
+  );
+  out.push(
+    `M = ${result.rollouts} rollouts per prefix · prover: ${result.prefixTokensEvaluated} prefix tokens evaluated for a ${result.traceTokens}-token trace, ${result.rolloutTokens} rollout tokens` +
+      (result.samePolicy
+        ? ""
+        : ` · base policy: ${result.policy.prefixTokensEvaluated} prefix tokens evaluated, ${result.policy.rolloutTokens} rollout tokens`) +
+      ` · ${result.seconds.toFixed(2)} s`,
   );
   if (demo) out.push(`${demo} (a generated model with random weights)`);
   return out.join("\n") + "\n";
@@ -164,10 +203,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const reference = textFlag(values, "reference");
   const limit = intFlag(values, "limit", { min: 1, max: Number.MAX_SAFE_INTEGER });
   const format = enumFlag(values, "format", FORMAT_CHOICES) ?? "auto";
-  // One sequence holds the trace, M more run its rollouts.
-  const config = engineConfig(values, ["prover"], io.env, { samples: rollouts + 1 });
-  const model = config.engine.kind === "openai" ? config.openai.model : config.models.prover;
-  const demo = demoLabel(model);
+  // One sequence holds the trace, M more run its rollouts. --model sets both roles; --policy/--prover override.
+  const policyFlag = textFlag(values, "policy");
+  const proverFlag = textFlag(values, "prover");
+  const config = engineConfig(values, ["prover", "generator"], io.env, { samples: rollouts + 1, optional: Boolean(policyFlag || proverFlag) });
+  if (config.engine.kind === "openai") {
+    if (policyFlag || proverFlag) throw new UsageError("--policy and --prover are local models; an endpoint serves one model for both roles (π = μ).");
+  } else {
+    if (policyFlag) config.models.generator = resolveModelFlag(policyFlag, io.env);
+    if (proverFlag) config.models.prover = resolveModelFlag(proverFlag, io.env);
+    if (!config.models.prover) throw new UsageError("no prover: give --prover <path|preset|demo> or --model.");
+    if (!config.models.generator) config.models.generator = config.models.prover;
+  }
+  const demo = config.engine.kind === "openai" ? demoLabel(config.openai.model) : (demoLabel(config.models.prover) ?? demoLabel(config.models.generator));
 
   const detected = await detectFormat(file, { format, signal: io.signal });
   const dataset = detected.format !== "text";

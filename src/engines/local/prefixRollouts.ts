@@ -62,7 +62,8 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
   const stops = [...(req.stop ?? []).filter((s) => s !== ""), ...target.head.stops];
   const results: Generation[][] = Array.from({ length: boundaries }, () => new Array<Generation>(n));
   const tasks: Task[] = [];
-  for (let k = 0; k < boundaries; k++) for (let i = 0; i < n; i++) tasks.push({ boundary: k, sample: i });
+  const first = Math.max(0, Math.min(boundaries, Math.floor(req.firstBoundary ?? 0)));
+  for (let k = first; k < boundaries; k++) for (let i = 0; i < n; i++) tasks.push({ boundary: k, sample: i });
   let prefixTokensEvaluated = 0;
   let done = 0;
   const progress = () => opts.onProgress?.({ done, total: tasks.length, message: "rollouts" });
@@ -99,7 +100,7 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
       prefixTokensEvaluated += tokens.length - start;
       if (workers.length === 0) {
         // One sequence: last boundary first, each rollout appended and erased, then cut back.
-        for (let k = boundaries - 1; k >= 0; k--) {
+        for (let k = boundaries - 1; k >= first; k--) {
           for (let i = 0; i < n; i++) {
             throwIfAborted(opts.signal);
             await cutTo(trace, ends[k]);
@@ -117,7 +118,8 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
     { signal: opts.signal, count: Math.min(pool.size, (fork ? 1 : 0) + tasks.length), prefer: (s) => s.compareContextTokens(tokens).firstDifferentIndex },
   );
   throwIfAborted(opts.signal);
-  for (const row of results) for (let i = 0; i < n; i++) row[i] ??= { text: "", finishReason: "cancelled", tokens: 0 };
+  for (let k = 0; k < first; k++) results[k] = [];
+  for (const row of results.slice(first)) for (let i = 0; i < n; i++) row[i] ??= { text: "", finishReason: "cancelled", tokens: 0 };
   return {
     rollouts: results,
     prefixTokensEvaluated,
