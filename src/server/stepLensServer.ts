@@ -13,6 +13,7 @@ import { ApiError } from "./apiError";
 import { MIN_REMOTE_TOKEN_LENGTH, bearerMatches, hostnameOf, isLoopbackHost } from "./bearerAuth";
 import { DEFAULT_CONFIG } from "../config";
 import { checkRewardOptions, rewardOptionsFromConfig, type RewardOptions } from "../rewards/rewardScorer";
+import { ConnectionCap } from "./connectionCap";
 import { FairQueue } from "./fairQueue";
 import { RequestRate } from "./requestRate";
 import { servedModels } from "./servedModels";
@@ -36,7 +37,7 @@ export const DEFAULT_GRACE_MS = 10_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 /** … and the whole request (headers and body) within this (Node's default is 300 s). Answers may take longer. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** Open connections at once; more are dropped as they arrive (Node's default: no cap). */
+/** Open connections at once; past it, those still sending headers are closed, oldest first (Node's default: no cap). */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 /** After the grace period: how long cancelled requests get to send their 503. */
 const CANCEL_ANSWER_MS = 2_000;
@@ -61,7 +62,7 @@ export interface StepLensServerOptions {
   headersTimeoutMs?: number;
   /** Time for a client to send the whole request, in ms (default 60 000; not the time to answer it). */
   requestTimeoutMs?: number;
-  /** Open connections at once (default 256); connections beyond it are closed as they arrive. */
+  /** Open connections at once (default 256); past it, connections still sending their headers are closed, oldest first. */
   maxConnections?: number;
   /** One line per request (method, path, status, ms) and per problem. */
   log?: (line: string) => void;
@@ -158,8 +159,16 @@ export class StepLensServer {
       requestTimeout: resolved.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(resolved.headersTimeoutMs / 4))),
     });
-    server.maxConnections = resolved.maxConnections;
-    server.on("drop", () => options.log?.(`dropped a connection: ${resolved.maxConnections} already open (--max-connections)`));
+    // Not server.maxConnections: refusing new connections let stalled clients lock out valid ones (./connectionCap.ts).
+    new ConnectionCap({
+      max: resolved.maxConnections,
+      onEvict: (why) =>
+        options.log?.(
+          why === "all-busy"
+            ? `closed a new connection: ${resolved.maxConnections} open, all busy (--max-connections)`
+            : `closed the oldest connection still sending its headers: ${resolved.maxConnections} open (--max-connections)`,
+        ),
+    }).attach(server);
     const instance = new StepLensServer(server, resolved);
     server.on("request", (req, res) => void instance.handle(req, res));
     await new Promise<void>((resolve, reject) => {

@@ -105,32 +105,94 @@ test("a client that never finishes its headers gets 408 and is closed after --he
   }
 });
 
-test("connections beyond --max-connections are closed on arrival; the server serves again once they go", async () => {
-  const capped = await StepLensServer.start({ engine, port: 0, maxConnections: 2 });
+/** A raw loopback client: what it was sent, and when the server closed it. */
+function rawClient(port: number, write = "") {
+  const socket = net.connect(port, "127.0.0.1");
+  let data = "";
+  socket.on("data", (d) => (data += d));
+  socket.on("error", () => undefined);
+  if (write) socket.write(write);
+  return {
+    socket,
+    closed: new Promise<string>((r) => socket.on("close", () => r(data))),
+    connected: new Promise((r) => socket.on("connect", r)),
+    get data() {
+      return data;
+    },
+  };
+}
+
+/** Waits (bounded) until the server counts `n` open connections. */
+async function untilConnections(s: StepLensServer, n: number): Promise<void> {
+  const count = () => new Promise<number>((r) => (s as any).http.getConnections((_: unknown, k: number) => r(k)));
+  for (let i = 0; i < 2000; i++) {
+    if ((await count()) >= n) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`the server never counted ${n} open connections (has ${await count()})`);
+}
+
+test("at --max-connections a new connection closes the oldest one still sending headers, not itself", async () => {
+  const log: string[] = [];
+  const capped = await StepLensServer.start({ engine, port: 0, maxConnections: 2, headersTimeoutMs: 60_000, log: (l) => log.push(l) });
   try {
-    const open = (write = "") => {
-      const socket = net.connect(capped.port, "127.0.0.1");
-      let data = "";
-      socket.on("data", (d) => (data += d));
-      socket.on("error", () => undefined);
-      if (write) socket.write(write);
-      return { socket, closed: new Promise<string>((r) => socket.on("close", () => r(data))), connected: new Promise((r) => socket.on("connect", r)) };
-    };
-    const a = open();
-    const b = open();
-    await Promise.all([a.connected, b.connected]);
-    // The server counts a connection once it has accepted it: wait until both are counted.
-    for (let i = 0; i < 200 && (await new Promise<number>((r) => (capped as any).http.getConnections((_: unknown, n: number) => r(n)))) < 2; i++)
-      await new Promise((r) => setImmediate(r));
-    const c = open("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    assert.equal(await c.closed, "", "the third connection is closed without an answer");
-    a.socket.destroy();
+    const a = rawClient(capped.port, "GET /health HTTP/1.1\r\n"); // stalls in its headers
+    await a.connected;
+    await untilConnections(capped, 1);
+    const b = rawClient(capped.port); // sends nothing
+    await b.connected;
+    await untilConnections(capped, 2);
+    const c = rawClient(capped.port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assert.match(await c.closed, /^HTTP\/1\.1 200/, "the valid request is answered");
+    assert.equal(await a.closed, "", "the oldest stalled connection was closed, without an answer");
+    assert.ok(!b.socket.destroyed && b.socket.readyState === "open", "the younger stalled one is still open");
+    assert.ok(
+      log.some((l) => /closed the oldest connection still sending its headers/.test(l)),
+      log.join("\n"),
+    );
     b.socket.destroy();
-    await Promise.all([a.closed, b.closed]);
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) status = (await fetch(`${capped.url}/health`).catch(() => ({ status: 0 }))).status;
-    assert.equal(status, 200);
   } finally {
+    await capped.close(0);
+  }
+});
+
+test("at --max-connections with every connection busy, the new one is closed; the busy one is served", async () => {
+  const capped = await StepLensServer.start({ engine, port: 0, maxConnections: 1, headersTimeoutMs: 60_000 });
+  try {
+    // Headers complete, body still coming: busy (its request is being read), never closed for the cap.
+    const body = JSON.stringify({ problem: "p", steps: ["a"] });
+    const a = rawClient(
+      capped.port,
+      `POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
+    await a.connected;
+    await untilConnections(capped, 1);
+    for (let i = 0; i < 200 && capped.load.active + capped.load.waiting === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const c = rawClient(capped.port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert.equal(await c.closed, "", "the new connection is the one closed");
+    a.socket.write(body);
+    assert.match(await a.closed, /^HTTP\/1\.1 200/);
+  } finally {
+    await capped.close(0);
+  }
+});
+
+test("600 stalled connections and 20 valid requests: all 20 are answered long before the header timeout; open connections stay at the cap", async () => {
+  const capped = await StepLensServer.start({ engine, port: 0, maxConnections: 256, headersTimeoutMs: 60_000, requestTimeoutMs: 120_000 });
+  const stalled: ReturnType<typeof rawClient>[] = [];
+  try {
+    for (let i = 0; i < 600; i++) stalled.push(rawClient(capped.port, i % 2 ? "POST /v1/score HTTP/1.1\r\nHost: x\r\n" : ""));
+    await Promise.all(stalled.map((s) => Promise.race([s.connected, s.closed])));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${capped.url}/health`, { signal: AbortSignal.timeout(20_000) }).then((r) => r.status)),
+    );
+    assert.deepEqual(statuses, Array(20).fill(200), "every valid request is answered (the header timeout, 60 s, freed nothing)");
+    const count = await new Promise<number>((r) => (capped as any).http.getConnections((_: unknown, k: number) => r(k)));
+    assert.ok(count <= 256, `${count} connections open, cap 256`);
+    const closedByServer = stalled.filter((s) => s.socket.destroyed || s.socket.readyState !== "open").length;
+    assert.ok(closedByServer >= 600 + 20 - 256 - 20, `${closedByServer} stalled connections closed`);
+  } finally {
+    for (const s of stalled) s.socket.destroy();
     await capped.close(0);
   }
 });

@@ -55,7 +55,8 @@ Options:
                           request's items count once: a 1,024-item reward batch is one request
   --headers-timeout MS    a client must send its request headers within this (default ${DEFAULT_HEADERS_TIMEOUT_MS})
   --request-timeout MS    … and its whole request within this (default ${DEFAULT_REQUEST_TIMEOUT_MS}; answers may take longer)
-  --max-connections N     open connections at once; more are closed on arrival (default ${DEFAULT_MAX_CONNECTIONS})
+  --max-connections N     open connections at once; past it, those still sending headers are closed,
+                          oldest first (default ${DEFAULT_MAX_CONNECTIONS})
   --threshold T           default step threshold for /v1/score (default ${DEFAULT_CONFIG.prm.threshold})
   --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
   --threads N             CPU threads (default 0: cores - 1)
