@@ -38,6 +38,7 @@ for (const f of files) {
       absWorkingDir: root,
       logLevel: "error",
       external: ["vscode", "node-llama-cpp", "@node-llama-cpp/*"],
+      loader: { ".py": "text" }, // src/rl/python/*.py are embedded as text, as src/build/build.mjs does
       plugins: [perTestTimeout],
     });
     outs.push(out);
