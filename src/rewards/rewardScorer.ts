@@ -151,8 +151,9 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
   throwIfAborted(run.signal);
   const t0 = performance.now();
   if (mode === "pav") {
-    // Progress is the judge here: the prover's rollouts after every step, "correct" by the reference
-    // when there is one, else by the rollouts' majority answer (reference-free).
+    // Progress is the judge here: the prover's rollouts after every step (A^μ) and the base policy's
+    // (Q^π, the generator role; unset: the prover stands in, π = μ), "correct" by the reference when
+    // there is one, else by the rollouts' majority answer (reference-free). r_h = Q^π_h + α·A^μ_h.
     const p = opts.progress;
     const r = await schedule(() =>
       estimateProgress(
@@ -162,7 +163,12 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
       ),
     );
     const q = r.steps.map((st) => st.q);
-    const s: Scalarized = pavReward(initialQ(r) ?? 0, q, p.alpha);
+    const s: Scalarized = pavReward(
+      initialQ(r) ?? 0,
+      q,
+      p.alpha,
+      r.steps.map((st) => st.qBase),
+    );
     return {
       ...base,
       reward: s.reward,

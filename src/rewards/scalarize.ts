@@ -11,8 +11,9 @@
  * - `hybrid`: 0.4 · (fraction of steps judged correct) + 0.6 · outcome (SPARK's hybrid step average;
  *   for a scalar PRM a step is "correct" when its score ≥ threshold);
  * - `min` / `product`: of the step values (a trace is as good as its worst step / all must hold);
- * - `pav`: effective reward of Rewarding Progress, mean over steps of Q_h + α·(Q_h − Q_{h−1})
- *   from Monte Carlo rollouts (values supplied by the progress estimator);
+ * - `pav`: effective reward of Rewarding Progress, mean over steps of r_h = Q^π_h + α·A^μ_h with
+ *   A^μ_h = Q^μ_h − Q^μ_{h−1} (the base policy π's value plus α times the prover μ's advantage; with
+ *   π = μ, Q_h + α·(Q_h − Q_{h−1})), from Monte Carlo rollouts supplied by the progress estimator;
  * - `steps`: per-step rewards that sum to the scalar reward: a verifier gives Tango-style ±1/n per
  *   step (0 for no verdict), zeroed when its verdict count differs from the step count; a scalar
  *   PRM gives score/n. Trainers that take per-step rewards read `stepRewards`.
@@ -80,12 +81,14 @@ export function scalarize(j: StepJudgement, mode: Exclude<ScalarizeMode, "pav">)
 }
 
 /**
- * PAV effective reward from the progress estimator's Q values: `q[h]` is P(correct | prefix through
- * step h), `q0` the value before the first step. Per step r_h = Q_h + α·(Q_h − Q_{h−1}); the reward is
- * their mean.
+ * PAV effective reward from the progress estimator's values: `q[h]` is the prover's Q^μ after step h
+ * (P(correct | prefix through step h), continuing with μ), `q0` its value before the first step,
+ * `qBase[h]` the base policy's Q^π after step h (absent: π = μ, so Q^π = Q^μ). Per step
+ * r_h = Q^π_h + α·(Q^μ_h − Q^μ_{h−1}); the reward is their mean.
  */
-export function pavReward(q0: number, q: readonly number[], alpha: number): Scalarized {
-  const stepRewards = q.map((qh, h) => qh + alpha * (qh - (h === 0 ? q0 : q[h - 1]!)));
+export function pavReward(q0: number, q: readonly number[], alpha: number, qBase?: readonly number[]): Scalarized {
+  if (qBase && qBase.length !== q.length) throw new Error(`Q^π for ${qBase.length} steps, Q^μ for ${q.length}`);
+  const stepRewards = q.map((qh, h) => (qBase ? qBase[h]! : qh) + alpha * (qh - (h === 0 ? q0 : q[h - 1]!)));
   return { reward: stepRewards.length ? stepRewards.reduce((a, v) => a + v, 0) / stepRewards.length : 0, stepRewards };
 }
 

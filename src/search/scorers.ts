@@ -4,9 +4,12 @@
  * pick among finished beams), higher is better:
  * - `prm`: the PRM role's step scores (Engine.scoreSteps, one pass per solution, prefix reuse by
  *   cache key): last = P(last step correct); solution = the minimum over its steps;
- * - `pav`: PAV progress (src/progress/estimateProgress.ts) with the prover role, reference-free
- *   (majority answer of the rollouts: search never sees the reference): last = the effective reward
- *   r_h = Q_h + α·A_h of the last step; solution = the minimum r_h over its steps;
+ * - `pav`: PAV progress (src/progress/estimateProgress.ts) as "Rewarding Progress" defines it: the
+ *   generator role is the base policy π (the policy being searched), the prover role is μ;
+ *   reference-free (majority answer of the rollouts: search never sees the reference). Per step
+ *   r_h = Q^π_h + α·A^μ_h with A^μ_h = Q^μ_h − Q^μ_{h−1}: last = r_h of the last step (beam search
+ *   ranks partial solutions by it); solution = min_h r_h over its steps (best-of-N and the final
+ *   pick). With π = μ (one model) r_h = Q_h + α·A_h;
  * - `verify`: the verification pipeline (src/verify/verifyPipeline.ts), K samples, not
  *   reference-guided: last = the share of parsed verifications that call the last step correct;
  *   solution = the share of Yes among the final verdicts given, else the share of steps before the
@@ -97,8 +100,8 @@ export function pavScorer(engine: Engine, settings: PavSettings): SearchScorer {
           },
           { signal: run.signal },
         );
-        tokens.evaluated += r.prefixTokensEvaluated;
-        tokens.generated += r.rolloutTokens;
+        tokens.evaluated += r.prefixTokensEvaluated + r.policy.prefixTokensEvaluated;
+        tokens.generated += r.rolloutTokens + r.policy.rolloutTokens;
         const eff = r.steps.map((s) => s.effective);
         return { last: eff.at(-1) ?? null, solution: min(eff) };
       });

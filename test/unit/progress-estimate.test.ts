@@ -11,6 +11,8 @@ import { boundaryPrompt } from "../../src/engines/prefixRollouts";
 import { estimateProgress, progressSteps, stepLosesProgress } from "../../src/progress/estimateProgress";
 import { advantageInterval, differenceInterval, losesProgress, wilsonInterval, zFor } from "../../src/progress/intervals";
 import { referenceAnswerOf } from "../../src/progress/referenceAnswer";
+import { pavReward } from "../../src/rewards/scalarize";
+import { pavScorer } from "../../src/search/scorers";
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 const closePair = (a: [number, number], b: [number, number], eps = 1e-4) => {
@@ -374,5 +376,37 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
         [0, 0.5, 0.5 - 0.25],
       ],
     );
+  });
+});
+
+describe("the same definition in the pav scalarisation and the pav search scorer", () => {
+  it("pavReward: mean over steps of Q^π_h + α·(Q^μ_h − Q^μ_{h−1}); without Q^π it is π = μ", () => {
+    const two = pavReward(0.25, [0.75, 0.5], 0.5, [0.25, 0]);
+    assert.deepEqual(two.stepRewards, [0.5, -0.125]);
+    assert.equal(two.reward, 0.1875);
+    assert.deepEqual(pavReward(0.2, [0.4, 0.4, 1], 0.5).stepRewards, [0.5, 0.4, 1.3]);
+    // A prover that always succeeds: no advantage anywhere, the reward is the mean Q^π.
+    const sure = pavReward(1, [1, 1, 1], 0.7, [0.75, 0.25, 0.5]);
+    assert.deepEqual(sure.stepRewards, [0.75, 0.25, 0.5]);
+    assert.equal(sure.reward, 0.5);
+    assert.throws(() => pavReward(0, [1, 1], 0.5, [1]));
+  });
+
+  it("pavScorer: a partial solution's step score is r of its last step (beam pruning), its solution score the lowest r", async () => {
+    // Reference-free: the majority answer is 4 (4 of 6 prover rollouts, 2 of 4 base rollouts).
+    const engine = new ScriptedProver([
+      ["4", "5"],
+      ["4", "4"],
+      ["5", "4"],
+    ]);
+    engine.others.set("generator", {
+      model: "policy.gguf",
+      answers: [[], ["5", "5"], ["4", "4"]],
+    });
+    const scorer = pavScorer(engine, { rollouts: 2, alpha: 0.5 });
+    const { scores, tokens } = await scorer.score("Solve 2x + 3 = 11.", [{ steps: ["2x = 8.", "x = 4."], answer: "4", done: true, key: "k" }]);
+    // Q^μ: 0.5, 1, 0.5 → A^μ = +0.5, −0.5; Q^π: 0, 1 → r = 0 + 0.25 = 0.25, 1 − 0.25 = 0.75.
+    assert.deepEqual(scores, [{ last: 0.75, solution: 0.25 }]);
+    assert.deepEqual(tokens, { evaluated: 200, generated: 5 * 6 + 5 * 4 }, "both policies' tokens are counted");
   });
 });

@@ -47,7 +47,8 @@ The reference is only used to grade the chosen answer; the search never sees it.
 Search:
   --scorer <name>          prm | pav | verify | majority (default prm). prm: the PRM's step scores
                            (solution: the lowest); pav: PAV progress with prover rollouts, reference-
-                           free (step: effective reward Q + α·A; solution: the lowest); verify: the
+                           free (step: effective reward Q^π + α·A^μ, π the generator, μ the prover;
+                           solution: the lowest over its steps); verify: the
                            verifier's verdicts (K samples); majority: self-consistency (best-of-N only)
   --n <N>                  best-of-N: solutions per problem (default ${SEARCH_DEFAULTS.n})
   --beam <B>               beam search with B beams (the first step gets B·E expansions)
@@ -59,6 +60,7 @@ Search:
   --step-tokens <n>        beam search: tokens per step (default ${SEARCH_DEFAULTS.stepTokens}); a step ends at a blank line
   --rollouts <M>           pav: prover rollouts per prefix (default ${DEFAULT_ROLLOUTS})
   --alpha <α>              pav: α of the effective reward (default ${DEFAULT_ALPHA})
+  --prover <path|preset>   pav: a separate prover μ (default: --model, then π = μ)
   --samples <K>            verify: verifications per candidate (default ${SEARCH_DEFAULTS.samples})
   --prm <adapter|preset>   prm: the adapter (${PRM_ADAPTERS.join(" | ")}; default: the preset's, else
                            ${DEFAULT_CONFIG.prm.adapter}; judge with --endpoint)
@@ -104,6 +106,7 @@ const OPTIONS = {
   samples: { type: "string" },
   prm: { type: "string" },
   "prm-model": { type: "string" },
+  prover: { type: "string" },
   "reference-field": { type: "string" },
   limit: { type: "string" },
   out: { type: "string" },
@@ -157,9 +160,12 @@ function searchConfig(values: FlagValues, plan: SearchPlan, env: NodeJS.ProcessE
   const prm = textFlag(values, "prm");
   if (config.engine.kind === "openai") {
     if (prmModel) throw new UsageError("--prm-model is for local models; an endpoint serves its model for every role.");
+    if (textFlag(values, "prover")) throw new UsageError("--prover is for local models; an endpoint serves its model for every role.");
     config.prm.adapter = prm ?? "judge";
   } else {
     if (prmModel) config.models.prm = resolveModelFlag(prmModel, env);
+    const prover = textFlag(values, "prover");
+    if (prover) config.models.prover = resolveModelFlag(prover, env);
     const preset = findPreset(String(prmModel ?? values.model));
     config.prm.adapter = prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
   }
