@@ -9,6 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { OpenAiEngine, type OpenAiEngineOptions } from "../../src/engines/openai/openAiEngine";
 import { CancelledError, StepLensError } from "../../src/core/errors";
+import { sleep, waitUntil, within } from "../support/wait";
 
 interface Seen {
   method: string;
@@ -27,6 +28,7 @@ async function fakeEndpoint(script: Script) {
   let inFlight = 0;
   let maxInFlight = 0;
   let closedByClient = 0;
+  let answered = 0;
   const hung = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -50,7 +52,7 @@ async function fakeEndpoint(script: Script) {
       }
       done = true;
       res.writeHead(reply.status, { "Content-Type": "application/json", ...reply.headers });
-      res.end(JSON.stringify(reply.body ?? {}));
+      res.end(JSON.stringify(reply.body ?? {}), () => answered++);
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -63,6 +65,10 @@ async function fakeEndpoint(script: Script) {
     },
     get closedByClient() {
       return closedByClient;
+    },
+    /** Replies written to the end. */
+    get answered() {
+      return answered;
     },
     async close() {
       for (const r of hung) r.destroy();
@@ -168,51 +174,57 @@ test("a Retry-After longer than the client accepts fails at once, saying so", as
   const { fake, engine } = await setup(() => ({ status: 429, body: {}, headers: { "Retry-After": "120" } }), {
     retry: { maxRetries: 3, maxRetryAfterMs: 10_000 },
   });
-  const t0 = performance.now();
-  await assert.rejects(ask(engine), /asked to wait 120 s before retrying \(Retry-After, status 429\), longer than the 10 s/);
-  assert.ok(performance.now() - t0 < 2000);
-  assert.equal(fake.seen.length, 1);
+  // Waiting would take 10 s (the cap) or 120 s: the 5 s bound only catches a wait, never a slow machine.
+  await assert.rejects(
+    within("the refusal of a 120 s Retry-After", ask(engine), 5_000),
+    /asked to wait 120 s before retrying \(Retry-After, status 429\), longer than the 10 s/,
+  );
+  assert.equal(fake.seen.length, 1, "no retry");
 });
 
 test("a request with no answer times out per attempt, is retried, then reports the timeout", async () => {
   const { fake, engine } = await setup(() => "hang", { timeoutMs: 250, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } });
   const t0 = performance.now();
   await assert.rejects(
-    ask(engine),
+    within("two timed-out attempts (the server never answers)", ask(engine), 10_000),
     (e: unknown) => e instanceof StepLensError && /no answer from .* within 250 ms \(after 2 attempts\)/.test(e.message) && /timeoutMs/.test(e.format()),
   );
   const ms = performance.now() - t0;
-  assert.equal(fake.seen.length, 2);
-  assert.ok(ms >= 450 && ms < 3000, `two 250 ms attempts took ${ms.toFixed(0)} ms`);
+  assert.equal(fake.seen.length, 2, "one retry after the first timeout");
+  await waitUntil("the server to see both timed-out attempts closed by the client", () => fake.closedByClient === 2, { timeoutMs: 5_000 });
+  // A lower bound only (load makes it longer, never shorter): each attempt waited its 250 ms.
+  assert.ok(ms >= 450, `two 250 ms attempts took ${ms.toFixed(0)} ms`);
 });
 
 test("cancellation mid-request aborts the HTTP request (the server sees the connection close)", async () => {
-  const { fake, engine } = await setup(() => "hang");
+  // A 60 s attempt timeout: without the abort the request would end only then, far past the bound.
+  const { fake, engine } = await setup(() => "hang", { timeoutMs: 60_000 });
   const c = new AbortController();
-  const t0 = performance.now();
-  setTimeout(() => c.abort(), 100);
-  await assert.rejects(ask(engine, { signal: c.signal }), CancelledError);
-  assert.ok(performance.now() - t0 < 1500, "cancelled promptly");
-  for (let i = 0; i < 50 && fake.closedByClient === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const pending = ask(engine, { signal: c.signal });
+  await waitUntil("the request at the server", () => fake.seen.length > 0);
+  c.abort();
+  await assert.rejects(within("the cancelled request to reject", pending, 10_000), CancelledError);
+  await waitUntil("the server to see the client close the connection", () => fake.closedByClient > 0, { timeoutMs: 5_000 });
   assert.equal(fake.closedByClient, 1, "the client closed the in-flight request");
   assert.equal(fake.seen.length, 1, "not retried after cancellation");
   assert.equal(engine.info().queued, 0, "the slot was released");
 });
 
 test("cancellation during a backoff wait stops at once", async () => {
-  const { fake, engine } = await setup(() => ({ status: 503, body: {}, headers: { "Retry-After": "5" } }));
+  // Retry-After 30 s: a wait that ignored the signal would run far past the 10 s bound and retry.
+  const { fake, engine } = await setup(() => ({ status: 503, body: {}, headers: { "Retry-After": "30" } }));
   const c = new AbortController();
-  const t0 = performance.now();
-  setTimeout(() => c.abort(), 100);
-  await assert.rejects(ask(engine, { signal: c.signal }), CancelledError);
-  assert.ok(performance.now() - t0 < 1500);
-  assert.equal(fake.seen.length, 1);
+  const pending = ask(engine, { signal: c.signal });
+  await waitUntil("the first attempt answered 503", () => fake.answered > 0);
+  c.abort();
+  await assert.rejects(within("the cancelled backoff wait", pending, 10_000), CancelledError);
+  assert.equal(fake.seen.length, 1, "no retry after the cancelled wait");
 });
 
 test("the concurrency limit holds: never more than N requests in flight at the server", async () => {
   const { fake, engine } = await setup(
     async () => {
-      await new Promise((r) => setTimeout(r, 60));
+      await sleep(60); // each request takes a while, so the limit is reached
       return chatReply("x");
     },
     { concurrency: 3 },
@@ -446,7 +458,7 @@ test("an unreachable endpoint says so and suggests what to start", async () => {
 test("dispose cancels requests in flight", async () => {
   const { fake, engine } = await setup(() => "hang");
   const pending = ask(engine);
-  while (fake.seen.length === 0) await new Promise((r) => setTimeout(r, 5)); // the request is at the server
+  await waitUntil("the request at the server", () => fake.seen.length > 0);
   await engine.dispose();
   await assert.rejects(pending, CancelledError);
 });
