@@ -55,6 +55,11 @@ function boundsOf(bounds: string | Partial<SettingBounds>): SettingBounds {
   return { min: bounds.min ?? -Infinity, max: bounds.max ?? Infinity, integer: bounds.integer ?? false };
 }
 
+/** A whole number as written in plain decimal: digits, a minus sign at most. */
+const INTEGER_TEXT = /^-?\d+$/;
+/** A number in decimal: digits with an optional fraction and exponent (no hex, binary, octal, leading +, Infinity). */
+const DECIMAL_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 /**
  * A number flag within bounds: a CONFIG_BOUNDS key (e.g. "local.contextSize", so the flag and the
  * setting accept the same values) or explicit bounds. Undefined when the flag was not given.
@@ -63,8 +68,10 @@ export function numberFlag(values: FlagValues, name: string, bounds: string | Pa
   const raw = stringValue(values, name);
   if (raw === undefined) return undefined;
   const b = boundsOf(bounds);
+  // Plain decimal only: Number() would also take 1e3, 0x10, 0b11, +2 and, for whole numbers, 1.0.
+  const plain = b.integer ? INTEGER_TEXT.test(raw) : DECIMAL_TEXT.test(raw);
   const n = Number(raw);
-  if (!raw.trim() || !Number.isFinite(n) || (b.integer && !Number.isInteger(n)) || n < b.min || n > b.max)
+  if (!plain || !Number.isFinite(n) || (b.integer && !Number.isSafeInteger(n)) || n < b.min || n > b.max)
     throw new UsageError(`--${name} must be ${describeBounds(b)} (got '${raw}').`);
   return n;
 }
