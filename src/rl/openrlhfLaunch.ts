@@ -2,8 +2,10 @@
  * launch.sh for OpenRLHF (checked against OpenRLHF v0.11.0, see CHECKED_AGAINST):
  * `openrlhf.cli.train_ppo_ray` with GRPO (`--algo.advantage.estimator group_norm`), SPARK's
  * settings, and the reward from the StepLens server's OpenRLHF route (`--reward.remote_url
- * $STEPLENS_REWARD_URL/get_reward`). Single node: the trainer starts its own Ray; multi-node: a Ray
- * head, workers, `ray job submit`. No `vscode` import here.
+ * $STEPLENS_REWARD_URL/get_reward`). Colocated (`--train.colocate_all`) with DeepSpeed and vLLM both
+ * sleeping between phases (`--ds.enable_sleep --vllm.enable_sleep`, paired as upstream's examples
+ * do). Single node: the trainer starts its own Ray; multi-node: a Ray head, workers, `ray job
+ * submit`. No `vscode` import here.
  */
 import type { RlRunSpec } from "./rlRunSpec";
 import { num, rayMultiNode, shellHeader } from "./shellScript";
@@ -37,6 +39,7 @@ export function openrlhfArgs(spec: RlRunSpec): string[] {
     `--vllm.gpu_memory_utilization ${spec.gpuMemoryUtilization}`,
     "--train.colocate_all",
     "--ds.enable_sleep",
+    "--vllm.enable_sleep",
     "--ds.zero_stage 3",
     "--ds.param_dtype bf16",
     "--actor.gradient_checkpointing_enable",

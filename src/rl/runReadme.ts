@@ -5,6 +5,7 @@
  */
 import { CHECKED_AGAINST, type RlRunSpec } from "./rlRunSpec";
 import { num } from "./shellScript";
+import { VERL_REWARD_VERSIONS } from "./verlLaunch";
 
 const ENGINE_NAMES = { verl: "verl", openrlhf: "OpenRLHF", trl: "TRL" } as const;
 
@@ -50,7 +51,7 @@ export function runReadme(spec: RlRunSpec): string {
 
   const rewardNote =
     e === "verl"
-      ? "verl ≥ 0.7 computes rewards in its reward loop: `reward.reward_manager.name=naive` calls `compute_score(data_source, solution_str, ground_truth, extra_info)` per rollout, several at once. SPARK's own run used the batch manager (`compute_score_batch`), which verl 0.9 no longer registers in the reward loop; for verl ≤ 0.7 with the legacy workers run `VERL_LEGACY_REWARD=1 bash launch.sh` (legacy keys `reward_model.reward_manager=batch`, `custom_reward_function.*`)."
+      ? `verl computes rewards in its reward loop: \`reward.reward_manager.name=naive\` calls \`compute_score(data_source, solution_str, ground_truth, extra_info)\` per rollout, several at once; \`extra_info.problem\` holds the problem text reward.py sends to the server. These \`reward.*\` keys work with verl ${VERL_REWARD_VERSIONS.current} (0.7.0 rejects them). For verl 0.7.0 run \`VERL_LEGACY_REWARD=1 bash launch.sh\`: the same manager and function under the legacy keys (\`reward_model.reward_manager=naive\`, \`custom_reward_function.*\`), which verl ${VERL_REWARD_VERSIONS.legacy} accept and verl 0.9 ignores (launch.sh refuses the legacy mode there). SPARK's own run used the batch manager (\`compute_score_batch\`), which no verl reward loop registers (0.7.0–0.9.1).`
       : e === "openrlhf"
         ? "OpenRLHF posts `{query, prompts, labels}` to `--reward.remote_url` (one rollout per request, the query decoded with special tokens) and reads `rewards`, `scores` and `extra_logs`. StepLens cuts the prompt off the query and drops chat-template tokens; labels are not used (the reward is reference-free, as in SPARK)."
         : "TRL calls `reward_func(prompts=…, completions=…, completion_ids=…, **dataset_columns, trainer_state=…)`; reward.py uses `problem` and `reference` from the dataset columns and the last message of conversational completions.";

@@ -1,10 +1,15 @@
 /**
- * launch.sh for verl (checked against verl v0.9.0, see CHECKED_AGAINST): `python3 -m
- * verl.trainer.main_ppo` with GRPO and SPARK's settings; the reward is reward.py's `compute_score`
- * under the naive reward manager (verl ≥ 0.7's reward loop; `reward.*` keys). VERL_LEGACY_REWARD=1
- * switches to the legacy keys and SPARK's batch manager (`reward_model.reward_manager=batch`,
- * `compute_score_batch`) for verl ≤ 0.7 with the legacy workers. Multi-node through Ray.
- * No `vscode` import here.
+ * launch.sh for verl: `python3 -m verl.trainer.main_ppo` with GRPO and SPARK's settings; the reward
+ * is reward.py's `compute_score` under the naive reward manager of verl's reward loop.
+ * - Default: the `reward.*` keys, which verl has from 0.7.1 on (0.7.0 rejects them). Composed by
+ *   verl's own Hydra config and called by its reward loop in test/python for 0.7.1 and 0.9.1.
+ * - VERL_LEGACY_REWARD=1: the same manager and function under the legacy top-level keys
+ *   (`reward_model.reward_manager=naive`, `custom_reward_function.*`), for verl 0.7.0, whose config
+ *   has only those; 0.7.1–0.8.0 migrate them to `reward.*`; 0.9 ignores them (its main_ppo no
+ *   longer migrates), so launch.sh refuses the legacy mode there. SPARK's batch manager
+ *   (`compute_score_batch`) is not registered in any reward loop (0.7.0–0.9.1: "Unknown reward
+ *   manager: batch"), so neither mode uses it.
+ * Multi-node through Ray. No `vscode` import here.
  */
 import type { RlRunSpec } from "./rlRunSpec";
 import { num, rayMultiNode, shellHeader } from "./shellScript";
@@ -55,17 +60,20 @@ export function verlOverrides(spec: RlRunSpec): string[] {
   ];
 }
 
-/** Reward keys: verl ≥ 0.7 (reward loop, naive manager) and the legacy ones (batch manager). */
+/** Reward keys: verl ≥ 0.7.1 (`reward.*`) and the legacy top-level ones (verl 0.7.0; the same naive manager). */
 export const VERL_REWARD_KEYS = [
   "reward.reward_manager.name=naive",
   "reward.custom_reward_function.path=reward.py",
   "reward.custom_reward_function.name=compute_score",
 ];
 export const VERL_LEGACY_REWARD_KEYS = [
-  "reward_model.reward_manager=batch",
+  "reward_model.reward_manager=naive",
   "custom_reward_function.path=reward.py",
-  "custom_reward_function.name=compute_score_batch",
+  "custom_reward_function.name=compute_score",
 ];
+
+/** The verl versions each reward mode was run with (test/python/test_verl_config.py). */
+export const VERL_REWARD_VERSIONS = { current: "0.7.1–0.9.1", legacy: "0.7.0–0.8.0" } as const;
 
 export function verlLaunchSh(spec: RlRunSpec): string {
   // "$VAR" values in double quotes; Hydra lists ([…]) in single quotes so bash never globs them.
@@ -75,6 +83,14 @@ TRAIN_ARGS=(
 ${verlOverrides(spec).map(line).join("\n")}
 )
 if [ "\${VERL_LEGACY_REWARD:-0}" = "1" ]; then
+  # verl 0.9 ignores the legacy keys (its main_ppo no longer migrates them): refuse rather than
+  # train with verl's default scorer. The version is read isolated from this folder (python3 -I).
+  VERL_VERSION="$(cd / && python3 -I -c 'import importlib.metadata as m; print(m.version("verl"))' 2>/dev/null || true)"
+  case "$VERL_VERSION" in
+    0.[0-8].*) ;;
+    "") echo "launch.sh: VERL_LEGACY_REWARD=1: verl is not installed here; the legacy keys work with verl ${VERL_REWARD_VERSIONS.legacy}." >&2 ;;
+    *) echo "launch.sh: VERL_LEGACY_REWARD=1 is for verl ${VERL_REWARD_VERSIONS.legacy}; verl $VERL_VERSION ignores the legacy reward keys. Run without it." >&2; exit 2 ;;
+  esac
   TRAIN_ARGS+=(
 ${VERL_LEGACY_REWARD_KEYS.map((k) => `  ${line(k)}`).join("\n")}
   )
