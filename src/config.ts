@@ -118,6 +118,10 @@ export interface StepLensConfig {
     verifierSamples: number;
     /** Port of the reward server the extension starts (`steplens serve`). */
     serverPort: number;
+    /** Reward log of the server the extension starts (`--reward-log`; relative to the workspace folder); "" for none. */
+    logFile: string;
+    /** The reward log is rotated at this size (MiB). */
+    logMaxMb: number;
   };
 }
 
@@ -156,6 +160,8 @@ export const DEFAULT_CONFIG: StepLensConfig = {
     gateSecondSolution: true,
     verifierSamples: 1,
     serverPort: 8080,
+    logFile: "",
+    logMaxMb: 256,
   },
 };
 
@@ -194,6 +200,7 @@ export const CONFIG_BOUNDS: Readonly<Record<string, SettingBounds>> = {
   "rewards.maxSteps": { min: 1, max: 1000, integer: true },
   "rewards.verifierSamples": { min: 1, max: 64, integer: true },
   "rewards.serverPort": { min: 1, max: 65535, integer: true },
+  "rewards.logMaxMb": { min: 1, max: 1048576, integer: true },
 };
 
 /** `Record<Union, true>` forces every member of the union to be listed (and nothing else). */

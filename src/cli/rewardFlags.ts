@@ -4,6 +4,7 @@
  */
 import type { RewardScalarize, RewardSource, StepLensConfig } from "../config";
 import { GATE_CODES, type GateCode } from "../rewards/formatGate";
+import { DEFAULT_REWARD_LOG_MAX_MB, RewardLog } from "../rewards/rewardLog";
 import { checkRewardOptions, type RewardOptions, rewardOptionsFromConfig } from "../rewards/rewardScorer";
 import { enumFlag, type FlagValues, intFlag, numberFlag, textFlag, UsageError } from "./flags";
 
@@ -66,4 +67,28 @@ export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig
   const opts = rewardOptionsFromConfig(config);
   checkRewardOptions(opts);
   return opts;
+}
+
+/** The reward-log flags of `steplens serve` and `steplens reward`. */
+export const REWARD_LOG_OPTIONS = {
+  "reward-log": { type: "string" },
+  "reward-log-max-mb": { type: "string" },
+} as const;
+
+export const REWARD_LOG_HELP = `Reward log (off by default):
+  --reward-log FILE        append one JSON line per rewarded rollout: time, client, trainer step (when
+                           the client sends trainer_step), prompt, response, the steps the judge saw,
+                           gate (passed, codes, details), step values, reward, scalarisation, model.
+                           Append-only and crash-safe; a readable dataset (segment, export, editor)
+  --reward-log-max-mb N    rotate at N MiB into FILE's name + .1, .2, … (default ${DEFAULT_REWARD_LOG_MAX_MB})`;
+
+/** Opens the reward log the flags ask for (undefined without --reward-log). */
+export function rewardLogFromFlags(values: FlagValues, model: string): RewardLog | undefined {
+  const file = textFlag(values, "reward-log");
+  const maxMb = intFlag(values, "reward-log-max-mb", "rewards.logMaxMb");
+  if (!file) {
+    if (maxMb !== undefined) throw new UsageError("--reward-log-max-mb needs --reward-log FILE.");
+    return undefined;
+  }
+  return new RewardLog(file, { model, maxBytes: (maxMb ?? DEFAULT_REWARD_LOG_MAX_MB) * 1024 * 1024 });
 }

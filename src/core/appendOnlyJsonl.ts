@@ -38,6 +38,8 @@ export class AppendOnlyJsonl {
   private readonly intervalMs: number;
   /** Records appended by this writer. */
   written = 0;
+  /** Bytes appended by this writer. */
+  bytesWritten = 0;
 
   constructor(file: string, root: string, options: AppendOptions = {}) {
     this.file = path.resolve(file);
@@ -53,6 +55,7 @@ export class AppendOnlyJsonl {
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
     this.written++;
+    this.bytesWritten += buf.length;
     this.dirty = true;
     if (this.policy === "always" || (this.policy === "interval" && Date.now() - this.lastSync >= this.intervalMs)) this.sync();
   }

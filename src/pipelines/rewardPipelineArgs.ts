@@ -33,6 +33,7 @@ export function rewardServeArgs(c: StepLensConfig): string[] | string {
   ].filter((x): x is string => Boolean(x));
   if (off.length) args.push("--no-gate", off.join(","));
   if (c.local.gpu !== "auto") args.push("--gpu", c.local.gpu);
+  if (c.rewards.logFile.trim()) args.push("--reward-log", c.rewards.logFile.trim(), "--reward-log-max-mb", String(c.rewards.logMaxMb));
   return args;
 }
 

@@ -51,6 +51,8 @@ export interface RewardDetail {
   outcome: number | null;
   /** Per-step judge values in [0, 1] (P(correct), or verdict 1 / 0). */
   steps: number[];
+  /** The step texts the judge saw (after the gate's cut, segmented); a gated rollout's would-be steps. */
+  stepTexts: string[];
   /** Per-step rewards (see scalarize.ts); they sum to `reward` in mode `steps`. */
   stepRewards: number[];
   stepCount: number;
@@ -139,6 +141,7 @@ export async function scoreReward(engine: Engine, item: RewardItem, opts: Reward
   const base = {
     gate: { passed: gate.passed, reasons: gate.reasons, details: gate.details },
     stepCount: gate.steps.length,
+    stepTexts: gate.steps,
     scalarize: mode,
     source: opts.source,
     answer,

@@ -1,5 +1,6 @@
 /** What a route handler gets: the engine, the parsed body, the client's lane and cancellation. */
 import type { Engine } from "../engines/engine";
+import type { RewardLogEntry } from "../rewards/rewardLog";
 import type { RewardOptions } from "../rewards/rewardScorer";
 import type { FairQueue } from "./fairQueue";
 import type { ServedModel } from "./servedModels";
@@ -21,6 +22,8 @@ export interface RouteContext {
   startedAt: number;
   /** How /get_reward and /v1/reward turn a rollout into a reward (gate, judge, scalarisation). */
   rewards: RewardOptions;
+  /** Writes rewarded rollouts to the reward log (`--reward-log`); absent when there is none. */
+  logRewards?: (entries: RewardLogEntry[]) => void;
   /** Answered requests per second (sliding window) and in all. */
   requestsPerSecond: () => number;
   requestsTotal: () => number;

@@ -12,6 +12,7 @@ import type { Engine } from "../engines/engine";
 import { ApiError } from "./apiError";
 import { MIN_REMOTE_TOKEN_LENGTH, bearerMatches, hostnameOf, isLoopbackHost } from "./bearerAuth";
 import { DEFAULT_CONFIG } from "../config";
+import type { RewardLog, RewardLogEntry } from "../rewards/rewardLog";
 import { checkRewardOptions, rewardOptionsFromConfig, type RewardOptions } from "../rewards/rewardScorer";
 import { ConnectionCap } from "./connectionCap";
 import { FairQueue } from "./fairQueue";
@@ -68,6 +69,8 @@ export interface StepLensServerOptions {
   log?: (line: string) => void;
   /** How /get_reward and /v1/reward reward a rollout (default: settings' defaults — SPARK's gate, the PRM's min). */
   rewards?: RewardOptions;
+  /** Every rollout rewarded on /get_reward and /v1/reward is appended here (`--reward-log`); the caller closes it. */
+  rewardLog?: RewardLog;
 }
 
 interface Route {
@@ -115,10 +118,11 @@ export class StepLensServer {
   private readonly rate = new RequestRate();
   private closing: Promise<void> | undefined;
   private readonly loopback: boolean;
+  private rewardLogErrors = 0;
 
   private constructor(
     private readonly http: http.Server,
-    private readonly options: Required<Omit<StepLensServerOptions, "token" | "log">> & Pick<StepLensServerOptions, "token" | "log">,
+    private readonly options: Required<Omit<StepLensServerOptions, "token" | "log" | "rewardLog">> & Pick<StepLensServerOptions, "token" | "log" | "rewardLog">,
   ) {
     this.queue = new FairQueue(options.concurrency, options.maxWaiting);
     this.loopback = isLoopbackHost(options.host);
@@ -143,6 +147,7 @@ export class StepLensServer {
       maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       log: options.log,
       rewards: options.rewards ?? rewardOptionsFromConfig(DEFAULT_CONFIG),
+      rewardLog: options.rewardLog,
     };
     checkRewardOptions(resolved.rewards);
     if (!(resolved.maxBodyBytes > 0)) throw new StepLensError(`--max-body must be a positive number of bytes, got ${options.maxBodyBytes}.`);
@@ -340,10 +345,25 @@ export class StepLensServer {
       threshold: this.options.threshold,
       startedAt: this.startedAt,
       rewards: this.options.rewards,
+      logRewards: this.options.rewardLog ? (entries) => this.logRewards(entries) : undefined,
       requestsPerSecond: () => this.rate.perSecond(),
       requestsTotal: () => this.rate.total,
     };
     return route.handler(ctx);
+  }
+
+  /** Appends to the reward log; a failed write (disk full) is reported and does not fail the reward. */
+  private logRewards(entries: RewardLogEntry[]): void {
+    const log = this.options.rewardLog!;
+    try {
+      for (const e of entries) log.append(e);
+    } catch (e) {
+      this.rewardLogErrors++;
+      if (this.rewardLogErrors <= 5 || this.rewardLogErrors % 1000 === 0)
+        (this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+          `error: reward log ${log.file}: ${errorMessage(e)} (${this.rewardLogErrors} failed write${this.rewardLogErrors === 1 ? "" : "s"}; rewards are still answered)`,
+        );
+    }
   }
 
   /** The answer for a failure, or undefined when the client is gone (nothing to answer). */

@@ -261,7 +261,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         );
       } catch (e) {
         // A trace that does not fit is reported and skipped; anything else (model, engine, Ctrl-C) ends the run.
-        if (!isEngineError(e, "context-too-small")) throw e;
+        if (!isEngineError(e, "context-too-small") && !(e instanceof StepLensError && e.details.code === "too-long")) throw e;
         failed++;
         progress.done();
         io.stderr.write(`${file}${dataset ? `:${record.line}` : ""}: ${(e as StepLensError).format()}\n`);

@@ -26,9 +26,10 @@ import {
   textFlag,
   UsageError,
 } from "../flags";
-import { REWARD_HELP, REWARD_OPTIONS, rewardConfigFromFlags } from "../rewardFlags";
+import { REWARD_HELP, REWARD_LOG_HELP, REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
+import { trainerStepOf } from "../../rewards/rewardLog";
 
-function readItem(value: unknown): RewardItem {
+function readItem(value: unknown): RewardItem & { trainerStep: number | null } {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new Error('the line must be a JSON object {"prompt", "response", "reference"?}');
   const v = value as Record<string, unknown>;
@@ -37,7 +38,9 @@ function readItem(value: unknown): RewardItem {
   if (typeof v.response !== "string") throw new Error("'response' must be a string");
   const reference = v.reference ?? null;
   if (reference !== null && typeof reference !== "string") throw new Error("'reference' must be a string");
-  return { prompt, response: v.response, reference };
+  const trainerStep = trainerStepOf(v.trainer_step ?? v.trainerStep);
+  if (trainerStep === "invalid") throw new Error("'trainer_step' must be a non-negative integer");
+  return { prompt, response: v.response, reference, trainerStep };
 }
 
 function textLine(line: number, d: RewardDetail): string {
@@ -70,6 +73,11 @@ Output: one line per input line; with --json one JSON object per line:
    "seconds"} (+ "demo" for generated random-weight models)
 
 ${REWARD_HELP}
+
+${REWARD_LOG_HELP}
+  (a line's own "trainer_step" is logged as the trainer step)
+
+Other:
   --prm ADAPTER            PRM adapter: math-shepherd | chat-turn | judge | <preset>
   --threshold T            PRM step threshold (outcome and hybrid with the PRM; default 0.5)
   --json                   JSON lines
@@ -85,6 +93,7 @@ Examples:
       const { values, positionals } = parseFlags(argv, {
         ...ENGINE_OPTIONS,
         ...REWARD_OPTIONS,
+        ...REWARD_LOG_OPTIONS,
         prm: { type: "string" },
         threshold: { type: "string" },
         json: { type: "boolean" },
@@ -102,7 +111,15 @@ Examples:
       const demo = isDemoModel(model);
       if (demo && !json) io.stdout.write(`${DEMO_NOTICE} (a generated model with random weights)\n`);
 
-      const engine = await (deps.engine ?? engineFromConfig)(config, io);
+      const rewardLog = rewardLogFromFlags(values, model);
+      if (rewardLog && !json) io.stdout.write(`reward log: ${rewardLog.file}\n`);
+      let engine: Engine;
+      try {
+        engine = await (deps.engine ?? engineFromConfig)(config, io);
+      } catch (e) {
+        rewardLog?.close();
+        throw e;
+      }
       const progress = progressPrinter(io, "reward");
       let failed = 0;
       let done = 0;
@@ -113,7 +130,7 @@ Examples:
           line++;
           if (io.signal.aborted) break;
           if (!raw.trim()) continue;
-          let item: RewardItem;
+          let item: RewardItem & { trainerStep: number | null };
           try {
             item = readItem(JSON.parse(raw));
           } catch (e) {
@@ -123,7 +140,9 @@ Examples:
             else io.stderr.write(`steplens reward: ${safeText(msg)}\n`);
             continue;
           }
-          const d = await scoreReward(engine, item, opts, { signal: io.signal });
+          const { trainerStep, ...rollout } = item;
+          const d = await scoreReward(engine, rollout, opts, { signal: io.signal });
+          rewardLog?.append({ client: "cli", route: "steplens reward", item: rollout, detail: d, trainerStep });
           done++;
           progress.update({ done, message: `line ${line}` });
           if (json) io.stdout.write(JSON.stringify({ ...rewardJson(line, d), ...(demo ? { demo: DEMO_NOTICE } : {}) }) + "\n");
@@ -131,6 +150,7 @@ Examples:
         }
       } finally {
         progress.done();
+        rewardLog?.close();
         await engine.dispose();
       }
       if (io.signal.aborted) return 130;

@@ -19,7 +19,8 @@ import {
 import type { RewardOptions } from "../../rewards/rewardScorer";
 import type { CliCommand, CliIo } from "../command";
 import { UsageError } from "../command";
-import { REWARD_HELP, REWARD_OPTIONS, rewardConfigFromFlags } from "../rewardFlags";
+import { REWARD_HELP, REWARD_LOG_HELP, REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
+import type { RewardLog } from "../../rewards/rewardLog";
 import { ENGINE_OPTIONS, engineConfig, engineFromConfig, type FlagValues, intFlag, numberFlag, parseFlags, resolveModelFlag, textFlag } from "../flags";
 
 export const serveCommand: CliCommand = {
@@ -65,8 +66,11 @@ Options:
 
 ${REWARD_HELP}
 
+${REWARD_LOG_HELP}
+
 Examples:
   steplens serve --model ./prm.gguf --prm math-shepherd
+  steplens serve --model ./prm.gguf --reward-log rl-runs/rewards.jsonl
   STEPLENS_SERVE_TOKEN=$(openssl rand -hex 24) steplens serve --host 0.0.0.0 --model ./judge.gguf --prm judge
   curl -s localhost:8080/v1/score -H 'Content-Type: application/json' \\
        -d '{"problem": "2x = 4", "steps": ["x = 2", "so x = 3"]}'`,
@@ -93,6 +97,7 @@ Examples:
       threshold: { type: "string" },
       quiet: { type: "boolean" },
       ...REWARD_OPTIONS,
+      ...REWARD_LOG_OPTIONS,
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (serve takes only options)`);
     const host = values.host ?? DEFAULT_HOST;
@@ -107,7 +112,15 @@ Examples:
     const rewards = rewardConfigFromFlags(values, config);
     if (io.signal.aborted) return 130;
     io.stderr.write(`steplens serve: loading ${describeModels(config)} …\n`);
-    const engine: Engine = await engineFromConfig(config, io);
+    // The log is opened before the model loads: a refused file fails at once.
+    const rewardLog: RewardLog | undefined = rewardLogFromFlags(values, judgeModel(config, rewards.source));
+    let engine: Engine;
+    try {
+      engine = await engineFromConfig(config, io);
+    } catch (e) {
+      rewardLog?.close();
+      throw e;
+    }
     let server: StepLensServer | undefined;
     try {
       // Load every role's model now: a missing file or a PRM that needs an endpoint fails here,
@@ -126,6 +139,7 @@ Examples:
         maxConnections: intFlag(values, "max-connections", { min: 1, max: 65_536 }) ?? DEFAULT_MAX_CONNECTIONS,
         threshold: config.prm.threshold,
         rewards,
+        rewardLog,
         log: values.quiet ? undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
       });
       const info = engine.info();
@@ -136,6 +150,7 @@ Examples:
       io.stdout.write(
         `  rewards (/get_reward, /v1/reward): ${rewards.source} judge, scalarize ${rewards.scalarize}, format gate ${describeGate(rewards.gate)}\n`,
       );
+      if (rewardLog) io.stdout.write(`  reward log: ${rewardLog.file} (one JSON line per rewarded rollout)\n`);
       if (!isLoopbackHost(host)) io.stdout.write(`  listening beyond this machine: clients must send 'Authorization: Bearer <token>'\n`);
       io.stdout.write("  Ctrl-C stops.\n");
       await waitForAbort(io.signal);
@@ -143,6 +158,7 @@ Examples:
       return 0;
     } finally {
       await server?.close();
+      rewardLog?.close();
       await engine.dispose();
       if (server) io.stderr.write("steplens serve: stopped\n");
     }
@@ -170,6 +186,12 @@ function describeGate(g: RewardOptions["gate"]): string {
     g.secondSolution && "second-solution",
   ].filter(Boolean);
   return on.length ? on.join(", ") : "off";
+}
+
+/** The judge's model, written on each reward-log line. */
+function judgeModel(config: StepLensConfig, source: RewardOptions["source"]): string {
+  if (config.engine.kind !== "local") return config.openai.model;
+  return (source === "prm" ? config.models.prm : config.models.verifier || config.models.prm) || "";
 }
 
 function describeModels(config: StepLensConfig): string {

@@ -363,6 +363,8 @@ export class LocalEngine implements Engine {
   /** Rollouts after every boundary of one text, which is evaluated once and forked (see ./prefixRollouts.ts). */
   async prefixRollouts(req: PrefixRolloutRequest, opts: RunOptions = {}): Promise<PrefixRollouts> {
     throwIfAborted(opts.signal);
+    // Before tokenizing: a 3 MB step cannot fit, and tokenizing it costs memory (and overflowed the stack).
+    checkFitsContext("", req.segments, this.options.contextSize);
     const loaded = await this.role(req.role, opts);
     const head = this.promptTokens(loaded.model, req.head, true);
     const stops = head.stops

@@ -49,7 +49,7 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
   const tokens: Token[] = [...target.head.tokens];
   const ends: number[] = [tokens.length];
   for (const s of req.segments) {
-    tokens.push(...model.tokenize(s));
+    for (const t of model.tokenize(s)) tokens.push(t); // not push(...): a long segment's tokens would overflow the stack
     ends.push(tokens.length);
   }
   if (ends[0] === 0) throw new Error("the rollout head is empty.");

@@ -47,7 +47,7 @@ export const chatTurnAdapter: PrmAdapter = {
     const reads: PrmPlan["reads"] = [];
     pieces.forEach((piece, i) => {
       if (i === pieces.length - 1) return; // after the last answer: nothing left to read
-      tokens.push(...pieceTokens(ctx, piece, i === 0));
+      for (const t of pieceTokens(ctx, piece, i === 0)) tokens.push(t); // not push(...): a long step would overflow the stack
       reads.push({ step: i, position: tokens.length - 1 });
       if (i < pieces.length - 2) tokens.push(positive); // the assistant's answer to this turn
     });

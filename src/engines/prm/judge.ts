@@ -76,7 +76,7 @@ export const judgeAdapter: PrmAdapter = {
     const tokens = [...head, ...(headEndsWithText ? cont(problem) : model.tokenize(problem)), ...cont("\n\nSolution steps so far:")];
     const branches: PrmPlan["branches"] = [];
     input.steps.forEach((text, i) => {
-      tokens.push(...cont(`\n${formatStep(stepFormat, i + 1, text.trim())}`));
+      for (const t of cont(`\n${formatStep(stepFormat, i + 1, text.trim())}`)) tokens.push(t); // not push(...): a long step would overflow the stack
       const q = cont(`\n\n${formatStep(question, i + 1, "")}`);
       branches.push({ step: i, forkAt: tokens.length, suffix: [...q, ...tail] });
     });

@@ -4,7 +4,8 @@
  * "extra_logs": {...}}`. Each query is split into the problem and the response (src/rewards/
  * openRlhfQuery.ts), then rewarded exactly as `steplens reward` does (format gate, judge,
  * scalarisation), each item queued on the client's lane. `labels` are accepted and not used: the
- * reward is reference-free (SPARK); send references through /v1/reward. `extra_logs` holds only
+ * reward is reference-free (SPARK); send references through /v1/reward. An optional `trainer_step`
+ * (OpenRLHF does not send one) goes to the reward log with each rollout. `extra_logs` holds only
  * numbers, one per item (OpenRLHF turns every value into a tensor): `gate_passed`, one
  * `gate_<code>` flag per gate rule, `outcome` (-1 when gated), `step_count`, `reward_seconds`.
  */
@@ -12,6 +13,7 @@ import { GATE_CODES } from "../../rewards/formatGate";
 import { splitOpenRlhfQuery } from "../../rewards/openRlhfQuery";
 import { scoreReward } from "../../rewards/rewardScorer";
 import { ApiError, badParam } from "../apiError";
+import { trainerStepOf } from "../../rewards/rewardLog";
 import type { RouteContext } from "../routeContext";
 
 /** Most items in one reward request; more is refused with 413 (split the batch). */
@@ -25,6 +27,13 @@ export function tooManyItems(n: number): ApiError {
     null,
     "batch_too_large",
   );
+}
+
+/** The trainer's step sent with the request (`trainer_step`, logged with each rollout; an item's own overrides it). */
+export function readTrainerStep(value: unknown, param: string): number | null {
+  const step = trainerStepOf(value);
+  if (step === "invalid") throw badParam(param, `'${param}' must be a non-negative integer (the trainer's global step).`, "invalid_type");
+  return step;
 }
 
 function stringArray(body: Record<string, unknown>, name: string, required: boolean): string[] | undefined {
@@ -46,13 +55,14 @@ export async function getRewardRoute(ctx: RouteContext): Promise<unknown> {
   const labels = ctx.body.labels;
   if (labels !== undefined && labels !== null && !Array.isArray(labels)) throw badParam("labels", "'labels' must be an array.", "invalid_type");
 
+  const trainerStep = readTrainerStep(ctx.body.trainer_step, "trainer_step");
   const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
-  const details = await Promise.all(
-    query.map((q, i) => {
-      const { problem, response } = splitOpenRlhfQuery(q, prompts[i] ?? "");
-      return scoreReward(ctx.engine, { prompt: problem, response }, ctx.rewards, { signal: ctx.signal, schedule });
-    }),
-  );
+  const items = query.map((q, i) => {
+    const { problem, response } = splitOpenRlhfQuery(q, prompts[i] ?? "");
+    return { prompt: problem, response };
+  });
+  const details = await Promise.all(items.map((item) => scoreReward(ctx.engine, item, ctx.rewards, { signal: ctx.signal, schedule })));
+  ctx.logRewards?.(details.map((detail, i) => ({ client: ctx.lane, route: "/get_reward", item: items[i]!, detail, trainerStep })));
   const rewards = details.map((d) => d.reward);
   const extra: Record<string, number[]> = {
     gate_passed: details.map((d) => (d.gate.passed ? 1 : 0)),

@@ -1,17 +1,18 @@
 /**
  * POST /v1/reward — StepLens's own reward route (the generated reward.py calls it):
- * `{"items": [{"prompt", "response", "reference"?}], "scalarize"?}` → `{"object": "steplens.reward",
- * "scalarize", "source", "items": [per item exactly what `steplens reward --json` prints]}`. Items
- * queue one by one on the client's lane.
+ * `{"items": [{"prompt", "response", "reference"?, "trainer_step"?}], "scalarize"?, "trainer_step"?}` →
+ * `{"object": "steplens.reward", "scalarize", "source", "items": [per item exactly what `steplens reward
+ * --json` prints]}`. Items queue one by one on the client's lane. `trainer_step` (the trainer's global
+ * step) only goes to the reward log (`--reward-log`), with each item's rollout.
  */
 import { CONFIG_ENUMS, type RewardScalarize } from "../../config";
 import { checkRewardOptions, scoreReward, type RewardItem, type RewardOptions } from "../../rewards/rewardScorer";
 import { rewardJson } from "../../rewards/rewardJson";
 import { ApiError, badParam } from "../apiError";
 import type { RouteContext } from "../routeContext";
-import { MAX_REWARD_ITEMS, tooManyItems } from "./getReward";
+import { MAX_REWARD_ITEMS, readTrainerStep, tooManyItems } from "./getReward";
 
-function readItems(body: Record<string, unknown>): RewardItem[] {
+function readItems(body: Record<string, unknown>): (RewardItem & { trainerStep?: number | null })[] {
   const items = body.items;
   if (!Array.isArray(items))
     throw badParam(
@@ -34,12 +35,14 @@ function readItems(body: Record<string, unknown>): RewardItem[] {
       );
     const reference = o.reference ?? null;
     if (reference !== null && typeof reference !== "string") throw badParam(`items[${i}].reference`, `items[${i}].reference must be a string.`, "invalid_type");
-    return { prompt, response: o.response, reference };
+    const trainerStep = o.trainer_step === undefined ? undefined : readTrainerStep(o.trainer_step, `items[${i}].trainer_step`);
+    return { prompt, response: o.response, reference, ...(trainerStep !== undefined ? { trainerStep } : {}) };
   });
 }
 
 export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
   const items = readItems(ctx.body);
+  const trainerStep = readTrainerStep(ctx.body.trainer_step, "trainer_step");
   let opts: RewardOptions = ctx.rewards;
   const mode = ctx.body.scalarize;
   if (mode !== undefined && mode !== null) {
@@ -54,6 +57,12 @@ export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
   }
   const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
   const details = await Promise.all(items.map((item) => scoreReward(ctx.engine, item, opts, { signal: ctx.signal, schedule })));
+  ctx.logRewards?.(
+    details.map((detail, i) => {
+      const { trainerStep: own, ...item } = items[i]!;
+      return { client: ctx.lane, route: "/v1/reward", item, detail, trainerStep: own !== undefined ? own : trainerStep };
+    }),
+  );
   return {
     object: "steplens.reward",
     scalarize: details[0]?.scalarize ?? opts.scalarize,
