@@ -6,11 +6,13 @@
 import { CHECKED_AGAINST, type RlRunSpec } from "./rlRunSpec";
 import { num } from "./shellScript";
 import { VERL_REWARD_VERSIONS } from "./verlLaunch";
+import { rewardServerSizing, sizingFlags } from "./rewardServerSizing";
 
 const ENGINE_NAMES = { verl: "verl", openrlhf: "OpenRLHF", trl: "TRL" } as const;
 
 export function runReadme(spec: RlRunSpec): string {
   const e = spec.engine;
+  const sizing = rewardServerSizing(spec);
   const files: string[] = [
     "- `launch.sh`: the training command (bash arrays, one argument per line; `DRY_RUN=1 bash launch.sh` prints it).",
     "- `reward.py`: the reward client (Python standard library only) that asks the StepLens reward server for each rollout's reward.",
@@ -71,9 +73,11 @@ ${files.join("\n")}
 
 ## 1. Start the reward server
 \`\`\`
-steplens serve --model <PRM or verifier GGUF> --prm <adapter> --port ${new URL(spec.rewardUrl).port || "8080"}
+steplens serve --model <PRM or verifier GGUF> --prm <adapter> --port ${new URL(spec.rewardUrl).port || "8080"} ${sizingFlags(sizing)}
 \`\`\`
-(in VS Code: **StepLens: Start Reward Server**). Each rollout gets the format gate (exactly one \`\\boxed{}\`,
+(in VS Code: **StepLens: Start Reward Server**). The queue is sized for this run: ${sizing.because}, so the
+server admits ${sizing.maxWaiting} waiting requests (\`--max-waiting\`) and ${sizing.maxConnections} connections
+(\`--max-connections\`) per trainer; add as much again for every further trainer it serves. Each rollout gets the format gate (exactly one \`\\boxed{}\`,
 exactly one \`<answer>…</answer>\`, nothing after \`</answer>\`, 3–20 steps, no appended second solution;
 the rollout is cut at \`</answer>\`), then the judge, then the scalarisation. Debug rewards offline
 with \`steplens reward rollouts.jsonl --model …\` — the same computation.
