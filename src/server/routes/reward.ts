@@ -3,10 +3,13 @@
  * `{"items": [{"prompt", "response", "reference"?, "trainer_step"?}], "scalarize"?, "trainer_step"?}` →
  * `{"object": "steplens.reward", "scalarize", "source", "items": [per item exactly what `steplens reward
  * --json` prints]}`. Items queue one by one on the client's lane. `trainer_step` (the trainer's global
- * step) only goes to the reward log (`--reward-log`), with each item's rollout.
+ * step) only goes to the reward log (`--reward-log`), with each item's rollout. `"dense": true` adds
+ * to every item `"dense": [{"step", "start", "end", "reward"}]`: each step's reward with its span in
+ * the response (code points, end exclusive; src/rewards/denseRewards.ts), for per-token rewards.
  */
 import { CONFIG_ENUMS, type RewardScalarize } from "../../config";
 import { checkRewardOptions, scoreReward, type RewardItem, type RewardOptions } from "../../rewards/rewardScorer";
+import { denseStepRewards } from "../../rewards/denseRewards";
 import { rewardJson } from "../../rewards/rewardJson";
 import { ApiError, badParam } from "../apiError";
 import type { RouteContext } from "../routeContext";
@@ -55,6 +58,8 @@ export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
       throw new ApiError(400, (e as Error).message, "invalid_request_error", "scalarize", "scalarize_unavailable");
     }
   }
+  const dense = ctx.body.dense ?? false;
+  if (typeof dense !== "boolean") throw badParam("dense", "'dense' must be true or false.", "invalid_type");
   const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
   const details = await Promise.all(items.map((item) => scoreReward(ctx.engine, item, opts, { signal: ctx.signal, schedule })));
   ctx.logRewards?.(
@@ -67,6 +72,9 @@ export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
     object: "steplens.reward",
     scalarize: details[0]?.scalarize ?? opts.scalarize,
     source: opts.source,
-    items: details.map((d) => rewardJson(undefined, d)),
+    items: details.map((d, i) => ({
+      ...rewardJson(undefined, d),
+      ...(dense ? { dense: denseStepRewards(items[i]!.response, opts.gate, d) } : {}),
+    })),
   };
 }
