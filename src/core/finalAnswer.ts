@@ -54,7 +54,12 @@ export function findLastBoxed(text: string, start = 0, end = text.length): Boxed
   // Stack entries: -1 for a plain "{", else the offset of the "\" of the box command owning the brace.
   const stack: number[] = [];
   const openAt: number[] = [];
-  let best: BoxedMatch | null = null;
+  // The best box as offsets (sliced once at the end: slicing each nested box would be quadratic).
+  let bestOwner = -1;
+  let bestOpen = -1;
+  let bestClose = -1;
+  // Offset of the last non-blank character seen: a box's content is non-blank when it is after the "{".
+  let lastNonBlank = -1;
   const stop = Math.min(end, text.length);
   // Braces before the first box command cannot change how the boxes' own braces match, so the
   // scan starts there (at the start of the run of backslashes it ends, to keep "\\boxed" right).
@@ -67,6 +72,7 @@ export function findLastBoxed(text: string, start = 0, end = text.length): Boxed
   while (from > start && text.charCodeAt(from - 1) === 92) from--;
   for (let i = from; i < stop; i++) {
     const c = text.charCodeAt(i);
+    if (c !== 125 && c !== 32 && c !== 9 && c !== 10 && c !== 13) lastNonBlank = i;
     if (c === 92 /* \ */) {
       const next = text.charCodeAt(i + 1);
       if (isLetter(next)) {
@@ -94,13 +100,15 @@ export function findLastBoxed(text: string, start = 0, end = text.length): Boxed
       if (stack.length === 0) continue;
       const owner = stack.pop()!;
       const open = openAt.pop()!;
-      if (owner >= 0) {
-        const content = text.slice(open + 1, i);
-        if (content.trim() !== "") best = { content, start: owner, end: i + 1 };
+      if (owner >= 0 && lastNonBlank > open) {
+        bestOwner = owner;
+        bestOpen = open;
+        bestClose = i;
       }
+      lastNonBlank = i;
     }
   }
-  return best;
+  return bestOwner < 0 ? null : { content: text.slice(bestOpen + 1, bestClose), start: bestOwner, end: bestClose + 1 };
 }
 
 /** Content of the last balanced `\boxed{…}`, trimmed; null when there is none. */

@@ -11,6 +11,7 @@
  * Line breaks become spaces and runs of spaces one space. No `vscode` import here.
  */
 import { findLastBoxed } from "../core/finalAnswer";
+import { MAX_ANSWER_CHARS } from "./bounds";
 
 const TEXT_COMMANDS = ["text", "textbf", "textit", "textrm", "textnormal", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "operatorname", "mbox", "hbox"];
 /** Marks text that came out of a text command, so unit stripping knows it was prose. */
@@ -100,19 +101,23 @@ function stripUnits(s: string): string {
   const fromText = rest.includes(TEXT_MARK);
   const words = rest.replace(/\u0001/g, " ").match(/[A-Za-z]+/g) ?? [];
   if (!words.length) return s;
-  if (!fromText && !words.some((w) => w.length >= 2 && !/^(?:sqrt|frac|pi|sin|cos|tan|log|ln|cdot|times|circ|degree)$/.test(w))) return s;
+  // A lone letter after a number is a variable ("2 x"), except the SI unit letters m, g, s, L ("153 m").
+  const unitLetter = words.length === 1 && /^\s*[mgsL]\s*(?:\^\{?[23]\}?)?$/.test(rest);
+  if (!fromText && !unitLetter && !words.some((w) => w.length >= 2 && !/^(?:sqrt|frac|pi|sin|cos|tan|log|ln|cdot|times|circ|degree)$/.test(w))) return s;
   if (/\\(?:sqrt|frac|pi|cdot|times|circ)/.test(rest)) return s;
-  if (!fromText && /^\s*[A-Za-z]\b/.test(rest) && words[0]?.length === 1) return s;
+  if (!fromText && !unitLetter && /^\s*[A-Za-z]\b/.test(rest) && words[0]?.length === 1) return s;
   return m[1].trim();
 }
 
 /** The answer string, cleaned as described at the top of this file. */
 export function cleanAnswer(raw: string): string {
+  // Past the size bound an answer is not compared (bounds.ts): it is only trimmed, in linear time.
+  if (raw.length > MAX_ANSWER_CHARS) return raw.replace(/\s+/g, " ").trim();
   let s = raw.replace(/\r\n?|\n/g, " ");
   s = stripWrappers(s);
-  s = s.replace(/\\(?:dfrac|tfrac)(?![A-Za-z])/g, "\\frac");
+  s = s.replace(/\\(?:dfrac|tfrac|cfrac)(?![A-Za-z])/g, "\\frac");
   s = s.replace(/\\(?:displaystyle|left|right|big|Big|bigg|Bigg)(?![A-Za-z])/g, "");
-  s = s.replace(/\\[,;:! ]|~/g, " ").replace(/\\quad|\\qquad/g, " ");
+  s = s.replace(/(?<!\\)\\[,;:! ]|~/g, " ").replace(/\\quad|\\qquad/g, " ");
   s = replaceCommand(s, TEXT_COMMANDS, (c) => `${TEXT_MARK}${c}${TEXT_MARK}`);
   s = stripWrappers(s); // "$\text{…}$" may unwrap further
   s = s.replace(/\s+/g, " ").trim();

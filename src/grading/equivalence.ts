@@ -14,16 +14,36 @@
  * - text: canonical text.
  * Symmetric by construction. What is not handled is listed in docs/grading.md. No `vscode` import here.
  */
+import { GradingUnknown, sizeProblem, WorkBudget } from "./bounds";
 import { cleanAnswer } from "./cleanAnswer";
-import { expressionsEqual, mathExpression } from "./mathExpression";
-import { canonicalText, parseAnswer, type ParsedAnswer } from "./parseAnswer";
+import { expressionsEqual, proportional } from "./mathExpression";
+import { canonicalText, parseAnswer, parsedKey, type ParsedAnswer } from "./parseAnswer";
 
-function sameMultiset(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[]): boolean {
+/**
+ * The same elements in any order. Elements with the same key (the same structure and text) pair up
+ * first in linear time (a set against its reverse costs n, not n²); the rest are matched pairwise,
+ * each comparison counted against the budget.
+ */
+function sameMultiset(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[], budget: WorkBudget): boolean {
   if (a.length !== b.length) return false;
+  budget.spend(a.length);
+  const byKey = new Map<string, number[]>();
+  b.forEach((y, j) => {
+    const k = parsedKey(y);
+    const list = byKey.get(k);
+    if (list) list.push(j);
+    else byKey.set(k, [j]);
+  });
   const used = new Array<boolean>(b.length).fill(false);
-  outer: for (const x of a) {
+  const rest: ParsedAnswer[] = [];
+  for (const x of a) {
+    const j = byKey.get(parsedKey(x))?.pop();
+    if (j === undefined) rest.push(x);
+    else used[j] = true;
+  }
+  outer: for (const x of rest) {
     for (let j = 0; j < b.length; j++) {
-      if (!used[j] && parsedEqual(x, b[j])) {
+      if (!used[j] && parsedEqual(x, b[j], budget)) {
         used[j] = true;
         continue outer;
       }
@@ -33,37 +53,33 @@ function sameMultiset(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[]): b
   return true;
 }
 
-function sameSequence(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[]): boolean {
-  return a.length === b.length && a.every((x, i) => parsedEqual(x, b[i]));
+function sameSequence(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[], budget: WorkBudget): boolean {
+  return a.length === b.length && a.every((x, i) => parsedEqual(x, b[i], budget));
 }
 
-function negated(e: { source: string }) {
-  return mathExpression(`-(${e.source})`);
-}
-
-/** Two parsed answers equal by the rules at the top of this file. */
-export function parsedEqual(a: ParsedAnswer, b: ParsedAnswer): boolean {
+/** Two parsed answers equal by the rules at the top of this file; each call is counted against `budget`. */
+export function parsedEqual(a: ParsedAnswer, b: ParsedAnswer, budget: WorkBudget = new WorkBudget()): boolean {
+  budget.spend();
   if (a.kind === "text" && b.kind === "text") return a.text === b.text;
   if (a.kind === "choice" && b.kind === "choice") return a.letter === b.letter;
   if (a.kind === "expr" && b.kind === "expr") {
     const sa = a.percent ? [1, 0.01] : [1];
     const sb = b.percent ? [1, 0.01] : [1];
-    return sa.some((x) => sb.some((y) => expressionsEqual(a.expr, b.expr, x, y)));
+    return sa.some((x) => sb.some((y) => expressionsEqual(a.expr, b.expr, x, y, budget)));
   }
-  if (a.kind === "set" && b.kind === "set") return sameMultiset(a.items, b.items);
-  if (a.kind === "interval-union" && b.kind === "interval-union") return sameMultiset(a.parts, b.parts);
-  if (a.kind === "bracketed" && b.kind === "bracketed") return a.open === b.open && a.close === b.close && sameSequence(a.items, b.items);
+  if (a.kind === "set" && b.kind === "set") return sameMultiset(a.items, b.items, budget);
+  if (a.kind === "interval-union" && b.kind === "interval-union") return sameMultiset(a.parts, b.parts, budget);
+  if (a.kind === "bracketed" && b.kind === "bracketed") return a.open === b.open && a.close === b.close && sameSequence(a.items, b.items, budget);
+  if (a.kind === "matrix" && b.kind === "matrix") return a.rows.length === b.rows.length && a.rows.every((row, i) => sameSequence(row, b.rows[i], budget));
   // A bare list "1, 2" read as a set also matches the tuple "(1, 2)" item by item.
-  if (a.kind === "set" && b.kind === "bracketed") return b.open === "(" && b.close === ")" && sameSequence(a.items, b.items);
-  if (a.kind === "bracketed" && b.kind === "set") return parsedEqual(b, a);
-  if (a.kind === "equation" && b.kind === "equation") {
-    if (expressionsEqual(a.difference, b.difference)) return true;
-    const minus = negated(b.difference);
-    return minus !== null && expressionsEqual(a.difference, minus);
-  }
+  if (a.kind === "set" && b.kind === "bracketed") return b.open === "(" && b.close === ")" && sameSequence(a.items, b.items, budget);
+  if (a.kind === "bracketed" && b.kind === "set") return parsedEqual(b, a, budget);
+  // Equations: lhs − rhs equal up to a non-zero factor ("2x+4y-3=0" = "y=-x/2+3/4").
+  if (a.kind === "equation" && b.kind === "equation")
+    return expressionsEqual(a.difference, b.difference, 1, 1, budget) || proportional(a.difference, b.difference, budget);
   // A one-element set matches its element: "\{3\}" vs "3".
-  if (a.kind === "set" && a.items.length === 1) return parsedEqual(a.items[0], b);
-  if (b.kind === "set" && b.items.length === 1) return parsedEqual(a, b.items[0]);
+  if (a.kind === "set" && a.items.length === 1) return parsedEqual(a.items[0], b, budget);
+  if (b.kind === "set" && b.items.length === 1) return parsedEqual(a, b.items[0], budget);
   return false;
 }
 
@@ -82,12 +98,35 @@ export function normalizeAnswer(s: string): string {
   return canonicalText(t);
 }
 
-/** Whether answers `a` and `b` are equivalent. */
+/** A verdict: equal or not, and when a bound was hit, why it is unknown (then `equal` is false). */
+export interface AnswerComparison {
+  equal: boolean;
+  /** Null when the answers were compared in full; else the bound that stopped the comparison. */
+  unknown: string | null;
+}
+
+/**
+ * Whether answers `a` and `b` are equivalent, bounded: an answer past the size bounds (bounds.ts) or
+ * a comparison past the work budget gives `{ equal: false, unknown: <why> }`.
+ */
+export function compareAnswers(a: string, b: string, budget: WorkBudget = new WorkBudget()): AnswerComparison {
+  const tooBig = sizeProblem(a) ?? sizeProblem(b);
+  if (tooBig) return { equal: false, unknown: tooBig };
+  try {
+    const na = normalizeAnswer(a);
+    const nb = normalizeAnswer(b);
+    if (na === nb) return { equal: na !== "", unknown: null };
+    budget.spend((a.length + b.length) / 16);
+    const pa = parseAnswer(cleanAnswer(a), budget);
+    const pb = parseAnswer(cleanAnswer(b), budget);
+    return { equal: pa.some((x) => pb.some((y) => parsedEqual(x, y, budget))), unknown: null };
+  } catch (e) {
+    if (e instanceof GradingUnknown) return { equal: false, unknown: e.reason };
+    throw e;
+  }
+}
+
+/** Whether answers `a` and `b` are equivalent (compareAnswers; an unknown verdict is not equal). */
 export function answersEqual(a: string, b: string): boolean {
-  const na = normalizeAnswer(a);
-  const nb = normalizeAnswer(b);
-  if (na === nb) return na !== "";
-  const pa = parseAnswer(cleanAnswer(a));
-  const pb = parseAnswer(cleanAnswer(b));
-  return pa.some((x) => pb.some((y) => parsedEqual(x, y)));
+  return compareAnswers(a, b).equal;
 }

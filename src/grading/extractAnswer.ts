@@ -10,7 +10,8 @@
  * The result is cleaned by cleanAnswer (wrappers, `\text{}`, units, trailing punctuation). No
  * `vscode` import here.
  */
-import { findFinalAnswer } from "../core/finalAnswer";
+import { findFinalAnswer, findLastBoxed } from "../core/finalAnswer";
+import { MAX_ANSWER_CHARS } from "./bounds";
 import { cleanAnswer } from "./cleanAnswer";
 
 /** Longest text taken whole as an answer when it has no box, answer line or answer phrase. */
@@ -20,25 +21,68 @@ const ANSWER_PHRASE = /\b(?:the\s+)?(?:final\s+)?answer\s+(?:is|will\s+be|would\
 
 const GSM8K_ANSWER = /^[ \t]*####[ \t]*(\S[^\n]*)$/gm;
 
-/** The value after the last "the answer is" phrase, to the end of its line or sentence. */
+/** The value after the phrase ending at `from`, to the end of its line or sentence (at most MAX_ANSWER_CHARS + 1 characters are looked at). */
+function phraseValue(text: string, from: number): string {
+  const limit = Math.min(text.length, from + MAX_ANSWER_CHARS + 1);
+  let to = text.indexOf("\n", from);
+  if (to < 0 || to > limit) to = limit;
+  let value = text.slice(from, to);
+  // A sentence end: ". " followed by a capital letter, outside math ("x = 3.5" keeps its point).
+  // ("$13$. I hope it is correct." ends after "$13$": the "$" before the point are balanced.)
+  const end = /\.\s+(?=[A-Z])/.exec(value);
+  if (end && (value.slice(0, end.index).match(/(?<!\\)\$/g) ?? []).length % 2 === 0) value = value.slice(0, end.index);
+  return value.trim();
+}
+
+/**
+ * The value after the last "the answer is" phrase, to the end of its line or sentence, or GSM8K's
+ * closing "#### 42" line, whichever comes later. Linear: the phrases are found in one scan and only
+ * the last ones (back to the first with a value) are read.
+ */
 function lastAnswerPhrase(text: string): string | null {
-  let best: { value: string; at: number } | null = null;
+  const ends: number[] = [];
+  const starts: number[] = [];
+  ANSWER_PHRASE.lastIndex = 0;
   for (let m = ANSWER_PHRASE.exec(text); m; m = ANSWER_PHRASE.exec(text)) {
-    const from = m.index + m[0].length;
-    let to = text.indexOf("\n", from);
-    if (to < 0) to = text.length;
-    let value = text.slice(from, to);
-    // A sentence end: ". " followed by a capital letter, outside math ("x = 3.5" keeps its point).
-    const end = /\.\s+(?=[A-Z])/.exec(value);
-    if (end && !value.slice(0, end.index).includes("$")) value = value.slice(0, end.index);
-    value = value.trim();
-    if (value) best = { value, at: m.index };
+    starts.push(m.index);
+    ends.push(m.index + m[0].length);
   }
+  let best: { value: string; at: number } | null = null;
+  for (let k = ends.length - 1; k >= 0; k--) {
+    const value = phraseValue(text, ends[k]);
+    if (value) {
+      best = { value, at: starts[k] };
+      break;
+    }
+  }
+  GSM8K_ANSWER.lastIndex = 0;
   for (let m = GSM8K_ANSWER.exec(text); m; m = GSM8K_ANSWER.exec(text)) {
     const value = m[1].trim();
     if (value && (!best || m.index > best.at)) best = { value, at: m.index };
   }
   return best?.value ?? null;
+}
+
+/** Between two boxed answers of one list: punctuation, "and"/"or", math delimiters, "x =" (at most this long). */
+const BOX_SEPARATOR =
+  /^[\s$]*(?:\\[)\]])?[\s$]*(?:,|;|,?\s*and|,?\s*or|\\quad|\\text\{\s*(?:and|or)\s*\})?\s*(?:\\quad)?[\s$]*(?:\\[([])?[\s$]*(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?$/;
+const MAX_SEPARATOR_CHARS = 40;
+/** Most boxed answers read as one list ("\boxed{1} and \boxed{2}"), as Math-Verify does. */
+export const MAX_LISTED_BOXES = 6;
+
+/** The last boxed answer, with the boxes just before it that list with it ("\boxed{-1} and \boxed{2}" → "-1, 2"). */
+function boxedList(text: string, last: { text: string; startOffset: number }): string {
+  const items = [last.text];
+  let start = last.startOffset;
+  while (items.length < MAX_LISTED_BOXES) {
+    const prev = findLastBoxed(text, Math.max(0, start - MAX_SEPARATOR_CHARS - MAX_ANSWER_CHARS), start);
+    if (!prev || start - prev.end > MAX_SEPARATOR_CHARS || !BOX_SEPARATOR.test(text.slice(prev.end, start))) break;
+    const content = prev.content.trim();
+    if (!content) break;
+    items.unshift(content);
+    start = prev.start;
+  }
+  return items.join(", ");
 }
 
 function clean(raw: string | null): string | null {
@@ -49,14 +93,18 @@ function clean(raw: string | null): string | null {
 
 /** The answer a model's solution states (rules 1 and 2 only: a box, an answer line or phrase), cleaned; null when none. */
 export function extractStatedAnswer(text: string): string | null {
+  return clean(statedRaw(text));
+}
+
+function statedRaw(text: string): string | null {
   const final = findFinalAnswer(text);
-  return clean(final ? final.text : lastAnswerPhrase(text));
+  if (!final) return lastAnswerPhrase(text);
+  return final.kind === "boxed" ? boxedList(text, final) : final.text;
 }
 
 /** The answer of `text` by the rules above, cleaned; null when there is none. */
 export function extractAnswer(text: string): string | null {
-  const final = findFinalAnswer(text);
-  let raw: string | null = final ? final.text : lastAnswerPhrase(text);
+  let raw = statedRaw(text);
   if (raw === null) {
     const whole = text.trim();
     if (whole && whole.length <= MAX_WHOLE_CHARS && !/\n/.test(whole)) raw = whole;

@@ -3,7 +3,8 @@
  * through extractAnswer (so a gold may be written "$\\frac12$" or "\\boxed{7}", and a prediction may
  * be a whole solution), then answersEqual. No `vscode` import here.
  */
-import { answersEqual, normalizeAnswer } from "./equivalence";
+import { MAX_ANSWER_CHARS } from "./bounds";
+import { compareAnswers, normalizeAnswer } from "./equivalence";
 import { extractAnswer } from "./extractAnswer";
 
 export interface GradedPair {
@@ -13,14 +14,23 @@ export interface GradedPair {
   gold: string;
   /** normalizeAnswer of the extracted prediction ("" when none was found). */
   extracted: string;
+  /** Present when a bound stopped the comparison (docs/grading.md): why the verdict is unknown (`equal` is then false). */
+  unknown?: string;
+}
+
+/** What is printed of an answer: at most MAX_ANSWER_CHARS characters. */
+function shown(answer: string): string {
+  return answer.length > MAX_ANSWER_CHARS ? `${answer.slice(0, MAX_ANSWER_CHARS)}…` : normalizeAnswer(answer);
 }
 
 export function gradePair(gold: string, prediction: string): GradedPair {
   const g = extractAnswer(gold);
   const p = extractAnswer(prediction);
+  const verdict = g !== null && p !== null ? compareAnswers(g, p) : { equal: false, unknown: null };
   return {
-    equal: g !== null && p !== null && answersEqual(g, p),
-    gold: g === null ? "" : normalizeAnswer(g),
-    extracted: p === null ? "" : normalizeAnswer(p),
+    equal: verdict.equal,
+    gold: g === null ? "" : shown(g),
+    extracted: p === null ? "" : shown(p),
+    ...(verdict.unknown ? { unknown: verdict.unknown } : {}),
   };
 }

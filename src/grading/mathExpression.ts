@@ -18,6 +18,8 @@
  * number are skipped; at least MIN_VALID_POINTS must remain). No `vscode` import here.
  */
 import { parse, type MathNode } from "mathjs/number";
+import { GradingUnknown, MAX_ANSWER_CHARS, type WorkBudget } from "./bounds";
+import { beyondFloat, exactValue, isInteger, rationalsEqual, scaleRational, type Rational } from "./exactValue";
 
 export const REL_TOLERANCE = 1e-9;
 export const SAMPLE_POINTS = 6;
@@ -53,6 +55,26 @@ export interface MathExpr {
   /** Free variables, sorted. */
   variables: string[];
   evaluate(scope: Record<string, number>): number;
+  /** The checked parse tree (exact values are computed on it). */
+  node: MathNode;
+  /** Source texts of its number constants in tree order, or null when they could not be lined up. */
+  literals: string[] | null;
+  /** Whether it names Infinity (an infinite value is then meant, not an overflow). */
+  hasInfinity: boolean;
+}
+
+/** Number literals of a mathjs source in order (digits inside a name such as x_1 are not numbers). */
+const LITERAL = /(?<![A-Za-z_\d.])(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?/g;
+
+/** The literal texts when they line up one to one with the tree's constants (pre-order), else null. */
+function lineUpLiterals(node: MathNode, source: string): string[] | null {
+  const literals = source.match(LITERAL) ?? [];
+  const values: unknown[] = [];
+  node.traverse((n) => {
+    if (n.type === "ConstantNode") values.push((n as unknown as { value: unknown }).value);
+  });
+  if (values.length !== literals.length) return null;
+  return values.every((v, i) => v === Number(literals[i])) ? literals : null;
 }
 
 const LATEX_FUNCTIONS: Record<string, string> = {
@@ -269,6 +291,9 @@ export function parseMathjs(source: string): MathExpr | null {
       const compiled = node.compile();
       result = {
         source,
+        node,
+        literals: lineUpLiterals(node, source),
+        hasInfinity: /\bInfinity\b/.test(source),
         variables: [...variables].sort(),
         evaluate: (scope) => {
           try {
@@ -289,7 +314,7 @@ export function parseMathjs(source: string): MathExpr | null {
 }
 
 /** Longer answers are not parsed as math (compared as text): bounds time and recursion depth. */
-export const MAX_MATH_CHARS = 2000;
+export const MAX_MATH_CHARS = MAX_ANSWER_CHARS;
 
 /** LaTeX or plain math → a checked expression; null when it is not math. */
 export function mathExpression(latex: string): MathExpr | null {
@@ -329,18 +354,49 @@ function pointFor(k: number, variable: string): number {
   return p[variable];
 }
 
-/** a·scaleA equals b·scaleB numerically (see the rules at the top of this file). */
-export function expressionsEqual(a: MathExpr, b: MathExpr, scaleA = 1, scaleB = 1): boolean {
+function exactOf(e: MathExpr, budget: WorkBudget | undefined): Rational | null {
+  if (!budget) return null;
+  try {
+    return exactValue(e.node, e.literals, budget);
+  } catch (err) {
+    if (err instanceof GradingUnknown) throw err;
+    return null; // e.g. a division by zero: no exact value
+  }
+}
+
+/**
+ * Two constant expressions: exactly when both have exact values (integers always; other rationals
+ * exactly equal, else within the tolerance while they are inside a float's range); else in floats,
+ * where a value that overflowed (±Infinity without `\infty` in the answer) makes the verdict unknown.
+ */
+function constantsEqual(a: MathExpr, b: MathExpr, scaleA: number, scaleB: number, budget: WorkBudget | undefined): boolean {
+  const ea = exactOf(a, budget);
+  const eb = exactOf(b, budget);
+  if (ea && eb) {
+    const sa = scaleRational(ea, scaleA);
+    const sb = scaleRational(eb, scaleB);
+    if (rationalsEqual(sa, sb)) return true;
+    if ((isInteger(sa) && isInteger(sb)) || beyondFloat(sa) || beyondFloat(sb)) return false;
+  }
+  const va = a.evaluate({}) * scaleA;
+  const vb = b.evaluate({}) * scaleB;
+  const overflowed = (v: number, e: MathExpr, exact: Rational | null) => !Number.isFinite(v) && !Number.isNaN(v) && !e.hasInfinity && !exact;
+  if (overflowed(va, a, ea) || overflowed(vb, b, eb)) throw new GradingUnknown("a value is too large for floating point and has no exact form here");
+  // Whole numbers compare exactly (1000000 ≠ 1000001 whatever the tolerance).
+  if (Number.isSafeInteger(va) && Number.isSafeInteger(vb)) return va === vb;
+  return closeEnough(va, vb);
+}
+
+/** a·scaleA equals b·scaleB (see the rules at the top of this file); `budget` counts the work. */
+export function expressionsEqual(a: MathExpr, b: MathExpr, scaleA = 1, scaleB = 1, budget?: WorkBudget): boolean {
   const variables = [...new Set([...a.variables, ...b.variables])];
   if (!variables.length) {
-    const va = a.evaluate({}) * scaleA;
-    const vb = b.evaluate({}) * scaleB;
-    // Whole numbers compare exactly (1000000 ≠ 1000001 whatever the tolerance).
-    if (Number.isSafeInteger(va) && Number.isSafeInteger(vb)) return va === vb;
-    return closeEnough(va, vb);
+    budget?.spend(2);
+    return constantsEqual(a, b, scaleA, scaleB, budget);
   }
   let valid = 0;
   for (let k = 0; k < SAMPLE_POINTS; k++) {
+    budget?.spend(2);
     const scope: Record<string, number> = {};
     for (const v of variables) scope[v] = pointFor(k, v);
     const va = a.evaluate(scope) * scaleA;
@@ -350,6 +406,31 @@ export function expressionsEqual(a: MathExpr, b: MathExpr, scaleA = 1, scaleB = 
     valid++;
   }
   return valid >= MIN_VALID_POINTS;
+}
+
+/** The ratio a/b is the same non-zero constant at every sample point (equations equal up to a factor). */
+export function proportional(a: MathExpr, b: MathExpr, budget?: WorkBudget): boolean {
+  const variables = [...new Set([...a.variables, ...b.variables])];
+  if (!variables.length) return false;
+  let ratio: number | null = null;
+  let valid = 0;
+  for (let k = 0; k < SAMPLE_POINTS; k++) {
+    budget?.spend(2);
+    const scope: Record<string, number> = {};
+    for (const v of variables) scope[v] = pointFor(k, v);
+    const va = a.evaluate(scope);
+    const vb = b.evaluate(scope);
+    if (!Number.isFinite(va) || !Number.isFinite(vb)) continue;
+    if (vb === 0 || va === 0) {
+      if (va !== vb) return false;
+      continue;
+    }
+    const r = va / vb;
+    if (ratio === null) ratio = r;
+    else if (!closeEnough(r, ratio)) return false;
+    valid++;
+  }
+  return ratio !== null && valid >= MIN_VALID_POINTS;
 }
 
 /** Its value when it has no variables (NaN when it is not a real number). */

@@ -14,6 +14,7 @@
  * as the list {3, 14}; a mixed number ("2\frac{1}{2}", "2 1/2") is 2 + 1/2; degrees (`^\circ`, `°`,
  * "degrees") are dropped; `\%` / `%` sets the percent flag. No `vscode` import here.
  */
+import { GradingUnknown, MAX_ITEMS, WorkBudget } from "./bounds";
 import { mathExpression, type MathExpr } from "./mathExpression";
 
 export type ParsedAnswer =
@@ -21,6 +22,7 @@ export type ParsedAnswer =
   | { kind: "interval-union"; parts: ParsedAnswer[] }
   | { kind: "set"; items: ParsedAnswer[] }
   | { kind: "bracketed"; open: "(" | "["; close: ")" | "]"; items: ParsedAnswer[] }
+  | { kind: "matrix"; rows: ParsedAnswer[][] }
   | { kind: "equation"; difference: MathExpr }
   | { kind: "expr"; expr: MathExpr; percent: boolean }
   | { kind: "text"; text: string };
@@ -53,6 +55,7 @@ function splitTopLevel(s: string, sep: RegExp): string[] {
     }
   }
   parts.push(s.slice(from));
+  if (parts.length > MAX_ITEMS) throw new GradingUnknown(`the answer lists more than ${MAX_ITEMS} elements`);
   return parts.map((p) => p.trim());
 }
 
@@ -101,6 +104,8 @@ function parseExpr(s: string): ParsedAnswer | null {
     t = t.slice(0, pm.index).trim();
   }
   t = withoutThousands(t) ?? t;
+  // "2\frac12" is the mixed number 2 + 1/2: the shorthand is spelled out first.
+  t = t.replace(/\\frac\s*(\d)\s*(\d)/g, "\\frac{$1}{$2}");
   const mixed = MIXED_LATEX.exec(t) ?? MIXED_PLAIN.exec(t);
   if (mixed && Number(mixed[3]) < Number(mixed[4])) t = `${mixed[1]}(${mixed[2]}+${mixed[3]}/${mixed[4]})`;
   const expr = mathExpression(t);
@@ -164,40 +169,163 @@ function textReading(s: string): "text" | "both" | "math" {
   return /[A-Za-z]{2}/.test(s) ? "both" : "math";
 }
 
+/**
+ * A key for a parsed answer: the same key means the same structure and text, so the answers are
+ * equal (sets match such elements in linear time before any pairwise comparison).
+ */
+export function parsedKey(p: ParsedAnswer): string {
+  switch (p.kind) {
+    case "text":
+      return `t:${p.text}`;
+    case "choice":
+      return `c:${p.letter}`;
+    case "expr":
+      return `e:${p.expr.source}${p.percent ? "%" : ""}`;
+    case "equation":
+      return `q:${p.difference.source}`;
+    case "set":
+      return `s{${p.items.map(parsedKey).sort().join("\u0000")}}`;
+    case "interval-union":
+      return `u{${p.parts.map(parsedKey).sort().join("\u0000")}}`;
+    case "bracketed":
+      return `b${p.open}${p.items.map(parsedKey).join("\u0000")}${p.close}`;
+    case "matrix":
+      return `m[${p.rows.map((r) => r.map(parsedKey).join("\u0000")).join("\u0001")}]`;
+  }
+}
+
+let budget = new WorkBudget();
+
 function parseItems(parts: string[]): ParsedAnswer[] {
   return parts.map((p) => parseOne(p)[0]);
 }
 
-/** Every reading of `s` (usually one; a comma decimal has two). */
-export function parseAnswer(s: string): ParsedAnswer[] {
-  return parseOne(s.trim());
+/** Every reading of `s` (usually one; a comma decimal has two); the work is counted against `work`. */
+export function parseAnswer(s: string, work: WorkBudget = new WorkBudget()): ParsedAnswer[] {
+  const outer = budget;
+  budget = work;
+  try {
+    return parseOne(s.trim());
+  } finally {
+    budget = outer;
+  }
+}
+
+const MATRIX = /^(?:[[(]\s*)?\\begin\{(pmatrix|bmatrix|Bmatrix|matrix|smallmatrix|array)\}(?:\{[lcr|\s]*\})?(.*)\\end\{\1\}(?:\s*[\])])?$/s;
+
+/** `\begin{pmatrix}a & b \\ c & d\end{pmatrix}` (bmatrix, array …): rows of cells. */
+function parseMatrix(s: string): ParsedAnswer | null {
+  const m = MATRIX.exec(s);
+  if (!m) return null;
+  const rows = m[2]
+    .split(/\\\\/)
+    .map((r) => r.trim())
+    .filter((r, i, all) => r !== "" || i < all.length - 1);
+  if (rows.length > MAX_ITEMS) throw new GradingUnknown(`the matrix has more than ${MAX_ITEMS} rows`);
+  return { kind: "matrix", rows: rows.map((r) => parseItems(splitTopLevel(r, /&/y))) };
+}
+
+const RELATION = /\\(?:leqslant|leq|le|geqslant|geqq|geq|ge|lt|gt)(?![A-Za-z])|<=|>=|≤|≥|<|>/g;
+const REL_SYMBOL: Record<string, "<" | ">" | "≤" | "≥"> = {
+  "\\leqslant": "≤",
+  "\\leq": "≤",
+  "\\le": "≤",
+  "\\geqslant": "≥",
+  "\\geqq": "≥",
+  "\\geq": "≥",
+  "\\ge": "≥",
+  "\\lt": "<",
+  "\\gt": ">",
+  "<=": "≤",
+  ">=": "≥",
+  "≤": "≤",
+  "≥": "≥",
+  "<": "<",
+  ">": ">",
+};
+const VARIABLE = /^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?$/;
+
+/**
+ * An inequality in one variable as the interval it describes: "x > 3" = (3, ∞), "x \le 2" =
+ * (−∞, 2], "3 \ge x", "1 < x \le 2" = (1, 2]. Null when `s` is not one.
+ */
+function parseInequality(s: string): ParsedAnswer | null {
+  const pieces: string[] = [];
+  const rels: string[] = [];
+  let from = 0;
+  for (const m of s.matchAll(RELATION)) {
+    pieces.push(s.slice(from, m.index).trim());
+    rels.push(REL_SYMBOL[m[0]]);
+    from = m.index + m[0].length;
+  }
+  pieces.push(s.slice(from).trim());
+  if (rels.length === 0 || rels.length > 2 || pieces.some((p) => p === "")) return null;
+  const inf = (sign: "" | "-") => parseOne(`${sign}\\infty`)[0];
+  const bound = (text: string) => parseOne(text)[0];
+  const bracketed = (lo: ParsedAnswer, loClosed: boolean, hi: ParsedAnswer, hiClosed: boolean): ParsedAnswer => ({
+    kind: "bracketed",
+    open: loClosed ? "[" : "(",
+    close: hiClosed ? "]" : ")",
+    items: [lo, hi],
+  });
+  const lower = (r: string) => r === "<" || r === "≤";
+  if (rels.length === 1) {
+    const [l, r] = pieces;
+    const rel = rels[0];
+    const closed = rel === "≤" || rel === "≥";
+    if (VARIABLE.test(l) && !VARIABLE.test(r)) return lower(rel) ? bracketed(inf("-"), false, bound(r), closed) : bracketed(bound(r), closed, inf(""), false);
+    if (VARIABLE.test(r) && !VARIABLE.test(l)) return lower(rel) ? bracketed(bound(l), closed, inf(""), false) : bracketed(inf("-"), false, bound(l), closed);
+    return null;
+  }
+  const [a, x, b] = pieces;
+  if (!VARIABLE.test(x) || lower(rels[0]) !== lower(rels[1])) return null;
+  const [lo, hi, loRel, hiRel] = lower(rels[0]) ? [a, b, rels[0], rels[1]] : [b, a, rels[1], rels[0]];
+  return bracketed(bound(lo), loRel === "≤" || loRel === "≥", bound(hi), hiRel === "≤" || hiRel === "≥");
+}
+
+/** "a \pm b" (or \mp) as the set {a + b, a − b}; null when `s` has no top-level ± (or several). */
+function parsePlusMinus(s: string): ParsedAnswer | null {
+  const parts = splitTopLevel(s, /\\pm(?![A-Za-z])|\\mp(?![A-Za-z])|±|∓/y);
+  if (parts.length !== 2 || !parts[1]) return null;
+  const [l, r] = parts;
+  return { kind: "set", items: parseItems([`${l} + (${r})`, `${l} - (${r})`].map((x) => x.replace(/^ \+ /, "").replace(/^ - /, "-"))) };
 }
 
 function parseOne(s: string): ParsedAnswer[] {
+  budget.spend(1 + s.length / 64);
   if (!s) return [textOf("")];
   const choice = CHOICE.exec(s);
   if (choice && (choice[1] || s.length <= 2 || /^(?:option|choice)/i.test(s) || /^\(?[A-J]\)/.test(s))) {
     return [{ kind: "choice", letter: (choice[1] ?? choice[2] ?? choice[3]).toUpperCase() }];
   }
+  const matrix = parseMatrix(s);
+  if (matrix) return [matrix];
   // Interval unions.
   const union = splitTopLevel(s, /\\cup|∪|\s+U\s+/y);
   if (union.length > 1) return [{ kind: "interval-union", parts: parseItems(union) }];
   // "x = 1 or x = 2", "1 and 2".
   const alternatives = splitTopLevel(s, /\s+(?:or|and)\s+/y);
   if (alternatives.length > 1) return [{ kind: "set", items: parseItems(alternatives) }];
+  if (/[<>≤≥]|\\(?:le|ge|lt|gt)/.test(s)) {
+    const interval = parseInequality(s);
+    if (interval) return [interval];
+  }
   // Equations.
   const sides = splitTopLevel(s, /(?<![<>!])=(?!=)/y);
   if (sides.length === 2) {
     const [lhs, rhs] = sides;
-    if (LONE_VARIABLE.test(lhs) && rhs) return parseOne(rhs);
     const l = parseExpr(lhs);
     const r = parseExpr(rhs);
-    if (l?.kind === "expr" && r?.kind === "expr") {
-      const difference = mathExpression(`(${l.expr.source})-(${r.expr.source})`);
-      if (difference) return [{ kind: "equation", difference }];
-    }
-    return [textOf(s)];
+    const difference = l?.kind === "expr" && r?.kind === "expr" ? mathExpression(`(${l.expr.source})-(${r.expr.source})`) : null;
+    const equation: ParsedAnswer[] = difference ? [{ kind: "equation", difference }] : [];
+    // "y = 2x + 1" is the answer 2x + 1, and also the equation (= "2x - y + 1 = 0").
+    if (LONE_VARIABLE.test(lhs) && rhs) return [...parseOne(rhs), ...equation];
+    // "180 - 90 = 90", "\sin\theta = \frac12": a constant right side is the answer too (as Math-Verify reads it).
+    if (r?.kind === "expr" && !r.expr.variables.length) return [...equation, r];
+    return equation.length ? equation : [textOf(s)];
   }
+  const plusMinus = parsePlusMinus(s);
+  if (plusMinus) return [plusMinus];
   // Sets.
   for (const [open, close] of [
     ["\\{", "\\}"],
