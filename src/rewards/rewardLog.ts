@@ -22,11 +22,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { AppendOnlyJsonl, type FsyncPolicy, truncateTornTail } from "../core/appendOnlyJsonl";
 import { StepLensError } from "../core/errors";
+import { GATE_CODES } from "./formatGate";
 import type { RewardDetail, RewardItem } from "./rewardScorer";
 
 /** The value of every line's `log` field: what marks a file as a StepLens reward log. */
 export const REWARD_LOG_MARK = "steplens-reward-log";
 export const REWARD_LOG_VERSION = 1;
+/** The reason codes a log line's gate may hold: the gate's rules, and `too-long` (the judge's context could not hold the rollout). */
+export const REWARD_REASON_CODES_FOR_LOG: readonly string[] = [...new Set([...GATE_CODES, "too-long"])];
 /** Default size at which the log is rotated (MiB). */
 export const DEFAULT_REWARD_LOG_MAX_MB = 256;
 
