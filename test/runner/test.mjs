@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, with a summary at the end.
-//   setup      test/runner/setup-test-env.sh (chromium, Node 24, code-server into .test-env/; skipped when done)
+//   setup      test/runner/setup-test-env.sh (chromium, Node 24, code-server, the Python test env into .test-env/; skipped when done)
 //   typecheck  npm run typecheck (tsc --noEmit)
 //   lint       npm run lint (eslint with the layering rules of eslint.config.mjs, prettier --check)
 //   build      node src/build/build.mjs --tests
 //   unit       node test/runner/unit.mjs (plain Node, node:test)
+//   python     node test/runner/python.mjs (ruff + pytest in .test-env/py: the real TRL, verl, OpenRLHF, Ray, Math-Verify)
 //   vscode     the integration suite in a real extension host (test/runner/run-vscode-tests.mjs)
 //   vscode-untrusted  the Workspace Trust pass: the same host, an untrusted workspace (run-vscode-tests.mjs --untrusted)
 //   e2e        package the .vsix, install it in code-server, drive the workbench (test/runner/run-e2e.mjs)
@@ -30,6 +31,7 @@ const STAGES = [
   { name: "lint", cmd: npm, args: ["run", "-s", "lint"] },
   { name: "build", cmd: process.execPath, args: ["src/build/build.mjs", "--tests"] },
   { name: "unit", cmd: process.execPath, args: ["test/runner/unit.mjs"], needs: ["build"], counts: unitCounts },
+  { name: "python", cmd: process.execPath, args: ["test/runner/python.mjs"], needs: ["setup", "build"], counts: pytestCounts },
   { name: "vscode", cmd: process.execPath, args: ["test/runner/run-vscode-tests.mjs", "--no-build"], needs: ["setup", "build"], counts: closingLine("vscode") },
   {
     name: "vscode-untrusted",
@@ -119,6 +121,14 @@ function unitCounts(output) {
   const fail = [...output.matchAll(/^(?:# |ℹ )fail (\d+)$/gm)].map((m) => Number(m[1]));
   if (!pass.length) return null;
   return { passed: pass.reduce((a, b) => a + b, 0), failed: fail.reduce((a, b) => a + b, 0) };
+}
+
+/** pytest's summary line, e.g. "==== 12 passed, 1 failed, 2 errors in 3.1s ====": errors count as failures, a skip too (a skipped test proves nothing). */
+function pytestCounts(output) {
+  const m = [...output.matchAll(/^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$/gm)].at(-1);
+  if (!m) return null;
+  const n = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(m[1])?.[1] ?? 0);
+  return { passed: n("passed"), failed: n("failed") + n("errors?") + n("skipped") + n("xpassed") };
 }
 
 /** The runners' closing line, e.g. "vscode: 12 passed, 0 failed" (the last one printed). */
