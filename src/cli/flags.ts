@@ -98,13 +98,14 @@ export function textFlag(values: FlagValues, name: string): string | undefined {
   return raw;
 }
 
-/** `--strict`: refuse a text trace with invalid UTF-8 instead of warning (every command that reads traces). */
+/** `--strict`: refuse a text trace, or a dataset record, with invalid UTF-8 instead of warning (every command that reads traces or datasets). */
 export const INPUT_OPTIONS = {
   strict: { type: "boolean", default: false },
 } as const satisfies Options;
 
-export const INPUT_HELP = `  --strict                refuse a text trace with invalid UTF-8 (default: a file:line warning,
-                          bad bytes read as U+FFFD); binary files are always refused`;
+export const INPUT_HELP = `  --strict                refuse invalid UTF-8: a text trace as a whole, a dataset record by record
+                          (default: a file:line warning, bad bytes read as U+FFFD); binary files
+                          are always refused`;
 
 /** readTraces options from INPUT_OPTIONS: `strict`, and warnings (invalid UTF-8 at file:line) printed on stderr. */
 export function inputReadOptions(values: FlagValues, io: Pick<CliIo, "stderr">, file: string): { strict: boolean; onWarning: (w: StepLensError) => void } {

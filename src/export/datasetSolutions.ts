@@ -12,7 +12,7 @@ import type { Trace, TraceLabels } from "../core/trace";
 import { type ReadTracesOptions, readTraces } from "../formats/records";
 import { type ExportSolution, problemIdOf } from "./exportModel";
 
-export interface ReadInputOptions extends Pick<ReadTracesOptions, "format" | "fields" | "stepTag" | "signal"> {
+export interface ReadInputOptions extends Pick<ReadTracesOptions, "format" | "fields" | "stepTag" | "signal" | "strict" | "onWarning"> {
   onProblem?: (e: StepLensError) => void;
 }
 
@@ -57,7 +57,14 @@ export function traceSolution(trace: Trace, file: string, record: number): Expor
 
 /** Streams the solutions of a dataset file, one per readable record. */
 export async function* datasetSolutions(file: string, opts: ReadInputOptions = {}): AsyncGenerator<ExportSolution> {
-  for await (const r of readTraces(file, { format: opts.format, fields: opts.fields, stepTag: opts.stepTag, signal: opts.signal })) {
+  for await (const r of readTraces(file, {
+    format: opts.format,
+    fields: opts.fields,
+    stepTag: opts.stepTag,
+    signal: opts.signal,
+    strict: opts.strict,
+    onWarning: opts.onWarning,
+  })) {
     if (!r.ok) {
       opts.onProblem?.(r.error);
       continue;

@@ -42,8 +42,8 @@ export interface ExportOptions {
   seed?: number;
   /** RL prompt instruction (verl formats; DEFAULT_RL_INSTRUCTION in ./formats/verl.ts); "" for none. */
   instruction: string;
-  /** How dataset files are read (as `steplens score` reads them). */
-  read?: { format?: FormatChoice; fields?: JsonlFieldNames; stepTag?: string };
+  /** How dataset files are read (as `steplens score` reads them); `strict` refuses records with invalid UTF-8, `onWarning` hears of them otherwise. */
+  read?: { format?: FormatChoice; fields?: JsonlFieldNames; stepTag?: string; strict?: boolean; onWarning?: (w: StepLensError) => void };
   /** Written in parquet metadata. */
   createdBy?: string;
   signal?: AbortSignal;

@@ -89,6 +89,31 @@ function lineOfByte(bytes: Uint8Array, offset: number): number {
   return line;
 }
 
+/**
+ * The invalid-UTF-8 problem at `file:line` (code "invalid-utf8"): a warning (bad bytes read as
+ * U+FFFD), or under `strict` the refusal. Trace files and dataset records (./jsonStream.ts) share it.
+ */
+export function invalidUtf8Error(
+  file: string,
+  line: number,
+  offset: number,
+  byte: number,
+  strict = false,
+  what = "the first of possibly several",
+): StepLensError {
+  return new StepLensError(
+    `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, "0")} at offset ${offset}, ${what})${strict ? "" : "; bad bytes read as U+FFFD"}.`,
+    {
+      file,
+      line,
+      code: "invalid-utf8",
+      hint: strict
+        ? "Save the file as UTF-8, or run without --strict to read it with replacement characters."
+        : "Save the file as UTF-8 (--strict refuses such files).",
+    },
+  );
+}
+
 /** Decodes a text trace file's bytes; see the module comment. Throws a StepLensError for a binary file (and, with `strict`, for invalid UTF-8). */
 export function decodeTraceText(bytes: Uint8Array, file: string, options: { strict?: boolean } = {}): DecodedText {
   const binary = binaryReason(bytes);
@@ -101,19 +126,7 @@ export function decodeTraceText(bytes: Uint8Array, file: string, options: { stri
   const bad = firstInvalidUtf8(bytes);
   const warnings: StepLensError[] = [];
   if (bad >= 0) {
-    const line = lineOfByte(bytes, bad);
-    const byte = bytes[bad].toString(16).padStart(2, "0");
-    const e = new StepLensError(
-      `invalid UTF-8 (byte 0x${byte} at offset ${bad}, the first of possibly several)${options.strict ? "" : "; bad bytes read as U+FFFD"}.`,
-      {
-        file,
-        line,
-        code: "invalid-utf8",
-        hint: options.strict
-          ? "Save the file as UTF-8, or run without --strict to read it with replacement characters."
-          : "Save the file as UTF-8 (--strict refuses such files).",
-      },
-    );
+    const e = invalidUtf8Error(file, lineOfByte(bytes, bad), bad, bytes[bad], options.strict);
     if (options.strict) throw e;
     warnings.push(e);
   }

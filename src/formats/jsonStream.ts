@@ -7,11 +7,13 @@
  *   back each element's text and the line it starts on; the caller JSON.parses one element at a time.
  * Both give raw text, never parsed values, so a bad record can be reported and skipped by the caller.
  */
+import { isUtf8 } from "node:buffer";
 import fs from "node:fs";
 import readline from "node:readline";
 import type { Readable } from "node:stream";
 import { throwIfAborted } from "../core/errors";
-import { JsonArrayScanner } from "./jsonScanner";
+import { firstInvalidUtf8 } from "./decodeText";
+import { JsonArrayScanner, JsonlScanner } from "./jsonScanner";
 
 /** The text of one record and where it starts. */
 export interface RawRecord {
@@ -20,6 +22,20 @@ export interface RawRecord {
   /** 1-based line on which the record starts. */
   line: number;
   text: string;
+  /** The record's first byte that is not UTF-8 (its text has U+FFFD there): file offset, 1-based line, the byte. */
+  invalidUtf8?: { offset: number; line: number; byte: number };
+}
+
+/** A raw record from its bytes: decoded, with the first invalid UTF-8 byte noted (records read from bytes only). */
+function rawRecord(bytes: Buffer, index: number, line: number, offset: number): RawRecord {
+  const raw: RawRecord = { index, line, text: bytes.toString("utf8") };
+  if (!isUtf8(bytes)) {
+    const at = firstInvalidUtf8(bytes);
+    let badLine = line;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < at; i = bytes.indexOf(0x0a, i + 1)) badLine++;
+    raw.invalidUtf8 = { offset: offset + at, line: badLine, byte: bytes[at] };
+  }
+  return raw;
 }
 
 export type DatasetContainer = "jsonl" | "json-array";
@@ -53,6 +69,22 @@ export async function* readJsonLines(input: Readable, options: { signal?: AbortS
   }
 }
 
+/** Records of a JSONL byte stream: each non-blank line (white space and a BOM trimmed), with its 1-based line. */
+export async function* splitJsonLines(chunks: AsyncIterable<Buffer>, options: { signal?: AbortSignal } = {}): AsyncGenerator<RawRecord> {
+  let ready: RawRecord[] = [];
+  let index = 0;
+  const scanner = new JsonlScanner((bytes, offset, line) => ready.push(rawRecord(bytes, index++, line, offset)));
+  for await (const chunk of chunks) {
+    throwIfAborted(options.signal);
+    scanner.push(chunk);
+    const batch = ready;
+    ready = [];
+    yield* batch;
+  }
+  scanner.end();
+  yield* ready;
+}
+
 /**
  * Elements of a top-level JSON array read from chunks, by the shared byte scanner
  * (./jsonScanner.ts) that the dataset index uses too. An element's text is everything between its
@@ -66,7 +98,7 @@ export async function* splitJsonArray(
 ): AsyncGenerator<RawRecord> {
   let ready: RawRecord[] = [];
   let index = 0;
-  const scanner = new JsonArrayScanner((bytes, _offset, line) => ready.push({ index: index++, line, text: bytes.toString("utf8") }), options.file);
+  const scanner = new JsonArrayScanner((bytes, offset, line) => ready.push(rawRecord(bytes, index++, line, offset)), options.file);
   let carry = ""; // a high surrogate at the end of a text chunk waits for its pair
   for await (const piece of chunks) {
     throwIfAborted(options.signal);
@@ -116,11 +148,12 @@ export async function* readRawRecords(
   container: DatasetContainer,
   options: StreamOptions & { onStream?: (stream: fs.ReadStream) => void } = {},
 ): AsyncGenerator<RawRecord> {
-  // JSON arrays are scanned as bytes (exact, and no character is cut at a chunk boundary); JSONL by lines.
-  const stream = container === "jsonl" ? openTextStream(file, options) : fs.createReadStream(file, { highWaterMark: options.highWaterMark ?? 1 << 16 });
+  // Both containers are scanned as bytes (exact, no character cut at a chunk boundary, and invalid
+  // UTF-8 is noted per record instead of vanishing into U+FFFD).
+  const stream = fs.createReadStream(file, { highWaterMark: options.highWaterMark ?? 1 << 16 });
   options.onStream?.(stream);
   try {
-    if (container === "jsonl") yield* readJsonLines(stream, options);
+    if (container === "jsonl") yield* splitJsonLines(stream, options);
     else yield* splitJsonArray(stream, { file, signal: options.signal });
   } finally {
     stream.destroy();

@@ -10,7 +10,7 @@ import { StepLensError, throwIfAborted } from "../core/errors";
 import type { RunOptions } from "../core/progress";
 import type { Trace, TraceFormat } from "../core/trace";
 import type { RecordContext } from "./datasetFields";
-import { decodeTraceText } from "./decodeText";
+import { decodeTraceText, invalidUtf8Error } from "./decodeText";
 import { type DetectedFormat, type FormatChoice, detectFormat } from "./detect";
 import { type DatasetContainer, type RawRecord, readRawRecords } from "./jsonStream";
 import { type JsonlFieldNames, jsonlTrace } from "./jsonl";
@@ -32,9 +32,9 @@ export interface ReadTracesOptions extends RunOptions {
   detected?: DetectedFormat;
   /** Read-chunk size in bytes (tests use tiny ones). */
   highWaterMark?: number;
-  /** Text traces: refuse invalid UTF-8 instead of warning (see ./decodeText.ts). */
+  /** Refuse invalid UTF-8 instead of warning: a text trace as a whole, a dataset record by record (see ./decodeText.ts). */
   strict?: boolean;
-  /** Text traces: problems that do not stop reading (invalid UTF-8, file:line of the first bad byte). */
+  /** Problems that do not stop reading: invalid UTF-8, at the file:line of the first bad byte (of the file, or of each dataset record). */
   onWarning?: (warning: StepLensError) => void;
 }
 
@@ -127,6 +127,15 @@ async function* readDataset(file: string, detected: DetectedFormat, options: Rea
       next = raw.index + 1;
       lastLine = raw.line;
       let result: TraceRecordResult;
+      if (raw.invalidUtf8) {
+        // As for a text trace: a warning at file:line (bad bytes read as U+FFFD); under `strict` this record is refused.
+        const bad = invalidUtf8Error(file, raw.invalidUtf8.line, raw.invalidUtf8.offset, raw.invalidUtf8.byte, options.strict, `record ${raw.index}`);
+        if (options.strict) {
+          yield { ok: false, error: bad, record: raw.index, line: raw.invalidUtf8.line };
+          continue;
+        }
+        options.onWarning?.(bad);
+      }
       try {
         const value = parseRecord(raw, file, container);
         result = { ok: true, trace: read(value, { file, record: raw.index, line: raw.line }), record: raw.index, line: raw.line };

@@ -10,6 +10,7 @@ import { StepLensError, throwIfAborted } from "../core/errors";
 import type { TraceFormat } from "../core/trace";
 import { getPath, isObject, type JsonObject } from "../formats/datasetFields";
 import { detectFormat } from "../formats/detect";
+import { invalidUtf8Error } from "../formats/decodeText";
 import { readRawRecords } from "../formats/jsonStream";
 import { DEFAULT_JSONL_FIELDS } from "../formats/jsonl";
 import { parseRecord, recordReader } from "../formats/records";
@@ -40,6 +41,10 @@ export interface ReadProblemsOptions {
   signal?: AbortSignal;
   /** A record that was skipped, with why (`error.format()` gives `file:line: …`). */
   onBadRecord?: (error: StepLensError) => void;
+  /** Refuse (skip, through onBadRecord) a record with invalid UTF-8 instead of warning. */
+  strict?: boolean;
+  /** Invalid UTF-8 in a record, at file:line (bad bytes read as U+FFFD). */
+  onWarning?: (warning: StepLensError) => void;
 }
 
 /** Text of a chat content (a string or an array of text parts). */
@@ -160,6 +165,15 @@ export async function* readProblems(file: string, options: ReadProblemsOptions =
   };
   for await (const raw of readRawRecords(file, container, { signal: options.signal })) {
     throwIfAborted(options.signal);
+    if (raw.invalidUtf8) {
+      const { line, offset, byte } = raw.invalidUtf8;
+      const e = invalidUtf8Error(file, line, offset, byte, options.strict, `record ${raw.index}`);
+      if (options.strict) {
+        bad(e, line, raw.index);
+        continue;
+      }
+      options.onWarning?.(e);
+    }
     let p: Extracted;
     try {
       p = extract(parseRecord(raw, file, container), format, fields, file, raw.index, raw.line);

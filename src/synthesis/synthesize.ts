@@ -91,6 +91,10 @@ export interface SynthesisOptions {
   /** A problem record that was skipped (`file:line: …`). */
   onBadProblem?: (e: StepLensError) => void;
   onWarning?: (message: string) => void;
+  /** Refuse a problem record with invalid UTF-8 (reported through onBadProblem) instead of warning. */
+  strict?: boolean;
+  /** Invalid UTF-8 in a problem record, at file:line (bad bytes read as U+FFFD); reported once. */
+  onInputWarning?: (warning: StepLensError) => void;
 }
 
 export interface SynthesisSummary {
@@ -230,6 +234,8 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     fields: o.fields,
     shard: o.shard,
     signal,
+    strict: o.strict,
+    onWarning: o.onInputWarning,
     onBadRecord: (e) => {
       skipped++;
       o.onBadProblem?.(e);
@@ -502,7 +508,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
   // slot (llama.cpp server, steplens serve) sees long runs of the same verifier prompt, not an
   // interleaving of the two kinds; the next window starts when this one is done.
   let status: SynthesisSummary["status"] = "complete";
-  const iterator = readProblems(o.problemsFile, { fields: o.fields, shard: o.shard, signal })[Symbol.asyncIterator]();
+  const iterator = readProblems(o.problemsFile, { fields: o.fields, shard: o.shard, signal, strict: o.strict })[Symbol.asyncIterator]();
   const window = Math.max(1, o.concurrency ?? 2);
   let taken = 0;
   try {

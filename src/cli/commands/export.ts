@@ -10,7 +10,7 @@ import { type ExportSummary, runExport } from "../../export/exportRun";
 import { EXPORT_FORMATS, findExportFormat } from "../../export/formats";
 import { DEFAULT_RL_INSTRUCTION } from "../../export/formats/verl";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { intFlag, numberFlag, parseFlags, textFlag } from "../flags";
+import { INPUT_HELP, INPUT_OPTIONS, inputReadOptions, intFlag, numberFlag, parseFlags, textFlag } from "../flags";
 
 declare const STEPLENS_VERSION: string | undefined;
 const VERSION = typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev";
@@ -42,6 +42,7 @@ Options:
                            numbered steps, final answer in \\boxed{} inside <answer></answer>)
   --input-format <name>    dataset format: ${FORMAT_CHOICES.join(" | ")} (default auto)
   --step-tag <tag>         math-shepherd input: the tag after each step (default ки)
+${INPUT_HELP}
   --force                  replace an existing --out file that is not an export of this format
                            (an export never writes over its inputs, a synthesis run's own files
                            or anything under .steplens/, even with --force)
@@ -101,6 +102,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     "step-tag": { type: "string" },
     json: { type: "boolean" },
     force: { type: "boolean" },
+    ...INPUT_OPTIONS,
   });
   if (positionals.length === 0) throw new UsageError("missing input: give a synthesis folder, a dataset file or scored JSONL.");
   if (positionals.length > 1) throw new UsageError(`one input at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
@@ -129,7 +131,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     splitRatio,
     seed: intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? 0,
     instruction,
-    read: { format: inputFormat, stepTag: textFlag(values, "step-tag") },
+    read: { format: inputFormat, stepTag: textFlag(values, "step-tag"), ...inputReadOptions(values, io, positionals[0]) },
     createdBy: `steplens ${VERSION}`,
     signal: io.signal,
     onProblem: (e: StepLensError) => io.stderr.write(`${e.format()}\n`),

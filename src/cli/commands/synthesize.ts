@@ -20,6 +20,8 @@ import {
   engineConfig,
   engineFromConfig,
   enumFlag,
+  INPUT_OPTIONS,
+  inputReadOptions,
   intFlag,
   isDemoModel,
   numberFlag,
@@ -85,6 +87,8 @@ Models (per role; --model / --endpoint set both roles):
 Runs:
   --resume                 continue the run in DIR (same settings; models and endpoints may change)
   --retry-failed           resume, and redo the calls that failed (failures.jsonl)
+  --strict                 skip a problem record with invalid UTF-8 (reported at file:line) instead
+                           of a file:line warning and reading the bad bytes as U+FFFD
   --json                   print the summary as one JSON object
   -h, --help               show this help
 
@@ -105,6 +109,7 @@ Examples:
 
 const OPTIONS = {
   ...ENGINE_OPTIONS,
+  ...INPUT_OPTIONS,
   endpoint: { type: "string", multiple: true },
   problems: { type: "string" },
   out: { type: "string" },
@@ -381,6 +386,11 @@ export const synthesizeCommand: CliCommand = {
           io.stderr.write(`${safeText(e.format())}\n`);
         },
         onWarning: warn,
+        strict: values.strict === true,
+        onInputWarning: (w: StepLensError) => {
+          printer.done();
+          inputReadOptions(values, io, problemsFile).onWarning(w);
+        },
       });
     } finally {
       printer.done();
