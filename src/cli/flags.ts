@@ -15,6 +15,7 @@ import { DEMO_MODEL_SPEC, ensureDemoModelFile } from "../engines/local/demoModel
 import { DEMO_NOTICE, isDemoModel } from "../engines/local/demoModelName";
 import { modelCacheDir } from "../engines/local/modelSource";
 import { type CliIo, UsageError } from "./command";
+import { closestName } from "./didYouMean";
 
 export { DEMO_NOTICE, isDemoModel, UsageError };
 
@@ -27,7 +28,10 @@ export function parseFlags<T extends Options>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const message = (e as Error).message;
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    const guess = unknown?.startsWith("--") ? closestName(unknown.slice(2), Object.keys(options)) : undefined;
+    throw new UsageError(guess ? `${message.replace(/\. To specify a positional argument.*$/s, ".")} Did you mean '--${guess}'?` : message);
   }
 }
 

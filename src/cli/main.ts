@@ -5,6 +5,7 @@
 import { errorMessage, StepLensError, CancelledError } from "../core/errors";
 import type { CliCommand, CliIo } from "./command";
 import { UsageError } from "./command";
+import { closestName } from "./didYouMean";
 import { segmentCommand } from "./commands/segment";
 import { scoreCommand } from "./commands/score";
 import { modelsCommand } from "./commands/models";
@@ -74,7 +75,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === first);
   if (!command) {
-    io.stderr.write(`steplens: unknown command '${first}'. Run 'steplens --help' for the list.\n`);
+    const guess = closestName(
+      first,
+      COMMANDS.map((c) => c.name),
+    );
+    io.stderr.write(`steplens: unknown command '${first}'.${guess ? ` Did you mean 'steplens ${guess}'?` : ""} Run 'steplens --help' for the list.\n`);
     return 2;
   }
   if (rest.includes("-h") || rest.includes("--help")) {
