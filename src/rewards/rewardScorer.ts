@@ -8,6 +8,7 @@
 import type { StepLensConfig } from "../config";
 import { StepLensError, throwIfAborted } from "../core/errors";
 import type { Engine } from "../engines/engine";
+import { nextTurn } from "../core/eventLoopTurn";
 import { answersEqual, extractAnswer } from "../grading";
 import { estimateProgress, initialQ } from "../progress/estimateProgress";
 import { resolveTemplate } from "../verify/templates";
@@ -134,6 +135,9 @@ const direct = <T>(task: () => Promise<T>) => task();
 export async function scoreReward(engine: Engine, item: RewardItem, opts: RewardOptions, run: ScoreRunOptions = {}): Promise<RewardDetail> {
   const mode = resolveScalarize(opts.scalarize, opts.source);
   const schedule = run.schedule ?? direct;
+  // The gate and the answer grading are synchronous (and bounded): one item per event-loop turn, so a
+  // big batch never blocks the server (src/core/eventLoopTurn.ts).
+  await nextTurn();
   const gate = applyFormatGate(item.response, opts.gate);
   const answer = gate.answer !== null ? (extractAnswer(gate.answer) ?? gate.answer) : extractAnswer(gate.cut);
   const reference = item.reference?.trim() ? item.reference.trim() : null;

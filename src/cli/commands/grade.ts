@@ -2,7 +2,7 @@
  * `steplens grade <file.jsonl>`: answer equivalence over a JSONL file of {gold, pred} objects, with
  * the one extractor and equivalence test every outcome check uses (src/grading). No model runs.
  */
-import { StepLensError } from "../../core/errors";
+import { StepLensError, throwIfAborted } from "../../core/errors";
 import { readJsonlLines } from "../../eval/predictions";
 import { gradePair, type GradedPair } from "../../grading";
 import { type CliCommand, type CliIo, UsageError } from "../command";
@@ -24,7 +24,9 @@ Options:
   --pred-field <name>  the prediction's field (default pred)
   --json               exactly one JSON line per graded input line on stdout:
                        {"line": <1-based>, "equal": true|false, "gold": "<normalised>",
-                        "extracted": "<normalised prediction>"} ("" when nothing was found);
+                        "extracted": "<normalised prediction>"} ("" when nothing was found),
+                       plus "unknown": "<why>" when a grading bound stopped the
+                       comparison (then "equal" is false);
                        the summary goes to stderr
   -h, --help           show this help
 
@@ -62,6 +64,9 @@ function answerText(v: unknown): string | null {
   return null;
 }
 
+/** Longest stretch of grading between two yields to the event loop (signals are handled there). */
+const SLICE_MS = 20;
+
 export interface GradeLine extends GradedPair {
   line: number;
 }
@@ -77,12 +82,21 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let equal = 0;
   let noAnswer = 0;
   let skipped = 0;
+  let unknown = 0;
   const report = (line: number, message: string) => {
     skipped++;
     io.stderr.write(`${safeText(file)}:${line}: ${message}\n`);
   };
   const lines = readJsonlLines(file, { signal: io.signal, onTorn: (line) => report(line, "not valid JSON (a torn last line?); skipped") });
+  // Grading is synchronous: every SLICE_MS the loop yields to the event loop, so SIGTERM / Ctrl-C
+  // (which abort io.signal) are seen between lines, and each line's grading is bounded (src/grading/bounds.ts).
+  let sliceStart = performance.now();
   for await (const l of lines) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    throwIfAborted(io.signal);
     if ("error" in l) {
       report(l.line, `${l.error}; skipped`);
       continue;
@@ -104,18 +118,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     graded++;
     if (r.equal) equal++;
     if (!r.extracted) noAnswer++;
+    if (r.unknown) unknown++;
     const out: GradeLine = { line: l.line, ...r };
     if (json) io.stdout.write(JSON.stringify(out) + "\n");
     else
       io.stdout.write(
-        `${String(l.line).padStart(6)}  ${r.equal ? "equal    " : "different"}  gold ${safeText(r.gold) || "(none)"}  ·  extracted ${safeText(r.extracted) || "(none)"}\n`,
+        `${String(l.line).padStart(6)}  ${r.equal ? "equal    " : r.unknown ? "unknown  " : "different"}  gold ${safeText(r.gold) || "(none)"}  ·  extracted ${safeText(r.extracted) || "(none)"}${r.unknown ? `  (${safeText(r.unknown)})` : ""}\n`,
       );
   }
   if (graded === 0 && skipped === 0)
     throw new StepLensError("the file has no lines to grade", { file, hint: 'Each line: a JSON object such as {"gold": "1/2", "pred": "… \\\\boxed{0.5}"}.' });
   const accuracy = graded ? ((100 * equal) / graded).toFixed(1) : "0.0";
   io.stderr.write(
-    `graded ${graded} line${graded === 1 ? "" : "s"}: ${equal} equal, ${graded - equal} different (accuracy ${accuracy}%); ${noAnswer} without an extracted answer; ${skipped} skipped\n`,
+    `graded ${graded} line${graded === 1 ? "" : "s"}: ${equal} equal, ${graded - equal} different (accuracy ${accuracy}%); ${noAnswer} without an extracted answer; ${unknown} unknown (past a grading bound, counted as different); ${skipped} skipped\n`,
   );
   return skipped ? 1 : 0;
 }

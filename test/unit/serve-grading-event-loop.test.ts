@@ -1,0 +1,52 @@
+// The reward server's grading never blocks its event loop for long: a hostile /get_reward batch
+// (64 queries, each a \boxed{ nested 7,000 deep, 3.6 MB in all) is in flight while /health is
+// polled. Each item's gate and answer extraction run on their own event-loop turn
+// (src/core/eventLoopTurn.ts) and are bounded (src/grading/bounds.ts); the longest event-loop stall is
+// measured with node's monitorEventLoopDelay (the server runs in this process). A fake engine: the
+// gate refuses these rollouts before any model would run.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { StepLensServer } from "../../src/server/stepLensServer";
+import { fakeEngine } from "../support/fakeEngine";
+
+let server: StepLensServer;
+
+before(async () => {
+  server = await StepLensServer.start({ engine: fakeEngine(), port: 0 });
+});
+
+after(async () => {
+  await server?.close();
+});
+
+test("/health answers while a hostile /get_reward batch is graded; no event-loop stall past 150 ms", { timeout: 120_000 }, async () => {
+  const hostile = "Step 1: nest.\nStep 2: more.\nStep 3: done.\n" + "\\boxed{".repeat(7000) + "1" + "}".repeat(7000);
+  const query = Array.from({ length: 64 }, () => `Q\n${hostile}`);
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  let rewardDone = false;
+  const reward = fetch(`${server.url}/get_reward`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ query, prompts: query.map(() => "Q\n") }),
+    signal: AbortSignal.timeout(100_000),
+  }).then(async (res) => {
+    rewardDone = true;
+    return { status: res.status, json: (await res.json()) as { rewards: number[] } };
+  });
+  let healthDuringReward = 0;
+  while (!rewardDone) {
+    const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200);
+    await res.text();
+    if (!rewardDone) healthDuringReward++;
+  }
+  const r = await reward;
+  delay.disable();
+  assert.equal(r.status, 200, JSON.stringify(r.json).slice(0, 300));
+  assert.equal(r.json.rewards.length, 64, "every hostile item got its (gated) reward");
+  assert.ok(healthDuringReward >= 1, "at least one /health answered while the batch was in flight");
+  const maxMs = delay.max / 1e6;
+  assert.ok(maxMs < 150, `longest event-loop stall ${maxMs.toFixed(1)} ms (was seconds before grading was bounded)`);
+});
