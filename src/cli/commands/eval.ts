@@ -73,7 +73,8 @@ Exit codes: 0 done; 1 the data or predictions could not be read, or some items f
 Examples:
   steplens eval processbench --predictions preds.jsonl --json
   steplens eval processbench --data test/fixtures/processbench --predictions preds.jsonl
-  steplens eval processbench --data pb/ --scorer prm --model math-shepherd --tune-threshold gsm8k
+  steplens eval processbench --data examples/processbench --scorer prm --model demo
+  steplens eval processbench --data pb/ --scorer prm --model math-shepherd-mistral-7b-prm --tune-threshold gsm8k
   steplens eval processbench --data pb/ --scorer critic --samples 8 --endpoint http://127.0.0.1:8000/v1 --api-model qwen`;
 
 function fmt(x: number | null): string {

@@ -57,6 +57,7 @@ counts every skip by reason. Layouts and examples: docs/export.md.
 Exit codes: 0 written; 1 the input could not be read, or no row came out; 2 usage error; 130 cancelled.
 
 Examples:
+  steplens export examples/processbench/gsm8k.json --format trl-prm --out data/prm.jsonl
   steplens export runs/gsm8k --format trl-prm --out data/prm.jsonl --drop-unanimous --balance
   steplens export runs/gsm8k --format prm-cot-sft --out data/cot.jsonl --split-ratio 0.95
   steplens export gsm8k.json --format math-shepherd --out ms.jsonl --labels .steplens/labels.jsonl

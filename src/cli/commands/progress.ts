@@ -90,7 +90,7 @@ Exit codes: 0 done; 1 a file or model problem, or some records failed (reported 
 2 usage error; 130 cancelled.
 
 Examples:
-  steplens progress examples/quadratic.trace.md --model qwen2.5-math-1.5b-instruct --rollouts 16
+  steplens progress examples/quadratic-sum-of-squares.trace.md --model ./qwen2.5-math-1.5b-instruct-q8_0.gguf --rollouts 16
   steplens progress trace.md --model demo --reference 4 --json
   steplens progress trace.md --policy ./policy.gguf --prover ./prover.gguf --alpha 0.3
   steplens progress prm800k.jsonl --model ./prover.gguf --limit 20 --json > progress.jsonl`;

@@ -42,7 +42,7 @@ Settings checked against:
 
 Examples:
   steplens serve --model ./prm.gguf --prm math-shepherd --port 8080 &
-  steplens rl init --engine verl --out runs/grpo --reward-url http://127.0.0.1:8080 --data prompts.jsonl
+  steplens rl init --engine verl --out runs/grpo --reward-url http://127.0.0.1:8080 --data examples/problems.jsonl
   steplens rl launch runs/grpo --dry-run`;
 
 export function makeRlCommand(deps: LaunchDeps = {}): CliCommand {

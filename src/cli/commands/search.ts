@@ -85,9 +85,9 @@ could not be read (reported on stderr; rerun with the same --out to retry them);
 130 cancelled.
 
 Examples:
-  steplens search --problems gsm8k.jsonl --model qwen2.5-math-1.5b --prm-model math-shepherd-mistral-7b-prm --n 16
+  steplens search --problems gsm8k.jsonl --model ./qwen2.5-math-1.5b-instruct-q8_0.gguf --prm-model math-shepherd-mistral-7b-prm --n 16
   steplens search --problems math.jsonl --model ./policy.gguf --scorer pav --beam 4 --expand 4 --out run.jsonl
-  steplens search --problems gsm8k.jsonl --model demo --scorer majority --n 4 --json`;
+  steplens search --problems examples/problems.jsonl --model demo --scorer majority --n 4 --json`;
 
 const OPTIONS = {
   ...ENGINE_OPTIONS,

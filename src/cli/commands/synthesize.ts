@@ -101,7 +101,7 @@ Exit codes: 0 every label written; 1 failures or skipped problem records (see st
 error; 130 stopped (resume with --resume).
 
 Examples:
-  steplens synthesize --problems problems.jsonl --out synth --model demo --solutions 2 --verifications 2
+  steplens synthesize --problems examples/problems.jsonl --out synth --model demo --solutions 2 --verifications 2
   steplens synthesize --problems math.jsonl --out synth-0 --shard 0/4 \\
       --generator-endpoint http://gpu1:8000/v1 --generator-endpoint http://gpu2:8000/v1 \\
       --verifier-endpoint http://gpu3:8000/v1 --solutions 20 --verifications 16

@@ -87,7 +87,7 @@ Exit codes: 0 every trace verified; 1 some could not be, or none of a trace's ve
 (each reported on stderr; the others still come out); 2 usage error; 130 cancelled.
 
 Examples:
-  steplens verify examples/quadratic.trace.md --endpoint http://127.0.0.1:8080/v1 --api-model qwen3
+  steplens verify examples/quadratic-sum-of-squares.trace.md --endpoint http://127.0.0.1:8080/v1 --api-model qwen3
   steplens verify gsm8k.json --limit 20 --samples 4 --json --model qwen3-4b > verdicts.jsonl`;
 
 function stepsJson(r: VerifyResult) {
