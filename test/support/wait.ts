@@ -28,11 +28,10 @@ function describe(value: unknown): string {
 
 /**
  * Polls `read()` until `ok(value)` holds and returns that value; fails, naming `what` and the last
- * value read, once `timeoutMs` has passed.
+ * value read, once `timeoutMs` has passed (`options` may be just the timeout in milliseconds).
  */
-export async function waitFor<T>(what: string, read: () => T | Promise<T>, ok: (value: T) => boolean, options: WaitOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const intervalMs = options.intervalMs ?? 10;
+export async function waitFor<T>(what: string, read: () => T | Promise<T>, ok: (value: T) => boolean, options: WaitOptions | number = {}): Promise<T> {
+  const { timeoutMs = 10_000, intervalMs = 10 } = typeof options === "number" ? { timeoutMs: options } : options;
   const until = Date.now() + timeoutMs;
   let value = await read();
   while (!ok(value)) {

@@ -6,23 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import { api, waitFor, workspaceRoot } from "../vscode/editorSupport";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function steplensLog(): string {
-  const dir = process.env.STEPLENS_TEST_LOGS_DIR;
-  assert.ok(dir, "the runner sets STEPLENS_TEST_LOGS_DIR");
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/StepLens\.log$/i.test(e.name)) found.push(fs.readFileSync(p, "utf8"));
-    }
-  };
-  walk(dir);
-  return found.join("\n");
-}
+import { sleep } from "../support/wait";
+import { runRefusedCommand, steplensLog } from "./untrustedSupport";
 
 suite("Untrusted workspace: pipelines run nothing", () => {
   suiteSetup(async () => {
@@ -43,8 +28,11 @@ suite("Untrusted workspace: pipelines run nothing", () => {
       (log) => /no StepLens tasks offered: StepLens does not run models or programs in an untrusted workspace/.test(log),
       30_000,
     );
-    const names = await Promise.race([fetching, sleep(2000).then(() => [] as string[])]);
-    assert.deepEqual(names, []);
+    // The log line above is the provider's own answer. fetchTasks may stay pending until the user
+    // decides about trust; when it has answered, it must list no StepLens task. A pending fetch is
+    // told apart from an empty answer (it used to read as [], the expected answer itself).
+    const names = await Promise.race([fetching, sleep(2000).then(() => "still pending" as const)]);
+    if (names !== "still pending") assert.deepEqual(names, [], "fetchTasks lists no StepLens task");
   });
 
   test("Export and Synthesize start no task, warn why, and return nothing", async function () {
@@ -61,14 +49,8 @@ suite("Untrusted workspace: pipelines run nothing", () => {
           "steplens.synthesizeTrainingData",
           { problems: "processbench/gsm8k.json", out: "runs/x", solutions: 1, generator: { model: "g.gguf" }, verifier: { model: "v.gguf" } },
         ],
-      ] as const) {
-        let settled = false;
-        const result = Promise.resolve(vscode.commands.executeCommand(id, arg)).finally(() => (settled = true));
-        await sleep(1500);
-        assert.equal(settled, false, `${id} waits on the warning that explains the refusal`);
-        await vscode.commands.executeCommand("notifications.clearAll");
-        assert.equal(await Promise.race([result, sleep(15_000).then(() => "still pending")]), undefined);
-      }
+      ] as const)
+        await runRefusedCommand(id, [arg]);
       await waitFor(
         "the refusals in the StepLens log",
         steplensLog,

@@ -27,52 +27,13 @@ import {
   waitFor,
   workspaceRoot,
 } from "../vscode/editorSupport";
+import { sleep } from "../support/wait";
+import { runRefusedCommand, steplensLog } from "./untrustedSupport";
 
 const TRACE = "cyclist-speed.trace.md"; // four steps
 /** What the runner's .vscode/settings.json in the workspace copy says (keep in step with run-vscode-tests.mjs). */
 const WORKSPACE_PRM = "workspace-model.gguf";
 const WORKSPACE_THRESHOLD = 0.25;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every line of the StepLens log files the extension host wrote in this run ($STEPLENS_TEST_LOGS_DIR). */
-function steplensLog(): string {
-  const dir = process.env.STEPLENS_TEST_LOGS_DIR;
-  assert.ok(dir, "the runner sets STEPLENS_TEST_LOGS_DIR");
-  const found: string[] = [];
-  const walk = (d: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/StepLens\.log$/i.test(e.name)) found.push(fs.readFileSync(p, "utf8"));
-    }
-  };
-  walk(dir);
-  return found.join("\n");
-}
-
-/**
- * Runs a trustedAction command. In restricted mode it shows a warning (why, and "Manage Workspace
- * Trust") and waits for the user's answer: the promise must still be pending after `pendingMs`; then
- * the notifications are cleared (the answer is "dismissed") and the command must return undefined.
- */
-async function runRefusedCommand(id: string, args: unknown[]): Promise<void> {
-  let settled = false;
-  const result = Promise.resolve(vscode.commands.executeCommand(id, ...args)).finally(() => {
-    settled = true;
-  });
-  await sleep(1500);
-  assert.equal(settled, false, `${id} waits on the warning that explains the refusal`);
-  await vscode.commands.executeCommand("notifications.clearAll");
-  const value = await Promise.race([result, sleep(15_000).then(() => "still pending 15 s after the warning was dismissed")]);
-  assert.equal(value, undefined, `${id} returns nothing in an untrusted workspace`);
-}
 
 suite("Untrusted workspace (restricted mode): read and navigate, run nothing", () => {
   let a: StepLensApi;

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import * as vscode from "vscode";
+import { waitFor } from "../support/wait";
 
 const EXTENSION_ID = "steplens.steplens";
 
@@ -31,10 +32,12 @@ suite("StepLens activation and commands", () => {
 
   test("StepLens: Show Output opens the StepLens output channel", async () => {
     await vscode.commands.executeCommand("steplens.showOutput");
-    const until = Date.now() + 15_000;
-    const shown = () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === "output" && /StepLens/i.test(d.uri.path));
-    while (!shown() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(shown(), `no StepLens output document among ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(", ")}`);
+    await waitFor(
+      "the StepLens output document (the open documents are the last value)",
+      () => vscode.workspace.textDocuments.map((d) => d.uri.toString()),
+      () => vscode.workspace.textDocuments.some((d) => d.uri.scheme === "output" && /StepLens/i.test(d.uri.path)),
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
   });
 
   test("an untitled document in the StepLens Trace language is a trace", async () => {

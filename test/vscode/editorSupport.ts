@@ -9,6 +9,7 @@ import path from "node:path";
 import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { testModel } from "../support/testModels";
+import { waitFor as pollUntil } from "../support/wait";
 
 export const EXTENSION_ID = "steplens.steplens";
 
@@ -70,16 +71,31 @@ export async function resetSettings(): Promise<void> {
     await setSetting(key, undefined);
 }
 
-/** Polls `read` until `ok(value)`; fails naming `what` and the last value. */
-export async function waitFor<T>(what: string, read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value)) {
-    if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
+/** Every line of the StepLens log files the extension host wrote in this run ($STEPLENS_TEST_LOGS_DIR). */
+export function steplensLog(): string {
+  const dir = process.env.STEPLENS_TEST_LOGS_DIR;
+  assert.ok(dir, "the runner sets STEPLENS_TEST_LOGS_DIR");
+  const found: string[] = [];
+  const walk = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/StepLens\.log$/i.test(e.name)) found.push(fs.readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return found.join("\n");
+}
+
+/** Polls `read` until `ok(value)` (every 50 ms, 30 s by default); fails naming `what` and the last value. */
+export function waitFor<T>(what: string, read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, read, ok, { timeoutMs, intervalMs: 50 });
 }
 
 /** Waits until `document` has PRM scores for its current version's steps. */

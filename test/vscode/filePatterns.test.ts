@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import * as vscode from "vscode";
+import { waitForValue } from "../support/wait";
 
 const EXTENSION_ID = "steplens.steplens";
 
@@ -22,15 +23,9 @@ function fixture(name: string): vscode.Uri {
   return vscode.Uri.file(path.join(ext.extensionPath, "test/fixtures/workspace/outline", name));
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (last !== undefined) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+/** Polls `probe` until it returns a value (not undefined); fails naming `what` after `timeoutMs`. */
+function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  return waitForValue(what, probe, { timeoutMs, intervalMs: 50 });
 }
 
 /** StepLens step symbols are "Step k — words"; Markdown's own heading symbols are just "Step k". */
@@ -123,11 +118,14 @@ suite("Markdown files as traces (steplens.traces.filePatterns)", () => {
     );
     const relative = path.relative(folder.uri.fsPath, document.uri.fsPath).split(path.sep).join("/");
     assert.ok(relative.includes("/"), `the fixture lies in a subfolder of the workspace: ${relative}`);
-    await setPatterns(["*.md"]); // only the folder's top-level Markdown files: not this one
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(steplens.isTrace(document), false);
+    // Start from a state where the file IS a trace, so "not a trace" below is the pattern's doing
+    // (the previous test left it not a trace).
     await setPatterns([relative]);
     await until("the relative pattern to match", () => (steplens.isTrace(document) ? true : undefined));
+    await setPatterns(["*.md"]); // only the folder's top-level Markdown files: not this one
+    await until("*.md (relative to the folder) to stop matching a file in a subfolder", () => (steplens.isTrace(document) ? undefined : true));
+    await setPatterns([relative]);
+    await until("the relative pattern to match again", () => (steplens.isTrace(document) ? true : undefined));
     const names = await until("StepLens symbols", async () => {
       const n = await stepLensStepNames(document.uri);
       return n.length ? n : undefined;

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import * as vscode from "vscode";
+import { sleep } from "../support/wait";
 
 const EXTENSION_ID = "steplens.steplens";
 const GO_TO_STEP = "steplens.goToStep";
@@ -17,8 +18,6 @@ function rangeOf(r: vscode.Range): string {
   return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Runs the command without arguments (it shows the quick pick), then sends `keys` (quick-open
  * commands) once the pick is up. The pick cannot be observed from the API, so the last key is
@@ -27,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function pickWith(keys: string[]): Promise<unknown> {
   let settled = false;
   const result = Promise.resolve(vscode.commands.executeCommand(GO_TO_STEP)).finally(() => (settled = true));
-  await sleep(1000);
+  await sleep(1000); // the pick cannot be observed from the API: give it time to open
   for (const key of keys.slice(0, -1)) {
     await vscode.commands.executeCommand(key);
     await sleep(100);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import * as vscode from "vscode";
+import { waitUntil } from "../support/wait";
 
 const EXTENSION_ID = "steplens.steplens";
 
@@ -35,8 +36,7 @@ suite("Outline and folding of a trace", () => {
   test("a *.trace.md file opens in the StepLens Trace language and activates the extension", async () => {
     assert.equal(document.languageId, "steplens-trace");
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    for (let i = 0; i < 100 && !ext.isActive; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(ext.isActive, "opening a trace activates StepLens");
+    await waitUntil("opening a trace to activate StepLens", () => ext.isActive, { timeoutMs: 5_000, intervalMs: 50 });
   });
 
   test("document symbols: the problem, then one symbol per step with its full range", async () => {
