@@ -20,6 +20,7 @@ import { type HumanLabelSet, readHumanLabels, withHumanLabels } from "./humanLab
 import { verlParquet } from "./parquetRows";
 import { type SplitName, selectSolutions, splitOf, type SelectionStats } from "./selection";
 import { looksLikeScores, scoredSolutions } from "./scoredSolutions";
+import { synthesisNoLabelsReason } from "./synthesisNoLabels";
 import { isSynthesisFolder, synthesisSolutions } from "./synthesisSolutions";
 
 export type InputKind = "synthesis" | "dataset" | "scores";
@@ -173,6 +174,14 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
     const s = human ? withHumanLabels(s0, human) : s0;
     if (s !== s0) humanLabelled++;
     solutions.push(s);
+  }
+  if (opts.format.needsLabels && solutions.length && !solutions.some(isLabelled) && kind === "synthesis" && !human) {
+    const why = await synthesisNoLabelsReason(opts.input, opts.signal);
+    throw new StepLensError(`no solution in the synthesis folder has a usable step label, and ${opts.format.name} needs them: ${why.reason}.`, {
+      file: opts.input,
+      hint: why.hint,
+      code: "no-labels",
+    });
   }
   if (opts.format.needsLabels && solutions.length && !solutions.some(isLabelled))
     throw new StepLensError(`no solution in the input has step labels, and ${opts.format.name} needs them.`, {

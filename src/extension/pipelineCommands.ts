@@ -264,7 +264,7 @@ export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown
     return undefined;
   }
   const outAbs = path.resolve(folder.uri.fsPath, out);
-  const resume = given.resume ?? fs.existsSync(path.join(outAbs, "manifest.json"));
+  const resume = given.resume ?? true; // a new folder starts a run; an existing one (or this task run again) is resumed
   const rel = (p: string) => {
     const r = path.relative(folder.uri.fsPath, p);
     return r && !r.startsWith("..") && !path.isAbsolute(r) ? r.split(path.sep).join("/") : p;
@@ -278,6 +278,8 @@ export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown
     tau: given.tau ?? c.verify.tau,
     metaCritique: given.metaCritique ?? c.verify.metaCritique,
     ...models,
+    local: { contextSize: c.local.contextSize, maxThreads: c.local.maxThreads, gpu: c.local.gpu },
+    constrained: c.verify.constrained,
     resume,
   });
   const run = await runPipeline(ctx, { type: TASK_TYPE, pipeline: "synthesize", args }, folder);

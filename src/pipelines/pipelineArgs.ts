@@ -68,6 +68,10 @@ export interface SynthesizeChoices {
   /** Local models (paths, hf: URIs, presets) per role, or endpoints. */
   generator: { model?: string; endpoint?: string; apiModel?: string };
   verifier: { model?: string; endpoint?: string; apiModel?: string };
+  /** Local engine settings the run needs again when it is redone (--retry-failed, a rerun from "recently used"). */
+  local?: { contextSize: number; maxThreads: number; gpu: string };
+  /** Constrained verdicts (steplens.verify.constrained). */
+  constrained?: boolean;
   resume?: boolean;
 }
 
@@ -96,6 +100,13 @@ export function synthesizeArgs(c: SynthesizeChoices): string[] {
       if (m.apiModel) args.push(`--${role}-api-model`, m.apiModel);
     } else if (m.model) args.push(`--${role}-model`, m.model);
   }
-  if (c.resume) args.push("--resume");
+  if (c.local && (c.generator.model || c.verifier.model)) {
+    args.push("--context-size", String(c.local.contextSize), "--gpu", c.local.gpu);
+    if (c.local.maxThreads > 0) args.push("--threads", String(c.local.maxThreads));
+  }
+  if (c.constrained) args.push("--constrained");
+  // Always --resume: a fresh folder starts a run, and the same task run again (the terminal's
+  // "recently used" tasks) continues its folder instead of being refused.
+  if (c.resume !== false) args.push("--resume");
   return args;
 }

@@ -167,11 +167,20 @@ export class EnginePool implements Engine {
 
   info(): EngineInfo {
     const first = this.members[0].engine.info();
-    return { ...first, device: this.members.map((m) => m.name).join(", "), queued: this.members.reduce((a, m) => a + m.outstanding, 0) };
+    const sizes = this.members.map((m) => m.engine.info().contextSize);
+    // The smallest member's context: a request may go to any of them.
+    const contextSize = sizes.every((n) => n !== undefined) ? Math.min(...(sizes as number[])) : undefined;
+    return { ...first, device: this.members.map((m) => m.name).join(", "), queued: this.members.reduce((a, m) => a + m.outstanding, 0), contextSize };
   }
 
   countTokens(text: string, role: ModelRole, opts?: RunOptions): Promise<number> {
     return this.route((e) => e.countTokens(text, role, opts), opts?.signal);
+  }
+
+  /** Only when every member can count prompt tokens (local engines): endpoints do not say. */
+  get promptTokenCount(): Engine["promptTokenCount"] {
+    if (!this.members.every((m) => m.engine.promptTokenCount)) return undefined;
+    return (prompt, role, opts) => this.route((e) => e.promptTokenCount!(prompt, role, opts), opts?.signal);
   }
 
   scoreSteps(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {

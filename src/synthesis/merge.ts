@@ -92,7 +92,14 @@ export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
   try {
     if (readManifest(outDir) || hasRecordFiles(outDir))
       throw new StepLensError(`${outDir} already holds synthesis records`, { hint: "Merge into a new, empty folder." });
-    const counts: Counts = { problems: 0, skippedProblems: 0, solutions: 0, verifications: 0, labels: 0, failed: { solution: 0, verification: 0, label: 0 } };
+    const counts: Counts = {
+      problems: 0,
+      skippedProblems: 0,
+      solutions: 0,
+      verifications: 0,
+      labels: 0,
+      failed: { solution: 0, verification: 0, label: 0, unverifiable: 0 },
+    };
     for (const name of RECORD_FILES) {
       const w = new AppendOnlyJsonl(path.join(outDir, name), outDir, { fsync: "never" });
       try {

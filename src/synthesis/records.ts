@@ -81,7 +81,12 @@ export interface LabelRecord extends Omit<SolutionLabels, "status"> {
   reference: { answer: string; predicted: string | null; correct: boolean | null } | null;
 }
 
-export type FailureStage = "solution" | "verification" | "label";
+/**
+ * Where a call failed. "unverifiable": a solution whose verification prompt (with room for an answer)
+ * does not fit the verifier's context, recorded once for the solution, not per verification; it does
+ * not fail the run, and --retry-failed (with a larger --context-size) tries it again.
+ */
+export type FailureStage = "solution" | "verification" | "label" | "unverifiable";
 
 export interface FailureRecord {
   id: string;
@@ -107,6 +112,8 @@ export interface SynthesisSettings {
   metaCritique: boolean;
   seed: number;
   maxTokens: number | null;
+  /** Constrained (JSON-schema) verifications: the longest critique per step; null for free text. */
+  constrained?: number | null;
   shard: Shard;
   generator: { temperature: number; topP: number; prompt: string };
   verifier: { template: string; format: string; temperature: number; topP: number };

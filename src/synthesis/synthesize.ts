@@ -22,12 +22,13 @@ import { CancelledError, errorMessage, StepLensError, throwIfAborted } from "../
 import { acquireFolderLock } from "../core/folderLock";
 import { ensureDir } from "../core/safeFs";
 import type { AggregateMode } from "../config";
-import type { Engine, Generation } from "../engines/engine";
+import type { ChatMessage, Engine, Generation } from "../engines/engine";
 import { segmentText } from "../formats/text";
 import { gradePair } from "../grading";
-import type { VerifierTemplate } from "../verify/templates";
+import { constrainedTokenBudget, DEFAULT_MAX_CRITIQUE_CHARS } from "../verify/constrainedSchema";
+import { renderPrompt, type VerifierTemplate } from "../verify/templates";
 import type { VerificationParse } from "../verify/verification";
-import { metaCritique, verifyTrace, type VerifyOptions } from "../verify/verifyPipeline";
+import { DEFAULT_MAX_TOKENS as VERIFY_MAX_TOKENS, metaCritique, verifyTrace, type VerifyOptions } from "../verify/verifyPipeline";
 import { GENERATOR_PROMPT_ID, generatorPrompt } from "./generatorPrompt";
 import { solutionId, verificationId, WHOLE, type Shard } from "./ids";
 import { emptyState, hasRecordFiles, readManifest, recoverState, settingsDiff, writeManifest, type FolderState } from "./outputFolder";
@@ -68,6 +69,8 @@ export interface SynthesisOptions {
   tau: number;
   metaCritique: boolean;
   template: VerifierTemplate;
+  /** JSON-schema-constrained verifications (small local models); a number sets the longest critique per step. */
+  constrained?: boolean | { maxCritiqueChars?: number };
   seed: number;
   maxTokens?: number;
   limit?: number;
@@ -103,13 +106,31 @@ export interface SynthesisSummary {
   counts: Counts;
   /** Records written by this run, per file. */
   written: { solutions: number; verifications: number; labels: number; failures: number };
-  /** Failures still standing (this run's and earlier ones not redone), a few of them with their errors. */
+  /** Failures still standing (this run's and earlier ones not redone), a few of them with their errors; `total` leaves out the unverifiable solutions. */
   failures: { total: number; byStage: Record<FailureStage, number>; examples: { target: string; stage: FailureStage; error: string }[] };
+  /** Solutions whose verification does not fit the verifier's context (recorded once each; they do not fail the run). */
+  unverifiable: { total: number; examples: { target: string; error: string }[] };
+  /** The token limit of each generation after sizing it to the verifier's context (null: not sized, the engine does not say its context). */
+  generationLimit: number | null;
   /** Bytes of torn last lines cut off when the folder was recovered. */
   tornBytes: number;
   resumed: boolean;
   tookOverLock: boolean;
   seconds: number;
+}
+
+/** Generations shorter than this are not worth sizing for: the verifier's context is left as it is. */
+const MIN_GENERATION_TOKENS = 64;
+/** Free-text verifications need at least this room to say anything. */
+const MIN_VERIFICATION_TOKENS = 16;
+/** Slack for the prompt's token count (the constrained instructions name the fitted critique length). */
+const PROMPT_MARGIN_TOKENS = 8;
+/** Share of the room a solution may take (the rest: the "Step k:" markup the verifier's prompt adds). */
+const STEP_MARKUP_SHARE = 0.85;
+
+/** Tokens kept in the verifier's context for the verification's answer when sizing generations. */
+function answerReserve(contextSize: number, maxTokens: number | undefined): number {
+  return Math.min(maxTokens ?? VERIFY_MAX_TOKENS, Math.max(256, Math.floor(contextSize / 4)));
 }
 
 /** Tries of one call at this level; the engines retry transient errors themselves and the pool moves a call to another endpoint. */
@@ -128,11 +149,20 @@ function settingsOf(o: SynthesisOptions): SynthesisSettings {
     metaCritique: o.metaCritique,
     seed: o.seed,
     maxTokens: o.maxTokens ?? null,
+    constrained: constrainedCharsOf(o.constrained),
     shard: o.shard ?? WHOLE,
     generator: { temperature: o.generatorSampling.temperature, topP: o.generatorSampling.topP, prompt: GENERATOR_PROMPT_ID },
     verifier: { template: o.template.name, format: o.template.format, temperature: o.verifierSampling.temperature, topP: o.verifierSampling.topP },
   };
 }
+
+function constrainedCharsOf(c: SynthesisOptions["constrained"]): number | null {
+  if (!c) return null;
+  return (typeof c === "object" ? c.maxCritiqueChars : undefined) ?? DEFAULT_MAX_CRITIQUE_CHARS;
+}
+
+/** Errors that say a solution's verification prompt does not fit the verifier: recorded once per solution. */
+const UNVERIFIABLE_CODES = new Set(["context-too-small", "too-long", "verdicts-do-not-fit"]);
 
 function stripThinking(p: VerificationRecord["parse"] & { thinking?: unknown }): VerificationRecord["parse"] {
   const { thinking: _thinking, ...rest } = p;
@@ -140,7 +170,10 @@ function stripThinking(p: VerificationRecord["parse"] & { thinking?: unknown }):
   return rest;
 }
 
-async function withRetries<T>(what: () => Promise<T>, signal: AbortSignal | undefined): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+async function withRetries<T>(
+  what: () => Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<{ ok: true; value: T } | { ok: false; error: string; code: string | undefined }> {
   let last: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     throwIfAborted(signal);
@@ -151,7 +184,7 @@ async function withRetries<T>(what: () => Promise<T>, signal: AbortSignal | unde
       last = e;
     }
   }
-  return { ok: false, error: errorMessage(last) };
+  return { ok: false, error: errorMessage(last), code: last instanceof StepLensError ? last.details.code : undefined };
 }
 
 export async function synthesize(o: SynthesisOptions): Promise<SynthesisSummary> {
@@ -214,7 +247,14 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     settings,
     models: o.models,
     limit: o.limit ?? null,
-    counts: saved?.counts ?? { problems: 0, skippedProblems: 0, solutions: 0, verifications: 0, labels: 0, failed: { solution: 0, verification: 0, label: 0 } },
+    counts: saved?.counts ?? {
+      problems: 0,
+      skippedProblems: 0,
+      solutions: 0,
+      verifications: 0,
+      labels: 0,
+      failed: { solution: 0, verification: 0, label: 0, unverifiable: 0 },
+    },
     runs: [...(saved?.runs ?? []), { run: runNo, started: now(), ended: null, status: "running", host: os.hostname(), pid: process.pid }],
   };
   writeManifest(outDir, manifest);
@@ -276,9 +316,68 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     report();
   };
   const skipFailed = (target: string) => state.failed.has(target) && !o.retryFailed;
+  /** Records once that a solution cannot be verified (not once per verification). */
+  const unverifiable = (p: Problem, sol: SolutionRecord, reason: string) => {
+    if (thisRunFailures.some((f) => f.target === sol.id && f.stage === "unverifiable")) return;
+    fail("unverifiable", sol.id, p.id, reason);
+    progress.verifications.total -= K - (state.pendingVerifications.get(sol.id)?.length ?? 0);
+    progress.labels.total--;
+  };
 
   const genModel = o.generator.info().models.generator || o.models.generator[0] || "";
   const verModel = o.verifier.info().models.verifier || o.models.verifier[0] || "";
+
+  // Context sizing, where the engines say their context (local models): a solution must leave room in
+  // the verifier's context for the verification prompt around it and for the verification itself.
+  const chars = constrainedCharsOf(o.constrained);
+  const verifierContext = o.verifier.info().contextSize;
+  const generatorContext = o.generator.info().contextSize;
+  const countVerifier = o.verifier.promptTokenCount ? (pr: ChatMessage[]) => o.verifier.promptTokenCount!(pr, "verifier", { signal }) : null;
+  const countGenerator = o.generator.promptTokenCount ? (pr: ChatMessage[]) => o.generator.promptTokenCount!(pr, "generator", { signal }) : null;
+  const verifierPrompt = (p: Problem, steps: string[]) =>
+    renderPrompt(o.template, { problem: p.problem, steps, reference: p.reference }, { constrained: chars === null ? false : { maxCritiqueChars: chars } });
+  let generationLimit: number | null = null;
+  // Verifier-prompt tokens per generated token, at least 1/STEP_MARKUP_SHARE (the "Step k:" markup),
+  // raised to the largest seen: a model whose text tokenizes longer than it was generated gets shorter solutions.
+  let markupRatio = 1 / STEP_MARKUP_SHARE;
+  /** The token limit of a problem's generations: the user's, lowered so that a solution fits the verifier (and the generator). */
+  const generationTokens = async (p: Problem): Promise<number | undefined> => {
+    let limit = o.maxTokens ?? Number.POSITIVE_INFINITY;
+    if (verifierContext && countVerifier) {
+      const around = await countVerifier(verifierPrompt(p, [""]));
+      const room = verifierContext - around - answerReserve(verifierContext, o.maxTokens);
+      const fit = Math.floor(room / markupRatio);
+      if (fit >= MIN_GENERATION_TOKENS) limit = Math.min(limit, fit);
+    }
+    if (generatorContext && countGenerator) {
+      const fit = generatorContext - (await countGenerator(generatorPrompt(p.problem))) - 1;
+      if (fit >= 1) limit = Math.min(limit, fit);
+    }
+    if (!Number.isFinite(limit)) return o.maxTokens;
+    if (limit !== o.maxTokens) generationLimit = Math.min(generationLimit ?? limit, limit);
+    return limit;
+  };
+  /** The token limit of a solution's verifications, or why none fits the verifier's context. */
+  const verificationTokens = async (p: Problem, sol: SolutionRecord): Promise<{ maxTokens: number | undefined } | { unverifiable: string }> => {
+    // Constrained verdicts take what their schema needs (--max-tokens limits the solutions); free text takes --max-tokens.
+    const wanted = chars === null ? o.maxTokens : constrainedTokenBudget(o.template.format, sol.steps.length, chars);
+    if (!verifierContext || !countVerifier) return { maxTokens: wanted };
+    let tokens: number;
+    try {
+      tokens = await countVerifier(verifierPrompt(p, sol.steps));
+      if (sol.tokens >= MIN_GENERATION_TOKENS) markupRatio = Math.max(markupRatio, (tokens - (await countVerifier(verifierPrompt(p, [""])))) / sol.tokens);
+    } catch (e) {
+      if (e instanceof StepLensError && UNVERIFIABLE_CODES.has(e.details.code ?? "")) return { unverifiable: e.message };
+      throw e;
+    }
+    const room = verifierContext - tokens - PROMPT_MARGIN_TOKENS;
+    const need = chars === null ? MIN_VERIFICATION_TOKENS : constrainedTokenBudget(o.template.format, sol.steps.length, 0);
+    if (room < need)
+      return {
+        unverifiable: `its verification prompt is ${tokens} tokens and the answer needs at least ${need}: over the verifier's context of ${verifierContext} tokens (raise --context-size)`,
+      };
+    return { maxTokens: Math.min(wanted ?? VERIFY_MAX_TOKENS, room) };
+  };
 
   const writeSolution = (p: Problem, s: number, g: Generation): SolutionRecord => {
     let steps: string[] = [];
@@ -319,7 +418,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     return rec;
   };
 
-  const verifyOptions = (samples: number, seed: number, reference: string | null): VerifyOptions => ({
+  const verifyOptions = (samples: number, seed: number, reference: string | null, maxTokens = o.maxTokens): VerifyOptions => ({
     template: o.template,
     samples,
     temperature: o.verifierSampling.temperature,
@@ -329,13 +428,28 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     aggregate: o.aggregate,
     metaCritique: false,
     reference,
-    maxTokens: o.maxTokens,
+    maxTokens,
+    constrained: chars === null ? false : { maxCritiqueChars: chars },
     role: "verifier",
   });
 
   /** Missing verifications of a solution, then its label. */
   const verifyAndLabel = async (p: Problem, sol: SolutionRecord): Promise<void> => {
     if (state.labels.has(sol.id)) return;
+    if (skipFailed(sol.id) && state.failed.get(sol.id)?.stage === "unverifiable") {
+      progress.verifications.total -= K - (state.pendingVerifications.get(sol.id)?.length ?? 0);
+      progress.labels.total--;
+      return;
+    }
+    let verifyMax = chars === null ? o.maxTokens : undefined;
+    if (sol.steps.length > 0) {
+      const budget = await verificationTokens(p, sol);
+      if ("unverifiable" in budget) {
+        unverifiable(p, sol, budget.unverifiable);
+        return;
+      }
+      verifyMax = budget.maxTokens;
+    }
     const existing = new Map<number, VerificationRecord>();
     for (const v of state.pendingVerifications.get(sol.id) ?? []) existing.set(v.verification, v);
     state.pendingVerifications.delete(sol.id);
@@ -354,10 +468,14 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
       if (groups.length) out.solutions.sync();
       await Promise.all(
         groups.map(async (group) => {
-          const r = await withRetries(() => verifyTrace(o.verifier, input, verifyOptions(group.length, base + group[0], p.reference), { signal }), signal);
+          const r = await withRetries(
+            () => verifyTrace(o.verifier, input, verifyOptions(group.length, base + group[0], p.reference, verifyMax), { signal }),
+            signal,
+          );
           throwIfAborted(signal);
           if (!r.ok) {
-            for (const v of group) fail("verification", verificationId(p.id, sol.sample, v), p.id, r.error);
+            if (UNVERIFIABLE_CODES.has(r.code ?? "")) unverifiable(p, sol, r.error);
+            else for (const v of group) fail("verification", verificationId(p.id, sol.sample, v), p.id, r.error);
             return;
           }
           r.value.samples.forEach((smp, i) => {
@@ -388,7 +506,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
           report();
         }),
       );
-      if (blocked || existing.size < K) return; // a verification failed: no label until it is redone
+      if (blocked || existing.size < K) return; // a verification failed (or none fits): no label until it is redone
     }
     if (skipFailed(sol.id) && state.failed.get(sol.id)?.stage === "label") return;
 
@@ -405,7 +523,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
             o.verifier,
             { problem: p.problem, steps: sol.steps, reference: p.reference },
             of.text,
-            verifyOptions(1, o.seed + sol.sample * K, p.reference),
+            verifyOptions(1, o.seed + sol.sample * K, p.reference, verifyMax),
             { signal },
           ),
         signal,
@@ -468,6 +586,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     }
     const groups = missing.length === N ? [missing] : missing.map((s) => [s]);
     const work: Promise<void>[] = ready.map((sol) => verifyAndLabel(p, sol));
+    const maxTokens = groups.length ? await generationTokens(p) : o.maxTokens;
     for (const group of groups) {
       work.push(
         (async () => {
@@ -481,7 +600,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
                   temperature: o.generatorSampling.temperature,
                   topP: o.generatorSampling.topP,
                   seed: o.seed + group[0],
-                  maxTokens: o.maxTokens,
+                  maxTokens,
                 },
                 { signal },
               ),
@@ -544,7 +663,7 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
   report(true);
 
   function counts(): Counts {
-    const failed: Record<FailureStage, number> = { solution: 0, verification: 0, label: 0 };
+    const failed: Record<FailureStage, number> = { solution: 0, verification: 0, label: 0, unverifiable: 0 };
     for (const f of state.failed.values()) failed[f.stage]++;
     return {
       problems: problemsTotal,
@@ -564,17 +683,25 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     writeManifest(outDir, manifest);
   }
   const c = counts();
-  const expectedLabels = problemsTotal * N;
-  const complete = status === "complete" && state.failed.size === 0 && c.labels >= expectedLabels;
+  const standing = state.failed.size - c.failed.unverifiable;
+  const expectedLabels = problemsTotal * N - c.failed.unverifiable;
+  const complete = status === "complete" && standing === 0 && c.labels >= expectedLabels;
   finish(status === "interrupted" ? "interrupted" : complete ? "complete" : "incomplete");
 
-  const examples = [...state.failed.values()].slice(0, 5).map((f) => ({ target: f.target, stage: f.stage, error: f.error }));
+  const failedList = [...state.failed.values()];
+  const examples = failedList
+    .filter((f) => f.stage !== "unverifiable")
+    .slice(0, 5)
+    .map((f) => ({ target: f.target, stage: f.stage, error: f.error }));
+  const unverifiableList = failedList.filter((f) => f.stage === "unverifiable");
   return {
     status,
     outDir,
     counts: c,
     written,
-    failures: { total: state.failed.size, byStage: c.failed, examples },
+    failures: { total: standing, byStage: c.failed, examples },
+    unverifiable: { total: unverifiableList.length, examples: unverifiableList.slice(0, 5).map((f) => ({ target: f.target, error: f.error })) },
+    generationLimit,
     tornBytes: Object.values(state.torn).reduce((a, b) => a + b, 0),
     resumed: saved !== null,
     tookOverLock,

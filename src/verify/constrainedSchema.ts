@@ -63,6 +63,68 @@ export function verificationSchema(format: VerdictFormat, stepCount: number, opt
   };
 }
 
+/**
+ * Tokens node-llama-cpp's JSON grammar adds after the value: it requires four line breaks after the
+ * JSON (its stop trigger), which are generated (then trimmed) like any other token.
+ */
+export const GRAMMAR_END_TOKENS = 4;
+
+const encoder = new TextEncoder();
+function utf8Bytes(s: string): number {
+  return encoder.encode(s).length;
+}
+
+/** Bytes of the longest line break + indentation node-llama-cpp's grammar allows at nesting `scope` ("\n" + 4 spaces per level). */
+function whitespaceBytes(scope: number): number {
+  return 1 + 4 * scope;
+}
+
+/**
+ * The most bytes a JSON value of `schema` can take under the grammar node-llama-cpp
+ * (3.22) compiles it to: every whitespace slot at its longest (a line break and 4 spaces per level,
+ * or one space), every string character at its longest (a `\uXXXX` escape: 6 bytes). A token is at
+ * least one byte (llama.cpp's grammar sampler refuses empty pieces), so this bounds the tokens too.
+ * Covers the subset StepLens's verdict schemas use: objects whose properties are all required and
+ * no others, strings with a maxLength, enums.
+ */
+export function worstCaseJsonBytes(schema: object, scope = 0): number {
+  const s = schema as { type?: string; enum?: unknown[]; maxLength?: number; properties?: Record<string, object> };
+  if (Array.isArray(s.enum)) return Math.max(...s.enum.map((v) => utf8Bytes(JSON.stringify(v))));
+  if (s.type === "string") {
+    if (typeof s.maxLength !== "number") throw new Error("worstCaseJsonBytes: a string without maxLength is unbounded");
+    return 2 + 6 * s.maxLength;
+  }
+  if (s.type === "object" && s.properties) {
+    const entries = Object.entries(s.properties);
+    const inner = scope + 1;
+    let bytes = 2 + whitespaceBytes(inner) + whitespaceBytes(scope); // { ws … ws }
+    entries.forEach(([key, value], i) => {
+      if (i > 0) bytes += 1 + whitespaceBytes(inner); // , ws
+      bytes += utf8Bytes(JSON.stringify(key)) + 2 + worstCaseJsonBytes(value, inner); // "key": value
+    });
+    return bytes;
+  }
+  throw new Error(`worstCaseJsonBytes: unsupported schema ${JSON.stringify(schema).slice(0, 80)}`);
+}
+
+/** The most tokens a constrained verification of `stepCount` steps can take: it always closes within this limit. */
+export function constrainedTokenBudget(format: VerdictFormat, stepCount: number, maxCritiqueChars: number): number {
+  return worstCaseJsonBytes(verificationSchema(format, stepCount, { maxCritiqueChars })) + GRAMMAR_END_TOKENS;
+}
+
+/**
+ * The longest critique (characters per step, at most `cap`) whose constrained verification always
+ * closes within `maxTokens`; null when not even empty critiques fit (the JSON's structure alone is longer).
+ */
+export function critiqueCharsFor(format: VerdictFormat, stepCount: number, maxTokens: number, cap: number): number | null {
+  const base = constrainedTokenBudget(format, stepCount, 0);
+  if (base > maxTokens) return null;
+  const perChar = constrainedTokenBudget(format, stepCount, 1) - base;
+  let chars = Math.min(cap, Math.floor((maxTokens - base) / perChar));
+  while (chars > 0 && constrainedTokenBudget(format, stepCount, chars) > maxTokens) chars--; // the processbench critique's length is a product
+  return chars;
+}
+
 /** Text appended to the prompt in constrained mode, describing the JSON to write. */
 export function constrainedInstructions(format: VerdictFormat, stepCount: number, opts: ConstrainedOptions = {}): string {
   const maxLength = opts.maxCritiqueChars ?? DEFAULT_MAX_CRITIQUE_CHARS;

@@ -13,7 +13,7 @@ import { CancelledError, StepLensError, throwIfAborted } from "../core/errors";
 import type { RunOptions } from "../core/progress";
 import type { Engine, Generation, ModelRole } from "../engines/engine";
 import { aggregateVerifications, DEFAULT_TAU, type AggregateResult } from "./aggregate";
-import { constrainedInstructions, DEFAULT_MAX_CRITIQUE_CHARS, verificationSchema } from "./constrainedSchema";
+import { constrainedInstructions, constrainedTokenBudget, critiqueCharsFor, DEFAULT_MAX_CRITIQUE_CHARS, verificationSchema } from "./constrainedSchema";
 import { renderCritiquePrompt, renderMergePrompt, renderPrompt, stepBaseOf, type PromptInput, type VerifierTemplate } from "./templates";
 import { parseVerification, type CriticIndexRule, type FinalVerdictRule } from "./verdictParser";
 import { splitThinking } from "./thinking";
@@ -114,17 +114,31 @@ function constrainedChars(c: VerifyOptions["constrained"]): number | null {
   return (typeof c === "object" ? c.maxCritiqueChars : undefined) ?? DEFAULT_MAX_CRITIQUE_CHARS;
 }
 
-/** Worst case tokens for the constrained JSON (one character per token), so a grammar-bound answer is never cut. */
-export function constrainedTokenBudget(format: VerifierTemplate["format"], stepCount: number, maxCritiqueChars: number): number {
-  if (format === "processbench") return maxCritiqueChars * Math.max(1, Math.min(stepCount, 8)) + 64;
-  return stepCount * (maxCritiqueChars + 48) + 64;
-}
+export { constrainedTokenBudget };
 
-function samplingFor(opts: VerifyOptions, stepCount: number) {
-  const chars = constrainedChars(opts.constrained);
+/**
+ * The schema, token limit and critique length of a verification. Constrained with a token limit: the
+ * critiques are shortened until the JSON always closes within it (a limit too small for the JSON's
+ * structure is an error naming the limit that fits); without one, the limit is what the schema needs.
+ */
+export function samplingFor(opts: Pick<VerifyOptions, "constrained" | "maxTokens" | "template">, stepCount: number) {
+  let chars = constrainedChars(opts.constrained);
+  if (chars !== null && opts.maxTokens !== undefined) {
+    const fitted = critiqueCharsFor(opts.template.format, stepCount, opts.maxTokens, chars);
+    if (fitted === null) throw verdictsDoNotFit(opts.maxTokens, stepCount, constrainedTokenBudget(opts.template.format, stepCount, 0));
+    chars = fitted;
+  }
   const jsonSchema = chars === null ? undefined : verificationSchema(opts.template.format, stepCount, { maxCritiqueChars: chars });
   const maxTokens = opts.maxTokens ?? (chars === null ? DEFAULT_MAX_TOKENS : constrainedTokenBudget(opts.template.format, stepCount, chars));
   return { jsonSchema, maxTokens, chars };
+}
+
+/** A token limit that cannot hold the constrained JSON of this many steps even with empty critiques. */
+export function verdictsDoNotFit(maxTokens: number, stepCount: number, needed: number): StepLensError {
+  return new StepLensError(
+    `a constrained verification of ${stepCount} step${stepCount === 1 ? "" : "s"} needs up to ${needed} tokens even with empty critiques, over the limit of ${maxTokens}.`,
+    { code: "verdicts-do-not-fit", hint: `Raise the token limit (--max-tokens, steplens.verify.maxTokens) to at least ${needed}, or verify a shorter trace.` },
+  );
 }
 
 function parseOne(text: string, finishReason: Generation["finishReason"], opts: VerifyOptions, stepCount: number): VerificationParse {
@@ -152,7 +166,7 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   const k = Math.max(1, Math.floor(opts.samples ?? DEFAULT_SAMPLES));
   const total = k + (opts.metaCritique ? 2 : 0);
   const role = opts.role ?? "verifier";
-  const { jsonSchema, maxTokens } = samplingFor(opts, stepCount);
+  const { jsonSchema, maxTokens, chars } = samplingFor(opts, stepCount);
   const report = (done: number, message: string) => run.onProgress?.({ done, total, message });
 
   throwIfAborted(run.signal);
@@ -160,9 +174,7 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   const generations = await engine.generate(
     {
       role,
-      prompt: renderPrompt(opts.template, input, {
-        constrained: constrainedChars(opts.constrained) === null ? false : { maxCritiqueChars: constrainedChars(opts.constrained)! },
-      }),
+      prompt: renderPrompt(opts.template, input, { constrained: chars === null ? false : { maxCritiqueChars: chars } }),
       n: k,
       temperature: opts.temperature ?? DEFAULT_TEMPERATURE,
       topP: opts.topP ?? DEFAULT_TOP_P,

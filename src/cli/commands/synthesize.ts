@@ -4,9 +4,12 @@
  * `steplens synthesize merge DIR… --out DIR` joining the shards. The pipeline is src/synthesis/;
  * this file only turns flags into its options and prints progress and the summary.
  */
+import path from "node:path";
 import { CONFIG_BOUNDS, DEFAULT_CONFIG, type AggregateMode, type StepLensConfig } from "../../config";
 import { StepLensError } from "../../core/errors";
 import type { Engine, ModelRole } from "../../engines/engine";
+import { DEMO_MODEL_SPEC } from "../../engines/local/demoModel";
+import { DEMO_MODEL_PREFIX } from "../../engines/local/demoModelName";
 import { EnginePool, type PoolMember } from "../../synthesis/enginePool";
 import { GENERATOR_DEFAULTS, VERIFIER_DEFAULTS } from "../../synthesis/generatorPrompt";
 import { parseShard } from "../../synthesis/ids";
@@ -35,6 +38,9 @@ import {
 } from "../flags";
 
 declare const STEPLENS_VERSION: string | undefined;
+
+/** Critique length of the demo verifier's constrained verdicts (as the editor's Verify Trace). */
+const DEMO_CRITIQUE_CHARS = 80;
 
 const HELP = `Usage: steplens synthesize --problems FILE --out DIR [options]
        steplens synthesize merge DIR… --out DIR
@@ -65,8 +71,15 @@ Generation and verification:
   --aggregate <rule>       step | outcome | first-error: the rule that gives the labels (default ${DEFAULT_CONFIG.verify.aggregate})
   --tau <τ>                step rule: a step is incorrect when ≥ τ·K' verifications say so (default ${DEFAULT_CONFIG.verify.tau})
   --meta-critique          critique and merge the chosen verification (two passes, temperature 0)
+  --constrained            JSON-schema-constrained verdicts, for small local models (on by itself
+                           with the demo model, critiques of at most 80 characters)
+  --max-critique-chars <n> constrained: longest critique per step (default 300; shortened further
+                           so that the JSON always closes in what is left of the verifier's context)
   --seed <S>               base seed (default 0): sample s uses S+s, verification v of sample s S+s·K+v
-  --max-tokens <n>         token limit of every generation (default ${GENERATOR_DEFAULTS.maxTokens})
+  --max-tokens <n>         token limit of every generation (default ${GENERATOR_DEFAULTS.maxTokens}); with a local
+                           verifier, solutions are kept short enough that the verification prompt
+                           and its answer fit its --context-size, and a solution that still does not
+                           fit is recorded once as unverifiable (it does not fail the run)
   --concurrency <n>        problems worked on at once, as one window: their generations first, then
                            their verifications (default 2 with a local model, 16 per endpoint)
 
@@ -124,6 +137,8 @@ const OPTIONS = {
   aggregate: { type: "string" },
   tau: { type: "string" },
   "meta-critique": { type: "boolean" },
+  constrained: { type: "boolean" },
+  "max-critique-chars": { type: "string" },
   seed: { type: "string" },
   "max-tokens": { type: "string" },
   concurrency: { type: "string" },
@@ -146,6 +161,27 @@ function version(): string {
 /** A shell word as the user could paste it back. */
 function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line `again` with --context-size doubled (from the given value or the default), for redoing unverifiable solutions. */
+function withContextSize(again: string, argv: string[]): string {
+  let current = DEFAULT_CONFIG.local.contextSize;
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--context-size") {
+      current = Number(argv[++i]) || current;
+      continue;
+    }
+    if (a.startsWith("--context-size=")) {
+      current = Number(a.slice("--context-size=".length)) || current;
+      continue;
+    }
+    if (a !== "--resume" && a !== "--retry-failed") words.push(shellWord(a));
+  }
+  void again;
+  const raised = Math.min(CONFIG_BOUNDS["local.contextSize"]!.max, current * 2);
+  return `${words.join(" ")} --context-size ${raised}`;
 }
 
 function list(values: FlagValues, name: string): string[] {
@@ -200,6 +236,8 @@ interface RoleEngines {
   verifier: Engine;
   models: { generator: string[]; verifier: string[] };
   demo: boolean;
+  /** The verifier is the demo model (local or served). */
+  verifierDemo: boolean;
   dispose(): Promise<void>;
 }
 
@@ -264,6 +302,7 @@ async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEv
     verifier: engines.verifier!,
     models,
     demo,
+    verifierDemo: models.verifier.some((m) => m === DEMO_MODEL_SPEC || path.basename(m.split("@")[0]).startsWith(DEMO_MODEL_PREFIX)),
     async dispose() {
       await Promise.allSettled(built.map((b) => b.dispose()));
     },
@@ -287,6 +326,12 @@ function summaryText(s: SynthesisSummary, demo: boolean): string {
   ];
   if (s.tornBytes) lines.push(`Recovered: a torn last line (${s.tornBytes} bytes) was cut off.`);
   if (c.skippedProblems) lines.push(`Skipped ${c.skippedProblems} unreadable problem record${c.skippedProblems > 1 ? "s" : ""} (listed above).`);
+  if (s.generationLimit !== null)
+    lines.push(`Solutions were limited to ${s.generationLimit} tokens so that each fits the verifier's context with its verification.`);
+  if (s.unverifiable.total) {
+    lines.push(`Not verifiable: ${s.unverifiable.total} solution${s.unverifiable.total > 1 ? "s" : ""} (recorded once each in failures.jsonl):`);
+    for (const f of s.unverifiable.examples) lines.push(`  ${safeText(f.target)}: ${safeText(f.error).slice(0, 200)}`);
+  }
   if (s.failures.total) {
     const b = s.failures.byStage;
     lines.push(`Failed: ${s.failures.total} (solutions ${b.solution}, verifications ${b.verification}, labels ${b.label}); recorded in failures.jsonl:`);
@@ -348,7 +393,15 @@ export const synthesizeCommand: CliCommand = {
       printer.done();
       io.stderr.write(`warning: ${safeText(m)}\n`);
     };
+    const critiqueChars = intFlag(values, "max-critique-chars", { min: 0, max: 10_000 });
     const engines = await buildEngines(values, io, Math.max(solutions, verifications), warn);
+    // A random-weight demo verifier cannot follow a format: constrain it so the pipeline still labels end to end.
+    const constrained =
+      values.constrained || critiqueChars !== undefined
+        ? { maxCritiqueChars: critiqueChars }
+        : engines.verifierDemo
+          ? { maxCritiqueChars: DEMO_CRITIQUE_CHARS }
+          : false;
     const command = `steplens synthesize ${argv.map(shellWord).join(" ")}`;
     let summary: SynthesisSummary;
     try {
@@ -361,6 +414,7 @@ export const synthesizeCommand: CliCommand = {
         aggregate,
         tau,
         metaCritique: Boolean(values["meta-critique"]),
+        constrained,
         template,
         seed,
         maxTokens,
@@ -407,6 +461,10 @@ export const synthesizeCommand: CliCommand = {
       return 130;
     }
     if (summary.failures.total) io.stderr.write(`Redo the failed calls with:\n  steplens synthesize ${again} --retry-failed\n`);
+    else if (summary.unverifiable.total)
+      io.stderr.write(
+        `To verify them too, raise the verifier's context and redo them:\n  steplens synthesize ${withContextSize(again, argv)} --retry-failed\n`,
+      );
     return summary.failures.total || summary.counts.skippedProblems ? 1 : 0;
   },
 };

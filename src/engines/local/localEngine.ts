@@ -160,7 +160,7 @@ export class LocalEngine implements Engine {
     }
     let queued = 0;
     for (const pool of this.pools.values()) queued += pool.queued;
-    return { kind: "local", device: this.runtime.device, models, queued };
+    return { kind: "local", device: this.runtime.device, models, queued, contextSize: this.options.contextSize };
   }
 
   /** Loads (once) the model of a role and its sequence pool. */
@@ -199,6 +199,11 @@ export class LocalEngine implements Engine {
   async countTokens(text: string, role: ModelRole, opts: RunOptions = {}): Promise<number> {
     const { model } = await this.role(role, opts);
     return model.tokenize(text).length;
+  }
+
+  async promptTokenCount(prompt: Prompt, role: ModelRole, opts: RunOptions = {}): Promise<number> {
+    const { model } = await this.role(role, opts);
+    return this.promptTokens(model, prompt, false).tokens.length;
   }
 
   // ---------------------------------------------------------------- PRM scoring
