@@ -18,6 +18,7 @@ export async function runTsBench(name, entry = `bench/${name}Bench.ts`) {
     sourcemap: "inline",
     logLevel: "error",
     external: ["node-llama-cpp", "@node-llama-cpp/*", "vscode"],
+    loader: { ".py": "text" },
   });
   const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
   process.exit(r.status ?? 1);

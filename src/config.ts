@@ -15,6 +15,10 @@ export type FinalVerdictRuleSetting = "steplens" | "spark";
 export type ChatTurnJoin = "space" | "blank-line";
 /** Who judges a rollout's steps for a reward: the scalar PRM or the generative verifier. */
 export type RewardSource = "prm" | "verifier";
+/** The format gate's preset (src/rewards/gatePresets.ts): SPARK's rules as the paper states them, as its code runs them, or strict. */
+export type GatePreset = "spark" | "spark-code" | "strict";
+/** One format-gate rule on top of the preset: as the preset says, forced on, or forced off. */
+export type GateSwitch = "preset" | "on" | "off";
 /** How a judgement becomes a reward (src/rewards/scalarize.ts); auto: min for the PRM, hybrid for the verifier. */
 export type RewardScalarize = "auto" | "outcome" | "hybrid" | "min" | "product" | "pav" | "steps";
 
@@ -107,13 +111,15 @@ export interface StepLensConfig {
     scalarize: RewardScalarize;
     /** Reward of a rollout that fails the format gate. */
     gatedReward: number;
-    gateBoxedCount: boolean;
-    gateAnswerTagCount: boolean;
-    gateTextAfterAnswer: boolean;
-    gateStepCount: boolean;
+    /** The format gate's preset (src/rewards/gatePresets.ts); each rule below can be forced on or off on top. */
+    gatePreset: GatePreset;
+    gateBoxedCount: GateSwitch;
+    gateAnswerTagCount: GateSwitch;
+    gateTextAfterAnswer: GateSwitch;
+    gateStepCount: GateSwitch;
     minSteps: number;
     maxSteps: number;
-    gateSecondSolution: boolean;
+    gateSecondSolution: GateSwitch;
     /** Verifications per rollout when the verifier judges (1: one pass at temperature 0, as SPARK's RL). */
     verifierSamples: number;
     /** Port of the reward server the extension starts (`steplens serve`). */
@@ -151,13 +157,14 @@ export const DEFAULT_CONFIG: StepLensConfig = {
     source: "prm",
     scalarize: "auto",
     gatedReward: 0,
-    gateBoxedCount: true,
-    gateAnswerTagCount: true,
-    gateTextAfterAnswer: true,
-    gateStepCount: true,
+    gatePreset: "spark",
+    gateBoxedCount: "preset",
+    gateAnswerTagCount: "preset",
+    gateTextAfterAnswer: "preset",
+    gateStepCount: "preset",
     minSteps: 3,
     maxSteps: 20,
-    gateSecondSolution: true,
+    gateSecondSolution: "preset",
     verifierSamples: 1,
     serverPort: 8080,
     logFile: "",
@@ -218,6 +225,12 @@ export const CONFIG_ENUMS: Readonly<Record<string, readonly string[]>> = {
   "run.trigger": members<RunTrigger>({ "open-save": true, type: true, demand: true }),
   "rewards.source": members<RewardSource>({ prm: true, verifier: true }),
   "rewards.scalarize": members<RewardScalarize>({ auto: true, outcome: true, hybrid: true, min: true, product: true, pav: true, steps: true }),
+  "rewards.gatePreset": members<GatePreset>({ spark: true, "spark-code": true, strict: true }),
+  "rewards.gateBoxedCount": members<GateSwitch>({ preset: true, on: true, off: true }),
+  "rewards.gateAnswerTagCount": members<GateSwitch>({ preset: true, on: true, off: true }),
+  "rewards.gateTextAfterAnswer": members<GateSwitch>({ preset: true, on: true, off: true }),
+  "rewards.gateStepCount": members<GateSwitch>({ preset: true, on: true, off: true }),
+  "rewards.gateSecondSolution": members<GateSwitch>({ preset: true, on: true, off: true }),
 };
 
 /** Threads for node-llama-cpp on CPU: the setting, or cores - 1 (at least 1). */

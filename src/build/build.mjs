@@ -41,6 +41,8 @@ const common = {
   logLevel: "warning",
   plugins: [problemMatcher],
   absWorkingDir: root,
+  // The Python StepLens generates (src/rl/python/*.py) is embedded as text.
+  loader: { ".py": "text" },
 };
 // node-llama-cpp: native binaries + per-platform packages, must stay a real node_module (loaded with import()).
 const nodeExternals = ["vscode", "node-llama-cpp", "@node-llama-cpp/*"];
@@ -75,7 +77,7 @@ const builds = [
     outfile: "dist/katex.css",
     sourcemap: false,
     minify: true,
-    loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" },
+    loader: { ...common.loader, ".woff2": "file", ".woff": "file", ".ttf": "file" },
     assetNames: "katex-fonts/[name]-[hash]",
   },
 ];

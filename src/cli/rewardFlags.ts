@@ -2,7 +2,7 @@
  * The reward flags `steplens reward` and `steplens serve` share: judge, scalarisation and the format
  * gate's rules, checked against the settings' bounds (CONFIG_BOUNDS / CONFIG_ENUMS).
  */
-import type { RewardScalarize, RewardSource, StepLensConfig } from "../config";
+import type { GatePreset, RewardScalarize, RewardSource, StepLensConfig } from "../config";
 import { GATE_CODES, type GateCode } from "../rewards/formatGate";
 import { DEFAULT_REWARD_LOG_MAX_MB, RewardLog } from "../rewards/rewardLog";
 import { checkRewardOptions, type RewardOptions, rewardOptionsFromConfig } from "../rewards/rewardScorer";
@@ -13,7 +13,9 @@ export const REWARD_OPTIONS = {
   source: { type: "string" },
   scalarize: { type: "string" },
   "gated-reward": { type: "string" },
+  gate: { type: "string" },
   "no-gate": { type: "string" },
+  "gate-on": { type: "string" },
   "min-steps": { type: "string" },
   "max-steps": { type: "string" },
   "verifier-samples": { type: "string" },
@@ -27,12 +29,33 @@ export const REWARD_HELP = `Reward (the same in steplens reward and steplens ser
                            hybrid for the verifier; pav: prover rollouts after every step, progress.*)
   --gated-reward X         reward of a rollout that fails the format gate (default 0; a negative
                            value as --gated-reward=-1)
-  --no-gate CODES          turn gate rules off, comma-separated (or all):
+  --gate PRESET             format gate: spark (default: SPARK's three rules as the paper states
+                           them — one \\boxed{}, one <answer>…</answer>, nothing after </answer>),
+                           spark-code (exactly SPARK's published code: cut at the LAST </answer>
+                           first, so trailing text is never seen), strict (spark + step-count +
+                           second-solution)
+  --no-gate CODES          turn gate rules off on top of the preset, comma-separated (or all):
                            ${GATE_CODES.join(", ")}
-  --min-steps N --max-steps N   step-count bounds (default 3 and 20)
+  --gate-on CODES          turn gate rules on on top of the preset (e.g. step-count)
+  --min-steps N --max-steps N   step-count bounds (default 3 and 20; steps inside <answer> count)
   --verifier-samples K     verifications per rollout with --source verifier (default 1, temperature 0)
   --template NAME|FILE     verifier prompt template (default spark)
   --rollouts M             pav: prover rollouts after every step (default progress.rollouts, 8)`;
+
+/** The gate rules a flag names (comma-separated codes, or all); an unknown code is a usage error. */
+function gateCodes(values: FlagValues, name: string): GateCode[] {
+  const raw = textFlag(values, name);
+  if (!raw) return [];
+  const codes = raw
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const c of codes) {
+    if (c !== "all" && !(GATE_CODES as readonly string[]).includes(c))
+      throw new UsageError(`--${name}: unknown rule '${c}' (rules: ${GATE_CODES.join(", ")}, or all).`);
+  }
+  return codes.includes("all") ? [...GATE_CODES] : (codes as GateCode[]);
+}
 
 /** Applies the reward flags onto a config (in place) and returns the reward options. */
 export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig): RewardOptions {
@@ -46,23 +69,20 @@ export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig
   config.progress.rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? config.progress.rollouts;
   const template = textFlag(values, "template");
   if (template) config.verify.promptTemplate = template;
-  const off = textFlag(values, "no-gate");
-  if (off) {
-    const codes = off
-      .split(",")
-      .map((c) => c.trim())
-      .filter(Boolean);
-    for (const c of codes) {
-      if (c !== "all" && !(GATE_CODES as readonly string[]).includes(c))
-        throw new UsageError(`--no-gate: unknown rule '${c}' (rules: ${GATE_CODES.join(", ")}, or all).`);
-    }
-    const has = (c: GateCode) => codes.includes("all") || codes.includes(c);
-    if (has("boxed-count")) r.gateBoxedCount = false;
-    if (has("answer-tag-count")) r.gateAnswerTagCount = false;
-    if (has("text-after-answer")) r.gateTextAfterAnswer = false;
-    if (has("step-count")) r.gateStepCount = false;
-    if (has("second-solution")) r.gateSecondSolution = false;
-  }
+  r.gatePreset = enumFlag<GatePreset>(values, "gate", "rewards.gatePreset") ?? r.gatePreset;
+  const off = gateCodes(values, "no-gate");
+  const on = gateCodes(values, "gate-on");
+  const both = off.filter((c) => on.includes(c));
+  if (both.length) throw new UsageError(`--no-gate and --gate-on both name ${both.join(", ")}.`);
+  const keys: Record<GateCode, "gateBoxedCount" | "gateAnswerTagCount" | "gateTextAfterAnswer" | "gateStepCount" | "gateSecondSolution"> = {
+    "boxed-count": "gateBoxedCount",
+    "answer-tag-count": "gateAnswerTagCount",
+    "text-after-answer": "gateTextAfterAnswer",
+    "step-count": "gateStepCount",
+    "second-solution": "gateSecondSolution",
+  };
+  for (const c of off) r[keys[c]] = "off";
+  for (const c of on) r[keys[c]] = "on";
   if (r.minSteps > r.maxSteps) throw new UsageError(`--min-steps (${r.minSteps}) must not exceed --max-steps (${r.maxSteps}).`);
   const opts = rewardOptionsFromConfig(config);
   checkRewardOptions(opts);

@@ -24,14 +24,17 @@ export function rewardServeArgs(c: StepLensConfig): string[] | string {
     "--gated-reward=" + String(c.rewards.gatedReward),
   ];
   args.push("--min-steps", String(c.rewards.minSteps), "--max-steps", String(c.rewards.maxSteps), "--verifier-samples", String(c.rewards.verifierSamples));
-  const off = [
-    !c.rewards.gateBoxedCount && "boxed-count",
-    !c.rewards.gateAnswerTagCount && "answer-tag-count",
-    !c.rewards.gateTextAfterAnswer && "text-after-answer",
-    !c.rewards.gateStepCount && "step-count",
-    !c.rewards.gateSecondSolution && "second-solution",
-  ].filter((x): x is string => Boolean(x));
-  if (off.length) args.push("--no-gate", off.join(","));
+  args.push("--gate", c.rewards.gatePreset);
+  const switches: Array<[string, string]> = [
+    ["boxed-count", c.rewards.gateBoxedCount],
+    ["answer-tag-count", c.rewards.gateAnswerTagCount],
+    ["text-after-answer", c.rewards.gateTextAfterAnswer],
+    ["step-count", c.rewards.gateStepCount],
+    ["second-solution", c.rewards.gateSecondSolution],
+  ];
+  const forced = (s: string) => switches.filter(([, v]) => v === s).map(([code]) => code);
+  if (forced("off").length) args.push("--no-gate", forced("off").join(","));
+  if (forced("on").length) args.push("--gate-on", forced("on").join(","));
   if (c.local.gpu !== "auto") args.push("--gpu", c.local.gpu);
   if (c.rewards.logFile.trim()) args.push("--reward-log", c.rewards.logFile.trim(), "--reward-log-max-mb", String(c.rewards.logMaxMb));
   return args;

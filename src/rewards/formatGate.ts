@@ -4,13 +4,17 @@
  * - `boxed-count`: exactly one `\boxed{…}` in the response;
  * - `answer-tag-count`: exactly one `<answer>…</answer>`;
  * - `text-after-answer`: nothing but white space after the first `</answer>`;
- * - `step-count`: the reasoning before `<answer>` has between minSteps and maxSteps steps;
+ * - `step-count`: the whole solution — the reasoning and any steps written inside `<answer>` — has
+ *   between minSteps and maxSteps steps;
  * - `second-solution`: no appended second solution — a second "Step 1" run (numbering that starts
  *   over), a second problem statement ("Problem:" / "Question:" after the solution started), or a
  *   solution that restarts (new step markers) after it already stated a final answer. This is the
  *   hack SPARK observed: a fully solved *different* problem pasted after the real one.
- * The rollout is cut right after the first `</answer>`: the PRM sees only that text. Steps come from
- * the shared segmenter (src/formats/text.ts). No `vscode` import here.
+ * The rollout is cut right after the first `</answer>`: the PRM sees only that text. With
+ * `sparkCode` (preset `spark-code`, src/rewards/gatePresets.ts) the gate does exactly what SPARK's
+ * published reward function does instead: cut at the *last* `</answer>` and strip, then the three
+ * checks on that cut with SPARK's regular expressions (so trailing text is never seen). Steps come
+ * from the shared segmenter (src/formats/text.ts). No `vscode` import here.
  */
 import { matchAnswerLabel } from "../core/finalAnswer";
 import { segmentText } from "../formats/text";
@@ -30,18 +34,22 @@ export interface GateRules {
   stepCount: boolean;
   minSteps: number;
   maxSteps: number;
-  /** Refuse an appended second solution (default true). */
+  /** Refuse an appended second solution (preset strict). */
   secondSolution: boolean;
+  /** SPARK's published code: cut at the last `</answer>`, its regular expressions (preset spark-code). */
+  sparkCode?: boolean;
 }
 
+/** The default preset, `spark`: the paper's three rules, all effective (src/rewards/gatePresets.ts). */
 export const DEFAULT_GATE_RULES: Readonly<GateRules> = {
   boxedCount: true,
   answerTagCount: true,
   textAfterAnswer: true,
-  stepCount: true,
+  stepCount: false,
   minSteps: 3,
   maxSteps: 20,
-  secondSolution: true,
+  secondSolution: false,
+  sparkCode: false,
 };
 
 /** Every rule off: the gate passes everything (still cuts at `</answer>` and segments). */
@@ -53,6 +61,7 @@ export const NO_GATE_RULES: Readonly<GateRules> = {
   minSteps: 0,
   maxSteps: Number.MAX_SAFE_INTEGER,
   secondSolution: false,
+  sparkCode: false,
 };
 
 export interface GateResult {
@@ -61,9 +70,9 @@ export interface GateResult {
   reasons: GateCode[];
   /** One human-readable line per reason (same order). */
   details: string[];
-  /** The response cut right after the first `</answer>` (the whole response when there is none). */
+  /** The response cut right after the first `</answer>` (spark-code: the last, stripped); the whole response when there is none. */
   cut: string;
-  /** The steps the PRM scores: the reasoning before `<answer>`, the answer block joined to the last step. */
+  /** The steps the PRM scores: the reasoning's steps, then the answer block joined to the last one (or, when it holds several steps, those). */
   steps: string[];
   /** The answer inside the first `<answer>…</answer>`, trimmed; null without one. */
   answer: string | null;
@@ -75,6 +84,32 @@ const ANSWER_OPEN = /<answer>/i;
 const ANSWER_CLOSE = /<\/answer>/i;
 /** A stated final answer ("the final answer is …"); a bare \boxed{} is not one (boxed-count covers those). */
 const FINAL_ANSWER_PHRASE = /\b(?:the\s+)?final\s+answer\s+is\b/i;
+
+/**
+ * Python's white space (`str.isspace`, what `\\s` and `strip()` mean in SPARK's Python): JavaScript's
+ * `\\s` differs (it has U+FEFF, lacks U+001C–U+001F and U+0085).
+ */
+export const PY_WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+/** SPARK's `format_validity` patterns (Python `.` = any character but "\\n"; `<answer>.*?</answer>` with DOTALL). */
+const SPARK_BOXED = [/\\\\boxed\{[^\n]*?\}/g, /\\boxed\{[^\n]*?\}/g];
+const SPARK_ANSWER_BLOCK = /<answer>[\s\S]*?<\/answer>/g;
+const SPARK_TEXT_AFTER = new RegExp(`</answer>[${PY_WS}]*[^${PY_WS}]`);
+const PY_WS_CHAR = new RegExp(`[${PY_WS}]`);
+
+/** Python's `str.strip()` (linear: no backtracking regular expression). */
+export function pyStrip(text: string): string {
+  let a = 0;
+  let b = text.length;
+  while (a < b && PY_WS_CHAR.test(text[a]!)) a++;
+  while (b > a && PY_WS_CHAR.test(text[b - 1]!)) b--;
+  return text.slice(a, b);
+}
+
+/** SPARK's `extract_valid_answer`: everything up to the last `</answer>`, stripped; else the whole text. */
+export function sparkCodeCut(text: string): string {
+  const end = text.lastIndexOf("</answer>");
+  return end < 0 ? text : pyStrip(text.slice(0, end + "</answer>".length));
+}
 
 function count(re: RegExp, text: string): number {
   re.lastIndex = 0;
@@ -115,22 +150,29 @@ export function findSecondSolution(reasoning: string): { line: number; why: stri
 
 /** Applies the gate's rules to one response (see the top of this file). */
 export function applyFormatGate(response: string, rules: GateRules = DEFAULT_GATE_RULES): GateResult {
-  const text = response.replace(/\r\n?/g, "\n");
+  // SPARK's code reads the rollout as it is; StepLens's rules read line ends normalised.
+  const text = rules.sparkCode ? response : response.replace(/\r\n?/g, "\n");
   const close = ANSWER_CLOSE.exec(text);
-  const cut = close ? text.slice(0, close.index + close[0].length) : text;
-  const after = close ? text.slice(close.index + close[0].length) : "";
+  const cut = rules.sparkCode ? sparkCodeCut(text) : close ? text.slice(0, close.index + close[0].length) : text;
+  const after = rules.sparkCode ? "" : close ? text.slice(close.index + close[0].length) : "";
   const open = ANSWER_OPEN.exec(cut);
   const reasoning = open ? cut.slice(0, open.index) : cut;
   const answerBlock = open ? cut.slice(open.index).trim() : "";
   const answerMatch = /<answer>([\s\S]*?)<\/answer>/i.exec(cut);
   const answer = answerMatch ? answerMatch[1]!.trim() : null;
 
-  const steps = segmentText(reasoning, { withRanges: false, onProblem: () => undefined }).steps.map((s) => s.text);
-  if (answerBlock) {
+  const segment = (t: string) => segmentText(t, { withRanges: false, onProblem: () => undefined }).steps.map((s) => s.text);
+  const steps = segment(reasoning);
+  // Steps written inside <answer> are steps of the solution too: they are judged and counted.
+  const answerSteps = answer ? segment(answer) : [];
+  if (answerSteps.length > 1) {
+    answerSteps[0] = `<answer>${answerSteps[0]}`;
+    answerSteps[answerSteps.length - 1] = `${answerSteps[answerSteps.length - 1]}</answer>`;
+    steps.push(...answerSteps);
+  } else if (answerBlock) {
     if (steps.length) steps[steps.length - 1] = `${steps[steps.length - 1]}\n${answerBlock}`;
     else steps.push(answerBlock);
   }
-  const reasoningSteps = steps.length - (answerBlock && !reasoning.trim() ? 1 : 0);
 
   const reasons: GateCode[] = [];
   const details: string[] = [];
@@ -139,16 +181,20 @@ export function applyFormatGate(response: string, rules: GateRules = DEFAULT_GAT
     details.push(why);
   };
   if (rules.boxedCount) {
-    const n = count(BOXED, text);
+    const n = rules.sparkCode ? SPARK_BOXED.reduce((sum, re) => sum + count(re, cut), 0) : count(BOXED, text);
     if (n !== 1) fail("boxed-count", `${n} \\boxed{} answers (exactly one is allowed)`);
   }
   if (rules.answerTagCount) {
-    const n = count(ANSWER_BLOCK, text);
+    const n = rules.sparkCode ? count(SPARK_ANSWER_BLOCK, cut) : count(ANSWER_BLOCK, text);
     if (n !== 1) fail("answer-tag-count", `${n} <answer>…</answer> blocks (exactly one is allowed)`);
   }
-  if (rules.textAfterAnswer && after.trim()) fail("text-after-answer", `${after.trim().length} characters after </answer> (only white space is allowed)`);
-  if (rules.stepCount && (reasoningSteps < rules.minSteps || reasoningSteps > rules.maxSteps)) {
-    fail("step-count", `${reasoningSteps} steps (allowed: ${rules.minSteps} to ${rules.maxSteps})`);
+  if (rules.textAfterAnswer) {
+    if (rules.sparkCode) {
+      if (SPARK_TEXT_AFTER.test(cut)) fail("text-after-answer", "text after a </answer> inside the rollout cut at its last </answer>");
+    } else if (after.trim()) fail("text-after-answer", `${after.trim().length} characters after </answer> (only white space is allowed)`);
+  }
+  if (rules.stepCount && (steps.length < rules.minSteps || steps.length > rules.maxSteps)) {
+    fail("step-count", `${steps.length} steps (allowed: ${rules.minSteps} to ${rules.maxSteps})`);
   }
   if (rules.secondSolution) {
     // The whole response: a second solution pasted after </answer> counts too.

@@ -14,6 +14,7 @@ import { estimateProgress, initialQ } from "../progress/estimateProgress";
 import { resolveTemplate } from "../verify/templates";
 import { verifyTrace, type VerifyOptions } from "../verify/verifyPipeline";
 import { applyFormatGate, DEFAULT_GATE_RULES, type GateCode, type GateRules } from "./formatGate";
+import { gateRulesOf, type GatePreset } from "./gatePresets";
 import { pavReward, scalarize, type Scalarized, type ScalarizeMode, type StepJudgement } from "./scalarize";
 
 export type RewardSource = "prm" | "verifier";
@@ -25,6 +26,8 @@ export interface RewardOptions {
   source: RewardSource;
   /** `auto`: `min` for the scalar PRM, `hybrid` for the verifier. */
   scalarize: ScalarizeSetting;
+  /** The preset the gate's rules came from (for banners and logs; the rules are in `gate`). */
+  gatePreset?: GatePreset;
   gate: GateRules;
   /** The reward of a rollout that fails the gate (default 0). */
   gatedReward: number;
@@ -45,9 +48,19 @@ export interface RewardItem {
   reference?: string | null;
 }
 
+/**
+ * Why a rollout got the gated reward: a gate rule, or `too-long` — the rollout does not fit the
+ * judge's context, so it cannot be scored (that rollout alone is gated; the batch is served).
+ */
+export type RewardReasonCode = GateCode | "too-long";
+export const REWARD_REASON_CODES: readonly RewardReasonCode[] = ["boxed-count", "answer-tag-count", "text-after-answer", "step-count", "second-solution", "too-long"];
+
+/** Engine error codes that mean "this input is too long for the judge" (local context, endpoint body limit). */
+const TOO_LONG_CODES = new Set(["too-long", "endpoint-too-large"]);
+
 export interface RewardDetail {
   reward: number;
-  gate: { passed: boolean; reasons: GateCode[]; details: string[] };
+  gate: { passed: boolean; reasons: RewardReasonCode[]; details: string[] };
   /** 1 / 0 from the judge; null when the gate failed (no model ran). */
   outcome: number | null;
   /** Per-step judge values in [0, 1] (P(correct), or verdict 1 / 0). */
@@ -103,15 +116,19 @@ export function rewardOptionsFromConfig(config: StepLensConfig, baseDir?: string
   return {
     source: r.source,
     scalarize: r.scalarize,
-    gate: {
-      boxedCount: r.gateBoxedCount,
-      answerTagCount: r.gateAnswerTagCount,
-      textAfterAnswer: r.gateTextAfterAnswer,
-      stepCount: r.gateStepCount,
-      minSteps: r.minSteps,
-      maxSteps: r.maxSteps,
-      secondSolution: r.gateSecondSolution,
-    },
+    gatePreset: r.gatePreset,
+    gate: gateRulesOf(
+      r.gatePreset,
+      {
+        "boxed-count": r.gateBoxedCount,
+        "answer-tag-count": r.gateAnswerTagCount,
+        "text-after-answer": r.gateTextAfterAnswer,
+        "step-count": r.gateStepCount,
+        "second-solution": r.gateSecondSolution,
+      },
+      r.minSteps,
+      r.maxSteps,
+    ),
     gatedReward: r.gatedReward,
     threshold: config.prm.threshold,
     verify: {
@@ -131,8 +148,37 @@ export const DEFAULT_REWARD_GATE = DEFAULT_GATE_RULES;
 
 const direct = <T>(task: () => Promise<T>) => task();
 
-/** The reward of one rollout (see the top of this file). */
+/**
+ * The reward of one rollout (see the top of this file). A rollout too long for the judge's context
+ * gets the gated reward with reason `too-long` (its own result: the rest of a batch is served).
+ */
 export async function scoreReward(engine: Engine, item: RewardItem, opts: RewardOptions, run: ScoreRunOptions = {}): Promise<RewardDetail> {
+  try {
+    return await judgeReward(engine, item, opts, run);
+  } catch (e) {
+    if (!(e instanceof StepLensError) || !TOO_LONG_CODES.has(e.details.code ?? "")) throw e;
+    const gate = applyFormatGate(item.response, opts.gate);
+    const answer = gate.answer !== null ? (extractAnswer(gate.answer) ?? gate.answer) : extractAnswer(gate.cut);
+    const reference = item.reference?.trim() ? item.reference.trim() : null;
+    const texts = { stepTexts: gate.steps };
+    return {
+      reward: opts.gatedReward,
+      gate: { passed: false, reasons: ["too-long"], details: [e.message] },
+      outcome: null,
+      steps: [],
+      stepRewards: [],
+      stepCount: gate.steps.length,
+      scalarize: resolveScalarize(opts.scalarize, opts.source),
+      source: opts.source,
+      answer,
+      answerCorrect: reference === null ? null : answer !== null && answersEqual(answer, reference),
+      seconds: 0,
+      ...texts,
+    };
+  }
+}
+
+async function judgeReward(engine: Engine, item: RewardItem, opts: RewardOptions, run: ScoreRunOptions): Promise<RewardDetail> {
   const mode = resolveScalarize(opts.scalarize, opts.source);
   const schedule = run.schedule ?? direct;
   // The gate and the answer grading are synchronous (and bounded): one item per event-loop turn, so a

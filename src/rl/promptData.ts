@@ -99,26 +99,31 @@ function groupOf(r: PromptRecord, index: number, dataSource: string): ProblemGro
   return { problemId, problem: r.problem, solutions: [solution] };
 }
 
-/** Writes the engine's prompt files into `dir`; returns their names (relative to `dir`). */
-export function writePromptData(engine: RlEngine, records: readonly PromptRecord[], dir: string, dataSource: string, createdBy: string): string[] {
+/** The engine's prompt files (name relative to the run folder → contents), written by `rl init`. */
+export function promptDataFiles(engine: RlEngine, records: readonly PromptRecord[], dataSource: string, createdBy: string): Array<[string, string | Uint8Array]> {
   const instruction = DEFAULT_RL_INSTRUCTION;
   const withInstruction = (p: string) => `${p}\n\n${instruction}`;
   const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
   if (engine === "verl") {
     const groups = records.map((r, i) => groupOf(r, i, dataSource));
     const rows = groups.map((g, i) => verlRow(g, { split: "train", problemIndex: i, instruction }));
-    writeFileAtomic(path.join(dir, "train.parquet"), dir, verlParquet(rows, createdBy));
-    writeFileAtomic(path.join(dir, "problems.jsonl"), dir, jsonl(groups.map((g) => ({ problem_id: g.problemId, problem: g.problem }))));
-    return ["train.parquet", "problems.jsonl"];
+    return [
+      ["train.parquet", verlParquet(rows, createdBy)],
+      ["problems.jsonl", jsonl(groups.map((g) => ({ problem_id: g.problemId, problem: g.problem })))],
+    ];
   }
-  if (engine === "openrlhf") {
-    writeFileAtomic(path.join(dir, "prompts.jsonl"), dir, jsonl(records.map((r) => ({ prompt: withInstruction(r.problem), label: r.reference ?? "" }))));
-    return ["prompts.jsonl"];
-  }
-  writeFileAtomic(
-    path.join(dir, "prompts.jsonl"),
-    dir,
-    jsonl(records.map((r) => ({ prompt: [{ role: "user", content: withInstruction(r.problem) }], problem: r.problem, reference: r.reference ?? "" }))),
-  );
-  return ["prompts.jsonl"];
+  if (engine === "openrlhf") return [["prompts.jsonl", jsonl(records.map((r) => ({ prompt: withInstruction(r.problem), label: r.reference ?? "" })))]];
+  return [
+    [
+      "prompts.jsonl",
+      jsonl(records.map((r) => ({ prompt: [{ role: "user", content: withInstruction(r.problem) }], problem: r.problem, reference: r.reference ?? "" }))),
+    ],
+  ];
+}
+
+/** Writes the engine's prompt files into `dir`; returns their names (relative to `dir`). */
+export function writePromptData(engine: RlEngine, records: readonly PromptRecord[], dir: string, dataSource: string, createdBy: string): string[] {
+  const files = promptDataFiles(engine, records, dataSource, createdBy);
+  for (const [name, data] of files) writeFileAtomic(path.join(dir, name), dir, data);
+  return files.map(([name]) => name);
 }

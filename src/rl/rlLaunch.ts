@@ -2,14 +2,18 @@
  * `steplens rl launch DIR`: checks what an RL run needs — python3, the engine importable, the
  * reward server reachable, GPUs visible, the prompt data present (and Ray for multi-node verl /
  * OpenRLHF) — reporting each missing one with its fix; then runs launch.sh (or, with --dry-run,
- * prints the exact commands it would run). Process and network access are injectable for tests.
+ * prints the exact commands, executing nothing from the run folder). The checks run isolated from
+ * the run folder. Process and network access are injectable for tests.
  * No `vscode` import here.
  */
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
-import { RL_ENGINES, RUN_SPEC_FILE, type RlRunSpec } from "./rlRunSpec";
+import { launchScript } from "./rlInit";
+import type { RlRunSpec } from "./rlRunSpec";
+import { readRunSpecFile, sha256 } from "./runSpecFile";
 
 export interface Check {
   name: string;
@@ -32,8 +36,18 @@ const IMPORTS: Record<RlRunSpec["engine"], { module: string; pip: string }> = {
   trl: { module: "trl, accelerate, datasets", pip: "pip install trl accelerate datasets" },
 };
 
+/** Checks run from an empty folder of their own: nothing in the run folder (or the caller's) is on their path. */
 function defaultExec(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
-  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: 20_000 });
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-check-"));
+  try {
+    return execIn(cwd, cmd, args, env);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+function execIn(cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv) {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 20_000 });
   return { status: r.error ? null : r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error ? String(r.error.message) : "") };
 }
 
@@ -42,16 +56,9 @@ async function defaultGet(url: string) {
   return { status: res.status, body: await res.text() };
 }
 
+/** The run settings of `dir` (steplens-rl.json, every field checked: a damaged file is named with what is wrong). */
 export function readRunSpec(dir: string): RlRunSpec {
-  const file = path.join(dir, RUN_SPEC_FILE);
-  if (!fs.existsSync(file))
-    throw new StepLensError(`${dir} is not an RL run folder (no ${RUN_SPEC_FILE}).`, {
-      code: "rl-no-run",
-      hint: "Create one with: steplens rl init --engine verl|openrlhf|trl --out DIR --reward-url URL",
-    });
-  const spec = JSON.parse(fs.readFileSync(file, "utf8")) as RlRunSpec;
-  if (!RL_ENGINES.includes(spec.engine)) throw new StepLensError(`${file}: unknown engine '${String(spec.engine)}'.`, { code: "rl-bad-run" });
-  return spec;
+  return readRunSpecFile(dir);
 }
 
 /** The prerequisite checks, in order; `env` is the environment launch.sh will get. */
@@ -69,13 +76,15 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
   });
   const imp = IMPORTS[spec.engine];
   if (pyOk) {
+    // Isolated (-I: no script folder, PYTHON* variables or user site on the path) and run from an
+    // empty folder, so a module planted in the run folder (a verl.py) is never imported by a check.
     const code = `import ${imp.module}`;
-    const r = exec("python3", ["-c", code], env);
+    const r = exec("python3", ["-I", "-c", code], env);
     const last = (r.stderr.trim().split("\n").pop() ?? "").slice(0, 200);
     checks.push({
       name: `${spec.engine} importable`,
       ok: r.status === 0,
-      detail: r.status === 0 ? `python3 -c "${code}" works` : last || "import failed",
+      detail: r.status === 0 ? `python3 -I -c "${code}" works` : last || "import failed",
       fix: imp.pip,
     });
   } else {
@@ -130,13 +139,56 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
   return checks;
 }
 
-/** The commands launch.sh runs, as it prints them with DRY_RUN=1. */
-export function dryRunCommands(dir: string, env: NodeJS.ProcessEnv, deps: LaunchDeps = {}): string {
-  const exec = deps.exec ?? defaultExec;
-  const r = exec("bash", [path.join(dir, "launch.sh")], { ...env, DRY_RUN: "1" });
-  if (r.status !== 0)
-    throw new StepLensError(`launch.sh failed in a dry run: ${r.stderr.trim().slice(0, 400)}`, { code: "rl-launch-broken", file: path.join(dir, "launch.sh") });
-  return r.stdout;
+export interface DryRun {
+  /** The commands the run's launch.sh runs, as it prints them with DRY_RUN=1. */
+  commands: string;
+  /** Set when the folder's launch.sh is not the one StepLens wrote for these settings: what differs. */
+  changed: string | null;
+}
+
+/**
+ * The commands of a dry run, without executing anything from the run folder: launch.sh is written
+ * anew from steplens-rl.json into a folder of StepLens's own and run there with DRY_RUN=1 (its
+ * `run` only prints). When the folder's launch.sh differs from it, `changed` says so: `rl launch`
+ * would run the file as it is.
+ */
+export function dryRunCommands(dir: string, spec: RlRunSpec, env: NodeJS.ProcessEnv): DryRun {
+  const script = launchScript(spec);
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-dry-run-"));
+  try {
+    const file = path.join(own, "launch.sh");
+    fs.writeFileSync(file, script, { mode: 0o700 });
+    const r = execIn(own, "bash", [file], { ...env, DRY_RUN: "1" });
+    if (r.status !== 0)
+      throw new StepLensError(`launch.sh failed in a dry run: ${r.stderr.trim().slice(0, 400)}`, { code: "rl-launch-broken", file: path.join(dir, "launch.sh") });
+    let current: string | null = null;
+    try {
+      current = fs.readFileSync(path.join(dir, "launch.sh"), "utf8");
+    } catch {
+      current = null;
+    }
+    const changed =
+      current === null
+        ? "the run folder has no launch.sh"
+        : current === script
+          ? null
+          : spec.files?.["launch.sh"] && sha256(current) === spec.files["launch.sh"]
+            ? null // written by another StepLens version, unchanged since
+            : firstDifference(script, current);
+    return { commands: r.stdout, changed };
+  } finally {
+    fs.rmSync(own, { recursive: true, force: true });
+  }
+}
+
+/** "line N: expected … / found …" for the first line where two scripts differ. */
+function firstDifference(expected: string, found: string): string {
+  const a = expected.split("\n");
+  const b = found.split("\n");
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return `launch.sh differs from what steplens rl init wrote, from line ${i + 1}: ${JSON.stringify((b[i] ?? "(end of file)").slice(0, 160))}`;
+  }
+  return "launch.sh differs from what steplens rl init wrote";
 }
 
 /** Runs launch.sh in the foreground; resolves its exit code. Aborting the signal sends SIGINT. */

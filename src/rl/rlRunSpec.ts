@@ -30,7 +30,20 @@ export interface RlRunSpec {
   dataFiles: string[];
   /** How many prompts they hold. */
   prompts: number;
+  /** Optimizer steps to stop after; -1 (or absent): train for `epochs`. */
+  maxSteps?: number;
+  /** Where the policy trains: "gpu" (the default) or "cpu" (TRL only: a smoke run on any machine). */
+  device?: RlDevice;
+  /** The format-gate preset the reward server is expected to run (`steplens serve --gate`). */
+  gatePreset?: string;
+  /** TRL: completions per process per micro-batch and micro-batches per step (from src/rl/runSizes.ts). */
+  perDeviceBatch?: number;
+  gradientAccumulation?: number;
+  /** sha256 (hex) of each file `rl init` wrote, by name: it rewrites only files nobody changed since. */
+  files?: Record<string, string>;
 }
+
+export type RlDevice = "gpu" | "cpu";
 
 export const SPARK_DEFAULTS = {
   rollouts: 16,

@@ -1,15 +1,14 @@
 /**
  * launch.sh for verl: `python3 -m verl.trainer.main_ppo` with GRPO and SPARK's settings; the reward
- * is reward.py's `compute_score` under the naive reward manager of verl's reward loop.
- * - Default: the `reward.*` keys, which verl has from 0.7.1 on (0.7.0 rejects them). Composed by
- *   verl's own Hydra config and called by its reward loop in test/python for 0.7.1 and 0.9.1.
- * - VERL_LEGACY_REWARD=1: the same manager and function under the legacy top-level keys
- *   (`reward_model.reward_manager=naive`, `custom_reward_function.*`), for verl 0.7.0, whose config
- *   has only those; 0.7.1–0.8.0 migrate them to `reward.*`; 0.9 ignores them (its main_ppo no
- *   longer migrates), so launch.sh refuses the legacy mode there. SPARK's batch manager
- *   (`compute_score_batch`) is not registered in any reward loop (0.7.0–0.9.1: "Unknown reward
- *   manager: batch"), so neither mode uses it.
- * Multi-node through Ray. No `vscode` import here.
+ * is reward.py's `compute_score` under the naive reward manager of verl's reward loop, set with the
+ * `reward.*` keys verl has from 0.7.1 on. Composed by verl's own Hydra config and called by its
+ * reward loop in test/python for 0.7.1 and 0.9.1 (VERL_REWARD_VERSIONS). launch.sh refuses verl
+ * 0.7.0 and older (no `reward.*` block) with the fix, instead of a Hydra error. The legacy mode
+ * (VERL_LEGACY_REWARD=1: SPARK's batch manager under the legacy keys) is gone: no verl reward loop
+ * registers a batch manager (0.7.0–0.8.0: "Unknown reward manager: batch"), 0.9 ignores the legacy
+ * keys, and verl 0.7.0 — the one version that needed them — cannot be installed beside the
+ * tested stack (numpy < 2, transformers 4 API), so it could not be run. Multi-node through Ray.
+ * No `vscode` import here.
  */
 import type { RlRunSpec } from "./rlRunSpec";
 import { num, rayMultiNode, shellHeader } from "./shellScript";
@@ -60,20 +59,15 @@ export function verlOverrides(spec: RlRunSpec): string[] {
   ];
 }
 
-/** Reward keys: verl ≥ 0.7.1 (`reward.*`) and the legacy top-level ones (verl 0.7.0; the same naive manager). */
+/** Reward keys: the `reward.*` block (verl ≥ 0.7.1), the naive manager and reward.py's compute_score. */
 export const VERL_REWARD_KEYS = [
   "reward.reward_manager.name=naive",
   "reward.custom_reward_function.path=reward.py",
   "reward.custom_reward_function.name=compute_score",
 ];
-export const VERL_LEGACY_REWARD_KEYS = [
-  "reward_model.reward_manager=naive",
-  "custom_reward_function.path=reward.py",
-  "custom_reward_function.name=compute_score",
-];
 
-/** The verl versions each reward mode was run with (test/python/test_verl_config.py). */
-export const VERL_REWARD_VERSIONS = { current: "0.7.1–0.9.1", legacy: "0.7.0–0.8.0" } as const;
+/** The verl versions launch.sh was run with (test/python/test_verl.py): composed, reward-called, entry point up to the GPU check. */
+export const VERL_REWARD_VERSIONS = { current: "0.7.1–0.9.1" } as const;
 
 export function verlLaunchSh(spec: RlRunSpec): string {
   // "$VAR" values in double quotes; Hydra lists ([…]) in single quotes so bash never globs them.
@@ -83,24 +77,24 @@ TRAIN_ARGS=(
 ${verlOverrides(spec).map(line).join("\n")}
 )
 if [ "\${VERL_LEGACY_REWARD:-0}" = "1" ]; then
-  # verl 0.9 ignores the legacy keys (its main_ppo no longer migrates them): refuse rather than
-  # train with verl's default scorer. The version is read isolated from this folder (python3 -I).
-  VERL_VERSION="$(cd / && python3 -I -c 'import importlib.metadata as m; print(m.version("verl"))' 2>/dev/null || true)"
-  case "$VERL_VERSION" in
-    0.[0-8].*) ;;
-    "") echo "launch.sh: VERL_LEGACY_REWARD=1: verl is not installed here; the legacy keys work with verl ${VERL_REWARD_VERSIONS.legacy}." >&2 ;;
-    *) echo "launch.sh: VERL_LEGACY_REWARD=1 is for verl ${VERL_REWARD_VERSIONS.legacy}; verl $VERL_VERSION ignores the legacy reward keys. Run without it." >&2; exit 2 ;;
-  esac
-  TRAIN_ARGS+=(
-${VERL_LEGACY_REWARD_KEYS.map((k) => `  ${line(k)}`).join("\n")}
-  )
-else
-  TRAIN_ARGS+=(
-${VERL_REWARD_KEYS.map((k) => `  ${line(k)}`).join("\n")}
-  )
+  echo "launch.sh: VERL_LEGACY_REWARD is no longer supported: no verl reward loop has SPARK's batch manager. Unset it; this run uses the naive manager (verl ${VERL_REWARD_VERSIONS.current})." >&2
+  exit 2
 fi
+if [ "\${DRY_RUN:-0}" != "1" ]; then
+  # verl 0.7.0 and older have no reward.* block: say so instead of a Hydra error. Read from another
+  # directory, so nothing in this folder is imported.
+  VERL_VERSION="$(cd / && python3 -c 'import importlib.metadata as m; print(m.version("verl"))' 2>/dev/null || true)"
+  case "$VERL_VERSION" in
+    0.[0-6].*|0.7.0|0.7.0.*)
+      echo "launch.sh: verl $VERL_VERSION has no reward.* config (verl 0.7.1 added it); this run needs verl ${VERL_REWARD_VERSIONS.current}: pip install 'verl>=0.7.1'" >&2
+      exit 2 ;;
+  esac
+fi
+TRAIN_ARGS+=(
+${VERL_REWARD_KEYS.map(line).join("\n")}
+)
 
-if [ "$NNODES" -le 1 ]; then
+if [ "$NNODES" -le 1 ] || [ "\${STEPLENS_IN_RAY_JOB:-0}" = "1" ]; then
   run python3 -m verl.trainer.main_ppo "\${TRAIN_ARGS[@]}"
 else
 ${rayMultiNode('python3 -m verl.trainer.main_ppo "${TRAIN_ARGS[@]}"')}

@@ -13,6 +13,7 @@ import type { Engine, EngineInfo, ScoreRequest, ScoreResult } from "../../src/en
 import { ResultCache } from "../../src/annotations/resultCache";
 import { ScoringScheduler, type ScoringDocument, type ScoringOutcome, type ScoringSettings, type Timers } from "../../src/annotations/scoringScheduler";
 import { textTrace } from "./annotations-fixtures";
+import { waitUntil } from "../support/wait";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-sched-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -132,12 +133,8 @@ async function settle(): Promise<void> {
 }
 
 /** Waits (real time, bounded) until `cond` holds: the cache does real file I/O. */
-async function until(cond: () => boolean, what = "condition"): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
+function until(cond: () => boolean, what = "condition"): Promise<void> {
+  return waitUntil(what, cond, { timeoutMs: 5000, intervalMs: 1 });
 }
 
 function setup(trigger: ScoringSettings["trigger"], opts: { cache?: boolean; maxConcurrent?: number } = {}) {

@@ -11,13 +11,17 @@ test("reward server args follow the settings and parse back into the same reward
   const c: StepLensConfig = structuredClone(DEFAULT_CONFIG);
   assert.match(String(rewardServeArgs(c)), /choose a PRM model/);
   c.models.prm = "/m/prm.gguf";
-  c.rewards.gateStepCount = false;
-  c.rewards.gateSecondSolution = false;
+  c.rewards.gatePreset = "strict";
+  c.rewards.gateStepCount = "off";
+  c.rewards.gateSecondSolution = "off";
+  c.rewards.gateTextAfterAnswer = "on";
   c.rewards.gatedReward = -0.5;
   c.rewards.scalarize = "product";
   const args = rewardServeArgs(c) as string[];
   assert.deepEqual(args.slice(0, 6), ["--model", "/m/prm.gguf", "--prm", "math-shepherd", "--port", "8080"]);
   assert.ok(args.includes("--no-gate") && args[args.indexOf("--no-gate") + 1] === "step-count,second-solution");
+  assert.equal(args[args.indexOf("--gate") + 1], "strict");
+  assert.equal(args[args.indexOf("--gate-on") + 1], "text-after-answer");
   // What `steplens serve` makes of them: the same options the settings describe.
   const { values } = parseFlags(
     args.filter((_, i) => i >= 4),

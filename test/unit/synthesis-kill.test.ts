@@ -13,6 +13,7 @@ import path from "node:path";
 import { cli } from "../support/cliIo";
 import { startFakeServer } from "../support/fakeOpenAiServer";
 import { repoRoot } from "../support/repo";
+import { waitUntil } from "../support/wait";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-synth-kill-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -106,7 +107,11 @@ test("SIGKILL at random points, resumed each time: the same record ids as an uni
       child.once("exit", (c) => (code = c));
       // Kill after 1–12 new records (a condition, polled), unless it finishes first; stop killing after seven kills.
       const target = start + 1 + Math.floor(random() * 12);
-      while (code === undefined && kills < 7 && lineCount(out) < target) await new Promise((r) => setTimeout(r, 2));
+      if (kills < 7)
+        await waitUntil(`run ${runs} to write record ${target} or exit (seed ${seed})`, () => code !== undefined || lineCount(out) >= target, {
+          timeoutMs: 60_000,
+          intervalMs: 2,
+        });
       if (code === undefined && kills < 7) {
         child.kill("SIGKILL");
         kills++;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { RL_ENGINES, CHECKED_AGAINST, DEFAULT_POLICY_MODEL, SPARK_DEFAULTS, type RlEngine } from "../../rl/rlRunSpec";
 import { rlInit } from "../../rl/rlInit";
 import { checkPrerequisites, dryRunCommands, readRunSpec, runLaunch, type LaunchDeps } from "../../rl/rlLaunch";
+import { rayJobOfRun, runRayJob, submitArgs, type RayJobDeps } from "../../rl/rayJob";
 import type { RewardScalarize } from "../../config";
 import type { CliCommand, CliIo } from "../command";
 import { enumFlag, intFlag, parseFlags, safeText, textFlag, UsageError } from "../flags";
@@ -16,7 +17,7 @@ declare const STEPLENS_VERSION: string | undefined;
 const HELP = `Usage:
   steplens rl init --engine verl|openrlhf|trl --out DIR --reward-url URL [--model HF_ID]
                    [--data FILE] [--nodes N --gpus-per-node G] [--scalarize MODE]
-  steplens rl launch DIR [--dry-run]
+  steplens rl launch DIR [--dry-run] [--ray-address URL [--reward-check]]
 
 RL with the StepLens reward server as the reward, on an existing trainer (StepLens never trains):
   init     writes DIR: launch.sh (SPARK's settings: GRPO, ${SPARK_DEFAULTS.rollouts} rollouts, lr ${SPARK_DEFAULTS.learningRate}, KL ${SPARK_DEFAULTS.klCoef}
@@ -27,6 +28,10 @@ RL with the StepLens reward server as the reward, on an existing trainer (StepLe
   launch   checks python3, the engine importable, the reward server reachable, GPUs visible and the
            prompt data, each missing one with its fix; --dry-run prints the exact commands instead
            of running them; otherwise runs launch.sh (Ctrl-C stops it).
+           --ray-address URL submits the run to an existing Ray cluster as a job (the folder is its
+           working directory), streams the job's logs here, and stops the job on Ctrl-C;
+           --reward-check makes that job the run's reward check (reward.py against the server,
+           on a worker) instead of training.
 
 Options (init):
   --engine E          verl | openrlhf | trl
@@ -45,7 +50,7 @@ Examples:
   steplens rl init --engine verl --out runs/grpo --reward-url http://127.0.0.1:8080 --data examples/problems.jsonl
   steplens rl launch runs/grpo --dry-run`;
 
-export function makeRlCommand(deps: LaunchDeps = {}): CliCommand {
+export function makeRlCommand(deps: LaunchDeps & { ray?: RayJobDeps } = {}): CliCommand {
   return {
     name: "rl",
     summary: "set up and launch RL with the StepLens reward server (verl, OpenRLHF, TRL)",
@@ -99,12 +104,27 @@ function init(argv: string[], io: CliIo): number {
   return 0;
 }
 
-async function launch(argv: string[], io: CliIo, deps: LaunchDeps): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { "dry-run": { type: "boolean" } });
+async function launch(argv: string[], io: CliIo, deps: LaunchDeps & { ray?: RayJobDeps }): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    "dry-run": { type: "boolean" },
+    "ray-address": { type: "string" },
+    "reward-check": { type: "boolean" },
+  });
   if (positionals.length !== 1) throw new UsageError("give the run folder: steplens rl launch DIR [--dry-run]");
   const dir = path.resolve(positionals[0]!);
   const spec = readRunSpec(dir);
   const env = { ...io.env };
+  const rayAddress = textFlag(values, "ray-address");
+  if (values["reward-check"] && !rayAddress)
+    throw new UsageError("--reward-check goes with --ray-address (without Ray, run: python3 reward_check.py in the run folder)");
+  if (rayAddress) {
+    const job = rayJobOfRun(dir, spec, env, rayAddress, Boolean(values["reward-check"]));
+    if (values["dry-run"]) {
+      io.stdout.write(`# the Ray job steplens would submit:\nray ${submitArgs(job).map(shellQuote).join(" ")}\n`);
+      return 0;
+    }
+    return runRayJob(job, { out: io.stdout, err: io.stderr, signal: io.signal, env }, deps.ray);
+  }
   const checks = await checkPrerequisites(dir, spec, env, deps);
   for (const c of checks) {
     io.stdout.write(`${c.ok ? "ok".padEnd(7) : "MISSING"} ${c.name}: ${safeText(c.detail)}\n`);
@@ -125,3 +145,8 @@ async function launch(argv: string[], io: CliIo, deps: LaunchDeps): Promise<numb
 }
 
 export const rlCommand: CliCommand = makeRlCommand();
+
+/** A word as bash reads it back (single quotes when needed). */
+function shellQuote(w: string): string {
+  return /^[A-Za-z0-9._/:@%+=,-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+}

@@ -16,6 +16,8 @@ import {
   StepLensServer,
   checkBindSecurity,
 } from "../../server/stepLensServer";
+import { DEMO_NOTICE, isDemoModel } from "../../engines/local/demoModelName";
+import { describeGate } from "../../rewards/gatePresets";
 import type { RewardOptions } from "../../rewards/rewardScorer";
 import type { CliCommand, CliIo } from "../command";
 import { UsageError } from "../command";
@@ -148,9 +150,12 @@ Examples:
         `  device: ${info.device}; PRM adapter: ${config.prm.adapter}; sequences: ${config.local.sequences}; ${token ? "bearer token required" : "no token (loopback only)"}\n`,
       );
       io.stdout.write(
-        `  rewards (/get_reward, /v1/reward): ${rewards.source} judge, scalarize ${rewards.scalarize}, format gate ${describeGate(rewards.gate)}\n`,
+        `  rewards (/get_reward, /v1/reward): ${rewards.source} judge, scalarize ${rewards.scalarize}, format gate ${describeGate(rewards.gatePreset ?? "spark", rewards.gate)}\n`,
       );
       if (rewardLog) io.stdout.write(`  reward log: ${rewardLog.file} (one JSON line per rewarded rollout)\n`);
+      const judge = engine.info().models[rewards.source === "prm" ? "prm" : "verifier"];
+      if (isDemoModel(judge) || isDemoModel(engine.info().models.prm))
+        io.stdout.write(`  ${DEMO_NOTICE}: a generated model with random weights; every score and reward it gives is labelled "demo"\n`);
       if (!isLoopbackHost(host)) io.stdout.write(`  listening beyond this machine: clients must send 'Authorization: Bearer <token>'\n`);
       io.stdout.write("  Ctrl-C stops.\n");
       await waitForAbort(io.signal);
@@ -175,17 +180,6 @@ function serveConfig(values: FlagValues, io: CliIo): StepLensConfig {
   if (prm) config.prm.adapter = prm;
   config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
   return config;
-}
-
-function describeGate(g: RewardOptions["gate"]): string {
-  const on = [
-    g.boxedCount && "boxed-count",
-    g.answerTagCount && "answer-tag-count",
-    g.textAfterAnswer && "text-after-answer",
-    g.stepCount && `step-count ${g.minSteps}-${g.maxSteps}`,
-    g.secondSolution && "second-solution",
-  ].filter(Boolean);
-  return on.length ? on.join(", ") : "off";
 }
 
 /** The judge's model, written on each reward-log line. */

@@ -7,13 +7,15 @@
  * reward is reference-free (SPARK); send references through /v1/reward. An optional `trainer_step`
  * (OpenRLHF does not send one) goes to the reward log with each rollout. `extra_logs` holds only
  * numbers, one per item (OpenRLHF turns every value into a tensor): `gate_passed`, one
- * `gate_<code>` flag per gate rule, `outcome` (-1 when gated), `step_count`, `reward_seconds`.
+ * `gate_<code>` flag per gate rule and `gate_too_long` (a rollout too long for the judge's context:
+ * gated on its own, the rest of the batch served), `outcome` (-1 when gated), `step_count`,
+ * `reward_seconds`. A generated random-weight judge adds `"demo": "demo: scores are meaningless"`.
  */
-import { GATE_CODES } from "../../rewards/formatGate";
 import { splitOpenRlhfQuery } from "../../rewards/openRlhfQuery";
-import { scoreReward } from "../../rewards/rewardScorer";
+import { REWARD_REASON_CODES, scoreReward } from "../../rewards/rewardScorer";
 import { ApiError, badParam } from "../apiError";
 import { trainerStepOf } from "../../rewards/rewardLog";
+import { demoField } from "../demoLabel";
 import type { RouteContext } from "../routeContext";
 
 /** Most items in one reward request; more is refused with 413 (split the batch). */
@@ -70,6 +72,7 @@ export async function getRewardRoute(ctx: RouteContext): Promise<unknown> {
     step_count: details.map((d) => d.stepCount),
     reward_seconds: details.map((d) => Number(d.seconds.toFixed(4))),
   };
-  for (const code of GATE_CODES) extra[`gate_${code.replace(/-/g, "_")}`] = details.map((d) => (d.gate.reasons.includes(code) ? 1 : 0));
-  return { rewards, scores: rewards, extra_logs: extra };
+  for (const code of REWARD_REASON_CODES) extra[`gate_${code.replace(/-/g, "_")}`] = details.map((d) => (d.gate.reasons.includes(code) ? 1 : 0));
+  // The demo label beside the numbers (extra_logs holds numbers only: OpenRLHF makes tensors of them).
+  return { rewards, scores: rewards, extra_logs: extra, ...demoField(ctx.engine, ctx.rewards.source === "prm" ? "prm" : "verifier") };
 }

@@ -12,6 +12,7 @@ import { checkRewardOptions, scoreReward, type RewardItem, type RewardOptions } 
 import { denseStepRewards } from "../../rewards/denseRewards";
 import { rewardJson } from "../../rewards/rewardJson";
 import { ApiError, badParam } from "../apiError";
+import { demoField } from "../demoLabel";
 import type { RouteContext } from "../routeContext";
 import { MAX_REWARD_ITEMS, readTrainerStep, tooManyItems } from "./getReward";
 
@@ -68,12 +69,15 @@ export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
       return { client: ctx.lane, route: "/v1/reward", item, detail, trainerStep: own !== undefined ? own : trainerStep };
     }),
   );
+  const demo = demoField(ctx.engine, opts.source === "prm" ? "prm" : "verifier");
   return {
     object: "steplens.reward",
     scalarize: details[0]?.scalarize ?? opts.scalarize,
     source: opts.source,
+    ...demo,
     items: details.map((d, i) => ({
       ...rewardJson(undefined, d),
+      ...demo,
       ...(dense ? { dense: denseStepRewards(items[i]!.response, opts.gate, d) } : {}),
     })),
   };

@@ -4,6 +4,7 @@
  * below the threshold (-1 when none). The StepLens OpenAI engine's `remote` adapter calls this.
  */
 import { badParam } from "../apiError";
+import { demoField } from "../demoLabel";
 import { SCORING_ROLES, modelId, resolveRole } from "../servedModels";
 import type { RouteContext } from "../routeContext";
 
@@ -19,6 +20,8 @@ export interface ScoreResponse {
   evaluatedTokens: number;
   traceTokens: number;
   seconds: number;
+  /** Present when the PRM is a generated random-weight model: "demo: scores are meaningless". */
+  demo?: string;
 }
 
 export async function scoreRoute(ctx: RouteContext): Promise<ScoreResponse> {
@@ -52,5 +55,6 @@ export async function scoreRoute(ctx: RouteContext): Promise<ScoreResponse> {
     evaluatedTokens: r.evaluatedTokens,
     traceTokens: r.traceTokens,
     seconds: r.seconds,
+    ...demoField(ctx.engine, "prm"),
   };
 }
