@@ -59,7 +59,7 @@ ${openrlhfArgs(spec)
   .join("\n")}
 )
 
-if [ "$NNODES" -le 1 ]; then
+if [ "$NNODES" -le 1 ] || [ "\${STEPLENS_IN_RAY_JOB:-0}" = "1" ]; then
   run python3 -m openrlhf.cli.train_ppo_ray "\${TRAIN_ARGS[@]}"
 else
 ${rayMultiNode('python3 -m openrlhf.cli.train_ppo_ray "${TRAIN_ARGS[@]}"')}

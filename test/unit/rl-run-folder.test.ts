@@ -141,8 +141,9 @@ test("rl init --engine verl writes launch.sh, reward.py, parquet prompts, README
   if (!spawnSync("python3", ["-c", "import verl"]).status) assert.fail("verl is importable here; the MISSING check below assumes it is not");
   assert.match(single.out, /MISSING verl importable: .*\n {8}fix: pip install verl/);
   const legacy = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NNODES: "1", VERL_LEGACY_REWARD: "1" } });
-  // The legacy keys select the same naive manager and compute_score (verl has no batch manager in its reward loop).
-  assert.match(legacy.out, /reward_model\.reward_manager=naive custom_reward_function\.path=reward\.py custom_reward_function\.name=compute_score/);
+  // The legacy mode is gone (no verl reward loop has the batch manager): launch.sh says so and stops.
+  assert.equal(legacy.code, 1, legacy.out);
+  assert.match(legacy.err, /VERL_LEGACY_REWARD is no longer supported/);
 
   const head = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NODE_RANK: "0" } });
   assert.match(head.out, /ray start --head --port=6379 --dashboard-host=0\.0\.0\.0 --dashboard-port=8265/);
