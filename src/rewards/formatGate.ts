@@ -194,7 +194,7 @@ export function applyFormatGate(response: string, rules: GateRules = DEFAULT_GAT
     } else if (after.trim()) fail("text-after-answer", `${after.trim().length} characters after </answer> (only white space is allowed)`);
   }
   if (rules.stepCount && (steps.length < rules.minSteps || steps.length > rules.maxSteps)) {
-    fail("step-count", `${steps.length} steps (allowed: ${rules.minSteps} to ${rules.maxSteps})`);
+    fail("step-count", `${steps.length} step${steps.length === 1 ? "" : "s"} (allowed: ${rules.minSteps} to ${rules.maxSteps})`);
   }
   if (rules.secondSolution) {
     // The whole response: a second solution pasted after </answer> counts too.

@@ -47,7 +47,7 @@ function textLine(line: number, d: RewardDetail): string {
   const gate = d.gate.passed ? "gate passed" : `gate FAILED (${d.gate.reasons.join(", ")}: ${d.gate.details.join("; ")})`;
   const steps = d.steps.length ? `  steps [${d.steps.map((s) => s.toFixed(2)).join(" ")}]` : "";
   const outcome = d.outcome === null ? "" : `  outcome ${d.outcome}`;
-  return `line ${line}: reward ${d.reward.toFixed(4)}  ${gate}${outcome}${steps}  (${d.stepCount} steps, ${d.scalarize})`;
+  return `line ${line}: reward ${d.reward.toFixed(4)}  ${gate}${outcome}${steps}  (${d.stepCount} step${d.stepCount === 1 ? "" : "s"}, ${d.scalarize})`;
 }
 
 export interface RewardCommandDeps {
