@@ -10,7 +10,7 @@ import { rewardServerSizing, sizingFlags } from "./rewardServerSizing";
 
 const ENGINE_NAMES = { verl: "verl", openrlhf: "OpenRLHF", trl: "TRL" } as const;
 
-export function runReadme(spec: RlRunSpec): string {
+export function runReadme(spec: RlRunSpec, clamped: readonly string[] = []): string {
   const e = spec.engine;
   const sizing = rewardServerSizing(spec);
   const files: string[] = [

@@ -9,6 +9,7 @@ import { rlInit } from "../../rl/rlInit";
 import { checkPrerequisites, dryRunCommands, readRunSpec, runLaunch, type LaunchDeps } from "../../rl/rlLaunch";
 import { rayJobOfRun, runRayJob, submitArgs, type RayJobDeps } from "../../rl/rayJob";
 import type { RewardScalarize } from "../../config";
+import { DEFAULT_GATE_PRESET, GATE_PRESETS, type GatePreset } from "../../rewards/gatePresets";
 import type { CliCommand, CliIo } from "../command";
 import { enumFlag, intFlag, parseFlags, safeText, textFlag, UsageError } from "../flags";
 
@@ -40,7 +41,19 @@ Options (init):
   --model HF_ID       policy model (default ${DEFAULT_POLICY_MODEL})
   --data FILE         prompts: JSONL/JSON rows with prompt|problem|question and optional reference|answer
   --nodes N           machines (default 1)        --gpus-per-node G   GPUs per machine (default 8)
+  --generations G     completions per prompt, GRPO's group (default ${SPARK_DEFAULTS.rollouts})
+  --batch P           prompts per optimizer step (default ${SPARK_DEFAULTS.batchSize}; at most the prompts given)
+  --max-steps N       stop after N optimizer steps (default: ${SPARK_DEFAULTS.epochs} epochs)
+  --max-response-length T   tokens per completion (default ${SPARK_DEFAULTS.maxResponseLength})
+  --tensor-parallel T rollout tensor parallel, verl/OpenRLHF (default ${SPARK_DEFAULTS.tensorParallel}; at most the GPUs per node)
+  --cpu               TRL only: train on the CPU (a smoke run on any machine; --gpus-per-node = processes)
+  --gate PRESET       the reward server's format gate, for the README and the launch check:
+                      spark (default) | spark-code | strict
   --scalarize MODE    ask the server for outcome|hybrid|min|product|pav|steps (default: the server's)
+  --force             write even over files in DIR that steplens rl init did not write or that changed
+Sizes that cannot run are changed (said on stderr): tensor parallel ≤ GPUs per node, batch ≤ prompts,
+prompts × generations split evenly over all GPUs. rl init writes only into a new or empty folder, or a
+run folder it wrote whose files nobody changed (their hashes are in steplens-rl.json).
 
 Settings checked against:
   ${Object.values(CHECKED_AGAINST).join("\n  ")}
@@ -48,7 +61,9 @@ Settings checked against:
 Examples:
   steplens serve --model ./prm.gguf --prm math-shepherd --port 8080 &
   steplens rl init --engine verl --out runs/grpo --reward-url http://127.0.0.1:8080 --data examples/problems.jsonl
-  steplens rl launch runs/grpo --dry-run`;
+  steplens rl launch runs/grpo --dry-run
+  steplens rl init --engine trl --cpu --out runs/smoke --reward-url http://127.0.0.1:8080 --data prompts.jsonl \\
+                   --model ./tiny-model --generations 4 --batch 2 --max-steps 2 --max-response-length 32`;
 
 export function makeRlCommand(deps: LaunchDeps & { ray?: RayJobDeps } = {}): CliCommand {
   return {
@@ -74,6 +89,14 @@ function init(argv: string[], io: CliIo): number {
     nodes: { type: "string" },
     "gpus-per-node": { type: "string" },
     scalarize: { type: "string" },
+    "max-steps": { type: "string" },
+    generations: { type: "string" },
+    batch: { type: "string" },
+    "tensor-parallel": { type: "string" },
+    "max-response-length": { type: "string" },
+    cpu: { type: "boolean" },
+    gate: { type: "string" },
+    force: { type: "boolean" },
   });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const engine = enumFlag<RlEngine>(values, "engine", RL_ENGINES);
@@ -91,13 +114,22 @@ function init(argv: string[], io: CliIo): number {
       rewardUrl,
       model: textFlag(values, "model") ?? DEFAULT_POLICY_MODEL,
       nodes: intFlag(values, "nodes", { min: 1, max: 4096 }) ?? 1,
-      gpusPerNode: intFlag(values, "gpus-per-node", { min: 1, max: 64 }) ?? 8,
+      gpusPerNode: intFlag(values, "gpus-per-node", { min: 1, max: 64 }) ?? (values.cpu ? 1 : 8),
       scalarize: scalarize === "auto" ? null : scalarize,
       ...SPARK_DEFAULTS,
+      rollouts: intFlag(values, "generations", { min: 2, max: 1024 }) ?? SPARK_DEFAULTS.rollouts,
+      batchSize: intFlag(values, "batch", { min: 1, max: 1_000_000 }) ?? SPARK_DEFAULTS.batchSize,
+      tensorParallel: intFlag(values, "tensor-parallel", { min: 1, max: 64 }) ?? SPARK_DEFAULTS.tensorParallel,
+      maxResponseLength: intFlag(values, "max-response-length", { min: 1, max: 1_048_576 }) ?? SPARK_DEFAULTS.maxResponseLength,
+      maxSteps: intFlag(values, "max-steps", { min: 1, max: 100_000_000 }) ?? -1,
+      device: values.cpu ? "cpu" : "gpu",
+      gatePreset: enumFlag<GatePreset>(values, "gate", GATE_PRESETS) ?? DEFAULT_GATE_PRESET,
     },
     data,
     `steplens ${typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev"}`,
+    { force: Boolean(values.force) },
   );
+  for (const line of r.clamped) io.stderr.write(`steplens rl init: ${line}\n`);
   io.stdout.write(`wrote ${engine} run folder ${r.dir}:\n${r.files.map((f) => `  ${f}`).join("\n")}\n`);
   if (!data) io.stdout.write("  (no prompt data: pass --data FILE to write it)\n");
   io.stdout.write(`next: steplens rl launch ${path.relative(process.cwd(), r.dir) || "."} --dry-run\n`);
@@ -133,7 +165,12 @@ async function launch(argv: string[], io: CliIo, deps: LaunchDeps & { ray?: RayJ
   const missing = checks.filter((c) => !c.ok).length;
   if (values["dry-run"]) {
     io.stdout.write(`\n# commands launch.sh runs (NNODES=${env.NNODES ?? spec.nodes}, NODE_RANK=${env.NODE_RANK ?? 0}):\n`);
-    io.stdout.write(dryRunCommands(dir, env, deps));
+    const dry = dryRunCommands(dir, spec, env);
+    io.stdout.write(dry.commands);
+    if (dry.changed)
+      io.stdout.write(
+        `\nWARNING: ${safeText(dry.changed)}.\n  These are the commands steplens rl init wrote; 'steplens rl launch' runs the folder's launch.sh as it is: review it.\n`,
+      );
     io.stdout.write(missing ? `\n${missing} prerequisite(s) missing: fix them before launching.\n` : "\nall prerequisites present.\n");
     return 0;
   }
