@@ -239,12 +239,15 @@ export class LocalEngine implements Engine {
   private chatWrapperFor(model: LlamaModel, format: PromptFormat, fallback: boolean): ChatWrapper | null {
     if (format.chatTemplate) return new this.lib.JinjaTemplateChatWrapper({ template: format.chatTemplate });
     const hasTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
-    if (!hasTemplate && !fallback) return null;
     let wrapper = this.chatWrappers.get(model);
     if (wrapper === undefined) {
       wrapper = this.lib.resolveChatWrapper(model);
       this.chatWrappers.set(model, wrapper);
     }
+    // A GGUF without a template whose family node-llama-cpp still recognises (Gemma 3 270M from the
+    // Python registry has none) gets that family's format, as generation does; only an unknown model
+    // falls back to the plain-text layout.
+    if (!hasTemplate && !fallback && (wrapper === null || GENERIC_CHAT_WRAPPERS.has(wrapper.wrapperName))) return null;
     return wrapper;
   }
 
@@ -268,7 +271,7 @@ export class LocalEngine implements Engine {
       return { steps: [], model: modelName, adapter, evaluatedTokens: 0, traceTokens: 0, seconds: (performance.now() - started) / 1000 };
     const suffixes = plan.branches.reduce((n, b) => n + b.suffix.length, 0);
     const longest = plan.tokens.length + plan.branches.reduce((m, b) => Math.max(m, b.suffix.length), 0);
-    if (longest > loaded.pool.contextSize) throw contextTooSmall(req.cacheKey ?? "(unnamed)", longest, loaded.pool.contextSize);
+    if (longest > loaded.pool.contextSize) throw contextTooSmall(req.cacheKey ? `trace ${req.cacheKey}` : "the trace", longest, loaded.pool.contextSize);
 
     const keyed = req.cacheKey ? this.lastSequence.get(req.cacheKey) : undefined;
     const result = await loaded.pool.use(
@@ -329,7 +332,7 @@ export class LocalEngine implements Engine {
     const loaded = await this.role(req.role, opts);
     const { tokens, text } = this.promptTokens(loaded.model, req.prompt, false);
     if (tokens.length === 0) throw new Error("the prompt is empty: next-token probabilities need at least one token.");
-    if (tokens.length > loaded.pool.contextSize) throw contextTooSmall("(prompt)", tokens.length, loaded.pool.contextSize);
+    if (tokens.length > loaded.pool.contextSize) throw contextTooSmall("the prompt", tokens.length, loaded.pool.contextSize);
     const ctx = this.adapterContext(loaded.model, {}, true);
     const candidateTokens = req.candidates.map((c) => nextTokenAfter(ctx, text, c, "candidate"));
     const out = await loaded.pool.use(
@@ -392,7 +395,7 @@ export class LocalEngine implements Engine {
     const full = prompt.tokens;
     const { pool, model } = loaded;
     if (full.length === 0) throw new Error("the prompt is empty.");
-    if (full.length + 1 > pool.contextSize) throw contextTooSmall("(prompt)", full.length + 1, pool.contextSize);
+    if (full.length + 1 > pool.contextSize) throw contextTooSmall("the prompt", full.length + 1, pool.contextSize);
     const grammar = s.jsonSchema ? await this.grammarFor(s.jsonSchema) : undefined;
     const seed = s.seed ?? Math.floor(Math.random() * 2 ** 31);
     const stops = [...(s.stop ?? []).filter((x) => x !== ""), ...prompt.stops];
@@ -497,6 +500,9 @@ export class LocalEngine implements Engine {
     if (this.ownsRuntime) await this.runtime.dispose();
   }
 }
+
+/** node-llama-cpp's catch-all formats, used when it does not recognise a model (not the model's own). */
+const GENERIC_CHAT_WRAPPERS = new Set(["General", "Empty"]);
 
 function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   return messages.map((m): ChatHistoryItem => {
