@@ -16,6 +16,7 @@ import { readScoresFile } from "../../src/inspector/scoresFile";
 import { isDashboardHostMessage, parseDashboardMessage, parseInspectorMessage, POSITION_BINS } from "../../src/inspector/protocol";
 import { processBenchDir } from "../support/repo";
 import { memoryIo } from "../support/cliIo";
+import { processBenchMetricsByHand, sameMetric, type HandMetrics } from "../support/processBenchMetrics";
 
 const DATA = processBenchDir();
 const SUBSETS = ["gsm8k", "math", "olympiadbench", "omnimath"];
@@ -42,36 +43,18 @@ function noisyScores(problem: string, steps: string[]): number[] {
   });
 }
 
-/**
- * ProcessBench's metrics by their definition, computed here from the data's labels and the scripted
- * scores (not by StepLens's accumulator): the prediction is the first step scoring below the
- * threshold (-1: none); accError is the share of erroneous traces whose first error is found exactly,
- * accCorrect the share of all-correct traces predicted -1, F1 their harmonic mean, in percent.
- */
-function handMetrics(threshold: number): { subsets: Record<string, { n: number; accError: number; accCorrect: number; f1: number }>; averageF1: number } {
-  const subsets: Record<string, { n: number; accError: number; accCorrect: number; f1: number }> = {};
-  for (const s of SUBSETS) {
-    let erroneous = 0;
-    let found = 0;
-    let correct = 0;
-    let kept = 0;
-    for (const r of records[s]) {
-      const scores = noisyScores(r.problem, r.steps);
-      let prediction = -1;
-      for (let i = 0; i < scores.length && prediction === -1; i++) if (scores[i]! < threshold) prediction = i;
-      if (r.label === -1) {
-        correct++;
-        if (prediction === -1) kept++;
-      } else {
-        erroneous++;
-        if (prediction === r.label) found++;
-      }
-    }
-    const accError = (100 * found) / erroneous;
-    const accCorrect = (100 * kept) / correct;
-    subsets[s] = { n: records[s].length, accError, accCorrect, f1: accError + accCorrect ? (2 * accError * accCorrect) / (accError + accCorrect) : 0 };
-  }
-  return { subsets, averageF1: SUBSETS.reduce((a, s) => a + subsets[s]!.f1, 0) / SUBSETS.length };
+/** The metrics by hand (test/support/processBenchMetrics.ts) from the data's labels and the scripted scores. */
+function handMetrics(threshold: number): { subsets: Record<string, HandMetrics>; averageF1: number } {
+  const subsets = Object.fromEntries(
+    SUBSETS.map((s) => [
+      s,
+      processBenchMetricsByHand(
+        records[s].map((r) => ({ label: r.label, scores: noisyScores(r.problem, r.steps) })),
+        threshold,
+      ),
+    ]),
+  );
+  return { subsets, averageF1: SUBSETS.reduce((a, s) => a + subsets[s]!.f1!, 0) / SUBSETS.length };
 }
 
 /** A PRM that knows the labels but is noisy (noisyScores). */
@@ -144,8 +127,8 @@ test("F1 at a threshold equals `steplens eval processbench`'s on the real data (
       assert.equal(s.n, h.n);
       assert.equal(c.n, h.n);
       for (const k of ["accError", "accCorrect", "f1"] as const) {
-        assert.ok(Math.abs(c[k] - h[k]) < 1e-9, `CLI ${s.subset} ${k} at ${t}: ${c[k]} ≠ ${h[k]} by hand`);
-        assert.ok(Math.abs((s[k] ?? NaN) - h[k]) < 1e-9, `dashboard ${s.subset} ${k} at ${t}: ${s[k]} ≠ ${h[k]} by hand`);
+        assert.ok(sameMetric(c[k], h[k]), `CLI ${s.subset} ${k} at ${t}: ${c[k]} ≠ ${h[k]} by hand`);
+        assert.ok(sameMetric(s[k], h[k]), `dashboard ${s.subset} ${k} at ${t}: ${s[k]} ≠ ${h[k]} by hand`);
       }
     }
     assert.ok(Math.abs(cli.averageF1 - hand.averageF1) < 1e-9, `CLI average F1 at ${t}: ${cli.averageF1} ≠ ${hand.averageF1} by hand`);

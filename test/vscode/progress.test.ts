@@ -7,18 +7,7 @@ import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { testModel } from "../support/testModels";
-import {
-  api,
-  closeAllEditors,
-  hoverText,
-  insideStep,
-  resetSettings,
-  setSetting,
-  steplensDiagnostics,
-  steplensLog,
-  useTestModels,
-  waitFor,
-} from "./editorSupport";
+import { api, closeAllEditors, hoverText, insideStep, resetSettings, setSetting, steplensDiagnostics, useTestModels, waitFor } from "./editorSupport";
 
 // Step 2 reaches the reference (Q after = 1); step 3 boxes a wrong answer (Q after = 0): it loses progress.
 const CONTENT = `---
@@ -132,8 +121,6 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
 
   test("a second run comes from the cache; an edit hides the result until it is estimated again", async function () {
     this.timeout(60_000);
-    const cacheHits = () => (steplensLog().match(/cached progress for /g) ?? []).length;
-    const hitsBefore = cacheHits();
     const again = (await vscode.commands.executeCommand("steplens.estimateProgress", { uri: document.uri.toString() })) as {
       steps: { q: number }[];
       seconds: number;
@@ -142,9 +129,8 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
       again.steps.map((s) => s.q),
       [0, 1, 0],
     );
-    // From the cache, not estimated again: the service logs the hit, and the result is the stored one
-    // (a new run would measure its own seconds).
-    await waitFor("the cache hit in the StepLens log", cacheHits, (n) => n > hitsBefore, 15_000);
+    // From the cache, not estimated again: the result is the stored one, to its measured run time
+    // (a new estimate would measure its own seconds).
     assert.equal(typeof firstSeconds, "number", "the first estimate ran in this suite");
     assert.equal(again.seconds, firstSeconds, "the stored result, to its measured seconds");
     const editor = vscode.window.activeTextEditor!;
