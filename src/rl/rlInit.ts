@@ -18,6 +18,7 @@ import { deriveRunSizes } from "./runSizes";
 import { readRunSpecFile, sha256 } from "./runSpecFile";
 import { runtimeEnvYaml, SAFE_SHELL_VALUE } from "./shellScript";
 import { trlLaunchSh, trlTrainPy } from "./trlLaunch";
+import { denseUnsupported, VERL_DENSE_MANAGER_FILE, verlDenseManagerPy } from "./verlDense";
 import { verlLaunchSh } from "./verlLaunch";
 
 export interface RlInitResult {
@@ -113,6 +114,8 @@ export function rlInit(
   checkValue("--model", spec.model);
   const rewardUrl = normalizeRewardUrl(spec.rewardUrl);
   checkValue("--reward-url", rewardUrl);
+  const denseRefused = spec.dense ? denseUnsupported(spec.engine) : null;
+  if (denseRefused) throw new StepLensError(denseRefused, { code: "rl-bad-value", hint: "Drop --dense, or use --engine verl." });
   if (spec.device === "cpu" && spec.engine !== "trl")
     throw new StepLensError(`--cpu runs TRL only: ${spec.engine} needs GPUs to train.`, {
       code: "rl-bad-value",
@@ -140,6 +143,7 @@ export function rlInit(
     ["README.md", runReadme(full, sizes.clamped)],
   ];
   if (spec.engine === "trl") files.push(["train_grpo.py", trlTrainPy(full)]);
+  if (spec.dense) files.push([VERL_DENSE_MANAGER_FILE, verlDenseManagerPy()]);
   else files.push(["runtime_env.yaml", runtimeEnvYaml()]);
   full.files = Object.fromEntries(files.map(([name, text]) => [name, sha256(text)]));
   files.push([RUN_SPEC_FILE, JSON.stringify(full, null, 2) + "\n"]);

@@ -17,6 +17,8 @@ export interface RlRunSpec {
   gpusPerNode: number;
   /** Scalarisation the reward client asks for; null: the server's default. */
   scalarize: string | null;
+  /** verl only: per-step rewards on each step's final token (steplens_dense_reward.py) instead of one scalar per rollout. */
+  dense?: boolean;
   rollouts: number;
   learningRate: number;
   klCoef: number;

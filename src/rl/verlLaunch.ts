@@ -12,6 +12,7 @@
  */
 import type { RlRunSpec } from "./rlRunSpec";
 import { num, rayMultiNode, shellHeader } from "./shellScript";
+import { VERL_DENSE_REWARD_KEYS } from "./verlDense";
 
 /** The main_ppo overrides (key=value), in the order they appear in launch.sh. */
 export function verlOverrides(spec: RlRunSpec): string[] {
@@ -91,7 +92,7 @@ if [ "\${DRY_RUN:-0}" != "1" ]; then
   esac
 fi
 TRAIN_ARGS+=(
-${VERL_REWARD_KEYS.map(line).join("\n")}
+${(spec.dense ? VERL_DENSE_REWARD_KEYS : VERL_REWARD_KEYS).map(line).join("\n")}
 )
 
 if [ "$NNODES" -le 1 ] || [ "\${STEPLENS_IN_RAY_JOB:-0}" = "1" ]; then

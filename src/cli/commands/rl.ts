@@ -50,6 +50,9 @@ Options (init):
   --gate PRESET       the reward server's format gate, for the README and the launch check:
                       spark (default) | spark-code | strict
   --scalarize MODE    ask the server for outcome|hybrid|min|product|pav|steps (default: the server's)
+  --dense             verl: per-step rewards, each on the token where its step ends (a reward manager
+                      for verl's reward loop, steplens_dense_reward.py); TRL and OpenRLHF take one
+                      scalar per completion, so there use --scalarize
   --force             write even over files in DIR that steplens rl init did not write or that changed
 Sizes that cannot run are changed (said on stderr): tensor parallel ≤ GPUs per node, batch ≤ prompts,
 prompts × generations split evenly over all GPUs. rl init writes only into a new or empty folder, or a
@@ -97,6 +100,7 @@ function init(argv: string[], io: CliIo): number {
     cpu: { type: "boolean" },
     gate: { type: "string" },
     force: { type: "boolean" },
+    dense: { type: "boolean" },
   });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const engine = enumFlag<RlEngine>(values, "engine", RL_ENGINES);
@@ -116,6 +120,7 @@ function init(argv: string[], io: CliIo): number {
       nodes: intFlag(values, "nodes", { min: 1, max: 4096 }) ?? 1,
       gpusPerNode: intFlag(values, "gpus-per-node", { min: 1, max: 64 }) ?? (values.cpu ? 1 : 8),
       scalarize: scalarize === "auto" ? null : scalarize,
+      ...(values.dense ? { dense: true } : {}),
       ...SPARK_DEFAULTS,
       rollouts: intFlag(values, "generations", { min: 2, max: 1024 }) ?? SPARK_DEFAULTS.rollouts,
       batchSize: intFlag(values, "batch", { min: 1, max: 1_000_000 }) ?? SPARK_DEFAULTS.batchSize,
