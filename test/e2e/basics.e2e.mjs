@@ -51,7 +51,11 @@ export const checks = [
       await ctx.runCommand("StepLens: Go to Step");
       await ctx.expectVisible(ctx.page.locator(".quick-input-list .monaco-list-row", { hasText: "Step 3" }), "Step 3 in the Go to Step pick");
       await ctx.page.keyboard.type("Step 3");
-      await ctx.page.waitForTimeout(300);
+      await ctx.expectVisible(
+        ctx.page.locator(".quick-input-list .monaco-list-row.focused", { hasText: "Step 3" }),
+        "Step 3 focused in the filtered pick",
+        10_000,
+      );
       await ctx.page.keyboard.press("Enter");
       // The step is selected with the cursor at its start: "Ln 7, Col 1 (… selected)".
       await ctx.waitUntil(

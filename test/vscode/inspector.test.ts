@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
-import { DashboardModel, type DashboardRecord } from "../../src/inspector/dashboardModel";
+import { processBenchMetricsByHand, sameMetric } from "../support/processBenchMetrics";
 import type { DashboardHostMessage, InspectorHostMessage } from "../../src/inspector/protocol";
 import {
   api,
@@ -176,18 +176,23 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
       30_000,
     );
 
-    const expected = new DashboardModel({
-      file,
-      title: "x",
-      format: "processbench",
-      settingsThreshold: 0.5,
-      records: lines.map((r, k): DashboardRecord => ({ record: k, id: r.id, subset: "gsm8k", label: r.label, scores: scores[k].scores, prediction: null })),
-    });
     await a.dashboard.receive({ type: "threshold", value: 0.3 });
     const view = lastOf<DashboardHostMessage, "view">(a.dashboard.sent, "view")!;
     assert.equal(view.view.threshold, 0.3);
-    assert.deepEqual(view.view.subsets, expected.view(0.3).subsets);
-    assert.equal(view.view.averageF1, expected.view(0.3).averageF1);
+    // The metrics by hand from the sample's labels and the scores written above (not by DashboardModel).
+    const hand = processBenchMetricsByHand(
+      lines.map((r, k) => ({ label: r.label, scores: scores[k].scores })),
+      0.3,
+    );
+    assert.ok(hand.accError !== null && hand.accCorrect !== null, "the sample has erroneous and all-correct traces");
+    assert.deepEqual(
+      view.view.subsets.map((s) => s.subset),
+      ["gsm8k"],
+    );
+    const shown = view.view.subsets[0]!;
+    assert.equal(shown.n, hand.n);
+    for (const k of ["accError", "accCorrect", "f1"] as const) assert.ok(sameMetric(shown[k], hand[k]), `${k} at 0.3: ${shown[k]} shown, ${hand[k]} by hand`);
+    assert.ok(sameMetric(view.view.averageF1, hand.f1), `average F1 at 0.3: ${view.view.averageF1} shown, ${hand.f1} by hand`);
 
     await a.dashboard.receive({ type: "select", selection: { kind: "position", series: "label", bin: 0 } });
     const rec = lastOf<DashboardHostMessage, "records">(a.dashboard.sent, "records")!;
