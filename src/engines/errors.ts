@@ -60,8 +60,9 @@ export function gpuUnavailableWarning(asked: string, threads: number): string {
   return `GPU '${asked}' was asked for (steplens.local.gpu / --gpu) but no working ${asked} binary or device was found: running on the CPU with ${threads} thread${threads === 1 ? "" : "s"}. Set the GPU setting to "auto" or "off" to silence this.`;
 }
 
-export function contextTooSmall(trace: string, tokens: number, contextSize: number): StepLensError {
-  return err("context-too-small", `trace ${trace} needs ${tokens} tokens but the context holds ${contextSize}.`, {
+/** `what` names what did not fit: "trace <name>", "the trace", "the prompt". */
+export function contextTooSmall(what: string, tokens: number, contextSize: number): StepLensError {
+  return err("context-too-small", `${what} needs ${tokens} tokens but the context holds ${contextSize}.`, {
     hint: `Raise steplens.local.contextSize (CLI: --context-size) to at least ${Math.ceil(tokens / 256) * 256}, or shorten the trace.`,
   });
 }

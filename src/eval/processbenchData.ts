@@ -2,8 +2,9 @@
  * Finding and reading the ProcessBench subsets: `--data` is a folder holding
  * gsm8k/math/olympiadbench/omnimath `.json` (or `.jsonl`) files, or one such file (its name, without
  * the extension, is the subset). Records are read with the shared streaming reader; a bad record is
- * reported and skipped.
+ * reported and skipped. `--limit n` takes a seeded sample of n per subset that keeps both classes.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
@@ -68,15 +69,36 @@ export function processBenchFiles(dataPath: string, subsets?: readonly string[])
   });
 }
 
-/** Streams every labelled item of the files (at most `limit` per subset). */
+/**
+ * Which items `--limit n` keeps of one subset: a seeded sample of n that keeps both classes
+ * (ProcessBench lists the items with errors first, so the first n alone would leave acc_correct and
+ * F1 undefined). The classes are sampled in proportion, at least one of each when n ≥ 2 and the
+ * subset has both; within a class, the items with the smallest sha256(seed:id) are taken. The items
+ * come back in file order.
+ */
+export function sampleBothClasses<T extends { id: string; label: number }>(items: readonly T[], n: number, seed = 0): T[] {
+  if (items.length <= n) return [...items];
+  const errors = items.filter((i) => i.label !== -1);
+  const corrects = items.filter((i) => i.label === -1);
+  let kCorrect = Math.round((n * corrects.length) / items.length);
+  if (n >= 2 && errors.length && corrects.length) kCorrect = Math.min(n - 1, Math.max(1, kCorrect));
+  kCorrect = Math.min(kCorrect, corrects.length);
+  const kError = Math.min(n - kCorrect, errors.length);
+  kCorrect = Math.min(n - kError, corrects.length);
+  const key = (i: T) => crypto.createHash("sha256").update(`${seed}:${i.id}`).digest().readUInt32BE(0);
+  const pick = (list: T[], k: number) => [...list].sort((a, b) => key(a) - key(b) || (a.id < b.id ? -1 : 1)).slice(0, k);
+  const keep = new Set<T>([...pick(errors, kError), ...pick(corrects, kCorrect)]);
+  return items.filter((i) => keep.has(i));
+}
+
+/** Streams every labelled item of the files; with `limit`, a seeded sample of each subset that keeps both classes (sampleBothClasses). */
 export async function* readProcessBench(
   files: readonly SubsetFile[],
-  opts: { limit?: number; signal?: AbortSignal; onBadRecord?: (bad: BadRecord) => void } = {},
+  opts: { limit?: number; seed?: number; signal?: AbortSignal; onBadRecord?: (bad: BadRecord) => void } = {},
 ): AsyncGenerator<BenchItem> {
   for (const { subset, file } of files) {
-    let n = 0;
+    const items: BenchItem[] = [];
     for await (const r of readTraces(file, { format: "processbench", signal: opts.signal })) {
-      if (opts.limit !== undefined && n >= opts.limit) break;
       if (!r.ok) {
         opts.onBadRecord?.({ subset, message: r.error.format() });
         continue;
@@ -86,8 +108,10 @@ export async function* readProcessBench(
         opts.onBadRecord?.({ subset, message: `${file}: record ${r.record} has no label; skipped` });
         continue;
       }
-      n++;
-      yield { id: r.trace.source.id ?? `${subset}-${r.record}`, subset, label: labels.firstError, trace: r.trace };
+      const item: BenchItem = { id: r.trace.source.id ?? `${subset}-${r.record}`, subset, label: labels.firstError, trace: r.trace };
+      if (opts.limit === undefined) yield item;
+      else items.push(item); // a subset holds at most a few thousand items
     }
+    if (opts.limit !== undefined) yield* sampleBothClasses(items, opts.limit, opts.seed);
   }
 }

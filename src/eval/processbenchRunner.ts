@@ -49,7 +49,7 @@ export interface RunnerResult {
   computed: number;
   resumed: number;
   /** Items whose scoring failed in this run (no prediction; retried next time). */
-  failures: { id: string; message: string }[];
+  failures: { id: string; message: string; where?: string }[];
   /** Items whose scorer decided nothing (no prediction). */
   undecided: number;
   badRecords: BadRecord[];
@@ -167,7 +167,7 @@ async function runLocked(opts: RunnerOptions): Promise<RunnerResult> {
   const total = items.length;
   let finished = total - todo.length;
   const resumed = items.filter((it) => resumedIds.has(it.id)).length;
-  const failures: { id: string; message: string }[] = [];
+  const failures: RunnerResult["failures"] = [];
   opts.onProgress?.({ done: finished, total, message: resumed ? `${resumed} items already done` : "scoring" });
 
   const writer = new JsonlAppender(rawFile);
@@ -187,7 +187,12 @@ async function runLocked(opts: RunnerOptions): Promise<RunnerResult> {
           computed++;
         } catch (e) {
           if (e instanceof CancelledError || opts.signal?.aborted) throw e instanceof CancelledError ? e : new CancelledError();
-          failures.push({ id: item.id, message: errorMessage(e) });
+          const src = item.trace.source;
+          failures.push({
+            id: item.id,
+            message: errorMessage(e),
+            ...(src.file ? { where: `${src.file}${src.line !== undefined ? `:${src.line}` : ""}` } : {}),
+          });
         }
         finished++;
         opts.onProgress?.({ done: finished, total, message: `${item.subset} ${item.id}` });
@@ -216,7 +221,7 @@ async function runLocked(opts: RunnerOptions): Promise<RunnerResult> {
         });
       if (!tuneItems.some((x) => x.label === -1) || !tuneItems.some((x) => x.label !== -1))
         throw new StepLensError(`tuning the threshold needs ${opts.tuneOn} items both with and without an error (F1 needs both accuracies)`, {
-          hint: "Raise or drop --limit (ProcessBench lists the items with errors first), or give --threshold.",
+          hint: "Raise or drop --limit, or give --threshold.",
         });
       const tuning = tuneThreshold(tuneItems);
       threshold = { value: tuning.threshold, tunedOn: opts.tuneOn, tuning };

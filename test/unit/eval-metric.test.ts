@@ -177,11 +177,11 @@ test("missing ids count as wrong and are reported; unknown ids and bad lines are
 test("a torn last line in a predictions file is ignored and reported", async () => {
   const file = tmpFile("p.jsonl");
   fs.writeFileSync(file, JSON.stringify({ id: "gsm8k-0", prediction: -1 }) + "\n" + '{"id": "gsm8k-1", "predic');
-  const r = await evaluatePredictions(processBenchFiles(path.join(DATA, "gsm8k.json")), file, { limit: 5 });
+  const r = await evaluatePredictions(processBenchFiles(path.join(DATA, "gsm8k.json")), file);
   assert.equal(r.tornLine, 2);
   assert.deepEqual(r.problems, []);
-  assert.equal(r.metrics.subsets.gsm8k.n, 5);
-  assert.equal(r.metrics.missing, 4);
+  assert.equal(r.metrics.subsets.gsm8k.n, 400);
+  assert.equal(r.metrics.missing, 399);
 });
 
 test("--subset and --limit select items; a single file is its own subset", async () => {
@@ -189,10 +189,12 @@ test("--subset and --limit select items; a single file is its own subset", async
   const r = await evaluatePredictions(processBenchFiles(DATA, ["math", "gsm8k"]), file, { limit: 10 });
   assert.deepEqual(Object.keys(r.metrics.subsets), ["gsm8k", "math"]);
   assert.equal(r.metrics.subsets.math.n, 10);
-  // The first 10 items of each file all have errors: the correct group is empty → null accuracy and F1.
-  assert.equal(r.metrics.subsets.math.accCorrect, null);
-  assert.equal(r.metrics.subsets.math.f1, null);
-  assert.equal(r.metrics.averageF1, null);
+  // The first 10 items of each file all have errors; --limit samples both classes instead (math: 594
+  // with an error, 406 without → 6 and 4), so with perfect predictions every metric is defined and 100.
+  assert.deepEqual([r.metrics.subsets.math.nError, r.metrics.subsets.math.nCorrect], [6, 4]);
+  assert.deepEqual([r.metrics.subsets.gsm8k.nError, r.metrics.subsets.gsm8k.nCorrect], [5, 5], "gsm8k: 207 / 193 → 5 and 5");
+  assert.equal(r.metrics.subsets.math.f1, 100);
+  assert.equal(r.metrics.averageF1, 100);
   assert.throws(() => processBenchFiles(DATA, ["nope"]), /no nope\.json/);
   assert.deepEqual(processBenchFiles(path.join(DATA, "omnimath.json")), [{ subset: "omnimath", file: path.join(DATA, "omnimath.json") }]);
 });

@@ -31,7 +31,8 @@ Options:
                            once from the Hugging Face Hub (${PROCESSBENCH_REPO}) into the StepLens
                            cache ($STEPLENS_CACHE, default ~/.cache/steplens; HF_ENDPOINT for a mirror)
   --subset <a,b,…>         subsets to evaluate (default: ${PROCESSBENCH_SUBSETS.join(",")})
-  --limit <n>              the first n items of each subset
+  --limit <n>              n items of each subset: a seeded sample (the same every run) that keeps
+                           both classes in proportion, at least one of each
   --predictions <file>     compute the metric from a JSONL file of {"id": "...", "prediction": <int>}
                            lines, with no model; an item with no prediction counts as wrong (the
                            count is reported), unknown ids and bad lines are reported
@@ -64,8 +65,8 @@ Verification (--scorer verify | critic): --samples, --aggregate, --tau, --meta-c
 ${ENGINE_HELP}
   -h, --help               show this help
 
-A subset whose error or correct group is empty (possible with --limit) has a null accuracy and F1 and
-is left out of the average.
+A subset whose error or correct group is empty (a subset file with one class only, or --limit 1)
+has a null accuracy and F1, is left out of the average, and a note on stderr says which and why.
 
 Exit codes: 0 done; 1 the data or predictions could not be read, or some items failed (reported);
 2 usage error; 130 interrupted (rerun to resume).
@@ -115,7 +116,22 @@ function noteBadRecords(io: CliIo, bad: BadRecord[]): void {
   if (bad.length > 10) io.stderr.write(`… and ${bad.length - 10} more bad records\n`);
 }
 
+/** Why a subset's metrics are undefined, one line each (none when all are defined). */
+export function undefinedMetricNotes(m: ProcessBenchMetrics): string[] {
+  const notes: string[] = [];
+  for (const [name, s] of Object.entries(m.subsets)) {
+    if (s.accError === null)
+      notes.push(`${name}: acc_error and F1 are undefined: none of its ${s.n} evaluated item${s.n === 1 ? "" : "s"} has an error (label ≠ -1)`);
+    if (s.accCorrect === null)
+      notes.push(`${name}: acc_correct and F1 are undefined: none of its ${s.n} evaluated item${s.n === 1 ? "" : "s"} is correct throughout (label -1)`);
+  }
+  if (m.averageF1 === null && Object.keys(m.subsets).length) notes.push("average F1 is undefined: no subset has an F1");
+  else if (notes.length) notes.push("subsets without an F1 are left out of the average F1");
+  return notes;
+}
+
 function printMetrics(io: CliIo, m: ProcessBenchMetrics, json: boolean, demo?: string): void {
+  for (const note of undefinedMetricNotes(m)) io.stderr.write(`note: ${note}\n`);
   if (json) io.stdout.write(JSON.stringify({ ...metricsJson(m), ...(demo ? { demo } : {}) }) + "\n");
   else io.stdout.write(metricsTable(m) + (demo ? `\n${demo} (a generated model with random weights)` : "") + "\n");
 }
@@ -250,7 +266,7 @@ export function createEvalCommand(makeEngine: EngineFactory = engineFromConfig):
         noteBadRecords(io, r.badRecords);
         if (r.tornBytes) io.stderr.write(`note: ${r.rawFile}: a torn last line (${r.tornBytes} bytes) was cut off; that item was computed again\n`);
         io.stderr.write(`${r.computed} items scored, ${r.resumed} already done; predictions: ${r.predictionsFile}\n`);
-        for (const f of r.failures.slice(0, 10)) io.stderr.write(`${safeText(f.id)}: ${f.message}\n`);
+        for (const f of r.failures.slice(0, 10)) io.stderr.write(`${f.where ? `${safeText(f.where)}: ` : ""}record ${safeText(f.id)}: ${f.message}\n`);
         if (r.failures.length) io.stderr.write(`${r.failures.length} items failed (no prediction, counted as wrong); rerun to retry them\n`);
         if (r.undecided) io.stderr.write(`note: ${r.undecided} items got no prediction (every verification malformed); counted as wrong\n`);
         if (r.threshold?.tuning)

@@ -53,7 +53,7 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
     ends.push(tokens.length);
   }
   if (ends[0] === 0) throw new Error("the rollout head is empty.");
-  if (tokens.length + 1 > pool.contextSize) throw contextTooSmall("(progress trace)", tokens.length + 1, pool.contextSize);
+  if (tokens.length + 1 > pool.contextSize) throw contextTooSmall("the trace with its rollout head", tokens.length + 1, pool.contextSize);
   const boundaries = ends.length;
   const maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS;
   const temperature = req.temperature ?? 0;
