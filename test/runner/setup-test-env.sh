@@ -158,4 +158,23 @@ else
   log "Gemma 3 270M GGUF assembled ($(du -h "$GEMMA" | cut -f1))"
 fi
 
+# --- Older verl releases beside the pinned one (test/python/test_verl.py, engineer E2) -----------
+# The run folders claim verl 0.7.1-0.9.1: launch.sh's overrides are composed against verl 0.7.1's
+# own config and called by its reward loop, and verl 0.7.0 is shown to reject them. Each release
+# lives in its own --target folder that the test puts first on PYTHONPATH; no dependencies (they
+# use the venv's). ~2 MB each.
+for VERL_OLD in 0.7.0 0.7.1; do
+  VERL_DIR="$ENV_DIR/verl-$VERL_OLD"
+  if [[ -f "$VERL_DIR/.complete" && $FORCE == 0 ]]; then
+    log "verl $VERL_OLD present (.test-env/verl-$VERL_OLD)"
+    continue
+  fi
+  rm -rf "$VERL_DIR.partial"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-warn-script-location --no-deps \
+    --target "$VERL_DIR.partial" "verl==$VERL_OLD"
+  touch "$VERL_DIR.partial/.complete"
+  rm -rf "$VERL_DIR"; mv "$VERL_DIR.partial" "$VERL_DIR"
+  log "verl $VERL_OLD installed beside the pinned one (.test-env/verl-$VERL_OLD)"
+done
+
 log "ready in $((SECONDS - t_start)) s (.test-env: node24, code-server, py, models; /usr/bin/chromium)"
