@@ -70,6 +70,18 @@ export const CommandId = {
   startRewardServer: "steplens.startRewardServer",
   /** "StepLens: Start RL Training…" — `steplens rl init` / `rl launch` as tasks (pipeline "rl"); argument: optional choices, see rewardServer.ts. */
   startRlTraining: "steplens.startRlTraining",
+  // ---- reward logs (steplens serve --reward-log) in the Datasets tree; argument: tree node, file, or `{log, record}`
+  /** "StepLens: Open Reward Log…" — a reward log as a live dataset (argument: optional file URI). */
+  openRewardLog: "steplens.openRewardLog",
+  /** Opens one rollout as a read-only document (tree items and the run dashboard run it). */
+  openRollout: "steplens.openRollout",
+  filterRollouts: "steplens.filterRollouts",
+  sortRollouts: "steplens.sortRollouts",
+  clearRolloutFilters: "steplens.clearRolloutFilters",
+  showMoreRollouts: "steplens.showMoreRollouts",
+  closeRewardLog: "steplens.closeRewardLog",
+  /** "StepLens: Open Run Dashboard" — reward, gating, steps and length over trainer steps; step-position distributions. */
+  openRunDashboard: "steplens.openRunDashboard",
   /** "StepLens: Open Dataset Dashboard" — score distributions, ProcessBench metrics and a live threshold for a dataset (argument: tree node, file, or `{dataset, scores?}`). */
   openDatasetDashboard: "steplens.openDatasetDashboard",
 } as const;

@@ -23,6 +23,7 @@ import type { StepLensContext } from "./context";
 import { parseRecordUri } from "./recordDocuments";
 import { datasetKey, indexSynthesisFolder, synthesisDirOf, synthesisRecordDescription, synthesisStepItem } from "./synthesisDataset";
 import type { SynthesisOverlay } from "../datasets/synthesisRecords";
+import { isRewardLogNode, RewardLogViews, type RewardLogNode } from "./rewardLogs";
 
 export const PAGE_SIZE = 200;
 
@@ -41,7 +42,8 @@ export type DatasetNode =
   | { kind: "record"; dataset: OpenDataset; summary: RecordSummary }
   | { kind: "more"; dataset: OpenDataset; shown: number; total: number }
   | { kind: "info"; dataset: OpenDataset; message: string }
-  | { kind: "step"; dataset: OpenDataset; summary: RecordSummary; step: number };
+  | { kind: "step"; dataset: OpenDataset; summary: RecordSummary; step: number }
+  | RewardLogNode;
 
 /** "step 3", "all correct", "—". */
 function firstErrorText(v: number | null): string {
@@ -64,9 +66,15 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   private readonly emitter = new vscode.EventEmitter<DatasetNode | undefined | void>();
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly onDidChangeTreeData = this.emitter.event;
+  /** Reward logs (steplens serve --reward-log), shown after the datasets as live datasets (./rewardLogs.ts). */
+  readonly rewardLogs: RewardLogViews;
 
   constructor(private readonly ctx: StepLensContext) {
     void vscode.commands.executeCommand("setContext", HAS_DATASETS, false);
+    this.rewardLogs = new RewardLogViews(() => {
+      void vscode.commands.executeCommand("setContext", HAS_DATASETS, this.datasets.size + this.rewardLogs.list().length > 0);
+      this.emitter.fire();
+    }, ctx.log);
     this.subscriptions.push(
       ctx.labels.onDidChange(() => this.emitter.fire()),
       ctx.annotations.onDidScore(({ uri }) => this.recordScored(uri)),
@@ -142,7 +150,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   close(file: string): void {
     const abs = datasetKey(file);
     if (!this.datasets.delete(abs)) return;
-    void vscode.commands.executeCommand("setContext", HAS_DATASETS, this.datasets.size > 0);
+    void vscode.commands.executeCommand("setContext", HAS_DATASETS, this.datasets.size + this.rewardLogs.list().length > 0);
     this.emitter.fire();
   }
 
@@ -199,7 +207,8 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   // ---------------------------------------------------------------- TreeDataProvider
 
   getChildren(node?: DatasetNode): DatasetNode[] {
-    if (!node) return this.list().map((dataset) => ({ kind: "dataset", dataset }));
+    if (!node) return [...this.list().map((dataset): DatasetNode => ({ kind: "dataset", dataset })), ...this.rewardLogs.roots()];
+    if (isRewardLogNode(node)) return this.rewardLogs.children(node);
     if (node.kind === "record" && node.dataset.synthesis && !node.summary.bad)
       return Array.from({ length: node.summary.steps }, (_, step) => ({ kind: "step" as const, dataset: node.dataset, summary: node.summary, step }));
     if (node.kind !== "dataset") return [];
@@ -214,6 +223,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   }
 
   getTreeItem(node: DatasetNode): vscode.TreeItem {
+    if (isRewardLogNode(node)) return this.rewardLogs.item(node);
     switch (node.kind) {
       case "dataset":
         return this.datasetItem(node.dataset);
@@ -237,6 +247,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
   }
 
   getParent(node: DatasetNode): DatasetNode | undefined {
+    if (isRewardLogNode(node)) return this.rewardLogs.parent(node);
     if (node.kind === "step") return { kind: "record", dataset: node.dataset, summary: node.summary };
     return node.kind === "dataset" ? undefined : { kind: "dataset", dataset: node.dataset };
   }
@@ -309,6 +320,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+    this.rewardLogs.dispose();
     this.emitter.dispose();
     this.datasets.clear();
   }

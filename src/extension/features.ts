@@ -15,6 +15,7 @@ import { registerHover } from "./hoverProvider";
 import { registerProgress } from "./progressService";
 import { PIPELINE_COMMANDS } from "./pipelineCommands";
 import { registerTaskProvider } from "./pipelineTasks";
+import { registerRewardLogs } from "./rewardLogCommands";
 import { REWARD_COMMANDS, registerRewardServerStatus } from "./rewardServer";
 import { registerStatusBar } from "./statusBar";
 
@@ -35,6 +36,7 @@ export const FEATURES: readonly { name: string; start(ctx: StepLensContext): vsc
   { name: "task provider", start: registerTaskProvider },
   { name: "reward and RL commands", start: (ctx) => registerCommands(ctx, REWARD_COMMANDS) },
   { name: "reward server status", start: registerRewardServerStatus },
+  { name: "reward logs", start: registerRewardLogs },
   { name: "webview panel serializers", start: registerWebviewSerializers },
 ];
 

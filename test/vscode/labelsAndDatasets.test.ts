@@ -151,7 +151,8 @@ suite("StepLens Datasets tree", () => {
   let a: StepLensApi;
   let dataset: OpenDataset;
   const file = () => fixtureUri("datasets", "gsm8k-sample.jsonl");
-  const root = (): DatasetNode => a.datasets.getChildren().find((n) => n.kind === "dataset" && n.dataset.file === file().fsPath)!;
+  const root = () =>
+    a.datasets.getChildren().find((n): n is Extract<DatasetNode, { kind: "dataset" }> => n.kind === "dataset" && n.dataset.file === file().fsPath)!;
   const records = () => a.datasets.getChildren(root()).filter((n): n is Extract<DatasetNode, { kind: "record" }> => n.kind === "record");
   const item = (id: string) => {
     const node = records().find((n) => n.summary.id === id);
