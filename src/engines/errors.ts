@@ -69,7 +69,8 @@ export function contextTooSmall(what: string, tokens: number, contextSize: numbe
 
 export function needsEndpoint(preset: string, reason: string): StepLensError {
   return err("needs-endpoint", `preset '${preset}' cannot run on the local engine: ${reason}.`, {
-    hint: "Serve it with vLLM (e.g. `vllm serve Qwen/Qwen2.5-Math-PRM-7B --task reward`) and use the endpoint route: steplens score --endpoint http://HOST:PORT/v1 --api-model NAME (steplens.engine.kind = openai).",
+    // The reason names the one vLLM command for this preset; the hint only says how to point StepLens at it.
+    hint: `Then point StepLens at that vLLM server (the endpoint route): steplens score --endpoint http://HOST:PORT/v1 --api-model NAME --prm ${preset} (settings: steplens.engine.kind = openai).`,
   });
 }
 

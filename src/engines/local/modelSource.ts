@@ -117,12 +117,23 @@ export async function cachedModelFile(uri: string, dir: string, load: () => Prom
 
 /** GGUF files in the cache folder (finished downloads only). */
 export function listCachedModels(dir: string): { file: string; bytes: number }[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => /\.gguf$/i.test(f))
-    .map((f) => ({ file: path.join(dir, f), bytes: fs.statSync(path.join(dir, f)).size }))
-    .sort((a, b) => a.file.localeCompare(b.file));
+  // The cache's own GGUF files and those one folder down (the generated demo model lives in demo/); links are not followed.
+  const found: { file: string; bytes: number }[] = [];
+  const scan = (folder: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const file = path.join(folder, e.name);
+      if (e.isFile() && /\.gguf$/i.test(e.name)) found.push({ file, bytes: fs.statSync(file).size });
+      else if (e.isDirectory() && depth > 0) scan(file, depth - 1);
+    }
+  };
+  scan(dir, 1);
+  return found.sort((a, b) => a.file.localeCompare(b.file));
 }
 
 /** Fails fast (DNS) when the Hugging Face endpoint cannot be reached; node-llama-cpp would retry for minutes. */
