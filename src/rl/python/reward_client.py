@@ -264,10 +264,17 @@ def _text(message_or_text):
     return ""
 
 
+def _trainer_step(state):
+    """TRL's trainer_state.global_step, sent as trainer_step for the server's reward log; else None."""
+    step = getattr(state, "global_step", None)
+    return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else None
+
+
 def reward_func(prompts, completions, **kwargs):
     """TRL GRPOTrainer reward function: conversational (message lists) or plain text rows."""
     problems = kwargs.get("problem")
     references = kwargs.get("reference")
+    step = _trainer_step(kwargs.get("trainer_state"))
     items = []
     for i, (prompt, completion) in enumerate(zip(prompts, completions)):
         if problems is not None:
@@ -281,5 +288,7 @@ def reward_func(prompts, completions, **kwargs):
         ref = _reference(references[i] if references is not None else None)
         if ref is not None:
             item["reference"] = ref
+        if step is not None:
+            item["trainer_step"] = step
         items.append(item)
     return rewards(items)
