@@ -97,8 +97,7 @@ export interface ProgressResult {
   samePolicy: boolean;
   /** What the base policy resolved to and what its own rollouts cost (all 0 when samePolicy). */
   policy: { model: string | null } & RolloutCost;
-  /** What the prover resolved to. */
-  proverModel: string | null;
+  prover: { model: string | null };
   seconds: number;
 }
 
@@ -239,7 +238,7 @@ export async function estimateProgress(engine: Engine, req: ProgressRequest, opt
       traceTokens: baseOut?.traceTokens ?? 0,
       rolloutTokens: baseOut?.rolloutTokens ?? 0,
     },
-    proverModel: models.prover,
+    prover: { model: models.prover },
     seconds: (performance.now() - started) / 1000,
   };
 }

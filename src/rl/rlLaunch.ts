@@ -116,15 +116,19 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
   }
   server.fix = `Start it: steplens serve --model <PRM GGUF> --prm <adapter> --port ${new URL(url).port || 8080} (VS Code: "StepLens: Start Reward Server"), or set STEPLENS_REWARD_URL.`;
   checks.push(server);
-  const smi = exec("nvidia-smi", ["-L"], env);
-  const gpus = smi.status === 0 ? smi.stdout.split("\n").filter((l) => /^GPU \d+/.test(l)).length : 0;
-  checks.push({
-    name: "GPUs visible",
-    ok: gpus >= Math.min(spec.gpusPerNode, 1) && gpus > 0,
-    detail:
-      smi.status === 0 ? `${gpus} GPU(s) (this node; the run asks for ${spec.gpusPerNode} per node)` : "nvidia-smi not found or failed: no NVIDIA GPU visible",
-    fix: "Run on a machine with NVIDIA GPUs and drivers (nvidia-smi -L lists them); check CUDA_VISIBLE_DEVICES. Set GPUS_PER_NODE to what each node has.",
-  });
+  if (spec.device === "cpu") {
+    checks.push({ name: "GPUs", ok: true, detail: "not needed: a CPU run (rl init --cpu)", fix: "" });
+  } else {
+    const smi = exec("nvidia-smi", ["-L"], env);
+    const gpus = smi.status === 0 ? smi.stdout.split("\n").filter((l) => /^GPU \d+/.test(l)).length : 0;
+    checks.push({
+      name: "GPUs visible",
+      ok: gpus >= Math.min(spec.gpusPerNode, 1) && gpus > 0,
+      detail:
+        smi.status === 0 ? `${gpus} GPU(s) (this node; the run asks for ${spec.gpusPerNode} per node)` : "nvidia-smi not found or failed: no NVIDIA GPU visible",
+      fix: "Run on a machine with NVIDIA GPUs and drivers (nvidia-smi -L lists them); check CUDA_VISIBLE_DEVICES. Set GPUS_PER_NODE to what each node has.",
+    });
+  }
   const missing = spec.dataFiles.filter((f) => !fs.existsSync(path.join(dir, f)));
   checks.push({
     name: "prompt data",

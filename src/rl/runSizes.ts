@@ -43,7 +43,8 @@ export function deriveRunSizes(r: SizeRequest): RunSizes {
 
   let tp = Math.min(r.tensorParallel, r.gpusPerNode);
   while (tp > 1 && r.gpusPerNode % tp !== 0) tp--;
-  if (tp !== r.tensorParallel)
+  // TRL generates without tensor parallel: the value is kept in range there, without a word.
+  if (tp !== r.tensorParallel && r.engine !== "trl")
     clamped.push(`rollout tensor parallel ${r.tensorParallel} → ${tp}: it must divide the ${r.gpusPerNode} GPU(s) of a node.`);
 
   let batch = r.batchSize;

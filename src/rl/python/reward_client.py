@@ -140,7 +140,8 @@ def _post(path, payload):
             raise _Refused(e.code, message) from None
         except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError) as e:
             reason = getattr(e, "reason", e)
-            last = "timed out after %gs" % timeout if isinstance(reason, (socket.timeout, TimeoutError)) else str(reason)
+            timed_out = isinstance(reason, (socket.timeout, TimeoutError))
+            last = "timed out after %gs" % timeout if timed_out else str(reason)
     raise StepLensRewardError(
         "the StepLens reward server at %s is not reachable (%s; %d attempts). Start it with "
         "'steplens serve --model <PRM> --prm <adapter>' or set STEPLENS_REWARD_URL." % (url, last, retries + 1)
@@ -149,7 +150,10 @@ def _post(path, payload):
 
 def _item_error_reward(item, refused):
     policy = os.environ.get("STEPLENS_REWARD_ITEM_ERROR_REWARD", "0")
-    what = "the StepLens reward server refused one rollout (%s; response of %d characters)" % (refused, len(item.get("response", "")))
+    what = "the StepLens reward server refused one rollout (%s; response of %d characters)" % (
+        refused,
+        len(item.get("response", "")),
+    )
     if policy == "raise":
         raise StepLensRewardError(what)
     try:
@@ -157,7 +161,8 @@ def _item_error_reward(item, refused):
     except ValueError:
         raise StepLensRewardError("STEPLENS_REWARD_ITEM_ERROR_REWARD=%r is not a number or 'raise'" % policy) from None
     print("steplens reward: %s; it gets %g" % (what, value), file=sys.stderr)
-    return {"reward": value, "gate": {"passed": False, "reasons": ["refused"], "details": [str(refused)]}, "outcome": None}
+    gate = {"passed": False, "reasons": ["refused"], "details": [str(refused)]}
+    return {"reward": value, "gate": gate, "outcome": None}
 
 
 def _details(chunk):
@@ -173,10 +178,13 @@ def _details(chunk):
             return _details(chunk[:half]) + _details(chunk[half:])
         if len(chunk) == 1:
             return [_item_error_reward(chunk[0], refused)]
-        raise StepLensRewardError("the StepLens reward server at %s refused the request (%s)" % (server_url(), refused)) from None
+        raise StepLensRewardError(
+            "the StepLens reward server at %s refused the request (%s)" % (server_url(), refused)
+        ) from None
     got = answer.get("items") if isinstance(answer, dict) else None
     if not isinstance(got, list) or len(got) != len(chunk):
-        raise StepLensRewardError("the reward server answered %s items for %d" % (len(got) if isinstance(got, list) else "no", len(chunk)))
+        count = len(got) if isinstance(got, list) else "no"
+        raise StepLensRewardError("the reward server answered %s items for %d" % (count, len(chunk)))
     return got
 
 

@@ -19,11 +19,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import torch  # noqa: E402
-from datasets import load_dataset  # noqa: E402
+from reward import reward_func  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
-from reward import reward_func  # noqa: E402
+from datasets import load_dataset  # noqa: E402
 
 # --- steplens run settings (steplens rl init writes these values) ---
 MODEL = "Qwen/Qwen2.5-Math-7B"
@@ -61,7 +61,6 @@ def config_kwargs(on_gpu):
     """GRPOConfig's arguments; a name this TRL version does not know is left out with a note."""
     wanted = {
         "output_dir": os.path.join(HERE, "checkpoints"),
-        "logging_dir": os.path.join(HERE, "logs"),
         "learning_rate": LEARNING_RATE,
         "num_generations": NUM_GENERATIONS,
         "beta": BETA,
