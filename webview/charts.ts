@@ -226,7 +226,9 @@ export function progressChart(p: ProgressPanel, onPick: (step: number) => void):
   for (const r of p.rows) {
     const cx = f.x(r.index) + f.bw / 2;
     const g = svg("g", { class: "progress-step", "data-step": r.index, role: "button" }, f.svg);
-    const label = `Step ${r.index + 1}: Q ${fmt(r.qBefore)} → ${fmt(r.qAfter)}${r.interval ? ` (interval ${fmt(r.interval[0])}–${fmt(r.interval[1])})` : ""}, advantage ${r.advantage >= 0 ? "+" : ""}${fmt(r.advantage)}${r.advantageInterval ? ` (${fmt(r.advantageInterval[0])} to ${fmt(r.advantageInterval[1])})` : ""}${p.demo ? " — demo: scores are meaningless" : ""}`;
+    const base = r.qBase !== null && p.samePolicy === false ? `, base policy Qπ ${fmt(r.qBase)}` : "";
+    const eff = r.effective !== null ? `, effective ${fmt(r.effective)}` : "";
+    const label = `Step ${r.index + 1}: Q ${fmt(r.qBefore)} → ${fmt(r.qAfter)}${r.interval ? ` (interval ${fmt(r.interval[0])}–${fmt(r.interval[1])})` : ""}, advantage ${r.advantage >= 0 ? "+" : ""}${fmt(r.advantage)}${r.advantageInterval ? ` (${fmt(r.advantageInterval[0])} to ${fmt(r.advantageInterval[1])})` : ""}${base}${eff}${p.demo ? " — demo: scores are meaningless" : ""}`;
     g.setAttribute("aria-label", label);
     svg("rect", { x: f.x(r.index), y: f.pad.top, width: f.bw, height: f.y(0) - f.pad.top, class: "hit" }, g);
     if (r.interval) {
@@ -236,6 +238,10 @@ export function progressChart(p: ProgressPanel, onPick: (step: number) => void):
     svg("line", { x1: cx - 4, x2: cx + 4, y1: f.y(r.qBefore), y2: f.y(r.qAfter), class: r.advantage >= 0 ? "q-up" : "q-down" }, g);
     svg("circle", { cx: cx - 4, cy: f.y(r.qBefore), r: 3, class: "q-before" }, g);
     svg("circle", { cx: cx + 4, cy: f.y(r.qAfter), r: 3.5, class: "q-after" }, g);
+    if (r.qBase !== null && p.samePolicy === false) {
+      const y = f.y(Math.max(0, Math.min(1, r.qBase)));
+      svg("rect", { x: cx + 6, y: y - 3, width: 6, height: 6, class: "q-base" }, g);
+    }
     svgTitle(g, label);
     g.addEventListener("click", () => onPick(r.index));
     items.push(g);
@@ -272,7 +278,13 @@ export function progressChart(p: ProgressPanel, onPick: (step: number) => void):
     h(
       "thead",
       {},
-      h("tr", {}, ...["Step", "Q before", "Q after", "Q interval", "Advantage", "Advantage interval", "Effective"].map((t) => h("th", { text: t }))),
+      h(
+        "tr",
+        {},
+        ...["Step", "Qμ before", "Qμ after", "Qμ interval", "Advantage Aμ", "Advantage interval", "Qπ after", "Qπ interval", "Effective Qπ + α·Aμ"].map((t) =>
+          h("th", { text: t }),
+        ),
+      ),
     ),
   );
   const tb = h("tbody");
@@ -287,13 +299,17 @@ export function progressChart(p: ProgressPanel, onPick: (step: number) => void):
         h("td", { text: r.interval ? `${fmt(r.interval[0])}–${fmt(r.interval[1])}` : "—" }),
         h("td", { text: `${r.advantage >= 0 ? "+" : ""}${fmt(r.advantage)}`, cls: r.advantage >= 0 ? "adv-up-text" : "adv-down-text" }),
         h("td", { text: r.advantageInterval ? `${fmt(r.advantageInterval[0])} to ${fmt(r.advantageInterval[1])}` : "—" }),
+        h("td", { text: r.qBase !== null ? fmt(r.qBase) : "—" }),
+        h("td", { text: r.qBaseInterval ? `${fmt(r.qBaseInterval[0])}–${fmt(r.qBaseInterval[1])}` : "—" }),
         h("td", { text: fmt(r.effective) }),
       ),
     );
   table.appendChild(tb);
   const meta = h("p", {
     cls: "meta",
-    text: `${p.demo ? "demo: scores are meaningless · " : ""}${p.prover ? `prover ${p.prover} · ` : ""}${p.confidence !== null ? `${Math.round(p.confidence * 100)}% intervals` : "intervals as computed"}`,
+    text: `${p.demo ? "demo: scores are meaningless · " : ""}${p.prover ? `prover μ ${p.prover} · ` : ""}${
+      p.samePolicy === true ? "base policy π = μ (one model: Qπ = Qμ) · " : p.samePolicy === false ? "base policy π: another model (Qπ, ■) · " : ""
+    }${p.confidence !== null ? `${Math.round(p.confidence * 100)}% intervals` : "intervals as computed"}`,
   });
   return h("div", { cls: "chart-wrap" }, meta, f.svg, a.svg, table);
 }

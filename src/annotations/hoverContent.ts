@@ -115,13 +115,20 @@ export function buildHover(annotations: TraceAnnotations, step: StepAnnotation, 
   if (step.progress) {
     const p = step.progress;
     const level = annotations.progressConfidence !== null ? `${escapeMarkdown(String(Math.round(annotations.progressConfidence * 100)))}% ` : "";
-    let line = `**Progress** Q ${num(p.qBefore)} → ${num(p.qAfter)}`;
+    const same = annotations.progressSamePolicy;
+    let line = `**Progress** Q${same === false ? "μ" : ""} ${num(p.qBefore)} → ${num(p.qAfter)}`;
     if (p.qInterval) line += ` (${level}interval ${num(p.qInterval[0])} to ${num(p.qInterval[1])})`;
     line += ` · advantage ${signed(p.advantage)}`;
     const extras: string[] = [];
     if (p.interval) extras.push(`${level}interval ${signed(p.interval[0])} to ${signed(p.interval[1])}`);
     if (p.rollouts !== undefined) extras.push(`${escapeMarkdown(String(p.rollouts))} rollouts`);
     if (extras.length) line += ` (${extras.join(", ")})`;
+    if (p.qBase !== undefined && same === false) {
+      line += `  \n**Base policy** Qπ ${num(p.qBase)}`;
+      if (p.qBaseInterval) line += ` (${level}interval ${num(p.qBaseInterval[0])} to ${num(p.qBaseInterval[1])})`;
+    }
+    if (p.effective !== undefined)
+      line += `${same === false ? " ·" : "  \n"} **effective** ${num(p.effective)} = Q${same === false ? "π" : ""} + α·advantage${same === true ? " (π = μ: one model)" : ""}`;
     if (annotations.progressDemo) line += `  \n*${escapeMarkdown(DEMO_NOTICE)}*`;
     paragraphs.push(line);
   }

@@ -1,6 +1,7 @@
 /**
- * PAV progress in the editor, as plain data: the hover's ProgressView from a ProgressResult (Q
- * before → after with Q's Wilson interval, the advantage with Newcombe's interval), and the
+ * PAV progress in the editor, as plain data: the hover's ProgressView from a ProgressResult (the
+ * prover's Q before → after with Q's Wilson interval, the advantage with Newcombe's interval, the
+ * base policy's Q after the step with its interval, the effective reward Q^π + α·A^μ), and the
  * Information diagnostics of the steps that clearly lose progress (the whole interval of the
  * advantage below 0): "Step 3 loses progress: Q 0.62 → 0.25 (…)". No `vscode` import.
  */
@@ -20,9 +21,13 @@ export function progressViewOf(result: ProgressResult, prover: string, demo: boo
       interval: advantageInterval(successesOf(s.qBefore, m), successesOf(s.q, m), m, DEFAULT_CONFIDENCE),
       qInterval: s.interval,
       rollouts: m,
+      qBase: s.qBase,
+      qBaseInterval: s.qBaseInterval,
+      effective: s.effective,
     })),
     confidence: DEFAULT_CONFIDENCE,
     prover,
+    samePolicy: result.samePolicy,
     seconds: result.seconds,
     demo,
   };

@@ -77,6 +77,11 @@ export interface ProgressStepView {
   /** Confidence interval of qAfter, when known. */
   qInterval?: [number, number];
   rollouts?: number;
+  /** The base policy's Q after the step (Q^π; equals qAfter when π = μ), with its interval. */
+  qBase?: number;
+  qBaseInterval?: [number, number];
+  /** The effective reward Q^π + α·A^μ. */
+  effective?: number;
 }
 
 export interface ProgressView {
@@ -84,6 +89,8 @@ export interface ProgressView {
   /** The confidence level of `interval` (e.g. 0.9). */
   confidence?: number;
   prover?: string;
+  /** The base policy π and the prover μ are the same model (Q^π = Q^μ). */
+  samePolicy?: boolean;
   seconds?: number;
   /** The prover is a generated random-weight model: the hover says so. */
   demo?: boolean;
@@ -156,6 +163,8 @@ export interface TraceAnnotations {
   progressConfidence: number | null;
   /** The progress comes from a generated random-weight prover. */
   progressDemo: boolean;
+  /** Whether the progress's base policy was the prover's model (null: unknown or no progress). */
+  progressSamePolicy: boolean | null;
   timing: {
     scoreSeconds: number | null;
     evaluatedTokens: number | null;
@@ -336,6 +345,7 @@ export function buildAnnotations(input: AnnotationInput): TraceAnnotations {
     demo,
     progressConfidence: input.progress?.confidence ?? null,
     progressDemo: input.progress?.demo === true,
+    progressSamePolicy: input.progress?.samePolicy ?? null,
     timing: {
       scoreSeconds: input.score?.seconds ?? null,
       evaluatedTokens: input.score?.evaluatedTokens ?? null,

@@ -5,12 +5,15 @@
 //     needed) on a printed http://127.0.0.1:<port>/ URL, with this repository linked into its
 //     extensions folder, until Ctrl-C. Rebuild (`npm run build` or `npm run watch`) and run
 //     "Developer: Reload Window" in the browser to pick up changes.
+// Installs only what starting needs (libkrb5-dev, Node 24, code-server: `setup-test-env.sh --start`;
+// no Chromium, no Python), quietly: one progress line per phase, everything else in
+// .test-env/start-setup.log; it ends with the URL in a box.
 // Usage: npm start [-- --code-server] [--port N] [--folder <dir>] [--no-build]
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, createRunDir, ensureTestEnv, listExtensions, startCodeServer, stopProcessGroup, workbenchUrl } from "../../test/runner/code-server.mjs";
+import { REPO_ROOT, createRunDir, listExtensions, missingTestEnv, startCodeServer, stopProcessGroup, workbenchUrl } from "../../test/runner/code-server.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -23,10 +26,15 @@ const { values: opts } = parseArgs({
 const folder = path.resolve(opts.folder);
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
 
-// 1. build
+// 1. build (its output is shown only when it fails)
 if (!opts["no-build"]) {
-  const built = spawnSync(process.execPath, [path.join(REPO_ROOT, "src/build/build.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
-  if (built.status !== 0) fail("the build failed");
+  const t0 = Date.now();
+  const built = spawnSync(process.execPath, [path.join(REPO_ROOT, "src/build/build.mjs")], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (built.status !== 0) {
+    process.stderr.write(`${built.stdout ?? ""}${built.stderr ?? ""}`);
+    fail("the build failed");
+  }
+  phase(`built StepLens in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 if (!fs.existsSync(path.join(REPO_ROOT, pkg.main))) fail(`${pkg.main} is missing: run npm run build`);
 
@@ -38,8 +46,9 @@ if (code) {
   process.exit(r.status ?? 0);
 }
 
-// 3. code-server
-ensureTestEnv();
+// 3. code-server: install what is missing (quietly), then start it
+await ensureStartEnv();
+phase("starting code-server");
 const run = createRunDir("start", {
   persistent: true, // .test-env/start keeps your settings and state between runs
   settings: {
@@ -75,12 +84,16 @@ const url = useDevelopmentPath
   ? workbenchUrl(server.origin, { folder, extensionDevelopmentPath: REPO_ROOT })
   : `${server.origin}/?folder=${encodeURIComponent(folder)}`;
 fs.writeFileSync(path.join(run.dir, "url.txt"), `${url}\n`);
+const title = `StepLens ${pkg.version} is running in code-server. Open this URL in a browser:`;
+const width = Math.max(title.length, url.length) + 4;
+const rule = "=".repeat(width);
 console.log(`
-StepLens ${pkg.version} in code-server, workspace ${path.relative(REPO_ROOT, folder) || folder}:
+${rule}
+  ${title}
 
-    ${url}
-
-(bound to 127.0.0.1 only; code-server log: ${path.relative(process.cwd(), server.logFile)}). Press Ctrl-C to stop.`);
+  ${url}
+${rule}
+Workspace ${path.relative(REPO_ROOT, folder) || folder}; bound to 127.0.0.1 only; code-server log: ${path.relative(process.cwd(), server.logFile)}. Ctrl-C stops it.`);
 
 const shutdown = (signal) => {
   console.log(`\n${signal}: stopping code-server`);
@@ -113,6 +126,43 @@ function registerLinkedExtension(extensionsDir, id, version, location) {
     metadata: { installedTimestamp: Date.now(), source: "vsix" },
   });
   fs.writeFileSync(file, JSON.stringify(list));
+}
+
+/** One progress line per phase. */
+function phase(text) {
+  console.log(`npm start: ${text}`);
+}
+
+/**
+ * Node 24 and code-server (and the libkrb5-dev headers code-server's build needs), installed by
+ * `setup-test-env.sh --start` when missing; its output goes to .test-env/start-setup.log and only its
+ * `[setup-test-env]` lines (one per phase) are shown.
+ */
+async function ensureStartEnv() {
+  const missing = missingTestEnv().filter((m) => !m.startsWith("chromium"));
+  if (!missing.length) return;
+  const logFile = path.join(REPO_ROOT, ".test-env", "start-setup.log");
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.createWriteStream(logFile);
+  phase(`installing what starting needs (${missing.map((m) => m.replace(/ \(.*$/, "")).join(", ")}); details in ${path.relative(process.cwd(), logFile)}`);
+  const child = spawn("bash", [path.join(REPO_ROOT, "test/runner/setup-test-env.sh"), "--start"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let rest = "";
+  child.stdout.on("data", (d) => {
+    log.write(d);
+    const lines = (rest + d).split("\n");
+    rest = lines.pop() ?? "";
+    for (const l of lines) if (l.startsWith("[setup-test-env] ")) phase(l.slice("[setup-test-env] ".length));
+  });
+  child.stderr.on("data", (d) => log.write(d));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  await new Promise((resolve) => log.end(resolve));
+  if (code !== 0) {
+    const tail = fs.readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-15).join("\n");
+    process.stderr.write(`${tail}\n`);
+    fail(`installing failed (exit ${code}); the whole log: ${logFile}`);
+  }
+  const still = missingTestEnv().filter((m) => !m.startsWith("chromium"));
+  if (still.length) fail(`still missing after the install: ${still.join(", ")} (log: ${logFile})`);
 }
 
 function findOnPath(cmd) {

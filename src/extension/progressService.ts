@@ -122,13 +122,19 @@ export class ProgressService implements vscode.Disposable {
     }
     const spec = this.ctx.engines.resolveModelSpec(c.models.prover);
     if (!spec) return { missing: "no prover model is set (steplens.models.prover): progress is measured with the prover's rollouts." };
-    try {
-      const stat = fs.statSync(spec);
-      settings.file = `${stat.size}:${Math.round(stat.mtimeMs)}`;
-    } catch {
-      // an hf: URI or preset: its name identifies it
-    }
-    return { prover: spec, demo: isDemoModel(spec), settings };
+    const fileId = (f: string) => {
+      try {
+        const stat = fs.statSync(f);
+        return `${stat.size}:${Math.round(stat.mtimeMs)}`;
+      } catch {
+        return f; // an hf: URI or preset: its name identifies it
+      }
+    };
+    settings.file = fileId(spec);
+    // The base policy π is the generator setting; unset, the prover stands in (π = μ).
+    const policy = this.ctx.engines.resolveModelSpec(c.models.generator) || spec;
+    settings.policy = policy === spec ? "prover" : `${policy}#${fileId(policy)}`;
+    return { prover: spec, demo: isDemoModel(spec) || isDemoModel(policy), settings };
   }
 
   private cacheKey(trace: Trace, id: ProverIdentity): string {
@@ -294,7 +300,16 @@ function isProgressResult(v: unknown): v is ProgressResult {
     !!o &&
     typeof o === "object" &&
     Array.isArray(o.steps) &&
-    o.steps.every((s) => s && typeof s.index === "number" && typeof s.q === "number" && typeof s.qBefore === "number" && Array.isArray(s.interval)) &&
+    o.steps.every(
+      (s) =>
+        s &&
+        typeof s.index === "number" &&
+        typeof s.q === "number" &&
+        typeof s.qBefore === "number" &&
+        typeof s.qBase === "number" &&
+        Array.isArray(s.interval),
+    ) &&
+    typeof o.samePolicy === "boolean" &&
     !!o.answer &&
     typeof o.rollouts === "number" &&
     typeof o.prefixTokensEvaluated === "number" &&
@@ -311,7 +326,11 @@ export function progressLensTitle(result: ProgressResult | undefined, running: b
   const first = result.steps[0].qBefore;
   const last = result.steps[result.steps.length - 1].q;
   const losing = result.steps.filter((s) => stepLosesProgress(s, result.rollouts)).length;
-  let title = `$(pulse) Progress: Q ${first.toFixed(2)} → ${last.toFixed(2)}`;
+  const meanEffective = result.steps.reduce((a, s) => a + s.effective, 0) / result.steps.length;
+  let title = result.samePolicy
+    ? `$(pulse) Progress (π = μ): Q ${first.toFixed(2)} → ${last.toFixed(2)}`
+    : `$(pulse) Progress: Qμ ${first.toFixed(2)} → ${last.toFixed(2)} · Qπ ${result.steps[result.steps.length - 1].qBase.toFixed(2)}`;
+  title += ` · effective ${meanEffective.toFixed(2)} (mean)`;
   if (losing) title += ` · ${losing} step${losing === 1 ? "" : "s"} lose${losing === 1 ? "s" : ""} progress`;
   if (demo) title += ` · ${DEMO_NOTICE}`;
   return title;

@@ -68,7 +68,11 @@ export interface ProgressRow {
   interval: [number, number] | null;
   /** Confidence interval of the advantage, when known. */
   advantageInterval: [number, number] | null;
-  /** Effective reward Q + α·A, when computed. */
+  /** The base policy's Q after the step (Q^π; Q after itself when π = μ), when computed. */
+  qBase: number | null;
+  /** Confidence interval of qBase, when known. */
+  qBaseInterval: [number, number] | null;
+  /** Effective reward Q^π + α·A^μ, when computed. */
   effective: number | null;
 }
 
@@ -77,6 +81,8 @@ export interface ProgressPanel {
   /** Confidence level of the intervals (e.g. 0.9), null when unknown. */
   confidence: number | null;
   prover: string | null;
+  /** The base policy π is the prover's model (true), another model (false), unknown (null). */
+  samePolicy: boolean | null;
   /** The prover is a generated random-weight model: the panel says the numbers are meaningless. */
   demo: boolean;
 }

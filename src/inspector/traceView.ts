@@ -11,7 +11,7 @@ import type { AgreementMatrix, InspectorState, MatrixCell, ProgressPanel, Progre
 /**
  * Progress as either producer gives it: the annotations' ProgressView (`qAfter`; `qInterval` is Q's
  * interval, `interval` the advantage's) or the progress pipeline's ProgressResult (`q`, `effective`;
- * `interval` is Q's). The inspector shows the panel whenever one of them exists.
+ * `interval` is Q's). Both carry the base policy's `qBase` with `qBaseInterval` and `samePolicy`. The inspector shows the panel whenever one of them exists.
  */
 export interface ProgressLike {
   steps: readonly {
@@ -23,9 +23,12 @@ export interface ProgressLike {
     effective?: number | null;
     interval?: readonly [number, number] | null;
     qInterval?: readonly [number, number] | null;
+    qBase?: number | null;
+    qBaseInterval?: readonly [number, number] | null;
   }[];
   confidence?: number | null;
   prover?: string | null;
+  samePolicy?: boolean | null;
   demo?: boolean;
 }
 
@@ -47,12 +50,20 @@ export function progressPanelOf(p: ProgressLike | null | undefined): ProgressPan
       advantage: finite(s.advantage) ? s.advantage : qAfter - s.qBefore,
       interval: pair(annotationShape ? s.qInterval : s.interval),
       advantageInterval: annotationShape ? pair(s.interval) : null,
+      qBase: finite(s.qBase) ? s.qBase : null,
+      qBaseInterval: pair(s.qBaseInterval),
       effective: finite(s.effective) ? s.effective : null,
     });
   }
   if (!rows.length) return null;
   rows.sort((a, b) => a.index - b.index);
-  return { rows, confidence: finite(p.confidence) ? p.confidence : null, prover: p.prover ?? null, demo: p.demo === true };
+  return {
+    rows,
+    confidence: finite(p.confidence) ? p.confidence : null,
+    prover: p.prover ?? null,
+    samePolicy: typeof p.samePolicy === "boolean" ? p.samePolicy : null,
+    demo: p.demo === true,
+  };
 }
 
 /** The K × steps agreement matrix from the annotations' per-step verifier views, null without verification. */

@@ -97,7 +97,8 @@ export interface ProgressResult {
   samePolicy: boolean;
   /** What the base policy resolved to and what its own rollouts cost (all 0 when samePolicy). */
   policy: { model: string | null } & RolloutCost;
-  prover: { model: string | null };
+  /** What the prover resolved to. */
+  proverModel: string | null;
   seconds: number;
 }
 
@@ -238,7 +239,7 @@ export async function estimateProgress(engine: Engine, req: ProgressRequest, opt
       traceTokens: baseOut?.traceTokens ?? 0,
       rolloutTokens: baseOut?.rolloutTokens ?? 0,
     },
-    prover: { model: models.prover },
+    proverModel: models.prover,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -11,7 +11,8 @@
 #     Gemma 3 270M Q4_K_M (a real small GGUF)                   -> .test-env/models
 # Everything project-local lives in the git-ignored .test-env/ folder at the repository root.
 # Idempotent: each step writes a stamp file when it completes and is skipped when the stamp matches.
-# Usage: bash test/runner/setup-test-env.sh [--force]   (or: npm run setup)
+# Usage: bash test/runner/setup-test-env.sh [--force] [--start]   (or: npm run setup)
+#   --start: only what `npm start` needs (libkrb5-dev, Node 24, code-server): no chromium, no Python.
 set -euo pipefail
 
 NODE_MAJOR=24
@@ -20,7 +21,13 @@ CODE_SERVER_VERSION=4.139.1   # proven on Node 24 here; keep in step with test/r
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ENV_DIR="$ROOT/.test-env"
 FORCE=0
-[[ "${1:-}" == "--force" ]] && FORCE=1
+START_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    --start) START_ONLY=1 ;;
+  esac
+done
 
 log() { printf '[setup-test-env] %s\n' "$*"; }
 stamp_ok() { [[ $FORCE == 0 && -f "$ENV_DIR/$1.stamp" && "$(cat "$ENV_DIR/$1.stamp")" == "$2" ]]; }
@@ -31,7 +38,7 @@ t_start=$SECONDS
 
 # --- 1. Debian packages ---------------------------------------------------------------------------
 missing=()
-[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/bin/chromium ]] || (( START_ONLY )) || missing+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 if (( ${#missing[@]} )); then
   SUDO=()
@@ -43,9 +50,9 @@ if (( ${#missing[@]} )); then
   "${SUDO[@]}" apt-get update -q
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-  log "apt packages present (chromium, libkrb5-dev)"
+  if (( START_ONLY )); then log "apt packages present (libkrb5-dev)"; else log "apt packages present (chromium, libkrb5-dev)"; fi
 fi
-/usr/bin/chromium --version >/dev/null 2>&1 || { echo "setup-test-env: /usr/bin/chromium does not run" >&2; exit 1; }
+(( START_ONLY )) || /usr/bin/chromium --version >/dev/null 2>&1 || { echo "setup-test-env: /usr/bin/chromium does not run" >&2; exit 1; }
 
 # --- 2. Node 24 from the npm registry -------------------------------------------------------------
 NODE24_DIR="$ENV_DIR/node24"
@@ -93,6 +100,10 @@ version_line=$(PATH="$NODE24_HOME/bin:$PATH" "$NODE24_BIN" "$CS_ENTRY" --config 
   | grep -E '^[0-9]+\.[0-9]+\.[0-9]+' | head -1 || true)
 [[ "$version_line" == "$CODE_SERVER_VERSION"* ]] || { echo "setup-test-env: code-server --version printed '$version_line'" >&2; exit 1; }
 log "code-server $version_line"
+if (( START_ONLY )); then
+  log "ready for npm start in $((SECONDS - t_start)) s (.test-env: node24, code-server)"
+  exit 0
+fi
 
 # --- 4. Python test environment (torch once per machine, the rest in .test-env/py) ---------------
 # The engines StepLens hands work to (TRL, verl, OpenRLHF, Ray), Math-Verify, a real small GGUF,

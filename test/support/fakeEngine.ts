@@ -8,6 +8,10 @@
  *     step: (steps, i) => steps.length < 2 ? `s${i}` : "\\boxed{1}", // rollouts: sample i after `steps`
  *     stepScore: (step) => Number(/q=([\d.]+)/.exec(step)?.[1] ?? 0.5),
  *   });
+ *
+ * The one scripted engine of the unit tests: a PRM that knows the ProcessBench labels is
+ * `fakeEngine({ stepScores: (req) => … labelOf(req.problem, req.steps) … })` (test/support/processBenchLabels.ts),
+ * a critic `fakeEngine({ generations: (req) => [...] })`; `engine.count("scoreSteps")` counts calls.
  */
 import type {
   Engine,
@@ -22,6 +26,7 @@ import type {
   ChatMessage,
 } from "../../src/engines/engine";
 import type { RunOptions } from "../../src/core/progress";
+import { CancelledError } from "../../src/core/errors";
 
 export interface FakeEngineScript {
   /** Full solution of generate sample `seed + i`. */
@@ -30,6 +35,10 @@ export interface FakeEngineScript {
   step?: (steps: string[], sample: number, req: RolloutRequest) => string;
   /** PRM score of one step (given the steps before it). */
   stepScore?: (step: string, before: string[]) => number;
+  /** PRM scores of all steps of one request at once (wins over stepScore); `call` counts scoreSteps calls from 1. May throw. */
+  stepScores?: (req: ScoreRequest, call: number) => number[];
+  /** All texts of one generate call at once (wins over solution), returned as they are. */
+  generations?: (req: GenerateRequest) => string[];
   /** Throws (once per listed problem text) to simulate a failing request. */
   failOn?: (problem: string) => boolean;
 }
@@ -67,11 +76,15 @@ export interface FakeEngine extends Engine {
   generated: number;
   /** Tokens reported as evaluated by scoreSteps. */
   scored: number;
+  /** How many calls of one kind were made. */
+  count(kind: FakeCall["kind"]): number;
+  /** How many times dispose() was called. */
+  disposed: number;
 }
 
 export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
   const calls: FakeCall[] = [];
-  const state = { generated: 0, scored: 0 };
+  const state = { generated: 0, scored: 0, disposed: 0 };
   const gen = (text: string, maxTokens?: number, stop?: string[]): Generation => {
     let t = text;
     for (const s of stop ?? []) {
@@ -96,6 +109,12 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
     get scored() {
       return state.scored;
     },
+    get disposed() {
+      return state.disposed;
+    },
+    count(kind: FakeCall["kind"]) {
+      return calls.filter((c) => c.kind === kind).length;
+    },
     info(): EngineInfo {
       return {
         kind: "local",
@@ -108,11 +127,13 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       calls.push({ kind: "countTokens", problem: "", steps: [], n: 0 });
       return countWords(text);
     },
-    async scoreSteps(req: ScoreRequest): Promise<ScoreResult> {
+    async scoreSteps(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {
+      if (opts?.signal?.aborted) throw new CancelledError();
       calls.push({ kind: "scoreSteps", problem: req.problem, steps: [...req.steps], n: 1 });
       if (script.failOn?.(req.problem)) throw new Error(`fake failure on ${req.problem}`);
       const score = script.stepScore ?? (() => 0.5);
-      const steps = req.steps.map((s, i) => ({ index: i, score: score(s, req.steps.slice(0, i)), margin: 0 }));
+      const scores = script.stepScores?.(req, engine.count("scoreSteps")) ?? req.steps.map((s, i) => score(s, req.steps.slice(0, i)));
+      const steps = scores.map((value, i) => ({ index: i, score: value, margin: 0 }));
       const tokens = countWords(req.problem) + req.steps.reduce((a, s) => a + countWords(s), 0);
       state.scored += tokens;
       return { steps, model: "fake-prm", adapter: "fake", evaluatedTokens: tokens, traceTokens: tokens, seconds: 0 };
@@ -121,6 +142,7 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       const problem = userText(req.prompt);
       calls.push({ kind: "generate", problem, steps: [], n: req.n ?? 1, seed: req.seed });
       if (script.failOn?.(problem)) throw new Error(`fake failure on ${problem}`);
+      if (script.generations) return script.generations(req).map((text) => ({ text, finishReason: "stop" as const, tokens: countWords(text) }));
       const solution = script.solution ?? ((i: number) => `Step 1: think.\n\nStep 2: so \\boxed{${i}}.`);
       return Array.from({ length: req.n ?? 1 }, (_, i) => gen(solution((req.seed ?? 0) + i, req), req.maxTokens, req.stop));
     },
@@ -137,7 +159,9 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       const p = 1 / Math.max(1, req.candidates.length);
       return { logprobs: Object.fromEntries(req.candidates.map((c) => [c, Math.log(p)])), normalized: Object.fromEntries(req.candidates.map((c) => [c, p])) };
     },
-    async dispose() {},
+    async dispose() {
+      state.disposed++;
+    },
   };
   return engine;
 }

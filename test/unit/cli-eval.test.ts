@@ -8,8 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { runCli } from "../../src/cli/main";
 import { createEvalCommand } from "../../src/cli/commands/eval";
-import type { Engine, ScoreRequest, ScoreResult } from "../../src/engines/engine";
 import { processBenchDir } from "../support/repo";
+import { fakeEngine, type FakeEngine } from "../support/fakeEngine";
+import { labelLookup } from "../support/processBenchLabels";
 import { memoryIo as memoryIoWith } from "../support/cliIo";
 
 const memoryIo = (signal?: AbortSignal) => memoryIoWith({ signal });
@@ -110,48 +111,20 @@ test("--help describes the contract", async () => {
   assert.match(io.out(), /"averageF1"/);
 });
 
-/** A PRM that marks exactly the labelled first error (0.2), everything before it 0.9. */
-class LabelPrm implements Engine {
-  calls = 0;
-  private readonly byProblem = new Map<string, number>(
-    SUBSETS.flatMap((s) => records[s].map((r) => [r.problem + r.steps.join("|"), r.label] as [string, number])),
-  );
-  info() {
-    return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
-  }
-  async countTokens() {
-    return 0;
-  }
-  async scoreSteps(req: ScoreRequest): Promise<ScoreResult> {
-    this.calls++;
-    const label = this.byProblem.get(req.problem + req.steps.join("|"))!;
-    return {
-      steps: req.steps.map((_, index) => ({ index, score: label !== -1 && index >= label ? 0.2 : 0.9, margin: 0 })),
-      model: "label-prm",
-      adapter: "x",
-      evaluatedTokens: 0,
-      traceTokens: 0,
-      seconds: 0,
-    };
-  }
-  async generate(): Promise<never> {
-    throw new Error("not used");
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("not used");
-  }
-  async rollouts(): Promise<never> {
-    throw new Error("not used");
-  }
-  disposed = 0;
-  async dispose() {
-    this.disposed++;
-  }
+/** A PRM that marks exactly the labelled first error (0.2), everything before it 0.9: the shared scripted engine. */
+function labelPrm(): FakeEngine {
+  const labelOf = labelLookup(SUBSETS.flatMap((s) => records[s]));
+  return fakeEngine({
+    stepScores: (req) => {
+      const label = labelOf(req.problem, req.steps);
+      return req.steps.map((_, index) => (label !== -1 && index >= label ? 0.2 : 0.9));
+    },
+  });
 }
 
 test("with a model: predictions and metrics go to --out; the same command again resumes with no new work", async () => {
   const out = path.join(tmp(), "run");
-  const engine = new LabelPrm();
+  const engine = labelPrm();
   const cmd = createEvalCommand(async (config, _io, role) => {
     assert.equal(config.models.prm, "fake.gguf");
     assert.equal(role, "prm");
@@ -177,7 +150,7 @@ test("with a model: predictions and metrics go to --out; the same command again 
   ];
   const io = memoryIo();
   assert.equal(await cmd.run(argv, io), 0, io.err());
-  assert.equal(engine.calls, 1100);
+  assert.equal(engine.count("scoreSteps"), 1100);
   assert.equal(engine.disposed, 1);
   const j = JSON.parse(io.out());
   assert.deepEqual(j.subsets.math, { n: 700, accError: 100, accCorrect: 100, f1: 100 });
@@ -185,7 +158,7 @@ test("with a model: predictions and metrics go to --out; the same command again 
   assert.equal(fs.readFileSync(path.join(out, "predictions.jsonl"), "utf8").trim().split("\n").length, 1100);
   const io2 = memoryIo();
   assert.equal(await cmd.run(argv, io2), 0);
-  assert.equal(engine.calls, 1100);
+  assert.equal(engine.count("scoreSteps"), 1100);
   assert.match(io2.err(), /0 items scored, 1100 already done/);
   assert.equal(io2.out(), io.out());
 });

@@ -8,67 +8,39 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CancelledError } from "../../src/core/errors";
-import type { RunOptions } from "../../src/core/progress";
-import type { Engine, GenerateRequest, Generation, ScoreRequest, ScoreResult } from "../../src/engines/engine";
+import type { GenerateRequest, ScoreRequest } from "../../src/engines/engine";
 import { processBenchFiles } from "../../src/eval/processbenchData";
 import { runProcessBench } from "../../src/eval/processbenchRunner";
 import { criticScorer, prmScorer } from "../../src/eval/scorers";
 import { readPredictions } from "../../src/eval/predictions";
 import { tuneThreshold, firstBelow, thresholdCandidates, evaluateThreshold } from "../../src/eval/thresholdTuning";
 import { processBenchDir } from "../support/repo";
+import { fakeEngine, type FakeEngine } from "../support/fakeEngine";
+import { labelLookup } from "../support/processBenchLabels";
 
 const DATA = processBenchDir();
-const labels = new Map<string, number>();
+type Rec = { id: string; problem: string; steps: string[]; label: number };
+const data: Rec[] = ["gsm8k", "math"].flatMap((s) => JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as Rec[]);
+/** The data's label of a trace (the scripted engines answer by it). */
+const labelOf = labelLookup(data);
 /** The ProcessBench label of each record by its id (the data's own answer, not the runner's). */
-const labelById = new Map<string, number>();
-for (const s of ["gsm8k", "math"])
-  for (const r of JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8")) as { id: string; problem: string; steps: string[]; label: number }[]) {
-    labels.set(r.problem + "\u0000" + r.steps.join("\u0000"), r.label);
-    labelById.set(r.id, r.label);
-  }
+const labelById = new Map(data.map((r) => [r.id, r.label]));
 
 /** Scores that put the first error exactly at the label (0.2 there, 0.9 before, 0.6 after); a perfect PRM at 0.5. */
 function scoresFor(req: ScoreRequest): number[] {
-  const label = labels.get(req.problem + "\u0000" + req.steps.join("\u0000"));
-  assert.ok(label !== undefined, "the runner sends the record's own problem and steps");
+  const label = labelOf(req.problem, req.steps);
   return req.steps.map((_, i) => (label === -1 || i < label ? 0.9 : i === label ? 0.2 : 0.6));
 }
 
-class ScriptedEngine implements Engine {
-  scoreCalls = 0;
-  generateCalls = 0;
-  constructor(private readonly hooks: { onScore?: (n: number, req: ScoreRequest) => void; generate?: (req: GenerateRequest) => string[] } = {}) {}
-  info() {
-    return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
-  }
-  async countTokens() {
-    return 0;
-  }
-  async scoreSteps(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {
-    if (opts?.signal?.aborted) throw new CancelledError();
-    this.scoreCalls++;
-    this.hooks.onScore?.(this.scoreCalls, req);
-    const scores = scoresFor(req);
-    return {
-      steps: scores.map((score, index) => ({ index, score, margin: score - 0.5 })),
-      model: "scripted",
-      adapter: "scripted",
-      evaluatedTokens: 0,
-      traceTokens: 0,
-      seconds: 0,
-    };
-  }
-  async generate(req: GenerateRequest): Promise<Generation[]> {
-    this.generateCalls++;
-    return this.hooks.generate!(req).map((text) => ({ text, finishReason: "stop" as const, tokens: 1 }));
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("not used");
-  }
-  async rollouts(): Promise<never> {
-    throw new Error("not used");
-  }
-  async dispose() {}
+/** The shared scripted engine (test/support/fakeEngine.ts) as a PRM that knows the labels, or a critic. */
+function scriptedEngine(hooks: { onScore?: (n: number, req: ScoreRequest) => void; generate?: (req: GenerateRequest) => string[] } = {}): FakeEngine {
+  return fakeEngine({
+    stepScores: (req, n) => {
+      hooks.onScore?.(n, req);
+      return scoresFor(req);
+    },
+    generations: hooks.generate,
+  });
 }
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-runner-"));
@@ -78,16 +50,16 @@ test("resume: interrupted after 7 items, the rerun computes only the other 13 (e
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k"]);
   const ac = new AbortController();
-  const first = new ScriptedEngine({ onScore: (n) => n === 7 && ac.abort() });
+  const first = scriptedEngine({ onScore: (n) => n === 7 && ac.abort() });
   await assert.rejects(runProcessBench({ files, limit: 20, outDir: out, scorer: prmScorer(first, "m"), signal: ac.signal }), CancelledError);
-  assert.equal(first.scoreCalls, 7);
+  assert.equal(first.count("scoreSteps"), 7);
   // The 7th item was abandoned when the signal fired: 6 finished lines, nothing half-written.
   assert.equal(lines(path.join(out, "raw.jsonl")).length, 6);
 
-  const second = new ScriptedEngine();
+  const second = scriptedEngine();
   const progress: number[] = [];
   const r = await runProcessBench({ files, limit: 20, outDir: out, scorer: prmScorer(second, "m"), onProgress: (p) => progress.push(p.done) });
-  assert.equal(second.scoreCalls, 14);
+  assert.equal(second.count("scoreSteps"), 14);
   assert.deepEqual([r.computed, r.resumed], [14, 6]);
   assert.equal(progress[0], 6);
   assert.equal(progress[progress.length - 1], 20);
@@ -100,16 +72,16 @@ test("resume: interrupted after 7 items, the rerun computes only the other 13 (e
   assert.equal(r.metrics.subsets.gsm8k.accError, 100);
 
   // A third run does nothing at all.
-  const third = new ScriptedEngine();
+  const third = scriptedEngine();
   const again = await runProcessBench({ files, limit: 20, outDir: out, scorer: prmScorer(third, "m") });
-  assert.equal(third.scoreCalls, 0);
+  assert.equal(third.count("scoreSteps"), 0);
   assert.deepEqual(again.metrics, r.metrics);
   assert.ok(fs.existsSync(path.join(out, "metrics.json")));
 });
 
 test("--concurrency 4: every item is scored exactly once and the metric matches a sequential run", async () => {
   const files = processBenchFiles(DATA, ["gsm8k"]);
-  const slow = new ScriptedEngine();
+  const slow = scriptedEngine();
   const seen: string[] = [];
   const original = slow.scoreSteps.bind(slow);
   slow.scoreSteps = async (req, opts) => {
@@ -118,8 +90,8 @@ test("--concurrency 4: every item is scored exactly once and the metric matches 
     return original(req, opts);
   };
   const par = await runProcessBench({ files, limit: 40, outDir: tmpDir(), scorer: prmScorer(slow, "m"), concurrency: 4 });
-  const seq = await runProcessBench({ files, limit: 40, outDir: tmpDir(), scorer: prmScorer(new ScriptedEngine(), "m") });
-  assert.equal(slow.scoreCalls, 40);
+  const seq = await runProcessBench({ files, limit: 40, outDir: tmpDir(), scorer: prmScorer(scriptedEngine(), "m") });
+  assert.equal(slow.count("scoreSteps"), 40);
   const ids = fs
     .readFileSync(path.join(path.dirname(par.predictionsFile), "raw.jsonl"), "utf8")
     .trim()
@@ -133,14 +105,14 @@ test("--concurrency 4: every item is scored exactly once and the metric matches 
 test("a torn last line is cut off and only that item is recomputed", async () => {
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k"]);
-  await runProcessBench({ files, limit: 5, outDir: out, scorer: prmScorer(new ScriptedEngine(), "m") });
+  await runProcessBench({ files, limit: 5, outDir: out, scorer: prmScorer(scriptedEngine(), "m") });
   const raw = path.join(out, "raw.jsonl");
   const text = fs.readFileSync(raw, "utf8");
   const kept = text.split("\n").filter(Boolean).slice(0, 3).join("\n") + "\n";
   fs.writeFileSync(raw, kept + text.split("\n")[3].slice(0, 25)); // item 4's line torn mid-write, item 5's gone
-  const e = new ScriptedEngine();
+  const e = scriptedEngine();
   const r = await runProcessBench({ files, limit: 5, outDir: out, scorer: prmScorer(e, "m") });
-  assert.equal(e.scoreCalls, 2);
+  assert.equal(e.count("scoreSteps"), 2);
   assert.ok(r.tornBytes > 0);
   assert.equal(lines(raw).length, 5);
   lines(raw).forEach((l) => JSON.parse(l));
@@ -149,9 +121,9 @@ test("a torn last line is cut off and only that item is recomputed", async () =>
 test("resuming with other settings is refused, naming run.json", async () => {
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k"]);
-  await runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(new ScriptedEngine(), "model-a") });
+  await runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(scriptedEngine(), "model-a") });
   await assert.rejects(
-    runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(new ScriptedEngine(), "model-b") }),
+    runProcessBench({ files, limit: 2, outDir: out, scorer: prmScorer(scriptedEngine(), "model-b") }),
     (e: Error & { details?: { file?: string } }) => /other settings/.test(e.message) && e.details?.file === path.join(out, "run.json"),
   );
 });
@@ -159,7 +131,7 @@ test("resuming with other settings is refused, naming run.json", async () => {
 test("a failing item is reported, counted as no prediction, and retried by the next run", async () => {
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k"]);
-  const flaky = new ScriptedEngine({
+  const flaky = scriptedEngine({
     onScore: (n) => {
       if (n === 3) throw new Error("context too small for this trace");
     },
@@ -168,16 +140,16 @@ test("a failing item is reported, counted as no prediction, and retried by the n
   assert.equal(r.failures.length, 1);
   assert.match(r.failures[0].message, /context too small/);
   assert.equal(r.metrics.missing, 1);
-  const retry = new ScriptedEngine();
+  const retry = scriptedEngine();
   const r2 = await runProcessBench({ files, limit: 6, outDir: out, scorer: prmScorer(retry, "m") });
-  assert.equal(retry.scoreCalls, 1);
+  assert.equal(retry.count("scoreSteps"), 1);
   assert.equal(r2.metrics.missing, 0);
 });
 
 test("--tune-threshold gsm8k picks the F1-best threshold there and applies it to math", async () => {
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k", "math"]);
-  const r = await runProcessBench({ files, outDir: out, scorer: prmScorer(new ScriptedEngine(), "m"), tuneOn: "gsm8k" });
+  const r = await runProcessBench({ files, outDir: out, scorer: prmScorer(scriptedEngine(), "m"), tuneOn: "gsm8k" });
   // Scores are 0.2 / 0.6 / 0.9: candidates 0.2-ε, 0.4, 0.75, 0.9+ε; only 0.4 separates errors (0.2) from the rest.
   assert.equal(r.threshold?.tunedOn, "gsm8k");
   assert.ok(Math.abs(r.threshold!.value - 0.4) < 1e-12, String(r.threshold!.value));
@@ -186,7 +158,7 @@ test("--tune-threshold gsm8k picks the F1-best threshold there and applies it to
   assert.deepEqual([r.metrics.subsets.math.accError, r.metrics.subsets.math.accCorrect, r.metrics.averageF1], [100, 100, 100]);
   // --limit 1 leaves gsm8k with one class only: tuning is refused with the reason.
   await assert.rejects(
-    runProcessBench({ files, limit: 1, outDir: tmpDir(), scorer: prmScorer(new ScriptedEngine(), "m"), tuneOn: "gsm8k" }),
+    runProcessBench({ files, limit: 1, outDir: tmpDir(), scorer: prmScorer(scriptedEngine(), "m"), tuneOn: "gsm8k" }),
     /needs gsm8k items both with and without an error/,
   );
 });
@@ -215,7 +187,7 @@ test("threshold tuning by hand: candidates, prediction rule, ties to the lowest 
 test("critic scorer: ProcessBench's template, K samples in one call, the boxed majority is the prediction", async () => {
   const out = tmpDir();
   const files = processBenchFiles(DATA, ["gsm8k"]);
-  const engine = new ScriptedEngine({
+  const engine = scriptedEngine({
     generate: (req) => {
       const prompt = JSON.stringify(req.prompt);
       assert.ok(prompt.includes("<paragraph_0>"));
@@ -227,14 +199,14 @@ test("critic scorer: ProcessBench's template, K samples in one call, the boxed m
         steps.push(JSON.parse(`"${m[1]}"`));
       }
       const problem = JSON.parse(`"${/\[Math Problem\]\\n\\n([\s\S]*?)\\n\\n\[Solution\]/.exec(prompt)![1]}"`);
-      const label = labels.get(problem + "\u0000" + steps.join("\u0000"))!;
+      const label = labelOf(problem, steps);
       const wrong = label === -1 ? 0 : -1;
       // 3 samples: two give the label, one a wrong index → the majority is the label.
       return [`review \\boxed{${label}}`, `\\boxed{${wrong}}`, `\\boxed{${label}}`];
     },
   });
   const r = await runProcessBench({ files, limit: 8, outDir: out, scorer: criticScorer(engine, { samples: 3, model: "m" }) });
-  assert.equal(engine.generateCalls, 8);
+  assert.equal(engine.count("generate"), 8);
   assert.equal(r.metrics.subsets.gsm8k.accError, 100);
   const raw = lines(path.join(out, "raw.jsonl")).map((l) => JSON.parse(l));
   assert.ok(raw.every((x) => x.valid === 3 && x.malformed === 0));

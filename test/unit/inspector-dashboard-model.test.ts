@@ -9,13 +9,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createEvalCommand } from "../../src/cli/commands/eval";
-import type { Engine, ScoreRequest, ScoreResult } from "../../src/engines/engine";
 import { DatasetIndex } from "../../src/datasets/datasetIndex";
 import { DashboardModel, dashboardRecords, positionBin, subsetOfId, type DashboardRecord } from "../../src/inspector/dashboardModel";
 import { readScoresFile } from "../../src/inspector/scoresFile";
 import { isDashboardHostMessage, parseDashboardMessage, parseInspectorMessage, POSITION_BINS } from "../../src/inspector/protocol";
 import { processBenchDir } from "../support/repo";
 import { memoryIo } from "../support/cliIo";
+import { fakeEngine } from "../support/fakeEngine";
+import { labelLookup } from "../support/processBenchLabels";
 import { processBenchMetricsByHand, sameMetric, type HandMetrics } from "../support/processBenchMetrics";
 
 const DATA = processBenchDir();
@@ -31,12 +32,12 @@ function unit(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-const labelByProblem = new Map<string, number>(SUBSETS.flatMap((s) => records[s].map((r) => [r.problem + r.steps.join("|"), r.label] as [string, number])));
+const labelOf = labelLookup(SUBSETS.flatMap((s) => records[s]));
 
 /** The noisy PRM's step scores: correct steps score high-ish, the first wrong one low-ish. */
-function noisyScores(problem: string, steps: string[]): number[] {
+function noisyScores(problem: string, steps: readonly string[]): number[] {
   const key = problem + steps.join("|");
-  const label = labelByProblem.get(key)!;
+  const label = labelOf(problem, steps);
   return steps.map((_, index) => {
     const u = unit(`${key}#${index}`);
     return label === -1 || index < label ? 0.35 + 0.65 * u : index === label ? 0.7 * u : u;
@@ -57,32 +58,11 @@ function handMetrics(threshold: number): { subsets: Record<string, HandMetrics>;
   return { subsets, averageF1: SUBSETS.reduce((a, s) => a + subsets[s]!.f1!, 0) / SUBSETS.length };
 }
 
-/** A PRM that knows the labels but is noisy (noisyScores). */
-class NoisyPrm implements Engine {
-  info() {
-    return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
-  }
-  async countTokens() {
-    return 0;
-  }
-  async scoreSteps(req: ScoreRequest): Promise<ScoreResult> {
-    const steps = noisyScores(req.problem, req.steps).map((score, index) => ({ index, score, margin: 0 }));
-    return { steps, model: "noisy-prm", adapter: "x", evaluatedTokens: 0, traceTokens: 0, seconds: 0 };
-  }
-  async generate(): Promise<never> {
-    throw new Error("not used");
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("not used");
-  }
-  async rollouts(): Promise<never> {
-    throw new Error("not used");
-  }
-  async dispose() {}
-}
+/** A PRM that knows the labels but is noisy (noisyScores): the shared scripted engine. */
+const noisyPrm = () => fakeEngine({ stepScores: (req) => noisyScores(req.problem, req.steps) });
 
 const out = path.join(tmp(), "run");
-const cmd = createEvalCommand(async () => new NoisyPrm());
+const cmd = createEvalCommand(async () => noisyPrm());
 async function cliMetrics(
   threshold: number,
 ): Promise<{ subsets: Record<string, { n: number; accError: number; accCorrect: number; f1: number }>; averageF1: number }> {

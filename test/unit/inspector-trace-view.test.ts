@@ -117,10 +117,21 @@ test("progress appears when computed: the annotations' shape (qAfter) and the pr
   assert.deepEqual(s.progress, {
     confidence: 0.9,
     prover: null,
+    samePolicy: null,
     demo: false,
     rows: [
-      { index: 0, qBefore: 0.5, qAfter: 0.75, advantage: 0.25, interval: [0.6, 0.9], advantageInterval: [-0.1, 0.5], effective: null },
-      { index: 1, qBefore: 0.75, qAfter: 0.25, advantage: -0.5, interval: null, advantageInterval: null, effective: null },
+      {
+        index: 0,
+        qBefore: 0.5,
+        qAfter: 0.75,
+        advantage: 0.25,
+        interval: [0.6, 0.9],
+        advantageInterval: [-0.1, 0.5],
+        qBase: null,
+        qBaseInterval: null,
+        effective: null,
+      },
+      { index: 1, qBefore: 0.75, qAfter: 0.25, advantage: -0.5, interval: null, advantageInterval: null, qBase: null, qBaseInterval: null, effective: null },
     ],
   });
   const plain = buildAnnotations({ trace, threshold: 0.5 });

@@ -290,7 +290,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
     });
     const r = await estimateProgress(engine, { problem, steps, rollouts: 4, alpha: 0.5, reference: "4", seed: 3 });
     assert.equal(r.samePolicy, false);
-    assert.deepEqual([r.policy.model, r.prover.model], ["policy.gguf", "scripted"]);
+    assert.deepEqual([r.policy.model, r.proverModel], ["policy.gguf", "scripted"]);
     // μ: 2/4, 4/4, 1/4 → A = +0.5, −0.75; π after steps: 1/4, 3/4.
     assert.deepEqual(
       r.steps.map((s) => [s.qBefore, s.q, s.advantage, s.qBase, s.effective]),

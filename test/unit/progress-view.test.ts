@@ -10,6 +10,8 @@ import { progressDiagnostics, progressViewOf } from "../../src/annotations/progr
 import { buildAnnotations } from "../../src/annotations/stepAnnotations";
 import { progressSteps, solutionAnswer, type ProgressResult } from "../../src/progress/estimateProgress";
 import { segmentText } from "../../src/formats/text";
+import { progressPanelOf } from "../../src/inspector/traceView";
+import { wilsonInterval } from "../../src/progress/intervals";
 
 const TRACE = "Problem: Solve 2x + 3 = 11.\n\nStep 1: 2x = 8.\nStep 2: x = 4, so \\boxed{4}.\nStep 3: No, \\boxed{5}.\n";
 
@@ -23,7 +25,7 @@ function result(correct: number[], m: number): ProgressResult {
     rolloutTokens: 400,
     samePolicy: true,
     policy: { model: null, prefixTokensEvaluated: 0, traceTokens: 0, rolloutTokens: 0 },
-    prover: { model: null },
+    proverModel: null,
     seconds: 1.5,
   };
 }
@@ -60,6 +62,58 @@ describe("progress in the editor's view models", () => {
     assert.match(markdown, /demo\\?: scores are meaningless/);
     const plain = buildAnnotations({ trace, threshold: 0.5, progress: progressViewOf(result([0, 0, 8, 0], 8), "p", false) });
     assert.doesNotMatch(buildHover(plain, plain.steps[2], { documentUri: "file:///t.trace.md" }).markdown, /demo/);
+  });
+
+  it("two policies: the hover shows Qμ before → after, the base policy's Qπ with its interval and the effective reward", () => {
+    // Prover 0/8 → 0/8 → 8/8 → 0/8; base policy after the steps: 2/8, 6/8, 1/8; α = 0.5.
+    const r: ProgressResult = {
+      ...result([0, 0, 8, 0], 8),
+      steps: progressSteps([0, 0, 8, 0], 8, 0.5, [0, 2, 6, 1]),
+      samePolicy: false,
+      policy: { model: "policy.gguf", prefixTokensEvaluated: 60, traceTokens: 60, rolloutTokens: 300 },
+    };
+    const view = progressViewOf(r, "prover.gguf", false);
+    assert.equal(view.samePolicy, false);
+    assert.deepEqual(
+      view.steps.map((s) => [s.qBase, s.effective]),
+      [
+        [0.25, 0.25],
+        [0.75, 0.75 + 0.5],
+        [0.125, 0.125 - 0.5],
+      ],
+    );
+    const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
+    const { markdown } = buildHover(annotations, annotations.steps[1], { documentUri: "file:///t.trace.md" });
+    const [lo, hi] = wilsonInterval(6, 8);
+    assert.ok(markdown.includes("**Progress** Qμ 0\\.00 → 1\\.00"), markdown);
+    assert.ok(
+      markdown.includes(`**Base policy** Qπ 0\\.75 (90% interval ${lo.toFixed(2).replace(".", "\\.")} to ${hi.toFixed(2).replace(".", "\\.")})`),
+      markdown,
+    );
+    assert.ok(markdown.includes("**effective** 1\\.25 = Qπ + α·advantage"), markdown);
+
+    // The inspector's panel carries both Q's and the effective reward.
+    const panel = progressPanelOf(r)!;
+    assert.equal(panel.samePolicy, false);
+    assert.deepEqual(
+      panel.rows.map((x) => [x.qAfter, x.qBase, x.effective]),
+      [
+        [0, 0.25, 0.25],
+        [1, 0.75, 1.25],
+        [0, 0.125, -0.375],
+      ],
+    );
+    assert.deepEqual(panel.rows[1].qBaseInterval, [lo, hi]);
+  });
+
+  it("one model (π = μ): the hover says so and the effective reward is Q + α·A", () => {
+    const view = progressViewOf(result([0, 0, 8, 0], 8), "prover.gguf", false);
+    const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
+    const { markdown } = buildHover(annotations, annotations.steps[1], { documentUri: "file:///t.trace.md" });
+    assert.ok(markdown.includes("**Progress** Q 0\\.00 → 1\\.00"), markdown);
+    assert.ok(markdown.includes("**effective** 1\\.50 = Q + α·advantage (π = μ: one model)"), markdown);
+    assert.doesNotMatch(markdown, /Base policy/);
+    assert.equal(progressPanelOf(result([0, 0, 8, 0], 8))!.samePolicy, true);
   });
 
   it("a rollout's answer needs a box, an answer line or an answer phrase", () => {
