@@ -29,7 +29,8 @@ import type { CommandSpec } from "./commands";
 import type { StepLensContext } from "./context";
 import { buildTask, runPipeline } from "./pipelineTasks";
 
-export const REWARD_SERVER_TASK = "StepLens reward server";
+/** The task's name; Run Task shows it after its source, "StepLens: reward server" (never "StepLens: StepLens …"). */
+export const REWARD_SERVER_TASK = "reward server";
 const POLL_MS = 3000;
 
 function rewardUrl(ctx: StepLensContext): string {
@@ -155,7 +156,7 @@ export async function startRlTraining(ctx: StepLensContext, arg?: unknown) {
     ctx,
     { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(out, dryRun) },
     folder,
-    `StepLens rl ${dryRun ? "dry run" : "launch"} ${path.basename(out)}`,
+    `rl ${dryRun ? "dry run" : "launch"} ${path.basename(out)}`,
   );
 }
 
@@ -167,8 +168,8 @@ export async function rewardTasks(ctx: StepLensContext, folder: vscode.Workspace
   const runs = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, `**/${RUN_SPEC_FILE}`), "**/{node_modules,.git}/**", 20, token);
   for (const r of runs) {
     const dir = path.relative(folder.uri.fsPath, path.dirname(r.fsPath)).split(path.sep).join("/") || ".";
-    tasks.push(buildTask(ctx, { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(dir, true) }, folder, `StepLens rl dry run ${path.basename(dir)}`));
-    tasks.push(buildTask(ctx, { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(dir, false) }, folder, `StepLens rl launch ${path.basename(dir)}`));
+    tasks.push(buildTask(ctx, { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(dir, true) }, folder, `rl dry run ${path.basename(dir)}`));
+    tasks.push(buildTask(ctx, { type: TASK_TYPE, pipeline: "rl", args: rlLaunchArgs(dir, false) }, folder, `rl launch ${path.basename(dir)}`));
   }
   return tasks;
 }

@@ -81,6 +81,7 @@ const base = (p: string) =>
     .pop() || p;
 
 /** A task's name, which is also its terminal's: the job in a few words ("export run → prm.jsonl"). */
+/** A task's name. Run Task shows it after the task's source ("StepLens: export gsm8k (trl-prm) → prm.jsonl"), so it never repeats "StepLens". */
 export function taskLabel(def: Pick<StepLensTaskDefinition, "pipeline" | "args">): string {
   const args = def.args ?? [];
   const flag = (name: string) => {
@@ -94,15 +95,15 @@ export function taskLabel(def: Pick<StepLensTaskDefinition, "pipeline" | "args">
     case "export": {
       const input = firstPositional ? base(firstPositional) : "?";
       const out = flag("--out");
-      return `StepLens export ${input} (${flag("--format") ?? "?"})${out ? ` → ${base(out)}` : ""}`;
+      return `export ${input} (${flag("--format") ?? "?"})${out ? ` → ${base(out)}` : ""}`;
     }
     case "synthesize": {
       const problems = flag("--problems");
       const out = flag("--out");
-      return `StepLens synthesize ${problems ? base(problems) : ""}${out ? ` → ${base(out)}` : ""}`.trim();
+      return `synthesize ${problems ? base(problems) : ""}${out ? ` → ${base(out)}` : ""}`.trim();
     }
     default:
-      return `StepLens ${def.pipeline}${firstPositional ? ` ${base(firstPositional)}` : ""}`;
+      return `${def.pipeline}${firstPositional ? ` ${base(firstPositional)}` : ""}`;
   }
 }
 

@@ -122,7 +122,9 @@ export class EnginePool implements Engine {
   }
 
   private succeeded(m: Member): void {
-    if (m.consecutive >= this.maxFailures) this.options.onEvent?.(`${m.name}: back in rotation`);
+    if (m.consecutive >= this.maxFailures)
+      // "Rotation" means something only among several endpoints; one (a local model) simply answers again.
+      this.options.onEvent?.(this.members.length > 1 ? `${m.name}: back in rotation` : `${m.name}: answering again after ${m.consecutive} failed requests`);
     m.consecutive = 0;
     m.cooldown = 0;
   }

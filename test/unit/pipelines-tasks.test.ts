@@ -56,14 +56,16 @@ describe("pipeline tasks (pure)", () => {
   it("task (and terminal) names say what the job does; the detail shows the steplens command line", () => {
     assert.equal(
       taskLabel({ pipeline: "export", args: ["runs/gsm8k", "--format", "trl-prm", "--out", "export/prm.jsonl"] }),
-      "StepLens export gsm8k (trl-prm) → prm.jsonl",
+      "export gsm8k (trl-prm) → prm.jsonl",
     );
     assert.equal(
       taskLabel({ pipeline: "export", args: ["--balance", "data/pb.json", "--format", "processbench", "--out", "o.jsonl"] }),
-      "StepLens export pb.json (processbench) → o.jsonl",
+      "export pb.json (processbench) → o.jsonl",
     );
-    assert.equal(taskLabel({ pipeline: "synthesize", args: ["--problems", "data/p.jsonl", "--out", "runs/p"] }), "StepLens synthesize p.jsonl → p");
-    assert.equal(taskLabel({ pipeline: "serve", args: ["--port", "9"] }), "StepLens serve");
+    assert.equal(taskLabel({ pipeline: "synthesize", args: ["--problems", "data/p.jsonl", "--out", "runs/p"] }), "synthesize p.jsonl → p");
+    assert.equal(taskLabel({ pipeline: "serve", args: ["--port", "9"] }), "serve");
+    // Run Task shows "<source>: <name>" and the source is StepLens: no name may repeat it ("StepLens: StepLens …").
+    for (const pipeline of PIPELINE_NAMES) assert.doesNotMatch(taskLabel({ pipeline, args: ["x"] }), /^StepLens\b/i, pipeline);
     assert.equal(displayCommand({ pipeline: "export", args: ["my run", "--format", "trl-prm"] }), "steplens export 'my run' --format trl-prm");
     assert.equal(commandLineText("a", ["it's"]), "a 'it'\\''s'");
   });

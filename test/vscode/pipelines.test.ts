@@ -41,9 +41,9 @@ suite("Pipelines: tasks and commands", () => {
   test("the task provider offers export tasks for the workspace's synthesis folder, running the bundled CLI", async () => {
     const tasks = await vscode.tasks.fetchTasks({ type: "steplens" });
     const names = tasks.map((t) => t.name);
-    assert.ok(names.includes("StepLens export run (trl-prm) → trl-prm.jsonl"), names.join("\n"));
-    assert.ok(names.includes("StepLens export run (verl-parquet) → verl-parquet.parquet"), names.join("\n"));
-    const t = tasks.find((x) => x.name === "StepLens export run (trl-prm) → trl-prm.jsonl")!;
+    assert.ok(names.includes("export run (trl-prm) → trl-prm.jsonl"), names.join("\n"));
+    assert.ok(names.includes("export run (verl-parquet) → verl-parquet.parquet"), names.join("\n"));
+    const t = tasks.find((x) => x.name === "export run (trl-prm) → trl-prm.jsonl")!;
     assert.equal(t.definition.pipeline, "export");
     assert.deepEqual(t.problemMatchers, ["$steplens"]);
     const exec = t.execution as vscode.ProcessExecution;
@@ -76,11 +76,11 @@ suite("Pipelines: tasks and commands", () => {
     const exec = execution.task.execution as vscode.ProcessExecution;
     assert.equal(exec.process, process.execPath);
     assert.deepEqual(exec.args.slice(1), ["export", `${SCRATCH}/run`, "--format", "trl-prm", "--out", `${SCRATCH}/out/prm.jsonl`, "--drop-unanimous"]);
-    assert.equal(execution.task.name, "StepLens export run (trl-prm) → prm.jsonl");
+    assert.equal(execution.task.name, "export run (trl-prm) → prm.jsonl");
     await waitFor(
       "the job's terminal",
       () => vscode.window.terminals.map((t) => t.name),
-      (names) => names.some((n) => n.includes("StepLens export run (trl-prm) → prm.jsonl")),
+      (names) => names.some((n) => n.includes("export run (trl-prm) → prm.jsonl")),
     );
     assert.ok(result, "the command returns its run");
     assert.equal(result.exitCode, 0);
@@ -154,7 +154,7 @@ suite("Pipelines: tasks and commands", () => {
       "--verifier-model",
       "ver.gguf",
     ]);
-    assert.equal(execution.task.name, "StepLens synthesize problems.jsonl → synth");
+    assert.equal(execution.task.name, "synthesize problems.jsonl → synth");
     execution.terminate();
     await run;
   });

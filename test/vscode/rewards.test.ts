@@ -42,7 +42,7 @@ suite("Rewards and RL: reward server task, RL run folder, task provider", () => 
     this.timeout(120_000);
     const execution = (await vscode.commands.executeCommand("steplens.startRewardServer")) as vscode.TaskExecution;
     assert.ok(execution, "a task execution");
-    assert.equal(execution.task.name, "StepLens reward server");
+    assert.equal(execution.task.name, "reward server"); // Run Task shows "StepLens: reward server"
     assert.equal(execution.task.definition.pipeline, "serve");
     assert.equal(execution.task.isBackground, true);
     const args = (execution.task.execution as vscode.ProcessExecution).args;
@@ -81,7 +81,7 @@ suite("Rewards and RL: reward server task, RL run folder, task provider", () => 
     assert.equal(again, execution);
     const tasks = await vscode.tasks.fetchTasks({ type: "steplens" });
     assert.ok(
-      tasks.some((t) => t.name === "StepLens reward server" && t.definition.pipeline === "serve"),
+      tasks.some((t) => t.name === "reward server" && t.definition.pipeline === "serve"),
       tasks.map((t) => t.name).join("\n"),
     );
     execution.terminate();
@@ -101,7 +101,12 @@ suite("Rewards and RL: reward server task, RL run folder, task provider", () => 
       assert.ok(fs.existsSync(path.join(workspaceRoot(), out, f)), f);
     const tasks = await vscode.tasks.fetchTasks({ type: "steplens" });
     const names = tasks.map((t) => t.name);
-    assert.ok(names.includes("StepLens rl dry run trl-run"), names.join("\n"));
-    assert.ok(names.includes("StepLens rl launch trl-run"), names.join("\n"));
+    assert.ok(names.includes("rl dry run trl-run"), names.join("\n"));
+    assert.ok(names.includes("rl launch trl-run"), names.join("\n"));
+    // Run Task shows "<source>: <name>"; the source is StepLens, so no name repeats it.
+    assert.deepEqual(
+      names.filter((n) => /^StepLens\b/i.test(n)),
+      [],
+    );
   });
 });
