@@ -24,6 +24,7 @@ import type { DatasetContainer } from "../formats/jsonStream";
 import { createRecordScanner, type OnRecord } from "../formats/jsonScanner";
 import type { JsonlFieldNames } from "../formats/jsonl";
 import { type RecordReader, parseRecord, recordReader } from "../formats/records";
+import { fnv1aUtf16 } from "../core/fnv1a";
 
 /** Ground truth codes stored in `groundTruth` (values ≥ -1 are the first error itself). */
 export const NO_LABELS = -2;
@@ -469,7 +470,7 @@ export class DatasetIndex {
       let duplicates = 0;
       for (let r = 0; r < this.size; r++) {
         const id = this.id(r);
-        for (let slot = hashString(id) & mask; ; slot = (slot + 1) & mask) {
+        for (let slot = fnv1aUtf16(id) & mask; ; slot = (slot + 1) & mask) {
           const there = table[slot];
           if (there === -1) {
             table[slot] = r;
@@ -488,7 +489,7 @@ export class DatasetIndex {
     const mask = table.length - 1;
     return {
       get: (id: string) => {
-        for (let slot = hashString(id) & mask; ; slot = (slot + 1) & mask) {
+        for (let slot = fnv1aUtf16(id) & mask; ; slot = (slot + 1) & mask) {
           const r = table[slot];
           if (r === -1) return undefined;
           if (this.id(r) === id) return r;
@@ -505,16 +506,6 @@ export class DatasetIndex {
   private check(record: number): void {
     if (!Number.isInteger(record) || record < 0 || record >= this.size) throw new RangeError(`record ${record} is outside 0..${this.size - 1}`);
   }
-}
-
-/** FNV-1a over UTF-16 code units (32-bit, non-negative). */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** JSON.parse of one record's bytes, with the same error (file, line, column) as the streaming readers give. */

@@ -3,6 +3,7 @@
  * problem id, the solution's sample index and the verification index (0-based). Also the
  * deterministic shard of a problem. No `vscode` import.
  */
+import { fnv1aUtf8 } from "../core/fnv1a";
 
 export function solutionId(problemId: string, sample: number): string {
   return `${problemId}#s${sample}`;
@@ -13,14 +14,7 @@ export function verificationId(problemId: string, sample: number, verification: 
 }
 
 /** FNV-1a (32-bit) over the UTF-8 bytes: the same value on every machine and Node version. */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(text, "utf8")) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+export const fnv1a = fnv1aUtf8;
 
 export interface Shard {
   /** 0-based shard index, below `count`. */
