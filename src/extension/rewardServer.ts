@@ -24,6 +24,7 @@ import {
 } from "../pipelines/rewardPipelineArgs";
 import { type StepLensTaskDefinition, TASK_TYPE } from "../pipelines/pipelineTable";
 import { RUN_SPEC_FILE } from "../rl/rlRunSpec";
+import { STATUS_POLL_HEADER } from "../server/statusPoll";
 import { CommandId } from "./commandIds";
 import type { CommandSpec } from "./commands";
 import type { StepLensContext } from "./context";
@@ -195,7 +196,7 @@ export function registerRewardServerStatus(ctx: StepLensContext): vscode.Disposa
     const running = isRewardServerRunning();
     let health: unknown = null;
     try {
-      const res = await fetch(`${rewardUrl(ctx)}/health`, { signal: AbortSignal.timeout(1500) });
+      const res = await fetch(`${rewardUrl(ctx)}/health`, { signal: AbortSignal.timeout(1500), headers: { [STATUS_POLL_HEADER]: "1" } });
       if (res.ok) health = await res.json();
     } catch {
       health = null;

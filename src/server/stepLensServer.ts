@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG } from "../config";
 import type { RewardLog, RewardLogEntry } from "../rewards/rewardLog";
 import { checkRewardOptions, rewardOptionsFromConfig, type RewardOptions } from "../rewards/rewardScorer";
 import { ConnectionCap } from "./connectionCap";
+import { STATUS_POLL_HEADER } from "./statusPoll";
 import { FairQueue } from "./fairQueue";
 import { RequestRate } from "./requestRate";
 import { servedModels } from "./servedModels";
@@ -275,8 +276,11 @@ export class StepLensServer {
         res.destroy();
       }
     } finally {
-      this.rate.add();
-      this.options.log?.(`${req.method} ${pathOf(req)} ${status} ${(performance.now() - t0).toFixed(0)}ms`);
+      // The editor's own status poll (./statusPoll.ts) is neither logged nor counted.
+      if (!(req.headers[STATUS_POLL_HEADER] && pathOf(req) === "/health" && status === 200)) {
+        this.rate.add();
+        this.options.log?.(`${req.method} ${pathOf(req)} ${status} ${(performance.now() - t0).toFixed(0)}ms`);
+      }
     }
   }
 
