@@ -25,19 +25,16 @@ const skipMathVerify = process.argv.includes("--no-math-verify");
 
 type RunCli = typeof runCli;
 
-/** `steplens grade <file> --json` in memory, `rounds` times: pairs per second (best round). */
-async function gradeThroughput(run: RunCli, file: string, pairs: number, rounds: number): Promise<{ pairsPerSecond: number; seconds: number[] }> {
-  const seconds: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const io = memoryIo();
-    const t0 = performance.now();
-    const code = await run(["grade", file, "--json"], io);
-    seconds.push((performance.now() - t0) / 1000);
-    if (code !== 0) throw new Error(`grade exited ${code}: ${io.err().slice(0, 500)}`);
-    const lines = io.out().trimEnd().split("\n").length;
-    if (lines !== pairs) throw new Error(`grade printed ${lines} lines for ${pairs} pairs`);
-  }
-  return { pairsPerSecond: pairs / Math.min(...seconds), seconds };
+/** One `steplens grade <file> --json` in memory: seconds. */
+async function gradeOnce(run: RunCli, file: string, pairs: number): Promise<number> {
+  const io = memoryIo();
+  const t0 = performance.now();
+  const code = await run(["grade", file, "--json"], io);
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`grade exited ${code}: ${io.err().slice(0, 500)}`);
+  const lines = io.out().trimEnd().split("\n").length;
+  if (lines !== pairs) throw new Error(`grade printed ${lines} lines for ${pairs} pairs`);
+  return seconds;
 }
 
 async function main() {
@@ -67,9 +64,16 @@ async function main() {
   const file = path.join(tmp, "pairs.jsonl");
   fs.writeFileSync(file, corpus.map((p) => JSON.stringify({ gold: p.gold, pred: p.pred })).join("\n") + "\n");
   const baseRun = (createRequire(__filename)(path.join(root, "out/bench/grading-base-cli.js")) as { runCli: RunCli }).runCli;
-  const rounds = 3;
-  const before = await gradeThroughput(baseRun, file, corpus.length, rounds);
-  const after = await gradeThroughput(runCli, file, corpus.length, rounds);
+  // Rounds alternate (before, after, before, …) so load from other jobs falls on both alike; best of each.
+  const rounds = 5;
+  const beforeSeconds: number[] = [];
+  const afterSeconds: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    beforeSeconds.push(await gradeOnce(baseRun, file, corpus.length));
+    afterSeconds.push(await gradeOnce(runCli, file, corpus.length));
+  }
+  const before = { pairsPerSecond: corpus.length / Math.min(...beforeSeconds), seconds: beforeSeconds };
+  const after = { pairsPerSecond: corpus.length / Math.min(...afterSeconds), seconds: afterSeconds };
   fs.rmSync(tmp, { recursive: true, force: true });
 
   const result = {
@@ -77,7 +81,7 @@ async function main() {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", node: process.version },
     corpus: { pairs: corpus.length, expectedEqual: corpus.filter((p) => p.expected).length },
     throughput: {
-      note: "steplens grade <corpus as JSONL> --json, in memory, best of 3 rounds; before = the base commit's grader, after = this tree, one run",
+      note: "steplens grade <corpus as JSONL> --json, in memory, best of 5 alternating rounds; before = the base commit's grader, after = this tree, one run",
       baseCommit,
       beforePairsPerSecond: Math.round(before.pairsPerSecond),
       afterPairsPerSecond: Math.round(after.pairsPerSecond),

@@ -24,7 +24,8 @@ export interface ReviewedVerdict {
   pred: string;
   /** The right verdict (overrides the corpus's `expected` where construction got it wrong). */
   truth: boolean;
-  right: "steplens" | "math-verify";
+  /** Who gives the truth: one grader, or both / neither where the corpus's own verdict was corrected. */
+  right: "steplens" | "math-verify" | "both" | "neither";
   why: string;
 }
 

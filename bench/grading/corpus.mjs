@@ -36,7 +36,29 @@ function lastBoxed(text) {
   return null;
 }
 
-/** The top-level \boxed{…} contents of `text` in order (own brace matcher). */
+/**
+ * The boxes of the last step that state one list: the last box, and the boxes before it that are
+ * separated from the next one only by punctuation, "and" / "or", \quad, math delimiters or "x ="
+ * (e.g. "\boxed{1} and \boxed{2}"); the same box twice counts once. Own rule, written from the
+ * pairs' texts, not from either grader.
+ */
+function listedBoxes(text) {
+  const boxes = allBoxed(text).filter((b) => b.content !== "");
+  if (!boxes.length) return [];
+  const out = [boxes[boxes.length - 1]];
+  for (let k = boxes.length - 2; k >= 0; k--) {
+    const between = text
+      .slice(boxes[k].end, out[0].start)
+      .replace(/\\quad|\\text\{\s*(?:and|or)\s*\}|\b(?:and|or)\b|\b[a-z]\s*=/g, "")
+      .replace(/[\s$,;()[\]\\]/g, "");
+    if (between !== "" || boxes[k].end + 60 < out[0].start) break;
+    out.unshift(boxes[k]);
+  }
+  const seen = new Set();
+  return out.map((b) => b.content).filter((c) => !seen.has(squash(c)) && seen.add(squash(c)));
+}
+
+/** The top-level \boxed{…} of `text` in order: { content, start, end } (own brace matcher). */
 function allBoxed(text) {
   const out = [];
   let from = 0;
@@ -59,7 +81,7 @@ function allBoxed(text) {
       }
     }
     if (close < 0) return out;
-    out.push(text.slice(open + 1, close).trim());
+    out.push({ content: text.slice(open + 1, close).trim(), start: at, end: close + 1 });
     from = close + 1;
   }
 }
@@ -82,7 +104,7 @@ function readProcessBench(dir) {
     for (const it of items) {
       const last = it.steps[it.steps.length - 1] ?? "";
       // Several boxes in the last step ("\boxed{3} and \boxed{4}") state a list: the gold lists them all.
-      const boxes = [...new Set(allBoxed(last).filter((b) => b !== ""))];
+      const boxes = listedBoxes(last);
       const answer = boxes.length > 1 ? boxes.join(", ") : lastBoxed(last);
       out.push({ id: it.id, subset, problem: it.problem, last, answer, correct: it.final_answer_correct });
     }
@@ -330,8 +352,8 @@ function systematic(nums, rand) {
         [a, c],
         [b, d],
       ])}}`,
-      false,
-      "the transpose",
+      b === c,
+      "the transpose (equal only when the matrix is symmetric)",
     );
     add(
       "matrices",

@@ -18,8 +18,14 @@ const TEXT_COMMANDS = ["text", "textbf", "textit", "textrm", "textnormal", "math
 const TEXT_MARK = "\u0001";
 
 /** Replaces `\cmd{content}` (balanced) by `wrap(content)` for each command in `names`. */
+const commandPatterns = new Map<string, RegExp>();
+
 export function replaceCommand(s: string, names: readonly string[], wrap: (content: string) => string): string {
-  const re = new RegExp(`\\\\(${names.join("|")})\\s*\\{`, "g");
+  if (!s.includes("\\")) return s;
+  const key = names.join("|");
+  let re = commandPatterns.get(key);
+  if (!re) commandPatterns.set(key, (re = new RegExp(`\\\\(${key})\\s*\\{`, "g")));
+  re.lastIndex = 0;
   let out = "";
   let from = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
@@ -120,6 +126,8 @@ export function cleanAnswer(raw: string): string {
   s = s.replace(/(?<!\\)\\[,;:! ]|~/g, " ").replace(/\\quad|\\qquad/g, " ");
   s = replaceCommand(s, TEXT_COMMANDS, (c) => `${TEXT_MARK}${c}${TEXT_MARK}`);
   s = stripWrappers(s); // "$\text{…}$" may unwrap further
+  // A box inside the answer ("180^\circ - 90^\circ = \boxed{90^\circ}") keeps its content.
+  s = replaceCommand(s, ["boxed", "fbox"], (c) => c);
   s = s.replace(/\s+/g, " ").trim();
   // Leading "is", "=", ":" (e.g. from "the answer is = 4") and trailing punctuation / "only".
   for (let changed = true; changed;) {

@@ -85,7 +85,12 @@ export function parsedEqual(a: ParsedAnswer, b: ParsedAnswer, budget: WorkBudget
 
 /** The canonical text of an answer: what `steplens grade` prints and what equal-text comparison uses. */
 export function normalizeAnswer(s: string): string {
-  let t = cleanAnswer(s);
+  return normalizeCleaned(cleanAnswer(s));
+}
+
+/** normalizeAnswer of an answer already cleaned by cleanAnswer. */
+function normalizeCleaned(cleaned: string): string {
+  let t = cleaned;
   const sides = /^([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(?!=)(.+)$/s.exec(t);
   if (sides) t = sides[2].trim();
   t = t.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b/g, "");
@@ -113,12 +118,14 @@ export function compareAnswers(a: string, b: string, budget: WorkBudget = new Wo
   const tooBig = sizeProblem(a) ?? sizeProblem(b);
   if (tooBig) return { equal: false, unknown: tooBig };
   try {
-    const na = normalizeAnswer(a);
-    const nb = normalizeAnswer(b);
+    const ca = cleanAnswer(a);
+    const cb = cleanAnswer(b);
+    const na = normalizeCleaned(ca);
+    const nb = normalizeCleaned(cb);
     if (na === nb) return { equal: na !== "", unknown: null };
     budget.spend((a.length + b.length) / 16);
-    const pa = parseAnswer(cleanAnswer(a), budget);
-    const pb = parseAnswer(cleanAnswer(b), budget);
+    const pa = parseAnswer(ca, budget);
+    const pb = parseAnswer(cb, budget);
     return { equal: pa.some((x) => pb.some((y) => parsedEqual(x, y, budget))), unknown: null };
   } catch (e) {
     if (e instanceof GradingUnknown) return { equal: false, unknown: e.reason };

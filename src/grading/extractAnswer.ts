@@ -7,12 +7,19 @@
  * 3. else the whole text when it is short (one line of at most MAX_WHOLE_CHARS characters), so a
  *    gold written as `42`, `$\frac12$` or `\boxed{7}` reads as its content;
  * 4. else null.
- * The result is cleaned by cleanAnswer (wrappers, `\text{}`, units, trailing punctuation). No
+ * Rules 1 and 2 search the last MAX_SCAN_CHARS characters of a long text. The result is cleaned by
+ * cleanAnswer (wrappers, `\text{}`, units, trailing punctuation). No
  * `vscode` import here.
  */
 import { findFinalAnswer, findLastBoxed } from "../core/finalAnswer";
 import { MAX_ANSWER_CHARS } from "./bounds";
 import { cleanAnswer } from "./cleanAnswer";
+
+/**
+ * How much of the end of a solution is searched for its answer (64 Ki characters, ~16k tokens): a
+ * box, answer line or phrase further back is not found. Bounds the work per solution.
+ */
+export const MAX_SCAN_CHARS = 65_536;
 
 /** Longest text taken whole as an answer when it has no box, answer line or answer phrase. */
 export const MAX_WHOLE_CHARS = 120;
@@ -63,9 +70,9 @@ function lastAnswerPhrase(text: string): string | null {
   return best?.value ?? null;
 }
 
-/** Between two boxed answers of one list: punctuation, "and"/"or", math delimiters, "x =" (at most this long). */
-const BOX_SEPARATOR =
-  /^[\s$]*(?:\\[)\]])?[\s$]*(?:,|;|,?\s*and|,?\s*or|\\quad|\\text\{\s*(?:and|or)\s*\})?\s*(?:\\quad)?[\s$]*(?:\\[([])?[\s$]*(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?$/;
+/** Between two boxed answers of one list: punctuation, "and"/"or", `\quad`, math delimiters, then an optional "x =" (at most MAX_SEPARATOR_CHARS long). */
+const BOX_SEPARATOR = /^(?:[\s$,;]|\\[()[\]]|\\q?quad\b|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?$/;
+/^[\s$]*(?:\\[)\]])?[\s$]*(?:,|;|,?\s*and|,?\s*or|\\quad|\\text\{\s*(?:and|or)\s*\})?\s*(?:\\quad)?[\s$]*(?:\\[([])?[\s$]*(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?$/;
 const MAX_SEPARATOR_CHARS = 40;
 /** Most boxed answers read as one list ("\boxed{1} and \boxed{2}"), as Math-Verify does. */
 export const MAX_LISTED_BOXES = 6;
@@ -79,7 +86,8 @@ function boxedList(text: string, last: { text: string; startOffset: number }): s
     if (!prev || start - prev.end > MAX_SEPARATOR_CHARS || !BOX_SEPARATOR.test(text.slice(prev.end, start))) break;
     const content = prev.content.trim();
     if (!content) break;
-    items.unshift(content);
+    // The same value boxed twice ("\\boxed{-2} and \\boxed{-2}") is stated once.
+    if (!items.includes(content)) items.unshift(content);
     start = prev.start;
   }
   return items.join(", ");
@@ -96,10 +104,23 @@ export function extractStatedAnswer(text: string): string | null {
   return clean(statedRaw(text));
 }
 
-function statedRaw(text: string): string | null {
+function statedRaw(whole: string): string | null {
+  // Only the end of a long solution is searched: the work per solution is bounded.
+  const text = whole.length > MAX_SCAN_CHARS ? whole.slice(whole.length - MAX_SCAN_CHARS) : whole;
   const final = findFinalAnswer(text);
   if (!final) return lastAnswerPhrase(text);
   return final.kind === "boxed" ? boxedList(text, final) : final.text;
+}
+
+/**
+ * A gold answer: read like a solution (extractAnswer), else, being an answer and not a solution, the
+ * whole field when it is at most MAX_ANSWER_CHARS long (a long \text{} answer, a cases block).
+ */
+export function extractGold(text: string): string | null {
+  const found = extractAnswer(text);
+  if (found !== null) return found;
+  const whole = text.trim();
+  return whole && whole.length <= MAX_ANSWER_CHARS ? clean(whole) : null;
 }
 
 /** The answer of `text` by the rules above, cleaned; null when there is none. */

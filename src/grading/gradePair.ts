@@ -1,11 +1,12 @@
 /**
  * One gold/prediction pair graded the way `steplens grade`, search and progress do it: both sides go
  * through extractAnswer (so a gold may be written "$\\frac12$" or "\\boxed{7}", and a prediction may
- * be a whole solution), then answersEqual. No `vscode` import here.
+ * be a whole solution; a gold with no box or answer phrase is taken whole up to MAX_ANSWER_CHARS),
+ * then compareAnswers. No `vscode` import here.
  */
 import { MAX_ANSWER_CHARS } from "./bounds";
 import { compareAnswers, normalizeAnswer } from "./equivalence";
-import { extractAnswer } from "./extractAnswer";
+import { extractAnswer, extractGold } from "./extractAnswer";
 
 export interface GradedPair {
   /** Both answers were found and are equivalent. */
@@ -24,7 +25,7 @@ function shown(answer: string): string {
 }
 
 export function gradePair(gold: string, prediction: string): GradedPair {
-  const g = extractAnswer(gold);
+  const g = extractGold(gold);
   const p = extractAnswer(prediction);
   const verdict = g !== null && p !== null ? compareAnswers(g, p) : { equal: false, unknown: null };
   return {

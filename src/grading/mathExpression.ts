@@ -19,7 +19,7 @@
  */
 import { parse, type MathNode } from "mathjs/number";
 import { GradingUnknown, MAX_ANSWER_CHARS, type WorkBudget } from "./bounds";
-import { beyondFloat, exactValue, isInteger, rationalsEqual, scaleRational, type Rational } from "./exactValue";
+import { beyondFloat, exactValue, rationalsEqual, scaleRational, type Rational } from "./exactValue";
 
 export const REL_TOLERANCE = 1e-9;
 export const SAMPLE_POINTS = 6;
@@ -57,8 +57,8 @@ export interface MathExpr {
   evaluate(scope: Record<string, number>): number;
   /** The checked parse tree (exact values are computed on it). */
   node: MathNode;
-  /** Source texts of its number constants in tree order, or null when they could not be lined up. */
-  literals: string[] | null;
+  /** Source texts of its number constants in tree order, or null when they could not be lined up (computed on first use). */
+  readonly literals: string[] | null;
   /** Whether it names Infinity (an infinite value is then meant, not an overflow). */
   hasInfinity: boolean;
 }
@@ -287,12 +287,15 @@ export function parseMathjs(source: string): MathExpr | null {
   try {
     const node = parse(source);
     const variables = new Set<string>();
+    let literals: { value: string[] | null } | undefined;
     if (checkNode(node, variables)) {
       const compiled = node.compile();
       result = {
         source,
         node,
-        literals: lineUpLiterals(node, source),
+        get literals() {
+          return (literals ??= { value: lineUpLiterals(node, source) }).value;
+        },
         hasInfinity: /\bInfinity\b/.test(source),
         variables: [...variables].sort(),
         evaluate: (scope) => {
@@ -365,23 +368,31 @@ function exactOf(e: MathExpr, budget: WorkBudget | undefined): Rational | null {
 }
 
 /**
- * Two constant expressions: exactly when both have exact values (integers always; other rationals
- * exactly equal, else within the tolerance while they are inside a float's range); else in floats,
- * where a value that overflowed (±Infinity without `\infty` in the answer) makes the verdict unknown.
+ * Two constant expressions: in floats while both are within a float's exact integers (whole numbers
+ * exactly, others within the tolerance); past that range by their exact values when both have one;
+ * a value that overflowed with no exact form (±Infinity without `\infty`) makes the verdict unknown.
  */
 function constantsEqual(a: MathExpr, b: MathExpr, scaleA: number, scaleB: number, budget: WorkBudget | undefined): boolean {
-  const ea = exactOf(a, budget);
-  const eb = exactOf(b, budget);
-  if (ea && eb) {
-    const sa = scaleRational(ea, scaleA);
-    const sb = scaleRational(eb, scaleB);
-    if (rationalsEqual(sa, sb)) return true;
-    if ((isInteger(sa) && isInteger(sb)) || beyondFloat(sa) || beyondFloat(sb)) return false;
-  }
   const va = a.evaluate({}) * scaleA;
   const vb = b.evaluate({}) * scaleB;
-  const overflowed = (v: number, e: MathExpr, exact: Rational | null) => !Number.isFinite(v) && !Number.isNaN(v) && !e.hasInfinity && !exact;
-  if (overflowed(va, a, ea) || overflowed(vb, b, eb)) throw new GradingUnknown("a value is too large for floating point and has no exact form here");
+  const inFloatRange = (v: number) => Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER;
+  if (!(inFloatRange(va) && inFloatRange(vb)) && !Number.isNaN(va) && !Number.isNaN(vb)) {
+    // Past a float's exact integers (or overflowed): the exact values decide when both have one.
+    const ea = exactOf(a, budget);
+    const eb = exactOf(b, budget);
+    if (ea && eb) return rationalsEqual(scaleRational(ea, scaleA), scaleRational(eb, scaleB));
+    const overflowA = !Number.isFinite(va);
+    const overflowB = !Number.isFinite(vb);
+    // A side known only exactly (its float overflowed) is a finite number: unequal to a real
+    // infinity (\infty), unknown against anything else.
+    if ((overflowA && ea) || (overflowB && eb)) {
+      const other = overflowA && ea ? { v: vb, e: b } : { v: va, e: a };
+      if (!Number.isFinite(other.v) && other.e.hasInfinity) return false;
+      throw new GradingUnknown("a value is too large for floating point and the other side has no exact form here");
+    }
+    if ((overflowA && !a.hasInfinity) || (overflowB && !b.hasInfinity))
+      throw new GradingUnknown("a value is too large for floating point and has no exact form here");
+  }
   // Whole numbers compare exactly (1000000 ≠ 1000001 whatever the tolerance).
   if (Number.isSafeInteger(va) && Number.isSafeInteger(vb)) return va === vb;
   return closeEnough(va, vb);

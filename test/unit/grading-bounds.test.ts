@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compareAnswers, extractAnswer, gradePair, MAX_ANSWER_CHARS, WORK_BUDGET } from "../../src/grading";
+import { MAX_SCAN_CHARS } from "../../src/grading/extractAnswer";
 import { WorkBudget } from "../../src/grading/bounds";
 
 const LIMIT = { timeout: 20_000 };
@@ -26,6 +27,13 @@ describe("grading bounds: the adversarial inputs", () => {
     // The last phrase has nothing after it; the one before reads the last "the answer is" as its value.
     assert.equal(extractAnswer("the answer is ".repeat(60_000)), "the answer is");
     assert.equal(gradePair("7", "the answer is ".repeat(60_000) + "7.").equal, true);
+  });
+
+  it("only the last 64 Ki characters of a solution are searched (MAX_SCAN_CHARS)", LIMIT, () => {
+    assert.equal(MAX_SCAN_CHARS, 65_536);
+    assert.equal(extractAnswer("x ".repeat(2_000_000) + "so \\boxed{42}"), "42", "a 4 MB solution ending in its box");
+    assert.equal(extractAnswer("\\boxed{42}" + " y".repeat(40_000)), null, "a box 80,000 characters before the end is not read");
+    assert.equal(extractAnswer("\\boxed{42}" + " y".repeat(30_000)), "42");
   });
 
   it("a boxed set of 8,000 numbers against its reverse: unknown (too long), never quadratic", LIMIT, () => {
@@ -115,5 +123,7 @@ describe("grading bounds: numbers past a float's range compare exactly", () => {
   it("\\infty is still infinite: (-\\infty, 2) = (-\\infty,2)", LIMIT, () => {
     assert.deepEqual(compareAnswers("(-\\infty, 2)", "(-\\infty,2)"), { equal: true, unknown: null });
     assert.deepEqual(compareAnswers("\\infty", "-\\infty"), { equal: false, unknown: null });
+    assert.deepEqual(compareAnswers("2^{1024}", "\\infty"), { equal: false, unknown: null }, "a huge finite number is not infinity");
+    assert.deepEqual(compareAnswers("\\sqrt{10^{300}}", "10^{150}"), { equal: true, unknown: null }, "within the tolerance when one side has no exact form");
   });
 });
