@@ -25,6 +25,7 @@ import { createRecordScanner, type OnRecord } from "../formats/jsonScanner";
 import type { JsonlFieldNames } from "../formats/jsonl";
 import { type RecordReader, parseRecord, recordReader } from "../formats/records";
 import { fnv1aUtf16 } from "../core/fnv1a";
+import { LruCache } from "../core/lruCache";
 
 /** Ground truth codes stored in `groundTruth` (values ≥ -1 are the first error itself). */
 export const NO_LABELS = -2;
@@ -166,7 +167,7 @@ export class DatasetIndex {
   private predictions: Int32Array;
   private scores: Float64Array;
   private idTable: Int32Array | null = null;
-  private filterCache = new Map<string, Uint32Array>();
+  private filterCache = new LruCache<string, Uint32Array>(16);
   /** Bumped whenever predictions or scores change (invalidates filter results). */
   private version = 0;
 
@@ -394,7 +395,6 @@ export class DatasetIndex {
       out[k++] = r;
     }
     const result = out.slice(0, k);
-    if (this.filterCache.size >= 16) this.filterCache.clear();
     this.filterCache.set(key, result);
     return result;
   }

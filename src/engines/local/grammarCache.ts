@@ -6,18 +6,21 @@
  * "bad-schema", a 400 on the server), never cached. No `vscode` import.
  */
 import { StepLensError } from "../../core/errors";
+import { LruCache } from "../../core/lruCache";
 import { checkJsonSchema, ENGINE_SCHEMA_LIMITS, type JsonSchemaLimits } from "../jsonSchemaLimits";
 
 export const DEFAULT_GRAMMAR_CACHE_SIZE = 32;
 
 export class GrammarCache<G> {
-  private readonly entries = new Map<string, Promise<G>>();
+  private readonly entries: LruCache<string, Promise<G>>;
 
   constructor(
     private readonly compile: (schema: object) => Promise<G>,
     readonly maxEntries: number = DEFAULT_GRAMMAR_CACHE_SIZE,
     private readonly limits: JsonSchemaLimits = ENGINE_SCHEMA_LIMITS,
-  ) {}
+  ) {
+    this.entries = new LruCache(maxEntries);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -27,11 +30,7 @@ export class GrammarCache<G> {
   get(schema: object): Promise<G> {
     const key = JSON.stringify(schema);
     const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key); // re-insert: Map order is the recency order
-      this.entries.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     try {
       checkJsonSchema(schema, this.limits, key);
     } catch (e) {
@@ -47,7 +46,6 @@ export class GrammarCache<G> {
           });
     });
     this.entries.set(key, compiled);
-    while (this.entries.size > Math.max(1, this.maxEntries)) this.entries.delete(this.entries.keys().next().value!);
     return compiled;
   }
 
