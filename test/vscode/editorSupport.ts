@@ -75,22 +75,12 @@ export async function resetSettings(): Promise<void> {
 export function steplensLog(): string {
   const dir = process.env.STEPLENS_TEST_LOGS_DIR;
   assert.ok(dir, "the runner sets STEPLENS_TEST_LOGS_DIR");
-  const found: string[] = [];
-  const walk = (d: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/StepLens\.log$/i.test(e.name)) found.push(fs.readFileSync(p, "utf8"));
-    }
-  };
-  walk(dir);
-  return found.join("\n");
+  if (!fs.existsSync(dir)) return "";
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((name) => /StepLens\.log$/i.test(name))
+    .map((name) => fs.readFileSync(path.join(dir, name), "utf8"))
+    .join("\n");
 }
 
 /** Polls `read` until `ok(value)` (every 50 ms, 30 s by default); fails naming `what` and the last value. */
