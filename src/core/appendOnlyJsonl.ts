@@ -50,11 +50,19 @@ export class AppendOnlyJsonl {
 
   /** Appends one record as one line (one write call for the whole line). */
   append(record: object): void {
+    this.appendMany([record]);
+  }
+
+  /** Appends records as lines with one write call for all of them (a batch costs one system call). */
+  appendMany(records: readonly object[]): void {
     if (this.fd === null) throw new Error(`${this.file}: writer is closed`);
-    const buf = Buffer.from(JSON.stringify(record) + "\n", "utf8");
+    if (records.length === 0) return;
+    let text = "";
+    for (const r of records) text += JSON.stringify(r) + "\n";
+    const buf = Buffer.from(text, "utf8");
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
-    this.written++;
+    this.written += records.length;
     this.bytesWritten += buf.length;
     this.dirty = true;
     if (this.policy === "always" || (this.policy === "interval" && Date.now() - this.lastSync >= this.intervalMs)) this.sync();

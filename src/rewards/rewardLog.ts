@@ -208,13 +208,20 @@ export class RewardLog {
 
   /** Appends the line of one rewarded rollout (rotating first when the file is full). */
   append(entry: RewardLogEntry): RewardLogLine {
+    return this.appendMany([entry])[0]!;
+  }
+
+  /** Appends the lines of a request's rollouts with one write (rotating first when the file is full). */
+  appendMany(entries: readonly RewardLogEntry[]): RewardLogLine[] {
+    if (entries.length === 0) return [];
     if (this.size >= this.maxBytes) this.rotate();
-    const line = rewardLogLine(`${this.runId}-${++this.seq}`, this.now(), this.options.model, entry);
+    const time = this.now();
+    const lines = entries.map((e) => rewardLogLine(`${this.runId}-${++this.seq}`, time, this.options.model, e));
     const before = this.writer.bytesWritten;
-    this.writer.append(line);
+    this.writer.appendMany(lines);
     this.size += this.writer.bytesWritten - before;
-    this.lines++;
-    return line;
+    this.lines += lines.length;
+    return lines;
   }
 
   /** Renames the full file to the first free `NAME.<n>.jsonl` and starts a new one. */

@@ -360,7 +360,7 @@ export class StepLensServer {
   private logRewards(entries: RewardLogEntry[]): void {
     const log = this.options.rewardLog!;
     try {
-      for (const e of entries) log.append(e);
+      log.appendMany(entries);
     } catch (e) {
       this.rewardLogErrors++;
       if (this.rewardLogErrors <= 5 || this.rewardLogErrors % 1000 === 0)
