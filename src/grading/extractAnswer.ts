@@ -72,7 +72,6 @@ function lastAnswerPhrase(text: string): string | null {
 
 /** Between two boxed answers of one list: punctuation, "and"/"or", `\quad`, math delimiters, then an optional "x =" (at most MAX_SEPARATOR_CHARS long). */
 const BOX_SEPARATOR = /^(?:[\s$,;]|\\[()[\]]|\\q?quad\b|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?$/;
-/^[\s$]*(?:\\[)\]])?[\s$]*(?:,|;|,?\s*and|,?\s*or|\\quad|\\text\{\s*(?:and|or)\s*\})?\s*(?:\\quad)?[\s$]*(?:\\[([])?[\s$]*(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?$/;
 const MAX_SEPARATOR_CHARS = 40;
 /** Most boxed answers read as one list ("\boxed{1} and \boxed{2}"), as Math-Verify does. */
 export const MAX_LISTED_BOXES = 6;

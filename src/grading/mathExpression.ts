@@ -19,7 +19,7 @@
  */
 import { parse, type MathNode } from "mathjs/number";
 import { GradingUnknown, MAX_ANSWER_CHARS, type WorkBudget } from "./bounds";
-import { beyondFloat, exactValue, rationalsEqual, scaleRational, type Rational } from "./exactValue";
+import { exactValue, rationalsEqual, scaleRational, type Rational } from "./exactValue";
 
 export const REL_TOLERANCE = 1e-9;
 export const SAMPLE_POINTS = 6;
