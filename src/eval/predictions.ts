@@ -8,7 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { StepLensError, throwIfAborted } from "../core/errors";
-import { AtomicFile, checkWritePath, openAppendSafe } from "../core/safeFs";
+import { writeJsonlFile } from "../core/jsonlFile";
+import { checkWritePath, openAppendSafe } from "../core/safeFs";
 
 export interface LineProblem {
   line: number;
@@ -166,24 +167,9 @@ export class JsonlAppender {
 
 /** Writes a whole predictions file (replacing it): one {"id", "prediction"} line per entry. */
 export function writePredictionsFile(file: string, entries: Iterable<[string, number]>): number {
-  // Atomic (temp + fsync + rename), never through a link: src/core/safeFs.ts.
-  const out = new AtomicFile(file, path.dirname(path.resolve(file)));
-  let n = 0;
-  try {
-    let buf = "";
-    for (const [id, prediction] of entries) {
-      buf += JSON.stringify({ id, prediction }) + "\n";
-      n++;
-      if (buf.length > 1 << 16) {
-        out.write(buf);
-        buf = "";
-      }
-    }
-    if (buf) out.write(buf);
-  } catch (e) {
-    out.abort();
-    throw e;
+  // Atomic (temp + fsync + rename), never through a link: src/core/jsonlFile.ts.
+  function* lines() {
+    for (const [id, prediction] of entries) yield { id, prediction };
   }
-  out.commit();
-  return n;
+  return writeJsonlFile(file, path.dirname(path.resolve(file)), lines());
 }

@@ -8,7 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { StepLensError, throwIfAborted } from "../core/errors";
-import { AtomicFile } from "../core/safeFs";
+import { writeJsonlFile } from "../core/jsonlFile";
+import { writeFileAtomic } from "../core/safeFs";
 import type { FormatChoice } from "../formats/detect";
 import type { JsonlFieldNames } from "../formats/jsonl";
 import { datasetSolutions } from "./datasetSolutions";
@@ -123,27 +124,10 @@ function source(opts: ExportOptions, kind: InputKind, onProblem: (e: StepLensErr
 }
 
 function writeFile(file: string, format: ExportFormat, rows: readonly Row[], createdBy: string): void {
+  // Atomic (temp + fsync + rename), never through a link: src/core/safeFs.ts, src/core/jsonlFile.ts.
   const abs = path.resolve(file);
-  const out = new AtomicFile(abs, path.dirname(abs));
-  try {
-    if (format.container === "parquet") {
-      out.write(verlParquet(rows as VerlRow[], createdBy));
-    } else {
-      let chunk = "";
-      for (const r of rows) {
-        chunk += JSON.stringify(r) + "\n";
-        if (chunk.length > 1 << 20) {
-          out.write(chunk);
-          chunk = "";
-        }
-      }
-      if (chunk) out.write(chunk);
-    }
-  } catch (e) {
-    out.abort();
-    throw e;
-  }
-  out.commit();
+  if (format.container === "parquet") writeFileAtomic(abs, path.dirname(abs), verlParquet(rows as VerlRow[], createdBy));
+  else writeJsonlFile(abs, path.dirname(abs), rows, { chunkChars: 1 << 20 });
 }
 
 export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
