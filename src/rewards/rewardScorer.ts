@@ -53,10 +53,17 @@ export interface RewardItem {
  * judge's context, so it cannot be scored (that rollout alone is gated; the batch is served).
  */
 export type RewardReasonCode = GateCode | "too-long";
-export const REWARD_REASON_CODES: readonly RewardReasonCode[] = ["boxed-count", "answer-tag-count", "text-after-answer", "step-count", "second-solution", "too-long"];
+export const REWARD_REASON_CODES: readonly RewardReasonCode[] = [
+  "boxed-count",
+  "answer-tag-count",
+  "text-after-answer",
+  "step-count",
+  "second-solution",
+  "too-long",
+];
 
 /** Engine error codes that mean "this input is too long for the judge" (local context, endpoint body limit). */
-const TOO_LONG_CODES = new Set(["too-long", "endpoint-too-large"]);
+const TOO_LONG_CODES = new Set(["too-long", "context-too-small", "endpoint-too-large"]);
 
 export interface RewardDetail {
   reward: number;

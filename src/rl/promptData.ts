@@ -100,7 +100,12 @@ function groupOf(r: PromptRecord, index: number, dataSource: string): ProblemGro
 }
 
 /** The engine's prompt files (name relative to the run folder → contents), written by `rl init`. */
-export function promptDataFiles(engine: RlEngine, records: readonly PromptRecord[], dataSource: string, createdBy: string): Array<[string, string | Uint8Array]> {
+export function promptDataFiles(
+  engine: RlEngine,
+  records: readonly PromptRecord[],
+  dataSource: string,
+  createdBy: string,
+): Array<[string, string | Uint8Array]> {
   const instruction = DEFAULT_RL_INSTRUCTION;
   const withInstruction = (p: string) => `${p}\n\n${instruction}`;
   const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";

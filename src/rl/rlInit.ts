@@ -76,7 +76,7 @@ function conflicts(root: string, names: readonly string[]): string[] {
     try {
       recorded = readRunSpecFile(root).files;
     } catch (e) {
-      return [`${RUN_SPEC_FILE} (${(e as Error).message.replace(/^.*?: /, "")})`];
+      return [`${RUN_SPEC_FILE} (${(e as Error).message})`];
     }
   }
   if (!recorded) {

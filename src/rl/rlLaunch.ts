@@ -125,7 +125,9 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
       name: "GPUs visible",
       ok: gpus >= Math.min(spec.gpusPerNode, 1) && gpus > 0,
       detail:
-        smi.status === 0 ? `${gpus} GPU(s) (this node; the run asks for ${spec.gpusPerNode} per node)` : "nvidia-smi not found or failed: no NVIDIA GPU visible",
+        smi.status === 0
+          ? `${gpus} GPU(s) (this node; the run asks for ${spec.gpusPerNode} per node)`
+          : "nvidia-smi not found or failed: no NVIDIA GPU visible",
       fix: "Run on a machine with NVIDIA GPUs and drivers (nvidia-smi -L lists them); check CUDA_VISIBLE_DEVICES. Set GPUS_PER_NODE to what each node has.",
     });
   }
@@ -164,7 +166,10 @@ export function dryRunCommands(dir: string, spec: RlRunSpec, env: NodeJS.Process
     fs.writeFileSync(file, script, { mode: 0o700 });
     const r = execIn(own, "bash", [file], { ...env, DRY_RUN: "1" });
     if (r.status !== 0)
-      throw new StepLensError(`launch.sh failed in a dry run: ${r.stderr.trim().slice(0, 400)}`, { code: "rl-launch-broken", file: path.join(dir, "launch.sh") });
+      throw new StepLensError(`launch.sh failed in a dry run: ${r.stderr.trim().slice(0, 400)}`, {
+        code: "rl-launch-broken",
+        file: path.join(dir, "launch.sh"),
+      });
     let current: string | null = null;
     try {
       current = fs.readFileSync(path.join(dir, "launch.sh"), "utf8");
@@ -190,7 +195,8 @@ function firstDifference(expected: string, found: string): string {
   const a = expected.split("\n");
   const b = found.split("\n");
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return `launch.sh differs from what steplens rl init wrote, from line ${i + 1}: ${JSON.stringify((b[i] ?? "(end of file)").slice(0, 160))}`;
+    if (a[i] !== b[i])
+      return `launch.sh differs from what steplens rl init wrote, from line ${i + 1}: ${JSON.stringify((b[i] ?? "(end of file)").slice(0, 160))}`;
   }
   return "launch.sh differs from what steplens rl init wrote";
 }

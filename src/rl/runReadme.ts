@@ -3,6 +3,7 @@
  * stage III), how to start the reward server, how to check and launch, how to scale out, and which
  * engine version the settings were checked against. No `vscode` import here.
  */
+import { DEFAULT_GATE_PRESET, GATE_PRESETS, type GatePreset } from "../rewards/gatePresets";
 import { CHECKED_AGAINST, type RlRunSpec } from "./rlRunSpec";
 import { num } from "./shellScript";
 import { VERL_REWARD_VERSIONS } from "./verlLaunch";
@@ -10,9 +11,32 @@ import { rewardServerSizing, sizingFlags } from "./rewardServerSizing";
 
 const ENGINE_NAMES = { verl: "verl", openrlhf: "OpenRLHF", trl: "TRL" } as const;
 
+/** The TRL version the suite trains with (test/python/requirements.txt). */
+export const TRL_TRAINED_VERSION = "1.16.0";
+
+const GATE_PRESET_TEXT: Readonly<Record<GatePreset, string>> = {
+  spark:
+    "SPARK's three rules as the paper states them, all effective: exactly one `\\boxed{}`, exactly one `<answer>…</answer>`, nothing but white space after `</answer>`; the judge sees the rollout cut at the first `</answer>`.",
+  "spark-code":
+    "Exactly what SPARK's published reward function does (salman-lui/mixed_reward, run_scripts/math_gen_rm_reward_function.py): the rollout is cut at its last `</answer>` and stripped, then exactly one `\\boxed{…}` (SPARK's regular expressions) and one `<answer>…</answer>` are required of that cut — for comparisons with SPARK's runs.",
+  strict:
+    "`spark` plus StepLens's own rules: `step-count` (3–20 steps in the whole solution, steps inside `<answer>` included) and `second-solution` (no appended second solution).",
+};
+
 export function runReadme(spec: RlRunSpec, clamped: readonly string[] = []): string {
   const e = spec.engine;
+  const checked =
+    e === "trl"
+      ? `TRL ${TRL_TRAINED_VERSION} (with transformers 5.10.4 and torch 2.15, CPU) trains a run folder written by \`steplens rl init --engine trl --cpu\` in StepLens's test suite: a tiny random-weight model, 2 prompts × 4 generations, 2 GRPO steps started by \`steplens rl launch\`, rewards from a running \`steplens serve\` through reward.py, every reward the trainer logged equal to the server's (test/python/test_trl_smoke.py). Multi-GPU and multi-node runs (accelerate) were not run there.`
+      : `${CHECKED_AGAINST[e]}. ${ENGINE_NAMES[e]} itself could not be installed where StepLens is tested (no Python
+package registry there): the keys were checked against the engine's public source at that version, the
+scripts pass \`bash -n\` and a dry run, and reward.py is imported and called by python3 against a running
+\`steplens serve\`.`;
   const sizing = rewardServerSizing(spec);
+  const preset = (GATE_PRESETS as readonly string[]).includes(spec.gatePreset ?? "") ? (spec.gatePreset as GatePreset) : DEFAULT_GATE_PRESET;
+  const clampedText = clamped.length
+    ? `\n\n## Sizes changed so the run can run\n${clamped.map((c) => `- ${c}`).join("\n")}\n(\`steplens rl init\` said so on stderr.)`
+    : "";
   const files: string[] = [
     "- `launch.sh`: the training command (bash arrays, one argument per line; `DRY_RUN=1 bash launch.sh` prints it).",
     "- `reward.py`: the reward client (Python standard library only) that asks the StepLens reward server for each rollout's reward.",
@@ -47,7 +71,14 @@ export function runReadme(spec: RlRunSpec, clamped: readonly string[] = []): str
     `| batch | ${spec.batchSize} prompts${e === "openrlhf" ? ` (train batch ${spec.batchSize * spec.rollouts} samples)` : ""} | SPARK |`,
     `| prompt / response tokens | ${spec.maxPromptLength} / ${spec.maxResponseLength} | SPARK |`,
     `| rollout tensor parallel, GPU memory | ${spec.tensorParallel}, ${spec.gpuMemoryUtilization} | SPARK |`,
-    `| epochs | ${spec.epochs} | SPARK |`,
+    `| epochs | ${spec.epochs}${spec.maxSteps && spec.maxSteps > 0 ? ` (stops after ${spec.maxSteps} optimizer step(s): \`--max-steps\`)` : ""} | SPARK |`,
+    ...(e === "trl"
+      ? [
+          `| micro-batch, gradient accumulation | ${spec.perDeviceBatch ?? spec.rollouts} completions per process, ${spec.gradientAccumulation ?? 1} (${spec.batchSize} prompts × ${spec.rollouts} per step) | StepLens |`,
+        ]
+      : []),
+    ...(spec.device === "cpu" ? ["| device | CPU (`--cpu`: a smoke run; no bf16, no gradient checkpointing) | StepLens |"] : []),
+    `| format gate | preset \`${preset}\` | ${preset === "strict" ? "StepLens" : "SPARK"} |`,
     `| reward | StepLens server at \`${spec.rewardUrl}\` (${e === "openrlhf" ? "`/get_reward`" : "`/v1/reward` through reward.py"}); scalarisation ${spec.scalarize ?? "the server's default"} | StepLens |`,
   ];
 
@@ -73,14 +104,19 @@ ${files.join("\n")}
 
 ## 1. Start the reward server
 \`\`\`
-steplens serve --model <PRM or verifier GGUF> --prm <adapter> --port ${new URL(spec.rewardUrl).port || "8080"} ${sizingFlags(sizing)}
+steplens serve --model <PRM or verifier GGUF> --prm <adapter> --port ${new URL(spec.rewardUrl).port || "8080"} --gate ${preset} ${sizingFlags(sizing)}
 \`\`\`
 (in VS Code: **StepLens: Start Reward Server**). The queue is sized for this run: ${sizing.because}, so the
 server admits ${sizing.maxWaiting} waiting requests (\`--max-waiting\`) and ${sizing.maxConnections} connections
-(\`--max-connections\`) per trainer; add as much again for every further trainer it serves. Each rollout gets the format gate (exactly one \`\\boxed{}\`,
-exactly one \`<answer>…</answer>\`, nothing after \`</answer>\`, 3–20 steps, no appended second solution;
-the rollout is cut at \`</answer>\`), then the judge, then the scalarisation. Debug rewards offline
-with \`steplens reward rollouts.jsonl --model …\` — the same computation.
+(\`--max-connections\`) per trainer; add as much again for every further trainer it serves. Each rollout gets
+the format gate, then the judge, then the scalarisation. Debug rewards offline with
+\`steplens reward rollouts.jsonl --model … --gate ${preset}\` — the same computation.
+
+**Format gate: preset \`${preset}\`** (\`--gate\`; setting \`steplens.rewards.gatePreset\`). ${GATE_PRESET_TEXT[preset]}
+The two SPARK presets differ in one thing: \`spark\` applies the paper's three rules to the whole rollout, so
+text after \`</answer>\` is gated; \`spark-code\` first cuts the rollout at its *last* \`</answer>\`, as SPARK's
+published reward function does, so that rule can only fire on a stray \`</answer>\` before the last one. Single
+rules go on or off on top of a preset with \`--gate-on\` / \`--no-gate\`.
 
 ## 2. Check and launch
 \`\`\`
@@ -96,17 +132,18 @@ ${settings.join("\n")}
 ${rewardNote}
 
 reward.py reads \`STEPLENS_REWARD_URL\`, \`STEPLENS_SERVE_TOKEN\`, \`STEPLENS_REWARD_TIMEOUT\` (s, default 300),
-\`STEPLENS_REWARD_RETRIES\` (default 5, exponential backoff), \`STEPLENS_REWARD_ON_ERROR\` (\`raise\`, default:
-training stops with a clear error when the server is down; \`zero\`: reward 0, as SPARK's code did) and
-\`STEPLENS_REWARD_SEND_REFERENCE=1\` (reference-guided rewards).
+\`STEPLENS_REWARD_RETRIES\` (default 5, exponential backoff; 408, 429 and 5xx are retried, Retry-After honoured),
+\`STEPLENS_REWARD_ON_ERROR\` (\`raise\`, default: training stops with a clear error when the server is down;
+\`zero\`: reward 0, as SPARK's code did), \`STEPLENS_REWARD_ITEM_ERROR_REWARD\` (the reward of one rollout the
+server refuses on its own: a 4xx for a batch is split until the refused rollout is alone, so the others keep
+their rewards; default 0, or \`raise\`), \`STEPLENS_REWARD_CLIENT_LOG\` (a file: one JSON line per rollout with
+the server's answer) and \`STEPLENS_REWARD_SEND_REFERENCE=1\` (reference-guided rewards). A rollout too long for
+the judge's context gets the gated reward with reason \`too-long\`; the rest of its batch is scored.${clampedText}
 
 ## Scaling out
 ${scale}
 
 ## Checked against
-${CHECKED_AGAINST[e]}. ${ENGINE_NAMES[e]} itself could not be installed where StepLens is tested (no Python
-package registry there): the keys were checked against the engine's public source at that version, the
-scripts pass \`bash -n\` and a dry run, and reward.py is imported and called by python3 against a running
-\`steplens serve\`.
+${checked}
 `;
 }

@@ -18,7 +18,7 @@ export function sha256(data: string | Uint8Array): string {
 }
 
 function damaged(file: string, what: string, line?: number): StepLensError {
-  return new StepLensError(`${file}: ${what}`, {
+  return new StepLensError(`${path.basename(file)} ${what}`, {
     file,
     ...(line !== undefined ? { line } : {}),
     code: "rl-bad-run",
@@ -81,7 +81,8 @@ export function parseRunSpec(text: string, file: string): RlRunSpec {
     throw damaged(file, `"dataFiles" must be a list of file names inside the run folder, got ${JSON.stringify(o.dataFiles)}.`);
   if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && ((o.maxSteps as number) >= 1 || o.maxSteps === -1)))
     throw damaged(file, `"maxSteps" must be a whole number ≥ 1 (or -1), got ${JSON.stringify(o.maxSteps)}.`);
-  if (o.device !== undefined && o.device !== "gpu" && o.device !== "cpu") throw damaged(file, `"device" must be "gpu" or "cpu", got ${JSON.stringify(o.device)}.`);
+  if (o.device !== undefined && o.device !== "gpu" && o.device !== "cpu")
+    throw damaged(file, `"device" must be "gpu" or "cpu", got ${JSON.stringify(o.device)}.`);
   if (o.files !== undefined) {
     const f = o.files;
     if (typeof f !== "object" || f === null || Array.isArray(f) || Object.values(f).some((h) => typeof h !== "string" || !/^[0-9a-f]{64}$/.test(h)))

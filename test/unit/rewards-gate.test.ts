@@ -2,7 +2,8 @@
 // pass, the cut at </answer>, and the scalarisation modes. Pure functions: no model.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applyFormatGate, DEFAULT_GATE_RULES, findSecondSolution, NO_GATE_RULES } from "../../src/rewards/formatGate";
+import { spawnSync } from "node:child_process";
+import { applyFormatGate, DEFAULT_GATE_RULES, findSecondSolution, NO_GATE_RULES, PY_WS, pyStrip } from "../../src/rewards/formatGate";
 import { hybridReward, pavReward, scalarize, tangoStepRewards } from "../../src/rewards/scalarize";
 import { checkRewardOptions, rewardOptionsFromConfig } from "../../src/rewards/rewardScorer";
 import { gateRulesOf, presetRules } from "../../src/rewards/gatePresets";
@@ -131,7 +132,10 @@ test("step-count counts the whole solution: steps written inside <answer> count 
 test("presets: spark (default) has the paper's three rules, strict adds StepLens's two, switches apply on top", () => {
   assert.deepEqual(presetRules("spark"), { ...DEFAULT_GATE_RULES });
   const spark = presetRules("spark");
-  assert.deepEqual([spark.boxedCount, spark.answerTagCount, spark.textAfterAnswer, spark.stepCount, spark.secondSolution, spark.sparkCode], [true, true, true, false, false, false]);
+  assert.deepEqual(
+    [spark.boxedCount, spark.answerTagCount, spark.textAfterAnswer, spark.stepCount, spark.secondSolution, spark.sparkCode],
+    [true, true, true, false, false, false],
+  );
   assert.deepEqual([STRICT.stepCount, STRICT.secondSolution, STRICT.sparkCode], [true, true, false]);
   assert.equal(presetRules("spark-code").sparkCode, true);
   const onTop = gateRulesOf("spark", { "step-count": "on", "boxed-count": "off", "second-solution": "preset" });
@@ -168,4 +172,18 @@ test("spark vs spark-code: text after the final </answer> fails spark, SPARK's c
   // A \boxed{} whose braces span a line break: Python's "." stops at "\n", so SPARK counts none.
   const split = GOOD.replace("\\boxed{2}", "\\boxed{2\n}");
   assert.deepEqual(applyFormatGate(split, presetRules("spark-code")).reasons, ["boxed-count"]);
+});
+
+test("spark-code reads white space as SPARK's Python does (str.isspace), not as JavaScript's \\s", () => {
+  // The truth: Python's own str.isspace over the Basic Multilingual Plane.
+  const py = spawnSync("python3", ["-c", "print(','.join(str(c) for c in range(0x10000) if chr(c).isspace()))"], { encoding: "utf8" });
+  assert.equal(py.status, 0, py.stderr);
+  const pythonSpaces = py.stdout.trim().split(",").map(Number);
+  const ours = new RegExp(`^[${PY_WS}]$`);
+  const mine = [];
+  for (let c = 0; c < 0x10000; c++) if (ours.test(String.fromCharCode(c))) mine.push(c);
+  assert.deepEqual(mine, pythonSpaces);
+  // SPARK strips the cut with Python's strip(): U+001C and U+0085 go, as Python drops them.
+  const fs = String.fromCharCode(0x1c);
+  assert.equal(pyStrip(`${fs}  a \u0085`), "a");
 });

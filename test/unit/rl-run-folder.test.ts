@@ -192,11 +192,15 @@ test("rl init for OpenRLHF and TRL: scripts pass bash -n, dry runs show the rewa
   const td = await cli(["rl", "launch", t.dir, "--dry-run"], { env: { ...process.env, NNODES: "2", NODE_RANK: "1", HEAD_ADDR: "10.0.0.1" } });
   assert.match(
     td.out,
-    /accelerate launch --num_machines 2 --num_processes 16 --machine_rank 1 --main_process_ip 10\.0\.0\.1 --main_process_port 29500 train_grpo\.py/,
+    /accelerate launch --mixed_precision bf16 --dynamo_backend no --num_machines 2 --num_processes 16 --machine_rank 1 --main_process_ip 10\.0\.0\.1 --main_process_port 29500 train_grpo\.py/,
   );
   const train = fs.readFileSync(path.join(t.dir, "train_grpo.py"), "utf8");
-  assert.match(train, /num_generations=16/);
-  assert.match(train, /beta=0\.001/);
+  // src/rl/python/train_grpo.py with this run's values in its settings block (SPARK's sizes on 8 GPUs).
+  assert.match(train, /^NUM_GENERATIONS = 16$/m);
+  assert.match(train, /^BETA = 0\.001$/m);
+  // batch 256 -> the 2 prompts given; 2 x 16 completions over 8 GPUs = 4 per GPU, one micro-batch.
+  assert.match(train, /^PER_DEVICE_TRAIN_BATCH_SIZE = 4$/m);
+  assert.match(train, /^GRADIENT_ACCUMULATION_STEPS = 1$/m);
   assert.equal(
     spawnSync("python3", ["-c", `import ast,sys; ast.parse(open(sys.argv[1]).read())`, path.join(t.dir, "train_grpo.py")]).status,
     0,
@@ -266,9 +270,62 @@ except reward.StepLensRewardError as e:
   assert.match(down.out, /^error .*is not reachable \(.*refused.*; 3 attempts\)\. Start it with 'steplens serve --model <PRM> --prm <adapter>'/);
   const zero = await python(call, { STEPLENS_REWARD_URL: closedUrl, STEPLENS_REWARD_RETRIES: "0", STEPLENS_REWARD_ON_ERROR: "zero" });
   assert.match(zero.out, /^value 0\.0$/m);
-  // A request the server refuses (4xx) is not retried and says why.
-  const refused = await python(call.replace("reward.compute_score(", "reward._post('/v1/reward', {'items': 'x'}) or reward.compute_score("), {
-    STEPLENS_REWARD_URL: url,
-  });
-  assert.match(refused.out, /^error the StepLens reward server at .* refused the request \(HTTP 400\): 'items' must be an array/);
+});
+
+test("one bad rollout in a batch costs only its own reward: too long for the context (server) or refused (reward.py)", async () => {
+  // Longer than the test model's context (4096 tokens) but well-formed: it passes the gate, then cannot be judged.
+  const long = `Step 1: ${"x = 2 and ".repeat(20_000)}\nStep 2: So x = 2.\nStep 3: Check: 2*2 = 4.\n<answer>\\boxed{2}</answer>`;
+  const post = async (route: string, body: unknown) => {
+    const res = await fetch(url + route, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, any> };
+  };
+  const items = [GOOD, long, GOOD].map((response) => ({ prompt: "Solve 2x + 3 = 7.", response }));
+  const v1 = await post("/v1/reward", { items });
+  assert.equal(v1.status, 200, JSON.stringify(v1.json).slice(0, 300));
+  assert.deepEqual(
+    v1.json.items.map((it: { gate: { reasons: string[] } }) => it.gate.reasons),
+    [[], ["too-long"], []],
+  );
+  assert.equal(v1.json.items[1].reward, 0, "the gated reward");
+  assert.match(v1.json.items[1].gate.details[0], /token|context/);
+  assert.ok(v1.json.items[0].reward > 0 && v1.json.items[0].reward === v1.json.items[2].reward, "the others are judged");
+  // The demo label: the test model has random weights.
+  assert.equal(v1.json.demo, "demo: scores are meaningless");
+  assert.equal(v1.json.items[0].demo, "demo: scores are meaningless");
+  const gr = await post("/get_reward", { query: items.map((i) => `${i.prompt}\n${i.response}`), prompts: items.map((i) => i.prompt) });
+  assert.equal(gr.status, 200);
+  assert.deepEqual(gr.json.extra_logs.gate_too_long, [0, 1, 0]);
+  assert.equal(gr.json.rewards[1], 0);
+  assert.ok(gr.json.rewards[0] > 0);
+  assert.equal(gr.json.demo, "demo: scores are meaningless");
+  const score = await post("/v1/score", { problem: "2x = 4", steps: ["x = 2"] });
+  assert.equal(score.json.demo, "demo: scores are meaningless");
+
+  // reward.py: a batch the server refuses (one item is malformed) is split until the refused item
+  // is alone; it gets STEPLENS_REWARD_ITEM_ERROR_REWARD (default 0) and a warning, the others their rewards.
+  const r = await initRun("trl", ["--generations", "4"]);
+  assert.equal(r.code, 0, r.err);
+  const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(r.dir)})
+import reward
+good = ${JSON.stringify(GOOD)}
+items = [{"prompt": "Solve 2x + 3 = 7.", "response": good}] * 2 + [{"prompt": "p", "response": 5}] + [{"prompt": "Solve 2x + 3 = 7.", "response": good}]
+try:
+    print(json.dumps(reward.rewards(items)))
+except reward.StepLensRewardError as e:
+    print("error", e)
+`;
+  const split = await python(script, { STEPLENS_REWARD_URL: url });
+  assert.equal(split.status, 0, split.err);
+  const values = JSON.parse(split.out.trim().split("\n").pop()!) as number[];
+  assert.equal(values.length, 4);
+  assert.equal(values[2], 0);
+  assert.ok(values[0]! > 0 && values[0] === values[1] && values[1] === values[3], values.join());
+  assert.match(split.err, /refused one rollout \(HTTP 400: items\[0\]\.response must be a string\.; response of 1 characters\); it gets 0/);
+  const strict = await python(script, { STEPLENS_REWARD_URL: url, STEPLENS_REWARD_ITEM_ERROR_REWARD: "raise" });
+  assert.match(strict.out, /^error the StepLens reward server refused one rollout \(HTTP 400/m);
+  // A setup error (no such route: a wrong URL path) stops at once with what to check.
+  const wrong = await python(script, { STEPLENS_REWARD_URL: `${url}/nope` });
+  assert.match(wrong.out, /^error the StepLens reward server at .*\/nope\/v1\/reward refused the request \(HTTP 404\).*Check STEPLENS_REWARD_URL/m);
 });

@@ -152,7 +152,7 @@ def _item_error_reward(item, refused):
     policy = os.environ.get("STEPLENS_REWARD_ITEM_ERROR_REWARD", "0")
     what = "the StepLens reward server refused one rollout (%s; response of %d characters)" % (
         refused,
-        len(item.get("response", "")),
+        len(str(item.get("response", ""))),
     )
     if policy == "raise":
         raise StepLensRewardError(what)
