@@ -13,7 +13,7 @@ import { errorMessage } from "../core/errors";
 import { isDemoModel } from "../engines/local/demoModelName";
 import { DashboardModel, dashboardRecords } from "../inspector/dashboardModel";
 import { parseDashboardMessage, type DashboardHostMessage, type DashboardSummary, type DashboardWebviewMessage } from "../inspector/protocol";
-import { readScoresFile } from "../inspector/scoresFile";
+import { matchScores, readScoresFile, scoresMatchMessage } from "../inspector/scoresFile";
 import { CommandId, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { pickDataset, type OpenDataset } from "./datasetTree";
@@ -137,14 +137,18 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** Attaches step scores or predictions from an eval --out folder, a raw.jsonl or a predictions file. */
-  async loadScores(target: string, opts: { quiet?: boolean } = {}): Promise<{ scores: number; predictions: number; bad: number; matched: number }> {
+  async loadScores(
+    target: string,
+    opts: { quiet?: boolean } = {},
+  ): Promise<{ scores: number; predictions: number; bad: number; matched: number; message: string }> {
     const dataset = this.dataset;
     if (!dataset) throw new Error("open a dataset dashboard first");
     const read = await readScoresFile(target);
-    let matched = 0;
-    for (const id of [...read.scores.keys(), ...read.predictions.keys()]) if (dataset.index.recordOf(id) >= 0) matched++;
+    const match = matchScores(read, (id) => dataset.index.recordOf(id) >= 0, { name: path.basename(dataset.file), size: dataset.index.size });
+    const matched = match.matchedScores + match.matchedPredictions;
+    const message = scoresMatchMessage(path.basename(read.file), match);
     // A run found by looking around (not chosen) that is about other records is left alone.
-    if (opts.quiet && matched === 0) return { scores: 0, predictions: 0, bad: read.bad, matched };
+    if (opts.quiet && matched === 0) return { scores: 0, predictions: 0, bad: read.bad, matched, message };
     const store = this.store(dataset.file);
     for (const [id, s] of read.scores) store.scores.set(id, s);
     for (const [id, p] of read.predictions) store.predictions.set(id, p);
@@ -164,7 +168,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.ctx.log.info(
       `dashboard: ${read.file}: ${read.scores.size} records with step scores, ${read.predictions.size} predictions, ${matched} matching ${path.basename(dataset.file)}`,
     );
-    return { scores: read.scores.size, predictions: read.predictions.size, bad: read.bad, matched };
+    return { scores: read.scores.size, predictions: read.predictions.size, bad: read.bad, matched, message };
   }
 
   /** Handles one message as if the webview had sent it (the webview's channel, and the tests). */
@@ -232,12 +236,12 @@ export class DashboardPanel implements vscode.Disposable {
           canSelectFiles: true,
           canSelectFolders: true,
           filters: { "JSON lines": ["jsonl"], "All files": ["*"] },
+          // Start beside the dataset, where `steplens eval --out` folders usually are.
+          ...(this.dataset ? { defaultUri: vscode.Uri.file(path.dirname(this.dataset.file)) } : {}),
         });
         if (!picked?.[0]) return;
         const r = await this.loadScores(picked[0].fsPath);
-        void vscode.window.showInformationMessage(
-          `StepLens: ${r.scores} records with step scores, ${r.predictions} predictions (${r.matched} in this dataset)${r.bad ? `, ${r.bad} bad lines skipped` : ""}.`,
-        );
+        void vscode.window.showInformationMessage(`StepLens: ${r.message}`);
         return;
       }
     }
