@@ -46,6 +46,8 @@ const { values: opts } = parseArgs({
 const SHOTS = path.join(ARTIFACTS_DIR, "e2e");
 const CHECKS_DIR = path.join(REPO_ROOT, "test/e2e");
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+/** A check's time limit unless it sets timeoutMs (declared before the checks run: see withinCheckLimit). */
+const CHECK_TIMEOUT_MS = 180_000;
 const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
 const t0 = Date.now();
 const log = (msg) => console.log(`[e2e ${seconds(Date.now() - t0)}] ${msg}`);
@@ -145,7 +147,6 @@ process.exit(failed || !results.length ? 1 : 0);
  * A check's time limit (`timeoutMs` on the check, else CHECK_TIMEOUT_MS): past it the check fails,
  * named, and the next one runs, instead of the whole run hanging on one stuck wait.
  */
-const CHECK_TIMEOUT_MS = 180_000;
 async function withinCheckLimit(check, running) {
   const limit = check.timeoutMs ?? CHECK_TIMEOUT_MS;
   let timer;
