@@ -11,6 +11,18 @@ const layer = (from, what) => ({
   message: `The core must not import from src/${from} (${what}); move the shared code into the core instead.`,
 });
 
+// Inside the core, a lower layer imports nothing from the folders above it (sideways imports are how
+// layering erodes): src/core imports only itself; src/formats only src/core and itself; src/datasets
+// not the export. A shared piece moves down instead (e.g. src/formats/synthesisFolder.ts).
+const CORE_ABOVE_FORMATS = ["annotations", "datasets", "engines", "eval", "export", "grading", "inspector", "labels", "pipelines", "progress"];
+const CORE_ABOVE_FORMATS_2 = ["rewards", "rl", "search", "server", "synthesis", "verify", "config"];
+const notFrom = (folders, who) => ({
+  group: folders.flatMap((f) => [`../${f}`, `../${f}/**`, `../../${f}`, `../../${f}/**`]),
+  message: `${who} must not import from ${folders.map((f) => `src/${f}`).join(", ")} (a layer above it or beside it); move the shared piece down instead.`,
+});
+const coreLayers = [noVscode];
+const corePatterns = [layer("extension", "VS Code adapters"), layer("cli", "the command line")];
+
 export default tseslint.config(
   {
     ignores: ["dist/**", "out/**", "node_modules/**", ".test-env/**", ".steplens-test/**", "**/*.d.ts", "bench/results/**"],
@@ -63,6 +75,33 @@ export default tseslint.config(
     ignores: ["src/extension/**", "src/cli/**"],
     rules: {
       "no-restricted-imports": ["error", { paths: [noVscode], patterns: [layer("extension", "VS Code adapters"), layer("cli", "the command line")] }],
+    },
+  },
+  {
+    // src/core: the bottom layer.
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: coreLayers, patterns: [...corePatterns, notFrom(["formats", ...CORE_ABOVE_FORMATS, ...CORE_ABOVE_FORMATS_2], "src/core")] },
+      ],
+    },
+  },
+  {
+    // src/formats: readers of traces and datasets, on src/core only.
+    files: ["src/formats/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: coreLayers, patterns: [...corePatterns, notFrom([...CORE_ABOVE_FORMATS, ...CORE_ABOVE_FORMATS_2], "src/formats")] },
+      ],
+    },
+  },
+  {
+    // src/datasets (the Datasets view's model) reads synthesis folders through src/formats, not the export.
+    files: ["src/datasets/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { paths: coreLayers, patterns: [...corePatterns, notFrom(["export"], "src/datasets")] }],
     },
   },
   {

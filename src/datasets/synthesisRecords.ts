@@ -11,7 +11,7 @@ import { firstErrorOf } from "../core/trace";
 import { finalAnswerFromSteps } from "../formats/datasetAnswer";
 import { type RecordContext, describeType, isObject, recordError, requireObject, requireString } from "../formats/datasetFields";
 import type { RecordReader } from "../formats/records";
-import { SYNTHESIS_FILES, jsonLines } from "../export/synthesisSolutions";
+import { SYNTHESIS_FILES, jsonLines } from "../formats/synthesisFolder";
 
 /** One step's verdict in one verification: "+" correct, "-" incorrect, "?" not given, "x" malformed verification. */
 export type VerdictMark = "+" | "-" | "?" | "x";

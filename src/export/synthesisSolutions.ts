@@ -13,71 +13,17 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { StepLensError, throwIfAborted } from "../core/errors";
+import { StepLensError } from "../core/errors";
 import { isObject } from "../formats/datasetFields";
 import { splitThinking } from "../verify/thinking";
+import { SYNTHESIS_FILES, isSynthesisFolder, jsonLines, type JsonRecord } from "../formats/synthesisFolder";
 import { dataSourceOf, type ReadInputOptions } from "./datasetSolutions";
+
+// Moved below the export (src/formats/synthesisFolder.ts); still exported from here.
+export { SYNTHESIS_FILES, isSynthesisFolder, jsonLines };
 import type { ExportSolution } from "./exportModel";
 
-export const SYNTHESIS_FILES = {
-  manifest: "manifest.json",
-  solutions: "solutions.jsonl",
-  verifications: "verifications.jsonl",
-  labels: "labels.jsonl",
-} as const;
-
-/** True when `dir` is a folder holding a synthesis manifest or solutions file. */
-export function isSynthesisFolder(dir: string): boolean {
-  try {
-    if (!fs.statSync(dir).isDirectory()) return false;
-  } catch {
-    return false;
-  }
-  return fs.existsSync(path.join(dir, SYNTHESIS_FILES.manifest)) || fs.existsSync(path.join(dir, SYNTHESIS_FILES.solutions));
-}
-
-type Json = Record<string, unknown>;
-
-/**
- * Streams the complete JSON object lines of `file` (a missing file has none). A last line without a
- * line break is ignored (being written); other bad lines go to `onProblem`.
- */
-export async function* jsonLines(file: string, opts: Pick<ReadInputOptions, "onProblem" | "signal"> = {}): AsyncGenerator<{ value: Json; line: number }> {
-  try {
-    await fs.promises.access(file);
-  } catch {
-    return;
-  }
-  const stream = fs.createReadStream(file, { encoding: "utf8" });
-  let rest = "";
-  let line = 0;
-  const parse = (text: string, at: number) => {
-    if (!text.trim()) return null;
-    try {
-      const value: unknown = JSON.parse(text);
-      if (isObject(value)) return value;
-      opts.onProblem?.(new StepLensError("a record must be a JSON object.", { file, line: at, hint: "The line is skipped.", code: "bad-record" }));
-    } catch (e) {
-      opts.onProblem?.(
-        new StepLensError(`not valid JSON (${(e as Error).message}).`, { file, line: at, hint: "The line is skipped; the others are read.", code: "bad-json" }),
-      );
-    }
-    return null;
-  };
-  for await (const chunk of stream as AsyncIterable<string>) {
-    throwIfAborted(opts.signal);
-    rest += chunk;
-    let nl: number;
-    while ((nl = rest.indexOf("\n")) >= 0) {
-      const text = rest.slice(0, nl).replace(/\r$/, "");
-      rest = rest.slice(nl + 1);
-      line++;
-      const value = parse(text, line);
-      if (value) yield { value, line };
-    }
-  }
-  // `rest` is a torn last line (a writer was interrupted, or is writing it now): never a record.
-}
+type Json = JsonRecord;
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 

@@ -20,7 +20,7 @@ import { StepLensError } from "../core/errors";
 import { finalAnswerFromSteps } from "./datasetAnswer";
 import { type JsonObject, type RecordContext, describeType, getPath, isObject, recordError, requireObject, stepText } from "./datasetFields";
 import { segmentText } from "./text";
-import { REFERENCE_KEYS } from "../progress/referenceAnswer";
+import { REFERENCE_KEYS } from "./referenceKeys";
 
 export interface JsonlFieldNames {
   /** Candidates for the problem text, tried in order. */

@@ -5,18 +5,10 @@
  * none (progress is then reference-free). No `vscode` import.
  */
 import type { Trace } from "../core/trace";
+import { REFERENCE_KEYS } from "../formats/referenceKeys";
 
-/** The meta keys read, in order. */
-export const REFERENCE_KEYS: readonly string[] = [
-  "reference",
-  "reference_answer",
-  "gold",
-  "gold_answer",
-  "ground_truth",
-  "ground_truth_answer",
-  "groundTruthAnswer",
-  "expected_answer",
-];
+/** The meta keys read, in order (src/formats/referenceKeys.ts). */
+export { REFERENCE_KEYS };
 
 export function referenceAnswerOf(trace: Pick<Trace, "meta">): string | null {
   for (const key of REFERENCE_KEYS) {
