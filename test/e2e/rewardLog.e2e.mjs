@@ -99,6 +99,7 @@ export const checks = [
   },
   {
     name: "reward log · a gated rollout opens as a document with its gate reasons in the Problems panel",
+    timeoutMs: 120_000,
     async run(ctx) {
       const rollout = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "Problem 3: solve" }).first();
       await ctx.expectVisible(rollout, "a gated rollout in the tree", 20_000);
@@ -117,6 +118,7 @@ export const checks = [
   },
   {
     name: "reward log · the run dashboard draws reward, gating, steps and length over trainer steps and the per-position scores",
+    timeoutMs: 120_000,
     async run(ctx) {
       await ctx.runCommand("View: Close All Editors");
       await ctx.runCommand("StepLens: Open Run Dashboard");
@@ -131,8 +133,12 @@ export const checks = [
         if ((await frame.locator(`#${id}`).count()) !== 1) throw new Error(`the dashboard has no #${id}`);
       const summary = await frame.locator(".summary").innerText();
       if (!/48 rollouts · 6 points on trainer step/.test(summary)) throw new Error(`dashboard summary: ${summary}`);
-      await ctx.runCommand("View: Close Panel").catch(() => {});
+      // The whole window for the charts: no panel, no side bar.
+      await ctx.runCommand("View: Hide Panel").catch(() => ctx.page.keyboard.press("Escape"));
+      await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
+      await ctx.page.waitForTimeout(800);
       const file = await ctx.shot("run-dashboard");
+      await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
       if (process.env.STEPLENS_UPDATE_SCREENSHOTS === "1" && file)
         fs.copyFileSync(file, path.resolve(import.meta.dirname, "../../media/screenshot-run-dashboard.png"));
       // Stop the server task.
