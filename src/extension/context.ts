@@ -71,6 +71,13 @@ export class StepLensContext implements vscode.Disposable {
     this.annotations = this.own(new AnnotationService(extension, this.configuration, this.traces, this.engines, this.labels, this.log));
     this.walkthrough = this.own(new WalkthroughProgress(extension.globalState, this.configuration));
     this.own(this.annotations.onDidScore(() => this.walkthrough.mark("scored")));
+    this.own(this.labels.onDidChange((c) => c.reason === "mark" && this.walkthrough.mark("labelled")));
+    const traceShown = () => {
+      if (vscode.window.visibleTextEditors.some((e) => this.traces.isTrace(e.document))) this.walkthrough.mark("traceOpened");
+    };
+    traceShown();
+    this.own(vscode.window.onDidChangeVisibleTextEditors(traceShown));
+    this.own(this.traces.onDidChange(traceShown));
     this.datasets = this.own(new DatasetTree(this));
     this.records = this.own(new RecordDocuments(this.traces, (file) => this.datasets.indexOf(file)));
     this.inspector = this.own(new InspectorPanel(this));

@@ -10,7 +10,7 @@ import * as vscode from "vscode";
 import { errorMessage, StepLensError } from "../core/errors";
 import type { HumanLabel } from "../labels/labelFile";
 import { LABELS_FILE, traceKey } from "../labels/labelFile";
-import { LabelStore } from "../labels/labelStore";
+import { type LabelChange, LabelStore } from "../labels/labelStore";
 import { RECORD_SCHEME } from "./commandIds";
 import { parseRecordUri } from "./recordDocuments";
 
@@ -23,7 +23,7 @@ export interface LabelTarget {
 
 export class LabelStores implements vscode.Disposable {
   private readonly stores = new Map<string, { store: LabelStore; watcher: vscode.Disposable; ready: Promise<void> }>();
-  private readonly emitter = new vscode.EventEmitter<{ folder: vscode.WorkspaceFolder; trace?: string }>();
+  private readonly emitter = new vscode.EventEmitter<{ folder: vscode.WorkspaceFolder; trace?: string; reason?: LabelChange["reason"] }>();
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Labels changed (a mark, a clear, or the file changed on disk). */
   readonly onDidChange = this.emitter.event;
@@ -88,7 +88,7 @@ export class LabelStores implements vscode.Disposable {
       if (e instanceof StepLensError && e.details.code === "unsafe-path")
         void vscode.window.showWarningMessage(`StepLens labels are off in '${folder.name}': ${errorMessage(e)}`);
     });
-    const sub = store.onDidChange((c) => this.emitter.fire({ folder, trace: c.trace }));
+    const sub = store.onDidChange((c) => this.emitter.fire({ folder, trace: c.trace, reason: c.reason }));
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, LABELS_FILE));
     const reload = () => void store.reload().then(report, (e: unknown) => this.log.error(`labels: cannot read ${file}: ${errorMessage(e)}`));
     this.stores.set(key, {

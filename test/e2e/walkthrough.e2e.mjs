@@ -1,0 +1,110 @@
+// End-to-end check of the "Get started with StepLens" walkthrough (issue 18): a user who already
+// opened a trace, chose the demo model, saw the scores, read a hover, labelled a step and opened a
+// dataset, and only then opens the walkthrough, finds all six steps ticked. The check does those
+// actions itself (so it runs alone with --only), then opens the walkthrough and reads each step's
+// check mark; the screenshot out/test-artifacts/e2e/NN-…-ticked.png shows it. The demo model has
+// RANDOM WEIGHTS: the scores are not judged, only that they landed.
+const TRACE = "rectangle-area.trace.md";
+const STEPS = ["Open a reasoning trace", "Choose a model", "Score the trace", "Read the annotations", "Label steps yourself", "Browse a dataset"];
+
+/** Hovers `text`'s line until the StepLens hover matches `expect` (bounded); returns its text. */
+async function hoverLine(ctx, text, expect) {
+  const { page } = ctx;
+  const line = page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: text }).first();
+  await ctx.expectVisible(line, `the editor line "${text}"`);
+  const box = await line.boundingBox();
+  let last = "";
+  for (let attempt = 0; attempt < 12; attempt++) {
+    await page.mouse.move(box.x + box.width + 400, box.y + 300);
+    await page.waitForTimeout(150);
+    await page.mouse.move(box.x + 40 + attempt * 7, box.y + box.height / 2, { steps: 4 });
+    for (let i = 0; i < 8; i++) {
+      await page.waitForTimeout(250);
+      last = (
+        await page
+          .locator(".monaco-hover:visible")
+          .allInnerTexts()
+          .catch(() => [])
+      ).join("\n");
+      if (expect.test(last)) return last;
+    }
+  }
+  throw new Error(`no hover matching ${expect} over "${text}"; last hover: ${JSON.stringify(last.slice(0, 300))}`);
+}
+
+/** The walkthrough's steps that show the "done" check mark, by title. */
+async function tickedSteps(page) {
+  return page
+    .locator(".gettingStartedContainer .getting-started-step")
+    .evaluateAll((els) =>
+      els
+        .filter((el) => el.querySelector(".codicon.complete, .codicon-pass-filled, [data-done-step-id].complete") !== null)
+        .map((el) => (el.querySelector(".step-title")?.textContent ?? el.textContent ?? "").trim()),
+    );
+}
+
+export const checks = [
+  {
+    name: "walkthrough ticks the steps a user already took before opening it",
+    timeoutMs: 360_000,
+    async run(ctx) {
+      const { page } = ctx;
+      // 1. a trace, 2. the demo model, 3. scores (the status bar runs on the CPU), 4. a hover on a scored step
+      await ctx.quickOpen(TRACE);
+      await ctx.runCommand("StepLens: Use Demo Model");
+      await ctx.quickOpen(TRACE);
+      await ctx.waitUntil(
+        "the status bar to say the engine runs on the CPU",
+        async () => (await page.locator(".statusbar-item").allInnerTexts()).map((t) => t.trim()).find((t) => t.startsWith("StepLens")) ?? "",
+        (t) => typeof t === "string" && /CPU/.test(t),
+        120_000,
+      );
+      await hoverLine(ctx, "Step 3: Solving", /PRM \d\.\d+/);
+      // 5. a label, through the code action (Ctrl+.)
+      await page.keyboard.press("Escape"); // the hover goes
+      await page.mouse.move(5, 5);
+      await ctx.quickOpen(TRACE);
+      const line = page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: "Step 3: Solving" }).first();
+      await line.click({ position: { x: 60, y: 5 } });
+      await page.keyboard.press("Control+.");
+      const item = page.locator(".action-widget .monaco-list-row", { hasText: /Mark Step 3 (correct|incorrect)/ });
+      await ctx.expectVisible(item, "a “Mark Step 3 …” code action", 15_000);
+      await item.first().click();
+      // 6. a dataset, from the Explorer's context menu
+      await ctx.runCommand("View: Show Explorer");
+      const folder = page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^datasets$/ });
+      await ctx.expectVisible(folder, "the datasets folder in the Explorer");
+      const file = page.locator(".explorer-folders-view .monaco-list-row", { hasText: "gsm8k-sample.jsonl" });
+      if (
+        !(await file
+          .first()
+          .isVisible()
+          .catch(() => false))
+      )
+        await folder.first().click();
+      await ctx.expectVisible(file, "gsm8k-sample.jsonl in the Explorer");
+      await file.first().click({ button: "right" });
+      const entry = page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
+      await ctx.expectVisible(entry, "“Open Dataset in StepLens” in the context menu");
+      await page.waitForTimeout(500); // a menu ignores a click that comes right after it opened
+      await entry.first().click();
+      await ctx.expectVisible(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" }), "the dataset's records in the Datasets view", 30_000);
+
+      // Only now the walkthrough: every step is ticked.
+      await ctx.runCommand("Welcome: Open Walkthrough...");
+      const input = await ctx.expectVisible(page.locator(".quick-input-widget input"), "the walkthrough pick");
+      await input.fill("StepLens");
+      await ctx.expectVisible(page.locator(".quick-input-list .monaco-list-row", { hasText: "Get started with StepLens" }), "the StepLens walkthrough");
+      await page.keyboard.press("Enter");
+      await ctx.expectVisible(page.locator(".gettingStartedContainer", { hasText: "Get started with StepLens" }), "the walkthrough", 20_000);
+      const ticked = await ctx.waitUntil(
+        "all six steps ticked",
+        () => tickedSteps(page),
+        (t) => Array.isArray(t) && STEPS.every((s) => t.some((x) => x.includes(s))),
+        30_000,
+      );
+      await ctx.shot("ticked");
+      if (ticked.length < STEPS.length) throw new Error(`ticked: ${ticked.join(" | ")}`);
+    },
+  },
+];
