@@ -18,6 +18,7 @@ const all = [
   "verify",
   "eval-metric",
   "progress",
+  "progress-policies",
   "dashboard",
   "search",
   "rewards",
