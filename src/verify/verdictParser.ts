@@ -19,16 +19,11 @@
  */
 import type { Generation } from "../engines/engine";
 import { parseConstrained } from "./constrainedSchema";
+import type { CriticIndexRule } from "./criticIndex";
+import { type FinalVerdictRule, isFinalLine } from "./finalVerdict";
 import { splitThinking } from "./thinking";
-import {
-  contradictionWarnings,
-  firstErrorFromVerdicts,
-  type OutcomeVerdict,
-  type ParsedStep,
-  type StepVerdictValue,
-  type VerdictFormat,
-  type VerificationParse,
-} from "./verification";
+import { isRefusal, type VerdictText, verdictStrategy } from "./verdictStrategies";
+import type { ParsedStep, StepVerdictValue, VerdictFormat, VerificationParse } from "./verification";
 
 export interface ParseOptions {
   /** Steps in the trace that was verified. */
@@ -55,10 +50,9 @@ export interface ParseOptions {
   criticIndex?: CriticIndexRule;
 }
 
-export type FinalVerdictRule = "steplens" | "spark";
-export const FINAL_VERDICT_RULES: readonly FinalVerdictRule[] = ["steplens", "spark"];
-export type CriticIndexRule = "official" | "lenient";
-export const CRITIC_INDEX_RULES: readonly CriticIndexRule[] = ["official", "lenient"];
+// The final-verdict and critic-index readers live in their own files; still exported from here.
+export { FINAL_VERDICT_RULES, SPARK_FINAL_PATTERNS, sparkFinalVerdict, type FinalVerdictRule } from "./finalVerdict";
+export { CRITIC_INDEX_RULES, boxedContents, indexFromBoxed, officialBoxedAnswer, pythonInt, type CriticIndexRule } from "./criticIndex";
 
 type Polarity = "correct" | "incorrect";
 /** Strength of the evidence for a verdict: 1 formatted (bold, boxed, own line, label), 2 sentence, 3 check mark. */
@@ -172,99 +166,6 @@ const HEADING = /^[ \t]{0,3}(#{1,6})[ \t]+\S/;
 const TRAILER =
   /^(?:final\s+(?:verdict|answer|assessment|evaluation|judge?ment)|conclusion|summary|overall\s+(?:verdict|assessment)|in summary|to summarize)$/i;
 
-/** Final (outcome) verdict statements; group 1 is the verdict word. */
-const FINAL_PATTERNS: RegExp[] = [
-  /\bis\s+the\s+(?:final\s+)?(?:answer|solution)\s+correct\s*(?:\(\s*yes\s*\/\s*no\s*\))?\s*\??\s*[:：]?\s*(?:\*\*|__|\*)?\s*(?:\\boxed\{\s*(?:\\text\{\s*)?)?(yes|no)\b/gi,
-  /\bverification\s*[:：]\s*(?:\*\*|__)?\s*(yes|no)\b/gi,
-  /\bfinal\s+(?:verdict|judge?ment|assessment|evaluation)\s*[:：]?\s*(?:\*\*|__)?\s*(?:\\boxed\{\s*(?:\\text\{\s*)?)?(yes|no|correct|incorrect)\b/gi,
-  /\\boxed\{\s*(?:\\text\{\s*)?(yes|no)\s*\}?\s*\}/gi,
-];
-/**
- * SPARK's final-verdict patterns, in its order (`critique/1_step_outcome_formatting.py`,
- * case-insensitive, `.` not crossing lines, `$` the end of the text): the first that matches decides.
- */
-export const SPARK_FINAL_PATTERNS: readonly RegExp[] = [
-  /Verification:\s*Is the answer correct.*?\?\s*(Yes|No)/i,
-  /Is the answer correct.*?\?\s*(Yes|No)/i,
-  /answer correct.*?\?\s*(Yes|No)/i,
-  /\*\*Verification:\s*Is the answer correct.*?\?\s*(Yes|No)\*\*/i,
-  /\?\s*(Yes|No)\s*\*\*\s*$/i,
-  /\?\s*(Yes|No)\s*$/i,
-];
-
-/** SPARK's rule: the verdict of the first pattern (in SPARK's order) that matches; null when none does. */
-export function sparkFinalVerdict(visible: string): OutcomeVerdict | null {
-  const text = visible.replace(/\s+$/, "");
-  for (const re of SPARK_FINAL_PATTERNS) {
-    const m = re.exec(text);
-    if (m) return m[1].toLowerCase() === "yes" ? "yes" : "no";
-  }
-  return null;
-}
-
-/** ProcessBench's answer: the content of the last `\boxed{…}` without nested braces (its regex), stripped. */
-export function officialBoxedAnswer(text: string): string | null {
-  let last: string | null = null;
-  for (const m of text.matchAll(/\\boxed\{([^}]*)\}/g)) last = m[1];
-  return last === null ? null : last.trim();
-}
-
-/** Python's int() on a string: optional sign, digits (single underscores between them), surrounding white space. */
-export function pythonInt(s: string): number | null {
-  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
-  if (!m) return null;
-  const n = Number(m[1] + m[2].replace(/_/g, ""));
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-/** Weaker outcome statements, used only outside the step sections and only when nothing above matched. */
-const FINAL_WEAK = /\b(?:the|this)\s+(?:final\s+)?(?:answer|solution)\s+is\s+(correct|incorrect|not\s+correct|wrong)\b/gi;
-/** A final-verdict line whose placeholder was never filled in. */
-const FINAL_UNFILLED = /\bis\s+the\s+(?:final\s+)?(?:answer|solution)\s+correct\s*\(\s*yes\s*\/\s*no\s*\)\s*\?/i;
-
-function outcomeWord(w: string): OutcomeVerdict {
-  const s = w.toLowerCase().replace(/\s+/g, " ");
-  return s === "yes" || s === "correct" ? "yes" : "no";
-}
-
-function isFinalLine(line: string): boolean {
-  return FINAL_PATTERNS.some((re) => new RegExp(re.source, "i").test(line)) || FINAL_UNFILLED.test(line);
-}
-
-/** Every balanced `\boxed{…}` content, in order. */
-export function boxedContents(text: string): string[] {
-  const out: string[] = [];
-  let from = 0;
-  for (;;) {
-    const at = text.indexOf("\\boxed{", from);
-    if (at < 0) return out;
-    let depth = 1;
-    let i = at + 7;
-    for (; i < text.length && depth > 0; i++) {
-      if (text[i] === "{") depth++;
-      else if (text[i] === "}") depth--;
-    }
-    if (depth > 0) return out; // unbalanced: cut off
-    out.push(text.slice(at + 7, i - 1));
-    from = i;
-  }
-}
-
-/** A paragraph index written in `\boxed{}`: "2", "-1", "\text{2}", "paragraph_2", "$2$". Null if not one. */
-export function indexFromBoxed(content: string): number | null {
-  let s = content.trim();
-  for (let k = 0; k < 3; k++)
-    s = s
-      .replace(/^\\(?:text|textbf|mathbf|mathrm)\{([\s\S]*)\}$/, "$1")
-      .replace(/^\$+|\$+$/g, "")
-      .trim();
-  s = s.replace(/^<|>$/g, "").trim();
-  const m = /^(?:paragraph[\s_]*)?(-?\s*\d+)$/i.exec(s);
-  if (!m) return null;
-  const n = Number(m[1].replace(/\s+/g, ""));
-  return Number.isSafeInteger(n) ? n : null;
-}
-
 interface Section {
   number: number;
   level: number;
@@ -333,24 +234,6 @@ function cleanCritique(lines: string[], verdictLines: Set<number>): string {
     .replace(/^[ \t]*(?:\*\*|__)[ \t]*$/gm, "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
-}
-
-function finalVerdictOf(visible: string, outsideText: string, warnings: string[], rule: FinalVerdictRule): OutcomeVerdict | null {
-  if (rule === "spark") {
-    const v = sparkFinalVerdict(visible);
-    if (v === null && FINAL_UNFILLED.test(visible)) warnings.push("the final verdict line is there but says neither Yes nor No");
-    return v;
-  }
-  const found: OutcomeVerdict[] = [];
-  for (const re of FINAL_PATTERNS) for (const m of visible.matchAll(re)) found.push(outcomeWord(m[1]));
-  if (!found.length) for (const m of outsideText.matchAll(FINAL_WEAK)) found.push(outcomeWord(m[1]));
-  const kinds = new Set(found);
-  if (kinds.size > 1) {
-    warnings.push("conflicting final verdicts (both Yes and No); no final verdict kept");
-    return null;
-  }
-  if (!found.length && FINAL_UNFILLED.test(visible)) warnings.push("the final verdict line is there but says neither Yes nor No");
-  return found[0] ?? null;
 }
 
 /** Parses the text after thinking removal. Returns null when it holds no verdict of any kind. */
@@ -425,92 +308,26 @@ function parseVisible(visible: string, opts: VisibleOptions, warnings: string[],
     }
   }
 
+  // What the output format makes of them: one strategy per format (src/verify/verdictStrategies.ts).
+  const strategy = verdictStrategy(format, opts);
   const outsideText = outside.join("\n");
-  const finalVerdict = format === "processbench" ? null : finalVerdictOf(visible, outsideText, warnings, opts.finalVerdictRule);
+  const text: VerdictText = { visible, outsideText, raw: opts.raw, stepCount, base };
+  const finalVerdict = strategy.finalVerdict(text, warnings);
 
-  let boxedIndex: number | null = null;
-  let criticAnswer: string | null | undefined;
-  if (format === "processbench" && opts.criticIndex === "official") {
-    criticAnswer = officialBoxedAnswer(opts.raw);
-    if (criticAnswer === null) return { ok: false, reason: "no \\boxed{} answer (official rule: no prediction)", warnings, thinking, truncated, criticAnswer };
-    const n = pythonInt(criticAnswer);
-    if (n === null)
-      return {
-        ok: false,
-        reason: `the last \\boxed{} holds "${criticAnswer.slice(0, 60)}", not an integer (official rule: no prediction)`,
-        warnings,
-        thinking,
-        truncated,
-        criticAnswer,
-      };
-    if (n < -1 || n >= stepCount)
-      return {
-        ok: false,
-        reason: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1} (official rule: a wrong prediction)`,
-        warnings,
-        thinking,
-        truncated,
-        criticAnswer,
-      };
-    boxedIndex = n;
-  } else if (format === "processbench") {
-    const boxes = boxedContents(visible);
-    const indices = boxes.map(indexFromBoxed);
-    let at = -1;
-    for (let i = indices.length - 1; i >= 0; i--)
-      if (indices[i] !== null) {
-        at = i;
-        break;
-      }
-    if (boxes.length && at < 0)
-      return {
-        ok: false,
-        reason: `the last \\boxed{} holds "${boxes[boxes.length - 1].trim().slice(0, 60)}", not a paragraph index (-1 to ${stepCount - 1})`,
-        warnings,
-        thinking,
-        truncated,
-      };
-    if (at >= 0) {
-      const n = indices[at]!;
-      if (n < -1 || n >= stepCount)
-        return { ok: false, reason: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1}`, warnings, thinking, truncated };
-      boxedIndex = n;
-      if (at < boxes.length - 1)
-        warnings.push(
-          `\\boxed{} answers after the index hold no index (${boxes
-            .slice(at + 1)
-            .map((b) => `"${b.trim().slice(0, 20)}"`)
-            .join(", ")}); the last index was kept`,
-        );
-      const earlier = new Set(indices.slice(0, at).filter((x) => x !== null && x !== n));
-      if (earlier.size) warnings.push(`several \\boxed{} indices (${[...earlier].join(", ")}, ${n}); the last one was kept`);
-    }
-  }
+  const reading = strategy.boxedIndex(text, warnings);
+  if (isRefusal(reading))
+    return { ok: false, reason: reading.refused, warnings, thinking, truncated, ...("criticAnswer" in reading ? { criticAnswer: reading.criticAnswer } : {}) };
+  const boxedIndex = reading.index;
+  const criticAnswer = reading.criticAnswer;
 
   const anyStep = steps.some((s) => s.verdict !== "not-given");
   if (!anyStep && finalVerdict === null && boxedIndex === null) return null;
   if (!anyStep && boxedIndex !== null) via = "index-only";
   else if (!anyStep) via = "final-only";
 
-  const missing = steps.filter((s) => s.verdict === "not-given").map((s) => s.index + base);
-  if (anyStep && missing.length && format !== "processbench") warnings.push(`no verdict for step ${missing.join(", ")}`);
-  if (format !== "processbench") warnings.push(...contradictionWarnings(steps, finalVerdict, base));
-
-  let firstError: number | null;
-  if (format === "processbench" && opts.criticIndex === "official") firstError = boxedIndex;
-  else if (format === "processbench") {
-    if (boxedIndex !== null) {
-      firstError = boxedIndex;
-      const byStep = steps.find((s) => s.verdict === "incorrect");
-      if (byStep && byStep.index !== boxedIndex)
-        warnings.push(`\\boxed{${boxedIndex}} differs from the first paragraph judged incorrect (${byStep.index + base})`);
-    } else {
-      firstError = firstErrorFromVerdicts(steps, null);
-      warnings.push("no \\boxed{} index; the first error was read from the paragraph verdicts");
-      if (firstError === null)
-        return { ok: false, reason: "no \\boxed{} index, and the paragraph verdicts do not determine the first error", warnings, thinking, truncated };
-    }
-  } else firstError = firstErrorFromVerdicts(steps, finalVerdict);
+  warnings.push(...strategy.stepWarnings(steps, finalVerdict, base));
+  const firstError = strategy.firstError(steps, finalVerdict, boxedIndex, base, warnings);
+  if (isRefusal(firstError)) return { ok: false, reason: firstError.refused, warnings, thinking, truncated };
 
   const summary = outsideText.trim();
   return {
@@ -559,8 +376,7 @@ export function parseVerification(text: string, opts: ParseOptions): Verificatio
     }
   }
 
-  const parsed =
-    visible || (format === "processbench" && visibleOpts.criticIndex === "official") ? parseVisible(visible, visibleOpts, warnings, thinking, truncated) : null;
+  const parsed = visible || verdictStrategy(format, visibleOpts).readsRawOutput ? parseVisible(visible, visibleOpts, warnings, thinking, truncated) : null;
   if (parsed) return mark(parsed);
 
   // ThinkPRM writes its verdicts inside its thinking: read them there when nothing is outside.
