@@ -44,7 +44,8 @@ after(async () => {
 });
 
 test("steplens reward --json: one line per input line, reason codes, gated rows get the gated reward, bad lines named (exit 1)", async () => {
-  const r = await cli(["reward", file, "--model", model, "--gpu", "off", "--json"], { env: { STEPLENS_OFFLINE: "1" } });
+  // --gate strict: SPARK's three rules plus StepLens's step-count and second-solution.
+  const r = await cli(["reward", file, "--model", model, "--gpu", "off", "--json", "--gate", "strict"], { env: { STEPLENS_OFFLINE: "1" } });
   assert.equal(r.code, 1, "two unreadable lines");
   const lines = r.out
     .trim()
@@ -116,11 +117,16 @@ test("the server's /v1/reward computes exactly what steplens reward prints", asy
 test("text output, --no-gate, the verifier's hybrid, and flag errors (exit 2)", async () => {
   const one = path.join(tmp, "one.jsonl");
   fs.writeFileSync(one, JSON.stringify(CASES[4]) + "\n");
-  const text = await cli(["reward", one, "--model", model, "--gpu", "off"], { env: { STEPLENS_OFFLINE: "1" } });
+  const text = await cli(["reward", one, "--model", model, "--gpu", "off", "--gate-on", "step-count"], { env: { STEPLENS_OFFLINE: "1" } });
   assert.equal(text.code, 0, text.err);
   assert.match(text.out, /^demo: scores are meaningless/);
   assert.match(text.out, /line 1: reward 0\.0000 {2}gate FAILED \(step-count: 22 steps \(allowed: 3 to 20\)\)/);
-  const open = await cli(["reward", one, "--model", model, "--gpu", "off", "--json", "--no-gate", "step-count"], { env: { STEPLENS_OFFLINE: "1" } });
+  // The default preset (spark) does not count steps: the padded rollout is judged.
+  const spark = await cli(["reward", one, "--model", model, "--gpu", "off", "--json"], { env: { STEPLENS_OFFLINE: "1" } });
+  assert.equal(JSON.parse(spark.out.trim()).gate.passed, true);
+  const open = await cli(["reward", one, "--model", model, "--gpu", "off", "--json", "--gate", "strict", "--no-gate", "step-count"], {
+    env: { STEPLENS_OFFLINE: "1" },
+  });
   const o = JSON.parse(open.out.trim());
   assert.equal(o.gate.passed, true);
   assert.equal(o.stepCount, 22);
