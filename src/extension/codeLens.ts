@@ -1,8 +1,8 @@
 /**
- * CodeLens over a trace (on its first line): Score · Verify ×K · Inspect, then a summary of what the
- * annotations say (the first error and who decided it, or "no error found"; "demo" for the demo
- * model). The Progress lens (PAV rollouts) comes from progressService.ts. Toggled by
- * steplens.annotations.codeLens.
+ * CodeLens over a trace (on its first line): Score · Verify ×K · Progress · Inspect, as the setting
+ * says, then a summary of what the annotations say (the first error and who decided it, or "no
+ * error found"; "demo" for the demo model). The Progress lens (PAV rollouts) is built by
+ * progressService.ts and placed here through a lens slot. Toggled by steplens.annotations.codeLens.
  *
  * A step whose first line is long (src/annotations/longLineLenses.ts) would have its end-of-line
  * score off screen; such a step also gets a lens above it with the same text, so the score is
@@ -15,6 +15,32 @@ import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
 
 const SOURCE = { label: "your label", verifiers: "verifiers", prm: "PRM" } as const;
+
+/**
+ * Lenses another feature puts between Verify and Inspect (the Progress lens, ./progressService.ts).
+ * They come from this one provider: lenses of several providers on one line are ordered by VS Code
+ * (by registration), which showed Progress last, unlike the setting's description.
+ */
+export interface LensSlot {
+  lenses(document: vscode.TextDocument): vscode.CodeLens[];
+  readonly onDidChange: vscode.Event<void>;
+}
+
+const slots: LensSlot[] = [];
+const slotsChanged = new vscode.EventEmitter<void>();
+
+/** Adds lenses after Verify, before Inspect (removed again on dispose). */
+export function addLensSlot(slot: LensSlot): vscode.Disposable {
+  slots.push(slot);
+  const sub = slot.onDidChange(() => slotsChanged.fire());
+  slotsChanged.fire();
+  return new vscode.Disposable(() => {
+    sub.dispose();
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    slotsChanged.fire();
+  });
+}
 
 /** The summary lens's title, or null when there is nothing scored or verified yet. */
 export function summaryTitle(a: TraceAnnotations): string | null {
@@ -59,6 +85,7 @@ class TraceCodeLensProvider implements vscode.CodeLensProvider {
         command: CommandId.verify,
         arguments: [arg],
       }),
+      ...slots.flatMap((slot) => slot.lenses(document)),
       new vscode.CodeLens(range, {
         title: "$(graph) Inspect",
         tooltip: "Open the inspector: score chart, verifier agreement, steps",
@@ -103,6 +130,7 @@ export function registerCodeLens(ctx: StepLensContext): vscode.Disposable {
     provider,
     ctx.traces.registerForTraces((selector) => vscode.languages.registerCodeLensProvider(selector, provider)),
     ctx.annotations.onDidChange(() => provider.refresh()),
+    slotsChanged.event(() => provider.refresh()),
     ctx.configuration.onDidChange((e) => {
       if (e.affects("annotations.codeLens") || e.affects("verify.samples")) provider.refresh();
     }),

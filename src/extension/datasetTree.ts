@@ -17,6 +17,7 @@ import readline from "node:readline";
 import * as vscode from "vscode";
 import { CancelledError, errorMessage } from "../core/errors";
 import { withCancellableProgress } from "./cancellableProgress";
+import { datasetFilesIn } from "../datasets/datasetFolder";
 import { DatasetIndex, type DatasetFilter, type RecordSummary } from "../datasets/datasetIndex";
 import { CommandId, DATASETS_VIEW, HAS_DATASETS, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
@@ -49,6 +50,12 @@ export type DatasetNode =
 function firstErrorText(v: number | null): string {
   if (v === null) return "—";
   return v < 0 ? "all correct" : `step ${v + 1}`;
+}
+
+/** A record row's description: ground-truth first error → predicted one, ✓/✗, "labelled" ("step 2 → —" before any prediction). */
+export function recordDescription(truth: number | null, prediction: number | null, agreement: boolean | null, labelled: boolean): string {
+  const short = (v: number | null) => (v === null ? "—" : v < 0 ? "correct" : `step ${v + 1}`);
+  return `${short(truth)} → ${short(prediction)}${agreement === null ? "" : agreement ? " ✓" : " ✗"}${labelled ? " · labelled" : ""}`;
 }
 
 /** A filter in words ("mismatches only, label: error, score 0–0.5"), "" for none. */
@@ -261,11 +268,13 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     const total = d.index.filter(d.filter).length;
     const filter = describeFilter(d.filter);
     const { compared, agree } = d.index.agreement();
-    const parts = [filter ? `${total} of ${d.index.size} records (${filter})` : `${d.index.size} records`, d.index.detected.format];
-    if (compared) parts.push(`agreement ${agree}/${compared}`);
+    const parts = [filter ? `${total} of ${d.index.size} (filtered)` : `${d.index.size} records`];
+    if (compared) parts.push(`${agree}/${compared} agree`);
     item.description = parts.join(" · ");
     item.tooltip =
-      `${d.file}\n${d.index.size} records, ${d.index.stats.badRecords} unreadable; format ${d.index.detected.format}` + (filter ? `\nFilter: ${filter}` : "");
+      `${d.file}\n${d.index.size} records, ${d.index.stats.badRecords} unreadable; format ${d.index.detected.format}` +
+      (compared ? `\nPredicted first error agrees with the ground truth on ${agree} of ${compared} records` : "") +
+      (filter ? `\nFilter: ${filter} (${total} of ${d.index.size} records)` : "");
     item.iconPath = new vscode.ThemeIcon("database");
     item.contextValue = filter ? "steplensDataset.filtered" : "steplensDataset";
     item.resourceUri = vscode.Uri.file(d.file);
@@ -283,8 +292,8 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
       item.iconPath = new vscode.ThemeIcon("warning");
       item.tooltip = s.error ? errorMessage(s.error) : "This record could not be read.";
     } else {
-      const agreement = s.agreement === null ? "" : s.agreement ? " ✓" : " ✗";
-      item.description = `truth: ${firstErrorText(s.groundTruth)} · predicted: ${firstErrorText(s.prediction)}${agreement}${labelled ? " · labelled" : ""}`;
+      // Short enough for the default side bar width ("step 2 → step 3 ✗"); the tooltip says it in words.
+      item.description = recordDescription(s.groundTruth, s.prediction, s.agreement, labelled);
       item.iconPath = new vscode.ThemeIcon(s.agreement === null ? (labelled ? "tag" : "circle-outline") : s.agreement ? "pass" : "error");
       const md = new vscode.MarkdownString();
       md.appendText(`${s.id} — record ${s.record} (line ${s.line}), ${s.steps} steps\n`);
@@ -358,6 +367,7 @@ export async function openDatasetCommand(ctx: StepLensContext, arg: unknown): Pr
   }
   if (!uri) return undefined;
   if (uri.scheme !== "file") throw new Error("StepLens reads datasets from files on disk.");
+  if (!synthesisDirOf(uri.fsPath) && fs.statSync(uri.fsPath, { throwIfNoEntry: false })?.isDirectory()) return openDatasetFolder(ctx, uri.fsPath);
   try {
     const d = await ctx.datasets.open(uri.fsPath);
     await vscode.commands.executeCommand(`${DATASETS_VIEW}.focus`);
@@ -366,6 +376,37 @@ export async function openDatasetCommand(ctx: StepLensContext, arg: unknown): Pr
     if (e instanceof CancelledError) return undefined;
     throw e;
   }
+}
+
+/**
+ * A folder of subsets (ProcessBench's four files): every dataset file in it opens, in the
+ * benchmark's order; a file that is not a dataset is skipped and said so. Returns the first.
+ */
+async function openDatasetFolder(ctx: StepLensContext, dir: string): Promise<OpenDataset | undefined> {
+  const files = datasetFilesIn(dir);
+  if (!files.length)
+    throw new Error(
+      `${path.basename(dir)} holds no dataset file (.json, .jsonl, .ndjson) and is not a synthesis folder: choose a dataset file or a folder of them.`,
+    );
+  const opened: OpenDataset[] = [];
+  const skipped: string[] = [];
+  for (const file of files) {
+    try {
+      opened.push(await ctx.datasets.open(file));
+    } catch (e) {
+      if (e instanceof CancelledError) break;
+      skipped.push(`${path.basename(file)} (${errorMessage(e)})`);
+      ctx.log.warn(`dataset folder ${path.basename(dir)}: ${path.basename(file)}: ${errorMessage(e)}`);
+    }
+  }
+  if (opened.length) await vscode.commands.executeCommand(`${DATASETS_VIEW}.focus`);
+  const records = opened.reduce((n, d) => n + d.index.size, 0);
+  void vscode.window.showInformationMessage(
+    `StepLens: opened ${path.basename(dir)} as ${opened.length} subset${opened.length === 1 ? "" : "s"} (${opened.map((d) => path.basename(d.file)).join(", ")}; ${records} records)` +
+      (skipped.length ? `; skipped ${skipped.join(", ")}` : "") +
+      ".",
+  );
+  return opened[0];
 }
 
 /** "Filter by Label…": correct / any error / first error at a given step. */

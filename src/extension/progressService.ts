@@ -24,6 +24,7 @@ import { CancelledError, errorMessage } from "../core/errors";
 import type { Trace } from "../core/trace";
 import { estimateProgress, stepLosesProgress, type ProgressResult } from "../progress/estimateProgress";
 import { referenceAnswerOf } from "../progress/referenceAnswer";
+import { addLensSlot } from "./codeLens";
 import { CommandId } from "./commandIds";
 import { registerCommands } from "./commands";
 import type { StepLensContext } from "./context";
@@ -381,7 +382,8 @@ export function registerProgress(ctx: StepLensContext): vscode.Disposable {
     service,
     lens,
     { dispose: () => (ctx.annotations.progressFor = undefined) },
-    ctx.traces.registerForTraces((selector) => vscode.languages.registerCodeLensProvider(selector, lens)),
+    // Placed between Verify and Inspect by the trace's one lens provider (./codeLens.ts), so the order is the setting's.
+    addLensSlot({ lenses: (document) => lens.provideCodeLenses(document), onDidChange: lens.onDidChangeCodeLenses }),
     service.onDidChange(() => lens.refresh()),
     ctx.configuration.onDidChange((e) => {
       if (e.affects("annotations.codeLens") || e.affects("progress")) lens.refresh();

@@ -227,13 +227,13 @@ export const checks = [
       const rows = page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" });
       await ctx.expectVisible(rows, "record gsm8k-147 in the StepLens Datasets view", 30_000);
       const text = await ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" }));
-      if (!/truth: step 2/.test(text)) throw new Error(`the record row lacks its ground truth: ${text}`);
+      if (!/step 2 →/.test(text)) throw new Error(`the record row lacks its ground truth: ${text}`);
       await rows.first().click();
       await ctx.expectVisible(page.locator(".tabs-container .tab.active", { hasText: "gsm8k-147.trace.md" }), "the record opened as a trace document", 30_000);
       await ctx.waitUntil(
         "the record's prediction in the tree",
         () => ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" })),
-        (t) => typeof t === "string" && /predicted: (step \d|all correct)/.test(t),
+        (t) => typeof t === "string" && /→ (step \d|correct)/.test(t),
         60_000,
       );
     },

@@ -150,7 +150,7 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     await setSetting("prm.threshold", 0.5);
   });
 
-  test("code lenses: Score · Verify ×K · Inspect · Progress and the first error", async () => {
+  test("code lenses: Score · Verify ×K · Progress · Inspect (the setting's order) and the first error", async () => {
     await setSetting("prm.threshold", 1);
     await waitFor(
       "the first error",
@@ -180,6 +180,21 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
       "the Progress lens runs Estimate Progress",
     );
     assert.equal(lenses.find((l) => l.command?.title.includes("Score"))?.command?.command, "steplens.score");
+    // The order shown is the order the setting's description gives (issue 18: Progress came last).
+    const manifest = vscode.extensions.getExtension("steplens.steplens")!.packageJSON as {
+      contributes: { configuration: { properties: Record<string, { markdownDescription?: string }> } };
+    };
+    const described = /Show (.+) above a trace/.exec(
+      manifest.contributes.configuration.properties["steplens.annotations.codeLens"].markdownDescription ?? "",
+    )?.[1];
+    assert.ok(described, "the setting describes the lenses");
+    const names = described.split(" · ").map((n) => n.trim());
+    const shown = titles.map((t) => names.findIndex((n) => t.includes(n))).filter((i) => i >= 0);
+    assert.deepEqual(
+      shown,
+      names.map((_, i) => i),
+      `shown: ${titles.join(" | ")}; described: ${described}`,
+    );
     await setSetting("annotations.codeLens", false);
     const none = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri)) ?? [];
     assert.equal(none.filter((l) => l.command?.command?.startsWith("steplens.")).length, 0);

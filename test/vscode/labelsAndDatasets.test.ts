@@ -183,7 +183,8 @@ suite("StepLens Datasets tree", () => {
   test("the dataset node: file name, record count, format", () => {
     const it = a.datasets.getTreeItem(root());
     assert.equal(it.label, "gsm8k-sample.jsonl");
-    assert.equal(it.description, "7 records · processbench");
+    assert.equal(it.description, "7 records"); // the format and the agreement in words are in the tooltip
+    assert.match(String(it.tooltip), /format processbench/);
     assert.equal(it.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
   });
 
@@ -192,9 +193,11 @@ suite("StepLens Datasets tree", () => {
       records().map((r) => r.summary.id),
       ["gsm8k-126", "gsm8k-386", "gsm8k-147", "gsm8k-337", "gsm8k-199", "gsm8k-26", "6"],
     );
-    assert.equal(item("gsm8k-126").description, "truth: step 1 · predicted: —");
-    assert.equal(item("gsm8k-386").description, "truth: all correct · predicted: —");
-    assert.equal(item("gsm8k-199").description, "truth: step 3 · predicted: —");
+    assert.equal(item("gsm8k-126").description, "step 1 → —");
+    assert.equal(item("gsm8k-386").description, "correct → —");
+    assert.equal(item("gsm8k-199").description, "step 3 → —");
+    // Short enough for the default side bar (about 40 characters beside a record id).
+    for (const r of records()) assert.ok(String(a.datasets.getTreeItem(r).description).length <= 30, String(a.datasets.getTreeItem(r).description));
     const bad = item("6");
     assert.equal(bad.label, "record 6");
     assert.equal(bad.description, "line 7 · unreadable");
@@ -225,9 +228,9 @@ suite("StepLens Datasets tree", () => {
     const desc = await waitFor(
       "a prediction in the tree",
       () => String(item("gsm8k-147").description),
-      (d) => !d.includes("predicted: —"),
+      (d) => !d.endsWith("→ —"),
     );
-    assert.match(desc, /^truth: step 2 · predicted: (step \d|all correct) [✓✗]$/);
+    assert.match(desc, /^step 2 → (step \d|correct) [✓✗]$/);
   });
 
   test("a label on a record step is stored under <dataset>#<id> and shows in the tree", async () => {
@@ -258,7 +261,8 @@ suite("StepLens Datasets tree", () => {
       records().map((r) => r.summary.id),
       agree === false ? ["gsm8k-147"] : [],
     );
-    assert.match(String(a.datasets.getTreeItem(root()).description), /of 7 records \(mismatches only\)/);
+    assert.match(String(a.datasets.getTreeItem(root()).description), /of 7 \(filtered\)/);
+    assert.match(String(a.datasets.getTreeItem(root()).tooltip), /Filter: mismatches only/);
     a.datasets.setFilter(root().dataset, { label: "correct" });
     assert.deepEqual(
       records().map((r) => r.summary.id),
@@ -282,9 +286,9 @@ suite("StepLens Datasets tree", () => {
     try {
       const r = await vscode.commands.executeCommand<{ matched: number; unknown: number; bad: number }>("steplens.loadPredictions", root(), preds);
       assert.deepEqual(r, { matched: 2, unknown: 1, bad: 1 });
-      assert.equal(item("gsm8k-126").description, "truth: step 1 · predicted: step 1 ✓");
-      assert.equal(item("gsm8k-386").description, "truth: all correct · predicted: step 2 ✗");
-      assert.match(String(a.datasets.getTreeItem(root()).description), /agreement \d\/3$/);
+      assert.equal(item("gsm8k-126").description, "step 1 → step 1 ✓");
+      assert.equal(item("gsm8k-386").description, "correct → step 2 ✗");
+      assert.match(String(a.datasets.getTreeItem(root()).description), /\d\/3 agree$/);
     } finally {
       fs.rmSync(preds, { force: true });
     }
