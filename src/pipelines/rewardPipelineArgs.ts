@@ -49,6 +49,13 @@ export interface RlChoices {
   data?: string;
   nodes?: number;
   gpusPerNode?: number;
+  /** TRL: train on the CPU (a smoke run). */
+  cpu?: boolean;
+  /** Completions per prompt, prompts per step, optimizer steps, tokens per completion (rl init's sizes). */
+  generations?: number;
+  batch?: number;
+  maxSteps?: number;
+  maxResponseLength?: number;
 }
 
 export function rlInitArgs(c: RlChoices): string[] {
@@ -57,6 +64,11 @@ export function rlInitArgs(c: RlChoices): string[] {
   if (c.data) args.push("--data", c.data);
   if (c.nodes) args.push("--nodes", String(c.nodes));
   if (c.gpusPerNode) args.push("--gpus-per-node", String(c.gpusPerNode));
+  if (c.cpu) args.push("--cpu");
+  if (c.generations) args.push("--generations", String(c.generations));
+  if (c.batch) args.push("--batch", String(c.batch));
+  if (c.maxSteps) args.push("--max-steps", String(c.maxSteps));
+  if (c.maxResponseLength) args.push("--max-response-length", String(c.maxResponseLength));
   return args;
 }
 

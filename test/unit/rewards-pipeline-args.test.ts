@@ -53,6 +53,18 @@ test("rl task args, and serve / rl are pipelines of the task table", () => {
     "2",
   ]);
   assert.deepEqual(rlLaunchArgs("rl-runs/verl", true), ["launch", "rl-runs/verl", "--dry-run"]);
+  // The TRL smoke run's sizes, as the editor passes them, parse back in `steplens rl init`.
+  const smoke = rlInitArgs({
+    engine: "trl",
+    out: "r",
+    rewardUrl: "http://127.0.0.1:1",
+    cpu: true,
+    generations: 4,
+    batch: 2,
+    maxSteps: 2,
+    maxResponseLength: 24,
+  });
+  assert.deepEqual(smoke.slice(7), ["--cpu", "--generations", "4", "--batch", "2", "--max-steps", "2", "--max-response-length", "24"]);
   assert.ok(PIPELINE_NAMES.includes("serve") && PIPELINE_NAMES.includes("rl"));
 });
 

@@ -3,7 +3,8 @@
 TRL's GRPOTrainer generates NUM_GENERATIONS completions per prompt and asks reward.py (the StepLens
 reward client) for their rewards. One optimizer step takes PROMPTS_PER_STEP prompts: each process
 holds one prompt's completions per micro-batch, and gradient accumulation collects the rest.
-Every log line the trainer writes also goes to logs/train_log.jsonl in the run folder.
+Every log line the trainer writes also goes to logs/train_log.jsonl in the run folder, and each
+step prints one line: its reward (the mean over its completions), reward std, loss and KL.
 
 Environment: MODEL (the policy), USE_VLLM=1 (generate with vLLM), STEPLENS_TRAIN_SEED.
 On a machine without a GPU the run uses the CPU (no bf16, no gradient checkpointing).
@@ -55,6 +56,19 @@ class JsonlLog(TrainerCallback):
         row = {"step": state.global_step, "time": round(time.time(), 3), **logs}
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
+        if "reward" in logs:
+            print(
+                "step %d/%d: reward %.4f (std %.4f), loss %.4f, kl %.4g"
+                % (
+                    state.global_step,
+                    state.max_steps,
+                    logs["reward"],
+                    logs.get("reward_std", 0.0),
+                    logs.get("loss", 0.0),
+                    logs.get("kl", 0.0),
+                ),
+                flush=True,
+            )
 
 
 def config_kwargs(on_gpu):
