@@ -115,20 +115,36 @@ async function throughput(name: string, engine: Engine, concurrency: number) {
   return result;
 }
 
-/** The log's own cost: microseconds per appended line (fsync at most once a second, as served). */
+/** The log's own cost: microseconds per line, one append per rollout and one write per request of 16 (as the server does). */
 async function appendCost() {
   const engine = fakeEngine({ stepScore: (s) => (s.length % 10) / 10 });
   const opts = rewardOptionsFromConfig(DEFAULT_CONFIG);
   const d = await scoreReward(engine, { prompt: "Solve 2x = 4.", response: GOOD(2) }, opts);
-  const log = new RewardLog(path.join(tmp, "append.jsonl"), { model: "bench" });
+  const entry = (i: number) => ({
+    client: "client:bench",
+    route: "/v1/reward",
+    item: { prompt: "Solve 2x = 4.", response: GOOD(i) },
+    detail: d,
+    trainerStep: i,
+  });
   const n = 20_000;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++)
-    log.append({ client: "client:bench", route: "/v1/reward", item: { prompt: "Solve 2x = 4.", response: GOOD(i) }, detail: d, trainerStep: i });
-  const us = ((performance.now() - t0) * 1000) / n;
-  log.close();
-  console.log(`append: ${us.toFixed(1)} µs per line`);
-  return round(us, 2);
+  const single: number[] = [];
+  const batched: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const one = new RewardLog(path.join(tmp, `append-${rep}.jsonl`), { model: "bench" });
+    let t0 = performance.now();
+    for (let i = 0; i < n; i++) one.append(entry(i));
+    single.push(((performance.now() - t0) * 1000) / n);
+    one.close();
+    const many = new RewardLog(path.join(tmp, `append-many-${rep}.jsonl`), { model: "bench" });
+    t0 = performance.now();
+    for (let i = 0; i < n; i += BATCH) many.appendMany(Array.from({ length: BATCH }, (_, k) => entry(i + k)));
+    batched.push(((performance.now() - t0) * 1000) / n);
+    many.close();
+  }
+  const result = { perLineSingleUs: round(median(single), 2), perLineBatchedUs: round(median(batched), 2) };
+  console.log(`append: ${result.perLineSingleUs} µs per line one by one, ${result.perLineBatchedUs} µs per line in requests of ${BATCH}`);
+  return result;
 }
 
 async function tailing() {
@@ -225,9 +241,10 @@ async function main() {
       "Reward log (issue 23). rewards/s: batches of 16 rollouts (half gated) at concurrency 4 over loopback HTTP, rounds alternating without/with --reward-log (fsync at most once a second); medians. tail: a log of N rollouts indexed, then lines appended while the index follows the file with a folder watcher + 1 s poll (the editor's mechanism; the tree adds at most 250 ms of refresh throttle).",
     rewardsPerSecond: { tinyGguf: tiny, instantJudge: instant },
     appendMicrosecondsPerLine: appendUs,
-    appendShareOfRewardTime: {
-      tinyGguf: round((appendUs / 1e6) * tiny.rewardsPerSecond.withoutLog * 100, 2),
-      instantJudge: round((appendUs / 1e6) * instant.rewardsPerSecond.withoutLog * 100, 2),
+    // The log's CPU per rollout as a share of the server's CPU per reward without the log (same run).
+    logShareOfRewardCpuPercent: {
+      tinyGguf: round((appendUs.perLineBatchedUs / tiny.cpuMicrosecondsPerReward.withoutLog) * 100, 2),
+      instantJudge: round((appendUs.perLineBatchedUs / instant.cpuMicrosecondsPerReward.withoutLog) * 100, 2),
     },
     tail,
     settings: { rounds: ROUNDS, requestsPerRound: REQUESTS, batch: BATCH, concurrency: CONCURRENCY },

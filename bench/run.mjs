@@ -22,6 +22,8 @@ const all = [
   "dashboard",
   "search",
   "rewards",
+  "reward-log",
+  "reward-log-tree",
   "synthesis",
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

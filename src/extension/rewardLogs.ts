@@ -4,7 +4,7 @@
  * Reward Log…" show as live datasets that grow while the run goes on.
  *
  * - Tailing: a file watcher plus a 1 s poll read only the bytes appended since the last read
- *   (src/datasets/rewardLogIndex.ts); the tree is refreshed at most four times a second, and shows
+ *   (src/datasets/rewardLogIndex.ts); the tree is refreshed at once, at most four times a second, and shows
  *   a page of rollouts at a time, so 100k+ rollouts stay responsive.
  * - Per log: filters (gate reason code, reward range, trainer step range, prompt) and a sort
  *   (newest first by default, oldest, reward high → low, low → high).
@@ -23,7 +23,7 @@ import { CommandId } from "./commandIds";
 export const ROLLOUT_PAGE = 200;
 /** Longest time between two looks at a live log (the watcher usually fires first). */
 const POLL_MS = 1000;
-/** Tree refreshes at most this often while a log grows. */
+/** Tree refreshes at most once per this while a log grows (the first change after a quiet spell shows at once). */
 const REFRESH_MS = 250;
 
 export interface OpenRewardLog {
@@ -71,6 +71,7 @@ export class RewardLogViews implements vscode.Disposable {
   private readonly logs = new Map<string, OpenRewardLog>();
   private readonly watchers = new Map<string, { watcher?: fs.FSWatcher; timer: NodeJS.Timeout }>();
   private refreshTimer: NodeJS.Timeout | undefined;
+  private lastRefresh = -Infinity;
   private polling = new Set<string>();
   private readonly grownEmitter = new vscode.EventEmitter<OpenRewardLog>();
   /** A log grew (or restarted after a rotation). */
@@ -155,11 +156,15 @@ export class RewardLogViews implements vscode.Disposable {
     }
   }
 
+  /** Refreshes now when the last refresh is REFRESH_MS old, else once that much time has passed (at most 4/s). */
   private scheduleRefresh(): void {
-    this.refreshTimer ??= setTimeout(() => {
+    if (this.refreshTimer) return;
+    const wait = Math.max(0, this.lastRefresh + REFRESH_MS - performance.now());
+    this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
+      this.lastRefresh = performance.now();
       this.refresh();
-    }, REFRESH_MS);
+    }, wait);
   }
 
   setFilter(log: OpenRewardLog, filter: RolloutFilter): void {
