@@ -24,7 +24,7 @@ console.log("python: ruff check");
 const lint = run(["-m", "ruff", "check", "--no-cache", "."]) || run(["-m", "ruff", "format", "--check", "--no-cache", "."]);
 const extra = process.argv.slice(2);
 console.log("python: pytest test/python");
-let tests = run(["-m", "pytest", "-c", "test/python/pytest.ini", "--rootdir", "test/python", ...(extra.length ? extra : ["test/python"])]);
+const tests = run(["-m", "pytest", "-c", "test/python/pytest.ini", "--rootdir", "test/python", ...(extra.length ? extra : ["test/python"])]);
 // pytest exits 5 when it collected no test: that is a failure here, never a pass.
 if (tests === 5) console.error("python: pytest collected no test");
 process.exit(lint || tests ? 1 : 0);
