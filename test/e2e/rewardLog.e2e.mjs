@@ -4,7 +4,9 @@
 // sees, never whether a reward is right); a scripted reward client (this file, standing in for a
 // trainer: the TRL smoke run was not available to drive it) sends rollouts for six trainer steps; the
 // rollouts arrive in the StepLens Datasets view while they are written, one opens as a document with
-// its gate reasons as problems, and the run dashboard is drawn (screenshot: run-dashboard).
+// its gate reasons as problems, and the run dashboard is drawn (screenshot: run-dashboard). The server
+// stays up for test/e2e/trl.e2e.mjs (the real TRL smoke run from "Start RL Training…") and
+// trlRewardLog.e2e.mjs (its rollouts in the log); `--only "RL ·"` runs the three.
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -32,7 +34,7 @@ let port;
 
 export const checks = [
   {
-    name: "reward log · Start Reward Server with a reward log; a scripted trainer's rollouts arrive in the Datasets view as they are written",
+    name: "RL · reward log · Start Reward Server with a reward log; a scripted trainer's rollouts arrive in the Datasets view as they are written",
     timeoutMs: 240_000,
     async run(ctx) {
       port = await freePort();
@@ -98,7 +100,7 @@ export const checks = [
     },
   },
   {
-    name: "reward log · a gated rollout opens as a document with its gate reasons in the Problems panel",
+    name: "RL · reward log · a gated rollout opens as a document with its gate reasons in the Problems panel",
     timeoutMs: 120_000,
     async run(ctx) {
       const rollout = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "Problem 3: solve" }).first();
@@ -117,7 +119,7 @@ export const checks = [
     },
   },
   {
-    name: "reward log · the run dashboard draws reward, gating, steps and length over trainer steps and the per-position scores",
+    name: "RL · reward log · the run dashboard draws reward, gating, steps and length over trainer steps and the per-position scores",
     timeoutMs: 120_000,
     async run(ctx) {
       await ctx.runCommand("View: Close All Editors");
@@ -141,9 +143,7 @@ export const checks = [
       await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
       if (process.env.STEPLENS_UPDATE_SCREENSHOTS === "1" && file)
         fs.copyFileSync(file, path.resolve(import.meta.dirname, "../../media/screenshot-run-dashboard.png"));
-      // Stop the server task.
-      await ctx.runCommand("Tasks: Terminate Task").catch(() => {});
-      await ctx.page.keyboard.press("Enter").catch(() => {});
+      // The server keeps running: test/e2e/trl.e2e.mjs trains against it, trlRewardLog.e2e.mjs reads its log.
     },
   },
 ];
