@@ -22,7 +22,7 @@ export function realModelThreads(): number {
 export async function realModelEngine(overrides: Partial<LocalEngineOptions> = {}): Promise<LocalEngine> {
   const file = realModelPath();
   return LocalEngine.create({
-    gpu: false,
+    gpu: "off",
     maxThreads: realModelThreads(),
     contextSize: 4096,
     sequences: 4,
