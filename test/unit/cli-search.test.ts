@@ -102,6 +102,46 @@ describe("steplens search (random-weight tiny model: plumbing, not judgement)", 
     assert.equal(rec.tokens.scorer.evaluated + rec.tokens.scorer.generated, 0, "self-consistency runs no scorer model");
   });
 
+  it(
+    "pav with two models: the generator is the base policy π, --prover another model μ; the scorer counts both policies' tokens",
+    { timeout: 300_000 },
+    async () => {
+      const prover = await testModel({ tokenizer: "bpe", chatTemplate: true, seed: 5 });
+      const args = [
+        "--scorer",
+        "pav",
+        "--rollouts",
+        "2",
+        "--rollout-tokens",
+        "4",
+        "--beam",
+        "1",
+        "--expand",
+        "1",
+        "--max-steps",
+        "1",
+        "--step-tokens",
+        "6",
+        "--json",
+        "--limit",
+        "1",
+      ];
+      const one = await cli(["search", ...common(), ...args, "--prover", model], { env });
+      assert.equal(one.code, 0, one.err);
+      const two = await cli(["search", ...common(), ...args, "--prover", prover], { env });
+      assert.equal(two.code, 0, two.err);
+      const [a, b] = [JSON.parse(one.out), JSON.parse(two.out)];
+      assert.equal(b.scorer, "pav");
+      assert.equal(b.settings.models.scorer, prover);
+      // The generator (π) is the same model with the same seeds: the same candidates in both runs …
+      assert.deepEqual(b.candidates, a.candidates);
+      assert.equal(b.tokens.generator.generated, a.tokens.generator.generated);
+      // … and with π ≠ μ the base policy's rollouts come on top of the prover's.
+      assert.ok(b.tokens.scorer.evaluated > a.tokens.scorer.evaluated, `${b.tokens.scorer.evaluated} vs ${a.tokens.scorer.evaluated}`);
+      assert.ok(typeof b.score === "number" && b.score >= -0.5 && b.score <= 1.5, `r = Q^π + α·A^μ lies in [−α, 1 + α]: ${b.score}`);
+    },
+  );
+
   it("usage errors exit 2", async () => {
     for (const args of [
       ["search", "--model", "x"],

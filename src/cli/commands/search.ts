@@ -60,6 +60,7 @@ Search:
   --step-tokens <n>        beam search: tokens per step (default ${SEARCH_DEFAULTS.stepTokens}); a step ends at a blank line
   --rollouts <M>           pav: prover rollouts per prefix (default ${DEFAULT_ROLLOUTS})
   --alpha <α>              pav: α of the effective reward (default ${DEFAULT_ALPHA})
+  --rollout-tokens <n>     pav: longest rollout in tokens (default ${DEFAULT_CONFIG.progress.maxTokens})
   --prover <path|preset>   pav: a separate prover μ (default: --model, then π = μ)
   --samples <K>            verify: verifications per candidate (default ${SEARCH_DEFAULTS.samples})
   --prm <adapter|preset>   prm: the adapter (${PRM_ADAPTERS.join(" | ")}; default: the preset's, else
@@ -102,6 +103,7 @@ const OPTIONS = {
   "max-tokens": { type: "string" },
   "step-tokens": { type: "string" },
   rollouts: { type: "string" },
+  "rollout-tokens": { type: "string" },
   alpha: { type: "string" },
   samples: { type: "string" },
   prm: { type: "string" },
@@ -118,6 +120,8 @@ export interface SearchPlan {
   mode: SearchMode;
   generator: { temperature: number; seed: number; maxTokens: number };
   rollouts: number;
+  /** pav: longest rollout in tokens (undefined: steplens.progress.maxTokens). */
+  rolloutTokens?: number;
   alpha: number;
   samples: number;
 }
@@ -132,6 +136,7 @@ export function searchPlan(values: FlagValues): SearchPlan {
   const temperature = numberFlag(values, "temperature", { min: 0, max: 2 }) ?? SEARCH_DEFAULTS.temperature;
   const seed = intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? SEARCH_DEFAULTS.seed;
   const rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? DEFAULT_ROLLOUTS;
+  const rolloutTokens = intFlag(values, "rollout-tokens", "progress.maxTokens");
   const alpha = numberFlag(values, "alpha", "progress.alpha") ?? DEFAULT_ALPHA;
   const samples = intFlag(values, "samples", "verify.samples") ?? SEARCH_DEFAULTS.samples;
   let mode: SearchMode;
@@ -150,7 +155,7 @@ export function searchPlan(values: FlagValues): SearchPlan {
     mode.kind === "beam"
       ? (intFlag(values, "step-tokens", { min: 1, max: 32768 }) ?? SEARCH_DEFAULTS.stepTokens)
       : (intFlag(values, "max-tokens", { min: 1, max: 131072 }) ?? SEARCH_DEFAULTS.maxTokens);
-  return { scorer, mode, generator: { temperature, seed, maxTokens }, rollouts, alpha, samples };
+  return { scorer, mode, generator: { temperature, seed, maxTokens }, rollouts, ...(rolloutTokens !== undefined ? { rolloutTokens } : {}), alpha, samples };
 }
 
 function searchConfig(values: FlagValues, plan: SearchPlan, env: NodeJS.ProcessEnv): StepLensConfig {
@@ -184,7 +189,7 @@ function makeScorer(plan: SearchPlan, engine: Engine, config: StepLensConfig): S
         rollouts: plan.rollouts,
         alpha: plan.alpha,
         seed: plan.generator.seed,
-        maxTokens: config.progress.maxTokens,
+        maxTokens: plan.rolloutTokens ?? config.progress.maxTokens,
         temperature: config.progress.temperature,
       });
     case "verify":
@@ -260,7 +265,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       mode: plan.mode,
       scorer: plan.scorer,
       generator: plan.generator,
-      ...(plan.scorer === "pav" ? { rollouts: plan.rollouts, alpha: plan.alpha } : {}),
+      ...(plan.scorer === "pav"
+        ? { rollouts: plan.rollouts, alpha: plan.alpha, ...(plan.rolloutTokens !== undefined ? { rolloutTokens: plan.rolloutTokens } : {}) }
+        : {}),
       ...(plan.scorer === "verify" ? { samples: plan.samples } : {}),
       ...(plan.scorer === "prm" ? { adapter: config.prm.adapter } : {}),
       models: {
