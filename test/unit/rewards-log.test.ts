@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG } from "../../src/config";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { makeRewardCommand } from "../../src/cli/commands/reward";
 import { runCli } from "../../src/cli/main";
+import { rewardServeArgs } from "../../src/pipelines/rewardPipelineArgs";
 import { cli, memoryIo } from "../support/cliIo";
 import { fakeEngine } from "../support/fakeEngine";
 
@@ -242,4 +243,19 @@ test("--reward-log-max-mb without --reward-log is a usage error", async () => {
   const io = memoryIo();
   const code = await runCli(["reward", "x.jsonl", "--model", "m.gguf", "--reward-log-max-mb", "5"], io);
   assert.equal(code, 2, io.err());
+});
+
+test("the editor's reward server gets --reward-log from steplens.rewards.logFile (none when empty); serve --help documents it", async () => {
+  const config = structuredClone(DEFAULT_CONFIG);
+  config.models.prm = "/models/prm.gguf";
+  const without = rewardServeArgs(config) as string[];
+  assert.ok(!without.includes("--reward-log"));
+  config.rewards.logFile = "rl-runs/rewards.jsonl";
+  config.rewards.logMaxMb = 64;
+  const args = rewardServeArgs(config) as string[];
+  const at = args.indexOf("--reward-log");
+  assert.deepEqual(args.slice(at, at + 4), ["--reward-log", "rl-runs/rewards.jsonl", "--reward-log-max-mb", "64"]);
+  const help = await cli(["serve", "--help"]);
+  assert.match(help.out, /--reward-log FILE/);
+  assert.match(help.out, /--reward-log-max-mb N/);
 });
