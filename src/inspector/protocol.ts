@@ -6,8 +6,10 @@
  * Both directions are validated: the host checks every message from a webview with
  * `parseInspectorMessage` / `parseDashboardMessage`, and the webviews check what the host sends with
  * `isInspectorHostMessage` / `isDashboardHostMessage` (a stray or malformed message is dropped).
- * No `vscode` import: the webview bundles this file too.
+ * The messages a webview sends are declared once as valibot schemas (type and validator together;
+ * unknown fields are dropped). No `vscode` import: the webview bundles this file too.
  */
+import * as v from "valibot";
 
 // ------------------------------------------------------------------ the trace inspector
 
@@ -125,13 +127,24 @@ export type InspectorHostMessage =
   /** The editor's cursor moved into this step (-1: outside every step). */
   | { type: "focusStep"; step: number };
 
-export type InspectorWebviewMessage =
-  | { type: "ready" }
-  | { type: "reveal"; step: number }
-  | { type: "run"; action: InspectorAction }
-  | { type: "label"; step: number; label: LabelChoice }
+/** A step index (or record number) from a webview: a whole number from 0 below 10 million. */
+const Index = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e7 - 1));
+/** A threshold: a finite number from 0 to 1. */
+const Unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
+/** A duration in milliseconds: finite, not negative. */
+const Milliseconds = v.pipe(v.number(), v.finite(), v.minValue(0));
+const LABEL_CHOICES = ["correct", "incorrect", "first-error", "clear"] as const satisfies readonly LabelChoice[];
+
+/** What the inspector webview may send: the type and its validator from one declaration (valibot). */
+const InspectorWebviewMessageSchema = v.variant("type", [
+  v.object({ type: v.literal("ready") }),
+  v.object({ type: v.literal("reveal"), step: Index }),
+  v.object({ type: v.literal("run"), action: v.picklist(["score", "verify", "progress"] as const satisfies readonly InspectorAction[]) }),
+  v.object({ type: v.literal("label"), step: Index, label: v.picklist(LABEL_CHOICES) }),
   /** The webview drew its first chart (timings for the benchmark). */
-  | { type: "rendered"; ms: number };
+  v.object({ type: v.literal("rendered"), ms: Milliseconds }),
+]);
+export type InspectorWebviewMessage = v.InferOutput<typeof InspectorWebviewMessageSchema>;
 
 /** @deprecated names kept for the editor tests: the inspector's message types. */
 export type HostToWebview = InspectorHostMessage;
@@ -194,10 +207,8 @@ export interface DashboardSummary {
   view: ThresholdView;
 }
 
-export type DashboardSelection =
-  | { kind: "score"; group: "correct" | "erroneous"; bin: number }
-  | { kind: "position"; series: "label" | "prediction"; bin: number }
-  | { kind: "confusion"; label: number; prediction: number };
+/** A clicked bar or cell of the dashboard (declared by DashboardSelectionSchema below). */
+export type DashboardSelection = v.InferOutput<typeof DashboardSelectionSchema>;
 
 export interface RecordRow {
   record: number;
@@ -216,81 +227,53 @@ export type DashboardHostMessage =
   | { type: "empty"; reason: string }
   | { type: "saved"; threshold: number };
 
-export type DashboardWebviewMessage =
-  | { type: "ready" }
-  | { type: "threshold"; value: number }
-  | { type: "select"; selection: DashboardSelection }
-  | { type: "openRecord"; record: number }
-  | { type: "saveThreshold"; value: number }
-  | { type: "loadScores" }
-  | { type: "rendered"; ms: number };
+/** A bin number below `count`. */
+const bin = (count: number) => v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(count - 1));
+const DashboardSelectionSchema = v.variant("kind", [
+  v.object({ kind: v.literal("score"), group: v.picklist(["correct", "erroneous"]), bin: bin(SCORE_BINS) }),
+  v.object({ kind: v.literal("position"), series: v.picklist(["label", "prediction"]), bin: bin(POSITION_BINS.length) }),
+  v.object({ kind: v.literal("confusion"), label: bin(POSITION_BINS.length), prediction: bin(POSITION_BINS.length) }),
+]);
+
+/** What the dashboard webview may send: the type and its validator from one declaration (valibot). */
+const DashboardWebviewMessageSchema = v.variant("type", [
+  v.object({ type: v.literal("ready") }),
+  v.object({ type: v.literal("threshold"), value: Unit }),
+  v.object({ type: v.literal("select"), selection: DashboardSelectionSchema }),
+  v.object({ type: v.literal("openRecord"), record: Index }),
+  v.object({ type: v.literal("saveThreshold"), value: Unit }),
+  v.object({ type: v.literal("loadScores") }),
+  v.object({ type: v.literal("rendered"), ms: Milliseconds }),
+]);
+export type DashboardWebviewMessage = v.InferOutput<typeof DashboardWebviewMessageSchema>;
 
 // ------------------------------------------------------------------ validation
 
 type Obj = Record<string, unknown>;
 const isObj = (m: unknown): m is Obj => typeof m === "object" && m !== null && !Array.isArray(m);
-const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1e7;
-const isUnit = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1;
-const isMs = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
-const LABELS: readonly LabelChoice[] = ["correct", "incorrect", "first-error", "clear"];
+
+/** The output of `schema` for `m` (unknown fields dropped), or null when `m` does not match. */
+function parsed<T>(schema: v.GenericSchema<unknown, T>, m: unknown): T | null {
+  if (!isObj(m)) return null;
+  const r = v.safeParse(schema, m);
+  return r.success ? r.output : null;
+}
 
 /** Narrows an unknown message from the inspector webview (it is not trusted either); null when invalid. */
 export function parseInspectorMessage(m: unknown): InspectorWebviewMessage | null {
-  if (!isObj(m)) return null;
-  switch (m.type) {
-    case "ready":
-      return { type: "ready" };
-    case "reveal":
-      return isIndex(m.step) ? { type: "reveal", step: m.step } : null;
-    case "run":
-      return m.action === "score" || m.action === "verify" || m.action === "progress" ? { type: "run", action: m.action } : null;
-    case "label":
-      return isIndex(m.step) && LABELS.includes(m.label as LabelChoice) ? { type: "label", step: m.step, label: m.label as LabelChoice } : null;
-    case "rendered":
-      return isMs(m.ms) ? { type: "rendered", ms: m.ms } : null;
-    default:
-      return null;
-  }
+  return parsed(InspectorWebviewMessageSchema, m);
 }
 
 /** The editor tests' name for `parseInspectorMessage`. */
 export const parseWebviewMessage = parseInspectorMessage;
 
 function parseSelection(s: unknown): DashboardSelection | null {
-  if (!isObj(s)) return null;
-  const bin = (v: unknown, n: number) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < n;
-  if (s.kind === "score" && (s.group === "correct" || s.group === "erroneous") && bin(s.bin, SCORE_BINS))
-    return { kind: "score", group: s.group, bin: s.bin as number };
-  if (s.kind === "position" && (s.series === "label" || s.series === "prediction") && bin(s.bin, POSITION_BINS.length))
-    return { kind: "position", series: s.series, bin: s.bin as number };
-  if (s.kind === "confusion" && bin(s.label, POSITION_BINS.length) && bin(s.prediction, POSITION_BINS.length))
-    return { kind: "confusion", label: s.label as number, prediction: s.prediction as number };
-  return null;
+  return parsed(DashboardSelectionSchema, s);
 }
 
 /** Narrows an unknown message from the dashboard webview; null when invalid. */
 export function parseDashboardMessage(m: unknown): DashboardWebviewMessage | null {
-  if (!isObj(m)) return null;
-  switch (m.type) {
-    case "ready":
-      return { type: "ready" };
-    case "loadScores":
-      return { type: "loadScores" };
-    case "threshold":
-      return isUnit(m.value) ? { type: "threshold", value: m.value } : null;
-    case "saveThreshold":
-      return isUnit(m.value) ? { type: "saveThreshold", value: m.value } : null;
-    case "openRecord":
-      return isIndex(m.record) ? { type: "openRecord", record: m.record } : null;
-    case "select": {
-      const selection = parseSelection(m.selection);
-      return selection ? { type: "select", selection } : null;
-    }
-    case "rendered":
-      return isMs(m.ms) ? { type: "rendered", ms: m.ms } : null;
-    default:
-      return null;
-  }
+  return parsed(DashboardWebviewMessageSchema, m);
 }
 
 /** The webview's check of a host message (shape of the envelope and the fields it reads first). */
