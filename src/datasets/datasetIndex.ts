@@ -168,6 +168,8 @@ export class DatasetIndex {
   private scores: Float64Array;
   private idTable: Int32Array | null = null;
   private filterCache = new LruCache<string, Uint32Array>(16);
+  /** A folder of subsets (DatasetIndex.concat): each file's own index and its first record here; null for one file. */
+  private parts: { start: number; index: DatasetIndex }[] | null = null;
   /** Bumped whenever predictions or scores change (invalidates filter results). */
   private version = 0;
 
@@ -257,6 +259,61 @@ export class DatasetIndex {
     return index;
   }
 
+  /**
+   * One index over several files, as one dataset named `file` (a folder of subsets: ProcessBench's
+   * gsm8k/math/olympiadbench/omnimath files). Records follow the parts' order; a record is read
+   * from its own file by its own part; errors keep naming their file and line.
+   */
+  static concat(file: string, parts: readonly DatasetIndex[]): DatasetIndex {
+    if (!parts.length)
+      throw new StepLensError("no dataset file in this folder.", {
+        file,
+        hint: "Give a folder holding .json / .jsonl dataset files (ProcessBench's subsets), or one dataset file.",
+        code: "not-a-dataset",
+      });
+    const columns = new Columns();
+    const errors = new Map<number, StepLensError>();
+    const starts: number[] = [];
+    let containerError: StepLensError | null = null;
+    const stats: IndexStats = { records: 0, badRecords: 0, bytes: 0, seconds: 0, duplicateIds: 0 };
+    for (const p of parts) {
+      const start = columns.count;
+      starts.push(start);
+      for (const [r, e] of p.errors) if (errors.size < MAX_KEPT_ERRORS) errors.set(start + r, e);
+      for (let r = 0; r < p.size; r++) columns.push(p.offsets[r], p.lengths[r], p.lines[r], p.stepCounts[r], p.groundTruth[r], p.id(r));
+      containerError ??= p.containerError;
+      stats.badRecords += p.stats.badRecords;
+      stats.bytes += p.stats.bytes;
+      stats.seconds += p.stats.seconds;
+    }
+    columns.flushIds();
+    const n = columns.count;
+    stats.records = n;
+    const merged = new DatasetIndex(
+      file,
+      parts[0].detected,
+      parts[0].reader,
+      columns.offsets.slice(0, n),
+      columns.lengths.slice(0, n),
+      columns.lines.slice(0, n),
+      columns.steps.slice(0, n),
+      columns.groundTruth.slice(0, n),
+      columns.idEnds.slice(0, n),
+      columns.idBlocks,
+      errors,
+      containerError,
+      { size: stats.bytes, mtimeMs: 0 },
+      stats,
+    );
+    merged.parts = parts.map((index, i) => ({ start: starts[i], index }));
+    return merged;
+  }
+
+  /** The files the records come from (one, or each part's for a folder of subsets). */
+  get files(): string[] {
+    return this.parts ? this.parts.map((p) => p.index.file) : [this.file];
+  }
+
   get size(): number {
     return this.offsets.length;
   }
@@ -305,6 +362,11 @@ export class DatasetIndex {
   /** Reads one record's full trace from its offset. Fails if the file changed since it was indexed. */
   async loadTrace(record: number): Promise<Trace> {
     this.check(record);
+    if (this.parts) {
+      let p = this.parts[0];
+      for (const q of this.parts) if (q.start <= record) p = q;
+      return p.index.loadTrace(record - p.start);
+    }
     const stat = await fs.promises.stat(this.file);
     if (stat.size !== this.fileStamp.size || stat.mtimeMs !== this.fileStamp.mtimeMs)
       throw new StepLensError("the dataset changed since it was indexed.", {

@@ -120,9 +120,11 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     if (synthesisDir) return this.buildSynthesis(synthesisDir, filter);
     const name = path.basename(abs);
     const config = this.ctx.configuration.current;
-    const index = await withCancellableProgress(`StepLens: indexing ${name}`, ({ signal, onProgress }) =>
-      DatasetIndex.build(abs, { stepTag: config.prm.stepTag, signal, onProgress }),
-    );
+    const index = fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()
+      ? await this.indexFolder(abs)
+      : await withCancellableProgress(`StepLens: indexing ${name}`, ({ signal, onProgress }) =>
+          DatasetIndex.build(abs, { stepTag: config.prm.stepTag, signal, onProgress }),
+        );
     if (!index) throw new CancelledError(`indexing ${name} cancelled`);
     const problems = index.problems();
     for (const p of problems.slice(0, 20)) this.ctx.log.warn(`dataset ${name}: ${errorMessage(p)}`);
@@ -140,6 +142,40 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     void vscode.commands.executeCommand("setContext", HAS_DATASETS, true);
     this.emitter.fire();
     return dataset;
+  }
+
+  /**
+   * A folder of subsets (ProcessBench's four files) as one dataset: every dataset file in it
+   * (src/datasets/datasetFolder.ts), indexed and joined; a file that is not a dataset is skipped and
+   * said so. Undefined when cancelled.
+   */
+  private async indexFolder(dir: string): Promise<DatasetIndex | undefined> {
+    const files = datasetFilesIn(dir);
+    const stepTag = this.ctx.configuration.current.prm.stepTag;
+    const skipped: string[] = [];
+    const parts = await withCancellableProgress(`StepLens: indexing ${path.basename(dir)}`, async ({ signal, onProgress }) => {
+      const out: DatasetIndex[] = [];
+      for (const [i, file] of files.entries()) {
+        onProgress({ done: i, total: files.length, message: path.basename(file) });
+        try {
+          out.push(await DatasetIndex.build(file, { stepTag, signal }));
+        } catch (e) {
+          if (e instanceof CancelledError) throw e;
+          skipped.push(`${path.basename(file)} (${errorMessage(e)})`);
+        }
+      }
+      return out;
+    });
+    if (!parts) return undefined;
+    if (skipped.length) {
+      this.ctx.log.warn(`dataset folder ${path.basename(dir)}: skipped ${skipped.join("; ")}`);
+      void vscode.window.showWarningMessage(
+        `StepLens: ${path.basename(dir)}: skipped ${skipped.length} file${skipped.length === 1 ? "" : "s"} that ${skipped.length === 1 ? "is" : "are"} not a dataset (details in the StepLens output).`,
+      );
+    }
+    const index = DatasetIndex.concat(dir, parts);
+    this.ctx.log.info(`dataset folder ${path.basename(dir)}: ${parts.map((p) => `${path.basename(p.file)} ${p.size}`).join(", ")}`);
+    return index;
   }
 
   /** A synthesis folder as a dataset: its solutions, with the aggregated labels and the K verdicts per step. */
@@ -367,7 +403,6 @@ export async function openDatasetCommand(ctx: StepLensContext, arg: unknown): Pr
   }
   if (!uri) return undefined;
   if (uri.scheme !== "file") throw new Error("StepLens reads datasets from files on disk.");
-  if (!synthesisDirOf(uri.fsPath) && fs.statSync(uri.fsPath, { throwIfNoEntry: false })?.isDirectory()) return openDatasetFolder(ctx, uri.fsPath);
   try {
     const d = await ctx.datasets.open(uri.fsPath);
     await vscode.commands.executeCommand(`${DATASETS_VIEW}.focus`);
@@ -376,37 +411,6 @@ export async function openDatasetCommand(ctx: StepLensContext, arg: unknown): Pr
     if (e instanceof CancelledError) return undefined;
     throw e;
   }
-}
-
-/**
- * A folder of subsets (ProcessBench's four files): every dataset file in it opens, in the
- * benchmark's order; a file that is not a dataset is skipped and said so. Returns the first.
- */
-async function openDatasetFolder(ctx: StepLensContext, dir: string): Promise<OpenDataset | undefined> {
-  const files = datasetFilesIn(dir);
-  if (!files.length)
-    throw new Error(
-      `${path.basename(dir)} holds no dataset file (.json, .jsonl, .ndjson) and is not a synthesis folder: choose a dataset file or a folder of them.`,
-    );
-  const opened: OpenDataset[] = [];
-  const skipped: string[] = [];
-  for (const file of files) {
-    try {
-      opened.push(await ctx.datasets.open(file));
-    } catch (e) {
-      if (e instanceof CancelledError) break;
-      skipped.push(`${path.basename(file)} (${errorMessage(e)})`);
-      ctx.log.warn(`dataset folder ${path.basename(dir)}: ${path.basename(file)}: ${errorMessage(e)}`);
-    }
-  }
-  if (opened.length) await vscode.commands.executeCommand(`${DATASETS_VIEW}.focus`);
-  const records = opened.reduce((n, d) => n + d.index.size, 0);
-  void vscode.window.showInformationMessage(
-    `StepLens: opened ${path.basename(dir)} as ${opened.length} subset${opened.length === 1 ? "" : "s"} (${opened.map((d) => path.basename(d.file)).join(", ")}; ${records} records)` +
-      (skipped.length ? `; skipped ${skipped.join(", ")}` : "") +
-      ".",
-  );
-  return opened[0];
 }
 
 /** "Filter by Label…": correct / any error / first error at a given step. */

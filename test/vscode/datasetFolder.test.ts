@@ -1,36 +1,40 @@
 // "Open Dataset in StepLens" on a folder of subsets (issue 18: it refused a folder; ProcessBench comes
-// as four files): every subset of examples/processbench opens, in the benchmark's order, with its
-// records and labels (counts from the example files themselves).
+// as four files): examples/processbench opens as ONE dataset of the tree, its 16 records in
+// ProcessBench's subset order with their ground truth (from the example files themselves), and a
+// record of the third subset opens as a trace read from its own file.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import type { OpenDataset } from "../../src/extension/datasetTree";
-import { api } from "./editorSupport";
+import { api, closeAllEditors } from "./editorSupport";
 
 suite("Open Dataset on a folder of subsets", () => {
   const dir = path.resolve(__dirname, "../../../examples/processbench");
   const subsets = ["gsm8k", "math", "olympiadbench", "omnimath"].map((s) => path.join(dir, `${s}.json`));
 
   suiteTeardown(async () => {
-    for (const f of subsets) await vscode.commands.executeCommand("steplens.closeDataset", f);
+    await closeAllEditors();
+    await vscode.commands.executeCommand("steplens.closeDataset", dir);
   });
 
-  test("the four subsets open as datasets of the tree, each with its records and ground truth", async function () {
+  test("the folder is one dataset: every subset's records, in order, with their ground truth; a record opens from its own file", async function () {
     this.timeout(60_000);
-    assert.ok(fs.existsSync(dir), dir);
     const a = await api();
-    const first = await vscode.commands.executeCommand<OpenDataset>("steplens.openDataset", vscode.Uri.file(dir));
-    assert.equal(first?.file, subsets[0], "the first subset in ProcessBench's order");
-    for (const file of subsets) {
-      const node = a.datasets.getChildren().find((n) => n.kind === "dataset" && n.dataset.file === file);
-      assert.ok(node && node.kind === "dataset", `${path.basename(file)} is open`);
-      const rows = JSON.parse(fs.readFileSync(file, "utf8")) as { id: string; label: number }[];
-      assert.equal(node.dataset.index.size, rows.length);
-      assert.deepEqual(
-        rows.map((_, i) => node.dataset.index.summary(i).groundTruth),
-        rows.map((r) => r.label),
-      );
-    }
+    const opened = await vscode.commands.executeCommand<OpenDataset>("steplens.openDataset", vscode.Uri.file(dir));
+    assert.equal(opened?.file, dir);
+    const roots = a.datasets.getChildren().filter((n) => n.kind === "dataset" && (n.dataset.file === dir || subsets.includes(n.dataset.file)));
+    assert.equal(roots.length, 1, "one dataset, not four");
+    const rows = subsets.flatMap((f) => JSON.parse(fs.readFileSync(f, "utf8")) as { id: string; label: number; problem: string }[]);
+    assert.equal(opened.index.size, rows.length);
+    assert.deepEqual(
+      rows.map((_, i) => [opened.index.id(i), opened.index.summary(i).groundTruth]),
+      rows.map((r) => [r.id, r.label]),
+    );
+    assert.equal(String(a.datasets.getTreeItem(roots[0]).label), "processbench");
+    const record = 9; // the second olympiadbench item
+    await vscode.commands.executeCommand("steplens.openRecord", { dataset: dir, record, id: rows[record].id });
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor?.document.getText().includes(rows[record].problem.trim().slice(0, 40)), editor?.document.getText().slice(0, 200));
   });
 });
