@@ -116,3 +116,45 @@ describe("POST /v1/reward with dense: true (real local engine, tiny random-weigh
     assert.equal((await post({ items: [], dense: "yes" })).status, 400);
   });
 });
+
+describe("POST /v1/reward dense with scalarize pav (real local engine, tiny random-weight model, π = μ)", () => {
+  let engine: Engine;
+  let server: StepLensServer;
+  before(async () => {
+    engine = await serveTestEngine({ sequences: 3 });
+    const base = rewardOptionsFromConfig(DEFAULT_CONFIG);
+    server = await StepLensServer.start({
+      engine,
+      port: 0,
+      rewards: { ...base, scalarize: "pav", progress: { rollouts: 2, alpha: 0.5, maxTokens: 4, temperature: 0.7 } },
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await engine?.dispose();
+  });
+
+  it("each step's reward is r_h = Q^π_h + α·A^μ_h; the entries sum to n × the scalar (the mean)", async () => {
+    const good = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: Check 2*2 = 4.\n<answer>\\boxed{2}</answer>";
+    const res = await fetch(`${server.url}/v1/reward`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ items: [{ prompt: "Solve 2x = 4.", response: good, reference: "2" }], dense: true }),
+      signal: AbortSignal.timeout(120_000),
+    });
+    assert.equal(res.status, 200);
+    const item = ((await res.json()) as any).items[0];
+    assert.equal(item.scalarize, "pav");
+    assert.equal(item.dense.length, 3);
+    assert.deepEqual(
+      item.dense.map((d: any) => d.reward),
+      item.stepRewards,
+    );
+    // Q values are shares of 2 rollouts; with π = μ, r_h = Q_h + 0.5·(Q_h − Q_{h−1}) for h ≥ 2 from the reported Q's.
+    const q: number[] = item.steps;
+    for (let h = 1; h < 3; h++) assert.ok(Math.abs(item.stepRewards[h] - (q[h] + 0.5 * (q[h] - q[h - 1]))) < 1e-9, `step ${h + 1}`);
+    for (const d of item.dense) assert.ok(d.reward >= -0.5 && d.reward <= 1.5);
+    const sum = item.dense.reduce((s: number, d: any) => s + d.reward, 0);
+    assert.ok(Math.abs(sum - 3 * item.reward) < 1e-9, `${sum} vs 3 × ${item.reward}`);
+  });
+});
