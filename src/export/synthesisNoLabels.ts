@@ -22,6 +22,8 @@ export async function synthesisNoLabelsReason(dir: string, signal?: AbortSignal)
   let labelRecords = 0;
   let undecided = 0;
   let noSteps = 0;
+  let noVerdict = 0;
+  const rules = new Set<string>();
   let verifications = 0;
   let malformed = 0;
   const reasons = new Map<string, number>();
@@ -29,6 +31,10 @@ export async function synthesisNoLabelsReason(dir: string, signal?: AbortSignal)
     labelRecords++;
     if (value.status === "no-steps") noSteps++;
     else if (value.status === "undecided") undecided++;
+    else if (Array.isArray(value.labels) && value.labels.every((l) => l === null)) {
+      noVerdict++;
+      if (typeof value.rule === "string") rules.add(value.rule);
+    }
     const votes = value.votes as { k?: unknown; malformed?: unknown; malformedReasons?: unknown } | undefined;
     if (value.status !== "no-steps" && votes) {
       verifications += typeof votes.k === "number" ? votes.k : 0;
@@ -48,6 +54,8 @@ export async function synthesisNoLabelsReason(dir: string, signal?: AbortSignal)
       `all ${plural(verifications, "verification")} of ${plural(undecided, "solution")} were malformed${top ? ` (most often: "${top[0]}", ${top[1]}×)` : ""}`,
     );
   } else if (undecided) parts.push(`${plural(undecided, "solution")} had no step verdict from any verification (${malformed} of ${verifications} malformed)`);
+  if (noVerdict)
+    parts.push(`${plural(noVerdict, "solution")} parsed but got no step label under the ${[...rules].join("/") || "chosen"} rule (every step undetermined)`);
   if (noSteps) parts.push(`${plural(noSteps, "solution")} had no steps to verify`);
   const unverifiable = failed.get("unverifiable") ?? 0;
   if (unverifiable) parts.push(`${plural(unverifiable, "solution")} did not fit the verifier's context (failures.jsonl)`);
@@ -58,6 +66,7 @@ export async function synthesisNoLabelsReason(dir: string, signal?: AbortSignal)
   const hints: string[] = [];
   if (malformed)
     hints.push("A small or random-weight verifier cannot hold the free-text format: synthesize again with --constrained (into a new --out folder).");
+  if (noVerdict) hints.push("Another --aggregate rule may decide the steps (all three are recorded in labels.jsonl's `rules`).");
   if (unverifiable) hints.push("Raise --context-size and redo them with --retry-failed.");
   if (calls) hints.push("Redo the failed calls with --retry-failed.");
   if (!labelRecords && !calls && !unverifiable) hints.push("Wait until the synthesis has labelled solutions, or add --labels.");

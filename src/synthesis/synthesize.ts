@@ -513,7 +513,9 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     // Labels: the three rules over the K parses, then the optional meta-critique.
     const ordered = [...existing.values()].sort((a, b) => a.verification - b.verification);
     const parses = ordered.map((v) => ({ ...v.parse, thinking: null }) as VerificationParse);
-    const lab = labelSolution(parses, sol.steps.length, o.aggregate, o.tau);
+    // The critic format names only the earliest wrong paragraph: its labels come from the first-error vote (as in verifyTrace).
+    const rule = o.template.format === "processbench" ? "first-error" : o.aggregate;
+    const lab = labelSolution(parses, sol.steps.length, rule, o.tau);
     let meta: MetaCritiqueRecord | null = null;
     if (o.metaCritique && sol.steps.length > 0 && lab.explanation !== null) {
       const of = ordered[lab.explanation];
