@@ -66,5 +66,5 @@ export const RUN_SPEC_FILE = "steplens-rl.json";
 export const CHECKED_AGAINST: Readonly<Record<RlEngine, string>> = {
   verl: "verl v0.9.0 (verl-project/verl 483b8a0, 2026-08-14): verl/trainer/config/_generated_ppo_trainer.yaml, reward loop managers",
   openrlhf: "OpenRLHF v0.11.0 (OpenRLHF/OpenRLHF 3c3be62, 2026-08-13): openrlhf/cli/train_ppo_ray.py arguments, openrlhf/utils/agent.py remote reward",
-  trl: "TRL v1.9.0+26 (huggingface/trl f2cd577, 2026-07-24): trl/trainer/grpo_config.py, GRPOTrainer._calculate_rewards",
+  trl: "TRL 1.16.0: installed and trained (2 GRPO steps on the CPU, a tiny model) by StepLens's test suite; keys first read against v1.9.0+26 (huggingface/trl f2cd577)",
 };

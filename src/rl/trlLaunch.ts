@@ -1,5 +1,5 @@
 /**
- * launch.sh and train_grpo.py for TRL (checked against TRL v1.9.0+, see CHECKED_AGAINST): GRPOTrainer
+ * launch.sh and train_grpo.py for TRL (TRL 1.16 trains them in the suite, see CHECKED_AGAINST): GRPOTrainer
  * with reward.py's `reward_func(prompts, completions, **kwargs)` calling the StepLens server, SPARK's
  * settings (16 generations, lr 1e-6, beta 0.001: TRL's KL term is the k3 estimator), started with
  * `accelerate launch` on one or several machines, or on the CPU for a smoke run. train_grpo.py is
