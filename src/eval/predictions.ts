@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { StepLensError, throwIfAborted } from "../core/errors";
+import * as v from "valibot";
 import { writeJsonlFile } from "../core/jsonlFile";
 import { checkWritePath, openAppendSafe } from "../core/safeFs";
 
@@ -73,11 +74,38 @@ export interface PredictionsRead {
   tornLine: number | null;
 }
 
+const notInteger = (issue: v.BaseIssue<unknown>) => `"prediction" must be an integer (got ${JSON.stringify(issue.input)})`;
 /** A prediction value: an integer ≥ -1. */
-export function checkPrediction(v: unknown): string | null {
-  if (typeof v !== "number" || !Number.isInteger(v)) return `"prediction" must be an integer (got ${JSON.stringify(v)})`;
-  if (v < -1) return `"prediction" must be -1 (no error) or a 0-based step index (got ${v})`;
-  return null;
+const PredictionSchema = v.pipe(
+  v.number(notInteger),
+  v.integer(notInteger),
+  v.minValue(-1, (issue) => `"prediction" must be -1 (no error) or a 0-based step index (got ${String(issue.input)})`),
+);
+/** One line of a predictions file (extra fields are ignored); a numeric id is read as its text. */
+const PredictionLineSchema = v.object(
+  {
+    id: v.pipe(v.union([v.string(), v.pipe(v.number(), v.transform(String))], 'no "id" string'), v.nonEmpty('no "id" string')),
+    prediction: PredictionSchema,
+  },
+  // The object's own message also answers for a missing key: say which.
+  (issue) => {
+    const key = issue.path?.[0]?.key;
+    return key === "id" ? 'no "id" string' : key === "prediction" ? notInteger(issue) : 'not an object; expected {"id": "...", "prediction": <int>}';
+  },
+);
+export type PredictionLine = v.InferOutput<typeof PredictionLineSchema>;
+
+/** Why `v` is not a prediction value (an integer ≥ -1); null when it is one. */
+export function checkPrediction(value: unknown): string | null {
+  const r = v.safeParse(PredictionSchema, value, { abortEarly: true });
+  return r.success ? null : r.issues[0].message;
+}
+
+/** A predictions-file line as its id and prediction, or why it is not one. */
+export function parsePredictionLine(value: unknown): PredictionLine | { problem: string } {
+  if (Array.isArray(value)) return { problem: 'not an object; expected {"id": "...", "prediction": <int>}' };
+  const r = v.safeParse(PredictionLineSchema, value, { abortEarly: true });
+  return r.success ? r.output : { problem: r.issues[0].message };
 }
 
 export async function readPredictions(file: string, opts: { signal?: AbortSignal } = {}): Promise<PredictionsRead> {
@@ -90,23 +118,13 @@ export async function readPredictions(file: string, opts: { signal?: AbortSignal
       problems.push({ line: l.line, message: l.error });
       continue;
     }
-    const v = l.value as Record<string, unknown>;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      problems.push({ line: l.line, message: 'not an object; expected {"id": "...", "prediction": <int>}' });
+    const p = parsePredictionLine(l.value);
+    if ("problem" in p) {
+      problems.push({ line: l.line, message: p.problem });
       continue;
     }
-    const id = typeof v.id === "number" ? String(v.id) : v.id;
-    if (typeof id !== "string" || !id) {
-      problems.push({ line: l.line, message: 'no "id" string' });
-      continue;
-    }
-    const bad = checkPrediction(v.prediction);
-    if (bad) {
-      problems.push({ line: l.line, message: bad });
-      continue;
-    }
-    if (predictions.has(id)) duplicates.push(id);
-    predictions.set(id, v.prediction as number);
+    if (predictions.has(p.id)) duplicates.push(p.id);
+    predictions.set(p.id, p.prediction);
   }
   return { predictions, problems, duplicates, tornLine };
 }
