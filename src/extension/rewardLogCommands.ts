@@ -24,14 +24,6 @@ export function serverRewardLogFile(ctx: StepLensContext): string | undefined {
   return path.isAbsolute(setting) ? setting : folder ? path.resolve(folder.uri.fsPath, setting) : undefined;
 }
 
-/** The rollout-document and run-dashboard services (tests reach them through the API's datasets.rewardLogs). */
-export interface RewardLogServices {
-  rollouts: RolloutDocuments;
-  dashboard: RunDashboardPanel;
-}
-
-export let rewardLogServices: RewardLogServices | undefined;
-
 function isRolloutRef(v: unknown): v is { log: string; record: number; id?: string } {
   const o = v as { log?: unknown; record?: unknown } | null;
   return typeof o === "object" && o !== null && typeof o.log === "string" && Number.isInteger(o.record);
@@ -68,7 +60,6 @@ export function registerRewardLogs(ctx: StepLensContext): vscode.Disposable {
   const views = ctx.datasets.rewardLogs;
   const rollouts = new RolloutDocuments(views, () => ctx.configuration.current.prm.threshold);
   const dashboard = new RunDashboardPanel(ctx.extension.extensionUri, views, rollouts);
-  rewardLogServices = { rollouts, dashboard };
 
   const commands: CommandSpec[] = [
     { id: CommandId.openRewardLog, run: (c, arg) => openRewardLogCommand(c, arg) },
@@ -138,9 +129,5 @@ export function registerRewardLogs(ctx: StepLensContext): vscode.Disposable {
   ];
   if (vscode.tasks.taskExecutions.some((e) => e.task.name === REWARD_SERVER_TASK)) followServerLog();
 
-  return vscode.Disposable.from(registerCommands(ctx, commands), rollouts, dashboard, ...subs, {
-    dispose: () => {
-      rewardLogServices = undefined;
-    },
-  });
+  return vscode.Disposable.from(registerCommands(ctx, commands), rollouts, dashboard, ...subs);
 }

@@ -72,7 +72,7 @@ export class RewardLogViews implements vscode.Disposable {
   private readonly watchers = new Map<string, { watcher?: fs.FSWatcher; timer: NodeJS.Timeout }>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh = -Infinity;
-  private polling = new Set<string>();
+  private readonly polling = new Set<string>();
   private readonly grownEmitter = new vscode.EventEmitter<OpenRewardLog>();
   /** A log grew (or restarted after a rotation). */
   readonly onDidGrow = this.grownEmitter.event;
