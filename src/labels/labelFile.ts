@@ -15,12 +15,13 @@
  *   CRLF line ends, a BOM and blank lines are accepted. No `vscode` import.
  */
 import path from "node:path";
+import * as v from "valibot";
 import { StepLensError } from "../core/errors";
 
 export type HumanLabel = "correct" | "incorrect" | "first-error";
 export const HUMAN_LABELS: readonly HumanLabel[] = ["correct", "incorrect", "first-error"];
 export type LabelValue = HumanLabel | "clear";
-const LABEL_VALUES: readonly string[] = [...HUMAN_LABELS, "clear"];
+const LABEL_VALUES = ["correct", "incorrect", "first-error", "clear"] as const satisfies readonly LabelValue[];
 
 /** Where the file lives, relative to the workspace folder. */
 export const LABELS_FILE = ".steplens/labels.jsonl";
@@ -57,6 +58,30 @@ export function formatLabelLine(record: LabelRecord): string {
 const HINT =
   'Each line must be {"trace": "<path or dataset#id>", "step": <0-based integer>, "label": "correct"|"incorrect"|"first-error"|"clear", "at": "<ISO time>"}; fix or delete the line.';
 
+const found = (issue: v.BaseIssue<unknown>) => JSON.stringify(issue.input) ?? "nothing";
+const traceMessage = "'trace' must be a non-empty string.";
+const stepMessage = (issue: v.BaseIssue<unknown>) => `'step' must be a 0-based integer, found ${found(issue)}.`;
+const labelMessage = (issue: v.BaseIssue<unknown>) => `'label' must be one of ${LABEL_VALUES.join(", ")}, found ${found(issue)}.`;
+const atMessage = (issue: v.BaseIssue<unknown>) => `'at' must be an ISO time, found ${JSON.stringify(issue.input)}.`;
+const FIELD_MESSAGES: Record<string, (issue: v.BaseIssue<unknown>) => string> = { trace: () => traceMessage, step: stepMessage, label: labelMessage };
+
+/** One line of the file: the type and its checks from one declaration (valibot); extra fields are ignored. */
+const LabelLineSchema = v.object(
+  {
+    trace: v.pipe(v.string(traceMessage), v.nonEmpty(traceMessage)),
+    step: v.pipe(v.number(stepMessage), v.integer(stepMessage), v.minValue(0, stepMessage)),
+    label: v.picklist(LABEL_VALUES, labelMessage),
+    at: v.optional(
+      v.pipe(
+        v.string(atMessage),
+        v.check((at) => !Number.isNaN(Date.parse(at)), atMessage),
+      ),
+    ),
+  },
+  // The object's own message also answers for a missing key: say which.
+  (issue) => FIELD_MESSAGES[String(issue.path?.[0]?.key)]?.(issue) ?? "a label line must be a JSON object.",
+);
+
 function problem(file: string, line: number, message: string): StepLensError {
   return new StepLensError(message, { file, line, hint: HINT, code: "bad-label" });
 }
@@ -84,28 +109,17 @@ export function parseLabelFile(text: string, file: string): ParsedLabelFile {
       bad(`not valid JSON (${(e as Error).message}).`);
       continue;
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    if (Array.isArray(value)) {
       bad("a label line must be a JSON object.");
       continue;
     }
-    const o = value as Record<string, unknown>;
-    if (typeof o.trace !== "string" || o.trace === "") {
-      bad("'trace' must be a non-empty string.");
+    const r = v.safeParse(LabelLineSchema, value, { abortEarly: true });
+    if (!r.success) {
+      bad(r.issues[0].message);
       continue;
     }
-    if (typeof o.step !== "number" || !Number.isInteger(o.step) || o.step < 0) {
-      bad(`'step' must be a 0-based integer, found ${JSON.stringify(o.step) ?? "nothing"}.`);
-      continue;
-    }
-    if (typeof o.label !== "string" || !LABEL_VALUES.includes(o.label)) {
-      bad(`'label' must be one of ${LABEL_VALUES.join(", ")}, found ${JSON.stringify(o.label) ?? "nothing"}.`);
-      continue;
-    }
-    if (o.at !== undefined && (typeof o.at !== "string" || Number.isNaN(Date.parse(o.at)))) {
-      bad(`'at' must be an ISO time, found ${JSON.stringify(o.at)}.`);
-      continue;
-    }
-    records.push({ trace: o.trace, step: o.step, label: o.label as LabelValue, at: (o.at as string | undefined) ?? "", line });
+    const o = r.output;
+    records.push({ trace: o.trace, step: o.step, label: o.label, at: o.at ?? "", line });
   }
   return { records, problems, badLines, eol };
 }
