@@ -108,6 +108,8 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
     assert.ok(text.includes("**Progress** Q 1\\.00 → 0\\.00"), text);
     assert.match(text, /90% interval 0\\\.00 to 0\\\.\d\d\) · advantage \\?-1\\\.00/);
     assert.ok(text.includes("8 rollouts"), text);
+    // No generator is set: the prover is also the base policy, and the hover says so.
+    assert.match(text, /\*\*effective\*\* \\?-?\d\\?\.\d\d = Q \+ α·advantage \(π = μ: one model\)/);
     assert.match(text, /demo\\?: scores are meaningless/);
 
     const lens = await waitFor(
@@ -116,6 +118,7 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
       (l) => !!l && /Q 0\.00 → 0\.00/.test(l.command!.title),
     );
     assert.match(lens!.command!.title, /1 step loses progress/);
+    assert.match(lens!.command!.title, /^\$\(pulse\) Progress \(π = μ\): Q .* · effective -?\d\.\d\d \(mean\)/);
     assert.match(lens!.command!.title, /demo: scores are meaningless/);
   });
 
