@@ -104,17 +104,22 @@ export async function checkPrerequisites(dir: string, spec: RlRunSpec, env: Node
   let server: Check;
   try {
     const h = await get(`${url}/health`);
-    const j = h.status === 200 ? (JSON.parse(h.body) as { status?: string; rewards?: { source?: string; scalarize?: string } }) : null;
+    const j = h.status === 200 ? (JSON.parse(h.body) as { status?: string; rewards?: { source?: string; scalarize?: string; gatePreset?: string } }) : null;
+    // The gate preset the server runs against the one the run was written for (a server too old to say is not held against it).
+    const preset = j?.rewards?.gatePreset;
+    const presetDiffers = Boolean(preset && spec.gatePreset && preset !== spec.gatePreset);
     server = {
       name: "reward server",
-      ok: j?.status === "ok",
-      detail: j ? `${url} answers (${j.rewards?.source ?? "?"} judge, scalarize ${j.rewards?.scalarize ?? "?"})` : `${url}/health answered HTTP ${h.status}`,
+      ok: j?.status === "ok" && !presetDiffers,
+      detail: j
+        ? `${url} answers (${j.rewards?.source ?? "?"} judge, scalarize ${j.rewards?.scalarize ?? "?"}${preset ? `, gate ${preset}` : ""})${presetDiffers ? `, but this run was written for gate ${spec.gatePreset}` : ""}`
+        : `${url}/health answered HTTP ${h.status}`,
       fix: "",
     };
   } catch (e) {
     server = { name: "reward server", ok: false, detail: `${url} not reachable (${(e as Error).message})`, fix: "" };
   }
-  server.fix = `Start it: steplens serve --model <PRM GGUF> --prm <adapter> --port ${new URL(url).port || 8080} (VS Code: "StepLens: Start Reward Server"), or set STEPLENS_REWARD_URL.`;
+  server.fix = `Start it: steplens serve --model <PRM GGUF> --prm <adapter> --port ${new URL(url).port || 8080} --gate ${spec.gatePreset ?? "spark"} (VS Code: "StepLens: Start Reward Server"), or set STEPLENS_REWARD_URL.`;
   checks.push(server);
   if (spec.device === "cpu") {
     checks.push({ name: "GPUs", ok: true, detail: "not needed: a CPU run (rl init --cpu)", fix: "" });

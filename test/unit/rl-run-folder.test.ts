@@ -123,7 +123,7 @@ test("rl init --engine verl writes launch.sh, reward.py, parquet prompts, README
 
   const single = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NNODES: "1" } });
   assert.equal(single.code, 0, single.err);
-  assert.match(single.out, /ok +reward server: http:\/\/127\.0\.0\.1:\d+ answers \(prm judge, scalarize auto\)/);
+  assert.match(single.out, /ok +reward server: http:\/\/127\.0\.0\.1:\d+ answers \(prm judge, scalarize auto, gate spark\)/);
   assert.match(single.out, /python3 -m verl\.trainer\.main_ppo algorithm\.adv_estimator=grpo /);
   for (const key of [
     "actor_rollout_ref.rollout.n=16",
@@ -154,6 +154,15 @@ test("rl init --engine verl writes launch.sh, reward.py, parquet prompts, README
   const worker = await cli(["rl", "launch", r.dir, "--dry-run"], { env: { ...process.env, NODE_RANK: "1", HEAD_ADDR: "10.0.0.1" } });
   assert.match(worker.out, /ray start --address=10\.0\.0\.1:6379 --block/);
   assert.doesNotMatch(worker.out, /main_ppo/);
+
+  // A run written for another gate preset than the server runs: the check says so, with the --gate to start it with.
+  const strict = await initRun("verl", ["--gate", "strict"]);
+  assert.equal(strict.code, 0, strict.err);
+  const mismatch = await cli(["rl", "launch", strict.dir, "--dry-run"]);
+  assert.match(
+    mismatch.out,
+    /MISSING reward server: .* answers \(prm judge, scalarize auto, gate spark\), but this run was written for gate strict\n {8}fix: .*--gate strict/,
+  );
 
   // Without --dry-run, missing prerequisites stop it before anything starts.
   const real = await cli(["rl", "launch", r.dir], { env: { ...process.env, NNODES: "1" } });

@@ -66,7 +66,7 @@ test("concurrent clients: every valid request is answered, in OpenRLHF and StepL
   assert.ok(health.requestsPerSecond > 0, "requests/s over the last 10 s");
   assert.ok(health.requests >= clients * perClient);
   assert.equal(typeof health.queueDepth, "number");
-  assert.deepEqual(health.rewards, { source: "prm", scalarize: "auto" });
+  assert.deepEqual(health.rewards, { source: "prm", scalarize: "auto", gatePreset: "spark" });
 });
 
 test("malformed JSON, wrong types and unknown modes are 400s naming the problem", async () => {

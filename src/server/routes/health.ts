@@ -15,7 +15,7 @@ export async function healthRoute(ctx: RouteContext): Promise<unknown> {
     queueDepth: ctx.queue.active + ctx.queue.waiting,
     requestsPerSecond: Number(ctx.requestsPerSecond().toFixed(2)),
     requests: ctx.requestsTotal(),
-    rewards: { source: ctx.rewards.source, scalarize: ctx.rewards.scalarize },
+    rewards: { source: ctx.rewards.source, scalarize: ctx.rewards.scalarize, gatePreset: ctx.rewards.gatePreset ?? "spark" },
     uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
   };
 }
