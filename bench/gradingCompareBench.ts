@@ -25,6 +25,11 @@ const skipMathVerify = process.argv.includes("--no-math-verify");
 
 type RunCli = typeof runCli;
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** One `steplens grade <file> --json` in memory: seconds. */
 async function gradeOnce(run: RunCli, file: string, pairs: number): Promise<number> {
   const io = memoryIo();
@@ -86,6 +91,9 @@ async function main() {
       beforePairsPerSecond: Math.round(before.pairsPerSecond),
       afterPairsPerSecond: Math.round(after.pairsPerSecond),
       afterOverBefore: Number((after.pairsPerSecond / before.pairsPerSecond).toFixed(2)),
+      medianBeforeSeconds: Number(median(before.seconds).toFixed(3)),
+      medianAfterSeconds: Number(median(after.seconds).toFixed(3)),
+      afterOverBeforeByMedian: Number((median(before.seconds) / median(after.seconds)).toFixed(2)),
       beforeSeconds: before.seconds.map((s) => Number(s.toFixed(3))),
       afterSeconds: after.seconds.map((s) => Number(s.toFixed(3))),
       gradePairInProcessPairsPerSecond: Math.round(corpus.length / inProcessSeconds),

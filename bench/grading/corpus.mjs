@@ -86,6 +86,13 @@ function allBoxed(text) {
   }
 }
 
+/** FNV-1a (32 bits) of a string, as 8 hex digits. */
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
 /** mulberry32. */
 function seeded(seed) {
   let t = seed >>> 0;
@@ -112,10 +119,13 @@ function readProcessBench(dir) {
   return out;
 }
 
+const DATASET_FIXTURES = ["generic.jsonl", "prm800k.jsonl"];
+
 function datasetGolds(root) {
   const golds = [];
   const dir = path.join(root, "test/fixtures/datasets");
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".jsonl"))) {
+  // A fixed list: the corpus (and its pair ids) must not change when other fixtures are added.
+  for (const f of DATASET_FIXTURES) {
     for (const line of fs.readFileSync(path.join(dir, f), "utf8").split("\n")) {
       if (!line.trim()) continue;
       const o = JSON.parse(line);
@@ -420,7 +430,15 @@ export function buildCorpus({ root = process.cwd(), dir = process.env.STEPLENS_P
   const rand = seeded(21);
   const solutions = readProcessBench(dir);
   const pairs = [];
-  const push = (p) => pairs.push({ id: `${p.category}-${pairs.length}`, ...p });
+  // Ids from the content (FNV-1a of category, gold and prediction), so a pair keeps its id when
+  // pairs are added or removed elsewhere; a repeated pair gets a suffix.
+  const seen = new Map();
+  const push = (p) => {
+    const base = `${p.category}-${fnv1a(`${p.category}\u0000${p.gold}\u0000${p.pred}`)}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    pairs.push({ id: n ? `${base}-${n}` : base, ...p });
+  };
   const withAnswer = solutions.filter((s) => s.answer);
   // real-self: the answer against the text it came from.
   for (const s of withAnswer) push({ category: "real-self", gold: s.answer, pred: s.last, expected: true, source: s.id });

@@ -31,7 +31,7 @@ def main() -> None:
             out["gold_parsed"] = [str(x) for x in g]
             out["pred_parsed"] = [str(x) for x in p]
             out["equal"] = bool(verify(g, p))
-        except Exception as e:  # noqa: BLE001 - one bad pair is reported, the rest are graded
+        except Exception as e:  # one bad pair is reported, the rest are graded
             out["error"] = f"{type(e).__name__}: {e}"[:200]
         sys.stdout.write(json.dumps(out) + "\n")
         sys.stdout.flush()
