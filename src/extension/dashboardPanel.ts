@@ -18,7 +18,9 @@ import { CommandId, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { pickDataset, type OpenDataset } from "./datasetTree";
 import { parseRecordUri } from "./recordDocuments";
-import { registerInspectorSerializer, webviewHtml, webviewOptions } from "./inspectorPanel";
+import { registerInspectorSerializer } from "./inspectorPanel";
+import { webviewOptions } from "./webviewHtml";
+import { WebviewPanelHost } from "./webviewPanelHost";
 
 export const DASHBOARD_VIEW_TYPE = "steplens.datasetDashboard";
 
@@ -40,25 +42,20 @@ export interface DashboardTimings {
   lastViewMs: number | null;
 }
 
-export class DashboardPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
+export class DashboardPanel extends WebviewPanelHost<DashboardHostMessage> {
   private dataset: OpenDataset | undefined;
   private model: DashboardModel | null = null;
   private modelFor: { dataset: OpenDataset; version: number } | null = null;
   private version = 0;
   private threshold = 0.5;
-  private ready = false;
   private openedAt = 0;
   private readonly stores = new Map<string, ScoreStore>();
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private panelSubscriptions: vscode.Disposable[] = [];
   /** The last summary sent (tests read it). */
   lastSummary: DashboardSummary | null = null;
-  /** Messages sent to the webview, newest last (at most 50; tests read them). */
-  readonly sent: DashboardHostMessage[] = [];
   readonly timings: DashboardTimings = { summaryMs: null, firstChartMs: null, lastViewMs: null };
 
   constructor(private readonly ctx: StepLensContext) {
+    super(ctx.extension.extensionUri);
     this.subscriptions.push(
       ctx.annotations.onDidScore(({ uri }) => this.recordScored(uri)),
       ctx.datasets.onDidChangeTreeData(() => {
@@ -172,7 +169,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** Handles one message as if the webview had sent it (the webview's channel, and the tests). */
-  async receive(raw: unknown): Promise<void> {
+  override async receive(raw: unknown): Promise<void> {
     const m = parseDashboardMessage(raw);
     if (!m) {
       this.ctx.log.warn(`dashboard: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
@@ -309,36 +306,15 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private attach(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    this.ready = false;
-    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, "media", "icon.png");
-    this.panelSubscriptions = [
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      panel.onDidDispose(() => {
-        for (const s of this.panelSubscriptions) s.dispose();
-        this.panelSubscriptions = [];
-        this.panel = undefined;
-        this.lastSummary = null;
-      }),
-    ];
-    panel.webview.html = webviewHtml(panel.webview, this.ctx.extension.extensionUri, { script: "dashboard.js", title: "StepLens Dataset Dashboard" });
+    this.attachPanel(panel, { script: "dashboard.js", title: "StepLens Dataset Dashboard" });
+  }
+
+  protected override onPanelClosed(): void {
+    this.lastSummary = null;
   }
 
   private title(d: OpenDataset): string {
     return `Dashboard: ${path.basename(d.file)}`;
-  }
-
-  private send(message: DashboardHostMessage): void {
-    if (!this.panel || !this.ready) return;
-    this.sent.push(message);
-    if (this.sent.length > 50) this.sent.splice(0, this.sent.length - 50);
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    for (const s of this.panelSubscriptions) s.dispose();
-    this.panel?.dispose();
   }
 }
 

@@ -10,7 +10,6 @@
  * Strict CSP: `default-src 'none'`, the one script by nonce, styles and KaTeX's fonts only from
  * dist/ and media/ (asWebviewUri), no eval. A serializer restores the panel after a window reload.
  */
-import crypto from "node:crypto";
 import path from "node:path";
 import * as vscode from "vscode";
 import { stepAtPosition } from "../annotations/stepAnnotations";
@@ -20,70 +19,34 @@ import { CommandId } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { toRange } from "./ranges";
 import { fileLabel } from "./traceDocuments";
+import { webviewHtml, webviewOptions } from "./webviewHtml";
+import { WebviewPanelHost } from "./webviewPanelHost";
+
+// Moved to ./webviewHtml.ts; still exported from here.
+export { webviewHtml, webviewOptions };
 
 export const INSPECTOR_VIEW_TYPE = "steplens.inspector";
 /** The progress engineer's command; the inspector offers it once it is registered. */
 export const ESTIMATE_PROGRESS_COMMAND = "steplens.estimateProgress";
-
-/** The HTML shell of a StepLens webview: strict CSP, one nonce'd script, local styles (KaTeX's included). */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opts: { script: string; title: string; nonce?: string }): string {
-  const nonce = opts.nonce ?? crypto.randomBytes(16).toString("base64");
-  const uri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join("; ");
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${uri("dist", "katex.css")}">
-<link rel="stylesheet" href="${uri("media", "inspector.css")}">
-<title>${opts.title}</title>
-</head>
-<body>
-<main id="root" aria-live="off"><p class="empty">Loading…</p></main>
-<script nonce="${nonce}" src="${uri("dist", opts.script)}"></script>
-</body>
-</html>`;
-}
 
 /** Kept for callers of the first inspector: the inspector's HTML. */
 export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string): string {
   return webviewHtml(webview, extensionUri, { script: "webview.js", title: "StepLens Inspector", nonce });
 }
 
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return {
-    enableScripts: true,
-    retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
-  };
-}
-
-export class InspectorPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
+export class InspectorPanel extends WebviewPanelHost<InspectorHostMessage> {
   private document: vscode.TextDocument | undefined;
-  private ready = false;
   private focused = -1;
   private progressCommand = false;
   private readonly progressByUri = new Map<string, ProgressLike>();
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private panelSubscriptions: vscode.Disposable[] = [];
   /** The last state sent (tests read it). */
   lastState: InspectorState | null = null;
-  /** Messages sent to the webview, newest last (tests read them; at most 50). */
-  readonly sent: InspectorHostMessage[] = [];
   /** Milliseconds from creating the panel to the webview's first drawn chart, once it reported it. */
   firstRenderMs: number | null = null;
   private createdAt = 0;
 
   constructor(private readonly ctx: StepLensContext) {
+    super(ctx.extension.extensionUri);
     this.subscriptions.push(
       ctx.annotations.onDidChange((uri) => {
         if (this.document && uri.toString() === this.document.uri.toString()) void this.post();
@@ -149,7 +112,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   /** Handles one message as if the webview had sent it (the webview's channel, and the tests). */
-  async receive(raw: unknown): Promise<void> {
+  override async receive(raw: unknown): Promise<void> {
     const m = parseInspectorMessage(raw);
     if (!m) {
       this.ctx.log.warn(`inspector: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
@@ -159,22 +122,13 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private attach(panel: vscode.WebviewPanel): void {
-    const extensionUri = this.ctx.extension.extensionUri;
-    this.panel = panel;
     this.createdAt = performance.now();
     this.firstRenderMs = null;
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "icon.png");
-    this.ready = false;
-    this.panelSubscriptions = [
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      panel.onDidDispose(() => {
-        for (const s of this.panelSubscriptions) s.dispose();
-        this.panelSubscriptions = [];
-        this.panel = undefined;
-        this.lastState = null;
-      }),
-    ];
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: "webview.js", title: "StepLens Inspector" });
+    this.attachPanel(panel, { script: "webview.js", title: "StepLens Inspector" });
+  }
+
+  protected override onPanelClosed(): void {
+    this.lastState = null;
   }
 
   private title(document: vscode.TextDocument): string {
@@ -272,19 +226,6 @@ export class InspectorPanel implements vscode.Disposable {
     });
     this.lastState = state;
     this.send({ type: "state", state });
-  }
-
-  private send(message: InspectorHostMessage): void {
-    if (!this.panel || !this.ready) return;
-    this.sent.push(message);
-    if (this.sent.length > 50) this.sent.splice(0, this.sent.length - 50);
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    for (const s of this.panelSubscriptions) s.dispose();
-    this.panel?.dispose();
   }
 }
 
