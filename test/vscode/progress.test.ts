@@ -48,7 +48,7 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
 
   suiteTeardown(async () => {
     await closeAllEditors();
-    for (const key of ["models.prover", "progress.rollouts", "progress.maxTokens"]) await setSetting(key, undefined);
+    for (const key of ["models.prover", "models.generator", "progress.rollouts", "progress.maxTokens"]) await setSetting(key, undefined);
     await resetSettings();
   });
 
@@ -149,5 +149,41 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
       () => a.getAnnotations(document),
       (x) => !!x && x.steps.every((s) => s.progress === null),
     );
+  });
+
+  test("another model as the base policy π (models.generator): the hover and the lens show Qπ and the effective reward Qπ + α·Aμ", async function () {
+    this.timeout(120_000);
+    await setSetting("models.generator", await testModel({ tokenizer: "spm", seed: 99 }));
+    const result = (await vscode.commands.executeCommand("steplens.estimateProgress", { uri: document.uri.toString() })) as {
+      steps: { q: number; qBase: number; effective: number }[];
+      samePolicy: boolean;
+      policy: { prefixTokensEvaluated: number; traceTokens: number };
+    };
+    assert.equal(result.samePolicy, false);
+    assert.equal(result.policy.prefixTokensEvaluated, result.policy.traceTokens, "the base policy evaluated the trace once");
+    // Random-weight rollouts box nothing: each Q is the trace's own boxed answer, for both models.
+    assert.deepEqual(
+      result.steps.map((s) => [s.q, s.qBase, s.effective]),
+      [
+        [0, 0, 0],
+        [1, 1, 1.5],
+        [0, 0, -0.5],
+      ],
+    );
+    await waitFor(
+      "Qπ in the annotations",
+      () => a.getAnnotations(document),
+      (x) => !!x && x.steps.every((s) => s.progress?.qBase !== undefined),
+    );
+    const { text } = await hoverText(document.uri, insideStep(a, document, 1));
+    assert.ok(text.includes("**Progress** Qμ 0\\.00 → 1\\.00"), text);
+    assert.match(text, /\*\*Base policy\*\* Qπ 1\\\.00 \(90% interval 0\\\.\d\d to 1\\\.00\)/);
+    assert.match(text, /\*\*effective\*\* 1\\\.50 = Qπ \+ α·advantage/);
+    const lens = await waitFor(
+      "the lens shows both Q's",
+      () => progressLens(document.uri),
+      (l) => !!l && /Qπ/.test(l.command!.title),
+    );
+    assert.match(lens!.command!.title, /^\$\(pulse\) Progress: Qμ 0\.00 → 0\.00 · Qπ 0\.00 · effective 0\.33 \(mean\)/);
   });
 });
