@@ -23,3 +23,18 @@ export async function serveTestConfig(overrides: { sequences?: number; adapter?:
 export async function serveTestEngine(overrides: { sequences?: number; adapter?: string } = {}): Promise<Engine> {
   return createEngine(await serveTestConfig(overrides));
 }
+
+/** fetch() options of a JSON POST: `body` as JSON (a string is sent as it is), a bearer token if given. */
+export function jsonPost(body: unknown, options: { token?: string; headers?: Record<string, string> } = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+/** POSTs `body` as JSON to `url`; the status, the headers and the parsed JSON answer. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any }> {
+  const res = await fetch(url, jsonPost(body, { headers }));
+  return { status: res.status, headers: res.headers, json: await res.json() };
+}

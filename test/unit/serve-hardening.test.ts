@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import type { Engine } from "../../src/engines/engine";
 import { StepLensServer } from "../../src/server/stepLensServer";
-import { serveTestEngine } from "./serve-fixture";
+import { jsonPost, serveTestEngine } from "./serve-fixture";
 import { within } from "../support/wait";
 
 let engine: Engine;
@@ -22,8 +22,7 @@ after(async () => {
   await engine?.dispose();
 });
 
-const post = (path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, jsonPost(body));
 
 function nested(depth: number): object {
   let s: object = { type: "string" };

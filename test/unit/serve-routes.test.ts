@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import type { Engine } from "../../src/engines/engine";
 import type { LocalEngine } from "../../src/engines/local/localEngine";
-import { serveTestEngine } from "./serve-fixture";
+import { postJson, serveTestEngine } from "./serve-fixture";
 
 let engine: Engine;
 let server: StepLensServer;
@@ -21,14 +21,7 @@ after(async () => {
   await engine?.dispose();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as any };
-}
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) => postJson(base + path, body, headers);
 
 function assertOpenAiError(json: any, status: number, res: { status: number }, param?: string | null) {
   assert.equal(res.status, status);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { StepLensError } from "../../src/core/errors";
 import type { Engine } from "../../src/engines/engine";
-import { serveTestEngine } from "./serve-fixture";
+import { jsonPost, serveTestEngine } from "./serve-fixture";
 import { recordGenerations, stoppedEarly, describeOutcome } from "../support/recordingEngine";
 import { waitUntil, within } from "../support/wait";
 
@@ -20,11 +20,7 @@ after(async () => {
 });
 
 const TOKEN = "test-token-0123456789abcdef";
-const json = (body: unknown, token?: string) => ({
-  method: "POST",
-  headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-  body: JSON.stringify(body),
-});
+const json = (body: unknown, token?: string) => jsonPost(body, { token });
 
 test("a non-loopback bind without a token refuses to start; a short token too", async () => {
   await assert.rejects(
