@@ -249,18 +249,16 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     const copy = path.join(os.tmpdir(), `steplens-cache-copy-${process.pid}-${Date.now()}.trace.md`);
     fs.writeFileSync(copy, document.getText());
     try {
-      const t0 = performance.now();
       const twin = await vscode.workspace.openTextDocument(vscode.Uri.file(copy));
       await vscode.window.showTextDocument(twin);
-      await waitForScores(a, twin);
-      const ms = performance.now() - t0;
+      await waitForScores(a, twin); // bounded: fails naming the document after 60 s
       const last = a.getLastScore(twin)!;
+      // Counted, not timed: the result came from the cache, so the model did not run.
       assert.equal(last.fromCache, true, "the result came from the cache");
       assert.deepEqual(
         last.result.steps.map((s) => s.score),
         scored.steps.map((s) => s.score),
       );
-      assert.ok(ms < 10_000, `shown in ${ms.toFixed(0)} ms`);
       await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     } finally {
       fs.rmSync(copy, { force: true });
