@@ -132,9 +132,12 @@ export const checks = [
       );
       const steps = rows().filter((r) => typeof r.reward === "number");
       if (steps.map((r) => r.step).join() !== "1,2") throw new Error(`trainer steps: ${steps.map((r) => r.step).join()}`);
-      // The terminal shows the step lines ("step k/2: reward …") the screenshot keeps.
+      // The terminal shows the step lines ("step k/2: reward …") the screenshot keeps: the panel
+      // maximized for it, then back as it was.
+      await ctx.runCommand("View: Toggle Maximized Panel");
       await ctx.page.waitForTimeout(1500);
       await ctx.shot("trl-smoke-run");
+      await ctx.runCommand("View: Toggle Maximized Panel");
     },
   },
 ];
