@@ -9,6 +9,8 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import { StepLensError } from "../core/errors";
 import type { RlRunSpec } from "./rlRunSpec";
 
@@ -156,9 +158,31 @@ function defaultRun(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeout
   });
 }
 
-async function defaultHttp(method: "GET" | "POST", url: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { method, signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, body: await res.text() };
+/**
+ * A plain HTTP request (node:http, not fetch: fetch adds `Sec-Fetch-Mode`, and Ray's dashboard
+ * refuses a POST it takes for browser traffic with 405).
+ */
+function defaultHttp(method: "GET" | "POST", url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith("https:") ? https : http).request(url, { method, timeout: 10_000, headers: { "Content-Length": 0 } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The last `n` lines of a command's output that say something (no blank lines, no traceback carets). */
+function lastLines(output: string, n: number): string {
+  return output
+    .split("\n")
+    .filter((l) => l.trim() && !/^\s*[\^~]+\s*$/.test(l))
+    .slice(-n)
+    .join("\n");
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -177,7 +201,7 @@ export async function runRayJob(spec: RayJobSpec, io: RayJobIo, deps: RayJobDeps
 
   const submitted = await run("ray", submitArgs(full), io.env, deps.submitTimeoutMs ?? 300_000);
   if (submitted.status !== 0)
-    throw new StepLensError(`ray job submit to ${address} failed: ${submitted.output.trim().split("\n").slice(-6).join("\n")}`, {
+    throw new StepLensError(`ray job submit to ${address} failed: ${lastLines(submitted.output, 4)}`, {
       code: "rl-ray-submit",
       hint: "Check the address (the dashboard, e.g. http://HEAD:8265), that `ray` is on PATH here, and the cluster's state (`ray status`).",
     });
@@ -222,7 +246,9 @@ export async function runRayJob(spec: RayJobSpec, io: RayJobIo, deps: RayJobDeps
       const s = await status();
       if (TERMINAL.has(s.status)) {
         await flushLogs();
-        io.err.write(`steplens: Ray job ${submissionId} ${s.status}${s.message ? `: ${s.message}` : ""}\n`);
+        // Ray's message repeats the log's tail (printed above already): its first line is enough.
+        const why = s.message.split("\n")[0]!.replace(/,? last available logs.*$/, "");
+        io.err.write(`steplens: Ray job ${submissionId} ${s.status}${why ? `: ${why}` : ""}\n`);
         return s.status === "SUCCEEDED" ? 0 : s.status === "STOPPED" ? 130 : 1;
       }
       if (Date.now() > stopDeadline) {

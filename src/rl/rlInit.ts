@@ -12,6 +12,7 @@ import { checkWritePath, ensureDir, writeFileAtomic } from "../core/safeFs";
 import { openrlhfLaunchSh } from "./openrlhfLaunch";
 import { promptDataFiles, readPromptRecords } from "./promptData";
 import { rewardClientPy } from "./rewardClientPy";
+import rewardCheckPy from "./python/reward_check.py";
 import { RUN_SPEC_FILE, type RlRunSpec } from "./rlRunSpec";
 import { runReadme } from "./runReadme";
 import { deriveRunSizes } from "./runSizes";
@@ -139,6 +140,7 @@ export function rlInit(
   const files: Array<[string, string | Uint8Array, number?]> = [
     ...data,
     ["reward.py", rewardClientPy({ rewardUrl, scalarize: spec.scalarize })],
+    ["reward_check.py", rewardCheckPy],
     ["launch.sh", launchScript(full), 0o755],
     ["README.md", runReadme(full, sizes.clamped)],
   ];

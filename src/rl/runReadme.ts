@@ -40,6 +40,7 @@ scripts pass \`bash -n\` and a dry run, and reward.py is imported and called by 
   const files: string[] = [
     "- `launch.sh`: the training command (bash arrays, one argument per line; `DRY_RUN=1 bash launch.sh` prints it).",
     "- `reward.py`: the reward client (Python standard library only) that asks the StepLens reward server for each rollout's reward.",
+    "- `reward_check.py`: asks the server, through reward.py, for a formatted and a gated rollout and says whether the reward path works (`python3 reward_check.py` on any node; `steplens rl launch . --ray-address URL --reward-check` as a Ray job).",
     "- `steplens-rl.json`: these settings, read by `steplens rl launch`.",
   ];
   if (e === "verl")

@@ -1,0 +1,276 @@
+"""`steplens rl launch DIR --ray-address URL` on a real Ray cluster: one local Ray head for the module.
+
+The head is started by the test on 127.0.0.1 (free ports, CPU only, 12 logical CPUs: verl's
+TransferQueue places 9 one-CPU actors before it asks for GPUs) with its own temp dir, and torn down
+by killing the processes whose command line names that dir, by pid (`ray stop` would stop every
+Ray process of this user on the machine, other people's heads included). Every wait is bounded.
+
+- The run's reward check as a Ray job: reward_check.py (reward.py against `steplens serve --model
+  demo`) runs on the cluster, its log lines arrive on steplens's stdout, the rewards it printed
+  equal the server's own answer, and the Jobs API reports the job SUCCEEDED.
+- Ctrl-C: SIGINT to `steplens rl launch` stops the job on the cluster (the Jobs API reports it
+  STOPPED) and steplens exits 130. The job is held by a reward server that accepts and never answers.
+- verl's entry point as the job (launch.sh with the run folder as the job's working directory, on a
+  tiny random-weight Qwen2 made here): it composes the config, loads the run's train.parquet, prints
+  the resolved config with the run's reward function, and stops at verl's GPU check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = REPO / "dist" / "cli.js"
+VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "src" / "rl" / "python"))
+import reward_check  # noqa: E402  the check's own rollouts, for the independent answer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ray_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # ray, python3: the venv's
+    env.pop("RAY_ADDRESS", None)
+    env.update(extra)
+    return env
+
+
+def processes_naming(tag: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if tag in cmd:
+            found.append(int(entry))
+    return found
+
+
+def wait_for(what: str, condition, timeout: float, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def get_json(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return json.loads(r.read())
+    except OSError:
+        return None
+
+
+class RayHead:
+    def __init__(self) -> None:
+        self.temp_dir = tempfile.mkdtemp(prefix="slray-", dir="/tmp")  # short: Ray's socket paths have a length limit
+        self.port = free_port()
+        self.dashboard_port = free_port()
+        self.dashboard = f"http://127.0.0.1:{self.dashboard_port}"
+        args = [
+            "ray", "start", "--head", "--port", str(self.port), "--node-ip-address", "127.0.0.1",
+            "--dashboard-host", "127.0.0.1", "--dashboard-port", str(self.dashboard_port),
+            "--num-cpus", "12", "--num-gpus", "0", "--temp-dir", self.temp_dir, "--disable-usage-stats",
+        ]  # fmt: skip
+        r = subprocess.run(args, env=ray_env(), capture_output=True, text=True, timeout=240)
+        if r.returncode != 0:
+            self.stop()
+            raise RuntimeError(f"ray start failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+        wait_for("the Ray dashboard's Jobs API", lambda: get_json(f"{self.dashboard}/api/version"), 120)
+
+    def job(self, submission_id: str):
+        return get_json(f"{self.dashboard}/api/jobs/{submission_id}")
+
+    def stop(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in processes_naming(self.temp_dir):
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+            try:
+                wait_for("the Ray head's processes to end", lambda: not processes_naming(self.temp_dir), 20)
+                break
+            except AssertionError:
+                continue
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def ray_head():
+    head = RayHead()
+    try:
+        yield head
+    finally:
+        head.stop()
+
+
+def rl_init(tmp_path: Path, reward_url: str) -> Path:
+    run = tmp_path / "run"
+    r = subprocess.run(
+        ["node", str(CLI), "rl", "init", "--engine", "verl", "--out", str(run), "--reward-url", reward_url,
+         "--data", str(REPO / "examples" / "problems.jsonl"), "--gpus-per-node", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (run / "reward_check.py").exists()
+    return run
+
+
+def submission_id(stderr: str) -> str:
+    for word in stderr.split():
+        if word.startswith("steplens-"):
+            return word
+    raise AssertionError(f"no submission id in: {stderr[-1000:]}")
+
+
+@pytest.mark.timeout(420)
+def test_reward_check_runs_as_a_ray_job_and_its_logs_arrive(ray_head, steplens_serve, tmp_path):
+    run = rl_init(tmp_path, steplens_serve.url)
+    r = subprocess.run(
+        ["node", str(CLI), "rl", "launch", str(run), "--ray-address", ray_head.dashboard, "--reward-check"],
+        cwd=REPO, env=ray_env(), capture_output=True, text=True, timeout=360,
+    )  # fmt: skip
+    assert r.returncode == 0, f"stdout:\n{r.stdout[-3000:]}\nstderr:\n{r.stderr[-3000:]}"
+    job = ray_head.job(submission_id(r.stderr))
+    assert job["status"] == "SUCCEEDED" and job["entrypoint"] == "python3 reward_check.py"
+    lines = {ln.split(": ", 2)[1].split(" rollout")[0]: ln for ln in r.stdout.splitlines() if " rollout: reward " in ln}
+    assert set(lines) == {"formatted", "broken"}, r.stdout[-2000:]
+    assert "gate passed" in lines["formatted"] and "gate failed (boxed-count" in lines["broken"]
+    assert "steplens reward check: ok" in r.stdout
+    # Independent truth: the server's answer for the same rollouts, asked here.
+    body = json.dumps(
+        {
+            "items": [
+                {"prompt": reward_check.PROBLEM, "response": t} for t in (reward_check.FORMATTED, reward_check.BROKEN)
+            ]
+        }
+    )
+    req = urllib.request.Request(
+        steplens_serve.url + "/v1/reward", data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=60) as answer:
+        truth = [i["reward"] for i in json.loads(answer.read())["items"]]
+    for name, value in zip(("formatted", "broken"), truth):
+        printed = float(lines[name].split(" rollout: reward ")[1].split(",")[0])
+        assert printed == pytest.approx(value, rel=1e-6), (name, lines[name], value)
+
+
+@pytest.mark.timeout(420)
+def test_ctrl_c_stops_the_ray_job(ray_head, tmp_path):
+    # A reward server that accepts connections and never answers holds the job in its first request.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: [held.append(silent.accept()[0]) for _ in range(16)], daemon=True).start()
+    run = rl_init(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}")
+    proc = subprocess.Popen(
+        ["node", str(CLI), "rl", "launch", str(run), "--ray-address", ray_head.dashboard, "--reward-check"],
+        cwd=REPO, env=ray_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out: list[str] = []
+    err: list[str] = []
+    threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True).start()
+    threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()
+    try:
+        wait_for(
+            "the job's first log line on steplens's stdout",
+            lambda: any(" asks http://127.0.0.1:" in ln for ln in out),
+            240,
+        )
+        wait_for("the job to reach the silent server", lambda: held, 60)
+        sid = submission_id("".join(err))
+        assert ray_head.job(sid)["status"] == "RUNNING"
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        silent.close()
+        for c in held:
+            c.close()
+    assert code == 130, ("".join(out)[-2000:], "".join(err)[-2000:])
+    assert "stopping Ray job" in "".join(err)
+    assert wait_for("Ray to report the job STOPPED", lambda: ray_head.job(sid)["status"] == "STOPPED", 60)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> str:
+    """A random-weight Qwen2 (2 layers, width 32) and a byte-level BPE tokenizer with a ChatML template, made here."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    corpus = [
+        json.loads(ln)["problem"]
+        for ln in (REPO / "examples" / "problems.jsonl").read_text().splitlines()
+        if ln.strip()
+    ]
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<pad>", "<eos>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    tok.train_from_iterator(corpus * 20, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>")
+    fast.chat_template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    path = tmp_path_factory.mktemp("tiny-qwen2")
+    fast.save_pretrained(str(path))
+    config = Qwen2Config(
+        vocab_size=len(fast), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=1, max_position_embeddings=4096,
+        pad_token_id=fast.pad_token_id, eos_token_id=fast.eos_token_id,
+    )  # fmt: skip
+    Qwen2ForCausalLM(config).save_pretrained(str(path))
+    GenerationConfig(eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id).save_pretrained(str(path))
+    return str(path)
+
+
+@pytest.mark.timeout(600)
+def test_verls_entry_point_runs_as_a_ray_job_up_to_its_gpu_check(ray_head, steplens_serve, tiny_model, tmp_path):
+    run = rl_init(tmp_path, steplens_serve.url)
+    r = subprocess.run(
+        ["node", str(CLI), "rl", "launch", str(run), "--ray-address", ray_head.dashboard],
+        cwd=REPO, env=ray_env(MODEL=tiny_model), capture_output=True, text=True, timeout=540,
+    )  # fmt: skip
+    logs = r.stdout
+    assert r.returncode == 1, (logs[-3000:], r.stderr[-3000:])
+    job = ray_head.job(submission_id(r.stderr))
+    assert job["status"] == "FAILED" and job["entrypoint"] == "bash launch.sh"
+    # Hydra composed launch.sh's overrides, verl validated them and its TaskRunner got the resolved config ...
+    assert "'custom_reward_function': {'name': 'compute_score'," in logs and "'path': 'reward.py'}" in logs
+    # ... loaded the run folder's train.parquet (6 prompts) from the job's working directory ...
+    assert "dataset len: 6" in logs
+    # ... and stopped where it asks for GPUs: as far as verl goes on CPU.
+    assert "ValueError: Total available GPUs 0 is less than total desired GPUs 1" in logs
+    assert logs.index("dataset len: 6") < logs.index("Total available GPUs 0")
