@@ -56,3 +56,37 @@ def test_trl_trainer_step_reaches_the_reward_log(tmp_path: Path, serve_factory, 
     client.reward_func(prompts[:1], completions[:1])
     last = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
     assert last["trainerStep"] is None
+
+
+@pytest.mark.timeout(600)
+def test_trl_smoke_run_logs_every_rollout_with_its_trainer_step(tmp_path: Path) -> None:
+    """The real TRL smoke run (test/python/trl_smoke.py: GRPOTrainer, CPU, 2 steps of 8 completions)
+    against `steplens serve --reward-log`: 16 lines, 8 at global_step 0 and 8 at global_step 1, each
+    step's logged rewards averaging to the reward TRL itself logged for that step."""
+    import trl_smoke
+
+    model = trl_smoke.make_tiny_model(tmp_path / "model")
+    prompts = trl_smoke.write_prompts(tmp_path / "prompts.jsonl")
+    log = tmp_path / "rewards.jsonl"
+    server = trl_smoke.Server([*trl_smoke.SERVE_ARGS, "--reward-log", str(log)])
+    try:
+        run = tmp_path / "run"
+        init = trl_smoke.init_run(server.url, run, model, prompts)
+        assert init.returncode == 0, init.stdout + init.stderr
+        launched, _ = trl_smoke.launch_run(run, {})
+        out = launched.stdout + launched.stderr
+        assert launched.returncode == 0 and "train_grpo.py: finished 2 steps" in out, out[-4000:]
+    finally:
+        server.stop()
+    lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 16, len(lines)
+    assert [x["trainerStep"] for x in lines] == [0] * 8 + [1] * 8
+    assert {x["prompt"] for x in lines} == {p["problem"] for p in trl_smoke.PROMPTS}
+    assert len({x["client"] for x in lines}) == 1 and lines[0]["client"].startswith("client:")
+    trl_rows = [
+        json.loads(x) for x in (run / "logs" / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()
+    ]
+    trl_rewards = [row["reward"] for row in trl_rows if "reward" in row]
+    for step, trl_mean in enumerate(trl_rewards):
+        logged = [x["reward"] for x in lines if x["trainerStep"] == step]
+        assert trl_mean == pytest.approx(sum(logged) / len(logged), abs=1e-5), (step, trl_mean, logged)
