@@ -64,7 +64,8 @@ export const RUN_SPEC_FILE = "steplens-rl.json";
 
 /** Which engine versions each generated setting was checked against (also in the run README). */
 export const CHECKED_AGAINST: Readonly<Record<RlEngine, string>> = {
-  verl: "verl v0.9.0 (verl-project/verl 483b8a0, 2026-08-14): verl/trainer/config/_generated_ppo_trainer.yaml, reward loop managers",
-  openrlhf: "OpenRLHF v0.11.0 (OpenRLHF/OpenRLHF 3c3be62, 2026-08-13): openrlhf/cli/train_ppo_ray.py arguments, openrlhf/utils/agent.py remote reward",
+  verl: "verl 0.9.1 and 0.7.1 (the range 0.7.1–0.9.1): launch.sh's overrides composed by verl's own Hydra config and reward.py called by verl's reward loop on a real batch, by StepLens's test suite; 0.9.1's entry point run up to its GPU check",
+  openrlhf:
+    "OpenRLHF 0.11.2: launch.sh's flags parsed by OpenRLHF's own entry point up to ray.init, and its remote-reward client served a 1,024-rollout burst, by StepLens's test suite",
   trl: "TRL 1.16.0: installed and trained (2 GRPO steps on the CPU, a tiny model) by StepLens's test suite; keys first read against v1.9.0+26 (huggingface/trl f2cd577)",
 };

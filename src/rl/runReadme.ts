@@ -28,10 +28,7 @@ export function runReadme(spec: RlRunSpec, clamped: readonly string[] = []): str
   const checked =
     e === "trl"
       ? `TRL ${TRL_TRAINED_VERSION} (with transformers 5.10.4 and torch 2.15, CPU) trains a run folder written by \`steplens rl init --engine trl --cpu\` in StepLens's test suite: a tiny random-weight model, 2 prompts × 4 generations, 2 GRPO steps started by \`steplens rl launch\`, rewards from a running \`steplens serve\` through reward.py, every reward the trainer logged equal to the server's (test/python/test_trl_smoke.py). Multi-GPU and multi-node runs (accelerate) were not run there.`
-      : `${CHECKED_AGAINST[e]}. ${ENGINE_NAMES[e]} itself could not be installed where StepLens is tested (no Python
-package registry there): the keys were checked against the engine's public source at that version, the
-scripts pass \`bash -n\` and a dry run, and reward.py is imported and called by python3 against a running
-\`steplens serve\`.`;
+      : `${CHECKED_AGAINST[e]} (${e === "verl" ? "test/python/test_verl.py, test_ray.py" : "test/python/test_openrlhf.py"}). Training itself needs GPUs and was not run there: ${e === "verl" ? "vLLM rollouts, FSDP updates and the reward loop under a real step's load" : "DeepSpeed, vLLM generation and Ray's placement of the actors"}.`;
   const sizing = rewardServerSizing(spec);
   const preset = (GATE_PRESETS as readonly string[]).includes(spec.gatePreset ?? "") ? (spec.gatePreset as GatePreset) : DEFAULT_GATE_PRESET;
   const clampedText = clamped.length
