@@ -6,13 +6,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import * as v from "valibot";
 import { StepLensError } from "../core/errors";
 import { LineIndex } from "../core/lineIndex";
 import { parseFrontMatter } from "../formats/text/frontMatter";
 import { BUILTIN_TEMPLATES } from "./builtinTemplates";
 import { PLACEHOLDERS, SPARK_PLACEHOLDER_ALIASES, usesPlaceholder } from "./placeholders";
 import { VERDICT_FORMATS, type VerdictFormat } from "./verification";
-import type { FewShotExample, StepStyle, VerifierTemplate } from "./verifierTemplate";
+import type { StepStyle, VerifierTemplate } from "./verifierTemplate";
 
 function fail(file: string, message: string, hint: string, line?: number): never {
   throw new StepLensError(message, { file, line, hint, code: "bad-template" });
@@ -74,20 +75,75 @@ function parseStepStyle(file: string, v: unknown, format: VerdictFormat, line?: 
   );
 }
 
-function parseFewShot(file: string, v: unknown): FewShotExample[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v)) fail(file, "fewShot is not a list", 'Give a list of {"problem", "steps": [...], "verification"} objects.');
-  return v.map((ex, i) => {
-    const ok =
-      typeof ex === "object" &&
-      ex !== null &&
-      typeof ex.problem === "string" &&
-      Array.isArray(ex.steps) &&
-      ex.steps.every((s: unknown) => typeof s === "string") &&
-      typeof ex.verification === "string";
-    if (!ok) fail(file, `fewShot[${i}] is not {"problem": string, "steps": string[], "verification": string}`, "Fix or remove that example.");
-    return { problem: ex.problem, steps: ex.steps, verification: ex.verification };
-  });
+/** A few-shot example's problem; the message is completed with its index once the path is known. */
+const exampleMessage = "fewShot example";
+const NO_USER = 'the JSON template has no "user" text';
+
+/** The JSON layout: the type and its checks from one declaration (valibot); each message names the field. */
+const JsonTemplateSchema = v.object(
+  {
+    user: v.string(NO_USER),
+    format: v.nullish(
+      v.picklist(VERDICT_FORMATS, (issue) => `format ${JSON.stringify(issue.input)} is not one of ${VERDICT_FORMATS.join(", ")}`),
+      "spark",
+    ),
+    system: v.optional(v.string('"system" is not a string')),
+    userWithReference: v.optional(v.string('"userWithReference" is not a string')),
+    stepStyle: v.optional(v.picklist(["step", "paragraph"], (issue) => `stepStyle ${JSON.stringify(issue.input)} is neither "step" nor "paragraph"`)),
+    fewShot: v.optional(
+      v.array(
+        v.object(
+          {
+            problem: v.string(exampleMessage),
+            steps: v.array(v.string(exampleMessage), exampleMessage),
+            verification: v.string(exampleMessage),
+          },
+          exampleMessage,
+        ),
+        "fewShot is not a list",
+      ),
+    ),
+  },
+  // The object's own message also answers for a missing "user".
+  NO_USER,
+);
+
+/** How to fix a problem with each field of a JSON template. */
+const JSON_HINTS: Record<string, string> = {
+  user: 'Give at least {"format": "spark", "user": "… {{problem}} … {{steps}} …"}.',
+  format: "Say which output format the prompt asks for, so that StepLens parses it.",
+  system: "Give the system message as a string, or leave it out.",
+  userWithReference: "Give the reference-guided user message as a string, or leave it out.",
+  stepStyle: '"step" shows "Step 1: …" lines; "paragraph" shows <paragraph_0> tags.',
+  fewShot: 'Give a list of {"problem", "steps": [...], "verification"} objects.',
+};
+
+/** A parsed JSON template, checked against JsonTemplateSchema, then its placeholders. */
+function jsonTemplate(file: string, value: unknown): VerifierTemplate {
+  const r = v.safeParse(JsonTemplateSchema, Array.isArray(value) ? null : value, { abortEarly: true });
+  if (!r.success) {
+    const issue = r.issues[0];
+    const key = String(issue.path?.[0]?.key ?? "user");
+    if (key === "fewShot" && (issue.path?.length ?? 0) > 1)
+      return fail(
+        file,
+        `fewShot[${String(issue.path![1]!.key)}] is not {"problem": string, "steps": string[], "verification": string}`,
+        "Fix or remove that example.",
+      );
+    return fail(file, issue.message, JSON_HINTS[key] ?? JSON_HINTS.user!);
+  }
+  const t = r.output;
+  checkPlaceholders(file, t.user, 0);
+  if (t.userWithReference !== undefined) checkPlaceholders(file, t.userWithReference, 0);
+  return {
+    name: file,
+    format: t.format,
+    stepStyle: t.stepStyle ?? (t.format === "processbench" ? "paragraph" : "step"),
+    system: t.system,
+    user: t.user,
+    ...(t.userWithReference !== undefined ? { userWithReference: t.userWithReference } : {}),
+    fewShot: t.fewShot?.map((ex) => ({ problem: ex.problem, steps: ex.steps, verification: ex.verification })),
+  };
 }
 
 /** Reads a template file (see the module comment for the two layouts). */
@@ -103,31 +159,13 @@ export function loadTemplateFile(file: string): VerifierTemplate {
   }
   text = text.replace(/\r\n/g, "\n");
   if (file.toLowerCase().endsWith(".json")) {
-    let v: Record<string, unknown>;
+    let v: unknown;
     try {
       v = JSON.parse(text);
     } catch (e) {
       return fail(file, `the template is not valid JSON: ${(e as Error).message}`, "Fix the JSON, or use a plain-text template.");
     }
-    if (typeof v !== "object" || v === null || typeof v.user !== "string")
-      fail(file, 'the JSON template has no "user" text', 'Give at least {"format": "spark", "user": "… {{problem}} … {{steps}} …"}.');
-    const format = parseFormat(file, v.format ?? "spark");
-    checkPlaceholders(file, v.user as string, 0);
-    if (v.system !== undefined && typeof v.system !== "string") fail(file, '"system" is not a string', "Give the system message as a string, or leave it out.");
-    if (v.userWithReference !== undefined) {
-      if (typeof v.userWithReference !== "string")
-        fail(file, '"userWithReference" is not a string', "Give the reference-guided user message as a string, or leave it out.");
-      checkPlaceholders(file, v.userWithReference, 0);
-    }
-    return {
-      name: file,
-      format,
-      stepStyle: parseStepStyle(file, v.stepStyle, format),
-      system: v.system as string | undefined,
-      user: v.user as string,
-      ...(typeof v.userWithReference === "string" ? { userWithReference: v.userWithReference } : {}),
-      fewShot: parseFewShot(file, v.fewShot),
-    };
+    return jsonTemplate(file, v);
   }
   let body = text;
   let offset = 0;

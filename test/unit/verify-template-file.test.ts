@@ -42,3 +42,39 @@ test("errors: never closed (line 1), a line that is not key: value, an unknown k
   failsAt("---\nformat: thinkprm\n---\n{{problem}}\n{{stepz}}", /unknown placeholder \{\{stepz\}\}/, 5);
   failsAt("---\nformat: orm\n---\n{{problem}} {{steps}}", /format "orm"/, 2);
 });
+
+test("JSON templates through their schema: defaults, and each field's error with its fix", () => {
+  const json = (value: unknown) => {
+    const file = templateFile("");
+    const jsonFile = file.replace(/\.txt$/, ".json");
+    fs.writeFileSync(jsonFile, JSON.stringify(value));
+    return jsonFile;
+  };
+  const t = loadTemplateFile(json({ user: "{{problem}} {{steps}}", format: null, fewShot: [{ problem: "1+1", steps: ["=2"], verification: "ok", extra: 1 }] }));
+  assert.deepEqual([t.format, t.stepStyle, t.system, t.fewShot], ["spark", "step", undefined, [{ problem: "1+1", steps: ["=2"], verification: "ok" }]]);
+  assert.equal(loadTemplateFile(json({ user: "{{problem}} {{steps}}", format: "processbench" })).stepStyle, "paragraph");
+  const refused = (value: unknown, message: RegExp, hint: RegExp) =>
+    assert.throws(
+      () => loadTemplateFile(json(value)),
+      (e: Error & { details?: { hint?: string } }) => message.test(e.message) && hint.test(e.details?.hint ?? ""),
+      String(message),
+    );
+  refused([1], /no "user" text/, /Give at least/);
+  refused({ format: "spark" }, /no "user" text/, /Give at least/);
+  refused({ user: "{{problem}} {{steps}}", format: "orm" }, /format "orm" is not one of spark/, /Say which output format/);
+  refused({ user: "{{problem}} {{steps}}", system: 3 }, /"system" is not a string/, /system message as a string/);
+  refused({ user: "{{problem}} {{steps}}", stepStyle: "lines" }, /stepStyle "lines" is neither/, /<paragraph_0>/);
+  refused({ user: "{{problem}} {{steps}}", fewShot: {} }, /fewShot is not a list/, /Give a list/);
+  refused(
+    {
+      user: "{{problem}} {{steps}}",
+      fewShot: [
+        { problem: "p", steps: ["a"], verification: "v" },
+        { problem: "p", steps: [1], verification: "v" },
+      ],
+    },
+    /fewShot\[1\] is not/,
+    /Fix or remove that example/,
+  );
+  refused({ user: "{{problem}} only" }, /never uses \{\{steps\}\}/, /Put \{\{steps\}\}/);
+});
