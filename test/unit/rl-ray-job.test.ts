@@ -1,0 +1,55 @@
+// `steplens rl launch DIR --ray-address URL`: what is submitted to Ray, read back from the dry run
+// as bash would split it (the job itself runs against a real Ray head in test/python/test_ray.py).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { cli } from "../support/cliIo";
+import { forwardedEnv, jobsApiAddress } from "../../src/rl/rayJob";
+import { StepLensError } from "../../src/core/errors";
+
+test("--ray-address: a bare host:port is the dashboard over http; the Ray client port (ray://) is refused with the fix", () => {
+  assert.equal(jobsApiAddress("127.0.0.1:8265"), "http://127.0.0.1:8265");
+  assert.equal(jobsApiAddress(" https://head.example:8443/ "), "https://head.example:8443");
+  assert.throws(
+    () => jobsApiAddress("ray://head:10001"),
+    (e: unknown) => e instanceof StepLensError && e.details.code === "rl-bad-ray-address" && /dashboard/.test(e.format()),
+  );
+});
+
+test("a Ray job gets the reward client's and launch.sh's variables, nothing else of the shell", () => {
+  const env = { STEPLENS_SERVE_TOKEN: "t0k", MODEL: "m", PATH: "/bin", HOME: "/root", AWS_SECRET_ACCESS_KEY: "x", NNODES: "2" };
+  assert.deepEqual(forwardedEnv(env, { STEPLENS_IN_RAY_JOB: "1" }), { STEPLENS_SERVE_TOKEN: "t0k", MODEL: "m", NNODES: "2", STEPLENS_IN_RAY_JOB: "1" });
+});
+
+test("rl launch --ray-address --dry-run prints the ray job submit command: the run folder as working_dir, the reward check as entry point", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-ray-job-"));
+  try {
+    const dir = path.join(tmp, "run");
+    const init = await cli(["rl", "init", "--engine", "verl", "--out", dir, "--reward-url", "http://127.0.0.1:9", "--gpus-per-node", "1"]);
+    assert.equal(init.code, 0, init.err);
+    const r = await cli(["rl", "launch", dir, "--ray-address", "127.0.0.1:8265", "--reward-check", "--dry-run"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, MODEL: "org/model" },
+    });
+    assert.equal(r.code, 0, r.err);
+    const line = r.out.split("\n").find((l) => l.startsWith("ray job submit "))!;
+    // Split the printed command as bash does (an independent reader of the quoting).
+    const words = spawnSync("bash", ["-c", `for w in ${line.slice(4)}; do printf '%s\\0' "$w"; done`], { encoding: "utf8" })
+      .stdout.split("\0")
+      .slice(0, -1);
+    assert.deepEqual(words.slice(0, 4), ["job", "submit", "--address", "http://127.0.0.1:8265"]);
+    assert.match(words[words.indexOf("--submission-id") + 1]!, /^steplens-verl-reward-check-\d{14}-[0-9a-f]{6}$/);
+    const runtimeEnv = JSON.parse(words[words.indexOf("--runtime-env-json") + 1]!);
+    assert.equal(runtimeEnv.working_dir, dir);
+    assert.deepEqual(runtimeEnv.env_vars, { MODEL: "org/model", STEPLENS_IN_RAY_JOB: "1", STEPLENS_REWARD_URL: "http://127.0.0.1:9" });
+    assert.deepEqual(words.slice(words.indexOf("--no-wait")), ["--no-wait", "--", "python3", "reward_check.py"]);
+    assert.ok(fs.existsSync(path.join(dir, "reward_check.py")), "rl init wrote the reward check the job runs");
+    const usage = await cli(["rl", "launch", dir, "--reward-check"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--reward-check goes with --ray-address/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
