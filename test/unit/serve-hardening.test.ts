@@ -9,7 +9,7 @@ import net from "node:net";
 import type { Engine } from "../../src/engines/engine";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { jsonPost, serveTestEngine } from "./serve-fixture";
-import { within } from "../support/wait";
+import { waitFor, within } from "../support/wait";
 
 let engine: Engine;
 let server: StepLensServer;
@@ -127,11 +127,7 @@ function rawClient(port: number, write = "") {
 /** Waits (bounded) until the server counts `n` open connections. */
 async function untilConnections(s: StepLensServer, n: number): Promise<void> {
   const count = () => new Promise<number>((r) => (s as any).http.getConnections((_: unknown, k: number) => r(k)));
-  for (let i = 0; i < 2000; i++) {
-    if ((await count()) >= n) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`the server never counted ${n} open connections (has ${await count()})`);
+  await waitFor(`the server to count ${n} open connections`, count, (k) => k >= n, { timeoutMs: 10_000, intervalMs: 5 });
 }
 
 test("at --max-connections a new connection closes the oldest one still sending headers, not itself", async () => {
@@ -160,6 +156,8 @@ test("at --max-connections a new connection closes the oldest one still sending 
 
 test("at --max-connections with every connection busy, the new one is closed; the busy one is served", async () => {
   const capped = await StepLensServer.start({ engine, port: 0, maxConnections: 1, headersTimeoutMs: 60_000 });
+  // node:http parses a request's headers before StepLens queues it: its "request" event is the sign.
+  const headersRead = new Promise((r) => (capped as any).http.once("request", r));
   try {
     // Headers complete, body still coming: busy (its request is being read), never closed for the cap.
     const body = JSON.stringify({ problem: "p", steps: ["a"] });
@@ -169,7 +167,7 @@ test("at --max-connections with every connection busy, the new one is closed; th
     );
     await a.connected;
     await untilConnections(capped, 1);
-    for (let i = 0; i < 200 && capped.load.active + capped.load.waiting === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await within("the server to read the first request's headers", headersRead, 10_000);
     const c = rawClient(capped.port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     assert.equal(await c.closed, "", "the new connection is the one closed");
     a.socket.write(body);
