@@ -85,11 +85,17 @@ def test_rl_launch_trains_trl_with_steplens_rewards(tmp_path: Path) -> None:
         )
         assert again.get("demo") == "demo: scores are meaningless"
         for g, a in zip(got, again["items"]):
-            assert a["reward"] == pytest.approx(g["reward"], abs=1e-9), (g["response"], a, g)
+            # Gated rewards are exact; a judged one is the PRM's score, which llama.cpp may round
+            # differently when the same text shares a batch with other sequences: 1e-4 allows that,
+            # and no other rollout's reward (they differ by far more).
+            assert a["reward"] == pytest.approx(g["reward"], abs=1e-4), (g["response"], a, g)
             assert a["gate"]["reasons"] == g["gate"]["reasons"], (g["response"], a["gate"], g["gate"])
             assert a.get("demo") == "demo: scores are meaningless"
         gated = [g for g in got if g["gate"]["reasons"]]
-        assert gated and all(g["reward"] == -1 and g["gate"]["reasons"] == ["boxed-count"] for g in gated), gated
+        # Gated: boxed-count (the only rule on), or step-count when a rollout has no step to judge.
+        assert any(g["gate"]["reasons"] == ["boxed-count"] for g in gated), gated
+        allowed = {"boxed-count", "step-count"}
+        assert all(g["reward"] == -1 and set(g["gate"]["reasons"]) <= allowed for g in gated), gated
         judged = [g for g in got if not g["gate"]["reasons"]]
         assert all(0 <= g["reward"] <= 1 for g in judged)
         print(f"TRL smoke run: {seconds:.1f} s wall, {len(gated)} gated / {len(judged)} judged rollouts")
