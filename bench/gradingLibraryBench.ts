@@ -2,7 +2,7 @@
  * The judgement behind the README's grading-dependency rationale: @cortex-js/compute-engine (a
  * maintained LaTeX-to-math library that parses LaTeX and compares expressions) against StepLens's
  * own LaTeX clean-up over mathjs, on the comparison corpus (bench/grading/corpus.mjs). Both get the
- * same extracted answers (StepLens's extractAnswer on gold and prediction); the comparison is then
+ * same extracted answers (StepLens's extractGold / extractAnswer); the comparison is then
  * `ce.parse(gold).isEqual(ce.parse(pred))` vs StepLens's compareAnswers. Right = the corpus truth.
  * compute-engine is not a dependency: install it anywhere (npm install --prefix DIR
  * @cortex-js/compute-engine) and pass --ce-dir DIR. Writes bench/results/grading-library.json.
@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { compareAnswers, extractAnswer } from "../src/grading";
+import { compareAnswers, extractAnswer, extractGold } from "../src/grading";
 import { buildCorpus, CATEGORIES } from "./grading/corpus.mjs";
 import { loadReviewed } from "./grading/compare";
 
@@ -36,7 +36,7 @@ async function main() {
   for (const p of corpus) {
     const r = reviewed.get(p.id);
     const truth = r && r.gold === p.gold && r.pred === p.pred ? r.truth : p.expected;
-    const g = extractAnswer(p.gold);
+    const g = extractGold(p.gold);
     const q = extractAnswer(p.pred);
     const c = (per[p.category] ??= { pairs: 0, steplensRight: 0, computeEngineRight: 0, computeEngineErrors: 0 });
     c.pairs++;
