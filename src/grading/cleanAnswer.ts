@@ -110,7 +110,9 @@ function stripUnits(s: string): string {
   // A lone letter after a number is a variable ("2 x"), except the SI unit letters m, g, s, L ("153 m").
   const unitLetter = words.length === 1 && /^\s*[mgsL]\s*(?:\^\{?[23]\}?)?$/.test(rest);
   if (!fromText && !unitLetter && !words.some((w) => w.length >= 2 && !/^(?:sqrt|frac|pi|sin|cos|tan|log|ln|cdot|times|circ|degree)$/.test(w))) return s;
-  if (/\\(?:sqrt|frac|pi|cdot|times|circ)/.test(rest)) return s;
+  // A LaTeX command after the number ("3 \ge x", "2 \sqrt 3") is math, not a unit (units from
+  // \text{} / \mathrm{} were marked above and have no backslash left).
+  if (/\\[A-Za-z]/.test(rest)) return s;
   if (!fromText && !unitLetter && /^\s*[A-Za-z]\b/.test(rest) && words[0]?.length === 1) return s;
   return m[1].trim();
 }
