@@ -133,6 +133,35 @@ export function samplingFor(opts: Pick<VerifyOptions, "constrained" | "maxTokens
   return { jsonSchema, maxTokens, chars };
 }
 
+/** Slack for the prompt's token count when the critique length in its instructions changes. */
+const PROMPT_SLACK_TOKENS = 8;
+
+/**
+ * The sampling of `samplingFor` and the rendered prompt; constrained, on an engine that knows its
+ * context and counts prompt tokens (local models), the token limit is also what the context has left
+ * after the prompt, so the JSON closes before the context ends too (a context too small for the
+ * JSON's structure is an error naming both).
+ */
+async function fitToContext(engine: Engine, role: ModelRole, input: PromptInput, opts: VerifyOptions, stepCount: number, signal?: AbortSignal) {
+  const s = samplingFor(opts, stepCount);
+  const render = (chars: number | null) => renderPrompt(opts.template, input, { constrained: chars === null ? false : { maxCritiqueChars: chars } });
+  const prompt = render(s.chars);
+  const contextSize = engine.info().contextSize;
+  if (s.chars === null || !contextSize || !engine.promptTokenCount) return { ...s, prompt };
+  const room = contextSize - (await engine.promptTokenCount(prompt, role, { signal })) - PROMPT_SLACK_TOKENS;
+  if (room >= s.maxTokens) return { ...s, prompt };
+  const needed = constrainedTokenBudget(opts.template.format, stepCount, 0);
+  if (room < needed) {
+    const e = verdictsDoNotFit(Math.max(0, room), stepCount, needed);
+    throw new StepLensError(`${e.message.replace(/\.$/, "")} (what the ${contextSize}-token context leaves after the prompt).`, {
+      code: "verdicts-do-not-fit",
+      hint: "Raise steplens.local.contextSize (CLI: --context-size), or verify a shorter trace.",
+    });
+  }
+  const fitted = samplingFor({ ...opts, maxTokens: room }, stepCount);
+  return { ...fitted, prompt: render(fitted.chars) };
+}
+
 /** A token limit that cannot hold the constrained JSON of this many steps even with empty critiques. */
 export function verdictsDoNotFit(maxTokens: number, stepCount: number, needed: number): StepLensError {
   return new StepLensError(
@@ -166,7 +195,7 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   const k = Math.max(1, Math.floor(opts.samples ?? DEFAULT_SAMPLES));
   const total = k + (opts.metaCritique ? 2 : 0);
   const role = opts.role ?? "verifier";
-  const { jsonSchema, maxTokens, chars } = samplingFor(opts, stepCount);
+  const { jsonSchema, maxTokens, prompt } = await fitToContext(engine, role, input, opts, stepCount, run.signal);
   const report = (done: number, message: string) => run.onProgress?.({ done, total, message });
 
   throwIfAborted(run.signal);
@@ -174,7 +203,7 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   const generations = await engine.generate(
     {
       role,
-      prompt: renderPrompt(opts.template, input, { constrained: chars === null ? false : { maxCritiqueChars: chars } }),
+      prompt,
       n: k,
       temperature: opts.temperature ?? DEFAULT_TEMPERATURE,
       topP: opts.topP ?? DEFAULT_TOP_P,
