@@ -171,3 +171,34 @@ test("export says precisely why a synthesis folder has no usable labels (every v
   assert.match(e.err, new RegExp(`all ${ver.length} verifications of 4 solutions were malformed`));
   assert.match(e.err, /--constrained/);
 });
+
+test("the help's own example, --model demo: exit 0, constrained demo verdicts label every step, export writes rows", { timeout: 300_000 }, async () => {
+  const problems = path.join(dir, "problems.jsonl");
+  fs.writeFileSync(
+    problems,
+    ["What is 2 + 2?", "What is 9 - 4?", "What is 3 * 5?"].map((q, i) => JSON.stringify({ id: `d${i}`, question: q })).join("\n") + "\n",
+  );
+  const env = { STEPLENS_OFFLINE: "1", STEPLENS_MODEL_CACHE: path.join(dir, "model-cache") };
+  const out = path.join(dir, "synth");
+  // As in `steplens synthesize --help` (plus a thread count for the shared machine).
+  const r = await cli(
+    ["synthesize", "--problems", problems, "--out", out, "--model", "demo", "--solutions", "2", "--verifications", "2", "--threads", "1", "--json"],
+    {
+      env,
+    },
+  );
+  assert.equal(r.code, 0, r.err);
+  const summary = JSON.parse(r.out);
+  assert.equal(summary.status, "complete");
+  assert.equal(summary.failures.total, 0);
+  const m = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+  assert.equal(m.settings.constrained, 80, "the demo verifier is constrained by itself");
+  for (const v of lines(path.join(out, "verifications.jsonl"))) assert.equal((v.parse as { ok: boolean }).ok, true, `${v.id} parsed`);
+  const labels = lines(path.join(out, "labels.jsonl"));
+  assert.equal(labels.length + summary.unverifiable.total, 6);
+  for (const l of labels) if ((l.stepCount as number) > 0) assert.equal(l.status, "labelled");
+  const file = path.join(dir, "demo.trl.jsonl");
+  const e = await cli(["export", out, "--format", "trl-prm", "--out", file], { env });
+  assert.equal(e.code, 0, e.err);
+  assert.ok(lines(file).length > 0);
+});
