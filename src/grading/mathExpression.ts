@@ -18,6 +18,7 @@
  * number are skipped; at least MIN_VALID_POINTS must remain). No `vscode` import here.
  */
 import { parse, type MathNode } from "mathjs/number";
+import { fnv1aUtf16 } from "../core/fnv1a";
 import { GradingUnknown, MAX_ANSWER_CHARS, type WorkBudget } from "./bounds";
 import { exactValue, rationalsEqual, scaleRational, type Rational } from "./exactValue";
 
@@ -350,8 +351,7 @@ function pointFor(k: number, variable: string): number {
   points ??= Array.from({ length: SAMPLE_POINTS }, () => ({}));
   const p = points[k];
   if (!(variable in p)) {
-    let h = 2166136261;
-    for (const ch of variable) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+    const h = fnv1aUtf16(variable); // the same value as before for every name without astral characters
     p[variable] = 0.5 + 2 * seeded((h ^ (k * 0x9e3779b9)) >>> 0)();
   }
   return p[variable];
