@@ -185,6 +185,8 @@ function lastLines(output: string, n: number): string {
     .join("\n");
 }
 
+const SUBMIT_ATTEMPTS = 3;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -199,7 +201,19 @@ export async function runRayJob(spec: RayJobSpec, io: RayJobIo, deps: RayJobDeps
   const submissionId = spec.submissionId ?? newSubmissionId("job");
   const full = { ...spec, address, submissionId };
 
-  const submitted = await run("ray", submitArgs(full), io.env, deps.submitTimeoutMs ?? 300_000);
+  // A busy dashboard can fail a submission it then registers, or before its job module is up: try
+  // up to 3 times with the same submission id, and take "already exists" as submitted.
+  let submitted = { status: null as number | null, output: "" };
+  for (let attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
+    submitted = await run("ray", submitArgs(full), io.env, deps.submitTimeoutMs ?? 300_000);
+    if (submitted.status === 0 || io.signal.aborted) break;
+    if (/already exists/i.test(submitted.output) && (await http("GET", `${address}/api/jobs/${encodeURIComponent(submissionId)}`)).status === 200) {
+      submitted = { status: 0, output: submitted.output };
+      break;
+    }
+    if (/not found on PATH/.test(submitted.output)) break;
+    if (attempt < SUBMIT_ATTEMPTS) await sleep(2000 * attempt);
+  }
   if (submitted.status !== 0)
     throw new StepLensError(`ray job submit to ${address} failed: ${lastLines(submitted.output, 4)}`, {
       code: "rl-ray-submit",

@@ -101,7 +101,7 @@ class RayHead:
         if r.returncode != 0:
             self.stop()
             raise RuntimeError(f"ray start failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-        wait_for("the Ray dashboard's Jobs API", lambda: get_json(f"{self.dashboard}/api/version"), 120)
+        wait_for("the Ray dashboard's Jobs API", lambda: get_json(f"{self.dashboard}/api/jobs/") is not None, 120)
 
     def job(self, submission_id: str):
         return get_json(f"{self.dashboard}/api/jobs/{submission_id}")
