@@ -14,6 +14,7 @@
 import fs from "node:fs";
 import { StepLensError } from "../core/errors";
 import { REWARD_REASON_CODES_FOR_LOG, isRewardLogLine, type RewardLogLine } from "../rewards/rewardLog";
+import { LruCache } from "../core/lruCache";
 
 /** Rollouts whose gate codes (bit i = REWARD_REASON_CODES_FOR_LOG[i]) are stored as a bit mask; unknown codes set the last bit. */
 const OTHER_CODE_BIT = 1 << 7;
@@ -87,7 +88,7 @@ export class RewardLogIndex {
   private consumed = 0;
   private nextLine = 1;
   private inode = -1;
-  private filterCache = new Map<string, Uint32Array>();
+  private filterCache = new LruCache<string, Uint32Array>(16);
   /** Bumped on every change (new rollouts, restart): invalidates cached filters and views. */
   version = 0;
   badLines = 0;
@@ -383,7 +384,6 @@ export class RewardLogIndex {
       });
       result.set(order);
     }
-    if (this.filterCache.size >= 16) this.filterCache.clear();
     this.filterCache.set(key, result);
     return result;
   }
