@@ -145,8 +145,8 @@ export function rlInit(
     ["README.md", runReadme(full, sizes.clamped)],
   ];
   if (spec.engine === "trl") files.push(["train_grpo.py", trlTrainPy(full)]);
+  else files.push(["runtime_env.yaml", runtimeEnvYaml()]); // verl and OpenRLHF: Ray's runtime env for multi-node jobs
   if (spec.dense) files.push([VERL_DENSE_MANAGER_FILE, verlDenseManagerPy()]);
-  else files.push(["runtime_env.yaml", runtimeEnvYaml()]);
   full.files = Object.fromEntries(files.map(([name, text]) => [name, sha256(text)]));
   files.push([RUN_SPEC_FILE, JSON.stringify(full, null, 2) + "\n"]);
 

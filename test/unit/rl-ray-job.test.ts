@@ -53,3 +53,23 @@ test("rl launch --ray-address --dry-run prints the ray job submit command: the r
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test("rl init writes Ray's runtime_env.yaml for every verl folder (dense too) and OpenRLHF, not for TRL", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-ray-env-"));
+  try {
+    const cases: Array<[string[], boolean]> = [
+      [["--engine", "verl"], true],
+      [["--engine", "verl", "--dense"], true],
+      [["--engine", "openrlhf"], true],
+      [["--engine", "trl"], false],
+    ];
+    for (const [i, [flags, expected]] of cases.entries()) {
+      const dir = path.join(tmp, `run-${i}`);
+      const r = await cli(["rl", "init", ...flags, "--out", dir, "--reward-url", "http://127.0.0.1:9", "--gpus-per-node", "1"]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(fs.existsSync(path.join(dir, "runtime_env.yaml")), expected, flags.join(" "));
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
