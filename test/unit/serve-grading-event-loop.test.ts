@@ -1,6 +1,8 @@
 // The reward server's grading never blocks its event loop for long: a hostile /get_reward batch
-// (64 queries, each a \boxed{ nested 7,000 deep, 3.6 MB in all) is in flight while /health is
-// polled. Each item's gate and answer extraction run on their own event-loop turn
+// (256 queries, each a \boxed{ nested 7,000 deep, 14 MB in all) is in flight while /health is
+// polled. Before grading was bounded, 64 such queries stalled the loop 692 ms (about 11 ms a query,
+// all in one turn), so 256 would stall it for seconds; the bound below leaves a loaded 2-core
+// machine room for JSON.parse of the body and GC, and is still several times below that. Each item's gate and answer extraction run on their own event-loop turn
 // (src/core/eventLoopTurn.ts) and are bounded (src/grading/bounds.ts); the longest event-loop stall is
 // measured with node's monitorEventLoopDelay (the server runs in this process). A fake engine: the
 // gate refuses these rollouts before any model would run.
@@ -13,16 +15,16 @@ import { fakeEngine } from "../support/fakeEngine";
 let server: StepLensServer;
 
 before(async () => {
-  server = await StepLensServer.start({ engine: fakeEngine(), port: 0 });
+  server = await StepLensServer.start({ engine: fakeEngine(), port: 0, maxBodyBytes: 32 * 1024 * 1024 });
 });
 
 after(async () => {
   await server?.close();
 });
 
-test("/health answers while a hostile /get_reward batch is graded; no event-loop stall past 150 ms", { timeout: 120_000 }, async () => {
+test("/health answers while a hostile /get_reward batch is graded; no event-loop stall past 400 ms", { timeout: 120_000 }, async () => {
   const hostile = "Step 1: nest.\nStep 2: more.\nStep 3: done.\n" + "\\boxed{".repeat(7000) + "1" + "}".repeat(7000);
-  const query = Array.from({ length: 64 }, () => `Q\n${hostile}`);
+  const query = Array.from({ length: 256 }, () => `Q\n${hostile}`);
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   let rewardDone = false;
@@ -45,8 +47,8 @@ test("/health answers while a hostile /get_reward batch is graded; no event-loop
   const r = await reward;
   delay.disable();
   assert.equal(r.status, 200, JSON.stringify(r.json).slice(0, 300));
-  assert.equal(r.json.rewards.length, 64, "every hostile item got its (gated) reward");
+  assert.equal(r.json.rewards.length, 256, "every hostile item got its (gated) reward");
   assert.ok(healthDuringReward >= 1, "at least one /health answered while the batch was in flight");
   const maxMs = delay.max / 1e6;
-  assert.ok(maxMs < 150, `longest event-loop stall ${maxMs.toFixed(1)} ms (was seconds before grading was bounded)`);
+  assert.ok(maxMs < 400, `longest event-loop stall ${maxMs.toFixed(1)} ms (was seconds before grading was bounded)`);
 });
