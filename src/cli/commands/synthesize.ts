@@ -4,6 +4,7 @@
  * `steplens synthesize merge DIR… --out DIR` joining the shards. The pipeline is src/synthesis/;
  * this file only turns flags into its options and prints progress and the summary.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { CONFIG_BOUNDS, DEFAULT_CONFIG, type AggregateMode, type StepLensConfig } from "../../config";
 import { StepLensError } from "../../core/errors";
@@ -14,6 +15,7 @@ import { EnginePool, type PoolMember } from "../../synthesis/enginePool";
 import { GENERATOR_DEFAULTS, VERIFIER_DEFAULTS } from "../../synthesis/generatorPrompt";
 import { parseShard } from "../../synthesis/ids";
 import { mergeShards } from "../../synthesis/merge";
+import { runRaySynthesis } from "../../synthesis/raySynthesis";
 import { synthesize, type SynthesisProgress, type SynthesisSummary } from "../../synthesis/synthesize";
 import { resolveTemplate } from "../../verify/templates";
 import type { CliCommand, CliIo } from "../command";
@@ -103,6 +105,9 @@ Runs:
   --strict                 skip a problem record with invalid UTF-8 (reported at file:line) instead
                            of a file:line warning and reading the bad bytes as U+FFFD
   --json                   print the summary as one JSON object
+  --ray-address <URL> --shards <N>   N shards as N Ray jobs on a running cluster (its dashboard
+                           address), merged into --out here; shard folders: <out>-shards/<i>-of-<N>,
+                           on storage the workers share (docs/synthesis.md)
   -h, --help               show this help
 
 Merge (shards of one run, each finished):
@@ -131,6 +136,8 @@ const OPTIONS = {
   "reference-field": { type: "string" },
   limit: { type: "string" },
   shard: { type: "string" },
+  "ray-address": { type: "string" },
+  shards: { type: "string" },
   solutions: { type: "string" },
   verifications: { type: "string" },
   template: { type: "string" },
@@ -382,6 +389,15 @@ export const synthesizeCommand: CliCommand = {
     const limit = intFlag(values, "limit", { min: 1 });
     const shardText = textFlag(values, "shard");
     const shard = shardText === undefined ? undefined : parseShard(shardText);
+    const rayAddress = textFlag(values, "ray-address");
+    const shards = intFlag(values, "shards", { min: 1, max: 4096 });
+    if ((rayAddress === undefined) !== (shards === undefined)) throw new UsageError("--ray-address and --shards go together (N shards as N Ray jobs).");
+    if (rayAddress !== undefined && shard) throw new UsageError("--shards N runs every shard as a Ray job: leave out --shard.");
+    if (rayAddress !== undefined)
+      return runRaySynthesis(
+        { address: rayAddress, shards: shards!, argv, problemsFile, outDir, cliPath: fs.realpathSync(process.argv[1] ?? ""), version: version() },
+        { out: io.stdout, err: io.stderr, signal: io.signal, env: io.env },
+      );
     if (shard === null) throw new UsageError(`--shard must be i/n with 0 ≤ i < n (got '${shardText}').`);
     const template = resolveTemplate(textFlag(values, "template") ?? DEFAULT_CONFIG.verify.promptTemplate);
     // Problems per window: enough to keep every endpoint's request limit busy (requests beyond it wait in the engine's queue).
