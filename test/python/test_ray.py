@@ -54,6 +54,8 @@ def ray_env(**extra: str) -> dict[str, str]:
 
 
 def processes_naming(tag: str) -> list[int]:
+    """Processes of one Ray head: their command line names its temp folder, or (Ray's agents rename
+    themselves to 'ray::DashboardAgent' and the like) one of their open files lies in it."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -63,9 +65,23 @@ def processes_naming(tag: str) -> list[int]:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if tag in cmd:
+        if tag in cmd or _has_open_file_under(entry, tag):
             found.append(int(entry))
     return found
+
+
+def _has_open_file_under(pid: str, folder: str) -> bool:
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(folder):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def wait_for(what: str, condition, timeout: float, every: float = 0.5):
