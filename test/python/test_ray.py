@@ -290,3 +290,62 @@ def test_verls_entry_point_runs_as_a_ray_job_up_to_its_gpu_check(ray_head, stepl
     # ... and stopped where it asks for GPUs: as far as verl goes on CPU.
     assert "ValueError: Total available GPUs 0 is less than total desired GPUs 1" in logs
     assert logs.index("dataset len: 6") < logs.index("Total available GPUs 0")
+
+
+def fnv1a(text: str) -> int:
+    """FNV-1a (32-bit) over UTF-8, written here from its definition: the shard a problem id belongs to."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+
+
+@pytest.mark.timeout(420)
+def test_synthesize_shards_run_as_ray_jobs_and_merge(ray_head, steplens_serve, tmp_path):
+    ids = ["p-alpha", "p-beta", "p-gamma", "p-delta", "p-epsilon"]
+    by_shard = {i: {p for p in ids if fnv1a(p) % 2 == i} for i in (0, 1)}
+    assert by_shard[0] and by_shard[1], by_shard  # both jobs get work
+    problems = tmp_path / "problems.jsonl"
+    lines = [json.dumps({"id": p, "problem": f"What is {n} + {n}?"}) for n, p in enumerate(ids)]
+    problems.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "merged"
+    r = subprocess.run(
+        ["node", str(CLI), "synthesize", "--problems", str(problems), "--out", str(out),
+         "--ray-address", ray_head.dashboard, "--shards", "2", "--endpoint", steplens_serve.url + "/v1",
+         "--solutions", "1", "--verifications", "1", "--max-tokens", "8"],
+        cwd=tmp_path, env=ray_env(), capture_output=True, text=True, timeout=360,
+    )  # fmt: skip
+    assert r.returncode == 0, f"stdout:\n{r.stdout[-3000:]}\nstderr:\n{r.stderr[-3000:]}"
+    # Two Ray jobs, one per shard, each ended SUCCEEDED in the Jobs API; their logs arrived prefixed by shard.
+    sids = {}
+    for line in r.stderr.splitlines():
+        for i in (0, 1):
+            head = f"[shard {i}/2] steplens: Ray job steplens-synthesize-{i}-of-2-"
+            if line.startswith(head) and " submitted " in line:
+                sids[i] = line.split("Ray job ")[1].split()[0]
+    assert set(sids) == {0, 1}, r.stderr[-3000:]
+    for i, sid in sids.items():
+        job = ray_head.job(sid)
+        assert job["status"] == "SUCCEEDED", job
+        assert f"--shard {i}/2" in job["entrypoint"] and job["entrypoint"].startswith("node cli.js synthesize")
+    # Each shard folder holds exactly the problems whose id hashes to it; the merge holds each problem once.
+    shard_records = {}
+    for i in (0, 1):
+        folder = Path(f"{out}-shards") / f"{i}-of-2"
+        sols = jsonl(folder / "solutions.jsonl")
+        assert sorted(s["problemId"] for s in sols) == sorted(by_shard[i]), (i, sols)
+        for name in ("solutions.jsonl", "verifications.jsonl", "labels.jsonl"):
+            shard_records.setdefault(name, []).extend(jsonl(folder / name))
+    merged_sols = jsonl(out / "solutions.jsonl")
+    assert sorted(s["problemId"] for s in merged_sols) == sorted(ids)
+    assert sorted(s["id"] for s in merged_sols) == sorted(f"{p}#s0" for p in ids)
+    for name, records in shard_records.items():
+        key = lambda rec: json.dumps(rec, sort_keys=True)  # noqa: E731
+        assert sorted(map(key, jsonl(out / name))) == sorted(map(key, records)), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(m["shard"]["index"] for m in manifest["mergedFrom"]) == [0, 1]
+    assert f"Merged 2 shards into {out}: 5 problems" in r.stdout
