@@ -170,8 +170,8 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command line `again` with --context-size doubled (from the given value or the default), for redoing unverifiable solutions. */
-function withContextSize(again: string, argv: string[]): string {
+/** The command line's flags with --context-size doubled (from the given value or the default), for redoing unverifiable solutions. */
+function withContextSize(argv: string[]): string {
   let current = DEFAULT_CONFIG.local.contextSize;
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -186,7 +186,6 @@ function withContextSize(again: string, argv: string[]): string {
     }
     if (a !== "--resume" && a !== "--retry-failed") words.push(shellWord(a));
   }
-  void again;
   const raised = Math.min(CONFIG_BOUNDS["local.contextSize"]!.max, current * 2);
   return `${words.join(" ")} --context-size ${raised}`;
 }
@@ -389,6 +388,7 @@ export const synthesizeCommand: CliCommand = {
     const limit = intFlag(values, "limit", { min: 1 });
     const shardText = textFlag(values, "shard");
     const shard = shardText === undefined ? undefined : parseShard(shardText);
+    if (shard === null) throw new UsageError(`--shard must be i/n with 0 ≤ i < n (got '${shardText}').`);
     const rayAddress = textFlag(values, "ray-address");
     const shards = intFlag(values, "shards", { min: 1, max: 4096 });
     if ((rayAddress === undefined) !== (shards === undefined)) throw new UsageError("--ray-address and --shards go together (N shards as N Ray jobs).");
@@ -398,7 +398,6 @@ export const synthesizeCommand: CliCommand = {
         { address: rayAddress, shards: shards!, argv, problemsFile, outDir, cliPath: fs.realpathSync(process.argv[1] ?? ""), version: version() },
         { out: io.stdout, err: io.stderr, signal: io.signal, env: io.env },
       );
-    if (shard === null) throw new UsageError(`--shard must be i/n with 0 ≤ i < n (got '${shardText}').`);
     const template = resolveTemplate(textFlag(values, "template") ?? DEFAULT_CONFIG.verify.promptTemplate);
     // Problems per window: enough to keep every endpoint's request limit busy (requests beyond it wait in the engine's queue).
     const endpointsCount = new Set([...list(values, "generator-endpoint"), ...list(values, "verifier-endpoint"), ...list(values, "endpoint")]).size;
@@ -478,9 +477,7 @@ export const synthesizeCommand: CliCommand = {
     }
     if (summary.failures.total) io.stderr.write(`Redo the failed calls with:\n  steplens synthesize ${again} --retry-failed\n`);
     else if (summary.unverifiable.total)
-      io.stderr.write(
-        `To verify them too, raise the verifier's context and redo them:\n  steplens synthesize ${withContextSize(again, argv)} --retry-failed\n`,
-      );
+      io.stderr.write(`To verify them too, raise the verifier's context and redo them:\n  steplens synthesize ${withContextSize(argv)} --retry-failed\n`);
     return summary.failures.total || summary.counts.skippedProblems ? 1 : 0;
   },
 };
