@@ -349,3 +349,49 @@ def test_synthesize_shards_run_as_ray_jobs_and_merge(ray_head, steplens_serve, t
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(m["shard"]["index"] for m in manifest["mergedFrom"]) == [0, 1]
     assert f"Merged 2 shards into {out}: 5 problems" in r.stdout
+
+
+@pytest.mark.timeout(420)
+def test_a_failed_synthesis_shard_job_is_named_with_its_redo_command(ray_head, steplens_serve, tmp_path):
+    ids = ["p-alpha", "p-beta", "p-gamma", "p-delta", "p-epsilon"]
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text(
+        "".join(json.dumps({"id": p, "problem": f"What is {n} * 2?"}) + "\n" for n, p in enumerate(ids))
+    )
+    out = tmp_path / "merged"
+    # Shard 1's folder holds a record file StepLens did not write: its job must refuse it and fail.
+    blocked = Path(f"{out}-shards") / "1-of-2"
+    blocked.mkdir(parents=True)
+    (blocked / "solutions.jsonl").write_text('{"not": "ours"}\n')
+    common = ["--endpoint", steplens_serve.url + "/v1", "--solutions", "1", "--verifications", "1", "--max-tokens", "8"]
+    r = subprocess.run(
+        ["node", str(CLI), "synthesize", "--problems", str(problems), "--out", str(out),
+         "--ray-address", ray_head.dashboard, "--shards", "2", *common],
+        cwd=tmp_path, env=ray_env(), capture_output=True, text=True, timeout=360,
+    )  # fmt: skip
+    assert r.returncode == 1, f"stdout:\n{r.stdout[-3000:]}\nstderr:\n{r.stderr[-3000:]}"
+    assert (blocked / "solutions.jsonl").read_text() == '{"not": "ours"}\n'  # left as it was
+    assert not out.exists()  # nothing merged
+    err = r.stderr.splitlines()
+    failed = [ln for ln in err if ln.startswith("  shard ")]
+    assert len(failed) == 1 and failed[0].startswith("  shard 1/2 (Ray job steplens-synthesize-1-of-2-"), err[-20:]
+    sid = failed[0].split("Ray job ")[1].split(")")[0]
+    assert ray_head.job(sid)["status"] == "FAILED"
+    ok_sid = next(ln.split("Ray job ")[1].split()[0] for ln in err if ln.startswith("[shard 0/2] steplens: Ray job "))
+    assert ray_head.job(ok_sid)["status"] == "SUCCEEDED"
+    # The job's own error arrived in its streamed log, prefixed by its shard.
+    logs = [ln for ln in r.stdout.splitlines() if ln.startswith("[shard 1/2] ")]
+    assert any("no manifest.json" in ln for ln in logs), r.stdout[-3000:]
+    # The printed redo command, run here once the blocker is gone, and the printed merge give every problem once.
+    redo = err[err.index(failed[0]) + 1].split()
+    merge = err[err.index("then merge:") + 1].split()
+    assert (
+        redo[:2] == ["steplens", "synthesize"]
+        and "--resume" in redo
+        and merge[:3] == ["steplens", "synthesize", "merge"]
+    )
+    shutil.rmtree(blocked)
+    for words in (redo, merge):
+        done = subprocess.run(["node", str(CLI), *words[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (words, done.stderr[-2000:])
+    assert sorted(s["problemId"] for s in jsonl(out / "solutions.jsonl")) == sorted(ids)
