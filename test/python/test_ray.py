@@ -395,3 +395,59 @@ def test_a_failed_synthesis_shard_job_is_named_with_its_redo_command(ray_head, s
         done = subprocess.run(["node", str(CLI), *words[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, (words, done.stderr[-2000:])
     assert sorted(s["problemId"] for s in jsonl(out / "solutions.jsonl")) == sorted(ids)
+
+
+@pytest.mark.timeout(420)
+def test_ctrl_c_stops_every_synthesis_shard_job(ray_head, tmp_path):
+    # An endpoint that accepts connections and never answers holds both jobs in their first request.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(32)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: [held.append(silent.accept()[0]) for _ in range(32)], daemon=True).start()
+    problems = tmp_path / "problems.jsonl"
+    ids = ["p-alpha", "p-beta", "p-gamma", "p-delta", "p-epsilon"]  # both shards get some (asserted above)
+    problems.write_text("".join(json.dumps({"id": p, "problem": "What is 1 + 1?"}) + "\n" for p in ids))
+    proc = subprocess.Popen(
+        ["node", str(CLI), "synthesize", "--problems", str(problems), "--out", str(tmp_path / "merged"),
+         "--ray-address", ray_head.dashboard, "--shards", "2", "--endpoint", f"http://127.0.0.1:{silent.getsockname()[1]}/v1",
+         "--api-model", "silent", "--solutions", "1", "--verifications", "1", "--max-tokens", "8"],
+        cwd=tmp_path, env=ray_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out: list[str] = []
+    err: list[str] = []
+    threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True).start()
+    threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()
+
+    def sids() -> dict[int, str]:
+        found = {}
+        for ln in list(err):
+            for i in (0, 1):
+                if ln.startswith(f"[shard {i}/2] steplens: Ray job ") and " submitted " in ln:
+                    found[i] = ln.split("Ray job ")[1].split()[0]
+        return found
+
+    try:
+        wait_for("both shard jobs submitted", lambda: len(sids()) == 2, 240)
+        jobs = sids()
+        wait_for(
+            "both shard jobs RUNNING",
+            lambda: all((ray_head.job(s) or {}).get("status") == "RUNNING" for s in jobs.values()),
+            120,
+        )
+        wait_for("the jobs to reach the silent endpoint", lambda: held, 120)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=150)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        silent.close()
+        for c in held:
+            c.close()
+    assert code == 130, ("".join(out)[-2000:], "".join(err)[-2000:])
+    for i in (0, 1):
+        assert any(ln.startswith(f"[shard {i}/2] ") and "stopping Ray job" in ln for ln in err), "".join(err)[-2000:]
+    for sid in jobs.values():
+        assert wait_for(f"Ray to report {sid} STOPPED", lambda sid=sid: ray_head.job(sid)["status"] == "STOPPED", 60)
+    assert not (tmp_path / "merged").exists()
