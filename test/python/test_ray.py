@@ -13,6 +13,9 @@ Ray process of this user on the machine, other people's heads included). Every w
 - verl's entry point as the job (launch.sh with the run folder as the job's working directory, on a
   tiny random-weight Qwen2 made here): it composes the config, loads the run's train.parquet, prints
   the resolved config with the run's reward function, and stops at verl's GPU check.
+- `steplens synthesize --ray-address URL --shards 2` against `steplens serve --model demo`: two jobs
+  SUCCEEDED, each shard folder holds the problems FNV-1a (computed here) assigns it, the merge holds
+  each once; a failed shard job is named with its redo command; Ctrl-C stops both jobs (STOPPED).
 """
 
 from __future__ import annotations
