@@ -136,7 +136,8 @@ function answerReserve(contextSize: number, maxTokens: number | undefined): numb
 /** Tries of one call at this level; the engines retry transient errors themselves and the pool moves a call to another endpoint. */
 const ATTEMPTS = 1;
 
-function settingsOf(o: SynthesisOptions): SynthesisSettings {
+/** The settings a run is resumed under (compared with its manifest). */
+export function settingsOf(o: SynthesisOptions): SynthesisSettings {
   return {
     problems: path.basename(o.problemsFile),
     idField: o.fields?.id ?? null,
@@ -207,15 +208,22 @@ export async function synthesize(o: SynthesisOptions): Promise<SynthesisSummary>
   }
 }
 
-async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock: boolean, writers: AppendOnlyJsonl[]): Promise<SynthesisSummary> {
-  const settings = settingsOf(o);
-  const N = o.solutions;
-  const K = o.verifications;
+/** What stage 1 hands on: the manifest found (null for a new run), the records already there, this run's manifest. */
+export interface RunFolder {
+  saved: Manifest | null;
+  state: FolderState;
+  manifest: Manifest;
+  runNo: number;
+}
+
+/**
+ * Stage 1, the folder: a new run, or the one to resume with the same settings (anything else is
+ * refused, naming the difference); the records already written are read back; this run's manifest
+ * is written ("running").
+ */
+export async function openRunFolder(o: SynthesisOptions, outDir: string, settings: SynthesisSettings, now: () => string): Promise<RunFolder> {
   const resume = Boolean(o.resume || o.retryFailed);
   const signal = o.signal;
-  const now = () => new Date().toISOString();
-
-  // 1. The folder: a new run, or the one to resume (same settings).
   const saved = readManifest(outDir);
   if (saved && !resume)
     throw new StepLensError(`${outDir} already holds a synthesis run (${saved.status})`, {
@@ -258,22 +266,22 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     runs: [...(saved?.runs ?? []), { run: runNo, started: now(), ended: null, status: "running", host: os.hostname(), pid: process.pid }],
   };
   writeManifest(outDir, manifest);
+  return { saved, state, manifest, runNo };
+}
 
-  const open = (name: string) => {
-    const w = new AppendOnlyJsonl(path.join(outDir, name), outDir, { fsync: o.fsync ?? "interval" });
-    writers.push(w);
-    return w;
-  };
-  const out = { solutions: open(FILES.solutions), verifications: open(FILES.verifications), labels: open(FILES.labels), failures: open(FILES.failures) };
-
-  // 2. First pass over the problems: how many (for progress), and the bad records, reported once.
+/**
+ * Stage 2, the first pass over the problems: how many there are (within --limit and the shard), how
+ * many are skipped as bad records (each reported once), and how many of their labels already exist.
+ */
+export async function countProblems(o: SynthesisOptions, state: FolderState): Promise<{ problemsTotal: number; skipped: number; labelsDoneAtStart: number }> {
+  const N = o.solutions;
   let problemsTotal = 0;
   let skipped = 0;
   let labelsDoneAtStart = 0;
   for await (const p of readProblems(o.problemsFile, {
     fields: o.fields,
     shard: o.shard,
-    signal,
+    signal: o.signal,
     strict: o.strict,
     onWarning: o.onInputWarning,
     onBadRecord: (e) => {
@@ -285,6 +293,28 @@ async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock
     problemsTotal++;
     for (let s = 0; s < N; s++) if (state.labels.has(solutionId(p.id, s))) labelsDoneAtStart++;
   }
+  return { problemsTotal, skipped, labelsDoneAtStart };
+}
+
+async function run(o: SynthesisOptions, outDir: string, t0: number, tookOverLock: boolean, writers: AppendOnlyJsonl[]): Promise<SynthesisSummary> {
+  const settings = settingsOf(o);
+  const N = o.solutions;
+  const K = o.verifications;
+  const signal = o.signal;
+  const now = () => new Date().toISOString();
+
+  // 1. The folder: a new run, or the one to resume (same settings).
+  const { saved, state, manifest, runNo } = await openRunFolder(o, outDir, settings, now);
+
+  const open = (name: string) => {
+    const w = new AppendOnlyJsonl(path.join(outDir, name), outDir, { fsync: o.fsync ?? "interval" });
+    writers.push(w);
+    return w;
+  };
+  const out = { solutions: open(FILES.solutions), verifications: open(FILES.verifications), labels: open(FILES.labels), failures: open(FILES.failures) };
+
+  // 2. First pass over the problems: how many (for progress), and the bad records, reported once.
+  const { problemsTotal, skipped, labelsDoneAtStart } = await countProblems(o, state);
 
   const failedAtStart = state.failed.size;
   const progress: SynthesisProgress = {
