@@ -54,6 +54,8 @@ export interface RayJobDeps {
   stopTimeoutMs?: number;
   /** How long `ray job submit` may take (uploading the folder; default 300 s). */
   submitTimeoutMs?: number;
+  /** How long to wait for a just-started cluster's job agent ("No available agent"; default 180 s). */
+  agentWaitMs?: number;
 }
 
 /** `http://host:port` from `--ray-address` (a bare `host:port` gets http://; `ray://` is refused). */
@@ -186,6 +188,8 @@ function lastLines(output: string, n: number): string {
 }
 
 const SUBMIT_ATTEMPTS = 3;
+/** A cluster that has just started answers "No available agent to submit job" until a node's job agent is up: wait this long for it. */
+const AGENT_WAIT_MS = 180_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -202,8 +206,11 @@ export async function runRayJob(spec: RayJobSpec, io: RayJobIo, deps: RayJobDeps
   const full = { ...spec, address, submissionId };
 
   // A busy dashboard can fail a submission it then registers, or before its job module is up: try
-  // up to 3 times with the same submission id, and take "already exists" as submitted.
+  // up to 3 times with the same submission id, and take "already exists" as submitted. A cluster
+  // whose job agents are not up yet ("No available agent") is waited for, up to AGENT_WAIT_MS.
   let submitted = { status: null as number | null, output: "" };
+  const agentDeadline = Date.now() + (deps.agentWaitMs ?? AGENT_WAIT_MS);
+  let saidWaiting = false;
   for (let attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
     submitted = await run("ray", submitArgs(full), io.env, deps.submitTimeoutMs ?? 300_000);
     if (submitted.status === 0 || io.signal.aborted) break;
@@ -212,6 +219,16 @@ export async function runRayJob(spec: RayJobSpec, io: RayJobIo, deps: RayJobDeps
       break;
     }
     if (/not found on PATH/.test(submitted.output)) break;
+    if (/No available agent/i.test(submitted.output) && Date.now() < agentDeadline) {
+      if (!saidWaiting)
+        io.err.write(
+          `steplens: the Ray cluster at ${address} has no job agent up yet; waiting for one (up to ${Math.round((deps.agentWaitMs ?? AGENT_WAIT_MS) / 1000)} s)\n`,
+        );
+      saidWaiting = true;
+      attempt--; // waiting for an agent is not a failed attempt
+      await sleep(deps.pollMs ?? 2000);
+      continue;
+    }
     if (attempt < SUBMIT_ATTEMPTS) await sleep(2000 * attempt);
   }
   if (submitted.status !== 0)

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { cli } from "../support/cliIo";
-import { forwardedEnv, jobsApiAddress } from "../../src/rl/rayJob";
+import { forwardedEnv, jobsApiAddress, runRayJob } from "../../src/rl/rayJob";
+import { PassThrough } from "node:stream";
 import { StepLensError } from "../../src/core/errors";
 
 test("--ray-address: a bare host:port is the dashboard over http; the Ray client port (ray://) is refused with the fix", () => {
@@ -72,4 +73,41 @@ test("rl init writes Ray's runtime_env.yaml for every verl folder (dense too) an
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+/** runRayJob against a scripted `ray job submit` and Jobs API: the submit answers are played in order. */
+async function submitWith(answers: { status: number; output: string }[], agentWaitMs: number) {
+  const calls: string[][] = [];
+  const err = new PassThrough();
+  let errText = "";
+  err.on("data", (c) => (errText += String(c)));
+  const run = async (_cmd: string, args: string[]) => {
+    calls.push(args);
+    return answers[Math.min(calls.length - 1, answers.length - 1)];
+  };
+  const http = async (_method: "GET" | "POST", url: string) =>
+    url.endsWith("/logs") ? { status: 200, body: JSON.stringify({ logs: "done\n" }) } : { status: 200, body: JSON.stringify({ status: "SUCCEEDED" }) };
+  const spec = { address: "http://127.0.0.1:8265", workingDir: "/tmp/x", entrypoint: ["true"], envVars: {}, excludes: [], submissionId: "steplens-test" };
+  const io = { out: new PassThrough(), err, signal: new AbortController().signal, env: {} };
+  try {
+    const code = await runRayJob(spec, io, { run, http, pollMs: 1, agentWaitMs });
+    return { code, calls: calls.length, errText };
+  } catch (e) {
+    return { error: (e as Error).message, calls: calls.length, errText };
+  }
+}
+
+const NO_AGENT = { status: 1, output: "RuntimeError: Request failed with status code 500: No available agent to submit job, please try again later." };
+
+test("a just-started cluster without a job agent is waited for, not counted as failed submissions (5 answers 'No available agent', then it is accepted)", async () => {
+  const r = await submitWith([NO_AGENT, NO_AGENT, NO_AGENT, NO_AGENT, NO_AGENT, { status: 0, output: "Job 'steplens-test' submitted successfully" }], 60_000);
+  assert.equal(r.code, 0, JSON.stringify(r));
+  assert.equal(r.calls, 6, "five refusals waited out, then one accepted submission");
+  assert.match(r.errText, /no job agent up yet; waiting/);
+});
+
+test("an agent that never comes up ends the wait with the submit error (no endless loop)", async () => {
+  const r = await submitWith([NO_AGENT], 0);
+  assert.match(String(r.error), /ray job submit to http:\/\/127\.0\.0\.1:8265 failed: .*No available agent/s);
+  assert.equal(r.calls, 3, "past the wait, the usual 3 attempts");
 });
