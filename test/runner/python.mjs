@@ -17,7 +17,19 @@ if (!fs.existsSync(path.join(root, "dist/cli.js"))) {
   console.error("python: dist/cli.js is missing: run `npm run build` first");
   process.exit(1);
 }
-const env = { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", HF_DATASETS_OFFLINE: "1", PYTHONUNBUFFERED: "1", RAY_USAGE_STATS_ENABLED: "0" };
+// npm test sets FORCE_COLOR=0, which pytest reads as "force colour": its summary line must stay plain for the counts.
+const inherited = { ...process.env };
+delete inherited.FORCE_COLOR;
+const env = {
+  ...inherited,
+  NO_COLOR: "1",
+  PY_COLORS: "0",
+  HF_HUB_OFFLINE: "1",
+  TRANSFORMERS_OFFLINE: "1",
+  HF_DATASETS_OFFLINE: "1",
+  PYTHONUNBUFFERED: "1",
+  RAY_USAGE_STATS_ENABLED: "0",
+};
 const run = (args) => spawnSync(py, args, { cwd: root, stdio: "inherit", env }).status ?? 1;
 
 console.log("python: ruff check");

@@ -125,7 +125,8 @@ function unitCounts(output) {
 
 /** pytest's summary line, e.g. "==== 12 passed, 1 failed, 2 errors in 3.1s ====": errors count as failures, a skip too (a skipped test proves nothing). */
 function pytestCounts(output) {
-  const m = [...output.matchAll(/^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$/gm)].at(-1);
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const m = [...plain.matchAll(/^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$/gm)].at(-1);
   if (!m) return null;
   const n = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(m[1])?.[1] ?? 0);
   return { passed: n("passed"), failed: n("failed") + n("errors?") + n("skipped") + n("xpassed") };

@@ -153,6 +153,15 @@ suite("Pipelines: tasks and commands", () => {
       "gen.gguf",
       "--verifier-model",
       "ver.gguf",
+      // local models: the engine settings a redo needs again (--retry-failed, a rerun from "recently used")
+      "--context-size",
+      String(config.get("local.contextSize")),
+      "--gpu",
+      String(config.get("local.gpu")),
+      ...((config.get<number>("local.maxThreads") ?? 0) > 0 ? ["--threads", String(config.get("local.maxThreads"))] : []),
+      ...(config.get("verify.constrained") ? ["--constrained"] : []),
+      // the same task run again continues its folder
+      "--resume",
     ]);
     assert.equal(execution.task.name, "synthesize problems.jsonl → synth");
     execution.terminate();
