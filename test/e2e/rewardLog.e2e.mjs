@@ -69,6 +69,7 @@ export const checks = [
         150_000,
       );
       await ctx.runCommand("View: Show StepLens");
+      await ctx.collapseTrees("rewards.jsonl");
       const row = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "rewards.jsonl" });
       await ctx.expectVisible(row, "the reward log in the Datasets view", 30_000);
       // The scripted trainer: six steps of 8 rollouts, longer (padded) ones as the steps go on.

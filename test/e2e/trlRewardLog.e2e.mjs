@@ -39,6 +39,7 @@ export const checks = [
 
       // The tree lists them (newest first): the row of a TRL rollout, opened as a document.
       await ctx.runCommand("View: Show StepLens");
+      await ctx.collapseTrees("rewards.jsonl");
       const total = lines.length;
       const row = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "rewards.jsonl" });
       await ctx.waitUntil(
