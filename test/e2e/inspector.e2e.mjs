@@ -119,15 +119,7 @@ export const checks = [
       writeWorkspaceSettings(ctx, { "steplens.verify.samples": 2 });
       // The demo model (random weights) for the PRM and the verifier; the editor checks chose it already when they ran.
       // Run alone (--only), the checks start as soon as the workbench shows: wait for StepLens's commands.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await ctx.runCommand("StepLens: Use Demo Model");
-          break;
-        } catch (e) {
-          await ctx.page.keyboard.press("Escape");
-          if (attempt >= 6) throw e;
-        }
-      }
+      await ctx.runCommandRetrying("StepLens: Use Demo Model");
       const frame = await openInspectorOn(ctx, MATH);
       const bars = frame.locator("#scores .chart g.bar");
       await ctx.waitUntil(

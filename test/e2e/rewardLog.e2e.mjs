@@ -43,15 +43,7 @@ export const checks = [
         path.join(ctx.workspace, ".vscode", "settings.json"),
         JSON.stringify({ "steplens.rewards.logFile": LOG, "steplens.rewards.serverPort": port }, null, 2),
       );
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await ctx.runCommand("StepLens: Use Demo Model");
-          break;
-        } catch (e) {
-          await ctx.page.keyboard.press("Escape");
-          if (attempt >= 6) throw e;
-        }
-      }
+      await ctx.runCommandRetrying("StepLens: Use Demo Model");
       await ctx.page.waitForTimeout(1000);
       await ctx.runCommand("StepLens: Start Reward Server");
       const url = `http://127.0.0.1:${port}`;

@@ -96,15 +96,7 @@ export const checks = [
         settings["steplens.verify.constrained"] = true;
         fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
 
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await ctx.runCommand("StepLens: Use Demo Model");
-            break;
-          } catch (e) {
-            await ctx.page.keyboard.press("Escape");
-            if (attempt >= 6) throw e;
-          }
-        }
+        await ctx.runCommandRetrying("StepLens: Use Demo Model");
         await ctx.runCommand("View: Close All Editors");
 
         // Synthesize: problems (the file dialog), 4 solutions (each verified once), the output folder.

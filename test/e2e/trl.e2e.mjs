@@ -60,15 +60,7 @@ export const checks = [
         }
       };
       if ((await health()) !== 200) {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await ctx.runCommand("StepLens: Use Demo Model");
-            break;
-          } catch (e) {
-            await ctx.page.keyboard.press("Escape");
-            if (attempt >= 6) throw e;
-          }
-        }
+        await ctx.runCommandRetrying("StepLens: Use Demo Model");
         await ctx.page.waitForTimeout(1000);
         await ctx.runCommand("StepLens: Start Reward Server");
         await ctx.waitUntil("the reward server's /health", health, (s) => s === 200, 150_000);

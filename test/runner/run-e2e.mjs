@@ -284,6 +284,21 @@ function makeContext({ page, run, server, workspace, installed, vsix, pageErrors
       await page.keyboard.press("Enter");
     },
 
+    /**
+     * runCommand, tried up to `tries` times (Escape between): a check that runs first (`--only`) can
+     * start before StepLens has registered its commands.
+     */
+    async runCommandRetrying(title, tries = 7) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await ctx.runCommand(title);
+        } catch (e) {
+          await page.keyboard.press("Escape");
+          if (attempt >= tries) throw e;
+        }
+      }
+    },
+
     /** Text of a status bar item by its id (e.g. "status.editor.mode", "status.editor.selection"). */
     async statusBarText(id) {
       return (await page.locator(`.statusbar-item[id="${id}"]`).first().innerText()).trim();
