@@ -173,6 +173,36 @@ export class DatasetIndex {
   /** Bumped whenever predictions or scores change (invalidates filter results). */
   private version = 0;
 
+  /** An index over the first `columns.count` records the pass collected (the arrays trimmed to that length). */
+  private static fromColumns(
+    file: string,
+    detected: DetectedFormat,
+    reader: RecordReader,
+    columns: Columns,
+    errors: Map<number, StepLensError>,
+    containerError: StepLensError | null,
+    fileStamp: { size: number; mtimeMs: number },
+    stats: IndexStats,
+  ): DatasetIndex {
+    const n = columns.count;
+    return new DatasetIndex(
+      file,
+      detected,
+      reader,
+      columns.offsets.slice(0, n),
+      columns.lengths.slice(0, n),
+      columns.lines.slice(0, n),
+      columns.steps.slice(0, n),
+      columns.groundTruth.slice(0, n),
+      columns.idEnds.slice(0, n),
+      columns.idBlocks,
+      errors,
+      containerError,
+      fileStamp,
+      stats,
+    );
+  }
+
   private constructor(
     readonly file: string,
     readonly detected: DetectedFormat,
@@ -240,21 +270,21 @@ export class DatasetIndex {
     }
     columns.flushIds();
     const n = columns.count;
-    const index = new DatasetIndex(
+    const index = DatasetIndex.fromColumns(
       file,
       detected,
       reader,
-      columns.offsets.slice(0, n),
-      columns.lengths.slice(0, n),
-      columns.lines.slice(0, n),
-      columns.steps.slice(0, n),
-      columns.groundTruth.slice(0, n),
-      columns.idEnds.slice(0, n),
-      columns.idBlocks,
+      columns,
       errors,
       containerError,
       { size: stat.size, mtimeMs: stat.mtimeMs },
-      { records: n, badRecords, bytes: stat.size, seconds: (performance.now() - t0) / 1000, duplicateIds: 0 },
+      {
+        records: n,
+        badRecords,
+        bytes: stat.size,
+        seconds: (performance.now() - t0) / 1000,
+        duplicateIds: 0,
+      },
     );
     return index;
   }
@@ -289,17 +319,11 @@ export class DatasetIndex {
     columns.flushIds();
     const n = columns.count;
     stats.records = n;
-    const merged = new DatasetIndex(
+    const merged = DatasetIndex.fromColumns(
       file,
       parts[0].detected,
       parts[0].reader,
-      columns.offsets.slice(0, n),
-      columns.lengths.slice(0, n),
-      columns.lines.slice(0, n),
-      columns.steps.slice(0, n),
-      columns.groundTruth.slice(0, n),
-      columns.idEnds.slice(0, n),
-      columns.idBlocks,
+      columns,
       errors,
       containerError,
       { size: stats.bytes, mtimeMs: 0 },
