@@ -11,13 +11,18 @@
  *
  * The one scripted engine of the unit tests: a PRM that knows the ProcessBench labels is
  * `fakeEngine({ stepScores: (req) => … labelOf(req.problem, req.steps) … })` (test/support/processBenchLabels.ts),
- * a critic `fakeEngine({ generations: (req) => [...] })`; `engine.count("scoreSteps")` counts calls.
+ * a critic `fakeEngine({ generations: (req) => [...] })`; `engine.count("scoreSteps")` counts calls,
+ * `engine.requests.generate` holds the requests as they came. A prover for PAV progress:
+ * `fakeEngine({ boundaryContinuations: (req) => rows })` (the engine then has prefixRollouts; without
+ * it, pipelines fall back to rollouts). `hold` keeps a call waiting until the test lets it go.
  */
 import type {
   Engine,
   EngineInfo,
   Generation,
   GenerateRequest,
+  PrefixRolloutRequest,
+  PrefixRollouts,
   RolloutRequest,
   ScoreRequest,
   ScoreResult,
@@ -37,14 +42,29 @@ export interface FakeEngineScript {
   stepScore?: (step: string, before: string[]) => number;
   /** PRM scores of all steps of one request at once (wins over stepScore); `call` counts scoreSteps calls from 1. May throw. */
   stepScores?: (req: ScoreRequest, call: number) => number[];
-  /** All texts of one generate call at once (wins over solution), returned as they are. */
-  generations?: (req: GenerateRequest) => string[];
+  /** All texts of one generate call at once (wins over solution), returned as they are; `call` counts generate calls from 1. */
+  generations?: (req: GenerateRequest, call: number) => string[];
+  /** All texts of one rollouts call at once (wins over step), returned as they are; `call` counts rollouts calls from 1. */
+  continuations?: (req: RolloutRequest, call: number) => string[];
+  /**
+   * Gives the engine prefixRollouts: row k holds the rollout texts after boundary k (rows before
+   * `firstBoundary` come back empty). Without it the engine has no prefixRollouts.
+   */
+  boundaryContinuations?: (req: PrefixRolloutRequest, call: number) => string[][];
+  /** prefixRollouts: the prefix tokens evaluated, also reported as the trace's tokens (default: the words of head and segments, evaluated once). */
+  prefixTokens?: (req: PrefixRolloutRequest) => number;
+  /** Tokens of one generated text (generate, rollouts, prefixRollouts; default: its words). */
+  tokens?: (text: string) => number;
   /** Throws (once per listed problem text) to simulate a failing request. */
   failOn?: (problem: string) => boolean;
+  /** Runs before a call is answered (after it is recorded); a returned promise holds the call until it settles. `call` counts that kind's calls from 1. */
+  hold?: (kind: FakeCall["kind"], call: number) => Promise<void> | void;
+  /** What info() says, over the defaults (a local CPU engine with a fake model per role); a function is asked at every info() call. */
+  info?: Partial<EngineInfo> | (() => Partial<EngineInfo>);
 }
 
 export interface FakeCall {
-  kind: "generate" | "rollouts" | "scoreSteps" | "countTokens" | "tokenProbabilities";
+  kind: "generate" | "rollouts" | "prefixRollouts" | "scoreSteps" | "countTokens" | "tokenProbabilities";
   /** The problem (first user message) or the scored problem. */
   problem: string;
   /** rollouts: the paragraphs of the assistant prefix; scoreSteps: the steps. */
@@ -70,8 +90,18 @@ function assistantSteps(prompt: string | ChatMessage[]): string[] {
     .filter(Boolean);
 }
 
+/** The requests each method was given, unchanged, in call order. */
+export interface FakeRequests {
+  generate: GenerateRequest[];
+  rollouts: RolloutRequest[];
+  prefixRollouts: PrefixRolloutRequest[];
+  scoreSteps: ScoreRequest[];
+  tokenProbabilities: TokenProbabilityRequest[];
+}
+
 export interface FakeEngine extends Engine {
   calls: FakeCall[];
+  requests: FakeRequests;
   /** Tokens generated so far by generate + rollouts. */
   generated: number;
   /** Tokens reported as evaluated by scoreSteps. */
@@ -84,7 +114,20 @@ export interface FakeEngine extends Engine {
 
 export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
   const calls: FakeCall[] = [];
+  const requests: FakeRequests = { generate: [], rollouts: [], prefixRollouts: [], scoreSteps: [], tokenProbabilities: [] };
   const state = { generated: 0, scored: 0, disposed: 0 };
+  const tokensOf = script.tokens ?? countWords;
+  /** A text returned as it is (scripted whole), its tokens counted. */
+  const asIs = (text: string): Generation => {
+    const tokens = tokensOf(text);
+    state.generated += tokens;
+    return { text, finishReason: "stop", tokens };
+  };
+  /** Records a call; returns its number among the calls of its kind (from 1). */
+  const record = (call: FakeCall): number => {
+    calls.push(call);
+    return calls.filter((c) => c.kind === call.kind).length;
+  };
   const gen = (text: string, maxTokens?: number, stop?: string[]): Generation => {
     let t = text;
     for (const s of stop ?? []) {
@@ -98,11 +141,13 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       finishReason = "length";
       t = words.join(" ");
     }
+    if (script.tokens) return { ...asIs(t), finishReason };
     state.generated += words.length;
     return { text: t, finishReason, tokens: words.length };
   };
   const engine: FakeEngine = {
     calls,
+    requests,
     get generated() {
       return state.generated;
     },
@@ -116,11 +161,13 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       return calls.filter((c) => c.kind === kind).length;
     },
     info(): EngineInfo {
+      const over = typeof script.info === "function" ? script.info() : script.info;
       return {
         kind: "local",
         device: "cpu",
         models: { generator: "fake-generator", prm: "fake-prm", verifier: "fake-verifier", prover: "fake-prover" },
         queued: 0,
+        ...over,
       };
     },
     async countTokens(text: string) {
@@ -129,33 +176,43 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
     },
     async scoreSteps(req: ScoreRequest, opts?: RunOptions): Promise<ScoreResult> {
       if (opts?.signal?.aborted) throw new CancelledError();
-      calls.push({ kind: "scoreSteps", problem: req.problem, steps: [...req.steps], n: 1 });
+      requests.scoreSteps.push(req);
+      const call = record({ kind: "scoreSteps", problem: req.problem, steps: [...req.steps], n: 1 });
+      if (script.hold) await script.hold("scoreSteps", call);
       if (script.failOn?.(req.problem)) throw new Error(`fake failure on ${req.problem}`);
       const score = script.stepScore ?? (() => 0.5);
-      const scores = script.stepScores?.(req, engine.count("scoreSteps")) ?? req.steps.map((s, i) => score(s, req.steps.slice(0, i)));
+      const scores = script.stepScores?.(req, call) ?? req.steps.map((s, i) => score(s, req.steps.slice(0, i)));
       const steps = scores.map((value, i) => ({ index: i, score: value, margin: 0 }));
       const tokens = countWords(req.problem) + req.steps.reduce((a, s) => a + countWords(s), 0);
       state.scored += tokens;
       return { steps, model: "fake-prm", adapter: "fake", evaluatedTokens: tokens, traceTokens: tokens, seconds: 0 };
     },
-    async generate(req: GenerateRequest, _opts?: RunOptions): Promise<Generation[]> {
+    async generate(req: GenerateRequest, opts?: RunOptions): Promise<Generation[]> {
+      if (opts?.signal?.aborted) throw new CancelledError();
       const problem = userText(req.prompt);
-      calls.push({ kind: "generate", problem, steps: [], n: req.n ?? 1, seed: req.seed });
+      requests.generate.push(req);
+      const call = record({ kind: "generate", problem, steps: [], n: req.n ?? 1, seed: req.seed });
+      if (script.hold) await script.hold("generate", call);
       if (script.failOn?.(problem)) throw new Error(`fake failure on ${problem}`);
-      if (script.generations) return script.generations(req).map((text) => ({ text, finishReason: "stop" as const, tokens: countWords(text) }));
+      if (script.generations) return script.generations(req, call).map(asIs);
       const solution = script.solution ?? ((i: number) => `Step 1: think.\n\nStep 2: so \\boxed{${i}}.`);
       return Array.from({ length: req.n ?? 1 }, (_, i) => gen(solution((req.seed ?? 0) + i, req), req.maxTokens, req.stop));
     },
     async rollouts(req: RolloutRequest): Promise<Generation[]> {
       const problem = userText(req.prefix);
       const steps = assistantSteps(req.prefix);
-      calls.push({ kind: "rollouts", problem, steps, n: req.n ?? 1, seed: req.seed });
+      requests.rollouts.push(req);
+      const call = record({ kind: "rollouts", problem, steps, n: req.n ?? 1, seed: req.seed });
+      if (script.hold) await script.hold("rollouts", call);
       if (script.failOn?.(problem)) throw new Error(`fake failure on ${problem}`);
+      if (script.continuations) return script.continuations(req, call).map(asIs);
       const step = script.step ?? ((s: string[], i: number) => (s.length >= 2 ? `so \\boxed{${i % 3}}` : `step ${s.length + 1} variant ${i}`));
       return Array.from({ length: req.n ?? 1 }, (_, i) => gen(step(steps, (req.seed ?? 0) + i, req), req.maxTokens, req.stop));
     },
     async tokenProbabilities(req: TokenProbabilityRequest): Promise<TokenProbabilities> {
-      calls.push({ kind: "tokenProbabilities", problem: userText(req.prompt), steps: [], n: 1 });
+      requests.tokenProbabilities.push(req);
+      const call = record({ kind: "tokenProbabilities", problem: userText(req.prompt), steps: [], n: 1 });
+      if (script.hold) await script.hold("tokenProbabilities", call);
       const p = 1 / Math.max(1, req.candidates.length);
       return { logprobs: Object.fromEntries(req.candidates.map((c) => [c, Math.log(p)])), normalized: Object.fromEntries(req.candidates.map((c) => [c, p])) };
     },
@@ -163,5 +220,21 @@ export function fakeEngine(script: FakeEngineScript = {}): FakeEngine {
       state.disposed++;
     },
   };
+  const boundaries = script.boundaryContinuations;
+  if (boundaries) {
+    engine.prefixRollouts = async (req: PrefixRolloutRequest): Promise<PrefixRollouts> => {
+      const problem = userText(req.head);
+      requests.prefixRollouts.push(req);
+      const call = record({ kind: "prefixRollouts", problem, steps: [...req.segments], n: req.n ?? 1, seed: req.seed });
+      if (script.hold) await script.hold("prefixRollouts", call);
+      if (script.failOn?.(problem)) throw new Error(`fake failure on ${problem}`);
+      const first = req.firstBoundary ?? 0;
+      const before = state.generated;
+      const rollouts = boundaries(req, call).map((row, k) => (k < first ? [] : row.map(asIs)));
+      const headText = typeof req.head === "string" ? req.head : req.head.map((m) => m.content).join(" ");
+      const prefix = script.prefixTokens?.(req) ?? countWords(headText) + req.segments.reduce((a, s) => a + countWords(s), 0);
+      return { rollouts, prefixTokensEvaluated: prefix, traceTokens: prefix, rolloutTokens: state.generated - before };
+    };
+  }
   return engine;
 }

@@ -12,6 +12,7 @@ import type { Engine } from "../../src/engines/engine";
 import { serveTestEngine, serveTestModel } from "./serve-fixture";
 import { makeRewardCommand } from "../../src/cli/commands/reward";
 import { memoryIo } from "../support/cliIo";
+import { fakeEngine } from "../support/fakeEngine";
 
 const GOOD = "Step 1: 2x + 3 = 7, so 2x = 4.\nStep 2: Divide by 2: x = 2.\nStep 3: Check: 2*2 + 3 = 7.\n<answer>\\boxed{2}</answer>";
 const CASES = [
@@ -151,19 +152,14 @@ test("text output, --no-gate, the verifier's hybrid, and flag errors (exit 2)", 
 });
 
 test("an injected engine is disposed and a gated file never calls it", async () => {
-  let calls = 0;
-  let disposed = false;
   const gatedOnly = path.join(tmp, "gated.jsonl");
   fs.writeFileSync(gatedOnly, JSON.stringify(CASES[1]) + "\n");
-  const fake = {
-    scoreSteps: async () => (calls++, { steps: [], model: "", adapter: "", evaluatedTokens: 0, traceTokens: 0, seconds: 0 }),
-    dispose: async () => void (disposed = true),
-  } as unknown as Engine;
+  const fake = fakeEngine();
   const io = memoryIo({ env: {} });
   const code = await makeRewardCommand({ engine: async () => fake }).run([gatedOnly, "--model", "x.gguf", "--json"], io);
   assert.equal(code, 0);
-  assert.equal(calls, 0);
-  assert.ok(disposed);
+  assert.equal(fake.calls.length, 0, "no engine call of any kind");
+  assert.ok(fake.disposed > 0, "the engine is disposed");
 });
 
 test("pav: the effective reward from prover rollouts after every step (the same model as prover)", async () => {

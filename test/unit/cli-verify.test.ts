@@ -10,9 +10,10 @@ import path from "node:path";
 import { runCli } from "../../src/cli/main";
 import { createVerifyCommand } from "../../src/cli/commands/verify";
 import { engineConfig, progressPrinter, safeText } from "../../src/cli/flags";
-import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
+import type { GenerateRequest } from "../../src/engines/engine";
 import { testModel } from "../support/testModels";
 import { memoryIo } from "../support/cliIo";
+import { fakeEngine } from "../support/fakeEngine";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-verify-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -26,36 +27,11 @@ const spark = (v: string, final: string) =>
   [...v].map((c, i) => `## Step ${i + 1}: check ${i + 1} (${v})\n**This step is ${c === "C" ? "correct" : "incorrect"}.**`).join("\n\n") +
   `\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
 
-class Scripted implements Engine {
-  requests: GenerateRequest[] = [];
-  disposed = false;
-  constructor(private readonly texts: (req: GenerateRequest) => string[]) {}
-  info() {
-    return { kind: "openai" as const, device: "test", models: {}, queued: 0 };
-  }
-  async countTokens() {
-    return 0;
-  }
-  async scoreSteps(): Promise<never> {
-    throw new Error("not used");
-  }
-  async generate(req: GenerateRequest): Promise<Generation[]> {
-    this.requests.push(req);
-    return this.texts(req).map((text) => ({ text, finishReason: "stop" as const, tokens: 10 }));
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("not used");
-  }
-  async rollouts(): Promise<never> {
-    throw new Error("not used");
-  }
-  async dispose() {
-    this.disposed = true;
-  }
-}
+/** A verifier endpoint, scripted: every generate call returns the given texts (prepared verifier outputs). */
+const scripted = (texts: (req: GenerateRequest) => string[]) => fakeEngine({ generations: texts, info: { kind: "openai", device: "test", models: {} } });
 
 test("readable listing: per step the flag counts, the verdict and the chosen critique; first error; outcome", async () => {
-  const engine = new Scripted(() => [spark("CCI", "No"), spark("CCI", "No"), spark("CCC", "Yes"), "garbage"]);
+  const engine = scripted(() => [spark("CCI", "No"), spark("CCI", "No"), spark("CCC", "Yes"), "garbage"]);
   const io = memoryIo();
   const code = await createVerifyCommand(async () => engine).run([traceFile, "--samples", "4", "--endpoint", "http://x", "--api-model", "m"], io);
   assert.equal(code, 0, io.err());
@@ -68,12 +44,12 @@ test("readable listing: per step the flag counts, the verdict and the chosen cri
   assert.match(out, /Answer correct: No +\(Yes 1, No 2\)/);
   assert.match(out, /Critiques from verification #1/);
   assert.match(out, /Malformed verifications: no step verdict and no final verdict found/);
-  assert.equal(engine.requests[0].n, 4);
-  assert.equal(engine.disposed, true);
+  assert.equal(engine.requests.generate[0].n, 4);
+  assert.ok(engine.disposed > 0, "the engine is disposed");
 });
 
 test("--json: one object with steps (0-based), counts, aggregate, verifications; flags reach the pipeline", async () => {
-  const engine = new Scripted(() => [spark("CII", "No"), spark("CIC", "No")]);
+  const engine = scripted(() => [spark("CII", "No"), spark("CIC", "No")]);
   const io = memoryIo();
   const argv = [
     traceFile,
@@ -121,7 +97,7 @@ test("--json: one object with steps (0-based), counts, aggregate, verifications;
   assert.equal(typeof j.verifications[0].text, "string");
   assert.equal(j.referenceGuided, true);
   assert.equal(j.label, null);
-  const req = engine.requests[0];
+  const req = engine.requests.generate[0];
   assert.deepEqual([req.seed, req.temperature, req.n], [3, 0.5, 2]);
   assert.ok(JSON.stringify(req.prompt).includes("Expected Answer: 24"));
 });
@@ -136,7 +112,7 @@ test("datasets: JSONL with id, record and label; a bad record is reported with f
       JSON.stringify({ id: "c", problem: "2*3?", steps: ["2*3=5", "answer 5"], label: 0 }),
     ].join("\n") + "\n",
   );
-  const engine = new Scripted((req) => [JSON.stringify(req.prompt).includes("2*3=5") ? spark("II", "No") : spark("CC", "Yes")]);
+  const engine = scripted((req) => [JSON.stringify(req.prompt).includes("2*3=5") ? spark("II", "No") : spark("CC", "Yes")]);
   const io = memoryIo();
   assert.equal(
     await createVerifyCommand(async () => engine).run(
@@ -162,7 +138,7 @@ test("datasets: JSONL with id, record and label; a bad record is reported with f
 
 test("untrusted model text cannot drive the terminal: control sequences are removed from the listing", async () => {
   assert.equal(safeText("ok\x1b[2Jcleared\x07\n\tnext"), "okcleared\n\tnext");
-  const engine = new Scripted(() => [spark("CCC", "Yes").replace("check 1", "check 1 \x1b]0;pwned\x07\x1b[31mred")]);
+  const engine = scripted(() => [spark("CCC", "Yes").replace("check 1", "check 1 \x1b]0;pwned\x07\x1b[31mred")]);
   const io = memoryIo();
   await createVerifyCommand(async () => engine).run([traceFile, "--samples", "1", "--endpoint", "http://x", "--api-model", "m"], io);
   assert.doesNotMatch(io.out(), /\x1b|\x07/);
@@ -261,7 +237,7 @@ test("invalid UTF-8: segment and verify warn at file:line and go on; --strict re
   const segStrict = memoryIo();
   assert.equal(await runCli(["segment", bad, "--strict"], segStrict), 1);
   assert.match(segStrict.err(), /latin1\.trace\.md:3: .*invalid UTF-8/);
-  const engine = new Scripted(() => [spark("CC", "Yes")]);
+  const engine = scripted(() => [spark("CC", "Yes")]);
   const ver = memoryIo();
   assert.equal(
     await createVerifyCommand(async () => engine).run([bad, "--samples", "1", "--endpoint", "http://x", "--api-model", "m", "--json"], ver),

@@ -7,41 +7,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { StepLensError } from "../../src/core/errors";
-import type { Engine, ScoreRequest, ScoreResult } from "../../src/engines/engine";
 import { processBenchFiles } from "../../src/eval/processbenchData";
 import { runProcessBench } from "../../src/eval/processbenchRunner";
 import { prmScorer } from "../../src/eval/scorers";
 import { processBenchDir } from "../support/repo";
+import { fakeEngine, type FakeEngine } from "../support/fakeEngine";
 
 const DATA = processBenchDir();
 const files = processBenchFiles(DATA, ["gsm8k"]);
 
-/** Scores every step 0.9; `gate` (when given) holds the first call until it resolves. */
-function engine(gate?: Promise<void>): Engine & { calls: number } {
-  const e = {
-    calls: 0,
-    info: () => ({ kind: "local" as const, device: "cpu", models: {}, queued: 0 }),
-    countTokens: async () => 0,
-    async scoreSteps(req: ScoreRequest): Promise<ScoreResult> {
-      if (e.calls++ === 0 && gate) await gate;
-      return {
-        steps: req.steps.map((_, index) => ({ index, score: 0.9, margin: 0.4 })),
-        model: "m",
-        adapter: "a",
-        evaluatedTokens: 0,
-        traceTokens: 0,
-        seconds: 0,
-      };
-    },
-    generate: async () => [],
-    tokenProbabilities: async () => {
-      throw new Error("not used");
-    },
-    rollouts: async () => [],
-    dispose: async () => undefined,
-  };
-  return e as unknown as Engine & { calls: number };
-}
+/** Scores every step 0.9; `gate` (when given) holds the first scoreSteps call until it resolves. */
+const engine = (gate?: Promise<void>): FakeEngine =>
+  fakeEngine({ stepScore: () => 0.9, hold: (kind, call) => (kind === "scoreSteps" && call === 1 ? gate : undefined) });
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-runfolder-"));
 const ids = (file: string) =>
@@ -92,7 +69,7 @@ test("a damaged run.json with finished items: refused with a fix that keeps them
   const e = engine();
   const r = await runProcessBench({ files, limit: 3, outDir: out, scorer: prmScorer(e, "m") });
   assert.equal(r.resumed, 3);
-  assert.equal(e.calls, 0);
+  assert.equal(e.count("scoreSteps"), 0);
   assert.ok(JSON.parse(fs.readFileSync(runJson, "utf8")).config);
 });
 

@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RunOptions } from "../../src/core/progress";
-import type { Engine, EngineInfo, Generation, PrefixRolloutRequest, PrefixRollouts, RolloutRequest } from "../../src/engines/engine";
+import { fakeEngine } from "../support/fakeEngine";
 import { boundaryPrompt } from "../../src/engines/prefixRollouts";
 import { estimateProgress, progressSteps, stepLosesProgress } from "../../src/progress/estimateProgress";
 import { advantageInterval, differenceInterval, losesProgress, wilsonInterval, zFor } from "../../src/progress/intervals";
@@ -78,56 +77,23 @@ describe("progress statistics (hand-worked and textbook values)", () => {
 });
 
 /** Answers per boundary, scripted: rollouts[k][i] ends with \boxed{answers[k][i]} (or no box for null). */
-class ScriptedProver implements Engine {
-  requests: PrefixRolloutRequest[] = [];
-  rolloutCalls: RolloutRequest[] = [];
+function scriptedProver(answers: (string | null)[][], withPrefixRollouts = true) {
   /** Per role other than the prover: its own scripted answers and model name (π ≠ μ). */
-  readonly others = new Map<string, { model: string; answers: (string | null)[][] }>();
-  constructor(
-    private readonly answers: (string | null)[][],
-    withPrefixRollouts = true,
-  ) {
-    if (!withPrefixRollouts) (this as { prefixRollouts?: unknown }).prefixRollouts = undefined;
-  }
-  private answersOf(role: string): (string | null)[][] {
-    return this.others.get(role)?.answers ?? this.answers;
-  }
-  private gen(a: string | null): Generation {
-    return { text: a === null ? "I give up." : `So x = ${a}, i.e. \\boxed{${a}}.`, finishReason: "stop", tokens: 5 };
-  }
-  info(): EngineInfo {
-    return { kind: "local", device: "cpu", models: { prover: "scripted", ...Object.fromEntries([...this.others].map(([r, o]) => [r, o.model])) }, queued: 0 };
-  }
-  async countTokens(text: string): Promise<number> {
-    return text.split(/\s+/).filter(Boolean).length;
-  }
-  async scoreSteps(): Promise<never> {
-    throw new Error("not used");
-  }
-  async generate(): Promise<never> {
-    throw new Error("not used");
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("not used");
-  }
-  async rollouts(req: RolloutRequest): Promise<Generation[]> {
-    this.rolloutCalls.push(req);
-    const text = typeof req.prefix === "string" ? req.prefix : req.prefix.at(-1)!.content;
-    const k = text === "" ? 0 : text.split("\n\n").filter(Boolean).length;
-    return this.answersOf(req.role)[k].map((a) => this.gen(a));
-  }
-  async prefixRollouts(req: PrefixRolloutRequest, _opts?: RunOptions): Promise<PrefixRollouts> {
-    this.requests.push(req);
-    const first = req.firstBoundary ?? 0;
-    const rows = this.answersOf(req.role).map((row, k) => (k < first ? [] : row));
-    return {
-      rollouts: rows.map((row) => row.map((a) => this.gen(a))),
-      prefixTokensEvaluated: 100,
-      traceTokens: 100,
-      rolloutTokens: 5 * rows.flat().length,
-    };
-  }
-  async dispose(): Promise<void> {}
+  const others = new Map<string, { model: string; answers: (string | null)[][] }>();
+  const answersOf = (role: string) => others.get(role)?.answers ?? answers;
+  const text = (a: string | null) => (a === null ? "I give up." : `So x = ${a}, i.e. \\boxed{${a}}.`);
+  const engine = fakeEngine({
+    info: () => ({ models: { prover: "scripted", ...Object.fromEntries([...others].map(([r, o]) => [r, o.model])) } }),
+    continuations: (req) => {
+      const prefix = typeof req.prefix === "string" ? req.prefix : req.prefix.at(-1)!.content;
+      const k = prefix === "" ? 0 : prefix.split("\n\n").filter(Boolean).length;
+      return answersOf(req.role)[k].map(text);
+    },
+    boundaryContinuations: withPrefixRollouts ? (req) => answersOf(req.role).map((row) => row.map(text)) : undefined,
+    prefixTokens: () => 100,
+    tokens: () => 5,
+  });
+  return Object.assign(engine, { others });
 }
 
 describe("estimateProgress (scripted prover)", () => {
@@ -135,7 +101,7 @@ describe("estimateProgress (scripted prover)", () => {
   const steps = ["Subtract 3: 2x = 8.", "Divide by 3: x = 8/3."];
 
   it("with a reference: Q is the share of rollouts whose answer equals it (answersEqual: 4 = 4.0 = 8/2)", async () => {
-    const engine = new ScriptedProver([
+    const engine = scriptedProver([
       ["4", "5", "4.0", null],
       ["4", "8/2", "4", "\\frac{8}{2}"],
       ["8/3", "4", "2.67", null],
@@ -152,7 +118,7 @@ describe("estimateProgress (scripted prover)", () => {
     assert.equal(r.rollouts, 4);
     assert.equal(r.prefixTokensEvaluated, 100);
     assert.equal(r.rolloutTokens, 60);
-    const req = engine.requests[0];
+    const req = engine.requests.prefixRollouts[0];
     assert.equal(req.role, "prover");
     assert.equal(req.n, 4);
     assert.equal(req.seed, 3);
@@ -163,7 +129,7 @@ describe("estimateProgress (scripted prover)", () => {
   });
 
   it("reference-free: the majority answer over ALL rollouts of the trace, with its share", async () => {
-    const engine = new ScriptedProver([
+    const engine = scriptedProver([
       ["8/3", "4", "5", null],
       ["8/3", "4", "4", "5"],
       ["8/3", "2.6666666667", "\\frac{8}{3}", "8/3"],
@@ -180,7 +146,7 @@ describe("estimateProgress (scripted prover)", () => {
   });
 
   it("no answer anywhere: majority value null, every Q 0", async () => {
-    const engine = new ScriptedProver([
+    const engine = scriptedProver([
       [null, null],
       [null, null],
       [null, null],
@@ -191,7 +157,7 @@ describe("estimateProgress (scripted prover)", () => {
   });
 
   it("an engine without prefixRollouts goes through the uncached fallback (one rollouts request per prefix)", async () => {
-    const engine = new ScriptedProver(
+    const engine = scriptedProver(
       [
         ["4", "4"],
         ["4", "5"],
@@ -200,7 +166,7 @@ describe("estimateProgress (scripted prover)", () => {
       false,
     );
     const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
-    assert.equal(engine.rolloutCalls.length, 3);
+    assert.equal(engine.requests.rollouts.length, 3);
     assert.deepEqual(
       r.steps.map((s) => [s.qBefore, s.q]),
       [
@@ -213,7 +179,7 @@ describe("estimateProgress (scripted prover)", () => {
   });
 
   it("bad inputs are refused; the boundary prompt continues the assistant turn", async () => {
-    const engine = new ScriptedProver([["4"]]);
+    const engine = scriptedProver([["4"]]);
     await assert.rejects(estimateProgress(engine, { problem, steps: [], rollouts: 0, alpha: 0.5 }));
     const p = boundaryPrompt(
       [
@@ -275,7 +241,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
   });
 
   it("estimateProgress with two models: base-policy rollouts from step 1 on, the same prefix, graded against the same answer", async () => {
-    const engine = new ScriptedProver([
+    const engine = scriptedProver([
       ["4", "5", "4.0", null],
       ["4", "8/2", "4", "\\frac{8}{2}"],
       ["8/3", "4", "2.67", null],
@@ -300,13 +266,13 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
       ],
     );
     assert.deepEqual(
-      engine.requests.map((q) => [q.role, q.firstBoundary, q.seed, q.n, q.segments.length]),
+      engine.requests.prefixRollouts.map((q) => [q.role, q.firstBoundary, q.seed, q.n, q.segments.length]),
       [
         ["prover", 0, 3, 4, 2],
         ["generator", 1, 3, 4, 2],
       ],
     );
-    assert.deepEqual(engine.requests[0].head, engine.requests[1].head, "the same prefix for both policies");
+    assert.deepEqual(engine.requests.prefixRollouts[0].head, engine.requests.prefixRollouts[1].head, "the same prefix for both policies");
     // The share of all graded rollouts (12 prover + 8 base) that reach 4: 7 + 4.
     assert.equal(r.answer.share, 11 / 20);
     assert.equal(r.policy.rolloutTokens, 5 * 8, "no base rollouts before step 1");
@@ -314,7 +280,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
   });
 
   it("the same model in both roles: one set of rollouts, samePolicy true, Q^π = Q^μ", async () => {
-    const engine = new ScriptedProver([
+    const engine = scriptedProver([
       ["4", "5"],
       ["4", "4"],
       ["5", "5"],
@@ -322,7 +288,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
     engine.others.set("generator", { model: "scripted", answers: [] });
     const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
     assert.equal(r.samePolicy, true);
-    assert.equal(engine.requests.length, 1);
+    assert.equal(engine.requests.prefixRollouts.length, 1);
     assert.deepEqual(
       r.steps.map((s) => [s.qBase, s.effective]),
       [
@@ -334,7 +300,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
   });
 
   it("reference-free with two models: the majority answer over both policies' rollouts", async () => {
-    const engine = new ScriptedProver([["7"], ["7"], ["7"]]);
+    const engine = scriptedProver([["7"], ["7"], ["7"]]);
     engine.others.set("generator", { model: "p", answers: [[], ["9"], ["9"]] });
     const r = await estimateProgress(engine, { problem, steps, rollouts: 1, alpha: 1 });
     assert.deepEqual([r.answer.value, r.answer.share], ["7", 3 / 5]);
@@ -348,7 +314,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
   });
 
   it("the uncached fallback skips the boundaries before firstBoundary", async () => {
-    const engine = new ScriptedProver(
+    const engine = scriptedProver(
       [
         ["4", "4"],
         ["4", "5"],
@@ -366,7 +332,7 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
     });
     const r = await estimateProgress(engine, { problem, steps, rollouts: 2, alpha: 0.5, reference: "4" });
     assert.deepEqual(
-      engine.rolloutCalls.map((c) => c.role),
+      engine.requests.rollouts.map((c) => c.role),
       ["prover", "prover", "prover", "generator", "generator"],
     );
     assert.deepEqual(
@@ -394,7 +360,7 @@ describe("the same definition in the pav scalarisation and the pav search scorer
 
   it("pavScorer: a partial solution's step score is r of its last step (beam pruning), its solution score the lowest r", async () => {
     // Reference-free: the majority answer is 4 (4 of 6 prover rollouts, 2 of 4 base rollouts).
-    const engine = new ScriptedProver([
+    const engine = scriptedProver([
       ["4", "5"],
       ["4", "4"],
       ["5", "4"],

@@ -5,8 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CancelledError } from "../../src/core/errors";
-import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
-import type { RunOptions } from "../../src/core/progress";
+import type { GenerateRequest } from "../../src/engines/engine";
+import { fakeEngine } from "../support/fakeEngine";
 import { BUILTIN_TEMPLATES, renderPrompt, resolveTemplate, loadTemplateFile, renderSteps } from "../../src/verify/templates";
 import { verifyTrace, metaCritique } from "../../src/verify/verifyPipeline";
 import { verificationSchema } from "../../src/verify/constrainedSchema";
@@ -14,33 +14,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-class ScriptedEngine implements Engine {
-  readonly requests: GenerateRequest[] = [];
-  constructor(private readonly reply: (req: GenerateRequest, call: number) => string[]) {}
-  info() {
-    return { kind: "local" as const, device: "cpu", models: {}, queued: 0 };
-  }
-  async countTokens(text: string) {
-    return text.length;
-  }
-  async scoreSteps(): Promise<never> {
-    throw new Error("not used");
-  }
-  async generate(req: GenerateRequest, opts?: RunOptions): Promise<Generation[]> {
-    if (opts?.signal?.aborted) throw new CancelledError();
-    this.requests.push(req);
-    const texts = this.reply(req, this.requests.length - 1);
-    assert.equal(texts.length, req.n ?? 1, "the script gives one text per sample");
-    return texts.map((text) => ({ text, finishReason: "stop" as const, tokens: text.length }));
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("not used");
-  }
-  async rollouts(): Promise<never> {
-    throw new Error("not used");
-  }
-  async dispose() {}
-}
+/** A verifier, scripted: `reply(req, call)` gives the texts of generate call `call` (from 0), one per sample. */
+const scriptedEngine = (reply: (req: GenerateRequest, call: number) => string[]) =>
+  fakeEngine({
+    generations: (req, call) => {
+      const texts = reply(req, call - 1);
+      assert.equal(texts.length, req.n ?? 1, "the script gives one text per sample");
+      return texts;
+    },
+    tokens: (text) => text.length,
+  });
 
 const input = { problem: "What is (2 + 3) * 4?", steps: ["2 + 3 = 5.", "5 * 4 = 21.", "The answer is 21."] };
 const spark = (v: string, final: string) =>
@@ -49,7 +32,7 @@ const spark = (v: string, final: string) =>
 
 test("K verifications come from ONE generate call with n = K, the seed and the temperature; parsed and aggregated", async () => {
   const outs = [spark("CII", "No"), spark("CIC", "No"), spark("CCI", "No"), spark("CCC", "Yes"), "I cannot grade this."];
-  const engine = new ScriptedEngine(() => outs);
+  const engine = scriptedEngine(() => outs);
   const events: number[] = [];
   const r = await verifyTrace(
     engine,
@@ -57,8 +40,8 @@ test("K verifications come from ONE generate call with n = K, the seed and the t
     { template: BUILTIN_TEMPLATES.spark, samples: 5, seed: 7, temperature: 0.8, tau: 0.5 },
     { onProgress: (p) => events.push(p.done) },
   );
-  assert.equal(engine.requests.length, 1);
-  const req = engine.requests[0];
+  assert.equal(engine.requests.generate.length, 1);
+  const req = engine.requests.generate[0];
   assert.deepEqual([req.n, req.seed, req.temperature, req.role, req.jsonSchema], [5, 7, 0.8, "verifier", undefined]);
   const prompt = JSON.stringify(req.prompt);
   assert.ok(prompt.includes("Step 2: 5 * 4 = 21."), "steps are numbered in the prompt");
@@ -90,7 +73,7 @@ test("K verifications come from ONE generate call with n = K, the seed and the t
 
 test("aggregate modes change only the first error: outcome and first-error votes", async () => {
   const outs = [spark("ICC", "Yes"), spark("CIC", "Yes"), spark("CIC", "Yes"), spark("CCI", "No")];
-  const engine = new ScriptedEngine(() => outs);
+  const engine = scriptedEngine(() => outs);
   const byStep = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 4, aggregate: "step" });
   const byOutcome = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 4, aggregate: "outcome" });
   const byVote = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 4, aggregate: "first-error" });
@@ -100,14 +83,14 @@ test("aggregate modes change only the first error: outcome and first-error votes
 });
 
 test("meta-critique: a critique pass then a merge pass, both at temperature 0, on the aggregate's explanation", async () => {
-  const engine = new ScriptedEngine((req, call) => {
+  const engine = scriptedEngine((req, call) => {
     if (call === 0) return [spark("CCC", "Yes"), spark("CCC", "Yes"), spark("CIC", "No")];
     if (call === 1) return ["The verification missed that 5 * 4 = 20, not 21: step 2 is wrong."];
     return [spark("CII", "No")];
   });
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 3, metaCritique: true });
-  assert.equal(engine.requests.length, 3);
-  const [, critique, merge] = engine.requests;
+  assert.equal(engine.requests.generate.length, 3);
+  const [, critique, merge] = engine.requests.generate;
   assert.deepEqual([critique.temperature, critique.n, merge.temperature, merge.n], [0, 1, 0, 1]);
   const critiqueText = JSON.stringify(critique.prompt);
   assert.ok(critiqueText.includes("false alarms") && critiqueText.includes(spark("CCC", "Yes").slice(0, 40).replace(/\n/g, "\\n")));
@@ -125,9 +108,9 @@ test("meta-critique inputs: thinking stripped from the verification and the crit
   const thinkingVerification = "<think>draft: step 2 **This step is correct.**</think>\n\n" + spark("CIC", "No");
   const unclosed =
     "<think>let me see, 5 * 4 is 20\n\n## Step 1: fine\n**This step is correct.**\n\n## Step 2: wrong\n**This step is incorrect.**\n\n## Step 3: ok\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
-  const engine = new ScriptedEngine((_req, call) => [call === 0 ? "<think>hmm, secret musing</think>Step 3 should be incorrect too." : spark("CII", "No")]);
+  const engine = scriptedEngine((_req, call) => [call === 0 ? "<think>hmm, secret musing</think>Step 3 should be incorrect too." : spark("CII", "No")]);
   await metaCritique(engine, input, thinkingVerification, { template: BUILTIN_TEMPLATES.spark });
-  const [critique, merge] = engine.requests.map((r) => (r.prompt as { content: string }[])[0].content);
+  const [critique, merge] = engine.requests.generate.map((r) => (r.prompt as { content: string }[])[0].content);
   assert.ok(!critique.includes("draft:") && critique.includes("<Original Verification> ## Step 1: analysis 1 of CIC"));
   assert.match(
     critique,
@@ -140,22 +123,22 @@ test("meta-critique inputs: thinking stripped from the verification and the crit
   assert.match(merge, /Never use phrases such as "the original verification"/);
   assert.match(merge, /Finish with "\*\*Verification: Is the answer correct \(Yes\/No\)\? X\*\*"/);
   assert.deepEqual(
-    engine.requests.map((r) => r.temperature),
+    engine.requests.generate.map((r) => r.temperature),
     [0, 0],
   );
   // An unclosed <think> holding the verification: what is critiqued is the recovered verification.
-  const e2 = new ScriptedEngine(() => [spark("CIC", "No")]);
+  const e2 = scriptedEngine(() => [spark("CIC", "No")]);
   await metaCritique(e2, input, unclosed, { template: BUILTIN_TEMPLATES.spark });
-  const c2 = (e2.requests[0].prompt as { content: string }[])[0].content;
+  const c2 = (e2.requests.generate[0].prompt as { content: string }[])[0].content;
   assert.ok(c2.includes("<Original Verification> ## Step 1: fine") && !c2.includes("let me see"));
 });
 
 test("sampling defaults follow SPARK (K = 16, temperature 0.8, top_p 0.95, 8192 tokens); unclosed-<think> recoveries are counted", async () => {
   const recoverable =
     "<think>checking...\n\n## Step 1: ok\n**This step is correct.**\n\n## Step 2: 5 * 4 is 20\n**This step is incorrect.**\n\n## Step 3: follows\n**This step is incorrect.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
-  const engine = new ScriptedEngine((req) => Array.from({ length: req.n ?? 1 }, (_, i) => (i < 3 ? recoverable : spark("CII", "No"))));
+  const engine = scriptedEngine((req) => Array.from({ length: req.n ?? 1 }, (_, i) => (i < 3 ? recoverable : spark("CII", "No"))));
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark });
-  const req = engine.requests[0];
+  const req = engine.requests.generate[0];
   assert.deepEqual([req.n, req.temperature, req.topP, req.maxTokens], [16, 0.8, 0.95, 8192]);
   assert.equal(r.aggregate.valid, 16);
   assert.equal(r.aggregate.recovered, 3);
@@ -164,29 +147,34 @@ test("sampling defaults follow SPARK (K = 16, temperature 0.8, top_p 0.95, 8192 
 });
 
 test("meta-critique on a single verification, and a malformed merge falls back to the aggregate", async () => {
-  const engine = new ScriptedEngine((_req, call) => [call === 0 ? spark("CIC", "No") : call === 1 ? "fine" : "garbled"]);
+  const engine = scriptedEngine((_req, call) => [call === 0 ? spark("CIC", "No") : call === 1 ? "fine" : "garbled"]);
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 1, metaCritique: true });
   assert.equal(r.metaCritique?.target, "sample");
   assert.equal(r.metaCritique?.parse.ok, false);
   assert.equal(r.final.source, "aggregate");
   assert.equal(r.final.firstError, 1);
-  const direct = await metaCritique(new ScriptedEngine((_q, c) => [c === 0 ? "ok" : spark("CCC", "Yes")]), input, spark("CIC", "No"), {
-    template: BUILTIN_TEMPLATES.spark,
-  });
+  const direct = await metaCritique(
+    scriptedEngine((_q, c) => [c === 0 ? "ok" : spark("CCC", "Yes")]),
+    input,
+    spark("CIC", "No"),
+    {
+      template: BUILTIN_TEMPLATES.spark,
+    },
+  );
   assert.ok(direct.parse.ok && direct.parse.firstError === -1);
 });
 
 test("reference-guided mode: other instructions, the expected answer in both examples and before the lead", async () => {
-  const engine = new ScriptedEngine(() => [spark("CII", "No")]);
+  const engine = scriptedEngine(() => [spark("CII", "No")]);
   const r = await verifyTrace(engine, { ...input, reference: "20" }, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
-  const [msg] = engine.requests[0].prompt as { role: string; content: string }[];
+  const [msg] = engine.requests.generate[0].prompt as { role: string; content: string }[];
   assert.equal(r.referenceGuided, true);
   assert.match(msg.content, /check whether it arrives at the expected answer/);
   assert.equal(msg.content.match(/Expected Answer: /g)?.length, 3, "two examples and the trace");
   assert.ok(msg.content.endsWith("Expected Answer: 20\n\nTeacher Verification:"));
-  const plain = new ScriptedEngine(() => [spark("CII", "No")]);
+  const plain = scriptedEngine(() => [spark("CII", "No")]);
   await verifyTrace(plain, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
-  const [p] = plain.requests[0].prompt as { role: string; content: string }[];
+  const [p] = plain.requests.generate[0].prompt as { role: string; content: string }[];
   assert.ok(!p.content.includes("Expected Answer"));
   assert.ok(!p.content.includes("expected answer"));
 });
@@ -245,16 +233,16 @@ test("constrained mode sends the JSON schema (enum verdicts, one key per step, b
     },
     answerCorrect: "no",
   });
-  const engine = new ScriptedEngine(() => [json, json]);
+  const engine = scriptedEngine(() => [json, json]);
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 2, constrained: { maxCritiqueChars: 40 } });
-  const schema = engine.requests[0].jsonSchema as {
+  const schema = engine.requests.generate[0].jsonSchema as {
     properties: { steps: { properties: Record<string, { properties: { verdict: { enum: string[] }; critique: { maxLength: number } } }> } };
   };
   assert.deepEqual(Object.keys(schema.properties.steps.properties), ["step_1", "step_2", "step_3"]);
   assert.deepEqual(schema.properties.steps.properties.step_2.properties.verdict.enum, ["correct", "incorrect"]);
   assert.equal(schema.properties.steps.properties.step_2.properties.critique.maxLength, 40);
-  assert.ok((engine.requests[0].maxTokens ?? 0) >= 3 * 40, "the token budget fits the longest JSON the grammar allows");
-  assert.ok(JSON.stringify(engine.requests[0].prompt).includes("step_3"));
+  assert.ok((engine.requests.generate[0].maxTokens ?? 0) >= 3 * 40, "the token budget fits the longest JSON the grammar allows");
+  assert.ok(JSON.stringify(engine.requests.generate[0].prompt).includes("step_3"));
   assert.equal(r.final.firstError, 1);
   assert.equal(r.final.steps[1].critique, "20 not 21");
   const critic = verificationSchema("processbench", 4) as { properties: { firstError: { enum: number[] } } };
@@ -262,11 +250,11 @@ test("constrained mode sends the JSON schema (enum verdicts, one key per step, b
 });
 
 test("the ProcessBench critic template tags paragraphs from 0 and its \\boxed{} answers are voted", async () => {
-  const engine = new ScriptedEngine(() => ["... \\boxed{1}", "\\boxed{1}", "\\boxed{-1}", "no answer"]);
+  const engine = scriptedEngine(() => ["... \\boxed{1}", "\\boxed{1}", "\\boxed{-1}", "no answer"]);
   // --aggregate step is overridden: the critic format gives no step verdicts, only the index.
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.processbench, samples: 4, aggregate: "step" });
   assert.equal(r.aggregate.mode, "first-error");
-  const prompt = JSON.stringify(engine.requests[0].prompt);
+  const prompt = JSON.stringify(engine.requests.generate[0].prompt);
   assert.ok(prompt.includes("<paragraph_0>\\n2 + 3 = 5.\\n</paragraph_0>"));
   assert.ok(prompt.includes("-1 to 2"));
   assert.deepEqual(r.aggregate.firstErrorVote.counts, { "-1": 1, "1": 2 });
@@ -278,16 +266,28 @@ test("cancellation: an aborted signal stops the pipeline with CancelledError", a
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(
-    verifyTrace(new ScriptedEngine(() => ["x"]), input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }, { signal: ac.signal }),
+    verifyTrace(
+      scriptedEngine(() => ["x"]),
+      input,
+      { template: BUILTIN_TEMPLATES.spark, samples: 1 },
+      { signal: ac.signal },
+    ),
     CancelledError,
   );
-  const cut = new ScriptedEngine(() => ["x"]);
+  const cut = scriptedEngine(() => ["x"]);
   cut.generate = async () => [{ text: "## Step 1", finishReason: "cancelled", tokens: 1 }];
   await assert.rejects(verifyTrace(cut, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 }), CancelledError);
 });
 
 test("a trace with no steps is refused with a clear error", async () => {
-  await assert.rejects(verifyTrace(new ScriptedEngine(() => ["x"]), { problem: "p", steps: [] }, { template: BUILTIN_TEMPLATES.spark }), /no steps/);
+  await assert.rejects(
+    verifyTrace(
+      scriptedEngine(() => ["x"]),
+      { problem: "p", steps: [] },
+      { template: BUILTIN_TEMPLATES.spark },
+    ),
+    /no steps/,
+  );
 });
 
 test("templates: placeholders filled once (text in the trace that looks like a placeholder stays), few-shot turns, files", () => {

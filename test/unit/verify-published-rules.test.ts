@@ -6,11 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import type { Engine, GenerateRequest, Generation } from "../../src/engines/engine";
 import { officialBoxedAnswer, parseVerification, pythonInt, sparkFinalVerdict } from "../../src/verify/verdictParser";
 import { criticVote, officialCriticSampling, officialCriticVote } from "../../src/eval/criticProtocol";
 import { criticScorer } from "../../src/eval/scorers";
 import { repoRoot } from "../support/repo";
+import { fakeEngine } from "../support/fakeEngine";
 
 const FIXTURES = path.join(repoRoot(), "test/fixtures/verifier-outputs");
 const read = (f: string) => fs.readFileSync(path.join(FIXTURES, f), "utf8");
@@ -86,43 +86,25 @@ test("official vote: most common raw answer, the first seen wins a tie, int() of
   assert.equal(criticVote(parses, "earliest").prediction, 2, "earliest: -1 loses ties");
 });
 
-class Recorder implements Engine {
-  readonly requests: GenerateRequest[] = [];
-  constructor(private readonly texts: string[]) {}
-  info() {
-    return { kind: "openai" as const, device: "x", models: {}, queued: 0 };
-  }
-  async countTokens() {
-    return 0;
-  }
-  async scoreSteps(): Promise<never> {
-    throw new Error("unused");
-  }
-  async tokenProbabilities(): Promise<never> {
-    throw new Error("unused");
-  }
-  async rollouts(): Promise<never> {
-    throw new Error("unused");
-  }
-  async dispose() {}
-  async generate(req: GenerateRequest): Promise<Generation[]> {
-    this.requests.push(req);
-    return Array.from({ length: req.n ?? 1 }, (_, i) => ({ text: this.texts[i % this.texts.length], finishReason: "stop" as const, tokens: 1 }));
-  }
-}
+/** A critic endpoint, scripted: sample i of every generate call returns texts[i mod length]. */
+const recorder = (texts: string[]) =>
+  fakeEngine({
+    generations: (req) => Array.from({ length: req.n ?? 1 }, (_, i) => texts[i % texts.length]),
+    info: { kind: "openai", device: "x", models: {} },
+  });
 
 test("eval's critic scorer runs the official protocol by default: 8 samples at temperature 1, top_p 0.9, seed 42, voted officially", async () => {
   const trace = { problem: "P", steps: ["a", "b", "c"].map((text, index) => ({ index, text, range: null })) } as never;
-  const engine = new Recorder(["\\boxed{1}", "\\boxed{0}", "\\boxed{0}", "\\boxed{1}", "\\boxed{\\text{2}}", "no box", "\\boxed{-1}", "\\boxed{5}"]);
+  const engine = recorder(["\\boxed{1}", "\\boxed{0}", "\\boxed{0}", "\\boxed{1}", "\\boxed{\\text{2}}", "no box", "\\boxed{-1}", "\\boxed{5}"]);
   const scorer = criticScorer(engine, { model: "m" });
   const rec = await scorer.score(trace, {});
-  const req = engine.requests[0];
+  const req = engine.requests.generate[0];
   assert.deepEqual([req.n, req.temperature, req.topP, req.seed], [8, 1, 0.9, 42]);
   assert.ok("prediction" in rec && rec.prediction === 1, JSON.stringify(rec));
   assert.deepEqual(rec.votes, { "1": 2, "0": 2, "\\text{2": 1, "-1": 1, "5": 1 });
   assert.deepEqual([scorer.config.criticIndex, scorer.config.tieRule], ["official", "official"]);
   // The lenient reading with StepLens's tie rule: \text{2} counts as 2, ties go to the earliest step.
-  const lenient = criticScorer(new Recorder(["\\boxed{1}", "\\boxed{\\text{0}}", "\\boxed{0}", "\\boxed{1}"]), {
+  const lenient = criticScorer(recorder(["\\boxed{1}", "\\boxed{\\text{0}}", "\\boxed{0}", "\\boxed{1}"]), {
     model: "m",
     samples: 4,
     criticIndex: "lenient",
@@ -131,9 +113,9 @@ test("eval's critic scorer runs the official protocol by default: 8 samples at t
   const r2 = await lenient.score(trace, {});
   assert.ok("prediction" in r2 && r2.prediction === 0);
   // One sample: greedy, as the official script.
-  const one = new Recorder(["\\boxed{2}"]);
+  const one = recorder(["\\boxed{2}"]);
   await criticScorer(one, { model: "m", samples: 1 }).score(trace, {});
-  assert.deepEqual([one.requests[0].n, one.requests[0].temperature, one.requests[0].topP], [1, 0, 1]);
+  assert.deepEqual([one.requests.generate[0].n, one.requests.generate[0].temperature, one.requests.generate[0].topP], [1, 0, 1]);
   assert.deepEqual(officialCriticSampling(8), { temperature: 1, topP: 0.9, seed: 42 });
 });
 
@@ -164,7 +146,7 @@ test("steplens verify reports how many verifications were recovered from an uncl
   const run = async (extra: string[]) => {
     const out: string[] = [];
     const sink = (into: string[]) => new Writable({ write: (ch, _e, cb) => (into.push(String(ch)), cb()) });
-    const cmd = createVerifyCommand(async () => new Recorder(outputs));
+    const cmd = createVerifyCommand(async () => recorder(outputs));
     const code = await cmd.run([file, "--model", "scripted", "--samples", "3", ...extra], {
       stdout: sink(out),
       stderr: sink([]),
