@@ -69,16 +69,14 @@ describe("steplens score refuses what is not a trace", () => {
     assert.match(strict.err, /latin1\.trace\.md:5: invalid UTF-8 \(byte 0xe9/);
   });
 
-  it("a 20 MB step is refused by its length before tokenizing, naming the file, the step's line and the limit", async () => {
+  it("a 20 MB step is refused by its length before tokenizing, naming the file, the step's line and the limit", { timeout: 60_000 }, async () => {
     const huge = path.join(tmp, "huge.trace.md");
     fs.writeFileSync(huge, `Problem: p\n\nStep 1: short.\n\nStep 2: ${"abc ".repeat(5_000_000)}\n`);
-    const t0 = performance.now();
     const before = process.memoryUsage().rss;
     const r = await cli(["score", huge, "--model", tiny, "--context-size", "4096"]);
-    const seconds = (performance.now() - t0) / 1000;
     assert.equal(r.code, 1);
     assert.match(r.err, /huge\.trace\.md:5: step 2 is \d{8} characters; a 4096-token context holds at most 262144/);
-    assert.ok(seconds < 20, `refused in ${seconds.toFixed(1)} s`);
+    // Not timed (the test's own 60 s limit catches a hang): the bytes tell whether it was tokenized.
     // Tokenizing it took 1.6 GB; reading and segmenting 20 MB of text needs a small multiple of that size.
     assert.ok(process.memoryUsage().rss - before < 600 * 1024 * 1024, `RSS grew by ${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(0)} MiB`);
   });

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { RewardLog } from "../../src/rewards/rewardLog";
 import { repoRoot } from "../support/repo";
+import { waitForValue, waitUntil } from "../support/wait";
 import { serveTestModel } from "./serve-fixture";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-reward-log-kill-"));
@@ -53,16 +54,6 @@ function countLines(file: string): number {
   }
 }
 
-async function waitFor<T>(what: string, ms: number, check: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test(
   "SIGKILL of the server while it logs: every line read is whole, a torn tail is cut on restart, restarts append after the kept lines",
   { timeout: 240_000 },
@@ -93,12 +84,15 @@ test(
       child.stderr!.on("data", (d) => (err += d));
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       try {
-        const url = await waitFor(`the server's URL (stderr: ${err.slice(-300)})`, 120_000, () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]);
+        const url = await waitForValue(`the server's URL (stderr: ${err.slice(-300)})`, () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], {
+          timeoutMs: 120_000,
+          intervalMs: 20,
+        });
         // The restart cut the previous run's torn tail (if any) and kept every whole line.
         const restarted = logLines(log);
         assert.equal(restarted.torn, 0, `round ${round}: the restart cut the ${tornBefore} torn bytes`);
         assert.ok(restarted.lines.length >= before, `round ${round}: the restart kept the ${before} earlier lines (now ${restarted.lines.length})`);
-        await waitFor("the log path printed at start", 10_000, () => out.includes(`reward log: ${log}`));
+        await waitUntil("the log path printed at start", () => out.includes(`reward log: ${log}`), { timeoutMs: 10_000, intervalMs: 20 });
         // Clients keep the server busy until it dies.
         let stop = false;
         const clients = Array.from({ length: 4 }, async (_, c) => {
@@ -111,7 +105,7 @@ test(
           }
         });
         const target = before + 200 + round * 37;
-        await waitFor(`${target} log lines`, 60_000, () => countLines(log) >= target);
+        await waitUntil(`${target} log lines`, () => countLines(log) >= target, { timeoutMs: 60_000, intervalMs: 20 });
         child.kill("SIGKILL");
         await exited;
         stop = true;

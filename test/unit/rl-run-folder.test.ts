@@ -14,6 +14,7 @@ import { cli, memoryIo } from "../support/cliIo";
 import { runCli } from "../../src/cli/main";
 import { readParquetIndependently } from "../support/parquetReader";
 import { serveTestModel } from "./serve-fixture";
+import { waitForValue } from "../support/wait";
 
 const GOOD = "Step 1: Let x be the number, so 2x + 3 = 7.\nStep 2: Subtract 3: 2x = 4.\nStep 3: Divide by 2: x = 2.\n<answer>\\boxed{2}</answer>";
 const HACKED = GOOD + "\nStep 1: Another problem: 1 + 1 = 2.\n<answer>\\boxed{2}</answer>";
@@ -25,6 +26,8 @@ let served: Promise<number>;
 let hang: net.Server;
 const hangSockets = new Set<net.Socket>();
 let hangUrl: string;
+/** Connections the never-answering server accepted (one per reward.py attempt). */
+let hangConnections = 0;
 let closedUrl: string;
 
 before(async () => {
@@ -33,18 +36,14 @@ before(async () => {
   stopServer = new AbortController();
   const io = memoryIo({ env: { STEPLENS_OFFLINE: "1" }, signal: stopServer.signal });
   served = runCli(["serve", "--model", model, "--prm", "math-shepherd", "--port", "0", "--gpu", "off", "--sequences", "2", "--quiet"], io);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const m = /listening on (http:\/\/\S+)/.exec(io.out());
-    if (m) {
-      url = m[1]!;
-      break;
-    }
-    if (Date.now() > deadline) throw new Error(`serve did not start: ${io.err()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  url = await waitForValue("serve to print its URL", () => /listening on (http:\/\/\S+)/.exec(io.out())?.[1], { timeoutMs: 60_000, intervalMs: 25 }).catch(
+    (e: Error) => {
+      throw new Error(`serve did not start: ${e.message}; its stderr: ${io.err()}`);
+    },
+  );
   // A server that accepts connections and never answers (for the timeout), and a closed port.
   hang = net.createServer((sock) => {
+    hangConnections++;
     hangSockets.add(sock);
     sock.on("close", () => hangSockets.delete(sock));
   });
@@ -265,16 +264,21 @@ try:
 except reward.StepLensRewardError as e:
     print("error", e)
 `;
-  const t0 = Date.now();
-  const slow = await python(call, {
-    STEPLENS_REWARD_URL: hangUrl,
-    STEPLENS_REWARD_TIMEOUT: "0.5",
-    STEPLENS_REWARD_RETRIES: "1",
-    STEPLENS_REWARD_BACKOFF: "0.05",
-  });
+  const connectionsBefore = hangConnections;
+  // Two 0.5 s attempts: the 20 s limit on the child (killed then, status null) only catches a hang.
+  const slow = await python(
+    call,
+    {
+      STEPLENS_REWARD_URL: hangUrl,
+      STEPLENS_REWARD_TIMEOUT: "0.5",
+      STEPLENS_REWARD_RETRIES: "1",
+      STEPLENS_REWARD_BACKOFF: "0.05",
+    },
+    20_000,
+  );
   assert.equal(slow.status, 0, slow.err);
   assert.match(slow.out, /^error the StepLens reward server at http:\/\/127\.0\.0\.1:\d+\/v1\/reward is not reachable \(timed out after 0\.5s; 2 attempts\)/);
-  assert.ok(Date.now() - t0 < 20_000);
+  assert.equal(hangConnections - connectionsBefore, 2, "one connection per attempt: the first and one retry, then it gave up");
   const down = await python(call, { STEPLENS_REWARD_URL: closedUrl, STEPLENS_REWARD_RETRIES: "2", STEPLENS_REWARD_BACKOFF: "0.01" });
   assert.match(down.out, /^error .*is not reachable \(.*refused.*; 3 attempts\)\. Start it with 'steplens serve --model <PRM> --prm <adapter>'/);
   const zero = await python(call, { STEPLENS_REWARD_URL: closedUrl, STEPLENS_REWARD_RETRIES: "0", STEPLENS_REWARD_ON_ERROR: "zero" });

@@ -40,10 +40,9 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 
 const item = (i: number) => ({ prompt: `Solve 2x = ${4 + i}.`, response: GOOD.replace("2x = 4", `2x = ${4 + i}`) });
 
-test("concurrent clients: every valid request is answered, in OpenRLHF and StepLens shapes", async () => {
+test("concurrent clients: every valid request is answered, in OpenRLHF and StepLens shapes", { timeout: 60_000 }, async () => {
   const clients = 4;
   const perClient = 6;
-  const t0 = Date.now();
   const results = await Promise.all(
     Array.from({ length: clients }, (_, c) =>
       (async () => {
@@ -60,8 +59,13 @@ test("concurrent clients: every valid request is answered, in OpenRLHF and StepL
       })(),
     ),
   );
+  // Counted, not timed (the test's own 60 s limit catches a hang; throughput: bench/rewards.mjs): every
+  // client got every reward, 3 × /v1/reward with 2 items + 3 × /get_reward with 1 query = 9.
+  assert.deepEqual(
+    results.map((rewards) => rewards.length),
+    [9, 9, 9, 9],
+  );
   for (const rewards of results) for (const r of rewards) assert.ok(r > 0 && r <= 1, `reward ${r}`);
-  assert.ok(Date.now() - t0 < 60_000);
   const health = (await (await fetch(base + "/health")).json()) as any;
   assert.ok(health.requestsPerSecond > 0, "requests/s over the last 10 s");
   assert.ok(health.requests >= clients * perClient);

@@ -60,7 +60,7 @@ test("tabs in text are kept; tab-indented continuation stays with its step", () 
   assert.deepEqual(texts(t), ["a\tb\n\tcontinued", "c"]);
 });
 
-test("no quadratic behaviour: 100k marker steps in well under a few seconds, same per-step cost as 10k", () => {
+test("100k marker steps segment whole and right, like 10k (linearity is timed in bench/segment-scaling.mjs)", { timeout: 30_000 }, () => {
   const make = (n: number) => {
     const parts: string[] = ["Problem: sum."];
     for (let k = 1; k <= n; k++) parts.push(`Step ${k}: add $${k}$ to get ${(k * (k + 1)) / 2}.`);
@@ -68,19 +68,18 @@ test("no quadratic behaviour: 100k marker steps in well under a few seconds, sam
   };
   const small = make(10_000);
   const big = make(100_000);
-  segmentText(small); // warm up
-  let t0 = performance.now();
   const a = segmentText(small);
-  const msSmall = performance.now() - t0;
-  t0 = performance.now();
   const b = segmentText(big);
-  const msBig = performance.now() - t0;
+  // Counted, not timed: every step found once, none merged or split (the per-step time at 100k vs 1k
+  // steps is measured as a ratio in bench/segment-scaling.mjs, which fails above 3×).
   assert.equal(a.steps.length, 10_000);
   assert.equal(b.steps.length, 100_000);
   assert.equal(b.steps[99_999].text, "add $100000$ to get 5000050000.");
-  assert.ok(msBig < 5000, `100k steps took ${msBig.toFixed(0)} ms`);
-  // Linear: 10x the steps should cost about 10x the time; quadratic would be ~100x.
-  assert.ok(msBig / msSmall < 40, `10k: ${msSmall.toFixed(0)} ms, 100k: ${msBig.toFixed(0)} ms`);
+  assert.deepEqual(
+    b.steps.slice(0, 10_000).map((s) => s.text),
+    a.steps.map((s) => s.text),
+    "the first 10k steps of the big trace are the small trace's steps",
+  );
 });
 
 test("pathological input stays linear: long whitespace runs, many $$ and many unclosed environments", () => {
