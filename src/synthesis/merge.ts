@@ -12,7 +12,7 @@ import { acquireFolderLock } from "../core/folderLock";
 import { ensureDir } from "../core/safeFs";
 import { WHOLE } from "./ids";
 import { hasRecordFiles, readManifest, settingsDiff, writeManifest } from "./outputFolder";
-import { FILES, type Counts, type Manifest } from "./records";
+import { emptyCounts, FILES, type Counts, type Manifest } from "./records";
 
 export interface MergeOptions {
   dirs: string[];
@@ -92,14 +92,7 @@ export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
   try {
     if (readManifest(outDir) || hasRecordFiles(outDir))
       throw new StepLensError(`${outDir} already holds synthesis records`, { hint: "Merge into a new, empty folder." });
-    const counts: Counts = {
-      problems: 0,
-      skippedProblems: 0,
-      solutions: 0,
-      verifications: 0,
-      labels: 0,
-      failed: { solution: 0, verification: 0, label: 0, unverifiable: 0 },
-    };
+    const counts: Counts = emptyCounts();
     for (const name of RECORD_FILES) {
       const w = new AppendOnlyJsonl(path.join(outDir, name), outDir, { fsync: "never" });
       try {

@@ -128,6 +128,18 @@ export interface Counts {
   failed: Record<FailureStage, number>;
 }
 
+/** The counts of a folder with no records yet (a new run, a merge before its shards are added). */
+export function emptyCounts(): Counts {
+  return {
+    problems: 0,
+    skippedProblems: 0,
+    solutions: 0,
+    verifications: 0,
+    labels: 0,
+    failed: { solution: 0, verification: 0, label: 0, unverifiable: 0 },
+  };
+}
+
 export interface RunEntry {
   run: number;
   started: string;
