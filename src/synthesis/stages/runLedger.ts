@@ -91,35 +91,30 @@ export class RunLedger {
     this.progress.labels.total--;
   }
 
-  solution(rec: SolutionRecord): void {
-    this.out.solutions.append(rec);
-    this.state.solutions.add(rec.id);
+  /** Appends a record to its file, notes its id as on disk (and no longer failed), and counts it. */
+  private write(kind: "solutions" | "verifications" | "labels", rec: { id: string }): void {
+    this.out[kind].append(rec);
+    this.state[kind].add(rec.id);
     this.state.failed.delete(rec.id);
-    this.written.solutions++;
-    this.progress.solutions.done++;
-    if (!rec.steps.length) this.progress.verifications.total -= this.i.verifications; // nothing to verify
+    this.written[kind]++;
+    this.progress[kind].done++;
     this.progress.written++;
+  }
+
+  solution(rec: SolutionRecord): void {
+    this.write("solutions", rec);
+    if (!rec.steps.length) this.progress.verifications.total -= this.i.verifications; // nothing to verify
     this.report();
   }
 
   /** Appends one verification (the caller reports after a group of them). */
   verification(rec: VerificationRecord): void {
-    this.out.verifications.append(rec);
-    this.state.verifications.add(rec.id);
-    this.state.failed.delete(rec.id);
-    this.written.verifications++;
-    this.progress.verifications.done++;
-    this.progress.written++;
+    this.write("verifications", rec);
   }
 
   label(rec: LabelRecord): void {
     this.out.verifications.sync(); // a label is never on disk without the verifications it counts
-    this.out.labels.append(rec);
-    this.state.labels.add(rec.id);
-    this.state.failed.delete(rec.id);
-    this.written.labels++;
-    this.progress.labels.done++;
-    this.progress.written++;
+    this.write("labels", rec);
     this.report();
   }
 
