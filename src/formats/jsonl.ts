@@ -59,8 +59,8 @@ export function resolveJsonlFields(overrides: JsonlFieldNames = {}): Required<Js
 const HINT =
   "A generic JSONL record needs a problem (question/problem/prompt) and steps: a 'steps' array, a solution string (response/solution/completion/output) or chat 'messages'; name your fields with --problem-field, --solution-field, --steps-field.";
 
-/** Text of a chat message's content: a string, or the text parts of a content array. */
-function messageText(content: unknown): string | null {
+/** Text of a chat message's content: a string, or the text parts of a content array (null for anything else). */
+export function messageText(content: unknown): string | null {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
     const texts = content.map((p) => (typeof p === "string" ? p : isObject(p) && typeof p.text === "string" ? p.text : null));

@@ -12,7 +12,7 @@ import { getPath, isObject, type JsonObject } from "../formats/datasetFields";
 import { detectFormat } from "../formats/detect";
 import { invalidUtf8Error } from "../formats/decodeText";
 import { readRawRecords } from "../formats/jsonStream";
-import { DEFAULT_JSONL_FIELDS } from "../formats/jsonl";
+import { DEFAULT_JSONL_FIELDS, messageText } from "../formats/jsonl";
 import { parseRecord, recordReader } from "../formats/records";
 import { shardOf, type Shard } from "./ids";
 
@@ -47,23 +47,13 @@ export interface ReadProblemsOptions {
   onWarning?: (warning: StepLensError) => void;
 }
 
-/** Text of a chat content (a string or an array of text parts). */
-function contentText(content: unknown): string | null {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    const parts = content.map((p) => (typeof p === "string" ? p : isObject(p) && typeof p.text === "string" ? p.text : null));
-    if (parts.every((p) => p !== null)) return parts.join("");
-  }
-  return null;
-}
-
 /** A problem from a field value: a string, or a chat prompt (its last user turn, as verl/SPARK store prompts). */
 function problemText(value: unknown): string | null {
   if (typeof value === "string") return value.trim() ? value : null;
   if (Array.isArray(value)) {
     for (let i = value.length - 1; i >= 0; i--) {
       const m = value[i];
-      if (isObject(m) && m.role === "user") return contentText(m.content);
+      if (isObject(m) && m.role === "user") return messageText(m.content);
     }
   }
   return null;
