@@ -20,6 +20,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import * as v from "valibot";
 import { AppendOnlyJsonl, type FsyncPolicy, truncateTornTail } from "../core/appendOnlyJsonl";
 import { StepLensError } from "../core/errors";
 import { GATE_CODES } from "./formatGate";
@@ -253,9 +254,10 @@ export class RewardLog {
   }
 }
 
+/** A trainer step in a request or an item: a non-negative integer, or null / absent for none. */
+export const TrainerStepSchema = v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)));
+
 /** Reads an optional trainer step from a request or item field (a non-negative integer; null when absent). */
 export function trainerStepOf(value: unknown): number | null | "invalid" {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER) return value;
-  return "invalid";
+  return v.is(TrainerStepSchema, value) ? (value ?? null) : "invalid";
 }

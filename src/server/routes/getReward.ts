@@ -13,51 +13,59 @@
  */
 import { splitOpenRlhfQuery } from "../../rewards/openRlhfQuery";
 import { REWARD_REASON_CODES, scoreReward } from "../../rewards/rewardScorer";
-import { ApiError, badParam } from "../apiError";
-import { trainerStepOf } from "../../rewards/rewardLog";
+import * as v from "valibot";
+import { checkedWhole, coded, jsonObject } from "../../core/schemaIssue";
+import { badParam } from "../apiError";
+import { TrainerStepSchema } from "../../rewards/rewardLog";
+import { BATCH_TOO_LARGE, parseRequest, typeOrMissing, wrongType } from "../requestSchema";
 import { demoField } from "../demoLabel";
 import type { RouteContext } from "../routeContext";
 
 /** Most items in one reward request; more is refused with 413 (split the batch). */
 export const MAX_REWARD_ITEMS = 1024;
 
-export function tooManyItems(n: number): ApiError {
-  return new ApiError(
-    413,
-    `The request holds ${n} items; the server takes at most ${MAX_REWARD_ITEMS} per request. Split the batch.`,
-    "invalid_request_error",
-    null,
-    "batch_too_large",
-  );
+function tooManyItemsMessage(n: number): string {
+  return `The request holds ${n} items; the server takes at most ${MAX_REWARD_ITEMS} per request. Split the batch.`;
 }
+
+/** At most MAX_REWARD_ITEMS items: more is a 413 (parseRequest answers BATCH_TOO_LARGE so). */
+export const withinItemLimit = <T>() =>
+  v.maxLength<T[], number, (issue: v.BaseIssue<unknown>) => string>(
+    MAX_REWARD_ITEMS,
+    coded(BATCH_TOO_LARGE, (issue) => tooManyItemsMessage((issue.input as unknown[]).length)),
+  );
 
 /** The trainer's step sent with the request (`trainer_step`, logged with each rollout; an item's own overrides it). */
-export function readTrainerStep(value: unknown, param: string): number | null {
-  const step = trainerStepOf(value);
-  if (step === "invalid") throw badParam(param, `'${param}' must be a non-negative integer (the trainer's global step).`, "invalid_type");
-  return step;
-}
+export const TrainerStepParam = v.message(TrainerStepSchema, wrongType("'$field' must be a non-negative integer (the trainer's global step)."));
 
-function stringArray(body: Record<string, unknown>, name: string, required: boolean): string[] | undefined {
-  const v = body[name];
-  if (v === undefined || v === null) {
-    if (required) throw badParam(name, `'${name}' is required: an array of strings.`, "missing_required_parameter");
-    return undefined;
-  }
-  if (!Array.isArray(v) || v.some((q) => typeof q !== "string")) throw badParam(name, `'${name}' must be an array of strings.`, "invalid_type");
-  return v as string[];
-}
+const StringList = v.array(v.string());
+const QuerySchema = jsonObject(
+  {
+    query: v.pipe(
+      checkedWhole(
+        StringList,
+        typeOrMissing((issue) => (issue.input == null ? "'$field' is required: an array of strings." : "'$field' must be an array of strings."), true),
+      ),
+      withinItemLimit<string>(),
+    ),
+    prompts: v.nullish(checkedWhole(StringList, wrongType("'$field' must be an array of strings."))),
+  },
+  "",
+);
+const RestSchema = jsonObject(
+  {
+    labels: v.nullish(v.array(v.unknown(), wrongType("'$field' must be an array."))),
+    trainer_step: TrainerStepParam,
+  },
+  "",
+);
 
 export async function getRewardRoute(ctx: RouteContext): Promise<unknown> {
-  const query = stringArray(ctx.body, "query", true)!;
-  if (query.length > MAX_REWARD_ITEMS) throw tooManyItems(query.length);
-  const prompts = stringArray(ctx.body, "prompts", false) ?? [];
+  const { query, prompts: given } = parseRequest(QuerySchema, ctx.body);
+  const prompts = given ?? [];
   if (prompts.length && prompts.length !== query.length)
     throw badParam("prompts", `'prompts' must have one entry per query (${query.length}), got ${prompts.length}.`, "invalid_value");
-  const labels = ctx.body.labels;
-  if (labels !== undefined && labels !== null && !Array.isArray(labels)) throw badParam("labels", "'labels' must be an array.", "invalid_type");
-
-  const trainerStep = readTrainerStep(ctx.body.trainer_step, "trainer_step");
+  const trainerStep = parseRequest(RestSchema, ctx.body).trainer_step ?? null;
   const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
   const items = query.map((q, i) => {
     const { problem, response } = splitOpenRlhfQuery(q, prompts[i] ?? "");

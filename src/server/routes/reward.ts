@@ -11,47 +11,51 @@ import { CONFIG_ENUMS, type RewardScalarize } from "../../config";
 import { checkRewardOptions, scoreReward, type RewardItem, type RewardOptions } from "../../rewards/rewardScorer";
 import { denseStepRewards } from "../../rewards/denseRewards";
 import { rewardJson } from "../../rewards/rewardJson";
-import { ApiError, badParam } from "../apiError";
+import * as v from "valibot";
+import { jsonObject } from "../../core/schemaIssue";
+import { ApiError } from "../apiError";
 import { demoField } from "../demoLabel";
+import { parseRequest, typeOrMissing, wrongType } from "../requestSchema";
 import type { RouteContext } from "../routeContext";
-import { MAX_REWARD_ITEMS, readTrainerStep, tooManyItems } from "./getReward";
+import { TrainerStepParam, withinItemLimit } from "./getReward";
 
-function readItems(body: Record<string, unknown>): (RewardItem & { trainerStep?: number | null })[] {
-  const items = body.items;
-  if (!Array.isArray(items))
-    throw badParam(
-      "items",
-      '\'items\' must be an array of {"prompt", "response", "reference"?}.',
-      items === undefined ? "missing_required_parameter" : "invalid_type",
-    );
-  if (items.length > MAX_REWARD_ITEMS) throw tooManyItems(items.length);
-  return items.map((it, i) => {
-    if (typeof it !== "object" || it === null || Array.isArray(it))
-      throw badParam(`items[${i}]`, `items[${i}] must be an object {"prompt", "response", "reference"?}.`, "invalid_type");
-    const o = it as Record<string, unknown>;
-    const prompt = o.prompt ?? "";
-    if (typeof prompt !== "string") throw badParam(`items[${i}].prompt`, `items[${i}].prompt must be a string.`, "invalid_type");
-    if (typeof o.response !== "string")
-      throw badParam(
-        `items[${i}].response`,
-        `items[${i}].response must be a string.`,
-        o.response === undefined ? "missing_required_parameter" : "invalid_type",
-      );
-    const reference = o.reference ?? null;
-    if (reference !== null && typeof reference !== "string") throw badParam(`items[${i}].reference`, `items[${i}].reference must be a string.`, "invalid_type");
-    const trainerStep = o.trainer_step === undefined ? undefined : readTrainerStep(o.trainer_step, `items[${i}].trainer_step`);
-    return { prompt, response: o.response, reference, ...(trainerStep !== undefined ? { trainerStep } : {}) };
-  });
-}
+const ItemSchema = jsonObject(
+  {
+    prompt: v.nullish(v.string(wrongType("$field must be a string.")), ""),
+    response: v.string(typeOrMissing("$field must be a string.")),
+    reference: v.nullish(v.string(wrongType("$field must be a string.")), null),
+    trainer_step: TrainerStepParam,
+  },
+  wrongType('$field must be an object {"prompt", "response", "reference"?}.'),
+);
+
+/** The body, checked in this order (the first failure answers); `scalarize` is then checked against the server's judge. */
+const RewardBodySchema = jsonObject(
+  {
+    items: v.pipe(
+      v.array(v.unknown(), typeOrMissing('\'$field\' must be an array of {"prompt", "response", "reference"?}.')),
+      withinItemLimit<unknown>(),
+      v.array(ItemSchema),
+    ),
+    trainer_step: TrainerStepParam,
+    scalarize: v.nullish(v.picklist(CONFIG_ENUMS["rewards.scalarize"]!, `'$field' must be one of ${CONFIG_ENUMS["rewards.scalarize"]!.join(", ")}.`)),
+    dense: v.nullish(v.boolean(wrongType("'$field' must be true or false.")), false),
+  },
+  "",
+);
 
 export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
-  const items = readItems(ctx.body);
-  const trainerStep = readTrainerStep(ctx.body.trainer_step, "trainer_step");
+  const body = parseRequest(RewardBodySchema, ctx.body);
+  const items: (RewardItem & { trainerStep?: number | null })[] = body.items.map(({ prompt, response, reference, trainer_step }) => ({
+    prompt,
+    response,
+    reference,
+    ...(trainer_step !== undefined ? { trainerStep: trainer_step } : {}),
+  }));
+  const trainerStep = body.trainer_step ?? null;
   let opts: RewardOptions = ctx.rewards;
-  const mode = ctx.body.scalarize;
-  if (mode !== undefined && mode !== null) {
-    const allowed = CONFIG_ENUMS["rewards.scalarize"]!;
-    if (typeof mode !== "string" || !allowed.includes(mode)) throw badParam("scalarize", `'scalarize' must be one of ${allowed.join(", ")}.`, "invalid_value");
+  const mode = body.scalarize;
+  if (mode != null) {
     opts = { ...opts, scalarize: mode as RewardScalarize };
     try {
       checkRewardOptions(opts);
@@ -59,8 +63,7 @@ export async function rewardRoute(ctx: RouteContext): Promise<unknown> {
       throw new ApiError(400, (e as Error).message, "invalid_request_error", "scalarize", "scalarize_unavailable");
     }
   }
-  const dense = ctx.body.dense ?? false;
-  if (typeof dense !== "boolean") throw badParam("dense", "'dense' must be true or false.", "invalid_type");
+  const dense = body.dense ?? false;
   const schedule = <T>(task: () => Promise<T>) => ctx.queue.run(ctx.lane, task, ctx.signal);
   const details = await Promise.all(items.map((item) => scoreReward(ctx.engine, item, opts, { signal: ctx.signal, schedule })));
   ctx.logRewards?.(

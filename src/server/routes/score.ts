@@ -3,7 +3,9 @@
  * margin from the PRM role's model and adapter, in one queued engine call, plus the first step
  * below the threshold (-1 when none). The StepLens OpenAI engine's `remote` adapter calls this.
  */
-import { badParam } from "../apiError";
+import * as v from "valibot";
+import { checkedWhole, jsonObject } from "../../core/schemaIssue";
+import { parseRequest, typeOrMissing, wrongType } from "../requestSchema";
 import { demoField } from "../demoLabel";
 import { SCORING_ROLES, modelId, resolveRole } from "../servedModels";
 import type { RouteContext } from "../routeContext";
@@ -24,24 +26,31 @@ export interface ScoreResponse {
   demo?: string;
 }
 
+const stepsMessage = typeOrMissing("'$field' must be a non-empty array of strings.");
+const thresholdMessage = "'$field' must be a number between 0 and 1.";
+/** The body, checked in this order (the first failure answers). */
+const ScoreBodySchema = jsonObject(
+  {
+    problem: v.nullish(v.string(wrongType("'$field' must be a string.")), ""),
+    steps: v.pipe(
+      checkedWhole(v.pipe(v.array(v.string()), v.minLength(1)), stepsMessage),
+      v.maxLength(MAX_SCORE_STEPS, `'$field' takes at most ${MAX_SCORE_STEPS} steps.`),
+    ),
+    threshold: v.nullish(v.pipe(v.number(thresholdMessage), v.minValue(0, thresholdMessage), v.maxValue(1, thresholdMessage))),
+    cacheKey: v.optional(v.string(wrongType("'$field' must be a string."))),
+  },
+  "",
+);
+
 export async function scoreRoute(ctx: RouteContext): Promise<ScoreResponse> {
   const { body } = ctx;
   resolveRole(body.model, ctx.served, SCORING_ROLES); // validates `model` when given; scoring uses the PRM role
-  const problem = body.problem ?? "";
-  if (typeof problem !== "string") throw badParam("problem", "'problem' must be a string.", "invalid_type");
-  const steps = body.steps;
-  if (!Array.isArray(steps) || steps.length === 0 || steps.some((s) => typeof s !== "string")) {
-    throw badParam("steps", "'steps' must be a non-empty array of strings.", steps === undefined ? "missing_required_parameter" : "invalid_type");
-  }
-  if (steps.length > MAX_SCORE_STEPS) throw badParam("steps", `'steps' takes at most ${MAX_SCORE_STEPS} steps.`);
-  const threshold = body.threshold ?? ctx.threshold;
-  if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) throw badParam("threshold", "'threshold' must be a number between 0 and 1.");
-  const cacheKey = body.cacheKey;
-  if (cacheKey !== undefined && typeof cacheKey !== "string") throw badParam("cacheKey", "'cacheKey' must be a string.", "invalid_type");
+  const { problem, steps, threshold: given, cacheKey } = parseRequest(ScoreBodySchema, body);
+  const threshold = given ?? ctx.threshold;
 
   const r = await ctx.queue.run(
     ctx.lane,
-    () => ctx.engine.scoreSteps({ problem, steps: steps as string[], ...(cacheKey ? { cacheKey } : {}) }, { signal: ctx.signal }),
+    () => ctx.engine.scoreSteps({ problem, steps, ...(cacheKey ? { cacheKey } : {}) }, { signal: ctx.signal }),
     ctx.signal,
   );
   return {
