@@ -4,7 +4,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { before } from "node:test";
 import { cli } from "../support/cliIo";
+import { suiteTempDir } from "../support/tempDir";
 
 export { cli };
 
@@ -215,4 +217,29 @@ export function writeProcessBench(file: string): string {
   ];
   fs.writeFileSync(file, JSON.stringify(rows, null, 2));
   return file;
+}
+
+/** A suite's export workspace: a temporary folder holding the synthesis folder `run/` and a ProcessBench file. */
+export interface ExportWorkspace {
+  /** The temporary folder (removed after the suite). */
+  readonly tmp: string;
+  /** The synthesis folder, tmp/run. */
+  readonly synth: string;
+  /** The ProcessBench file, tmp/<processBench>. */
+  readonly pb: string;
+}
+
+/**
+ * Made in the calling suite's before(), removed in its after(): the hand-made synthesis folder
+ * (`tornLastLine` as writeSynthesisFolder) and the ProcessBench file named `processBench`.
+ */
+export function exportWorkspace(prefix: string, opts: { tornLastLine?: boolean; processBench?: string } = {}): ExportWorkspace {
+  const dir = suiteTempDir(prefix);
+  const work = { tmp: "", synth: "", pb: "" };
+  before(() => {
+    work.tmp = dir.path;
+    work.synth = writeSynthesisFolder(path.join(dir.path, "run"), { tornLastLine: opts.tornLastLine });
+    work.pb = writeProcessBench(path.join(dir.path, opts.processBench ?? "gsm8k.json"));
+  });
+  return work;
 }

@@ -7,33 +7,23 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { readTraces } from "../../src/formats/records";
 import { parseVerification } from "../../src/verify/verdictParser";
 import { EXPORT_FORMAT_NAMES } from "../../src/export/formats";
 import { readParquetIndependently } from "../support/parquetReader";
-import { FIXTURE_SOLUTIONS, cli, readJsonl, solutionId, writeProcessBench, writeSynthesisFolder } from "./export-fixtures";
+import { FIXTURE_SOLUTIONS, cli, exportWorkspace, readJsonl, solutionId } from "./export-fixtures";
 
 const labelled = FIXTURE_SOLUTIONS.filter((s) => s.labels);
 
 describe("steplens export: every format read back independently", () => {
-  let tmp: string;
-  let synth: string;
-  let pb: string;
+  const work = exportWorkspace("sl-export-", { tornLastLine: true });
 
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sl-export-"));
-    synth = writeSynthesisFolder(path.join(tmp, "run"), { tornLastLine: true });
-    pb = writeProcessBench(path.join(tmp, "gsm8k.json"));
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  const out = (name: string) => path.join(tmp, name);
+  const out = (name: string) => path.join(work.tmp, name);
 
   it("trl-prm: {prompt: str, completions: str[], labels: bool[]}, steps up to the first unknown label", async () => {
-    const r = await cli(["export", synth, "--format", "trl-prm", "--out", out("trl.jsonl")]);
+    const r = await cli(["export", work.synth, "--format", "trl-prm", "--out", out("trl.jsonl")]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("trl.jsonl"));
     assert.equal(rows.length, labelled.length, "one row per labelled solution; the unlabelled one and the torn line give none");
@@ -52,7 +42,7 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("math-shepherd: {input, label, task} with ки / + -, read back by StepLens's Math-Shepherd reader", async () => {
-    const r = await cli(["export", synth, "--format", "math-shepherd", "--out", out("ms.jsonl")]);
+    const r = await cli(["export", work.synth, "--format", "math-shepherd", "--out", out("ms.jsonl")]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("ms.jsonl"));
     for (const row of rows) {
@@ -81,7 +71,7 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("prm-sft: the PRM prompt; the target's verdict lines parse back to the labels and the outcome", async () => {
-    const r = await cli(["export", synth, "--format", "prm-sft", "--out", out("prm.jsonl")]);
+    const r = await cli(["export", work.synth, "--format", "prm-sft", "--out", out("prm.jsonl")]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("prm.jsonl"));
     assert.equal(rows.length, labelled.length);
@@ -107,7 +97,7 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("prm-cot-sft: the target is the verification that agrees, thinking removed", async () => {
-    const r = await cli(["export", synth, "--format", "prm-cot-sft", "--out", out("cot.jsonl")]);
+    const r = await cli(["export", work.synth, "--format", "prm-cot-sft", "--out", out("cot.jsonl")]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("cot.jsonl"));
     assert.equal(rows.length, labelled.length);
@@ -120,13 +110,13 @@ describe("steplens export: every format read back independently", () => {
       labelled[i].labels!.forEach((l, k) => l !== null && assert.equal(parsed.steps[k].verdict, l ? "correct" : "incorrect"));
     }
     // From a dataset (no verification text) nothing comes out, and it says why.
-    const d = await cli(["export", pb, "--format", "prm-cot-sft", "--out", out("cot-pb.jsonl")]);
+    const d = await cli(["export", work.pb, "--format", "prm-cot-sft", "--out", out("cot-pb.jsonl")]);
     assert.equal(d.code, 1);
     assert.match(d.err, /skipped 3: no verification that agrees/);
   });
 
   it("orm-sft: the ORM prompt and Yes/No", async () => {
-    const r = await cli(["export", synth, "--format", "orm-sft", "--out", out("orm.jsonl")]);
+    const r = await cli(["export", work.synth, "--format", "orm-sft", "--out", out("orm.jsonl")]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("orm.jsonl"));
     assert.deepEqual(
@@ -137,7 +127,7 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("processbench: {id, problem, steps, label}, read back by StepLens's ProcessBench reader", async () => {
-    const r = await cli(["export", synth, "--format", "processbench", "--out", out("pb.jsonl")]);
+    const r = await cli(["export", work.synth, "--format", "processbench", "--out", out("pb.jsonl")]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("pb.jsonl"));
     for (const row of rows) {
@@ -153,9 +143,9 @@ describe("steplens export: every format read back independently", () => {
       assert.equal(t.trace.format, "processbench");
     }
     // A ProcessBench file round-trips unchanged.
-    const again = await cli(["export", pb, "--format", "processbench", "--out", out("pb2.jsonl")]);
+    const again = await cli(["export", work.pb, "--format", "processbench", "--out", out("pb2.jsonl")]);
     assert.equal(again.code, 0, again.err);
-    const original = JSON.parse(fs.readFileSync(pb, "utf8")) as Record<string, unknown>[];
+    const original = JSON.parse(fs.readFileSync(work.pb, "utf8")) as Record<string, unknown>[];
     assert.deepEqual(
       readJsonl(out("pb2.jsonl")),
       original.map(({ id, problem, steps, label }) => ({ id, problem, steps, label })),
@@ -163,7 +153,7 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("verl-parquet: nested columns with the right types, read by parquet-wasm + apache-arrow", async () => {
-    const r = await cli(["export", synth, "--format", "verl-parquet", "--out", out("rl.parquet")]);
+    const r = await cli(["export", work.synth, "--format", "verl-parquet", "--out", out("rl.parquet")]);
     assert.equal(r.code, 0, r.err);
     const bytes = fs.readFileSync(out("rl.parquet"));
     assert.equal(bytes.subarray(0, 4).toString(), "PAR1");
@@ -201,7 +191,7 @@ describe("steplens export: every format read back independently", () => {
   });
 
   it("verl-jsonl: the same rows as JSON; --instruction '' leaves the problem alone", async () => {
-    const r = await cli(["export", synth, "--format", "verl-jsonl", "--out", out("rl.jsonl"), "--instruction", ""]);
+    const r = await cli(["export", work.synth, "--format", "verl-jsonl", "--out", out("rl.jsonl"), "--instruction", ""]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("rl.jsonl"));
     assert.deepEqual(Object.keys(rows[0]), ["data_source", "prompt", "ability", "reward_model", "extra_info"]);

@@ -7,14 +7,14 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { readRawRecords } from "../../src/formats/jsonStream";
 import { readProblems } from "../../src/synthesis/problems";
 import type { StepLensError } from "../../src/core/errors";
 import { cli } from "../support/cliIo";
 import { testModel } from "../support/testModels";
+import { suiteTempDir } from "../support/tempDir";
 
 const rec = (id: string, problem: string) => JSON.stringify({ id, problem, steps: ["1 + 1 = 2.", "\\boxed{2}"], label: -1 });
 
@@ -28,15 +28,13 @@ function latin1Jsonl(file: string): { badOffset: number } {
 }
 
 describe("invalid UTF-8 inside dataset records", () => {
-  let tmp: string;
+  const dir = suiteTempDir("sl-utf8-records-");
   let jsonl: string;
   let badOffset: number;
   before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sl-utf8-records-"));
-    jsonl = path.join(tmp, "ds.jsonl");
+    jsonl = path.join(dir.path, "ds.jsonl");
     ({ badOffset } = latin1Jsonl(jsonl));
   });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("the raw reader notes the first bad byte: its file offset and line (JSONL, and a multi-line JSON list element)", async () => {
     const raws = [];
@@ -45,7 +43,7 @@ describe("invalid UTF-8 inside dataset records", () => {
       raws.map((r) => r.invalidUtf8 ?? null),
       [null, { offset: badOffset, line: 2, byte: 0xe9 }, null],
     );
-    const list = path.join(tmp, "ds.json");
+    const list = path.join(dir.path, "ds.json");
     const text = `[\n  {"id": "a", "problem": "p", "steps": ["x"], "label": -1},\n  {"id": "b",\n   "problem": "Caf_",\n   "steps": ["x"], "label": -1}\n]\n`;
     const [h, t] = text.split("_");
     fs.writeFileSync(list, Buffer.concat([Buffer.from(h), Buffer.from([0xe9]), Buffer.from(t)]));
@@ -69,7 +67,7 @@ describe("invalid UTF-8 inside dataset records", () => {
   });
 
   it("export: the warning names file:line; --strict skips the record and says so", async () => {
-    const out = path.join(tmp, "pb.jsonl");
+    const out = path.join(dir.path, "pb.jsonl");
     const r = await cli(["export", jsonl, "--format", "processbench", "--out", out]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /ds\.jsonl:2: warning: invalid UTF-8/);
@@ -105,18 +103,18 @@ describe("invalid UTF-8 inside dataset records", () => {
 
   it("synthesize --problems through the CLI (tiny model): the warning once, at file:line; --strict skips it (exit 1)", async () => {
     const model = await testModel({ tokenizer: "spm", chatTemplate: true });
-    const problems = path.join(tmp, "problems.jsonl");
+    const problems = path.join(dir.path, "problems.jsonl");
     const [h, t] = JSON.stringify({ id: "b", problem: "Caf_: what is 1 + 1?" }).split("_");
     fs.writeFileSync(
       problems,
       Buffer.concat([Buffer.from(JSON.stringify({ id: "a", problem: "What is 2 + 3?" }) + "\n" + h), Buffer.from([0xe9]), Buffer.from(t + "\n")]),
     );
     const args = ["--model", model, "--solutions", "1", "--verifications", "1", "--max-tokens", "4", "--gpu", "off", "--json"];
-    const r = await cli(["synthesize", "--problems", problems, "--out", path.join(tmp, "s1"), ...args]);
+    const r = await cli(["synthesize", "--problems", problems, "--out", path.join(dir.path, "s1"), ...args]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err.match(/problems\.jsonl:2: warning: invalid UTF-8/g)?.length, 1, r.err);
     assert.equal(JSON.parse(r.out).counts.problems, 2);
-    const s = await cli(["synthesize", "--problems", problems, "--out", path.join(tmp, "s2"), ...args, "--strict"]);
+    const s = await cli(["synthesize", "--problems", problems, "--out", path.join(dir.path, "s2"), ...args, "--strict"]);
     assert.equal(s.code, 1, s.err);
     assert.match(s.err, /problems\.jsonl:2: invalid UTF-8/);
     assert.equal(JSON.parse(s.out).counts.problems, 1);
