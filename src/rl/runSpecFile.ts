@@ -7,7 +7,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import * as v from "valibot";
 import { StepLensError } from "../core/errors";
+import { checkedWhole, issueText, jsonObject } from "../core/schemaIssue";
 import { RL_ENGINES, RUN_SPEC_FILE, type RlRunSpec } from "./rlRunSpec";
 
 /** Largest steplens-rl.json read (it holds a few settings and hashes). */
@@ -33,21 +35,71 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-const NUMBER_FIELDS = [
-  "nodes",
-  "gpusPerNode",
-  "rollouts",
-  "learningRate",
-  "klCoef",
-  "batchSize",
-  "maxPromptLength",
-  "maxResponseLength",
-  "tensorParallel",
-  "gpuMemoryUtilization",
-  "epochs",
-  "prompts",
-] as const;
-const POSITIVE_INTEGERS = new Set(["nodes", "gpusPerNode", "rollouts", "batchSize", "maxPromptLength", "maxResponseLength", "tensorParallel", "epochs"]);
+const got = (issue: v.BaseIssue<unknown>) => JSON.stringify(issue.input);
+const nonEmptyString = (issue: v.BaseIssue<unknown>) => `"$field" must be a non-empty string, got ${got(issue)}.`;
+const notHttpUrl = (issue: v.BaseIssue<unknown>) => `"$field" ${got(issue)} is not an http(s) URL (e.g. http://127.0.0.1:8080).`;
+const aNumber = (issue: v.BaseIssue<unknown>) => `"$field" must be a number, got ${got(issue)}.`;
+const wholeNumber = (issue: v.BaseIssue<unknown>) => `"$field" must be a whole number ≥ 1, got ${String(issue.input)}.`;
+const number = v.pipe(v.number(aNumber), v.finite(aNumber));
+const positiveInteger = v.pipe(v.number(aNumber), v.finite(aNumber), v.integer(wholeNumber), v.minValue(1, wholeNumber));
+const isHttpUrl = (text: string) => URL.canParse(text) && ["http:", "https:"].includes(new URL(text).protocol);
+/** A file name inside the run folder: relative, no `..` part. */
+const isInsideName = (f: string) => f !== "" && !path.isAbsolute(f) && !f.split(/[\\/]/).includes("..");
+
+/**
+ * The settings file, every field checked in this order (the first failure is named): the type and its
+ * checks from one declaration (valibot). Fields it does not list are kept as they are.
+ */
+const RunSpecSchema = jsonObject(
+  {
+    engine: v.picklist(RL_ENGINES, (issue) => `"$field" is ${got(issue)}; it must be one of ${RL_ENGINES.join(", ")}.`),
+    rewardUrl: v.pipe(v.string(nonEmptyString), v.nonEmpty(nonEmptyString), v.check(isHttpUrl, notHttpUrl)),
+    model: v.pipe(v.string(nonEmptyString), v.nonEmpty(nonEmptyString)),
+    nodes: positiveInteger,
+    gpusPerNode: positiveInteger,
+    rollouts: positiveInteger,
+    learningRate: number,
+    klCoef: number,
+    batchSize: positiveInteger,
+    maxPromptLength: positiveInteger,
+    maxResponseLength: positiveInteger,
+    tensorParallel: positiveInteger,
+    gpuMemoryUtilization: number,
+    epochs: positiveInteger,
+    prompts: number,
+    scalarize: v.nullable(v.string((issue) => `"$field" must be a string or null, got ${got(issue)}.`)),
+    dataFiles: checkedWhole(
+      v.array(v.pipe(v.string(), v.check(isInsideName))),
+      (issue) => `"$field" must be a list of file names inside the run folder, got ${got(issue)}.`,
+    ),
+    maxSteps: v.optional(
+      v.message(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.check((n) => n >= 1 || n === -1),
+        ),
+        (issue) => `"$field" must be a whole number ≥ 1 (or -1), got ${got(issue)}.`,
+      ),
+    ),
+    device: v.optional(v.picklist(["gpu", "cpu"] as const, (issue) => `"$field" must be "gpu" or "cpu", got ${got(issue)}.`)),
+    files: v.optional(
+      checkedWhole(
+        v.pipe(
+          v.unknown(),
+          v.check((map) => !Array.isArray(map)),
+          v.record(v.string(), v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
+        ),
+        (issue) => `"$field" must map file names to sha256 hashes, got ${JSON.stringify(issue.input).slice(0, 200)}.`,
+      ),
+    ),
+  },
+  "must hold a JSON object of run settings.",
+);
+
+// The schema's output type matches RlRunSpec's fields (a compile error here when the two drift apart).
+type CheckedSpec = v.InferOutput<typeof RunSpecSchema>;
+const _specFields = (checked: CheckedSpec): Pick<RlRunSpec, keyof CheckedSpec> => checked;
 
 /** The run settings in `text` (the contents of `file`), every field checked. */
 export function parseRunSpec(text: string, file: string): RlRunSpec {
@@ -59,36 +111,10 @@ export function parseRunSpec(text: string, file: string): RlRunSpec {
     const pos = /position (\d+)/.exec(msg);
     throw damaged(file, `is not valid JSON (${msg}).`, pos ? lineOf(text, Number(pos[1])) : undefined);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw damaged(file, "must hold a JSON object of run settings.");
-  const o = value as Record<string, unknown>;
-  if (!RL_ENGINES.includes(o.engine as RlRunSpec["engine"]))
-    throw damaged(file, `"engine" is ${JSON.stringify(o.engine)}; it must be one of ${RL_ENGINES.join(", ")}.`);
-  for (const key of ["rewardUrl", "model"] as const)
-    if (typeof o[key] !== "string" || !o[key]) throw damaged(file, `"${key}" must be a non-empty string, got ${JSON.stringify(o[key])}.`);
-  try {
-    const u = new URL(o.rewardUrl as string);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw damaged(file, `"rewardUrl" ${JSON.stringify(o.rewardUrl)} is not an http(s) URL (e.g. http://127.0.0.1:8080).`);
-  }
-  for (const key of NUMBER_FIELDS) {
-    const v = o[key];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw damaged(file, `"${key}" must be a number, got ${JSON.stringify(v)}.`);
-    if (POSITIVE_INTEGERS.has(key) && !(Number.isInteger(v) && v >= 1)) throw damaged(file, `"${key}" must be a whole number ≥ 1, got ${v}.`);
-  }
-  if (o.scalarize !== null && typeof o.scalarize !== "string") throw damaged(file, `"scalarize" must be a string or null, got ${JSON.stringify(o.scalarize)}.`);
-  if (!Array.isArray(o.dataFiles) || o.dataFiles.some((f) => typeof f !== "string" || !f || path.isAbsolute(f) || f.split(/[\\/]/).includes("..")))
-    throw damaged(file, `"dataFiles" must be a list of file names inside the run folder, got ${JSON.stringify(o.dataFiles)}.`);
-  if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && ((o.maxSteps as number) >= 1 || o.maxSteps === -1)))
-    throw damaged(file, `"maxSteps" must be a whole number ≥ 1 (or -1), got ${JSON.stringify(o.maxSteps)}.`);
-  if (o.device !== undefined && o.device !== "gpu" && o.device !== "cpu")
-    throw damaged(file, `"device" must be "gpu" or "cpu", got ${JSON.stringify(o.device)}.`);
-  if (o.files !== undefined) {
-    const f = o.files;
-    if (typeof f !== "object" || f === null || Array.isArray(f) || Object.values(f).some((h) => typeof h !== "string" || !/^[0-9a-f]{64}$/.test(h)))
-      throw damaged(file, `"files" must map file names to sha256 hashes, got ${JSON.stringify(f).slice(0, 200)}.`);
-  }
-  return o as unknown as RlRunSpec;
+  const r = v.safeParse(RunSpecSchema, value, { abortPipeEarly: true });
+  if (!r.success) throw damaged(file, issueText(r.issues[0]).message);
+  // Checked: the fields the schema lists have their types; any others are kept as written.
+  return value as RlRunSpec;
 }
 
 /** Reads `dir`/steplens-rl.json; an error names the file when it is missing or damaged. */
