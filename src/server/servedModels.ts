@@ -5,7 +5,9 @@
  */
 import type { EngineInfo, ModelRole } from "../engines/engine";
 import { MODEL_ROLES } from "../engines/engine";
+import * as v from "valibot";
 import { ApiError } from "./apiError";
+import { parseRequest, wrongType } from "./requestSchema";
 
 export interface ServedModel {
   id: string;
@@ -33,14 +35,15 @@ export function servedModels(info: EngineInfo): ServedModel[] {
   return [...byId.values()];
 }
 
+/** A request's `model`: a served name or a role name; absent or null for the route's preferred role. */
+const ModelParam = v.nullish(v.string(wrongType("'$field' must be a string.")));
+
 /**
  * The role that answers `model` for a route that prefers `preferred` roles (generation prefers
  * generator, then verifier, prover, prm). Missing `model`: the first preferred role with a model.
  */
-export function resolveRole(model: unknown, served: ServedModel[], preferred: readonly ModelRole[]): ModelRole {
-  if (model !== undefined && model !== null && typeof model !== "string") {
-    throw new ApiError(400, "'model' must be a string.", "invalid_request_error", "model", "invalid_type");
-  }
+export function resolveRole(requested: unknown, served: ServedModel[], preferred: readonly ModelRole[]): ModelRole {
+  const model = parseRequest(ModelParam, requested, "model");
   const available = (roles: readonly ModelRole[]) => preferred.find((r) => roles.includes(r)) ?? roles[0];
   if (!served.length) throw new ApiError(503, "The server has no model loaded.", "server_error", "model", "no_model");
   if (!model) return available(served.flatMap((m) => m.roles));
