@@ -17,10 +17,23 @@
  */
 import { renderSteps } from "../../verify/templates";
 import type { ExportSolution } from "../exportModel";
+import type { RowResult } from "./exportFormat";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
+}
+
+/** An SFT row of the three formats: the prompt as the user's turn, the target as the assistant's. */
+export function chatRow(prompt: string, target: string): RowResult {
+  return {
+    row: {
+      messages: [
+        { role: "user", content: prompt },
+        { role: "assistant", content: target },
+      ] satisfies ChatMessage[],
+    },
+  };
 }
 
 /** The solution text shown in the prompts. */

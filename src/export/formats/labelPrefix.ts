@@ -6,6 +6,7 @@
  * included. No `vscode` import.
  */
 import type { ExportSolution } from "../exportModel";
+import type { Row, RowResult } from "./exportFormat";
 
 /** The steps and labels of the longest fully labelled prefix (empty when step 1 is unknown). */
 export function labelledPrefix(s: Pick<ExportSolution, "steps" | "labels">): { steps: string[]; labels: boolean[] } {
@@ -16,4 +17,15 @@ export function labelledPrefix(s: Pick<ExportSolution, "steps" | "labels">): { s
     labels.push(l);
   }
   return { steps: s.steps.slice(0, labels.length), labels };
+}
+
+/** Each solution's row from its labelled prefix; a solution whose first step is unknown is skipped. */
+export function labelledPrefixRows(
+  solutions: readonly ExportSolution[],
+  row: (s: ExportSolution, prefix: { steps: string[]; labels: boolean[] }) => Row,
+): RowResult[] {
+  return solutions.map((s): RowResult => {
+    const prefix = labelledPrefix(s);
+    return prefix.steps.length ? { row: row(s, prefix) } : { skip: "no labelled step", id: s.id };
+  });
 }

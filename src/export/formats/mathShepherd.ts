@@ -7,8 +7,8 @@
  * rows back. No `vscode` import.
  */
 import { MATH_SHEPHERD_TAG } from "../../formats/mathShepherd";
-import type { ExportFormat, RowResult } from "./exportFormat";
-import { labelledPrefix } from "./labelPrefix";
+import type { ExportFormat } from "./exportFormat";
+import { labelledPrefixRows } from "./labelPrefix";
 
 const clean = (text: string) => text.split(MATH_SHEPHERD_TAG).join("").trim();
 
@@ -20,14 +20,12 @@ export const mathShepherdFormat: ExportFormat = {
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {
-    return group.solutions.map((s): RowResult => {
-      const { steps, labels } = labelledPrefix(s);
-      if (!steps.length) return { skip: "no labelled step", id: s.id };
+    return labelledPrefixRows(group.solutions, (s, { steps, labels }) => {
       const head = clean(s.problem);
       const lines = steps.map((t, i) => `Step ${i + 1}: ${clean(t)} `);
       const input = `${head} ${lines.map((l) => l + MATH_SHEPHERD_TAG).join("\n")}`;
       const label = `${head} ${lines.map((l, i) => l + (labels[i] ? "+" : "-")).join("\n")}`;
-      return { row: { input, label, task: s.dataSource } };
+      return { input, label, task: s.dataSource };
     });
   },
 };

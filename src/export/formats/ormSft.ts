@@ -4,7 +4,7 @@
  * ./chatPrompts.ts. No `vscode` import.
  */
 import { outcomeOf } from "../exportModel";
-import { ormPrompt, solutionText } from "./chatPrompts";
+import { chatRow, ormPrompt, solutionText } from "./chatPrompts";
 import type { ExportFormat, RowResult } from "./exportFormat";
 
 export const ormSftFormat: ExportFormat = {
@@ -18,14 +18,7 @@ export const ormSftFormat: ExportFormat = {
     return group.solutions.map((s): RowResult => {
       const outcome = outcomeOf(s);
       if (outcome === null) return { skip: "no outcome label", id: s.id };
-      return {
-        row: {
-          messages: [
-            { role: "user", content: ormPrompt(s.problem, solutionText(s)) },
-            { role: "assistant", content: outcome ? "Yes" : "No" },
-          ],
-        },
-      };
+      return chatRow(ormPrompt(s.problem, solutionText(s)), outcome ? "Yes" : "No");
     });
   },
 };

@@ -4,7 +4,7 @@
  * scores carry no verification text). A solution whose labels a human changed has no agreeing
  * verification any more and is skipped. No `vscode` import.
  */
-import { prmPrompt, solutionText } from "./chatPrompts";
+import { chatRow, prmPrompt, solutionText } from "./chatPrompts";
 import type { ExportFormat, RowResult } from "./exportFormat";
 
 export const prmCotSftFormat: ExportFormat = {
@@ -18,14 +18,7 @@ export const prmCotSftFormat: ExportFormat = {
     return group.solutions.map((s): RowResult => {
       const target = s.verifications[0];
       if (!target) return { skip: "no verification that agrees with its labels", id: s.id };
-      return {
-        row: {
-          messages: [
-            { role: "user", content: prmPrompt(s.problem, solutionText(s)) },
-            { role: "assistant", content: target },
-          ],
-        },
-      };
+      return chatRow(prmPrompt(s.problem, solutionText(s)), target);
     });
   },
 };

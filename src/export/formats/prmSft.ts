@@ -5,7 +5,7 @@
  * is skipped. No `vscode` import.
  */
 import { outcomeOf } from "../exportModel";
-import { prmPrompt, prmTarget, solutionText } from "./chatPrompts";
+import { chatRow, prmPrompt, prmTarget, solutionText } from "./chatPrompts";
 import type { ExportFormat, RowResult } from "./exportFormat";
 import { labelledPrefix } from "./labelPrefix";
 
@@ -21,14 +21,7 @@ export const prmSftFormat: ExportFormat = {
       const { labels } = labelledPrefix(s);
       const outcome = outcomeOf(s);
       if (!labels.length || outcome === null) return { skip: "no labelled step", id: s.id };
-      return {
-        row: {
-          messages: [
-            { role: "user", content: prmPrompt(s.problem, solutionText(s)) },
-            { role: "assistant", content: prmTarget(labels, outcome) },
-          ],
-        },
-      };
+      return chatRow(prmPrompt(s.problem, solutionText(s)), prmTarget(labels, outcome));
     });
   },
 };

@@ -5,8 +5,8 @@
  * token). The prompt is the problem text. Steps are kept up to the first unknown label
  * (./labelPrefix.ts). No `vscode` import.
  */
-import type { ExportFormat, RowResult } from "./exportFormat";
-import { labelledPrefix } from "./labelPrefix";
+import type { ExportFormat } from "./exportFormat";
+import { labelledPrefixRows } from "./labelPrefix";
 
 export const trlPrmFormat: ExportFormat = {
   name: "trl-prm",
@@ -16,10 +16,6 @@ export const trlPrmFormat: ExportFormat = {
   extension: ".jsonl",
   needsLabels: true,
   rows(group) {
-    return group.solutions.map((s): RowResult => {
-      const { steps, labels } = labelledPrefix(s);
-      if (!steps.length) return { skip: "no labelled step", id: s.id };
-      return { row: { prompt: s.problem, completions: steps, labels } };
-    });
+    return labelledPrefixRows(group.solutions, (s, { steps, labels }) => ({ prompt: s.problem, completions: steps, labels }));
   },
 };
