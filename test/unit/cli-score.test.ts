@@ -8,11 +8,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { hfDownloadTarget } from "../../src/engines/local/modelSource";
 import { PRESETS } from "../../src/engines/presets";
 import { StepLensServer } from "../../src/server/stepLensServer";
+import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 import { cli } from "../support/cliIo";
 
@@ -25,12 +25,11 @@ const JSON_KEYS = ["steps", "firstError", "threshold", "model", "adapter", "eval
 describe("steplens score / models (random-weight tiny models: plumbing, not judgement)", () => {
   let tmp: string;
   let tiny: string;
-  let runtime: LlamaRuntime;
+  const llama = suiteRuntime();
   let dataset: string;
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-score-"));
     tiny = await testModel({ tokenizer: "spm" });
-    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
     dataset = path.join(tmp, "pb.jsonl");
     fs.writeFileSync(
       dataset,
@@ -38,7 +37,6 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     );
   });
   after(async () => {
-    await runtime?.dispose();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -79,7 +77,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     // The same scores as the engine itself gives.
     const engine = await LocalEngine.create(
       { gpu: "off", maxThreads: 0, contextSize: 4096, sequences: 1, modelCacheDir: "", models: { prm: tiny }, prm: { adapter: "math-shepherd" } },
-      { runtime },
+      { runtime: llama.runtime },
     );
     const direct = await engine.scoreSteps({ problem: "Solve 2x + 3 = 7.", steps: STEPS });
     await engine.dispose();
@@ -158,7 +156,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
   it("--endpoint scores through the OpenAI-compatible route (a steplens server on loopback) with the same scores", async () => {
     const engine = await LocalEngine.create(
       { gpu: "off", maxThreads: 0, contextSize: 2048, sequences: 2, modelCacheDir: "", models: { prm: tiny }, prm: { adapter: "math-shepherd" } },
-      { runtime },
+      { runtime: llama.runtime },
     );
     const server = await StepLensServer.start({ engine, host: "127.0.0.1", port: 0 });
     try {

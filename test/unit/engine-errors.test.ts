@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import type { GpuSetting } from "../../src/config";
 import { StepLensError } from "../../src/core/errors";
 import { isEngineError } from "../../src/engines/errors";
-import { createLlamaRuntime, loadNodeLlamaCpp, type LlamaRuntime, type NodeLlamaCpp } from "../../src/engines/local/llamaRuntime";
+import { createLlamaRuntime, loadNodeLlamaCpp, type NodeLlamaCpp } from "../../src/engines/local/llamaRuntime";
 import { LocalEngine, type LocalEngineOptions } from "../../src/engines/local/localEngine";
 import { ModelRegistry } from "../../src/engines/local/modelRegistry";
 import {
@@ -26,6 +26,7 @@ import {
   parseModelSpec,
   resolveModel,
 } from "../../src/engines/local/modelSource";
+import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 
 const URI = "hf:QuantFactory/math-shepherd-mistral-7b-prm-GGUF/math-shepherd-mistral-7b-prm.Q4_K_M.gguf";
@@ -43,16 +44,14 @@ async function rejectsWith(p: Promise<unknown>, code: string, ...needles: string
 }
 
 describe("model sources and actionable engine errors (random-weight tiny models)", () => {
-  let runtime: LlamaRuntime;
+  const llama = suiteRuntime();
   let tiny: string;
   let tmp: string;
   before(async () => {
-    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
     tiny = await testModel({ tokenizer: "spm" });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-engine-errors-"));
   });
   after(async () => {
-    await runtime?.dispose();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
   const options = (over: Partial<LocalEngineOptions> = {}): LocalEngineOptions => ({
@@ -69,7 +68,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   it("a missing model file names the file", async () => {
     const missing = path.join(tmp, "nope", "model.gguf");
     await rejectsWith(resolveModel(missing), "model-missing", missing, "not found");
-    const engine = await LocalEngine.create(options({ models: { prm: missing } }), { runtime });
+    const engine = await LocalEngine.create(options({ models: { prm: missing } }), { runtime: llama.runtime });
     await rejectsWith(engine.scoreSteps({ problem: "p", steps: ["s"] }), "model-missing", missing);
     await engine.dispose();
   });
@@ -88,15 +87,15 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   });
 
   it("a model larger than free memory is refused before loading", async () => {
-    const registry = new ModelRegistry(runtime, { memory: async () => ({ ramFree: 1000, vramFree: null }) });
+    const registry = new ModelRegistry(llama.runtime, { memory: async () => ({ ramFree: 1000, vramFree: null }) });
     await rejectsWith(registry.acquire(tiny), "model-too-large", tiny, "RAM", "smaller quantisation");
     assert.equal(registry.loaded.length, 0);
-    const gpu = new ModelRegistry(runtime, { memory: async () => ({ ramFree: 1000, vramFree: 2000 }) });
+    const gpu = new ModelRegistry(llama.runtime, { memory: async () => ({ ramFree: 1000, vramFree: 2000 }) });
     await rejectsWith(gpu.acquire(tiny), "model-too-large", "GPU memory and RAM");
   });
 
   it("the same file for two roles loads once and is disposed with its last user", async () => {
-    const registry = new ModelRegistry(runtime);
+    const registry = new ModelRegistry(llama.runtime);
     const a = await registry.acquire(tiny);
     const b = await registry.acquire(path.join(path.dirname(tiny), ".", path.basename(tiny)));
     assert.equal(a.model, b.model);
@@ -108,7 +107,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
     assert.equal(b.model.disposed, true);
     assert.equal(registry.loaded.length, 0);
 
-    const engine = await LocalEngine.create(options({ models: { prm: tiny, verifier: tiny } }), { runtime });
+    const engine = await LocalEngine.create(options({ models: { prm: tiny, verifier: tiny } }), { runtime: llama.runtime });
     const prm = await engine.role("prm");
     const verifier = await engine.role("verifier");
     assert.equal(prm.model, verifier.model, "one load for both roles");
@@ -118,7 +117,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   });
 
   it("a trace that does not fit the context names the trace and its token count", async () => {
-    const engine = await LocalEngine.create(options({ contextSize: 256 }), { runtime });
+    const engine = await LocalEngine.create(options({ contextSize: 256 }), { runtime: llama.runtime });
     try {
       const steps = Array.from({ length: 40 }, (_, i) => `Step ${i}: x = ${i}.`);
       const { plan, loaded } = await engine.planScoring({ problem: "p", steps });
@@ -178,7 +177,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   it("a preset that needs the classification head points to the endpoint route", async () => {
     await rejectsWith(resolveModel("qwen2.5-math-prm-7b"), "needs-endpoint", "qwen2.5-math-prm-7b", "classification head", "vLLM", "--endpoint");
     for (const over of [{ prm: { adapter: "qwen2.5-math-prm-7b" } }, { models: { prm: "qwen2.5-math-prm-7b" } }] as Partial<LocalEngineOptions>[]) {
-      const engine = await LocalEngine.create(options(over), { runtime });
+      const engine = await LocalEngine.create(options(over), { runtime: llama.runtime });
       await rejectsWith(engine.scoreSteps({ problem: "p", steps: ["s"] }), "needs-endpoint", "classification head");
       await engine.dispose();
     }
@@ -216,7 +215,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
       listCachedModels(dir).map((c) => path.basename(c.file)),
       [target.fileName],
     );
-    const engine = await LocalEngine.create(options({ modelCacheDir: dir, models: { prm: URI }, env }), { runtime });
+    const engine = await LocalEngine.create(options({ modelCacheDir: dir, models: { prm: URI }, env }), { runtime: llama.runtime });
     const r = await engine.scoreSteps({ problem: "p", steps: ["a", "b"] });
     assert.equal(r.steps.length, 2);
     assert.equal(r.model, URI);
@@ -233,7 +232,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
     assert.equal(modelCacheDir("/a/b", { STEPLENS_MODEL_CACHE: "/c" }), "/a/b");
     assert.equal(modelCacheDir("", { STEPLENS_MODEL_CACHE: "/c" }), "/c");
     assert.equal(modelCacheDir("", { HOME: "/h", XDG_CACHE_HOME: "/x" }), "/x/steplens/models");
-    const engine = await LocalEngine.create(options(), { runtime });
+    const engine = await LocalEngine.create(options(), { runtime: llama.runtime });
     await rejectsWith(engine.generate({ role: "prover", prompt: "x" }), "model-not-set", "prover", "steplens.models.prover");
     await engine.dispose();
   });

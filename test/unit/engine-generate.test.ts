@@ -4,29 +4,23 @@
  * check the plumbing (seeds, parallel samples, stop strings, JSON-schema grammars, shared prefixes).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
+import { before, describe, it } from "node:test";
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { bosTokens, nextTokenAfter } from "../../src/engines/prm/tokens";
 import { meterSnapshot } from "../support/naivePrm";
+import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 
 describe("generate, grammars, token probabilities, rollouts (random-weight tiny models: plumbing, not judgement)", () => {
-  let runtime: LlamaRuntime;
+  const llama = suiteRuntime();
   let engine: LocalEngine;
   let chatEngine: LocalEngine;
   before(async () => {
-    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
     const spm = await testModel({ tokenizer: "spm" });
     const bpeChat = await testModel({ tokenizer: "bpe", chatTemplate: true });
     const opts = { gpu: "off" as const, maxThreads: 0, contextSize: 1024, sequences: 4, modelCacheDir: "", prm: { adapter: "math-shepherd" } };
-    engine = await LocalEngine.create({ ...opts, models: { generator: spm, prover: spm, verifier: spm } }, { runtime });
-    chatEngine = await LocalEngine.create({ ...opts, models: { generator: bpeChat, verifier: bpeChat } }, { runtime });
-  });
-  after(async () => {
-    await engine?.dispose();
-    await chatEngine?.dispose();
-    await runtime?.dispose();
+    engine = await llama.engine({ ...opts, models: { generator: spm, prover: spm, verifier: spm } });
+    chatEngine = await llama.engine({ ...opts, models: { generator: bpeChat, verifier: bpeChat } });
   });
 
   it("n samples run in parallel, differ by seed, and repeat exactly for the same seed", async () => {

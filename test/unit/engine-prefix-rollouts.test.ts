@@ -5,38 +5,33 @@
  * works too, the counts add up, and cancellation stops it.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { CancelledError } from "../../src/core/errors";
 import type { PrefixRolloutRequest } from "../../src/engines/engine";
-import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { prefixRolloutsViaRollouts } from "../../src/engines/prefixRollouts";
 import { proverPrompt } from "../../src/progress/proverPrompt";
+import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 
 const STEPS = ["We have 2x + 3 = 11.", "Subtract 3: 2x = 8.", "Divide by 2: x = 4.", "So the answer is \\boxed{4}."];
 
 describe("prefix rollouts: the trace evaluated once, every boundary forked (random-weight tiny models)", () => {
-  let runtime: LlamaRuntime;
+  const llama = suiteRuntime();
   let engine: LocalEngine;
   let pair: LocalEngine;
   let single: LocalEngine;
   let chatPair: LocalEngine;
   let chatSingle: LocalEngine;
   before(async () => {
-    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
     const spm = await testModel({ tokenizer: "spm" });
     const bpeChat = await testModel({ tokenizer: "bpe", chatTemplate: true });
     const opts = { gpu: "off" as const, maxThreads: 0, contextSize: 1024, modelCacheDir: "", prm: { adapter: "math-shepherd" } };
-    engine = await LocalEngine.create({ ...opts, sequences: 4, models: { prover: spm } }, { runtime });
-    pair = await LocalEngine.create({ ...opts, sequences: 2, models: { prover: spm } }, { runtime });
-    single = await LocalEngine.create({ ...opts, sequences: 1, models: { prover: spm } }, { runtime });
-    chatPair = await LocalEngine.create({ ...opts, sequences: 2, models: { prover: bpeChat } }, { runtime });
-    chatSingle = await LocalEngine.create({ ...opts, sequences: 1, models: { prover: bpeChat } }, { runtime });
-  });
-  after(async () => {
-    for (const e of [engine, pair, single, chatPair, chatSingle]) await e?.dispose();
-    await runtime?.dispose();
+    engine = await llama.engine({ ...opts, sequences: 4, models: { prover: spm } });
+    pair = await llama.engine({ ...opts, sequences: 2, models: { prover: spm } });
+    single = await llama.engine({ ...opts, sequences: 1, models: { prover: spm } });
+    chatPair = await llama.engine({ ...opts, sequences: 2, models: { prover: bpeChat } });
+    chatSingle = await llama.engine({ ...opts, sequences: 1, models: { prover: bpeChat } });
   });
 
   const request = (over: Partial<PrefixRolloutRequest> = {}): PrefixRolloutRequest => {

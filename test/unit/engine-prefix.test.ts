@@ -4,13 +4,13 @@
  * node-llama-cpp's per-sequence token meters (input + output = every token run through the model).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
 import type { ScoreResult } from "../../src/engines/engine";
 import { forkPrefix, type ForkStrategy } from "../../src/engines/local/fork";
-import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { meterSnapshot, naivePerPrefix } from "../support/naivePrm";
+import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 import { waitFor } from "../support/wait";
 
@@ -23,21 +23,17 @@ const lcp = (a: readonly Token[], b: readonly Token[]) => {
 };
 
 describe("prefix reuse, forks and parallel sequences (random-weight tiny models: plumbing, not judgement)", () => {
-  let runtime: LlamaRuntime;
+  const llama = suiteRuntime();
   let spm: string;
   let bpe: string;
   before(async () => {
-    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
     spm = await testModel({ tokenizer: "spm" });
     bpe = await testModel({ tokenizer: "bpe", chatTemplate: true });
-  });
-  after(async () => {
-    await runtime?.dispose();
   });
   const engineFor = (model: string, adapter: string, sequences = 2) =>
     LocalEngine.create(
       { gpu: "off", maxThreads: 0, contextSize: 2048, sequences, modelCacheDir: "", models: { prm: model, generator: model }, prm: { adapter } },
-      { runtime },
+      { runtime: llama.runtime },
     );
 
   for (const adapter of ["math-shepherd", "chat-turn", "judge"]) {

@@ -5,15 +5,15 @@
  * tokenizers, with and without a chat template.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Token } from "node-llama-cpp";
-import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/llamaRuntime";
 import { LocalEngine, prmFormatFromConfig } from "../../src/engines/local/localEngine";
 import { DEFAULT_CONFIG } from "../../src/config";
 import type { PrmAdapterName, PromptFormat } from "../../src/engines/presets";
 import { mathShepherdReadPositions, mathShepherdSegments } from "../../src/engines/prm/mathShepherd";
 import { bosTokens } from "../../src/engines/prm/tokens";
 import { naivePerPrefix } from "../support/naivePrm";
+import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel, TINY_VARIANTS, type TestModelOptions } from "../support/testModels";
 
 const PROBLEM = "Solve $2x + 3 = 7$ for x.";
@@ -28,18 +28,12 @@ const ADAPTERS: PrmAdapterName[] = ["math-shepherd", "chat-turn", "judge"];
 const name = (v: TestModelOptions) => `${v.tokenizer}${v.chatTemplate ? "+ChatML" : ""}`;
 
 describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbing, not judgement)", () => {
-  let runtime: LlamaRuntime;
-  before(async () => {
-    runtime = await createLlamaRuntime({ gpu: "off", maxThreads: 0 });
-  });
-  after(async () => {
-    await runtime?.dispose();
-  });
+  const llama = suiteRuntime();
 
   const engineFor = (model: string, adapter: string, format?: PromptFormat) =>
     LocalEngine.create(
       { gpu: "off", maxThreads: 0, contextSize: 2048, sequences: 2, modelCacheDir: "", models: { prm: model }, prm: { adapter, format } },
-      { runtime },
+      { runtime: llama.runtime },
     );
 
   for (const variant of TINY_VARIANTS) {
