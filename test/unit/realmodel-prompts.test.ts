@@ -1,8 +1,8 @@
 /**
  * The real model (Gemma 3 270M Q4_K_M from the Python registry; test/support/realModel.ts) through
  * the prompts StepLens builds: node-llama-cpp resolves the model's own chat template, and the prompt
- * of each role — verifier (free text and constrained), generator, prover, judge PRM, math-shepherd
- * PRM — is rendered through it with the real tokenizer and snapshotted whole
+ * of each role — verifier (every built-in template: free text, with a reference, constrained), meta-critic
+ * (critique and merge, per template), generator, prover, judge PRM, math-shepherd PRM, chat-turn PRM — is rendered through it with the real tokenizer and snapshotted whole
  * (test/snapshots/real-model/), so a change to a template or a prompt shows in review.
  * Behaviour only: a 270M model's judgement is not tested.
  */
@@ -12,7 +12,7 @@ import type { LlamaModel, Token } from "node-llama-cpp";
 import type { LocalEngine } from "../../src/engines/local/localEngine";
 import { generatorPrompt } from "../../src/synthesis/generatorPrompt";
 import { proverPrompt } from "../../src/progress/proverPrompt";
-import { renderPrompt, resolveTemplate } from "../../src/verify/templates";
+import { BUILTIN_TEMPLATES, renderCritiquePrompt, renderMergePrompt, renderPrompt, resolveTemplate } from "../../src/verify/templates";
 import { realModelEngine } from "../support/realModel";
 import { matchSnapshot } from "../support/snapshot";
 
@@ -71,6 +71,22 @@ describe("real model: chat template and the prompts of every role (snapshots)", 
     assert.ok(text(free).endsWith("<end_of_turn>\n<start_of_turn>model\n"), "ends with an open model turn");
   });
 
+  it("every built-in template: verifier (free, with a reference, constrained) and meta-critic (critique, merge) prompts", () => {
+    const input = { problem: PROBLEM, steps: STEPS };
+    const withReference = { ...input, reference: "72" };
+    const render = (messages: ReturnType<typeof renderPrompt>) => text(engine.promptTokens(model, messages, false).tokens);
+    for (const name of Object.keys(BUILTIN_TEMPLATES) as (keyof typeof BUILTIN_TEMPLATES)[]) {
+      const t = BUILTIN_TEMPLATES[name];
+      // spark and processbench (free) and spark (constrained) are the snapshots of the test above.
+      if (name !== "spark" && name !== "processbench") matchSnapshot(`real-model/verifier-${name}.txt`, render(renderPrompt(t, input)));
+      if (name !== "spark")
+        matchSnapshot(`real-model/verifier-${name}-constrained.txt`, render(renderPrompt(t, input, { constrained: { maxCritiqueChars: 80 } })));
+      matchSnapshot(`real-model/verifier-${name}-reference.txt`, render(renderPrompt(t, withReference)));
+      matchSnapshot(`real-model/critique-${name}.txt`, render(renderCritiquePrompt(t, withReference, "VERIFICATION TEXT")));
+      matchSnapshot(`real-model/merge-${name}.txt`, render(renderMergePrompt(t, withReference, "VERIFICATION TEXT", "CRITIQUE TEXT")));
+    }
+  });
+
   it("generator prompt", () => {
     const tokens = engine.promptTokens(model, generatorPrompt(PROBLEM), false).tokens;
     matchSnapshot("real-model/generator.txt", text(tokens));
@@ -83,6 +99,17 @@ describe("real model: chat template and the prompts of every role (snapshots)", 
       matchSnapshot("real-model/math-shepherd-prm.txt", loaded.model.detokenize(plan.tokens, true));
     } finally {
       await ms.dispose();
+    }
+  });
+
+  it("chat-turn PRM: the steps as user turns, the label read after each", async () => {
+    const ct = await realModelEngine({ sequences: 1, prm: { adapter: "chat-turn" } });
+    try {
+      const { plan, loaded } = await ct.planScoring({ problem: PROBLEM, steps: STEPS });
+      assert.equal(plan.adapter, "chat-turn");
+      matchSnapshot("real-model/chat-turn-prm.txt", loaded.model.detokenize(plan.tokens, true));
+    } finally {
+      await ct.dispose();
     }
   });
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { CancelledError } from "../../src/core/errors";
 import type { GenerateRequest } from "../../src/engines/engine";
 import { fakeEngine } from "../support/fakeEngine";
+import { matchSnapshot } from "../support/snapshot";
 import { BUILTIN_TEMPLATES, renderPrompt, resolveTemplate, loadTemplateFile, renderSteps } from "../../src/verify/templates";
 import { verifyTrace, metaCritique } from "../../src/verify/verifyPipeline";
 import { verificationSchema } from "../../src/verify/constrainedSchema";
@@ -24,6 +25,9 @@ const scriptedEngine = (reply: (req: GenerateRequest, call: number) => string[])
     },
     tokens: (text) => text.length,
   });
+
+/** A rendered prompt as reviewable text: each message under its role. */
+const asText = (messages: { role: string; content: string }[]) => messages.map((m) => `=== ${m.role}\n${m.content}`).join("\n") + "\n";
 
 const input = { problem: "What is (2 + 3) * 4?", steps: ["2 + 3 = 5.", "5 * 4 = 21.", "The answer is 21."] };
 const spark = (v: string, final: string) =>
@@ -199,6 +203,8 @@ test("the spark prompt has SPARK's structure: one user message, instructions, tw
   // Without the raw text, the steps are laid out as the generator's "Step k:" paragraphs.
   const rendered = renderPrompt(BUILTIN_TEMPLATES.spark, input)[0].content;
   assert.ok(rendered.includes("Student Solution: Step 1: 2 + 3 = 5.\n\nStep 2: 5 * 4 = 21.\n\nStep 3: The answer is 21."));
+  // The whole prompt with the generator's raw text, byte for byte (STEPLENS_UPDATE_SNAPSHOTS=1 rewrites it).
+  matchSnapshot("prompts/spark-raw-solution.txt", asText(msgs));
 });
 
 test("SPARK's published prompt pasted into a file works verbatim (its __…_PLACEHOLDER__ names)", () => {
@@ -304,6 +310,7 @@ test("templates: placeholders filled once (text in the trace that looks like a p
   const withRef = renderPrompt(t, { problem: "P", steps: ["s"], reference: "7" });
   assert.equal(withRef.length, 1);
   assert.ok(withRef[0].content.includes("Expected Answer: 7") && withRef[0].content.endsWith("Grade it."));
+  matchSnapshot("prompts/file-thinkprm-front-matter-reference.txt", asText(withRef));
   const js = path.join(dir, "shots.json");
   fs.writeFileSync(
     js,
@@ -316,7 +323,9 @@ test("templates: placeholders filled once (text in the trace that looks like a p
   );
   assert.ok(fs2[0].content.includes("<paragraph_0>\n=2\n</paragraph_0>"));
   // A reference given to a template without {{reference}} is appended.
-  assert.ok(renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" })[2].content.endsWith("Expected Answer: 9"));
+  const fewShotWithReference = renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" });
+  assert.ok(fewShotWithReference[2].content.endsWith("Expected Answer: 9"));
+  matchSnapshot("prompts/file-processbench-few-shot-reference.txt", asText(fewShotWithReference));
 });
 
 test("template errors name the file, the line and the fix", () => {
