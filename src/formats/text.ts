@@ -191,38 +191,42 @@ class Segmenter {
     let gap = 0;
     let maxBetween = 0;
     let preamble = 0;
-    let prevSeparator = true;
-    const l = this.lines;
-    for (let k = a; k < b; k++) {
-      if (l.blank(k)) {
-        if (!l.inside(k)) prevSeparator = true;
-        continue;
-      }
+    for (const { k, afterSeparator } of this.contentLines(a, b)) {
       if (top.has(k)) {
         if (seen > 0) maxBetween = Math.max(maxBetween, gap);
         gap = 0;
         seen++;
-      } else if (prevSeparator) {
+      } else if (afterSeparator) {
         if (seen === 0) preamble++;
-        else if (l.indent[k] < 2) gap++;
+        else if (this.lines.indent[k] < 2) gap++;
       }
-      prevSeparator = false;
     }
     return preamble <= 1 && gap <= maxBetween + 1;
+  }
+
+  /**
+   * The non-blank lines of [a, b), each with whether it follows a separator: the region's start or a
+   * blank line outside a fence (a blank line inside one separates nothing).
+   */
+  private *contentLines(a: number, b: number): Generator<{ k: number; afterSeparator: boolean }> {
+    let afterSeparator = true;
+    const l = this.lines;
+    for (let k = a; k < b; k++) {
+      if (l.blank(k)) {
+        if (!l.inside(k)) afterSeparator = true;
+        continue;
+      }
+      yield { k, afterSeparator };
+      afterSeparator = false;
+    }
   }
 
   /** Rule 3c: blank-line paragraphs (or lines, for a single paragraph). */
   private paragraphs(a: number, b: number): Span[] {
     const blocks: number[] = []; // first line of each block
-    let prevSeparator = true;
     const l = this.lines;
-    for (let k = a; k < b; k++) {
-      if (l.blank(k)) {
-        if (!l.inside(k)) prevSeparator = true;
-        continue;
-      }
-      if (prevSeparator && (l.inside(k) || l.indent[k] < 4 || blocks.length === 0)) blocks.push(k);
-      prevSeparator = false;
+    for (const { k, afterSeparator } of this.contentLines(a, b)) {
+      if (afterSeparator && (l.inside(k) || l.indent[k] < 4 || blocks.length === 0)) blocks.push(k);
     }
     if (blocks.length === 0) return [];
     let starts = this.join(blocks, b);
