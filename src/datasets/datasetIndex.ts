@@ -26,6 +26,7 @@ import type { JsonlFieldNames } from "../formats/jsonl";
 import { type RecordReader, parseRecord, recordReader } from "../formats/records";
 import { fnv1aUtf16 } from "../core/fnv1a";
 import { LruCache } from "../core/lruCache";
+import { growColumn } from "../core/typedArrays";
 
 /** Ground truth codes stored in `groundTruth` (values ≥ -1 are the first error itself). */
 export const NO_LABELS = -2;
@@ -93,22 +94,6 @@ export interface AttachResult {
   unknownCount: number;
 }
 
-function growFloat64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-function growInt32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-function growUint32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-}
-
 /** Column storage while building; trimmed to size at the end. */
 class Columns {
   count = 0;
@@ -127,12 +112,12 @@ class Columns {
     const i = this.count;
     if (i === this.offsets.length) {
       const n = i * 2;
-      this.offsets = growFloat64(this.offsets, n);
-      this.lengths = growUint32(this.lengths, n);
-      this.lines = growUint32(this.lines, n);
-      this.steps = growUint32(this.steps, n);
-      this.groundTruth = growInt32(this.groundTruth, n);
-      this.idEnds = growUint32(this.idEnds, n);
+      this.offsets = growColumn(this.offsets, n);
+      this.lengths = growColumn(this.lengths, n);
+      this.lines = growColumn(this.lines, n);
+      this.steps = growColumn(this.steps, n);
+      this.groundTruth = growColumn(this.groundTruth, n);
+      this.idEnds = growColumn(this.idEnds, n);
     }
     this.offsets[i] = offset;
     this.lengths[i] = length;

@@ -15,6 +15,7 @@ import fs from "node:fs";
 import { StepLensError } from "../core/errors";
 import { REWARD_REASON_CODES_FOR_LOG, isRewardLogLine, type RewardLogLine } from "../rewards/rewardLog";
 import { LruCache } from "../core/lruCache";
+import { growColumn } from "../core/typedArrays";
 
 /** Rollouts whose gate codes (bit i = REWARD_REASON_CODES_FOR_LOG[i]) are stored as a bit mask; unknown codes set the last bit. */
 const OTHER_CODE_BIT = 1 << 7;
@@ -58,12 +59,6 @@ export interface PollResult {
   added: number;
   /** The file was rotated or replaced: the index started over. */
   restarted: boolean;
-}
-
-function grow<T extends Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }
 
 export class RewardLogIndex {
@@ -198,17 +193,17 @@ export class RewardLogIndex {
     const i = this.count;
     if (i === this.offsets.length) {
       const n = i * 2;
-      this.offsets = grow(this.offsets, n);
-      this.lengths = grow(this.lengths, n);
-      this.lineNumbers = grow(this.lineNumbers, n);
-      this.rewards = grow(this.rewards, n);
-      this.trainerSteps = grow(this.trainerSteps, n);
-      this.gateBits = grow(this.gateBits, n);
-      this.passedFlags = grow(this.passedFlags, n);
-      this.stepCounts = grow(this.stepCounts, n);
-      this.responseLengths = grow(this.responseLengths, n);
-      this.promptIds = grow(this.promptIds, n);
-      this.stepStart = grow(this.stepStart, n + 1);
+      this.offsets = growColumn(this.offsets, n);
+      this.lengths = growColumn(this.lengths, n);
+      this.lineNumbers = growColumn(this.lineNumbers, n);
+      this.rewards = growColumn(this.rewards, n);
+      this.trainerSteps = growColumn(this.trainerSteps, n);
+      this.gateBits = growColumn(this.gateBits, n);
+      this.passedFlags = growColumn(this.passedFlags, n);
+      this.stepCounts = growColumn(this.stepCounts, n);
+      this.responseLengths = growColumn(this.responseLengths, n);
+      this.promptIds = growColumn(this.promptIds, n);
+      this.stepStart = growColumn(this.stepStart, n + 1);
     }
     this.offsets[i] = offset;
     this.lengths[i] = length;
@@ -235,7 +230,7 @@ export class RewardLogIndex {
     const values = Array.isArray(r.stepValues) ? r.stepValues : [];
     this.stepStart[i] = this.valueCount;
     if (this.valueCount + values.length > this.stepValues.length)
-      this.stepValues = grow(this.stepValues, Math.max(this.stepValues.length * 2, this.valueCount + values.length));
+      this.stepValues = growColumn(this.stepValues, Math.max(this.stepValues.length * 2, this.valueCount + values.length));
     for (const v of values) this.stepValues[this.valueCount++] = typeof v === "number" ? v : Number.NaN;
     this.stepStart[i + 1] = this.valueCount;
     this.ids.push(typeof r.id === "string" ? r.id : String(i));
