@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from "openai";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { OpenAiEngine } from "../../src/engines/openai/openAiEngine";
-import { createEngine } from "../../src/engines/createEngine";
-import { DEFAULT_CONFIG } from "../../src/config";
 import type { Engine } from "../../src/engines/engine";
 import { CancelledError, StepLensError } from "../../src/core/errors";
-import { serveTestEngine } from "./serve-fixture";
+import { serveOverOpenAi, serveTestEngine } from "./serve-fixture";
 import { recordGenerations, stoppedEarly, describeOutcome, type GenerateOutcome } from "../support/recordingEngine";
 import { waitUntil, within } from "../support/wait";
 
@@ -28,14 +26,7 @@ before(async () => {
   local = await serveTestEngine({ sequences: 2 });
   const recording = recordGenerations(local);
   served = recording.outcomes;
-  server = await StepLensServer.start({ engine: recording.engine, port: 0, token: TOKEN, concurrency: 2 });
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
-  modelId = (await client.models.list()).data[0].id;
-  const config = structuredClone(DEFAULT_CONFIG);
-  config.engine.kind = "openai";
-  config.openai = { ...config.openai, baseUrl: `${server.url}/v1`, model: modelId, concurrency: 2 };
-  config.prm.adapter = "remote";
-  remote = (await createEngine(config, { apiKey: TOKEN })) as OpenAiEngine;
+  ({ server, client, modelId, remote } = await serveOverOpenAi(recording.engine, { token: TOKEN, concurrency: 2 }));
 });
 
 after(async () => {

@@ -9,9 +9,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import OpenAI from "openai";
-import { DEFAULT_CONFIG } from "../../src/config";
-import { createEngine } from "../../src/engines/createEngine";
 import type { Engine } from "../../src/engines/engine";
 import type { LocalEngine } from "../../src/engines/local/localEngine";
 import { StepLensServer } from "../../src/server/stepLensServer";
@@ -19,6 +16,7 @@ import { resolveTemplate } from "../../src/verify/templates";
 import { verifyTrace } from "../../src/verify/verifyPipeline";
 import { realModelEngine, realModelPath, realModelThreads } from "../support/realModel";
 import { repoRoot } from "../support/repo";
+import { serveOverOpenAi } from "./serve-fixture";
 
 const TOKEN = "real-model-serve-token";
 
@@ -26,18 +24,9 @@ describe("real model behind steplens serve", () => {
   let local: LocalEngine;
   let server: StepLensServer;
   let remote: Engine;
-  let client: OpenAI;
-  let modelId: string;
   before(async () => {
     local = await realModelEngine({ sequences: 2 });
-    server = await StepLensServer.start({ engine: local, port: 0, token: TOKEN, concurrency: 2 });
-    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
-    modelId = (await client.models.list()).data[0].id;
-    const config = structuredClone(DEFAULT_CONFIG);
-    config.engine.kind = "openai";
-    config.openai = { ...config.openai, baseUrl: `${server.url}/v1`, model: modelId, concurrency: 2 };
-    config.prm.adapter = "remote";
-    remote = await createEngine(config, { apiKey: TOKEN });
+    ({ server, remote } = await serveOverOpenAi(local, { token: TOKEN, concurrency: 2 }));
   });
   after(async () => {
     await remote?.dispose();

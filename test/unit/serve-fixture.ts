@@ -3,6 +3,9 @@
 import { DEFAULT_CONFIG, type StepLensConfig } from "../../src/config";
 import { createEngine } from "../../src/engines/createEngine";
 import type { Engine } from "../../src/engines/engine";
+import OpenAI from "openai";
+import type { OpenAiEngine } from "../../src/engines/openai/openAiEngine";
+import { StepLensServer } from "../../src/server/stepLensServer";
 import { testModel } from "../support/testModels";
 
 export function serveTestModel(): Promise<string> {
@@ -37,4 +40,32 @@ export function jsonPost(body: unknown, options: { token?: string; headers?: Rec
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any }> {
   const res = await fetch(url, jsonPost(body, { headers }));
   return { status: res.status, headers: res.headers, json: await res.json() };
+}
+
+/** An engine behind `steplens serve`, and the clients that reach it over the OpenAI-compatible API. */
+export interface ServedOverOpenAi {
+  server: StepLensServer;
+  /** The `openai` package's client, with the token, no retries. */
+  client: OpenAI;
+  /** The served model's id, as models.list gives it. */
+  modelId: string;
+  /** StepLens's own OpenAI-compatible engine (createEngine with engine.kind "openai", the remote PRM adapter). */
+  remote: OpenAiEngine;
+}
+
+/**
+ * Serves `engine` on a free loopback port (bearer `token`, `concurrency` requests at once) and points
+ * an `openai` client and StepLens's OpenAI engine at it. The caller disposes `remote`, closes `server`
+ * and disposes `engine`.
+ */
+export async function serveOverOpenAi(engine: Engine, options: { token: string; concurrency: number }): Promise<ServedOverOpenAi> {
+  const server = await StepLensServer.start({ engine, port: 0, token: options.token, concurrency: options.concurrency });
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: options.token, maxRetries: 0 });
+  const modelId = (await client.models.list()).data[0].id;
+  const config = structuredClone(DEFAULT_CONFIG);
+  config.engine.kind = "openai";
+  config.openai = { ...config.openai, baseUrl: `${server.url}/v1`, model: modelId, concurrency: options.concurrency };
+  config.prm.adapter = "remote";
+  const remote = (await createEngine(config, { apiKey: options.token })) as OpenAiEngine;
+  return { server, client, modelId, remote };
 }
