@@ -24,6 +24,9 @@ export interface ChatMessage {
   content: string;
 }
 
+/** How the three chat SFT formats store rows: JSON Lines of `{"messages": [user, assistant]}`, labels needed. */
+export const CHAT_SFT_LAYOUT = { container: "jsonl", rowKeys: ["messages"], extension: ".jsonl", needsLabels: true } as const;
+
 /** An SFT row of the three formats: the prompt as the user's turn, the target as the assistant's. */
 export function chatRow(prompt: string, target: string): RowResult {
   return {

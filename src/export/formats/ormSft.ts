@@ -4,16 +4,13 @@
  * ./chatPrompts.ts. No `vscode` import.
  */
 import { outcomeOf } from "../exportModel";
-import { chatRow, ormPrompt, solutionText } from "./chatPrompts";
+import { CHAT_SFT_LAYOUT, chatRow, ormPrompt, solutionText } from "./chatPrompts";
 import type { ExportFormat, RowResult } from "./exportFormat";
 
 export const ormSftFormat: ExportFormat = {
   name: "orm-sft",
   summary: "chat SFT {messages}: ORM prompt → Yes/No",
-  container: "jsonl",
-  rowKeys: ["messages"],
-  extension: ".jsonl",
-  needsLabels: true,
+  ...CHAT_SFT_LAYOUT,
   rows(group) {
     return group.solutions.map((s): RowResult => {
       const outcome = outcomeOf(s);

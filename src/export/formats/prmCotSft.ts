@@ -4,16 +4,13 @@
  * scores carry no verification text). A solution whose labels a human changed has no agreeing
  * verification any more and is skipped. No `vscode` import.
  */
-import { chatRow, prmPrompt, solutionText } from "./chatPrompts";
+import { CHAT_SFT_LAYOUT, chatRow, prmPrompt, solutionText } from "./chatPrompts";
 import type { ExportFormat, RowResult } from "./exportFormat";
 
 export const prmCotSftFormat: ExportFormat = {
   name: "prm-cot-sft",
   summary: "chat SFT {messages}: PRM prompt → a full agreeing verification (synthesis input)",
-  container: "jsonl",
-  rowKeys: ["messages"],
-  extension: ".jsonl",
-  needsLabels: true,
+  ...CHAT_SFT_LAYOUT,
   rows(group) {
     return group.solutions.map((s): RowResult => {
       const target = s.verifications[0];

@@ -5,17 +5,14 @@
  * is skipped. No `vscode` import.
  */
 import { outcomeOf } from "../exportModel";
-import { chatRow, prmPrompt, prmTarget, solutionText } from "./chatPrompts";
+import { CHAT_SFT_LAYOUT, chatRow, prmPrompt, prmTarget, solutionText } from "./chatPrompts";
 import type { ExportFormat, RowResult } from "./exportFormat";
 import { labelledPrefix } from "./labelPrefix";
 
 export const prmSftFormat: ExportFormat = {
   name: "prm-sft",
   summary: "chat SFT {messages}: PRM prompt → 'Step k: Correct/Incorrect' lines + final verdict",
-  container: "jsonl",
-  rowKeys: ["messages"],
-  extension: ".jsonl",
-  needsLabels: true,
+  ...CHAT_SFT_LAYOUT,
   rows(group) {
     return group.solutions.map((s): RowResult => {
       const { labels } = labelledPrefix(s);
