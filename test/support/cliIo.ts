@@ -33,3 +33,11 @@ export async function cli(
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };
 }
+
+/** A command's JSON-lines output, parsed: one value per line (trailing whitespace dropped; any other line that is not JSON fails). */
+export function jsonLines(text: string): any[] {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../../src/cli/main";
-import { memoryIo } from "../support/cliIo";
+import { memoryIo, jsonLines } from "../support/cliIo";
 
 describe("steplens grade", () => {
   let tmp: string;
@@ -31,11 +31,7 @@ describe("steplens grade", () => {
     const io = memoryIo();
     const code = await runCli(["grade", file, "--json"], io);
     assert.equal(code, 0, io.err());
-    const lines = io
-      .out()
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(io.out());
     assert.deepEqual(lines, [
       { line: 1, equal: true, gold: "\\frac{1}{2}", extracted: "0.5" },
       { line: 2, equal: false, gold: "7", extracted: "8" },

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { testModel } from "../support/testModels";
-import { cli } from "../support/cliIo";
+import { cli, jsonLines } from "../support/cliIo";
 
 const KEYS = ["steps", "answer", "rollouts", "prefixTokensEvaluated", "traceTokens", "rolloutTokens", "samePolicy", "policy", "seconds", "demo"];
 const STEP_KEYS = ["index", "qBefore", "q", "advantage", "qBase", "effective", "interval", "intervalBefore", "qBaseInterval"];
@@ -90,10 +90,7 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
     fs.writeFileSync(file, `${rec("a")}\n${rec("b")}\n`);
     const { code, out, err } = await cli(["progress", file, ...fast(), "--json"]);
     assert.equal(code, 0, err);
-    const lines = out
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(out);
     assert.deepEqual(
       lines.map((l) => [l.id, l.record]),
       [

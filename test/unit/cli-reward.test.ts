@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cli } from "../support/cliIo";
+import { cli, jsonLines } from "../support/cliIo";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import type { Engine } from "../../src/engines/engine";
 import { serveTestEngine, serveTestModel } from "./serve-fixture";
@@ -48,10 +48,7 @@ test("steplens reward --json: one line per input line, reason codes, gated rows 
   // --gate strict: SPARK's three rules plus StepLens's step-count and second-solution.
   const r = await cli(["reward", file, "--model", model, "--gpu", "off", "--json", "--gate", "strict"], { env: { STEPLENS_OFFLINE: "1" } });
   assert.equal(r.code, 1, "two unreadable lines");
-  const lines = r.out
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const lines = jsonLines(r.out);
   assert.equal(lines.length, 8);
   assert.deepEqual(
     lines.map((l) => l.line),
@@ -82,11 +79,7 @@ test("steplens reward --json: one line per input line, reason codes, gated rows 
 
 test("the server's /v1/reward computes exactly what steplens reward prints", async () => {
   const r = await cli(["reward", file, "--model", model, "--gpu", "off", "--json", "--gated-reward=-1"], { env: { STEPLENS_OFFLINE: "1" } });
-  const lines = r.out
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l))
-    .filter((l) => !l.error);
+  const lines = jsonLines(r.out).filter((l) => !l.error);
   const res = await fetch(`${server.url}/v1/reward`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },

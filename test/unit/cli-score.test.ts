@@ -14,7 +14,7 @@ import { PRESETS } from "../../src/engines/presets";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
-import { cli } from "../support/cliIo";
+import { cli, jsonLines } from "../support/cliIo";
 
 const STEPS = ["Subtract 3: 2x = 4.", "Divide by 2: x = 2.", "So the answer is \\boxed{2}."];
 const record = (id: string, steps: string[], label = -1) =>
@@ -43,10 +43,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
   it("scores a dataset as JSONL in input order, reports a bad record with its line and goes on", async () => {
     const { code, out, err } = await cli(["score", dataset, "--model", tiny, "--json", "--sequences", "2"]);
     assert.equal(code, 1, "a record could not be read");
-    const lines = out
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(out);
     assert.deepEqual(
       lines.map((l) => l.id),
       ["a", "b", "c"],

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { cli } from "../support/cliIo";
+import { cli, jsonLines } from "../support/cliIo";
 import { testModel } from "../support/testModels";
 
 const KEYS = [
@@ -54,10 +54,7 @@ describe("steplens search (random-weight tiny model: plumbing, not judgement)", 
     const args = ["search", ...common(), "--n", "2", "--max-tokens", "12", "--json", "--out", out];
     const r = await cli(args, { env });
     assert.equal(r.code, 0, r.err);
-    const lines = r.out
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(r.out);
     assert.deepEqual(
       lines.map((l) => l.id),
       ["a", "b"],

@@ -6,6 +6,7 @@ import os from "node:os";
 import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
 import { FIXTURES, PROCESSBENCH_DIR, jsonl, tempDir } from "./formats-kit";
+import { jsonLines } from "../support/cliIo";
 
 /** An in-memory stream; `delayMs` > 0 makes it slow (small buffer, late callbacks) to exercise backpressure. */
 class Sink extends Writable {
@@ -94,10 +95,7 @@ test("segment without --json: a readable listing with problem, numbered steps, l
 test("segment --json on a dataset: one object per line with id, record, null ranges and labels", async () => {
   const { code, out, err } = await cli([fixture("processbench.json"), "--json"]);
   assert.equal(code, 0, err);
-  const rows = out
-    .trimEnd()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const rows = jsonLines(out);
   assert.equal(rows.length, 2);
   assert.deepEqual(Object.keys(rows[0]), ["format", "id", "record", "problem", "steps", "finalAnswer", "labels"]);
   assert.deepEqual(
@@ -112,10 +110,7 @@ test("segment --json on a dataset: one object per line with id, record, null ran
   assert.equal(rows[0].finalAnswer, "8");
 
   const prm = await cli([fixture("prm800k.jsonl"), "--json"]);
-  const prmRows = prm.out
-    .trimEnd()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const prmRows = jsonLines(prm.out);
   assert.deepEqual(
     prmRows.map((r) => r.labels),
     [
@@ -225,10 +220,7 @@ test("segment: --problem-field / --steps-field / --solution-field read custom JS
 
     const reply = await cli([file, "--json", "--problem-field", "task.q", "--solution-field", "reply", "--steps-field", "trace"]);
     assert.equal(reply.code, 0, reply.err);
-    const rows = reply.out
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const rows = jsonLines(reply.out);
     assert.deepEqual(
       rows.map((r) => r.steps.length),
       [2, 2],
@@ -295,10 +287,7 @@ test("segment: an aborted signal stops the run with exit code 130", async () => 
 test("segment --json over the real gsm8k.json: 400 lines, ids in order", async () => {
   const { code, out, err } = await cli([path.join(PROCESSBENCH_DIR, "gsm8k.json"), "--json"]);
   assert.equal(code, 0, err);
-  const rows = out
-    .trimEnd()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const rows = jsonLines(out);
   assert.equal(rows.length, 400);
   assert.deepEqual(
     rows.map((r) => r.id),

@@ -12,7 +12,7 @@ import { createVerifyCommand } from "../../src/cli/commands/verify";
 import { engineConfig, progressPrinter, safeText } from "../../src/cli/flags";
 import type { GenerateRequest } from "../../src/engines/engine";
 import { testModel } from "../support/testModels";
-import { memoryIo } from "../support/cliIo";
+import { memoryIo, jsonLines } from "../support/cliIo";
 import { fakeEngine } from "../support/fakeEngine";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-verify-"));
@@ -121,11 +121,7 @@ test("datasets: JSONL with id, record and label; a bad record is reported with f
     ),
     1,
   );
-  const rows = io
-    .out()
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const rows = jsonLines(io.out());
   assert.deepEqual(
     rows.map((r) => [r.id, r.record, r.firstError, r.label]),
     [

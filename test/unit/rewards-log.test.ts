@@ -16,7 +16,7 @@ import { StepLensServer } from "../../src/server/stepLensServer";
 import { makeRewardCommand } from "../../src/cli/commands/reward";
 import { runCli } from "../../src/cli/main";
 import { rewardServeArgs } from "../../src/pipelines/rewardPipelineArgs";
-import { cli, memoryIo } from "../support/cliIo";
+import { cli, memoryIo, jsonLines } from "../support/cliIo";
 import { fakeEngine } from "../support/fakeEngine";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-reward-log-"));
@@ -216,10 +216,7 @@ test("steplens reward --reward-log logs every line with its trainer_step; the lo
   // segment reads it as a dataset: the steps are the ones the judge saw.
   const seg = await cli(["segment", logFile, "--json"]);
   assert.equal(seg.code, 0, seg.err);
-  const traces = seg.out
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const traces = jsonLines(seg.out);
   assert.equal(traces.length, 3);
   assert.equal(traces[0].problem, "Solve 2x = 4.");
   assert.deepEqual(
