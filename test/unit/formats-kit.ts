@@ -48,3 +48,16 @@ export function failures(results: TraceRecordResult[]) {
 export function jsonl(records: unknown[]): string {
   return records.map((r) => JSON.stringify(r)).join("\n") + "\n";
 }
+
+/**
+ * A reader's bookkeeping as one line to compare: per result "ok" or "bad", "#" its record index and
+ * "@" the line it starts on ("ok#0@1 bad#1@2 ok#2@4"): which records were read, which failed, where.
+ */
+export function outcomes(results: TraceRecordResult[]): string {
+  return results.map((r) => `${r.ok ? "ok" : "bad"}#${r.record}@${r.line}`).join(" ");
+}
+
+/** As outcomes() without the record indices ("ok@1 bad@2"). */
+export function lineOutcomes(results: TraceRecordResult[]): string {
+  return results.map((r) => `${r.ok ? "ok" : "bad"}@${r.line}`).join(" ");
+}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { mathShepherdTrace } from "../../src/formats/mathShepherd";
 import { StepLensError } from "../../src/core/errors";
-import { FIXTURES, failures, jsonl, readAll, tempDir, traces } from "./formats-kit";
+import { failures, FIXTURES, jsonl, lineOutcomes, readAll, tempDir, traces } from "./formats-kit";
 
 const ctx = { file: "ms.jsonl", record: 0, line: 1 };
 
@@ -112,15 +112,7 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
       jsonl([shepherd("Q1?", ["a"], "+")]) + "not json at all\n" + jsonl([{ input: "Q? Step 1: no tag" }, shepherd("Q2?", ["b"], "-")]),
     );
     const results = await readAll(file, { format: "math-shepherd" });
-    assert.deepEqual(
-      results.map((r) => [r.ok, r.line]),
-      [
-        [true, 1],
-        [false, 2],
-        [false, 3],
-        [true, 4],
-      ],
-    );
+    assert.equal(lineOutcomes(results), "ok@1 bad@2 bad@3 ok@4");
     assert.equal(traces(results)[1].problem, "Q2?");
   } finally {
     tmp.cleanup();

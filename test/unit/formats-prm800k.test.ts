@@ -4,7 +4,7 @@ import path from "node:path";
 import { prm800kTrace } from "../../src/formats/prm800k";
 import { readTraces } from "../../src/formats/records";
 import { StepLensError } from "../../src/core/errors";
-import { FIXTURES, failures, jsonl, readAll, tempDir, traces } from "./formats-kit";
+import { failures, FIXTURES, jsonl, outcomes, readAll, tempDir, traces } from "./formats-kit";
 
 const ctx = { file: "prm.jsonl", record: 2, line: 3 };
 const c = (text: string, rating: number | null) => ({ text, rating, flagged: false });
@@ -133,15 +133,7 @@ test("prm800k: one bad line among good ones is reported and the rest still come"
     const text = jsonl([good]) + '{"question": {"problem": "p"}, "label": {"steps": [}\n' + jsonl([{ question: {}, label: { steps: [] } }, good]);
     const file = tmp.file("p.jsonl", text);
     const results = await readAll(file, { format: "prm800k" });
-    assert.deepEqual(
-      results.map((r) => [r.ok, r.record, r.line]),
-      [
-        [true, 0, 1],
-        [false, 1, 2],
-        [false, 2, 3],
-        [true, 3, 4],
-      ],
-    );
+    assert.equal(outcomes(results), "ok#0@1 bad#1@2 bad#2@3 ok#3@4");
     const [syntax, missing] = failures(results);
     assert.match(syntax.error.format(), /p\.jsonl:2: record 1 is not valid JSON: .*Fix the JSON on this line/);
     assert.match(missing.error.format(), /p\.jsonl:3: record 2: field 'question\.problem' must be a string, the field is missing/);

@@ -5,7 +5,7 @@ import { CancelledError, StepLensError } from "../../src/core/errors";
 import type { Progress } from "../../src/core/progress";
 import { readTraces } from "../../src/formats/records";
 import { detectFormat } from "../../src/formats/detect";
-import { collect, failures, jsonl, readAll, tempDir, traces } from "./formats-kit";
+import { collect, failures, jsonl, outcomes, readAll, tempDir, traces } from "./formats-kit";
 
 const pb = (i: number) => ({ id: `r${i}`, problem: `p${i}`, steps: [`s${i}`], label: -1 });
 
@@ -44,17 +44,7 @@ test("readTraces: every kind of bad record is reported with file and line, and t
     ];
     const file = tmp.file("mixed.jsonl", lines.join("\n"));
     const results = await readAll(file, { format: "processbench" });
-    assert.deepEqual(
-      results.map((r) => [r.ok, r.record, r.line]),
-      [
-        [true, 0, 1],
-        [false, 1, 2],
-        [false, 2, 4],
-        [false, 3, 5],
-        [false, 4, 6],
-        [true, 5, 7],
-      ],
-    );
+    assert.equal(outcomes(results), "ok#0@1 bad#1@2 bad#2@4 bad#3@5 bad#4@6 ok#5@7");
     const messages = failures(results).map((f) => f.error.format());
     assert.match(messages[0], new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: `));
     assert.match(messages[1], new RegExp(`^${escape(file)}:4: record 2: field 'steps' must be an array of strings, found a string\\.`));
