@@ -21,6 +21,7 @@ import { datasetFilesIn } from "../datasets/datasetFolder";
 import { DatasetIndex, type DatasetFilter, type RecordSummary } from "../datasets/datasetIndex";
 import { CommandId, DATASETS_VIEW, HAS_DATASETS, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
+import { pickOpenFile } from "./pickOpenFile";
 import { parseRecordUri } from "./recordDocuments";
 import { datasetKey, indexSynthesisFolder, synthesisDirOf, synthesisRecordDescription, synthesisStepItem } from "./synthesisDataset";
 import type { SynthesisOverlay } from "../datasets/synthesisRecords";
@@ -376,17 +377,7 @@ export async function pickDataset(tree: DatasetTree, arg: unknown): Promise<Open
   if (arg && typeof arg === "object" && (arg as DatasetNode).kind === "dataset") return tree.get((arg as { dataset: OpenDataset }).dataset.file);
   if (typeof arg === "string") return tree.get(arg);
   if (arg instanceof vscode.Uri) return tree.get(arg.fsPath);
-  const all = tree.list();
-  if (all.length === 0) {
-    void vscode.window.showInformationMessage("StepLens: open a dataset first (StepLens: Open Dataset…).");
-    return undefined;
-  }
-  if (all.length === 1) return all[0];
-  const pick = await vscode.window.showQuickPick(
-    all.map((d) => ({ label: path.basename(d.file), description: d.file, d })),
-    { title: "StepLens: which dataset?" },
-  );
-  return pick?.d;
+  return pickOpenFile(tree.list(), "StepLens: open a dataset first (StepLens: Open Dataset…).", "StepLens: which dataset?");
 }
 
 /** "Open Dataset…": the explorer's file, or a file picked in a dialog. */

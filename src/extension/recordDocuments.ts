@@ -13,6 +13,7 @@ import * as vscode from "vscode";
 import type { SourceRange, Step, Trace } from "../core/trace";
 import type { DatasetIndex } from "../datasets/datasetIndex";
 import { RECORD_SCHEME } from "./commandIds";
+import { parseRecordOfFileUri, recordOfFileUri } from "./recordUri";
 import type { TraceDocuments } from "./traceDocuments";
 
 export interface RecordRef {
@@ -22,19 +23,12 @@ export interface RecordRef {
 }
 
 export function recordUri(ref: RecordRef): vscode.Uri {
-  const safeId = ref.id.replace(/[\\/?#%:*"<>|\s]+/g, "_").slice(0, 80) || String(ref.record);
-  const query = new URLSearchParams({ dataset: ref.dataset, record: String(ref.record), id: ref.id }).toString();
-  return vscode.Uri.from({ scheme: RECORD_SCHEME, path: `/${path.basename(ref.dataset)}/${safeId}.trace.md`, query });
+  return recordOfFileUri(RECORD_SCHEME, "dataset", ".trace.md", { file: ref.dataset, record: ref.record, id: ref.id });
 }
 
 export function parseRecordUri(uri: vscode.Uri): RecordRef | undefined {
-  if (uri.scheme !== RECORD_SCHEME) return undefined;
-  const q = new URLSearchParams(uri.query);
-  const dataset = q.get("dataset");
-  const id = q.get("id");
-  const record = Number(q.get("record"));
-  if (!dataset || id === null || !Number.isInteger(record) || record < 0) return undefined;
-  return { dataset, id, record };
+  const r = parseRecordOfFileUri(uri, RECORD_SCHEME, "dataset");
+  return r && { dataset: r.file, id: r.id, record: r.record };
 }
 
 /** Builds text while tracking UTF-16 offsets and line/character positions (VS Code's). */

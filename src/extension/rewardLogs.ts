@@ -19,6 +19,7 @@ import { errorMessage } from "../core/errors";
 import { RewardLogIndex, type RolloutFilter, type RolloutSort } from "../datasets/rewardLogIndex";
 import { REWARD_REASON_CODES_FOR_LOG } from "../rewards/rewardLog";
 import { CommandId } from "./commandIds";
+import { pickOpenFile } from "./pickOpenFile";
 
 export const ROLLOUT_PAGE = 200;
 /** Longest time between two looks at a live log (the watcher usually fires first). */
@@ -280,17 +281,7 @@ export async function pickRewardLog(views: RewardLogViews, arg: unknown): Promis
   if (typeof arg === "string") return views.get(arg);
   if (arg instanceof vscode.Uri) return views.get(arg.fsPath);
   if (arg && typeof arg === "object" && typeof (arg as { log?: unknown }).log === "string") return views.get((arg as { log: string }).log);
-  const all = views.list();
-  if (all.length === 0) {
-    void vscode.window.showInformationMessage("StepLens: open a reward log first (StepLens: Open Reward Log…).");
-    return undefined;
-  }
-  if (all.length === 1) return all[0];
-  const pick = await vscode.window.showQuickPick(
-    all.map((l) => ({ label: path.basename(l.file), description: l.file, l })),
-    { title: "StepLens: which reward log?" },
-  );
-  return pick?.l;
+  return pickOpenFile(views.list(), "StepLens: open a reward log first (StepLens: Open Reward Log…).", "StepLens: which reward log?");
 }
 
 /** Two numbers "a-b" (or one: a-a); undefined when the text is not that. */

@@ -6,9 +6,9 @@
  * only: the rollout is untrusted. The scores shown are the ones the trainer got (from the log): the
  * document is not scored again.
  */
-import path from "node:path";
 import * as vscode from "vscode";
 import { rolloutText, stepHoverText, type RolloutText } from "../inspector/rolloutText";
+import { parseRecordOfFileUri, recordOfFileUri } from "./recordUri";
 import type { RewardLogViews } from "./rewardLogs";
 
 export const ROLLOUT_SCHEME = "steplens-rollout";
@@ -20,19 +20,12 @@ export interface RolloutRef {
 }
 
 export function rolloutUri(ref: RolloutRef): vscode.Uri {
-  const safeId = ref.id.replace(/[\\/?#%:*"<>|\s]+/g, "_").slice(0, 80) || String(ref.record);
-  const query = new URLSearchParams({ log: ref.log, record: String(ref.record), id: ref.id }).toString();
-  return vscode.Uri.from({ scheme: ROLLOUT_SCHEME, path: `/${path.basename(ref.log)}/${safeId}.rollout`, query });
+  return recordOfFileUri(ROLLOUT_SCHEME, "log", ".rollout", { file: ref.log, record: ref.record, id: ref.id });
 }
 
 export function parseRolloutUri(uri: vscode.Uri): RolloutRef | undefined {
-  if (uri.scheme !== ROLLOUT_SCHEME) return undefined;
-  const q = new URLSearchParams(uri.query);
-  const log = q.get("log");
-  const id = q.get("id");
-  const record = Number(q.get("record"));
-  if (!log || id === null || !Number.isInteger(record) || record < 0) return undefined;
-  return { log, record, id };
+  const r = parseRecordOfFileUri(uri, ROLLOUT_SCHEME, "log");
+  return r && { log: r.file, record: r.record, id: r.id };
 }
 
 export class RolloutDocuments implements vscode.TextDocumentContentProvider, vscode.HoverProvider, vscode.Disposable {
