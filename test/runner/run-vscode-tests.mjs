@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the integration suite (test/vscode, built to out/test/vscode) inside a real VS Code extension
-// host, with test/fixtures/workspace open, and fails unless the suite actually ran and passed.
+// host, with a fresh copy of test/fixtures/workspace open (in the run directory, removed after a
+// passing run: what the tests write, e.g. .steplens/labels.jsonl, never lands in the repository), and
+// fails unless the suite actually ran and passed.
 //
 // Two runners execute the same suite:
 //   - code-server (default; for machines that cannot download VS Code): code-server from
@@ -79,12 +81,10 @@ finish(outcome);
 
 async function runWithCodeServer() {
   ensureTestEnv();
-  let folder = FIXTURE_WORKSPACE;
+  const folder = copyWorkspace();
   const env = { STEPLENS_TEST_RESULTS: resultsFile };
   if (untrusted) {
-    // A fresh folder nobody has trusted (and the shared fixture folder stays free of .vscode/).
-    folder = path.join(run.dir, "workspace");
-    fs.cpSync(FIXTURE_WORKSPACE, folder, { recursive: true });
+    // A fresh folder nobody has trusted, with the workspace settings the untrusted suite checks.
     fs.mkdirSync(path.join(folder, ".vscode"), { recursive: true });
     fs.writeFileSync(path.join(folder, ".vscode/settings.json"), JSON.stringify(UNTRUSTED_WORKSPACE_SETTINGS, null, 2));
     env.STEPLENS_TEST_LOGS_DIR = path.join(run.userData, "logs");
@@ -145,12 +145,19 @@ async function runWithTestElectron() {
       extensionTestsPath: TESTS_ENTRY,
       extensionTestsEnv: { STEPLENS_TEST_RESULTS: resultsFile },
       // (test-electron adds --disable-workspace-trust, --skip-welcome, --no-sandbox, ... itself)
-      launchArgs: [FIXTURE_WORKSPACE, "--disable-extensions", "--user-data-dir", run.userData, "--extensions-dir", run.extensions],
+      launchArgs: [copyWorkspace(), "--disable-extensions", "--user-data-dir", run.userData, "--extensions-dir", run.extensions],
     });
     return { exitCode };
   } catch (e) {
     return { exitCode: `test-electron error: ${e?.message ?? e}` };
   }
+}
+
+/** A fresh copy of test/fixtures/workspace in the run directory (removed with it after a passing run); returns its path. */
+function copyWorkspace() {
+  const folder = path.join(run.dir, "workspace");
+  fs.cpSync(FIXTURE_WORKSPACE, folder, { recursive: true });
+  return folder;
 }
 
 /** Prints the results and the closing line; exits non-zero unless the suite ran, ran tests, and all passed. */

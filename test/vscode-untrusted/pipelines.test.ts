@@ -6,8 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import { api, waitFor, workspaceRoot } from "../vscode/editorSupport";
-import { sleep } from "../support/wait";
-import { runRefusedCommand, steplensLog } from "./untrustedSupport";
+import { within } from "../support/wait";
+import { runRefusedCommand, steplensLog, steplensTasksStartedDuring } from "./untrustedSupport";
 
 suite("Untrusted workspace: pipelines run nothing", () => {
   suiteSetup(async () => {
@@ -31,18 +31,14 @@ suite("Untrusted workspace: pipelines run nothing", () => {
     // The log line above is the provider's own answer. fetchTasks may stay pending until the user
     // decides about trust; when it has answered, it must list no StepLens task. A pending fetch is
     // told apart from an empty answer (it used to read as [], the expected answer itself).
-    const names = await Promise.race([fetching, sleep(2000).then(() => "still pending" as const)]);
+    const names = await within("fetchTasks's answer", fetching, 2000).catch(() => "still pending" as const);
     if (names !== "still pending") assert.deepEqual(names, [], "fetchTasks lists no StepLens task");
   });
 
   test("Export and Synthesize start no task, warn why, and return nothing", async function () {
     this.timeout(90_000);
-    let startedTasks = 0;
-    const sub = vscode.tasks.onDidStartTask((e) => {
-      if (e.execution.task.definition.type === "steplens") startedTasks++;
-    });
-    try {
-      const out = path.join(workspaceRoot(), "never-written.jsonl");
+    const out = path.join(workspaceRoot(), "never-written.jsonl");
+    const startedTasks = await steplensTasksStartedDuring(async () => {
       for (const [id, arg] of [
         ["steplens.exportTrainingData", { input: "processbench/gsm8k.json", format: "trl-prm", out }],
         [
@@ -57,10 +53,8 @@ suite("Untrusted workspace: pipelines run nothing", () => {
         (log) => /refused to export training data/.test(log) && /refused to run a synthesis/.test(log),
         15_000,
       );
-      assert.equal(startedTasks, 0);
-      assert.equal(fs.existsSync(out), false);
-    } finally {
-      sub.dispose();
-    }
+    });
+    assert.equal(startedTasks, 0);
+    assert.equal(fs.existsSync(out), false);
   });
 });

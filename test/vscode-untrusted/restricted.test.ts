@@ -15,19 +15,7 @@ import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { statusText } from "../../src/extension/statusBar";
 import { UNTRUSTED_REASON } from "../../src/extension/trust";
-import {
-  api,
-  closeAllEditors,
-  fixtureUri,
-  hoverText,
-  insideStep,
-  resetSettings,
-  steplensDiagnostics,
-  useTestModels,
-  waitFor,
-  workspaceRoot,
-} from "../vscode/editorSupport";
-import { sleep } from "../support/wait";
+import { closeTestTrace, type OpenedTrace, hoverText, insideStep, openTestTrace, steplensDiagnostics, waitFor, workspaceRoot } from "../vscode/editorSupport";
 import { runRefusedCommand, steplensLog } from "./untrustedSupport";
 
 const TRACE = "cyclist-speed.trace.md"; // four steps
@@ -37,21 +25,16 @@ const WORKSPACE_THRESHOLD = 0.25;
 
 suite("Untrusted workspace (restricted mode): read and navigate, run nothing", () => {
   let a: StepLensApi;
-  let models: { prm: string; verifier: string };
+  let models: OpenedTrace["models"];
   let document: vscode.TextDocument;
 
   suiteSetup(async function () {
     this.timeout(120_000);
-    a = await api();
-    models = await useTestModels(); // user settings: a real (tiny, random-weight) PRM that trust would let run
-    document = await vscode.workspace.openTextDocument(fixtureUri(TRACE));
-    await vscode.window.showTextDocument(document);
+    // User settings: a real (tiny, random-weight) PRM that trust would let run; nothing scores here.
+    ({ a, models, document } = await openTestTrace(TRACE, { scored: false }));
   });
 
-  suiteTeardown(async () => {
-    await closeAllEditors();
-    await resetSettings();
-  });
+  suiteTeardown(() => closeTestTrace());
 
   test("the workspace is not trusted and the copy with the workspace settings is open", () => {
     assert.equal(vscode.workspace.isTrusted, false);
@@ -75,7 +58,14 @@ suite("Untrusted workspace (restricted mode): read and navigate, run nothing", (
   });
 
   test("no model runs on open: no engine, no scores, no diagnostics, no score in the hover", async () => {
-    await sleep(2000); // in a trusted workspace the tiny model has scored the trace well within this
+    // The trace was opened (and told to the scheduler) in suiteSetup; whenIdle resolves once nothing is
+    // running, waiting or debouncing, so a score a broken trust gate let through would have landed by then.
+    await waitFor(
+      "the trace's annotations (its open handled)",
+      () => a.getAnnotations(document),
+      (ann) => ann !== undefined,
+      10_000,
+    );
     await a.whenIdle();
     const status = a.engineStatus();
     assert.equal(status.status.kind, "restricted");

@@ -2,9 +2,8 @@
 // start no task, warn why and return nothing. (That no StepLens task — reward server and RL runs
 // included — is offered there is pipelines.test.ts's check: the provider returns none.)
 import assert from "node:assert/strict";
-import * as vscode from "vscode";
 import { api } from "../vscode/editorSupport";
-import { runRefusedCommand } from "./untrustedSupport";
+import { runRefusedCommand, steplensTasksStartedDuring } from "./untrustedSupport";
 
 suite("Untrusted workspace: reward server and RL run nothing", () => {
   suiteSetup(async () => {
@@ -13,19 +12,13 @@ suite("Untrusted workspace: reward server and RL run nothing", () => {
 
   test("Start Reward Server and Start RL Training… start no task and return nothing", async function () {
     this.timeout(90_000);
-    let startedTasks = 0;
-    const sub = vscode.tasks.onDidStartTask((e) => {
-      if (e.execution.task.definition.type === "steplens") startedTasks++;
-    });
-    try {
+    const startedTasks = await steplensTasksStartedDuring(async () => {
       for (const [id, arg] of [
         ["steplens.startRewardServer", {}],
         ["steplens.startRlTraining", { engine: "verl", out: "rl-runs/x", data: "", dryRun: true }],
       ] as const)
         await runRefusedCommand(id, [arg]);
-      assert.equal(startedTasks, 0);
-    } finally {
-      sub.dispose();
-    }
+    });
+    assert.equal(startedTasks, 0);
   });
 });

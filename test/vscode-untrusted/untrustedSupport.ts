@@ -37,3 +37,17 @@ export async function runRefusedCommand(id: string, args: unknown[]): Promise<vo
   );
   assert.equal(await result, undefined, `${id} returns nothing in an untrusted workspace`);
 }
+
+/** Runs `body` and returns how many StepLens tasks (type "steplens") VS Code started meanwhile. */
+export async function steplensTasksStartedDuring(body: () => Promise<void>): Promise<number> {
+  let started = 0;
+  const sub = vscode.tasks.onDidStartTask((e) => {
+    if (e.execution.task.definition.type === "steplens") started++;
+  });
+  try {
+    await body();
+  } finally {
+    sub.dispose();
+  }
+  return started;
+}

@@ -9,19 +9,7 @@ import path from "node:path";
 import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { statusText } from "../../src/extension/statusBar";
-import {
-  api,
-  closeAllEditors,
-  fixtureUri,
-  hoverText,
-  insideStep,
-  resetSettings,
-  setSetting,
-  steplensDiagnostics,
-  useTestModels,
-  waitFor,
-  waitForScores,
-} from "./editorSupport";
+import { closeTestTrace, fixtureUri, hoverText, insideStep, openTestTrace, setSetting, steplensDiagnostics, waitFor, waitForScores } from "./editorSupport";
 
 const TRACE = "cyclist-speed.trace.md"; // four steps
 
@@ -32,17 +20,10 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
 
   suiteSetup(async function () {
     this.timeout(120_000);
-    a = await api();
-    models = await useTestModels();
-    document = await vscode.workspace.openTextDocument(fixtureUri(TRACE));
-    await vscode.window.showTextDocument(document);
-    await waitForScores(a, document, 90_000);
+    ({ a, models, document } = await openTestTrace(TRACE));
   });
 
-  suiteTeardown(async () => {
-    await closeAllEditors();
-    await resetSettings();
-  });
+  suiteTeardown(() => closeTestTrace());
 
   test("opening a trace scores every step once, in one pass, and the status says which engine and model", async () => {
     const last = a.getLastScore(document);

@@ -2,13 +2,9 @@
 // outline, and the label shows as a StepLens diagnostic on its line, in the real extension host.
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { api, steplensDiagnostics, waitFor } from "./editorSupport";
+import { api, foldLines, steplensDiagnostics, symbolsOf, waitFor } from "./editorSupport";
 
 const TRACE = "---\nfirst_error: 9\n---\nStep 1: x = 2.\n\nStep 2: y = x + 1\n  = 3.\n\nStep 3: So x + y = 5.\n";
-
-async function symbolsOf(uri: vscode.Uri): Promise<vscode.DocumentSymbol[]> {
-  return (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>("vscode.executeDocumentSymbolProvider", uri)) ?? [];
-}
 
 async function replaceLine(document: vscode.TextDocument, line: number, text: string): Promise<void> {
   const edit = new vscode.WorkspaceEdit();
@@ -52,9 +48,9 @@ suite("A trace with a bad front-matter label", () => {
       symbols.map((s) => s.name.split(" — ")[0]),
       ["Step 1", "Step 2", "Step 3"],
     );
-    const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", document.uri)) ?? [];
+    const folds = await foldLines(document.uri);
     assert.ok(
-      folds.some((f) => f.start === 5 && f.end === 6),
+      folds.some(([start, end]) => start === 5 && end === 6),
       `step 2 still folds: ${JSON.stringify(folds)}`,
     );
 

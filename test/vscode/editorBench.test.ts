@@ -18,7 +18,7 @@ import vm from "node:vm";
 import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import type { OpenDataset } from "../../src/extension/datasetTree";
-import { api, closeAllEditors, EXTENSION_ID, hoverText, insideStep, resetSettings, setSetting, useTestModels, waitForScores } from "./editorSupport";
+import { api, closeAllEditors, EXTENSION_ID, hoverText, insideStep, resetSettings, setSetting, useTestModels, waitFor, waitForScores } from "./editorSupport";
 
 const BENCH = process.env.STEPLENS_EDITOR_BENCH === "1";
 const RECORDS = BENCH ? 100_000 : 20_000;
@@ -140,7 +140,15 @@ suite("Editor bench (tiny random-weight model: plumbing figures)", () => {
       repeats: REPEATS,
       note: "from openTextDocument to every step scored (annotations ready); cold includes getLlama and loading the model",
     };
-    assert.ok(median(cached) < cold.ms, "the cache is faster than a cold start");
+    // Wall time is compared only in the bench run (bench/editor.mjs, alone on the machine): in the
+    // normal suite, on a loaded machine, a tiny model's cold start is within the noise of an open
+    // (it failed in both full-suite runs on the shared 2-core machine, passed alone). What it asserts is
+    // counted: every open of the same content was served from the cache (above).
+    if (BENCH)
+      assert.ok(
+        median(cached) < cold.ms,
+        `the cache is faster than a cold start: cached ${cached.map((ms) => round(ms, 0)).join(", ")} ms, cold ${round(cold.ms, 0)} ms`,
+      );
   });
 
   test("hover latency: from the in-memory annotations and right after a cache hit", async function () {
@@ -229,18 +237,38 @@ suite("Editor bench (tiny random-weight model: plumbing figures)", () => {
     fs.closeSync(fd);
     gc();
     const before = process.memoryUsage();
+    // The records' rows the Datasets view asks for (it renders the first page once it is shown): a
+    // spy on the tree's getTreeItem that hands every call on; the test's own calls are not counted.
+    let viewRows = 0;
+    let counting = true;
+    const getTreeItem = a.datasets.getTreeItem.bind(a.datasets);
+    a.datasets.getTreeItem = (node) => {
+      if (counting && node.kind === "record" && node.dataset.file === file) viewRows++;
+      return getTreeItem(node);
+    };
     const t0 = performance.now();
     const d = (await vscode.commands.executeCommand<OpenDataset>("steplens.openDataset", vscode.Uri.file(file)))!;
     const openMs = performance.now() - t0;
     assert.equal(d.index.size, RECORDS);
     await vscode.commands.executeCommand("steplensDatasets.focus");
     const root = a.datasets.getChildren().find((n) => n.kind === "dataset" && n.dataset.file === file)!;
+    counting = false;
     const t1 = performance.now();
     const children = a.datasets.getChildren(root);
     for (const c of children) a.datasets.getTreeItem(c);
     const pageMs = performance.now() - t1;
+    counting = true;
     assert.equal(children.filter((c) => c.kind === "record").length, 200);
-    await new Promise((r) => setTimeout(r, 1500)); // let the view render the page
+    try {
+      await waitFor(
+        "the Datasets view to ask for the first page's 200 record rows",
+        () => viewRows,
+        (n) => n >= 200,
+        30_000,
+      );
+    } finally {
+      delete (a.datasets as { getTreeItem?: unknown }).getTreeItem; // the class's own method again
+    }
     gc();
     const after = process.memoryUsage();
     const t2 = performance.now();

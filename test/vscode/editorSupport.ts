@@ -144,3 +144,57 @@ export function insideStep(a: StepLensApi, document: vscode.TextDocument, index:
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }
+
+/** What an editor suite starts from: the API, the test models' paths and its trace open in an editor. */
+export interface OpenedTrace {
+  a: StepLensApi;
+  models: { prm: string; verifier: string };
+  document: vscode.TextDocument;
+}
+
+/**
+ * The common start of the editor suites: no labels left by another suite (`freshLabels`), the test
+ * models (useTestModels) plus any `settings`, then `trace` (a fixture path) open in an editor and,
+ * unless `scored` is false, scored (waitForScores, 90 s).
+ */
+export async function openTestTrace(
+  trace: string,
+  options: { freshLabels?: boolean; settings?: Record<string, unknown>; scored?: boolean } = {},
+): Promise<OpenedTrace> {
+  if (options.freshLabels) removeLabels();
+  const a = await api();
+  const models = await useTestModels();
+  for (const [key, value] of Object.entries(options.settings ?? {})) await setSetting(key, value);
+  const document = await vscode.workspace.openTextDocument(fixtureUri(trace));
+  await vscode.window.showTextDocument(document);
+  if (options.scored !== false) await waitForScores(a, document, 90_000);
+  return { a, models, document };
+}
+
+/** The common end of the editor suites: editors closed, settings back to their defaults, and (`labels`) the label sidecar removed. */
+export async function closeTestTrace(options: { labels?: boolean } = {}): Promise<void> {
+  await closeAllEditors();
+  await resetSettings();
+  if (options.labels) removeLabels();
+}
+
+/** A file of the open workspace's outline/ folder (the runner's copy of test/fixtures/workspace/outline). */
+export function outlineFixture(name: string): vscode.Uri {
+  return fixtureUri("outline", name);
+}
+
+/** "line:character-line:character" of a range. */
+export function rangeOf(r: vscode.Range): string {
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+}
+
+/** The document symbols of `uri` (what the Outline view asks for). */
+export async function symbolsOf(uri: vscode.Uri): Promise<vscode.DocumentSymbol[]> {
+  return (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>("vscode.executeDocumentSymbolProvider", uri)) ?? [];
+}
+
+/** The folding ranges of `uri` (what the folding controller asks for) as [start, end] lines, by start. */
+export async function foldLines(uri: vscode.Uri): Promise<number[][]> {
+  const ranges = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", uri)) ?? [];
+  return ranges.map((r) => [r.start, r.end]).sort((a, b) => a[0]! - b[0]!);
+}

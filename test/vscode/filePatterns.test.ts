@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import * as vscode from "vscode";
 import { waitForValue } from "../support/wait";
+import { foldLines, outlineFixture } from "./editorSupport";
 
 const EXTENSION_ID = "steplens.steplens";
 
@@ -16,11 +17,6 @@ async function api(): Promise<StepLensApi> {
   const ext = vscode.extensions.getExtension<StepLensApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
   return await ext.activate();
-}
-
-function fixture(name: string): vscode.Uri {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-  return vscode.Uri.file(path.join(ext.extensionPath, "test/fixtures/workspace/outline", name));
 }
 
 /** Polls `probe` until it returns a value (not undefined); fails naming `what` after `timeoutMs`. */
@@ -53,7 +49,7 @@ suite("Markdown files as traces (steplens.traces.filePatterns)", () => {
   suiteSetup(async () => {
     steplens = await api();
     await setPatterns(undefined);
-    document = await vscode.workspace.openTextDocument(fixture("divisors-notes.md"));
+    document = await vscode.workspace.openTextDocument(outlineFixture("divisors-notes.md"));
     await vscode.window.showTextDocument(document);
   });
 
@@ -80,15 +76,11 @@ suite("Markdown files as traces (steplens.traces.filePatterns)", () => {
     });
     assert.deepEqual(names, ["Step 1 — Factor it: $12 = 2^2 \\cdot 3$.", "Step 2 — The count is $(2+1)(1+1) = 6$, so the answer…"]);
     // Markdown folds headings and lists; this file has neither, so these ranges are StepLens's.
-    const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", document.uri)) ?? [];
-    assert.deepEqual(
-      folds.map((f) => [f.start, f.end]).sort((a, b) => a[0]! - b[0]!),
-      [
-        [0, 1],
-        [3, 4],
-        [6, 7],
-      ],
-    );
+    assert.deepEqual(await foldLines(document.uri), [
+      [0, 1],
+      [3, 4],
+      [6, 7],
+    ]);
   });
 
   test("go to step works in it", async () => {
@@ -102,9 +94,8 @@ suite("Markdown files as traces (steplens.traces.filePatterns)", () => {
     await setPatterns([]);
     await until("the Markdown file to stop being a trace", () => (steplens.isTrace(document) ? undefined : true));
     assert.deepEqual(await stepLensStepNames(document.uri), []);
-    const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", document.uri)) ?? [];
     assert.deepEqual(
-      folds.filter((f) => f.start === 3 && f.end === 4),
+      (await foldLines(document.uri)).filter(([start, end]) => start === 3 && end === 4),
       [],
       "no StepLens folding left",
     );

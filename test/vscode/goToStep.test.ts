@@ -1,50 +1,74 @@
 // "StepLens: Go to Step…": with a step number, and through its quick pick driven by VS Code's own
 // quick-open commands (what the keyboard does), in the real extension host.
 import assert from "node:assert/strict";
-import path from "node:path";
 import * as vscode from "vscode";
-import { sleep } from "../support/wait";
+import { waitFor, within } from "../support/wait";
+import { outlineFixture, rangeOf } from "./editorSupport";
 
-const EXTENSION_ID = "steplens.steplens";
 const GO_TO_STEP = "steplens.goToStep";
 
-function fixture(name: string): vscode.Uri {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
-  return vscode.Uri.file(path.join(ext.extensionPath, "test/fixtures/workspace/outline", name));
-}
-
-function rangeOf(r: vscode.Range): string {
-  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+/**
+ * Resolves with the next quick pick created through this extension's `vscode` API object (which the
+ * suite shares with StepLens): a spy on window.createQuickPick that hands the real pick on untouched,
+ * so the test can see when the workbench shows it.
+ */
+function nextQuickPick(): Promise<vscode.QuickPick<vscode.QuickPickItem>> {
+  const window = vscode.window as { createQuickPick: typeof vscode.window.createQuickPick };
+  const original = window.createQuickPick;
+  return new Promise((resolve) => {
+    window.createQuickPick = (() => {
+      window.createQuickPick = original;
+      const pick = original.call(vscode.window);
+      resolve(pick);
+      return pick;
+    }) as typeof vscode.window.createQuickPick;
+  });
 }
 
 /**
  * Runs the command without arguments (it shows the quick pick), then sends `keys` (quick-open
- * commands) once the pick is up. The pick cannot be observed from the API, so the last key is
- * repeated until the command's promise settles.
+ * commands) once the workbench shows the pick: it reports the pick's active step (the one under the
+ * cursor) when the pick is up — when that step is not the list's first item (the list starts there
+ * anyway, and nothing is reported: so the callers start the cursor in a later step). Every key but
+ * the last moves the active step (each waits for that move); the last one closes the pick, and the
+ * command's answer is returned.
  */
 async function pickWith(keys: string[]): Promise<unknown> {
-  let settled = false;
-  const result = Promise.resolve(vscode.commands.executeCommand(GO_TO_STEP)).finally(() => (settled = true));
-  await sleep(1000); // the pick cannot be observed from the API: give it time to open
-  for (const key of keys.slice(0, -1)) {
-    await vscode.commands.executeCommand(key);
-    await sleep(100);
-  }
-  const last = keys[keys.length - 1]!;
-  for (let i = 0; i < 50 && !settled; i++) {
+  const created = nextQuickPick();
+  const result = Promise.resolve(vscode.commands.executeCommand(GO_TO_STEP));
+  const pick = await within("the Go to Step quick pick to be created", created, 10_000);
+  let activeChanges = 0;
+  const sub = pick.onDidChangeActive(() => activeChanges++);
+  try {
+    await waitFor(
+      "the workbench to show the quick pick with its active step",
+      () => activeChanges,
+      (n) => n > 0,
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    for (const key of keys.slice(0, -1)) {
+      const before = activeChanges;
+      await vscode.commands.executeCommand(key);
+      await waitFor(
+        `${key} to move the active step`,
+        () => activeChanges,
+        (n) => n > before,
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
+    }
+    const last = keys[keys.length - 1]!;
     await vscode.commands.executeCommand(last);
-    await sleep(100);
+    return await within(`the quick pick to close after ${last}`, result, 10_000);
+  } finally {
+    sub.dispose();
   }
-  assert.ok(settled, `the quick pick did not close after ${last}`);
-  return await result;
 }
 
 suite("StepLens: Go to Step…", () => {
   let editor: vscode.TextEditor;
 
   suiteSetup(async () => {
-    const document = await vscode.workspace.openTextDocument(fixture("quadratic.trace.md"));
+    const document = await vscode.workspace.openTextDocument(outlineFixture("quadratic.trace.md"));
     editor = await vscode.window.showTextDocument(document);
   });
 
@@ -92,9 +116,9 @@ suite("StepLens: Go to Step…", () => {
   });
 
   test("Escape leaves the selection where it was", async () => {
-    editor.selection = new vscode.Selection(3, 5, 3, 5);
+    editor.selection = new vscode.Selection(11, 5, 11, 5); // step 3 (not the first: see pickWith)
     assert.equal(await pickWith(["workbench.action.quickOpenSelectNext", "workbench.action.closeQuickOpen"]), undefined);
-    assert.equal(rangeOf(editor.selection), "3:5-3:5");
+    assert.equal(rangeOf(editor.selection), "11:5-11:5");
   });
 
   test("outside a trace it says so and does nothing", async () => {

@@ -11,18 +11,7 @@ import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { processBenchMetricsByHand, sameMetric } from "../support/processBenchMetrics";
 import type { DashboardHostMessage, InspectorHostMessage } from "../../src/inspector/protocol";
-import {
-  api,
-  closeAllEditors,
-  fixtureUri,
-  insideStep,
-  readLabelLines,
-  removeLabels,
-  resetSettings,
-  useTestModels,
-  waitFor,
-  waitForScores,
-} from "./editorSupport";
+import { closeTestTrace, fixtureUri, insideStep, openTestTrace, readLabelLines, waitFor } from "./editorSupport";
 
 const TRACE = "cyclist-speed.trace.md";
 const DATASET = path.join("datasets", "gsm8k-sample.jsonl");
@@ -38,19 +27,10 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
 
   suiteSetup(async function () {
     this.timeout(120_000);
-    removeLabels();
-    a = await api();
-    await useTestModels();
-    document = await vscode.workspace.openTextDocument(fixtureUri(TRACE));
-    await vscode.window.showTextDocument(document);
-    await waitForScores(a, document, 90_000);
+    ({ a, document } = await openTestTrace(TRACE, { freshLabels: true }));
   });
 
-  suiteTeardown(async () => {
-    await closeAllEditors();
-    await resetSettings();
-    removeLabels();
-  });
+  suiteTeardown(() => closeTestTrace({ labels: true }));
 
   test("the inspector sends the whole state once its webview is ready: full step text, scores, actions", async function () {
     this.timeout(60_000);

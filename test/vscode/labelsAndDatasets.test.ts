@@ -12,14 +12,15 @@ import type { DatasetNode, OpenDataset } from "../../src/extension/datasetTree";
 import {
   api,
   closeAllEditors,
+  closeTestTrace,
   fixtureUri,
   hoverText,
   insideStep,
   labelsFile,
+  openTestTrace,
   readLabelLines,
   removeLabels,
   resetSettings,
-  setSetting,
   steplensDiagnostics,
   useTestModels,
   waitFor,
@@ -38,6 +39,11 @@ async function codeActions(uri: vscode.Uri, position: vscode.Position): Promise<
   return all.filter((x): x is vscode.CodeAction => "title" in x && typeof x.title === "string" && x.title.startsWith("StepLens:"));
 }
 
+/** Waits until the label sidecar file holds `n` lines; returns them. */
+function labelLines(n: number): Promise<ReturnType<typeof readLabelLines>> {
+  return waitFor(`${n} label line(s) in .steplens/labels.jsonl`, readLabelLines, (l) => l.length === n);
+}
+
 async function apply(action: vscode.CodeAction): Promise<void> {
   assert.ok(action.command, `${action.title} has a command`);
   await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
@@ -49,20 +55,11 @@ suite("Human labels through code actions", () => {
 
   suiteSetup(async function () {
     this.timeout(120_000);
-    removeLabels();
-    a = await api();
-    await useTestModels();
-    await setSetting("prm.threshold", 0); // no PRM errors: only labels decide
-    document = await vscode.workspace.openTextDocument(fixtureUri(TRACE));
-    await vscode.window.showTextDocument(document);
-    await waitForScores(a, document, 90_000);
+    // prm.threshold 0: no PRM errors, only labels decide.
+    ({ a, document } = await openTestTrace(TRACE, { freshLabels: true, settings: { "prm.threshold": 0 } }));
   });
 
-  suiteTeardown(async () => {
-    await closeAllEditors();
-    await resetSettings();
-    removeLabels();
-  });
+  suiteTeardown(() => closeTestTrace({ labels: true }));
 
   test("a step offers mark correct / incorrect / first error (no clear while unlabelled)", async () => {
     const titles = (await codeActions(document.uri, insideStep(a, document, 2))).map((x) => x.title);
@@ -75,11 +72,7 @@ suite("Human labels through code actions", () => {
     const action = (await codeActions(document.uri, insideStep(a, document, 2))).find((x) => x.title === "StepLens: Mark Step 3 incorrect");
     assert.ok(action);
     await apply(action);
-    const lines = await waitFor(
-      "a label line",
-      () => readLabelLines(),
-      (l) => l.length === 1,
-    );
+    const lines = await labelLines(1);
     assert.deepEqual({ trace: lines[0]!.trace, step: lines[0]!.step, label: lines[0]!.label }, { trace: TRACE, step: 2, label: "incorrect" });
     const ann = await waitFor(
       "the label in the annotations",
@@ -105,11 +98,7 @@ suite("Human labels through code actions", () => {
     const clear = (await codeActions(document.uri, insideStep(a, document, 2))).find((x) => x.title.startsWith("StepLens: Clear"));
     assert.ok(clear);
     await apply(clear);
-    const lines = await waitFor(
-      "two label lines",
-      () => readLabelLines(),
-      (l) => l.length === 2,
-    );
+    const lines = await labelLines(2);
     assert.equal(lines[1]!.label, "clear");
     await waitFor(
       "no label",

@@ -1,35 +1,15 @@
 // Outline, breadcrumbs and folding for trace documents, through VS Code's own provider commands
 // (the same calls the Outline view and the folding controller make) in the real extension host.
 import assert from "node:assert/strict";
-import path from "node:path";
 import * as vscode from "vscode";
 import { waitUntil } from "../support/wait";
-
-const EXTENSION_ID = "steplens.steplens";
-
-function fixture(name: string): vscode.Uri {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
-  return vscode.Uri.file(path.join(ext.extensionPath, "test/fixtures/workspace/outline", name));
-}
-
-function rangeOf(r: vscode.Range): string {
-  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
-}
-
-async function symbolsOf(uri: vscode.Uri): Promise<vscode.DocumentSymbol[]> {
-  return (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>("vscode.executeDocumentSymbolProvider", uri)) ?? [];
-}
-
-async function foldingOf(uri: vscode.Uri): Promise<vscode.FoldingRange[]> {
-  return (await vscode.commands.executeCommand<vscode.FoldingRange[]>("vscode.executeFoldingRangeProvider", uri)) ?? [];
-}
+import { EXTENSION_ID, foldLines, outlineFixture, rangeOf, symbolsOf } from "./editorSupport";
 
 suite("Outline and folding of a trace", () => {
   let document: vscode.TextDocument;
 
   suiteSetup(async () => {
-    document = await vscode.workspace.openTextDocument(fixture("quadratic.trace.md"));
+    document = await vscode.workspace.openTextDocument(outlineFixture("quadratic.trace.md"));
     await vscode.window.showTextDocument(document);
   });
 
@@ -81,15 +61,11 @@ suite("Outline and folding of a trace", () => {
   });
 
   test("folding: the problem and every multi-line step fold on their own; one-line steps do not", async () => {
-    const ranges = await foldingOf(document.uri);
-    assert.deepEqual(
-      ranges.map((r) => [r.start, r.end]).sort((a, b) => a[0]! - b[0]!),
-      [
-        [0, 1],
-        [5, 9],
-        [13, 14],
-      ],
-    );
+    assert.deepEqual(await foldLines(document.uri), [
+      [0, 1],
+      [5, 9],
+      [13, 14],
+    ]);
   });
 
   test("an edit re-parses the document: a new step appears in the outline", async () => {
@@ -102,15 +78,12 @@ suite("Outline and folding of a trace", () => {
       symbols.map((s) => s.name),
       ["Problem", "Step 1 — It is 2.", "Step 2 — Check: 2 - 1 = 1. Yes."],
     );
-    assert.deepEqual(
-      (await foldingOf(doc.uri)).map((r) => [r.start, r.end]),
-      [[4, 5]],
-    );
+    assert.deepEqual(await foldLines(doc.uri), [[4, 5]]);
     await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
   });
 
   test("a plain-text *.trace file with numbered steps gets the same outline", async () => {
-    const doc = await vscode.workspace.openTextDocument(fixture("times.trace"));
+    const doc = await vscode.workspace.openTextDocument(outlineFixture("times.trace"));
     assert.equal(doc.languageId, "steplens-trace");
     const symbols = await symbolsOf(doc.uri);
     // The closing "Answer: 56" line is not a step; it shows as its own symbol.
@@ -119,9 +92,6 @@ suite("Outline and folding of a trace", () => {
       ["Problem", "Step 1 — Seven eights are 56.", "Step 2 — So the answer is 56.", "Answer: 56"],
     );
     assert.equal(rangeOf(symbols[3]!.range), "5:8-5:10");
-    assert.deepEqual(
-      (await foldingOf(doc.uri)).map((r) => [r.start, r.end]),
-      [],
-    );
+    assert.deepEqual(await foldLines(doc.uri), []);
   });
 });
