@@ -85,9 +85,14 @@ async function pickExportInput(ctx: StepLensContext, folder: vscode.WorkspaceFol
   return uris?.[0]?.fsPath;
 }
 
+/** A command's argument: its options object, a file from the explorer (as `fileKey`), or none. */
+function commandArgs<T extends object>(arg: unknown, fileKey: keyof T & string): T {
+  if (arg instanceof vscode.Uri) return { [fileKey]: arg.fsPath } as T;
+  return arg && typeof arg === "object" ? (arg as T) : ({} as T);
+}
+
 export async function exportTrainingData(ctx: StepLensContext, arg?: unknown): Promise<ExportCommandResult | undefined> {
-  const given: ExportCommandArgs =
-    arg && typeof arg === "object" && !(arg instanceof vscode.Uri) ? (arg as ExportCommandArgs) : arg instanceof vscode.Uri ? { input: arg.fsPath } : {};
+  const given = commandArgs<ExportCommandArgs>(arg, "input");
   const folder = await pickFolder();
   if (!folder) return undefined;
   const state = ctx.extension.workspaceState;
@@ -205,8 +210,7 @@ function modelsFromSettings(ctx: StepLensContext): Pick<SynthesizeChoices, "gene
 }
 
 export async function synthesizeTrainingData(ctx: StepLensContext, arg?: unknown): Promise<PipelineRun | undefined> {
-  const given: SynthesizeCommandArgs =
-    arg && typeof arg === "object" && !(arg instanceof vscode.Uri) ? (arg as SynthesizeCommandArgs) : arg instanceof vscode.Uri ? { problems: arg.fsPath } : {};
+  const given = commandArgs<SynthesizeCommandArgs>(arg, "problems");
   const folder = await pickFolder();
   if (!folder) return undefined;
   const state = ctx.extension.workspaceState;

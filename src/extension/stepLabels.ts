@@ -3,13 +3,11 @@
  * output: these are only ever shown as plain text, never as HTML or Markdown. No `vscode` import.
  */
 
+import { excerpt } from "../annotations/stepAnnotations";
+
 /** Collapses white space and cuts `text` at a word boundary to at most `max` characters, adding "…" when cut. */
 export function preview(text: string, max = 48): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max - 1);
-  const space = cut.lastIndexOf(" ");
-  return `${(space >= max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+  return excerpt(text, max);
 }
 
 /** "Step 3" for the step at 0-based `index` (users count from 1). */
