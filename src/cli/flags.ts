@@ -16,6 +16,7 @@ import { DEMO_NOTICE, isDemoModel } from "../engines/local/demoModelName";
 import { modelCacheDir } from "../engines/local/modelSource";
 import { type CliIo, UsageError } from "./command";
 import { closestName } from "./didYouMean";
+import { defineOptions, optionsHelp, parseArgsTable, type OptionValues } from "./options";
 
 export { DEMO_NOTICE, isDemoModel, UsageError };
 
@@ -26,7 +27,7 @@ export type FlagValues = Record<string, string | boolean | (string | boolean)[] 
 /** `parseArgs` in strict mode with positionals; a bad flag becomes a UsageError (exit 2, pointer to --help). */
 export function parseFlags<T extends Options>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: parseArgsTable(options as never) as T, allowPositionals: true, strict: true });
   } catch (e) {
     const message = (e as Error).message;
     const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
@@ -103,16 +104,20 @@ export function textFlag(values: FlagValues, name: string): string | undefined {
 }
 
 /** `--strict`: refuse a text trace, or a dataset record, with invalid UTF-8 instead of warning (every command that reads traces or datasets). */
-export const INPUT_OPTIONS = {
-  strict: { type: "boolean", default: false },
-} as const satisfies Options;
-
-export const INPUT_HELP = `  --strict                refuse invalid UTF-8: a text trace as a whole, a dataset record by record
-                          (default: a file:line warning, bad bytes read as U+FFFD); binary files
-                          are always refused`;
+export const INPUT_OPTIONS = defineOptions({
+  strict: {
+    type: "boolean",
+    group: "Input",
+    help: "refuse invalid UTF-8: a text trace as a whole, a dataset record by record (default: a file:line warning, bad bytes read as U+FFFD); binary files are always refused",
+  },
+});
 
 /** readTraces options from INPUT_OPTIONS: `strict`, and warnings (invalid UTF-8 at file:line) printed on stderr. */
-export function inputReadOptions(values: FlagValues, io: Pick<CliIo, "stderr">, file: string): { strict: boolean; onWarning: (w: StepLensError) => void } {
+export function inputReadOptions(
+  values: { strict: boolean },
+  io: Pick<CliIo, "stderr">,
+  file: string,
+): { strict: boolean; onWarning: (w: StepLensError) => void } {
   return {
     strict: values.strict === true,
     onWarning: (w) =>
@@ -122,33 +127,53 @@ export function inputReadOptions(values: FlagValues, io: Pick<CliIo, "stderr">, 
   };
 }
 
-/** The model flags every model-running command takes (parseArgs option specs). */
-export const ENGINE_OPTIONS = {
-  model: { type: "string" },
-  endpoint: { type: "string" },
-  "api-model": { type: "string" },
-  gpu: { type: "string" },
-  threads: { type: "string" },
-  "context-size": { type: "string" },
-  sequences: { type: "string" },
-} as const satisfies Options;
-
 const L = CONFIG_BOUNDS;
-/** Help text of ENGINE_OPTIONS, the same in every command. */
-export const ENGINE_HELP = `Model (one of):
-  --model <path|hf:URI|preset|demo>
-                           a local GGUF model (node-llama-cpp; GPU when present, else CPU); hf: URIs
-                           and presets are downloaded once into the model cache ($STEPLENS_MODEL_CACHE,
-                           default ~/.cache/steplens/models); 'demo' generates a tiny random-weight
-                           model on the spot (everything runs; ${DEMO_NOTICE})
-  --endpoint <URL> --api-model <name>
-                           an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI, steplens
-                           serve); the key comes from OPENAI_API_KEY
-Local engine:
-  --gpu <auto|cuda|vulkan|metal|off>  (default ${DEFAULT_CONFIG.local.gpu}; an absent GPU falls back to the CPU)
-  --threads <n>            CPU threads, ${L["local.maxThreads"]!.min}–${L["local.maxThreads"]!.max} (default 0: cores - 1)
-  --context-size <n>       tokens per sequence, ${L["local.contextSize"]!.min}–${L["local.contextSize"]!.max} (default ${DEFAULT_CONFIG.local.contextSize})
-  --sequences <n>          parallel sequences, ${L["local.sequences"]!.min}–${L["local.sequences"]!.max} (default ${DEFAULT_CONFIG.local.sequences}, at least the samples asked for)`;
+const MODEL_GROUP = "Model (one of: a local GGUF with --model, or an endpoint with --endpoint and --api-model)";
+const LOCAL_GROUP = "Local engine";
+
+/** The model flags every model-running command takes, declared once. */
+export const ENGINE_OPTIONS = defineOptions({
+  model: {
+    type: "text",
+    arg: "<path|hf:URI|preset|demo>",
+    group: MODEL_GROUP,
+    help: `a local GGUF model (node-llama-cpp; GPU when present, else CPU); hf: URIs and presets are downloaded once into the model cache ($STEPLENS_MODEL_CACHE, default ~/.cache/steplens/models); 'demo' generates a tiny random-weight model on the spot (everything runs; ${DEMO_NOTICE})`,
+  },
+  endpoint: {
+    type: "text",
+    arg: "<URL>",
+    group: MODEL_GROUP,
+    help: "an OpenAI-compatible endpoint (vLLM, llama.cpp server, OpenAI, steplens serve); the key comes from OPENAI_API_KEY",
+  },
+  "api-model": { type: "text", arg: "<name>", group: MODEL_GROUP, help: "the model name the endpoint knows" },
+  gpu: {
+    type: "enum",
+    choices: "local.gpu",
+    group: LOCAL_GROUP,
+    defaultText: DEFAULT_CONFIG.local.gpu,
+    help: "the GPU backend; an absent GPU falls back to the CPU",
+  },
+  threads: { type: "int", arg: "<n>", bounds: "local.maxThreads", group: LOCAL_GROUP, defaultText: "0: cores - 1", help: "CPU threads" },
+  "context-size": {
+    type: "int",
+    arg: "<n>",
+    bounds: "local.contextSize",
+    group: LOCAL_GROUP,
+    default: DEFAULT_CONFIG.local.contextSize,
+    help: "tokens per sequence",
+  },
+  sequences: {
+    type: "int",
+    arg: "<n>",
+    bounds: "local.sequences",
+    group: LOCAL_GROUP,
+    defaultText: `${DEFAULT_CONFIG.local.sequences}, at least the samples asked for`,
+    help: "parallel sequences",
+  },
+});
+
+/** The engine flags' values, as every model-running command parses them. */
+export type EngineValues = OptionValues<typeof ENGINE_OPTIONS>;
 
 /** The message when a command that runs a model got none. */
 export const NO_MODEL_MESSAGE =
@@ -172,11 +197,9 @@ export interface EngineConfigOptions {
  * settings: `--model` goes to every role in `roles`, `--endpoint`/`--api-model` to the OpenAI engine,
  * the local flags within CONFIG_BOUNDS. Everything else keeps its default.
  */
-export function engineConfig(values: FlagValues, roles: readonly ModelRole[], env: NodeJS.ProcessEnv, opts: EngineConfigOptions = {}): StepLensConfig {
+export function engineConfig(values: EngineValues, roles: readonly ModelRole[], env: NodeJS.ProcessEnv, opts: EngineConfigOptions = {}): StepLensConfig {
   const c: StepLensConfig = structuredClone(DEFAULT_CONFIG);
-  const model = textFlag(values, "model");
-  const endpoint = textFlag(values, "endpoint");
-  const apiModel = textFlag(values, "api-model");
+  const { model, endpoint, "api-model": apiModel } = values;
   if (env.STEPLENS_MODEL_CACHE) c.local.modelCacheDir = env.STEPLENS_MODEL_CACHE;
   if (model && endpoint) throw new UsageError("give either --model or --endpoint, not both.");
   if (endpoint) {
@@ -194,12 +217,10 @@ export function engineConfig(values: FlagValues, roles: readonly ModelRole[], en
       for (const role of roles) c.models[role] = file;
     }
   }
-  const gpu = enumFlag<GpuSetting>(values, "gpu", "local.gpu");
-  if (gpu !== undefined) c.local.gpu = gpu;
-  c.local.maxThreads = intFlag(values, "threads", "local.maxThreads") ?? c.local.maxThreads;
-  c.local.contextSize = intFlag(values, "context-size", "local.contextSize") ?? c.local.contextSize;
-  const seqs = intFlag(values, "sequences", "local.sequences");
-  c.local.sequences = seqs ?? Math.min(L["local.sequences"]!.max, Math.max(c.local.sequences, opts.samples ?? 1));
+  if (values.gpu !== undefined) c.local.gpu = values.gpu as GpuSetting;
+  c.local.maxThreads = values.threads ?? c.local.maxThreads;
+  c.local.contextSize = values["context-size"];
+  c.local.sequences = values.sequences ?? Math.min(L["local.sequences"]!.max, Math.max(c.local.sequences, opts.samples ?? 1));
   return c;
 }
 
@@ -302,3 +323,7 @@ export function progressPrinter(
     },
   };
 }
+
+// TRANSITIONAL (removed when every command declares its options in src/cli/options.ts form).
+export const INPUT_HELP = optionsHelp(INPUT_OPTIONS);
+export const ENGINE_HELP = optionsHelp(ENGINE_OPTIONS);

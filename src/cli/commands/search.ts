@@ -7,30 +7,81 @@
 import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import type { Engine } from "../../engines/engine";
 import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
-import { DEFAULT_ALPHA, DEFAULT_ROLLOUTS } from "../../progress/estimateProgress";
 import { majorityScorer, pavScorer, prmScorer, SCORER_NAMES, verifyScorer, type ScorerName, type SearchScorer } from "../../search/scorers";
 import { DEFAULT_REFERENCE_FIELD, readSearchProblems } from "../../search/searchProblems";
 import { runSearch, type SearchMode, type SearchRecord, type SearchSummary } from "../../search/searchRunner";
 import { resolveTemplate } from "../../verify/templates";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import {
-  demoLabel,
-  ENGINE_HELP,
-  ENGINE_OPTIONS,
-  engineConfig,
-  engineFromConfig,
-  enumFlag,
-  intFlag,
-  numberFlag,
-  parseFlags,
-  progressPrinter,
-  resolveModelFlag,
-  safeText,
-  textFlag,
-  type FlagValues,
-} from "../flags";
+import { demoLabel, ENGINE_OPTIONS, engineConfig, engineFromConfig, progressPrinter, resolveModelFlag, safeText } from "../flags";
+import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
+import { MAX_TOKENS_OPTION, PRM_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION } from "../sharedOptions";
 
 export const SEARCH_DEFAULTS = { n: 8, expand: 4, maxSteps: 12, temperature: 0.8, seed: 0, maxTokens: 1024, stepTokens: 256, samples: 4 } as const;
+
+const OPTIONS = defineOptions({
+  problems: { type: "text", arg: "<file>", group: "Input and output", help: 'the problems: JSONL or a JSON array of {"problem", "answer"} (required)' },
+  "reference-field": { type: "text", arg: "<F>", group: "Input and output", default: DEFAULT_REFERENCE_FIELD, help: "the reference answer's field" },
+  limit: limitOption("problems", "Input and output"),
+  out: {
+    type: "text",
+    arg: "<file>",
+    group: "Input and output",
+    help: "append every finished problem to this JSONL file; an interrupted run given the same file continues without redoing finished problems",
+  },
+  json: jsonOption(
+    'one JSON object per problem on stdout (the --out record): {"id", "mode", "scorer", "solution", "steps", "answer", "score", "reference", "correct", "candidates", "generations", "tokens": {"evaluated", "generated", "total", "generator", "scorer"}, "seconds", "settings"}; the summary on stderr',
+    "Input and output",
+  ),
+  scorer: {
+    type: "enum",
+    choices: SCORER_NAMES,
+    group: "Search",
+    default: "prm",
+    help: "prm: the PRM's step scores (solution: the lowest); pav: PAV progress with prover rollouts, reference-free (step: effective reward Q^π + α·A^μ, π the generator, μ the prover; solution: the lowest over its steps); verify: the verifier's verdicts (K samples); majority: self-consistency (best-of-N only)",
+  },
+  n: {
+    type: "int",
+    arg: "<N>",
+    bounds: { min: 1, max: 256 },
+    group: "Search",
+    defaultText: String(SEARCH_DEFAULTS.n),
+    help: "best-of-N: solutions per problem",
+  },
+  beam: { type: "int", arg: "<B>", bounds: { min: 1, max: 64 }, group: "Search", help: "beam search with B beams (the first step gets B·E expansions)" },
+  expand: {
+    type: "int",
+    arg: "<E>",
+    bounds: { min: 1, max: 64 },
+    group: "Search",
+    defaultText: String(SEARCH_DEFAULTS.expand),
+    help: "beam search: expansions per beam per step",
+  },
+  "max-steps": {
+    type: "int",
+    arg: "<S>",
+    bounds: { min: 1, max: 200 },
+    group: "Search",
+    defaultText: String(SEARCH_DEFAULTS.maxSteps),
+    help: "beam search: at most S steps per solution",
+  },
+  temperature: { ...TEMPERATURE_OPTION, group: "Search", default: SEARCH_DEFAULTS.temperature, help: "generator sampling temperature" },
+  seed: seedOption("base seed; runs are reproducible", SEARCH_DEFAULTS.seed, "Search"),
+  "max-tokens": { ...MAX_TOKENS_OPTION, group: "Search", defaultText: String(SEARCH_DEFAULTS.maxTokens), help: "best-of-N: tokens per solution" },
+  "step-tokens": {
+    ...ROLLOUT_TOKENS_OPTION,
+    group: "Search",
+    defaultText: String(SEARCH_DEFAULTS.stepTokens),
+    help: "beam search: tokens per step; a step ends at a blank line",
+  },
+  rollouts: { ...PROGRESS_OPTIONS.rollouts, group: "Search", help: "pav: prover rollouts per prefix" },
+  alpha: { ...PROGRESS_OPTIONS.alpha, group: "Search", help: "pav: α of the effective reward" },
+  "rollout-tokens": { ...ROLLOUT_TOKENS_OPTION, group: "Search", help: "pav: longest rollout in tokens" },
+  prover: { type: "text", arg: "<path|preset>", group: "Search", defaultText: "--model, then π = μ", help: "pav: a separate prover μ" },
+  samples: { ...SAMPLES_OPTION, group: "Search", default: SEARCH_DEFAULTS.samples, help: "verify: verifications per candidate" },
+  prm: { ...PRM_OPTION, group: "Search" },
+  "prm-model": { type: "text", arg: "<path|preset>", group: "Search", defaultText: "--model for every role", help: "prm: a separate PRM model" },
+  ...ENGINE_OPTIONS,
+});
 
 const HELP = `Usage: steplens search --problems <file> [options]
 
@@ -43,43 +94,9 @@ score, whether it matches the reference answer (when the problem has one) and th
 Problems: JSONL (one object per line) or a JSON array; each with "problem" (or "question"), an
 optional "id" (default: the record's index) and an optional reference answer (--reference-field).
 The reference is only used to grade the chosen answer; the search never sees it.
+--model is used for every role (generator, PRM, verifier, prover).
 
-Search:
-  --scorer <name>          prm | pav | verify | majority (default prm). prm: the PRM's step scores
-                           (solution: the lowest); pav: PAV progress with prover rollouts, reference-
-                           free (step: effective reward Q^π + α·A^μ, π the generator, μ the prover;
-                           solution: the lowest over its steps); verify: the
-                           verifier's verdicts (K samples); majority: self-consistency (best-of-N only)
-  --n <N>                  best-of-N: solutions per problem (default ${SEARCH_DEFAULTS.n})
-  --beam <B>               beam search with B beams (the first step gets B·E expansions)
-  --expand <E>             beam search: expansions per beam per step (default ${SEARCH_DEFAULTS.expand})
-  --max-steps <S>          beam search: at most S steps per solution (default ${SEARCH_DEFAULTS.maxSteps})
-  --temperature <t>        generator sampling temperature (default ${SEARCH_DEFAULTS.temperature})
-  --seed <s>               base seed (default ${SEARCH_DEFAULTS.seed}); runs are reproducible
-  --max-tokens <n>         best-of-N: tokens per solution (default ${SEARCH_DEFAULTS.maxTokens})
-  --step-tokens <n>        beam search: tokens per step (default ${SEARCH_DEFAULTS.stepTokens}); a step ends at a blank line
-  --rollouts <M>           pav: prover rollouts per prefix (default ${DEFAULT_ROLLOUTS})
-  --alpha <α>              pav: α of the effective reward (default ${DEFAULT_ALPHA})
-  --rollout-tokens <n>     pav: longest rollout in tokens (default ${DEFAULT_CONFIG.progress.maxTokens})
-  --prover <path|preset>   pav: a separate prover μ (default: --model, then π = μ)
-  --samples <K>            verify: verifications per candidate (default ${SEARCH_DEFAULTS.samples})
-  --prm <adapter|preset>   prm: the adapter (${PRM_ADAPTERS.join(" | ")}; default: the preset's, else
-                           ${DEFAULT_CONFIG.prm.adapter}; judge with --endpoint)
-  --prm-model <path|preset>
-                           prm: a separate PRM model (default: --model for every role)
-
-Input and output:
-  --reference-field <F>    the reference answer's field (default ${DEFAULT_REFERENCE_FIELD})
-  --limit <n>              the first n problems only
-  --out <file>             append every finished problem to this JSONL file; an interrupted run
-                           given the same file continues without redoing finished problems
-  --json                   one JSON object per problem on stdout (the --out record):
-                           {"id", "mode", "scorer", "solution", "steps", "answer", "score", "reference",
-                            "correct", "candidates", "generations", "tokens": {"evaluated", "generated",
-                            "total", "generator", "scorer"}, "seconds", "settings"}; the summary on stderr
-
-${ENGINE_HELP}
-  --model is used for every role (generator, PRM, verifier, prover).
+${optionsHelp(OPTIONS)}
 
 Exit codes: 0 every problem was searched; 1 a file or model problem, or some problems failed or
 could not be read (reported on stderr; rerun with the same --out to retry them); 2 usage error;
@@ -90,30 +107,7 @@ Examples:
   steplens search --problems math.jsonl --model ./policy.gguf --scorer pav --beam 4 --expand 4 --out run.jsonl
   steplens search --problems examples/problems.jsonl --model demo --scorer majority --n 4 --json`;
 
-const OPTIONS = {
-  ...ENGINE_OPTIONS,
-  problems: { type: "string" },
-  scorer: { type: "string" },
-  n: { type: "string" },
-  beam: { type: "string" },
-  expand: { type: "string" },
-  "max-steps": { type: "string" },
-  temperature: { type: "string" },
-  seed: { type: "string" },
-  "max-tokens": { type: "string" },
-  "step-tokens": { type: "string" },
-  rollouts: { type: "string" },
-  "rollout-tokens": { type: "string" },
-  alpha: { type: "string" },
-  samples: { type: "string" },
-  prm: { type: "string" },
-  "prm-model": { type: "string" },
-  prover: { type: "string" },
-  "reference-field": { type: "string" },
-  limit: { type: "string" },
-  out: { type: "string" },
-  json: { type: "boolean", default: false },
-} as const;
+type SearchValues = OptionValues<typeof OPTIONS>;
 
 export interface SearchPlan {
   scorer: ScorerName;
@@ -127,49 +121,36 @@ export interface SearchPlan {
 }
 
 /** The search the flags describe (no engine needed); usage errors for contradictory flags. */
-export function searchPlan(values: FlagValues): SearchPlan {
-  const scorer = enumFlag(values, "scorer", SCORER_NAMES) ?? "prm";
-  const beam = intFlag(values, "beam", { min: 1, max: 64 });
-  const n = intFlag(values, "n", { min: 1, max: 256 });
-  const expand = intFlag(values, "expand", { min: 1, max: 64 });
-  const maxSteps = intFlag(values, "max-steps", { min: 1, max: 200 });
-  const temperature = numberFlag(values, "temperature", { min: 0, max: 2 }) ?? SEARCH_DEFAULTS.temperature;
-  const seed = intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? SEARCH_DEFAULTS.seed;
-  const rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? DEFAULT_ROLLOUTS;
-  const rolloutTokens = intFlag(values, "rollout-tokens", "progress.maxTokens");
-  const alpha = numberFlag(values, "alpha", "progress.alpha") ?? DEFAULT_ALPHA;
-  const samples = intFlag(values, "samples", "verify.samples") ?? SEARCH_DEFAULTS.samples;
+export function searchPlan(values: SearchValues, given: ReadonlySet<string>): SearchPlan {
+  const { scorer, beam, n, expand, temperature, seed, rollouts, alpha, samples } = values;
+  const maxSteps = values["max-steps"];
+  const rolloutTokens = values["rollout-tokens"];
   let mode: SearchMode;
   if (beam !== undefined) {
     if (n !== undefined) throw new UsageError("--n is for best-of-N; beam search explores --beam × --expand candidates per step.");
     if (scorer === "majority")
       throw new UsageError("the majority scorer has no step score: it cannot guide beam search (drop --beam for best-of-N self-consistency).");
-    if (values["max-tokens"] !== undefined) throw new UsageError("--max-tokens is for best-of-N; beam search takes --step-tokens.");
+    if (given.has("max-tokens")) throw new UsageError("--max-tokens is for best-of-N; beam search takes --step-tokens.");
     mode = { kind: "beam", beams: beam, expansions: expand ?? SEARCH_DEFAULTS.expand, maxSteps: maxSteps ?? SEARCH_DEFAULTS.maxSteps };
   } else {
     if (expand !== undefined || maxSteps !== undefined) throw new UsageError("--expand and --max-steps go with --beam <B>.");
-    if (values["step-tokens"] !== undefined) throw new UsageError("--step-tokens goes with --beam <B>.");
+    if (given.has("step-tokens")) throw new UsageError("--step-tokens goes with --beam <B>.");
     mode = { kind: "best-of-n", n: n ?? SEARCH_DEFAULTS.n };
   }
-  const maxTokens =
-    mode.kind === "beam"
-      ? (intFlag(values, "step-tokens", { min: 1, max: 32768 }) ?? SEARCH_DEFAULTS.stepTokens)
-      : (intFlag(values, "max-tokens", { min: 1, max: 131072 }) ?? SEARCH_DEFAULTS.maxTokens);
+  const maxTokens = mode.kind === "beam" ? (values["step-tokens"] ?? SEARCH_DEFAULTS.stepTokens) : (values["max-tokens"] ?? SEARCH_DEFAULTS.maxTokens);
   return { scorer, mode, generator: { temperature, seed, maxTokens }, rollouts, ...(rolloutTokens !== undefined ? { rolloutTokens } : {}), alpha, samples };
 }
 
-function searchConfig(values: FlagValues, plan: SearchPlan, env: NodeJS.ProcessEnv): StepLensConfig {
+function searchConfig(values: SearchValues, plan: SearchPlan, env: NodeJS.ProcessEnv): StepLensConfig {
   const samples = plan.mode.kind === "beam" ? plan.mode.beams * plan.mode.expansions : plan.mode.n;
   const config = engineConfig(values, ["generator", "prm", "verifier", "prover"], env, { samples });
-  const prmModel = textFlag(values, "prm-model");
-  const prm = textFlag(values, "prm");
+  const { "prm-model": prmModel, prm, prover } = values;
   if (config.engine.kind === "openai") {
     if (prmModel) throw new UsageError("--prm-model is for local models; an endpoint serves its model for every role.");
-    if (textFlag(values, "prover")) throw new UsageError("--prover is for local models; an endpoint serves its model for every role.");
+    if (prover) throw new UsageError("--prover is for local models; an endpoint serves its model for every role.");
     config.prm.adapter = prm ?? "judge";
   } else {
     if (prmModel) config.models.prm = resolveModelFlag(prmModel, env);
-    const prover = textFlag(values, "prover");
     if (prover) config.models.prover = resolveModelFlag(prover, env);
     const preset = findPreset(String(prmModel ?? values.model));
     config.prm.adapter = prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
@@ -228,16 +209,13 @@ export function summaryText(s: SearchSummary, mode: SearchMode, scorer: string):
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
+  const { values, positionals, given } = parseOptions(argv, OPTIONS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (the problems go in --problems <file>).`);
-  const file = textFlag(values, "problems");
+  const file = values.problems;
   if (!file) throw new UsageError('no problems: give --problems <file> (JSONL or a JSON array of {"problem", "answer"}).');
-  const plan = searchPlan(values);
+  const plan = searchPlan(values, given);
   const config = searchConfig(values, plan, io.env);
-  const referenceField = textFlag(values, "reference-field") ?? DEFAULT_REFERENCE_FIELD;
-  const limit = intFlag(values, "limit", { min: 1, max: Number.MAX_SAFE_INTEGER });
-  const out = textFlag(values, "out");
-  const json = values.json === true;
+  const { "reference-field": referenceField, limit, out, json } = values;
 
   let bad = 0;
   const problems = await readSearchProblems(file, {
