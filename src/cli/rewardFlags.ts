@@ -1,50 +1,85 @@
 /**
- * The reward flags `steplens reward` and `steplens serve` share: judge, scalarisation and the format
- * gate's rules, checked against the settings' bounds (CONFIG_BOUNDS / CONFIG_ENUMS).
+ * The reward options `steplens reward` and `steplens serve` share, declared once: judge,
+ * scalarisation and the format gate's rules, checked against the settings' bounds (CONFIG_BOUNDS /
+ * CONFIG_ENUMS) and defaulting to the settings' defaults; and the reward log's options.
  */
-import type { GatePreset, RewardScalarize, RewardSource, StepLensConfig } from "../config";
+import { DEFAULT_CONFIG, type GatePreset, type RewardScalarize, type RewardSource, type StepLensConfig } from "../config";
 import { GATE_CODES, type GateCode } from "../rewards/formatGate";
 import { DEFAULT_REWARD_LOG_MAX_MB, RewardLog } from "../rewards/rewardLog";
 import { checkRewardOptions, type RewardOptions, rewardOptionsFromConfig } from "../rewards/rewardScorer";
-import { enumFlag, type FlagValues, intFlag, numberFlag, textFlag, UsageError } from "./flags";
+import { UsageError } from "./command";
+import { defineOptions, type OptionValues } from "./options";
+import { PROGRESS_OPTIONS, VERIFIER_OPTIONS } from "./sharedOptions";
 
-/** The reward flags `steplens reward` and `steplens serve` share (parseArgs option specs). */
-export const REWARD_OPTIONS = {
-  source: { type: "string" },
-  scalarize: { type: "string" },
-  "gated-reward": { type: "string" },
-  gate: { type: "string" },
-  "no-gate": { type: "string" },
-  "gate-on": { type: "string" },
-  "min-steps": { type: "string" },
-  "max-steps": { type: "string" },
-  "verifier-samples": { type: "string" },
-  rollouts: { type: "string" },
-  template: { type: "string" },
-} as const;
+const R = DEFAULT_CONFIG.rewards;
+const REWARD_GROUP = "Reward (the same in steplens reward and steplens serve)";
 
-export const REWARD_HELP = `Reward (the same in steplens reward and steplens serve):
-  --source prm|verifier    judge: the scalar PRM (scoreSteps) or the generative verifier (default prm)
-  --scalarize MODE         auto|outcome|hybrid|min|product|pav|steps (default auto: min for the PRM,
-                           hybrid for the verifier; pav: prover rollouts after every step, progress.*)
-  --gated-reward X         reward of a rollout that fails the format gate (default 0; a negative
-                           value as --gated-reward=-1)
-  --gate PRESET             format gate: spark (default: SPARK's three rules as the paper states
-                           them — one \\boxed{}, one <answer>…</answer>, nothing after </answer>),
-                           spark-code (exactly SPARK's published code: cut at the LAST </answer>
-                           first, so trailing text is never seen), strict (spark + step-count +
-                           second-solution)
-  --no-gate CODES          turn gate rules off on top of the preset, comma-separated (or all):
-                           ${GATE_CODES.join(", ")}
-  --gate-on CODES          turn gate rules on on top of the preset (e.g. step-count)
-  --min-steps N --max-steps N   step-count bounds (default 3 and 20; steps inside <answer> count)
-  --verifier-samples K     verifications per rollout with --source verifier (default 1, temperature 0)
-  --template NAME|FILE     verifier prompt template (default spark)
-  --rollouts M             pav: prover rollouts after every step (default progress.rollouts, 8)`;
+/** The reward options `steplens reward` and `steplens serve` share. */
+export const REWARD_OPTIONS = defineOptions({
+  source: {
+    type: "enum",
+    choices: "rewards.source",
+    group: REWARD_GROUP,
+    default: R.source,
+    help: "the judge: the scalar PRM (scoreSteps) or the generative verifier",
+  },
+  scalarize: {
+    type: "enum",
+    choices: "rewards.scalarize",
+    arg: "<mode>",
+    group: REWARD_GROUP,
+    default: R.scalarize,
+    help: "auto | outcome | hybrid | min | product | pav | steps; auto: min for the PRM, hybrid for the verifier; pav: prover rollouts after every step, with the progress.* settings",
+  },
+  "gated-reward": {
+    type: "number",
+    arg: "<x>",
+    bounds: "rewards.gatedReward",
+    group: REWARD_GROUP,
+    default: R.gatedReward,
+    help: "reward of a rollout that fails the format gate; a negative value as --gated-reward=-1",
+  },
+  gate: {
+    type: "enum",
+    choices: "rewards.gatePreset",
+    arg: "<preset>",
+    group: REWARD_GROUP,
+    default: R.gatePreset,
+    help: "the format gate. spark: SPARK's three rules as the paper states them — one \\boxed{}, one <answer>…</answer>, nothing after </answer>; spark-code: exactly SPARK's published code (cut at the LAST </answer> first, so trailing text is never seen); strict: spark + step-count + second-solution",
+  },
+  "no-gate": {
+    type: "text",
+    arg: "<codes>",
+    group: REWARD_GROUP,
+    help: `turn gate rules off on top of the preset, comma-separated (or all): ${GATE_CODES.join(", ")}`,
+  },
+  "gate-on": { type: "text", arg: "<codes>", group: REWARD_GROUP, help: "turn gate rules on on top of the preset (e.g. step-count)" },
+  "min-steps": {
+    type: "int",
+    arg: "<n>",
+    bounds: "rewards.minSteps",
+    group: REWARD_GROUP,
+    default: R.minSteps,
+    help: "step-count rule: fewest steps; steps inside <answer> count",
+  },
+  "max-steps": { type: "int", arg: "<n>", bounds: "rewards.maxSteps", group: REWARD_GROUP, default: R.maxSteps, help: "step-count rule: most steps" },
+  "verifier-samples": {
+    type: "int",
+    arg: "<K>",
+    bounds: "rewards.verifierSamples",
+    group: REWARD_GROUP,
+    default: R.verifierSamples,
+    help: "verifications per rollout with --source verifier, at temperature 0",
+  },
+  template: { ...VERIFIER_OPTIONS.template, group: REWARD_GROUP, help: "the verifier's prompt template: spark | processbench | thinkprm, or a template file" },
+  rollouts: { ...PROGRESS_OPTIONS.rollouts, group: REWARD_GROUP, help: "pav: prover rollouts after every step, as the setting progress.rollouts" },
+});
 
-/** The gate rules a flag names (comma-separated codes, or all); an unknown code is a usage error. */
-function gateCodes(values: FlagValues, name: string): GateCode[] {
-  const raw = textFlag(values, name);
+/** The reward options' values, as `steplens reward` and `steplens serve` parse them. */
+export type RewardValues = OptionValues<typeof REWARD_OPTIONS>;
+
+/** The gate rules an option names (comma-separated codes, or all); an unknown code is a usage error. */
+function gateCodes(raw: string | undefined, name: string): GateCode[] {
   if (!raw) return [];
   const codes = raw
     .split(",")
@@ -57,21 +92,20 @@ function gateCodes(values: FlagValues, name: string): GateCode[] {
   return codes.includes("all") ? [...GATE_CODES] : (codes as GateCode[]);
 }
 
-/** Applies the reward flags onto a config (in place) and returns the reward options. */
-export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig): RewardOptions {
+/** Applies the reward options onto a config (in place) and returns the reward options. */
+export function rewardConfigFromFlags(values: RewardValues, config: StepLensConfig): RewardOptions {
   const r = config.rewards;
-  r.source = enumFlag<RewardSource>(values, "source", "rewards.source") ?? r.source;
-  r.scalarize = enumFlag<RewardScalarize>(values, "scalarize", "rewards.scalarize") ?? r.scalarize;
-  r.gatedReward = numberFlag(values, "gated-reward", "rewards.gatedReward") ?? r.gatedReward;
-  r.minSteps = intFlag(values, "min-steps", "rewards.minSteps") ?? r.minSteps;
-  r.maxSteps = intFlag(values, "max-steps", "rewards.maxSteps") ?? r.maxSteps;
-  r.verifierSamples = intFlag(values, "verifier-samples", "rewards.verifierSamples") ?? r.verifierSamples;
-  config.progress.rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? config.progress.rollouts;
-  const template = textFlag(values, "template");
-  if (template) config.verify.promptTemplate = template;
-  r.gatePreset = enumFlag<GatePreset>(values, "gate", "rewards.gatePreset") ?? r.gatePreset;
-  const off = gateCodes(values, "no-gate");
-  const on = gateCodes(values, "gate-on");
+  r.source = values.source as RewardSource;
+  r.scalarize = values.scalarize as RewardScalarize;
+  r.gatedReward = values["gated-reward"];
+  r.minSteps = values["min-steps"];
+  r.maxSteps = values["max-steps"];
+  r.verifierSamples = values["verifier-samples"];
+  config.progress.rollouts = values.rollouts;
+  config.verify.promptTemplate = values.template;
+  r.gatePreset = values.gate as GatePreset;
+  const off = gateCodes(values["no-gate"], "no-gate");
+  const on = gateCodes(values["gate-on"], "gate-on");
   const both = off.filter((c) => on.includes(c));
   if (both.length) throw new UsageError(`--no-gate and --gate-on both name ${both.join(", ")}.`);
   const keys: Record<GateCode, "gateBoxedCount" | "gateAnswerTagCount" | "gateTextAfterAnswer" | "gateStepCount" | "gateSecondSolution"> = {
@@ -89,23 +123,30 @@ export function rewardConfigFromFlags(values: FlagValues, config: StepLensConfig
   return opts;
 }
 
-/** The reward-log flags of `steplens serve` and `steplens reward`. */
-export const REWARD_LOG_OPTIONS = {
-  "reward-log": { type: "string" },
-  "reward-log-max-mb": { type: "string" },
-} as const;
+const LOG_GROUP = "Reward log (off by default)";
 
-export const REWARD_LOG_HELP = `Reward log (off by default):
-  --reward-log FILE        append one JSON line per rewarded rollout: time, client, trainer step (when
-                           the client sends trainer_step), prompt, response, the steps the judge saw,
-                           gate (passed, codes, details), step values, reward, scalarisation, model.
-                           Append-only and crash-safe; a readable dataset (segment, export, editor)
-  --reward-log-max-mb N    rotate at N MiB into FILE's name + .1, .2, … (default ${DEFAULT_REWARD_LOG_MAX_MB})`;
+/** The reward-log options of `steplens serve` and `steplens reward`. */
+export const REWARD_LOG_OPTIONS = defineOptions({
+  "reward-log": {
+    type: "text",
+    arg: "FILE",
+    group: LOG_GROUP,
+    help: "append one JSON line per rewarded rollout: time, client, trainer step (when the client sends trainer_step), prompt, response, the steps the judge saw, gate (passed, codes, details), step values, reward, scalarisation, model. Append-only and crash-safe; a readable dataset (segment, export, editor)",
+  },
+  "reward-log-max-mb": {
+    type: "int",
+    arg: "N",
+    bounds: "rewards.logMaxMb",
+    group: LOG_GROUP,
+    defaultText: String(DEFAULT_REWARD_LOG_MAX_MB),
+    help: "rotate at N MiB into FILE's name + .1, .2, …",
+  },
+});
 
-/** Opens the reward log the flags ask for (undefined without --reward-log). */
-export function rewardLogFromFlags(values: FlagValues, model: string): RewardLog | undefined {
-  const file = textFlag(values, "reward-log");
-  const maxMb = intFlag(values, "reward-log-max-mb", "rewards.logMaxMb");
+/** Opens the reward log the options ask for (undefined without --reward-log). */
+export function rewardLogFromFlags(values: OptionValues<typeof REWARD_LOG_OPTIONS>, model: string): RewardLog | undefined {
+  const file = values["reward-log"];
+  const maxMb = values["reward-log-max-mb"];
   if (!file) {
     if (maxMb !== undefined) throw new UsageError("--reward-log-max-mb needs --reward-log FILE.");
     return undefined;

@@ -91,3 +91,11 @@ export const PROBLEM_FIELD_OPTION = { type: "text", arg: "<name>", defaultText: 
 
 /** `--concurrency`: items (requests) in flight at once. */
 export const CONCURRENCY_OPTION = { type: "int", arg: "<n>", bounds: { min: 1, max: 4096 }, help: "items in flight at once" } as const;
+
+/** `--prm-model`: a model for the PRM role only, where `--model` serves the other roles. */
+export const PRM_MODEL_OPTION = {
+  type: "text",
+  arg: "<path|preset>",
+  defaultText: "--model",
+  help: "a separate model for the PRM role, the one that scores steps",
+} as const;

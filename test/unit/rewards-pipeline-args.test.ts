@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, type StepLensConfig } from "../../src/config";
 import { rewardServeArgs, rewardServerState, rewardServerText, rlInitArgs, rlLaunchArgs } from "../../src/pipelines/rewardPipelineArgs";
 import { PIPELINE_NAMES } from "../../src/pipelines/pipelineTable";
-import { parseFlags } from "../../src/cli/flags";
+import { parseOptions } from "../../src/cli/options";
 import { REWARD_OPTIONS, rewardConfigFromFlags } from "../../src/cli/rewardFlags";
 
 test("reward server args follow the settings and parse back into the same reward options", () => {
@@ -23,9 +23,9 @@ test("reward server args follow the settings and parse back into the same reward
   assert.equal(args[args.indexOf("--gate") + 1], "strict");
   assert.equal(args[args.indexOf("--gate-on") + 1], "text-after-answer");
   // What `steplens serve` makes of them: the same options the settings describe.
-  const { values } = parseFlags(
+  const { values } = parseOptions(
     args.filter((_, i) => i >= 4),
-    { ...REWARD_OPTIONS, port: { type: "string" } },
+    { ...REWARD_OPTIONS, port: { type: "int", help: "" } },
   );
   const back = structuredClone(DEFAULT_CONFIG);
   const opts = rewardConfigFromFlags(values, back);

@@ -6,28 +6,26 @@
  */
 import fs from "node:fs";
 import readline from "node:readline";
-import type { StepLensConfig } from "../../config";
+import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
 import { errorMessage } from "../../core/errors";
 import type { Engine } from "../../engines/engine";
 import { rewardJson } from "../../rewards/rewardJson";
 import { type RewardDetail, type RewardItem, scoreReward } from "../../rewards/rewardScorer";
-import type { CliCommand, CliIo } from "../command";
-import {
-  DEMO_NOTICE,
-  ENGINE_HELP,
-  ENGINE_OPTIONS,
-  engineConfig,
-  engineFromConfig,
-  isDemoModel,
-  numberFlag,
-  parseFlags,
-  progressPrinter,
-  safeText,
-  textFlag,
-  UsageError,
-} from "../flags";
-import { REWARD_HELP, REWARD_LOG_HELP, REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
+import { type CliCommand, type CliIo, UsageError } from "../command";
+import { DEMO_NOTICE, ENGINE_OPTIONS, engineConfig, engineFromConfig, isDemoModel, progressPrinter, safeText } from "../flags";
+import { defineOptions, jsonOption, optionsHelp, parseOptions } from "../options";
+import { REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
+import { PRM_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
 import { trainerStepOf } from "../../rewards/rewardLog";
+
+const OPTIONS = defineOptions({
+  ...REWARD_OPTIONS,
+  ...REWARD_LOG_OPTIONS,
+  prm: { ...PRM_OPTION, group: "Other", defaultText: DEFAULT_CONFIG.prm.adapter },
+  threshold: { ...THRESHOLD_OPTION, group: "Other", help: "PRM step threshold (outcome and hybrid with the PRM): a step scored below it is an error" },
+  json: jsonOption("JSON lines", "Other"),
+  ...ENGINE_OPTIONS,
+});
 
 function readItem(value: unknown): RewardItem & { trainerStep: number | null } {
   if (typeof value !== "object" || value === null || Array.isArray(value))
@@ -71,18 +69,9 @@ Output: one line per input line; with --json one JSON object per line:
   {"line", "reward", "gate": {"passed", "reasons": [codes], "details"}, "outcome", "steps": [...],
    "stepRewards", "stepCount", "scalarize", "source", "answer", "answerCorrect" (with a reference),
    "seconds"} (+ "demo" for generated random-weight models)
+With --reward-log, a line's own "trainer_step" is logged as its trainer step.
 
-${REWARD_HELP}
-
-${REWARD_LOG_HELP}
-  (a line's own "trainer_step" is logged as the trainer step)
-
-Other:
-  --prm ADAPTER            PRM adapter: math-shepherd | chat-turn | judge | <preset>
-  --threshold T            PRM step threshold (outcome and hybrid with the PRM; default 0.5)
-  --json                   JSON lines
-
-${ENGINE_HELP}
+${optionsHelp(OPTIONS)}
 
 Examples:
   steplens reward rollouts.jsonl --model ./prm.gguf --prm math-shepherd
@@ -90,23 +79,15 @@ Examples:
   steplens reward rollouts.jsonl --model demo --no-gate step-count`,
 
     async run(argv: string[], io: CliIo): Promise<number> {
-      const { values, positionals } = parseFlags(argv, {
-        ...ENGINE_OPTIONS,
-        ...REWARD_OPTIONS,
-        ...REWARD_LOG_OPTIONS,
-        prm: { type: "string" },
-        threshold: { type: "string" },
-        json: { type: "boolean" },
-      });
+      const { values, positionals } = parseOptions(argv, OPTIONS);
       if (positionals.length !== 1) throw new UsageError('give one JSONL file of {"prompt", "response", "reference"?} lines.');
       const file = positionals[0]!;
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
       const config = engineConfig(values, ["prm", "verifier", "prover"], io.env); // one file, loaded once; the prover rolls out for pav
-      const adapter = textFlag(values, "prm");
-      if (adapter) config.prm.adapter = adapter;
-      config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
+      if (values.prm) config.prm.adapter = values.prm;
+      config.prm.threshold = values.threshold;
       const opts = rewardConfigFromFlags(values, config);
-      const json = Boolean(values.json);
+      const json = values.json;
       const model = config.engine.kind === "local" ? config.models[opts.source === "prm" ? "prm" : "verifier"] : config.openai.model;
       const demo = isDemoModel(model);
       if (demo && !json) io.stdout.write(`${DEMO_NOTICE} (a generated model with random weights)\n`);

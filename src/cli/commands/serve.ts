@@ -19,11 +19,90 @@ import {
 import { DEMO_NOTICE, isDemoModel } from "../../engines/local/demoModelName";
 import { describeGate } from "../../rewards/gatePresets";
 import type { RewardOptions } from "../../rewards/rewardScorer";
-import type { CliCommand, CliIo } from "../command";
-import { UsageError } from "../command";
-import { REWARD_HELP, REWARD_LOG_HELP, REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
+import { type CliCommand, type CliIo, UsageError } from "../command";
+import { ENGINE_OPTIONS, engineConfig, engineFromConfig, resolveModelFlag } from "../flags";
+import { defineOptions, optionsHelp, type OptionValues, parseOptions } from "../options";
+import { REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
 import type { RewardLog } from "../../rewards/rewardLog";
-import { ENGINE_OPTIONS, engineConfig, engineFromConfig, type FlagValues, intFlag, numberFlag, parseFlags, resolveModelFlag, textFlag } from "../flags";
+import { PRM_MODEL_OPTION, PRM_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
+
+const MODELS_GROUP = "Models";
+const SERVER_GROUP = "Server";
+const MS = { min: 100, max: 3_600_000 };
+
+const OPTIONS = defineOptions({
+  model: {
+    ...ENGINE_OPTIONS.model,
+    group: MODELS_GROUP,
+    help: "model for every role: a GGUF file, an hf: URI, a preset, or 'demo' (a generated random-weight model, scores meaningless)",
+  },
+  "prm-model": { ...PRM_MODEL_OPTION, arg: "<path|hf:URI|preset>", group: MODELS_GROUP },
+  prm: { ...PRM_OPTION, group: MODELS_GROUP, defaultText: DEFAULT_CONFIG.prm.adapter },
+  threshold: { ...THRESHOLD_OPTION, group: MODELS_GROUP, help: "default step threshold for /v1/score: a step scored below it is an error" },
+  host: { type: "text", arg: "<addr>", group: SERVER_GROUP, default: DEFAULT_HOST, help: "interface to bind; anything but loopback needs a token" },
+  port: { type: "int", arg: "<n>", bounds: { min: 0, max: 65535 }, group: SERVER_GROUP, default: DEFAULT_PORT, help: "port; 0 picks a free one" },
+  token: {
+    type: "text",
+    arg: "<t>",
+    group: SERVER_GROUP,
+    defaultText: "env STEPLENS_SERVE_TOKEN",
+    help: `bearer token clients must send; required off loopback, at least ${MIN_REMOTE_TOKEN_LENGTH} characters there`,
+  },
+  "max-body": {
+    type: "int",
+    arg: "<bytes>",
+    bounds: { min: 1, max: Number.MAX_SAFE_INTEGER },
+    group: SERVER_GROUP,
+    default: DEFAULT_MAX_BODY_BYTES,
+    help: "largest request body",
+  },
+  "max-waiting": {
+    type: "int",
+    arg: "<n>",
+    bounds: { min: 0, max: 1_000_000 },
+    group: SERVER_GROUP,
+    default: 256,
+    help: "requests allowed to wait before a new one gets 503; a request's items count once: a 1,024-item reward batch is one request",
+  },
+  "headers-timeout": {
+    type: "int",
+    arg: "<ms>",
+    bounds: MS,
+    group: SERVER_GROUP,
+    default: DEFAULT_HEADERS_TIMEOUT_MS,
+    help: "a client must send its request headers within this",
+  },
+  "request-timeout": {
+    type: "int",
+    arg: "<ms>",
+    bounds: MS,
+    group: SERVER_GROUP,
+    default: DEFAULT_REQUEST_TIMEOUT_MS,
+    help: "… and its whole request within this; answers may take longer",
+  },
+  "max-connections": {
+    type: "int",
+    arg: "<n>",
+    bounds: { min: 1, max: 65_536 },
+    group: SERVER_GROUP,
+    default: DEFAULT_MAX_CONNECTIONS,
+    help: "open connections at once; past it, those still sending headers are closed, oldest first",
+  },
+  quiet: { type: "boolean", group: SERVER_GROUP, help: "no per-request log lines" },
+  gpu: ENGINE_OPTIONS.gpu,
+  threads: ENGINE_OPTIONS.threads,
+  "context-size": ENGINE_OPTIONS["context-size"],
+  sequences: {
+    ...ENGINE_OPTIONS.sequences,
+    defaultText: String(DEFAULT_CONFIG.local.sequences),
+    help: "parallel sequences = engine calls at once; --concurrency is the same flag",
+  },
+  concurrency: { ...ENGINE_OPTIONS.sequences, hidden: true, help: "the same as --sequences" },
+  ...REWARD_OPTIONS,
+  ...REWARD_LOG_OPTIONS,
+});
+
+type ServeValues = OptionValues<typeof OPTIONS>;
 
 export const serveCommand: CliCommand = {
   name: "serve",
@@ -42,33 +121,7 @@ Serves the local models (node-llama-cpp) to other tools and remote trainers:
   POST /v1/reward    {"items": [{"prompt", "response", "reference"?}], "scalarize"?} -> per-item details
 Requests queue fairly onto the model's parallel sequences. Ctrl-C drains and stops.
 
-Options:
-  --model PATH|hf:URI|demo  model for every role (a GGUF file, an hf: URI, a preset, or 'demo':
-                          a generated random-weight model, scores meaningless)
-  --prm-model PATH|hf:URI model for the PRM role only (scoring), if different
-  --prm ADAPTER           PRM adapter: math-shepherd | chat-turn | judge | <preset> (default ${DEFAULT_CONFIG.prm.adapter})
-  --host ADDR             interface to bind (default ${DEFAULT_HOST}); anything else needs a token
-  --port N                port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --token T               bearer token clients must send (or env STEPLENS_SERVE_TOKEN); required
-                          off loopback, at least ${MIN_REMOTE_TOKEN_LENGTH} characters there
-  --max-body BYTES        largest request body (default ${DEFAULT_MAX_BODY_BYTES})
-  --sequences N           parallel sequences = engine calls at once (default ${DEFAULT_CONFIG.local.sequences};
-                          --concurrency is the same flag)
-  --max-waiting N         requests allowed to wait before a new one gets 503 (default 256); a
-                          request's items count once: a 1,024-item reward batch is one request
-  --headers-timeout MS    a client must send its request headers within this (default ${DEFAULT_HEADERS_TIMEOUT_MS})
-  --request-timeout MS    … and its whole request within this (default ${DEFAULT_REQUEST_TIMEOUT_MS}; answers may take longer)
-  --max-connections N     open connections at once; past it, those still sending headers are closed,
-                          oldest first (default ${DEFAULT_MAX_CONNECTIONS})
-  --threshold T           default step threshold for /v1/score (default ${DEFAULT_CONFIG.prm.threshold})
-  --gpu auto|cuda|vulkan|metal|off   (default ${DEFAULT_CONFIG.local.gpu})
-  --threads N             CPU threads (default 0: cores - 1)
-  --context-size N        tokens per sequence context (default ${DEFAULT_CONFIG.local.contextSize})
-  --quiet                 no per-request log lines
-
-${REWARD_HELP}
-
-${REWARD_LOG_HELP}
+${optionsHelp(OPTIONS)}
 
 Examples:
   steplens serve --model ./prm.gguf --prm math-shepherd
@@ -78,33 +131,9 @@ Examples:
        -d '{"problem": "2x = 4", "steps": ["x = 2", "so x = 3"]}'`,
 
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { model, gpu, threads, sequences, "context-size": contextSize } = ENGINE_OPTIONS;
-    const { values, positionals } = parseFlags(argv, {
-      model,
-      gpu,
-      threads,
-      sequences,
-      "context-size": contextSize,
-      "prm-model": { type: "string" },
-      prm: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      token: { type: "string" },
-      "max-body": { type: "string" },
-      concurrency: { type: "string" },
-      "max-waiting": { type: "string" },
-      "headers-timeout": { type: "string" },
-      "request-timeout": { type: "string" },
-      "max-connections": { type: "string" },
-      threshold: { type: "string" },
-      quiet: { type: "boolean" },
-      ...REWARD_OPTIONS,
-      ...REWARD_LOG_OPTIONS,
-    });
+    const { values, positionals } = parseOptions(argv, OPTIONS);
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (serve takes only options)`);
-    const host = values.host ?? DEFAULT_HOST;
-    const port = intFlag(values, "port", { min: 0, max: 65535 }) ?? DEFAULT_PORT;
-    const maxBodyBytes = intFlag(values, "max-body", { min: 1, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_MAX_BODY_BYTES;
+    const { host, port, "max-body": maxBodyBytes } = values;
     const token = values.token ?? (io.env.STEPLENS_SERVE_TOKEN || undefined);
     if (!values.model && !values["prm-model"]) throw new UsageError("--model is required (a GGUF path, an hf: URI or a preset name)");
     // Refuse an open non-loopback bind before spending time loading models.
@@ -135,10 +164,10 @@ Examples:
         token,
         maxBodyBytes,
         concurrency: config.local.sequences,
-        maxWaiting: intFlag(values, "max-waiting", { min: 0, max: 1_000_000 }) ?? 256,
-        headersTimeoutMs: intFlag(values, "headers-timeout", { min: 100, max: 3_600_000 }) ?? DEFAULT_HEADERS_TIMEOUT_MS,
-        requestTimeoutMs: intFlag(values, "request-timeout", { min: 100, max: 3_600_000 }) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-        maxConnections: intFlag(values, "max-connections", { min: 1, max: 65_536 }) ?? DEFAULT_MAX_CONNECTIONS,
+        maxWaiting: values["max-waiting"],
+        headersTimeoutMs: values["headers-timeout"],
+        requestTimeoutMs: values["request-timeout"],
+        maxConnections: values["max-connections"],
         threshold: config.prm.threshold,
         rewards,
         rewardLog,
@@ -170,15 +199,13 @@ Examples:
   },
 };
 
-function serveConfig(values: FlagValues, io: CliIo): StepLensConfig {
+function serveConfig(values: ServeValues, io: CliIo): StepLensConfig {
   if (values.concurrency !== undefined && values.sequences !== undefined) throw new UsageError("--concurrency and --sequences are the same flag: give one.");
-  const flags: FlagValues = { ...values, sequences: values.sequences ?? values.concurrency };
-  const config = engineConfig(flags, MODEL_ROLES, io.env, { optional: true });
-  const prmModel = textFlag(values, "prm-model");
-  if (prmModel) config.models.prm = resolveModelFlag(prmModel, io.env);
-  const prm = textFlag(values, "prm");
-  if (prm) config.prm.adapter = prm;
-  config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
+  const engineValues = { ...values, endpoint: undefined, "api-model": undefined, sequences: values.sequences ?? values.concurrency };
+  const config = engineConfig(engineValues, MODEL_ROLES, io.env, { optional: true });
+  if (values["prm-model"]) config.models.prm = resolveModelFlag(values["prm-model"], io.env);
+  if (values.prm) config.prm.adapter = values.prm;
+  config.prm.threshold = values.threshold;
   return config;
 }
 
