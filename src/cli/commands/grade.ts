@@ -6,7 +6,21 @@ import { StepLensError, throwIfAborted } from "../../core/errors";
 import { readJsonlLines } from "../../eval/predictions";
 import { gradePair, type GradedPair } from "../../grading";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { parseFlags, safeText, textFlag } from "../flags";
+import { safeText } from "../flags";
+import { defineOptions, jsonOption, optionsHelp, parseOptions } from "../options";
+
+const OPTIONS = defineOptions({
+  "gold-field": {
+    type: "text",
+    arg: "<name>",
+    default: "gold",
+    help: "the gold answer's field; a dotted path such as reward_model.ground_truth reaches into nested objects",
+  },
+  "pred-field": { type: "text", arg: "<name>", default: "pred", help: "the prediction's field" },
+  json: jsonOption(
+    'exactly one JSON line per graded input line on stdout: {"line": <1-based>, "equal": true|false, "gold": "<normalised>", "extracted": "<normalised prediction>"} ("" when nothing was found), plus "unknown": "<why>" when a grading bound stopped the comparison (then "equal" is false); the summary goes to stderr',
+  ),
+});
 
 const HELP = `Usage: steplens grade <file.jsonl> [options]
 
@@ -19,16 +33,7 @@ scientific notation), \\sqrt and \\pi, algebraic expressions (numerically), inte
 equations, degrees, text and multiple-choice letters (see docs/grading.md).
 
 Options:
-  --gold-field <name>  the gold answer's field (default gold; a dotted path such as
-                       reward_model.ground_truth reaches into nested objects)
-  --pred-field <name>  the prediction's field (default pred)
-  --json               exactly one JSON line per graded input line on stdout:
-                       {"line": <1-based>, "equal": true|false, "gold": "<normalised>",
-                        "extracted": "<normalised prediction>"} ("" when nothing was found),
-                       plus "unknown": "<why>" when a grading bound stopped the
-                       comparison (then "equal" is false);
-                       the summary goes to stderr
-  -h, --help           show this help
+${optionsHelp(OPTIONS)}
 
 A line that is not JSON, not an object, or lacks a field (or has one that is not a string or a
 number) is reported on stderr as file:line: … and skipped.
@@ -39,12 +44,6 @@ Exit codes: 0 every line was graded; 1 some lines were skipped, or the file cann
 Examples:
   steplens grade results.jsonl
   steplens grade results.jsonl --gold-field answer --pred-field response --json > graded.jsonl`;
-
-const OPTIONS = {
-  "gold-field": { type: "string" },
-  "pred-field": { type: "string" },
-  json: { type: "boolean", default: false },
-} as const;
 
 /** The value at `field` (an own key first, else a dotted path). */
 function fieldValue(obj: Record<string, unknown>, field: string): unknown {
@@ -72,12 +71,10 @@ export interface GradeLine extends GradedPair {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
+  const { values, positionals } = parseOptions(argv, OPTIONS);
   if (positionals.length !== 1) throw new UsageError(positionals.length ? "give one file." : "no file: steplens grade <file.jsonl>.");
   const file = positionals[0];
-  const goldField = textFlag(values, "gold-field") ?? "gold";
-  const predField = textFlag(values, "pred-field") ?? "pred";
-  const json = values.json === true;
+  const { "gold-field": goldField, "pred-field": predField, json } = values;
   let graded = 0;
   let equal = 0;
   let noAnswer = 0;
