@@ -11,7 +11,28 @@ import { needsEndpoint } from "../../engines/errors";
 import { findPreset, PRESETS } from "../../engines/presets";
 import { cachedModelFile, downloadModel, listCachedModels, modelCacheDir, parseModelSpec } from "../../engines/local/modelSource";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { parseFlags, progressPrinter } from "../flags";
+import { progressPrinter } from "../flags";
+import { defineOptions, jsonOption, optionsHelp, type OptionValues, parseOptions } from "../options";
+
+const roleModel = (role: ModelRole) =>
+  ({
+    type: "text",
+    arg: "<spec>",
+    defaultText: "--model",
+    help: `the ${role === "prm" ? "PRM" : role} role's model, steplens.models.${role} in VS Code`,
+  }) as const;
+
+const OPTIONS = defineOptions({
+  model: { type: "text", arg: "<spec>", help: "what every role uses (a path, an hf: URI or a preset)" },
+  "prm-model": roleModel("prm"),
+  "verifier-model": roleModel("verifier"),
+  "generator-model": roleModel("generator"),
+  "prover-model": roleModel("prover"),
+  "cache-dir": { type: "text", arg: "<dir>", defaultText: "$STEPLENS_MODEL_CACHE, else ~/.cache/steplens/models", help: "the model cache" },
+  json: jsonOption("machine-readable listing"),
+});
+
+type ModelsValues = OptionValues<typeof OPTIONS>;
 
 const HELP = `Usage: steplens models [options]
        steplens models fetch <preset|hf:URI> [--cache-dir DIR]
@@ -21,12 +42,7 @@ cache, and what each role resolves to. \`fetch\` downloads a preset or an hf: UR
 (with a progress bar; an interrupted download resumes where it stopped).
 
 Options:
-  --model <spec>            what every role uses (a path, an hf: URI or a preset)
-  --prm-model <spec>        the PRM role's model (likewise --verifier-model, --generator-model,
-                            --prover-model); these are steplens.models.<role> in VS Code
-  --cache-dir <dir>         model cache (default $STEPLENS_MODEL_CACHE, else ~/.cache/steplens/models)
-  --json                    machine-readable listing
-  -h, --help                show this help
+${optionsHelp(OPTIONS)}
 
 Offline: \`fetch\` says which file to download on a machine with internet access and where to put it;
 a GGUF file can also be used directly with --model /path/to/file.gguf.
@@ -82,19 +98,7 @@ export async function resolveRoles(models: Partial<Record<ModelRole, string>>, c
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e9 ? 2 : 1)} GB`;
 
-function parse(argv: string[]) {
-  return parseFlags(argv, {
-    model: { type: "string" },
-    "prm-model": { type: "string" },
-    "verifier-model": { type: "string" },
-    "generator-model": { type: "string" },
-    "prover-model": { type: "string" },
-    "cache-dir": { type: "string" },
-    json: { type: "boolean", default: false },
-  });
-}
-
-async function list(values: ReturnType<typeof parse>["values"], io: CliIo): Promise<number> {
+async function list(values: ModelsValues, io: CliIo): Promise<number> {
   const dir = modelCacheDir(values["cache-dir"], io.env);
   const models: Partial<Record<ModelRole, string>> = {};
   for (const role of MODEL_ROLES) models[role] = values[`${role}-model`] ?? values.model ?? "";
@@ -150,7 +154,7 @@ async function list(values: ReturnType<typeof parse>["values"], io: CliIo): Prom
   return 0;
 }
 
-async function fetchModel(target: string | undefined, values: ReturnType<typeof parse>["values"], io: CliIo): Promise<number> {
+async function fetchModel(target: string | undefined, values: ModelsValues, io: CliIo): Promise<number> {
   if (!target) throw new UsageError("missing <preset|hf:URI>: which model to download (see `steplens models`).");
   const dir = modelCacheDir(values["cache-dir"], io.env);
   let uri: string;
@@ -184,7 +188,7 @@ export const modelsCommand: CliCommand = {
   summary: "list model presets, the model cache and each role's model; fetch one",
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parse(argv);
+    const { values, positionals } = parseOptions(argv, OPTIONS);
     const [sub, ...rest] = positionals;
     if (sub === undefined || sub === "list") {
       if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'.`);
