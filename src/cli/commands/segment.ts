@@ -8,11 +8,44 @@ import { CancelledError } from "../../core/errors";
 import type { Step, Trace, TraceLabels } from "../../core/trace";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { FORMAT_CHOICES, type FormatChoice, detectFormat } from "../../formats/detect";
-import { enumFlag, intFlag, parseFlags, progressPrinter, textFlag, INPUT_HELP, INPUT_OPTIONS, inputReadOptions } from "../flags";
+import { progressPrinter, INPUT_OPTIONS, inputReadOptions } from "../flags";
+import { defineOptions, jsonOption, limitOption, optionsHelp, parseOptions } from "../options";
+import { INPUT_FORMAT_OPTION, PROBLEM_FIELD_OPTION, STEP_TAG_OPTION } from "../sharedOptions";
 import type { JsonlFieldNames } from "../../formats/jsonl";
 import { readTraces } from "../../formats/records";
 import { PRM800K_NEUTRAL_CHOICES } from "../../formats/prm800k";
 import { recordIdentity } from "../recordIdentity";
+
+const OPTIONS = defineOptions({
+  format: { ...INPUT_FORMAT_OPTION, help: `${FORMAT_CHOICES.join(" | ")}; auto: from the extension and the first record` },
+  json: jsonOption("machine-readable output: one JSON object for a text trace, one JSON object per line (JSONL) for a dataset"),
+  limit: { ...limitOption("records"), help: "datasets: the first n records only (bad records count)" },
+  ...INPUT_OPTIONS,
+  "problem-field": { ...PROBLEM_FIELD_OPTION, group: "Generic JSONL", help: "the field with the problem" },
+  "solution-field": {
+    type: "text",
+    arg: "<name>",
+    group: "Generic JSONL",
+    defaultText: "response, solution, completion, output",
+    help: "the field with a solution string to segment",
+  },
+  "steps-field": {
+    type: "text",
+    arg: "<name>",
+    group: "Generic JSONL",
+    defaultText: "steps, completions",
+    help: "the field with an array of step strings",
+  },
+  "step-tag": { ...STEP_TAG_OPTION, group: "Datasets" },
+  "prm800k-neutral": {
+    type: "enum",
+    choices: PRM800K_NEUTRAL_CHOICES,
+    arg: "<as>",
+    group: "Datasets",
+    default: "unlabelled",
+    help: "PRM800K input: read rating 0 (neutral) as unlabelled, correct, or incorrect (TRL's reading: it counts only rating 1 as correct)",
+  },
+});
 
 const HELP = `Usage: steplens segment <file> [options]
 
@@ -20,21 +53,10 @@ Splits a trace into its problem, steps and final answer, with each step's line r
 (ProcessBench, PRM800K, Math-Shepherd, generic JSONL) does the same for every record, streamed.
 
 Options:
-  --format <name>         ${FORMAT_CHOICES.join(" | ")} (default auto: from the extension and
-                          the first record)
-  --json                  machine-readable output: one JSON object for a text trace, one JSON object
-                          per line (JSONL) for a dataset
-  --limit <n>             datasets: the first n records only (bad records count)
-${INPUT_HELP}
-  --problem-field <name>  generic JSONL: field with the problem (default question, problem, prompt)
-  --solution-field <name> generic JSONL: field with a solution string to segment
-                          (default response, solution, completion, output)
-  --steps-field <name>    generic JSONL: field with an array of step strings (default steps, completions)
-                          Field names may be dotted paths (a.b); any of the three implies --format jsonl.
-  --step-tag <tag>        Math-Shepherd: the tag that ends each step (default ки)
-  --prm800k-neutral <as>  PRM800K: read rating 0 (neutral) as unlabelled (default) | correct |
-                          incorrect (TRL's reading: it counts only rating 1 as correct)
-  -h, --help              show this help
+${optionsHelp(OPTIONS)}
+
+Generic JSONL field names may be dotted paths (a.b); any of the three field flags implies
+--format jsonl.
 
 JSON output (--json):
   {"format", "problem", "steps": [{"index", "text", "range"}], "finalAnswer", "labels"}
@@ -169,25 +191,12 @@ class BufferedWriter {
   }
 }
 
-const SEGMENT_OPTIONS = {
-  ...INPUT_OPTIONS,
-  format: { type: "string" },
-  json: { type: "boolean", default: false },
-  limit: { type: "string" },
-  "problem-field": { type: "string" },
-  "solution-field": { type: "string" },
-  "steps-field": { type: "string" },
-  "step-tag": { type: "string" },
-  "prm800k-neutral": { type: "string" },
-} as const;
-
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, SEGMENT_OPTIONS);
+  const { values, positionals } = parseOptions(argv, OPTIONS);
   if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to segment.");
   if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const file = positionals[0];
-  const formatArg = enumFlag<FormatChoice>(values, "format", FORMAT_CHOICES) ?? "auto";
-  const limit = intFlag(values, "limit", { min: 1 });
+  const { format: formatArg, limit, "step-tag": stepTag, "prm800k-neutral": prm800kNeutral } = values;
 
   const fields: JsonlFieldNames = {};
   if (values["problem-field"]) fields.problem = [values["problem-field"]];
@@ -196,21 +205,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const fieldFlags = Object.keys(fields).length > 0;
   if (fieldFlags && formatArg !== "auto" && formatArg !== "jsonl")
     throw new UsageError(`--problem-field, --solution-field and --steps-field apply to generic JSONL only, not --format ${formatArg}.`);
-  textFlag(values, "step-tag");
   const format: FormatChoice = fieldFlags ? "jsonl" : formatArg;
 
-  const detected = await detectFormat(file, { format, stepTag: values["step-tag"], signal: io.signal });
+  const detected = await detectFormat(file, { format, stepTag, signal: io.signal });
   const dataset = detected.format !== "text";
   const out = new BufferedWriter(io.stdout, io.signal);
   const errors = new BufferedWriter(io.stderr, io.signal, 0); // unbuffered, but waits for 'drain' too
   const progress = progressPrinter({ stderr: io.stderr, isTTY: io.isTTY && dataset }, "reading", Infinity, { unit: "bytes" });
   let read = 0;
   let failed = 0;
-  const prm800kNeutral = enumFlag(values, "prm800k-neutral", PRM800K_NEUTRAL_CHOICES);
   for await (const result of readTraces(file, {
     detected,
     fields,
-    stepTag: values["step-tag"],
+    stepTag,
     prm800kNeutral,
     signal: io.signal,
     onProgress: (p) => progress.update(p),
