@@ -10,6 +10,7 @@ import { CONFIG_BOUNDS, CONFIG_ENUMS, DEFAULT_CONFIG, type GpuSetting, type Sett
 import type { StepLensError } from "../core/errors";
 import type { Progress } from "../core/progress";
 import { createEngine } from "../engines/createEngine";
+import { findPreset, presetNames, PRM_ADAPTERS } from "../engines/presets";
 import type { Engine, ModelRole } from "../engines/engine";
 import { DEMO_MODEL_SPEC, ensureDemoModelFile } from "../engines/local/demoModel";
 import { DEMO_NOTICE, isDemoModel } from "../engines/local/demoModelName";
@@ -222,6 +223,22 @@ export function engineConfig(values: EngineValues, roles: readonly ModelRole[], 
   c.local.contextSize = values["context-size"];
   c.local.sequences = values.sequences ?? Math.min(L["local.sequences"]!.max, Math.max(c.local.sequences, opts.samples ?? 1));
   return c;
+}
+
+/**
+ * Sets the PRM adapter on a config: `--prm` when given, else with an endpoint `judge`, else the
+ * adapter of the preset `--prm-model`/`--model` names (or the preset itself), else the default.
+ * An adapter that is neither known nor a preset is a usage error.
+ */
+export function applyPrmAdapter(config: StepLensConfig, prm: string | undefined, modelSpec: string | undefined): void {
+  if (config.engine.kind === "openai") config.prm.adapter = prm ?? "judge";
+  else {
+    const preset = findPreset(String(modelSpec));
+    config.prm.adapter = prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
+  }
+  const adapter = config.prm.adapter;
+  if (!(PRM_ADAPTERS as readonly string[]).includes(adapter) && !findPreset(adapter) && !(config.engine.kind === "openai" && adapter === "remote"))
+    throw new UsageError(`unknown --prm '${adapter}': use ${PRM_ADAPTERS.join(", ")} or a preset (${presetNames().join(", ")}).`);
 }
 
 /** Builds the engine a config describes, with the CLI's key source and warnings on stderr. */

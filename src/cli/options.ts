@@ -32,6 +32,8 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Not listed in help (an alias kept for old scripts). */
   hidden?: boolean;
+  /** text: an empty value is a value (`--instruction ""`: none); otherwise a usage error. */
+  empty?: boolean;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -86,7 +88,7 @@ export function choicesOf(spec: OptionSpec): readonly string[] {
 
 function describeBounds(b: SettingBounds): string {
   const what = b.integer ? "a whole number" : "a number";
-  if (b.max === Infinity) return b.min === -Infinity ? what : `${what} of at least ${b.min}`;
+  if (b.max >= Number.MAX_SAFE_INTEGER) return b.min === -Infinity ? what : `${what} of at least ${b.min}`;
   if (b.min === -Infinity) return `${what} of at most ${b.max}`;
   return `${what} from ${b.min} to ${b.max}`;
 }
@@ -115,7 +117,7 @@ export function checkValue(name: string, spec: OptionSpec, raw: string): string 
       return raw;
     }
     default:
-      if (!raw.trim()) throw new UsageError(`--${name} must not be empty.`);
+      if (!spec.empty && !raw.trim()) throw new UsageError(`--${name} must not be empty.`);
       return raw;
   }
 }
@@ -244,7 +246,11 @@ export function limitOption(what: string, group?: string) {
   } as const satisfies OptionSpec;
 }
 
-/** A `--seed <s>` for sampling: the same seed reproduces a run. */
-export function seedOption(help: string, dflt: number, group?: string) {
-  return { type: "int", arg: "<s>", bounds: { min: 0, max: 2 ** 31 - 1 }, help, default: dflt, ...(group ? { group } : {}) } as const satisfies OptionSpec;
+const SEED_BASE = { type: "int", arg: "<s>", bounds: { min: 0, max: 2 ** 31 - 1 } } as const;
+
+/** A `--seed <s>` for sampling: the same seed reproduces a run. Without a default, absent means "the engine's". */
+export function seedOption(help: string, dflt: number, group?: string): typeof SEED_BASE & { help: string; default: number; group?: string };
+export function seedOption(help: string): typeof SEED_BASE & { help: string };
+export function seedOption(help: string, dflt?: number, group?: string): OptionSpec {
+  return { ...SEED_BASE, help, ...(dflt !== undefined ? { default: dflt } : {}), ...(group ? { group } : {}) };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from "../config";
 import { PRM_ADAPTERS } from "../engines/presets";
 import { FORMAT_CHOICES } from "../formats/detect";
 import { DEFAULT_ALPHA, DEFAULT_ROLLOUTS } from "../progress/estimateProgress";
+import { DEFAULT_MAX_CRITIQUE_CHARS } from "../verify/constrainedSchema";
 import { defineOptions } from "./options";
 
 const V = DEFAULT_CONFIG.verify;
@@ -83,7 +84,13 @@ export const VERIFIER_OPTIONS = defineOptions({
   "meta-critique": { type: "boolean", help: "then critique and rewrite the chosen verification (two passes, temperature 0)" },
   template: { type: "text", arg: "<name|file>", default: V.promptTemplate, help: "spark | processbench | thinkprm, or a template file" },
   constrained: { type: "boolean", help: "JSON-schema-constrained verdicts (for small local models)" },
-  "max-critique-chars": { type: "int", arg: "<n>", bounds: { min: 0, max: 10_000 }, default: 300, help: "constrained mode: longest critique per step" },
+  "max-critique-chars": {
+    type: "int",
+    arg: "<n>",
+    bounds: { min: 0, max: 10_000 },
+    defaultText: String(DEFAULT_MAX_CRITIQUE_CHARS),
+    help: "constrained mode: longest critique per step",
+  },
 });
 
 /** `--problem-field` / `--reference-field`: where a problems file keeps the problem and its answer. */

@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { runCli } from "../../src/cli/main";
 import { createVerifyCommand } from "../../src/cli/commands/verify";
-import { engineConfig, progressPrinter, safeText } from "../../src/cli/flags";
+import { ENGINE_OPTIONS, engineConfig, progressPrinter, safeText } from "../../src/cli/flags";
+import { parseOptions } from "../../src/cli/options";
 import type { GenerateRequest } from "../../src/engines/engine";
 import { testModel } from "../support/testModels";
 import { memoryIo, jsonLines } from "../support/cliIo";
@@ -179,12 +180,13 @@ test("usage errors exit 2 with the reason", async () => {
 });
 
 test("engine flags become the typed config: local sequences cover K; endpoints get enough concurrency", () => {
-  const local = engineConfig({ model: "x.gguf", gpu: "off", threads: "1" }, ["verifier"], {}, { samples: 8 });
+  const flags = (argv: string[]) => parseOptions(argv, ENGINE_OPTIONS).values;
+  const local = engineConfig(flags(["--model", "x.gguf", "--gpu", "off", "--threads", "1"]), ["verifier"], {}, { samples: 8 });
   assert.deepEqual(
     [local.engine.kind, local.models.verifier, local.local.sequences, local.local.gpu, local.local.maxThreads],
     ["local", "x.gguf", 8, "off", 1],
   );
-  const remote = engineConfig({ endpoint: "http://h/v1", "api-model": "qwen" }, ["verifier"], {}, { samples: 16 });
+  const remote = engineConfig(flags(["--endpoint", "http://h/v1", "--api-model", "qwen"]), ["verifier"], {}, { samples: 16 });
   assert.deepEqual([remote.engine.kind, remote.openai.baseUrl, remote.openai.model, remote.openai.concurrency], ["openai", "http://h/v1", "qwen", 16]);
 });
 

@@ -3,25 +3,23 @@
  * (resumable through --out), then reports ProcessBench's metric.
  */
 import path from "node:path";
-import { CRITIC_TIE_RULES } from "../../eval/criticProtocol";
 import { processBenchFiles } from "../../eval/processbenchData";
 import { runProcessBench } from "../../eval/processbenchRunner";
-import { criticScorer, prmScorer, SCORER_NAMES, verifyScorer, type ItemScorer, type ScorerName } from "../../eval/scorers";
-import { CRITIC_INDEX_RULES } from "../../verify/verdictParser";
+import { criticScorer, prmScorer, verifyScorer, type ItemScorer } from "../../eval/scorers";
 import { type CliIo, UsageError } from "../command";
-import { demoLabel, engineConfig, enumFlag, intFlag, numberFlag, progressPrinter, safeText } from "../flags";
+import { demoLabel, engineConfig, progressPrinter, safeText } from "../flags";
 import type { EvalFlags, EvalRun } from "./evalFlags";
 import { noteBadRecords, printMetrics } from "./evalReport";
 import { verifyOptionsFromFlags, type EngineFactory } from "./verify";
 
 /** The model mode; resolves with the exit code. */
-export async function evalWithModel(v: EvalFlags, io: CliIo, makeEngine: EngineFactory, { subsets, limit, json }: EvalRun): Promise<number> {
-  const scorerName = enumFlag<ScorerName>(v, "scorer", SCORER_NAMES) ?? "prm";
-  const threshold = numberFlag(v, "threshold", "prm.threshold");
+export async function evalWithModel(v: EvalFlags, io: CliIo, makeEngine: EngineFactory, { subsets, limit, json, given }: EvalRun): Promise<number> {
+  const scorerName = v.scorer;
+  const threshold = given.has("threshold") ? v.threshold : undefined;
   const tuneOn = v["tune-threshold"];
   if (scorerName !== "prm" && (threshold !== undefined || tuneOn)) throw new UsageError("--threshold and --tune-threshold apply to --scorer prm only");
   if (threshold !== undefined && tuneOn) throw new UsageError("give --threshold or --tune-threshold, not both");
-  const concurrency = intFlag(v, "concurrency", "openai.concurrency") ?? 1;
+  const concurrency = v.concurrency;
   const files = processBenchFiles(v.data, subsets);
   const report = files.map((f) => f.subset);
   let runFiles = files;
@@ -32,7 +30,7 @@ export async function evalWithModel(v: EvalFlags, io: CliIo, makeEngine: EngineF
   if (scorerName !== "critic" && (v["critic-index"] !== undefined || v["critic-vote"] !== undefined))
     throw new UsageError("--critic-index and --critic-vote apply to --scorer critic only");
   const verifyOpts = scorerName === "prm" ? null : verifyOptionsFromFlags(v);
-  const samples = scorerName === "critic" ? (v.samples ? verifyOpts!.samples : 8) : verifyOpts?.samples;
+  const samples = scorerName === "critic" ? (given.has("samples") ? verifyOpts!.samples : 8) : verifyOpts?.samples;
   const role = scorerName === "prm" ? "prm" : "verifier";
   const config = engineConfig(v, [role], io.env, { samples });
   if (v.prm) config.prm.adapter = v.prm;
@@ -49,12 +47,12 @@ export async function evalWithModel(v: EvalFlags, io: CliIo, makeEngine: EngineF
       else
         scorer = criticScorer(engine, {
           ...vo,
-          template: v.template ? vo.template : undefined,
+          template: given.has("template") ? vo.template : undefined,
           samples,
-          temperature: v.temperature ? vo.temperature : undefined,
-          topP: v["top-p"] ? vo.topP : undefined,
-          criticIndex: enumFlag(v, "critic-index", CRITIC_INDEX_RULES),
-          tieRule: enumFlag(v, "critic-vote", CRITIC_TIE_RULES),
+          temperature: given.has("temperature") ? vo.temperature : undefined,
+          topP: given.has("top-p") ? vo.topP : undefined,
+          criticIndex: v["critic-index"],
+          tieRule: v["critic-vote"],
           model: modelName,
         });
     }

@@ -11,9 +11,9 @@ import type { EvalFlags, EvalRun } from "./evalFlags";
 import { noteBadRecords, printMetrics } from "./evalReport";
 
 /** The predictions mode; resolves with the exit code. */
-export async function evalFromPredictions(v: EvalFlags & { predictions: string }, io: CliIo, { subsets, limit, json }: EvalRun): Promise<number> {
+export async function evalFromPredictions(v: EvalFlags & { predictions: string }, io: CliIo, { subsets, limit, json, given }: EvalRun): Promise<number> {
   for (const f of ["scorer", "threshold", "tune-threshold", "model", "endpoint", "out", "prm"] as const)
-    if (v[f] !== undefined) throw new UsageError(`--predictions computes the metric from the file: --${f} does not apply`);
+    if (given.has(f)) throw new UsageError(`--predictions computes the metric from the file: --${f} does not apply`);
   const files = processBenchFiles(v.data, subsets);
   const progress = progressPrinter(io, "reading");
   const r = await evaluatePredictions(files, v.predictions, { limit, signal: io.signal, onProgress: (p) => progress.update(p) });

@@ -12,7 +12,7 @@ import { StepLensError, throwIfAborted } from "../../core/errors";
 import type { Trace } from "../../core/trace";
 import type { Engine } from "../../engines/engine";
 import { isEngineError } from "../../engines/errors";
-import { detectFormat, FORMAT_CHOICES } from "../../formats/detect";
+import { detectFormat } from "../../formats/detect";
 import { readTraces } from "../../formats/records";
 import { estimateProgress, stepLosesProgress, type ProgressResult } from "../../progress/estimateProgress";
 import { DEFAULT_CONFIDENCE } from "../../progress/intervals";
@@ -20,26 +20,38 @@ import { referenceAnswerOf } from "../../progress/referenceAnswer";
 import type { CliCommand, CliIo } from "../command";
 import {
   demoLabel,
-  ENGINE_HELP,
   ENGINE_OPTIONS,
   engineConfig,
   engineFromConfig,
-  enumFlag,
-  intFlag,
-  numberFlag,
-  parseFlags,
+  INPUT_OPTIONS,
+  inputReadOptions,
   progressPrinter,
   resolveModelFlag,
   safeText,
-  textFlag,
   UsageError,
-  INPUT_HELP,
-  INPUT_OPTIONS,
-  inputReadOptions,
 } from "../flags";
+import { defineOptions, jsonOption, limitOption, optionsHelp, parseOptions, seedOption } from "../options";
+import { INPUT_FORMAT_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, TEMPERATURE_OPTION } from "../sharedOptions";
 import { recordIdentity } from "../recordIdentity";
 
 const P = DEFAULT_CONFIG.progress;
+
+const OPTIONS = defineOptions({
+  ...PROGRESS_OPTIONS,
+  policy: { type: "text", arg: "<path|preset|demo>", defaultText: "--model", help: "the base policy π" },
+  prover: { type: "text", arg: "<path|preset|demo>", defaultText: "--model", help: "the prover μ" },
+  reference: { type: "text", arg: "<answer>", help: "the correct final answer (applies to every trace of the file)" },
+  "max-tokens": { ...ROLLOUT_TOKENS_OPTION, defaultText: undefined, default: P.maxTokens },
+  temperature: { ...TEMPERATURE_OPTION, default: P.temperature, help: "rollout sampling temperature (both policies)" },
+  seed: seedOption("rollout i of every prefix uses seed + i", 0),
+  json: jsonOption(
+    'one JSON object per trace (JSONL for a dataset, each with "id", "record"): {"steps": [{"index", "qBefore", "q", "advantage", "qBase", "effective", "interval": [lo, hi], "intervalBefore", "qBaseInterval"}], "answer": {"value", "source": "reference" | "majority", "share"}, "rollouts", "prefixTokensEvaluated", "traceTokens", "rolloutTokens" (the prover\'s), "samePolicy", "policy": {"prefixTokensEvaluated", "traceTokens", "rolloutTokens"} (the base policy\'s; 0 when samePolicy), "seconds"}; index is 0-based',
+  ),
+  format: INPUT_FORMAT_OPTION,
+  limit: limitOption("records of a dataset"),
+  ...INPUT_OPTIONS,
+  ...ENGINE_OPTIONS,
+});
 
 const HELP = `Usage: steplens progress <file> [options]
 
@@ -59,30 +71,7 @@ Correct means equal to the reference answer (--reference, a 'reference:' front-m
 dataset's gold field); without one, to the majority answer of all rollouts of the trace (its share
 is reported).
 
-Options:
-  --rollouts <M>           rollouts per prefix, 1–256 (default ${P.rollouts})
-  --policy <path|preset|demo>
-                           the base policy π (default: --model)
-  --prover <path|preset|demo>
-                           the prover μ (default: --model)
-  --alpha <α>              α of r = Q^π + α·A^μ, 0–10 (default ${P.alpha})
-  --reference <answer>     the correct final answer (applies to every trace of the file)
-  --max-tokens <n>         longest rollout in tokens (default ${P.maxTokens})
-  --temperature <t>        rollout sampling temperature (both policies), 0–2 (default ${P.temperature})
-  --seed <s>               rollout i of every prefix uses seed + i (default 0)
-  --json                   one JSON object per trace (JSONL for a dataset, each with "id", "record"):
-                           {"steps": [{"index", "qBefore", "q", "advantage", "qBase", "effective",
-                           "interval": [lo, hi], "intervalBefore", "qBaseInterval"}], "answer":
-                           {"value", "source": "reference" | "majority", "share"}, "rollouts",
-                           "prefixTokensEvaluated", "traceTokens", "rolloutTokens" (the prover's),
-                           "samePolicy", "policy": {"prefixTokensEvaluated", "traceTokens",
-                           "rolloutTokens"} (the base policy's; 0 when samePolicy), "seconds"};
-                           index is 0-based
-  --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
-  --limit <n>              datasets: the first n records only
-${INPUT_HELP}
-${ENGINE_HELP}
-  -h, --help               show this help
+${optionsHelp(OPTIONS)}
 
 --model is the model of both roles unless --policy / --prover name another (local models; an
 endpoint serves one model, so π = μ there). Neither is the PRM.
@@ -94,22 +83,6 @@ Examples:
   steplens progress trace.md --model demo --reference 4 --json
   steplens progress trace.md --policy ./policy.gguf --prover ./prover.gguf --alpha 0.3
   steplens progress prm800k.jsonl --model ./prover.gguf --limit 20 --json > progress.jsonl`;
-
-const OPTIONS = {
-  ...ENGINE_OPTIONS,
-  ...INPUT_OPTIONS,
-  rollouts: { type: "string" },
-  policy: { type: "string" },
-  prover: { type: "string" },
-  alpha: { type: "string" },
-  reference: { type: "string" },
-  "max-tokens": { type: "string" },
-  temperature: { type: "string" },
-  seed: { type: "string" },
-  json: { type: "boolean" },
-  format: { type: "string" },
-  limit: { type: "string" },
-} as const;
 
 const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 const pair = (x: [number, number]): [number, number] => [round(x[0], 6), round(x[1], 6)];
@@ -191,21 +164,13 @@ export function progressListing(result: ProgressResult, trace: Trace, dataset: b
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
+  const { values, positionals } = parseOptions(argv, OPTIONS);
   if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file.");
   if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const file = positionals[0];
-  const rollouts = intFlag(values, "rollouts", "progress.rollouts") ?? P.rollouts;
-  const alpha = numberFlag(values, "alpha", "progress.alpha") ?? P.alpha;
-  const maxTokens = intFlag(values, "max-tokens", "progress.maxTokens") ?? P.maxTokens;
-  const temperature = numberFlag(values, "temperature", "progress.temperature") ?? P.temperature;
-  const seed = intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? 0;
-  const reference = textFlag(values, "reference");
-  const limit = intFlag(values, "limit", { min: 1, max: Number.MAX_SAFE_INTEGER });
-  const format = enumFlag(values, "format", FORMAT_CHOICES) ?? "auto";
+  const { rollouts, alpha, "max-tokens": maxTokens, temperature, seed, reference, limit, format } = values;
   // One sequence holds the trace, M more run its rollouts. --model sets both roles; --policy/--prover override.
-  const policyFlag = textFlag(values, "policy");
-  const proverFlag = textFlag(values, "prover");
+  const { policy: policyFlag, prover: proverFlag } = values;
   const config = engineConfig(values, ["prover", "generator"], io.env, { samples: rollouts + 1, optional: Boolean(policyFlag || proverFlag) });
   if (config.engine.kind === "openai") {
     if (policyFlag || proverFlag) throw new UsageError("--policy and --prover are local models; an endpoint serves one model for both roles (π = μ).");

@@ -5,36 +5,47 @@
  * several at a time (one per parallel sequence, batched together) and written in input order.
  * Bad records are reported on stderr as `file:line: …` and skipped. Cancellable (Ctrl-C).
  */
-import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
+import type { StepLensConfig } from "../../config";
 import { StepLensError, throwIfAborted } from "../../core/errors";
 import { findTooLong, noStepsError, tooLongError } from "../../core/inputLimits";
 import type { Trace } from "../../core/trace";
 import type { Engine, ScoreResult } from "../../engines/engine";
 import { isEngineError } from "../../engines/errors";
-import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
-import { detectFormat, FORMAT_CHOICES, type FormatChoice } from "../../formats/detect";
+import { detectFormat } from "../../formats/detect";
 import { readTraces, type TraceRecordResult } from "../../formats/records";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import {
+  applyPrmAdapter,
   DEMO_NOTICE,
-  ENGINE_HELP,
   ENGINE_OPTIONS,
   engineConfig,
   engineFromConfig,
-  enumFlag,
-  type FlagValues,
-  intFlag,
-  isDemoModel,
-  numberFlag,
-  parseFlags,
-  progressPrinter,
-  safeText,
-  textFlag,
-  INPUT_HELP,
   INPUT_OPTIONS,
   inputReadOptions,
+  isDemoModel,
+  progressPrinter,
+  safeText,
 } from "../flags";
+import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions } from "../options";
+import { INPUT_FORMAT_OPTION, PRM_OPTION, STEP_TAG_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
 import { recordIdentity } from "../recordIdentity";
+
+const SCORE_OPTIONS = defineOptions({
+  prm: PRM_OPTION,
+  threshold: THRESHOLD_OPTION,
+  json: jsonOption(
+    'one JSON object per trace (JSONL for a dataset): {"steps": [{"index", "score", "margin"}], "firstError", "threshold", "model", "adapter", "evaluatedTokens", "traceTokens", "seconds"} (+ "id", "record" for datasets; + "demo" with a generated random-weight model); index is 0-based; firstError is -1 when no step is below t',
+  ),
+  format: INPUT_FORMAT_OPTION,
+  limit: limitOption("records of a dataset"),
+  "step-tag": STEP_TAG_OPTION,
+  positive: { type: "text", arg: "<label>", defaultText: "+ for PRMs, Yes for judge", help: 'label read as "correct"' },
+  negative: { type: "text", arg: "<label>", defaultText: "- for PRMs, No for judge", help: 'label read as "incorrect"' },
+  ...INPUT_OPTIONS,
+  ...ENGINE_OPTIONS,
+});
+
+type ScoreValues = OptionValues<typeof SCORE_OPTIONS>;
 
 const HELP = `Usage: steplens score <file> [options]
 
@@ -42,25 +53,8 @@ Scores every step of a trace (Markdown / text) or of every record of a dataset (
 PRM800K, Math-Shepherd, generic JSONL) with a process reward model, in one pass per trace, and
 reports the first step whose score is below the threshold.
 
-Options:
-  --prm <adapter|preset>  math-shepherd | chat-turn | judge | a preset (${presetNames().join(", ")})
-                          (default: the preset's adapter when --model is a preset, else
-                          ${DEFAULT_CONFIG.prm.adapter}; judge with --endpoint)
-  --threshold <t>         a step below t is an error (default ${DEFAULT_CONFIG.prm.threshold})
-  --json                  one JSON object per trace (JSONL for a dataset):
-                          {"steps": [{"index", "score", "margin"}], "firstError", "threshold", "model",
-                           "adapter", "evaluatedTokens", "traceTokens", "seconds"} (+ "id", "record" for
-                          datasets; + "demo" with a generated random-weight model); index is 0-based;
-                          firstError is -1 when no step is below t
-  --format <name>         input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
-  --limit <n>             datasets: score the first n records only
-  --step-tag <tag>        math-shepherd tag after each step (default ки)
-  --positive <label>      label read as "correct" (default + for PRMs, Yes for judge)
-  --negative <label>      label read as "incorrect" (default - for PRMs, No for judge)
-${INPUT_HELP}
-${ENGINE_HELP}
-                          (dataset records are scored --sequences at a time)
-  -h, --help              show this help
+${optionsHelp(SCORE_OPTIONS)}
+(dataset records are scored --sequences at a time)
 
 Exit codes: 0 every trace was scored; 1 a file or model problem, a trace with no steps, or some
 records could not be scored (each reported on stderr; the others still come out); 2 usage error;
@@ -74,35 +68,14 @@ Examples:
   steplens score trace.md --model qwen3-4b --prm judge --threshold 0.4
   steplens score trace.md --endpoint http://127.0.0.1:8000/v1 --api-model Qwen/Qwen3-4B --prm judge`;
 
-const SCORE_OPTIONS = {
-  ...ENGINE_OPTIONS,
-  prm: { type: "string" },
-  threshold: { type: "string" },
-  json: { type: "boolean", default: false },
-  format: { type: "string" },
-  limit: { type: "string" },
-  "step-tag": { type: "string" },
-  positive: { type: "string" },
-  negative: { type: "string" },
-  ...INPUT_OPTIONS,
-} as const;
-
 /** The typed config the flags describe (the same one the extension builds from its settings). */
-export function scoreConfig(values: FlagValues, env: NodeJS.ProcessEnv = {}): StepLensConfig {
+export function scoreConfig(values: ScoreValues, env: NodeJS.ProcessEnv = {}): StepLensConfig {
   const config = engineConfig(values, ["prm"], env);
-  const prm = textFlag(values, "prm");
-  if (config.engine.kind === "openai") config.prm.adapter = prm ?? "judge";
-  else {
-    const preset = findPreset(String(values.model));
-    config.prm.adapter = prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
-  }
-  const adapter = config.prm.adapter;
-  if (!(PRM_ADAPTERS as readonly string[]).includes(adapter) && !findPreset(adapter) && !(config.engine.kind === "openai" && adapter === "remote"))
-    throw new UsageError(`unknown --prm '${adapter}': use ${PRM_ADAPTERS.join(", ")} or a preset (${presetNames().join(", ")}).`);
-  config.prm.threshold = numberFlag(values, "threshold", "prm.threshold") ?? config.prm.threshold;
-  config.prm.stepTag = textFlag(values, "step-tag") ?? config.prm.stepTag;
-  if (typeof values.positive === "string") config.prm.positiveToken = values.positive;
-  if (typeof values.negative === "string") config.prm.negativeToken = values.negative;
+  applyPrmAdapter(config, values.prm, values.model);
+  config.prm.threshold = values.threshold;
+  config.prm.stepTag = values["step-tag"];
+  if (values.positive !== undefined) config.prm.positiveToken = values.positive;
+  if (values.negative !== undefined) config.prm.negativeToken = values.negative;
   return config;
 }
 
@@ -154,12 +127,11 @@ export function scoreListing(result: ScoreResult, threshold: number, trace: Trac
 type Scored = { record: TraceRecordResult; result?: ScoreResult; error?: StepLensError };
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, SCORE_OPTIONS);
+  const { values, positionals } = parseOptions(argv, SCORE_OPTIONS);
   if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to score.");
   if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const file = positionals[0];
-  const format = enumFlag<FormatChoice>(values, "format", FORMAT_CHOICES) ?? "auto";
-  const limit = intFlag(values, "limit", { min: 1 });
+  const { format, limit } = values;
   const config = scoreConfig(values, io.env);
   const threshold = config.prm.threshold;
 

@@ -4,15 +4,14 @@
  * problem the chosen solution, its answer and score, whether it matches the reference, and the
  * tokens spent; resumable with --out (src/search/searchRunner.ts).
  */
-import { DEFAULT_CONFIG, type StepLensConfig } from "../../config";
+import type { StepLensConfig } from "../../config";
 import type { Engine } from "../../engines/engine";
-import { findPreset, presetNames, PRM_ADAPTERS } from "../../engines/presets";
 import { majorityScorer, pavScorer, prmScorer, SCORER_NAMES, verifyScorer, type ScorerName, type SearchScorer } from "../../search/scorers";
 import { DEFAULT_REFERENCE_FIELD, readSearchProblems } from "../../search/searchProblems";
 import { runSearch, type SearchMode, type SearchRecord, type SearchSummary } from "../../search/searchRunner";
 import { resolveTemplate } from "../../verify/templates";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { demoLabel, ENGINE_OPTIONS, engineConfig, engineFromConfig, progressPrinter, resolveModelFlag, safeText } from "../flags";
+import { applyPrmAdapter, demoLabel, ENGINE_OPTIONS, engineConfig, engineFromConfig, progressPrinter, resolveModelFlag, safeText } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
 import { MAX_TOKENS_OPTION, PRM_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION } from "../sharedOptions";
 
@@ -148,16 +147,11 @@ function searchConfig(values: SearchValues, plan: SearchPlan, env: NodeJS.Proces
   if (config.engine.kind === "openai") {
     if (prmModel) throw new UsageError("--prm-model is for local models; an endpoint serves its model for every role.");
     if (prover) throw new UsageError("--prover is for local models; an endpoint serves its model for every role.");
-    config.prm.adapter = prm ?? "judge";
   } else {
     if (prmModel) config.models.prm = resolveModelFlag(prmModel, env);
     if (prover) config.models.prover = resolveModelFlag(prover, env);
-    const preset = findPreset(String(prmModel ?? values.model));
-    config.prm.adapter = prm ?? preset?.adapter ?? (preset ? preset.name : DEFAULT_CONFIG.prm.adapter);
   }
-  const adapter = config.prm.adapter;
-  if (!(PRM_ADAPTERS as readonly string[]).includes(adapter) && !findPreset(adapter) && !(config.engine.kind === "openai" && adapter === "remote"))
-    throw new UsageError(`unknown --prm '${adapter}': use ${PRM_ADAPTERS.join(", ")} or a preset (${presetNames().join(", ")}).`);
+  applyPrmAdapter(config, prm, prmModel ?? values.model);
   return config;
 }
 

@@ -8,33 +8,55 @@ import { DEFAULT_CONFIG, type AggregateMode, type StepLensConfig } from "../../c
 import { CancelledError, errorMessage } from "../../core/errors";
 import type { Trace } from "../../core/trace";
 import type { Engine, ModelRole } from "../../engines/engine";
-import { detectFormat, FORMAT_CHOICES, type FormatChoice } from "../../formats/detect";
+import { detectFormat } from "../../formats/detect";
 import { readTraces } from "../../formats/records";
 import { resolveTemplate } from "../../verify/templates";
 import { verifyTrace, type VerifyOptions, type VerifyResult } from "../../verify/verifyPipeline";
 import type { FinalVerdictRule } from "../../verify/verdictParser";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import {
-  demoLabel,
-  ENGINE_HELP,
-  ENGINE_OPTIONS,
-  engineConfig,
-  engineFromConfig,
-  enumFlag,
-  type FlagValues,
-  intFlag,
-  numberFlag,
-  parseFlags,
-  progressPrinter,
-  safeText,
-  INPUT_HELP,
-  INPUT_OPTIONS,
-  inputReadOptions,
-} from "../flags";
+import { demoLabel, ENGINE_OPTIONS, engineConfig, engineFromConfig, INPUT_OPTIONS, inputReadOptions, progressPrinter, safeText } from "../flags";
+import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
+import { INPUT_FORMAT_OPTION, MAX_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION, VERIFIER_OPTIONS } from "../sharedOptions";
+
+const D = DEFAULT_CONFIG.verify;
 import { recordIdentity } from "../recordIdentity";
 
 /** Builds the engine for a command from the config its flags describe; tests inject their own. */
 export type EngineFactory = (config: StepLensConfig, io: CliIo, role: ModelRole) => Promise<Engine>;
+
+/** The verifier's flags, which `steplens eval` takes too. */
+export const VERIFY_FLAG_OPTIONS = defineOptions({
+  samples: { ...SAMPLES_OPTION, help: "verifications per trace" },
+  ...VERIFIER_OPTIONS,
+  reference: {
+    type: "text",
+    arg: "<answer>",
+    help: "reference-guided mode: the template's reference-guided prompt, with \"Expected Answer: <answer>\" (SPARK's ceiling baseline)",
+  },
+  temperature: { ...TEMPERATURE_OPTION, default: D.temperature, help: "sampling temperature of the K verifications" },
+  "top-p": { type: "number", arg: "<p>", bounds: "verify.topP", default: D.topP, help: "nucleus sampling of the K verifications" },
+  "final-verdict": {
+    type: "enum",
+    choices: "verify.finalVerdictRule",
+    default: D.finalVerdictRule,
+    help: "how the final Yes/No is read (steplens | spark: the first of SPARK's patterns that matches)",
+  },
+  seed: seedOption("base seed (verification i uses seed + i)"),
+  "max-tokens": { ...MAX_TOKENS_OPTION, default: D.maxTokens, help: "token limit per verification (constrained: what the schema needs)" },
+});
+
+/** The verifier flags' values. */
+export type VerifyFlags = OptionValues<typeof VERIFY_FLAG_OPTIONS>;
+
+const OPTIONS = defineOptions({
+  ...VERIFY_FLAG_OPTIONS,
+  format: INPUT_FORMAT_OPTION,
+  limit: limitOption("records of a dataset"),
+  raw: { type: "boolean", help: "--json: include each verification's full text" },
+  json: jsonOption("one JSON object (text trace) or JSONL (dataset)"),
+  ...INPUT_OPTIONS,
+  ...ENGINE_OPTIONS,
+});
 
 const HELP = `Usage: steplens verify <file> [options]
 
@@ -43,31 +65,7 @@ self-consistency): for every step, how many of the K verifications flagged it, t
 and the critique of the verification that best agrees with the aggregate; then the first error and
 the outcome. For a dataset, every record (JSONL output with --json).
 
-Options:
-  --samples <K>            verifications per trace (default ${DEFAULT_CONFIG.verify.samples})
-  --aggregate <mode>       step | outcome | first-error: which rule gives the first error
-                           (default ${DEFAULT_CONFIG.verify.aggregate}); all three are computed and shown
-  --tau <τ>                step rule: a step is incorrect when ≥ τ·K' verifications say so, K' = the
-                           verifications that parsed (default ${DEFAULT_CONFIG.verify.tau})
-  --meta-critique          then critique and rewrite the chosen verification (two passes, temperature 0)
-  --template <name|file>   spark | processbench | thinkprm, or a template file (default ${DEFAULT_CONFIG.verify.promptTemplate})
-  --constrained            JSON-schema-constrained verdicts (for small local models)
-  --max-critique-chars <n> constrained mode: longest critique per step (default 300)
-  --reference <answer>     reference-guided mode: the template's reference-guided prompt, with
-                           "Expected Answer: <answer>" (SPARK's ceiling baseline)
-  --temperature <t>        sampling temperature of the K verifications (default ${DEFAULT_CONFIG.verify.temperature})
-  --top-p <p>              nucleus sampling of the K verifications (default ${DEFAULT_CONFIG.verify.topP})
-  --final-verdict <rule>   steplens | spark: how the final Yes/No is read (default ${DEFAULT_CONFIG.verify.finalVerdictRule};
-                           spark = the first of SPARK's patterns that matches)
-  --seed <n>               base seed (verification i uses seed + i)
-  --max-tokens <n>         token limit per verification (default ${DEFAULT_CONFIG.verify.maxTokens}; constrained: what the schema needs)
-  --format <name>          input format: ${FORMAT_CHOICES.join(" | ")} (default auto)
-  --limit <n>              datasets: verify the first n records only
-  --raw                    --json: include each verification's full text
-  --json                   one JSON object (text trace) or JSONL (dataset)
-${INPUT_HELP}
-${ENGINE_HELP}
-  -h, --help               show this help
+${optionsHelp(OPTIONS)}
 
 JSON output, per trace:
   {"id", "record", "steps": [{"index", "verdict", "incorrect", "correct", "notGiven", "critique"}],
@@ -197,64 +195,22 @@ export function verifyListing(r: VerifyResult, trace: Trace | null, dataset: boo
   return out.join("\n");
 }
 
-export interface VerifyFlags {
-  samples?: string;
-  aggregate?: string;
-  tau?: string;
-  "meta-critique"?: boolean;
-  template?: string;
-  constrained?: boolean;
-  "max-critique-chars"?: string;
-  reference?: string;
-  temperature?: string;
-  "top-p"?: string;
-  "final-verdict"?: string;
-  seed?: string;
-  "max-tokens"?: string;
-}
-
-export const VERIFY_FLAG_OPTIONS = {
-  samples: { type: "string" },
-  aggregate: { type: "string" },
-  tau: { type: "string" },
-  "meta-critique": { type: "boolean" },
-  template: { type: "string" },
-  constrained: { type: "boolean" },
-  "max-critique-chars": { type: "string" },
-  reference: { type: "string" },
-  temperature: { type: "string" },
-  "top-p": { type: "string" },
-  "final-verdict": { type: "string" },
-  seed: { type: "string" },
-  "max-tokens": { type: "string" },
-  ...ENGINE_OPTIONS,
-} as const;
-
 /** VerifyOptions from the flags (defaults from the settings' defaults). */
-export function verifyOptionsFromFlags(v: VerifyFlags & FlagValues, cwd = process.cwd()): VerifyOptions {
-  const d = DEFAULT_CONFIG.verify;
-  const samples = intFlag(v, "samples", "verify.samples") ?? d.samples;
-  const tau = numberFlag(v, "tau", "verify.tau") ?? d.tau;
-  const aggregate = enumFlag<AggregateMode>(v, "aggregate", "verify.aggregate") ?? d.aggregate;
-  const temperature = numberFlag(v, "temperature", "verify.temperature") ?? d.temperature;
-  const topP = numberFlag(v, "top-p", "verify.topP") ?? d.topP;
-  const finalVerdictRule = enumFlag<FinalVerdictRule>(v, "final-verdict", "verify.finalVerdictRule") ?? d.finalVerdictRule;
-  const seed = intFlag(v, "seed", { min: 0 });
-  const maxTokens = intFlag(v, "max-tokens", "verify.maxTokens");
-  const chars = intFlag(v, "max-critique-chars", { min: 0, max: 10000 });
-  const constrained = v.constrained || d.constrained ? (chars !== undefined ? { maxCritiqueChars: chars } : true) : false;
+export function verifyOptionsFromFlags(v: VerifyFlags, cwd = process.cwd()): VerifyOptions {
+  const chars = v["max-critique-chars"];
+  const constrained = v.constrained || D.constrained ? (chars !== undefined ? { maxCritiqueChars: chars } : true) : false;
   return {
-    template: resolveTemplate(v.template ?? d.promptTemplate, cwd),
-    samples,
-    tau,
-    aggregate,
-    temperature,
-    topP,
-    finalVerdictRule,
-    seed,
-    maxTokens,
+    template: resolveTemplate(v.template, cwd),
+    samples: v.samples,
+    tau: v.tau,
+    aggregate: v.aggregate as AggregateMode,
+    temperature: v.temperature,
+    topP: v["top-p"],
+    finalVerdictRule: v["final-verdict"] as FinalVerdictRule,
+    seed: v.seed,
+    maxTokens: v["max-tokens"],
     constrained,
-    metaCritique: Boolean(v["meta-critique"]) || d.metaCritique,
+    metaCritique: v["meta-critique"] || D.metaCritique,
     reference: v.reference ?? null,
   };
 }
@@ -266,19 +222,11 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
     summary: "verify each step K times with a verifier model and aggregate the verdicts",
     help: HELP,
     async run(argv, io) {
-      const { values: v, positionals } = parseFlags(argv, {
-        ...VERIFY_FLAG_OPTIONS,
-        ...INPUT_OPTIONS,
-        format: { type: "string" },
-        limit: { type: "string" },
-        raw: { type: "boolean" },
-        json: { type: "boolean" },
-      });
+      const { values: v, positionals } = parseOptions(argv, OPTIONS);
       if (positionals.length !== 1)
         throw new UsageError(positionals.length ? `one file at a time (got ${positionals.length})` : "which file? steplens verify <file>");
       const file = positionals[0];
-      const format = enumFlag<FormatChoice>(v, "format", FORMAT_CHOICES) ?? "auto";
-      const limit = intFlag(v, "limit", { min: 1 });
+      const { format, limit } = v;
       const opts = verifyOptionsFromFlags(v);
       const config = engineConfig(v, ["verifier"], io.env, { samples: opts.samples });
       const detected = await detectFormat(file, { format, signal: io.signal });
@@ -313,7 +261,7 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
                 `${file}${dataset ? `:${rec.line}` : ""}: ${dataset ? `record ${rec.record}: ` : ""}none of the ${result.aggregate.k} verifications could be parsed (see "malformed"; try --constrained for small models)\n`,
               );
             }
-            if (v.json) io.stdout.write(JSON.stringify({ ...verifyResultJson(result, trace, dataset, Boolean(v.raw)), ...(demo ? { demo } : {}) }) + "\n");
+            if (v.json) io.stdout.write(JSON.stringify({ ...verifyResultJson(result, trace, dataset, v.raw), ...(demo ? { demo } : {}) }) + "\n");
             else
               io.stdout.write(
                 verifyListing(result, trace, dataset) + (demo ? `\n${demo} (a generated model with random weights)` : "") + "\n" + (dataset ? "\n" : ""),
