@@ -18,31 +18,152 @@ import { mergeShards } from "../../synthesis/merge";
 import { runRaySynthesis } from "../../synthesis/raySynthesis";
 import { synthesize, type SynthesisProgress, type SynthesisSummary } from "../../synthesis/synthesize";
 import { resolveTemplate } from "../../verify/templates";
-import type { CliCommand, CliIo } from "../command";
+import { type CliCommand, type CliIo, UsageError } from "../command";
 import {
   DEMO_NOTICE,
   ENGINE_OPTIONS,
   engineConfig,
   engineFromConfig,
-  enumFlag,
   INPUT_OPTIONS,
   inputReadOptions,
-  intFlag,
   isDemoModel,
-  numberFlag,
-  parseFlags,
   progressPrinter,
   resolveModelFlag,
   safeText,
-  textFlag,
-  UsageError,
-  type FlagValues,
 } from "../flags";
+import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
+import { CONCURRENCY_OPTION, MAX_TOKENS_OPTION, PROBLEM_FIELD_OPTION, VERIFIER_OPTIONS } from "../sharedOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 
 /** Critique length of the demo verifier's constrained verdicts (as the editor's Verify Trace). */
 const DEMO_CRITIQUE_CHARS = 80;
+
+const INPUT = "Input";
+const GEN = "Generation and verification";
+const MODELS = "Models (per role; --model / --endpoint set both roles; the endpoint key comes from OPENAI_API_KEY)";
+const RUNS = "Runs";
+
+const OPTIONS = defineOptions({
+  problems: {
+    type: "text",
+    arg: "<file>",
+    group: INPUT,
+    help: "JSONL (or a JSON list) of problems, or any dataset StepLens reads (ProcessBench, PRM800K, Math-Shepherd, JSONL): its problems are used (required)",
+  },
+  "id-field": { type: "text", arg: "<f>", group: INPUT, defaultText: "id; else the record index", help: "field with the problem id" },
+  "problem-field": { ...PROBLEM_FIELD_OPTION, arg: "<f>", group: INPUT },
+  "reference-field": {
+    type: "text",
+    arg: "<f>",
+    group: INPUT,
+    help: 'reference-guided mode: the verifier sees "Expected Answer: …" and each solution\'s final answer is graded against it',
+  },
+  limit: limitOption("problems (of this shard)", INPUT),
+  shard: { type: "text", arg: "<i/n>", group: INPUT, help: "this machine's share: the problems whose id hashes to i (0 ≤ i < n)" },
+  strict: {
+    ...INPUT_OPTIONS.strict,
+    help: "skip a problem record with invalid UTF-8 (reported at file:line) instead of a file:line warning and reading the bad bytes as U+FFFD",
+  },
+  solutions: {
+    type: "int",
+    arg: "<N>",
+    bounds: { min: 1, max: 1024 },
+    group: GEN,
+    default: GENERATOR_DEFAULTS.solutions,
+    help: `solutions per problem (SPARK: 20), temperature ${GENERATOR_DEFAULTS.temperature}, top_p ${GENERATOR_DEFAULTS.topP}`,
+  },
+  verifications: {
+    type: "int",
+    arg: "<K>",
+    bounds: { min: 1, max: 256 },
+    group: GEN,
+    default: VERIFIER_DEFAULTS.verifications,
+    help: `verifications per solution, temperature ${VERIFIER_DEFAULTS.temperature}, top_p ${VERIFIER_DEFAULTS.topP}`,
+  },
+  template: { ...VERIFIER_OPTIONS.template, group: GEN, help: "verifier template: spark | processbench | thinkprm, or a template file" },
+  aggregate: {
+    ...VERIFIER_OPTIONS.aggregate,
+    arg: "<rule>",
+    group: GEN,
+    help: "step | outcome | first-error: the rule that gives the labels; all three are recorded",
+  },
+  tau: {
+    ...VERIFIER_OPTIONS.tau,
+    group: GEN,
+    help: "step rule: a step is incorrect when at least τ·K' verifications say so, K' = the verifications that parsed",
+  },
+  "meta-critique": { ...VERIFIER_OPTIONS["meta-critique"], group: GEN, help: "critique and merge the chosen verification (two passes, temperature 0)" },
+  constrained: {
+    ...VERIFIER_OPTIONS.constrained,
+    group: GEN,
+    help: `JSON-schema-constrained verdicts, for small local models (on by itself with the demo model, critiques of at most ${DEMO_CRITIQUE_CHARS} characters)`,
+  },
+  "max-critique-chars": {
+    ...VERIFIER_OPTIONS["max-critique-chars"],
+    group: GEN,
+    help: "constrained: longest critique per step (shortened further so that the JSON always closes in what is left of the verifier's context); giving it turns --constrained on",
+  },
+  seed: { ...seedOption("base seed: sample s uses S+s, verification v of sample s S+s·K+v", 0, GEN), arg: "<S>" },
+  "max-tokens": {
+    ...MAX_TOKENS_OPTION,
+    group: GEN,
+    default: GENERATOR_DEFAULTS.maxTokens,
+    help: "token limit of every generation; with a local verifier, solutions are kept short enough that the verification prompt and its answer fit its --context-size, and a solution that still does not fit is recorded once as unverifiable and does not fail the run",
+  },
+  concurrency: {
+    ...CONCURRENCY_OPTION,
+    group: GEN,
+    defaultText: "2 with a local model, 16 per endpoint",
+    help: "problems worked on at once, as one window: their generations first, then their verifications",
+  },
+  "generator-model": { type: "text", arg: "<m>", group: MODELS, help: "local GGUF (path | hf:URI | preset | demo) for the generator" },
+  "generator-endpoint": {
+    type: "text",
+    arg: "<URL>",
+    multiple: true,
+    group: MODELS,
+    help: "OpenAI-compatible endpoint for the generator; repeat the flag for several (load goes to the one with the fewest requests outstanding; a failing one is retried, then taken out of rotation while the others continue)",
+  },
+  "generator-api-model": { type: "text", arg: "<name>", group: MODELS, defaultText: "--api-model", help: "the generator's model name on its endpoints" },
+  "verifier-model": { type: "text", arg: "<m>", group: MODELS, help: "local GGUF (path | hf:URI | preset | demo) for the verifier" },
+  "verifier-endpoint": { type: "text", arg: "<URL>", multiple: true, group: MODELS, help: "endpoint(s) for the verifier, as --generator-endpoint" },
+  "verifier-api-model": { type: "text", arg: "<name>", group: MODELS, defaultText: "--api-model", help: "the verifier's model name on its endpoints" },
+  model: { ...ENGINE_OPTIONS.model, group: MODELS, help: "one local model for both roles" },
+  endpoint: { ...ENGINE_OPTIONS.endpoint, multiple: true, group: MODELS, help: "endpoint(s) for both roles (repeatable)" },
+  "api-model": { ...ENGINE_OPTIONS["api-model"], group: MODELS, defaultText: "the first one they list", help: "model name on the endpoints" },
+  "max-retries": {
+    type: "int",
+    arg: "<n>",
+    bounds: "openai.maxRetries",
+    group: MODELS,
+    defaultText: `${DEFAULT_CONFIG.openai.maxRetries}, 1 with several endpoints`,
+    help: "retries of a failed request on one endpoint",
+  },
+  gpu: ENGINE_OPTIONS.gpu,
+  threads: ENGINE_OPTIONS.threads,
+  "context-size": ENGINE_OPTIONS["context-size"],
+  sequences: ENGINE_OPTIONS.sequences,
+  out: { type: "text", arg: "<dir>", group: RUNS, help: "the run's folder (required)" },
+  resume: { type: "boolean", group: RUNS, help: "continue the run in DIR (same settings; models and endpoints may change)" },
+  "retry-failed": { type: "boolean", group: RUNS, help: "resume, and redo the calls that failed (failures.jsonl)" },
+  json: jsonOption("print the summary as one JSON object", RUNS),
+  "ray-address": {
+    type: "text",
+    arg: "<URL>",
+    group: RUNS,
+    help: "with --shards N: N shards as N Ray jobs on a running cluster (its dashboard address), merged into --out here; shard folders: <out>-shards/<i>-of-<N>, on storage the workers share (docs/synthesis.md)",
+  },
+  shards: { type: "int", arg: "<N>", bounds: { min: 1, max: 4096 }, group: RUNS, help: "with --ray-address: the number of shards (Ray jobs)" },
+});
+
+type SynthesizeValues = OptionValues<typeof OPTIONS>;
+
+/** `steplens synthesize merge DIR… --out DIR` (its help is the Merge paragraph of HELP). */
+const MERGE_OPTIONS = defineOptions({
+  out: { type: "text", arg: "<dir>", help: "the merged run's folder" },
+  json: jsonOption("print the merge's summary as one JSON object"),
+});
 
 const HELP = `Usage: steplens synthesize --problems FILE --out DIR [options]
        steplens synthesize merge DIR… --out DIR
@@ -56,62 +177,10 @@ verifications.jsonl, labels.jsonl, failures.jsonl (layout and schemas: docs/synt
 Crash-safe: kill it at any moment and rerun with --resume; a torn last line is dropped and nothing is
 written twice. A second process on the same folder is refused. Ctrl-C stops cleanly.
 
-Input:
-  --problems <file>        JSONL (or a JSON list) of problems, or any dataset StepLens reads
-                           (ProcessBench, PRM800K, Math-Shepherd, JSONL): its problems are used
-  --id-field <f>           field with the problem id (default id; else the record index)
-  --problem-field <f>      field with the problem text (default question, problem, prompt)
-  --reference-field <f>    reference-guided mode: the verifier sees "Expected Answer: …" and each
-                           solution's final answer is graded against it
-  --limit <n>              the first n problems (of this shard) only
-  --shard <i/n>            this machine's share: the problems whose id hashes to i (0 ≤ i < n)
-
-Generation and verification:
-  --solutions <N>          solutions per problem (default ${GENERATOR_DEFAULTS.solutions}; SPARK: 20), temperature ${GENERATOR_DEFAULTS.temperature}, top_p ${GENERATOR_DEFAULTS.topP}
-  --verifications <K>      verifications per solution (default ${VERIFIER_DEFAULTS.verifications}), temperature ${VERIFIER_DEFAULTS.temperature}, top_p ${VERIFIER_DEFAULTS.topP}
-  --template <name|file>   verifier template: spark | processbench | thinkprm | a file (default ${DEFAULT_CONFIG.verify.promptTemplate})
-  --aggregate <rule>       step | outcome | first-error: the rule that gives the labels (default ${DEFAULT_CONFIG.verify.aggregate})
-  --tau <τ>                step rule: a step is incorrect when ≥ τ·K' verifications say so (default ${DEFAULT_CONFIG.verify.tau})
-  --meta-critique          critique and merge the chosen verification (two passes, temperature 0)
-  --constrained            JSON-schema-constrained verdicts, for small local models (on by itself
-                           with the demo model, critiques of at most 80 characters)
-  --max-critique-chars <n> constrained: longest critique per step (default 300; shortened further
-                           so that the JSON always closes in what is left of the verifier's context)
-  --seed <S>               base seed (default 0): sample s uses S+s, verification v of sample s S+s·K+v
-  --max-tokens <n>         token limit of every generation (default ${GENERATOR_DEFAULTS.maxTokens}); with a local
-                           verifier, solutions are kept short enough that the verification prompt
-                           and its answer fit its --context-size, and a solution that still does not
-                           fit is recorded once as unverifiable (it does not fail the run)
-  --concurrency <n>        problems worked on at once, as one window: their generations first, then
-                           their verifications (default 2 with a local model, 16 per endpoint)
-
-Models (per role; --model / --endpoint set both roles):
-  --generator-model <m>    local GGUF (path | hf:URI | preset | demo) for the generator
-  --generator-endpoint <URL>   OpenAI-compatible endpoint; repeat the flag for several (load goes
-                           to the one with the fewest requests outstanding; a failing one is retried,
-                           then taken out of rotation while the others continue)
-  --verifier-model <m>, --verifier-endpoint <URL>   the same for the verifier
-  --model <m>              one local model for both roles
-  --endpoint <URL>         endpoint(s) for both roles (repeatable)
-  --api-model <name>       model name on the endpoints (default: the first one they list)
-  --max-retries <n>        retries of a failed request on one endpoint (default ${DEFAULT_CONFIG.openai.maxRetries}, 1 with several)
-  --generator-api-model <name>, --verifier-api-model <name>   per role
-  --gpu, --threads, --context-size, --sequences   local engine (see steplens verify --help)
-  The endpoint key comes from OPENAI_API_KEY.
-
-Runs:
-  --resume                 continue the run in DIR (same settings; models and endpoints may change)
-  --retry-failed           resume, and redo the calls that failed (failures.jsonl)
-  --strict                 skip a problem record with invalid UTF-8 (reported at file:line) instead
-                           of a file:line warning and reading the bad bytes as U+FFFD
-  --json                   print the summary as one JSON object
-  --ray-address <URL> --shards <N>   N shards as N Ray jobs on a running cluster (its dashboard
-                           address), merged into --out here; shard folders: <out>-shards/<i>-of-<N>,
-                           on storage the workers share (docs/synthesis.md)
-  -h, --help               show this help
+${optionsHelp(OPTIONS)}
 
 Merge (shards of one run, each finished):
-  steplens synthesize merge out-0 out-1 out-2 --out merged
+  steplens synthesize merge out-0 out-1 out-2 --out merged [--json]
   checks the folders share their settings, that every shard 0…n-1 is there once, and that no record
   id appears twice.
 
@@ -124,42 +193,6 @@ Examples:
       --generator-endpoint http://gpu1:8000/v1 --generator-endpoint http://gpu2:8000/v1 \\
       --verifier-endpoint http://gpu3:8000/v1 --solutions 20 --verifications 16
   steplens synthesize merge synth-0 synth-1 synth-2 synth-3 --out synth`;
-
-const OPTIONS = {
-  ...ENGINE_OPTIONS,
-  ...INPUT_OPTIONS,
-  endpoint: { type: "string", multiple: true },
-  problems: { type: "string" },
-  out: { type: "string" },
-  "id-field": { type: "string" },
-  "problem-field": { type: "string" },
-  "reference-field": { type: "string" },
-  limit: { type: "string" },
-  shard: { type: "string" },
-  "ray-address": { type: "string" },
-  shards: { type: "string" },
-  solutions: { type: "string" },
-  verifications: { type: "string" },
-  template: { type: "string" },
-  aggregate: { type: "string" },
-  tau: { type: "string" },
-  "meta-critique": { type: "boolean" },
-  constrained: { type: "boolean" },
-  "max-critique-chars": { type: "string" },
-  seed: { type: "string" },
-  "max-tokens": { type: "string" },
-  concurrency: { type: "string" },
-  "generator-model": { type: "string" },
-  "generator-endpoint": { type: "string", multiple: true },
-  "generator-api-model": { type: "string" },
-  "verifier-model": { type: "string" },
-  "verifier-endpoint": { type: "string", multiple: true },
-  "verifier-api-model": { type: "string" },
-  resume: { type: "boolean" },
-  "retry-failed": { type: "boolean" },
-  "max-retries": { type: "string" },
-  json: { type: "boolean" },
-} as const;
 
 function version(): string {
   return typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev";
@@ -190,14 +223,6 @@ function withContextSize(argv: string[]): string {
   return `${words.join(" ")} --context-size ${raised}`;
 }
 
-function list(values: FlagValues, name: string): string[] {
-  const v = values[name];
-  if (v === undefined) return [];
-  const all = (Array.isArray(v) ? v : [v]).map(String);
-  for (const u of all) if (!u.trim()) throw new UsageError(`--${name} must not be empty.`);
-  return all;
-}
-
 /** The model names an endpoint lists (GET /models): the default when --api-model is not given. */
 async function firstServedModel(baseUrl: string, io: CliIo): Promise<string> {
   const url = `${baseUrl.replace(/\/+$/, "")}/models`;
@@ -222,15 +247,14 @@ interface RoleSpec {
   apiModel?: string;
 }
 
-function roleSpec(values: FlagValues, role: "generator" | "verifier"): RoleSpec {
-  const apiModel = textFlag(values, `${role}-api-model`) ?? textFlag(values, "api-model");
-  const ownModel = textFlag(values, `${role}-model`);
-  const ownEndpoints = list(values, `${role}-endpoint`);
+function roleSpec(values: SynthesizeValues, role: "generator" | "verifier"): RoleSpec {
+  const apiModel = values[`${role}-api-model`] ?? values["api-model"];
+  const ownModel = values[`${role}-model`];
+  const ownEndpoints = values[`${role}-endpoint`];
   if (ownModel && ownEndpoints.length) throw new UsageError(`give either --${role}-model or --${role}-endpoint, not both.`);
   if (ownModel) return { role, model: ownModel, endpoints: [] };
   if (ownEndpoints.length) return { role, endpoints: ownEndpoints, apiModel };
-  const model = textFlag(values, "model");
-  const endpoints = list(values, "endpoint");
+  const { model, endpoint: endpoints } = values;
   if (model && endpoints.length) throw new UsageError("give either --model or --endpoint, not both.");
   if (model) return { role, model, endpoints: [] };
   if (endpoints.length) return { role, endpoints, apiModel };
@@ -247,8 +271,8 @@ interface RoleEngines {
   dispose(): Promise<void>;
 }
 
-async function buildEngines(values: FlagValues, io: CliIo, samples: number, onEvent: (m: string) => void): Promise<RoleEngines> {
-  const maxRetries = intFlag(values, "max-retries", "openai.maxRetries");
+async function buildEngines(values: SynthesizeValues, io: CliIo, samples: number, onEvent: (m: string) => void): Promise<RoleEngines> {
+  const maxRetries = values["max-retries"];
   const specs = [roleSpec(values, "generator"), roleSpec(values, "verifier")];
   const built: Engine[] = [];
   const engines: Partial<Record<"generator" | "verifier", Engine>> = {};
@@ -348,8 +372,8 @@ function summaryText(s: SynthesisSummary, demo: boolean): string {
 }
 
 async function runMerge(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { out: { type: "string" }, json: { type: "boolean" } });
-  const out = textFlag(values, "out");
+  const { values, positionals } = parseOptions(argv, MERGE_OPTIONS);
+  const { out } = values;
   if (!out) throw new UsageError("where to? steplens synthesize merge DIR… --out DIR");
   if (!positionals.length) throw new UsageError("which folders? steplens synthesize merge DIR… --out DIR");
   const r = await mergeShards({
@@ -373,24 +397,17 @@ export const synthesizeCommand: CliCommand = {
   help: HELP,
   async run(argv, io) {
     if (argv[0] === "merge") return runMerge(argv.slice(1), io);
-    const { values, positionals } = parseFlags(argv, OPTIONS);
+    const { values, positionals, given } = parseOptions(argv, OPTIONS);
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (the problems file goes after --problems).`);
-    const problemsFile = textFlag(values, "problems");
-    const outDir = textFlag(values, "out");
+    const { problems: problemsFile, out: outDir, solutions, verifications, tau, seed, limit, shards } = values;
     if (!problemsFile) throw new UsageError("which problems? --problems <file>");
     if (!outDir) throw new UsageError("where to? --out <folder>");
-    const solutions = intFlag(values, "solutions", { min: 1, max: 1024 }) ?? GENERATOR_DEFAULTS.solutions;
-    const verifications = intFlag(values, "verifications", { min: 1, max: 256 }) ?? VERIFIER_DEFAULTS.verifications;
-    const aggregate = enumFlag<AggregateMode>(values, "aggregate", "verify.aggregate") ?? DEFAULT_CONFIG.verify.aggregate;
-    const tau = numberFlag(values, "tau", "verify.tau") ?? DEFAULT_CONFIG.verify.tau;
-    const seed = intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? 0;
-    const maxTokens = intFlag(values, "max-tokens", { min: 1, max: 1 << 20 }) ?? GENERATOR_DEFAULTS.maxTokens;
-    const limit = intFlag(values, "limit", { min: 1 });
-    const shardText = textFlag(values, "shard");
+    const aggregate = values.aggregate as AggregateMode;
+    const maxTokens = values["max-tokens"];
+    const shardText = values.shard;
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     if (shard === null) throw new UsageError(`--shard must be i/n with 0 ≤ i < n (got '${shardText}').`);
-    const rayAddress = textFlag(values, "ray-address");
-    const shards = intFlag(values, "shards", { min: 1, max: 4096 });
+    const rayAddress = values["ray-address"];
     if ((rayAddress === undefined) !== (shards === undefined)) throw new UsageError("--ray-address and --shards go together (N shards as N Ray jobs).");
     if (rayAddress !== undefined && shard) throw new UsageError("--shards N runs every shard as a Ray job: leave out --shard.");
     if (rayAddress !== undefined)
@@ -398,17 +415,18 @@ export const synthesizeCommand: CliCommand = {
         { address: rayAddress, shards: shards!, argv, problemsFile, outDir, cliPath: fs.realpathSync(process.argv[1] ?? ""), version: version() },
         { out: io.stdout, err: io.stderr, signal: io.signal, env: io.env },
       );
-    const template = resolveTemplate(textFlag(values, "template") ?? DEFAULT_CONFIG.verify.promptTemplate);
+    const template = resolveTemplate(values.template);
     // Problems per window: enough to keep every endpoint's request limit busy (requests beyond it wait in the engine's queue).
-    const endpointsCount = new Set([...list(values, "generator-endpoint"), ...list(values, "verifier-endpoint"), ...list(values, "endpoint")]).size;
-    const concurrency = intFlag(values, "concurrency", { min: 1, max: 4096 }) ?? (endpointsCount ? 16 * endpointsCount : 2);
+    const endpointsCount = new Set([...values["generator-endpoint"], ...values["verifier-endpoint"], ...values.endpoint]).size;
+    const concurrency = values.concurrency ?? (endpointsCount ? 16 * endpointsCount : 2);
 
     const printer = progressPrinter(io, "synthesize");
     const warn = (m: string) => {
       printer.done();
       io.stderr.write(`warning: ${safeText(m)}\n`);
     };
-    const critiqueChars = intFlag(values, "max-critique-chars", { min: 0, max: 10_000 });
+    // Only a --max-critique-chars typed on the command line turns constrained verdicts on.
+    const critiqueChars = given.has("max-critique-chars") ? values["max-critique-chars"] : undefined;
     const engines = await buildEngines(values, io, Math.max(solutions, verifications), warn);
     // A random-weight demo verifier cannot follow a format: constrain it so the pipeline still labels end to end.
     const constrained =
@@ -423,20 +441,20 @@ export const synthesizeCommand: CliCommand = {
       summary = await synthesize({
         problemsFile,
         outDir,
-        fields: { id: textFlag(values, "id-field"), problem: textFlag(values, "problem-field"), reference: textFlag(values, "reference-field") },
+        fields: { id: values["id-field"], problem: values["problem-field"], reference: values["reference-field"] },
         solutions,
         verifications,
         aggregate,
         tau,
-        metaCritique: Boolean(values["meta-critique"]),
+        metaCritique: values["meta-critique"],
         constrained,
         template,
         seed,
         maxTokens,
         limit,
         shard,
-        resume: Boolean(values.resume),
-        retryFailed: Boolean(values["retry-failed"]),
+        resume: values.resume,
+        retryFailed: values["retry-failed"],
         concurrency,
         generator: engines.generator,
         verifier: engines.verifier,
@@ -455,7 +473,7 @@ export const synthesizeCommand: CliCommand = {
           io.stderr.write(`${safeText(e.format())}\n`);
         },
         onWarning: warn,
-        strict: values.strict === true,
+        strict: values.strict,
         onInputWarning: (w: StepLensError) => {
           printer.done();
           inputReadOptions(values, io, problemsFile).onWarning(w);
