@@ -5,18 +5,62 @@
  * prints the summary.
  */
 import { StepLensError } from "../../core/errors";
-import { FORMAT_CHOICES, isFormatChoice } from "../../formats/detect";
 import { type ExportSummary, runExport } from "../../export/exportRun";
 import { EXPORT_FORMATS, findExportFormat } from "../../export/formats";
 import { DEFAULT_RL_INSTRUCTION } from "../../export/formats/verl";
 import { type CliCommand, type CliIo, UsageError } from "../command";
-import { INPUT_HELP, INPUT_OPTIONS, inputReadOptions, intFlag, numberFlag, parseFlags, textFlag } from "../flags";
+import { INPUT_OPTIONS, inputReadOptions } from "../flags";
+import { defineOptions, jsonOption, optionsHelp, parseOptions, seedOption } from "../options";
+import { INPUT_FORMAT_OPTION, STEP_TAG_OPTION } from "../sharedOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 const VERSION = typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev";
 
 const width = Math.max(...EXPORT_FORMATS.map((f) => f.name.length));
+const FORMAT_NAMES = EXPORT_FORMATS.map((f) => f.name);
 
+const OUTPUT = "Output";
+const INPUT = "Input";
+const ROWS = "Rows";
+
+const OPTIONS = defineOptions({
+  format: { type: "enum", choices: FORMAT_NAMES, arg: "<F>", group: OUTPUT, help: "the output format (above); required" },
+  out: {
+    type: "text",
+    arg: "<file>",
+    group: OUTPUT,
+    help: "the output file, written whole or not at all (temp file + rename); with --split-ratio, <name>.train<ext> and <name>.test<ext> instead",
+  },
+  force: {
+    type: "boolean",
+    group: OUTPUT,
+    help: "replace an existing --out file that is not an export of this format (an export never writes over its inputs, a synthesis run's own files or anything under .steplens/, even with --force)",
+  },
+  json: jsonOption("print the summary as one JSON object", OUTPUT),
+  dataset: { type: "text", arg: "<file>", group: INPUT, help: "scored JSONL input: the dataset the scores were computed on" },
+  labels: { type: "text", arg: "<file>", group: INPUT, help: "human labels (the editor's .steplens/labels.jsonl) override the input's" },
+  "input-format": { ...INPUT_FORMAT_OPTION, group: INPUT, help: "dataset format" },
+  "step-tag": { ...STEP_TAG_OPTION, group: INPUT },
+  ...INPUT_OPTIONS,
+  balance: { type: "boolean", group: ROWS, help: "per problem, keep as many correct as incorrect solutions (by label)" },
+  "drop-unanimous": { type: "boolean", group: ROWS, help: "drop problems whose solutions all have the same outcome (as SPARK does)" },
+  "split-ratio": {
+    type: "number",
+    arg: "<r>",
+    bounds: { min: 0, max: 1 },
+    group: ROWS,
+    help: "a fraction r of the problems (by a hash of the problem id: deterministic) goes to the train file, the rest to the test file; r is neither 0 nor 1",
+  },
+  seed: seedOption("salt of the balance and split hashes", 0, ROWS),
+  instruction: {
+    type: "text",
+    arg: "<text>",
+    empty: true,
+    group: ROWS,
+    defaultText: "numbered steps, final answer in \\boxed{} inside <answer></answer>",
+    help: 'verl formats: text appended to each problem prompt ("" for none)',
+  },
+});
 const HELP = `Usage: steplens export <synthesis-dir | dataset | scores.jsonl> --format <F> --out <file> [options]
 
 Writes training data from step-labelled solutions: a \`steplens synthesize\` folder (aggregated
@@ -27,27 +71,7 @@ threshold; give the scored dataset with --dataset).
 Formats (--format):
 ${EXPORT_FORMATS.map((f) => `  ${f.name.padEnd(width)}  ${f.summary}`).join("\n")}
 
-Options:
-  --format <F>             the output format (above); required
-  --out <file>             the output file, written whole or not at all (temp file + rename);
-                           with --split-ratio, <name>.train<ext> and <name>.test<ext> instead
-  --dataset <file>         scored JSONL input: the dataset the scores were computed on
-  --labels <file>          human labels (the editor's .steplens/labels.jsonl) override the input's
-  --balance                per problem, keep as many correct as incorrect solutions (by label)
-  --drop-unanimous         drop problems whose solutions all have the same outcome (as SPARK does)
-  --split-ratio <r>        send a fraction r (0–1, exclusive) of the problems to the train file, the
-                           rest to the test file; by a hash of the problem id (deterministic)
-  --seed <n>               salt of the balance and split hashes (default 0)
-  --instruction <text>     verl formats: text appended to each problem prompt ("" for none; default:
-                           numbered steps, final answer in \\boxed{} inside <answer></answer>)
-  --input-format <name>    dataset format: ${FORMAT_CHOICES.join(" | ")} (default auto)
-  --step-tag <tag>         math-shepherd input: the tag after each step (default ки)
-${INPUT_HELP}
-  --force                  replace an existing --out file that is not an export of this format
-                           (an export never writes over its inputs, a synthesis run's own files
-                           or anything under .steplens/, even with --force)
-  --json                   print the summary as one JSON object
-  -h, --help               show this help
+${optionsHelp(OPTIONS)}
 
 Rows need labels a step at a time: steps after the first unknown label (after a ProcessBench first
 error) are left out by trl-prm, math-shepherd and prm-sft; processbench skips solutions whose first
@@ -89,50 +113,30 @@ function summaryText(s: ExportSummary): string {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, {
-    format: { type: "string" },
-    out: { type: "string" },
-    dataset: { type: "string" },
-    labels: { type: "string" },
-    balance: { type: "boolean" },
-    "drop-unanimous": { type: "boolean" },
-    "split-ratio": { type: "string" },
-    seed: { type: "string" },
-    instruction: { type: "string" },
-    "input-format": { type: "string" },
-    "step-tag": { type: "string" },
-    json: { type: "boolean" },
-    force: { type: "boolean" },
-    ...INPUT_OPTIONS,
-  });
+  const { values, positionals } = parseOptions(argv, OPTIONS);
   if (positionals.length === 0) throw new UsageError("missing input: give a synthesis folder, a dataset file or scored JSONL.");
   if (positionals.length > 1) throw new UsageError(`one input at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
-  const formatName = textFlag(values, "format");
-  if (!formatName) throw new UsageError(`--format is required: one of ${EXPORT_FORMATS.map((f) => f.name).join(", ")}.`);
-  const format = findExportFormat(formatName);
-  if (!format) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.map((f) => f.name).join(", ")} (got '${formatName}').`);
-  const out = textFlag(values, "out");
+  const formatName = values.format;
+  if (!formatName) throw new UsageError(`--format is required: one of ${FORMAT_NAMES.join(", ")}.`);
+  const format = findExportFormat(formatName)!;
+  const { out, "split-ratio": splitRatio } = values;
   if (!out) throw new UsageError(`--out <file> is required (e.g. --out ${format.name}${format.extension}).`);
-  const splitRatio = numberFlag(values, "split-ratio", { min: 0, max: 1 });
   if (splitRatio !== undefined && (splitRatio <= 0 || splitRatio >= 1))
     throw new UsageError(`--split-ratio must lie strictly between 0 and 1 (got ${splitRatio}).`);
-  const inputFormat = textFlag(values, "input-format") ?? "auto";
-  if (!isFormatChoice(inputFormat)) throw new UsageError(`--input-format must be one of ${FORMAT_CHOICES.join(", ")} (got '${inputFormat}').`);
-  const instruction = typeof values.instruction === "string" ? values.instruction : DEFAULT_RL_INSTRUCTION;
 
   const summary = await runExport({
     input: positionals[0],
-    dataset: textFlag(values, "dataset"),
+    dataset: values.dataset,
     format,
     out,
-    labels: textFlag(values, "labels"),
-    force: values.force === true,
-    balance: values.balance === true,
-    dropUnanimous: values["drop-unanimous"] === true,
+    labels: values.labels,
+    force: values.force,
+    balance: values.balance,
+    dropUnanimous: values["drop-unanimous"],
     splitRatio,
-    seed: intFlag(values, "seed", { min: 0, max: 2 ** 31 - 1 }) ?? 0,
-    instruction,
-    read: { format: inputFormat, stepTag: textFlag(values, "step-tag"), ...inputReadOptions(values, io, positionals[0]) },
+    seed: values.seed,
+    instruction: values.instruction ?? DEFAULT_RL_INSTRUCTION,
+    read: { format: values["input-format"], stepTag: values["step-tag"], ...inputReadOptions(values, io, positionals[0]) },
     createdBy: `steplens ${VERSION}`,
     signal: io.signal,
     onProblem: (e: StepLensError) => io.stderr.write(`${e.format()}\n`),
