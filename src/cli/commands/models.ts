@@ -18,17 +18,19 @@ const roleModel = (role: ModelRole) =>
   ({
     type: "text",
     arg: "<spec>",
+    empty: true,
     defaultText: "--model",
     help: `the ${role === "prm" ? "PRM" : role} role's model, steplens.models.${role} in VS Code`,
   }) as const;
 
+// "" is a value here, as before the declarations: a role set to "" is unset, --cache-dir "" the default cache.
 const OPTIONS = defineOptions({
-  model: { type: "text", arg: "<spec>", help: "what every role uses (a path, an hf: URI or a preset)" },
+  model: { type: "text", arg: "<spec>", empty: true, help: "what every role uses (a path, an hf: URI or a preset)" },
   "prm-model": roleModel("prm"),
   "verifier-model": roleModel("verifier"),
   "generator-model": roleModel("generator"),
   "prover-model": roleModel("prover"),
-  "cache-dir": { type: "text", arg: "<dir>", defaultText: "$STEPLENS_MODEL_CACHE, else ~/.cache/steplens/models", help: "the model cache" },
+  "cache-dir": { type: "text", arg: "<dir>", empty: true, defaultText: "$STEPLENS_MODEL_CACHE, else ~/.cache/steplens/models", help: "the model cache" },
   json: jsonOption("machine-readable listing"),
 });
 

@@ -21,10 +21,12 @@ const OPTIONS = defineOptions({
   json: jsonOption("machine-readable output: one JSON object for a text trace, one JSON object per line (JSONL) for a dataset"),
   limit: { ...limitOption("records"), help: "datasets: the first n records only (bad records count)" },
   ...INPUT_OPTIONS,
-  "problem-field": { ...PROBLEM_FIELD_OPTION, group: "Generic JSONL", help: "the field with the problem" },
+  // The field flags take "" as not given (as before the declarations), hence `empty`.
+  "problem-field": { ...PROBLEM_FIELD_OPTION, empty: true, group: "Generic JSONL", help: "the field with the problem" },
   "solution-field": {
     type: "text",
     arg: "<name>",
+    empty: true,
     group: "Generic JSONL",
     defaultText: "response, solution, completion, output",
     help: "the field with a solution string to segment",
@@ -32,6 +34,7 @@ const OPTIONS = defineOptions({
   "steps-field": {
     type: "text",
     arg: "<name>",
+    empty: true,
     group: "Generic JSONL",
     defaultText: "steps, completions",
     help: "the field with an array of step strings",
