@@ -4,16 +4,110 @@
  * (src/rl/rlInit.ts); `launch` checks the prerequisites, each with its fix, then runs it.
  */
 import path from "node:path";
-import { RL_ENGINES, CHECKED_AGAINST, DEFAULT_POLICY_MODEL, SPARK_DEFAULTS, type RlEngine } from "../../rl/rlRunSpec";
+import { RL_ENGINES, CHECKED_AGAINST, DEFAULT_POLICY_MODEL, SPARK_DEFAULTS } from "../../rl/rlRunSpec";
 import { rlInit } from "../../rl/rlInit";
 import { checkPrerequisites, dryRunCommands, readRunSpec, runLaunch, type LaunchDeps } from "../../rl/rlLaunch";
 import { rayJobOfRun, runRayJob, submitArgs, type RayJobDeps } from "../../rl/rayJob";
-import type { RewardScalarize } from "../../config";
-import { DEFAULT_GATE_PRESET, GATE_PRESETS, type GatePreset } from "../../rewards/gatePresets";
+import type { GatePreset, RewardScalarize } from "../../config";
+import { GATE_PRESETS } from "../../rewards/gatePresets";
 import type { CliCommand, CliIo } from "../command";
-import { enumFlag, intFlag, parseFlags, safeText, textFlag, UsageError } from "../flags";
+import { safeText, UsageError } from "../flags";
+import { defineOptions, optionsHelp, parseOptions } from "../options";
+import { REWARD_OPTIONS } from "../rewardFlags";
 
 declare const STEPLENS_VERSION: string | undefined;
+
+const INIT = "Options (init)";
+const LAUNCH = "Options (launch)";
+
+const INIT_OPTIONS = defineOptions({
+  engine: { type: "enum", choices: RL_ENGINES, group: INIT, help: "the trainer; required" },
+  out: { type: "text", arg: "<DIR>", group: INIT, help: "the run folder (created); required" },
+  "reward-url": {
+    type: "text",
+    arg: "<URL>",
+    group: INIT,
+    help: "the reward server's base URL, e.g. http://127.0.0.1:8080 (steplens serve); required",
+  },
+  model: { type: "text", arg: "<HF_ID>", group: INIT, default: DEFAULT_POLICY_MODEL, help: "policy model" },
+  data: { type: "text", arg: "<FILE>", group: INIT, help: "prompts: JSONL/JSON rows with prompt|problem|question and optional reference|answer" },
+  nodes: { type: "int", arg: "<N>", bounds: { min: 1, max: 4096 }, group: INIT, default: 1, help: "machines" },
+  "gpus-per-node": { type: "int", arg: "<G>", bounds: { min: 1, max: 64 }, group: INIT, defaultText: "8; 1 with --cpu", help: "GPUs per machine" },
+  generations: {
+    type: "int",
+    arg: "<G>",
+    bounds: { min: 2, max: 1024 },
+    group: INIT,
+    default: SPARK_DEFAULTS.rollouts,
+    help: "completions per prompt, GRPO's group",
+  },
+  batch: {
+    type: "int",
+    arg: "<P>",
+    bounds: { min: 1, max: 1_000_000 },
+    group: INIT,
+    default: SPARK_DEFAULTS.batchSize,
+    help: "prompts per optimizer step; at most the prompts given",
+  },
+  "max-steps": {
+    type: "int",
+    arg: "<N>",
+    bounds: { min: 1, max: 100_000_000 },
+    group: INIT,
+    defaultText: `${SPARK_DEFAULTS.epochs} epochs`,
+    help: "stop after N optimizer steps",
+  },
+  "max-response-length": {
+    type: "int",
+    arg: "<T>",
+    bounds: { min: 1, max: 1_048_576 },
+    group: INIT,
+    default: SPARK_DEFAULTS.maxResponseLength,
+    help: "tokens per completion",
+  },
+  "tensor-parallel": {
+    type: "int",
+    arg: "<T>",
+    bounds: { min: 1, max: 64 },
+    group: INIT,
+    default: SPARK_DEFAULTS.tensorParallel,
+    help: "rollout tensor parallel, verl/OpenRLHF; at most the GPUs per node",
+  },
+  cpu: { type: "boolean", group: INIT, help: "TRL only: train on the CPU (a smoke run on any machine; --gpus-per-node = processes)" },
+  gate: {
+    ...REWARD_OPTIONS.gate,
+    arg: "<PRESET>",
+    group: INIT,
+    help: `${GATE_PRESETS.join(" | ")}: the reward server's format gate, for the README and the launch check`,
+  },
+  scalarize: {
+    ...REWARD_OPTIONS.scalarize,
+    arg: "<MODE>",
+    group: INIT,
+    help: "ask the server for outcome | hybrid | min | product | pav | steps; auto: the server's own",
+  },
+  dense: {
+    type: "boolean",
+    group: INIT,
+    help: "verl: per-step rewards, each on the token where its step ends (a reward manager for verl's reward loop, steplens_dense_reward.py); TRL and OpenRLHF take one scalar per completion, so there use --scalarize",
+  },
+  force: { type: "boolean", group: INIT, help: "write even over files in DIR that steplens rl init did not write or that changed" },
+});
+
+const LAUNCH_OPTIONS = defineOptions({
+  "dry-run": { type: "boolean", group: LAUNCH, help: "print the exact commands instead of running them" },
+  "ray-address": {
+    type: "text",
+    arg: "<URL>",
+    group: LAUNCH,
+    help: "submit the run to an existing Ray cluster as a job (the folder is its working directory), stream the job's logs here, and stop the job on Ctrl-C",
+  },
+  "reward-check": {
+    type: "boolean",
+    group: LAUNCH,
+    help: "with --ray-address: the job is the run's reward check (reward.py against the server, on a worker) instead of training",
+  },
+});
 
 const HELP = `Usage:
   steplens rl init --engine verl|openrlhf|trl --out DIR --reward-url URL [--model HF_ID]
@@ -28,32 +122,13 @@ RL with the StepLens reward server as the reward, on an existing trainer (StepLe
            and a README explaining every setting and how to scale out.
   launch   checks python3, the engine importable, the reward server reachable, GPUs visible and the
            prompt data, each missing one with its fix; --dry-run prints the exact commands instead
-           of running them; otherwise runs launch.sh (Ctrl-C stops it).
-           --ray-address URL submits the run to an existing Ray cluster as a job (the folder is its
-           working directory), streams the job's logs here, and stops the job on Ctrl-C;
-           --reward-check makes that job the run's reward check (reward.py against the server,
-           on a worker) instead of training.
+           of running them; otherwise runs launch.sh (Ctrl-C stops it), or with --ray-address
+           submits it to a Ray cluster as a job.
 
-Options (init):
-  --engine E          verl | openrlhf | trl
-  --out DIR           the run folder (created)
-  --reward-url URL    the reward server's base URL, e.g. http://127.0.0.1:8080 (steplens serve)
-  --model HF_ID       policy model (default ${DEFAULT_POLICY_MODEL})
-  --data FILE         prompts: JSONL/JSON rows with prompt|problem|question and optional reference|answer
-  --nodes N           machines (default 1)        --gpus-per-node G   GPUs per machine (default 8)
-  --generations G     completions per prompt, GRPO's group (default ${SPARK_DEFAULTS.rollouts})
-  --batch P           prompts per optimizer step (default ${SPARK_DEFAULTS.batchSize}; at most the prompts given)
-  --max-steps N       stop after N optimizer steps (default: ${SPARK_DEFAULTS.epochs} epochs)
-  --max-response-length T   tokens per completion (default ${SPARK_DEFAULTS.maxResponseLength})
-  --tensor-parallel T rollout tensor parallel, verl/OpenRLHF (default ${SPARK_DEFAULTS.tensorParallel}; at most the GPUs per node)
-  --cpu               TRL only: train on the CPU (a smoke run on any machine; --gpus-per-node = processes)
-  --gate PRESET       the reward server's format gate, for the README and the launch check:
-                      spark (default) | spark-code | strict
-  --scalarize MODE    ask the server for outcome|hybrid|min|product|pav|steps (default: the server's)
-  --dense             verl: per-step rewards, each on the token where its step ends (a reward manager
-                      for verl's reward loop, steplens_dense_reward.py); TRL and OpenRLHF take one
-                      scalar per completion, so there use --scalarize
-  --force             write even over files in DIR that steplens rl init did not write or that changed
+${optionsHelp(INIT_OPTIONS)}
+
+${optionsHelp(LAUNCH_OPTIONS)}
+
 Sizes that cannot run are changed (said on stderr): tensor parallel ≤ GPUs per node, batch ≤ prompts,
 prompts × generations split evenly over all GPUs. rl init writes only into a new or empty folder, or a
 run folder it wrote whose files nobody changed (their hashes are in steplens-rl.json).
@@ -83,56 +158,36 @@ export function makeRlCommand(deps: LaunchDeps & { ray?: RayJobDeps } = {}): Cli
 }
 
 function init(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseFlags(argv, {
-    engine: { type: "string" },
-    out: { type: "string" },
-    "reward-url": { type: "string" },
-    model: { type: "string" },
-    data: { type: "string" },
-    nodes: { type: "string" },
-    "gpus-per-node": { type: "string" },
-    scalarize: { type: "string" },
-    "max-steps": { type: "string" },
-    generations: { type: "string" },
-    batch: { type: "string" },
-    "tensor-parallel": { type: "string" },
-    "max-response-length": { type: "string" },
-    cpu: { type: "boolean" },
-    gate: { type: "string" },
-    force: { type: "boolean" },
-    dense: { type: "boolean" },
-  });
+  const { values, positionals } = parseOptions(argv, INIT_OPTIONS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const engine = enumFlag<RlEngine>(values, "engine", RL_ENGINES);
+  const { engine, out, "reward-url": rewardUrl } = values;
   if (!engine) throw new UsageError(`--engine is required: ${RL_ENGINES.join(", ")}`);
-  const out = textFlag(values, "out");
   if (!out) throw new UsageError("--out DIR is required (the run folder)");
-  const rewardUrl = textFlag(values, "reward-url");
   if (!rewardUrl) throw new UsageError("--reward-url URL is required (the address 'steplens serve' prints, e.g. http://127.0.0.1:8080)");
-  const scalarize = enumFlag<RewardScalarize>(values, "scalarize", "rewards.scalarize") ?? null;
-  const data = textFlag(values, "data") ?? null;
+  const scalarize = values.scalarize as RewardScalarize;
+  const data = values.data ?? null;
   const r = rlInit(
     out,
     {
       engine,
       rewardUrl,
-      model: textFlag(values, "model") ?? DEFAULT_POLICY_MODEL,
-      nodes: intFlag(values, "nodes", { min: 1, max: 4096 }) ?? 1,
-      gpusPerNode: intFlag(values, "gpus-per-node", { min: 1, max: 64 }) ?? (values.cpu ? 1 : 8),
+      model: values.model,
+      nodes: values.nodes,
+      gpusPerNode: values["gpus-per-node"] ?? (values.cpu ? 1 : 8),
       scalarize: scalarize === "auto" ? null : scalarize,
       ...(values.dense ? { dense: true } : {}),
       ...SPARK_DEFAULTS,
-      rollouts: intFlag(values, "generations", { min: 2, max: 1024 }) ?? SPARK_DEFAULTS.rollouts,
-      batchSize: intFlag(values, "batch", { min: 1, max: 1_000_000 }) ?? SPARK_DEFAULTS.batchSize,
-      tensorParallel: intFlag(values, "tensor-parallel", { min: 1, max: 64 }) ?? SPARK_DEFAULTS.tensorParallel,
-      maxResponseLength: intFlag(values, "max-response-length", { min: 1, max: 1_048_576 }) ?? SPARK_DEFAULTS.maxResponseLength,
-      maxSteps: intFlag(values, "max-steps", { min: 1, max: 100_000_000 }) ?? -1,
+      rollouts: values.generations,
+      batchSize: values.batch,
+      tensorParallel: values["tensor-parallel"],
+      maxResponseLength: values["max-response-length"],
+      maxSteps: values["max-steps"] ?? -1,
       device: values.cpu ? "cpu" : "gpu",
-      gatePreset: enumFlag<GatePreset>(values, "gate", GATE_PRESETS) ?? DEFAULT_GATE_PRESET,
+      gatePreset: values.gate as GatePreset,
     },
     data,
     `steplens ${typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev"}`,
-    { force: Boolean(values.force) },
+    { force: values.force },
   );
   for (const line of r.clamped) io.stderr.write(`steplens rl init: ${line}\n`);
   io.stdout.write(`wrote ${engine} run folder ${r.dir}:\n${r.files.map((f) => `  ${f}`).join("\n")}\n`);
@@ -142,20 +197,16 @@ function init(argv: string[], io: CliIo): number {
 }
 
 async function launch(argv: string[], io: CliIo, deps: LaunchDeps & { ray?: RayJobDeps }): Promise<number> {
-  const { values, positionals } = parseFlags(argv, {
-    "dry-run": { type: "boolean" },
-    "ray-address": { type: "string" },
-    "reward-check": { type: "boolean" },
-  });
+  const { values, positionals } = parseOptions(argv, LAUNCH_OPTIONS);
   if (positionals.length !== 1) throw new UsageError("give the run folder: steplens rl launch DIR [--dry-run]");
   const dir = path.resolve(positionals[0]!);
   const spec = readRunSpec(dir);
   const env = { ...io.env };
-  const rayAddress = textFlag(values, "ray-address");
+  const rayAddress = values["ray-address"];
   if (values["reward-check"] && !rayAddress)
     throw new UsageError("--reward-check goes with --ray-address (without Ray, run: python3 reward_check.py in the run folder)");
   if (rayAddress) {
-    const job = rayJobOfRun(dir, spec, env, rayAddress, Boolean(values["reward-check"]));
+    const job = rayJobOfRun(dir, spec, env, rayAddress, values["reward-check"]);
     if (values["dry-run"]) {
       io.stdout.write(`# the Ray job steplens would submit:\nray ${submitArgs(job).map(shellQuote).join(" ")}\n`);
       return 0;
