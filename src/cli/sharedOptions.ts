@@ -106,3 +106,10 @@ export const PRM_MODEL_OPTION = {
   defaultText: "--model",
   help: "a separate model for the PRM role, the one that scores steps",
 } as const;
+
+/** `--ray-address`: a running Ray cluster's dashboard, where jobs are submitted (`rl launch`, `synthesize --shards`). */
+export const RAY_ADDRESS_OPTION = {
+  type: "text",
+  arg: "<URL>",
+  help: "a running Ray cluster's dashboard address (e.g. http://HEAD:8265): the work goes there as Ray jobs",
+} as const;

@@ -14,6 +14,7 @@ import type { CliCommand, CliIo } from "../command";
 import { safeText, UsageError } from "../flags";
 import { defineOptions, optionsHelp, parseOptions } from "../options";
 import { REWARD_OPTIONS } from "../rewardFlags";
+import { RAY_ADDRESS_OPTION } from "../sharedOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 
@@ -97,8 +98,7 @@ const INIT_OPTIONS = defineOptions({
 const LAUNCH_OPTIONS = defineOptions({
   "dry-run": { type: "boolean", group: LAUNCH, help: "print the exact commands instead of running them" },
   "ray-address": {
-    type: "text",
-    arg: "<URL>",
+    ...RAY_ADDRESS_OPTION,
     group: LAUNCH,
     help: "submit the run to an existing Ray cluster as a job (the folder is its working directory), stream the job's logs here, and stop the job on Ctrl-C",
   },

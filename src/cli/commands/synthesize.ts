@@ -32,7 +32,7 @@ import {
   safeText,
 } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
-import { CONCURRENCY_OPTION, MAX_TOKENS_OPTION, PROBLEM_FIELD_OPTION, VERIFIER_OPTIONS } from "../sharedOptions";
+import { CONCURRENCY_OPTION, MAX_TOKENS_OPTION, PROBLEM_FIELD_OPTION, RAY_ADDRESS_OPTION, VERIFIER_OPTIONS } from "../sharedOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 
@@ -149,8 +149,7 @@ const OPTIONS = defineOptions({
   "retry-failed": { type: "boolean", group: RUNS, help: "resume, and redo the calls that failed (failures.jsonl)" },
   json: jsonOption("print the summary as one JSON object", RUNS),
   "ray-address": {
-    type: "text",
-    arg: "<URL>",
+    ...RAY_ADDRESS_OPTION,
     group: RUNS,
     help: "with --shards N: N shards as N Ray jobs on a running cluster (its dashboard address), merged into --out here; shard folders: <out>-shards/<i>-of-<N>, on storage the workers share (docs/synthesis.md)",
   },
