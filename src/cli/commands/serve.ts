@@ -39,11 +39,20 @@ const OPTIONS = defineOptions({
   "prm-model": { ...PRM_MODEL_OPTION, arg: "<path|hf:URI|preset>", group: MODELS_GROUP },
   prm: { ...PRM_OPTION, group: MODELS_GROUP, defaultText: DEFAULT_CONFIG.prm.adapter },
   threshold: { ...THRESHOLD_OPTION, group: MODELS_GROUP, help: "default step threshold for /v1/score: a step scored below it is an error" },
-  host: { type: "text", arg: "<addr>", group: SERVER_GROUP, default: DEFAULT_HOST, help: "interface to bind; anything but loopback needs a token" },
+  // host and token take "" as before the declarations ("" binds every interface, so it needs a token; --token "" is no token).
+  host: {
+    type: "text",
+    arg: "<addr>",
+    empty: true,
+    group: SERVER_GROUP,
+    default: DEFAULT_HOST,
+    help: "interface to bind; anything but loopback needs a token",
+  },
   port: { type: "int", arg: "<n>", bounds: { min: 0, max: 65535 }, group: SERVER_GROUP, default: DEFAULT_PORT, help: "port; 0 picks a free one" },
   token: {
     type: "text",
     arg: "<t>",
+    empty: true,
     group: SERVER_GROUP,
     defaultText: "env STEPLENS_SERVE_TOKEN",
     help: `bearer token clients must send; required off loopback, at least ${MIN_REMOTE_TOKEN_LENGTH} characters there`,
