@@ -1,12 +1,11 @@
 /**
- * What every `steplens` command shares: the parseArgs → usage-error wrapper, number and enum flags
- * checked against the bounds that live next to StepLensConfig (CONFIG_BOUNDS / CONFIG_ENUMS), the
- * engine/model flags and the config they describe, the demo model, the progress printer and safe
- * text output. A command file only declares its own flags and what it does with them.
+ * What every `steplens` command shares besides option parsing (src/cli/options.ts): the input and
+ * engine/model option declarations and the config they describe, the PRM adapter choice, the demo
+ * model, the progress printer and safe text output. A command file declares its own options and
+ * what it does with them.
  */
 import path from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CONFIG_BOUNDS, CONFIG_ENUMS, DEFAULT_CONFIG, type GpuSetting, type SettingBounds, type StepLensConfig } from "../config";
+import { CONFIG_BOUNDS, DEFAULT_CONFIG, type GpuSetting, type StepLensConfig } from "../config";
 import type { StepLensError } from "../core/errors";
 import type { Progress } from "../core/progress";
 import { createEngine } from "../engines/createEngine";
@@ -16,93 +15,9 @@ import { DEMO_MODEL_SPEC, ensureDemoModelFile } from "../engines/local/demoModel
 import { DEMO_NOTICE, isDemoModel } from "../engines/local/demoModelName";
 import { modelCacheDir } from "../engines/local/modelSource";
 import { type CliIo, UsageError } from "./command";
-import { closestName } from "./didYouMean";
-import { defineOptions, optionsHelp, parseArgsTable, type OptionValues } from "./options";
+import { defineOptions, type OptionValues } from "./options";
 
 export { DEMO_NOTICE, isDemoModel, UsageError };
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-/** Parsed flag values: strings, booleans, or arrays of them for `multiple: true` flags. */
-export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-/** `parseArgs` in strict mode with positionals; a bad flag becomes a UsageError (exit 2, pointer to --help). */
-export function parseFlags<T extends Options>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options: parseArgsTable(options as never) as T, allowPositionals: true, strict: true });
-  } catch (e) {
-    const message = (e as Error).message;
-    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-    const guess = unknown?.startsWith("--") ? closestName(unknown.slice(2), Object.keys(options)) : undefined;
-    throw new UsageError(guess ? `${message.replace(/\. To specify a positional argument.*$/s, ".")} Did you mean '--${guess}'?` : message);
-  }
-}
-
-function stringValue(values: FlagValues, name: string): string | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  if (Array.isArray(v)) return stringValue({ [name]: v[v.length - 1] }, name);
-  if (typeof v !== "string") throw new UsageError(`--${name} needs a value.`);
-  return v;
-}
-
-function describeBounds(b: Pick<SettingBounds, "min" | "max" | "integer">): string {
-  const what = b.integer ? "a whole number" : "a number";
-  if (b.max === Infinity) return b.min === -Infinity ? what : `${what} of at least ${b.min}`;
-  if (b.min === -Infinity) return `${what} of at most ${b.max}`;
-  return `${what} from ${b.min} to ${b.max}`;
-}
-
-function boundsOf(bounds: string | Partial<SettingBounds>): SettingBounds {
-  if (typeof bounds === "string") {
-    const b = CONFIG_BOUNDS[bounds];
-    if (!b) throw new Error(`no CONFIG_BOUNDS entry '${bounds}' (src/config.ts)`);
-    return b;
-  }
-  return { min: bounds.min ?? -Infinity, max: bounds.max ?? Infinity, integer: bounds.integer ?? false };
-}
-
-/** A whole number as written in plain decimal: digits, a minus sign at most. */
-const INTEGER_TEXT = /^-?\d+$/;
-/** A number in decimal: digits with an optional fraction and exponent (no hex, binary, octal, leading +, Infinity). */
-const DECIMAL_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/**
- * A number flag within bounds: a CONFIG_BOUNDS key (e.g. "local.contextSize", so the flag and the
- * setting accept the same values) or explicit bounds. Undefined when the flag was not given.
- */
-export function numberFlag(values: FlagValues, name: string, bounds: string | Partial<SettingBounds>): number | undefined {
-  const raw = stringValue(values, name);
-  if (raw === undefined) return undefined;
-  const b = boundsOf(bounds);
-  // Plain decimal only: Number() would also take 1e3, 0x10, 0b11, +2 and, for whole numbers, 1.0.
-  const plain = b.integer ? INTEGER_TEXT.test(raw) : DECIMAL_TEXT.test(raw);
-  const n = Number(raw);
-  if (!plain || !Number.isFinite(n) || (b.integer && !Number.isSafeInteger(n)) || n < b.min || n > b.max)
-    throw new UsageError(`--${name} must be ${describeBounds(b)} (got '${raw}').`);
-  return n;
-}
-
-/** A whole-number flag: like numberFlag with `integer: true`. */
-export function intFlag(values: FlagValues, name: string, bounds: string | Partial<Omit<SettingBounds, "integer">>): number | undefined {
-  return numberFlag(values, name, typeof bounds === "string" ? bounds : { ...bounds, integer: true });
-}
-
-/** An enum flag: one of `choices` (or of a CONFIG_ENUMS key's values). Undefined when not given. */
-export function enumFlag<T extends string>(values: FlagValues, name: string, choices: readonly T[] | string): T | undefined {
-  const raw = stringValue(values, name);
-  if (raw === undefined) return undefined;
-  const allowed = (typeof choices === "string" ? CONFIG_ENUMS[choices] : choices) as readonly T[] | undefined;
-  if (!allowed) throw new Error(`no CONFIG_ENUMS entry '${String(choices)}' (src/config.ts)`);
-  if (!allowed.includes(raw as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got '${raw}').`);
-  return raw as T;
-}
-
-/** A string flag that must not be empty when given. */
-export function textFlag(values: FlagValues, name: string): string | undefined {
-  const raw = stringValue(values, name);
-  if (raw !== undefined && !raw.trim()) throw new UsageError(`--${name} must not be empty.`);
-  return raw;
-}
 
 /** `--strict`: refuse a text trace, or a dataset record, with invalid UTF-8 instead of warning (every command that reads traces or datasets). */
 export const INPUT_OPTIONS = defineOptions({
@@ -340,7 +255,3 @@ export function progressPrinter(
     },
   };
 }
-
-// TRANSITIONAL (removed when every command declares its options in src/cli/options.ts form).
-export const INPUT_HELP = optionsHelp(INPUT_OPTIONS);
-export const ENGINE_HELP = optionsHelp(ENGINE_OPTIONS);

@@ -1,6 +1,6 @@
 /**
  * Integer flags take plain decimal only (issue 18: `--nodes` accepted 1e3, 0x10, 0b11, 1.0, +2).
- * The shared parser (src/cli/flags.ts, used by every command's integer flags) and, through runCli,
+ * The shared checker (src/cli/options.ts checkValue, which every declared int/number option goes through) and, through runCli,
  * flags of several commands: each refused with exit 2 and the flag named, before anything runs.
  */
 import assert from "node:assert/strict";
@@ -8,8 +8,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { intFlag, numberFlag, UsageError } from "../../src/cli/flags";
+import { UsageError } from "../../src/cli/command";
+import { checkValue, type OptionSpec } from "../../src/cli/options";
 import { cli } from "../support/cliIo";
+
+const intFlag = (values: Record<string, string>, name: string, bounds: OptionSpec["bounds"]) =>
+  checkValue(name, { type: "int", help: "", bounds }, values[name]);
+const numberFlag = (values: Record<string, string>, name: string, bounds: OptionSpec["bounds"]) =>
+  checkValue(name, { type: "number", help: "", bounds }, values[name]);
 
 const NOT_PLAIN = ["1e3", "0x10", "0b11", "0o7", "1.0", "+2", " 3", "3 ", "", "1_000", "Infinity", "٣"];
 
@@ -18,7 +24,7 @@ describe("integer flags: plain decimal only", () => {
   before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sl-intflags-"))));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("intFlag refuses every other spelling, naming the flag and the value; plain decimal passes", () => {
+  it("int options refuse every other spelling, naming the flag and the value; plain decimal passes", () => {
     for (const raw of NOT_PLAIN)
       assert.throws(
         () => intFlag({ nodes: raw }, "nodes", { min: 1, max: 4096 }),
