@@ -4,6 +4,7 @@
  * ProcessBench, PRM800K, Math-Shepherd and generic JSONL readers.
  */
 import { StepLensError } from "../core/errors";
+import type { Trace, TraceFormat, TraceLabels } from "../core/trace";
 
 /** Where a record lives: used in every error about it and copied into the trace's source. */
 export interface RecordContext {
@@ -87,4 +88,33 @@ export function getPath(obj: JsonObject, path: string): unknown {
     value = value[part];
   }
   return value;
+}
+
+/**
+ * A record's trace: the problem and the steps as the record holds them (no source ranges: a record
+ * is not a document the user edits), its final answer and labels, and where the record is.
+ */
+export function recordTrace(
+  ctx: RecordContext,
+  t: {
+    format: TraceFormat;
+    problem: string;
+    steps: readonly string[];
+    finalAnswer: string | null;
+    labels: TraceLabels | null;
+    id: string;
+    meta?: Record<string, unknown>;
+  },
+): Trace {
+  return {
+    format: t.format,
+    problem: t.problem,
+    problemRange: null,
+    steps: t.steps.map((text, index) => ({ index, text, range: null })),
+    finalAnswer: t.finalAnswer,
+    finalAnswerRange: null,
+    labels: t.labels,
+    source: { file: ctx.file, record: ctx.record, line: ctx.line, id: t.id },
+    ...(t.meta ? { meta: t.meta } : {}),
+  };
 }

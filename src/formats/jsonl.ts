@@ -18,7 +18,7 @@ import type { Trace, TraceLabels } from "../core/trace";
 import { firstErrorOf } from "../core/trace";
 import { StepLensError } from "../core/errors";
 import { finalAnswerFromSteps } from "./datasetAnswer";
-import { type JsonObject, type RecordContext, describeType, getPath, isObject, recordError, requireObject, stepText } from "./datasetFields";
+import { type JsonObject, type RecordContext, describeType, getPath, isObject, recordError, recordTrace, requireObject, stepText } from "./datasetFields";
 import { segmentText } from "./text";
 import { REFERENCE_KEYS } from "./referenceKeys";
 
@@ -201,17 +201,15 @@ export function jsonlTrace(value: unknown, ctx: RecordContext, fieldNames: Jsonl
     throw recordError(ctx, `no steps: none of ${tried} holds a step array, a solution string or an assistant message`, HINT);
   }
 
-  return {
+  return recordTrace(ctx, {
     format: "jsonl",
     problem,
-    problemRange: null,
-    steps: steps.map((text, index) => ({ index, text, range: null })),
+    steps,
     finalAnswer: readAnswer(obj, fields) ?? segmentedAnswer ?? finalAnswerFromSteps(steps),
-    finalAnswerRange: null,
     labels: readLabels(obj, steps.length, ctx),
-    source: { file: ctx.file, record: ctx.record, line: ctx.line, id: readId(obj, fields, ctx) },
+    id: readId(obj, fields, ctx),
     ...referenceMeta(obj),
-  };
+  });
 }
 
 /** A reference (gold) answer field of the record, kept in `meta` for outcome grading (PAV progress). */

@@ -17,7 +17,7 @@
 import type { Trace } from "../core/trace";
 import { firstErrorOf } from "../core/trace";
 import { finalAnswerFromSteps } from "./datasetAnswer";
-import { type RecordContext, describeType, recordError, recordId, requireObject, requireString } from "./datasetFields";
+import { type RecordContext, describeType, recordError, recordId, recordTrace, requireObject, requireString } from "./datasetFields";
 
 export const MATH_SHEPHERD_TAG = "ки";
 
@@ -130,15 +130,13 @@ export function mathShepherdTrace(value: unknown, ctx: RecordContext, options: M
   const meta: Record<string, unknown> = {};
   if (typeof obj.task === "string") meta.task = obj.task;
   if (stray) meta.strayTags = stray;
-  return {
+  return recordTrace(ctx, {
     format: "math-shepherd",
     problem,
-    problemRange: null,
-    steps: stepTexts.map((text, index) => ({ index, text, range: null })),
+    steps: stepTexts,
     finalAnswer: finalAnswerFromSteps(stepTexts),
-    finalAnswerRange: null,
     labels,
-    source: { file: ctx.file, record: ctx.record, line: ctx.line, id: recordId(obj, ctx) },
+    id: recordId(obj, ctx),
     meta,
-  };
+  });
 }

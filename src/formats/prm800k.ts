@@ -17,7 +17,18 @@
 import type { Trace } from "../core/trace";
 import { firstErrorOf } from "../core/trace";
 import { finalAnswerFromSteps } from "./datasetAnswer";
-import { type JsonObject, type RecordContext, describeType, isObject, recordError, recordId, requireObject, requireString, stepText } from "./datasetFields";
+import {
+  type JsonObject,
+  type RecordContext,
+  describeType,
+  isObject,
+  recordError,
+  recordId,
+  recordTrace,
+  requireObject,
+  requireString,
+  stepText,
+} from "./datasetFields";
 
 const HINT =
   "A PRM800K record needs question.problem (string) and label.steps (array of {completions: [{text, rating}], chosen_completion, human_completion}).";
@@ -84,15 +95,13 @@ export function prm800kTrace(value: unknown, ctx: RecordContext, options: Prm800
   const meta: Record<string, unknown> = {};
   if (typeof question.ground_truth_answer === "string") meta.groundTruthAnswer = question.ground_truth_answer;
   if (typeof label.finish_reason === "string") meta.finishReason = label.finish_reason;
-  return {
+  return recordTrace(ctx, {
     format: "prm800k",
     problem,
-    problemRange: null,
-    steps: texts.map((text, index) => ({ index, text: stepText(text), range: null })),
+    steps: texts.map(stepText),
     finalAnswer: finalAnswerFromSteps(texts),
-    finalAnswerRange: null,
     labels: { kind: "per-step", steps: verdicts, firstError: firstErrorOf(verdicts) },
-    source: { file: ctx.file, record: ctx.record, line: ctx.line, id: recordId(obj, ctx) },
+    id: recordId(obj, ctx),
     meta,
-  };
+  });
 }

@@ -5,7 +5,7 @@
  */
 import type { Trace } from "../core/trace";
 import { finalAnswerFromSteps } from "./datasetAnswer";
-import { type RecordContext, recordError, recordId, requireObject, requireString, requireStringArray, stepText } from "./datasetFields";
+import { type RecordContext, recordError, recordId, recordTrace, requireObject, requireString, requireStringArray, stepText } from "./datasetFields";
 
 const HINT =
   "A ProcessBench record needs 'problem' (string), 'steps' (array of strings) and 'label' (-1 or the 0-based index of the first wrong step); for records without labels use --format jsonl.";
@@ -22,15 +22,13 @@ export function processBenchTrace(value: unknown, ctx: RecordContext): Trace {
   const meta: Record<string, unknown> = {};
   if (typeof obj.generator === "string") meta.generator = obj.generator;
   if (typeof obj.final_answer_correct === "boolean") meta.finalAnswerCorrect = obj.final_answer_correct;
-  return {
+  return recordTrace(ctx, {
     format: "processbench",
     problem,
-    problemRange: null,
-    steps: steps.map((text, index) => ({ index, text: stepText(text), range: null })),
+    steps: steps.map(stepText),
     finalAnswer: finalAnswerFromSteps(steps),
-    finalAnswerRange: null,
     labels: { kind: "first-error", firstError: label },
-    source: { file: ctx.file, record: ctx.record, line: ctx.line, id: recordId(obj, ctx) },
+    id: recordId(obj, ctx),
     meta,
-  };
+  });
 }
