@@ -1,21 +1,18 @@
 /** `steplens grade`: the JSON contract, the summary on stderr, bad lines and exit codes. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { runCli } from "../../src/cli/main";
 import { memoryIo, jsonLines } from "../support/cliIo";
+import { suiteTempDir } from "../support/tempDir";
 
 describe("steplens grade", () => {
-  let tmp: string;
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-grade-"));
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = suiteTempDir("steplens-cli-grade-");
+  before(() => {});
 
   const write = (name: string, lines: string[], trailingNewline = true) => {
-    const f = path.join(tmp, name);
+    const f = path.join(tmp.path, name);
     fs.writeFileSync(f, lines.join("\n") + (trailingNewline ? "\n" : ""));
     return f;
   };
@@ -88,7 +85,7 @@ describe("steplens grade", () => {
     io = memoryIo();
     assert.equal(await runCli(["grade", "x.jsonl", "--gold-field", ""], io), 2);
     io = memoryIo();
-    assert.equal(await runCli(["grade", path.join(tmp, "missing.jsonl")], io), 1);
+    assert.equal(await runCli(["grade", path.join(tmp.path, "missing.jsonl")], io), 1);
     assert.match(io.err(), /cannot read/);
   });
 });

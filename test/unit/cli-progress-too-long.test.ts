@@ -5,24 +5,22 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { testModel } from "../support/testModels";
 import { cli } from "../support/cliIo";
+import { suiteTempDir } from "../support/tempDir";
 
 describe("steplens progress: a step no context can hold", () => {
-  let tmp: string;
+  const tmp = suiteTempDir("sl-progress-long-");
   let model: string;
   const fast = () => ["--model", model, "--rollouts", "2", "--max-tokens", "4", "--threads", "1"];
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sl-progress-long-"));
     model = await testModel({ tokenizer: "spm" });
   });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("a 3 MB step: the too-long message with the step and the limit, exit 1", async () => {
-    const trace = path.join(tmp, "big.trace.md");
+    const trace = path.join(tmp.path, "big.trace.md");
     const step = "x = 1 + 1. ".repeat(300_000); // 3,300,000 characters
     fs.writeFileSync(trace, `Problem: What is 1 + 1?\n\nStep 1: ${step}\nStep 2: So the answer is \\boxed{2}.\n`);
     const r = await cli(["progress", trace, ...fast()]);
@@ -33,7 +31,7 @@ describe("steplens progress: a step no context can hold", () => {
   });
 
   it("in a dataset: the long record is reported at its line, the others are estimated", async () => {
-    const ds = path.join(tmp, "ds.jsonl");
+    const ds = path.join(tmp.path, "ds.jsonl");
     const rec = (id: string, steps: string[]) => JSON.stringify({ id, problem: "What is 1 + 1?", steps, label: -1 });
     fs.writeFileSync(
       ds,

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { testModel } from "../support/testModels";
 import { cli, jsonLines } from "../support/cliIo";
+import { suiteTempDir } from "../support/tempDir";
 
 const KEYS = ["steps", "answer", "rollouts", "prefixTokensEvaluated", "traceTokens", "rolloutTokens", "samePolicy", "policy", "seconds", "demo"];
 const STEP_KEYS = ["index", "qBefore", "q", "advantage", "qBase", "effective", "interval", "intervalBefore", "qBaseInterval"];
@@ -23,19 +23,17 @@ Step 3: The answer is \\boxed{4}.
 `;
 
 describe("steplens progress (random-weight tiny model: plumbing, not judgement)", () => {
-  let tmp: string;
+  const tmp = suiteTempDir("sl-progress-");
   let model: string;
   let otherModel: string;
   let trace: string;
   const fast = () => ["--model", model, "--rollouts", "2", "--max-tokens", "4", "--threads", "1"];
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sl-progress-"));
     model = await testModel({ tokenizer: "spm" });
     otherModel = await testModel({ tokenizer: "bpe", seed: 77 });
-    trace = path.join(tmp, "quadratic.trace.md");
+    trace = path.join(tmp.path, "quadratic.trace.md");
     fs.writeFileSync(trace, TRACE);
   });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("--json: exactly the documented object, the trace evaluated once, the reference from the flag", async () => {
     const { code, out, err } = await cli(["progress", trace, ...fast(), "--reference", "4", "--json", "--seed", "7"]);
@@ -73,7 +71,7 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
   });
 
   it("the reference from front matter; without any, the majority answer", async () => {
-    const fm = path.join(tmp, "fm.trace.md");
+    const fm = path.join(tmp.path, "fm.trace.md");
     fs.writeFileSync(fm, `---\nreference: "4"\n---\n${TRACE}`);
     const a = JSON.parse((await cli(["progress", fm, ...fast(), "--json"])).out);
     assert.deepEqual([a.answer.source, a.answer.value], ["reference", "4"]);
@@ -84,7 +82,7 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
   });
 
   it("datasets: one JSON line per record with id and record first; the readable table with the demo label", async () => {
-    const file = path.join(tmp, "pb.jsonl");
+    const file = path.join(tmp.path, "pb.jsonl");
     const rec = (id: string) =>
       JSON.stringify({ id, generator: "t", problem: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], final_answer_correct: true, label: -1 });
     fs.writeFileSync(file, `${rec("a")}\n${rec("b")}\n`);
@@ -99,7 +97,7 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
       ],
     );
     assert.deepEqual(Object.keys(lines[0]), ["id", "record", ...KEYS]);
-    const generic = path.join(tmp, "generic.jsonl");
+    const generic = path.join(tmp.path, "generic.jsonl");
     fs.writeFileSync(generic, JSON.stringify({ id: "g1", question: "Solve 2x = 8.", steps: ["Divide by 2.", "x = \\boxed{4}."], gold: "4" }) + "\n");
     const g = JSON.parse((await cli(["progress", generic, ...fast(), "--json"])).out);
     assert.deepEqual([g.id, g.answer.source, g.answer.value], ["g1", "reference", "4"], "a dataset's gold field");

@@ -6,29 +6,27 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { testModel } from "../support/testModels";
 import { cli } from "../support/cliIo";
+import { suiteTempDir } from "../support/tempDir";
 
 describe("steplens score refuses what is not a trace", () => {
-  let tmp: string;
+  const tmp = suiteTempDir("steplens-inputs-");
   let tiny: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-inputs-"));
     tiny = await testModel({ tokenizer: "spm" });
   });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("a binary file named .trace.md, or with no extension, is refused with a clear error (exit 1)", async () => {
-    const png = path.join(tmp, "image.trace.md");
+    const png = path.join(tmp.path, "image.trace.md");
     fs.writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.alloc(200, 7)]));
     const r = await cli(["score", png, "--model", tiny]);
     assert.equal(r.code, 1);
     assert.equal(r.out, "");
     assert.match(r.err, new RegExp(`${path.basename(png)}: this is not a text file: it contains a NUL byte`));
-    const noExt = path.join(tmp, "blob");
+    const noExt = path.join(tmp.path, "blob");
     fs.writeFileSync(
       noExt,
       Buffer.from(
@@ -43,13 +41,13 @@ describe("steplens score refuses what is not a trace", () => {
   });
 
   it("a trace with no steps says so and exits non-zero (not 'no error')", async () => {
-    const empty = path.join(tmp, "empty.trace.md");
+    const empty = path.join(tmp.path, "empty.trace.md");
     fs.writeFileSync(empty, "\n\n   \n");
     const r = await cli(["score", empty, "--model", tiny, "--json"]);
     assert.equal(r.code, 1);
     assert.equal(r.out, "");
     assert.match(r.err, /empty\.trace\.md: no steps: the trace has no step to score/);
-    const ds = path.join(tmp, "no-steps.jsonl");
+    const ds = path.join(tmp.path, "no-steps.jsonl");
     fs.writeFileSync(ds, JSON.stringify({ id: "z", problem: "p", steps: [], label: -1, final_answer_correct: true }) + "\n");
     const d = await cli(["score", ds, "--model", tiny, "--json"]);
     assert.equal(d.code, 1);
@@ -57,7 +55,7 @@ describe("steplens score refuses what is not a trace", () => {
   });
 
   it("invalid UTF-8: a file:line warning and the trace is scored; --strict refuses it", async () => {
-    const bad = path.join(tmp, "latin1.trace.md");
+    const bad = path.join(tmp.path, "latin1.trace.md");
     fs.writeFileSync(bad, Buffer.concat([Buffer.from("Problem: 2x = 4.\n\nStep 1: x = 2.\n\nStep 2: caf"), Buffer.from([0xe9]), Buffer.from(" so x = 2.\n")]));
     const r = await cli(["score", bad, "--model", tiny, "--json"]);
     assert.equal(r.code, 0, r.err);
@@ -70,7 +68,7 @@ describe("steplens score refuses what is not a trace", () => {
   });
 
   it("a 20 MB step is refused by its length before tokenizing, naming the file, the step's line and the limit", { timeout: 60_000 }, async () => {
-    const huge = path.join(tmp, "huge.trace.md");
+    const huge = path.join(tmp.path, "huge.trace.md");
     fs.writeFileSync(huge, `Problem: p\n\nStep 1: short.\n\nStep 2: ${"abc ".repeat(5_000_000)}\n`);
     const before = process.memoryUsage().rss;
     const r = await cli(["score", huge, "--model", tiny, "--context-size", "4096"]);

@@ -5,9 +5,8 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { hfDownloadTarget } from "../../src/engines/local/modelSource";
 import { PRESETS } from "../../src/engines/presets";
@@ -15,6 +14,7 @@ import { StepLensServer } from "../../src/server/stepLensServer";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 import { cli, jsonLines } from "../support/cliIo";
+import { suiteTempDir } from "../support/tempDir";
 
 const STEPS = ["Subtract 3: 2x = 4.", "Divide by 2: x = 2.", "So the answer is \\boxed{2}."];
 const record = (id: string, steps: string[], label = -1) =>
@@ -23,21 +23,17 @@ const record = (id: string, steps: string[], label = -1) =>
 const JSON_KEYS = ["steps", "firstError", "threshold", "model", "adapter", "evaluatedTokens", "traceTokens", "seconds", "demo"];
 
 describe("steplens score / models (random-weight tiny models: plumbing, not judgement)", () => {
-  let tmp: string;
+  const tmp = suiteTempDir("steplens-cli-score-");
   let tiny: string;
   const llama = suiteRuntime();
   let dataset: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-score-"));
     tiny = await testModel({ tokenizer: "spm" });
-    dataset = path.join(tmp, "pb.jsonl");
+    dataset = path.join(tmp.path, "pb.jsonl");
     fs.writeFileSync(
       dataset,
       [record("a", STEPS), "{ not json", record("b", [...STEPS, "Check: 2*2+3 = 7."], 1), record("c", STEPS.slice(0, 1))].join("\n") + "\n",
     );
-  });
-  after(async () => {
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it("scores a dataset as JSONL in input order, reports a bad record with its line and goes on", async () => {
@@ -82,7 +78,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
   });
 
   it("scores a text trace: one JSON object; the listing names each step's line", async () => {
-    const trace = path.join(tmp, "t.trace.md");
+    const trace = path.join(tmp.path, "t.trace.md");
     fs.writeFileSync(
       trace,
       "Problem: Solve 2x + 3 = 7.\n\nStep 1: Subtract 3: 2x = 4.\n\nStep 2: Divide by 2: x = 2.\n\nStep 3: So the answer is \\boxed{2}.\n",
@@ -122,7 +118,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
   });
 
   it("a record too long for the context is reported with its id and token count; the others are scored", async () => {
-    const long = path.join(tmp, "long.jsonl");
+    const long = path.join(tmp.path, "long.jsonl");
     const many = Array.from({ length: 60 }, (_, i) => `Step ${i}: x = ${i} + ${i}.`);
     fs.writeFileSync(long, [record("short", STEPS), record("long-one", many)].join("\n"));
     const { code, out, err } = await cli(["score", long, "--model", tiny, "--json", "--context-size", "256"]);
@@ -139,7 +135,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     assert.equal((await cli(["score", dataset, "--endpoint", "http://127.0.0.1:9/v1"])).code, 2);
     assert.equal((await cli(["score", dataset, "--model", tiny, "--prm", "nonsense"])).code, 2);
     assert.equal((await cli(["score", dataset, "--model", tiny, "--threshold", "2"])).code, 2);
-    const missing = await cli(["score", dataset, "--model", path.join(tmp, "missing.gguf")]);
+    const missing = await cli(["score", dataset, "--model", path.join(tmp.path, "missing.gguf")]);
     assert.equal(missing.code, 1);
     assert.match(missing.err, /missing\.gguf: model file not found/);
     const head = await cli(["score", dataset, "--model", "qwen2.5-math-prm-7b"]);
@@ -173,12 +169,12 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
   });
 
   it("models: lists presets, the cache and each role; fetch names the URI and folder when offline", async () => {
-    const cache = path.join(tmp, "models-cache");
+    const cache = path.join(tmp.path, "models-cache");
     const uri = PRESETS[0].uri!;
     fs.mkdirSync(cache, { recursive: true });
     fs.copyFileSync(tiny, path.join(cache, hfDownloadTarget(uri).fileName!));
 
-    const listed = await cli(["models", "--cache-dir", cache, "--prm-model", PRESETS[0].name, "--verifier-model", path.join(tmp, "nope.gguf"), "--json"]);
+    const listed = await cli(["models", "--cache-dir", cache, "--prm-model", PRESETS[0].name, "--verifier-model", path.join(tmp.path, "nope.gguf"), "--json"]);
     assert.equal(listed.code, 0, listed.err);
     const j = JSON.parse(listed.out);
     assert.equal(j.cacheDir, cache);

@@ -6,9 +6,8 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { GpuSetting } from "../../src/config";
 import { StepLensError } from "../../src/core/errors";
 import { isEngineError } from "../../src/engines/errors";
@@ -28,6 +27,7 @@ import {
 } from "../../src/engines/local/modelSource";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
+import { suiteTempDir } from "../support/tempDir";
 
 const URI = "hf:QuantFactory/math-shepherd-mistral-7b-prm-GGUF/math-shepherd-mistral-7b-prm.Q4_K_M.gguf";
 
@@ -46,27 +46,23 @@ async function rejectsWith(p: Promise<unknown>, code: string, ...needles: string
 describe("model sources and actionable engine errors (random-weight tiny models)", () => {
   const llama = suiteRuntime();
   let tiny: string;
-  let tmp: string;
+  const tmp = suiteTempDir("steplens-engine-errors-");
   before(async () => {
     tiny = await testModel({ tokenizer: "spm" });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-engine-errors-"));
-  });
-  after(async () => {
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
   const options = (over: Partial<LocalEngineOptions> = {}): LocalEngineOptions => ({
     gpu: "off",
     maxThreads: 0,
     contextSize: 1024,
     sequences: 1,
-    modelCacheDir: path.join(tmp, "cache"),
+    modelCacheDir: path.join(tmp.path, "cache"),
     models: { prm: tiny },
     prm: { adapter: "math-shepherd" },
     ...over,
   });
 
   it("a missing model file names the file", async () => {
-    const missing = path.join(tmp, "nope", "model.gguf");
+    const missing = path.join(tmp.path, "nope", "model.gguf");
     await rejectsWith(resolveModel(missing), "model-missing", missing, "not found");
     const engine = await LocalEngine.create(options({ models: { prm: missing } }), { runtime: llama.runtime });
     await rejectsWith(engine.scoreSteps({ problem: "p", steps: ["s"] }), "model-missing", missing);
@@ -74,10 +70,10 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   });
 
   it("a file that is not GGUF is refused by its magic bytes", async () => {
-    const bad = path.join(tmp, "model.safetensors.gguf");
+    const bad = path.join(tmp.path, "model.safetensors.gguf");
     fs.writeFileSync(bad, '{"__metadata__": {}}');
     await rejectsWith(resolveModel(bad), "model-not-gguf", bad, '"{"__', "GGUF");
-    const empty = path.join(tmp, "empty.gguf");
+    const empty = path.join(tmp.path, "empty.gguf");
     fs.writeFileSync(empty, "");
     assert.throws(
       () => checkGgufFile(empty),
@@ -184,7 +180,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   });
 
   it("an hf: URI offline says which URI, which file to download and which folder to put it in", async () => {
-    const dir = path.join(tmp, "offline-cache");
+    const dir = path.join(tmp.path, "offline-cache");
     const env = { ...process.env, HF_ENDPOINT: "https://huggingface.unreachable.invalid" };
     const e = await rejectsWith(
       downloadModel(URI, { cacheDir: dir, env }),
@@ -202,7 +198,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
   });
 
   it("a cached hf: download is used without the network", async () => {
-    const dir = path.join(tmp, "cache-hit");
+    const dir = path.join(tmp.path, "cache-hit");
     fs.mkdirSync(dir, { recursive: true });
     const target = hfDownloadTarget(URI);
     fs.copyFileSync(tiny, path.join(dir, target.fileName!));
