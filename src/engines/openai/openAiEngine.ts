@@ -10,6 +10,7 @@
  * environment for it. No `vscode` import here.
  */
 import OpenAI from "openai";
+import * as v from "valibot";
 import { CancelledError, StepLensError, throwIfAborted } from "../../core/errors";
 import { linkedSignal } from "../../core/linkedSignal";
 import type { RunOptions } from "../../core/progress";
@@ -541,17 +542,17 @@ export function splitUsage(total: number | undefined, texts: string[]): number[]
   return shares;
 }
 
+/** What parseRemoteScore checks of a /v1/score answer (the other fields are read as optional). */
+const RemoteScoreShape = v.looseObject({ steps: v.array(v.unknown()) });
+const RemoteScoreSteps = v.array(v.looseObject({ index: v.number(), score: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) }));
+
 function parseRemoteScore(body: unknown, nSteps: number, baseUrl: string): RemoteScoreBody {
-  const b = body as Partial<RemoteScoreBody> | null;
   const bad = (why: string) =>
     new StepLensError(`score: ${baseUrl}/score answered in an unexpected shape (${why}).`, {
       hint: "Is the endpoint a StepLens server (`steplens serve`) of the same version?",
     });
-  if (!b || typeof b !== "object" || !Array.isArray(b.steps)) throw bad("no steps array");
-  if (b.steps.length !== nSteps) throw bad(`${b.steps.length} scores for ${nSteps} steps`);
-  for (const s of b.steps) {
-    if (!s || typeof s.index !== "number" || typeof s.score !== "number" || !(s.score >= 0 && s.score <= 1))
-      throw bad("a step without index and score in [0, 1]");
-  }
-  return b as RemoteScoreBody;
+  if (!v.is(RemoteScoreShape, body)) throw bad("no steps array");
+  if (body.steps.length !== nSteps) throw bad(`${body.steps.length} scores for ${nSteps} steps`);
+  if (!v.is(RemoteScoreSteps, body.steps)) throw bad("a step without index and score in [0, 1]");
+  return body as RemoteScoreBody;
 }
