@@ -6,6 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { StepLensError } from "../../src/core/errors";
 import { readJsonLines, readRawRecords, sniffContainer, splitJsonArray, type RawRecord } from "../../src/formats/jsonStream";
+import { sleep } from "../support/wait";
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -233,7 +234,7 @@ test("readRawRecords: a stalled consumer stops the reading (bounded read-ahead),
       let stream: fs.ReadStream | undefined;
       for await (const r of readRawRecords(file, container, { onStream: (s) => (stream = s) })) {
         assert.equal(r.index, 0);
-        await new Promise((resolve) => setTimeout(resolve, 300)); // the consumer stalls on the first record
+        await sleep(300); // the consumer stalls on the first record ("nothing happens within": the bytes read stay bounded)
         const read = stream?.bytesRead ?? 0;
         assert.ok(read < 2 * 1024 * 1024, `${container}: read ${read} bytes of ${content.length} while stalled`);
         break;

@@ -60,7 +60,7 @@ test("ConcurrencyLimiter never runs more than its limit and serves waiters first
     running++;
     maxRunning = Math.max(maxRunning, running);
     order.push(i);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5); // pacing: each task holds its slot a moment
     running--;
     return i;
   };

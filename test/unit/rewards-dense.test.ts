@@ -13,7 +13,7 @@ import { denseStepRewards, stepSpans } from "../../src/rewards/denseRewards";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { rewardOptionsFromConfig } from "../../src/rewards/rewardScorer";
 import { DEFAULT_CONFIG } from "../../src/config";
-import { serveTestEngine } from "./serve-fixture";
+import { postJson, serveTestEngine } from "./serve-fixture";
 
 const RESPONSE = "Step 1: 2x = 4.\nStep 2: x = 2.\n<answer>\\boxed{2}</answer>";
 
@@ -76,15 +76,7 @@ describe("POST /v1/reward with dense: true (real local engine, tiny random-weigh
     await engine?.dispose();
   });
 
-  const post = async (body: unknown) => {
-    const res = await fetch(`${server.url}/v1/reward`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-    return { status: res.status, json: (await res.json()) as any };
-  };
+  const post = (body: unknown) => postJson(`${server.url}/v1/reward`, body, {}, { timeoutMs: 120_000 });
 
   it("each step's reward on its span; with scalarize steps the entries sum to the scalar reward", async () => {
     const good = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: Check 2*2 = 4.\n<answer>\\boxed{2}</answer>";

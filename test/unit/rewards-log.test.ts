@@ -18,6 +18,7 @@ import { runCli } from "../../src/cli/main";
 import { rewardServeArgs } from "../../src/pipelines/rewardPipelineArgs";
 import { cli, memoryIo, jsonLines } from "../support/cliIo";
 import { fakeEngine } from "../support/fakeEngine";
+import { postJson } from "./serve-fixture";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-reward-log-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -138,15 +139,7 @@ test("the server logs both reward routes with the client and trainer_step; a bad
   const log = new RewardLog(file, { model: "judge.gguf" });
   const server = await StepLensServer.start({ engine, port: 0, rewardLog: log });
   try {
-    const post = async (route: string, body: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(server.url + route, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", ...headers },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-      return { status: res.status, json: (await res.json()) as any };
-    };
+    const post = (route: string, body: unknown, headers: Record<string, string> = {}) => postJson(server.url + route, body, headers, { timeoutMs: 10_000 });
     const r1 = await post(
       "/v1/reward",
       {

@@ -13,7 +13,7 @@ import path from "node:path";
 import { cli, memoryIo } from "../support/cliIo";
 import { runCli } from "../../src/cli/main";
 import { readParquetIndependently } from "../support/parquetReader";
-import { serveTestModel } from "./serve-fixture";
+import { postJson, serveTestModel } from "./serve-fixture";
 import { waitForValue } from "../support/wait";
 
 const GOOD = "Step 1: Let x be the number, so 2x + 3 = 7.\nStep 2: Subtract 3: 2x = 4.\nStep 3: Divide by 2: x = 2.\n<answer>\\boxed{2}</answer>";
@@ -288,10 +288,7 @@ except reward.StepLensRewardError as e:
 test("one bad rollout in a batch costs only its own reward: too long for the context (server) or refused (reward.py)", async () => {
   // Longer than the test model's context (4096 tokens) but well-formed: it passes the gate, then cannot be judged.
   const long = `Step 1: ${"x = 2 and ".repeat(20_000)}\nStep 2: So x = 2.\nStep 3: Check: 2*2 = 4.\n<answer>\\boxed{2}</answer>`;
-  const post = async (route: string, body: unknown) => {
-    const res = await fetch(url + route, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    return { status: res.status, json: (await res.json()) as Record<string, any> };
-  };
+  const post = (route: string, body: unknown) => postJson(url + route, body);
   const items = [GOOD, long, GOOD].map((response) => ({ prompt: "Solve 2x + 3 = 7.", response }));
   const v1 = await post("/v1/reward", { items });
   assert.equal(v1.status, 200, JSON.stringify(v1.json).slice(0, 300));

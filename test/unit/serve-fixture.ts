@@ -36,9 +36,17 @@ export function jsonPost(body: unknown, options: { token?: string; headers?: Rec
   };
 }
 
-/** POSTs `body` as JSON to `url`; the status, the headers and the parsed JSON answer. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any }> {
-  const res = await fetch(url, jsonPost(body, { headers }));
+/**
+ * POSTs `body` as JSON to `url` (a string is sent as it is); the status, the headers and the parsed
+ * JSON answer. Fails after `timeoutMs` (default 120 s) instead of waiting for ever.
+ */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  options: { timeoutMs?: number } = {},
+): Promise<{ status: number; headers: Headers; json: any }> {
+  const res = await fetch(url, { ...jsonPost(body, { headers }), signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
   return { status: res.status, headers: res.headers, json: await res.json() };
 }
 

@@ -10,8 +10,9 @@ import { parseChatLogprobs, parseMessages, parsePrompts, parseResponseFormat, pa
 import { splitOpenRlhfQuery } from "../../src/rewards/openRlhfQuery";
 import { DEFAULT_RL_INSTRUCTION } from "../../src/export/formats/verl";
 import { CancelledError } from "../../src/core/errors";
+import { sleep } from "../support/wait";
 
-const tick = () => new Promise((r) => setTimeout(r, 1));
+const tick = () => sleep(1);
 
 test("FairQueue: at most `concurrency` run; waiters are served round robin across lanes", async () => {
   const q = new FairQueue(1, 100);

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import type { Engine } from "../../src/engines/engine";
-import { serveTestEngine } from "./serve-fixture";
+import { postJson, serveTestEngine } from "./serve-fixture";
+import { waitUntil } from "../support/wait";
 
 const GOOD = "Step 1: 2x = 4.\nStep 2: x = 2.\nStep 3: Check 2*2 = 4.\n<answer>\\boxed{2}</answer>";
 let engine: Engine;
@@ -27,16 +28,7 @@ after(async () => {
   await engine?.dispose();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}, url = base) {
-  const res = await fetch(url + path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) as any };
-}
+const post = (path: string, body: unknown, headers: Record<string, string> = {}, url = base) => postJson(url + path, body, headers, { timeoutMs: 60_000 });
 
 const item = (i: number) => ({ prompt: `Solve 2x = ${4 + i}.`, response: GOOD.replace("2x = 4", `2x = ${4 + i}`) });
 
@@ -156,8 +148,7 @@ test("clients that disconnect mid-body or while waiting for the answer do not hu
   const before = process.memoryUsage().heapUsed;
   for (let i = 0; i < 20; i++) await round();
   // Abandoned work drains: the queue empties without anyone waiting for it.
-  const deadline = Date.now() + 30_000;
-  while (server.load.active + server.load.waiting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil("the abandoned work to drain", () => server.load.active + server.load.waiting === 0, { timeoutMs: 30_000, intervalMs: 20 });
   assert.deepEqual(server.load, { active: 0, waiting: 0 });
   const grown = process.memoryUsage().heapUsed - before;
   assert.ok(grown < 32 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MiB over 20 rounds`);
