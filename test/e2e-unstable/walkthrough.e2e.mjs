@@ -4,33 +4,10 @@
 // actions itself (so it runs alone with --only), then opens the walkthrough and reads each step's
 // check mark; the screenshot out/test-artifacts/e2e/NN-…-ticked.png shows it. The demo model has
 // RANDOM WEIGHTS: the scores are not judged, only that they landed.
+import { openDatasetFromExplorer } from "../e2e/support.mjs";
+
 const TRACE = "rectangle-area.trace.md";
 const STEPS = ["Open a reasoning trace", "Choose a model", "Score the trace", "Read the annotations", "Label steps yourself", "Browse a dataset"];
-
-/** Hovers `text`'s line until the StepLens hover matches `expect` (bounded); returns its text. */
-async function hoverLine(ctx, text, expect) {
-  const { page } = ctx;
-  const line = page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: text }).first();
-  await ctx.expectVisible(line, `the editor line "${text}"`);
-  const box = await line.boundingBox();
-  let last = "";
-  for (let attempt = 0; attempt < 12; attempt++) {
-    await page.mouse.move(box.x + box.width + 400, box.y + 300);
-    await page.waitForTimeout(150);
-    await page.mouse.move(box.x + 40 + attempt * 7, box.y + box.height / 2, { steps: 4 });
-    for (let i = 0; i < 8; i++) {
-      await page.waitForTimeout(250);
-      last = (
-        await page
-          .locator(".monaco-hover:visible")
-          .allInnerTexts()
-          .catch(() => [])
-      ).join("\n");
-      if (expect.test(last)) return last;
-    }
-  }
-  throw new Error(`no hover matching ${expect} over "${text}"; last hover: ${JSON.stringify(last.slice(0, 300))}`);
-}
 
 /**
  * Opens the trace. In the full suite, after the checks before this one (webviews, terminals, a
@@ -79,7 +56,7 @@ export const checks = [
         (t) => typeof t === "string" && /CPU/.test(t),
         120_000,
       );
-      await hoverLine(ctx, "Step 3: Solving", /PRM \d\.\d+/);
+      await ctx.hoverLine("Step 3: Solving", /PRM \d\.\d+/, 12);
       // 5. a label, through the code action (Ctrl+.)
       await page.keyboard.press("Escape"); // the hover goes
       await page.mouse.move(5, 5);
@@ -91,23 +68,7 @@ export const checks = [
       await ctx.expectVisible(item, "a “Mark Step 3 …” code action", 15_000);
       await item.first().click();
       // 6. a dataset, from the Explorer's context menu
-      await ctx.runCommand("View: Show Explorer");
-      const folder = page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^datasets$/ });
-      await ctx.expectVisible(folder, "the datasets folder in the Explorer");
-      const file = page.locator(".explorer-folders-view .monaco-list-row", { hasText: "gsm8k-sample.jsonl" });
-      if (
-        !(await file
-          .first()
-          .isVisible()
-          .catch(() => false))
-      )
-        await folder.first().click();
-      await ctx.expectVisible(file, "gsm8k-sample.jsonl in the Explorer");
-      await file.first().click({ button: "right" });
-      const entry = page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
-      await ctx.expectVisible(entry, "“Open Dataset in StepLens” in the context menu");
-      await page.waitForTimeout(500); // a menu ignores a click that comes right after it opened
-      await entry.first().click();
+      await openDatasetFromExplorer(ctx, "datasets", "gsm8k-sample.jsonl");
       await ctx.expectVisible(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" }), "the dataset's records in the Datasets view", 30_000);
 
       // Only now the walkthrough: every step is ticked.

@@ -6,45 +6,14 @@
 // what the user sees, never whether a score is right. Screenshots: out/test-artifacts/e2e/.
 import fs from "node:fs";
 import path from "node:path";
+import { openDatasetFromExplorer, webview, writeWorkspaceSettings } from "./support.mjs";
 
 const TRACE = "rectangle-area.trace.md"; // Problem, then 4 steps (step 3 on line 7)
-
-/** Writes workspace settings (VS Code picks the file up as it changes, like a user editing it). */
-function writeWorkspaceSettings(ctx, values) {
-  const dir = path.join(ctx.workspace, ".vscode");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify(values, null, 2));
-}
 
 /** The StepLens status bar item's text ("" when not shown). */
 async function steplensStatus(ctx) {
   const items = await ctx.page.locator(".statusbar-item").allInnerTexts();
   return items.map((t) => t.trim()).find((t) => t.startsWith("StepLens")) ?? "";
-}
-
-/** Hovers the first line holding `text` in the active editor, retrying; returns the StepLens hover's text. */
-async function hoverLine(ctx, text, expect) {
-  const { page } = ctx;
-  const line = page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: text }).first();
-  await ctx.expectVisible(line, `the editor line "${text}"`);
-  const box = await line.boundingBox();
-  let last = "";
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await page.mouse.move(box.x + box.width + 400, box.y + 300);
-    await page.waitForTimeout(150);
-    await page.mouse.move(box.x + 40 + attempt * 7, box.y + box.height / 2, { steps: 4 });
-    for (let i = 0; i < 8; i++) {
-      await page.waitForTimeout(250);
-      last = (
-        await page
-          .locator(".monaco-hover:visible")
-          .allInnerTexts()
-          .catch(() => [])
-      ).join("\n");
-      if (expect.test(last)) return last;
-    }
-  }
-  throw new Error(`no hover matching ${expect} over "${text}"; last hover: ${JSON.stringify(last.slice(0, 300))}`);
 }
 
 /** Rows of the Problems panel (opened with Ctrl+Shift+M). */
@@ -86,7 +55,7 @@ export const checks = [
         (t) => typeof t === "string" && /CPU/.test(t),
         90_000,
       );
-      const hover = await hoverLine(ctx, "Step 3: Solving", /PRM \d\.\d+/);
+      const hover = await ctx.hoverLine("Step 3: Solving", /PRM \d\.\d+/);
       for (const want of [
         /StepLens · Step 3/,
         /PRM \d\.\d+ (≥|<) 0\.50? threshold/,
@@ -152,7 +121,7 @@ export const checks = [
         30_000,
       );
       await ctx.quickOpen(TRACE);
-      const hover = await hoverLine(ctx, "Step 3: Solving", /Label marked incorrect/);
+      const hover = await ctx.hoverLine("Step 3: Solving", /Label marked incorrect/);
       if (!/Clear label/.test(hover)) throw new Error(`the hover offers no Clear label: ${hover}`);
     },
   },
@@ -197,7 +166,7 @@ export const checks = [
       // A dark theme swaps in the dark palette's icons.
       writeWorkspaceSettings(ctx, { "workbench.colorTheme": "Default Dark Modern" });
       await ctx.waitUntil("the dark palette's heat icons", icons, (t) => typeof t === "string" && /heat-dark-\d\.svg/.test(t), 30_000);
-      await ctx.page.waitForTimeout(500);
+      await ctx.painted(ctx.page, "the workbench in the dark theme");
       await ctx.shot("dark-theme");
       writeWorkspaceSettings(ctx, {});
       await ctx.waitUntil("the light palette again", icons, (t) => typeof t === "string" && /heat-light-\d\.svg/.test(t), 30_000);
@@ -207,23 +176,7 @@ export const checks = [
     name: "Open Dataset in StepLens from the Explorer's context menu lists the records",
     async run(ctx) {
       const { page } = ctx;
-      await ctx.runCommand("View: Show Explorer");
-      const folder = page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^datasets$/ });
-      await ctx.expectVisible(folder, "the datasets folder in the Explorer");
-      const file = page.locator(".explorer-folders-view .monaco-list-row", { hasText: "gsm8k-sample.jsonl" });
-      if (
-        !(await file
-          .first()
-          .isVisible()
-          .catch(() => false))
-      )
-        await folder.first().click();
-      await ctx.expectVisible(file, "gsm8k-sample.jsonl in the Explorer");
-      await file.first().click({ button: "right" });
-      const entry = page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
-      await ctx.expectVisible(entry, "“Open Dataset in StepLens” in the context menu");
-      await ctx.page.waitForTimeout(500); // a menu ignores a click that comes right after it opened
-      await entry.first().click();
+      await openDatasetFromExplorer(ctx, "datasets", "gsm8k-sample.jsonl");
       const rows = page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" });
       await ctx.expectVisible(rows, "record gsm8k-147 in the StepLens Datasets view", 30_000);
       const text = await ctx.text(page.locator(".pane-body .monaco-list-row", { hasText: "gsm8k-147" }));
@@ -247,7 +200,7 @@ export const checks = [
       await ctx.expectVisible(ctx.page.locator(".tabs-container .tab.active", { hasText: TRACE }), `${TRACE} active`);
       await ctx.runCommand("StepLens: Open Inspector");
       await ctx.expectVisible(ctx.page.locator(".tabs-container .tab", { hasText: `Inspector: ${TRACE}` }), "the inspector tab", 30_000);
-      const frame = ctx.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+      const frame = webview(ctx);
       await ctx.expectVisible(frame.locator("header h1", { hasText: TRACE }), "the inspector's title", 30_000);
       const meta = await frame.locator("header .meta").innerText();
       if (!/4 steps · threshold/.test(meta)) throw new Error(`unexpected inspector header: ${meta}`);
@@ -276,7 +229,7 @@ export const checks = [
         "the demo model button in the “Choose a model” step",
         10_000,
       );
-      await ctx.page.waitForTimeout(800);
+      await ctx.waitForStableBox(page.locator(".getting-started-step.expanded"), "the expanded “Choose a model” step");
     },
   },
 ];

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expectedMetrics, writeDashboardFixture } from "../../bench/dashboard-fixture.mjs";
+import { revealInExplorer, webview, writeWorkspaceSettings } from "./support.mjs";
 
 const MATH = "algebra.trace.md";
 const HOSTILE = "hostile.trace.md";
@@ -31,12 +32,6 @@ Step 3: <iframe src="https://attacker.invalid/frame"></iframe><style>body{displa
 The final answer is \\boxed{0}.
 `;
 
-function writeWorkspaceSettings(ctx, values) {
-  const dir = path.join(ctx.workspace, ".vscode");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify(values, null, 2));
-}
-
 /** Switches the workbench theme through the workspace settings and waits until it is applied. */
 async function useTheme(ctx, dark, extra = {}) {
   writeWorkspaceSettings(ctx, dark ? { ...extra, "workbench.colorTheme": "Default Dark Modern" } : extra);
@@ -46,12 +41,17 @@ async function useTheme(ctx, dark, extra = {}) {
     (c) => typeof c === "string" && /\bvs-dark\b/.test(c) === dark,
     30_000,
   );
-  await ctx.page.waitForTimeout(500);
+  await ctx.painted(ctx.page, `the ${dark ? "dark" : "light"} workbench`);
 }
 
-/** The innermost frame of the one visible webview (close other editors first). */
-function webview(ctx) {
-  return ctx.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+/** Waits until the visible webview has taken on the dark theme (its body's vscode-dark class). */
+async function darkWebview(ctx, frame, what) {
+  await ctx.waitUntil(
+    what,
+    () => frame.locator("body").getAttribute("class"),
+    (c) => typeof c === "string" && /vscode-dark/.test(c),
+    30_000,
+  );
 }
 
 const SHOTS = path.resolve(import.meta.dirname, "../../out/test-artifacts/e2e");
@@ -63,7 +63,12 @@ function saveTimings() {
 
 async function closeAll(ctx) {
   await ctx.runCommand("View: Close All Editors");
-  await ctx.page.waitForTimeout(300);
+  await ctx.waitUntil(
+    "every editor closed",
+    () => ctx.page.locator(".tabs-container .tab").count(),
+    (n) => n === 0,
+    15_000,
+  );
   await ctx.runCommand("Notifications: Clear All Notifications").catch(() => {});
 }
 
@@ -208,7 +213,7 @@ export const checks = [
       const heading = await frame.locator("#critique h3").innerText();
       if (!/step 2/.test(heading)) throw new Error(`critique heading: ${heading}`);
       if ((await frame.locator("#critique .critique-text *").count()) !== 0) throw new Error("the critique is not plain text");
-      await ctx.page.waitForTimeout(300);
+      await ctx.painted(frame, "the inspector");
       await ctx.shot("inspector-matrix-light");
     },
   },
@@ -218,12 +223,7 @@ export const checks = [
       await useTheme(ctx, true, { "steplens.verify.samples": 2 });
       try {
         const frame = webview(ctx);
-        await ctx.waitUntil(
-          "the dark theme in the webview",
-          () => frame.locator("body").getAttribute("class"),
-          (c) => typeof c === "string" && /vscode-dark/.test(c),
-          30_000,
-        );
+        await darkWebview(ctx, frame, "the dark theme in the webview");
         await ctx.waitUntil(
           "the agreement matrix",
           () => frame.locator("#agreement td.cell").count(),
@@ -232,7 +232,7 @@ export const checks = [
         );
         await frame.locator("#agreement td.cell").nth(4).click();
         await ctx.expectVisible(frame.locator("#critique h3", { hasText: "Verifier 2" }), "the critique of verifier 2");
-        await ctx.page.waitForTimeout(500);
+        await ctx.painted(frame, "the inspector in the dark theme");
         await ctx.shot("inspector-dark");
       } finally {
         await useTheme(ctx, false, { "steplens.verify.samples": 2 });
@@ -265,6 +265,8 @@ export const checks = [
         if (injected) throw new Error(`${injected} elements were created from trace text`);
         // \href without trust is not a link: KaTeX renders the command as (red) text.
         if ((await frame.locator(".step-text a").count()) !== 0) throw new Error("a link was rendered");
+        // Nothing to wait on: the check is that nothing happens (no dialog, no request). The page has
+        // rendered the hostile text above; this window gives a failing image or script time to act.
         await ctx.page.waitForTimeout(1500);
         if (dialogs.length) throw new Error(`dialogs opened: ${dialogs.join(" | ")}`);
         if (requests.length) throw new Error(`requests were made: ${requests.join(" | ")}`);
@@ -281,32 +283,19 @@ export const checks = [
       const dir = path.join(ctx.workspace, "bench-data");
       fixture = writeDashboardFixture(path.resolve(import.meta.dirname, "../.."), dir);
       await closeAll(ctx);
-      await ctx.runCommand("View: Show Explorer");
-      const folder = ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^bench-data$/ });
-      await ctx.expectVisible(folder, "the bench-data folder in the Explorer", 30_000);
-      const file = ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "processbench-3400.jsonl" });
-      if (
-        !(await file
-          .first()
-          .isVisible()
-          .catch(() => false))
-      )
-        await folder.first().click();
-      await ctx.expectVisible(file, "processbench-3400.jsonl in the Explorer");
+      const file = await revealInExplorer(ctx, "bench-data", "processbench-3400.jsonl");
       await ctx.expectVisible(
         ctx.page.locator(".explorer-folders-view .monaco-list-row", { hasText: "steplens-eval-prm" }),
         "the eval run folder in the Explorer",
       );
-      await ctx.page.waitForTimeout(1000); // let the Explorer settle after the new files (a refresh closes an open menu)
       // The Datasets view's row (its description names the record count; the Explorer's row does not).
       const row = ctx.page.locator(".pane-body .monaco-list-row", { hasText: "3400 records" });
+      // A refresh of the Explorer (the new files still arriving) closes an open menu: tried again then.
       for (let attempt = 0; ; attempt++) {
-        await file.first().click({ button: "right" });
-        const open = ctx.page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
-        await ctx.expectVisible(open, "“Open Dataset in StepLens” in the context menu");
-        await ctx.page.waitForTimeout(500); // a menu ignores a click that comes right after it opened
-        await open.first().click();
         try {
+          await file.first().click({ button: "right", timeout: 10_000 });
+          const open = ctx.page.locator(".context-view .action-label", { hasText: "Open Dataset in StepLens" });
+          await ctx.clickMenuEntry(open, "“Open Dataset in StepLens” in the context menu");
           await ctx.expectVisible(row, "the 3,400-record dataset in the StepLens Datasets view", 20_000);
           break;
         } catch (e) {
@@ -316,10 +305,9 @@ export const checks = [
       }
       await row.first().click({ button: "right" });
       const entry = ctx.page.locator(".context-view .action-label", { hasText: "Open Dataset Dashboard" });
-      await ctx.expectVisible(entry, "“Open Dataset Dashboard” in the dataset's context menu");
-      await ctx.page.waitForTimeout(500);
+      const item = await ctx.focusMenuEntry(entry, "“Open Dataset Dashboard” in the dataset's context menu");
       const t0 = Date.now();
-      await entry.first().click();
+      await item.click({ timeout: 10_000 });
       const frame = webview(ctx);
       await ctx.expectVisible(frame.locator("#score-chart g.hbar").first(), "the score distribution chart", 60_000);
       timings.dashboard.openToFirstChartMs = Date.now() - t0;
@@ -344,7 +332,7 @@ export const checks = [
         .evaluateAll((els) => els.map((e) => [e.getAttribute("data-series"), Number(e.getAttribute("data-count"))]));
       const sum = (k) => counts.filter(([s]) => s === k).reduce((a, [, n]) => a + n, 0);
       if (sum("0") !== 1179 || sum("1") !== 2221) throw new Error(`score histogram sums ${sum("0")} / ${sum("1")}`);
-      await ctx.page.waitForTimeout(300);
+      await ctx.painted(frame, "the dashboard");
       await ctx.shot("dashboard-light");
     },
   },
@@ -414,14 +402,9 @@ export const checks = [
         await tab.first().click();
         await ctx.runCommand("View: Close Other Editors in Group").catch(() => {});
         const frame = webview(ctx);
-        await ctx.waitUntil(
-          "the dark theme in the dashboard",
-          () => frame.locator("body").getAttribute("class"),
-          (c) => typeof c === "string" && /vscode-dark/.test(c),
-          30_000,
-        );
+        await darkWebview(ctx, frame, "the dark theme in the dashboard");
         await ctx.expectVisible(frame.locator("#score-chart"), "the score chart");
-        await ctx.page.waitForTimeout(500);
+        await ctx.painted(frame, "the dashboard in the dark theme");
         await ctx.shot("dashboard-dark");
       } finally {
         await useTheme(ctx, false);

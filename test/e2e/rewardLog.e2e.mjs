@@ -8,27 +8,14 @@
 // stays up for test/e2e/trl.e2e.mjs (the real TRL smoke run from "Start RL Training…") and
 // trlRewardLog.e2e.mjs (its rollouts in the log); `--only "RL ·"` runs the three.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { freePort, healthStatus, shotWholeWindow, waitForRewardPoints, webview, writeWorkspaceSettings } from "./support.mjs";
 
 const LOG = "rl-runs/rewards.jsonl";
 const GOOD = (i) => `Step 1: Let x be ${i}.\nStep 2: Then 2x = ${2 * i}.\nStep 3: So x = ${i}.\n<answer>\\boxed{${i}}</answer>`;
 const GATED = (i) => `Step 1: x = \\boxed{${i}}\nStep 2: or maybe \\boxed{${i + 1}}`;
 const PADDED = (i, k) =>
   `${Array.from({ length: 3 + k }, (_, j) => `Step ${j + 1}: ${"and so on ".repeat(k + 1)}${j}.`).join("\n")}\n<answer>\\boxed{${i}}</answer>`;
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const port = s.address().port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** The innermost frame of the one visible webview (close other editors first). */
-function webview(ctx) {
-  return ctx.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
-}
 
 let port;
 
@@ -38,25 +25,16 @@ export const checks = [
     timeoutMs: 240_000,
     async run(ctx) {
       port = await freePort();
-      fs.mkdirSync(path.join(ctx.workspace, ".vscode"), { recursive: true });
-      fs.writeFileSync(
-        path.join(ctx.workspace, ".vscode", "settings.json"),
-        JSON.stringify({ "steplens.rewards.logFile": LOG, "steplens.rewards.serverPort": port }, null, 2),
-      );
-      await ctx.runCommandRetrying("StepLens: Use Demo Model");
-      await ctx.page.waitForTimeout(1000);
+      const settingsChanges = ctx.countInLog(/settings changed: .*steplens\.rewards\.serverPort/g);
+      writeWorkspaceSettings(ctx, { "steplens.rewards.logFile": LOG, "steplens.rewards.serverPort": port });
+      await ctx.useDemoModel();
+      // The server is started with the port and the log file of the workspace settings: once StepLens has read them.
+      await ctx.waitForLog("the new reward server settings read by StepLens", /settings changed: .*steplens\.rewards\.serverPort/g, settingsChanges, 30_000);
       await ctx.runCommand("StepLens: Start Reward Server");
       const url = `http://127.0.0.1:${port}`;
       await ctx.waitUntil(
         "the reward server's /health",
-        async () => {
-          try {
-            const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-            return r.status;
-          } catch {
-            return 0;
-          }
-        },
+        () => healthStatus(url),
         (s) => s === 200,
         150_000,
       );
@@ -118,22 +96,13 @@ export const checks = [
       await ctx.runCommand("View: Close All Editors");
       await ctx.runCommand("StepLens: Open Run Dashboard");
       const frame = webview(ctx);
-      await ctx.waitUntil(
-        "six reward points",
-        () => frame.locator("#chart-reward circle.point").count(),
-        (n) => n === 6,
-        30_000,
-      );
+      await waitForRewardPoints(ctx, frame, 6, "six reward points");
       for (const id of ["chart-gated", "chart-steps", "chart-length", "chart-positions"])
         if ((await frame.locator(`#${id}`).count()) !== 1) throw new Error(`the dashboard has no #${id}`);
       const summary = await frame.locator(".summary").innerText();
       if (!/48 rollouts · 6 points on trainer step/.test(summary)) throw new Error(`dashboard summary: ${summary}`);
       // The whole window for the charts: no panel, no side bar.
-      await ctx.runCommand("View: Hide Panel").catch(() => ctx.page.keyboard.press("Escape"));
-      await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
-      await ctx.page.waitForTimeout(800);
-      const file = await ctx.shot("run-dashboard");
-      await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
+      const file = await shotWholeWindow(ctx, frame, "run-dashboard");
       if (process.env.STEPLENS_UPDATE_SCREENSHOTS === "1" && file)
         fs.copyFileSync(file, path.resolve(import.meta.dirname, "../../media/screenshot-run-dashboard.png"));
       // The server keeps running: test/e2e/trl.e2e.mjs trains against it, trlRewardLog.e2e.mjs reads its log.

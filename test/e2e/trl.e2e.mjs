@@ -9,21 +9,13 @@
 // rewards). Needs the Python test environment (.test-env/py: the check puts it on the terminal's PATH
 // with terminal.integrated.env.linux, as a user would).
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { REPO_ROOT } from "../runner/code-server.mjs";
+import { freePort, healthStatus } from "./support.mjs";
 
 const PYTHON = path.join(REPO_ROOT, ".test-env", "py", "bin", "python");
 const RUN = "rl-runs/trl-smoke";
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const port = s.address().port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function readSettings(file) {
   try {
@@ -43,7 +35,9 @@ export const checks = [
       const settingsFile = path.join(ctx.workspace, ".vscode", "settings.json");
       fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
       const settings = readSettings(settingsFile);
+      const newPort = settings["steplens.rewards.serverPort"] === undefined;
       settings["steplens.rewards.serverPort"] ??= await freePort();
+      const portChanges = ctx.countInLog(/settings changed: .*steplens\.rewards\.serverPort/g);
       // The Python test environment for the run's terminal, offline, as a user would set it.
       settings["terminal.integrated.env.linux"] = {
         PATH: `${path.dirname(PYTHON)}:\${env:PATH}`,
@@ -52,16 +46,12 @@ export const checks = [
       };
       fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
       const url = `http://127.0.0.1:${settings["steplens.rewards.serverPort"]}`;
-      const health = async () => {
-        try {
-          return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).status;
-        } catch {
-          return 0;
-        }
-      };
+      const health = () => healthStatus(url);
       if ((await health()) !== 200) {
-        await ctx.runCommandRetrying("StepLens: Use Demo Model");
-        await ctx.page.waitForTimeout(1000);
+        await ctx.useDemoModel();
+        // The server is started on the port of the workspace settings: once StepLens has read it.
+        if (newPort)
+          await ctx.waitForLog("the reward server's port read by StepLens", /settings changed: .*steplens\.rewards\.serverPort/g, portChanges, 30_000);
         await ctx.runCommand("StepLens: Start Reward Server");
         await ctx.waitUntil("the reward server's /health", health, (s) => s === 200, 150_000);
       }
@@ -127,7 +117,15 @@ export const checks = [
       // The terminal shows the step lines ("step k/2: reward …") the screenshot keeps: the panel
       // maximized for it, then back as it was.
       await ctx.runCommand("View: Toggle Maximized Panel");
-      await ctx.page.waitForTimeout(1500);
+      const panel = ctx.page.locator(".part.panel");
+      await ctx.waitUntil(
+        "the panel maximized (over 60% of the window's height)",
+        async () => (await panel.first().boundingBox())?.height / ctx.page.viewportSize().height,
+        (share) => share > 0.6,
+        10_000,
+      );
+      await ctx.waitForStableBox(panel, "the maximized panel");
+      await ctx.painted(ctx.page, "the terminal in the maximized panel");
       await ctx.shot("trl-smoke-run");
       await ctx.runCommand("View: Toggle Maximized Panel");
     },

@@ -7,14 +7,11 @@
 // have RANDOM WEIGHTS: the values test the plumbing the user sees, never judgement.
 import fs from "node:fs";
 import path from "node:path";
+import { shotWholeWindow, waitForRewardPoints, webview } from "./support.mjs";
 
 const LOG = "rl-runs/rewards.jsonl";
 /** Prompts of test/e2e/trl.e2e.mjs's run. */
 const TRL_PROMPT = "Solve 2x + 3 = 7 for x.";
-
-function webview(ctx) {
-  return ctx.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
-}
 
 export const checks = [
   {
@@ -63,17 +60,8 @@ export const checks = [
       await ctx.runCommand("View: Close All Editors");
       await ctx.runCommand("StepLens: Open Run Dashboard");
       const frame = webview(ctx);
-      await ctx.waitUntil(
-        "the reward chart with TRL's step 0",
-        () => frame.locator("#chart-reward circle.point").count(),
-        (n) => n === 7,
-        30_000,
-      );
-      await ctx.runCommand("View: Hide Panel").catch(() => ctx.page.keyboard.press("Escape"));
-      await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
-      await ctx.page.waitForTimeout(800);
-      await ctx.shot("trl-run-dashboard");
-      await ctx.runCommand("View: Toggle Primary Side Bar Visibility");
+      await waitForRewardPoints(ctx, frame, 7, "the reward chart with TRL's step 0");
+      await shotWholeWindow(ctx, frame, "trl-run-dashboard");
       await ctx.runCommand("Tasks: Terminate Task").catch(() => {});
       await ctx.page.keyboard.press("Enter").catch(() => {});
     },

@@ -222,6 +222,15 @@ function makeContext({ page, run, server, workspace, installed, vsix, pageErrors
       return locator.first();
     },
 
+    /** Waits until `locator` is hidden (or gone); the error names `what`. */
+    async expectHidden(locator, what, timeout = 10_000) {
+      try {
+        await locator.first().waitFor({ state: "hidden", timeout });
+      } catch {
+        throw new Error(`still visible after ${timeout} ms: ${what}`);
+      }
+    },
+
     /** Polls `read()` until `predicate(value)` holds; returns the value. */
     async waitUntil(what, read, predicate, timeout = 30_000) {
       const until = Date.now() + timeout;
@@ -232,6 +241,92 @@ function makeContext({ page, run, server, workspace, installed, vsix, pageErrors
         if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
         await page.waitForTimeout(200);
       }
+    },
+
+    /**
+     * Waits until `scope` (the page, or a webview's frame) has loaded its fonts and painted two
+     * animation frames since: what a screenshot shows is then what the DOM holds.
+     */
+    async painted(scope = page, what = "the page", timeout = 10_000) {
+      const body = scope.locator("body").first();
+      await ctx.waitUntil(
+        `${what} to load its fonts and paint`,
+        () =>
+          body.evaluate((el) => {
+            const view = el.ownerDocument.defaultView;
+            const twoFrames = () => new Promise((resolve) => view.requestAnimationFrame(() => view.requestAnimationFrame(() => resolve(true))));
+            return Promise.race([el.ownerDocument.fonts.ready.then(twoFrames), new Promise((resolve) => view.setTimeout(() => resolve(false), 2_000))]);
+          }),
+        (done) => done === true,
+        timeout,
+      );
+    },
+
+    /** Polls `locator`'s bounding box until two reads in a row agree (an animation or a layout has ended). */
+    async waitForStableBox(locator, what, timeout = 10_000) {
+      let previous;
+      await ctx.waitUntil(
+        `${what} to stop moving`,
+        async () => {
+          const box = JSON.stringify(await locator.first().boundingBox());
+          const same = box === previous;
+          previous = box;
+          return same;
+        },
+        (same) => same === true,
+        timeout,
+      );
+    },
+
+    /**
+     * Hovers an entry of an open context menu and waits until the menu has focused it (a click on an
+     * entry the menu has not yet taken in is lost); returns the entry, ready for its click.
+     */
+    async focusMenuEntry(entry, what, timeout = 10_000) {
+      const item = entry.first();
+      await ctx.expectVisible(item, what, timeout);
+      await item.hover({ timeout });
+      await ctx.waitUntil(
+        `${what} focused by the menu`,
+        () => item.evaluate((el) => Boolean(el.closest(".action-item")?.classList.contains("focused"))),
+        (focused) => focused === true,
+        timeout,
+      );
+      return item;
+    },
+
+    /** Clicks an entry of an open context menu once the menu has focused it (focusMenuEntry). */
+    async clickMenuEntry(entry, what, timeout = 10_000) {
+      await (await ctx.focusMenuEntry(entry, what, timeout)).click({ timeout });
+    },
+
+    /**
+     * Hovers the first line holding `text` in the active editor until a hover matching `expect` shows
+     * (moving away between tries, until the last hover has gone); returns the hover's text.
+     */
+    async hoverLine(text, expect, tries = 10) {
+      const line = page.locator(".editor-group-container.active .monaco-editor .view-line", { hasText: text }).first();
+      await ctx.expectVisible(line, `the editor line "${text}"`);
+      const box = await line.boundingBox();
+      const hover = page.locator(".monaco-hover:visible");
+      let last = "";
+      for (let attempt = 0; attempt < tries; attempt++) {
+        await page.mouse.move(box.x + box.width + 400, box.y + 300);
+        await hover
+          .first()
+          .waitFor({ state: "hidden", timeout: 2_000 })
+          .catch(() => {});
+        await page.mouse.move(box.x + 40 + attempt * 7, box.y + box.height / 2, { steps: 4 });
+        const shown = await page
+          .locator(".monaco-hover:visible", { hasText: expect })
+          .first()
+          .waitFor({ state: "visible", timeout: 2_000 })
+          .then(() => true)
+          .catch(() => false);
+        last = (await hover.allInnerTexts().catch(() => [])).join("\n");
+        if (shown && expect.test(last)) return last;
+      }
+      throw new Error(`no hover matching ${expect} over "${text}" after ${tries} tries; last hover: ${JSON.stringify(last.slice(0, 300))}`);
     },
 
     /** Focuses the workbench (keyboard shortcuts need it). */
@@ -297,6 +392,34 @@ function makeContext({ page, run, server, workspace, installed, vsix, pageErrors
           if (attempt >= tries) throw e;
         }
       }
+    },
+
+    /**
+     * "StepLens: Use Demo Model" (retried, as runCommandRetrying), done once the StepLens log says the
+     * demo model was selected: the command has written the settings by then.
+     */
+    async useDemoModel() {
+      const before = ctx.countInLog(/demo model selected: /g);
+      await ctx.runCommandRetrying("StepLens: Use Demo Model");
+      await ctx.waitForLog("“demo model selected” in the StepLens log", /demo model selected: /g, before);
+    },
+
+    /** How many times `pattern` (a /g regular expression) occurs in the StepLens log files of this run. */
+    countInLog(pattern) {
+      return extensionHostLogs(run)
+        .filter((f) => /StepLens\.log$/i.test(f))
+        .map((f) => (fs.readFileSync(f, "utf8").match(pattern) ?? []).length)
+        .reduce((a, b) => a + b, 0);
+    },
+
+    /** Waits until `pattern` occurs in the StepLens log more often than the `before` times counted earlier (countInLog). */
+    async waitForLog(what, pattern, before, timeout = 60_000) {
+      await ctx.waitUntil(
+        what,
+        async () => ctx.countInLog(pattern),
+        (n) => n > before,
+        timeout,
+      );
     },
 
     /** Text of a status bar item by its id (e.g. "status.editor.mode", "status.editor.selection"). */
