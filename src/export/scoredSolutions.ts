@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import { StepLensError, throwIfAborted } from "../core/errors";
-import { isObject } from "../formats/datasetFields";
+import * as v from "valibot";
 import { type ReadInputOptions, datasetSolutions } from "./datasetSolutions";
 import type { ExportSolution } from "./exportModel";
 
@@ -21,15 +21,18 @@ interface ScoreLine {
   line: number;
 }
 
+/** A line of `steplens score --json` output, as far as an export reads it (other fields kept). */
+const ScoreLineSchema = v.looseObject({
+  id: v.optional(v.unknown()),
+  record: v.optional(v.unknown()),
+  threshold: v.number(),
+  firstError: v.pipe(v.number(), v.integer()),
+  steps: v.array(v.looseObject({ index: v.optional(v.unknown()), score: v.number() })),
+});
+
 /** Whether a parsed JSON line looks like `steplens score --json` output. */
-export function isScoreLine(value: unknown): boolean {
-  return (
-    isObject(value) &&
-    typeof value.threshold === "number" &&
-    Number.isInteger(value.firstError) &&
-    Array.isArray(value.steps) &&
-    value.steps.every((s) => isObject(s) && typeof s.score === "number")
-  );
+export function isScoreLine(value: unknown): value is v.InferOutput<typeof ScoreLineSchema> {
+  return !Array.isArray(value) && v.is(ScoreLineSchema, value);
 }
 
 /** True when the first non-blank line of `file` is a score line. */
@@ -83,7 +86,7 @@ async function readScores(file: string, opts: ReadInputOptions): Promise<ScoreLi
       );
       continue;
     }
-    const o = value as { id?: unknown; record?: unknown; steps: { index?: unknown; score: number }[]; threshold: number };
+    const o = value;
     const scores: number[] = [];
     o.steps.forEach((s, k) => (scores[Number.isInteger(s.index) ? (s.index as number) : k] = s.score));
     out.push({
