@@ -22,6 +22,7 @@ import { DatasetIndex, type DatasetFilter, type RecordSummary } from "../dataset
 import { CommandId, DATASETS_VIEW, HAS_DATASETS, RECORD_SCHEME } from "./commandIds";
 import type { StepLensContext } from "./context";
 import { pickOpenFile } from "./pickOpenFile";
+import { showMoreItem } from "./showMoreItem";
 import { parseRecordUri } from "./recordDocuments";
 import { datasetKey, indexSynthesisFolder, synthesisDirOf, synthesisRecordDescription, synthesisStepItem } from "./synthesisDataset";
 import type { SynthesisOverlay } from "../datasets/synthesisRecords";
@@ -274,9 +275,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
       case "record":
         return this.recordItem(node.dataset, node.summary);
       case "more": {
-        const item = new vscode.TreeItem(`Show ${Math.min(PAGE_SIZE, node.total - node.shown)} more… (${node.shown} of ${node.total} shown)`);
-        item.iconPath = new vscode.ThemeIcon("ellipsis");
-        item.command = { title: "Show more", command: CommandId.showMoreRecords, arguments: [node.dataset.file] };
+        const item = showMoreItem({ shown: node.shown, total: node.total, size: PAGE_SIZE }, CommandId.showMoreRecords, node.dataset.file);
         item.contextValue = "steplensMore";
         return item;
       }

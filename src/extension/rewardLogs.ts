@@ -20,6 +20,7 @@ import { RewardLogIndex, type RolloutFilter, type RolloutSort } from "../dataset
 import { REWARD_REASON_CODES_FOR_LOG } from "../rewards/rewardLog";
 import { CommandId } from "./commandIds";
 import { pickOpenFile } from "./pickOpenFile";
+import { showMoreItem } from "./showMoreItem";
 
 export const ROLLOUT_PAGE = 200;
 /** Longest time between two looks at a live log (the watcher usually fires first). */
@@ -214,12 +215,8 @@ export class RewardLogViews implements vscode.Disposable {
         return this.logItem(node.log);
       case "rollout":
         return this.rolloutItem(node.log, node.record);
-      case "rolloutMore": {
-        const item = new vscode.TreeItem(`Show ${Math.min(ROLLOUT_PAGE, node.total - node.shown)} more… (${node.shown} of ${node.total} shown)`);
-        item.iconPath = new vscode.ThemeIcon("ellipsis");
-        item.command = { title: "Show more", command: CommandId.showMoreRollouts, arguments: [node.log.file] };
-        return item;
-      }
+      case "rolloutMore":
+        return showMoreItem({ shown: node.shown, total: node.total, size: ROLLOUT_PAGE }, CommandId.showMoreRollouts, node.log.file);
       case "rolloutInfo": {
         const item = new vscode.TreeItem(node.message);
         item.iconPath = new vscode.ThemeIcon("info");
