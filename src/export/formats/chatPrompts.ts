@@ -17,15 +17,28 @@
  */
 import { renderSteps } from "../../verify/templates";
 import type { ExportSolution } from "../exportModel";
-import type { RowResult } from "./exportFormat";
+import type { ExportFormat, RowResult } from "./exportFormat";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
 }
 
-/** How the three chat SFT formats store rows: JSON Lines of `{"messages": [user, assistant]}`, labels needed. */
-export const CHAT_SFT_LAYOUT = { container: "jsonl", rowKeys: ["messages"], extension: ".jsonl", needsLabels: true } as const;
+/**
+ * One of the three chat SFT formats: JSON Lines of `{"messages": [user, assistant]}` (labels
+ * needed), a row per solution from `row` (a chatRow, or a skip naming what the solution lacks).
+ */
+export function chatSftFormat(name: string, summary: string, row: (s: ExportSolution) => RowResult): ExportFormat {
+  return {
+    name,
+    summary,
+    container: "jsonl",
+    rowKeys: ["messages"],
+    extension: ".jsonl",
+    needsLabels: true,
+    rows: (group) => group.solutions.map(row),
+  };
+}
 
 /** An SFT row of the three formats: the prompt as the user's turn, the target as the assistant's. */
 export function chatRow(prompt: string, target: string): RowResult {

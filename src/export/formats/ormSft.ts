@@ -4,18 +4,11 @@
  * ./chatPrompts.ts. No `vscode` import.
  */
 import { outcomeOf } from "../exportModel";
-import { CHAT_SFT_LAYOUT, chatRow, ormPrompt, solutionText } from "./chatPrompts";
-import type { ExportFormat, RowResult } from "./exportFormat";
+import { chatRow, chatSftFormat, ormPrompt, solutionText } from "./chatPrompts";
+import type { ExportFormat } from "./exportFormat";
 
-export const ormSftFormat: ExportFormat = {
-  name: "orm-sft",
-  summary: "chat SFT {messages}: ORM prompt → Yes/No",
-  ...CHAT_SFT_LAYOUT,
-  rows(group) {
-    return group.solutions.map((s): RowResult => {
-      const outcome = outcomeOf(s);
-      if (outcome === null) return { skip: "no outcome label", id: s.id };
-      return chatRow(ormPrompt(s.problem, solutionText(s)), outcome ? "Yes" : "No");
-    });
-  },
-};
+export const ormSftFormat: ExportFormat = chatSftFormat("orm-sft", "chat SFT {messages}: ORM prompt → Yes/No", (s) => {
+  const outcome = outcomeOf(s);
+  if (outcome === null) return { skip: "no outcome label", id: s.id };
+  return chatRow(ormPrompt(s.problem, solutionText(s)), outcome ? "Yes" : "No");
+});

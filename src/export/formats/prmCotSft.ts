@@ -4,18 +4,15 @@
  * scores carry no verification text). A solution whose labels a human changed has no agreeing
  * verification any more and is skipped. No `vscode` import.
  */
-import { CHAT_SFT_LAYOUT, chatRow, prmPrompt, solutionText } from "./chatPrompts";
-import type { ExportFormat, RowResult } from "./exportFormat";
+import { chatRow, chatSftFormat, prmPrompt, solutionText } from "./chatPrompts";
+import type { ExportFormat } from "./exportFormat";
 
-export const prmCotSftFormat: ExportFormat = {
-  name: "prm-cot-sft",
-  summary: "chat SFT {messages}: PRM prompt → a full agreeing verification (synthesis input)",
-  ...CHAT_SFT_LAYOUT,
-  rows(group) {
-    return group.solutions.map((s): RowResult => {
-      const target = s.verifications[0];
-      if (!target) return { skip: "no verification that agrees with its labels", id: s.id };
-      return chatRow(prmPrompt(s.problem, solutionText(s)), target);
-    });
+export const prmCotSftFormat: ExportFormat = chatSftFormat(
+  "prm-cot-sft",
+  "chat SFT {messages}: PRM prompt → a full agreeing verification (synthesis input)",
+  (s) => {
+    const target = s.verifications[0];
+    if (!target) return { skip: "no verification that agrees with its labels", id: s.id };
+    return chatRow(prmPrompt(s.problem, solutionText(s)), target);
   },
-};
+);

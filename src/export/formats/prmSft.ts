@@ -5,20 +5,17 @@
  * is skipped. No `vscode` import.
  */
 import { outcomeOf } from "../exportModel";
-import { CHAT_SFT_LAYOUT, chatRow, prmPrompt, prmTarget, solutionText } from "./chatPrompts";
-import type { ExportFormat, RowResult } from "./exportFormat";
+import { chatRow, chatSftFormat, prmPrompt, prmTarget, solutionText } from "./chatPrompts";
+import type { ExportFormat } from "./exportFormat";
 import { labelledPrefix } from "./labelPrefix";
 
-export const prmSftFormat: ExportFormat = {
-  name: "prm-sft",
-  summary: "chat SFT {messages}: PRM prompt → 'Step k: Correct/Incorrect' lines + final verdict",
-  ...CHAT_SFT_LAYOUT,
-  rows(group) {
-    return group.solutions.map((s): RowResult => {
-      const { labels } = labelledPrefix(s);
-      const outcome = outcomeOf(s);
-      if (!labels.length || outcome === null) return { skip: "no labelled step", id: s.id };
-      return chatRow(prmPrompt(s.problem, solutionText(s)), prmTarget(labels, outcome));
-    });
+export const prmSftFormat: ExportFormat = chatSftFormat(
+  "prm-sft",
+  "chat SFT {messages}: PRM prompt → 'Step k: Correct/Incorrect' lines + final verdict",
+  (s) => {
+    const { labels } = labelledPrefix(s);
+    const outcome = outcomeOf(s);
+    if (!labels.length || outcome === null) return { skip: "no labelled step", id: s.id };
+    return chatRow(prmPrompt(s.problem, solutionText(s)), prmTarget(labels, outcome));
   },
-};
+);
