@@ -18,7 +18,7 @@ const files = processBenchFiles(DATA, ["gsm8k"]);
 
 /** Scores every step 0.9; `gate` (when given) holds the first scoreSteps call until it resolves. */
 const engine = (gate?: Promise<void>): FakeEngine =>
-  fakeEngine({ stepScore: () => 0.9, hold: (kind, call) => (kind === "scoreSteps" && call === 1 ? gate : undefined) });
+  fakeEngine({ stepScore: () => 0.9, hold: (call) => (call.kind === "scoreSteps" && call.number === 1 ? gate : undefined) });
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-runfolder-"));
 const ids = (file: string) =>
