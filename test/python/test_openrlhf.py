@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from steplens_cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "dist" / "cli.js"
@@ -44,12 +45,6 @@ RESPONSES = [
     "Step 1: It is \\boxed{%d}.\n<answer>\\boxed{1}</answer>",
     "I think the answer is %d.",
 ]
-
-
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    if not CLI.exists():
-        raise RuntimeError(f"{CLI} is missing: run `node src/build/build.mjs` first")
-    return subprocess.run(["node", str(CLI), *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

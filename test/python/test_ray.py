@@ -20,6 +20,7 @@ Ray process of this user on the machine, other people's heads included). Every w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,50 @@ def ray_env(**extra: str) -> dict[str, str]:
     env.pop("RAY_ADDRESS", None)
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def silent_server(connections: int) -> Iterator[tuple[int, list[socket.socket]]]:
+    """A server on 127.0.0.1 that accepts up to `connections` connections and never answers.
+
+    Yields its port and the list of accepted connections (filled as they come); closes all on exit.
+    """
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(connections)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: [held.append(silent.accept()[0]) for _ in range(connections)], daemon=True).start()
+    try:
+        yield silent.getsockname()[1], held
+    finally:
+        silent.close()
+        for c in held:
+            c.close()
+
+
+@contextlib.contextmanager
+def collected_process(cmd: list[str], cwd: Path) -> Iterator[tuple[subprocess.Popen, list[str], list[str]]]:
+    """Starts `cmd` (Ray's environment) with its stdout and stderr lines collected into two lists by threads.
+
+    Yields (process, stdout lines, stderr lines); kills the process on exit if it still runs.
+    """
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ray_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out: list[str] = []
+    err: list[str] = []
+    threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True).start()
+    threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()
+    try:
+        yield proc, out, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def ctrl_c(proc: subprocess.Popen, timeout: float) -> int:
+    """Sends SIGINT (Ctrl+C) to `proc` and returns its exit code (fails if it does not exit within `timeout` s)."""
+    proc.send_signal(signal.SIGINT)
+    return proc.wait(timeout=timeout)
 
 
 def processes_naming(tag: str) -> list[int]:
@@ -203,38 +249,19 @@ def test_reward_check_runs_as_a_ray_job_and_its_logs_arrive(ray_head, steplens_s
 @pytest.mark.timeout(420)
 def test_ctrl_c_stops_the_ray_job(ray_head, tmp_path):
     # A reward server that accepts connections and never answers holds the job in its first request.
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(16)
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: [held.append(silent.accept()[0]) for _ in range(16)], daemon=True).start()
-    run = rl_init(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}")
-    proc = subprocess.Popen(
-        ["node", str(CLI), "rl", "launch", str(run), "--ray-address", ray_head.dashboard, "--reward-check"],
-        cwd=REPO, env=ray_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    out: list[str] = []
-    err: list[str] = []
-    threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True).start()
-    threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()
-    try:
-        wait_for(
-            "the job's first log line on steplens's stdout",
-            lambda: any(" asks http://127.0.0.1:" in ln for ln in out),
-            240,
-        )
-        wait_for("the job to reach the silent server", lambda: held, 60)
-        sid = submission_id("".join(err))
-        assert ray_head.job(sid)["status"] == "RUNNING"
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        silent.close()
-        for c in held:
-            c.close()
+    with silent_server(16) as (port, held):
+        run = rl_init(tmp_path, f"http://127.0.0.1:{port}")
+        cmd = ["node", str(CLI), "rl", "launch", str(run), "--ray-address", ray_head.dashboard, "--reward-check"]
+        with collected_process(cmd, REPO) as (proc, out, err):
+            wait_for(
+                "the job's first log line on steplens's stdout",
+                lambda: any(" asks http://127.0.0.1:" in ln for ln in out),
+                240,
+            )
+            wait_for("the job to reach the silent server", lambda: held, 60)
+            sid = submission_id("".join(err))
+            assert ray_head.job(sid)["status"] == "RUNNING"
+            code = ctrl_c(proc, 120)
     assert code == 130, ("".join(out)[-2000:], "".join(err)[-2000:])
     assert "stopping Ray job" in "".join(err)
     assert wait_for("Ray to report the job STOPPED", lambda: ray_head.job(sid)["status"] == "STOPPED", 60)
@@ -403,51 +430,32 @@ def test_a_failed_synthesis_shard_job_is_named_with_its_redo_command(ray_head, s
 @pytest.mark.timeout(420)
 def test_ctrl_c_stops_every_synthesis_shard_job(ray_head, tmp_path):
     # An endpoint that accepts connections and never answers holds both jobs in their first request.
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(32)
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: [held.append(silent.accept()[0]) for _ in range(32)], daemon=True).start()
     problems = tmp_path / "problems.jsonl"
     ids = ["p-alpha", "p-beta", "p-gamma", "p-delta", "p-epsilon"]  # both shards get some (asserted above)
     problems.write_text("".join(json.dumps({"id": p, "problem": "What is 1 + 1?"}) + "\n" for p in ids))
-    proc = subprocess.Popen(
-        ["node", str(CLI), "synthesize", "--problems", str(problems), "--out", str(tmp_path / "merged"),
-         "--ray-address", ray_head.dashboard, "--shards", "2", "--endpoint", f"http://127.0.0.1:{silent.getsockname()[1]}/v1",
-         "--api-model", "silent", "--solutions", "1", "--verifications", "1", "--max-tokens", "8"],
-        cwd=tmp_path, env=ray_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    out: list[str] = []
-    err: list[str] = []
-    threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True).start()
-    threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()
+    with silent_server(32) as (port, held):
+        cmd = ["node", str(CLI), "synthesize", "--problems", str(problems), "--out", str(tmp_path / "merged"),
+               "--ray-address", ray_head.dashboard, "--shards", "2", "--endpoint", f"http://127.0.0.1:{port}/v1",
+               "--api-model", "silent", "--solutions", "1", "--verifications", "1", "--max-tokens", "8"]  # fmt: skip
+        with collected_process(cmd, tmp_path) as (proc, out, err):
 
-    def sids() -> dict[int, str]:
-        found = {}
-        for ln in list(err):
-            for i in (0, 1):
-                if ln.startswith(f"[shard {i}/2] steplens: Ray job ") and " submitted " in ln:
-                    found[i] = ln.split("Ray job ")[1].split()[0]
-        return found
+            def sids() -> dict[int, str]:
+                found = {}
+                for ln in list(err):
+                    for i in (0, 1):
+                        if ln.startswith(f"[shard {i}/2] steplens: Ray job ") and " submitted " in ln:
+                            found[i] = ln.split("Ray job ")[1].split()[0]
+                return found
 
-    try:
-        wait_for("both shard jobs submitted", lambda: len(sids()) == 2, 240)
-        jobs = sids()
-        wait_for(
-            "both shard jobs RUNNING",
-            lambda: all((ray_head.job(s) or {}).get("status") == "RUNNING" for s in jobs.values()),
-            120,
-        )
-        wait_for("the jobs to reach the silent endpoint", lambda: held, 120)
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=150)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        silent.close()
-        for c in held:
-            c.close()
+            wait_for("both shard jobs submitted", lambda: len(sids()) == 2, 240)
+            jobs = sids()
+            wait_for(
+                "both shard jobs RUNNING",
+                lambda: all((ray_head.job(s) or {}).get("status") == "RUNNING" for s in jobs.values()),
+                120,
+            )
+            wait_for("the jobs to reach the silent endpoint", lambda: held, 120)
+            code = ctrl_c(proc, 150)
     assert code == 130, ("".join(out)[-2000:], "".join(err)[-2000:])
     for i in (0, 1):
         assert any(ln.startswith(f"[shard {i}/2] ") and "stopping Ray job" in ln for ln in err), "".join(err)[-2000:]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from steplens_cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "dist" / "cli.js"
@@ -62,12 +63,6 @@ def env_for(version: str, **extra: str) -> dict[str, str]:
     env.pop("VERL_LEGACY_REWARD", None)
     env.update(extra)
     return env
-
-
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    if not CLI.exists():
-        raise RuntimeError(f"{CLI} is missing: run `node src/build/build.mjs` first")
-    return subprocess.run(["node", str(CLI), *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
