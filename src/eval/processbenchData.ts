@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
+import { statInput } from "../core/inputPath";
 import type { Trace } from "../core/trace";
 import { readTraces } from "../formats/records";
 import type { LabeledItem } from "./processbenchMetric";
@@ -38,15 +39,7 @@ export function parseSubsets(value: string | undefined): string[] | undefined {
 
 /** The files to read, in subset order. */
 export function processBenchFiles(dataPath: string, subsets?: readonly string[]): SubsetFile[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dataPath);
-  } catch {
-    throw new StepLensError("no such file or folder", {
-      file: dataPath,
-      hint: "Give --data the ProcessBench folder (gsm8k.json, math.json, …) or one of its files.",
-    });
-  }
+  const stat = statInput(dataPath, "Give --data the ProcessBench folder (gsm8k.json, math.json, …) or one of its files.");
   if (stat.isFile()) {
     const subset = path.basename(dataPath).replace(/\.(jsonl|json|ndjson)$/i, "");
     if (subsets && !subsets.includes(subset))

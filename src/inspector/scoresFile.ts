@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
+import { statInput } from "../core/inputPath";
 import { checkPrediction, type LineProblem, readJsonlLines } from "../eval/predictions";
 
 export interface ScoresRead {
@@ -22,15 +23,7 @@ export interface ScoresRead {
 
 /** The file to read for `target` (a folder from `eval --out`, or a JSONL file). */
 export function scoresFileOf(target: string): string {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(target);
-  } catch {
-    throw new StepLensError("no such file or folder", {
-      file: target,
-      hint: "Choose the folder `steplens eval processbench --out` wrote, or its raw.jsonl / predictions.jsonl.",
-    });
-  }
+  const stat = statInput(target, "Choose the folder `steplens eval processbench --out` wrote, or its raw.jsonl / predictions.jsonl.");
   if (!stat.isDirectory()) return target;
   for (const name of ["raw.jsonl", "predictions.jsonl"]) {
     const file = path.join(target, name);
