@@ -111,6 +111,21 @@ function chatReply(text: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** A /v1/completions answer with these choices and token usage. */
+function completionReply(choices: { index: number; text: string; finish_reason: string }[], usage: { prompt: number; completion: number }) {
+  return {
+    status: 200,
+    body: {
+      id: "c",
+      object: "text_completion",
+      created: 1,
+      model: "m",
+      choices: choices.map((c) => ({ ...c, logprobs: null })),
+      usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+    },
+  };
+}
+
 const ask = (engine: OpenAiEngine, opts?: { signal?: AbortSignal }) =>
   engine.generate({ role: "generator", prompt: [{ role: "user", content: "2+2?" }], maxTokens: 8 }, opts);
 
@@ -243,20 +258,13 @@ test("the concurrency limit holds: never more than N requests in flight at the s
 test("chat and completions requests carry n, sampling, stop and a json_schema response format", async () => {
   const { fake, engine } = await setup((s) =>
     s.path.endsWith("/completions") && !s.path.includes("chat")
-      ? {
-          status: 200,
-          body: {
-            id: "c",
-            object: "text_completion",
-            created: 1,
-            model: "m",
-            choices: [
-              { index: 1, text: "bb", finish_reason: "length", logprobs: null },
-              { index: 0, text: "a", finish_reason: "stop", logprobs: null },
-            ],
-            usage: { prompt_tokens: 3, completion_tokens: 6, total_tokens: 9 },
-          },
-        }
+      ? completionReply(
+          [
+            { index: 1, text: "bb", finish_reason: "length" },
+            { index: 0, text: "a", finish_reason: "stop" },
+          ],
+          { prompt: 3, completion: 6 },
+        )
       : chatReply('{"verdict":"correct"}'),
   );
   const schema = { type: "object", properties: { verdict: { enum: ["correct", "incorrect"] } }, required: ["verdict"] };
@@ -422,17 +430,7 @@ test("countTokens uses /tokenize at the server root, else the prompt usage of a 
   const { fake: other, engine: e2 } = await setup((s) =>
     s.path === "/tokenize"
       ? { status: 404, body: { error: { message: "Not Found" } } }
-      : {
-          status: 200,
-          body: {
-            id: "c",
-            object: "text_completion",
-            created: 1,
-            model: "m",
-            choices: [{ index: 0, text: "x", finish_reason: "length", logprobs: null }],
-            usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-          },
-        },
+      : completionReply([{ index: 0, text: "x", finish_reason: "length" }], { prompt: 5, completion: 1 }),
   );
   assert.equal(await e2.countTokens("abc", "generator"), 5);
   assert.deepEqual(
