@@ -1,6 +1,7 @@
 /** Small hand-built traces and results shared by the annotations tests (not a test file itself). */
 import type { SourceRange, Trace, TraceLabels } from "../../src/core/trace";
-import type { Engine, GenerateRequest, Generation, ScoreResult } from "../../src/engines/engine";
+import type { Engine, ScoreResult } from "../../src/engines/engine";
+import { fakeEngine } from "../support/fakeEngine";
 import type { VerificationView } from "../../src/annotations/stepAnnotations";
 
 /** A text trace whose step k sits on line k + 2 ("Step k+1: <text>"), with real offsets. */
@@ -71,19 +72,7 @@ export function spark(verdicts: ("correct" | "incorrect")[], critiques: string[]
   return `${body}\n\n**Verification: Is the answer correct (Yes/No)? ${final}**`;
 }
 
-/** An engine whose generate() returns the given verifier outputs (nothing else is used). */
+/** An engine whose generate() returns the given verifier outputs (the first n of them; nothing else is used). */
 export function scriptedVerifier(outputs: string[]): Engine {
-  return {
-    info: () => ({ kind: "local", device: "cpu", models: {}, queued: 0 }),
-    countTokens: async (t) => t.length,
-    scoreSteps: async () => {
-      throw new Error("not used");
-    },
-    generate: async (req: GenerateRequest): Promise<Generation[]> => outputs.slice(0, req.n ?? 1).map((text) => ({ text, finishReason: "stop", tokens: 100 })),
-    tokenProbabilities: async () => {
-      throw new Error("not used");
-    },
-    rollouts: async () => [],
-    dispose: async () => {},
-  };
+  return fakeEngine({ generations: (req) => outputs.slice(0, req.n ?? 1), tokens: () => 100 });
 }
