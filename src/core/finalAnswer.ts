@@ -149,7 +149,7 @@ export function matchAnswerLabel(line: string): AnswerLabel | null {
     valueStart -= m[0].length - m[0].lastIndexOf(boldAfterColon);
   }
   let valueEnd = line.length;
-  while (valueEnd > valueStart && /\s/.test(line[valueEnd - 1])) valueEnd--;
+  while (valueEnd > valueStart && /\s/.test(line.charAt(valueEnd - 1))) valueEnd--;
   // "## Final Answer ##": closing heading hashes are not a value.
   if (heading && /^#+$/.test(line.slice(valueStart, valueEnd))) valueEnd = valueStart;
   return { valueStart, valueEnd, value: line.slice(valueStart, valueEnd) };
@@ -158,8 +158,8 @@ export function matchAnswerLabel(line: string): AnswerLabel | null {
 /** Narrows [s, e) of `line` to the answer itself: drops bold, `$…$`, `\(…\)`, a trailing period, the Minerva phrasing. */
 function answerValueSpan(line: string, s: number, e: number): [number, number] {
   const trim = () => {
-    while (s < e && /\s/.test(line[s])) s++;
-    while (e > s && /\s/.test(line[e - 1])) e--;
+    while (s < e && /\s/.test(line.charAt(s))) s++;
+    while (e > s && /\s/.test(line.charAt(e - 1))) e--;
   };
   trim();
   const minerva = /^the final answer is[ \t]+/i.exec(line.slice(s, e));
@@ -175,21 +175,10 @@ function answerValueSpan(line: string, s: number, e: number): [number, number] {
     if (v.length > 1 && v.endsWith(".")) {
       e--;
       changed = true;
-    } else if (v.length >= 4 && ((v.startsWith("**") && v.endsWith("**")) || (v.startsWith("__") && v.endsWith("__")))) {
-      s += 2;
-      e -= 2;
-      changed = true;
-    } else if (v.length >= 4 && v.startsWith("$$") && v.endsWith("$$")) {
-      s += 2;
-      e -= 2;
-      changed = true;
-    } else if (v.length >= 2 && v.startsWith("$") && v.endsWith("$") && v.indexOf("$", 1) === v.length - 1) {
-      s += 1;
-      e -= 1;
-      changed = true;
-    } else if (v.length >= 4 && v.startsWith("\\(") && v.endsWith("\\)")) {
-      s += 2;
-      e -= 2;
+    } else if (wrapperWidth(v) > 0) {
+      const w = wrapperWidth(v);
+      s += w;
+      e -= w;
       changed = true;
     } else if (v.length >= 2 && v.endsWith("**") && !v.slice(0, -2).includes("**")) {
       e -= 2; // "**Final Answer: 4**": the bold opened before the label
@@ -198,6 +187,21 @@ function answerValueSpan(line: string, s: number, e: number): [number, number] {
     if (changed) trim();
   }
   return [s, e];
+}
+
+/** Marks that wrap a whole answer value, peeled in this order (bold, math, inline math). */
+const WRAPPERS = ["**", "__", "$$", "$", "\\("] as const;
+const CLOSER: Record<(typeof WRAPPERS)[number], string> = { "**": "**", __: "__", $$: "$$", $: "$", "\\(": "\\)" };
+
+/** The width of the first wrapper around all of `v` (0: none); a single `$` pair only when no other `$` is inside. */
+function wrapperWidth(v: string): number {
+  for (const open of WRAPPERS) {
+    const close = CLOSER[open];
+    if (v.length < open.length + close.length || !v.startsWith(open) || !v.endsWith(close)) continue;
+    if (open === "$" && v.indexOf("$", 1) !== v.length - 1) continue;
+    return open.length;
+  }
+  return 0;
 }
 
 /** The last answer-label line in [start, end) with a non-empty value. */
