@@ -131,9 +131,14 @@ export function progressSteps(
   if (base.length !== correct.length) throw new Error(`base policy counts for ${base.length} boundaries, prover counts for ${correct.length}`);
   const steps: ProgressStep[] = [];
   for (let h = 1; h < correct.length; h++) {
-    const q = share(correct[h]);
-    const qBefore = share(correct[h - 1]);
-    const qBase = share(base[h]);
+    const after = correct[h];
+    const before = correct[h - 1];
+    const baseAfter = base[h];
+    if (after === undefined || before === undefined || baseAfter === undefined)
+      throw new Error(`progressSteps: no correct count for boundary ${h - 1} or ${h}`);
+    const q = share(after);
+    const qBefore = share(before);
+    const qBase = share(baseAfter);
     const advantage = q - qBefore;
     steps.push({
       index: h - 1,
@@ -142,9 +147,9 @@ export function progressSteps(
       advantage,
       qBase,
       effective: qBase + alpha * advantage,
-      interval: wilsonInterval(correct[h], rollouts, confidence),
-      intervalBefore: wilsonInterval(correct[h - 1], rollouts, confidence),
-      qBaseInterval: wilsonInterval(base[h], rollouts, confidence),
+      interval: wilsonInterval(after, rollouts, confidence),
+      intervalBefore: wilsonInterval(before, rollouts, confidence),
+      qBaseInterval: wilsonInterval(baseAfter, rollouts, confidence),
     });
   }
   return steps;
