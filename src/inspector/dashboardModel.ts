@@ -113,6 +113,13 @@ export class DashboardModel {
     });
   }
 
+  /** The lowest step score of record `i` (NaN: the record has no scores). */
+  private minScoreAt(i: number): number {
+    const m = this.minScores[i];
+    if (m === undefined) throw new Error(`DashboardModel: no minimum score for record ${i} (${this.minScores.length} for ${this.records.length} records)`);
+    return m;
+  }
+
   get size(): number {
     return this.records.length;
   }
@@ -120,6 +127,7 @@ export class DashboardModel {
   /** The record's predicted first error at `threshold` (null: no scores and no fixed prediction). */
   predictionAt(i: number, threshold: number): number | null {
     const r = this.records[i];
+    if (r === undefined) throw new Error(`DashboardModel.predictionAt: no record ${i} (the model holds ${this.records.length})`);
     if (r.scores && r.scores.length) return firstBelow(r.scores, threshold);
     return r.prediction;
   }
@@ -134,17 +142,18 @@ export class DashboardModel {
     const confusion = Array.from({ length: bins }, () => new Array<number>(bins).fill(0));
     let compared = 0;
     let agree = 0;
-    for (let i = 0; i < this.records.length; i++) {
-      const r = this.records[i];
+    for (const [i, r] of this.records.entries()) {
       const p = this.predictionAt(i, threshold);
-      if (p !== null) prediction[positionBin(p)]++;
+      if (p !== null) countIn(prediction, positionBin(p));
       if (r.label === null) continue;
-      label[positionBin(r.label)]++;
+      countIn(label, positionBin(r.label));
       acc.add({ id: r.id, subset: r.subset, label: r.label }, p);
       if (p === null) continue;
       compared++;
       if (p === r.label) agree++;
-      confusion[positionBin(r.label)][positionBin(p)]++;
+      const confusionRow = confusion[positionBin(r.label)];
+      if (confusionRow === undefined) throw new Error(`DashboardModel: position bin ${positionBin(r.label)} outside 0..${bins - 1}`);
+      countIn(confusionRow, positionBin(p));
     }
     const m = acc.result();
     const subsets: SubsetRow[] = Object.entries(m.subsets).map(([subset, s]) => ({
@@ -178,11 +187,11 @@ export class DashboardModel {
     let fixed = 0;
     this.records.forEach((r, i) => {
       if (r.label !== null) labelled++;
-      const m = this.minScores[i];
+      const m = this.minScoreAt(i);
       if (!Number.isNaN(m)) {
         scored++;
-        if (r.label === -1) correct[scoreBin(m)]++;
-        else if (r.label !== null) erroneous[scoreBin(m)]++;
+        if (r.label === -1) countIn(correct, scoreBin(m));
+        else if (r.label !== null) countIn(erroneous, scoreBin(m));
       } else if (r.prediction !== null) fixed++;
     });
     return {
@@ -205,12 +214,11 @@ export class DashboardModel {
   select(selection: DashboardSelection, threshold: number, limit = 200): { title: string; rows: RecordRow[]; total: number } {
     const rows: RecordRow[] = [];
     let total = 0;
-    for (let i = 0; i < this.records.length; i++) {
-      const r = this.records[i];
+    for (const [i, r] of this.records.entries()) {
       const p = this.predictionAt(i, threshold);
       let hit: boolean;
       if (selection.kind === "score") {
-        const m = this.minScores[i];
+        const m = this.minScoreAt(i);
         const group = r.label === -1 ? "correct" : r.label !== null ? "erroneous" : null;
         hit = !Number.isNaN(m) && group === selection.group && scoreBin(m) === selection.bin;
       } else if (selection.kind === "position") {
@@ -222,12 +230,19 @@ export class DashboardModel {
       if (!hit) continue;
       total++;
       if (rows.length < limit) {
-        const m = this.minScores[i];
+        const m = this.minScoreAt(i);
         rows.push({ record: r.record, id: r.id, subset: r.subset, label: r.label, prediction: p, minScore: Number.isNaN(m) ? null : m });
       }
     }
     return { title: selectionTitle(selection, threshold), rows, total };
   }
+}
+
+/** Adds one to `counts[bin]`; a bin outside the histogram is a bug in the binning. */
+function countIn(counts: number[], bin: number): void {
+  const n = counts[bin];
+  if (n === undefined) throw new Error(`DashboardModel: bin ${bin} outside 0..${counts.length - 1}`);
+  counts[bin] = n + 1;
 }
 
 export function selectionTitle(s: DashboardSelection, threshold: number): string {

@@ -41,7 +41,7 @@ export function splitMath(text: string, work: SplitWork = { steps: 0 }): Segment
       table = nextCloseTable(text, close, work);
       next.set(close, table);
     }
-    return from >= text.length ? -1 : table[from];
+    return from >= text.length ? -1 : (table[from] ?? -1);
   };
   let buf = "";
   const flush = () => {
@@ -98,9 +98,10 @@ function nextCloseTable(text: string, close: Close, work: SplitWork): Int32Array
   const escapes = close === "$" || close === "$$";
   for (let p = n - 1; p >= 0; p--) {
     work.steps++;
-    if (escapes && text[p] === "\\") table[p] = table[p + 2];
+    // p + 2 ≤ n + 1 lies inside the table; `?? -1` (nowhere) only satisfies the index type.
+    if (escapes && text[p] === "\\") table[p] = table[p + 2] ?? -1;
     else if (text.startsWith(close, p)) table[p] = p;
-    else table[p] = table[p + 1];
+    else table[p] = table[p + 1] ?? -1;
   }
   return table;
 }

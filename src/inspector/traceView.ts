@@ -70,15 +70,14 @@ export function progressPanelOf(p: ProgressLike | null | undefined): ProgressPan
 export function agreementMatrixOf(a: TraceAnnotations, tau: number): AgreementMatrix | null {
   const k = a.verifierSamples;
   if (k === null || k <= 0) return null;
-  const n = a.steps.length;
   // Verifier ids as the pipeline numbered them (0-based), in the order the cells list them.
   const ids: number[] = [];
   for (const s of a.steps) for (const c of s.verifiers?.cells ?? []) if (!ids.includes(c.verifier)) ids.push(c.verifier);
   if (!ids.length) for (let v = 0; v < k; v++) ids.push(v);
   const rows = ids.map((verifier) => {
     const cells: MatrixCell[] = [];
-    for (let i = 0; i < n; i++) {
-      const c = a.steps[i].verifiers?.cells?.find((x) => x.verifier === verifier);
+    for (const step of a.steps) {
+      const c = step.verifiers?.cells?.find((x) => x.verifier === verifier);
       cells.push(c ? { verdict: c.verdict, critique: c.critique } : { verdict: "not-given", critique: "" });
     }
     return { verifier, malformed: cells.length > 0 && cells.every((c) => c.verdict === "malformed"), cells };
