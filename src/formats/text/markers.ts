@@ -49,22 +49,31 @@ function openingMarkup(t: string): { end: number; heading: boolean; bold: string
 }
 
 /**
+ * The opening markup, then `words` (a sticky regex) right after it, not running on into a word
+ * character: the markup, the match and where the word ends.
+ */
+function openingWord(t: string, words: RegExp): { heading: boolean; bold: string | null; match: RegExpExecArray; end: number } | null {
+  const open = openingMarkup(t);
+  if (!open) return null;
+  words.lastIndex = open.end;
+  const match = words.exec(t);
+  if (!match) return null;
+  const end = open.end + match[0].length;
+  if (isWordChar(t[end])) return null;
+  return { heading: open.heading, bold: open.bold, match, end };
+}
+
+/**
  * "Step k:", "Step k.", "Step k -", "Step k" alone, "**Step k**", "**Step k:**", "**Step k**:",
  * "**Step k: Title**", "## Step k", "### Step k: Title", "# Step k - Title". A plain "Step k"
  * followed by prose without a separator ("Step 1 is easy") is not a marker.
  */
 export function matchStepMarker(t: string): StepMarker | null {
-  const open = openingMarkup(t);
+  const open = openingWord(t, STEP_WORD); // not "Step 1a", "Step 12x"
   if (!open) return null;
-  let i = open.end;
   const { heading, bold } = open;
-  STEP_WORD.lastIndex = i;
-  const m = STEP_WORD.exec(t);
-  if (!m) return null;
-  i += m[0].length;
-  if (isWordChar(t[i])) return null; // "Step 1a", "Step 12x"
-  const number = Number(m[1]);
-  i = skipBlanks(t, i);
+  const number = Number(open.match[1]);
+  let i = skipBlanks(t, open.end);
   let boldClosed = false;
   if (bold && t.startsWith(bold, i)) {
     boldClosed = true;
@@ -104,15 +113,10 @@ export interface SectionLabel {
 }
 
 function matchLabel(t: string, words: RegExp): SectionLabel | null {
-  const open = openingMarkup(t);
+  const open = openingWord(t, words);
   if (!open) return null;
   let i = open.end;
   const { heading, bold } = open;
-  words.lastIndex = i;
-  const m = words.exec(t);
-  if (!m) return null;
-  i += m[0].length;
-  if (isWordChar(t[i])) return null;
   const n = /^[ \t]+\d+(?![\p{L}\p{N}_])/u.exec(t.slice(i)); // "Problem 3:"
   if (n) i += n[0].length;
   i = skipBlanks(t, i);
