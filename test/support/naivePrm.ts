@@ -50,12 +50,12 @@ export async function naivePerPrefix(sequence: LlamaContextSequence, plan: PrmPl
 
 /** Input + output tokens metered on these sequences since `before` (output = positions that produced logits). */
 export function meterSnapshot(sequences: readonly LlamaContextSequence[]): () => { input: number; output: number } {
-  const start = sequences.map((s) => s.tokenMeter.getState());
+  const start = sequences.map((s) => ({ sequence: s, state: s.tokenMeter.getState() }));
   return () => {
     let input = 0;
     let output = 0;
-    sequences.forEach((s, i) => {
-      const d = s.tokenMeter.diff(start[i]);
+    start.forEach(({ sequence, state }) => {
+      const d = sequence.tokenMeter.diff(state);
       input += d.usedInputTokens;
       output += d.usedOutputTokens;
     });
