@@ -94,8 +94,8 @@ export function parseLabelFile(text: string, file: string): ParsedLabelFile {
   const firstBreak = text.indexOf("\n");
   const eol = firstBreak > 0 && text[firstBreak - 1] === "\r" ? "\r\n" : "\n";
   const lines = text.replace(/^\uFEFF/, "").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, "");
+  for (const [i, lineText] of lines.entries()) {
+    const raw = lineText.replace(/\r$/, "");
     if (raw.trim() === "") continue;
     const line = i + 1;
     const bad = (message: string) => {
