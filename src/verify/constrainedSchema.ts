@@ -162,8 +162,8 @@ function outcomeOf(v: unknown): OutcomeVerdict | null {
 
 /** Removes a Markdown code fence around the JSON, if any. */
 function unfence(text: string): string {
-  const m = /^```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/i.exec(text.trim());
-  return m ? m[1] : text.trim();
+  const [, fenced] = /^```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/i.exec(text.trim()) ?? [];
+  return fenced ?? text.trim();
 }
 
 /**
@@ -211,29 +211,32 @@ export function parseConstrained(
       warnings.push(`${label} is not an object; no verdict`);
       return;
     }
+    const previous = steps[index];
+    // In range by the check above; only a fractional step number misses (it threw a TypeError here before).
+    if (previous === undefined) throw new Error(`${label}: step ${index + 1} is not a whole step number`);
     const verdict = verdictOf(entry.verdict);
     if (verdict === null && entry.verdict !== undefined)
       warnings.push(`${label}: verdict ${JSON.stringify(entry.verdict)} is neither "correct" nor "incorrect"`);
-    if (steps[index].verdict !== "not-given" && verdict !== null && steps[index].verdict !== verdict) {
+    if (previous.verdict !== "not-given" && verdict !== null && previous.verdict !== verdict) {
       warnings.push(`${label}: conflicting verdicts; no verdict kept`);
-      steps[index] = { ...steps[index], verdict: "not-given" };
+      steps[index] = { ...previous, verdict: "not-given" };
       return;
     }
     if (verdict) given++;
     steps[index] = {
       index,
-      verdict: verdict ?? steps[index].verdict,
-      critique: typeof entry.critique === "string" ? entry.critique.trim() : steps[index].critique,
+      verdict: verdict ?? previous.verdict,
+      critique: typeof entry.critique === "string" ? entry.critique.trim() : previous.critique,
     };
   };
   if (isRecord(raw)) {
     for (const [key, entry] of Object.entries(raw)) {
-      const m = /^(?:step)?[_ -]?(\d+)$/i.exec(key);
-      if (!m) {
+      const [, stepNumber] = /^(?:step)?[_ -]?(\d+)$/i.exec(key) ?? [];
+      if (stepNumber === undefined) {
         warnings.push(`unknown key steps.${key}; ignored`);
         continue;
       }
-      setStep(Number(m[1]) - 1, entry, `steps.${key}`);
+      setStep(Number(stepNumber) - 1, entry, `steps.${key}`);
     }
   } else if (Array.isArray(raw)) {
     raw.forEach((entry, i) => {

@@ -5,21 +5,23 @@
  * Used by the ProcessBench strategies of src/verify/verdictStrategies.ts. No `vscode` import.
  */
 
+import { captureGroup } from "./captureGroup";
+
 export type CriticIndexRule = "official" | "lenient";
 export const CRITIC_INDEX_RULES: readonly CriticIndexRule[] = ["official", "lenient"];
 
 /** ProcessBench's answer: the content of the last `\boxed{…}` without nested braces (its regex), stripped. */
 export function officialBoxedAnswer(text: string): string | null {
   let last: string | null = null;
-  for (const m of text.matchAll(/\\boxed\{([^}]*)\}/g)) last = m[1];
+  for (const m of text.matchAll(/\\boxed\{([^}]*)\}/g)) last = captureGroup(m, 1);
   return last === null ? null : last.trim();
 }
 
 /** Python's int() on a string: optional sign, digits (single underscores between them), surrounding white space. */
 export function pythonInt(s: string): number | null {
-  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
-  if (!m) return null;
-  const n = Number(m[1] + m[2].replace(/_/g, ""));
+  const [, sign, digits] = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s) ?? [];
+  if (sign === undefined || digits === undefined) return null;
+  const n = Number(sign + digits.replace(/_/g, ""));
   return Number.isSafeInteger(n) ? n : null;
 }
 
@@ -51,8 +53,8 @@ export function indexFromBoxed(content: string): number | null {
       .replace(/^\$+|\$+$/g, "")
       .trim();
   s = s.replace(/^<|>$/g, "").trim();
-  const m = /^(?:paragraph[\s_]*)?(-?\s*\d+)$/i.exec(s);
-  if (!m) return null;
-  const n = Number(m[1].replace(/\s+/g, ""));
+  const [, written] = /^(?:paragraph[\s_]*)?(-?\s*\d+)$/i.exec(s) ?? [];
+  if (written === undefined) return null;
+  const n = Number(written.replace(/\s+/g, ""));
   return Number.isSafeInteger(n) ? n : null;
 }

@@ -4,6 +4,7 @@
  * formats that give one (src/verify/verdictStrategies.ts); the section splitter of
  * src/verify/verdictParser.ts ends a step's section at a final-verdict line. No `vscode` import.
  */
+import { captureGroup } from "./captureGroup";
 import type { OutcomeVerdict } from "./verification";
 
 export type FinalVerdictRule = "steplens" | "spark";
@@ -34,7 +35,7 @@ export function sparkFinalVerdict(visible: string): OutcomeVerdict | null {
   const text = visible.replace(/\s+$/, "");
   for (const re of SPARK_FINAL_PATTERNS) {
     const m = re.exec(text);
-    if (m) return m[1].toLowerCase() === "yes" ? "yes" : "no";
+    if (m) return captureGroup(m, 1).toLowerCase() === "yes" ? "yes" : "no";
   }
   return null;
 }
@@ -66,8 +67,8 @@ export function finalVerdictOf(visible: string, outsideText: string, warnings: s
     return v;
   }
   const found: OutcomeVerdict[] = [];
-  for (const re of FINAL_PATTERNS) for (const m of visible.matchAll(re)) found.push(outcomeWord(m[1]));
-  if (!found.length) for (const m of outsideText.matchAll(FINAL_WEAK)) found.push(outcomeWord(m[1]));
+  for (const re of FINAL_PATTERNS) for (const m of visible.matchAll(re)) found.push(outcomeWord(captureGroup(m, 1)));
+  if (!found.length) for (const m of outsideText.matchAll(FINAL_WEAK)) found.push(outcomeWord(captureGroup(m, 1)));
   const kinds = new Set(found);
   if (kinds.size > 1) {
     warnings.push("conflicting final verdicts (both Yes and No); no final verdict kept");

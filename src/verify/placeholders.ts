@@ -34,10 +34,15 @@ export function renderSolution(input: Pick<PromptInput, "steps" | "solution">): 
 
 const PLACEHOLDER_RE = /\{\{\s*([a-z_]+)\s*\}\}|(__[A-Z_]+_PLACEHOLDER__)/g;
 
+/** The placeholder a SPARK spelling stands for (undefined: not one, or no SPARK spelling matched). */
+function sparkAlias(alias: string | undefined): Placeholder | undefined {
+  return alias === undefined ? undefined : SPARK_PLACEHOLDER_ALIASES[alias];
+}
+
 /** Whether `text` uses one of `names` (StepLens's or SPARK's spelling). */
 export function usesPlaceholder(text: string, names: readonly Placeholder[]): boolean {
   for (const m of text.matchAll(PLACEHOLDER_RE)) {
-    const name = m[1] ?? SPARK_PLACEHOLDER_ALIASES[m[2]];
+    const name = m[1] ?? sparkAlias(m[2]);
     if (name && (names as readonly string[]).includes(name)) return true;
   }
   return false;
@@ -47,7 +52,7 @@ export function usesPlaceholder(text: string, names: readonly Placeholder[]): bo
 export function fill(text: string, values: Record<Placeholder, string>): string {
   // One pass, so placeholder-like text inside the problem or steps is never expanded.
   return text.replace(PLACEHOLDER_RE, (m, name: string | undefined, alias: string | undefined) => {
-    const key = name ?? SPARK_PLACEHOLDER_ALIASES[alias!];
+    const key = name ?? sparkAlias(alias);
     return key !== undefined && key in values ? values[key as Placeholder] : m;
   });
 }

@@ -11,6 +11,7 @@ import { StepLensError } from "../core/errors";
 import { LineIndex } from "../core/lineIndex";
 import { parseFrontMatter } from "../formats/text/frontMatter";
 import { BUILTIN_TEMPLATES } from "./builtinTemplates";
+import { captureGroup } from "./captureGroup";
 import { PLACEHOLDERS, SPARK_PLACEHOLDER_ALIASES, usesPlaceholder } from "./placeholders";
 import { VERDICT_FORMATS, type VerdictFormat } from "./verification";
 import type { StepStyle, VerifierTemplate } from "./verifierTemplate";
@@ -36,7 +37,7 @@ function checkPlaceholders(file: string, text: string, lineOffset: number): void
   const lines = text.split("\n");
   lines.forEach((l, i) => {
     for (const m of l.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g))
-      if (!(PLACEHOLDERS as readonly string[]).includes(m[1]))
+      if (!(PLACEHOLDERS as readonly string[]).includes(captureGroup(m, 1)))
         fail(
           file,
           `unknown placeholder {{${m[1]}}}`,

@@ -12,6 +12,7 @@
  *   (`recovered`); otherwise everything after `<think>` is thinking and nothing is visible.
  * Text written before the opening `<think>` stays visible. No `vscode` import here.
  */
+import { captureGroup } from "./captureGroup";
 
 export interface SplitThinking {
   /** The text outside every thinking block (plus a recovered verification, see `recovered`). */
@@ -63,7 +64,7 @@ export function splitThinking(text: string): SplitThinking {
     let tail = "";
     const start = RECOVERY_START.exec(inner);
     if (start) {
-      const at = start.index + start[0].length - start[1].length;
+      const at = start.index + start[0].length - captureGroup(start, 1).length;
       tail = inner.slice(at);
       inner = inner.slice(0, at);
       recovered = true;

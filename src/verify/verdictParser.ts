@@ -18,6 +18,7 @@
  * reason. Contradictions between step verdicts and the final verdict are kept and warned about.
  */
 import type { Generation } from "../engines/engine";
+import { captureGroup } from "./captureGroup";
 import { parseConstrained } from "./constrainedSchema";
 import type { CriticIndexRule } from "./criticIndex";
 import { type FinalVerdictRule, isFinalLine } from "./finalVerdict";
@@ -109,7 +110,7 @@ function standaloneVerdict(line: string): Polarity | null {
   const s = stripDecoration(line);
   if (!s) return null;
   const m = VERDICT_PHRASE.exec(s);
-  if (m) return polarity(m[1]);
+  if (m) return polarity(captureGroup(m, 1));
   const rest = s.replace(/[✓✔✅✗✘❌]/gu, "").replace(/^[\s:–—-]+|[\s:–—-]+$/g, "");
   const hasC = CHECK_CORRECT.test(s);
   const hasI = CHECK_INCORRECT.test(s);
@@ -117,7 +118,7 @@ function standaloneVerdict(line: string): Polarity | null {
   const p: Polarity = hasC ? "correct" : "incorrect";
   if (!rest) return p;
   const w = VERDICT_PHRASE.exec(stripDecoration(rest));
-  return w && polarity(w[1]) === p ? p : null;
+  return w && polarity(captureGroup(w, 1)) === p ? p : null;
 }
 
 /** Verdict markers in a block of section text; `lines` also tells which lines are verdict-only. */
@@ -131,28 +132,28 @@ function markersIn(text: string): { markers: Marker[]; verdictLines: Set<number>
       verdictLines.add(i);
     }
   });
-  for (const m of text.matchAll(BOXED_VERDICT)) markers.push({ tier: 1, polarity: polarity(m[1]) });
-  for (const m of text.matchAll(LABELLED)) markers.push({ tier: 1, polarity: polarity(m[1]) });
+  for (const m of text.matchAll(BOXED_VERDICT)) markers.push({ tier: 1, polarity: polarity(captureGroup(m, 1)) });
+  for (const m of text.matchAll(LABELLED)) markers.push({ tier: 1, polarity: polarity(captureGroup(m, 1)) });
   for (const m of text.matchAll(BOLD)) {
-    const inner = (m[1] ?? m[2])
+    const inner = (m[1] ?? captureGroup(m, 2)) // group 2 is the alternative to group 1
       .trim()
       .replace(/[.!:;]+$/, "")
       .trim();
     const v = VERDICT_PHRASE.exec(inner);
-    if (v) markers.push({ tier: 1, polarity: polarity(v[1]) });
+    if (v) markers.push({ tier: 1, polarity: polarity(captureGroup(v, 1)) });
   }
-  for (const m of text.matchAll(SENTENCE)) markers.push({ tier: 2, polarity: polarity(m[1]) });
+  for (const m of text.matchAll(SENTENCE)) markers.push({ tier: 2, polarity: polarity(captureGroup(m, 1)) });
   for (const ch of text.matchAll(/[✓✔✅✗✘❌]/gu)) markers.push({ tier: 3, polarity: CHECK_CORRECT.test(ch[0]) ? "correct" : "incorrect" });
   return { markers, verdictLines };
 }
 
 /** The verdict of the strongest evidence level present; both polarities there → no verdict. */
 function decide(markers: Marker[]): { verdict: StepVerdictValue; conflict: boolean } {
-  if (!markers.length) return { verdict: "not-given", conflict: false };
   const top = Math.min(...markers.map((m) => m.tier));
-  const pols = new Set(markers.filter((m) => m.tier === top).map((m) => m.polarity));
-  if (pols.size > 1) return { verdict: "not-given", conflict: true };
-  return { verdict: [...pols][0], conflict: false };
+  const [verdict, ...others] = new Set(markers.filter((m) => m.tier === top).map((m) => m.polarity));
+  if (verdict === undefined) return { verdict: "not-given", conflict: false }; // no markers
+  if (others.length) return { verdict: "not-given", conflict: true };
+  return { verdict, conflict: false };
 }
 
 /** A step (or paragraph) heading line. Groups: 1 hashes, 2 number, 3 rest of the line. */
@@ -188,15 +189,15 @@ function splitSections(visible: string): TextParse {
     if (/^\s*```/.test(line)) inFence = !inFence;
     const h = inFence ? null : HEADER.exec(line);
     if (h) {
-      const number = Number(h[2]);
+      const number = Number(captureGroup(h, 2));
       const rest = h[3] ?? "";
       const hm = /^\s*(?:is|was)\s+(not\s+correct|incorrect|correct|wrong|right)\b/i.exec(rest);
-      const marker: Marker | null = hm ? { tier: 1, polarity: polarity(hm[1]) } : null;
+      const marker: Marker | null = hm ? { tier: 1, polarity: polarity(captureGroup(hm, 1)) } : null;
       // "Step k is/was …" inside the section of step j ≥ k is prose, not a new section: a verdict
       // when k = j ("… Step 3 is incorrect."), a back-reference when k < j ("Step 1 was correct, but …").
-      if (marker && current && number <= current.number) {
+      if (hm && marker && current && number <= current.number) {
         if (number === current.number) current.markers.push(marker);
-        const onlyVerdict = number === current.number && !rest.slice(hm![0].length).replace(/[\s.!*_]/g, "");
+        const onlyVerdict = number === current.number && !rest.slice(hm[0].length).replace(/[\s.!*_]/g, "");
         if (!onlyVerdict) current.lines.push(line);
         continue;
       }
@@ -211,7 +212,7 @@ function splitSections(visible: string): TextParse {
     }
     if (current && !inFence) {
       const heading = HEADING.exec(line);
-      const endsByHeading = heading !== null && (current.level === 0 || heading[1].length <= current.level);
+      const endsByHeading = heading !== null && (current.level === 0 || captureGroup(heading, 1).length <= current.level);
       if (endsByHeading || TRAILER.test(stripDecoration(line)) || isFinalLine(line)) current = null;
     }
     if (current) current.lines.push(line);
@@ -299,7 +300,7 @@ function parseVisible(visible: string, opts: VisibleOptions, warnings: string[],
 
   // ThinkPRM without step headings: \boxed{correct}/\boxed{incorrect} in order, one per step.
   if (!sections.length) {
-    const seq = [...visible.matchAll(BOXED_VERDICT)].map((m) => polarity(m[1]));
+    const seq = [...visible.matchAll(BOXED_VERDICT)].map((m) => polarity(captureGroup(m, 1)));
     if (seq.length) {
       via = "boxed-sequence";
       warnings.push("no step headings: \\boxed{} verdicts assigned to steps in order");

@@ -91,16 +91,14 @@ export const processBenchLenient: VerdictFormatStrategy = {
     const { stepCount } = text;
     const boxes = boxedContents(text.visible);
     const indices = boxes.map(indexFromBoxed);
+    // The last box that holds an index: its position `at` and the index `n`.
     let at = -1;
-    for (let i = indices.length - 1; i >= 0; i--)
-      if (indices[i] !== null) {
-        at = i;
-        break;
-      }
-    if (boxes.length && at < 0)
-      return { refused: `the last \\boxed{} holds "${boxes[boxes.length - 1].trim().slice(0, 60)}", not a paragraph index (-1 to ${stepCount - 1})` };
-    if (at < 0) return { index: null };
-    const n = indices[at]!;
+    let n: number | null = null;
+    for (const [i, index] of indices.entries()) if (index !== null) [at, n] = [i, index];
+    const lastBox = boxes.at(-1);
+    if (lastBox !== undefined && n === null)
+      return { refused: `the last \\boxed{} holds "${lastBox.trim().slice(0, 60)}", not a paragraph index (-1 to ${stepCount - 1})` };
+    if (n === null) return { index: null };
     if (n < -1 || n >= stepCount) return { refused: `\\boxed{${n}} is outside the paragraph indices -1 to ${stepCount - 1}` };
     if (at < boxes.length - 1)
       warnings.push(

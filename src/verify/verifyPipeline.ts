@@ -233,7 +233,9 @@ export async function verifyTrace(engine: Engine, input: PromptInput, opts: Veri
   if (opts.metaCritique) {
     const target = k === 1 ? "sample" : "aggregate";
     const sample = aggregate.explanation ?? 0;
-    meta = await metaCritique(engine, input, samples[sample].text, opts, {
+    const explained = samples[sample];
+    if (explained === undefined) throw new Error(`verify: the meta-critique's sample ${sample} is not among the ${samples.length} samples`);
+    meta = await metaCritique(engine, input, explained.text, opts, {
       signal: run.signal,
       onProgress: (p) => report(k + p.done, p.message ?? "meta-critique"),
     });
@@ -282,15 +284,18 @@ export async function metaCritique(
     { signal: run.signal },
   );
   throwIfAborted(run.signal);
+  if (critique === undefined) throw new Error("meta-critique: the engine returned no generation for the critique pass (n = 1)");
   if (critique.finishReason === "cancelled") throw new CancelledError();
   run.onProgress?.({ done: 1, total: 2, message: "meta-critique: merge pass" });
   const mergePrompt = renderMergePrompt(opts.template, input, original, withoutThinking(critique.text));
   if (chars !== null) {
-    const last = mergePrompt[mergePrompt.length - 1];
+    const last = mergePrompt.at(-1);
+    if (last === undefined) throw new Error("meta-critique: the merge prompt has no message");
     last.content += "\n\n" + constrainedInstructions(opts.template.format, stepCount, { maxCritiqueChars: chars });
   }
   const [merged] = await engine.generate({ ...base, prompt: mergePrompt, maxTokens, jsonSchema }, { signal: run.signal });
   throwIfAborted(run.signal);
+  if (merged === undefined) throw new Error("meta-critique: the engine returned no generation for the merge pass (n = 1)");
   if (merged.finishReason === "cancelled") throw new CancelledError();
   run.onProgress?.({ done: 2, total: 2, message: "meta-critique done" });
   return {
@@ -308,11 +313,13 @@ function finalVerdicts(samples: VerifySample[], agg: AggregateResult, meta: Meta
     const p = meta.parse;
     return { source: "meta-critique", steps: p.steps.map((s) => ({ ...s })), firstError: p.firstError, outcome: p.finalVerdict, summary: p.summary };
   }
-  const expl = agg.explanation === null ? null : samples[agg.explanation].parse;
-  const steps: FinalStep[] = Array.from({ length: stepCount }, (_, index) => ({
-    index,
-    verdict: agg.steps[index].verdict,
-    critique: expl?.ok ? (expl.steps[index]?.critique ?? "") : "",
-  }));
+  const explained = agg.explanation === null ? null : samples[agg.explanation];
+  if (explained === undefined) throw new Error(`verify: the aggregate's explanation ${agg.explanation} is not among the ${samples.length} samples`);
+  const expl = explained === null ? null : explained.parse;
+  const steps: FinalStep[] = Array.from({ length: stepCount }, (_, index) => {
+    const agreement = agg.steps[index];
+    if (agreement === undefined) throw new Error(`verify: the aggregate has ${agg.steps.length} steps, the trace ${stepCount}`);
+    return { index, verdict: agreement.verdict, critique: expl?.ok ? (expl.steps[index]?.critique ?? "") : "" };
+  });
   return { source: "aggregate", steps, firstError: agg.firstError, outcome: agg.outcome.verdict, summary: expl?.ok ? expl.summary : "" };
 }
