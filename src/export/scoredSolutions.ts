@@ -110,7 +110,8 @@ export async function* scoredSolutions(scoresFile: string, dataset: string, opts
     if (l.record !== null) byRecord.set(l.record, l);
   }
   const used = new Set<ScoreLine>();
-  let only: ScoreLine | undefined = lines.length === 1 && lines[0].id === null ? lines[0] : undefined; // one scored text trace
+  const single = lines.length === 1 ? lines[0] : undefined;
+  let only: ScoreLine | undefined = single?.id === null ? single : undefined; // one scored text trace
   for await (const s of datasetSolutions(dataset, opts)) {
     const l = byId.get(s.id) ?? (s.origin.record !== undefined ? byRecord.get(s.origin.record) : undefined) ?? only;
     only = undefined;
