@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
-import { FIXTURES, PROCESSBENCH_DIR, jsonl, tempDir } from "./formats-kit";
+import { FIXTURES, PROCESSBENCH_DIR, jsonl, withTempDir } from "./formats-kit";
 import { jsonLines } from "../support/cliIo";
 
 /** An in-memory stream; `delayMs` > 0 makes it slow (small buffer, late callbacks) to exercise backpressure. */
@@ -45,8 +45,7 @@ const fixture = (name: string) => path.join(FIXTURES(), name);
 const TEXT = "Problem: What is 2 + 3?\n\nStep 1: Two plus three.\nIt is five.\n\nStep 2: So the answer is \\boxed{5}.\n";
 
 test("segment --json on a text trace: one JSON object with 0-based line/character ranges", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("t.trace.md", TEXT);
     const { code, out, err } = await cli([file, "--json"]);
     assert.equal(code, 0, err);
@@ -71,14 +70,11 @@ test("segment --json on a text trace: one JSON object with 0-based line/characte
     const lines = TEXT.split("\n");
     const last = obj.steps[obj.steps.length - 1];
     assert.ok(lines[last.range.start.line].includes("\\boxed{5}"));
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("segment without --json: a readable listing with problem, numbered steps, line ranges and answer", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("t.md", TEXT);
     const { code, out } = await cli([file]);
     assert.equal(code, 0);
@@ -87,9 +83,7 @@ test("segment without --json: a readable listing with problem, numbered steps, l
     assert.match(out, /\n {2}1\. \[lines 3–4\] Two plus three\.\n {5}It is five\.\n {2}2\. \[line 6\] So the answer/);
     assert.match(out, /Final answer: 5\n/);
     assert.match(out, /Labels: none/);
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("segment --json on a dataset: one object per line with id, record, null ranges and labels", async () => {
@@ -145,8 +139,7 @@ test("segment listing of a dataset marks labelled steps and names record, id and
 });
 
 test("segment: bad records go to stderr as file:line and are skipped; exit code 1", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const good = (id: string) => ({ id, problem: "p", steps: ["a", "b"], label: 0 });
     const file = tmp.file("d.jsonl", jsonl([good("a")]) + "{broken\n" + jsonl([{ id: "c", problem: "p", steps: ["a"], label: 7 }, good("d")]));
     const { code, out, err } = await cli([file, "--json", "--format", "processbench"]);
@@ -162,9 +155,7 @@ test("segment: bad records go to stderr as file:line and are skipped; exit code 
     assert.match(errLines[0], new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: .+ Fix the JSON on this line`));
     assert.match(errLines[1], new RegExp(`^${escape(file)}:3: record 2: 'label' is 7 but the record has 1 steps`));
     assert.equal(errLines[2], "steplens segment: 2 of 4 records could not be read (reported above); the other 2 came out.");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 function escape(s: string): string {
@@ -203,8 +194,7 @@ test("segment: a missing file is a clear error (exit 1); usage errors exit 2", a
 });
 
 test("segment: --problem-field / --steps-field / --solution-field read custom JSONL", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file(
       "custom.jsonl",
       jsonl([
@@ -229,14 +219,11 @@ test("segment: --problem-field / --steps-field / --solution-field read custom JS
       rows.map((r) => r.problem),
       ["Q1", "Q2"],
     );
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("segment: output waits for a slow stdout (backpressure) and loses nothing", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const n = 3000;
     const records = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, problem: `problem ${i} `.repeat(5), steps: ["a", "b", `c ${i}`], label: -1 }));
     const file = tmp.file("big.jsonl", jsonl(records));
@@ -246,14 +233,11 @@ test("segment: output waits for a slow stdout (backpressure) and loses nothing",
     assert.equal(rows.length, n);
     rows.forEach((l, i) => assert.equal(JSON.parse(l).id, `r${i}`));
     assert.ok(stdout.drains > 0, "the writer waited for 'drain'");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("segment: on a terminal, progress goes to stderr and is cleared; never on stdout", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("p.jsonl", jsonl(Array.from({ length: 600 }, (_, i) => ({ id: i, problem: "p", steps: ["a"], label: -1 }))));
     const tty = await cli([file, "--json"], { isTTY: true });
     assert.equal(tty.code, 0);
@@ -263,14 +247,11 @@ test("segment: on a terminal, progress goes to stderr and is cleared; never on s
     assert.ok(!tty.out.includes("reading"));
     const pipe = await cli([file, "--json"]);
     assert.equal(pipe.err, "", "no progress when stderr is not a terminal");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("segment: an aborted signal stops the run with exit code 130", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("big.jsonl", jsonl(Array.from({ length: 5000 }, (_, i) => ({ id: i, problem: "p", steps: ["a"], label: -1 }))));
     const controller = new AbortController();
     const run = cli([file, "--json"], { slow: 1, signal: controller.signal });
@@ -279,9 +260,7 @@ test("segment: an aborted signal stops the run with exit code 130", async () => 
     assert.equal(code, 130);
     assert.match(err, /cancelled/);
     assert.ok(out.split("\n").length < 5000, "stopped early");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("segment --json over the real gsm8k.json: 400 lines, ids in order", async () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { detectFormat, detectRecordFormat, isFormatChoice } from "../../src/formats/detect";
 import { StepLensError } from "../../src/core/errors";
-import { FIXTURES, PROCESSBENCH_DIR, jsonl, tempDir } from "./formats-kit";
+import { FIXTURES, PROCESSBENCH_DIR, jsonl, withTempDir } from "./formats-kit";
 
 const PB = { id: "x", problem: "p", steps: ["a"], label: -1 };
 const PRM = { question: { problem: "p" }, label: { steps: [] } };
@@ -39,8 +39,7 @@ test("detectFormat: fixtures and the real ProcessBench files", async () => {
 });
 
 test("detectFormat: extensions, content sniffing, and an explicit format that wins", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const md = tmp.file("t.md", "Problem: 1+1?\n\nStep 1: 2.\n");
     assert.deepEqual(await detectFormat(md), { format: "text", container: null, reason: "extension .md" });
     assert.equal((await detectFormat(tmp.file("t.trace", "{not json"))).format, "text", ".trace is text whatever it holds");
@@ -65,14 +64,11 @@ test("detectFormat: extensions, content sniffing, and an explicit format that wi
     assert.equal((await detectFormat(tmp.file("empty.json", ""))).format, "jsonl");
     // A custom Math-Shepherd tag is honoured while detecting.
     assert.equal((await detectFormat(tmp.file("tag.jsonl", jsonl([{ input: "Q? Step 1: a <t>" }])), { stepTag: "<t>" })).format, "math-shepherd");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("detectFormat: a missing file or a folder is a clear StepLensError", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const missing = path.join(tmp.dir, "nope.jsonl");
     await assert.rejects(
       detectFormat(missing),
@@ -80,9 +76,7 @@ test("detectFormat: a missing file or a folder is a clear StepLensError", async 
         e instanceof StepLensError && e.format() === `${missing}: no such file. Check the path (relative paths start from the current directory).`,
     );
     await assert.rejects(detectFormat(tmp.dir), (e: unknown) => e instanceof StepLensError && /not a regular file/.test(e.message));
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("isFormatChoice: the CLI's --format values", () => {

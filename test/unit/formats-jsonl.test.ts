@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { jsonlTrace, resolveJsonlFields, DEFAULT_JSONL_FIELDS } from "../../src/formats/jsonl";
 import { StepLensError } from "../../src/core/errors";
-import { failures, FIXTURES, jsonl, outcomes, readAll, tempDir, traces } from "./formats-kit";
+import { failures, FIXTURES, jsonl, outcomes, readAll, traces, withTempDir } from "./formats-kit";
 
 const ctx = { file: "g.jsonl", record: 1, line: 2 };
 
@@ -168,8 +168,7 @@ test("jsonl: the generic fixture (chat, TRL steps, solution string) is auto-dete
 });
 
 test("jsonl: field names given to readTraces reach every record; bad JSON lines are skipped", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("c.jsonl", jsonl([{ q: "Q1", a: ["s1"] }]) + "{oops\n\n" + jsonl([{ q: "Q2", a: ["s2", "s3"] }, { q: "Q3" }]));
     const results = await readAll(file, { format: "jsonl", fields: { problem: ["q"], steps: ["a"] } });
     assert.equal(outcomes(results), "ok#0@1 bad#1@2 ok#2@4 bad#3@5");
@@ -178,7 +177,5 @@ test("jsonl: field names given to readTraces reach every record; bad JSON lines 
       ["Q1", "Q2"],
     );
     assert.match(failures(results)[1].error.format(), /c\.jsonl:5: record 3: no steps: none of 'a', 'response'/);
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });

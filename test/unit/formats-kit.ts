@@ -61,3 +61,21 @@ export function outcomes(results: TraceRecordResult[]): string {
 export function lineOutcomes(results: TraceRecordResult[]): string {
   return results.map((r) => `${r.ok ? "ok" : "bad"}@${r.line}`).join(" ");
 }
+
+/**
+ * Runs `body` with a fresh temp folder (tempDir) and removes the folder when it returns, throws, or
+ * (for an async body) settles.
+ */
+export function withTempDir<T>(body: (tmp: ReturnType<typeof tempDir>) => T, prefix?: string): T {
+  const tmp = tempDir(prefix);
+  let result: T;
+  try {
+    result = body(tmp);
+  } catch (e) {
+    tmp.cleanup();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(() => tmp.cleanup()) as T;
+  tmp.cleanup();
+  return result;
+}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { mathShepherdTrace } from "../../src/formats/mathShepherd";
 import { StepLensError } from "../../src/core/errors";
-import { failures, FIXTURES, jsonl, lineOutcomes, readAll, tempDir, traces } from "./formats-kit";
+import { failures, FIXTURES, jsonl, lineOutcomes, readAll, traces, withTempDir } from "./formats-kit";
 
 const ctx = { file: "ms.jsonl", record: 0, line: 1 };
 
@@ -105,8 +105,7 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
   );
   assert.match(ts[0].problem, /^Janet’s ducks lay 16 eggs per day\..*farmers' market\?$/);
 
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file(
       "ms.jsonl",
       jsonl([shepherd("Q1?", ["a"], "+")]) + "not json at all\n" + jsonl([{ input: "Q? Step 1: no tag" }, shepherd("Q2?", ["b"], "-")]),
@@ -114,9 +113,7 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
     const results = await readAll(file, { format: "math-shepherd" });
     assert.equal(lineOutcomes(results), "ok@1 bad@2 bad@3 ok@4");
     assert.equal(traces(results)[1].problem, "Q2?");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("math-shepherd: a row with a stray tag inside the problem keeps each label on its own step (TRL's known rows)", () => {

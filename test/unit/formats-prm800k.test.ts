@@ -4,7 +4,7 @@ import path from "node:path";
 import { prm800kTrace } from "../../src/formats/prm800k";
 import { readTraces } from "../../src/formats/records";
 import { StepLensError } from "../../src/core/errors";
-import { failures, FIXTURES, jsonl, outcomes, readAll, tempDir, traces } from "./formats-kit";
+import { failures, FIXTURES, jsonl, outcomes, readAll, traces, withTempDir } from "./formats-kit";
 
 const ctx = { file: "prm.jsonl", record: 2, line: 3 };
 const c = (text: string, rating: number | null) => ({ text, rating, flagged: false });
@@ -127,8 +127,7 @@ test("prm800k: the fixture is auto-detected and read whole", async () => {
 });
 
 test("prm800k: one bad line among good ones is reported and the rest still come", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const good = record([{ completions: [c("a", 1)], chosen_completion: 0 }]);
     const text = jsonl([good]) + '{"question": {"problem": "p"}, "label": {"steps": [}\n' + jsonl([{ question: {}, label: { steps: [] } }, good]);
     const file = tmp.file("p.jsonl", text);
@@ -137,9 +136,7 @@ test("prm800k: one bad line among good ones is reported and the rest still come"
     const [syntax, missing] = failures(results);
     assert.match(syntax.error.format(), /p\.jsonl:2: record 1 is not valid JSON: .*Fix the JSON on this line/);
     assert.match(missing.error.format(), /p\.jsonl:3: record 2: field 'question\.problem' must be a string, the field is missing/);
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("prm800k: rating 0 (neutral) is unlabelled by default, or read as correct / incorrect (TRL's reading) on request", async () => {

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { processBenchTrace } from "../../src/formats/processbench";
 import { StepLensError } from "../../src/core/errors";
-import { failures, FIXTURES, jsonl, lineOutcomes, PROCESSBENCH_DIR, readAll, tempDir, traces } from "./formats-kit";
+import { failures, FIXTURES, jsonl, lineOutcomes, PROCESSBENCH_DIR, readAll, traces, withTempDir } from "./formats-kit";
 
 const ctx = { file: "pb.jsonl", record: 4, line: 9 };
 
@@ -78,8 +78,7 @@ test("processbench: the JSON-list and JSONL fixtures give the same traces (auto-
 });
 
 test("processbench: bad records in a JSON list are reported with their line and skipped", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const good = (id: string) => ({ id, problem: "p", steps: ["s1", "s2"], label: 1 });
     const text = [
       "[",
@@ -108,14 +107,11 @@ test("processbench: bad records in a JSON list are reported with their line and 
     assert.match(c.error.message, /record 2: 'label' is 5 but the record has 1 steps/);
     assert.equal(traces(results)[1].steps[0].text, '[{"tricky"}]');
     assert.equal(traces(results)[1].source.record, 3);
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("processbench: an explicit --format on a JSONL file with a missing label reports every such line", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file(
       "x.jsonl",
       jsonl([
@@ -127,9 +123,7 @@ test("processbench: an explicit --format on a JSONL file with a missing label re
     const results = await readAll(file, { format: "processbench" });
     assert.equal(lineOutcomes(results), "bad@1 ok@2 bad@3");
     assert.match(failures(results)[0].error.format(), /x\.jsonl:1: record 0: field 'label' must be an integer.*use --format jsonl/);
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 // The real ProcessBench release (SCIENCE.md §3): counts and label distributions.

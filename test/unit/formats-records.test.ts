@@ -5,13 +5,12 @@ import { CancelledError, StepLensError } from "../../src/core/errors";
 import type { Progress } from "../../src/core/progress";
 import { readTraces } from "../../src/formats/records";
 import { detectFormat } from "../../src/formats/detect";
-import { collect, failures, jsonl, outcomes, readAll, tempDir, traces } from "./formats-kit";
+import { collect, failures, jsonl, outcomes, readAll, traces, withTempDir } from "./formats-kit";
 
 const pb = (i: number) => ({ id: `r${i}`, problem: `p${i}`, steps: [`s${i}`], label: -1 });
 
 test("readTraces: a text trace is one record with file ranges", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("t.md", "Problem: 1+1?\n\nStep 1: One plus one.\nStep 2: It is \\boxed{2}.\n");
     const results = await readAll(file);
     assert.equal(results.length, 1);
@@ -25,14 +24,11 @@ test("readTraces: a text trace is one record with file ranges", async () => {
       r.trace.steps.every((s) => s.range !== null),
       "text steps carry their range in the file",
     );
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("readTraces: every kind of bad record is reported with file and line, and the rest still come", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const lines = [
       JSON.stringify(pb(0)), // 1 ok
       '{"id": "r1", "problem": "p", "steps": ["a"], "label": -1', // 2 truncated JSON
@@ -58,9 +54,7 @@ test("readTraces: every kind of bad record is reported with file and line, and t
       traces(results).map((t) => t.source.id),
       ["r0", "r4"],
     );
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 function escape(s: string): string {
@@ -68,8 +62,7 @@ function escape(s: string): string {
 }
 
 test("readTraces: a JSON list cut short yields its complete records, then one error, then stops", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const whole = JSON.stringify([pb(0), pb(1), pb(2)], null, 2);
     const file = tmp.file("cut.json", whole.slice(0, whole.indexOf('"r2"') + 10));
     const results = await readAll(file, { highWaterMark: 16 });
@@ -83,14 +76,11 @@ test("readTraces: a JSON list cut short yields its complete records, then one er
       last.error.format(),
       /cut\.json:\d+: the JSON array is never closed: the file ends inside record 2, which starts on line 18\. The file may be truncated/,
     );
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("readTraces: cancellation through an AbortSignal stops the stream with CancelledError", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("many.jsonl", jsonl(Array.from({ length: 2000 }, (_, i) => pb(i))));
     const controller = new AbortController();
     let seen = 0;
@@ -101,14 +91,11 @@ test("readTraces: cancellation through an AbortSignal stops the stream with Canc
       }
     }, CancelledError);
     assert.equal(seen, 10);
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("readTraces: progress reports bytes read of the file size, ending at the whole file", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("p.jsonl", jsonl(Array.from({ length: 1000 }, (_, i) => pb(i))));
     const size = fs.statSync(file).size;
     const seen: Progress[] = [];
@@ -121,19 +108,14 @@ test("readTraces: progress reports bytes read of the file size, ending at the wh
       "monotonic",
     );
     assert.deepEqual(seen[seen.length - 1], { done: size, total: size, message: "1000 records" });
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test("readTraces: a precomputed detection is used as is", async () => {
-  const tmp = tempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = tmp.file("d.jsonl", jsonl([pb(0)]));
     const detected = await detectFormat(file, { format: "jsonl" });
     const [r] = await readAll(file, { detected, format: "processbench" });
     assert.ok(r.ok && r.trace.format === "jsonl");
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
