@@ -4,6 +4,7 @@
  * not JSON → 400 with the parser's message; not an object → 400. No `vscode` import here.
  */
 import type { IncomingMessage } from "node:http";
+import { isJsonObject } from "../core/schemaIssue";
 import { ApiError } from "./apiError";
 
 /** Past this many bytes an oversized body is no longer drained: the connection is dropped. */
@@ -71,10 +72,10 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<Recor
         } catch (e) {
           return reject(new ApiError(400, `Request body is not valid JSON: ${(e as Error).message}`, "invalid_request_error", null, "invalid_json"));
         }
-        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        if (!isJsonObject(value)) {
           return reject(new ApiError(400, "Request body must be a JSON object.", "invalid_request_error", null, "invalid_json"));
         }
-        resolve(value as Record<string, unknown>);
+        resolve(value);
       });
     const onError = (e: Error) => finish(() => reject(e));
     req.on("data", onData);

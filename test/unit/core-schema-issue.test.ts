@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as v from "valibot";
-import { checkedWhole, coded, issueText, jsonObject } from "../../src/core/schemaIssue";
+import { checkedWhole, coded, isJsonObject, issueText, jsonObject } from "../../src/core/schemaIssue";
 
 const firstIssue = (schema: v.GenericSchema, value: unknown) => {
   const r = v.safeParse(schema, value, { abortPipeEarly: true });
@@ -48,4 +48,11 @@ test("checkedWhole: a bad part inside is reported at the value, also through a u
   assert.equal(issueText(issue).message, "'content[1]' must be a text part.");
   assert.equal(issueText(firstIssue(v.object({ content }), { content: 5 })).message, "'content' must be a string or parts.");
   assert.deepEqual(v.parse(content, [{ type: "text", text: "a" }]), [{ type: "text", text: "a" }]);
+});
+
+test("isJsonObject: objects only (a request body, a settings file), not arrays, null or scalars", () => {
+  assert.deepEqual(
+    [{}, { a: 1 }, [], [1], null, undefined, "{}", 3, true].map((x) => isJsonObject(x)),
+    [true, true, false, false, false, false, false, false, false],
+  );
 });
