@@ -32,8 +32,9 @@ export function exportArgs(c: ExportChoices): string[] {
 /** The files `steplens export` writes for these arguments (train/test with --split-ratio). */
 export function exportOutputs(args: readonly string[], cwd: string): string[] {
   const i = args.indexOf("--out");
-  if (i < 0 || i + 1 >= args.length) return [];
-  const out = path.resolve(cwd, args[i + 1]);
+  const value = i >= 0 ? args[i + 1] : undefined; // undefined when --out is missing or last
+  if (value === undefined) return [];
+  const out = path.resolve(cwd, value);
   if (!args.includes("--split-ratio")) return [out];
   const ext = path.extname(out);
   const stem = ext ? out.slice(0, -ext.length) : out;

@@ -86,11 +86,12 @@ export function taskLabel(def: Pick<StepLensTaskDefinition, "pipeline" | "args">
   const args = def.args ?? [];
   const flag = (name: string) => {
     const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined;
+    return i >= 0 ? args[i + 1] : undefined; // undefined when the flag is last
   };
-  const firstPositional = args.find(
-    (a, i) => !a.startsWith("-") && (i === 0 || !args[i - 1].startsWith("--") || args[i - 1].includes("=") || BOOLEAN_FLAGS.has(args[i - 1])),
-  );
+  const firstPositional = args.find((a, i) => {
+    const prev = args[i - 1]; // undefined for the first argument
+    return !a.startsWith("-") && (prev === undefined || !prev.startsWith("--") || prev.includes("=") || BOOLEAN_FLAGS.has(prev));
+  });
   switch (def.pipeline) {
     case "export": {
       const input = firstPositional ? base(firstPositional) : "?";
