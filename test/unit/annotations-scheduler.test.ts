@@ -89,7 +89,9 @@ function setup(trigger: ScoringSettings["trigger"], opts: { cache?: boolean; max
     onError: (_k, _v, e) => errors.push(e),
     onQueueChange: (q) => queue.push(q),
   });
-  return { engine, gate, calls: gate.calls, timers, results, errors, queue, scheduler, settings, cache };
+  /** The versions whose results landed, in order. */
+  const versions = () => results.map((r) => r.version);
+  return { engine, gate, calls: gate.calls, timers, results, versions, errors, queue, scheduler, settings, cache };
 }
 
 let parses = 0;
@@ -127,7 +129,7 @@ test("open-save: open scores once; a repeated open of the same version coalesces
 });
 
 test("open-save: edits do not score but cancel the run in flight; save scores the newest version", async () => {
-  const { calls, results, scheduler, errors } = setup("open-save");
+  const { calls, scheduler, errors, versions } = setup("open-save");
   scheduler.notify("open", doc("a", 1, STEPS));
   await settle();
   scheduler.notify("edit", doc("a", 2, [...STEPS.slice(0, 3), "answer 8"]));
@@ -139,15 +141,12 @@ test("open-save: edits do not score but cancel the run in flight; save scores th
   assert.equal(calls.length, 2);
   calls[1].release();
   await scheduler.whenIdle();
-  assert.deepEqual(
-    results.map((r) => r.version),
-    [2],
-  );
+  assert.deepEqual(versions(), [2]);
   assert.deepEqual(errors, []); // cancellation is silent
 });
 
 test("type: edits are debounced into one run of the newest version", async () => {
-  const { calls, timers, results, scheduler } = setup("type");
+  const { calls, timers, scheduler, versions } = setup("type");
   for (let v = 1; v <= 5; v++) {
     scheduler.notify("edit", doc("a", v, [...STEPS.slice(0, 3), `answer ${v}`]));
     timers.advance(500); // less than the 800 ms debounce each time
@@ -161,14 +160,11 @@ test("type: edits are debounced into one run of the newest version", async () =>
   assert.deepEqual(calls[0].steps.at(-1), "answer 5");
   calls[0].release();
   await scheduler.whenIdle();
-  assert.deepEqual(
-    results.map((r) => r.version),
-    [5],
-  );
+  assert.deepEqual(versions(), [5]);
 });
 
 test("type: a newer version cancels the run in flight at once, and only the newest result lands", async () => {
-  const { engine, calls, timers, results, scheduler } = setup("type");
+  const { engine, calls, timers, scheduler, versions } = setup("type");
   scheduler.notify("open", doc("a", 1, STEPS));
   await settle();
   assert.equal(calls.length, 1);
@@ -179,15 +175,12 @@ test("type: a newer version cancels the run in flight at once, and only the newe
   assert.equal(calls.length, 2);
   calls[1].release();
   await scheduler.whenIdle();
-  assert.deepEqual(
-    results.map((r) => r.version),
-    [2],
-  );
+  assert.deepEqual(versions(), [2]);
   assert.equal(engine.maxInFlightPerKey, 1);
 });
 
 test("a stale result never lands, even from an engine that ignores cancellation", async () => {
-  const { engine, calls, gate, timers, results, scheduler } = setup("type");
+  const { engine, calls, gate, timers, results, scheduler, versions } = setup("type");
   gate.ignoreAbort = true;
   scheduler.notify("open", doc("a", 1, STEPS));
   await settle();
@@ -201,10 +194,7 @@ test("a stale result never lands, even from an engine that ignores cancellation"
   assert.equal(calls.length, 2);
   calls[1].release();
   await scheduler.whenIdle();
-  assert.deepEqual(
-    results.map((r) => r.version),
-    [2],
-  );
+  assert.deepEqual(versions(), [2]);
   assert.equal(engine.maxInFlightPerKey, 1);
 });
 
