@@ -7,65 +7,14 @@ base URL; the server is stopped (SIGINT, then SIGKILL after a bound) when the te
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from steplens_cli import CLI, NODE, REPO, ServeProcess
 
-REPO = Path(__file__).resolve().parents[2]
-CLI = REPO / "dist" / "cli.js"
-NODE = os.environ.get("STEPLENS_TEST_NODE", "node")
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-
-
-class ServeProcess:
-    """A running `steplens serve`; `url` is its base URL, `output` what it printed so far."""
-
-    def __init__(self, args: list[str], start_timeout: float = 120.0) -> None:
-        self.proc = subprocess.Popen(
-            [NODE, str(CLI), "serve", "--port", "0", "--host", "127.0.0.1", *args],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._ready = threading.Event()
-        self.url = ""
-        threading.Thread(target=self._pump, daemon=True).start()
-        if not self._ready.wait(start_timeout) or not self.url:
-            self.stop()
-            raise RuntimeError(
-                f"steplens serve did not print its URL within {start_timeout:.0f} s:\n" + "".join(self.lines)
-            )
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-            m = LISTENING.search(line)
-            if m and not self.url:
-                self.url = m.group(1)
-                self._ready.set()
-        self._ready.set()  # the process ended: wake the waiter
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def stop(self, timeout: float = 20.0) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+# The server process and the paths live in steplens_cli.py (trl_smoke.py, a script, uses them too);
+# test files import them from here as before.
+__all__ = ["CLI", "NODE", "REPO", "ServeProcess"]
 
 
 def _require_build() -> None:

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-CLI = REPO / "dist" / "cli.js"
-NODE = os.environ.get("STEPLENS_TEST_NODE", "node")
+from steplens_cli import CLI, NODE, REPO, ServeProcess  # this folder: sys.path[0] when run as a script
+
 VENV_BIN = Path(sys.executable).parent
 
 # Words the random policy can emit: the gate's tags are single tokens, so some completions carry them.
@@ -92,53 +88,13 @@ def write_prompts(path: Path) -> Path:
     return path
 
 
-class Server:
-    """`node dist/cli.js serve` on a free loopback port (`url` once it listens); stop() ends it."""
-
-    LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+class Server(ServeProcess):
+    """`node dist/cli.js serve` on a free loopback port, ready once its banner is out; stop() ends it."""
 
     def __init__(self, args: list[str], start_timeout: float = 120.0) -> None:
         if not CLI.exists():
             raise RuntimeError(f"{CLI} is missing: run `node src/build/build.mjs` first")
-        self.proc = subprocess.Popen(
-            [NODE, str(CLI), "serve", "--port", "0", "--host", "127.0.0.1", *args],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.url = ""
-        ready = threading.Event()
-
-        def pump() -> None:
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self.lines.append(line)
-                m = self.LISTENING.search(line)
-                if m and not self.url:
-                    self.url = m.group(1)
-                if self.url and "Ctrl-C stops" in line:  # the banner's last line
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-        if not ready.wait(start_timeout) or not self.url:
-            self.stop()
-            raise RuntimeError("steplens serve did not print its URL in time:\n" + "".join(self.lines))
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        super().__init__(args, start_timeout, ready_line="Ctrl-C stops")  # the banner's last line
 
 
 # The smoke run's reward server: the demo model (random weights), the spark preset with only its
