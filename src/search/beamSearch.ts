@@ -103,7 +103,11 @@ export async function beamSearch(
     const { scores, tokens } = await scorer.score(problem, children, run);
     scorerTokens.evaluated += tokens.evaluated;
     scorerTokens.generated += tokens.generated;
-    const scored = children.map((candidate, i) => ({ candidate, score: scores[i] }));
+    const scored = children.map((candidate, i) => {
+      const score = scores[i];
+      if (score === undefined) throw new Error(`beam search: the ${scorer.name} scorer returned ${scores.length} scores for ${children.length} candidates`);
+      return { candidate, score };
+    });
     for (const s of scored) if (s.candidate.done) finished.push(s);
     open = pruneBeams(
       scored.filter((s) => !s.candidate.done),

@@ -52,7 +52,9 @@ export function solutionText(steps: readonly string[]): string {
 export function generatorPrompt(problem: string, steps: readonly string[]): ChatMessage[] {
   const { head, segments } = proverPrompt(problem, steps);
   const messages = head.map((m) => ({ ...m }));
-  messages[messages.length - 1].content = segments.join("");
+  const last = messages.at(-1);
+  if (!last) throw new Error("generatorPrompt: the prover prompt has no message to continue");
+  last.content = segments.join("");
   return messages;
 }
 

@@ -161,10 +161,11 @@ export function majorityScorer(): SearchScorer {
     name: "majority",
     stepwise: false,
     async score(_problem, candidates) {
-      const scores: PrefixScore[] = candidates.map(() => ({ last: null, solution: 0 }));
+      const share = new Map<number, number>(); // candidate index → the share of its answer's group
       for (const g of groupAnswers(candidates.map((c) => c.answer))) {
-        for (const i of g.members) scores[i].solution = g.members.length / candidates.length;
+        for (const i of g.members) share.set(i, g.members.length / candidates.length);
       }
+      const scores: PrefixScore[] = candidates.map((_, i) => ({ last: null, solution: share.get(i) ?? 0 }));
       return { scores, tokens: noTokens() };
     },
   };

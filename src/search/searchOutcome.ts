@@ -20,10 +20,13 @@ export interface SearchOutcome {
 /** The index of the highest score (null scores lose; ties → the first). */
 export function bestIndex(scores: readonly (number | null)[]): number {
   let best = -1;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i];
+  let bestScore = -Infinity; // the score at `best` once best >= 0
+  for (const [i, s] of scores.entries()) {
     if (s === null || Number.isNaN(s)) continue;
-    if (best < 0 || s > scores[best]!) best = i;
+    if (best < 0 || s > bestScore) {
+      best = i;
+      bestScore = s;
+    }
   }
   return best < 0 ? 0 : best;
 }
