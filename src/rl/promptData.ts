@@ -14,6 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
 import { writeFileAtomic } from "../core/safeFs";
+import { isJsonObject } from "../core/schemaIssue";
 import { problemIdOf, type ExportSolution, type ProblemGroup } from "../export/exportModel";
 import { DEFAULT_RL_INSTRUCTION, verlRow } from "../export/formats/verl";
 import { verlParquet } from "../export/parquetRows";
@@ -61,10 +62,8 @@ export function readPromptRecords(file: string): PromptRecord[] {
   }
   const out: PromptRecord[] = [];
   for (const { value, line } of values) {
-    if (typeof value !== "object" || value === null || Array.isArray(value))
-      throw new StepLensError(`record ${line} is not a JSON object.`, { file, line, code: "bad-record" });
-    const o = value as Record<string, unknown>;
-    let problem = pick(o, PROBLEM_KEYS);
+    if (!isJsonObject(value)) throw new StepLensError(`record ${line} is not a JSON object.`, { file, line, code: "bad-record" });
+    let problem = pick(value, PROBLEM_KEYS);
     if (Array.isArray(problem))
       problem = (problem as Array<{ role?: string; content?: unknown }>)
         .filter((m) => m?.role === "user")
@@ -72,7 +71,7 @@ export function readPromptRecords(file: string): PromptRecord[] {
         .pop();
     if (typeof problem !== "string" || !problem.trim())
       throw new StepLensError(`record ${line} has no problem text (fields ${PROBLEM_KEYS.join(", ")}).`, { file, line, code: "bad-record" });
-    const answer = pick(o, ANSWER_KEYS);
+    const answer = pick(value, ANSWER_KEYS);
     out.push({ problem: problem.trim(), reference: answer === undefined ? null : String(answer) });
   }
   if (!out.length) throw new StepLensError("the prompt file holds no records.", { file, code: "no-prompts" });
