@@ -41,3 +41,8 @@ export function jsonLines(text: string): any[] {
     .split("\n")
     .map((line) => JSON.parse(line));
 }
+
+/** Command-line flags from an object, in its order: { out: "x", samples: 4 } → ["--out", "x", "--samples", "4"]. */
+export function flags(values: Record<string, string | number>): string[] {
+  return Object.entries(values).flatMap(([name, value]) => [`--${name}`, String(value)]);
+}

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseVerification } from "../../src/verify/verdictParser";
-import { cli } from "../support/cliIo";
+import { cli, flags } from "../support/cliIo";
 import { FAKE_SOLUTION, startFakeServer } from "../support/fakeOpenAiServer";
 import { readParquetIndependently } from "../support/parquetReader";
 import { readJsonl } from "./export-fixtures";
@@ -27,20 +27,7 @@ describe("steplens export of a real synthesis folder", () => {
       run = path.join(dir, "run");
       const r = await cli([
         "synthesize",
-        "--problems",
-        problems,
-        "--out",
-        run,
-        "--endpoint",
-        server.url,
-        "--api-model",
-        "fake-model",
-        "--solutions",
-        "2",
-        "--verifications",
-        "3",
-        "--max-tokens",
-        "16",
+        ...flags({ problems, out: run, endpoint: server.url, "api-model": "fake-model", solutions: 2, verifications: 3, "max-tokens": 16 }),
       ]);
       assert.equal(r.code, 0, r.err);
     } finally {
