@@ -51,8 +51,9 @@ export function heatBucket(value: number | null | undefined, buckets: number = H
 
 export function heatColor(bucket: number, theme: HeatThemeKind): string {
   const colors = HEAT_COLORS[theme];
-  if (!Number.isInteger(bucket) || bucket < 0 || bucket >= colors.length) throw new RangeError(`heat bucket ${bucket} is outside 0..${colors.length - 1}`);
-  return colors[bucket];
+  const color = Number.isInteger(bucket) ? colors[bucket] : undefined; // undefined outside 0..length-1
+  if (color === undefined) throw new RangeError(`heat bucket ${bucket} is outside 0..${colors.length - 1}`);
+  return color;
 }
 
 /**
@@ -98,10 +99,10 @@ export function heatColorContributions(): {
     id: `steplens.heat${bucket}`,
     description: `StepLens heat scale, bucket ${bucket} of ${HEAT_BUCKETS - 1}: steps whose score is ${name}.`,
     defaults: {
-      light: HEAT_COLORS.light[bucket],
-      dark: HEAT_COLORS.dark[bucket],
-      highContrast: HEAT_COLORS.highContrast[bucket],
-      highContrastLight: HEAT_COLORS.highContrastLight[bucket],
+      light: heatColor(bucket, "light"),
+      dark: heatColor(bucket, "dark"),
+      highContrast: heatColor(bucket, "highContrast"),
+      highContrastLight: heatColor(bucket, "highContrastLight"),
     },
   }));
 }
@@ -110,13 +111,13 @@ export function heatColorContributions(): {
 
 /** sRGB hex (#rrggbb) → linear RGB in [0, 1]. */
 export function linearRgb(hex: string): [number, number, number] {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!m) throw new Error(`not a #rrggbb colour: ${hex}`);
+  const [, r, g, b] = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex) ?? [];
+  if (r === undefined || g === undefined || b === undefined) throw new Error(`not a #rrggbb colour: ${hex}`);
   const lin = (h: string): number => {
     const c = parseInt(h, 16) / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   };
-  return [lin(m[1]), lin(m[2]), lin(m[3])];
+  return [lin(r), lin(g), lin(b)];
 }
 
 /** WCAG relative luminance. */

@@ -45,7 +45,9 @@ export function inputDiagnostics(trace: Trace, options: InputDiagnosticsOptions)
       options.contextSize,
     );
     if (t) {
-      const range = t.step !== null ? trace.steps[t.step].range : null;
+      const step = t.step !== null ? trace.steps[t.step] : null;
+      if (step === undefined) throw new Error(`input diagnostics: findTooLong named step ${t.step} of ${trace.steps.length}`);
+      const range = step ? step.range : null;
       const e = tooLongError(t, options.contextSize);
       out.push({ line: range ? range.start.line : 0, severity: "warning", code: "too-long", message: `${e.message} ${e.details.hint ?? ""}`.trim() });
     }

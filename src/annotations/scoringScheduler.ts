@@ -210,22 +210,27 @@ export class ScoringScheduler {
     this.pump();
   }
 
+  /** Takes the first waiting document that can start now (a pending request, nothing running) out of the queue. */
+  private takeReady(): { state: DocState; req: Request } | null {
+    for (const [i, key] of this.waiting.entries()) {
+      const state = this.docs.get(key);
+      if (state === undefined || state.pending === null || state.running !== null) continue;
+      this.waiting.splice(i, 1);
+      return { state, req: state.pending };
+    }
+    return null;
+  }
+
   private pump(): void {
     while (this.active < this.maxConcurrent) {
-      const i = this.waiting.findIndex((key) => {
-        const s = this.docs.get(key);
-        return s !== undefined && s.pending !== null && s.running === null;
-      });
-      if (i < 0) break;
-      const key = this.waiting.splice(i, 1)[0];
-      const state = this.docs.get(key)!;
-      const req = state.pending!;
-      state.pending = null;
-      this.start(state, req);
+      const next = this.takeReady();
+      if (!next) break;
+      next.state.pending = null;
+      this.start(next.state, next.req);
     }
-    // Drop keys that no longer wait for anything.
-    for (let i = this.waiting.length - 1; i >= 0; i--) {
-      const s = this.docs.get(this.waiting[i]);
+    // Drop keys that no longer wait for anything (from the end, so the indices still to visit stay put).
+    for (const [i, key] of [...this.waiting.entries()].reverse()) {
+      const s = this.docs.get(key);
       if (!s || !s.pending) this.waiting.splice(i, 1);
     }
     this.changed();

@@ -274,8 +274,7 @@ export function buildAnnotations(input: AnnotationInput): TraceAnnotations {
   }
 
   const steps: StepAnnotation[] = [];
-  for (let index = 0; index < n; index++) {
-    const step = trace.steps[index];
+  for (const [index, step] of trace.steps.entries()) {
     const s = scores.get(index);
     const score = s && Number.isFinite(s.score) ? s.score : null;
     const belowThreshold = score !== null && score < threshold;
@@ -314,7 +313,7 @@ export function buildAnnotations(input: AnnotationInput): TraceAnnotations {
       critique,
       critiqueExcerpt: critique ? excerpt(critique.text, input.excerptLength ?? 240) : null,
       label,
-      groundTruth: truth[index],
+      groundTruth: truth[index] ?? null, // truth has one entry per step; never undefined
       progress: progress.get(index) ?? null,
       verdict,
       verdictSource,
