@@ -173,11 +173,12 @@ async function runLocked(opts: RunnerOptions): Promise<RunnerResult> {
   const writer = new JsonlAppender(rawFile);
   let computed = 0;
   try {
-    let next = 0;
+    // One iterator shared by the workers: each takes the next item; an array iterator has no return(),
+    // so a worker that stops (cancelled) does not close it for the others.
+    const queue = todo.values();
     const worker = async () => {
-      while (next < todo.length) {
+      for (const item of queue) {
         throwIfAborted(opts.signal);
-        const item = todo[next++];
         try {
           const rec = await scorer.score(item.trace, { signal: opts.signal });
           throwIfAborted(opts.signal);

@@ -10,7 +10,7 @@
 import { f1Of } from "./processbenchMetric";
 
 export function firstBelow(scores: readonly number[], threshold: number): number {
-  for (let i = 0; i < scores.length; i++) if (scores[i] < threshold) return i;
+  for (const [i, s] of scores.entries()) if (s < threshold) return i;
   return -1;
 }
 
@@ -30,10 +30,15 @@ export interface TunedThreshold {
 
 export function thresholdCandidates(items: readonly ScoredItem[]): number[] {
   const values = [...new Set(items.flatMap((it) => it.scores))].sort((a, b) => a - b);
-  if (!values.length) return [0.5];
-  const out = [values[0] - 1e-6];
-  for (let i = 1; i < values.length; i++) out.push((values[i - 1] + values[i]) / 2);
-  out.push(values[values.length - 1] + 1e-6);
+  const [first, ...rest] = values;
+  if (first === undefined) return [0.5];
+  const out = [first - 1e-6];
+  let previous = first;
+  for (const v of rest) {
+    out.push((previous + v) / 2);
+    previous = v;
+  }
+  out.push(previous + 1e-6); // previous is now the largest value
   return out;
 }
 
@@ -65,7 +70,7 @@ export function tuneThreshold(items: readonly ScoredItem[]): TunedThreshold {
     const m: number[] = [];
     let low = Infinity;
     for (const s of it.scores) m.push((low = Math.min(low, s)));
-    return m;
+    return { label: it.label, mins: m };
   });
   const candidates = thresholdCandidates(items);
   let best: TunedThreshold | null = null;
@@ -78,25 +83,26 @@ export function tuneThreshold(items: readonly ScoredItem[]): TunedThreshold {
   for (const t of candidates) {
     let hE = 0,
       hC = 0;
-    items.forEach((it, k) => {
-      const mins = prefixMins[k];
+    for (const { label, mins } of prefixMins) {
       // Binary search: first index with mins[i] < t (mins is non-increasing).
       let lo = 0,
         hi = mins.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (mins[mid] < t) hi = mid;
+        const low = mins[mid]; // lo <= mid < hi <= mins.length
+        if (low !== undefined && low < t) hi = mid;
         else lo = mid + 1;
       }
       const p = lo < mins.length ? lo : -1;
-      if (it.label === -1) {
+      if (label === -1) {
         if (p === -1) hC++;
-      } else if (p === it.label) hE++;
-    });
+      } else if (p === label) hE++;
+    }
     const accError = nE ? (100 * hE) / nE : null;
     const accCorrect = nC ? (100 * hC) / nC : null;
     const f1 = f1Of(accError, accCorrect) ?? 0;
     if (!best || f1 > best.f1) best = { threshold: t, f1, accError, accCorrect, candidates: candidates.length };
   }
-  return best!;
+  if (!best) throw new Error("tuneThreshold: thresholdCandidates returned no candidate");
+  return best;
 }
