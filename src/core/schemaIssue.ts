@@ -42,13 +42,6 @@ export function issueText(issue: v.BaseIssue<unknown>, base = ""): { field: stri
   return { field, message, code };
 }
 
-const AnyObject = v.looseObject({});
-
-/** Whether `value` is a JSON object: not null, not an array. */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return !Array.isArray(value) && v.is(AnyObject, value);
-}
-
 /**
  * A JSON object checked against `entries` (other keys dropped). Unlike valibot's own object schemas,
  * an array is refused too (with `message`, as any value that is no object), and a missing key is

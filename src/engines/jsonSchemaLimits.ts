@@ -7,6 +7,7 @@
  * exceeds sane defaults"), and 5,000 levels of nesting overflow the converter. No `vscode` import.
  */
 import { StepLensError } from "../core/errors";
+import { isJsonObject } from "../core/jsonValue";
 
 export interface JsonSchemaLimits {
   /** Serialized size (JSON characters). */
@@ -42,7 +43,7 @@ function bad(message: string, path: string): StepLensError {
 
 /** Throws a StepLensError (code "bad-schema") naming the first limit `schema` exceeds. Never recurses past `maxDepth`. */
 export function checkJsonSchema(schema: unknown, limits: JsonSchemaLimits = CLIENT_SCHEMA_LIMITS, serialized?: string): void {
-  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) throw bad("must be an object", "");
+  if (!isJsonObject(schema)) throw bad("must be an object", "");
   // Depth first (iteratively), so a 5,000-deep schema is refused before anything recurses over it.
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: schema, depth: 1, path: "" }];
   while (stack.length) {

@@ -18,6 +18,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
 import { DEFAULT_LOCK_NAME } from "../core/folderLock";
+import { isJsonObject } from "../core/jsonValue";
 import { FILES as SYNTHESIS_RUN_FILES } from "../synthesis/records";
 import type { ExportFormat } from "./formats";
 import { isSynthesisFolder } from "./synthesisSolutions";
@@ -122,7 +123,7 @@ export function isExportOfFormat(file: string, format: ExportFormat): boolean {
   } catch {
     return false;
   }
-  if (!row || typeof row !== "object" || Array.isArray(row)) return false;
+  if (!isJsonObject(row)) return false;
   const keys = Object.keys(row).sort();
   const want = [...format.rowKeys].sort();
   return keys.length === want.length && keys.every((k, i) => k === want[i]);

@@ -4,6 +4,7 @@
  * ProcessBench, PRM800K, Math-Shepherd and generic JSONL readers.
  */
 import { StepLensError } from "../core/errors";
+import { isJsonObject } from "../core/jsonValue";
 import type { Trace, TraceFormat, TraceLabels } from "../core/trace";
 
 /** Where a record lives: used in every error about it and copied into the trace's source. */
@@ -23,9 +24,8 @@ export function recordError(ctx: RecordContext, message: string, hint: string = 
   return new StepLensError(`record ${ctx.record}: ${message}.`, { file: ctx.file, line: ctx.line, hint, code: "bad-record" });
 }
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+/** A parsed JSON object (not null, not an array). */
+export const isObject: (value: unknown) => value is JsonObject = isJsonObject;
 
 /** "a string", "an array", "null", … for messages about wrong types. */
 export function describeType(value: unknown): string {

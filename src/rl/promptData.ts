@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { StepLensError } from "../core/errors";
 import { writeFileAtomic } from "../core/safeFs";
-import { isJsonObject } from "../core/schemaIssue";
+import { isJsonObject } from "../core/jsonValue";
 import { problemIdOf, type ExportSolution, type ProblemGroup } from "../export/exportModel";
 import { DEFAULT_RL_INSTRUCTION, verlRow } from "../export/formats/verl";
 import { verlParquet } from "../export/parquetRows";

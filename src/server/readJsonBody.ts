@@ -4,7 +4,7 @@
  * not JSON → 400 with the parser's message; not an object → 400. No `vscode` import here.
  */
 import type { IncomingMessage } from "node:http";
-import { isJsonObject } from "../core/schemaIssue";
+import { isJsonObject } from "../core/jsonValue";
 import { ApiError } from "./apiError";
 
 /** Past this many bytes an oversized body is no longer drained: the connection is dropped. */

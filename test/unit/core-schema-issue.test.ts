@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as v from "valibot";
-import { checkedWhole, coded, isJsonObject, issueText, jsonObject } from "../../src/core/schemaIssue";
+import { isJsonObject } from "../../src/core/jsonValue";
+import { checkedWhole, coded, issueText, jsonObject } from "../../src/core/schemaIssue";
 
 const firstIssue = (schema: v.GenericSchema, value: unknown) => {
   const r = v.safeParse(schema, value, { abortPipeEarly: true });
