@@ -65,7 +65,8 @@ interface Member extends PoolMember {
 const REQUEST_ERRORS = new Set(["endpoint-bad-request", "endpoint-too-large", "context-too-long", "prompt-too-long"]);
 
 export class EnginePool implements Engine {
-  private readonly members: Member[];
+  /** Never empty (the constructor checks), so members[0] is always there. */
+  private readonly members: [Member, ...Member[]];
   private next = 0;
   private readonly maxFailures: number;
   private readonly cooldownMs: number;
@@ -76,8 +77,10 @@ export class EnginePool implements Engine {
     members: readonly PoolMember[],
     private readonly options: EnginePoolOptions = {},
   ) {
-    if (!members.length) throw new Error("EnginePool needs at least one engine");
-    this.members = members.map((m) => ({ ...m, outstanding: 0, requests: 0, failures: 0, consecutive: 0, removals: 0, outUntil: 0, cooldown: 0 }));
+    const [head, ...rest] = members;
+    if (head === undefined) throw new Error("EnginePool needs at least one engine");
+    const member = (m: PoolMember): Member => ({ ...m, outstanding: 0, requests: 0, failures: 0, consecutive: 0, removals: 0, outUntil: 0, cooldown: 0 });
+    this.members = [member(head), ...rest.map(member)];
     this.maxFailures = Math.max(1, options.maxFailures ?? 2);
     this.cooldownMs = Math.max(0, options.cooldownMs ?? 30_000);
     this.attempts = Math.max(1, options.attempts ?? members.length);
@@ -105,8 +108,9 @@ export class EnginePool implements Engine {
     const t = this.now();
     const n = this.members.length;
     let best: Member | null = null;
-    for (let i = 0; i < n; i++) {
-      const m = this.members[(this.next + i) % n];
+    // The members in rotation order from `next` (0 <= next < n): next, next + 1, …, n - 1, 0, …, next - 1.
+    const rotation = [...this.members.slice(this.next), ...this.members.slice(0, this.next)];
+    for (const m of rotation) {
       if (exclude.has(m) || m.outUntil > t) continue;
       if (!best || m.outstanding < best.outstanding) best = m;
     }

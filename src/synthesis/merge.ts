@@ -31,7 +31,6 @@ export interface MergeSummary {
 const RECORD_FILES = [FILES.solutions, FILES.verifications, FILES.labels, FILES.failures] as const;
 
 export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
-  if (!o.dirs.length) throw new StepLensError("no shard folders to merge", { hint: "steplens synthesize merge DIR… --out DIR" });
   const outDir = path.resolve(o.outDir);
   const shards: { dir: string; m: Manifest }[] = [];
   for (const d of o.dirs) {
@@ -41,13 +40,15 @@ export async function mergeShards(o: MergeOptions): Promise<MergeSummary> {
     if (!m) throw new StepLensError(`${dir} is not a synthesis folder (no manifest.json)`, { hint: "Give the --out folders of the shard runs." });
     shards.push({ dir, m });
   }
-  const first = shards[0].m;
+  const [head] = shards; // one shard per folder given
+  if (!head) throw new StepLensError("no shard folders to merge", { hint: "steplens synthesize merge DIR… --out DIR" });
+  const first = head.m;
   const count = first.settings.shard.count;
   const seen = new Map<number, string>();
   for (const { dir, m } of shards) {
     const diff = settingsDiff({ ...first.settings, shard: WHOLE }, { ...m.settings, shard: WHOLE });
     if (diff.length)
-      throw new StepLensError(`${dir} was run with other settings than ${shards[0].dir} (${diff.join("; ")})`, { hint: "Merge only the shards of one run." });
+      throw new StepLensError(`${dir} was run with other settings than ${head.dir} (${diff.join("; ")})`, { hint: "Merge only the shards of one run." });
     if (m.settings.shard.count !== count)
       throw new StepLensError(`${dir} is shard ${m.settings.shard.index}/${m.settings.shard.count}, the others are of ${count}`, {
         hint: "Merge only the shards of one run.",

@@ -38,7 +38,8 @@ export function finishManifest(outDir: string, manifest: Manifest, status: Manif
   manifest.status = status;
   manifest.updated = now();
   manifest.counts = counts;
-  manifest.runs[manifest.runs.length - 1] = { ...manifest.runs[manifest.runs.length - 1], ended: now(), status };
+  const last = manifest.runs.at(-1); // this run's entry, added when it started
+  if (last) manifest.runs[manifest.runs.length - 1] = { ...last, ended: now(), status };
   writeManifest(outDir, manifest);
 }
 

@@ -53,13 +53,15 @@ export interface GenerationSettings {
 
 /** The generator's request for the samples of `group` (consecutive seeds from seed + group[0]). */
 export function generationRequest(p: Problem, group: number[], settings: GenerationSettings, maxTokens: number | undefined): GenerateRequest {
+  const [first] = group;
+  if (first === undefined) throw new Error(`generationRequest: an empty sample group for problem ${p.id} (planSolutions makes groups of at least one sample)`);
   return {
     role: "generator",
     prompt: generatorPrompt(p.problem),
     n: group.length,
     temperature: settings.temperature,
     topP: settings.topP,
-    seed: settings.seed + group[0],
+    seed: settings.seed + first,
     maxTokens,
   };
 }

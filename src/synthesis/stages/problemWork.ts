@@ -49,10 +49,13 @@ async function generateAndLabel(w: ProblemWork, p: Problem, group: number[], max
     return;
   }
   if (r.value.some((g) => g.finishReason === "cancelled")) throw new CancelledError();
-  const sols = r.value.slice(0, group.length).map((g, i) => {
-    const rec = solutionRecord(p, group[i], g, o.seed, w.models.generator);
+  // The i-th generation is sample group[i]; generations past the group are ignored, samples without one get none.
+  const sols = group.flatMap((sample, i) => {
+    const g = r.value[i];
+    if (g === undefined) return [];
+    const rec = solutionRecord(p, sample, g, o.seed, w.models.generator);
     ledger.solution(rec);
-    return rec;
+    return [rec];
   });
   await Promise.all(sols.map((sol) => verifyAndLabel(w, p, sol)));
 }
@@ -87,7 +90,9 @@ export async function verifyAndLabel(w: ProblemWork, p: Problem, sol: SolutionRe
     if (groups.length) ledger.out.solutions.sync();
     await Promise.all(
       groups.map(async (group) => {
-        const r = await verifyGroup(o.verifier, p, sol, verifyOptions(o, chars, group.length, base + group[0], p.reference, verifyMax), signal);
+        const [first] = group;
+        if (first === undefined) throw new Error(`verifyAndLabel: an empty verification group for ${sol.id} (planVerifications makes groups of at least one)`);
+        const r = await verifyGroup(o.verifier, p, sol, verifyOptions(o, chars, group.length, base + first, p.reference, verifyMax), signal);
         throwIfAborted(signal);
         if (!r.ok) {
           if (UNVERIFIABLE_CODES.has(r.code ?? "")) ledger.unverifiable(p, sol, r.error);
@@ -97,6 +102,7 @@ export async function verifyAndLabel(w: ProblemWork, p: Problem, sol: SolutionRe
         const meta = { model: w.models.verifier, template: o.template.name, referenceGuided: r.value.referenceGuided };
         r.value.samples.forEach((smp, i) => {
           const v = group[i];
+          if (v === undefined) throw new Error(`verifyAndLabel: ${r.value.samples.length} verifier samples for a group of ${group.length} (${sol.id})`);
           const rec = verificationRecord(p, sol, v, smp, base, meta);
           ledger.verification(rec);
           existing.set(v, rec);
@@ -113,6 +119,7 @@ export async function verifyAndLabel(w: ProblemWork, p: Problem, sol: SolutionRe
   let meta: MetaCritiqueRecord | null = null;
   if (o.metaCritique && sol.steps.length > 0 && lab.explanation !== null) {
     const of = ordered[lab.explanation];
+    if (of === undefined) throw new Error(`verifyAndLabel: the label explains itself by verification ${lab.explanation} of ${ordered.length} (${sol.id})`);
     const r = await critiqueVerification(o.verifier, p, sol, of, verifyOptions(o, chars, 1, o.seed + sol.sample * K, p.reference, verifyMax), signal);
     throwIfAborted(signal);
     if (!r.ok) {
