@@ -91,43 +91,21 @@ function listTests(dir) {
     .map((f) => path.join(dir, f));
 }
 if (withTests) {
-  const unit = listTests("test/unit");
-  if (unit.length)
-    builds.push({
-      ...common,
-      entryPoints: unit,
-      outdir: "out/test/unit",
-      outbase: "test/unit",
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      external: [...nodeExternals, "mocha"],
-    });
-  const vs = listTests("test/vscode");
-  if (vs.length)
-    builds.push({
-      ...common,
-      entryPoints: vs,
-      outdir: "out/test/vscode",
-      outbase: "test/vscode",
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      external: [...nodeExternals, "mocha"],
-    });
-  // The untrusted-workspace pass (run-vscode-tests.mjs --untrusted).
-  const untrusted = listTests("test/vscode-untrusted");
-  if (untrusted.length)
-    builds.push({
-      ...common,
-      entryPoints: untrusted,
-      outdir: "out/test/vscode-untrusted",
-      outbase: "test/vscode-untrusted",
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      external: [...nodeExternals, "mocha"],
-    });
+  // Unit tests, the extension-host suite and its untrusted-workspace pass (run-vscode-tests.mjs --untrusted).
+  for (const dir of ["test/unit", "test/vscode", "test/vscode-untrusted"]) {
+    const entryPoints = listTests(dir);
+    if (entryPoints.length)
+      builds.push({
+        ...common,
+        entryPoints,
+        outdir: `out/${dir}`,
+        outbase: dir,
+        platform: "node",
+        format: "cjs",
+        target: "node20",
+        external: [...nodeExternals, "mocha"],
+      });
+  }
 }
 
 const existing = builds.filter((b) => (b.entryPoints ?? []).every((e) => fs.existsSync(path.join(root, e))));
