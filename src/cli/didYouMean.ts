@@ -9,14 +9,28 @@
 export function editDistance(a: string, b: string): number {
   const m = a.length;
   const n = b.length;
-  const d: number[][] = Array.from({ length: m + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= m; i++)
+  // d[i][j]: the distance between a's first i and b's first j characters, filled row by row.
+  const d: number[][] = [];
+  const cell = (i: number, j: number): number => {
+    const distance = d[i]?.[j];
+    if (distance === undefined) throw new Error(`editDistance: cell (${i}, ${j}) read before it was filled`);
+    return distance;
+  };
+  for (let i = 0; i <= m; i++) {
+    const row = [i];
+    d.push(row);
     for (let j = 1; j <= n; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let distance = Math.min(cell(i - 1, j) + 1, cell(i, j - 1) + 1, cell(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, cell(i - 2, j - 2) + 1);
+      row.push(distance);
     }
-  return d[m][n];
+  }
+  return cell(m, n);
 }
 
 /** The known name closest to `typed` when it is close enough to be a typo, else undefined. */

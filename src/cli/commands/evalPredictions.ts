@@ -22,9 +22,10 @@ export async function evalFromPredictions(v: EvalFlags & { predictions: string }
   for (const p of r.problems.slice(0, 10)) io.stderr.write(`${v.predictions}:${p.line}: ${p.message}; line skipped\n`);
   if (r.problems.length > 10) io.stderr.write(`${v.predictions}: … and ${r.problems.length - 10} more bad lines\n`);
   if (r.tornLine !== null) io.stderr.write(`${v.predictions}:${r.tornLine}: the last line is cut off (no newline, not JSON); ignored\n`);
-  if (r.duplicates.length)
+  const [firstDuplicate] = r.duplicates;
+  if (firstDuplicate !== undefined)
     io.stderr.write(
-      `${v.predictions}: ${r.duplicates.length} ids appear more than once; the last prediction of each was used (e.g. ${safeText(r.duplicates[0])})\n`,
+      `${v.predictions}: ${r.duplicates.length} ids appear more than once; the last prediction of each was used (e.g. ${safeText(firstDuplicate)})\n`,
     );
   if (r.metrics.missing)
     io.stderr.write(

@@ -29,14 +29,16 @@ export function metricsTable(m: ProcessBenchMetrics): string {
     s.missing ? String(s.missing) : "",
   ]);
   const head = ["subset", "n", "acc_error", "acc_correct", "F1", "no prediction"];
-  const all = [head, ...rows, ["average F1", "", "", "", fmt(m.averageF1), ""]];
-  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const average = ["average F1", "", "", "", fmt(m.averageF1), ""];
+  const all = [head, ...rows, average];
+  // Every row has head.length cells, so `?? ""` and `?? 0` only satisfy the index type.
+  const widths = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
   const line = (r: string[]) =>
     r
-      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
       .join("  ")
       .trimEnd();
-  return [line(head), ...rows.map(line), line(all[all.length - 1])].join("\n");
+  return [line(head), ...rows.map(line), line(average)].join("\n");
 }
 
 export function noteBadRecords(io: CliIo, bad: BadRecord[]): void {

@@ -114,8 +114,9 @@ function summaryText(s: ExportSummary): string {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length === 0) throw new UsageError("missing input: give a synthesis folder, a dataset file or scored JSONL.");
-  if (positionals.length > 1) throw new UsageError(`one input at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
+  const [input, ...extra] = positionals;
+  if (input === undefined) throw new UsageError("missing input: give a synthesis folder, a dataset file or scored JSONL.");
+  if (extra.length) throw new UsageError(`one input at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const formatName = values.format;
   if (!formatName) throw new UsageError(`--format is required: one of ${FORMAT_NAMES.join(", ")}.`);
   const format = findExportFormat(formatName)!;
@@ -125,7 +126,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--split-ratio must lie strictly between 0 and 1 (got ${splitRatio}).`);
 
   const summary = await runExport({
-    input: positionals[0],
+    input,
     dataset: values.dataset,
     format,
     out,
@@ -136,7 +137,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     splitRatio,
     seed: values.seed,
     instruction: values.instruction ?? DEFAULT_RL_INSTRUCTION,
-    read: { format: values["input-format"], stepTag: values["step-tag"], ...inputReadOptions(values, io, positionals[0]) },
+    read: { format: values["input-format"], stepTag: values["step-tag"], ...inputReadOptions(values, io, input) },
     createdBy: `steplens ${VERSION}`,
     signal: io.signal,
     onProblem: (e: StepLensError) => io.stderr.write(`${e.format()}\n`),

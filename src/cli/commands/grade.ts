@@ -72,8 +72,8 @@ export interface GradeLine extends GradedPair {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? "give one file." : "no file: steplens grade <file.jsonl>.");
-  const file = positionals[0];
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length) throw new UsageError(positionals.length ? "give one file." : "no file: steplens grade <file.jsonl>.");
   const { "gold-field": goldField, "pred-field": predField, json } = values;
   let graded = 0;
   let equal = 0;

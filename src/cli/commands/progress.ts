@@ -165,9 +165,9 @@ export function progressListing(result: ProgressResult, trace: Trace, dataset: b
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file.");
-  if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
-  const file = positionals[0];
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw new UsageError("missing <file>: give the trace or dataset file.");
+  if (extra.length) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const { rollouts, alpha, "max-tokens": maxTokens, temperature, seed, reference, limit, format } = values;
   // One sequence holds the trace, M more run its rollouts. --model sets both roles; --policy/--prover override.
   const { policy: policyFlag, prover: proverFlag } = values;

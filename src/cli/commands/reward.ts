@@ -80,8 +80,8 @@ Examples:
 
     async run(argv: string[], io: CliIo): Promise<number> {
       const { values, positionals } = parseOptions(argv, OPTIONS);
-      if (positionals.length !== 1) throw new UsageError('give one JSONL file of {"prompt", "response", "reference"?} lines.');
-      const file = positionals[0]!;
+      const [file, ...extra] = positionals;
+      if (file === undefined || extra.length) throw new UsageError('give one JSONL file of {"prompt", "response", "reference"?} lines.');
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
       const config = engineConfig(values, ["prm", "verifier", "prover"], io.env); // one file, loaded once; the prover rolls out for pav
       if (values.prm) config.prm.adapter = values.prm;

@@ -198,8 +198,9 @@ function init(argv: string[], io: CliIo): number {
 
 async function launch(argv: string[], io: CliIo, deps: LaunchDeps & { ray?: RayJobDeps }): Promise<number> {
   const { values, positionals } = parseOptions(argv, LAUNCH_OPTIONS);
-  if (positionals.length !== 1) throw new UsageError("give the run folder: steplens rl launch DIR [--dry-run]");
-  const dir = path.resolve(positionals[0]!);
+  const [folder, ...extra] = positionals;
+  if (folder === undefined || extra.length) throw new UsageError("give the run folder: steplens rl launch DIR [--dry-run]");
+  const dir = path.resolve(folder);
   const spec = readRunSpec(dir);
   const env = { ...io.env };
   const rayAddress = values["ray-address"];

@@ -118,7 +118,8 @@ export function scoreListing(result: ScoreResult, threshold: number, trace: Trac
     const text = (step?.text ?? "").replace(/\s+/g, " ").slice(0, 60);
     out.push(`  ${String(s.index + 1).padStart(width)}. ${s.score.toFixed(3)} ${mark.padEnd(13)} ${line.padEnd(9)} ${safeText(text)}`);
   }
-  out.push(first === -1 ? `No step below ${threshold}.` : `First error: step ${first + 1} (score ${result.steps[first].score.toFixed(3)} < ${threshold}).`);
+  const firstStep = result.steps[first]; // undefined when first is -1 (no step below the threshold)
+  out.push(firstStep === undefined ? `No step below ${threshold}.` : `First error: step ${first + 1} (score ${firstStep.score.toFixed(3)} < ${threshold}).`);
   out.push(`${result.adapter} · ${result.model} · ${result.evaluatedTokens} of ${result.traceTokens} tokens evaluated · ${result.seconds.toFixed(2)} s`);
   if (isDemoModel(result.model)) out.push(`${DEMO_NOTICE} (a generated model with random weights)`);
   return out.join("\n") + "\n";
@@ -128,9 +129,9 @@ type Scored = { record: TraceRecordResult; result?: ScoreResult; error?: StepLen
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(argv, SCORE_OPTIONS);
-  if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to score.");
-  if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
-  const file = positionals[0];
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw new UsageError("missing <file>: give the trace or dataset file to score.");
+  if (extra.length) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const { format, limit } = values;
   const config = scoreConfig(values, io.env);
   const threshold = config.prm.threshold;
@@ -175,7 +176,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           config.local.contextSize,
         );
         if (tooLong) {
-          const stepLine = tooLong.step !== null ? trace.steps[tooLong.step].range?.start.line : undefined;
+          const stepLine = tooLong.step !== null ? trace.steps[tooLong.step]?.range?.start.line : undefined;
           return {
             record,
             error: tooLongError(tooLong, config.local.contextSize, { file, line: dataset ? record.line : stepLine !== undefined ? stepLine + 1 : undefined }),

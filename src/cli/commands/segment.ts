@@ -196,9 +196,9 @@ class BufferedWriter {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length === 0) throw new UsageError("missing <file>: give the trace or dataset file to segment.");
-  if (positionals.length > 1) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
-  const file = positionals[0];
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw new UsageError("missing <file>: give the trace or dataset file to segment.");
+  if (extra.length) throw new UsageError(`one file at a time (got ${positionals.length}: ${positionals.join(", ")}).`);
   const { format: formatArg, limit, "step-tag": stepTag, "prm800k-neutral": prm800kNeutral } = values;
 
   const fields: JsonlFieldNames = {};

@@ -206,10 +206,10 @@ function shellWord(s: string): string {
 function withContextSize(argv: string[]): string {
   let current = DEFAULT_CONFIG.local.contextSize;
   const words: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+  const args = argv[Symbol.iterator]();
+  for (const a of args) {
     if (a === "--context-size") {
-      current = Number(argv[++i]) || current;
+      current = Number(args.next().value) || current; // its value: the next word
       continue;
     }
     if (a.startsWith("--context-size=")) {
@@ -270,6 +270,12 @@ interface RoleEngines {
   dispose(): Promise<void>;
 }
 
+/** The model part of a model spec "file@…" (the whole spec when it has no "@"). */
+function specFile(spec: string): string {
+  const at = spec.indexOf("@");
+  return at < 0 ? spec : spec.slice(0, at);
+}
+
 async function buildEngines(values: SynthesizeValues, io: CliIo, samples: number, onEvent: (m: string) => void): Promise<RoleEngines> {
   const maxRetries = values["max-retries"];
   const specs = [roleSpec(values, "generator"), roleSpec(values, "verifier")];
@@ -280,10 +286,16 @@ async function buildEngines(values: SynthesizeValues, io: CliIo, samples: number
   try {
     // Local roles share one engine (the same model file loads once).
     const local = specs.filter((s) => s.model);
-    if (local.length) {
-      const config: StepLensConfig = engineConfig({ ...values, endpoint: undefined, "api-model": undefined, model: local[0].model }, [local[0].role], io.env, {
-        samples,
-      });
+    const [firstLocal] = local;
+    if (firstLocal) {
+      const config: StepLensConfig = engineConfig(
+        { ...values, endpoint: undefined, "api-model": undefined, model: firstLocal.model },
+        [firstLocal.role],
+        io.env,
+        {
+          samples,
+        },
+      );
       for (const s of local.slice(1)) config.models[s.role] = resolveModelFlag(s.model!, io.env);
       const engine = await engineFromConfig(config, io);
       built.push(engine);
@@ -331,7 +343,7 @@ async function buildEngines(values: SynthesizeValues, io: CliIo, samples: number
     verifier: engines.verifier!,
     models,
     demo,
-    verifierDemo: models.verifier.some((m) => m === DEMO_MODEL_SPEC || path.basename(m.split("@")[0]).startsWith(DEMO_MODEL_PREFIX)),
+    verifierDemo: models.verifier.some((m) => m === DEMO_MODEL_SPEC || path.basename(specFile(m)).startsWith(DEMO_MODEL_PREFIX)),
     async dispose() {
       await Promise.allSettled(built.map((b) => b.dispose()));
     },

@@ -91,6 +91,7 @@ Examples:
 function stepsJson(r: VerifyResult) {
   return r.final.steps.map((s) => {
     const a = r.aggregate.steps[s.index];
+    if (a === undefined) throw new Error(`verify: the aggregate has no step ${s.index} (${r.aggregate.steps.length} steps)`);
     return { index: s.index, verdict: s.verdict, incorrect: a.incorrect, correct: a.correct, notGiven: a.notGiven, critique: s.critique };
   });
 }
@@ -223,9 +224,9 @@ export function createVerifyCommand(makeEngine: EngineFactory = engineFromConfig
     help: HELP,
     async run(argv, io) {
       const { values: v, positionals } = parseOptions(argv, OPTIONS);
-      if (positionals.length !== 1)
+      const [file, ...extra] = positionals;
+      if (file === undefined || extra.length)
         throw new UsageError(positionals.length ? `one file at a time (got ${positionals.length})` : "which file? steplens verify <file>");
-      const file = positionals[0];
       const { format, limit } = v;
       const opts = verifyOptionsFromFlags(v);
       const config = engineConfig(v, ["verifier"], io.env, { samples: opts.samples });
