@@ -31,8 +31,8 @@ export function findTooLong(problem: string, steps: readonly string[], contextSi
   const limit = maxCharsForContext(contextSize);
   if (problem.length > limit) return { step: null, whole: false, chars: problem.length, limit };
   let total = problem.length;
-  for (let i = 0; i < steps.length; i++) {
-    const n = steps[i].length;
+  for (const [i, step] of steps.entries()) {
+    const n = step.length;
     if (n > limit) return { step: i, whole: false, chars: n, limit };
     total += n;
   }

@@ -43,16 +43,16 @@ export class LineIndex {
 
   /** Offset of the first character of `line` (clamped to the existing lines). */
   lineStart(line: number): number {
-    return this.lineStarts[this.clampLine(line)];
+    return this.startOf(this.clampLine(line));
   }
 
   /** Offset just after the last character of `line`'s content (its line break excluded). */
   lineEnd(line: number): number {
     const l = this.clampLine(line);
     if (l + 1 >= this.lineStarts.length) return this.text.length;
-    let end = this.lineStarts[l + 1];
+    let end = this.startOf(l + 1);
     if (end > 0 && this.text.charCodeAt(end - 1) === 10) end--;
-    if (end > this.lineStarts[l] && this.text.charCodeAt(end - 1) === 13) end--;
+    if (end > this.startOf(l) && this.text.charCodeAt(end - 1) === 13) end--;
     return end;
   }
 
@@ -69,7 +69,8 @@ export class LineIndex {
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= o) lo = mid;
+      const start = starts[mid]; // lo < mid <= hi < starts.length
+      if (start !== undefined && start <= o) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -78,7 +79,7 @@ export class LineIndex {
   positionAt(offset: number): TextPosition {
     const o = this.clampOffset(offset);
     const line = this.lineAt(o);
-    const start = this.lineStarts[line];
+    const start = this.startOf(line);
     return { line, character: Math.min(o, this.lineEnd(line)) - start };
   }
 
@@ -86,7 +87,7 @@ export class LineIndex {
   offsetAt(position: TextPosition): number {
     if (position.line < 0) return 0;
     if (position.line >= this.lineStarts.length) return this.text.length;
-    const start = this.lineStarts[position.line];
+    const start = this.startOf(position.line);
     const end = this.lineEnd(position.line);
     return Math.min(start + Math.max(0, position.character), end);
   }
@@ -96,6 +97,13 @@ export class LineIndex {
     const s = this.clampOffset(startOffset);
     const e = Math.max(s, this.clampOffset(endOffset));
     return { start: this.positionAt(s), end: this.positionAt(e), startOffset: s, endOffset: e };
+  }
+
+  /** Offset of the first character of line `l`, which must be one of the lines (clampLine's result is, unless `line` was NaN). */
+  private startOf(l: number): number {
+    const start = this.lineStarts[l];
+    if (start === undefined) throw new RangeError(`LineIndex: line ${l} is not one of the lines 0..${this.lineStarts.length - 1}`);
+    return start;
   }
 
   private clampLine(line: number): number {

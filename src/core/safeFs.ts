@@ -88,9 +88,8 @@ function checkComponents(target: string, root: string, includeTarget: boolean): 
     throw unsafe(abs, `refusing to write outside ${absRoot}`, "StepLens writes only inside the folder it was given; choose a path inside it.");
   const parts = path.relative(absRoot, abs).split(path.sep).filter(Boolean);
   let cur = absRoot;
-  const last = includeTarget ? parts.length : parts.length - 1;
-  for (let i = 0; i < last; i++) {
-    cur = path.join(cur, parts[i]);
+  for (const part of includeTarget ? parts : parts.slice(0, -1)) {
+    cur = path.join(cur, part);
     const st = lstatOrNull(cur);
     if (!st) return; // the rest does not exist yet: it is created by ensureDir
     if (st.isSymbolicLink())
