@@ -28,7 +28,7 @@ import type { EngineHost } from "./engineHost";
 import type { LabelStores } from "./labelStores";
 import { noModelMessage, offerModel } from "./modelOnboarding";
 import { QueueProgressNotification } from "./queueProgress";
-import { fileLabel, type TraceDocuments } from "./traceDocuments";
+import { documentKey, fileLabel, type TraceDocuments } from "./traceDocuments";
 import { verifyDocument } from "./verifyRunner";
 
 /** The last PRM result that landed for a document, with the trace it scored. */
@@ -123,7 +123,7 @@ export class AnnotationService implements vscode.Disposable {
         if (!replaced) return;
         // Another model or engine: its results differ. Score open traces again (per the trigger; the
         // cache answers for results this model already produced).
-        for (const s of this.docs.values()) this.scheduler.cancel(key(s.document));
+        for (const s of this.docs.values()) this.scheduler.cancel(documentKey(s.document));
         for (const document of this.traces.traceDocuments()) this.notify("open", document);
         this.invalidateAll();
       }),
@@ -161,7 +161,7 @@ export class AnnotationService implements vscode.Disposable {
 
   /** The last PRM result for `document` (it may be for an older version; see `landed.version`). */
   landed(document: vscode.TextDocument): LandedScore | undefined {
-    return this.docs.get(key(document))?.landed;
+    return this.docs.get(documentKey(document))?.landed;
   }
 
   /** Scoring requests running + waiting. */
@@ -188,7 +188,7 @@ export class AnnotationService implements vscode.Disposable {
     }
     const version = document.version;
     this.notify("demand", document, true);
-    const k = key(document);
+    const k = documentKey(document);
     const landed = new Promise<ScoreResult | undefined>((resolve) => {
       const sub = this.onDidScore(({ uri, outcome }) => {
         if (uri.toString() === k && outcome.version >= version) {
@@ -237,7 +237,7 @@ export class AnnotationService implements vscode.Disposable {
 
   /** Cancels every scoring request (the progress notification's Cancel). */
   cancelAll(): void {
-    for (const s of this.docs.values()) this.scheduler.cancel(key(s.document));
+    for (const s of this.docs.values()) this.scheduler.cancel(documentKey(s.document));
   }
 
   // ------------------------------------------------------------------ events
@@ -256,7 +256,7 @@ export class AnnotationService implements vscode.Disposable {
   private edited(document: vscode.TextDocument): void {
     this.state(document).document = document;
     this.scheduler.notify("edit", this.scoringDocument(document));
-    const k = key(document);
+    const k = documentKey(document);
     const pending = this.editTimers.get(k);
     if (pending) clearTimeout(pending);
     this.editTimers.set(
@@ -271,7 +271,7 @@ export class AnnotationService implements vscode.Disposable {
   private scoringDocument(document: vscode.TextDocument): ScoringDocument {
     const version = document.version;
     return {
-      key: key(document),
+      key: documentKey(document),
       version,
       trace: () => (document.isClosed || document.version !== version ? undefined : this.traces.get(document)),
     };
@@ -310,7 +310,7 @@ export class AnnotationService implements vscode.Disposable {
   }
 
   private forget(document: vscode.TextDocument): void {
-    const k = key(document);
+    const k = documentKey(document);
     this.scheduler.close(k);
     const timer = this.editTimers.get(k);
     if (timer) clearTimeout(timer);
@@ -336,14 +336,14 @@ export class AnnotationService implements vscode.Disposable {
   }
 
   private state(document: vscode.TextDocument): DocState {
-    const k = key(document);
+    const k = documentKey(document);
     let s = this.docs.get(k);
     if (!s) this.docs.set(k, (s = { document }));
     return s;
   }
 
   private changed(document: vscode.TextDocument): void {
-    const s = this.docs.get(key(document));
+    const s = this.docs.get(documentKey(document));
     if (s) s.built = undefined;
     this.emitter.fire(document.uri);
   }
@@ -362,10 +362,6 @@ export class AnnotationService implements vscode.Disposable {
     this.scoredEmitter.dispose();
     this.queueEmitter.dispose();
   }
-}
-
-function key(document: vscode.TextDocument): string {
-  return document.uri.toString();
 }
 
 /**

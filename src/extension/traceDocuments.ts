@@ -50,7 +50,7 @@ export class TraceDocuments implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.selector = buildTraceSelector(configuration.current.traces.filePatterns);
-    for (const document of vscode.workspace.textDocuments) if (this.isTrace(document)) this.open.add(key(document));
+    for (const document of vscode.workspace.textDocuments) if (this.isTrace(document)) this.open.add(documentKey(document));
     this.subscriptions.push(
       configuration.onDidChange((e) => {
         if (e.affects("traces.filePatterns")) this.updateSelector();
@@ -58,15 +58,15 @@ export class TraceDocuments implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.updateSelector()),
       vscode.workspace.onDidOpenTextDocument((document) => {
         if (!this.isTrace(document)) return;
-        this.open.add(key(document));
+        this.open.add(documentKey(document));
         this.changeEmitter.fire({ document, isTrace: true, reason: "open" });
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (!e.contentChanges.length || !this.open.has(key(e.document))) return;
+        if (!e.contentChanges.length || !this.open.has(documentKey(e.document))) return;
         this.changeEmitter.fire({ document: e.document, isTrace: true, reason: "edit" });
       }),
       vscode.workspace.onDidCloseTextDocument((document) => {
-        const k = key(document);
+        const k = documentKey(document);
         this.cache.delete(k);
         this.overrides.delete(k);
         if (this.open.delete(k)) this.changeEmitter.fire({ document, isTrace: false, reason: "close" });
@@ -85,7 +85,7 @@ export class TraceDocuments implements vscode.Disposable {
 
   /** Open documents that are traces. */
   traceDocuments(): vscode.TextDocument[] {
-    return vscode.workspace.textDocuments.filter((d) => this.open.has(key(d)));
+    return vscode.workspace.textDocuments.filter((d) => this.open.has(documentKey(d)));
   }
 
   /** The parsed trace of `document` at its current version, or undefined when it is not a trace or does not parse. */
@@ -107,7 +107,7 @@ export class TraceDocuments implements vscode.Disposable {
   /** Like `get`, but also says why parsing failed. Undefined when the document is not a trace. */
   parse(document: vscode.TextDocument): TraceParse | undefined {
     if (!this.isTrace(document)) return undefined;
-    const k = key(document);
+    const k = documentKey(document);
     const override = this.overrides.get(k);
     if (override) return { version: document.version, trace: override, problems: [] };
     const cached = this.cache.get(k);
@@ -149,7 +149,7 @@ export class TraceDocuments implements vscode.Disposable {
     this.log.info(`trace documents: ${describeSelector(this.selector)}`);
     this.selectorEmitter.fire();
     for (const document of vscode.workspace.textDocuments) {
-      const k = key(document);
+      const k = documentKey(document);
       const was = this.open.has(k);
       const now = this.isTrace(document);
       if (was === now) continue;
@@ -172,7 +172,8 @@ export class TraceDocuments implements vscode.Disposable {
   }
 }
 
-function key(document: vscode.TextDocument): string {
+/** What the editor's per-document state is kept under: the document's URI. */
+export function documentKey(document: vscode.TextDocument): string {
   return document.uri.toString();
 }
 
