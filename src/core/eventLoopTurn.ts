@@ -6,8 +6,15 @@
  * item's bounded work. No `vscode` import here.
  */
 let last: Promise<void> = Promise.resolve();
+let taken = 0;
+
+/** How many turns have been handed out since the process started (counted work for tests). */
+export function turnsTaken(): number {
+  return taken;
+}
 
 export function nextTurn(): Promise<void> {
+  taken++;
   const mine = last.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
   last = mine;
   return mine;
