@@ -203,8 +203,8 @@ export function parseConstrained(
   const raw = value.steps;
   let given = 0;
   const setStep = (index: number, entry: unknown, label: string) => {
-    if (index < 0 || index >= opts.stepCount) {
-      warnings.push(`${label} is outside the trace's ${opts.stepCount} steps; ignored`);
+    if (!Number.isInteger(index) || index < 0 || index >= opts.stepCount) {
+      warnings.push(`${label} is ${Number.isInteger(index) ? "outside" : "not a whole step of"} the trace's ${opts.stepCount} steps; ignored`);
       return;
     }
     if (!isRecord(entry)) {
@@ -212,8 +212,7 @@ export function parseConstrained(
       return;
     }
     const previous = steps[index];
-    // In range by the check above; only a fractional step number misses (it threw a TypeError here before).
-    if (previous === undefined) throw new Error(`${label}: step ${index + 1} is not a whole step number`);
+    if (previous === undefined) throw new Error(`internal: ${label}: step ${index + 1} passed the range check but is not in the table`);
     const verdict = verdictOf(entry.verdict);
     if (verdict === null && entry.verdict !== undefined)
       warnings.push(`${label}: verdict ${JSON.stringify(entry.verdict)} is neither "correct" nor "incorrect"`);

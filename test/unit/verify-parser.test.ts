@@ -144,3 +144,23 @@ test("a cancelled generation is parsed for what it holds, with a warning", () =>
   assert.ok(r.warnings.some((w) => w.includes("cancelled")));
   assert.equal(r.firstError, null);
 });
+
+test("constrained JSON: a fractional step number is a warning on that entry, the others are read (it crashed with a TypeError)", () => {
+  const text = JSON.stringify({
+    steps: [
+      { step: 1.5, verdict: "incorrect", critique: "half" },
+      { step: 2, verdict: "correct" },
+    ],
+    answerCorrect: "yes",
+  });
+  const r = parseVerification(text, { stepCount: 2, json: true });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(
+    r.steps.map((s) => s.verdict),
+    ["not-given", "correct"],
+  );
+  assert.ok(
+    r.warnings.some((w) => w === "steps[0] is not a whole step of the trace's 2 steps; ignored"),
+    r.warnings.join("\n"),
+  );
+});
