@@ -36,7 +36,8 @@ const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").dig
  */
 export function bearerMatches(authorization: string | undefined, token: string): boolean {
   const m = /^Bearer[ ]+(.+)$/i.exec(authorization?.trim() ?? "");
-  const presented = m ? m[1].trim() : "";
+  // Group 1 is not optional: a match always carries the credential.
+  const presented = m?.[1]?.trim() ?? "";
   const ok = timingSafeEqual(digest(presented), digest(token));
   return ok && presented.length > 0;
 }

@@ -50,7 +50,8 @@ export async function localNextTokenLogprobs(engine: LocalEngine, req: NextToken
   const loaded = await engine.role(req.role, opts);
   const { model, pool } = loaded;
   const { tokens, text } = engine.promptTokens(model, req.prompt, false);
-  if (tokens.length === 0) throw new StepLensError("The prompt is empty: next-token logprobs need at least one token.");
+  const last = tokens.at(-1);
+  if (last === undefined) throw new StepLensError("The prompt is empty: next-token logprobs need at least one token.");
   if (tokens.length > pool.contextSize) {
     throw new StepLensError(`The prompt needs ${tokens.length} tokens but the context holds ${pool.contextSize}.`, {
       hint: "Shorten it, or restart the server with a larger --context-size.",
@@ -61,12 +62,13 @@ export async function localNextTokenLogprobs(engine: LocalEngine, req: NextToken
     ? nextTokenAfter(engine.adapterContext(model, {}, true), text, req.continuation, "generated")
     : undefined;
   const head = tokens.slice(0, -1);
-  const last = tokens[tokens.length - 1];
   // At least the top 20: the top token normalises, and the chosen token is looked for among them.
   const searched = Math.max(MATCH_TOP, req.topK);
 
   const next = await pool.use(
     async ([sequence]) => {
+      // The pool grants at least one sequence per lease (count defaults to 1).
+      if (sequence === undefined) throw new Error("internal: the sequence pool granted a lease without a sequence");
       // Hold exactly `head` (reusing what the sequence has), then evaluate the last prompt token.
       await sequence.adaptStateToTokens(head, false);
       if (sequence.nextTokenIndex > head.length) await sequence.eraseContextTokenRanges([{ start: head.length, end: sequence.nextTokenIndex }]);

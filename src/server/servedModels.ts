@@ -11,8 +11,8 @@ import { parseRequest, wrongType } from "./requestSchema";
 
 export interface ServedModel {
   id: string;
-  /** Roles this model fills, in MODEL_ROLES order. */
-  roles: ModelRole[];
+  /** Roles this model fills, in MODEL_ROLES order: at least one (a model is served for a role). */
+  roles: [ModelRole, ...ModelRole[]];
 }
 
 /** "…/models/tiny-prm.gguf" → "tiny-prm"; "hf:user/repo:Q4_K_M" → "user/repo:Q4_K_M"; an API name stays. */
@@ -44,9 +44,10 @@ const ModelParam = v.nullish(v.string(wrongType("'$field' must be a string.")));
  */
 export function resolveRole(requested: unknown, served: ServedModel[], preferred: readonly ModelRole[]): ModelRole {
   const model = parseRequest(ModelParam, requested, "model");
-  const available = (roles: readonly ModelRole[]) => preferred.find((r) => roles.includes(r)) ?? roles[0];
-  if (!served.length) throw new ApiError(503, "The server has no model loaded.", "server_error", "model", "no_model");
-  if (!model) return available(served.flatMap((m) => m.roles));
+  const available = (roles: readonly [ModelRole, ...ModelRole[]]) => preferred.find((r) => roles.includes(r)) ?? roles[0];
+  const [first, ...rest] = served;
+  if (!first) throw new ApiError(503, "The server has no model loaded.", "server_error", "model", "no_model");
+  if (!model) return available([...first.roles, ...rest.flatMap((m) => m.roles)]);
   if ((MODEL_ROLES as readonly string[]).includes(model)) {
     const role = model as ModelRole;
     if (served.some((m) => m.roles.includes(role))) return role;

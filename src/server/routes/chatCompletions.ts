@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { CancelledError } from "../../core/errors";
+import type { Generation } from "../../engines/engine";
 import { GENERATION_ROLES, resolveRole } from "../servedModels";
 import { requireLogprobs } from "../logprobsProvider";
 import { tokenBytes, type NextTokenLogprobs } from "../nextTokenLogprobs";
@@ -18,18 +19,21 @@ export async function chatCompletionsRoute(ctx: RouteContext): Promise<unknown> 
   const topK = parseChatLogprobs(body);
   const logprobsOf = topK !== undefined ? requireLogprobs(engine, "logprobs") : undefined;
 
-  const { gens, logprobs, promptTokens } = await ctx.queue.run(
+  const { gens, answers, promptTokens } = await ctx.queue.run(
     ctx.lane,
     async () => {
       const gens = await engine.generate({ role, prompt: messages, ...sampling }, { signal });
       // Cut short (client gone or server stopping): no partial answer passed off as complete.
       if (gens.some((g) => g.finishReason === "cancelled")) throw new CancelledError();
-      const logprobs = logprobsOf
-        ? await Promise.all(gens.map((g) => logprobsOf({ role, prompt: messages, topK: topK!, continuation: g.text }, { signal })))
-        : undefined;
+      // Each generation beside its own logprobs (undefined when not asked for).
+      const answers: { gen: Generation; logprobs: NextTokenLogprobs | undefined }[] = logprobsOf
+        ? await Promise.all(
+            gens.map(async (gen) => ({ gen, logprobs: await logprobsOf({ role, prompt: messages, topK: topK!, continuation: gen.text }, { signal }) })),
+          )
+        : gens.map((gen) => ({ gen, logprobs: undefined }));
       // Message text only: the chat template's own tokens are not counted.
       const promptTokens = await engine.countTokens(messages.map((m) => m.content).join("\n"), role, { signal });
-      return { gens, logprobs, promptTokens };
+      return { gens, answers, promptTokens };
     },
     signal,
   );
@@ -40,10 +44,10 @@ export async function chatCompletionsRoute(ctx: RouteContext): Promise<unknown> 
     object: "chat.completion",
     created: unixSeconds(),
     model: ctx.served.find((m) => m.roles.includes(role))?.id ?? role,
-    choices: gens.map((g, i) => ({
+    choices: answers.map(({ gen: g, logprobs }, i) => ({
       index: i,
       message: { role: "assistant", content: g.text, refusal: null },
-      logprobs: logprobs ? chatLogprobs(logprobs[i]) : null,
+      logprobs: logprobs ? chatLogprobs(logprobs) : null,
       finish_reason: g.finishReason === "length" ? "length" : "stop",
     })),
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },

@@ -27,11 +27,14 @@ export async function completionsRoute(ctx: RouteContext): Promise<unknown> {
           const gens = await engine.generate({ role, prompt, ...sampling }, { signal });
           // Cut short (client gone or server stopping): no partial answer passed off as complete.
           if (gens.some((g) => g.finishReason === "cancelled")) throw new CancelledError();
-          const logprobs = logprobsOf
-            ? await Promise.all(gens.map((g) => logprobsOf({ role, prompt, topK: topK!, continuation: g.text }, { signal })))
-            : undefined;
+          // Each generation beside its own logprobs (undefined when not asked for).
+          const answers: { gen: Generation; logprobs: NextTokenLogprobs | undefined }[] = logprobsOf
+            ? await Promise.all(
+                gens.map(async (gen) => ({ gen, logprobs: await logprobsOf({ role, prompt, topK: topK!, continuation: gen.text }, { signal }) })),
+              )
+            : gens.map((gen) => ({ gen, logprobs: undefined }));
           const promptTokens = await engine.countTokens(prompt, role, { signal });
-          return { gens, logprobs, promptTokens };
+          return { gens, answers, promptTokens };
         },
         signal,
       ),
@@ -39,10 +42,10 @@ export async function completionsRoute(ctx: RouteContext): Promise<unknown> {
   );
 
   const choices = perPrompt.flatMap((p, i) =>
-    p.gens.map((g: Generation, j) => ({
+    p.answers.map(({ gen: g, logprobs }, j) => ({
       index: i * sampling.n + j,
       text: g.text,
-      logprobs: p.logprobs ? completionLogprobs(p.logprobs[j]) : null,
+      logprobs: logprobs ? completionLogprobs(logprobs) : null,
       finish_reason: g.finishReason === "length" ? "length" : "stop",
     })),
   );
