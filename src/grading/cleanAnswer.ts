@@ -96,9 +96,9 @@ const NUMBER_HEAD = /^([-+−]?\s*(?:\\\$\s*)?(?:\d[\d,{} ]*(?:\.\d+)?|\.\d+)(?:
 
 function stripUnits(s: string): string {
   // "\mathrm{18 cm}": the number may sit inside the text command with its unit.
-  const m = NUMBER_HEAD.exec(s.startsWith(TEXT_MARK) ? s.slice(1) : s);
-  if (!m || !m[2]) return s;
-  const rest = s.startsWith(TEXT_MARK) ? TEXT_MARK + m[2] : m[2];
+  const [, head, tail] = NUMBER_HEAD.exec(s.startsWith(TEXT_MARK) ? s.slice(1) : s) ?? [];
+  if (head === undefined || !tail) return s;
+  const rest = s.startsWith(TEXT_MARK) ? TEXT_MARK + tail : tail;
   // Units: letters (optionally from \text), with ^2 / ^3, "per", "/", spaces; at least one word of 2+ letters
   // or text-command content. "2 x" stays (x is a variable), "5 cm", "6 \text{m}^2" lose their unit.
   if (!/^[\u0001A-Za-z\s^{}\d/.\\-]*$/.test(rest)) return s;
@@ -114,7 +114,7 @@ function stripUnits(s: string): string {
   // \text{} / \mathrm{} were marked above and have no backslash left).
   if (/\\[A-Za-z]/.test(rest)) return s;
   if (!fromText && !unitLetter && /^\s*[A-Za-z]\b/.test(rest) && words[0]?.length === 1) return s;
-  return m[1].trim();
+  return head.trim();
 }
 
 /** The answer string, cleaned as described at the top of this file. */

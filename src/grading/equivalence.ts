@@ -42,8 +42,8 @@ function sameMultiset(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[], bu
     else used[j] = true;
   }
   outer: for (const x of rest) {
-    for (let j = 0; j < b.length; j++) {
-      if (!used[j] && parsedEqual(x, b[j], budget)) {
+    for (const [j, y] of b.entries()) {
+      if (!used[j] && parsedEqual(x, y, budget)) {
         used[j] = true;
         continue outer;
       }
@@ -54,7 +54,18 @@ function sameMultiset(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[], bu
 }
 
 function sameSequence(a: readonly ParsedAnswer[], b: readonly ParsedAnswer[], budget: WorkBudget): boolean {
-  return a.length === b.length && a.every((x, i) => parsedEqual(x, b[i], budget));
+  return (
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i]; // defined: the lengths are equal
+      return y !== undefined && parsedEqual(x, y, budget);
+    })
+  );
+}
+
+/** The one element of a one-element set, else undefined. */
+function soleItem(p: ParsedAnswer): ParsedAnswer | undefined {
+  return p.kind === "set" && p.items.length === 1 ? p.items[0] : undefined;
 }
 
 /** Two parsed answers equal by the rules at the top of this file; each call is counted against `budget`. */
@@ -70,7 +81,14 @@ export function parsedEqual(a: ParsedAnswer, b: ParsedAnswer, budget: WorkBudget
   if (a.kind === "set" && b.kind === "set") return sameMultiset(a.items, b.items, budget);
   if (a.kind === "interval-union" && b.kind === "interval-union") return sameMultiset(a.parts, b.parts, budget);
   if (a.kind === "bracketed" && b.kind === "bracketed") return a.open === b.open && a.close === b.close && sameSequence(a.items, b.items, budget);
-  if (a.kind === "matrix" && b.kind === "matrix") return a.rows.length === b.rows.length && a.rows.every((row, i) => sameSequence(row, b.rows[i], budget));
+  if (a.kind === "matrix" && b.kind === "matrix")
+    return (
+      a.rows.length === b.rows.length &&
+      a.rows.every((row, i) => {
+        const other = b.rows[i]; // defined: the row counts are equal
+        return other !== undefined && sameSequence(row, other, budget);
+      })
+    );
   // A bare list "1, 2" read as a set also matches the tuple "(1, 2)" item by item.
   if (a.kind === "set" && b.kind === "bracketed") return b.open === "(" && b.close === ")" && sameSequence(a.items, b.items, budget);
   if (a.kind === "bracketed" && b.kind === "set") return parsedEqual(b, a, budget);
@@ -78,8 +96,10 @@ export function parsedEqual(a: ParsedAnswer, b: ParsedAnswer, budget: WorkBudget
   if (a.kind === "equation" && b.kind === "equation")
     return expressionsEqual(a.difference, b.difference, 1, 1, budget) || proportional(a.difference, b.difference, budget);
   // A one-element set matches its element: "\{3\}" vs "3".
-  if (a.kind === "set" && a.items.length === 1) return parsedEqual(a.items[0], b, budget);
-  if (b.kind === "set" && b.items.length === 1) return parsedEqual(a, b.items[0], budget);
+  const aSole = soleItem(a);
+  if (aSole !== undefined) return parsedEqual(aSole, b, budget);
+  const bSole = soleItem(b);
+  if (bSole !== undefined) return parsedEqual(a, bSole, budget);
   return false;
 }
 
@@ -91,8 +111,8 @@ export function normalizeAnswer(s: string): string {
 /** normalizeAnswer of an answer already cleaned by cleanAnswer. */
 function normalizeCleaned(cleaned: string): string {
   let t = cleaned;
-  const sides = /^([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(?!=)(.+)$/s.exec(t);
-  if (sides) t = sides[2].trim();
+  const rhs = /^([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(?!=)(.+)$/s.exec(t)?.[2];
+  if (rhs !== undefined) t = rhs.trim();
   t = t.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b/g, "");
   // LaTeX shorthands spelled out: \frac12 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
   t = t.replace(/\\frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])/g, "\\frac{$1}{$2}").replace(/\\frac\s*(\{[^{}]*\})\s*([0-9A-Za-z])/g, "\\frac$1{$2}");

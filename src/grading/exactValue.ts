@@ -97,6 +97,18 @@ export function exactValue(node: MathNode, literals: readonly string[] | null, b
         const vals = args.map(walk);
         if (vals.some((v) => v === null)) return null;
         const [a, b] = vals as Rational[];
+        // A missing operand has no exact value (mathjs never builds such a node; exactOf turned
+        // the error of reading one into null before these checks).
+        if (a === undefined) return null;
+        switch (fn) {
+          case "unaryMinus":
+            return { n: -a.n, d: a.d };
+          case "unaryPlus":
+            return a;
+          case "factorial":
+            return factorial(a, budget);
+        }
+        if (b === undefined) return null;
         switch (fn) {
           case "add":
             return checkSize(add(a, b));
@@ -108,12 +120,6 @@ export function exactValue(node: MathNode, literals: readonly string[] | null, b
             return b.n === 0n ? null : mul(a, make(b.d, b.n));
           case "pow":
             return pow(a, b);
-          case "unaryMinus":
-            return { n: -a.n, d: a.d };
-          case "unaryPlus":
-            return a;
-          case "factorial":
-            return factorial(a, budget);
           default:
             return null;
         }

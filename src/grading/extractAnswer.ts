@@ -47,24 +47,21 @@ function phraseValue(text: string, from: number): string {
  * the last ones (back to the first with a value) are read.
  */
 function lastAnswerPhrase(text: string): string | null {
-  const ends: number[] = [];
-  const starts: number[] = [];
+  const phrases: { start: number; end: number }[] = [];
   ANSWER_PHRASE.lastIndex = 0;
-  for (let m = ANSWER_PHRASE.exec(text); m; m = ANSWER_PHRASE.exec(text)) {
-    starts.push(m.index);
-    ends.push(m.index + m[0].length);
-  }
+  for (let m = ANSWER_PHRASE.exec(text); m; m = ANSWER_PHRASE.exec(text)) phrases.push({ start: m.index, end: m.index + m[0].length });
   let best: { value: string; at: number } | null = null;
-  for (let k = ends.length - 1; k >= 0; k--) {
-    const value = phraseValue(text, ends[k]);
+  // The last phrase first (in place: the list is this call's own).
+  for (const { start, end } of phrases.reverse()) {
+    const value = phraseValue(text, end);
     if (value) {
-      best = { value, at: starts[k] };
+      best = { value, at: start };
       break;
     }
   }
   GSM8K_ANSWER.lastIndex = 0;
   for (let m = GSM8K_ANSWER.exec(text); m; m = GSM8K_ANSWER.exec(text)) {
-    const value = m[1].trim();
+    const value = m[1]?.trim();
     if (value && (!best || m.index > best.at)) best = { value, at: m.index };
   }
   return best?.value ?? null;

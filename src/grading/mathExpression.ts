@@ -112,15 +112,16 @@ function readArg(s: string, i: number): [string, number] | null {
     const m = /^\\[A-Za-z]+/.exec(s.slice(i));
     if (m) return [m[0], i + m[0].length];
   }
-  return [s[i], i + 1];
+  return [s.charAt(i), i + 1]; // i < s.length (checked above)
 }
 
 /** Offset of the bracket closing the one at `open` (any of ( { [), or -1. */
 function matchingClose(s: string, open: number): number {
   let depth = 0;
   for (let j = open; j < s.length; j++) {
-    if ("({[".includes(s[j])) depth++;
-    else if (")}]".includes(s[j]) && --depth === 0) return j;
+    const c = s.charAt(j);
+    if ("({[".includes(c)) depth++;
+    else if (")}]".includes(c) && --depth === 0) return j;
   }
   return -1;
 }
@@ -135,7 +136,7 @@ export function latexToMathjs(input: string): string | null {
     if (c === "\\") {
       const m = /^\\([A-Za-z]+)/.exec(s.slice(i));
       if (!m) return null;
-      const name = m[1];
+      const name = m[0].slice(1); // the command without its backslash
       let j = i + m[0].length;
       if (name === "frac") {
         const a = readArg(s, j);
@@ -350,11 +351,14 @@ let points: Record<string, number>[] | null = null;
 function pointFor(k: number, variable: string): number {
   points ??= Array.from({ length: SAMPLE_POINTS }, () => ({}));
   const p = points[k];
-  if (!(variable in p)) {
-    const h = fnv1aUtf16(variable); // the same value as before for every name without astral characters
-    p[variable] = 0.5 + 2 * seeded((h ^ (k * 0x9e3779b9)) >>> 0)();
-  }
-  return p[variable];
+  if (p === undefined) throw new RangeError(`no sample point ${k}: there are ${SAMPLE_POINTS} (0 to ${SAMPLE_POINTS - 1})`);
+  // Variable names are letters with an optional subscript (checkNode): never an Object.prototype key.
+  const known = p[variable];
+  if (known !== undefined) return known;
+  const h = fnv1aUtf16(variable); // the same value as before for every name without astral characters
+  const value = 0.5 + 2 * seeded((h ^ (k * 0x9e3779b9)) >>> 0)();
+  p[variable] = value;
+  return value;
 }
 
 function exactOf(e: MathExpr, budget: WorkBudget | undefined): Rational | null {

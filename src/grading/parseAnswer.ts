@@ -36,7 +36,7 @@ function splitTopLevel(s: string, sep: RegExp): string[] {
   let depth = 0;
   let from = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
+    const c = s.charAt(i); // i < s.length
     if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
       depth += s[i + 1] === "{" ? 1 : -1;
       i++;
@@ -63,7 +63,7 @@ function splitTopLevel(s: string, sep: RegExp): string[] {
 function wrapsWhole(s: string, openLen: number, closeLen: number): boolean {
   let depth = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
+    const c = s.charAt(i); // i < s.length
     if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
       depth += s[i + 1] === "{" ? 1 : -1;
       i++;
@@ -196,6 +196,9 @@ export function parsedKey(p: ParsedAnswer): string {
 
 let budget = new WorkBudget();
 
+/** One reading or more, best first. */
+type Readings = [ParsedAnswer, ...ParsedAnswer[]];
+
 function parseItems(parts: string[]): ParsedAnswer[] {
   return parts.map((p) => parseOne(p)[0]);
 }
@@ -215,9 +218,9 @@ const MATRIX = /^(?:[[(]\s*)?\\begin\{(pmatrix|bmatrix|Bmatrix|matrix|smallmatri
 
 /** `\begin{pmatrix}a & b \\ c & d\end{pmatrix}` (bmatrix, array …): rows of cells. */
 function parseMatrix(s: string): ParsedAnswer | null {
-  const m = MATRIX.exec(s);
-  if (!m) return null;
-  const rows = m[2]
+  const body = MATRIX.exec(s)?.[2];
+  if (body === undefined) return null;
+  const rows = body
     .split(/\\\\/)
     .map((r) => r.trim())
     .filter((r, i, all) => r !== "" || i < all.length - 1);
@@ -254,8 +257,10 @@ function parseInequality(s: string): ParsedAnswer | null {
   const rels: string[] = [];
   let from = 0;
   for (const m of s.matchAll(RELATION)) {
+    const rel = REL_SYMBOL[m[0]];
+    if (rel === undefined) return null; // unreachable: every RELATION match is a REL_SYMBOL key
     pieces.push(s.slice(from, m.index).trim());
-    rels.push(REL_SYMBOL[m[0]]);
+    rels.push(rel);
     from = m.index + m[0].length;
   }
   pieces.push(s.slice(from).trim());
@@ -269,17 +274,22 @@ function parseInequality(s: string): ParsedAnswer | null {
     items: [lo, hi],
   });
   const lower = (r: string) => r === "<" || r === "≤";
-  if (rels.length === 1) {
+  const [rel, rel2, ...moreRels] = rels;
+  if (rel === undefined || moreRels.length > 0) return null; // checked above: one or two relations
+  if (rel2 === undefined) {
+    // One relation: two pieces.
     const [l, r] = pieces;
-    const rel = rels[0];
+    if (l === undefined || r === undefined) return null;
     const closed = rel === "≤" || rel === "≥";
     if (VARIABLE.test(l) && !VARIABLE.test(r)) return lower(rel) ? bracketed(inf("-"), false, bound(r), closed) : bracketed(bound(r), closed, inf(""), false);
     if (VARIABLE.test(r) && !VARIABLE.test(l)) return lower(rel) ? bracketed(bound(l), closed, inf(""), false) : bracketed(inf("-"), false, bound(l), closed);
     return null;
   }
+  // Two relations: three pieces.
   const [a, x, b] = pieces;
-  if (!VARIABLE.test(x) || lower(rels[0]) !== lower(rels[1])) return null;
-  const [lo, hi, loRel, hiRel] = lower(rels[0]) ? [a, b, rels[0], rels[1]] : [b, a, rels[1], rels[0]];
+  if (a === undefined || x === undefined || b === undefined) return null;
+  if (!VARIABLE.test(x) || lower(rel) !== lower(rel2)) return null;
+  const [lo, hi, loRel, hiRel]: [string, string, string, string] = lower(rel) ? [a, b, rel, rel2] : [b, a, rel2, rel];
   return bracketed(bound(lo), loRel === "≤" || loRel === "≥", bound(hi), hiRel === "≤" || hiRel === "≥");
 }
 
@@ -291,12 +301,15 @@ function parsePlusMinus(s: string): ParsedAnswer | null {
   return { kind: "set", items: parseItems([`${l} + (${r})`, `${l} - (${r})`].map((x) => x.replace(/^ \+ /, "").replace(/^ - /, "-"))) };
 }
 
-function parseOne(s: string): ParsedAnswer[] {
+/** The readings of `s`: never empty (each branch returns at least one). */
+function parseOne(s: string): Readings {
   budget.spend(1 + s.length / 64);
   if (!s) return [textOf("")];
   const choice = CHOICE.exec(s);
-  if (choice && (choice[1] || s.length <= 2 || /^(?:option|choice)/i.test(s) || /^\(?[A-J]\)/.test(s))) {
-    return [{ kind: "choice", letter: (choice[1] ?? choice[2] ?? choice[3]).toUpperCase() }];
+  // One of the three alternatives' groups holds the letter whenever CHOICE matches.
+  const letter = choice ? (choice[1] ?? choice[2] ?? choice[3]) : undefined;
+  if (choice && letter !== undefined && (choice[1] || s.length <= 2 || /^(?:option|choice)/i.test(s) || /^\(?[A-J]\)/.test(s))) {
+    return [{ kind: "choice", letter: letter.toUpperCase() }];
   }
   const matrix = parseMatrix(s);
   if (matrix) return [matrix];
@@ -311,18 +324,18 @@ function parseOne(s: string): ParsedAnswer[] {
     if (interval) return [interval];
   }
   // Equations.
-  const sides = splitTopLevel(s, /(?<![<>!])=(?!=)/y);
-  if (sides.length === 2) {
-    const [lhs, rhs] = sides;
+  const [lhs, rhs, ...moreSides] = splitTopLevel(s, /(?<![<>!])=(?!=)/y);
+  if (lhs !== undefined && rhs !== undefined && moreSides.length === 0) {
+    // Exactly two sides.
     const l = parseExpr(lhs);
     const r = parseExpr(rhs);
     const difference = l?.kind === "expr" && r?.kind === "expr" ? mathExpression(`(${l.expr.source})-(${r.expr.source})`) : null;
-    const equation: ParsedAnswer[] = difference ? [{ kind: "equation", difference }] : [];
+    const equation: ParsedAnswer | null = difference ? { kind: "equation", difference } : null;
     // "y = 2x + 1" is the answer 2x + 1, and also the equation (= "2x - y + 1 = 0").
-    if (LONE_VARIABLE.test(lhs) && rhs) return [...parseOne(rhs), ...equation];
+    if (LONE_VARIABLE.test(lhs) && rhs) return equation ? [...parseOne(rhs), equation] : parseOne(rhs);
     // "180 - 90 = 90", "\sin\theta = \frac12": a constant right side is the answer too (as Math-Verify reads it).
-    if (r?.kind === "expr" && !r.expr.variables.length) return [...equation, r];
-    return equation.length ? equation : [textOf(s)];
+    if (r?.kind === "expr" && !r.expr.variables.length) return equation ? [equation, r] : [r];
+    return [equation ?? textOf(s)];
   }
   const plusMinus = parsePlusMinus(s);
   if (plusMinus) return [plusMinus];
@@ -346,10 +359,11 @@ function parseOne(s: string): ParsedAnswer[] {
   // Numbers with separators before bare lists.
   const plain = withoutThousands(s);
   if (plain !== null) return [parseExpr(plain) ?? textOf(s)];
-  const comma = /^([-+]?\d+),(\d+)$/.exec(s);
-  if (comma && comma[2].length !== 3) {
-    const asDecimal = parseExpr(`${comma[1]}.${comma[2]}`);
-    return [...(asDecimal ? [asDecimal] : []), { kind: "set", items: parseItems([comma[1], comma[2]]) }];
+  const [, whole, digits] = /^([-+]?\d+),(\d+)$/.exec(s) ?? [];
+  if (whole !== undefined && digits !== undefined && digits.length !== 3) {
+    const asDecimal = parseExpr(`${whole}.${digits}`);
+    const asList: ParsedAnswer = { kind: "set", items: parseItems([whole, digits]) };
+    return asDecimal ? [asDecimal, asList] : [asList];
   }
   const list = splitTopLevel(s, /,|;/y);
   if (list.length > 1) return [{ kind: "set", items: parseItems(list) }];
