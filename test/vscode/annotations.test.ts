@@ -46,8 +46,9 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
     const { text, hovers } = await hoverText(document.uri, insideStep(a, document, 1));
     const ann = a.getAnnotations(document)!;
     const step = ann.steps[1];
+    assert.ok(step?.scoreText, "step 2 has a score");
     assert.ok(text.includes("Step 2"), text);
-    assert.ok(text.includes(`**PRM** ${step.scoreText!.replace(".", "\\.")}`), `the hover shows the score ${step.scoreText}: ${text}`);
+    assert.ok(text.includes(`**PRM** ${step.scoreText.replace(".", "\\.")}`), `the hover shows the score ${step.scoreText}: ${text}`);
     assert.match(text, /≥ 0\\\.50? threshold|&lt; 0\\\.50? threshold/);
     assert.ok(text.includes(path.basename(models.prm)), "the model is named");
     assert.match(text, /demo\\?: scores are meaningless/, "the demo notice is there");
@@ -166,7 +167,7 @@ suite("Editor annotations (tiny random-weight test model: plumbing, not judgemen
       contributes: { configuration: { properties: Record<string, { markdownDescription?: string }> } };
     };
     const described = /Show (.+) above a trace/.exec(
-      manifest.contributes.configuration.properties["steplens.annotations.codeLens"].markdownDescription ?? "",
+      manifest.contributes.configuration.properties["steplens.annotations.codeLens"]?.markdownDescription ?? "",
     )?.[1];
     assert.ok(described, "the setting describes the lenses");
     const names = described.split(" · ").map((n) => n.trim());

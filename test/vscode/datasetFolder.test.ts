@@ -31,10 +31,14 @@ suite("Open Dataset on a folder of subsets", () => {
       rows.map((_, i) => [opened.index.id(i), opened.index.summary(i).groundTruth]),
       rows.map((r) => [r.id, r.label]),
     );
-    assert.equal(String(a.datasets.getTreeItem(roots[0]).label), "processbench");
+    const [root] = roots;
+    assert.ok(root, "the folder's dataset is in the tree");
+    assert.equal(String(a.datasets.getTreeItem(root).label), "processbench");
     const record = 9; // the second olympiadbench item
-    await vscode.commands.executeCommand("steplens.openRecord", { dataset: dir, record, id: rows[record].id });
+    const row = rows[record];
+    assert.ok(row, `the subsets have a record ${record}`);
+    await vscode.commands.executeCommand("steplens.openRecord", { dataset: dir, record, id: row.id });
     const editor = vscode.window.activeTextEditor;
-    assert.ok(editor?.document.getText().includes(rows[record].problem.trim().slice(0, 40)), editor?.document.getText().slice(0, 200));
+    assert.ok(editor?.document.getText().includes(row.problem.trim().slice(0, 40)), editor?.document.getText().slice(0, 200));
   });
 });

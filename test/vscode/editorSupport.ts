@@ -141,6 +141,13 @@ export function insideStep(a: StepLensApi, document: vscode.TextDocument, index:
   return new vscode.Position(step.range.start.line, step.range.start.character + 2);
 }
 
+/** Where step `index` (0-based) of the document's trace starts; asserts that the step and its range are there. */
+export function stepStart(a: StepLensApi, document: vscode.TextDocument, index: number): { line: number; character: number } {
+  const step = a.getTrace(document)?.steps[index];
+  assert.ok(step?.range, `step ${index + 1} has a range`);
+  return step.range.start;
+}
+
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }

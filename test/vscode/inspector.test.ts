@@ -11,13 +11,13 @@ import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { processBenchMetricsByHand, sameMetric } from "../support/processBenchMetrics";
 import type { DashboardHostMessage, InspectorHostMessage } from "../../src/inspector/protocol";
-import { closeTestTrace, fixtureUri, insideStep, openTestTrace, readLabelLines, waitFor } from "./editorSupport";
+import { closeTestTrace, fixtureUri, insideStep, openTestTrace, readLabelLines, stepStart, waitFor } from "./editorSupport";
 
 const TRACE = "cyclist-speed.trace.md";
 const DATASET = path.join("datasets", "gsm8k-sample.jsonl");
 
 function lastOf<T extends { type: string }, K extends T["type"]>(sent: readonly T[], type: K): Extract<T, { type: K }> | undefined {
-  for (let i = sent.length - 1; i >= 0; i--) if (sent[i].type === type) return sent[i] as Extract<T, { type: K }>;
+  for (const m of [...sent].reverse()) if (m.type === type) return m as Extract<T, { type: K }>;
   return undefined;
 }
 
@@ -42,7 +42,10 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
       30_000,
     );
     assert.equal(state!.uri, document.uri.toString());
-    assert.equal(state!.steps[0].text, a.getTrace(document)!.steps[0].text, "the step in full");
+    const [firstShown] = state!.steps;
+    const [firstInTrace] = a.getTrace(document)!.steps;
+    assert.ok(firstShown && firstInTrace, "the inspector and the trace have a step 1");
+    assert.equal(firstShown.text, firstInTrace.text, "the step in full");
     assert.ok(state!.actions.score && state!.actions.verify && state!.actions.label);
     assert.equal(state!.prmFirstError, a.getAnnotations(document)!.firstErrorBy.prm);
     await waitFor(
@@ -60,9 +63,9 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     const editor = await waitFor(
       "the editor on step 3",
       () => vscode.window.activeTextEditor,
-      (e) => e?.document === document && e.selection.active.line === a.getTrace(document)!.steps[2].range!.start.line,
+      (e) => e?.document === document && e.selection.active.line === stepStart(a, document, 2).line,
     );
-    assert.equal(editor!.selection.active.character, a.getTrace(document)!.steps[2].range!.start.character);
+    assert.equal(editor!.selection.active.character, stepStart(a, document, 2).character);
   });
 
   test("the editor's cursor moving into a step sends focusStep", async () => {
@@ -89,7 +92,7 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     const s = await waitFor(
       "the labelled state",
       () => a.inspector.lastState,
-      (x) => x?.steps[1].label === "incorrect",
+      (x) => x?.steps[1]?.label === "incorrect",
       15_000,
     );
     assert.equal(s!.labelFirstError, 1);
@@ -97,7 +100,7 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     await waitFor(
       "the label cleared",
       () => a.inspector.lastState,
-      (x) => x?.steps[1].label === null,
+      (x) => x?.steps[1]?.label === null,
       15_000,
     );
   });
@@ -137,8 +140,11 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     assert.ok(lines.length >= 5);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-dash-"));
     const raw = path.join(dir, "raw.jsonl");
-    const scores = lines.map((r, k) => ({ id: r.id, subset: "gsm8k", scores: r.steps.map((_, i) => ((k * 7 + i * 13) % 10) / 10 + 0.05) }));
-    fs.writeFileSync(raw, scores.map((s) => JSON.stringify(s)).join("\n") + "\n");
+    const scored = lines.map((r, k) => ({
+      label: r.label,
+      record: { id: r.id, subset: "gsm8k", scores: r.steps.map((_, i) => ((k * 7 + i * 13) % 10) / 10 + 0.05) },
+    }));
+    fs.writeFileSync(raw, scored.map((s) => JSON.stringify(s.record)).join("\n") + "\n");
     assert.equal(await vscode.commands.executeCommand("steplens.openDatasetDashboard", { dataset: file, scores: raw }), true);
     const summary = await waitFor(
       "the dashboard summary",
@@ -161,7 +167,7 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
     assert.equal(view.view.threshold, 0.3);
     // The metrics by hand from the sample's labels and the scores written above (not by DashboardModel).
     const hand = processBenchMetricsByHand(
-      lines.map((r, k) => ({ label: r.label, scores: scores[k].scores })),
+      scored.map((s) => ({ label: s.label, scores: s.record.scores })),
       0.3,
     );
     assert.ok(hand.accError !== null && hand.accCorrect !== null, "the sample has erroneous and all-correct traces");
@@ -169,7 +175,8 @@ suite("Inspector and dataset dashboard: host ⇄ webview messages", () => {
       view.view.subsets.map((s) => s.subset),
       ["gsm8k"],
     );
-    const shown = view.view.subsets[0]!;
+    const [shown] = view.view.subsets;
+    assert.ok(shown, "the dashboard shows the gsm8k subset");
     assert.equal(shown.n, hand.n);
     for (const k of ["accError", "accCorrect", "f1"] as const) assert.ok(sameMetric(shown[k], hand[k]), `${k} at 0.3: ${shown[k]} shown, ${hand[k]} by hand`);
     assert.ok(sameMetric(view.view.averageF1, hand.f1), `average F1 at 0.3: ${view.view.averageF1} shown, ${hand.f1} by hand`);

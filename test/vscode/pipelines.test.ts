@@ -49,7 +49,8 @@ suite("Pipelines: tasks and commands", () => {
     const exec = t.execution as vscode.ProcessExecution;
     assert.ok(exec instanceof vscode.ProcessExecution);
     assert.equal(exec.process, process.execPath);
-    assert.ok(exec.args[0].endsWith(path.join("dist", "cli.js")), exec.args[0]);
+    const [cli] = exec.args;
+    assert.ok(cli?.endsWith(path.join("dist", "cli.js")), cli);
     assert.deepEqual(exec.args.slice(1), [
       "export",
       `${SCRATCH}/run`,
@@ -109,10 +110,12 @@ suite("Pipelines: tasks and commands", () => {
     assert.match(String(a.datasets.getTreeItem(wrong).description), /^first error at step 1 · outcome no · K=2 \(step\)/);
     const steps = a.datasets.getChildren(wrong);
     assert.equal(steps.length, 3);
-    const first = a.datasets.getTreeItem(steps[0]);
+    const [stepOne, stepTwo] = steps;
+    assert.ok(stepOne && stepTwo, "the solution's steps 1 and 2 are in the tree");
+    const first = a.datasets.getTreeItem(stepOne);
     assert.equal(first.label, "Step 1: incorrect");
     assert.match(String(first.description), /^-\+ · 1 correct, 1 incorrect/, "v0 agrees (-), v1 disagrees (+)");
-    assert.equal(a.datasets.getTreeItem(steps[1]).label, "Step 2: undetermined");
+    assert.equal(a.datasets.getTreeItem(stepTwo).label, "Step 2: undetermined");
     const pending = records.find((r) => r.summary.id === "p3#s2")!;
     assert.match(String(a.datasets.getTreeItem(pending).description), /not labelled yet/);
     a.datasets.close(path.join(scratch, "run"));

@@ -7,7 +7,18 @@ import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { StepLensApi } from "../../src/extension/context";
 import { testModel } from "../support/testModels";
-import { api, closeAllEditors, hoverText, insideStep, resetSettings, setSetting, steplensDiagnostics, useTestModels, waitFor } from "./editorSupport";
+import {
+  api,
+  closeAllEditors,
+  hoverText,
+  insideStep,
+  resetSettings,
+  setSetting,
+  steplensDiagnostics,
+  stepStart,
+  useTestModels,
+  waitFor,
+} from "./editorSupport";
 
 // Step 2 reaches the reference (Q after = 1); step 3 boxes a wrong answer (Q after = 0): it loses progress.
 const CONTENT = `---
@@ -90,19 +101,24 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
       () => a.getAnnotations(document),
       (x) => !!x && x.steps.every((s) => s.progress !== null),
     );
-    assert.equal(ann!.steps[2].progress!.advantage, -1);
-    assert.equal(ann!.steps[2].progress!.rollouts, 8);
-    assert.ok(ann!.steps[2].progress!.interval![1] < 0, "the advantage interval lies below 0");
+    const progress3 = ann?.steps[2]?.progress;
+    assert.ok(progress3, "step 3 has its progress estimate in the annotations");
+    assert.equal(progress3.advantage, -1);
+    assert.equal(progress3.rollouts, 8);
+    assert.ok(progress3.interval, "step 3's estimate has an advantage interval");
+    assert.ok(progress3.interval[1] < 0, "the advantage interval lies below 0");
 
     const diags = await waitFor(
       "the loses-progress diagnostic",
       () => steplensDiagnostics(document.uri).filter((d) => d.code === "loses-progress"),
       (d) => d.length === 1,
     );
-    assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Information);
-    assert.match(diags[0].message, /^Step 3 loses progress: Q 1\.00 → 0\.00/);
-    assert.match(diags[0].message, /demo: scores are meaningless/);
-    assert.equal(diags[0].range.start.line, a.getTrace(document)!.steps[2].range!.start.line);
+    const [losesProgress] = diags;
+    assert.ok(losesProgress, "one loses-progress diagnostic");
+    assert.equal(losesProgress.severity, vscode.DiagnosticSeverity.Information);
+    assert.match(losesProgress.message, /^Step 3 loses progress: Q 1\.00 → 0\.00/);
+    assert.match(losesProgress.message, /demo: scores are meaningless/);
+    assert.equal(losesProgress.range.start.line, stepStart(a, document, 2).line);
 
     const { text } = await hoverText(document.uri, insideStep(a, document, 2));
     assert.ok(text.includes("**Progress** Q 1\\.00 → 0\\.00"), text);
@@ -137,7 +153,7 @@ suite("Progress (PAV) in the editor (tiny random-weight prover: plumbing, not ju
     assert.equal(typeof firstSeconds, "number", "the first estimate ran in this suite");
     assert.equal(again.seconds, firstSeconds, "the stored result, to its measured seconds");
     const editor = vscode.window.activeTextEditor!;
-    const line = a.getTrace(document)!.steps[2].range!.start.line;
+    const { line } = stepStart(a, document, 2);
     await editor.edit((e) => e.insert(new vscode.Position(line, document.lineAt(line).text.length), " Done."));
     await waitFor(
       "no progress diagnostic after the edit",
