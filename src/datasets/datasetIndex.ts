@@ -280,7 +280,8 @@ export class DatasetIndex {
    * from its own file by its own part; errors keep naming their file and line.
    */
   static concat(file: string, parts: readonly DatasetIndex[]): DatasetIndex {
-    if (!parts.length)
+    const [first] = parts;
+    if (!first)
       throw new StepLensError("no dataset file in this folder.", {
         file,
         hint: "Give a folder holding .json / .jsonl dataset files (ProcessBench's subsets), or one dataset file.",
@@ -288,14 +289,23 @@ export class DatasetIndex {
       });
     const columns = new Columns();
     const errors = new Map<number, StepLensError>();
-    const starts: number[] = [];
+    const partStarts: { start: number; index: DatasetIndex }[] = [];
     let containerError: StepLensError | null = null;
     const stats: IndexStats = { records: 0, badRecords: 0, bytes: 0, seconds: 0, duplicateIds: 0 };
     for (const p of parts) {
       const start = columns.count;
-      starts.push(start);
+      partStarts.push({ start, index: p });
       for (const [r, e] of p.errors) if (errors.size < MAX_KEPT_ERRORS) errors.set(start + r, e);
-      for (let r = 0; r < p.size; r++) columns.push(p.offsets[r], p.lengths[r], p.lines[r], p.stepCounts[r], p.groundTruth[r], p.id(r));
+      for (let r = 0; r < p.size; r++) {
+        const offset = p.offsets[r];
+        const length = p.lengths[r];
+        const line = p.lines[r];
+        const steps = p.stepCounts[r];
+        const truth = p.groundTruth[r];
+        if (offset === undefined || length === undefined || line === undefined || steps === undefined || truth === undefined)
+          throw new Error(`internal: record ${r} of ${p.file} is missing from its index's columns (they are all ${p.size} long)`);
+        columns.push(offset, length, line, steps, truth, p.id(r));
+      }
       containerError ??= p.containerError;
       stats.badRecords += p.stats.badRecords;
       stats.bytes += p.stats.bytes;
@@ -304,17 +314,8 @@ export class DatasetIndex {
     columns.flushIds();
     const n = columns.count;
     stats.records = n;
-    const merged = DatasetIndex.fromColumns(
-      file,
-      parts[0].detected,
-      parts[0].reader,
-      columns,
-      errors,
-      containerError,
-      { size: stats.bytes, mtimeMs: 0 },
-      stats,
-    );
-    merged.parts = parts.map((index, i) => ({ start: starts[i], index }));
+    const merged = DatasetIndex.fromColumns(file, first.detected, first.reader, columns, errors, containerError, { size: stats.bytes, mtimeMs: 0 }, stats);
+    merged.parts = partStarts;
     return merged;
   }
 
@@ -331,7 +332,9 @@ export class DatasetIndex {
     this.check(record);
     const block = this.idBlocks[Math.floor(record / ID_BLOCK)];
     const start = record % ID_BLOCK === 0 ? 0 : this.idEnds[record - 1];
-    return block.slice(start, this.idEnds[record]);
+    const end = this.idEnds[record];
+    if (block === undefined || start === undefined || end === undefined) throw new Error(`internal: record ${record} has no id in the index's id columns`);
+    return block.slice(start, end);
   }
 
   /** The record with this id (the first, when ids repeat), or -1. */
@@ -343,15 +346,20 @@ export class DatasetIndex {
     this.check(record);
     const gt = this.groundTruth[record];
     const p = this.predictions[record];
+    const s = this.scores[record];
+    const line = this.lines[record];
+    const steps = this.stepCounts[record];
+    // check() keeps the record inside 0..size-1, and every column is `size` long.
+    if (gt === undefined || p === undefined || s === undefined || line === undefined || steps === undefined)
+      throw new Error(`internal: record ${record} is missing from the index's columns`);
     const groundTruth = gt >= -1 ? gt : null;
     const prediction = p === NO_PREDICTION ? null : p;
-    const s = this.scores[record];
     const error = this.errors.get(record);
     return {
       record,
       id: this.id(record),
-      line: this.lines[record],
-      steps: this.stepCounts[record],
+      line,
+      steps,
       groundTruth,
       prediction,
       agreement: groundTruth === null || prediction === null ? null : groundTruth === prediction,
@@ -372,8 +380,10 @@ export class DatasetIndex {
   async loadTrace(record: number): Promise<Trace> {
     this.check(record);
     if (this.parts) {
-      let p = this.parts[0];
+      // The last part starting at or before the record (the first part starts at 0).
+      let p: { start: number; index: DatasetIndex } | undefined;
       for (const q of this.parts) if (q.start <= record) p = q;
+      if (p === undefined) throw new Error(`internal: record ${record} lies in no part of ${this.file}`);
       return p.index.loadTrace(record - p.start);
     }
     const stat = await fs.promises.stat(this.file);
@@ -385,9 +395,13 @@ export class DatasetIndex {
       });
     const handle = await fs.promises.open(this.file, "r");
     try {
-      const buffer = Buffer.alloc(this.lengths[record]);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offsets[record]);
-      const ctx: RecordContext = { file: this.file, record, line: this.lines[record] };
+      const length = this.lengths[record];
+      const offset = this.offsets[record];
+      const line = this.lines[record];
+      if (length === undefined || offset === undefined || line === undefined) throw new Error(`internal: record ${record} is missing from the index's columns`);
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      const ctx: RecordContext = { file: this.file, record, line };
       return this.reader(parseJson(buffer.subarray(0, bytesRead), ctx, this.detected.container ?? "jsonl"), ctx);
     } finally {
       await handle.close();
@@ -445,8 +459,9 @@ export class DatasetIndex {
     const anyFilter = mismatchesOnly || label !== undefined || scoreRange !== undefined;
     const min = scoreRange?.min ?? 0;
     const max = scoreRange?.max ?? 0;
-    for (let r = 0; r < n; r++) {
-      const gt = groundTruth[r];
+    // Every column is n (= this.size) long.
+    for (let r = 0; r < groundTruth.length; r++) {
+      const gt = groundTruth[r]!;
       if (gt === BAD_RECORD) {
         if (!hideBad && !anyFilter) out[k++] = r;
         continue;
@@ -460,7 +475,7 @@ export class DatasetIndex {
         if (label === "correct" ? gt !== -1 : label === "error" ? gt < 0 : gt !== label) continue;
       }
       if (scoreRange) {
-        const v = scores[r];
+        const v = scores[r] ?? Number.NaN;
         if (!(v >= min && v <= max)) continue; // NaN (no score) fails both
       }
       out[k++] = r;
@@ -476,7 +491,13 @@ export class DatasetIndex {
     const pages = Math.max(1, Math.ceil(matching.length / pageSize));
     const items: RecordSummary[] = [];
     const start = page * pageSize;
-    for (let i = start; i < Math.min(matching.length, start + pageSize); i++) items.push(this.summary(matching[i]));
+    for (let i = start; i < Math.min(matching.length, start + pageSize); i++) {
+      const record = matching[i];
+      // A negative or fractional page (or page size) reads outside the matches: summary() refused it with a RangeError.
+      if (record === undefined)
+        throw new RangeError(`page ${page} of ${pageSize} records reads match ${i}, which is not an index of the ${matching.length} matches`);
+      items.push(this.summary(record));
+    }
     return { items, total: matching.length, page, pages };
   }
 
@@ -484,9 +505,11 @@ export class DatasetIndex {
   agreement(): { compared: number; agree: number } {
     let compared = 0;
     let agree = 0;
-    for (let r = 0; r < this.size; r++) {
-      const gt = this.groundTruth[r];
-      const p = this.predictions[r];
+    const groundTruth = this.groundTruth;
+    const predictions = this.predictions;
+    for (let r = 0; r < groundTruth.length; r++) {
+      const gt = groundTruth[r]!;
+      const p = predictions[r];
       if (gt < -1 || p === NO_PREDICTION) continue;
       compared++;
       if (gt === p) agree++;
@@ -542,7 +565,7 @@ export class DatasetIndex {
       for (let r = 0; r < this.size; r++) {
         const id = this.id(r);
         for (let slot = fnv1aUtf16(id) & mask; ; slot = (slot + 1) & mask) {
-          const there = table[slot];
+          const there = table[slot]!; // slot = … & mask, and the table is mask + 1 long
           if (there === -1) {
             table[slot] = r;
             break;
@@ -561,7 +584,7 @@ export class DatasetIndex {
     return {
       get: (id: string) => {
         for (let slot = fnv1aUtf16(id) & mask; ; slot = (slot + 1) & mask) {
-          const r = table[slot];
+          const r = table[slot]!; // slot = … & mask, and the table is mask + 1 long
           if (r === -1) return undefined;
           if (this.id(r) === id) return r;
         }
