@@ -11,12 +11,12 @@ import path from "node:path";
 import { DatasetIndex } from "../src/datasets/datasetIndex";
 import { DashboardModel, dashboardRecords } from "../src/inspector/dashboardModel";
 import { readScoresFile } from "../src/inspector/scoresFile";
+import { median } from "./samples";
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-ignore -- a plain .mjs helper shared with the e2e checks
 import { expectedMetrics, writeDashboardFixture } from "./dashboard-fixture.mjs";
 
 const root = path.resolve(__dirname, "../..");
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-bench-dashboard-"));

@@ -19,6 +19,7 @@ import { createLlamaRuntime, type LlamaRuntime } from "../src/engines/local/llam
 import { LocalEngine } from "../src/engines/local/localEngine";
 import { naivePerPrefix } from "../test/support/naivePrm";
 import { testModel, type TestModelOptions } from "../test/support/testModels";
+import { itemAt, median } from "./samples";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick"); // tiny model only
@@ -28,7 +29,6 @@ const REPS_100M = flag("--reps-100m") || 3; // each 100M run takes seconds (the 
 const root = process.cwd();
 
 const now = () => performance.now();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -78,7 +78,7 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
   for (const n of mc.stepCounts) {
     const steps = makeSteps(n, mc.stepKind);
     const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps });
-    const [ref] = loaded.pool.sequences.slice(1);
+    const ref = itemAt(loaded.pool.sequences, 1, "second sequence (for the references)");
 
     // A. one pass (cold) vs naive per-prefix
     await engine.clearCaches();
@@ -86,7 +86,7 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
     // Empty the context first: in llama.cpp's unified KV cache, cells held by another sequence still cost attention time.
     await engine.clearCaches();
     const [naive, msNaive] = await time(() => naivePerPrefix(ref, plan));
-    const maxDiff = Math.max(...scored.steps.map((s, i) => Math.abs(s.margin - naive.margins[i])));
+    const maxDiff = Math.max(...scored.steps.map((s, i) => Math.abs(s.margin - itemAt(naive.margins, i, "per-prefix margin"))));
     const a = {
       steps: n,
       onePassTokens: scored.evaluatedTokens,
@@ -160,7 +160,7 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
     await e.role("prm");
     const traces = Array.from({ length: K }, (_, k) => ({ problem: `${"ABCDEFGH"[k]}: ${PROBLEM}`, steps: makeSteps(mc.parallelSteps, mc.stepKind) }));
     const gen = { role: "generator" as const, prompt: `${PROBLEM} Step 1:`, temperature: 0.8, seed: 1, maxTokens: 16 };
-    await e.scoreSteps(traces[0]); // warm-up
+    await e.scoreSteps(itemAt(traces, 0, "trace")); // warm-up
     await e.generate(gen);
     let scoreTokens = 0;
     const seqScore: number[] = [];
@@ -195,7 +195,10 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
       await e.clearCaches();
       parGen.push((await time(() => e.generate({ ...gen, n: K })))[1]);
     }
-    const [msSeqScore, msParScore, msSeqGen, msParGen] = [seqScore, parScore, seqGen, parGen].map(median);
+    const msSeqScore = median(seqScore);
+    const msParScore = median(parScore);
+    const msSeqGen = median(seqGen);
+    const msParGen = median(parGen);
     const c = {
       K,
       scoreTokens,
@@ -221,7 +224,7 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
   await judge.clearCaches();
   const [jr, msJudge] = await time(() => judge.scoreSteps({ problem: PROBLEM, steps: jSteps }));
   await judge.clearCaches();
-  const [jn, msJudgeNaive] = await time(() => naivePerPrefix(jl.pool.sequences[1], jp));
+  const [jn, msJudgeNaive] = await time(() => naivePerPrefix(itemAt(jl.pool.sequences, 1, "second sequence (for the per-step prompts)"), jp));
   const shared = jp.tokens.length;
   const questions = jp.branches.reduce((s, b) => s + b.suffix.length, 0);
   out.judge = {
@@ -235,7 +238,7 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
     ms: r2(msJudge),
     perStepMs: r2(msJudgeNaive),
     timeRatio: r2(msJudgeNaive / msJudge),
-    maxLogitDiff: Number(Math.max(...jr.steps.map((s, i) => Math.abs(s.margin - jn.margins[i]))).toExponential(2)),
+    maxLogitDiff: Number(Math.max(...jr.steps.map((s, i) => Math.abs(s.margin - itemAt(jn.margins, i, "per-step prompt margin")))).toExponential(2)),
   };
   console.log(
     `E judge ${jSteps.length} steps: ${jr.evaluatedTokens} tok (shared ${shared} + questions ${questions}, ×${r2(jr.evaluatedTokens / shared)} one pass) ${r2(msJudge)} ms vs per-step prompts ${jn.evaluatedTokens} tok ${r2(msJudgeNaive)} ms`,
@@ -245,7 +248,8 @@ async function benchModel(runtime: LlamaRuntime, mc: ModelCase) {
   // ---- F. forking a 1000-token prefix (512 on the 100M model)
   const fe = await mk("math-shepherd", 2);
   const { model, pool } = await fe.role("generator");
-  const [src, dst] = pool.sequences;
+  const src = itemAt(pool.sequences, 0, "sequence (the fork's source)");
+  const dst = itemAt(pool.sequences, 1, "sequence (the fork's destination)");
   const prefix = [
     ...(model.tokens.bos != null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : []),
     ...model.tokenize(makeSteps(80).join(" ")),

@@ -25,9 +25,13 @@ const skipMathVerify = process.argv.includes("--no-math-verify");
 
 type RunCli = typeof runCli;
 
+/** The median; of two middles, their mean. */
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const lower = s[Math.ceil(s.length / 2) - 1];
+  const upper = s[Math.floor(s.length / 2)];
+  if (lower === undefined || upper === undefined) throw new Error("median of no samples");
+  return s.length % 2 ? upper : (lower + upper) / 2;
 }
 
 /** One `steplens grade <file> --json` in memory: seconds. */

@@ -18,8 +18,9 @@ import { buildCorpus, CATEGORIES } from "./grading/corpus.mjs";
 import { loadReviewed } from "./grading/compare";
 
 const at = process.argv.indexOf("--ce-dir");
-if (at < 0) throw new Error("give --ce-dir DIR (a folder where @cortex-js/compute-engine is installed)");
-const ceDir = path.resolve(process.argv[at + 1]);
+const ceArg = at < 0 ? undefined : process.argv[at + 1];
+if (ceArg === undefined) throw new Error("give --ce-dir DIR (a folder where @cortex-js/compute-engine is installed)");
+const ceDir = path.resolve(ceArg);
 const ceVersion = (JSON.parse(fs.readFileSync(path.join(ceDir, "node_modules/@cortex-js/compute-engine/package.json"), "utf8")) as { version: string }).version;
 // The ESM build, imported at run time (not bundled: it is not a dependency).
 const dynamicImport = new Function("u", "return import(u)") as (u: string) => Promise<{ ComputeEngine: new () => any }>;

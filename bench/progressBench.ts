@@ -17,6 +17,7 @@ import { createLlamaRuntime } from "../src/engines/local/llamaRuntime";
 import { LocalEngine } from "../src/engines/local/localEngine";
 import { proverPrompt } from "../src/progress/proverPrompt";
 import { testModel, type TestModelOptions } from "../test/support/testModels";
+import { itemAt } from "./samples";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
           }
           const a = out.fork!.rollouts.flat();
           const b = out.reevaluate!.rollouts.flat();
-          identical[`${c.label} M=${m}`] = `${a.filter((g, i) => g.text === b[i].text).length} of ${a.length}`;
+          identical[`${c.label} M=${m}`] = `${a.filter((g, i) => g.text === itemAt(b, i, "re-evaluated rollout").text).length} of ${a.length}`;
         } finally {
           await engine.dispose();
         }

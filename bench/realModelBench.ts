@@ -25,6 +25,7 @@ import { sampleFromLogits, seededRandom } from "../src/engines/local/firstTokenS
 import { generatorPrompt } from "../src/synthesis/generatorPrompt";
 import { verificationSchema } from "../src/verify/constrainedSchema";
 import { realModelPath, realModelThreads } from "../test/support/realModel";
+import { itemAt, median } from "./samples";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : NaN);
@@ -33,7 +34,6 @@ const GEN_TOKENS = flag("--tokens") || 48;
 const root = process.cwd();
 
 const now = () => performance.now();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const { model } = loaded;
   const vocab = model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length;
   out.vocabulary = vocab;
-  const ref = loaded.pool.sequences[1];
+  const ref = itemAt(loaded.pool.sequences, 1, "second sequence (for the references)");
   const filter = [...plan.positive, ...plan.negative];
   const reads = new Set(plan.reads.map((r) => r.position));
   const bareInput = plan.tokens.map((t, i) => (reads.has(i) ? ([t, { generateNext: { logits: { filter: { tokens: filter } } } }] as const) : t));
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const gen = await mk("math-shepherd", 4);
   const g = await gen.role("generator");
   const genPrompt = gen.promptTokens(g.model, generatorPrompt(PROBLEM), false).tokens;
-  const bareSeq = g.pool.sequences[3];
+  const bareSeq = itemAt(g.pool.sequences, 3, "fourth sequence (for the bare loop)");
   const synth: { engine: number; bare: number }[] = [];
   const roll: { engine: number; bare: number }[] = [];
   /** A bare loop with top-k off (as the rollouts sample) vs node-llama-cpp's default top-k 40: what top-p over all 262k tokens costs. */
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     const [r, ms] = await time(() =>
       gen.generate({ role: "generator", prompt: generatorPrompt(PROBLEM), n: 1, temperature: 0.7, topP: 0.95, seed: k, maxTokens: GEN_TOKENS }),
     );
-    const produced = r[0].tokens;
+    const produced = itemAt(r, 0, "generated sample").tokens;
     await gen.clearCaches();
     const [count, msBareGen] = await time(() => bareGenerate(bareSeq, genPrompt, produced, k));
     synth.push({ engine: produced / (ms / 1000), bare: count / (msBareGen / 1000) });
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
     const [j, msJson] = await time(() =>
       gen.generate({ role: "verifier", prompt: verifyPrompt, n: 1, temperature: 0.8, seed: k, maxTokens: GEN_TOKENS, jsonSchema: schema }),
     );
-    constrained.push({ free: f[0].tokens / (msFree / 1000), json: j[0].tokens / (msJson / 1000) });
+    constrained.push({ free: itemAt(f, 0, "free sample").tokens / (msFree / 1000), json: itemAt(j, 0, "constrained sample").tokens / (msJson / 1000) });
   }
   out.grammar = {
     schema: "spark verdicts, 5 steps, critiques ≤ 300 characters",

@@ -28,6 +28,7 @@ import { prmScorer } from "../src/search/scorers";
 import { runSearch, type SearchMode } from "../src/search/searchRunner";
 import type { SearchProblem } from "../src/search/searchProblems";
 import { testModel, type TestModelOptions } from "../test/support/testModels";
+import { itemAt } from "./samples";
 
 const args = process.argv.slice(2);
 const WITH_100M = args.includes("--100m");
@@ -137,7 +138,12 @@ async function searchBench(): Promise<Row[]> {
   // nothing, so its solutions have no steps to score or expand (--100m measures it anyway).
   const cases: { label: string; options: TestModelOptions }[] = [{ label: "tiny (random weights)", options: { tokenizer: "bpe", chatTemplate: true } }];
   if (WITH_100M) cases.push({ label: "100M (random weights)", options: { tokenizer: "bpe", chatTemplate: true, size: "100m" } });
-  const problems: SearchProblem[] = QUESTIONS.slice(0, PROBLEMS).map((p, i) => ({ id: `q${i}`, problem: p, reference: ANSWERS[i], line: i + 1 }));
+  const problems: SearchProblem[] = QUESTIONS.slice(0, PROBLEMS).map((p, i) => ({
+    id: `q${i}`,
+    problem: p,
+    reference: itemAt(ANSWERS, i, "answer"),
+    line: i + 1,
+  }));
   const modes: SearchMode[] = [
     { kind: "best-of-n", n: 8 },
     { kind: "beam", beams: 2, expansions: 4, maxSteps: MAX_STEPS },

@@ -23,6 +23,7 @@ import { generatorPrompt, GENERATOR_DEFAULTS, VERIFIER_DEFAULTS } from "../src/s
 import { BUILTIN_TEMPLATES, renderPrompt } from "../src/verify/templates";
 import { startFakeServer } from "../test/support/fakeOpenAiServer";
 import { testModel } from "../test/support/testModels";
+import { itemAt, median } from "./samples";
 // @ts-expect-error plain .mjs helper shared by the benchmarks
 import { runMeasured } from "./peakRss.mjs";
 
@@ -32,7 +33,6 @@ const root = process.cwd();
 const cliJs = path.join(root, "dist/cli.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-bench-synth-"));
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function writeProblems(file: string, n: number): void {
   const out = fs.openSync(file, "w");
@@ -67,8 +67,8 @@ async function startServe(model: string, concurrency: number): Promise<{ url: st
     let out = "";
     child.stdout!.on("data", (d) => {
       out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve(m[1].replace(/\/$/, ""));
+      const listening = /listening on (http:\/\/[^\s]+)/.exec(out)?.[1];
+      if (listening) resolve(listening.replace(/\/$/, ""));
     });
     child.stderr!.on("data", (d) => (out += d));
     child.once("exit", (code) => reject(new Error(`steplens serve exited ${code}: ${out}`)));
@@ -109,7 +109,7 @@ async function bareClient(
     });
     if (!r.ok) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
     const j = (await r.json()) as { choices: { message: { content: string } }[] };
-    return j.choices[0].message.content ?? "";
+    return itemAt(j.choices, 0, "choice in the chat completion").message.content ?? "";
   };
   const pump = () => {
     while (active < concurrency && queue.length) {
@@ -153,7 +153,7 @@ async function pipelineOverhead(): Promise<Record<string, unknown>> {
   const serve = await startServe(model, SEQ);
   try {
     const models = (await (await fetch(`${serve.url}/v1/models`)).json()) as { data: { id: string }[] };
-    const apiModel = models.data[0].id;
+    const apiModel = itemAt(models.data, 0, "model in /v1/models").id;
     const problemsFile = path.join(tmp, "overhead.jsonl");
     writeProblems(problemsFile, P);
     const problems = fs
@@ -291,8 +291,8 @@ async function localParallel(): Promise<Record<string, unknown>[]> {
       reps,
       engineMs: e.map((x) => r3(x.ms)),
       bareMs: b.map((x) => r3(x.ms)),
-      engineTokens: e[0].tokens,
-      bareTokens: b[0].tokens,
+      engineTokens: itemAt(e, 0, "engine run").tokens,
+      bareTokens: itemAt(b, 0, "bare run").tokens,
       engineTokensPerSecond: r3(eTps),
       bareTokensPerSecond: r3(bTps),
       ratio: r3(eTps / bTps),
@@ -329,7 +329,7 @@ async function memoryAndResume(): Promise<Record<string, unknown>> {
       "8",
       "--json",
     ];
-    const sizes = QUICK ? [200, 2000] : [1000, 10000];
+    const sizes: [number, number] = QUICK ? [200, 2000] : [1000, 10000];
     const rss: Record<string, unknown>[] = [];
     for (const n of sizes) {
       const file = path.join(tmp, `mem-${n}.jsonl`);
@@ -348,7 +348,7 @@ async function memoryAndResume(): Promise<Record<string, unknown>> {
         method: r.method,
       });
     }
-    const rssRatio = (rss[1].peakRssMb as number) / (rss[0].peakRssMb as number);
+    const rssRatio = (itemAt(rss, 1, "larger run").peakRssMb as number) / (itemAt(rss, 0, "smaller run").peakRssMb as number);
 
     // D: the 10k-problem folder holds 30k records; resume it with a larger --limit and time the first new record.
     const big = path.join(tmp, `mem-${sizes[1]}`);
