@@ -316,6 +316,16 @@ test("n samples with a seed: one request per sample with seed + i (reproducible 
   assert.ok(gens.every((g) => g.tokens === 3));
 });
 
+test("n samples with a seed: a sample answered with no choice is an error naming the sample (it came back undefined)", async () => {
+  const { engine } = await setup((s) =>
+    s.body.seed === 41 ? { status: 200, body: { ...chatReply("unused").body, choices: [] } } : chatReply(`seed ${s.body.seed}`),
+  );
+  await assert.rejects(
+    engine.generate({ role: "generator", prompt: [{ role: "user", content: "go" }], n: 3, seed: 40 }),
+    (e: unknown) => e instanceof StepLensError && /judge-model: the endpoint answered sample 2 of 3 \(seed 41\) with no choice/.test(e.message),
+  );
+});
+
 /** Chat logprobs answer: P(Yes) and P(No) chosen per step from the question's step number. */
 function judgeReply(probs: Record<number, [number, number]>) {
   return (s: Seen): Reply => {

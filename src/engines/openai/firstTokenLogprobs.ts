@@ -82,9 +82,13 @@ export function candidateLogprobs(top: readonly TokenLogprob[], candidates: read
       },
     );
   }
-  const total = found.reduce((s, c) => s + Math.exp(logprobs[c]), 0);
+  // Every candidate was given a logprob above (Math.exp(undefined) was NaN as well).
+  const total = found.reduce((s, c) => s + Math.exp(logprobs[c] ?? Number.NaN), 0);
   const normalized: Record<string, number> = {};
-  for (const c of candidates) normalized[c] = Number.isFinite(logprobs[c]) ? Math.exp(logprobs[c]) / total : 0;
+  for (const c of candidates) {
+    const logprob = logprobs[c];
+    normalized[c] = typeof logprob === "number" && Number.isFinite(logprob) ? Math.exp(logprob) / total : 0;
+  }
   const floor = Math.min(...top.map((t) => t.logprob));
   return { logprobs, normalized, found, floor };
 }

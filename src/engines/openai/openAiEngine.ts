@@ -240,14 +240,17 @@ export class OpenAiEngine implements Engine {
 
   async generate(req: GenerateRequest, opts?: RunOptions): Promise<Generation[]> {
     const n = Math.max(1, Math.floor(req.n ?? 1));
-    if (req.seed !== undefined && n > 1) {
+    const seed = req.seed;
+    if (seed !== undefined && n > 1) {
       // Reproducible samples: sample i uses seed + i, exactly like a one-sample request would.
       let done = 0;
       const parts = await allOrAbort(opts, (batchOpts) =>
         Array.from({ length: n }, (_, i) =>
-          this.generateOnce(req.role, req.prompt, { ...req, n: 1, seed: req.seed! + i }, batchOpts).then((g) => {
+          this.generateOnce(req.role, req.prompt, { ...req, n: 1, seed: seed + i }, batchOpts).then(([g]) => {
             opts?.onProgress?.({ done: ++done, total: n, message: "samples" });
-            return g[0];
+            if (g === undefined)
+              throw new StepLensError(`${this.modelFor(req.role)}: the endpoint answered sample ${i + 1} of ${n} (seed ${seed + i}) with no choice.`);
+            return g;
           }),
         ),
       );
@@ -284,7 +287,7 @@ export class OpenAiEngine implements Engine {
         r.usage?.completion_tokens,
         choices.map((c) => c.text),
       );
-      return choices.map((c, i) => ({ text: c.text, finishReason: finishReason(c.finish_reason), tokens: tokens[i] }));
+      return choices.map((c, i) => ({ text: c.text, finishReason: finishReason(c.finish_reason), tokens: shareOf(tokens, i) }));
     }
     const body: OpenAI.ChatCompletionCreateParamsNonStreaming = {
       model,
@@ -297,7 +300,7 @@ export class OpenAiEngine implements Engine {
     const choices = [...r.choices].sort((a, b) => a.index - b.index);
     const texts = choices.map((c) => c.message.content ?? "");
     const tokens = splitUsage(r.usage?.completion_tokens, texts);
-    return choices.map((c, i) => ({ text: texts[i], finishReason: finishReason(c.finish_reason), tokens: tokens[i] }));
+    return choices.map((c, i) => ({ text: c.message.content ?? "", finishReason: finishReason(c.finish_reason), tokens: shareOf(tokens, i) }));
   }
 
   async tokenProbabilities(req: TokenProbabilityRequest, opts?: RunOptions): Promise<TokenProbabilities> {
@@ -352,8 +355,10 @@ export class OpenAiEngine implements Engine {
       req.steps.map(async (_, index) => {
         const { top, promptTokens } = await this.firstTokenTop("prm", judgeMessages(req.problem, req.steps, index, format), batchOpts);
         const c = candidateLogprobs(top, [positive, negative], `judge step ${index + 1} (${model})`);
-        const yes = Number.isFinite(c.logprobs[positive]) ? c.logprobs[positive] : c.floor;
-        const no = Number.isFinite(c.logprobs[negative]) ? c.logprobs[negative] : c.floor;
+        const yesLogprob = c.logprobs[positive];
+        const noLogprob = c.logprobs[negative];
+        const yes = typeof yesLogprob === "number" && Number.isFinite(yesLogprob) ? yesLogprob : c.floor;
+        const no = typeof noLogprob === "number" && Number.isFinite(noLogprob) ? noLogprob : c.floor;
         const margin = yes - no;
         opts?.onProgress?.({ done: ++done, total: req.steps.length, message: "steps" });
         return { score: { index, score: 1 / (1 + Math.exp(-margin)), margin } satisfies StepScore, promptTokens };
@@ -537,9 +542,20 @@ export function splitUsage(total: number | undefined, texts: string[]): number[]
   const lengths = texts.map((t) => Math.max(1, t.length));
   const sum = lengths.reduce((a, b) => a + b, 0);
   const shares = lengths.map((l) => Math.floor((total * l) / sum));
-  let rest = total - shares.reduce((a, b) => a + b, 0);
-  for (let i = 0; rest > 0; i = (i + 1) % shares.length, rest--) shares[i]++;
-  return shares;
+  const rest = total - shares.reduce((a, b) => a + b, 0);
+  if (!(rest > 0)) return shares;
+  // The rest, one token at a time round the shares from the first: every share gets the whole
+  // rounds, the first rest % n one more.
+  const rounds = Math.floor(rest / shares.length);
+  const more = rest % shares.length;
+  return shares.map((s, i) => s + rounds + (i < more ? 1 : 0));
+}
+
+/** Choice i's share of the usage (splitUsage gives one share per choice's text). */
+function shareOf(shares: readonly number[], i: number): number {
+  const share = shares[i];
+  if (share === undefined) throw new Error(`internal: splitUsage gave ${shares.length} shares, none for choice ${i}`);
+  return share;
 }
 
 /** What parseRemoteScore checks of a /v1/score answer (the other fields are read as optional). */

@@ -49,7 +49,8 @@ export function poolingRows(body: unknown): number[][] | null {
 
 /** P(correct) from a row: the second column, normalised by softmax when the row is not a probability pair. */
 export function correctProbability(row: readonly number[]): { score: number; margin: number } {
-  const [a, b] = row;
+  // poolingRows gives rows of two or more numbers; a shorter row reads NaN, as its undefined cells did (score and margin NaN).
+  const [a = Number.NaN, b = Number.NaN] = row;
   const isPair = a >= 0 && b >= 0 && a <= 1 && b <= 1 && Math.abs(a + b - 1) < 1e-3;
   if (isPair) {
     const eps = 1e-12;
