@@ -65,10 +65,12 @@ export async function prefixRolloutsViaRollouts(engine: Engine, req: PrefixRollo
     ),
   );
   let prefixTokensEvaluated = 0;
+  // Boundary 0 holds the head; boundary k > 0 the head and segments 0..k-1.
   let boundaryTokens = headTokens;
-  for (let k = 0; k < boundaries; k++) {
-    if (k > 0) boundaryTokens += segmentTokens[k - 1];
-    if (k >= first) prefixTokensEvaluated += n * boundaryTokens;
+  if (first <= 0) prefixTokensEvaluated += n * boundaryTokens;
+  for (const [j, tokens] of segmentTokens.entries()) {
+    boundaryTokens += tokens;
+    if (j + 1 >= first) prefixTokensEvaluated += n * boundaryTokens;
   }
   return {
     rollouts,

@@ -25,28 +25,37 @@ export function seededRandom(seed: number): () => number {
  */
 export function sampleFromLogits(logits: ReadonlyMap<number, number>, temperature: number, topP: number, random: () => number): number {
   const entries = [...logits.entries()].filter(([, l]) => Number.isFinite(l));
-  if (entries.length === 0) throw new Error("no finite logits to sample from");
   entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  if (!(temperature > 0)) return entries[0][0];
-  const max = entries[0][1];
+  const [best] = entries;
+  if (best === undefined) throw new Error("no finite logits to sample from");
+  if (!(temperature > 0)) return best[0];
+  const max = best[1];
   const weights = entries.map(([, l]) => Math.exp((l - max) / temperature));
   const total = weights.reduce((a, b) => a + b, 0);
   let keep = weights.length;
   if (topP < 1) {
     let mass = 0;
-    for (let i = 0; i < weights.length; i++) {
-      mass += weights[i] / total;
+    let counted = 0;
+    for (const w of weights) {
+      mass += w / total;
+      counted++;
       if (mass >= topP) {
-        keep = i + 1;
+        keep = counted;
         break;
       }
     }
   }
   const kept = weights.slice(0, keep).reduce((a, b) => a + b, 0);
   let u = random() * kept;
+  // keep ≤ weights.length === entries.length (weights is entries.map), so both reads are in range.
+  let last = best;
   for (let i = 0; i < keep; i++) {
-    u -= weights[i];
-    if (u < 0) return entries[i][0];
+    const entry = entries[i];
+    const w = weights[i];
+    if (entry === undefined || w === undefined) throw new Error(`internal: sampleFromLogits read weight ${i} of ${weights.length} (keep ${keep})`);
+    u -= w;
+    if (u < 0) return entry[0];
+    last = entry;
   }
-  return entries[keep - 1][0];
+  return last[0];
 }

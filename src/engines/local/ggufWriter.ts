@@ -262,17 +262,23 @@ function gpt2ByteAlphabet(): string[] {
 function bpeVocabulary(padTo: number): Vocabulary {
   const v = new VocabularyBuilder();
   const alphabet = gpt2ByteAlphabet();
-  const encode = (s: string) => [...Buffer.from(s, "utf8")].map((b) => alphabet[b]);
-  for (let b = 0; b < 256; b++) v.add(alphabet[b]); // ids 0..255: the bytes, in byte order
+  const charOf = (byte: number): string => {
+    const c = alphabet[byte];
+    if (c === undefined) throw new Error(`internal: the GPT-2 byte alphabet has no character for byte ${byte}`);
+    return c;
+  };
+  const encode = (s: string) => [...Buffer.from(s, "utf8")].map(charOf);
+  for (let b = 0; b < 256; b++) v.add(charOf(b)); // ids 0..255: the bytes, in byte order
   const merges: string[] = [];
   const seenMerges = new Set<string>();
   for (const piece of VOCAB_PIECES) {
     for (const form of [piece, " " + piece]) {
-      const chars = encode(form);
-      let current = chars[0];
-      for (let i = 1; i < chars.length; i++) {
-        const merge = `${current} ${chars[i]}`; // left-to-right merges: "prefix next-char"
-        current += chars[i];
+      const [head, ...tail] = encode(form);
+      if (head === undefined) continue; // an empty form: no merges, no pieces
+      let current = head;
+      for (const char of tail) {
+        const merge = `${current} ${char}`; // left-to-right merges: "prefix next-char"
+        current += char;
         if (!seenMerges.has(merge)) {
           seenMerges.add(merge);
           merges.push(merge);
@@ -284,7 +290,7 @@ function bpeVocabulary(padTo: number): Vocabulary {
   // Whole-word merges last: " Yes" = "Ġ" + "Yes" once "Yes" is built (as trained BPE vocabularies have).
   for (const piece of VOCAB_PIECES) {
     const word = encode(piece).join("");
-    const merge = `${alphabet[0x20]} ${word}`;
+    const merge = `${charOf(0x20)} ${word}`;
     if (!seenMerges.has(merge) && [...piece].length > 1) {
       seenMerges.add(merge);
       merges.push(merge);
@@ -305,7 +311,7 @@ const u32Scratch = new Uint32Array(f32Scratch.buffer);
 /** IEEE 754 half precision, round to nearest even (values here are small; no NaN/Inf handling needed beyond clamping). */
 function toHalf(value: number): number {
   f32Scratch[0] = value;
-  const x = u32Scratch[0];
+  const x = u32Scratch[0] ?? 0; // a one-element view: index 0 always holds the bits just written
   const sign = (x >>> 16) & 0x8000;
   const exp = ((x >>> 23) & 0xff) - 127 + 15;
   let mantissa = x & 0x7fffff;

@@ -292,8 +292,18 @@ export class LocalEngine implements Engine {
     );
 
     const steps: StepScore[] = [];
-    plan.reads.forEach((r, i) => steps.push({ index: r.step, ...scoreFromLogits(result.reads[i].logits, plan.positive, plan.negative) }));
-    plan.branches.forEach((b, i) => steps.push({ index: b.step, ...scoreFromLogits(result.branches[i].logits, plan.positive, plan.negative) }));
+    // The evaluation answers one read per position asked and one per branch, in order.
+    for (const [i, r] of plan.reads.entries()) {
+      const read = result.reads[i];
+      if (read === undefined) throw new Error(`internal: the prefix evaluation returned ${result.reads.length} reads for ${plan.reads.length} positions`);
+      steps.push({ index: r.step, ...scoreFromLogits(read.logits, plan.positive, plan.negative) });
+    }
+    for (const [i, b] of plan.branches.entries()) {
+      const branch = result.branches[i];
+      if (branch === undefined)
+        throw new Error(`internal: the prefix evaluation returned ${result.branches.length} branch reads for ${plan.branches.length} branches`);
+      steps.push({ index: b.step, ...scoreFromLogits(branch.logits, plan.positive, plan.negative) });
+    }
     steps.sort((a, b) => a.index - b.index);
     return {
       steps,
@@ -334,23 +344,30 @@ export class LocalEngine implements Engine {
     if (tokens.length === 0) throw new Error("the prompt is empty: next-token probabilities need at least one token.");
     if (tokens.length > loaded.pool.contextSize) throw contextTooSmall("the prompt", tokens.length, loaded.pool.contextSize);
     const ctx = this.adapterContext(loaded.model, {}, true);
-    const candidateTokens = req.candidates.map((c) => nextTokenAfter(ctx, text, c, "candidate"));
+    const candidateTokens = req.candidates.map((c) => ({ candidate: c, token: nextTokenAfter(ctx, text, c, "candidate") }));
     const out = await loaded.pool.use(
       ([sequence]) =>
-        this.prefix.evaluate(sequence, { tokens, reads: [tokens.length - 1], branches: [], filter: [...new Set(candidateTokens)], totals: true }, opts),
+        this.prefix.evaluate(
+          sequence,
+          { tokens, reads: [tokens.length - 1], branches: [], filter: [...new Set(candidateTokens.map((c) => c.token))], totals: true },
+          opts,
+        ),
       { signal: opts.signal, prefer: (s) => PrefixCache.reusable(s, tokens) },
     );
-    const read = out.reads[0];
+    const [read] = out.reads;
+    if (read === undefined) throw new Error("internal: the prefix evaluation returned no read for the prompt's last token");
     const maxLogit = Math.max(...read.logits.values());
     const logTotal = Math.log(read.totalLogitWeight ?? 1);
     const logprobs: Record<string, number> = {};
-    req.candidates.forEach((c, i) => {
-      logprobs[c] = (read.logits.get(candidateTokens[i]) ?? Number.NEGATIVE_INFINITY) - maxLogit - logTotal;
-    });
+    for (const { candidate, token } of candidateTokens) {
+      logprobs[candidate] = (read.logits.get(token) ?? Number.NEGATIVE_INFINITY) - maxLogit - logTotal;
+    }
+    // Every candidate was given a logprob just above (NaN: what `undefined - m` gave before).
+    const logprobOf = (c: string): number => logprobs[c] ?? Number.NaN;
     const m = Math.max(...Object.values(logprobs));
-    const z = req.candidates.reduce((s, c) => s + Math.exp(logprobs[c] - m), 0);
+    const z = req.candidates.reduce((s, c) => s + Math.exp(logprobOf(c) - m), 0);
     const normalized: Record<string, number> = {};
-    for (const c of req.candidates) normalized[c] = Math.exp(logprobs[c] - m) / z;
+    for (const c of req.candidates) normalized[c] = Math.exp(logprobOf(c) - m) / z;
     return { logprobs, normalized };
   }
 

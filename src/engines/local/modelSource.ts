@@ -61,6 +61,7 @@ export function parseHfUri(uri: string): { user: string; repo: string; file?: st
   const m = /^hf:([^/\s]+)\/([^/:\s#]+)(?::([^/\s#]+))?(?:\/([^#\s]+))?(?:#(\S+))?$/i.exec(uri.trim());
   if (!m) return null;
   const [, user, repo, , file, branch] = m;
+  if (user === undefined || repo === undefined) throw new Error(`internal: parseHfUri matched ${uri} without its user or repo group`); // both groups are required
   return { user, repo, file, branch };
 }
 

@@ -47,7 +47,7 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
   const { model, pool } = target;
   const n = Math.max(1, Math.floor(req.n ?? 1));
   const tokens: Token[] = [...target.head.tokens];
-  const ends: number[] = [tokens.length];
+  const ends: [number, ...number[]] = [tokens.length];
   for (const s of req.segments) {
     for (const t of model.tokenize(s)) tokens.push(t); // not push(...): a long segment's tokens would overflow the stack
     ends.push(tokens.length);
@@ -67,8 +67,16 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
   let prefixTokensEvaluated = 0;
   let done = 0;
   const progress = () => opts.onProgress?.({ done, total: tasks.length, message: "rollouts" });
+  // Every task's boundary is one of ends (one per boundary, as results has rows): boundary < ends.length.
+  const endOf = (boundary: number): number => {
+    const end = ends[boundary];
+    if (end === undefined) throw new Error(`internal: rollout boundary ${boundary} is not one of the ${ends.length} boundaries`);
+    return end;
+  };
   const finish = (t: Task, g: Generation) => {
-    results[t.boundary][t.sample] = g;
+    const row = results[t.boundary];
+    if (row === undefined) throw new Error(`internal: rollout boundary ${t.boundary} has no result row (${results.length} rows)`);
+    row[t.sample] = g;
     done++;
     progress();
   };
@@ -79,9 +87,10 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
       for (const s of sequences) target.forget(s);
       if (!fork) {
         await queue(tasks, sequences, async (seq, t) => {
-          const end = ends[t.boundary];
+          const end = endOf(t.boundary);
           await clear(seq);
           const [logits] = await evaluateWithReads(seq, tokens.slice(0, end), [end - 1], opts);
+          if (logits === undefined) throw new Error(`internal: evaluating boundary ${t.boundary} returned no logits`);
           prefixTokensEvaluated += end;
           finish(t, await generate(seq, logits, t));
         });
@@ -98,21 +107,27 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
         opts,
       );
       prefixTokensEvaluated += tokens.length - start;
+      // One logits map per boundary (a read at each end), in boundary order.
+      const logitsOf = (boundary: number): ReadonlyMap<Token, number> => {
+        const read = logits[boundary];
+        if (read === undefined) throw new Error(`internal: the trace evaluation returned ${logits.length} reads for ${ends.length} boundaries`);
+        return read;
+      };
       if (workers.length === 0) {
         // One sequence: last boundary first, each rollout appended and erased, then cut back.
         for (let k = boundaries - 1; k >= first; k--) {
           for (let i = 0; i < n; i++) {
             throwIfAborted(opts.signal);
-            await cutTo(trace, ends[k]);
-            finish({ boundary: k, sample: i }, await generate(trace, logits[k], { boundary: k, sample: i }));
+            await cutTo(trace, endOf(k));
+            finish({ boundary: k, sample: i }, await generate(trace, logitsOf(k), { boundary: k, sample: i }));
           }
         }
         await cutTo(trace, ends[0]);
         return;
       }
       await queue(tasks, workers, async (seq, t) => {
-        await forkPrefix(trace, seq, ends[t.boundary]);
-        finish(t, await generate(seq, logits[t.boundary], t));
+        await forkPrefix(trace, seq, endOf(t.boundary));
+        finish(t, await generate(seq, logitsOf(t.boundary), t));
       });
     },
     { signal: opts.signal, count: Math.min(pool.size, (fork ? 1 : 0) + tasks.length), prefer: (s) => s.compareContextTokens(tokens).firstDifferentIndex },
@@ -136,8 +151,10 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
       seqs.map(async (seq) => {
         while (next < all.length && !failed) {
           throwIfAborted(opts.signal);
+          const task = all[next++]; // next < all.length: checked just above, with no await in between
+          if (task === undefined) throw new Error(`internal: rollout task ${next - 1} of ${all.length} is missing`);
           try {
-            await run(seq, all[next++]);
+            await run(seq, task);
           } catch (e) {
             failed = true;
             throw e;
@@ -154,7 +171,7 @@ export async function runPrefixRollouts(target: PrefixRolloutTarget, req: Prefix
     const rolloutSeed = seed + t.sample;
     const first = sampleFromLogits(logits, temperature, topP, seededRandom(rolloutSeed)) as Token;
     if (model.isEogToken(first)) return { text: "", finishReason: "stop", tokens: 0 };
-    const held = ends[t.boundary];
+    const held = endOf(t.boundary);
     const out: Token[] = [first];
     let finishReason: Generation["finishReason"] = "length";
     const evaluation = seq.evaluate([first], { temperature, topP, topK: 0, minP: 0, seed: rolloutSeed });

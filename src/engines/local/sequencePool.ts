@@ -25,8 +25,11 @@ export interface AcquireOptions {
   prefer?: (sequence: LlamaContextSequence) => number;
 }
 
+/** The sequences of one lease: at least one. */
+export type GrantedSequences = readonly [LlamaContextSequence, ...LlamaContextSequence[]];
+
 export interface SequenceLease {
-  readonly sequences: readonly LlamaContextSequence[];
+  readonly sequences: GrantedSequences;
   /** Returns the sequences to the pool (their KV state is kept for prefix reuse). Idempotent. */
   release(): void;
 }
@@ -100,7 +103,7 @@ export class SequencePool {
   }
 
   /** Runs `fn` on granted sequences and releases them afterwards. */
-  async use<T>(fn: (sequences: readonly LlamaContextSequence[]) => Promise<T>, options: AcquireOptions = {}): Promise<T> {
+  async use<T>(fn: (sequences: GrantedSequences) => Promise<T>, options: AcquireOptions = {}): Promise<T> {
     const lease = await this.acquire(options);
     try {
       return await fn(lease.sequences);
@@ -110,13 +113,17 @@ export class SequencePool {
   }
 
   private grant(): void {
-    while (this.waiters.length && this.free.length) {
-      const waiter = this.waiters.shift()!;
+    while (this.free.length) {
+      const waiter = this.waiters.shift();
+      if (waiter === undefined) break;
       const want = Math.max(1, Math.min(waiter.options.count ?? 1, this.free.length));
       const prefer = waiter.options.prefer;
       const scored = this.free.map((s) => ({ s, score: prefer ? prefer(s) : 0, used: this.lastUsed.get(s) ?? -1 }));
       scored.sort((a, b) => b.score - a.score || a.used - b.used);
-      const granted = scored.slice(0, want).map((x) => x.s);
+      const [firstGranted, ...moreGranted] = scored.slice(0, want).map((x) => x.s);
+      // want >= 1 and free is not empty (the loop's condition), so one is always granted.
+      if (firstGranted === undefined) throw new Error(`internal: the sequence pool granted none of ${this.free.length} free sequences`);
+      const granted: GrantedSequences = [firstGranted, ...moreGranted];
       for (const s of granted) this.free.splice(this.free.indexOf(s), 1);
       this.busyLeases++;
       let released = false;

@@ -54,10 +54,11 @@ export const judgeAdapter: PrmAdapter = {
         { type: "model", response: [] },
       ];
       const { pieces } = renderChatAtSlots(ctx, history);
-      if (pieces.length !== 2) throw new Error(`the chat format ${ctx.chatFormat} lost the user message.`);
-      head = pieceTokens(ctx, pieces[0], true);
-      headEndsWithText = typeof pieces[0].values.at(-1) === "string";
-      tailText = pieces[1];
+      const [userPiece, afterUser, ...more] = pieces;
+      if (userPiece === undefined || afterUser === undefined || more.length > 0) throw new Error(`the chat format ${ctx.chatFormat} lost the user message.`);
+      head = pieceTokens(ctx, userPiece, true);
+      headEndsWithText = typeof userPiece.values.at(-1) === "string";
+      tailText = afterUser;
       chatNote = `chat format: ${ctx.chatFormat}`;
     } else {
       head = bosTokens(model);

@@ -86,8 +86,8 @@ export function mathShepherdReadPositions(
 function fastEnds(ctx: AdapterContext, segments: string[], offset: number, joined: Token[]): number[] | null {
   const ends: number[] = [];
   let at = offset;
-  for (let i = 0; i < segments.length; i++) {
-    const t = i === 0 ? ctx.model.tokenize(segments[0]) : continuationTokens(ctx.model, segments[i]);
+  for (const [i, segment] of segments.entries()) {
+    const t = i === 0 ? ctx.model.tokenize(segment) : continuationTokens(ctx.model, segment);
     if (!t || t.length === 0) return null;
     for (let k = 0; k < t.length; k++) if (joined[at + k] !== t[k]) return null;
     at += t.length;

@@ -22,7 +22,8 @@ function dummyPrefixToken(model: LlamaModel): Token | null {
   let dummy = dummyCache.get(model);
   if (dummy === undefined) {
     const nl = model.tokenize("\n");
-    dummy = nl.length >= 2 ? nl[0] : null;
+    const [first, second] = nl;
+    dummy = first !== undefined && second !== undefined ? first : null; // two tokens or more: the first is the dummy
     dummyCache.set(model, dummy);
   }
   return dummy;
@@ -89,23 +90,25 @@ export function slot(i: number): string {
 export function renderChatAtSlots(ctx: AdapterContext, history: ChatHistoryItem[]): { pieces: LlamaText[]; slots: number[] } {
   if (!ctx.chatWrapper) throw new Error("no chat format");
   const { contextText } = ctx.chatWrapper.generateContextState({ chatHistory: history });
-  const pieces: LlamaTextValue[][] = [[]];
+  let current: LlamaTextValue[] = []; // the piece being filled: always the last of pieces
+  const pieces: LlamaTextValue[][] = [current];
   const slots: number[] = [];
   for (const value of contextText.values) {
     if (typeof value !== "string") {
-      pieces[pieces.length - 1].push(value);
+      current.push(value);
       continue;
     }
     let last = 0;
     for (const m of value.matchAll(SLOT)) {
       const before = value.slice(last, m.index);
-      if (before) pieces[pieces.length - 1].push(before);
+      if (before) current.push(before);
       slots.push(Number(m[1]));
-      pieces.push([]);
+      current = [];
+      pieces.push(current);
       last = (m.index ?? 0) + m[0].length;
     }
     const rest = value.slice(last);
-    if (rest) pieces[pieces.length - 1].push(rest);
+    if (rest) current.push(rest);
   }
   return { pieces: pieces.map((values) => new ctx.lib.LlamaText(values)), slots };
 }
