@@ -373,9 +373,12 @@ export function effectiveScore(landed: LandedScore | undefined, trace: Trace): S
   if (!landed) return null;
   const before = landed.trace;
   if (before.problem !== trace.problem) return null;
+  // The leading steps both traces share (a step past the end of the new trace is not shared).
   let same = 0;
-  const n = Math.min(before.steps.length, trace.steps.length);
-  while (same < n && before.steps[same].text === trace.steps[same].text) same++;
+  for (const step of before.steps) {
+    if (step.text !== trace.steps[same]?.text) break;
+    same++;
+  }
   if (same === before.steps.length && same === trace.steps.length) return landed.result;
   return { ...landed.result, steps: landed.result.steps.filter((s) => s.index < same) };
 }

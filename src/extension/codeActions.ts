@@ -36,7 +36,9 @@ class LabelCodeActions implements vscode.CodeActionProvider {
     const step = stepAt(trace, range.start);
     if (step === undefined) return [];
     const current = target.store.get(target.trace, step);
-    const stepRange = trace.steps[step].range;
+    const found = trace.steps[step];
+    if (found === undefined) throw new Error(`internal: stepAt named step ${step}, which the trace of ${document.uri.toString()} does not have`);
+    const stepRange = found.range;
     const diagnostics = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && stepRange !== null && d.range.start.line === stepRange.start.line);
     const out: vscode.CodeAction[] = [];
     for (const a of ACTIONS) {

@@ -262,7 +262,7 @@ export class DatasetTree implements vscode.TreeDataProvider<DatasetNode>, vscode
     const out: DatasetNode[] = [];
     if (matching.length === 0) out.push({ kind: "info", dataset: d, message: d.index.size === 0 ? "no records" : "no record matches the filter" });
     const n = Math.min(matching.length, d.shown);
-    for (let i = 0; i < n; i++) out.push({ kind: "record", dataset: d, summary: d.index.summary(matching[i]) });
+    for (const record of matching.subarray(0, n)) out.push({ kind: "record", dataset: d, summary: d.index.summary(record) });
     if (matching.length > n) out.push({ kind: "more", dataset: d, shown: n, total: matching.length });
     return out;
   }

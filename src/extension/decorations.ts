@@ -64,8 +64,10 @@ export function decorationsFor(
     if (!a.range) continue;
     const first = a.range.start.line;
     const last = Math.min(a.range.end.line, document.lineCount - 1);
-    if (show.gutterHeat && a.heat !== null) {
-      for (let line = first; line <= last; line++) heat[a.heat].push(new vscode.Range(line, 0, line, 0));
+    if (show.gutterHeat && a.heat !== null && first <= last) {
+      const bucket = heat[a.heat];
+      if (bucket === undefined) throw new Error(`internal: step ${a.index + 1} has heat bucket ${a.heat}, outside 0..${HEAT_BUCKETS - 1}`);
+      for (let line = first; line <= last; line++) bucket.push(new vscode.Range(line, 0, line, 0));
     }
     if (show.inlineScores && a.inlineText) {
       const end = document.lineAt(last).range.end;

@@ -25,15 +25,20 @@ export async function goToProblemStep(ctx: StepLensContext, direction: 1 | -1): 
   }
   const trace = ctx.traces.get(editor.document);
   const steps = problemSteps(ctx, editor.document);
-  if (!trace || steps.length === 0) {
+  const firstProblem = steps[0];
+  const lastProblem = steps.at(-1);
+  if (!trace || firstProblem === undefined || lastProblem === undefined) {
     void vscode.window.setStatusBarMessage("StepLens: no problem steps in this trace", 3000);
     return undefined;
   }
   const current = stepAt(trace, editor.selection.active);
   let target: number;
-  if (direction > 0) target = steps.find((s) => current === undefined || s > current) ?? steps[0];
-  else target = [...steps].reverse().find((s) => current !== undefined && s < current) ?? steps[steps.length - 1];
-  const range = trace.steps[target].range;
+  if (direction > 0) target = steps.find((s) => current === undefined || s > current) ?? firstProblem;
+  else target = [...steps].reverse().find((s) => current !== undefined && s < current) ?? lastProblem;
+  const step = trace.steps[target];
+  if (step === undefined)
+    throw new Error(`internal: the annotations name problem step ${target + 1}, which the trace of ${editor.document.uri.toString()} does not have`);
+  const range = step.range;
   if (!range) return undefined;
   const r = toRange(range);
   editor.selection = new vscode.Selection(r.start, r.start);

@@ -323,14 +323,16 @@ function isProgressResult(v: unknown): v is ProgressResult {
 /** The Progress lens's title: "Progress" before a run, then Q from start to end, the losing steps, "demo". */
 export function progressLensTitle(result: ProgressResult | undefined, running: boolean, demo: boolean): string {
   if (running) return "$(sync~spin) Progress…";
-  if (!result || result.steps.length === 0) return "$(pulse) Progress";
-  const first = result.steps[0].qBefore;
-  const last = result.steps[result.steps.length - 1].q;
+  const firstStep = result?.steps[0];
+  const lastStep = result?.steps.at(-1);
+  if (!result || firstStep === undefined || lastStep === undefined) return "$(pulse) Progress";
+  const first = firstStep.qBefore;
+  const last = lastStep.q;
   const losing = result.steps.filter((s) => stepLosesProgress(s, result.rollouts)).length;
   const meanEffective = result.steps.reduce((a, s) => a + s.effective, 0) / result.steps.length;
   let title = result.samePolicy
     ? `$(pulse) Progress (π = μ): Q ${first.toFixed(2)} → ${last.toFixed(2)}`
-    : `$(pulse) Progress: Qμ ${first.toFixed(2)} → ${last.toFixed(2)} · Qπ ${result.steps[result.steps.length - 1].qBase.toFixed(2)}`;
+    : `$(pulse) Progress: Qμ ${first.toFixed(2)} → ${last.toFixed(2)} · Qπ ${lastStep.qBase.toFixed(2)}`;
   title += ` · effective ${meanEffective.toFixed(2)} (mean)`;
   if (losing) title += ` · ${losing} step${losing === 1 ? "" : "s"} lose${losing === 1 ? "s" : ""} progress`;
   if (demo) title += ` · ${DEMO_NOTICE}`;

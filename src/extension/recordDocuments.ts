@@ -44,9 +44,10 @@ class TextBuilder {
   add(s: string): void {
     this.text += s;
     const lines = s.split("\n");
-    if (lines.length > 1) {
+    const tail = lines.at(-1); // split() gives at least one piece
+    if (lines.length > 1 && tail !== undefined) {
       this.line += lines.length - 1;
-      this.character = lines[lines.length - 1].length;
+      this.character = tail.length;
     } else this.character += s.length;
   }
 

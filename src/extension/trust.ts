@@ -50,7 +50,7 @@ export async function confirmUntrustedWrite(what: string, folderKey: string, log
   if (vscode.workspace.isTrusted || allowedWrites.has(folderKey)) return true;
   const once = "Write Label";
   const always = "Allow Until Reload";
-  const question = `This workspace is not trusted. ${what[0].toUpperCase()}${what.slice(1)}?`;
+  const question = `This workspace is not trusted. ${what.charAt(0).toUpperCase()}${what.slice(1)}?`;
   let choice: string | undefined;
   try {
     choice = await vscode.window.showWarningMessage(question, { modal: true, detail: UNTRUSTED_WRITE_DETAIL }, once, always);
