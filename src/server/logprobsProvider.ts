@@ -67,8 +67,6 @@ export async function localNextTokenLogprobs(engine: LocalEngine, req: NextToken
 
   const next = await pool.use(
     async ([sequence]) => {
-      // The pool grants at least one sequence per lease (count defaults to 1).
-      if (sequence === undefined) throw new Error("internal: the sequence pool granted a lease without a sequence");
       // Hold exactly `head` (reusing what the sequence has), then evaluate the last prompt token.
       await sequence.adaptStateToTokens(head, false);
       if (sequence.nextTokenIndex > head.length) await sequence.eraseContextTokenRanges([{ start: head.length, end: sequence.nextTokenIndex }]);
