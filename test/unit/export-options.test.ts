@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { cli, exportWorkspace, readJsonl, writeProcessBench } from "./export-fixtures";
+import { itemAt } from "../support/indexing";
 
 describe("steplens export options", () => {
   const work = exportWorkspace("sl-export-opt-");
@@ -44,7 +45,8 @@ describe("steplens export options", () => {
     const pbSplit = await cli(["export", work.synth, "--format", "processbench", "--out", out("pb.jsonl"), "--split-ratio", "0.5", "--seed", "3"]);
     assert.equal(pbSplit.code, 0);
     const trainProblems = new Set(train.map((x) => (x.extra_info as { problem_id: string }).problem_id));
-    for (const id of ids(out("pb.train.jsonl"))) assert.ok(trainProblems.has(id.split("#")[0]), "a problem's solutions go where the problem goes");
+    for (const id of ids(out("pb.train.jsonl")))
+      assert.ok(trainProblems.has(itemAt(id.split("#"), 0, `the problem of ${id}`)), "a problem's solutions go where the problem goes");
     // One problem: one split is empty. An empty JSONL file is written; an empty parquet file is not (and it says so).
     const one = path.join(work.tmp, "one.json");
     fs.writeFileSync(one, JSON.stringify([{ id: "a", problem: "What is 1 + 1?", steps: ["1 + 1 = 2.", "\\boxed{2}"], label: -1 }]));

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { cli, exportWorkspace, readJsonl, writeSynthesisFolder } from "./export-fixtures";
+import { itemAt } from "../support/indexing";
 
 describe("steplens export: what it never writes over", () => {
   const work = exportWorkspace("sl-export-guard-", { processBench: "ds.json" });
@@ -96,7 +97,7 @@ describe("steplens export: what it never writes over", () => {
     // --force replaces a file of another kind.
     const forced = await cli(["export", work.pb, "--format", "trl-prm", "--out", notes, "--force"]);
     assert.equal(forced.code, 0, forced.err);
-    assert.deepEqual(Object.keys(readJsonl(notes)[0]).sort(), ["completions", "labels", "prompt"]);
+    assert.deepEqual(Object.keys(itemAt(readJsonl(notes), 0, "the first exported row")).sort(), ["completions", "labels", "prompt"]);
     // Parquet: a verl parquet export is recognised; other bytes are not.
     const pq = path.join(work.tmp, "rl.parquet");
     assert.equal((await cli(["export", work.synth, "--format", "verl-parquet", "--out", pq])).code, 0);

@@ -14,6 +14,7 @@ import { cli, flags } from "../support/cliIo";
 import { FAKE_SOLUTION, startFakeServer } from "../support/fakeOpenAiServer";
 import { readParquetIndependently } from "../support/parquetReader";
 import { readJsonl } from "./export-fixtures";
+import { itemAt } from "../support/indexing";
 
 describe("steplens export of a real synthesis folder", () => {
   let dir: string;
@@ -54,14 +55,15 @@ describe("steplens export of a real synthesis folder", () => {
       trlRows.map((x) => x.labels),
       expected,
     );
-    assert.deepEqual(trlRows[0].completions, ["Add 2 and 3 to get 5.", "Check: 5 - 3 = 2."]);
+    assert.deepEqual(trlRows[0]?.completions, ["Add 2 and 3 to get 5.", "Check: 5 - 3 = 2."]);
 
     const cot = path.join(dir, "cot.jsonl");
     r = await cli(["export", run, "--format", "prm-cot-sft", "--out", cot]);
     assert.equal(r.code, 0, r.err);
     const cotRows = readJsonl(cot);
     assert.equal(cotRows.length, 8, "every solution has a verification that agrees with its labels");
-    const [user, assistant] = cotRows[0].messages as { role: string; content: string }[];
+    const [user, assistant] = itemAt(cotRows, 0, "the first verification").messages as { role: string; content: string }[];
+    assert.ok(user && assistant, "a user and an assistant message");
     assert.equal(user.content, `Problem: What is 0 + 3?\n\nStudent Solution: ${FAKE_SOLUTION}\n\nLet's verify step by step.`);
     const parsed = parseVerification(assistant.content, { stepCount: 2 });
     assert.ok(parsed.ok);
@@ -79,7 +81,7 @@ describe("steplens export of a real synthesis folder", () => {
       t.rows.map((x) => (x.extra_info as { problem_id: string }).problem_id),
       ["q0", "q1", "q2", "q3"],
     );
-    assert.equal((t.rows[0].reward_model as { style: string }).style, "model");
+    assert.equal((itemAt(t.rows, 0, "the first row").reward_model as { style: string }).style, "model");
 
     // All solutions of a problem agree (both incorrect): --drop-unanimous leaves nothing, and says so.
     r = await cli(["export", run, "--format", "processbench", "--out", path.join(dir, "pb.jsonl"), "--drop-unanimous"]);

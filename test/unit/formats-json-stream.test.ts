@@ -7,6 +7,7 @@ import { Readable } from "node:stream";
 import { StepLensError } from "../../src/core/errors";
 import { readJsonLines, readRawRecords, sniffContainer, splitJsonArray, type RawRecord } from "../../src/formats/jsonStream";
 import { sleep } from "../support/wait";
+import { itemAt } from "../support/indexing";
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -194,9 +195,9 @@ test("readRawRecords: JSONL from a file with tiny chunks gives the same records 
   try {
     const got = await collect(readRawRecords(file, "jsonl", { highWaterMark: 3 }));
     assert.equal(got.length, 50);
-    assert.equal(got[9].line, 10);
-    assert.equal(got[10].line, 12); // the blank line 11 is skipped, not a record
-    assert.deepEqual(JSON.parse(got[49].text).i, 49);
+    assert.equal(got[9]?.line, 10);
+    assert.equal(got[10]?.line, 12); // the blank line 11 is skipped, not a record
+    assert.deepEqual(JSON.parse(itemAt(got, 49, "record 50").text).i, 49);
   } finally {
     removeTemp(file);
   }

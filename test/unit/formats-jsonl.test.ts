@@ -4,6 +4,7 @@ import path from "node:path";
 import { jsonlTrace, resolveJsonlFields, DEFAULT_JSONL_FIELDS } from "../../src/formats/jsonl";
 import { StepLensError } from "../../src/core/errors";
 import { failures, FIXTURES, jsonl, outcomes, readAll, traces, withTempDir } from "./formats-kit";
+import { itemAt } from "../support/indexing";
 
 const ctx = { file: "g.jsonl", record: 1, line: 2 };
 
@@ -164,7 +165,7 @@ test("jsonl: the generic fixture (chat, TRL steps, solution string) is auto-dete
     ts.map((t) => t.finalAnswer),
     ["156", null, "4"],
   );
-  assert.equal(ts[0].problem, "What is 12 × 13?");
+  assert.equal(ts[0]?.problem, "What is 12 × 13?");
 });
 
 test("jsonl: field names given to readTraces reach every record; bad JSON lines are skipped", async () => {
@@ -176,6 +177,6 @@ test("jsonl: field names given to readTraces reach every record; bad JSON lines 
       traces(results).map((t) => t.problem),
       ["Q1", "Q2"],
     );
-    assert.match(failures(results)[1].error.format(), /c\.jsonl:5: record 3: no steps: none of 'a', 'response'/);
+    assert.match(itemAt(failures(results), 1, "the failure of record 3").error.format(), /c\.jsonl:5: record 3: no steps: none of 'a', 'response'/);
   });
 });

@@ -4,13 +4,14 @@ import path from "node:path";
 import { mathShepherdTrace } from "../../src/formats/mathShepherd";
 import { StepLensError } from "../../src/core/errors";
 import { failures, FIXTURES, jsonl, lineOutcomes, readAll, traces, withTempDir } from "./formats-kit";
+import { itemAt } from "../support/indexing";
 
 const ctx = { file: "ms.jsonl", record: 0, line: 1 };
 
 /** A record in Math-Shepherd's layout: "<q> Step 1: … ки\nStep 2: … ки", labels with +/- in the tags' place. */
 function shepherd(question: string, steps: string[], marks: string, tag = "ки") {
   const body = (end: (i: number) => string) => question + " " + steps.map((s, i) => `Step ${i + 1}: ${s} ${end(i)}`).join("\n");
-  return { input: body(() => tag), label: body((i) => marks[i]), task: "GSM8K" };
+  return { input: body(() => tag), label: body((i) => itemAt(marks, i, `the mark of step ${i + 1}`)), task: "GSM8K" };
 }
 
 test("math-shepherd: splits the problem from the steps, drops 'Step k:' markers, reads +/- labels", () => {
@@ -32,7 +33,7 @@ test("math-shepherd: '+' and '-' inside the text do not confuse the labels", () 
   const rec = shepherd("Compute 5 - 3 + 1.", ["5 - 3 = 2, then + 1 gives 3 -", "So + it is 3. The answer is: 3"], "-+");
   const t = mathShepherdTrace(rec, ctx);
   assert.deepEqual(t.labels, { kind: "per-step", steps: [false, true], firstError: 0 });
-  assert.equal(t.steps[0].text, "5 - 3 = 2, then + 1 gives 3 -");
+  assert.equal(t.steps[0]?.text, "5 - 3 = 2, then + 1 gives 3 -");
 });
 
 test("math-shepherd: a question that mentions 'Step 1' before the first step still splits at the real first step", () => {
@@ -103,7 +104,7 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
     ts.map((t) => t.finalAnswer),
     ["18", "14", "3"],
   );
-  assert.match(ts[0].problem, /^Janet’s ducks lay 16 eggs per day\..*farmers' market\?$/);
+  assert.match(itemAt(ts, 0, "the first trace").problem, /^Janet’s ducks lay 16 eggs per day\..*farmers' market\?$/);
 
   await withTempDir(async (tmp) => {
     const file = tmp.file(
@@ -112,7 +113,7 @@ test("math-shepherd: the fixture is auto-detected; a bad line in the middle is s
     );
     const results = await readAll(file, { format: "math-shepherd" });
     assert.equal(lineOutcomes(results), "ok@1 bad@2 bad@3 ok@4");
-    assert.equal(traces(results)[1].problem, "Q2?");
+    assert.equal(traces(results)[1]?.problem, "Q2?");
   });
 });
 
@@ -128,7 +129,7 @@ test("math-shepherd: a row with a stray tag inside the problem keeps each label 
     "Mr. Rocky went to the market to sell his handmade crafts on a particular week.  He was selling jewelry at $30 each and paintings at $100 each. How much did he make?",
   );
   assert.equal(t.steps.length, 3);
-  assert.equal(t.steps[0].text, "He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300.");
+  assert.equal(t.steps[0]?.text, "He sold 10 jewelry for 10 * 30 = $<<10*30=300>>300.");
   assert.deepEqual(t.labels, { kind: "per-step", steps: [true, false, true], firstError: 1 }, "the stray tag's mark labels no step");
   assert.equal(t.meta?.strayTags, 1);
   // The same row without the stray tag reads the same steps and labels.

@@ -5,6 +5,7 @@ import { prm800kTrace } from "../../src/formats/prm800k";
 import { readTraces } from "../../src/formats/records";
 import { StepLensError } from "../../src/core/errors";
 import { failures, FIXTURES, jsonl, outcomes, readAll, traces, withTempDir } from "./formats-kit";
+import { itemAt } from "../support/indexing";
 
 const ctx = { file: "prm.jsonl", record: 2, line: 3 };
 const c = (text: string, rating: number | null) => ({ text, rating, flagged: false });
@@ -114,10 +115,10 @@ test("prm800k: the fixture is auto-detected and read whole", async () => {
     ["2", "55", null],
   );
   // Step 1 is rated 0 (neutral → no label by default); step 2 is the labeler's human completion (correct).
-  assert.deepEqual(ts[1].labels, { kind: "per-step", steps: [null, true, true], firstError: -1 });
-  assert.equal(ts[1].steps[1].text, "The sum is $\\frac{10 \\cdot 11}{2} = 55$.");
+  assert.deepEqual(ts[1]?.labels, { kind: "per-step", steps: [null, true, true], firstError: -1 });
+  assert.equal(ts[1]?.steps[1]?.text, "The sum is $\\frac{10 \\cdot 11}{2} = 55$.");
   assert.deepEqual(
-    ts[2].steps.map((s) => s.text),
+    itemAt(ts, 2, "the third trace").steps.map((s) => s.text),
     ["$\\dbinom{8}{4} = \\frac{8!}{4!4!}$.", "$= \\frac{40320}{48} = 840$."],
   );
   assert.deepEqual(
@@ -134,6 +135,7 @@ test("prm800k: one bad line among good ones is reported and the rest still come"
     const results = await readAll(file, { format: "prm800k" });
     assert.equal(outcomes(results), "ok#0@1 bad#1@2 bad#2@3 ok#3@4");
     const [syntax, missing] = failures(results);
+    assert.ok(syntax && missing, "two failures: the syntax error and the missing field");
     assert.match(syntax.error.format(), /p\.jsonl:2: record 1 is not valid JSON: .*Fix the JSON on this line/);
     assert.match(missing.error.format(), /p\.jsonl:3: record 2: field 'question\.problem' must be a string, the field is missing/);
   });
@@ -151,7 +153,7 @@ test("prm800k: rating 0 (neutral) is unlabelled by default, or read as correct /
   // Through the dataset reader: the option reaches the record reader.
   const results = [];
   for await (const r of readTraces(path.join(FIXTURES(), "prm800k.jsonl"), { prm800kNeutral: "incorrect" })) results.push(r);
-  const second = results[1];
+  const second = itemAt(results, 1, "the second record");
   assert.ok(second.ok);
   assert.deepEqual(second.trace.labels, { kind: "per-step", steps: [false, true, true], firstError: 0 });
 });

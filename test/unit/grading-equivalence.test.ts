@@ -290,7 +290,7 @@ describe("answer equivalence: near-misses are not equal, both directions", () =>
       [`\\{${list}\\}`, `\\{${[...list.split(", ")].reverse().join(", ")}\\}`],
       ["import(x)", "x"],
       ["evaluate(1)", "1"],
-    ]) {
+    ] as const) {
       const units = spent(a, b);
       assert.ok(units > 0 && units <= WORK_BUDGET, `${a.slice(0, 20)}…: ${units} work units (budget ${WORK_BUDGET})`);
     }

@@ -11,6 +11,7 @@ import { buildAnnotations } from "../../src/annotations/stepAnnotations";
 import { progressPanelOf, traceViewOf } from "../../src/inspector/traceView";
 import { splitMath } from "../../src/inspector/mathSegments";
 import { scoreResult, textTrace, scriptedVerifier, spark } from "./annotations-fixtures";
+import { itemAt } from "../support/indexing";
 
 const STEPS = ["$2 + 2 = 4$", "so $4 \\times 2 = 9$", "answer $\\boxed{9}$"];
 
@@ -52,7 +53,7 @@ test("one trace: scores, threshold, the first error by PRM / label / dataset, fu
     s.steps.map((x) => x.groundTruth),
     [true, true, false],
   );
-  assert.equal(s.steps[1].text, "so $4 \\times 2 = 9$", "the step in full, not a preview");
+  assert.equal(s.steps[1]?.text, "so $4 \\times 2 = 9$", "the step in full, not a preview");
   assert.equal(s.matrix, null);
   assert.equal(s.progress, null);
   assert.equal(s.model, "tiny-prm.gguf");
@@ -87,9 +88,13 @@ test("the agreement matrix: K rows × steps, verdict per cell (malformed sample 
   assert.deepEqual(m.aggregate, ["correct", "incorrect", "incorrect"]);
   assert.equal(m.firstError, 1);
   assert.equal(m.explanation, result.aggregate.explanation, "the verification chosen as the explanation is marked");
-  assert.match(m.rows[0].cells[1].critique, /4 times 2 is 8, not 9\./, "a cell carries that verifier's critique of that step");
-  assert.match(m.rows[2].cells[1].critique, /Looks right\./);
-  assert.equal(m.rows[3].cells[1].critique, "");
+  assert.match(
+    itemAt(itemAt(m.rows, 0, "row 0").cells, 1, "row 0, verifier 1").critique,
+    /4 times 2 is 8, not 9\./,
+    "a cell carries that verifier's critique of that step",
+  );
+  assert.match(itemAt(itemAt(m.rows, 2, "row 2").cells, 1, "row 2, verifier 1").critique, /Looks right\./);
+  assert.equal(m.rows[3]?.cells[1]?.critique, "");
   assert.deepEqual(
     s.steps.map((x) => x.verdicts),
     [
@@ -181,6 +186,6 @@ test("math segments: $…$, $$…$$, \\(…\\), \\[…\\]; escaped and unclosed 
   );
   const hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>";
   assert.deepEqual(kinds(hostile), [`T:${hostile}`], "HTML is plain text");
-  const seg = splitMath("a $x$ b")[1];
+  const seg = itemAt(splitMath("a $x$ b"), 1, "the math segment");
   assert.equal(seg.kind === "math" && seg.source, "$x$", "the source is kept for the fallback");
 });

@@ -25,6 +25,7 @@ async function child(role: string, file: string): Promise<void> {
 
 if (process.env.STEPLENS_LABELS_CHILD) {
   const [role, file] = process.env.STEPLENS_LABELS_CHILD.split("\n");
+  assert.ok(role !== undefined && file !== undefined, "STEPLENS_LABELS_CHILD holds 'role\\nfile'");
   child(role, file).then(
     () => process.exit(0),
     (e: unknown) => {
@@ -38,7 +39,9 @@ if (process.env.STEPLENS_LABELS_CHILD) {
 
   const run = (role: string, file: string) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [process.argv[1]], {
+      const script = process.argv[1];
+      assert.ok(script !== undefined, "the bundled test file to run as the child (process.argv[1])");
+      const p = spawn(process.execPath, [script], {
         env: { ...process.env, STEPLENS_LABELS_CHILD: `${role}\n${file}` },
         stdio: ["ignore", "ignore", "pipe"],
       });

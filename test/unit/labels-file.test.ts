@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { foldLabels, formatLabelFile, formatLabelLine, parseLabelFile, traceKey } from "../../src/labels/labelFile";
 import { applyHumanLabels } from "../../src/labels/traceLabels";
+import { itemAt } from "../support/indexing";
 
 const AT = "2025-01-31T10:00:00.000Z";
 
@@ -49,7 +50,7 @@ test("parse: CRLF, BOM, blank lines; bad lines are reported with file:line and s
     ],
   );
   assert.ok(parsed.problems.every((p) => p.details.file === "/ws/.steplens/labels.jsonl"));
-  assert.match(parsed.problems[0].format(), /^\/ws\/\.steplens\/labels\.jsonl:3: not valid JSON .* fix or delete the line\.$/);
+  assert.match(itemAt(parsed.problems, 0, "the problem of line 3").format(), /^\/ws\/\.steplens\/labels\.jsonl:3: not valid JSON .* fix or delete the line\.$/);
   assert.deepEqual(parsed.badLines, ["not json", ...text.split("\r\n").slice(3, 9)]);
   assert.equal(parseLabelFile("", "f").eol, "\n");
   assert.equal(parseLabelFile('{"trace":"a","step":0,"label":"correct"}\n', "f").eol, "\n");

@@ -105,7 +105,9 @@ test("splitUsage: exact for one choice, shares the total by text length for seve
     shares.reduce((a, b) => a + b, 0),
     10,
   );
-  assert.ok(shares[2] >= shares[0] && shares[0] >= shares[1]);
+  const [ofFour, ofOne, ofFive] = shares;
+  assert.ok(ofFour !== undefined && ofOne !== undefined && ofFive !== undefined, "three shares");
+  assert.ok(ofFive >= ofFour && ofFour >= ofOne);
 });
 
 test("first-token logprobs: chat and completions shapes, candidates matched after trimming and summed", () => {
@@ -136,9 +138,11 @@ test("first-token logprobs: chat and completions shapes, candidates matched afte
     "sorted best first",
   );
   const c = candidateLogprobs(top, ["Yes", "No"], "test");
-  assert.ok(Math.abs(Math.exp(c.logprobs.Yes) - 0.6) < 1e-12, "'Yes' and ' Yes' are summed");
-  assert.ok(Math.abs(c.normalized.Yes - 0.75) < 1e-12);
-  assert.ok(Math.abs(c.normalized.No - 0.25) < 1e-12);
+  const [yes, yesShare, noShare] = [c.logprobs.Yes, c.normalized.Yes, c.normalized.No];
+  assert.ok(yes !== undefined && yesShare !== undefined && noShare !== undefined, "'Yes' and 'No' have a logprob and a share");
+  assert.ok(Math.abs(Math.exp(yes) - 0.6) < 1e-12, "'Yes' and ' Yes' are summed");
+  assert.ok(Math.abs(yesShare - 0.75) < 1e-12);
+  assert.ok(Math.abs(noShare - 0.25) < 1e-12);
   assert.ok(Math.abs(c.floor - Math.log(0.05)) < 1e-12);
 
   const completion = { choices: [{ logprobs: { tokens: ["No"], token_logprobs: [-0.1], top_logprobs: [{ No: -0.1, Yes: -2.5 }] } }] };

@@ -9,6 +9,7 @@ import { OpenAiEngine } from "../../src/engines/openai/openAiEngine";
 import type { Engine } from "../../src/engines/engine";
 import { StepLensError } from "../../src/core/errors";
 import { serveTestEngine } from "./serve-fixture";
+import { itemAt } from "../support/indexing";
 
 const TOKEN = "unknown-model-test-token";
 const TRACE = { problem: "Solve 2x + 3 = 7.", steps: ["2x = 4.", "x = 2."] };
@@ -27,7 +28,7 @@ before(async () => {
   local = await serveTestEngine({ sequences: 1 });
   server = await StepLensServer.start({ engine: local, port: 0, token: TOKEN, concurrency: 1 });
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
-  modelId = (await client.models.list()).data[0].id;
+  modelId = itemAt((await client.models.list()).data, 0, "the served model").id;
 });
 
 after(async () => {
