@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { buildDiagnostics, formatThreshold } from "../../src/annotations/diagnosticsModel";
 import { buildAnnotations } from "../../src/annotations/stepAnnotations";
 import { scoreResult, textTrace, verification } from "./annotations-fixtures";
+import { itemAt, only } from "../support/indexing";
 
 const trace = () => textTrace(["2 + 2 = 4", "4 * 2 = 9", "9 - 1 = 8", "so 8", "answer 8"]);
 
@@ -24,17 +25,20 @@ test("first error is an error, other steps below the threshold are warnings, mes
     ],
   );
   assert.ok(d.every((x) => x.source === "StepLens"));
-  assert.deepEqual(d[0].range, a.steps[1].range);
+  const [firstError, belowThreshold] = d;
+  assert.ok(firstError && belowThreshold, "the first-error and below-threshold diagnostics");
+  const step2 = itemAt(a.steps, 1, "step 2's annotation");
+  assert.deepEqual(firstError.range, step2.range);
   assert.deepEqual(
-    d[0].related.map((r) => [r.verifier, r.message]),
+    firstError.related.map((r) => [r.verifier, r.message]),
     [
       [0, "Verifier 1 of 8 (incorrect, chosen): 4 * 2 is 8."],
       [3, "Verifier 4 of 8 (incorrect): The product is wrong: 4 × 2 = 8, not 9."],
       [6, "Verifier 7 of 8 (correct): Correct multiplication."],
     ],
   );
-  assert.deepEqual(d[0].related[0].range, a.steps[1].range);
-  assert.deepEqual(d[1].related, []);
+  assert.deepEqual(itemAt(firstError.related, 0, "the first related verifier").range, step2.range);
+  assert.deepEqual(belowThreshold.related, []);
 });
 
 test("steps the verifiers or a label call incorrect are warnings; steps labelled correct are quiet", () => {
@@ -79,13 +83,13 @@ test("a label-only first error, and the demo notice on scored messages", () => {
 
 test("critique excerpts in related information are cut; a chosen critique alone is used when the list is absent", () => {
   const v = verification(["i", "c", "c", "c", "c"]);
-  v.steps[0].critique = { verifier: 0, text: "x ".repeat(400) };
-  v.steps[0].critiques = undefined;
+  const step1 = itemAt(v.steps, 0, "step 1's verification");
+  step1.critique = { verifier: 0, text: "x ".repeat(400) };
+  step1.critiques = undefined;
   const d = buildDiagnostics(buildAnnotations({ trace: trace(), threshold: 0.5, verification: v }), { critiqueLength: 20 });
-  assert.equal(d.length, 1);
-  assert.equal(d[0].message, "Step 1: first error — 1 of 1 verifier: incorrect");
-  assert.equal(d[0].related.length, 1);
-  assert.equal(d[0].related[0].message, `Verifier 1 of 1 (incorrect, chosen): ${"x ".repeat(9).trim()}…`);
+  const diagnostic = only(d, "the first-error diagnostic");
+  assert.equal(diagnostic.message, "Step 1: first error — 1 of 1 verifier: incorrect");
+  assert.equal(only(diagnostic.related, "the chosen critique").message, `Verifier 1 of 1 (incorrect, chosen): ${"x ".repeat(9).trim()}…`);
 });
 
 test("thresholds are shown as given", () => {
@@ -93,5 +97,5 @@ test("thresholds are shown as given", () => {
   assert.equal(formatThreshold(0.475), "0.475");
   assert.equal(formatThreshold(1), "1.00");
   const d = buildDiagnostics(buildAnnotations({ trace: trace(), threshold: 0.475, score: scoreResult([0.4749, 0.9, 0.9, 0.9, 0.9]) }));
-  assert.equal(d[0].message, "Step 1: first error — PRM 0.47 < 0.475");
+  assert.equal(d[0]?.message, "Step 1: first error — PRM 0.47 < 0.475");
 });

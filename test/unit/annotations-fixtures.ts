@@ -3,6 +3,7 @@ import type { SourceRange, Trace, TraceLabels } from "../../src/core/trace";
 import type { Engine, ScoreResult } from "../../src/engines/engine";
 import { fakeEngine } from "../support/fakeEngine";
 import type { VerificationView } from "../../src/annotations/stepAnnotations";
+import { itemAt } from "../support/indexing";
 
 /** A text trace whose step k sits on line k + 2 ("Step k+1: <text>"), with real offsets. */
 export function textTrace(stepTexts: string[], labels: TraceLabels | null = null): Trace {
@@ -13,12 +14,11 @@ export function textTrace(stepTexts: string[], labels: TraceLabels | null = null
     lineStarts.push(offset);
     offset += l.length + 1;
   }
-  const range = (line: number): SourceRange => ({
-    start: { line, character: 0 },
-    end: { line, character: lines[line].length },
-    startOffset: lineStarts[line],
-    endOffset: lineStarts[line] + lines[line].length,
-  });
+  const range = (line: number): SourceRange => {
+    const text = itemAt(lines, line, "the fixture line");
+    const startOffset = itemAt(lineStarts, line, "the fixture line's start");
+    return { start: { line, character: 0 }, end: { line, character: text.length }, startOffset, endOffset: startOffset + text.length };
+  };
   return {
     format: "text",
     problem: "what is 2 + 2?",

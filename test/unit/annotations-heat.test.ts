@@ -14,6 +14,7 @@ import {
   heatIconSvg,
   linearRgb,
 } from "../../src/annotations/heatScale";
+import { itemAt } from "../support/indexing";
 
 test("buckets: half-open intervals of [0, 1], clamped, null for missing", () => {
   assert.deepEqual(
@@ -42,21 +43,23 @@ test("palette: five colours per theme kind, each with enough contrast on its bac
 });
 
 // Machado, Oliveira & Fernandes (2009) full-severity simulation matrices, applied in linear RGB.
-const DEUTERANOPIA = [
+type Rgb = readonly [number, number, number];
+const DEUTERANOPIA: readonly [Rgb, Rgb, Rgb] = [
   [0.367322, 0.860646, -0.227968],
   [0.280085, 0.672501, 0.047413],
   [-0.01182, 0.04294, 0.968881],
 ];
-const PROTANOPIA = [
+const PROTANOPIA: readonly [Rgb, Rgb, Rgb] = [
   [0.152286, 1.052583, -0.204868],
   [0.114503, 0.786281, 0.099216],
   [-0.003882, -0.048116, 1.051998],
 ];
-const simulate = (hex: string, m: number[][]) => {
+const simulate = (hex: string, m: readonly [Rgb, Rgb, Rgb]): Rgb => {
   const l = linearRgb(hex);
-  return m.map((row) => Math.min(1, Math.max(0, row[0] * l[0] + row[1] * l[1] + row[2] * l[2])));
+  const apply = (row: Rgb) => Math.min(1, Math.max(0, row[0] * l[0] + row[1] * l[1] + row[2] * l[2]));
+  return [apply(m[0]), apply(m[1]), apply(m[2])];
 };
-const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+const distance = (a: Rgb, b: Rgb) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 test("palette: adjacent buckets stay distinguishable under simulated deuteranopia and protanopia", () => {
   for (const theme of HEAT_THEME_KINDS) {
@@ -66,7 +69,7 @@ test("palette: adjacent buckets stay distinguishable under simulated deuteranopi
     ] as const) {
       const sim = HEAT_COLORS[theme].map((c) => simulate(c, m));
       for (let b = 0; b + 1 < HEAT_BUCKETS; b++) {
-        const d = distance(sim[b], sim[b + 1]);
+        const d = distance(itemAt(sim, b, `${theme} bucket ${b}`), itemAt(sim, b + 1, `${theme} bucket ${b + 1}`));
         assert.ok(d >= 0.12, `${theme}, ${name}: buckets ${b} and ${b + 1} are too close (${d.toFixed(3)})`);
       }
     }
@@ -91,7 +94,7 @@ test("icons: exact SVG, wider bars for worse buckets, deterministic data URIs", 
   const icons = allHeatIcons();
   assert.equal(icons.length, 20);
   assert.equal(new Set(icons.map((i) => i.fileName)).size, 20);
-  assert.equal(icons[7].fileName, "heat-dark-2.svg");
+  assert.equal(icons[7]?.fileName, "heat-dark-2.svg");
   assert.throws(() => heatColor(5, "light"), RangeError);
   assert.throws(() => heatColor(1.5, "light"), RangeError);
 });
@@ -102,5 +105,5 @@ test("theme colour contributions mirror the palette", () => {
     c.map((x) => x.id),
     ["steplens.heat0", "steplens.heat1", "steplens.heat2", "steplens.heat3", "steplens.heat4"],
   );
-  assert.deepEqual(c[0].defaults, { light: "#b35806", dark: "#f28e2b", highContrast: "#ff8f1f", highContrastLight: "#6b2800" });
+  assert.deepEqual(c[0]?.defaults, { light: "#b35806", dark: "#f28e2b", highContrast: "#ff8f1f", highContrastLight: "#6b2800" });
 });

@@ -5,6 +5,7 @@ import { buildHover, commandUri, type HoverContent, modelDisplayName } from "../
 import { codeSpan, escapeMarkdown } from "../../src/annotations/markdownEscape";
 import { DEMO_NOTICE, buildAnnotations, type HumanLabel } from "../../src/annotations/stepAnnotations";
 import { scoreResult, textTrace, verification } from "./annotations-fixtures";
+import { itemAt } from "../support/indexing";
 
 // A reference CommonMark renderer (markdown-it, installed with @vscode/vsce), run in its most
 // permissive mode — raw HTML on, bare-URL linkify on — so escaping is tested against the worst case.
@@ -22,8 +23,9 @@ const decode = (html: string): string =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, "&");
 
-const hrefs = (html: string): string[] => [...html.matchAll(/<a\s+href="([^"]*)"/g)].map((m) => m[1].replace(/&amp;/g, "&"));
-const tags = (html: string): string[] => [...new Set([...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1].toLowerCase()))].sort();
+const hrefs = (html: string): string[] => [...html.matchAll(/<a\s+href="([^"]*)"/g)].map((m) => itemAt(m, 1, "the link's href").replace(/&amp;/g, "&"));
+const tags = (html: string): string[] =>
+  [...new Set([...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => itemAt(m, 1, "the tag name").toLowerCase()))].sort();
 const ALLOWED_TAGS = new Set(["a", "blockquote", "br", "code", "em", "hr", "p", "strong"]);
 
 function hoverFor(opts: { critique?: string; model?: string; label?: HumanLabel; demo?: boolean; stepText?: string }): { hover: HoverContent; html: string } {
@@ -36,7 +38,7 @@ function hoverFor(opts: { critique?: string; model?: string; label?: HumanLabel;
     labels: opts.label ? new Map([[1, opts.label]]) : null,
     demo: opts.demo,
   });
-  const hover = buildHover(a, a.steps[1], { documentUri: "file:///ws/traces/a.md", verifySamples: 8 });
+  const hover = buildHover(a, itemAt(a.steps, 1, "step 2's annotation"), { documentUri: "file:///ws/traces/a.md", verifySamples: 8 });
   return { hover, html: render(hover.markdown) };
 }
 
@@ -58,7 +60,7 @@ test("hover: exact Markdown for a scored, verified, first-error step", () => {
     hover.commands.map((c) => c.command),
     ["steplens.score", "steplens.verify", "steplens.openInspector", "steplens.markStepCorrect", "steplens.markStepIncorrect"],
   );
-  assert.deepEqual(hover.commands[0].args, [{ uri: "file:///ws/traces/a.md", step: 1 }]);
+  assert.deepEqual(hover.commands[0]?.args, [{ uri: "file:///ws/traces/a.md", step: 1 }]);
 });
 
 test("hover renders (reference renderer) to the expected text, links and nothing else", () => {
@@ -85,7 +87,7 @@ test("hover: label, dataset truth, progress, demo notice and the label commands"
     progress: { steps: [{ index: 1, qBefore: 0.62, qAfter: 0.25, advantage: -0.37, interval: [-0.5, -0.21], rollouts: 16 }], confidence: 0.9, seconds: 31 },
     demo: true,
   });
-  const hover = buildHover(a, a.steps[1], { documentUri: "untitled:x", commandIds: { markCorrect: "my.mark" } });
+  const hover = buildHover(a, itemAt(a.steps, 1, "step 2's annotation"), { documentUri: "untitled:x", commandIds: { markCorrect: "my.mark" } });
   const paragraphs = hover.markdown.split("\n\n");
   assert.equal(paragraphs[0], "**StepLens · Step 2** · first error ✗ (decided by your label)");
   assert.equal(
@@ -99,13 +101,13 @@ test("hover: label, dataset truth, progress, demo notice and the label commands"
     hover.commands.map((c) => c.title),
     ["Re-score", "Verify", "Open in inspector", "Mark correct", "Clear label"],
   );
-  assert.equal(hover.commands[3].command, "my.mark");
+  assert.equal(hover.commands[3]?.command, "my.mark");
   assert.match(decode(render(hover.markdown)), /demo: scores are meaningless/);
 });
 
 test("hover without commands, and for a step with nothing yet", () => {
   const a = buildAnnotations({ trace: textTrace(["a", "b"]), threshold: 0.5 });
-  const hover = buildHover(a, a.steps[0], { documentUri: "file:///x", withoutCommands: true });
+  const hover = buildHover(a, itemAt(a.steps, 0, "step 1's annotation"), { documentUri: "file:///x", withoutCommands: true });
   assert.equal(hover.markdown, "**StepLens · Step 1**\n\n*Not scored yet\\.*");
   assert.deepEqual(hover.commands, []);
 });
@@ -155,7 +157,7 @@ for (const [name, critique] of ATTACKS) {
       .trim();
     const blockquote = /<blockquote>\s*<p>([\s\S]*?)<br>/.exec(html);
     assert.ok(blockquote, "the critique is in its own blockquote");
-    assert.equal(decode(blockquote[1]).trim(), shown);
+    assert.equal(decode(itemAt(blockquote, 1, "the blockquote's text")).trim(), shown);
     // The hover's structure is intact: the same paragraphs as a harmless critique.
     assert.equal((html.match(/<p>/g) ?? []).length, (hoverFor({ critique: "fine" }).html.match(/<p>/g) ?? []).length);
   });
@@ -166,7 +168,7 @@ test("security: a model name with backticks cannot escape its code span", () => 
     const { html } = hoverFor({ model });
     const code = /<code>([\s\S]*?)<\/code>/.exec(html);
     assert.ok(code, model);
-    assert.equal(decode(code[1]).trim(), model.replace(/\n/g, " ").trim(), JSON.stringify(model));
+    assert.equal(decode(itemAt(code, 1, "the code span's text")).trim(), model.replace(/\n/g, " ").trim(), JSON.stringify(model));
     assert.doesNotMatch(html, /<img/);
   }
 });

@@ -14,6 +14,7 @@ import { ScoringScheduler, type ScoringDocument, type ScoringOutcome, type Scori
 import { textTrace } from "./annotations-fixtures";
 import { waitUntil } from "../support/wait";
 import { callGate, fakeEngine } from "../support/fakeEngine";
+import { itemAt, only } from "../support/indexing";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-sched-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -116,14 +117,14 @@ test("open-save: open scores once; a repeated open of the same version coalesces
   assert.equal(parses, before); // the trace is parsed later, not inside notify
   assert.equal(calls.length, 0);
   await settle();
-  assert.equal(calls.length, 1);
-  assert.equal(calls[0].cacheKey, "a");
-  assert.deepEqual(calls[0].steps, STEPS);
+  const call = only(calls, "the scoring call for version 1");
+  assert.equal(call.cacheKey, "a");
+  assert.deepEqual(call.steps, STEPS);
   assert.equal(scheduler.queued, 1);
-  calls[0].release();
+  call.release();
   await scheduler.whenIdle();
-  assert.equal(results.length, 1);
-  assert.deepEqual([results[0].key, results[0].version, results[0].fromCache], ["a", 1, false]);
+  const result = only(results, "the result for version 1");
+  assert.deepEqual([result.key, result.version, result.fromCache], ["a", 1, false]);
   assert.equal(scheduler.queued, 0);
   assert.deepEqual(queue, [1, 0]);
 });
@@ -134,12 +135,12 @@ test("open-save: edits do not score but cancel the run in flight; save scores th
   await settle();
   scheduler.notify("edit", doc("a", 2, [...STEPS.slice(0, 3), "answer 8"]));
   await settle();
-  assert.equal(calls[0].signal?.aborted, true);
+  assert.equal(itemAt(calls, 0, "the first scoring call").signal?.aborted, true);
   assert.equal(calls.length, 1);
   scheduler.notify("save", doc("a", 2, [...STEPS.slice(0, 3), "answer 8"]));
   await settle();
   assert.equal(calls.length, 2);
-  calls[1].release();
+  itemAt(calls, 1, "the second scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(versions(), [2]);
   assert.deepEqual(errors, []); // cancellation is silent
@@ -157,8 +158,8 @@ test("type: edits are debounced into one run of the newest version", async () =>
   timers.advance(300);
   await settle();
   assert.equal(calls.length, 1);
-  assert.deepEqual(calls[0].steps.at(-1), "answer 5");
-  calls[0].release();
+  assert.deepEqual(itemAt(calls, 0, "the first scoring call").steps.at(-1), "answer 5");
+  itemAt(calls, 0, "the first scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(versions(), [5]);
 });
@@ -169,11 +170,11 @@ test("type: a newer version cancels the run in flight at once, and only the newe
   await settle();
   assert.equal(calls.length, 1);
   scheduler.notify("edit", doc("a", 2, [...STEPS.slice(0, 3), "answer 9"]));
-  assert.equal(calls[0].signal?.aborted, true); // before the debounce fires
+  assert.equal(itemAt(calls, 0, "the first scoring call").signal?.aborted, true); // before the debounce fires
   timers.advance(800);
   await settle();
   assert.equal(calls.length, 2);
-  calls[1].release();
+  itemAt(calls, 1, "the second scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(versions(), [2]);
   assert.equal(engine.maxInFlightPerKey, 1);
@@ -188,11 +189,11 @@ test("a stale result never lands, even from an engine that ignores cancellation"
   timers.advance(800);
   await settle();
   assert.equal(calls.length, 1, "the next run waits for the stubborn one: one run per document at a time");
-  calls[0].release(); // v1 finishes after all
+  itemAt(calls, 0, "the first scoring call").release(); // v1 finishes after all
   await settle();
   assert.equal(results.length, 0);
   assert.equal(calls.length, 2);
-  calls[1].release();
+  itemAt(calls, 1, "the second scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(versions(), [2]);
   assert.equal(engine.maxInFlightPerKey, 1);
@@ -203,15 +204,15 @@ test("after an edit the same cacheKey reaches the engine, so only steps from the
   const edited = (i: number) => STEPS.map((s, k) => (k === i ? `${s} (edited)` : s));
   scheduler.notify("open", doc("a", 1, STEPS));
   await settle();
-  calls[0].release();
+  itemAt(calls, 0, "the first scoring call").release();
   await scheduler.whenIdle();
   scheduler.notify("save", doc("a", 2, edited(3)));
   await settle();
-  calls[1].release();
+  itemAt(calls, 1, "the second scoring call").release();
   await scheduler.whenIdle();
   scheduler.notify("save", doc("a", 3, edited(0)));
   await settle();
-  calls[2].release();
+  itemAt(calls, 2, "the third scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(
     calls.map((c) => c.cacheKey),
@@ -233,7 +234,7 @@ test("the result cache answers first; a forced re-score skips it; an undo finds 
   const { calls, results, scheduler, cache } = setup("open-save", { cache: true });
   scheduler.notify("open", doc("a", 1, STEPS));
   await until(() => calls.length > 0, "engine call 0");
-  calls[0].release();
+  itemAt(calls, 0, "the first scoring call").release();
   await scheduler.whenIdle();
   assert.equal(cache!.stats().entries, 1);
 
@@ -253,14 +254,14 @@ test("the result cache answers first; a forced re-score skips it; an undo finds 
   // Re-score on demand with force: the engine runs although the cache has it.
   scheduler.notify("demand", doc("a", 7, STEPS), { force: true });
   await until(() => calls.length === 2, "the forced run");
-  calls[1].release();
+  itemAt(calls, 1, "the second scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(results.at(-1)!.fromCache, false);
 
   // An edit that is undone: the original content comes from the cache.
   scheduler.notify("save", doc("a", 8, ["changed"]));
   await until(() => calls.length > 2, "engine call 2");
-  calls[2].release();
+  itemAt(calls, 2, "the third scoring call").release();
   await scheduler.whenIdle();
   scheduler.notify("save", doc("a", 9, STEPS));
   await scheduler.whenIdle();
@@ -280,7 +281,7 @@ test("demand: open and save only read the cache; the demand event scores", async
   assert.equal(results.length, 0);
   scheduler.notify("demand", doc("a", 2, STEPS));
   await until(() => calls.length === 1, "the demanded run");
-  calls[0].release();
+  itemAt(calls, 0, "the first scoring call").release();
   await scheduler.whenIdle();
   scheduler.notify("open", doc("b", 1, STEPS)); // same content in another document: cached
   await scheduler.whenIdle();
@@ -299,12 +300,12 @@ test("documents score at most maxConcurrent at a time; the queue length follows"
   await settle();
   assert.equal(calls.length, 2);
   assert.equal(scheduler.queued, 3);
-  calls[0].release();
+  itemAt(calls, 0, "the first scoring call").release();
   await settle();
   assert.equal(calls.length, 3);
-  assert.equal(calls[2].cacheKey, "c");
-  calls[1].release();
-  calls[2].release();
+  assert.equal(itemAt(calls, 2, "the third scoring call").cacheKey, "c");
+  itemAt(calls, 1, "the second scoring call").release();
+  itemAt(calls, 2, "the third scoring call").release();
   await scheduler.whenIdle();
   assert.deepEqual(results.map((r) => r.key).sort(), ["a", "b", "c"]);
   assert.equal(engine.maxInFlight, 2);
@@ -317,13 +318,13 @@ test("closing a document cancels its run and drops its result; errors are report
   scheduler.notify("open", doc("a", 1, STEPS));
   await settle();
   scheduler.close("a");
-  assert.equal(calls[0].signal?.aborted, true);
+  assert.equal(itemAt(calls, 0, "the first scoring call").signal?.aborted, true);
   await scheduler.whenIdle();
   assert.deepEqual([results.length, errors.length], [0, 0]);
 
   scheduler.notify("open", doc("b", 1, STEPS));
   await settle();
-  calls[1].fail(new Error("model exploded"));
+  itemAt(calls, 1, "the second scoring call").fail(new Error("model exploded"));
   await scheduler.whenIdle();
   assert.equal(results.length, 0);
   assert.deepEqual(
@@ -360,7 +361,7 @@ test("events for an older version than already seen are ignored; dispose cancels
   await settle();
   assert.equal(calls.length, 1);
   scheduler.dispose();
-  assert.equal(calls[0].signal?.aborted, true);
+  assert.equal(itemAt(calls, 0, "the first scoring call").signal?.aborted, true);
   scheduler.notify("open", doc("b", 1, STEPS));
   await settle();
   assert.equal(calls.length, 1);

@@ -13,6 +13,7 @@ import {
 } from "../../src/annotations/stepAnnotations";
 import { longLineStepLenses } from "../../src/annotations/longLineLenses";
 import { scoreResult, textTrace, verification } from "./annotations-fixtures";
+import { itemAt } from "../support/indexing";
 
 const five = () => textTrace(["2 + 2 = 4", "so 4 - 1 = 3", "then 3 * 2 = 7", "hence 7", "the answer is 7"]);
 
@@ -107,13 +108,13 @@ test("verifiers outrank the PRM: their first error wins, and steps they call cor
   });
   assert.deepEqual(a.firstError, { index: 2, source: "verifiers" });
   assert.deepEqual(a.firstErrorBy, { label: null, verifiers: 2, prm: 1 });
-  assert.equal(a.steps[1].verdict, "correct");
-  assert.equal(a.steps[1].belowThreshold, true);
-  assert.equal(a.steps[1].inlineText, "0.20 ✗");
-  assert.equal(a.steps[2].inlineText, "0.80 ✓ first error");
-  assert.equal(a.steps[2].verdictCounts, "3 of 4 verifiers: incorrect");
-  assert.deepEqual(a.steps[2].critique, { verifier: 0, text: "3 * 2 is 6, not 7." });
-  assert.equal(a.steps[2].critiqueExcerpt, "3 * 2 is 6, not 7.");
+  assert.equal(a.steps[1]?.verdict, "correct");
+  assert.equal(a.steps[1]?.belowThreshold, true);
+  assert.equal(a.steps[1]?.inlineText, "0.20 ✗");
+  assert.equal(a.steps[2]?.inlineText, "0.80 ✓ first error");
+  assert.equal(a.steps[2]?.verdictCounts, "3 of 4 verifiers: incorrect");
+  assert.deepEqual(a.steps[2]?.critique, { verifier: 0, text: "3 * 2 is 6, not 7." });
+  assert.equal(a.steps[2]?.critiqueExcerpt, "3 * 2 is 6, not 7.");
   assert.equal(a.verifierSamples, 4);
 });
 
@@ -144,8 +145,8 @@ test("human labels outrank everything; a first-error label clears earlier model 
     ],
   );
   assert.deepEqual(a.firstErrorBy, { label: 3, verifiers: 0, prm: 0 });
-  assert.equal(a.steps[3].inlineText, "0.90 ✓ first error (marked)");
-  assert.equal(a.steps[0].inlineText, "0.10 ✗");
+  assert.equal(a.steps[3]?.inlineText, "0.90 ✓ first error (marked)");
+  assert.equal(a.steps[0]?.inlineText, "0.10 ✗");
 });
 
 test("an explicit human 'incorrect' before a 'first-error' label still counts", () => {
@@ -155,15 +156,15 @@ test("an explicit human 'incorrect' before a 'first-error' label still counts", 
   ]);
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0.9, 0.9, 0.9, 0.9, 0.9]), labels });
   assert.deepEqual(a.firstError, { index: 1, source: "label" });
-  assert.equal(a.steps[1].inlineText, "0.90 ✓ first error · marked incorrect");
-  assert.equal(a.steps[3].inlineText, "0.90 ✓ · marked first error");
-  assert.equal(a.steps[0].verdictSource, "label"); // implied correct (before the first-error label)
+  assert.equal(a.steps[1]?.inlineText, "0.90 ✓ first error · marked incorrect");
+  assert.equal(a.steps[3]?.inlineText, "0.90 ✓ · marked first error");
+  assert.equal(a.steps[0]?.verdictSource, "label"); // implied correct (before the first-error label)
 });
 
 test("a human 'correct' label removes a PRM error, moving the first error on", () => {
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score: scoreResult([0.9, 0.1, 0.2, 0.9, 0.9]), labels: new Map([[1, "correct" as const]]) });
   assert.deepEqual(a.firstError, { index: 2, source: "prm" });
-  assert.equal(a.steps[1].inlineText, "0.10 ✗ · marked correct");
+  assert.equal(a.steps[1]?.inlineText, "0.10 ✗ · marked correct");
   assert.equal(a.firstErrorBy.label, null);
 });
 
@@ -181,20 +182,20 @@ test("demo flag: every rendered score carries the notice, nothing else does", ()
     [`0.90 ✓ · ${DEMO_NOTICE}`, `0.10 ✗ first error · ${DEMO_NOTICE}`, `0.90 ✓ · ${DEMO_NOTICE}`, `0.90 ✓ · ${DEMO_NOTICE}`, `0.90 ✓ · ${DEMO_NOTICE}`],
   );
   const unscored = buildAnnotations({ trace: five(), threshold: 0.5, verification: verification(["ii", "cc", "cc", "cc", "cc"]), demo: true });
-  assert.equal(unscored.steps[0].inlineText, "✗ 2/2 verifiers first error");
+  assert.equal(unscored.steps[0]?.inlineText, "✗ 2/2 verifiers first error");
 });
 
 test("scores for missing steps, NaN scores and extra scores are handled", () => {
   const score = scoreResult([0.9, 0.9]);
   score.steps.push({ index: 7, score: 0.1, margin: -2 });
-  score.steps[1].score = Number.NaN;
+  itemAt(score.steps, 1, "the second score").score = Number.NaN;
   const a = buildAnnotations({ trace: five(), threshold: 0.5, score });
   assert.deepEqual(
     a.steps.map((s) => s.score),
     [0.9, null, null, null, null],
   );
   assert.equal(a.firstError, null);
-  assert.equal(a.steps[1].inlineText, "");
+  assert.equal(a.steps[1]?.inlineText, "");
 });
 
 test("ground truth from dataset labels is shown but never decides the first error", () => {
@@ -221,13 +222,13 @@ test("excerpt collapses white space and cuts at a word boundary", () => {
     verification: verification(["i", "c", "c", "c", "c"], 0.5, { 0: { 0: `${"word ".repeat(100)}end` } }),
     excerptLength: 40,
   });
-  assert.equal(a.steps[0].critiqueExcerpt, `${"word ".repeat(7).trim()}…`);
-  assert.ok(a.steps[0].critiqueExcerpt!.length <= 40);
+  assert.equal(a.steps[0]?.critiqueExcerpt, `${"word ".repeat(7).trim()}…`);
+  assert.ok(itemAt(a.steps, 0, "step 1's annotation").critiqueExcerpt!.length <= 40);
 });
 
 test("steps are found by offset and by position, both ends included", () => {
   const a = buildAnnotations({ trace: five(), threshold: 0.5 });
-  const r = a.steps[1].range!;
+  const r = itemAt(a.steps, 1, "step 2's annotation").range!;
   assert.equal(stepAtOffset(a, r.startOffset)?.index, 1);
   assert.equal(stepAtOffset(a, r.endOffset)?.index, 1);
   assert.equal(stepAtOffset(a, 0), undefined); // the problem line
@@ -243,8 +244,8 @@ test("progress is attached per step", () => {
     threshold: 0.5,
     progress: { steps: [{ index: 2, qBefore: 0.62, qAfter: 0.25, advantage: -0.37, interval: [-0.5, -0.21], rollouts: 16 }], confidence: 0.9, seconds: 3 },
   });
-  assert.equal(a.steps[2].progress?.advantage, -0.37);
-  assert.equal(a.steps[1].progress, null);
+  assert.equal(a.steps[2]?.progress?.advantage, -0.37);
+  assert.equal(a.steps[1]?.progress, null);
   assert.equal(a.progressConfidence, 0.9);
   assert.equal(a.timing.progressSeconds, 3);
 });

@@ -9,6 +9,7 @@ import { verificationViewOf } from "../../src/annotations/verificationView";
 import { buildAnnotations } from "../../src/annotations/stepAnnotations";
 import { buildDiagnostics } from "../../src/annotations/diagnosticsModel";
 import { textTrace, scriptedVerifier, spark } from "./annotations-fixtures";
+import { itemAt } from "../support/indexing";
 
 test("K = 4 verifications: counts, verdicts, the chosen critique and every critique reach the annotations", async () => {
   const steps = ["2 + 2 = 4", "4 * 2 = 9", "answer 9"];
@@ -32,11 +33,12 @@ test("K = 4 verifications: counts, verdicts, the chosen critique and every criti
     ],
   );
   assert.equal(view.firstError, 1);
-  const chosen = view.steps[1].critique!;
+  const step2 = itemAt(view.steps, 1, "step 2's verification");
+  const chosen = step2.critique!;
   assert.equal(chosen.verifier, result.aggregate.explanation);
   assert.match(chosen.text, /4 times 2 is 8, not 9\.|Wrong product\./);
   assert.deepEqual(
-    view.steps[1].critiques!.map((c) => [c.verifier, c.verdict]),
+    step2.critiques!.map((c) => [c.verifier, c.verdict]),
     [
       [0, "incorrect"],
       [1, "incorrect"],
@@ -46,10 +48,15 @@ test("K = 4 verifications: counts, verdicts, the chosen critique and every criti
 
   const annotations = buildAnnotations({ trace: textTrace(steps), threshold: 0.5, verification: view });
   assert.deepEqual(annotations.firstError, { index: 1, source: "verifiers" });
-  assert.equal(annotations.steps[1].verdictCounts, "2 of 4 verifiers: incorrect (1 gave no verdict)");
+  assert.equal(annotations.steps[1]?.verdictCounts, "2 of 4 verifiers: incorrect (1 gave no verdict)");
   const diagnostics = buildDiagnostics(annotations);
-  assert.equal(diagnostics[0].message, "Step 2: first error — 2 of 4 verifiers: incorrect (1 gave no verdict)");
-  assert.equal(diagnostics[0].related.length, 3);
-  assert.match(diagnostics[0].related[0].message, /^Verifier 1 of 4 \(incorrect(, chosen)?\): 4 times 2 is 8, not 9\.$/);
-  assert.equal(diagnostics[1].message, "Step 3: incorrect — 2 of 4 verifiers: incorrect (1 gave no verdict)");
+  const [firstError, incorrect] = diagnostics;
+  assert.ok(firstError && incorrect, "the diagnostics for steps 2 and 3");
+  assert.equal(firstError.message, "Step 2: first error — 2 of 4 verifiers: incorrect (1 gave no verdict)");
+  assert.equal(firstError.related.length, 3);
+  assert.match(
+    itemAt(firstError.related, 0, "the first verifier's related information").message,
+    /^Verifier 1 of 4 \(incorrect(, chosen)?\): 4 times 2 is 8, not 9\.$/,
+  );
+  assert.equal(incorrect.message, "Step 3: incorrect — 2 of 4 verifiers: incorrect (1 gave no verdict)");
 });

@@ -23,7 +23,7 @@ describe("did you mean", () => {
       ["synthesise", "synthesize"],
       ["modles", "models"],
       ["Serve", "serve"],
-    ]) {
+    ] as const) {
       const r = await cli([typed]);
       assert.equal(r.code, 2);
       assert.match(r.err, new RegExp(`unknown command '${typed}'\\. Did you mean 'steplens ${meant}'\\?`), r.err);

@@ -12,6 +12,7 @@ import { processBenchDir } from "../support/repo";
 import { fakeEngine, type FakeEngine } from "../support/fakeEngine";
 import { labelLookup } from "../support/processBenchLabels";
 import { memoryIo as memoryIoWith } from "../support/cliIo";
+import { itemAt } from "../support/indexing";
 
 const memoryIo = (signal?: AbortSignal) => memoryIoWith({ signal });
 
@@ -26,11 +27,18 @@ const records = Object.fromEntries(
   ]),
 );
 
+/** The subset's records (fails the test naming the subset if the data folder lacks it). */
+function recordsOf(subset: string) {
+  const rs = records[subset];
+  assert.ok(rs, `the ${subset} records of the ProcessBench data`);
+  return rs;
+}
+
 function predictionsFile(pick: (label: number, i: number) => number | null): string {
   const file = path.join(tmp(), "p.jsonl");
   const out: string[] = [];
   for (const s of SUBSETS)
-    records[s].forEach((r, i) => {
+    recordsOf(s).forEach((r, i) => {
       const p = pick(r.label, i);
       if (p !== null) out.push(JSON.stringify({ id: r.id, prediction: p }));
     });
@@ -45,7 +53,7 @@ test("--predictions --json prints exactly {subsets: {name: {n, accError, accCorr
   const j = JSON.parse(io.out());
   assert.deepEqual(Object.keys(j), ["subsets", "averageF1"]);
   assert.deepEqual(Object.keys(j.subsets), SUBSETS);
-  for (const s of SUBSETS) assert.deepEqual(j.subsets[s], { n: records[s].length, accError: 100, accCorrect: 100, f1: 100 });
+  for (const s of SUBSETS) assert.deepEqual(j.subsets[s], { n: recordsOf(s).length, accError: 100, accCorrect: 100, f1: 100 });
   assert.equal(j.averageF1, 100);
   assert.equal(io.err(), "");
 });
@@ -54,10 +62,10 @@ test("all -1: the table shows acc_error 0.0, acc_correct 100.0, F1 0.0 per subse
   const io = memoryIo();
   assert.equal(await runCli(["eval", "processbench", "--data", DATA, "--predictions", predictionsFile(() => -1)], io), 0);
   const rows = io.out().trim().split("\n");
-  assert.match(rows[0], /^subset\s+n\s+acc_error\s+acc_correct\s+F1/);
-  assert.match(rows[1], /^gsm8k\s+400\s+0\.0\s+100\.0\s+0\.0$/);
-  assert.match(rows[4], /^omnimath\s+1000\s+0\.0\s+100\.0\s+0\.0$/);
-  assert.match(rows[5], /^average F1\s+0\.0$/);
+  assert.match(itemAt(rows, 0, "the header row"), /^subset\s+n\s+acc_error\s+acc_correct\s+F1/);
+  assert.match(itemAt(rows, 1, "the gsm8k row"), /^gsm8k\s+400\s+0\.0\s+100\.0\s+0\.0$/);
+  assert.match(itemAt(rows, 4, "the omnimath row"), /^omnimath\s+1000\s+0\.0\s+100\.0\s+0\.0$/);
+  assert.match(itemAt(rows, 5, "the average row"), /^average F1\s+0\.0$/);
 });
 
 test("missing predictions are counted as wrong and reported; --subset and --limit apply", async () => {
@@ -113,7 +121,7 @@ test("--help describes the contract", async () => {
 
 /** A PRM that marks exactly the labelled first error (0.2), everything before it 0.9: the shared scripted engine. */
 function labelPrm(): FakeEngine {
-  const labelOf = labelLookup(SUBSETS.flatMap((s) => records[s]));
+  const labelOf = labelLookup(SUBSETS.flatMap((s) => recordsOf(s)));
   return fakeEngine({
     stepScores: (req) => {
       const label = labelOf(req.problem, req.steps);

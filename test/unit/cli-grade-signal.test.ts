@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../support/repo";
 import { waitFor } from "../support/wait";
+import { itemAt } from "../support/indexing";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-grade-signal-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -46,7 +47,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert.match(err, /cancelled/);
     const graded = out.trimEnd().split("\n").length;
     assert.ok(graded < 20_000, `stopped before the end (${graded} lines graded)`);
-    const first = JSON.parse(out.split("\n")[0]);
+    const first = JSON.parse(itemAt(out.split("\n"), 0, "the first graded line"));
     assert.equal(first.equal, false);
     assert.match(first.unknown, /work units/, "each costly pair ran into the work budget");
   });

@@ -13,6 +13,7 @@ import { COMMANDS } from "../../src/cli/main";
 import { presetNames } from "../../src/engines/presets";
 import { cli } from "../support/cliIo";
 import { repoRoot } from "../support/repo";
+import { itemAt, only } from "../support/indexing";
 
 interface Example {
   command: string;
@@ -29,8 +30,14 @@ function examplesOf(help: string): Example[] {
   for (const raw of joined.split("\n")) {
     const m = /(?:^|\s)steplens\s+(.*)$/.exec(raw);
     if (!m) continue;
-    const words = (m[1].replace(/\s[&|>].*$/, "").match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^['"]|['"]$/g, ""));
-    out.push({ command: words[0], line: raw.trim(), args: words.slice(1) });
+    const words = (
+      itemAt(m, 1, "the example's command line")
+        .replace(/\s[&|>].*$/, "")
+        .match(/'[^']*'|"[^"]*"|\S+/g) ?? []
+    ).map((w) => w.replace(/^['"]|['"]$/g, ""));
+    const [command, ...args] = words;
+    assert.ok(command !== undefined, `the example names a command: ${raw}`);
+    out.push({ command, line: raw.trim(), args });
   }
   return out;
 }
@@ -89,7 +96,7 @@ describe("help examples against the repository", () => {
 
   it("an example naming a missing repository file would be caught (the check is not vacuous)", () => {
     const fake = examplesOf("x\nExamples:\n  steplens verify examples/quadratic.trace.md --samples 4\n");
-    assert.equal(fake.length, 1);
-    assert.ok(!fs.existsSync(path.join(root, fake[0].args[0])));
+    const example = only(fake, "the one example");
+    assert.ok(!fs.existsSync(path.join(root, itemAt(example.args, 0, "the example's file argument"))));
   });
 });

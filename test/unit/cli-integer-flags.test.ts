@@ -12,10 +12,16 @@ import { UsageError } from "../../src/cli/command";
 import { checkValue, type OptionSpec } from "../../src/cli/options";
 import { cli } from "../support/cliIo";
 
+/** The value the test gave for --name (fails the test if it gave none). */
+const valueOf = (values: Record<string, string>, name: string): string => {
+  const raw = values[name];
+  assert.ok(raw !== undefined, `the test gives a value for --${name}`);
+  return raw;
+};
 const intFlag = (values: Record<string, string>, name: string, bounds: OptionSpec["bounds"]) =>
-  checkValue(name, { type: "int", help: "", bounds }, values[name]);
+  checkValue(name, { type: "int", help: "", bounds }, valueOf(values, name));
 const numberFlag = (values: Record<string, string>, name: string, bounds: OptionSpec["bounds"]) =>
-  checkValue(name, { type: "number", help: "", bounds }, values[name]);
+  checkValue(name, { type: "number", help: "", bounds }, valueOf(values, name));
 
 const NOT_PLAIN = ["1e3", "0x10", "0b11", "0o7", "1.0", "+2", " 3", "3 ", "", "1_000", "Infinity", "٣"];
 

@@ -23,7 +23,7 @@ test("models: one vLLM command per endpoint preset, with its own size; the demo 
     for (const [name, size] of [
       ["qwen2.5-math-prm-7b", "7B"],
       ["qwen2.5-math-prm-72b", "72B"],
-    ]) {
+    ] as const) {
       const block = blocks.find((b) => b.trimStart().startsWith(name));
       assert.ok(block, `${name} is listed`);
       const commands = block.match(/vllm serve [^`]+/g) ?? [];

@@ -13,6 +13,7 @@ import { test } from "node:test";
 import { datasetFilesIn } from "../../src/datasets/datasetFolder";
 import { DatasetIndex } from "../../src/datasets/datasetIndex";
 import { repoRoot } from "../support/repo";
+import { itemAt } from "../support/indexing";
 
 test("a folder's dataset files: ProcessBench's subsets in the benchmark's order, then the rest by name", () => {
   assert.deepEqual(
@@ -49,7 +50,7 @@ test("a folder of subsets indexes as one dataset: records in order, ground truth
     index.recordOf("omnimath-867"),
     rows.findIndex((r) => r.id === "omnimath-867"),
   );
-  for (const i of [0, 5, 10, 15]) assert.equal((await index.loadTrace(i)).problem, rows[i].problem.trim(), `record ${i}`);
+  for (const i of [0, 5, 10, 15]) assert.equal((await index.loadTrace(i)).problem, itemAt(rows, i, `row ${i}`).problem.trim(), `record ${i}`);
   assert.deepEqual(index.setPredictionsById([{ id: "math-447", prediction: 0 }]), { matched: 1, unknownIds: [], unknownCount: 0 });
   assert.deepEqual(index.agreement(), { compared: 1, agree: 1 });
 
@@ -61,7 +62,7 @@ test("a folder of subsets indexes as one dataset: records in order, ground truth
     const joined = DatasetIndex.concat(tmp, await Promise.all(datasetFilesIn(tmp).map((f) => DatasetIndex.build(f))));
     assert.equal(joined.size, 3);
     assert.equal(joined.summary(2).bad, true);
-    assert.match(joined.problems()[0].format(), /math\.jsonl:2: /);
+    assert.match(itemAt(joined.problems(), 0, "the bad record's problem").format(), /math\.jsonl:2: /);
     assert.throws(() => DatasetIndex.concat(tmp, []), /no dataset file in this folder/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
