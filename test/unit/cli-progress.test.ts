@@ -12,6 +12,7 @@ import { before, describe, it } from "node:test";
 import { testModel } from "../support/testModels";
 import { cli, jsonLines } from "../support/cliIo";
 import { suiteTempDir } from "../support/tempDir";
+import { only } from "../support/indexing";
 
 const KEYS = ["steps", "answer", "rollouts", "prefixTokensEvaluated", "traceTokens", "rolloutTokens", "samePolicy", "policy", "seconds", "demo"];
 const STEP_KEYS = ["index", "qBefore", "q", "advantage", "qBase", "effective", "interval", "intervalBefore", "qBaseInterval"];
@@ -39,8 +40,7 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
     const { code, out, err } = await cli(["progress", trace, ...fast(), "--reference", "4", "--json", "--seed", "7"]);
     assert.equal(code, 0, err);
     const lines = out.trim().split("\n");
-    assert.equal(lines.length, 1);
-    const r = JSON.parse(lines[0]);
+    const r = JSON.parse(only(lines, "the one JSON line"));
     assert.deepEqual(Object.keys(r), KEYS);
     assert.equal(r.demo, "demo: scores are meaningless");
     assert.equal(r.steps.length, 3);
@@ -49,6 +49,7 @@ describe("steplens progress (random-weight tiny model: plumbing, not judgement)"
       assert.equal(s.index, i);
       const q = s.q as number;
       const [lo, hi] = s.interval as number[];
+      assert.ok(lo !== undefined && hi !== undefined, `step ${i + 1}'s interval has two ends`);
       assert.ok(lo <= q && q <= hi && lo >= 0 && hi <= 1);
       assert.ok(Math.abs((s.advantage as number) - (q - (s.qBefore as number))) < 1e-9);
       assert.equal(s.qBase, q, "one model: Q^π = Q^μ");

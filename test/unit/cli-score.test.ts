@@ -15,6 +15,7 @@ import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 import { cli, jsonLines } from "../support/cliIo";
 import { suiteTempDir } from "../support/tempDir";
+import { itemAt } from "../support/indexing";
 
 const STEPS = ["Subtract 3: 2x = 4.", "Divide by 2: x = 2.", "So the answer is \\boxed{2}."];
 const record = (id: string, steps: string[], label = -1) =>
@@ -74,7 +75,9 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     );
     const direct = await engine.scoreSteps({ problem: "Solve 2x + 3 = 7.", steps: STEPS });
     await engine.dispose();
-    lines[0].steps.forEach((s: { score: number }, i: number) => assert.ok(Math.abs(s.score - direct.steps[i].score) < 1e-4));
+    lines[0].steps.forEach((s: { score: number }, i: number) =>
+      assert.ok(Math.abs(s.score - itemAt(direct.steps, i, `the engine's step ${i + 1}`).score) < 1e-4),
+    );
   });
 
   it("scores a text trace: one JSON object; the listing names each step's line", async () => {
@@ -170,11 +173,13 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
 
   it("models: lists presets, the cache and each role; fetch names the URI and folder when offline", async () => {
     const cache = path.join(tmp.path, "models-cache");
-    const uri = PRESETS[0].uri!;
+    const [preset] = PRESETS;
+    assert.ok(preset, "a model preset");
+    const uri = preset.uri!;
     fs.mkdirSync(cache, { recursive: true });
     fs.copyFileSync(tiny, path.join(cache, hfDownloadTarget(uri).fileName!));
 
-    const listed = await cli(["models", "--cache-dir", cache, "--prm-model", PRESETS[0].name, "--verifier-model", path.join(tmp.path, "nope.gguf"), "--json"]);
+    const listed = await cli(["models", "--cache-dir", cache, "--prm-model", preset.name, "--verifier-model", path.join(tmp.path, "nope.gguf"), "--json"]);
     assert.equal(listed.code, 0, listed.err);
     const j = JSON.parse(listed.out);
     assert.equal(j.cacheDir, cache);
@@ -193,7 +198,7 @@ describe("steplens score / models (random-weight tiny models: plumbing, not judg
     assert.match(text.out, /qwen2\.5-math-prm-7b .*endpoint only/);
     assert.match(text.out, /Model cache: /);
 
-    const again = await cli(["models", "fetch", PRESETS[0].name, "--cache-dir", cache]);
+    const again = await cli(["models", "fetch", preset.name, "--cache-dir", cache]);
     assert.equal(again.code, 0, again.err);
     assert.equal(again.out.trim(), path.join(cache, hfDownloadTarget(uri).fileName!), "already cached: no network");
 

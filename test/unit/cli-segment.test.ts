@@ -7,6 +7,7 @@ import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/main";
 import { FIXTURES, PROCESSBENCH_DIR, jsonl, withTempDir } from "./formats-kit";
 import { jsonLines } from "../support/cliIo";
+import { itemAt } from "../support/indexing";
 
 /** An in-memory stream; `delayMs` > 0 makes it slow (small buffer, late callbacks) to exercise backpressure. */
 class Sink extends Writable {
@@ -69,7 +70,7 @@ test("segment --json on a text trace: one JSON object with 0-based line/characte
     // The range points into the file: its start line holds the step's text.
     const lines = TEXT.split("\n");
     const last = obj.steps[obj.steps.length - 1];
-    assert.ok(lines[last.range.start.line].includes("\\boxed{5}"));
+    assert.ok(itemAt(lines, last.range.start.line, "the last step's start line").includes("\\boxed{5}"));
   });
 });
 
@@ -152,8 +153,8 @@ test("segment: bad records go to stderr as file:line and are skipped; exit code 
       ["a", "d"],
     );
     const errLines = err.trimEnd().split("\n");
-    assert.match(errLines[0], new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: .+ Fix the JSON on this line`));
-    assert.match(errLines[1], new RegExp(`^${escape(file)}:3: record 2: 'label' is 7 but the record has 1 steps`));
+    assert.match(itemAt(errLines, 0, "the error for record 1"), new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: .+ Fix the JSON on this line`));
+    assert.match(itemAt(errLines, 1, "the error for record 2"), new RegExp(`^${escape(file)}:3: record 2: 'label' is 7 but the record has 1 steps`));
     assert.equal(errLines[2], "steplens segment: 2 of 4 records could not be read (reported above); the other 2 came out.");
   });
 });

@@ -15,6 +15,7 @@ import type { GenerateRequest } from "../../src/engines/engine";
 import { testModel } from "../support/testModels";
 import { memoryIo, jsonLines } from "../support/cliIo";
 import { fakeEngine } from "../support/fakeEngine";
+import { itemAt } from "../support/indexing";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-cli-verify-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +46,7 @@ test("readable listing: per step the flag counts, the verdict and the chosen cri
   assert.match(out, /Answer correct: No +\(Yes 1, No 2\)/);
   assert.match(out, /Critiques from verification #1/);
   assert.match(out, /Malformed verifications: no step verdict and no final verdict found/);
-  assert.equal(engine.requests.generate[0].n, 4);
+  assert.equal(engine.requests.generate[0]?.n, 4);
   assert.ok(engine.disposed > 0, "the engine is disposed");
 });
 
@@ -98,7 +99,7 @@ test("--json: one object with steps (0-based), counts, aggregate, verifications;
   assert.equal(typeof j.verifications[0].text, "string");
   assert.equal(j.referenceGuided, true);
   assert.equal(j.label, null);
-  const req = engine.requests.generate[0];
+  const req = itemAt(engine.requests.generate, 0, "the verifier's generate request");
   assert.deepEqual([req.seed, req.temperature, req.n], [3, 0.5, 2]);
   assert.ok(JSON.stringify(req.prompt).includes("Expected Answer: 24"));
 });

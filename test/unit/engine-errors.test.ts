@@ -28,6 +28,7 @@ import {
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 import { suiteTempDir } from "../support/tempDir";
+import { itemAt } from "../support/indexing";
 
 const URI = "hf:QuantFactory/math-shepherd-mistral-7b-prm-GGUF/math-shepherd-mistral-7b-prm.Q4_K_M.gguf";
 
@@ -142,7 +143,7 @@ describe("model sources and actionable engine errors (random-weight tiny models)
       try {
         assert.equal(rt.device, "cpu", gpu);
         assert.equal(warnings.length, 1, gpu);
-        assert.match(warnings[0], new RegExp(`GPU '${gpu}' was asked for .* running on the CPU with 1 thread`));
+        assert.match(itemAt(warnings, 0, `the CPU-fallback warning for ${gpu}`), new RegExp(`GPU '${gpu}' was asked for .* running on the CPU with 1 thread`));
         assert.deepEqual(rt.warnings, warnings);
       } finally {
         await rt.dispose();

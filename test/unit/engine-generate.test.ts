@@ -10,6 +10,7 @@ import { bosTokens, nextTokenAfter } from "../../src/engines/prm/tokens";
 import { meterSnapshot } from "../support/naivePrm";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
+import { itemAt } from "../support/indexing";
 
 describe("generate, grammars, token probabilities, rollouts (random-weight tiny models: plumbing, not judgement)", () => {
   const llama = suiteRuntime();
@@ -47,13 +48,16 @@ describe("generate, grammars, token probabilities, rollouts (random-weight tiny 
 
   it("greedy samples are identical; stop strings cut the text where they start", async () => {
     const greedy = await engine.generate({ role: "generator", prompt: "Problem: find x.", n: 2, temperature: 0, maxTokens: 24 });
-    assert.equal(greedy[0].text, greedy[1].text);
-    const full = greedy[0].text;
+    const [first, second] = greedy;
+    assert.ok(first && second, "two greedy samples");
+    assert.equal(first.text, second.text);
+    const full = first.text;
     const k = Math.floor(full.length / 2);
     const stop = full.slice(k, k + 3);
     const at = full.indexOf(stop);
     assert.ok(at > 0 && stop.length === 3);
     const [stopped] = await engine.generate({ role: "generator", prompt: "Problem: find x.", temperature: 0, maxTokens: 24, stop: [stop] });
+    assert.ok(stopped, "the stopped sample");
     assert.equal(stopped.text, full.slice(0, at));
     assert.equal(stopped.finishReason, "stop");
   });
@@ -90,12 +94,16 @@ describe("generate, grammars, token probabilities, rollouts (random-weight tiny 
       [chatEngine, [{ role: "user", content: "Is this step correct?" }]],
     ] as const) {
       const r = await e.tokenProbabilities({ role: "verifier", prompt: prompt as never, candidates: ["Yes", "No"] });
-      const sum = r.normalized.Yes + r.normalized.No;
+      const { Yes: pYesNormalized, No: pNoNormalized } = r.normalized;
+      const { Yes: logpYes, No: logpNo } = r.logprobs;
+      assert.ok(pYesNormalized !== undefined && pNoNormalized !== undefined, "normalized probabilities for Yes and No");
+      assert.ok(logpYes !== undefined && logpNo !== undefined, "logprobs for Yes and No");
+      const sum = pYesNormalized + pNoNormalized;
       assert.ok(Math.abs(sum - 1) < 1e-9);
-      assert.ok(r.logprobs.Yes < 0 && r.logprobs.No < 0);
+      assert.ok(logpYes < 0 && logpNo < 0);
       const { model, pool } = await e.role("verifier");
       const { tokens } = e.promptTokens(model, prompt as never, false);
-      const seq = pool.sequences[3];
+      const seq = itemAt(pool.sequences, 3, "the verifier pool's fourth sequence");
       await seq.clearHistory();
       const out = await seq.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
       const probs = out[tokens.length - 1]!.next.probabilities!;
@@ -104,7 +112,7 @@ describe("generate, grammars, token probabilities, rollouts (random-weight tiny 
       const yesToken = nextTokenAfter(e.adapterContext(model, {}, true), text, "Yes", "candidate");
       assert.equal(model.detokenize([yesToken], false, tokens).trim(), "Yes");
       const pYes = probs.get(yesToken) ?? 0;
-      assert.ok(Math.abs(Math.exp(r.logprobs.Yes) - pYes) < 1e-4, `P(Yes) ${Math.exp(r.logprobs.Yes)} vs ${pYes}`);
+      assert.ok(Math.abs(Math.exp(logpYes) - pYes) < 1e-4, `P(Yes) ${Math.exp(logpYes)} vs ${pYes}`);
     }
   });
 
@@ -121,7 +129,8 @@ describe("generate, grammars, token probabilities, rollouts (random-weight tiny 
     // The prefix once (minus its last token), then per rollout: its last token + the generated ones.
     assert.ok(used.input + used.output <= prefixTokens - 1 + 6 * (1 + 8), `evaluated ${used.input + used.output}, prefix ${prefixTokens}`);
     const [single] = await engine.generate({ role: "prover", prompt: prefix, temperature: 0, maxTokens: 8 });
-    assert.equal(rolls[0].text, single.text);
+    assert.ok(single, "the single greedy generation");
+    assert.equal(rolls[0]?.text, single.text);
   });
 
   it("a chat rollout whose last message is the assistant's continues that message", async () => {

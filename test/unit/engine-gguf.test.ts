@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { Llama } from "node-llama-cpp";
 import { parameterCount, VOCAB_PIECES, writeGgufModel } from "../../src/engines/local/ggufWriter";
 import { testModel, testModelOptions, TINY_VARIANTS } from "../support/testModels";
+import { itemAt } from "../support/indexing";
 
 const sha = (f: string) => crypto.createHash("sha256").update(fs.readFileSync(f)).digest("hex");
 
@@ -53,6 +54,7 @@ describe("GGUF writer (random-weight test models)", () => {
     const model = await llama.loadModel({ modelPath: f });
     const ctx = await model.createContext({ contextSize: 256 });
     const [a, b, c] = model.tokenize("Step 1:");
+    assert.ok(a !== undefined && b !== undefined && c !== undefined, "three tokens for 'Step 1:'");
     const out = await ctx.getSequence().controlledEvaluate([a, b, [c, { generateNext: { logits: true } }]]);
     assert.ok(out[2]?.next.logits && [...out[2].next.logits.values()].every(Number.isFinite));
     await ctx.dispose();
@@ -86,7 +88,7 @@ describe("GGUF writer (random-weight test models)", () => {
         }
         assert.ok(model.tokenize(" Yes").length <= 2 && model.tokenize('{"verdict": "incorrect"}').length <= 8, "JSON verdicts stay short");
         const specials = model.tokenize("<|im_start|>user", true);
-        assert.equal(model.detokenize([specials[0]], true), "<|im_start|>", "ChatML special tokens are in every vocabulary");
+        assert.equal(model.detokenize([itemAt(specials, 0, "the <|im_start|> token")], true), "<|im_start|>", "ChatML special tokens are in every vocabulary");
       } finally {
         await model.dispose();
       }

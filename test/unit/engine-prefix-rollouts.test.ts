@@ -13,6 +13,7 @@ import { prefixRolloutsViaRollouts } from "../../src/engines/prefixRollouts";
 import { proverPrompt } from "../../src/progress/proverPrompt";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
+import { itemAt } from "../support/indexing";
 
 const STEPS = ["We have 2x + 3 = 11.", "Subtract 3: 2x = 8.", "Divide by 2: x = 4.", "So the answer is \\boxed{4}."];
 
@@ -71,7 +72,7 @@ describe("prefix rollouts: the trace evaluated once, every boundary forked (rand
     const serial = await pair.prefixRollouts(request());
     const a = parallel.rollouts.flat();
     const b = serial.rollouts.flat();
-    const same = a.filter((g, i) => g.text === b[i].text).length;
+    const same = a.filter((g, i) => g.text === itemAt(b, i, `serial rollout ${i}`).text).length;
     assert.ok(same >= 0.8 * a.length, `${same} of ${a.length} identical`);
     assert.equal(parallel.prefixTokensEvaluated, parallel.traceTokens);
     const { pool } = await engine.role("prover");
@@ -81,7 +82,7 @@ describe("prefix rollouts: the trace evaluated once, every boundary forked (rand
   it("rollout i uses seed + i at every boundary, and repeats exactly", async () => {
     const a = await pair.prefixRollouts(request());
     const b = await pair.prefixRollouts(request({ seed: 12, n: 2 }));
-    for (let k = 0; k < a.rollouts.length; k++) assert.deepEqual(b.rollouts[k], a.rollouts[k].slice(1), `boundary ${k}`);
+    for (const [k, row] of a.rollouts.entries()) assert.deepEqual(b.rollouts[k], row.slice(1), `boundary ${k}`);
   });
 
   it("one sequence: the same rollouts (last boundary first, appended and erased on the trace sequence)", async () => {
@@ -94,7 +95,10 @@ describe("prefix rollouts: the trace evaluated once, every boundary forked (rand
 
   it("greedy rollouts of one boundary are identical; the uncached fallback gives the counts of a per-prefix evaluation", async () => {
     const g = await engine.prefixRollouts(request({ temperature: 0, n: 2 }));
-    for (const row of g.rollouts) assert.equal(row[0].text, row[1].text);
+    for (const [first, second] of g.rollouts) {
+      assert.ok(first && second, "two greedy rollouts at the boundary");
+      assert.equal(first.text, second.text);
+    }
     const fb = await prefixRolloutsViaRollouts(engine, request({ temperature: 0, n: 2, maxTokens: 4 }));
     assert.equal(fb.rollouts.length, STEPS.length + 1);
     assert.ok(fb.prefixTokensEvaluated > 2 * fb.traceTokens);

@@ -13,6 +13,7 @@ import { meterSnapshot, naivePerPrefix } from "../support/naivePrm";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel } from "../support/testModels";
 import { waitFor } from "../support/wait";
+import { itemAt } from "../support/indexing";
 
 const PROBLEM = "A shop sells 12 pens at 3 dollars each. What is the total?";
 const steps = (n: number) => Array.from({ length: n }, (_, i) => `Step text ${i}: we have $x_${i} = ${i} \\times 3 = ${3 * i}$.`);
@@ -66,7 +67,7 @@ describe("prefix reuse, forks and parallel sequences (random-weight tiny models:
         assert.deepEqual(warm.steps.slice(0, -1), cold.steps.slice(0, -1));
         await engine.clearCaches();
         const fresh = await engine.scoreSteps({ problem: PROBLEM, steps: edited });
-        warm.steps.forEach((s, i) => assert.ok(Math.abs(s.margin - fresh.steps[i].margin) < 1e-3));
+        warm.steps.forEach((s, i) => assert.ok(Math.abs(s.margin - itemAt(fresh.steps, i, `fresh step ${i + 1}`).margin) < 1e-3));
 
         // The same input again: nothing to evaluate.
         const same = await engine.scoreSteps({ problem: PROBLEM, steps: edited, cacheKey: "doc.md" });
@@ -106,6 +107,7 @@ describe("prefix reuse, forks and parallel sequences (random-weight tiny models:
       try {
         const { model, pool } = await engine.role("generator");
         const [a, b, c] = pool.sequences;
+        assert.ok(a && b && c, "three generator sequences");
         for (const s of pool.sequences) await s.clearHistory();
         const prefix = [model.tokens.bos!, ...model.tokenize(`${PROBLEM} ${steps(10).join(" ")}`)];
         const tail = model.tokenize(" Step 11: so the total is 36.");
@@ -154,8 +156,11 @@ describe("prefix reuse, forks and parallel sequences (random-weight tiny models:
       const busy = pool.sequences.filter((s) => s.nextTokenIndex > 0).length;
       assert.equal(busy, 4, "all four sequences were used");
       parallel.forEach((r, k) => {
-        assert.equal(r.steps.length, sequential[k].steps.length);
-        r.steps.forEach((s, i) => assert.ok(Math.abs(s.margin - sequential[k].steps[i].margin) < 1e-3, `trace ${k} step ${i}`));
+        const alone = itemAt(sequential, k, `trace ${k} scored alone`);
+        assert.equal(r.steps.length, alone.steps.length);
+        r.steps.forEach((s, i) =>
+          assert.ok(Math.abs(s.margin - itemAt(alone.steps, i, `trace ${k} step ${i} scored alone`).margin) < 1e-3, `trace ${k} step ${i}`),
+        );
       });
       assert.equal(engine.info().queued, 0);
     } finally {
@@ -192,7 +197,7 @@ describe("prefix reuse, forks and parallel sequences (random-weight tiny models:
       const many = steps(30);
       const r = await engine.scoreSteps({ problem: PROBLEM, steps: many });
       const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: many });
-      const naive = await naivePerPrefix(loaded.pool.sequences[1], plan);
+      const naive = await naivePerPrefix(itemAt(loaded.pool.sequences, 1, "the PRM pool's second sequence"), plan);
       const ratio = naive.evaluatedTokens / r.evaluatedTokens;
       assert.ok(ratio > 12 && ratio < 18, `per-prefix / one-pass tokens = ${ratio.toFixed(1)} (N/2 = 15)`);
     } finally {

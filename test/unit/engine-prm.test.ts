@@ -15,6 +15,7 @@ import { bosTokens } from "../../src/engines/prm/tokens";
 import { naivePerPrefix } from "../support/naivePrm";
 import { suiteRuntime } from "../support/suiteRuntime";
 import { testModel, TINY_VARIANTS, type TestModelOptions } from "../support/testModels";
+import { itemAt } from "../support/indexing";
 
 const PROBLEM = "Solve $2x + 3 = 7$ for x.";
 const STEPS = [
@@ -25,6 +26,7 @@ const STEPS = [
   "Therefore x = 2.",
 ];
 const ADAPTERS: PrmAdapterName[] = ["math-shepherd", "chat-turn", "judge"];
+const tinyVariant = (i: number) => itemAt(TINY_VARIANTS, i, `tiny model variant ${i}`);
 const name = (v: TestModelOptions) => `${v.tokenizer}${v.chatTemplate ? "+ChatML" : ""}`;
 
 describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbing, not judgement)", () => {
@@ -55,9 +57,9 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
           assert.ok(new Set(first.steps.map((s) => s.margin.toFixed(6))).size > 1, "steps are read at different positions");
 
           const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: STEPS });
-          const naive = await naivePerPrefix(loaded.pool.sequences[1], plan);
+          const naive = await naivePerPrefix(itemAt(loaded.pool.sequences, 1, "the PRM pool's second sequence"), plan);
           assert.ok(naive.evaluatedTokens > first.evaluatedTokens, "per-prefix evaluation costs more tokens");
-          const diffs = first.steps.map((s, i) => Math.abs(s.margin - naive.margins[i]));
+          const diffs = first.steps.map((s, i) => Math.abs(s.margin - itemAt(naive.margins, i, `the per-prefix margin of step ${i + 1}`)));
           assert.ok(Math.max(...diffs) < 1e-2, `max |one-pass − per-prefix| = ${Math.max(...diffs)}`);
 
           await engine.clearCaches();
@@ -72,7 +74,7 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
   }
 
   it("math-shepherd reads at each step's tag; a multi-token tag is read at its last token, multi-token labels by their first", async () => {
-    for (const variant of [TINY_VARIANTS[0], TINY_VARIANTS[2]]) {
+    for (const variant of [tinyVariant(0), tinyVariant(2)]) {
       const modelPath = await testModel(variant);
       for (const format of [{}, { stepTag: "<<check>>", positive: "++ok", negative: "--no" }] as PromptFormat[]) {
         const engine = await engineFor(modelPath, "math-shepherd", format);
@@ -91,8 +93,8 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
           assert.deepEqual(plan.positive, [firstOf(format.positive ?? "+")]);
           assert.deepEqual(plan.negative, [firstOf(format.negative ?? "-")]);
           const scored = await engine.scoreSteps({ problem: PROBLEM, steps: STEPS });
-          const naive = await naivePerPrefix(loaded.pool.sequences[1], plan);
-          scored.steps.forEach((s, i) => assert.ok(Math.abs(s.margin - naive.margins[i]) < 1e-2));
+          const naive = await naivePerPrefix(itemAt(loaded.pool.sequences, 1, "the PRM pool's second sequence"), plan);
+          scored.steps.forEach((s, i) => assert.ok(Math.abs(s.margin - itemAt(naive.margins, i, `the per-prefix margin of step ${i + 1}`)) < 1e-2));
         } finally {
           await engine.dispose();
         }
@@ -101,7 +103,7 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
   });
 
   it("math-shepherd: the prefix-search path finds the same positions as the segment path, and the text is the reference layout", async () => {
-    const engine = await engineFor(await testModel(TINY_VARIANTS[0]), "math-shepherd");
+    const engine = await engineFor(await testModel(tinyVariant(0)), "math-shepherd");
     try {
       const loaded = await engine.role("prm");
       const ctx = engine.adapterContext(loaded.model, {}, false);
@@ -123,7 +125,7 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
   });
 
   it("chat-turn puts the positive label after each read and reads right after the assistant header", async () => {
-    const engine = await engineFor(await testModel(TINY_VARIANTS[3]), "chat-turn");
+    const engine = await engineFor(await testModel(tinyVariant(3)), "chat-turn");
     try {
       const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: STEPS });
       assert.ok(plan.notes.some((n) => n.includes("ChatML")));
@@ -143,7 +145,7 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
   it("chat-turn: the first turn joins problem and step 1 with a space (RLHFlow's code) or a blank line (ProcessBench's example, prm.chatTurnJoin)", async () => {
     assert.deepEqual(prmFormatFromConfig({ ...DEFAULT_CONFIG.prm, chatTurnJoin: "blank-line" }), { firstTurnJoin: "\n\n" });
     assert.deepEqual(prmFormatFromConfig(DEFAULT_CONFIG.prm), {});
-    const engine = await engineFor(await testModel(TINY_VARIANTS[3]), "chat-turn", prmFormatFromConfig({ ...DEFAULT_CONFIG.prm, chatTurnJoin: "blank-line" }));
+    const engine = await engineFor(await testModel(tinyVariant(3)), "chat-turn", prmFormatFromConfig({ ...DEFAULT_CONFIG.prm, chatTurnJoin: "blank-line" }));
     try {
       const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: STEPS });
       const text = loaded.model.detokenize(plan.tokens, true);
@@ -154,7 +156,7 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
   });
 
   it("judge: each step's question branches off the end of that step, and the labels are read after the assistant header", async () => {
-    const engine = await engineFor(await testModel(TINY_VARIANTS[3]), "judge");
+    const engine = await engineFor(await testModel(tinyVariant(3)), "judge");
     try {
       const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: STEPS });
       const { model } = loaded;
@@ -162,13 +164,13 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
       assert.equal(plan.branches.length, STEPS.length);
       plan.branches.forEach((b, i) => {
         const prefix = model.detokenize(plan.tokens.slice(0, b.forkAt), true);
-        assert.ok(prefix.endsWith(STEPS[i].trim()), `branch ${i} forks right after step ${i + 1}`);
+        assert.ok(prefix.endsWith(itemAt(STEPS, i, `step ${i + 1}`).trim()), `branch ${i} forks right after step ${i + 1}`);
         const suffix = model.detokenize(b.suffix, true);
         assert.ok(suffix.includes(`Is step ${i + 1} correct? Answer Yes or No.`));
         assert.ok(suffix.endsWith("<|im_start|>assistant\n"));
       });
-      assert.equal(model.detokenize([plan.positive[0]]), "Yes");
-      assert.equal(model.detokenize([plan.negative[0]]), "No");
+      assert.equal(model.detokenize([itemAt(plan.positive, 0, "the positive label's token")]), "Yes");
+      assert.equal(model.detokenize([itemAt(plan.negative, 0, "the negative label's token")]), "No");
       const traceTokens = plan.tokens.length + plan.branches.reduce((n, b) => n + b.suffix.length, 0);
       const perPrefix = plan.branches.reduce((n, b) => n + b.forkAt + b.suffix.length, 0);
       assert.ok(traceTokens < perPrefix, "one shared prefix costs less than the per-step prompts");
@@ -180,12 +182,16 @@ describe("PRM adapters: one pass = per-prefix (random-weight tiny models: plumbi
   it("odd steps (empty, multi-line, containing the tag) keep one read per step in order", async () => {
     const odd = ["", "a step that mentions ки in its text", "two\n\nparagraphs", "  padded  "];
     for (const adapter of ADAPTERS) {
-      const engine = await engineFor(await testModel(TINY_VARIANTS[1]), adapter);
+      const engine = await engineFor(await testModel(tinyVariant(1)), adapter);
       try {
         const { plan } = await engine.planScoring({ problem: "P", steps: odd });
         const positions = [...plan.reads.map((r) => r.position), ...plan.branches.map((b) => b.forkAt)];
         assert.equal(positions.length, odd.length, adapter);
-        for (let i = 1; i < positions.length; i++) assert.ok(positions[i] > positions[i - 1], `${adapter}: positions increase`);
+        let previous: number | undefined;
+        for (const position of positions) {
+          if (previous !== undefined) assert.ok(position > previous, `${adapter}: positions increase`);
+          previous = position;
+        }
         const r = await engine.scoreSteps({ problem: "P", steps: odd });
         assert.equal(r.steps.length, odd.length);
       } finally {
