@@ -14,6 +14,7 @@ import { parseVerification } from "../../src/verify/verdictParser";
 import { EXPORT_FORMAT_NAMES } from "../../src/export/formats";
 import { readParquetIndependently } from "../support/parquetReader";
 import { FIXTURE_SOLUTIONS, cli, exportWorkspace, readJsonl, solutionId } from "./export-fixtures";
+import { itemAt } from "../support/indexing";
 
 const labelled = FIXTURE_SOLUTIONS.filter((s) => s.labels);
 
@@ -33,7 +34,7 @@ describe("steplens export: every format read back independently", () => {
       assert.ok(Array.isArray(row.completions) && row.completions.every((c) => typeof c === "string"));
       assert.ok(Array.isArray(row.labels) && row.labels.every((l) => typeof l === "boolean"));
       assert.equal((row.completions as string[]).length, (row.labels as boolean[]).length);
-      const s = labelled[i];
+      const s = itemAt(labelled, i, `labelled solution ${i}`);
       const known = s.labels!.findIndex((l) => l === null);
       assert.deepEqual(row.labels, known < 0 ? s.labels : s.labels!.slice(0, known));
       assert.equal(row.prompt, s.problem);
@@ -55,7 +56,7 @@ describe("steplens export: every format read back independently", () => {
       assert.ok(t.ok, t.ok ? "" : t.error.format());
       traces.push(t.trace);
     }
-    assert.equal(traces[0].format, "math-shepherd");
+    assert.equal(traces[0]?.format, "math-shepherd");
     assert.deepEqual(
       traces.map((t) => (t.labels?.kind === "per-step" ? t.labels.steps : null)),
       labelled.map((s) => {
@@ -63,10 +64,13 @@ describe("steplens export: every format read back independently", () => {
         return k < 0 ? s.labels : s.labels!.slice(0, k);
       }),
     );
-    assert.equal(traces[0].problem, labelled[0].problem);
+    const [firstTrace] = traces;
+    const [firstLabelled] = labelled;
+    assert.ok(firstTrace && firstLabelled, "a trace and a labelled solution");
+    assert.equal(firstTrace.problem, firstLabelled.problem);
     assert.deepEqual(
-      traces[0].steps.map((s) => s.text),
-      labelled[0].steps,
+      firstTrace.steps.map((s) => s.text),
+      firstLabelled.steps,
     );
   });
 
@@ -82,11 +86,11 @@ describe("steplens export: every format read back independently", () => {
         ["user", "assistant"],
       );
       assert.ok(messages.every((m) => typeof m.content === "string"));
-      assert.match(messages[0].content, /^Problem: .*\n\nStudent Solution: Step 1: [\s\S]*\n\nLet's verify step by step\.$/);
-      const s = labelled[i];
+      assert.match(itemAt(messages, 0, "the user message").content, /^Problem: .*\n\nStudent Solution: Step 1: [\s\S]*\n\nLet's verify step by step\.$/);
+      const s = itemAt(labelled, i, `labelled solution ${i}`);
       const k = s.labels!.indexOf(null);
       const known = k < 0 ? s.labels! : s.labels!.slice(0, k);
-      const parsed = parseVerification(messages[1].content, { stepCount: known.length });
+      const parsed = parseVerification(itemAt(messages, 1, "the assistant message").content, { stepCount: known.length });
       assert.ok(parsed.ok, JSON.stringify(parsed));
       assert.deepEqual(
         parsed.steps.map((x) => x.verdict === "correct"),
@@ -103,11 +107,13 @@ describe("steplens export: every format read back independently", () => {
     assert.equal(rows.length, labelled.length);
     for (const [i, row] of rows.entries()) {
       const [user, assistant] = row.messages as { role: string; content: string }[];
+      assert.ok(user && assistant, "a user and an assistant message");
+      const s = itemAt(labelled, i, `labelled solution ${i}`);
       assert.match(user.content, /^Problem: /);
       assert.ok(!assistant.content.includes("<think>"), "thinking is stripped");
-      const parsed = parseVerification(assistant.content, { stepCount: labelled[i].steps.length });
+      const parsed = parseVerification(assistant.content, { stepCount: s.steps.length });
       assert.ok(parsed.ok);
-      labelled[i].labels!.forEach((l, k) => l !== null && assert.equal(parsed.steps[k].verdict, l ? "correct" : "incorrect"));
+      s.labels!.forEach((l, k) => l !== null && assert.equal(parsed.steps[k]?.verdict, l ? "correct" : "incorrect"));
     }
     // From a dataset (no verification text) nothing comes out, and it says why.
     const d = await cli(["export", work.pb, "--format", "prm-cot-sft", "--out", out("cot-pb.jsonl")]);
@@ -120,10 +126,13 @@ describe("steplens export: every format read back independently", () => {
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("orm.jsonl"));
     assert.deepEqual(
-      rows.map((x) => (x.messages as { content: string }[])[1].content),
+      rows.map((x) => (x.messages as { content: string }[])[1]?.content),
       labelled.map((s) => (s.outcome === "yes" ? "Yes" : "No")),
     );
-    assert.match((rows[0].messages as { content: string }[])[0].content, /\n\nSolution: [\s\S]*\n\nIs the answer correct \(Yes\/No\)\?$/);
+    assert.match(
+      itemAt(itemAt(rows, 0, "the first row").messages as { content: string }[], 0, "the prompt").content,
+      /\n\nSolution: [\s\S]*\n\nIs the answer correct \(Yes\/No\)\?$/,
+    );
   });
 
   it("processbench: {id, problem, steps, label}, read back by StepLens's ProcessBench reader", async () => {
@@ -173,12 +182,13 @@ describe("steplens export: every format read back independently", () => {
       reward_model: { style: string; ground_truth: string };
       extra_info: { split: string; index: bigint; problem_id: string; ground_truth_source: string; problem: string };
     }[];
+    assert.ok(p1 && p3, "rows for problems p1 and p3");
     assert.equal(p1.data_source, "tiny-math");
     assert.deepEqual(
       p1.prompt.map((m) => m.role),
       ["user"],
     );
-    assert.match(p1.prompt[0].content, /^What is 2 \+ 3 \* 4\?\n\n.*\\boxed\{\}.*<answer><\/answer>/);
+    assert.match(itemAt(p1.prompt, 0, "p1's user message").content, /^What is 2 \+ 3 \* 4\?\n\n.*\\boxed\{\}.*<answer><\/answer>/);
     assert.equal(p1.ability, "math");
     assert.deepEqual(p1.reward_model, { style: "model", ground_truth: "14" }, "reference-free: the verifier-majority answer as a hint");
     assert.deepEqual(p3.reward_model, { style: "rule", ground_truth: "5" }, "a reference answer makes it a rule reward");
@@ -194,9 +204,10 @@ describe("steplens export: every format read back independently", () => {
     const r = await cli(["export", work.synth, "--format", "verl-jsonl", "--out", out("rl.jsonl"), "--instruction", ""]);
     assert.equal(r.code, 0, r.err);
     const rows = readJsonl(out("rl.jsonl"));
-    assert.deepEqual(Object.keys(rows[0]), ["data_source", "prompt", "ability", "reward_model", "extra_info"]);
-    assert.deepEqual(rows[1].prompt, [{ role: "user", content: FIXTURE_SOLUTIONS[3].problem }]);
-    assert.equal(typeof (rows[0].extra_info as { index: unknown }).index, "number");
+    const first = itemAt(rows, 0, "the first row");
+    assert.deepEqual(Object.keys(first), ["data_source", "prompt", "ability", "reward_model", "extra_info"]);
+    assert.deepEqual(rows[1]?.prompt, [{ role: "user", content: itemAt(FIXTURE_SOLUTIONS, 3, "fixture solution 3").problem }]);
+    assert.equal(typeof (first.extra_info as { index: unknown }).index, "number");
   });
 
   it("every format in the table is covered above", () => {

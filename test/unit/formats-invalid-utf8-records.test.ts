@@ -15,6 +15,7 @@ import type { StepLensError } from "../../src/core/errors";
 import { cli } from "../support/cliIo";
 import { testModel } from "../support/testModels";
 import { suiteTempDir } from "../support/tempDir";
+import { itemAt } from "../support/indexing";
 
 const rec = (id: string, problem: string) => JSON.stringify({ id, problem, steps: ["1 + 1 = 2.", "\\boxed{2}"], label: -1 });
 
@@ -22,6 +23,7 @@ const rec = (id: string, problem: string) => JSON.stringify({ id, problem, steps
 function latin1Jsonl(file: string): { badOffset: number } {
   const before = Buffer.from(rec("ok-1", "What is 1 + 1?") + "\n");
   const [head, tail] = rec("bad", "Caf_ problem: what is 1 + 1?").split("_");
+  assert.ok(head !== undefined && tail !== undefined, "the record has its '_' placeholder");
   const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xe9]), Buffer.from(tail + "\n")]);
   fs.writeFileSync(file, Buffer.concat([before, bad, Buffer.from(rec("ok-2", "What is 2 - 0?") + "\n")]));
   return { badOffset: before.length + Buffer.byteLength(head) };
@@ -46,12 +48,13 @@ describe("invalid UTF-8 inside dataset records", () => {
     const list = path.join(dir.path, "ds.json");
     const text = `[\n  {"id": "a", "problem": "p", "steps": ["x"], "label": -1},\n  {"id": "b",\n   "problem": "Caf_",\n   "steps": ["x"], "label": -1}\n]\n`;
     const [h, t] = text.split("_");
+    assert.ok(h !== undefined && t !== undefined, "the list has its '_' placeholder");
     fs.writeFileSync(list, Buffer.concat([Buffer.from(h), Buffer.from([0xe9]), Buffer.from(t)]));
     const elements = [];
     for await (const r of readRawRecords(list, "json-array", { highWaterMark: 5 })) elements.push(r);
-    assert.equal(elements[1].line, 3, "the element starts on line 3");
-    assert.deepEqual(elements[1].invalidUtf8, { offset: Buffer.byteLength(h), line: 4, byte: 0xe9 });
-    assert.equal(elements[0].invalidUtf8, undefined);
+    assert.equal(elements[1]?.line, 3, "the element starts on line 3");
+    assert.deepEqual(elements[1]?.invalidUtf8, { offset: Buffer.byteLength(h), line: 4, byte: 0xe9 });
+    assert.equal(itemAt(elements, 0, "the first element").invalidUtf8, undefined);
   });
 
   it("segment: a warning at ds.jsonl:2, every record read; --strict: record 2 refused at ds.jsonl:2, the others read", async () => {
@@ -93,12 +96,12 @@ describe("invalid UTF-8 inside dataset records", () => {
     for await (const p of readProblems(jsonl, { onWarning: (w) => warnings.push(w), onBadRecord: (e) => bad.push(e) })) ids.push(p.id);
     assert.deepEqual(ids, ["ok-1", "bad", "ok-2"]);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0].format(), /ds\.jsonl:2: invalid UTF-8/);
+    assert.match(itemAt(warnings, 0, "the warning").format(), /ds\.jsonl:2: invalid UTF-8/);
     const strictIds = [];
     for await (const p of readProblems(jsonl, { strict: true, onWarning: (w) => warnings.push(w), onBadRecord: (e) => bad.push(e) })) strictIds.push(p.id);
     assert.deepEqual(strictIds, ["ok-1", "ok-2"]);
     assert.equal(bad.length, 1);
-    assert.equal(bad[0].details.line, 2);
+    assert.equal(bad[0]?.details.line, 2);
   });
 
   it("synthesize --problems through the CLI (tiny model): the warning once, at file:line; --strict skips it (exit 1)", async () => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { processBenchTrace } from "../../src/formats/processbench";
 import { StepLensError } from "../../src/core/errors";
 import { failures, FIXTURES, jsonl, lineOutcomes, PROCESSBENCH_DIR, readAll, traces, withTempDir } from "./formats-kit";
+import { itemAt } from "../support/indexing";
 
 const ctx = { file: "pb.jsonl", record: 4, line: 9 };
 
@@ -96,6 +97,7 @@ test("processbench: bad records in a JSON list are reported with their line and 
       [true, false, false, true],
     );
     const [b, c] = failures(results);
+    assert.ok(b && c, "two failures: records 1 and 2");
     assert.equal(b.record, 1);
     assert.equal(b.error.details.file, file);
     assert.equal(b.error.details.line, 12, "the line of the syntax error inside the multi-line element");
@@ -105,8 +107,8 @@ test("processbench: bad records in a JSON list are reported with their line and 
     );
     assert.equal(c.error.details.line, 13);
     assert.match(c.error.message, /record 2: 'label' is 5 but the record has 1 steps/);
-    assert.equal(traces(results)[1].steps[0].text, '[{"tricky"}]');
-    assert.equal(traces(results)[1].source.record, 3);
+    assert.equal(traces(results)[1]?.steps[0]?.text, '[{"tricky"}]');
+    assert.equal(traces(results)[1]?.source.record, 3);
   });
 });
 
@@ -122,7 +124,10 @@ test("processbench: an explicit --format on a JSONL file with a missing label re
     );
     const results = await readAll(file, { format: "processbench" });
     assert.equal(lineOutcomes(results), "bad@1 ok@2 bad@3");
-    assert.match(failures(results)[0].error.format(), /x\.jsonl:1: record 0: field 'label' must be an integer.*use --format jsonl/);
+    assert.match(
+      itemAt(failures(results), 0, "the failure of line 1").error.format(),
+      /x\.jsonl:1: record 0: field 'label' must be an integer.*use --format jsonl/,
+    );
   });
 });
 
@@ -155,27 +160,29 @@ for (const [name, total, withError, correct] of SUBSETS) {
     // The streamed records equal what a whole-file JSON.parse gives.
     const whole = JSON.parse(fs.readFileSync(file, "utf8")) as { id: string; problem: string; steps: string[]; label: number; generator: string }[];
     ts.forEach((tr, i) => {
-      assert.equal(tr.source.id, whole[i].id);
-      assert.equal(tr.problem, whole[i].problem);
+      const w = itemAt(whole, i, `whole-file record ${i}`);
+      assert.equal(tr.source.id, w.id);
+      assert.equal(tr.problem, w.problem);
       assert.deepEqual(
         tr.steps.map((s) => s.text),
-        whole[i].steps.map((s) => s.replace(/^[\r\n]+|[\r\n]+$/g, "")),
+        w.steps.map((s) => s.replace(/^[\r\n]+|[\r\n]+$/g, "")),
       );
-      assert.equal(tr.labels?.firstError, whole[i].label);
-      assert.equal(tr.meta?.generator, whole[i].generator);
+      assert.equal(tr.labels?.firstError, w.label);
+      assert.equal(tr.meta?.generator, w.generator);
     });
-    const first = ts[0];
+    const first = itemAt(ts, 0, "the first record");
     assert.equal(first.source.id, `${name}-0`);
     assert.equal(first.source.line, 2, "the first record starts on line 2 (after the opening '[')");
     // The line of each record really is where its `{` sits.
     const lines = fs.readFileSync(file, "utf8").split("\n");
-    for (const tr of [ts[1], ts[ts.length - 1]]) assert.match(lines[(tr.source.line ?? 0) - 1], /^\s*\{/);
+    for (const tr of [itemAt(ts, 1, "the second record"), itemAt(ts, ts.length - 1, "the last record")])
+      assert.match(itemAt(lines, (tr.source.line ?? 0) - 1, `the line of record ${tr.source.record}`), /^\s*\{/);
   });
 }
 
 test("processbench: the real gsm8k first record has the documented fields", async () => {
   const results = await readAll(path.join(PROCESSBENCH_DIR, "gsm8k.json"));
-  const first = traces(results)[0];
+  const first = itemAt(traces(results), 0, "the first gsm8k record");
   assert.equal(first.source.id, "gsm8k-0");
   assert.equal(first.meta?.generator, "Qwen2-7B-Instruct");
   assert.match(first.problem, /^Sue lives in a fun neighborhood/);

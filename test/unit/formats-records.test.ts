@@ -6,6 +6,7 @@ import type { Progress } from "../../src/core/progress";
 import { readTraces } from "../../src/formats/records";
 import { detectFormat } from "../../src/formats/detect";
 import { collect, failures, jsonl, outcomes, readAll, traces, withTempDir } from "./formats-kit";
+import { itemAt } from "../support/indexing";
 
 const pb = (i: number) => ({ id: `r${i}`, problem: `p${i}`, steps: [`s${i}`], label: -1 });
 
@@ -14,7 +15,7 @@ test("readTraces: a text trace is one record with file ranges", async () => {
     const file = tmp.file("t.md", "Problem: 1+1?\n\nStep 1: One plus one.\nStep 2: It is \\boxed{2}.\n");
     const results = await readAll(file);
     assert.equal(results.length, 1);
-    const [r] = results;
+    const r = itemAt(results, 0, "the text trace");
     assert.ok(r.ok);
     assert.equal(r.trace.format, "text");
     assert.equal(r.trace.source.file, file);
@@ -42,10 +43,19 @@ test("readTraces: every kind of bad record is reported with file and line, and t
     const results = await readAll(file, { format: "processbench" });
     assert.equal(outcomes(results), "ok#0@1 bad#1@2 bad#2@4 bad#3@5 bad#4@6 ok#5@7");
     const messages = failures(results).map((f) => f.error.format());
-    assert.match(messages[0], new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: `));
-    assert.match(messages[1], new RegExp(`^${escape(file)}:4: record 2: field 'steps' must be an array of strings, found a string\\.`));
-    assert.match(messages[2], new RegExp(`^${escape(file)}:5: record 3: field 'problem' must be a string, the field is missing\\.`));
-    assert.match(messages[3], new RegExp(`^${escape(file)}:6: record 4: a ProcessBench record must be a JSON object, found an array\\.`));
+    assert.match(itemAt(messages, 0, "the message of line 2"), new RegExp(`^${escape(file)}:2: record 1 is not valid JSON: `));
+    assert.match(
+      itemAt(messages, 1, "the message of line 4"),
+      new RegExp(`^${escape(file)}:4: record 2: field 'steps' must be an array of strings, found a string\\.`),
+    );
+    assert.match(
+      itemAt(messages, 2, "the message of line 5"),
+      new RegExp(`^${escape(file)}:5: record 3: field 'problem' must be a string, the field is missing\\.`),
+    );
+    assert.match(
+      itemAt(messages, 3, "the message of line 6"),
+      new RegExp(`^${escape(file)}:6: record 4: a ProcessBench record must be a JSON object, found an array\\.`),
+    );
     assert.ok(
       failures(results).every((f) => f.error instanceof StepLensError && f.error.details.hint),
       "every error says what to do",
@@ -70,7 +80,7 @@ test("readTraces: a JSON list cut short yields its complete records, then one er
       results.map((r) => r.ok),
       [true, true, false],
     );
-    const last = failures(results)[0];
+    const last = itemAt(failures(results), 0, "the failure of record 2");
     assert.equal(last.record, 2);
     assert.match(
       last.error.format(),
@@ -104,7 +114,7 @@ test("readTraces: progress reports bytes read of the file size, ending at the wh
     assert.ok(seen.length >= 4, `several reports (${seen.length})`);
     assert.ok(seen.every((p) => p.total === size));
     assert.ok(
-      seen.every((p, i) => i === 0 || p.done >= seen[i - 1].done),
+      seen.every((p, i) => i === 0 || p.done >= seen[i - 1]!.done),
       "monotonic",
     );
     assert.deepEqual(seen[seen.length - 1], { done: size, total: size, message: "1000 records" });
@@ -115,7 +125,7 @@ test("readTraces: a precomputed detection is used as is", async () => {
   await withTempDir(async (tmp) => {
     const file = tmp.file("d.jsonl", jsonl([pb(0)]));
     const detected = await detectFormat(file, { format: "jsonl" });
-    const [r] = await readAll(file, { detected, format: "processbench" });
+    const r = itemAt(await readAll(file, { detected, format: "processbench" }), 0, "the record");
     assert.ok(r.ok && r.trace.format === "jsonl");
   });
 });

@@ -18,12 +18,20 @@ import { memoryIo } from "../support/cliIo";
 import { fakeEngine } from "../support/fakeEngine";
 import { labelLookup } from "../support/processBenchLabels";
 import { processBenchMetricsByHand, sameMetric, type HandMetrics } from "../support/processBenchMetrics";
+import { itemAt } from "../support/indexing";
 
 const DATA = processBenchDir();
 const SUBSETS = ["gsm8k", "math", "olympiadbench", "omnimath"];
 type Rec = { id: string; label: number; problem: string; steps: string[] };
 const records: Record<string, Rec[]> = Object.fromEntries(SUBSETS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(DATA, `${s}.json`), "utf8"))]));
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "steplens-dashboard-"));
+
+/** The value under `key`, or the test fails naming the key and what is there. */
+function entryOf<T>(map: Readonly<Record<string, T>>, key: string): T {
+  const value = map[key];
+  assert.ok(value !== undefined, `no '${key}' (have: ${Object.keys(map).join(", ")})`);
+  return value;
+}
 
 /** Deterministic pseudo-random in [0, 1) from a string (FNV-1a). */
 function unit(s: string): number {
@@ -32,7 +40,7 @@ function unit(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-const labelOf = labelLookup(SUBSETS.flatMap((s) => records[s]));
+const labelOf = labelLookup(SUBSETS.flatMap((s) => entryOf(records, s)));
 
 /** The noisy PRM's step scores: correct steps score high-ish, the first wrong one low-ish. */
 function noisyScores(problem: string, steps: readonly string[]): number[] {
@@ -50,7 +58,7 @@ function handMetrics(threshold: number): { subsets: Record<string, HandMetrics>;
     SUBSETS.map((s) => [
       s,
       processBenchMetricsByHand(
-        records[s].map((r) => ({ label: r.label, scores: noisyScores(r.problem, r.steps) })),
+        entryOf(records, s).map((r) => ({ label: r.label, scores: noisyScores(r.problem, r.steps) })),
         threshold,
       ),
     ]),
@@ -78,7 +86,7 @@ async function cliMetrics(
 /** One JSONL file holding all 3,400 records (the dashboard's "ProcessBench set"), indexed like the tree does. */
 async function dashboardModel(): Promise<DashboardModel> {
   const file = path.join(tmp(), "processbench-all.jsonl");
-  fs.writeFileSync(file, SUBSETS.flatMap((s) => records[s].map((r) => JSON.stringify(r))).join("\n") + "\n");
+  fs.writeFileSync(file, SUBSETS.flatMap((s) => entryOf(records, s).map((r) => JSON.stringify(r))).join("\n") + "\n");
   const index = await DatasetIndex.build(file);
   assert.equal(index.size, 3400);
   const scores = await readScoresFile(out);
@@ -102,7 +110,7 @@ test("F1 at a threshold equals `steplens eval processbench`'s on the real data (
       SUBSETS,
     );
     for (const s of view.subsets) {
-      const c = cli.subsets[s.subset];
+      const c = entryOf(cli.subsets, s.subset);
       const h = hand.subsets[s.subset]!;
       assert.equal(s.n, h.n);
       assert.equal(c.n, h.n);
@@ -142,11 +150,11 @@ test("histograms, confusion and record lists add up", async () => {
     v.confusion.flat().reduce((a, b) => a + b, 0),
     v.compared,
   );
-  const diagonal = v.confusion.reduce((a, row, i) => a + row[i], 0);
+  const diagonal = v.confusion.reduce((a, row, i) => a + itemAt(row, i, `confusion cell (${i}, ${i})`), 0);
   assert.ok(diagonal >= v.agree, "exact agreements lie on the diagonal (late bins merge positions)");
   // Clicking a confusion cell lists exactly its records.
   const sel = model.select({ kind: "confusion", label: positionBin(-1), prediction: positionBin(0) }, 0.5);
-  assert.equal(sel.total, v.confusion[0][1]);
+  assert.equal(sel.total, v.confusion[0]?.[1]);
   assert.ok(sel.rows.every((r) => r.label === -1 && r.prediction === 0));
   assert.match(sel.title, /Labelled no error, predicted step 1/);
   const bar = model.select({ kind: "score", group: "erroneous", bin: 3 }, 0.5, 10);
@@ -167,9 +175,9 @@ test("fixed predictions (no scores) do not move with the threshold; unlabelled r
   const m = new DashboardModel({ file: "f", title: "f", format: "processbench", records: recs, settingsThreshold: 0.5 });
   for (const t of [0, 0.5, 1]) {
     const v = m.view(t);
-    assert.equal(v.subsets[0].n, 3);
-    assert.equal(v.subsets[0].accError, 100);
-    assert.equal(v.subsets[0].accCorrect, 0);
+    assert.equal(v.subsets[0]?.n, 3);
+    assert.equal(v.subsets[0]?.accError, 100);
+    assert.equal(v.subsets[0]?.accCorrect, 0);
     assert.equal(v.missing, 1, "a labelled record without a prediction counts as wrong, as in steplens eval");
   }
   assert.equal(m.predictionAt(2, 0.05), -1);

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { OpenAiEngine, type OpenAiEngineOptions } from "../../src/engines/openai/openAiEngine";
 import { CancelledError, StepLensError } from "../../src/core/errors";
 import { sleep, waitUntil, within } from "../support/wait";
+import { itemAt } from "../support/indexing";
 
 interface Seen {
   method: string;
@@ -134,9 +135,9 @@ test("429 with Retry-After (seconds) is retried after the wait the server asked 
     i === 0 ? { status: 429, body: { error: { message: "slow down" } }, headers: { "Retry-After": "1" } } : chatReply("4"),
   );
   const gens = await ask(engine);
-  assert.equal(gens[0].text, "4");
+  assert.equal(gens[0]?.text, "4");
   assert.equal(fake.seen.length, 2);
-  const gap = fake.seen[1].at - fake.seen[0].at;
+  const gap = itemAt(fake.seen, 1, "the retry").at - itemAt(fake.seen, 0, "the first request").at;
   assert.ok(gap >= 950, `retried after ${gap.toFixed(0)} ms, expected >= 1000 ms (Retry-After: 1)`);
   assert.ok(gap < 3000, `waited ${gap.toFixed(0)} ms`);
 });
@@ -144,9 +145,9 @@ test("429 with Retry-After (seconds) is retried after the wait the server asked 
 test("5xx without Retry-After is retried with backoff until it succeeds", async () => {
   const { fake, engine } = await setup((_, i) => (i < 2 ? { status: i === 0 ? 503 : 502, body: { error: { message: "overloaded" } } } : chatReply("ok")));
   const gens = await ask(engine);
-  assert.equal(gens[0].text, "ok");
+  assert.equal(gens[0]?.text, "ok");
   assert.equal(fake.seen.length, 3, "two failures, then success");
-  assert.equal(fake.seen[2].headers["x-stainless-retry-count"], "0", "the openai client's own retries are off: every attempt is ours");
+  assert.equal(fake.seen[2]?.headers["x-stainless-retry-count"], "0", "the openai client's own retries are off: every attempt is ours");
 });
 
 test("a persistent 500 fails after maxRetries + 1 attempts with the server's message", async () => {
@@ -177,12 +178,12 @@ test("401 says how to set the API key; the key is sent as a bearer token, and no
     ask(engine),
     (e: unknown) => e instanceof StepLensError && /refused the API key \(401: bad key\)/.test(e.message) && /OPENAI_API_KEY/.test(e.format()),
   );
-  assert.equal(fake.seen[0].headers.authorization, "Bearer sk-test-123");
+  assert.equal(fake.seen[0]?.headers.authorization, "Bearer sk-test-123");
   assert.equal(fake.seen.length, 1, "401 is not retried");
 
   const { fake: open, engine: keyless } = await setup(() => chatReply("hi"));
   await ask(keyless);
-  assert.equal(open.seen[0].headers.authorization, undefined);
+  assert.equal(itemAt(open.seen, 0, "the keyless request").headers.authorization, undefined);
 });
 
 test("a Retry-After longer than the client accepts fails at once, saying so", async () => {
@@ -277,9 +278,10 @@ test("chat and completions requests carry n, sampling, stop and a json_schema re
     maxTokens: 40,
     stop: ["\n\n"],
   });
-  assert.deepEqual(JSON.parse(chat[0].text), { verdict: "correct" });
-  const body = fake.seen[0].body;
-  assert.equal(fake.seen[0].path, "/v1/chat/completions");
+  assert.deepEqual(JSON.parse(itemAt(chat, 0, "the chat answer").text), { verdict: "correct" });
+  const chatRequest = itemAt(fake.seen, 0, "the chat request");
+  const body = chatRequest.body;
+  assert.equal(chatRequest.path, "/v1/chat/completions");
   assert.deepEqual(body.response_format, { type: "json_schema", json_schema: { name: "steplens_output", schema, strict: true } });
   assert.equal(body.temperature, 0.7);
   assert.equal(body.top_p, 0.9);
@@ -288,8 +290,8 @@ test("chat and completions requests carry n, sampling, stop and a json_schema re
   assert.equal(body.n, 1);
 
   const texts = await engine.generate({ role: "generator", prompt: "Once", n: 2, maxTokens: 4 });
-  assert.equal(fake.seen[1].path, "/v1/completions");
-  assert.equal(fake.seen[1].body.n, 2, "one request with n when no seed is given");
+  assert.equal(fake.seen[1]?.path, "/v1/completions");
+  assert.equal(fake.seen[1]?.body.n, 2, "one request with n when no seed is given");
   assert.deepEqual(
     texts.map((t) => [t.text, t.finishReason]),
     [
@@ -298,7 +300,9 @@ test("chat and completions requests carry n, sampling, stop and a json_schema re
     ],
     "choices in index order",
   );
-  assert.equal(texts[0].tokens + texts[1].tokens, 6);
+  const [firstText, secondText] = texts;
+  assert.ok(firstText && secondText, "two choices");
+  assert.equal(firstText.tokens + secondText.tokens, 6);
 });
 
 test("n samples with a seed: one request per sample with seed + i (reproducible per sample)", async () => {
@@ -331,7 +335,9 @@ function judgeReply(probs: Record<number, [number, number]>) {
   return (s: Seen): Reply => {
     const user = s.body.messages.at(-1).content as string;
     const step = Number(/Is step (\d+) correct\?/.exec(user)![1]);
-    const [yes, no] = probs[step];
+    const pair = probs[step];
+    assert.ok(pair, `no P(Yes), P(No) scripted for step ${step}`);
+    const [yes, no] = pair;
     const top = [
       { token: "Yes", logprob: Math.log(yes) },
       { token: "No", logprob: Math.log(no) },
@@ -361,8 +367,11 @@ test("judge adapter: one request per step prefix, score = P(Yes) / (P(Yes) + P(N
     [0, 1, 2],
   );
   const expected = [0.75, 0.125, 0.5];
-  r.steps.forEach((s, i) => assert.ok(Math.abs(s.score - expected[i]) < 1e-9, `step ${i}: ${s.score} vs ${expected[i]}`));
-  assert.ok(Math.abs(r.steps[0].margin - Math.log(3)) < 1e-9);
+  for (const [i, s] of r.steps.entries()) {
+    const want = itemAt(expected, i, `the expected score of step ${i}`);
+    assert.ok(Math.abs(s.score - want) < 1e-9, `step ${i}: ${s.score} vs ${want}`);
+  }
+  assert.ok(Math.abs(itemAt(r.steps, 0, "step 1").margin - Math.log(3)) < 1e-9);
   assert.equal(r.adapter, "judge");
   assert.equal(r.model, "judge-7b");
   assert.equal(r.evaluatedTokens, 33, "prompt tokens of all three requests");
@@ -389,8 +398,9 @@ test("judge adapter: a candidate missing from the top logprobs is bounded by the
     });
   const { engine } = await setup(onlyYes, { prmAdapter: "judge" });
   const r = await engine.scoreSteps({ problem: "p", steps: ["s"] });
-  assert.ok(Math.abs(r.steps[0].margin - Math.log(0.9 / 0.05)) < 1e-9);
-  assert.ok(Number.isFinite(r.steps[0].margin));
+  const step = itemAt(r.steps, 0, "the one step");
+  assert.ok(Math.abs(step.margin - Math.log(0.9 / 0.05)) < 1e-9);
+  assert.ok(Number.isFinite(step.margin));
 
   const neither = (): Reply =>
     chatReply("Sure", { logprobs: { content: [{ token: "Sure", logprob: -0.1, top_logprobs: [{ token: "Sure", logprob: -0.1 }] }], refusal: null } });
@@ -434,8 +444,8 @@ test("a classification-head PRM (Qwen2.5-Math-PRM) on a server without /pooling 
 test("countTokens uses /tokenize at the server root, else the prompt usage of a one-token completion", async () => {
   const { fake, engine } = await setup((s) => (s.path === "/tokenize" ? { status: 200, body: { count: 17, max_model_len: 4096 } } : { status: 500, body: {} }));
   assert.equal(await engine.countTokens("some text", "prm"), 17);
-  assert.equal(fake.seen[0].path, "/tokenize");
-  assert.equal(fake.seen[0].body.prompt, "some text");
+  assert.equal(fake.seen[0]?.path, "/tokenize");
+  assert.equal(fake.seen[0]?.body.prompt, "some text");
 
   const { fake: other, engine: e2 } = await setup((s) =>
     s.path === "/tokenize"
@@ -447,7 +457,7 @@ test("countTokens uses /tokenize at the server root, else the prompt usage of a 
     other.seen.map((s) => s.path),
     ["/tokenize", "/v1/completions"],
   );
-  assert.equal(other.seen[1].body.max_tokens, 1);
+  assert.equal(other.seen[1]?.body.max_tokens, 1);
 });
 
 test("an unreachable endpoint says so and suggests what to start", async () => {

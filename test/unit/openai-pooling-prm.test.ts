@@ -14,6 +14,7 @@ import { OpenAiEngine } from "../../src/engines/openai/openAiEngine";
 import { StepLensError } from "../../src/core/errors";
 import { qwenPrmInput, QWEN_PRM_SEPARATOR_ID } from "../../src/engines/openai/poolingPrm";
 import { runCli } from "../../src/cli/main";
+import { itemAt } from "../support/indexing";
 
 interface Seen {
   method: string;
@@ -70,10 +71,11 @@ test("POST /pooling with task token_classify and the chat-templated <extra_0> in
   const { base, seen } = await fakeVllm(() => ({ status: 200, body: pooling(PAIRS) }));
   const r = await engine(base).scoreSteps({ problem: PROBLEM, steps: STEPS });
   assert.equal(seen.length, 1);
-  assert.deepEqual([seen[0].method, seen[0].url], ["POST", "/pooling"], "the route sits at the server root, next to /v1");
-  assert.equal(seen[0].body.task, "token_classify");
-  assert.equal(seen[0].body.model, "Qwen/Qwen2.5-Math-PRM-7B");
-  const input = seen[0].body.input as string;
+  const request = itemAt(seen, 0, "the /pooling request");
+  assert.deepEqual([request.method, request.url], ["POST", "/pooling"], "the route sits at the server root, next to /v1");
+  assert.equal(request.body.task, "token_classify");
+  assert.equal(request.body.model, "Qwen/Qwen2.5-Math-PRM-7B");
+  const input = request.body.input as string;
   assert.equal(
     input,
     "<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}.<|im_end|>\n" +
@@ -85,7 +87,7 @@ test("POST /pooling with task token_classify and the chat-templated <extra_0> in
     r.steps.map((s) => s.score),
     [0.98, 0.09, 0.3],
   );
-  assert.ok(r.steps[1].margin < 0 && r.steps[0].margin > 0);
+  assert.ok(itemAt(r.steps, 1, "step 2").margin < 0 && itemAt(r.steps, 0, "step 1").margin > 0);
   assert.match(r.adapter, /qwen2\.5-math-prm-7b \(vLLM \/pooling, task token_classify\)/);
   assert.equal(r.evaluatedTokens, 97);
 });
@@ -111,13 +113,15 @@ test("an older vLLM that refuses token_classify gets the reward task; raw logits
     seen.map((s) => s.body.task),
     ["token_classify", "reward"],
   );
-  assert.ok(Math.abs(r.steps[0].score - 1 / (1 + Math.exp(-4))) < 1e-9);
-  assert.ok(Math.abs(r.steps[2].score - 0.5) < 1e-9);
+  assert.ok(Math.abs(itemAt(r.steps, 0, "step 1").score - 1 / (1 + Math.exp(-4))) < 1e-9);
+  assert.ok(Math.abs(itemAt(r.steps, 2, "step 3").score - 0.5) < 1e-9);
 });
 
 test("a server returning one row per token: the separator rows are found through /tokenize", async () => {
   const tokens = [1, 2, QWEN_PRM_SEPARATOR_ID, 3, QWEN_PRM_SEPARATOR_ID, 4, 5, QWEN_PRM_SEPARATOR_ID, 6];
-  const rows = tokens.map((t, i) => (t === QWEN_PRM_SEPARATOR_ID ? PAIRS[tokens.slice(0, i).filter((x) => x === t).length] : [0.5, 0.5]));
+  const rows = tokens.map((t, i) =>
+    t === QWEN_PRM_SEPARATOR_ID ? itemAt(PAIRS, tokens.slice(0, i).filter((x) => x === t).length, `the pair of separator at token ${i}`) : [0.5, 0.5],
+  );
   const { base, seen } = await fakeVllm((s) =>
     s.url === "/tokenize" ? { status: 200, body: { count: tokens.length, tokens } } : { status: 200, body: pooling(rows) },
   );
@@ -126,7 +130,7 @@ test("a server returning one row per token: the separator rows are found through
     r.steps.map((s) => s.score),
     [0.98, 0.09, 0.3],
   );
-  assert.equal(seen[1].body.prompt, qwenPrmInput(PROBLEM, STEPS));
+  assert.equal(seen[1]?.body.prompt, qwenPrmInput(PROBLEM, STEPS));
 });
 
 test("a server without the route, or one that is not a pooling model: the error says what to run", async () => {
@@ -172,8 +176,9 @@ test("steplens score --endpoint … --prm qwen2.5-math-prm-7b scores through the
     [0.98, 0.09, 0.3],
   );
   assert.equal(j.firstError, 1);
-  assert.equal(seen[0].url, "/pooling");
-  assert.ok((seen[0].body.input as string).includes("<extra_0>"));
+  const request = itemAt(seen, 0, "the /pooling request");
+  assert.equal(request.url, "/pooling");
+  assert.ok((request.body.input as string).includes("<extra_0>"));
 });
 
 test("the editor's settings reach the route: engine kind openai with the preset as PRM adapter, or picked as the PRM model", async () => {
@@ -194,8 +199,8 @@ test("the editor's settings reach the route: engine kind openai with the preset 
       r.steps.map((s) => s.score),
       [0.98, 0.09, 0.3],
     );
-    assert.equal(seen[0].url, "/pooling");
-    assert.equal(seen[0].body.model, "Qwen/Qwen2.5-Math-PRM-7B");
+    assert.equal(seen[0]?.url, "/pooling");
+    assert.equal(seen[0]?.body.model, "Qwen/Qwen2.5-Math-PRM-7B");
   } finally {
     await e.dispose();
   }

@@ -12,6 +12,7 @@ import { CancelledError, StepLensError } from "../../src/core/errors";
 import { serveOverOpenAi, serveTestEngine } from "./serve-fixture";
 import { recordGenerations, stoppedEarly, describeOutcome, type GenerateOutcome } from "../support/recordingEngine";
 import { waitUntil, within } from "../support/wait";
+import { itemAt } from "../support/indexing";
 
 const TOKEN = "openai-client-test-token";
 let local: Engine;
@@ -38,8 +39,8 @@ after(async () => {
 test("openai client: models.list shows the served model", async () => {
   const models = await client.models.list();
   assert.equal(models.data.length, 1);
-  assert.equal(models.data[0].id, modelId);
-  assert.equal(models.data[0].object, "model");
+  assert.equal(models.data[0]?.id, modelId);
+  assert.equal(models.data[0]?.object, "model");
 });
 
 test("openai client: chat.completions with n and a seed gives n reproducible choices", async () => {
@@ -69,8 +70,9 @@ test("openai client: chat.completions with n and a seed gives n reproducible cho
 
 test("openai client: completions with logprobs and json_schema chat parse", async () => {
   const c = await client.completions.create({ model: modelId, prompt: "Step 1:", max_tokens: 1, temperature: 0, logprobs: 5 });
-  assert.equal(c.choices[0].logprobs!.tokens!.length, 1);
-  assert.equal(Object.keys(c.choices[0].logprobs!.top_logprobs![0]).length, 5);
+  const choice = itemAt(c.choices, 0, "the completion choice");
+  assert.equal(choice.logprobs!.tokens!.length, 1);
+  assert.equal(Object.keys(itemAt(choice.logprobs!.top_logprobs!, 0, "the first token's top logprobs")).length, 5);
 
   const schema = { type: "object", properties: { verdict: { enum: ["correct", "incorrect"] } }, required: ["verdict"], additionalProperties: false };
   const j = await client.chat.completions.create({
@@ -81,7 +83,7 @@ test("openai client: completions with logprobs and json_schema chat parse", asyn
     temperature: 0.5,
     seed: 1,
   });
-  assert.ok(["correct", "incorrect"].includes(JSON.parse(j.choices[0].message.content!).verdict));
+  assert.ok(["correct", "incorrect"].includes(JSON.parse(itemAt(j.choices, 0, "the chat choice").message.content!).verdict));
 });
 
 test("openai client: errors arrive as the client's typed errors with param and code", async () => {
@@ -113,8 +115,11 @@ test("OpenAI engine: generate (chat and text) matches the local engine's samples
 
   const text = await remote.generate({ role: "generator", prompt: "Step 1:", maxTokens: 6, temperature: 0 });
   const textDirect = await local.generate({ role: "generator", prompt: "Step 1:", maxTokens: 6, temperature: 0 });
-  assert.equal(text[0].text, textDirect[0].text);
-  assert.equal(text[0].finishReason, textDirect[0].finishReason);
+  const [got] = text;
+  const [want] = textDirect;
+  assert.ok(got && want, "a generation through the server and one from the local engine");
+  assert.equal(got.text, want.text);
+  assert.equal(got.finishReason, want.finishReason);
 });
 
 test("OpenAI engine: scoreSteps through /v1/score equals the local engine's scores", async () => {
@@ -125,8 +130,9 @@ test("OpenAI engine: scoreSteps through /v1/score equals the local engine's scor
   assert.equal(viaServer.steps.length, 4);
   viaServer.steps.forEach((s, i) => {
     assert.equal(s.index, i);
-    assert.ok(Math.abs(s.score - direct.steps[i].score) < 1e-4, `step ${i}: ${s.score} vs ${direct.steps[i].score}`);
-    assert.ok(Math.abs(s.margin - direct.steps[i].margin) < 1e-2);
+    const d = itemAt(direct.steps, i, `the local engine's step ${i}`);
+    assert.ok(Math.abs(s.score - d.score) < 1e-4, `step ${i}: ${s.score} vs ${d.score}`);
+    assert.ok(Math.abs(s.margin - d.margin) < 1e-2);
   });
   assert.equal(viaServer.adapter, "math-shepherd", "the server's adapter is reported");
   assert.equal(viaServer.traceTokens, direct.traceTokens);
@@ -137,7 +143,9 @@ test("OpenAI engine: tokenProbabilities reads top_logprobs and agrees with the l
   const prompt = [{ role: "user" as const, content: "Answer Yes or No: is 2 + 2 = 4?" }];
   // pick two tokens this random model actually ranks in its top 20 after the prompt
   const probe = await client.chat.completions.create({ model: modelId, messages: prompt, max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20 });
-  const top = probe.choices[0].logprobs!.content![0].top_logprobs.filter((t) => t.token.trim() !== "" && !/[\uFFFD]/.test(t.token));
+  const top = itemAt(itemAt(probe.choices, 0, "the probe choice").logprobs!.content!, 0, "the first token").top_logprobs.filter(
+    (t) => t.token.trim() !== "" && !/[\uFFFD]/.test(t.token),
+  );
   const seen = new Set<string>();
   const candidates = top
     .map((t) => t.token.trim())
@@ -149,11 +157,18 @@ test("OpenAI engine: tokenProbabilities reads top_logprobs and agrees with the l
   for (const c of candidates) {
     // the endpoint path sums the top tokens that read `c` once trimmed ("x" and " x")
     const expected = Math.log(top.filter((t) => t.token.trim() === c).reduce((p, t) => p + Math.exp(t.logprob), 0));
-    assert.ok(Math.abs(viaServer.logprobs[c] - expected) < 1e-9, `${c}: ${viaServer.logprobs[c]} vs ${expected}`);
-    assert.ok(viaServer.logprobs[c] >= direct.logprobs[c] - 1e-3, `${c}: ${viaServer.logprobs[c]} vs local ${direct.logprobs[c]}`);
-    assert.ok(viaServer.logprobs[c] <= 0);
+    const [remoteLp, localLp] = [viaServer.logprobs[c], direct.logprobs[c]];
+    assert.ok(remoteLp !== undefined && localLp !== undefined, `a logprob for '${c}' from both engines`);
+    assert.ok(Math.abs(remoteLp - expected) < 1e-9, `${c}: ${remoteLp} vs ${expected}`);
+    assert.ok(remoteLp >= localLp - 1e-3, `${c}: ${remoteLp} vs local ${localLp}`);
+    assert.ok(remoteLp <= 0);
   }
-  const sum = candidates.reduce((s, c) => s + viaServer.normalized[c], 0);
+  let sum = 0;
+  for (const c of candidates) {
+    const share = viaServer.normalized[c];
+    assert.ok(share !== undefined, `a normalized share for '${c}'`);
+    sum += share;
+  }
   assert.ok(Math.abs(sum - 1) < 1e-9);
 });
 
