@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { segmentText } from "../../src/formats/text";
 import { StepLensError } from "../../src/core/errors";
 import { pos, seg, texts } from "./text-kit";
+import { itemAt } from "../support/indexing";
 
 test("front matter: block problem, first_error label, id, other keys in meta", () => {
   const src = "---\nid: alg-7\nproblem: |\n  Find x.\n  Then y.\nfirst_error: 1\ngenerator: demo-model\n---\nStep 1: x = 1.\nStep 2: y = 3.\n";
@@ -14,7 +15,7 @@ test("front matter: block problem, first_error label, id, other keys in meta", (
   assert.deepEqual(t.source, { file: "t.trace.md", id: "alg-7" });
   assert.deepEqual(t.meta, { generator: "demo-model" });
   assert.deepEqual(texts(t), ["x = 1.", "y = 3."]);
-  assert.equal(pos(t.steps[0].range), "8:0-8:14");
+  assert.equal(pos(itemAt(t.steps, 0, "step 1").range), "8:0-8:14");
 });
 
 test("front matter values: plain, quoted (with # inside), single-quoted, folded, comments", () => {
@@ -46,7 +47,7 @@ test("CRLF front matter", () => {
   const t = seg("---\r\nproblem: Add 1 and 1.\r\nfirst_error: 0\r\n---\r\n\r\nStep 1: 1 + 1 = 3.\r\n");
   assert.equal(t.problem, "Add 1 and 1.");
   assert.deepEqual(t.labels, { kind: "first-error", firstError: 0 });
-  assert.equal(pos(t.steps[0].range), "5:0-5:18");
+  assert.equal(pos(itemAt(t.steps, 0, "step 1").range), "5:0-5:18");
 });
 
 test("front matter without a problem key: the body's Problem: section is the problem", () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { segmentText } from "../../src/formats/text";
 import { LineIndex } from "../../src/core/lineIndex";
 import type { SourceRange, Trace } from "../../src/core/trace";
+import { itemAt } from "../support/indexing";
 
 /** "line:char-line:char" of a range, for compact exact assertions. */
 export function pos(r: SourceRange | null): string | null {
@@ -37,12 +38,13 @@ export function checkInvariants(source: string, t: Trace): void {
   }
   for (const r of ranges) {
     if (r.endOffset > r.startOffset) {
-      assert.ok(/\S/.test(source[r.startOffset]), `range starts on whitespace at ${r.startOffset}`);
-      assert.ok(/\S/.test(source[r.endOffset - 1]), `range ends on whitespace at ${r.endOffset}`);
+      assert.ok(/\S/.test(itemAt(source, r.startOffset, "the range's first character")), `range starts on whitespace at ${r.startOffset}`);
+      assert.ok(/\S/.test(itemAt(source, r.endOffset - 1, "the range's last character")), `range ends on whitespace at ${r.endOffset}`);
     }
   }
-  for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i - 1].endOffset <= ranges[i].startOffset, `steps ${i - 1} and ${i} overlap`);
-  if (t.problemRange && ranges.length) assert.ok(t.problemRange.endOffset <= ranges[0].startOffset, "problem overlaps the first step");
+  for (let i = 1; i < ranges.length; i++) assert.ok(itemAt(ranges, i - 1).endOffset <= itemAt(ranges, i).startOffset, `steps ${i - 1} and ${i} overlap`);
+  if (t.problemRange && ranges.length)
+    assert.ok(t.problemRange.endOffset <= itemAt(ranges, 0, "the first step's range").startOffset, "problem overlaps the first step");
   assert.ok(!t.problem.includes("\r"));
   // Without ranges, the same texts.
   const bare = segmentText(source, { withRanges: false });

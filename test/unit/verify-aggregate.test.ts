@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { aggregateVerifications, voteFirstError } from "../../src/verify/aggregate";
 import { firstErrorFromVerdicts, type OutcomeVerdict, type ParsedVerification, type VerificationParse } from "../../src/verify/verification";
+import { itemAt } from "../support/indexing";
 
 /** A parsed verification from a letter string (C correct, I incorrect, - not given) and a final verdict. */
 function v(letters: string, final: OutcomeVerdict | null = null, firstError?: number | null): ParsedVerification {
@@ -41,25 +42,26 @@ test("step level, τ = 0.5, K = 8: 4 of 8 flag step 2 → incorrect (ties flag);
   assert.equal(a.firstError, 2);
   const three = [v("CCI"), v("CCI"), v("CCI"), v("CCC"), v("CCC"), v("CCC"), v("CCC"), v("CCC")];
   const b = aggregateVerifications(three, { stepCount: 3, tau: 0.5 });
-  assert.equal(b.steps[2].verdict, "correct");
+  assert.equal(itemAt(b.steps, 2, "step 3").verdict, "correct");
   assert.equal(b.firstError, -1);
 });
 
 test("τ = 0.75 needs 6 of 8; τ = 0 flags a step as soon as one verification does", () => {
   const five = [...Array(5)].map(() => v("I")).concat([...Array(3)].map(() => v("C")));
-  assert.equal(aggregateVerifications(five, { stepCount: 1, tau: 0.75 }).steps[0].verdict, "correct");
+  assert.equal(aggregateVerifications(five, { stepCount: 1, tau: 0.75 }).steps[0]?.verdict, "correct");
   const six = [...Array(6)].map(() => v("I")).concat([...Array(2)].map(() => v("C")));
-  assert.equal(aggregateVerifications(six, { stepCount: 1, tau: 0.75 }).steps[0].verdict, "incorrect");
+  assert.equal(aggregateVerifications(six, { stepCount: 1, tau: 0.75 }).steps[0]?.verdict, "incorrect");
   const one = [v("I"), v("C"), v("C")];
-  assert.equal(aggregateVerifications(one, { stepCount: 1, tau: 0 }).steps[0].verdict, "incorrect");
-  assert.equal(aggregateVerifications([v("C"), v("C")], { stepCount: 1, tau: 0 }).steps[0].verdict, "correct");
+  assert.equal(aggregateVerifications(one, { stepCount: 1, tau: 0 }).steps[0]?.verdict, "incorrect");
+  assert.equal(aggregateVerifications([v("C"), v("C")], { stepCount: 1, tau: 0 }).steps[0]?.verdict, "correct");
 });
 
 test("not given counts neither way but stays in the denominator: 1 incorrect + 7 silent does not flag", () => {
   const xs = [v("CI"), ...[...Array(7)].map(() => v("C-"))];
   const a = aggregateVerifications(xs, { stepCount: 2, tau: 0.5 });
-  assert.deepEqual([a.steps[1].incorrect, a.steps[1].correct, a.steps[1].notGiven], [1, 0, 7]);
-  assert.equal(a.steps[1].verdict, "not-given");
+  const step2 = itemAt(a.steps, 1, "step 2");
+  assert.deepEqual([step2.incorrect, step2.correct, step2.notGiven], [1, 0, 7]);
+  assert.equal(step2.verdict, "not-given");
   assert.equal(a.stepFirstError, -1);
 });
 
@@ -79,8 +81,8 @@ test("malformed verifications are excluded and counted: K = 8, 2 malformed, 3 of
   assert.equal(a.valid, 6);
   assert.equal(a.malformed, 2);
   assert.deepEqual(a.malformedReasons, ["empty output", "no step verdict and no final verdict found"]);
-  assert.equal(a.steps[1].verdict, "incorrect");
-  assert.equal(a.steps[1].notGiven, 0);
+  assert.equal(itemAt(a.steps, 1, "step 2").verdict, "incorrect");
+  assert.equal(itemAt(a.steps, 1, "step 2").notGiven, 0);
 });
 
 test("all malformed: nothing is decided", () => {

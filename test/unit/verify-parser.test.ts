@@ -9,6 +9,7 @@ import { parseVerification, boxedContents, indexFromBoxed } from "../../src/veri
 import { splitThinking } from "../../src/verify/thinking";
 import type { Generation } from "../../src/engines/engine";
 import type { VerdictFormat } from "../../src/verify/verification";
+import { itemAt } from "../support/indexing";
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -72,8 +73,8 @@ for (const c of cases) {
     if (e.via) assert.equal(r.via, e.via);
     if (e.critique)
       assert.ok(
-        r.steps[e.critique[0]].critique.includes(e.critique[1]),
-        `critique of step ${e.critique[0]}: ${JSON.stringify(r.steps[e.critique[0]].critique)}`,
+        itemAt(r.steps, e.critique[0], "the step with the expected critique").critique.includes(e.critique[1]),
+        `critique of step ${e.critique[0]}: ${JSON.stringify(r.steps[e.critique[0]]?.critique)}`,
       );
   });
 }
@@ -82,9 +83,9 @@ test("critique text keeps the analysis and drops the verdict line", () => {
   const text = fs.readFileSync(path.join(FIXTURES, "spark-canonical.txt"), "utf8");
   const r = parseVerification(text, { stepCount: 4 });
   assert.ok(r.ok);
-  assert.match(r.steps[1].critique, /^One third of 18 is 6/);
-  assert.doesNotMatch(r.steps[1].critique, /This step is/);
-  assert.doesNotMatch(r.steps[3].critique, /Verification/);
+  assert.match(itemAt(r.steps, 1, "step 2").critique, /^One third of 18 is 6/);
+  assert.doesNotMatch(itemAt(r.steps, 1, "step 2").critique, /This step is/);
+  assert.doesNotMatch(itemAt(r.steps, 3, "step 4").critique, /Verification/);
 });
 
 test("thinking drafts never count: a verdict only inside <think> is ignored for the SPARK format", () => {
@@ -96,10 +97,10 @@ test("thinking drafts never count: a verdict only inside <think> is ignored for 
 test("a verdict sentence outranks check marks in the same section, and bold outranks a sentence", () => {
   const a = parseVerification("## Step 1: 2+2=4 ✓ but 4*3=13 ✗ and this step is incorrect.\n", { stepCount: 1 });
   assert.ok(a.ok);
-  assert.equal(a.steps[0].verdict, "incorrect");
+  assert.equal(itemAt(a.steps, 0, "step 1").verdict, "incorrect");
   const b = parseVerification("## Step 1: at first glance this step is correct, but the sign is flipped.\n**This step is incorrect.**\n", { stepCount: 1 });
   assert.ok(b.ok);
-  assert.equal(b.steps[0].verdict, "incorrect");
+  assert.equal(itemAt(b.steps, 0, "step 1").verdict, "incorrect");
 });
 
 test("a reference to another step inside the analysis does not start a new section", () => {

@@ -14,6 +14,7 @@ import { verificationSchema } from "../../src/verify/constrainedSchema";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { itemAt, only } from "../support/indexing";
 
 /** A verifier, scripted: `reply(req, call)` gives the texts of generate call `call` (from 0), one per sample. */
 const scriptedEngine = (reply: (req: GenerateRequest, call: number) => string[]) =>
@@ -45,7 +46,7 @@ test("K verifications come from ONE generate call with n = K, the seed and the t
     { onProgress: (p) => events.push(p.done) },
   );
   assert.equal(engine.requests.generate.length, 1);
-  const req = engine.requests.generate[0];
+  const req = itemAt(engine.requests.generate, 0, "the generate request");
   assert.deepEqual([req.n, req.seed, req.temperature, req.role, req.jsonSchema], [5, 7, 0.8, "verifier", undefined]);
   const prompt = JSON.stringify(req.prompt);
   assert.ok(prompt.includes("Step 2: 5 * 4 = 21."), "steps are numbered in the prompt");
@@ -66,9 +67,9 @@ test("K verifications come from ONE generate call with n = K, the seed and the t
   assert.equal(r.final.source, "aggregate");
   // Explanation: sample 0 (CII, No, first error 1) agrees on everything.
   assert.equal(r.aggregate.explanation, 0);
-  assert.equal(r.final.steps[1].critique, "analysis 2 of CII");
+  assert.equal(r.final.steps[1]?.critique, "analysis 2 of CII");
   assert.ok(
-    events.every((d, i) => i === 0 || d >= events[i - 1]),
+    events.every((d, i) => i === 0 || d >= events[i - 1]!),
     `progress never goes back: ${events}`,
   );
   assert.equal(events[0], 0);
@@ -95,6 +96,7 @@ test("meta-critique: a critique pass then a merge pass, both at temperature 0, o
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 3, metaCritique: true });
   assert.equal(engine.requests.generate.length, 3);
   const [, critique, merge] = engine.requests.generate;
+  assert.ok(critique && merge, "a critique request and a merge request after the sampling one");
   assert.deepEqual([critique.temperature, critique.n, merge.temperature, merge.n], [0, 1, 0, 1]);
   const critiqueText = JSON.stringify(critique.prompt);
   assert.ok(critiqueText.includes("false alarms") && critiqueText.includes(spark("CCC", "Yes").slice(0, 40).replace(/\n/g, "\\n")));
@@ -114,7 +116,8 @@ test("meta-critique inputs: thinking stripped from the verification and the crit
     "<think>let me see, 5 * 4 is 20\n\n## Step 1: fine\n**This step is correct.**\n\n## Step 2: wrong\n**This step is incorrect.**\n\n## Step 3: ok\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
   const engine = scriptedEngine((_req, call) => [call === 0 ? "<think>hmm, secret musing</think>Step 3 should be incorrect too." : spark("CII", "No")]);
   await metaCritique(engine, input, thinkingVerification, { template: BUILTIN_TEMPLATES.spark });
-  const [critique, merge] = engine.requests.generate.map((r) => (r.prompt as { content: string }[])[0].content);
+  const [critique, merge] = engine.requests.generate.map((r) => itemAt(r.prompt as { content: string }[], 0, "the user message").content);
+  assert.ok(critique !== undefined && merge !== undefined, "a critique request and a merge request");
   assert.ok(!critique.includes("draft:") && critique.includes("<Original Verification> ## Step 1: analysis 1 of CIC"));
   assert.match(
     critique,
@@ -133,7 +136,7 @@ test("meta-critique inputs: thinking stripped from the verification and the crit
   // An unclosed <think> holding the verification: what is critiqued is the recovered verification.
   const e2 = scriptedEngine(() => [spark("CIC", "No")]);
   await metaCritique(e2, input, unclosed, { template: BUILTIN_TEMPLATES.spark });
-  const c2 = (e2.requests.generate[0].prompt as { content: string }[])[0].content;
+  const c2 = itemAt(itemAt(e2.requests.generate, 0, "the critique request").prompt as { content: string }[], 0, "the user message").content;
   assert.ok(c2.includes("<Original Verification> ## Step 1: fine") && !c2.includes("let me see"));
 });
 
@@ -142,12 +145,12 @@ test("sampling defaults follow SPARK (K = 16, temperature 0.8, top_p 0.95, 8192 
     "<think>checking...\n\n## Step 1: ok\n**This step is correct.**\n\n## Step 2: 5 * 4 is 20\n**This step is incorrect.**\n\n## Step 3: follows\n**This step is incorrect.**\n\n**Verification: Is the answer correct (Yes/No)? No**";
   const engine = scriptedEngine((req) => Array.from({ length: req.n ?? 1 }, (_, i) => (i < 3 ? recoverable : spark("CII", "No"))));
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark });
-  const req = engine.requests.generate[0];
+  const req = itemAt(engine.requests.generate, 0, "the generate request");
   assert.deepEqual([req.n, req.temperature, req.topP, req.maxTokens], [16, 0.8, 0.95, 8192]);
   assert.equal(r.aggregate.valid, 16);
   assert.equal(r.aggregate.recovered, 3);
-  assert.ok(r.samples[0].parse.ok && r.samples[0].parse.recovered === true);
-  assert.ok(r.samples[0].parse.warnings.some((w) => w.includes("never closed")));
+  assert.ok(r.samples[0]?.parse.ok && r.samples[0].parse.recovered === true);
+  assert.ok(itemAt(r.samples, 0, "the first sample").parse.warnings.some((w) => w.includes("never closed")));
 });
 
 test("meta-critique on a single verification, and a malformed merge falls back to the aggregate", async () => {
@@ -171,14 +174,16 @@ test("meta-critique on a single verification, and a malformed merge falls back t
 test("reference-guided mode: other instructions, the expected answer in both examples and before the lead", async () => {
   const engine = scriptedEngine(() => [spark("CII", "No")]);
   const r = await verifyTrace(engine, { ...input, reference: "20" }, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
-  const [msg] = engine.requests.generate[0].prompt as { role: string; content: string }[];
+  const [msg] = itemAt(engine.requests.generate, 0, "the verification request").prompt as { role: string; content: string }[];
+  assert.ok(msg, "the user message");
   assert.equal(r.referenceGuided, true);
   assert.match(msg.content, /check whether it arrives at the expected answer/);
   assert.equal(msg.content.match(/Expected Answer: /g)?.length, 3, "two examples and the trace");
   assert.ok(msg.content.endsWith("Expected Answer: 20\n\nTeacher Verification:"));
   const plain = scriptedEngine(() => [spark("CII", "No")]);
   await verifyTrace(plain, input, { template: BUILTIN_TEMPLATES.spark, samples: 1 });
-  const [p] = plain.requests.generate[0].prompt as { role: string; content: string }[];
+  const [p] = itemAt(plain.requests.generate, 0, "the verification request").prompt as { role: string; content: string }[];
+  assert.ok(p, "the user message");
   assert.ok(!p.content.includes("Expected Answer"));
   assert.ok(!p.content.includes("expected answer"));
 });
@@ -190,7 +195,7 @@ test("the spark prompt has SPARK's structure: one user message, instructions, tw
     ["user"],
     "no system message",
   );
-  const c = msgs[0].content;
+  const c = itemAt(msgs, 0, "the user message").content;
   assert.match(c, /no partial credit/);
   assert.deepEqual(
     [...c.matchAll(/^Example (\d):$/gm)].map((m) => m[1]),
@@ -201,7 +206,7 @@ test("the spark prompt has SPARK's structure: one user message, instructions, tw
   // The generator's text is shown as written (three newlines kept), then the lead.
   assert.ok(c.endsWith("Question: What is (2 + 3) * 4?\n\nStudent Solution: Step 1: raw  text\n\n\nStep 2: as written\n\nTeacher Verification:"));
   // Without the raw text, the steps are laid out as the generator's "Step k:" paragraphs.
-  const rendered = renderPrompt(BUILTIN_TEMPLATES.spark, input)[0].content;
+  const rendered = itemAt(renderPrompt(BUILTIN_TEMPLATES.spark, input), 0, "the user message").content;
   assert.ok(rendered.includes("Student Solution: Step 1: 2 + 3 = 5.\n\nStep 2: 5 * 4 = 21.\n\nStep 3: The answer is 21."));
   // The whole prompt with the generator's raw text, byte for byte (STEPLENS_UPDATE_SNAPSHOTS=1 rewrites it).
   matchSnapshot("prompts/spark-raw-solution.txt", asText(msgs));
@@ -217,15 +222,18 @@ test("SPARK's published prompt pasted into a file works verbatim (its __…_PLAC
   const t = loadTemplateFile(file);
   assert.equal(t.format, "spark");
   const [m] = renderPrompt(t, { ...input, solution: "S" });
+  assert.ok(m, "the rendered message");
   assert.equal(m.content, "You are a math teacher grading student work.\n\nQuestion: What is (2 + 3) * 4? \n\nStudent Solution: S\n\nTeacher Verification:");
   // A reference goes before the lead when the file has no placeholder for it.
   assert.ok(
-    renderPrompt(t, { ...input, solution: "S", reference: "20" })[0].content.endsWith("Student Solution: S\n\nExpected Answer: 20\n\nTeacher Verification:"),
+    itemAt(renderPrompt(t, { ...input, solution: "S", reference: "20" }), 0, "the user message").content.endsWith(
+      "Student Solution: S\n\nExpected Answer: 20\n\nTeacher Verification:",
+    ),
   );
   const ref = path.join(dir, "spark-published-reference.txt");
   fs.writeFileSync(ref, "Q: __QUESTION_PLACEHOLDER__\nS: __SOLUTION_PLACEHOLDER__\nExpected Answer: __EXPECTED_ANSWER_PLACEHOLDER__\nTeacher Verification:");
   assert.equal(
-    renderPrompt(loadTemplateFile(ref), { ...input, solution: "S", reference: "20" })[0].content,
+    renderPrompt(loadTemplateFile(ref), { ...input, solution: "S", reference: "20" })[0]?.content,
     "Q: What is (2 + 3) * 4?\nS: S\nExpected Answer: 20\nTeacher Verification:",
   );
 });
@@ -241,16 +249,19 @@ test("constrained mode sends the JSON schema (enum verdicts, one key per step, b
   });
   const engine = scriptedEngine(() => [json, json]);
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.spark, samples: 2, constrained: { maxCritiqueChars: 40 } });
-  const schema = engine.requests.generate[0].jsonSchema as {
+  const request = itemAt(engine.requests.generate, 0, "the verification request");
+  const schema = request.jsonSchema as {
     properties: { steps: { properties: Record<string, { properties: { verdict: { enum: string[] }; critique: { maxLength: number } } }> } };
   };
   assert.deepEqual(Object.keys(schema.properties.steps.properties), ["step_1", "step_2", "step_3"]);
-  assert.deepEqual(schema.properties.steps.properties.step_2.properties.verdict.enum, ["correct", "incorrect"]);
-  assert.equal(schema.properties.steps.properties.step_2.properties.critique.maxLength, 40);
-  assert.ok((engine.requests.generate[0].maxTokens ?? 0) >= 3 * 40, "the token budget fits the longest JSON the grammar allows");
-  assert.ok(JSON.stringify(engine.requests.generate[0].prompt).includes("step_3"));
+  const step2 = schema.properties.steps.properties.step_2;
+  assert.ok(step2, "step_2 in the schema");
+  assert.deepEqual(step2.properties.verdict.enum, ["correct", "incorrect"]);
+  assert.equal(step2.properties.critique.maxLength, 40);
+  assert.ok((request.maxTokens ?? 0) >= 3 * 40, "the token budget fits the longest JSON the grammar allows");
+  assert.ok(JSON.stringify(request.prompt).includes("step_3"));
   assert.equal(r.final.firstError, 1);
-  assert.equal(r.final.steps[1].critique, "20 not 21");
+  assert.equal(r.final.steps[1]?.critique, "20 not 21");
   const critic = verificationSchema("processbench", 4) as { properties: { firstError: { enum: number[] } } };
   assert.deepEqual(critic.properties.firstError.enum, [-1, 0, 1, 2, 3]);
 });
@@ -260,7 +271,7 @@ test("the ProcessBench critic template tags paragraphs from 0 and its \\boxed{} 
   // --aggregate step is overridden: the critic format gives no step verdicts, only the index.
   const r = await verifyTrace(engine, input, { template: BUILTIN_TEMPLATES.processbench, samples: 4, aggregate: "step" });
   assert.equal(r.aggregate.mode, "first-error");
-  const prompt = JSON.stringify(engine.requests.generate[0].prompt);
+  const prompt = JSON.stringify(itemAt(engine.requests.generate, 0, "the verification request").prompt);
   assert.ok(prompt.includes("<paragraph_0>\\n2 + 3 = 5.\\n</paragraph_0>"));
   assert.ok(prompt.includes("-1 to 2"));
   assert.deepEqual(r.aggregate.firstErrorVote.counts, { "-1": 1, "1": 2 });
@@ -298,9 +309,11 @@ test("a trace with no steps is refused with a clear error", async () => {
 
 test("templates: placeholders filled once (text in the trace that looks like a placeholder stays), few-shot turns, files", () => {
   const msgs = renderPrompt(BUILTIN_TEMPLATES.spark, { problem: "Find {{steps}} __SOLUTION_PLACEHOLDER__", steps: ["a {{problem}}"] });
-  assert.equal(msgs[0].role, "user");
-  assert.ok(msgs[0].content.includes("Find {{steps}} __SOLUTION_PLACEHOLDER__"));
-  assert.ok(msgs[0].content.includes("Step 1: a {{problem}}"));
+  const [user] = msgs;
+  assert.ok(user, "the user message");
+  assert.equal(user.role, "user");
+  assert.ok(user.content.includes("Find {{steps}} __SOLUTION_PLACEHOLDER__"));
+  assert.ok(user.content.includes("Step 1: a {{problem}}"));
   assert.equal(renderSteps(["x", "y"], "step"), "Step 1: x\nStep 2: y");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-tpl-"));
   const txt = path.join(dir, "mine.txt");
@@ -309,7 +322,7 @@ test("templates: placeholders filled once (text in the trace that looks like a p
   assert.deepEqual([t.format, t.stepStyle], ["thinkprm", "step"]);
   const withRef = renderPrompt(t, { problem: "P", steps: ["s"], reference: "7" });
   assert.equal(withRef.length, 1);
-  assert.ok(withRef[0].content.includes("Expected Answer: 7") && withRef[0].content.endsWith("Grade it."));
+  assert.ok(only(withRef, "the user message").content.includes("Expected Answer: 7") && only(withRef, "the user message").content.endsWith("Grade it."));
   matchSnapshot("prompts/file-thinkprm-front-matter-reference.txt", asText(withRef));
   const js = path.join(dir, "shots.json");
   fs.writeFileSync(
@@ -321,10 +334,10 @@ test("templates: placeholders filled once (text in the trace that looks like a p
     fs2.map((m) => m.role),
     ["user", "assistant", "user"],
   );
-  assert.ok(fs2[0].content.includes("<paragraph_0>\n=2\n</paragraph_0>"));
+  assert.ok(itemAt(fs2, 0, "the few-shot user turn").content.includes("<paragraph_0>\n=2\n</paragraph_0>"));
   // A reference given to a template without {{reference}} is appended.
   const fewShotWithReference = renderPrompt(loadTemplateFile(js), { problem: "P", steps: ["s"], reference: "9" });
-  assert.ok(fewShotWithReference[2].content.endsWith("Expected Answer: 9"));
+  assert.ok(itemAt(fewShotWithReference, 2, "the user turn after the few-shot example").content.endsWith("Expected Answer: 9"));
   matchSnapshot("prompts/file-processbench-few-shot-reference.txt", asText(fewShotWithReference));
 });
 

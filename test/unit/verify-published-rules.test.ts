@@ -11,6 +11,7 @@ import { criticVote, officialCriticSampling, officialCriticVote } from "../../sr
 import { criticScorer } from "../../src/eval/scorers";
 import { repoRoot } from "../support/repo";
 import { fakeEngine } from "../support/fakeEngine";
+import { itemAt } from "../support/indexing";
 
 const FIXTURES = path.join(repoRoot(), "test/fixtures/verifier-outputs");
 const read = (f: string) => fs.readFileSync(path.join(FIXTURES, f), "utf8");
@@ -25,7 +26,7 @@ test("SPARK-style output whose <think> is never closed: recovered from its first
   assert.equal(r.firstError, 1);
   assert.equal(r.recovered, true);
   assert.match(r.thinking ?? "", /Let me write the verification now/);
-  assert.ok(!r.steps[0].critique.includes("That's given"), "the draft inside the thinking is not read as a critique");
+  assert.ok(!itemAt(r.steps, 0, "step 1").critique.includes("That's given"), "the draft inside the thinking is not read as a critique");
   assert.ok(r.warnings.some((w) => w.includes("never closed")));
   // Cut at the token limit after two steps: what was written is still read.
   const cut = parseVerification(read("spark-unclosed-think-recovered-truncated.txt"), { stepCount: 3, format: "spark", finishReason: "length" });
@@ -89,7 +90,7 @@ test("official vote: most common raw answer, the first seen wins a tie, int() of
 /** A critic endpoint, scripted: sample i of every generate call returns texts[i mod length]. */
 const recorder = (texts: string[]) =>
   fakeEngine({
-    generations: (req) => Array.from({ length: req.n ?? 1 }, (_, i) => texts[i % texts.length]),
+    generations: (req) => Array.from({ length: req.n ?? 1 }, (_, i) => itemAt(texts, i % texts.length, "the scripted critic text")),
     info: { kind: "openai", device: "x", models: {} },
   });
 
@@ -98,7 +99,7 @@ test("eval's critic scorer runs the official protocol by default: 8 samples at t
   const engine = recorder(["\\boxed{1}", "\\boxed{0}", "\\boxed{0}", "\\boxed{1}", "\\boxed{\\text{2}}", "no box", "\\boxed{-1}", "\\boxed{5}"]);
   const scorer = criticScorer(engine, { model: "m" });
   const rec = await scorer.score(trace, {});
-  const req = engine.requests.generate[0];
+  const req = itemAt(engine.requests.generate, 0, "the critic request");
   assert.deepEqual([req.n, req.temperature, req.topP, req.seed], [8, 1, 0.9, 42]);
   assert.ok("prediction" in rec && rec.prediction === 1, JSON.stringify(rec));
   assert.deepEqual(rec.votes, { "1": 2, "0": 2, "\\text{2": 1, "-1": 1, "5": 1 });
@@ -115,7 +116,8 @@ test("eval's critic scorer runs the official protocol by default: 8 samples at t
   // One sample: greedy, as the official script.
   const one = recorder(["\\boxed{2}"]);
   await criticScorer(one, { model: "m", samples: 1 }).score(trace, {});
-  assert.deepEqual([one.requests.generate[0].n, one.requests.generate[0].temperature, one.requests.generate[0].topP], [1, 0, 1]);
+  const greedy = itemAt(one.requests.generate, 0, "the one-sample critic request");
+  assert.deepEqual([greedy.n, greedy.temperature, greedy.topP], [1, 0, 1]);
   assert.deepEqual(officialCriticSampling(8), { temperature: 1, topP: 0.9, seed: 42 });
 });
 
@@ -129,6 +131,7 @@ test("ProcessBench's critique template file (a Python format string) is read ver
   const t = loadTemplateFile(file);
   assert.deepEqual([t.format, t.stepStyle], ["processbench", "paragraph"]);
   const [m] = renderPrompt(t, { problem: "What is {x}?", steps: ["a", "b"] });
+  assert.ok(m, "the rendered message");
   assert.equal(
     m.content,
     "Problem and paragraphs from 0:\n\n[Math Problem]\n\nWhat is {x}?\n\n[Solution]\n\n<paragraph_0>\na\n</paragraph_0>\n\n<paragraph_1>\nb\n</paragraph_1>\n\nAnswer in \\boxed{}.",
