@@ -69,8 +69,10 @@ test("a solution that cannot be verified is recorded once, does not fail the run
   assert.match(r.out, /Not verifiable: 2 solutions/);
   const redo = /steplens synthesize (.*) --retry-failed/.exec(r.err);
   assert.ok(redo, r.err);
-  assert.match(redo[1], /--context-size 4096$/);
-  assert.equal((redo[1].match(/--context-size/g) ?? []).length, 1, "the old --context-size is replaced, not repeated");
+  const [, redoArgs] = redo;
+  assert.ok(redoArgs !== undefined, "the redo command's arguments");
+  assert.match(redoArgs, /--context-size 4096$/);
+  assert.equal((redoArgs.match(/--context-size/g) ?? []).length, 1, "the old --context-size is replaced, not repeated");
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).status, "complete");
 
   // Resumed as is: recorded once, not again.
@@ -80,7 +82,7 @@ test("a solution that cannot be verified is recorded once, does not fail the run
   assert.equal(lines(path.join(out, "failures.jsonl")).length, 2);
 
   // The redo command (with the larger context) verifies and labels them.
-  const words = redo[1].split(" ").map((w) => w.replace(/^'(.*)'$/, "$1"));
+  const words = redoArgs.split(" ").map((w) => w.replace(/^'(.*)'$/, "$1"));
   const done = await cli(["synthesize", ...words, "--retry-failed", "--json"]);
   assert.equal(done.code, 0, done.err);
   assert.equal(lines(path.join(out, "verifications.jsonl")).length, 6);

@@ -14,6 +14,7 @@ import { labelSolution, labelsFromFirstError } from "../../src/synthesis/stepLab
 import { readProblems, type Problem } from "../../src/synthesis/problems";
 import { parseShard, shardOf, solutionId, verificationId } from "../../src/synthesis/ids";
 import type { VerificationParse } from "../../src/verify/verification";
+import { itemAt } from "../support/indexing";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-synth-core-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -184,10 +185,10 @@ test("engine pool: load to the fewest outstanding; a failing member retried else
     { maxFailures: 2, cooldownMs: 1000, now: () => t, onEvent: (m) => events.push(m) },
   );
   c.fail = true;
-  for (let i = 0; i < 6; i++) assert.match((await pool2.generate({ role: "generator", prompt: "x" }))[0].text, /^d:/);
+  for (let i = 0; i < 6; i++) assert.match((await pool2.generate({ role: "generator", prompt: "x" }))[0]?.text ?? "(no generation)", /^d:/);
   assert.equal(c.calls, 2, "c tried until it was taken out of rotation");
   assert.ok(events.some((e) => /^c: out of rotation for 1 s after 2 failures/.test(e)));
-  assert.equal(pool2.stats()[0].inRotation, false);
+  assert.equal(itemAt(pool2.stats(), 0, "c's stats").inRotation, false);
   c.fail = false;
   t = 1500;
   for (let i = 0; i < 4; i++) await pool2.generate({ role: "generator", prompt: "y" });
@@ -265,7 +266,10 @@ test("ids and shards: stable, and every problem in exactly one shard", () => {
   assert.deepEqual(parseShard("2/4"), { index: 2, count: 4 });
   for (const bad of ["4/4", "1/0", "a/2", "-1/2", "1"]) assert.equal(parseShard(bad), null, bad);
   const counts = [0, 0, 0, 0];
-  for (let i = 0; i < 400; i++) counts[shardOf(`p${i}`, 4)]++;
+  for (let i = 0; i < 400; i++) {
+    const shard = shardOf(`p${i}`, 4);
+    counts[shard] = itemAt(counts, shard, `the count of shard ${shard}`) + 1;
+  }
   assert.equal(
     counts.reduce((a, b) => a + b),
     400,
@@ -299,8 +303,8 @@ test("problems: configurable fields, chat prompts, dataset formats; bad records 
     ],
   );
   assert.equal(bad.length, 2);
-  assert.match(bad[0], /p\.jsonl:2: record 1: has no problem text in field 'q\.text'/);
-  assert.match(bad[1], /p\.jsonl:3: record 2: repeats the id 'x1' of line 1/);
+  assert.match(itemAt(bad, 0, "the first bad record"), /p\.jsonl:2: record 1: has no problem text in field 'q\.text'/);
+  assert.match(itemAt(bad, 1, "the second bad record"), /p\.jsonl:3: record 2: repeats the id 'x1' of line 1/);
 
   // verl / SPARK-style chat prompts: the last user turn; default fields; no id → the record index.
   fs.writeFileSync(

@@ -12,6 +12,7 @@ import path from "node:path";
 import { cli } from "../support/cliIo";
 import { startFakeServer } from "../support/fakeOpenAiServer";
 import { repoRoot } from "../support/repo";
+import { itemAt } from "../support/indexing";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplens-synth-faults-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +60,7 @@ test("an endpoint that dies mid-run: taken out of rotation, the other takes its 
     assert.equal(ids(path.join(out, "labels.jsonl")).length, 24);
     assert.equal(ids(path.join(out, "verifications.jsonl")).length, 72);
     assert.deepEqual(lines(path.join(out, "failures.jsonl")), []);
-    const lab = lines(path.join(out, "labels.jsonl"))[0];
+    const lab = itemAt(lines(path.join(out, "labels.jsonl")), 0, "the first label record");
     assert.deepEqual(lab.labels, [true, true]);
     assert.equal(lab.outcome, "yes");
   } finally {
@@ -114,7 +115,7 @@ test("every endpoint down: failures recorded (never dropped), --resume leaves th
     assert.equal(ids(path.join(out, "labels.jsonl")).length, 8);
     assert.equal(new Set(ids(path.join(out, "verifications.jsonl"))).size, 24);
     assert.equal(ids(path.join(out, "verifications.jsonl")).length, 24, "no duplicates");
-    const lab = lines(path.join(out, "labels.jsonl"))[0];
+    const lab = itemAt(lines(path.join(out, "labels.jsonl")), 0, "the first label record");
     assert.deepEqual(lab.labels, [true, false]);
     assert.equal(lab.firstError, 1);
   } finally {
@@ -139,28 +140,30 @@ test("shards: the same ids as one run; merge refuses a missing, repeated or over
       `each shard has a part: ${sizes}`,
     );
 
-    const missing = await cli(["synthesize", "merge", shards[0], shards[2], "--out", path.join(dir, "m1")]);
+    const [shard0, shard1, shard2] = shards;
+    assert.ok(shard0 !== undefined && shard1 !== undefined && shard2 !== undefined, "three shard folders");
+    const missing = await cli(["synthesize", "merge", shard0, shard2, "--out", path.join(dir, "m1")]);
     assert.equal(missing.code, 1);
     assert.match(missing.err, /shard 1\/3 missing/);
-    const twice = await cli(["synthesize", "merge", shards[0], shards[1], shards[1], "--out", path.join(dir, "m2")]);
+    const twice = await cli(["synthesize", "merge", shard0, shard1, shard1, "--out", path.join(dir, "m2")]);
     assert.match(twice.err, /given twice/);
     // A copy of shard 0 posing as shard 2: its records overlap shard 0's.
     const fake = path.join(dir, "fake-2");
-    fs.cpSync(shards[0], fake, { recursive: true });
+    fs.cpSync(shard0, fake, { recursive: true });
     const fm = JSON.parse(fs.readFileSync(path.join(fake, "manifest.json"), "utf8"));
     fm.settings.shard.index = 2;
     fs.writeFileSync(path.join(fake, "manifest.json"), JSON.stringify(fm));
-    const overlap = await cli(["synthesize", "merge", shards[0], shards[1], fake, "--out", path.join(dir, "m3")]);
+    const overlap = await cli(["synthesize", "merge", shard0, shard1, fake, "--out", path.join(dir, "m3")]);
     assert.match(overlap.err, /is in two shards/);
     assert.ok(!fs.existsSync(path.join(dir, "m3", "solutions.jsonl")), "a refused merge writes nothing");
 
     // A shard that has not finished (killed, or with failures) is refused.
     const unfinished = path.join(dir, "unfinished-1");
-    fs.cpSync(shards[1], unfinished, { recursive: true });
+    fs.cpSync(shard1, unfinished, { recursive: true });
     const um = JSON.parse(fs.readFileSync(path.join(unfinished, "manifest.json"), "utf8"));
     um.status = "interrupted";
     fs.writeFileSync(path.join(unfinished, "manifest.json"), JSON.stringify(um));
-    const notDone = await cli(["synthesize", "merge", shards[0], unfinished, shards[2], "--out", path.join(dir, "m4")]);
+    const notDone = await cli(["synthesize", "merge", shard0, unfinished, shard2, "--out", path.join(dir, "m4")]);
     assert.match(notDone.err, /shard 1\/3\) is not finished \(interrupted/);
 
     const merged = path.join(dir, "merged");

@@ -23,6 +23,7 @@ test("one engine (a local model): no rotation jargon when it answers again after
   const pool = new EnginePool([{ name: "steplens-demo.gguf", engine }], { maxFailures: 2, onEvent: (m) => events.push(m) });
   for (let i = 0; i < 2; i++) await assert.rejects(pool.generate({ role: "generator", prompt: "x" }), /model busy/);
   const [g] = await pool.generate({ role: "generator", prompt: "x" });
+  assert.ok(g, "a generation once the model answers again");
   assert.equal(g.text, "ok");
   assert.deepEqual(events, ["steplens-demo.gguf: answering again after 2 failed requests"]);
   assert.ok(!events.some((e) => /rotation/.test(e)));

@@ -165,7 +165,7 @@ test("progress: the totals at the start count what is on disk, capped at the tot
     [0, 7, 7],
   );
   p.written = 9;
-  assert.equal(seen[2].written, 7, "each report is a copy");
+  assert.equal(seen[2]?.written, 7, "each report is a copy");
 });
 
 test("ledger: each record is appended, noted and counted; failures are target@run; an unverifiable solution is recorded once", LIMIT, () => {
