@@ -12,6 +12,7 @@ import { advantageInterval, differenceInterval, losesProgress, wilsonInterval, z
 import { referenceAnswerOf } from "../../src/progress/referenceAnswer";
 import { pavReward } from "../../src/rewards/scalarize";
 import { pavScorer } from "../../src/search/scorers";
+import { itemAt } from "../support/indexing";
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 const closePair = (a: [number, number], b: [number, number], eps = 1e-4) => {
@@ -61,10 +62,12 @@ describe("progress statistics (hand-worked and textbook values)", () => {
         [1, 1, 0.25, -0.75, -0.125],
       ],
     );
-    closePair(steps[0].interval, [0.596521, 1]);
-    closePair(steps[1].interval, [0.057907, 0.643832]);
-    assert.equal(stepLosesProgress(steps[0], 4), false);
-    assert.equal(stepLosesProgress(steps[1], 4), true);
+    const [first, second] = steps;
+    assert.ok(first && second, "two progress steps");
+    closePair(first.interval, [0.596521, 1]);
+    closePair(second.interval, [0.057907, 0.643832]);
+    assert.equal(stepLosesProgress(first, 4), false);
+    assert.equal(stepLosesProgress(second, 4), true);
   });
 
   it("the reference of a trace: front matter or dataset gold fields", () => {
@@ -87,7 +90,7 @@ function scriptedProver(answers: (string | null)[][], withPrefixRollouts = true)
     continuations: (req) => {
       const prefix = typeof req.prefix === "string" ? req.prefix : req.prefix.at(-1)!.content;
       const k = prefix === "" ? 0 : prefix.split("\n\n").filter(Boolean).length;
-      return answersOf(req.role)[k].map(text);
+      return itemAt(answersOf(req.role), k, `the scripted answers after ${k} steps`).map(text);
     },
     boundaryContinuations: withPrefixRollouts ? (req) => answersOf(req.role).map((row) => row.map(text)) : undefined,
     prefixTokens: () => 100,
@@ -118,14 +121,14 @@ describe("estimateProgress (scripted prover)", () => {
     assert.equal(r.rollouts, 4);
     assert.equal(r.prefixTokensEvaluated, 100);
     assert.equal(r.rolloutTokens, 60);
-    const req = engine.requests.prefixRollouts[0];
+    const req = itemAt(engine.requests.prefixRollouts, 0, "the prefix-rollouts request");
     assert.equal(req.role, "prover");
     assert.equal(req.n, 4);
     assert.equal(req.seed, 3);
     assert.equal(req.maxTokens, 64);
     assert.equal(req.temperature, 0.9);
     assert.equal(req.segments.length, 2, "one segment per step");
-    assert.ok(typeof req.head !== "string" && req.head[0].content.includes(problem));
+    assert.ok(typeof req.head !== "string" && req.head[0]?.content.includes(problem));
   });
 
   it("reference-free: the majority answer over ALL rollouts of the trace, with its share", async () => {
@@ -139,10 +142,12 @@ describe("estimateProgress (scripted prover)", () => {
     assert.equal(r.answer.source, "majority");
     assert.equal(r.answer.value, "8/3");
     assert.ok(r.answer.share >= 5 / 12 && r.answer.share <= 6 / 12, `share ${r.answer.share}`);
-    assert.equal(r.steps[0].qBefore, 0.25);
-    assert.equal(r.steps[0].q, 0.25);
-    assert.ok(r.steps[1].q >= 0.75);
-    assert.equal(r.steps[0].effective, r.steps[0].q, "α = 0: r = Q");
+    const [first, second] = r.steps;
+    assert.ok(first && second, "two progress steps");
+    assert.equal(first.qBefore, 0.25);
+    assert.equal(first.q, 0.25);
+    assert.ok(second.q >= 0.75);
+    assert.equal(first.effective, first.q, "α = 0: r = Q");
   });
 
   it("no answer anywhere: majority value null, every Q 0", async () => {
@@ -211,10 +216,12 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
         [0.75, 0.5, -0.25, 0, 0 - 0.5 * 0.25], // −0.125
       ],
     );
-    closePair(s[0].qBaseInterval, wilsonInterval(1, 4));
-    closePair(s[0].intervalBefore, wilsonInterval(1, 4));
-    closePair(s[0].interval, wilsonInterval(3, 4));
-    closePair(s[1].qBaseInterval, [0, 0.40348]); // Wilson 0/4 at 90%: upper z²/(M+z²) = 2.7055/6.7055
+    const [first, second] = s;
+    assert.ok(first && second, "two progress steps");
+    closePair(first.qBaseInterval, wilsonInterval(1, 4));
+    closePair(first.intervalBefore, wilsonInterval(1, 4));
+    closePair(first.interval, wilsonInterval(3, 4));
+    closePair(second.qBaseInterval, [0, 0.40348]); // Wilson 0/4 at 90%: upper z²/(M+z²) = 2.7055/6.7055
     assert.throws(() => progressSteps([1, 3], 4, 0.5, [0]), /boundaries/);
   });
 
@@ -272,7 +279,11 @@ describe("two policies: Q^π + α·A^μ (hand-computed)", () => {
         ["generator", 1, 3, 4, 2],
       ],
     );
-    assert.deepEqual(engine.requests.prefixRollouts[0].head, engine.requests.prefixRollouts[1].head, "the same prefix for both policies");
+    assert.deepEqual(
+      itemAt(engine.requests.prefixRollouts, 0, "the prover's prefix rollouts").head,
+      itemAt(engine.requests.prefixRollouts, 1, "the base policy's prefix rollouts").head,
+      "the same prefix for both policies",
+    );
     // The share of all graded rollouts (12 prover + 8 base) that reach 4: 7 + 4.
     assert.equal(r.answer.share, 11 / 20);
     assert.equal(r.policy.rolloutTokens, 5 * 8, "no base rollouts before step 1");

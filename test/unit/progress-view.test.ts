@@ -12,6 +12,7 @@ import { progressSteps, solutionAnswer, type ProgressResult } from "../../src/pr
 import { segmentText } from "../../src/formats/text";
 import { progressPanelOf } from "../../src/inspector/traceView";
 import { wilsonInterval } from "../../src/progress/intervals";
+import { itemAt, only } from "../support/indexing";
 
 const TRACE = "Problem: Solve 2x + 3 = 11.\n\nStep 1: 2x = 8.\nStep 2: x = 4, so \\boxed{4}.\nStep 3: No, \\boxed{5}.\n";
 
@@ -36,13 +37,16 @@ describe("progress in the editor's view models", () => {
   it("diagnostics: only the step whose advantage interval lies below 0, with Q before → after", () => {
     const r = result([0, 0, 8, 0], 8);
     const d = progressDiagnostics(trace, r, false);
-    assert.equal(d.length, 1);
-    assert.equal(d[0].step, 2);
-    assert.equal(d[0].severity, "information");
-    assert.equal(d[0].code, "loses-progress");
-    assert.match(d[0].message, /^Step 3 loses progress: Q 1\.00 → 0\.00 \(advantage −1\.00, 90% interval −1\.00 to −0\.\d\d; 8 prover rollouts per prefix\)$/);
-    assert.deepEqual(d[0].range, trace.steps[2].range);
-    assert.match(progressDiagnostics(trace, r, true)[0].message, / — demo: scores are meaningless$/);
+    const diagnostic = only(d, "the loses-progress diagnostic");
+    assert.equal(diagnostic.step, 2);
+    assert.equal(diagnostic.severity, "information");
+    assert.equal(diagnostic.code, "loses-progress");
+    assert.match(
+      diagnostic.message,
+      /^Step 3 loses progress: Q 1\.00 → 0\.00 \(advantage −1\.00, 90% interval −1\.00 to −0\.\d\d; 8 prover rollouts per prefix\)$/,
+    );
+    assert.deepEqual(diagnostic.range, itemAt(trace.steps, 2, "step 3").range);
+    assert.match(only(progressDiagnostics(trace, r, true), "the demo diagnostic").message, / — demo: scores are meaningless$/);
     // 5/8 → 2/8 is not clearly negative with 8 rollouts.
     assert.equal(progressDiagnostics(trace, result([5, 5, 5, 2], 8), false).length, 0);
   });
@@ -50,18 +54,19 @@ describe("progress in the editor's view models", () => {
   it("the hover: Q before → after with its interval, the advantage with its interval, the rollouts, the demo label", () => {
     const view = progressViewOf(result([0, 0, 8, 0], 8), "prover.gguf", true);
     assert.equal(view.confidence, 0.9);
-    assert.deepEqual(view.steps[2].qInterval, [0, view.steps[2].qInterval![1]]);
-    assert.ok(view.steps[2].interval![1] < 0);
+    const step3 = itemAt(view.steps, 2, "step 3");
+    assert.deepEqual(step3.qInterval, [0, step3.qInterval![1]]);
+    assert.ok(step3.interval![1] < 0);
     const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
     assert.equal(annotations.progressDemo, true);
-    const { markdown } = buildHover(annotations, annotations.steps[2], { documentUri: "file:///t.trace.md" });
+    const { markdown } = buildHover(annotations, itemAt(annotations.steps, 2, "step 3"), { documentUri: "file:///t.trace.md" });
     assert.match(
       markdown,
       /\*\*Progress\*\* Q 1\\\.00 → 0\\\.00 \(90% interval 0\\\.00 to 0\\\.\d\d\) · advantage \\?-1\\\.00 \(90% interval \\?-1\\\.00 to \\?-0\\\.\d\d, 8 rollouts\)/,
     );
     assert.match(markdown, /demo\\?: scores are meaningless/);
     const plain = buildAnnotations({ trace, threshold: 0.5, progress: progressViewOf(result([0, 0, 8, 0], 8), "p", false) });
-    assert.doesNotMatch(buildHover(plain, plain.steps[2], { documentUri: "file:///t.trace.md" }).markdown, /demo/);
+    assert.doesNotMatch(buildHover(plain, itemAt(plain.steps, 2, "step 3"), { documentUri: "file:///t.trace.md" }).markdown, /demo/);
   });
 
   it("two policies: the hover shows Qμ before → after, the base policy's Qπ with its interval and the effective reward", () => {
@@ -83,7 +88,7 @@ describe("progress in the editor's view models", () => {
       ],
     );
     const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
-    const { markdown } = buildHover(annotations, annotations.steps[1], { documentUri: "file:///t.trace.md" });
+    const { markdown } = buildHover(annotations, itemAt(annotations.steps, 1, "step 2"), { documentUri: "file:///t.trace.md" });
     const [lo, hi] = wilsonInterval(6, 8);
     assert.ok(markdown.includes("**Progress** Qμ 0\\.00 → 1\\.00"), markdown);
     assert.ok(
@@ -103,13 +108,13 @@ describe("progress in the editor's view models", () => {
         [0, 0.125, -0.375],
       ],
     );
-    assert.deepEqual(panel.rows[1].qBaseInterval, [lo, hi]);
+    assert.deepEqual(panel.rows[1]?.qBaseInterval, [lo, hi]);
   });
 
   it("one model (π = μ): the hover says so and the effective reward is Q + α·A", () => {
     const view = progressViewOf(result([0, 0, 8, 0], 8), "prover.gguf", false);
     const annotations = buildAnnotations({ trace, threshold: 0.5, progress: view });
-    const { markdown } = buildHover(annotations, annotations.steps[1], { documentUri: "file:///t.trace.md" });
+    const { markdown } = buildHover(annotations, itemAt(annotations.steps, 1, "step 2"), { documentUri: "file:///t.trace.md" });
     assert.ok(markdown.includes("**Progress** Q 0\\.00 → 1\\.00"), markdown);
     assert.ok(markdown.includes("**effective** 1\\.50 = Q + α·advantage (π = μ: one model)"), markdown);
     assert.doesNotMatch(markdown, /Base policy/);

@@ -12,6 +12,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { cli } from "../support/cliIo";
 import { repoRoot } from "../support/repo";
+import { itemAt } from "../support/indexing";
 
 describe("README walkthrough on examples/", { timeout: 300_000 }, () => {
   let dir: string;
@@ -31,13 +32,16 @@ describe("README walkthrough on examples/", { timeout: 300_000 }, () => {
     const readme = fs.readFileSync(path.join(repoRoot(), "README.md"), "utf8");
     const block = /<!-- walkthrough:start -->\n```sh\n([\s\S]*?)```\n<!-- walkthrough:end -->/.exec(readme);
     assert.ok(block, "README has the walkthrough block");
-    const lines = block[1].trim().split("\n");
+    const [, body] = block;
+    assert.ok(body !== undefined, "the walkthrough block's commands");
+    const lines = body.trim().split("\n");
     assert.ok(lines.length >= 6);
     const commands = new Set<string>();
     const env = { STEPLENS_OFFLINE: "1", STEPLENS_MODEL_CACHE: path.join(dir, "models") };
     for (const line of lines) {
       const words = line.replace(/^node dist\/cli\.js /, "").split(" ");
-      commands.add(words[0] === "eval" || words[0] === "rl" ? `${words[0]} ${words[1]}` : words[0]);
+      const command = itemAt(words, 0, `the command of '${line}'`);
+      commands.add(command === "eval" || command === "rl" ? `${command} ${words[1]}` : command);
       const r = await cli(words, { env });
       assert.equal(r.code, 0, `${line}\n${r.err}`);
     }

@@ -15,6 +15,7 @@ import { answersEqual, extractAnswer } from "../../src/grading";
 import { completedSolution, proverPrompt } from "../../src/progress/proverPrompt";
 import { cli } from "../support/cliIo";
 import { realModelEngine, realModelFlags } from "../support/realModel";
+import { itemAt } from "../support/indexing";
 
 const PROBLEM =
   "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?";
@@ -55,7 +56,7 @@ describe("real model: progress rollouts and search", () => {
       }
     });
     // After the last step the solution is complete (its answer boxed): the model ends its turn.
-    const last = r.rollouts[STEPS.length];
+    const last = itemAt(r.rollouts, STEPS.length, "the rollouts after the last step");
     assert.ok(
       last.some((g) => g.finishReason === "stop"),
       `a rollout after the complete solution stops on its own: ${last.map((g) => g.finishReason).join(", ")}`,
@@ -83,7 +84,7 @@ describe("real model: progress rollouts and search", () => {
     fs.writeFileSync(problems, JSON.stringify({ id: "clips", problem: PROBLEM, answer: "72" }) + "\n");
     const bon = await cli(["search", "--problems", problems, ...realModelFlags(), "--prm", "judge", "--n", "2", "--max-tokens", "96", "--json"]);
     assert.equal(bon.code, 0, bon.err);
-    const b = JSON.parse(bon.out.trim().split("\n")[0]);
+    const b = JSON.parse(itemAt(bon.out.trim().split("\n"), 0, "the first JSON line"));
     assert.equal(b.mode, "best-of-n");
     assert.equal(b.generations, 2);
     assert.ok(b.tokens.generated > 0 && b.tokens.generated <= 2 * 96, `generated ${b.tokens.generated} ≤ 2 × 96`);
@@ -108,7 +109,7 @@ describe("real model: progress rollouts and search", () => {
       "--json",
     ]);
     assert.equal(beam.code, 0, beam.err);
-    const s = JSON.parse(beam.out.trim().split("\n")[0]);
+    const s = JSON.parse(itemAt(beam.out.trim().split("\n"), 0, "the first JSON line"));
     assert.equal(s.mode, "beam");
     // At most B·E expansions per step for S steps, each at most --step-tokens tokens.
     assert.ok(s.generations <= 2 * 2 * 2, `generations ${s.generations} ≤ B·E·S`);

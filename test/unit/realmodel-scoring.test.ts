@@ -12,6 +12,7 @@ import { createLlamaRuntime, type LlamaRuntime } from "../../src/engines/local/l
 import { LocalEngine } from "../../src/engines/local/localEngine";
 import { meterSnapshot, naivePerPrefix } from "../support/naivePrm";
 import { realModelPath, realModelThreads } from "../support/realModel";
+import { itemAt } from "../support/indexing";
 
 const PROBLEM = "Weng earns $12 an hour for babysitting. Yesterday, she just did 50 minutes of babysitting. How much did she earn?";
 const STEPS = ["Weng earns 12 / 60 = $0.2 per minute.", "Working 50 minutes, she earned 0.2 x 50 = $10.", "So she earned $10 yesterday.", "The answer is 10."];
@@ -25,6 +26,9 @@ function lcp(a: readonly Token[], b: readonly Token[]): number {
 /** Per-step margins of the naive per-step prompts (each `cut`), the last `split` tokens evaluated apart from the rest. */
 async function marginsOf(sequence: LlamaContextSequence, plan: PrmPlan, cut: (t: Token[]) => Token[], split: number): Promise<number[]> {
   const filter = [...new Set([...plan.positive, ...plan.negative])];
+  const [positive] = plan.positive;
+  const [negative] = plan.negative;
+  assert.ok(positive !== undefined && negative !== undefined, "the plan's + and - tokens");
   const prompts = plan.branches.length
     ? plan.branches.map((b) => [...plan.tokens.slice(0, b.forkAt), ...b.suffix])
     : plan.reads.map((r) => plan.tokens.slice(0, r.position + 1));
@@ -38,7 +42,7 @@ async function marginsOf(sequence: LlamaContextSequence, plan: PrmPlan, cut: (t:
       tail.map((t, i) => (i === tail.length - 1 ? [t, { generateNext: { logits: { filter: { tokens: filter } } } }] : t)),
     );
     const logits = res[tail.length - 1]!.next.logits!;
-    out.push((logits.get(plan.positive[0]) ?? -Infinity) - (logits.get(plan.negative[0]) ?? -Infinity));
+    out.push((logits.get(positive) ?? -Infinity) - (logits.get(negative) ?? -Infinity));
   }
   await sequence.clearHistory();
   return out;
@@ -68,7 +72,12 @@ describe("real model: judge and math-shepherd adapters on the real tokenizer", (
       assert.equal(plan.positive.length, 1);
       assert.equal(plan.negative.length, 1);
       assert.equal(plan.reads.length, STEPS.length);
-      for (const r of plan.reads) assert.equal(model.detokenize([plan.tokens[r.position]]), " ки", `step ${r.step + 1} is read at its tag`);
+      for (const r of plan.reads)
+        assert.equal(
+          model.detokenize([itemAt(plan.tokens, r.position, `the token read for step ${r.step + 1}`)]),
+          " ки",
+          `step ${r.step + 1} is read at its tag`,
+        );
       assert.equal(model.tokenize(" ки").length, 1, "the tag with its leading space is one token of the 262k vocabulary");
     } finally {
       await engine.dispose();
@@ -96,19 +105,19 @@ describe("real model: judge and math-shepherd adapters on the real tokenizer", (
         assert.equal(cold.evaluatedTokens, cold.traceTokens, "one pass: every token once");
         for (const s of cold.steps) assert.ok(s.score >= 0 && s.score <= 1 && Number.isFinite(s.margin));
         const { plan, loaded } = await engine.planScoring({ problem: PROBLEM, steps: STEPS });
-        const naive = await naivePerPrefix(loaded.pool.sequences[1], plan);
+        const sequence = itemAt(loaded.pool.sequences, 1, "the pool's second sequence");
+        const naive = await naivePerPrefix(sequence, plan);
         assert.ok(naive.evaluatedTokens > cold.evaluatedTokens, `per-prefix costs more: ${naive.evaluatedTokens} > ${cold.evaluatedTokens}`);
         // Q4_K_M on the CPU: llama.cpp's logits depend on how the same tokens are split into batches
         // (by up to ~0.2 in margin on this model). The tolerance is that noise, measured here: the
         // same per-prefix prompts evaluated in two chunks. A read one token off (the control) is far outside it.
-        const sequence = loaded.pool.sequences[1];
         const chunked = await marginsOf(sequence, plan, (t) => t, 7);
-        const noise = Math.max(...chunked.map((m, i) => Math.abs(m - naive.margins[i])));
+        const noise = Math.max(...chunked.map((m, i) => Math.abs(m - itemAt(naive.margins, i, `the per-prefix margin of step ${i + 1}`))));
         const tolerance = Math.max(0.02, 2 * noise);
-        const diff = Math.max(...cold.steps.map((s, i) => Math.abs(s.margin - naive.margins[i])));
+        const diff = Math.max(...cold.steps.map((s, i) => Math.abs(s.margin - itemAt(naive.margins, i, `the per-prefix margin of step ${i + 1}`))));
         assert.ok(diff <= tolerance, `max |one pass − per-prefix| = ${diff}, batch-split noise ${noise}`);
         const early = await marginsOf(sequence, plan, (t) => t.slice(0, -1), 0);
-        const off = Math.max(...early.map((m, i) => Math.abs(m - naive.margins[i])));
+        const off = Math.max(...early.map((m, i) => Math.abs(m - itemAt(naive.margins, i, `the per-prefix margin of step ${i + 1}`))));
         assert.ok(off > tolerance, `a read one token early differs by ${off} > ${tolerance}: the comparison can fail`);
 
         const edited = [...STEPS.slice(0, -1), "The answer is 12."];

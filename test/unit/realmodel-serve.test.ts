@@ -47,6 +47,7 @@ describe("real model behind steplens serve", () => {
       };
       const [served] = await remote.generate(req);
       const [direct] = await local.generate(req);
+      assert.ok(served && direct, "one generation served and one local");
       assert.equal(served.text, direct.text);
       assert.equal(served.finishReason, direct.finishReason);
       assert.ok(served.tokens > 0 && served.tokens <= 24);
@@ -60,17 +61,24 @@ describe("real model behind steplens serve", () => {
     async () => {
       const prompt = [{ role: "user" as const, content: "Is 2 + 2 = 4? Answer Yes or No." }];
       const p = await remote.tokenProbabilities({ role: "verifier", prompt, candidates: ["Yes", "No"] });
-      const sum = p.normalized.Yes + p.normalized.No;
+      const { Yes: yes, No: no } = p.normalized;
+      assert.ok(yes !== undefined && no !== undefined, "normalised probabilities for Yes and No");
+      const sum = yes + no;
       assert.ok(Math.abs(sum - 1) < 1e-6, `normalised: ${sum}`);
       const direct = await local.tokenProbabilities({ role: "verifier", prompt, candidates: ["Yes", "No"] });
+      const { Yes: localYes, No: localNo } = direct.logprobs;
+      assert.ok(localYes !== undefined && localNo !== undefined, "local log-probabilities for Yes and No");
       let finite = 0;
       for (const c of ["Yes", "No"]) {
-        assert.ok(p.logprobs[c] <= 0, `${c}: ${p.logprobs[c]}`);
+        const servedLogprob = p.logprobs[c];
+        const localLogprob = direct.logprobs[c];
+        assert.ok(servedLogprob !== undefined && localLogprob !== undefined, `${c}: a served and a local log-probability`);
+        assert.ok(servedLogprob <= 0, `${c}: ${servedLogprob}`);
         // An endpoint reports its top log-probabilities only: a candidate outside them is −∞ there.
-        if (Number.isFinite(p.logprobs[c])) {
+        if (Number.isFinite(servedLogprob)) {
           finite++;
-          assert.ok(Math.abs(p.logprobs[c] - direct.logprobs[c]) < 1e-3, `${c}: served ${p.logprobs[c]} vs local ${direct.logprobs[c]}`);
-        } else assert.ok(direct.logprobs[c] < Math.max(direct.logprobs.Yes, direct.logprobs.No), `${c} is the less likely one locally too`);
+          assert.ok(Math.abs(servedLogprob - localLogprob) < 1e-3, `${c}: served ${servedLogprob} vs local ${localLogprob}`);
+        } else assert.ok(localLogprob < Math.max(localYes, localNo), `${c} is the less likely one locally too`);
       }
       assert.ok(finite >= 1, "the likelier candidate is among the served top log-probabilities");
     },

@@ -14,6 +14,7 @@ import { StepLensServer } from "../../src/server/stepLensServer";
 import { rewardOptionsFromConfig } from "../../src/rewards/rewardScorer";
 import { DEFAULT_CONFIG } from "../../src/config";
 import { postJson, serveTestEngine } from "./serve-fixture";
+import { itemAt } from "../support/indexing";
 
 const RESPONSE = "Step 1: 2x = 4.\nStep 2: x = 2.\n<answer>\\boxed{2}</answer>";
 
@@ -144,7 +145,11 @@ describe("POST /v1/reward dense with scalarize pav (real local engine, tiny rand
     );
     // Q values are shares of 2 rollouts; with π = μ, r_h = Q_h + 0.5·(Q_h − Q_{h−1}) for h ≥ 2 from the reported Q's.
     const q: number[] = item.steps;
-    for (let h = 1; h < 3; h++) assert.ok(Math.abs(item.stepRewards[h] - (q[h] + 0.5 * (q[h] - q[h - 1]))) < 1e-9, `step ${h + 1}`);
+    for (let h = 1; h < 3; h++) {
+      const qh = itemAt(q, h, `Q of step ${h + 1}`);
+      const before = itemAt(q, h - 1, `Q of step ${h}`);
+      assert.ok(Math.abs(item.stepRewards[h] - (qh + 0.5 * (qh - before))) < 1e-9, `step ${h + 1}`);
+    }
     for (const d of item.dense) assert.ok(d.reward >= -0.5 && d.reward <= 1.5);
     const sum = item.dense.reduce((s: number, d: any) => s + d.reward, 0);
     assert.ok(Math.abs(sum - 3 * item.reward) < 1e-9, `${sum} vs 3 × ${item.reward}`);

@@ -50,6 +50,7 @@ test("a rewarded rollout becomes one line: prompt, response, the judge's steps a
   log.append({ client: "cli", route: "steplens reward", item: { prompt: "Solve 2x = 4.", response: GATED }, detail: gated, trainerStep: null });
   log.close();
   const [a, b] = lines(file);
+  assert.ok(a && b, "two log records");
   assert.equal(a.log, "steplens-reward-log");
   assert.equal(a.prompt, "Solve 2x = 4.");
   assert.equal(a.response, GOOD);

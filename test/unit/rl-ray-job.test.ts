@@ -10,6 +10,7 @@ import { cli } from "../support/cliIo";
 import { forwardedEnv, jobsApiAddress, runRayJob } from "../../src/rl/rayJob";
 import { PassThrough } from "node:stream";
 import { StepLensError } from "../../src/core/errors";
+import { itemAt } from "../support/indexing";
 
 test("--ray-address: a bare host:port is the dashboard over http; the Ray client port (ray://) is refused with the fix", () => {
   assert.equal(jobsApiAddress("127.0.0.1:8265"), "http://127.0.0.1:8265");
@@ -83,7 +84,7 @@ async function submitWith(answers: { status: number; output: string }[], agentWa
   err.on("data", (c) => (errText += String(c)));
   const run = async (_cmd: string, args: string[]) => {
     calls.push(args);
-    return answers[Math.min(calls.length - 1, answers.length - 1)];
+    return itemAt(answers, Math.min(calls.length - 1, answers.length - 1), `the scripted answer to submit call ${calls.length}`);
   };
   const http = async (_method: "GET" | "POST", url: string) =>
     url.endsWith("/logs") ? { status: 200, body: JSON.stringify({ logs: "done\n" }) } : { status: 200, body: JSON.stringify({ status: "SUCCEEDED" }) };

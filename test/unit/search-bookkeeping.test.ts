@@ -17,6 +17,7 @@ import { BUILTIN_TEMPLATES } from "../../src/verify/templates";
 import { runSearch, type SearchRecord } from "../../src/search/searchRunner";
 import { readSearchProblems } from "../../src/search/searchProblems";
 import { countWords, fakeEngine } from "../support/fakeEngine";
+import { itemAt } from "../support/indexing";
 
 const q = (s: string) => Number(/q=([\d.]+)/.exec(s)?.[1] ?? 0);
 const GEN = { temperature: 0.8, seed: 0, maxTokens: 64 };
@@ -70,12 +71,17 @@ describe("step-level beam search", () => {
   const first = ["a0 q=0.1", "a1 q=0.9", "a2 q=0.5", "a3 q=0.7"];
   const second: Record<string, string[]> = { "a1 q=0.9": ["a1b0 q=0.6", "a1b1 q=0.3"], "a3 q=0.7": ["a3b0 q=0.95", "so q=0.4 \\boxed{7}"] };
   const third: Record<string, string[]> = { "a3b0 q=0.95": ["\\boxed{2} q=0.9", "\\boxed{3} q=0.1"], "a1b0 q=0.6": ["\\boxed{4} q=0.5", "\\boxed{5} q=0.5"] };
+  const continuationsAfter = (table: Record<string, string[]>, step: string) => {
+    const next = table[step];
+    assert.ok(next, `a scripted continuation after '${step}'`);
+    return next;
+  };
   const script = {
     step: (steps: string[], sample: number) => {
       const i = sample % 1009;
       if (steps.length === 0) return `${first[i]}\n\nnever seen: cut at the blank line`;
-      if (steps.length === 1) return second[steps[0]][i];
-      return third[steps[1]][i];
+      if (steps.length === 1) return itemAt(continuationsAfter(second, steps[0]!), i, `sample ${i} after one step`);
+      return itemAt(continuationsAfter(third, itemAt(steps, 1, "the second step")), i, `sample ${i} after two steps`);
     },
     stepScore: q,
   };
@@ -156,11 +162,11 @@ describe("pav and verify scorers", () => {
       "## Step 1: fine\n**This step is correct.**\n\n## Step 2: fine\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? Yes**",
       "## Step 1: fine\n**This step is correct.**\n\n## Step 2: fine\n**This step is correct.**\n\n**Verification: Is the answer correct (Yes/No)? Yes**",
     ];
-    const engine = fakeEngine({ solution: (i) => verdicts[i % 3] });
+    const engine = fakeEngine({ solution: (i) => itemAt(verdicts, i % 3, "the scripted verification") });
     const scorer = verifyScorer(engine, { template: BUILTIN_TEMPLATES.spark, samples: 3, seed: 0 });
     const { scores, tokens } = await scorer.score(PROBLEM, [candidate(["a", "b"])]);
-    assert.equal(scores[0].last, 2 / 3);
-    assert.equal(scores[0].solution, 2 / 3);
+    assert.equal(scores[0]?.last, 2 / 3);
+    assert.equal(scores[0]?.solution, 2 / 3);
     assert.equal(tokens.generated, engine.generated);
     assert.ok(tokens.evaluated > 0);
     const call = engine.calls.find((c) => c.kind === "generate")!;
@@ -232,8 +238,8 @@ describe("resumable search runs", () => {
       lines.map((l) => l.id),
       ["p1"],
     );
-    assert.equal(lines[0].correct, true);
-    assert.equal(lines[0].answer, "1");
+    assert.equal(lines[0]?.correct, true);
+    assert.equal(lines[0]?.answer, "1");
     // Run 2: p2 still fails (reported, not written), "3" is computed, p1 is not redone.
     const e2 = fakeEngine({ failOn: (p) => p.includes("second"), solution: () => "so \\boxed{0}" });
     const r2 = await runSearch({ ...base(e2, out), problems });

@@ -7,6 +7,7 @@ import OpenAI from "openai";
 import type { OpenAiEngine } from "../../src/engines/openai/openAiEngine";
 import { StepLensServer } from "../../src/server/stepLensServer";
 import { testModel } from "../support/testModels";
+import { itemAt } from "../support/indexing";
 
 export function serveTestModel(): Promise<string> {
   return testModel({ tokenizer: "spm", chatTemplate: true });
@@ -69,7 +70,7 @@ export interface ServedOverOpenAi {
 export async function serveOverOpenAi(engine: Engine, options: { token: string; concurrency: number }): Promise<ServedOverOpenAi> {
   const server = await StepLensServer.start({ engine, port: 0, token: options.token, concurrency: options.concurrency });
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: options.token, maxRetries: 0 });
-  const modelId = (await client.models.list()).data[0].id;
+  const modelId = itemAt((await client.models.list()).data, 0, "the first model the server lists").id;
   const config = structuredClone(DEFAULT_CONFIG);
   config.engine.kind = "openai";
   config.openai = { ...config.openai, baseUrl: `${server.url}/v1`, model: modelId, concurrency: options.concurrency };

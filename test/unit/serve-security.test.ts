@@ -10,6 +10,7 @@ import type { Engine } from "../../src/engines/engine";
 import { jsonPost, serveTestEngine } from "./serve-fixture";
 import { recordGenerations, stoppedEarly, describeOutcome } from "../support/recordingEngine";
 import { waitUntil, within } from "../support/wait";
+import { itemAt, only } from "../support/indexing";
 
 let engine: Engine;
 before(async () => {
@@ -136,7 +137,8 @@ test("a client that disconnects cancels its engine work", async () => {
     assert.equal(await within("the aborted fetch to settle", pending, 10_000), "AbortError");
     await waitUntil("the server to finish the cancelled engine call", () => server.load.active === 0 && recording.outcomes.length === 2, { timeoutMs: 30_000 });
     // Counted, not timed: the engine call ended before its 1000 tokens.
-    assert.ok(stoppedEarly(recording.outcomes[1]), `engine work stopped when the client left: ${describeOutcome(recording.outcomes[1])}`);
+    const cancelled = itemAt(recording.outcomes, 1, "the cancelled engine call");
+    assert.ok(stoppedEarly(cancelled), `engine work stopped when the client left: ${describeOutcome(cancelled)}`);
     assert.equal((await fetch(`${server.url}/v1/completions`, json({ prompt: "next", max_tokens: 2 }))).status, 200);
   } finally {
     await server.close();
@@ -167,7 +169,8 @@ test("close() with a short grace cancels a long generation: the client gets 503,
   await within("close(100) to return", server.close(100), 30_000);
   // Counted, not timed: close did not wait for the whole generation, the engine call was cut short.
   await waitUntil("the cancelled engine call to end", () => recording.outcomes.length === 1, { timeoutMs: 30_000 });
-  assert.ok(stoppedEarly(recording.outcomes[0]), `close cancelled the generation: ${describeOutcome(recording.outcomes[0])}`);
+  const cancelled = only(recording.outcomes, "the cancelled engine call");
+  assert.ok(stoppedEarly(cancelled), `close cancelled the generation: ${describeOutcome(cancelled)}`);
   const res = await long;
   assert.equal(res.status, 503);
   assert.equal(((await res.json()) as any).error.code, "shutting_down");

@@ -12,6 +12,7 @@ import net from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "../support/repo";
+import { itemAt } from "../support/indexing";
 
 const root = repoRoot();
 
@@ -25,7 +26,7 @@ test("setup-test-env.sh --start: Node 24 and code-server only, one line per phas
   );
   assert.ok(lines.length <= 8, `${lines.length} lines`);
   assert.doesNotMatch(r.stdout, /chromium|torch|Python|pip install|Gemma/i);
-  assert.match(lines[lines.length - 1], /ready for npm start/);
+  assert.match(itemAt(lines, lines.length - 1, "the last line"), /ready for npm start/);
 });
 
 function freePort(): Promise<number> {
@@ -55,9 +56,10 @@ test("npm start (code-server, already built): a few progress lines, then the URL
       const timer = setTimeout(() => reject(new Error(`no URL banner within 180 s; stdout:\n${out}\nstderr:\n${err}`)), 180_000);
       const check = () => {
         const m = /={20,}\n.*\n\n {2}(http:\/\/127\.0\.0\.1:\d+\/\S*)\n={20,}\n.*Ctrl-C stops it\./.exec(out);
-        if (m) {
+        const banner = m?.[1];
+        if (banner !== undefined) {
           clearTimeout(timer);
-          resolve(m[1]);
+          resolve(banner);
         }
       };
       child.stdout.on("data", check);
@@ -66,7 +68,7 @@ test("npm start (code-server, already built): a few progress lines, then the URL
     assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), url);
     const lines = out.trimEnd().split("\n");
     assert.ok(lines.length <= 10, `${lines.length} lines:\n${out}`);
-    assert.ok(lines[0].startsWith("npm start: "), out);
+    assert.ok(lines[0]?.startsWith("npm start: "), out);
     assert.equal(err, "");
     const res = await fetch(url, { signal: AbortSignal.timeout(30_000), redirect: "manual" });
     assert.ok(res.status === 200 || res.status === 302, `GET ${url}: ${res.status}`);
