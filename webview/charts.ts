@@ -329,7 +329,7 @@ export function histogram(
 ): HTMLElement {
   const bins = binLabels.length;
   const max = Math.max(1, ...series.flatMap((s) => s.values));
-  const f = frame(bins, { caption: opts.caption, yLabel: opts.yLabel, ticks: (i) => binLabels[i], yMax: max, yTicks: [0, Math.round(max / 2), max] });
+  const f = frame(bins, { caption: opts.caption, yLabel: opts.yLabel, ticks: (i) => binLabels[i] ?? "", yMax: max, yTicks: [0, Math.round(max / 2), max] });
   f.svg.setAttribute("id", opts.id);
   f.svg.setAttribute("data-plot-left", String(f.pad.left));
   f.svg.setAttribute("data-plot-right", String(f.width - f.pad.right));

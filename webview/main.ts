@@ -114,8 +114,7 @@ function critiquePanel(s: InspectorState, cell: Saved["cell"]): HTMLElement {
   return box;
 }
 
-function stepCard(s: InspectorState, i: number, selected: boolean): HTMLElement {
-  const st = s.steps[i];
+function stepCard(s: InspectorState, st: InspectorState["steps"][number], i: number, selected: boolean): HTMLElement {
   const tags: string[] = [];
   if (st.score !== null) tags.push(`PRM ${st.scoreText ?? fmt(st.score)}`);
   if (st.verdicts && s.samples) tags.push(`${st.verdicts.incorrect}/${s.samples} verifiers ✗`);
@@ -222,7 +221,7 @@ function render(): void {
   const problem = h("div", { cls: "problem" });
   appendWithMath(problem, s.problem);
   const list = h("div", { cls: "steps", attrs: { role: "list" } });
-  s.steps.forEach((_, i) => list.appendChild(stepCard(s, i, i === selected)));
+  s.steps.forEach((st, i) => list.appendChild(stepCard(s, st, i, i === selected)));
   root.appendChild(section("steps", "Steps", h("details", { attrs: { open: "" } }, h("summary", { text: "Problem" }), problem), list));
   // Keep the keyboard where it was across re-renders.
   const again = focusedId
