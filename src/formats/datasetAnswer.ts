@@ -18,7 +18,9 @@ const CLOSING_PHRASES: RegExp[] = [
 /** Final answer of a list of step strings, by the rules above. */
 export function finalAnswerFromSteps(steps: readonly string[]): string | null {
   for (let i = steps.length - 1; i >= 0; i--) {
-    const boxed = lastBoxedContent(steps[i]);
+    const step = steps[i];
+    if (step === undefined) throw new Error(`internal: step ${i} of ${steps.length} is not there`); // 0 <= i < length
+    const boxed = lastBoxedContent(step);
     if (boxed !== null && boxed !== "") return boxed;
   }
   const last = steps[steps.length - 1]?.trim();
@@ -26,8 +28,8 @@ export function finalAnswerFromSteps(steps: readonly string[]): string | null {
   const line = findLastAnswerLine(last);
   if (line) return line.text;
   for (const re of CLOSING_PHRASES) {
-    const m = re.exec(last);
-    if (m && m[1].trim() !== "") return m[1].trim();
+    const answer = re.exec(last)?.[1]?.trim(); // group 1 takes part in every match
+    if (answer !== undefined && answer !== "") return answer;
   }
   return null;
 }

@@ -26,28 +26,40 @@ export interface DecodedText {
  */
 function sequenceLength(b: Uint8Array, i: number): number {
   const c = b[i];
+  if (c === undefined) return 0; // past the end starts no sequence (every comparison below was false for it)
   if (c < 0x80) return 1;
-  const cont = (k: number) => i + k < b.length && (b[i + k] & 0xc0) === 0x80;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  const c1 = b[i + 1];
+  if (c1 === undefined || !isContinuation(c1)) return 0; // every longer form needs a continuation byte here
+  if (c >= 0xc2 && c <= 0xdf) return 2;
   if (c >= 0xe0 && c <= 0xef) {
-    if (!cont(1) || !cont(2)) return 0;
-    const c1 = b[i + 1];
+    if (!isContinuationAt(b, i + 2)) return 0;
     if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return 0; // overlong; surrogate
     return 3;
   }
   if (c >= 0xf0 && c <= 0xf4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    const c1 = b[i + 1];
+    if (!isContinuationAt(b, i + 2) || !isContinuationAt(b, i + 3)) return 0;
     if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return 0; // overlong; > U+10FFFF
     return 4;
   }
   return 0;
 }
 
+/** A UTF-8 continuation byte (10xxxxxx). */
+function isContinuation(c: number): boolean {
+  return (c & 0xc0) === 0x80;
+}
+
+/** b[j] is there and is a continuation byte. */
+function isContinuationAt(b: Uint8Array, j: number): boolean {
+  const c = b[j];
+  return c !== undefined && isContinuation(c);
+}
+
 /** Offset of the first byte that is not valid UTF-8, or -1. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length;) {
-    if (bytes[i] < 0x80) {
+    const c = bytes[i]; // i < bytes.length: always a byte
+    if (c !== undefined && c < 0x80) {
       i++;
       continue;
     }
@@ -64,6 +76,7 @@ export function binaryReason(bytes: Uint8Array): string | null {
   let suspicious = 0;
   for (let i = 0; i < n;) {
     const c = bytes[i];
+    if (c === undefined) break; // i < n <= bytes.length: never
     if (c === 0) return `it contains a NUL byte (at byte ${i})`;
     if (c < 0x80) {
       // Control characters other than tab, line feed, vertical tab, form feed, carriage return and escape.
@@ -125,8 +138,9 @@ export function decodeTraceText(bytes: Uint8Array, file: string, options: { stri
     });
   const bad = firstInvalidUtf8(bytes);
   const warnings: StepLensError[] = [];
-  if (bad >= 0) {
-    const e = invalidUtf8Error(file, lineOfByte(bytes, bad), bad, bytes[bad], options.strict);
+  const badByte = bytes[bad]; // undefined when bad is -1
+  if (badByte !== undefined) {
+    const e = invalidUtf8Error(file, lineOfByte(bytes, bad), bad, badByte, options.strict);
     if (options.strict) throw e;
     warnings.push(e);
   }

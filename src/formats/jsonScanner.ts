@@ -45,7 +45,8 @@ class Pending {
     if (to > from) this.parts.push(chunk.subarray(from, to));
   }
   take(): Buffer {
-    const b = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    const [only] = this.parts;
+    const b = this.parts.length === 1 && only !== undefined ? only : Buffer.concat(this.parts);
     this.parts = [];
     return b;
   }
@@ -59,8 +60,9 @@ function trim(b: Buffer): [Buffer, number] {
   let s = 0;
   let e = b.length;
   if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) s = 3;
-  while (s < e && isSpace(b[s])) s++;
-  while (e > s && isSpace(b[e - 1])) e--;
+  // Indexes in [s, e) are within b: the `?? 0` (not a space) never applies.
+  while (s < e && isSpace(b[s] ?? 0)) s++;
+  while (e > s && isSpace(b[e - 1] ?? 0)) e--;
   return [b.subarray(s, e), s];
 }
 
@@ -145,6 +147,7 @@ export class JsonArrayScanner implements RecordScanner {
         continue;
       }
       const c = chunk[i];
+      if (c === undefined) throw new RangeError(`internal: byte ${i} of a ${length}-byte chunk is not there`); // i < length: never
       if (c === NL) this.line++;
       switch (this.state) {
         case A.Element:

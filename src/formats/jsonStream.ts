@@ -33,7 +33,9 @@ function rawRecord(bytes: Buffer, index: number, line: number, offset: number): 
     const at = firstInvalidUtf8(bytes);
     let badLine = line;
     for (let i = bytes.indexOf(0x0a); i !== -1 && i < at; i = bytes.indexOf(0x0a, i + 1)) badLine++;
-    raw.invalidUtf8 = { offset: offset + at, line: badLine, byte: bytes[at] };
+    const byte = bytes[at];
+    if (byte === undefined) throw new Error("internal: isUtf8 and firstInvalidUtf8 disagree on a record"); // both validate UTF-8 the same way
+    raw.invalidUtf8 = { offset: offset + at, line: badLine, byte };
   }
   return raw;
 }

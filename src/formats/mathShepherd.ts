@@ -53,7 +53,11 @@ export const STRAY_TAG_ROWS: readonly string[] = [
 /** Where the first step starts in `text` ("Step 1:"), or -1. */
 function firstStepAt(text: string): number {
   let at = -1;
-  for (const m of text.matchAll(FIRST_STEP)) at = m.index! + m[0].length - m[1].length;
+  for (const m of text.matchAll(FIRST_STEP)) {
+    const marker = m[1]; // the group takes part in every match
+    if (marker === undefined) throw new Error("internal: FIRST_STEP's group took no part in a match");
+    at = m.index + m[0].length - marker.length;
+  }
   return at;
 }
 
@@ -62,8 +66,10 @@ function firstStepAt(text: string): number {
  * "Step 1:" appears, when the first piece has none; else 1 for the rows TRL lists; else 0.
  */
 function strayTagCount(input: string, pieces: readonly string[]): number {
-  if (firstStepAt(pieces[0]) >= 0) return 0;
-  for (let k = 1; k < pieces.length - 1; k++) if (firstStepAt(pieces[k]) >= 0) return k;
+  for (const [k, piece] of pieces.entries()) {
+    if (k > 0 && k === pieces.length - 1) break; // the last piece (after the last tag) is never a problem piece
+    if (firstStepAt(piece) >= 0) return k; // k === 0: the first piece has "Step 1:", no stray tags
+  }
   return pieces.length > 2 && STRAY_TAG_ROWS.some((p) => input.startsWith(p)) ? 1 : 0;
 }
 
@@ -98,9 +104,12 @@ export function mathShepherdTrace(value: unknown, ctx: RecordContext, options: M
   // Stray tags inside the problem: their pieces join the problem (the tags removed).
   const stray = strayTagCount(input, allPieces);
   const pieces = stray ? [allPieces.slice(0, stray + 1).join(""), ...allPieces.slice(stray + 1)] : allPieces;
-  const [problem, firstStep] = splitProblem(pieces[0], ctx);
+  const head = pieces[0];
+  const tail = pieces.at(-1);
+  // split gives n + 1 >= 2 pieces, and the stray ones join into one: two or more remain.
+  if (head === undefined || tail === undefined) throw new Error("internal: a Math-Shepherd input split into no pieces");
+  const [problem, firstStep] = splitProblem(head, ctx);
   const tagged = [firstStep, ...pieces.slice(1, -1)];
-  const tail = pieces[pieces.length - 1];
   const stepTexts = tagged.map(cleanStep);
   if (tail.trim() !== "") stepTexts.push(cleanStep(tail)); // an untagged last step: kept, unlabelled
 
@@ -110,8 +119,8 @@ export function mathShepherdTrace(value: unknown, ctx: RecordContext, options: M
     const label = obj.label;
     const verdicts: (boolean | null)[] = [];
     let cursor = 0;
-    for (let k = 0; k < allPieces.length - 1; k++) {
-      const piece = allPieces[k];
+    for (const [k, piece] of allPieces.entries()) {
+      if (k === allPieces.length - 1) break; // what follows the last tag has no mark
       const mark = label[cursor + piece.length];
       const step = k - stray + 1;
       if (!label.startsWith(piece, cursor) || (mark !== "+" && mark !== "-"))

@@ -83,11 +83,12 @@ export function cleanText(s: string): string {
   else if (!/[^\S\n]\n/.test(s)) return s.trim(); // fast path: no line has trailing whitespace
   const parts = s.split("\n");
   let first = 0;
-  while (first < parts.length && parts[first].trim() === "") first++;
+  // Every index read below is in [0, parts.length): the `?? ""` never applies.
+  while (first < parts.length && (parts[first] ?? "").trim() === "") first++;
   let last = parts.length - 1;
-  while (last >= first && parts[last].trim() === "") last--;
+  while (last >= first && (parts[last] ?? "").trim() === "") last--;
   let out = "";
-  for (let i = first; i <= last; i++) out += (i > first ? "\n" : "") + parts[i].trimEnd();
+  for (let i = first; i <= last; i++) out += (i > first ? "\n" : "") + (parts[i] ?? "").trimEnd();
   return first === 0 ? out : out.trimStart();
 }
 
@@ -100,18 +101,18 @@ class Segmenter {
   /** A line's text without its indentation and trailing whitespace. Matchers run on it only
    * after a cheap first-character check, so most lines are never sliced. */
   text(k: number): string {
-    return this.source.slice(this.lines.textStart[k], this.lines.textEnd[k]);
+    return this.source.slice(this.lines.textStartOf(k), this.lines.textEndOf(k));
   }
 
   /** UTF-16 code of the first non-whitespace character of line k (NaN when blank at the end). */
   firstChar(k: number): number {
-    return this.source.charCodeAt(this.lines.textStart[k]);
+    return this.source.charCodeAt(this.lines.textStartOf(k));
   }
 
   /** Could start a step or section: has text, outside code/math, indented at most 3 columns. */
   isTop(k: number): boolean {
     const l = this.lines;
-    return !l.blank(k) && !l.inside(k) && !l.isThink(k) && l.indent[k] <= 3;
+    return !l.blank(k) && !l.inside(k) && !l.isThink(k) && l.indentOf(k) <= 3;
   }
 
   /** A blank line that separates blocks (not one inside code or display math). */
@@ -139,7 +140,7 @@ class Segmenter {
     if (first < 0) return null;
     const last = this.lastContent(first, to);
     if (last < 0) return null;
-    return { first, last, contentStart: this.lines.textStart[first] + skip, rebold };
+    return { first, last, contentStart: this.lines.textStartOf(first) + skip, rebold };
   }
 
   /** Segments the logical lines [a, b) of one region (no think tags inside). */
@@ -155,7 +156,7 @@ class Segmenter {
         if (m) markers.push({ k, length: m.length, rebold: m.rebold });
       } else if (c >= 48 && c <= 57 && markers.length === 0) {
         const n = matchNumberedItem(this.text(k));
-        if (n) items.push({ k, length: n.length, indent: this.lines.indent[k] });
+        if (n) items.push({ k, length: n.length, indent: this.lines.indentOf(k) });
       }
     }
     if (markers.length > 0) return this.bySplits(a, b, markers);
@@ -176,10 +177,13 @@ class Segmenter {
 
   private bySplits(a: number, b: number, splits: { k: number; length: number; rebold: string | null }[]): Span[] {
     const spans: Span[] = [];
-    const pre = this.span(a, splits[0].k);
+    const [head] = splits;
+    if (head === undefined) throw new Error("internal: bySplits needs at least one split"); // callers pass one or more
+    const pre = this.span(a, head.k);
     if (pre) spans.push(pre);
-    for (let i = 0; i < splits.length; i++) {
-      const s = this.span(splits[i].k, i + 1 < splits.length ? splits[i + 1].k : b, splits[i].length, splits[i].rebold);
+    for (const [i, split] of splits.entries()) {
+      const next = splits[i + 1]; // undefined for the last split
+      const s = this.span(split.k, next !== undefined ? next.k : b, split.length, split.rebold);
       if (s) spans.push(s);
     }
     return spans;
@@ -198,7 +202,7 @@ class Segmenter {
         seen++;
       } else if (afterSeparator) {
         if (seen === 0) preamble++;
-        else if (this.lines.indent[k] < 2) gap++;
+        else if (this.lines.indentOf(k) < 2) gap++;
       }
     }
     return preamble <= 1 && gap <= maxBetween + 1;
@@ -226,19 +230,20 @@ class Segmenter {
     const blocks: number[] = []; // first line of each block
     const l = this.lines;
     for (const { k, afterSeparator } of this.contentLines(a, b)) {
-      if (afterSeparator && (l.inside(k) || l.indent[k] < 4 || blocks.length === 0)) blocks.push(k);
+      if (afterSeparator && (l.inside(k) || l.indentOf(k) < 4 || blocks.length === 0)) blocks.push(k);
     }
     if (blocks.length === 0) return [];
     let starts = this.join(blocks, b);
-    if (starts.length === 1) {
-      const s = starts[0];
+    const [only] = starts;
+    if (starts.length === 1 && only !== undefined) {
       const lineStarts: number[] = [];
-      for (let k = s; k < b; k++) if (k === s || this.isTop(k)) lineStarts.push(k);
+      for (let k = only; k < b; k++) if (k === only || this.isTop(k)) lineStarts.push(k);
       if (lineStarts.length > 1) starts = this.join(lineStarts, b);
     }
     const spans: Span[] = [];
-    for (let i = 0; i < starts.length; i++) {
-      const s = this.span(starts[i], i + 1 < starts.length ? starts[i + 1] : b);
+    for (const [i, start] of starts.entries()) {
+      const next = starts[i + 1]; // undefined for the last start
+      const s = this.span(start, next !== undefined ? next : b);
       if (s) spans.push(s);
     }
     return spans;
@@ -247,16 +252,17 @@ class Segmenter {
   /** Joins display-math-only units to the one before, heading-only units to the one after. */
   private join(starts: number[], b: number): number[] {
     const out: number[] = [];
-    for (let i = 0; i < starts.length; i++) {
-      const from = starts[i];
-      const to = i + 1 < starts.length ? starts[i + 1] : b;
+    for (const [i, from] of starts.entries()) {
+      const next = starts[i + 1]; // undefined for the last start
+      const to = next !== undefined ? next : b;
       if (out.length > 0 && this.isMathOnly(from, to)) continue; // part of the previous unit
       out.push(from);
     }
     // Heading-only units: drop their start so the next unit begins at the heading.
     const result: number[] = [];
     for (const from of out) {
-      if (result.length > 0 && this.isHeadingOnly(result[result.length - 1], from)) continue;
+      const previous = result.at(-1); // undefined while result is empty
+      if (previous !== undefined && this.isHeadingOnly(previous, from)) continue;
       result.push(from);
     }
     return result;
@@ -376,10 +382,10 @@ export function segmentText(source: string, options: SegmentTextOptions = {}): T
       }
       if (!header && firstBlank >= 0 && firstBlank < end) end = firstBlank;
       const last = seg.lastContent(p0, end);
-      const contentStart = lines.textStart[p0] + label.contentOffset;
-      const textEnd = lines.textEnd[last];
+      const contentStart = lines.textStartOf(p0) + label.contentOffset;
+      const textEnd = lines.textEndOf(last); // last >= p0: line p0 has content
       problem = contentStart < textEnd ? cleanText(source.slice(contentStart, textEnd)) : "";
-      problemRange = rangeOf(lines.textStart[p0], textEnd);
+      problemRange = rangeOf(lines.textStartOf(p0), textEnd);
       solStart = end;
     }
   }
@@ -413,9 +419,10 @@ export function segmentText(source: string, options: SegmentTextOptions = {}): T
 
   // 4. An answer section at the very end is not a step.
   let lastRegion = regions.length - 1;
-  while (lastRegion >= 0 && seg.lastContent(regions[lastRegion][0], regions[lastRegion][1]) < 0) lastRegion--;
-  if (lastRegion >= 0) {
-    const [a, b] = regions[lastRegion];
+  let region = regions[lastRegion]; // undefined once lastRegion is -1
+  while (region !== undefined && seg.lastContent(region[0], region[1]) < 0) region = regions[--lastRegion];
+  if (region !== undefined) {
+    const [a, b] = region;
     const tail = answerTail(seg, a, b);
     if (tail >= 0) {
       const before = regions.slice(0, lastRegion).some(([ra, rb]) => seg.lastContent(ra, rb) >= 0) || seg.lastContent(a, tail) >= 0;
@@ -429,12 +436,12 @@ export function segmentText(source: string, options: SegmentTextOptions = {}): T
   // Each span knows its physical lines, so positions need no search.
   const at = (line: number, offset: number) => ({ line, character: offset - index.lineStart(line) });
   const steps: Step[] = spans.map((s, i) => {
-    const startOffset = lines.textStart[s.first];
-    const endOffset = lines.textEnd[s.last];
+    const startOffset = lines.textStartOf(s.first);
+    const endOffset = lines.textEndOf(s.last);
     let text = s.contentStart < endOffset ? cleanText(source.slice(s.contentStart, endOffset)) : "";
     if (s.rebold) text = s.rebold + text;
     const range: SourceRange | null = withRanges
-      ? { start: at(lines.line[s.first], startOffset), end: at(lines.line[s.last], endOffset), startOffset, endOffset }
+      ? { start: at(lines.lineOf(s.first), startOffset), end: at(lines.lineOf(s.last), endOffset), startOffset, endOffset }
       : null;
     return { index: i, text, range };
   });

@@ -60,6 +60,7 @@ export function parseFrontMatter(source: string, index: LineIndex): FrontMatter 
     const m = KEY_LINE.exec(text);
     if (!m) return null; // not YAML: a thematic break
     const key = m[1];
+    if (key === undefined) throw new Error("internal: KEY_LINE's key group takes part in every match");
     const lineStart = index.lineStart(ln);
     const after = text.slice(m[0].length);
     const quoted = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')/.exec(after);
@@ -98,7 +99,7 @@ export function parseFrontMatter(source: string, index: LineIndex): FrontMatter 
       const start = last > ln ? index.lineStart(ln + 1) + Math.max(0, ind) : valueStart;
       field = { key, value, line: ln, start, end: index.lineEnd(last) };
     } else if (raw.startsWith('"') || raw.startsWith("'")) {
-      const q = raw[0];
+      const q = raw.charAt(0); // raw starts with the quote
       let value = raw;
       if (raw.length >= 2 && raw.endsWith(q)) {
         const inner = raw.slice(1, raw.length - 1);

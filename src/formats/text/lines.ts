@@ -20,6 +20,13 @@ function isWs(c: number): boolean {
   return c === 32 || c === 9 || c === 0xfeff || c === 0xa0;
 }
 
+/** Row `k` of a table the caller knows has it; a named internal error (not a silent undefined) when it does not. */
+function rowOf<T>(column: ArrayLike<T>, k: number, what: string): T {
+  const value = column[k];
+  if (value === undefined) throw new RangeError(`internal: ${what} ${k} is not there (${column.length} rows)`);
+  return value;
+}
+
 const BLANK = 1;
 const INSIDE = 2;
 const THINK_OPEN = 4;
@@ -83,6 +90,31 @@ export class LineTable {
     return k;
   }
 
+  /** Physical line of row k. */
+  lineOf(k: number): number {
+    return rowOf(this.line, k, "line table row");
+  }
+
+  /** Offset where row k starts. */
+  startOf(k: number): number {
+    return rowOf(this.start, k, "line table row");
+  }
+
+  /** Offset of row k's first non-whitespace character. */
+  textStartOf(k: number): number {
+    return rowOf(this.textStart, k, "line table row");
+  }
+
+  /** Offset just after row k's last non-whitespace character. */
+  textEndOf(k: number): number {
+    return rowOf(this.textEnd, k, "line table row");
+  }
+
+  /** Indentation of row k in columns. */
+  indentOf(k: number): number {
+    return rowOf(this.indent, k, "line table row");
+  }
+
   /** Removes the last row (a blank piece next to a think tag). */
   pop(): void {
     this.length--;
@@ -90,33 +122,34 @@ export class LineTable {
 
   /** No text (a think tag piece is not blank). */
   blank(k: number): boolean {
-    return (this.flags[k] & BLANK) !== 0;
+    return ((this.flags[k] ?? 0) & BLANK) !== 0; // (a missing row's undefined & BLANK was 0 too)
   }
 
   /** Starts inside a fenced code block or display math: no marker, no split. */
   inside(k: number): boolean {
-    return (this.flags[k] & INSIDE) !== 0;
+    return ((this.flags[k] ?? 0) & INSIDE) !== 0;
   }
 
   setInside(k: number): void {
-    this.flags[k] |= INSIDE;
+    this.flags[k] = (this.flags[k] ?? 0) | INSIDE; // (a write past the end is dropped, as before)
   }
 
   /** A `<think>` / `</think>` tag piece: a hard boundary, not content. */
   think(k: number): "open" | "close" | null {
-    const f = this.flags[k];
+    const f = this.flags[k] ?? 0;
     return f & THINK_OPEN ? "open" : f & THINK_CLOSE ? "close" : null;
   }
 
   isThink(k: number): boolean {
-    return (this.flags[k] & (THINK_OPEN | THINK_CLOSE)) !== 0;
+    return ((this.flags[k] ?? 0) & (THINK_OPEN | THINK_CLOSE)) !== 0;
   }
 
   /** Moves the start of row k's text (a consumed "Solution:" label); to its end makes it blank. */
   skipText(k: number, chars: number): void {
-    this.textStart[k] = Math.min(this.textEnd[k], this.textStart[k] + chars);
+    const textStart = Math.min(this.textEndOf(k), this.textStartOf(k) + chars);
+    this.textStart[k] = textStart;
     this.indent[k] = 0;
-    if (this.textStart[k] === this.textEnd[k]) this.flags[k] |= BLANK;
+    if (textStart === this.textEndOf(k)) this.flags[k] = (this.flags[k] ?? 0) | BLANK;
   }
 
   private grow(): void {
@@ -174,8 +207,11 @@ class MathScanner {
       else if (n === 93 /* ] */) out.push({ line, kind: "\\]", name: "" });
       else if (n === 98 /* b */ || n === 101 /* e */) {
         const m = /^\\(begin|end)[ \t]*\{([^{}\s]{1,40})\}/.exec(source.slice(i, Math.min(end, i + 50)));
-        if (m) {
-          out.push({ line, kind: m[1] as "begin" | "end", name: m[2] });
+        // Both groups take part in every match.
+        const keyword = m?.[1];
+        const name = m?.[2];
+        if (m && keyword !== undefined && name !== undefined) {
+          out.push({ line, kind: keyword as "begin" | "end", name });
           pos = i + m[0].length;
           continue;
         }
@@ -199,7 +235,7 @@ function markMath(lines: LineTable, tokens: MathToken[]): void {
     let unclosed = -1;
     for (let t = from; t < tokens.length; t++) {
       if (inert.has(t)) continue;
-      const tok = tokens[t];
+      const tok = rowOf(tokens, t, "math token"); // t < tokens.length
       if (open < 0) {
         if (tok.kind === "$$" || tok.kind === "\\[" || tok.kind === "begin") {
           open = t;
@@ -218,7 +254,7 @@ function markMath(lines: LineTable, tokens: MathToken[]): void {
         closed = envs.length === 0;
       }
       if (closed) {
-        for (let l = tokens[open].line + 1; l <= tok.line; l++) lines.setInside(l);
+        for (let l = rowOf(tokens, open, "math token").line + 1; l <= tok.line; l++) lines.setInside(l);
         open = -1;
         kind = null;
       }
@@ -226,7 +262,7 @@ function markMath(lines: LineTable, tokens: MathToken[]): void {
     if (open >= 0) unclosed = open;
     if (unclosed < 0) return;
     if (attempt >= MAX_MATH_RETRIES) {
-      for (let l = tokens[unclosed].line + 1; l < lines.length; l++) lines.setInside(l);
+      for (let l = rowOf(tokens, unclosed, "math token").line + 1; l < lines.length; l++) lines.setInside(l);
       return;
     }
     // Ignore the stray opener and look again from just after it.
@@ -246,15 +282,15 @@ export function buildLines(source: string, index: LineIndex, fromLine = 0): Line
     const start = index.lineStart(ln);
     const end = index.lineEnd(ln);
     const k = lines.push(ln, start, end);
-    const textStart = lines.textStart[k];
-    const textEnd = lines.textEnd[k];
+    const textStart = lines.textStartOf(k);
+    const textEnd = lines.textEndOf(k);
     const c0 = source.charCodeAt(textStart);
     if (fence) {
       lines.setInside(k);
-      if (lines.indent[k] <= 3 && c0 === fence.char.charCodeAt(0) && isFenceClose(source.slice(textStart, textEnd), fence.char, fence.length)) fence = null;
+      if (lines.indentOf(k) <= 3 && c0 === fence.char.charCodeAt(0) && isFenceClose(source.slice(textStart, textEnd), fence.char, fence.length)) fence = null;
       continue;
     }
-    const opener = lines.indent[k] <= 3 && (c0 === 96 /* ` */ || c0 === 126) /* ~ */ ? matchFence(source.slice(textStart, textEnd)) : null;
+    const opener = lines.indentOf(k) <= 3 && (c0 === 96 /* ` */ || c0 === 126) /* ~ */ ? matchFence(source.slice(textStart, textEnd)) : null;
     if (opener) {
       fence = opener;
       continue;
@@ -275,7 +311,7 @@ export function buildLines(source: string, index: LineIndex, fromLine = 0): Line
         if (tagStart > pieceStart) {
           const p = lines.push(ln, pieceStart, tagStart);
           if (lines.blank(p)) lines.pop();
-          else math.scan(lines.textStart[p], lines.textEnd[p], p, tokens);
+          else math.scan(lines.textStartOf(p), lines.textEndOf(p), p, tokens);
         }
         lines.push(ln, tagStart, tagEnd, m[1] ? "close" : "open");
         pieceStart = tagEnd;
@@ -283,7 +319,7 @@ export function buildLines(source: string, index: LineIndex, fromLine = 0): Line
       if (pieceStart < end) {
         const p = lines.push(ln, pieceStart, end);
         if (lines.blank(p)) lines.pop();
-        else math.scan(lines.textStart[p], lines.textEnd[p], p, tokens);
+        else math.scan(lines.textStartOf(p), lines.textEndOf(p), p, tokens);
       }
       continue;
     }

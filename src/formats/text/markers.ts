@@ -80,7 +80,8 @@ export function matchStepMarker(t: string): StepMarker | null {
     i = skipBlanks(t, i + 2);
   }
   let separated = false;
-  if (i < t.length && SEPARATORS.includes(t[i]) && !(t[i] === "." && /\d/.test(t[i + 1] ?? ""))) {
+  // charAt(i) is t[i] here (i < t.length), so SEPARATORS.includes never sees "".
+  if (i < t.length && SEPARATORS.includes(t.charAt(i)) && !(t.charAt(i) === "." && /\d/.test(t[i + 1] ?? ""))) {
     separated = true;
     i = skipBlanks(t, i + 1);
   }
@@ -166,10 +167,12 @@ export function isHeading(t: string): boolean {
 /** A fence opener: ``` or ~~~ (3 or more). Returns the fence char and length, or null. */
 export function matchFence(t: string): { char: string; length: number } | null {
   const m = /^(`{3,}|~{3,})/.exec(t);
-  if (!m) return null;
+  const fence = m?.[1]; // the group takes part in every match
+  if (fence === undefined) return null;
+  const char = fence.charAt(0); // fence has 3 or more characters
   // A backtick fence's info string may not contain backticks.
-  if (m[1][0] === "`" && t.indexOf("`", m[1].length) >= 0) return null;
-  return { char: m[1][0], length: m[1].length };
+  if (char === "`" && t.indexOf("`", fence.length) >= 0) return null;
+  return { char, length: fence.length };
 }
 
 /** A closing fence for an opener of `char` × `length`. */
