@@ -1,7 +1,7 @@
 /**
  * Index reads in tests, checked: `itemAt(xs, i, "the second step")` returns the element or fails the
- * test with what was missing (instead of a TypeError on `undefined` later). For the
- * noUncheckedIndexedAccess check (test/runner/typecheck-indexed.mjs).
+ * test with what was missing (instead of a TypeError on `undefined` later); tsconfig.json has
+ * noUncheckedIndexedAccess on.
  */
 import assert from "node:assert/strict";
 
