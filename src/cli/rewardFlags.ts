@@ -9,7 +9,7 @@ import { DEFAULT_REWARD_LOG_MAX_MB, RewardLog } from "../rewards/rewardLog";
 import { checkRewardOptions, type RewardOptions, rewardOptionsFromConfig } from "../rewards/rewardScorer";
 import { UsageError } from "./command";
 import { defineOptions, type OptionValues } from "./options";
-import { PROGRESS_OPTIONS, VERIFIER_OPTIONS } from "./sharedOptions";
+import { PROGRESS_OPTIONS, VERIFIER_OPTIONS } from "./commonOptions";
 
 const R = DEFAULT_CONFIG.rewards;
 const REWARD_GROUP = "Reward (the same in steplens reward and steplens serve)";

@@ -10,7 +10,7 @@ import { CRITIC_TIE_RULES } from "../../eval/criticProtocol";
 import { CRITIC_INDEX_RULES } from "../../verify/verdictParser";
 import { ENGINE_OPTIONS } from "../flags";
 import { defineOptions, jsonOption, type OptionValues } from "../options";
-import { CONCURRENCY_OPTION, PRM_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
+import { CONCURRENCY_OPTION, PRM_OPTION, THRESHOLD_OPTION } from "../commonOptions";
 import { VERIFY_FLAG_OPTIONS } from "./verify";
 
 /** The options of `eval processbench` itself (the verifier's and the model's follow them). */

@@ -11,7 +11,7 @@ import { DEFAULT_RL_INSTRUCTION } from "../../export/formats/verl";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { INPUT_OPTIONS, inputReadOptions } from "../flags";
 import { defineOptions, jsonOption, optionsHelp, parseOptions, seedOption } from "../options";
-import { INPUT_FORMAT_OPTION, STEP_TAG_OPTION } from "../sharedOptions";
+import { INPUT_FORMAT_OPTION, STEP_TAG_OPTION } from "../commonOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 const VERSION = typeof STEPLENS_VERSION === "string" ? STEPLENS_VERSION : "0.0.0-dev";

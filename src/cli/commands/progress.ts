@@ -31,7 +31,7 @@ import {
   UsageError,
 } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, parseOptions, seedOption } from "../options";
-import { INPUT_FORMAT_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, TEMPERATURE_OPTION } from "../sharedOptions";
+import { INPUT_FORMAT_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, TEMPERATURE_OPTION } from "../commonOptions";
 import { recordIdentity } from "../recordIdentity";
 
 const P = DEFAULT_CONFIG.progress;

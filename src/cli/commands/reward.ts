@@ -15,7 +15,7 @@ import { type CliCommand, type CliIo, UsageError } from "../command";
 import { DEMO_NOTICE, ENGINE_OPTIONS, engineConfig, engineFromConfig, isDemoModel, progressPrinter, safeText } from "../flags";
 import { defineOptions, jsonOption, optionsHelp, parseOptions } from "../options";
 import { REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
-import { PRM_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
+import { PRM_OPTION, THRESHOLD_OPTION } from "../commonOptions";
 import { trainerStepOf } from "../../rewards/rewardLog";
 
 const OPTIONS = defineOptions({

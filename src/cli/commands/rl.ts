@@ -14,7 +14,7 @@ import type { CliCommand, CliIo } from "../command";
 import { safeText, UsageError } from "../flags";
 import { defineOptions, optionsHelp, parseOptions } from "../options";
 import { REWARD_OPTIONS } from "../rewardFlags";
-import { RAY_ADDRESS_OPTION } from "../sharedOptions";
+import { RAY_ADDRESS_OPTION } from "../commonOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 

@@ -27,7 +27,7 @@ import {
   safeText,
 } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions } from "../options";
-import { INPUT_FORMAT_OPTION, PRM_OPTION, STEP_TAG_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
+import { INPUT_FORMAT_OPTION, PRM_OPTION, STEP_TAG_OPTION, THRESHOLD_OPTION } from "../commonOptions";
 import { recordIdentity } from "../recordIdentity";
 
 const SCORE_OPTIONS = defineOptions({

@@ -13,7 +13,7 @@ import { resolveTemplate } from "../../verify/templates";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { applyPrmAdapter, demoLabel, ENGINE_OPTIONS, engineConfig, engineFromConfig, progressPrinter, resolveModelFlag, safeText } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
-import { MAX_TOKENS_OPTION, PRM_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION } from "../sharedOptions";
+import { MAX_TOKENS_OPTION, PRM_OPTION, PROGRESS_OPTIONS, ROLLOUT_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION } from "../commonOptions";
 
 export const SEARCH_DEFAULTS = { n: 8, expand: 4, maxSteps: 12, temperature: 0.8, seed: 0, maxTokens: 1024, stepTokens: 256, samples: 4 } as const;
 

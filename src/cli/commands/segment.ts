@@ -10,7 +10,7 @@ import { type CliCommand, type CliIo, UsageError } from "../command";
 import { FORMAT_CHOICES, type FormatChoice, detectFormat } from "../../formats/detect";
 import { progressPrinter, INPUT_OPTIONS, inputReadOptions } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, parseOptions } from "../options";
-import { INPUT_FORMAT_OPTION, PROBLEM_FIELD_OPTION, STEP_TAG_OPTION } from "../sharedOptions";
+import { INPUT_FORMAT_OPTION, PROBLEM_FIELD_OPTION, STEP_TAG_OPTION } from "../commonOptions";
 import type { JsonlFieldNames } from "../../formats/jsonl";
 import { readTraces } from "../../formats/records";
 import { PRM800K_NEUTRAL_CHOICES } from "../../formats/prm800k";

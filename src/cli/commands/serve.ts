@@ -24,7 +24,7 @@ import { ENGINE_OPTIONS, engineConfig, engineFromConfig, resolveModelFlag } from
 import { defineOptions, optionsHelp, type OptionValues, parseOptions } from "../options";
 import { REWARD_LOG_OPTIONS, REWARD_OPTIONS, rewardConfigFromFlags, rewardLogFromFlags } from "../rewardFlags";
 import type { RewardLog } from "../../rewards/rewardLog";
-import { PRM_MODEL_OPTION, PRM_OPTION, THRESHOLD_OPTION } from "../sharedOptions";
+import { PRM_MODEL_OPTION, PRM_OPTION, THRESHOLD_OPTION } from "../commonOptions";
 
 const MODELS_GROUP = "Models";
 const SERVER_GROUP = "Server";

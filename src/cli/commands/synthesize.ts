@@ -32,7 +32,7 @@ import {
   safeText,
 } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
-import { CONCURRENCY_OPTION, MAX_TOKENS_OPTION, PROBLEM_FIELD_OPTION, RAY_ADDRESS_OPTION, VERIFIER_OPTIONS } from "../sharedOptions";
+import { CONCURRENCY_OPTION, MAX_TOKENS_OPTION, PROBLEM_FIELD_OPTION, RAY_ADDRESS_OPTION, VERIFIER_OPTIONS } from "../commonOptions";
 
 declare const STEPLENS_VERSION: string | undefined;
 

@@ -16,7 +16,7 @@ import type { FinalVerdictRule } from "../../verify/verdictParser";
 import { type CliCommand, type CliIo, UsageError } from "../command";
 import { demoLabel, ENGINE_OPTIONS, engineConfig, engineFromConfig, INPUT_OPTIONS, inputReadOptions, progressPrinter, safeText } from "../flags";
 import { defineOptions, jsonOption, limitOption, optionsHelp, type OptionValues, parseOptions, seedOption } from "../options";
-import { INPUT_FORMAT_OPTION, MAX_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION, VERIFIER_OPTIONS } from "../sharedOptions";
+import { INPUT_FORMAT_OPTION, MAX_TOKENS_OPTION, SAMPLES_OPTION, TEMPERATURE_OPTION, VERIFIER_OPTIONS } from "../commonOptions";
 
 const D = DEFAULT_CONFIG.verify;
 import { recordIdentity } from "../recordIdentity";
