@@ -29,32 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "test" / "python"))
 
 from conftest import ServeProcess  # noqa: E402
-from test_openrlhf import cli, rollouts, serve_flags_from_readme  # noqa: E402
+from test_openrlhf import make_openrlhf_run, rollouts, serve_flags_from_readme  # noqa: E402
 
 ROUNDS = 2
-
-
-def make_run(tmp: Path) -> Path:
-    data = tmp / "prompts.jsonl"
-    data.write_text(
-        "".join(json.dumps({"problem": f"What is {i} + {i + 1}?", "answer": str(2 * i + 1)}) + "\n" for i in range(64))
-    )
-    run = tmp / "run"
-    r = cli(
-        "rl",
-        "init",
-        "--engine",
-        "openrlhf",
-        "--out",
-        str(run),
-        "--reward-url",
-        "http://127.0.0.1:8080",
-        "--data",
-        str(data),
-    )
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr)
-    return run
 
 
 def burst(url: str, items: list[tuple[str, str, str]]) -> dict:
@@ -103,7 +80,7 @@ def main() -> int:
     if soft < 4096:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
     with tempfile.TemporaryDirectory(prefix="steplens-openrlhf-bench-") as d:
-        run = make_run(Path(d))
+        run = make_openrlhf_run(Path(d))
         items = rollouts(run)
         configs = {"sized": serve_flags_from_readme(run), "defaults": []}
         rounds: dict[str, list[dict]] = {k: [] for k in configs}

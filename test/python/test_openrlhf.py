@@ -47,14 +47,13 @@ RESPONSES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def openrlhf_run(tmp_path_factory) -> Path:
-    """A run folder for 64 prompts x 16 samples (the reward URL is replaced per test by STEPLENS_REWARD_URL)."""
-    base = tmp_path_factory.mktemp("openrlhf-run")
+def make_openrlhf_run(base: Path, prompts: int = PROMPTS) -> Path:
+    """`steplens rl init --engine openrlhf` over `prompts` sum problems, in base/run (also used by
+    bench/openrlhf_reward_burst_bench.py). The reward URL is replaced per run by STEPLENS_REWARD_URL."""
     data = base / "prompts.jsonl"
     data.write_text(
         "".join(
-            json.dumps({"problem": f"What is {i} + {i + 1}?", "answer": str(2 * i + 1)}) + "\n" for i in range(PROMPTS)
+            json.dumps({"problem": f"What is {i} + {i + 1}?", "answer": str(2 * i + 1)}) + "\n" for i in range(prompts)
         )
     )
     run = base / "run"
@@ -70,8 +69,15 @@ def openrlhf_run(tmp_path_factory) -> Path:
         "--data",
         str(data),
     )
-    assert r.returncode == 0, r.stderr
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
     return run
+
+
+@pytest.fixture(scope="module")
+def openrlhf_run(tmp_path_factory) -> Path:
+    """A run folder for 64 prompts x 16 samples."""
+    return make_openrlhf_run(tmp_path_factory.mktemp("openrlhf-run"))
 
 
 def launch_flags(run: Path, reward_url: str) -> list[str]:
